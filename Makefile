@@ -1,0 +1,91 @@
+# vmdeck build: `make` builds ./vmdeck; `make run` opens the demo; `make test`
+# installs what is missing, builds and runs every test. BUILD= picks the
+# object folder so several builds can share one tree.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+PKGS    := ncursesw panelw formw libconfig yaml-0.1 readline jansson libzstd zlib libcrypto
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
+        -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+        -Wformat=2 -Wformat-security -Wundef -Wvla -Wnull-dereference \
+        -Wdouble-promotion -Wimplicit-fallthrough -Wno-unused-parameter
+ifdef WERROR
+WARN += -Werror
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Isrc -Iui $(WARN) $(PKG_CFLAGS) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
+
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+UI_SRC   := $(wildcard ui/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test unit asan install uninstall clean deps fixtures bench check-werror
+
+all: $(BUILD)/vmdeck vmdeck
+
+vmdeck: $(BUILD)/vmdeck
+	@ln -sf $(BUILD)/vmdeck vmdeck
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libvmdeck.a: $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libvmdeck-ui.a: $(UI_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/vmdeck: $(BUILD)/src/main.o $(BUILD)/libvmdeck-ui.a $(BUILD)/libvmdeck.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmdeck.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+deps:
+	@tests/install-deps.sh
+
+run: deps all
+	@mkdir -p var
+	./vmdeck -c vmdeck.conf
+
+unit: $(UNIT_BIN)
+
+test: deps
+	$(MAKE) WERROR=1 all unit
+	BUILD=$(BUILD) tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	        LDFLAGS="-fsanitize=address,undefined" all unit
+	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run.sh
+
+fixtures:
+	tests/fixtures/build-guest.sh
+
+bench: all
+	tests/bench/status.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/vmdeck $(DESTDIR)$(PREFIX)/bin/vmdeck
+	install -d $(DESTDIR)$(PREFIX)/share/vmdeck/themes
+	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vmdeck/themes/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck
+	rm -rf $(DESTDIR)$(PREFIX)/share/vmdeck
+
+clean:
+	rm -rf build build-* vmdeck
+
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(BUILD)/src/main.d

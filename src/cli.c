@@ -1,0 +1,174 @@
+/* cli.c: global options, the verb table and dispatch; verbs live in cmd_*.c. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "vmdef.h"
+
+/*
+ * Every verb, in the order `vmdeck help` shows them. Each module adds its own
+ * rows; the help text and dispatch both come from here.
+ */
+const struct cli_verb cli_verbs[] = {
+	{ "help", "[VERB]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
+	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+const struct cli_verb *cli_verb_find(const char *name)
+{
+	for (const struct cli_verb *v = cli_verbs; v->name; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+int cli_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	fputs("vmdeck: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+int cli_usage(const struct cli *c)
+{
+	const struct cli_verb *v = c->verb ? cli_verb_find(c->verb) : NULL;
+
+	if (v)
+		fprintf(stderr, "usage: vmdeck %s %s\n", v->name, v->usage);
+	else
+		fprintf(stderr, "usage: vmdeck [-c FILE] [--host NAME] VERB [ARGS] [--json]\n");
+	return EXIT_USAGE;
+}
+
+int cli_load_def(struct cli *c, const char *name, struct vmdef *def)
+{
+	char *err = NULL;
+
+	if (vmdef_load_by_name(&c->cfg, name, def, &err) < 0) {
+		cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_help(struct cli *c, int argc, char **argv)
+{
+	const struct cli_verb *v;
+
+	if (argc > 1) {
+		if ((v = cli_verb_find(argv[1])) == NULL)
+			return cli_error(EXIT_USAGE, "unknown verb '%s'", argv[1]);
+		printf("usage: vmdeck %s %s\n  %s\n", v->name, v->usage, v->help);
+		return EXIT_DONE;
+	}
+	printf("usage: vmdeck [-c FILE] [--host NAME] [VERB [ARGS]] [--json]\n\n"
+	       "With no verb, vmdeck opens the full-screen console.\n\n");
+	for (v = cli_verbs; v->name; v++) {
+		char left[64];
+
+		snprintf(left, sizeof left, "%s %s", v->name, v->usage);
+		printf("  %-36s %s\n", left, v->help);
+	}
+	return EXIT_DONE;
+}
+
+int cmd_version(struct cli *c, int argc, char **argv)
+{
+	printf("vmdeck %s\n", VMDECK_VERSION);
+	return EXIT_DONE;
+}
+
+/* Global options may stand anywhere; they are taken out before the verb sees argv. */
+static int take_global_options(struct cli *c, int *argc, char **argv)
+{
+	int out = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "--json") == 0) {
+			c->json = true;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 || strcmp(a, "--host") == 0) {
+			if (i + 1 >= *argc)
+				return cli_error(EXIT_USAGE, "%s needs a value", a);
+			if (a[1] == 'c' || a[2] == 'c')
+				c->config_path = argv[++i];
+			else
+				c->host = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			c->config_path = a + 9;
+		} else if (strncmp(a, "--host=", 7) == 0) {
+			c->host = a + 7;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+static int load_config(struct cli *c)
+{
+	char *err = NULL;
+
+	c->config_path = config_locate(c->config_path);
+	if (config_load(c->config_path, &c->cfg, &err) < 0) {
+		cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	c->config_loaded = true;
+	return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	const struct cli_verb *v;
+	int rc;
+
+	argc--, argv++;
+	if ((rc = take_global_options(&c, &argc, argv)) != 0)
+		return rc;
+	if (argc == 0) {
+		c.verb = "";
+		if ((rc = load_config(&c)) != 0)
+			return rc;
+		rc = cmd_console_ui(&c, argc, argv);
+		config_free(&c.cfg);
+		return rc;
+	}
+	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)
+		argv[0] = (char *)"help";
+	if (strcmp(argv[0], "--version") == 0)
+		argv[0] = (char *)"version";
+	if ((v = cli_verb_find(argv[0])) == NULL) {
+		cli_error(EXIT_USAGE, "unknown verb '%s' (try: vmdeck help)", argv[0]);
+		return EXIT_USAGE;
+	}
+	c.verb = v->name;
+	if (!(v->flags & VERB_NO_CONFIG) && (rc = load_config(&c)) != 0)
+		return rc;
+	rc = v->exec(&c, argc, argv);
+	if (c.config_loaded)
+		config_free(&c.cfg);
+	return rc;
+}

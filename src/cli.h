@@ -1,0 +1,49 @@
+/* cli.h: the command line: one table of verbs, global options, exit codes, output helpers. */
+#ifndef VMDECK_CLI_H
+#define VMDECK_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+struct cli {
+	const char *config_path;  /* the file the config came from */
+	struct config cfg;
+	bool config_loaded;
+	bool json;                /* --json was given */
+	const char *host;         /* --host NAME, NULL for this host */
+	const char *verb;
+};
+
+struct cli_verb {
+	const char *name;
+	const char *usage;        /* after "vmdeck VERB " */
+	const char *help;         /* one line */
+	unsigned flags;
+	/* argv[0] is the verb; global options are already removed */
+	int (*exec)(struct cli *c, int argc, char **argv);
+};
+#define VERB_NO_CONFIG 0x1    /* runs without a valid configuration */
+
+extern const struct cli_verb cli_verbs[];
+const struct cli_verb *cli_verb_find(const char *name);
+
+/* The whole CLI: returns the exit code. */
+int cli_main(int argc, char **argv);
+
+/* "vmdeck: NAME: what: why" on stderr, one line; returns code for `return cli_fail(...)`. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage(const struct cli *c);  /* prints the verb's usage, returns EXIT_USAGE */
+
+/* Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else 0. */
+struct vmdef;
+int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
+
+/* Verb implementations live in cmd_*.c files; each declares its exec here. */
+int cmd_help(struct cli *c, int argc, char **argv);
+int cmd_version(struct cli *c, int argc, char **argv);
+int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
+
+#endif

@@ -1,0 +1,106 @@
+/* vm.h: a guest's runtime: state folder, lock, start, stop and the other lifecycle actions, and live status. */
+#ifndef VMDECK_VM_H
+#define VMDECK_VM_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "vmdef.h"
+
+enum vm_state {
+	VM_STOPPED,
+	VM_STARTING,
+	VM_RUNNING,
+	VM_PAUSED,
+	VM_SHUTTING_DOWN,
+	VM_UNRESPONSIVE,
+	VM_CRASHED,
+	VM_INVALID,
+	VM_STATE_COUNT
+};
+const char *vm_state_name(enum vm_state s);
+
+/* ---- runtime folder: state_dir/NAME/ ---- */
+
+/* state_dir/NAME/FILE (file may be NULL for the folder itself). Allocated. */
+char *vm_path(const struct config *cfg, const char *name, const char *file);
+/* Creates state_dir/NAME with mode 0700 (and fixes the mode if it exists). */
+int vm_dir_prepare(const struct config *cfg, const char *name, char **err);
+/* The QEMU pid from qemu.pid if that process is alive and is a QEMU (not a zombie), else 0. */
+pid_t vm_pid(const struct config *cfg, const char *name);
+/* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */
+bool pid_alive(pid_t pid);
+
+/*
+ * The flock on state_dir/NAME/lock, held while starting, stopping or backing
+ * up. wait=false fails at once with "NAME is busy (...)" when another holds it.
+ * Returns an fd to pass to vm_unlock.
+ */
+int vm_lock(const struct config *cfg, const char *name, bool wait, char **err);
+void vm_unlock(int fd);
+
+/* ---- lifecycle (each takes the lock where the action needs it) ---- */
+
+struct vm_start_opts {
+	const char *cdrom;  /* override the definition's CD, NULL = as defined */
+	const char *boot;   /* "cdrom" or "disk", NULL = as defined */
+};
+/* *warn (may be NULL) receives a non-fatal note such as "no KVM, using TCG". */
+int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *opts,
+	     char **warn, char **err);
+
+enum vm_stop_step { STOP_WAS_STOPPED, STOP_ACPI, STOP_QUIT, STOP_KILL };
+const char *vm_stop_step_text(enum vm_stop_step s); /* "powered off by ACPI", ... */
+/*
+ * ACPI power button, wait up to timeout_s, then QMP quit, then SIGKILL.
+ * progress (may be NULL) is called about once a second with seconds left.
+ */
+int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
+	    void (*progress)(void *arg, int left), void *arg, char **err);
+int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err); /* button only */
+int vm_kill(const struct config *cfg, const struct vmdef *def, char **err);
+int vm_reset(const struct config *cfg, const struct vmdef *def, char **err);
+int vm_pause(const struct config *cfg, const struct vmdef *def, char **err);
+int vm_resume(const struct config *cfg, const struct vmdef *def, char **err);
+int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const char *iso, char **err);
+int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err);
+
+/* ---- live status ---- */
+
+struct vm_status {
+	enum vm_state state;
+	pid_t pid;              /* 0 when not running */
+	double cpu_percent;     /* < 0 when unknown */
+	uint64_t rss;           /* bytes, 0 when not running */
+	double uptime;          /* seconds, < 0 when not running */
+	char *cdrom;            /* medium in the CD drive, NULL if none/unknown */
+	char *reason;           /* why invalid / crashed / unresponsive, else NULL */
+	/* raw sample, so the next poll can give a real CPU rate */
+	unsigned long long cpu_ticks;
+	double sampled_at;
+};
+void vm_status_clear(struct vm_status *st);
+
+/*
+ * Non-blocking, concurrent status of many guests: all QMP sockets are asked
+ * at once, each with its own deadline. The console drives it from its own
+ * poll loop; vm_status_all drives it to completion for the CLI.
+ * prev (may be NULL) holds the previous statuses, for CPU rates.
+ */
+struct status_poll;
+struct status_poll *status_poll_start(const struct config *cfg, const struct vmdef *defs, size_t n,
+				      const struct vm_status *prev, int timeout_ms);
+int status_poll_fds(struct status_poll *sp, struct pollfd *fds, int max); /* fills, returns count */
+int status_poll_timeout(const struct status_poll *sp);   /* ms until the next deadline, -1 none */
+void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int nfds);
+bool status_poll_done(const struct status_poll *sp);
+/* Moves results into out[n] (which it clears first) and frees sp. */
+void status_poll_finish(struct status_poll *sp, struct vm_status *out);
+
+int vm_status_all(const struct config *cfg, const struct vmdef *defs, size_t n,
+		  struct vm_status *out, int timeout_ms);
+
+#endif

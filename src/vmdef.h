@@ -1,0 +1,93 @@
+/* vmdef.h: guest definitions (vms.d/NAME.yaml, libyaml), driven by one schema table. */
+#ifndef VMDECK_VMDEF_H
+#define VMDECK_VMDEF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+
+enum disk_iface { DISK_IDE, DISK_VIRTIO, DISK_SCSI, DISK_SATA };
+
+struct vm_disk {
+	char *lv;              /* "vg/lv" or NULL */
+	char *file;            /* absolute path or NULL; exactly one of lv/file */
+	char *format;          /* raw | qcow2; NULL = raw for lv, by extension for file */
+	enum disk_iface iface;
+	uint64_t size;         /* bytes; 0 when not given */
+};
+
+struct vm_nic {
+	char *bridge;          /* NULL for user networking */
+	bool user;
+	char *model;           /* e1000 | rtl8139 | virtio */
+	char *mac;             /* 52:54:00:xx:xx:xx */
+};
+
+struct vmdef {
+	char *name;            /* from the file name */
+	char *path;            /* the YAML file */
+	char *description;     /* "" when absent */
+	uint64_t memory;       /* bytes */
+	int cpus;
+	char *cpu;             /* -cpu model */
+	char *machine;         /* pc | q35 */
+	struct vm_disk *disks;
+	size_t n_disks;
+	char *cdrom;           /* NULL = empty drive */
+	char *boot;            /* disk | cdrom */
+	struct vm_nic *nics;
+	size_t n_nics;
+	bool vnc;              /* a vnc: mapping is present */
+	int vnc_display;       /* port 5900 + display */
+	char *vnc_listen;
+	char *vnc_password;    /* NULL = none; never printed */
+	char *rtc;             /* utc | localtime */
+	bool usb_tablet;
+	bool autostart;
+	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
+	char **extra_args;
+	size_t n_extra_args;
+	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
+};
+
+/* Parses and validates one file; name comes from the file name. */
+int vmdef_load(const char *path, struct vmdef *def, char **err);
+void vmdef_free(struct vmdef *def);
+
+/*
+ * Loads every *.yaml in cfg->vms_dir, sorted by name. A file that does not
+ * parse still gives an entry, with ->error set and the name from its file,
+ * so one broken file never hides the others.
+ */
+int vmdefs_load_all(const struct config *cfg, struct vmdef **defs, size_t *n, char **err);
+void vmdefs_free(struct vmdef *defs, size_t n);
+/* Loads cfg->vms_dir/NAME.yaml. Fails for invalid names. */
+int vmdef_load_by_name(const struct config *cfg, const char *name, struct vmdef *def, char **err);
+
+/*
+ * Writes generated MAC addresses into NICs that lack one, editing the file
+ * text in place so comments and key order survive. Returns how many were
+ * added (0 if none), -1 on error.
+ */
+int vmdef_fill_macs(struct vmdef *def, char **err);
+
+/* A random locally administered MAC in QEMU's 52:54:00 range. */
+void vmdef_random_mac(char out[18]);
+
+/* Emits a whole new definition file (used by `vmdeck new` and the console form). */
+char *vmdef_to_yaml(const struct vmdef *def);
+/*
+ * Sets top-level scalar KEY to VALUE in an existing file, keeping comments and
+ * order (adds the key at the end when missing). Used by edits.
+ */
+int vmdef_set_key(const char *path, const char *key, const char *value, char **err);
+
+const char *disk_iface_name(enum disk_iface iface);
+int disk_iface_parse(const char *s, enum disk_iface *out);
+
+/* Help text for each key, generated from the schema table. */
+void vmdef_print_reference(void);
+
+#endif

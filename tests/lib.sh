@@ -1,0 +1,95 @@
+# tests/lib.sh: shared helpers for the shell tests. Source it; it gives each
+# test its own folder, config and state dir, TAP output, and a cleanup trap
+# that kills every QEMU (and other process) the test started, even on failure.
+set -u
+VMDECK_ROOT="${VMDECK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+BUILD="${BUILD:-build}"
+VMDECK="$VMDECK_ROOT/$BUILD/vmdeck"
+FIXTURES="${VMDECK_FIXTURES:-$VMDECK_ROOT/tests/fixtures/out}"
+T=$(mktemp -d /tmp/vmdeck-test.XXXXXX)
+chmod 755 "$T"
+CONF="$T/vmdeck.conf"
+TESTS_OK=0 TESTS_FAIL=0
+EXTRA_PIDS=""
+
+ok()   { TESTS_OK=$((TESTS_OK + 1)); echo "ok - $*"; }
+fail() { TESTS_FAIL=$((TESTS_FAIL + 1)); echo "not ok - $*"; }
+note() { echo "# $*"; }
+
+# check DESC CMD...: passes when CMD exits 0.
+check() { local d="$1"; shift; if "$@"; then ok "$d"; else fail "$d (exit $?)"; fi; }
+# check_eq DESC EXPECTED ACTUAL
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi; }
+# check_match DESC REGEX TEXT
+check_match() { if printf '%s' "$3" | grep -qE -- "$2"; then ok "$1"; else fail "$1: '$2' not in: $(printf '%s' "$3" | head -c 600)"; fi; }
+check_nomatch() { if printf '%s' "$3" | grep -qE -- "$2"; then fail "$1: '$2' found in: $(printf '%s' "$3" | head -c 600)"; else ok "$1"; fi; }
+
+# wait_until SECONDS CMD...: polls CMD every 0.1 s.
+wait_until() {
+    local limit="$1"; shift
+    local end=$(( $(date +%s%N) / 1000000 + ${limit%.*} * 1000 ))
+    while :; do
+        "$@" >/dev/null 2>&1 && return 0
+        [ $(( $(date +%s%N) / 1000000 )) -ge $end ] && return 1
+        sleep 0.1
+    done
+}
+
+# The state of guest NAME from `vmdeck list --json`.
+vm_state() { "$VMDECK" -c "$CONF" show "$1" --json 2>/dev/null | jq -r .state; }
+state_is() { [ "$(vm_state "$1")" = "$2" ]; }
+
+# A free TCP port / VNC display on 127.0.0.1 (checked, not guaranteed).
+free_vnc_display() {
+    local d
+    for d in $(seq $((40 + RANDOM % 400)) 499); do
+        ss -ltn "sport = :$((5900 + d))" | grep -q LISTEN || { echo "$d"; return; }
+    done
+}
+
+write_conf() { # extra libconfig lines on stdin are appended
+    mkdir -p "$T/vms.d" "$T/state" "$T/iso" "$T/disks" "$T/backup"
+    {
+        echo "vms_dir = \"vms.d\";"
+        echo "state_dir = \"state\";"
+        echo "iso_dirs = [ \"iso\" ];"
+        echo "qemu = { binary = \"qemu-system-x86_64\"; accel = \"auto\"; };"
+        echo "storage = { vg = \"\"; file_dir = \"disks\"; };"
+        echo "backup = { dir = \"backup\"; compress = \"zstd\"; level = 3; threads = 0; };"
+        echo "shutdown_timeout = 30;"
+        [ -t 0 ] || cat
+    } > "$CONF"
+}
+
+# mkguest NAME [YAML lines on stdin]: a small guest with no disk (sits in SeaBIOS).
+mkguest() {
+    local f="$T/vms.d/$1.yaml"
+    {
+        echo "description: test guest $1"
+        echo "memory: 32M"
+        echo "cpus: 1"
+        echo "nics:"
+        echo "  - user: {}"
+        echo "    model: e1000"
+        echo "    mac: 52:54:00:12:34:$(printf %02x $((RANDOM % 256)))"
+        [ -t 0 ] || cat
+    } > "$f"
+    chmod 600 "$f"
+}
+
+cleanup() {
+    local p
+    for pf in "$T"/state/*/qemu.pid; do
+        [ -f "$pf" ] || continue
+        p=$(cat "$pf" 2>/dev/null)
+        [ -n "$p" ] && kill -CONT "$p" 2>/dev/null; [ -n "$p" ] && kill -9 "$p" 2>/dev/null
+    done
+    for p in $EXTRA_PIDS; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+finish() {
+    cleanup
+    echo "# $TESTS_OK passed, $TESTS_FAIL failed"
+    [ "$TESTS_FAIL" = 0 ]
+}
+trap 'cleanup' EXIT INT TERM
