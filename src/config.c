@@ -1,0 +1,526 @@
+/* config.c: loads vmdeck.conf (libconfig); one schema table drives parsing, checks, defaults and help. */
+#include "config.h"
+
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CONFIG_SYSTEM_PATH "/etc/vmdeck/vmdeck.conf"
+
+enum cfg_type {
+	CFG_STRING,   /* any string, stored as given */
+	CFG_PATH,     /* a string, resolved against the config file's folder */
+	CFG_PATHS,    /* a list or array of paths */
+	CFG_ENUM,     /* one of the words in choices */
+	CFG_INT,
+	CFG_FLOAT,
+	CFG_BOOL,
+	CFG_GROUP,    /* a { ... } group holding dotted keys */
+	CFG_HOSTS,    /* the ( { name; ssh; ... } ) list of remote hosts */
+};
+
+struct cfg_key {
+	const char *path;     /* dotted: "qemu.accel" */
+	enum cfg_type type;
+	const char *def;      /* default, as text (NULL: unset) */
+	double min, max;      /* range for numbers */
+	const char *choices;  /* CFG_ENUM: "kvm|tcg|auto" */
+	size_t off;           /* where in struct config */
+	const char *help;
+};
+
+#define O(f) offsetof(struct config, f)
+
+/* Every key of vmdeck.conf. Parsing, validation, defaults and `vmdeck help config` come from here. */
+static const struct cfg_key cfg_keys[] = {
+	{ "vms_dir", CFG_PATH, "vms.d", 0, 0, NULL, O(vms_dir),
+	  "folder of guest definitions, one NAME.yaml per guest" },
+	{ "state_dir", CFG_PATH, "/run/vmdeck", 0, 0, NULL, O(state_dir),
+	  "runtime state: one 0700 folder per guest (sockets, pidfile, log, lock)" },
+	{ "iso_dirs", CFG_PATHS, NULL, 0, 0, NULL, O(iso_dirs),
+	  "folders offered when choosing a CD image (list of paths)" },
+	{ "qemu", CFG_GROUP, NULL, 0, 0, NULL, 0, "how QEMU is run" },
+	{ "qemu.binary", CFG_STRING, "qemu-system-x86_64", 0, 0, NULL, O(qemu_binary),
+	  "QEMU program, a name looked up in PATH or a full path" },
+	{ "qemu.accel", CFG_ENUM, "auto", 0, 0, "kvm|tcg|auto", O(accel),
+	  "accelerator; auto uses KVM when /dev/kvm works, else TCG with a warning" },
+	{ "storage", CFG_GROUP, NULL, 0, 0, NULL, 0, "where new guest disks are created" },
+	{ "storage.vg", CFG_STRING, "", 0, 0, NULL, O(vg),
+	  "LVM volume group for new disks; empty means file disks in storage.file_dir" },
+	{ "storage.file_dir", CFG_PATH, "/var/lib/vmdeck/disks", 0, 0, NULL, O(file_dir),
+	  "folder for file-backed disks" },
+	{ "storage.lvm_config", CFG_STRING, "", 0, 0, NULL, O(lvm_config),
+	  "passed to every LVM command as --config (filters, activation)" },
+	{ "backup", CFG_GROUP, NULL, 0, 0, NULL, 0, "backups" },
+	{ "backup.dir", CFG_PATH, "/var/lib/vmdeck/backup", 0, 0, NULL, O(backup_dir),
+	  "where backups are written unless --to is given" },
+	{ "backup.compress", CFG_ENUM, "zstd", 0, 0, "zstd|gzip", O(backup_compress),
+	  "compression of backup images" },
+	{ "backup.level", CFG_INT, "3", 1, 19, NULL, O(backup_level),
+	  "compression level (zstd 1..19, gzip 1..9)" },
+	{ "backup.threads", CFG_INT, "0", 0, 256, NULL, O(backup_threads),
+	  "compression threads; 0 means one per core" },
+	{ "hosts", CFG_HOSTS, NULL, 0, 0, NULL, 0,
+	  "other servers: ( { name = \"kvm2\"; ssh = \"root@kvm2\"; vmdeck = \"vmdeck\"; vms_dir = \"...\"; } )" },
+	{ "ui", CFG_GROUP, NULL, 0, 0, NULL, 0, "the full-screen console" },
+	{ "ui.theme", CFG_STRING, "default", 0, 0, NULL, O(ui_theme),
+	  "colour theme: a name from themes/ or a path to a theme file" },
+	{ "ui.refresh", CFG_FLOAT, "1.0", 0.1, 60, NULL, O(ui_refresh),
+	  "seconds between status refreshes" },
+	{ "ui.ascii", CFG_BOOL, "false", 0, 0, NULL, O(ui_ascii),
+	  "draw lines and marks with plain ASCII (for terminals without line drawing)" },
+	{ "shutdown_timeout", CFG_INT, "120", 1, 86400, NULL, O(shutdown_timeout),
+	  "seconds `stop` waits after the ACPI power button before it quits QEMU" },
+	{ "status_timeout", CFG_INT, "500", 10, 60000, NULL, O(status_timeout_ms),
+	  "milliseconds each guest's monitor gets to answer a status query" },
+};
+
+/* Keys of each group in the hosts list. */
+static const struct cfg_key host_keys[] = {
+	{ "name", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, name),
+	  "name used with --host and `move` (required)" },
+	{ "ssh", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, ssh),
+	  "ssh destination, user@host or host (required)" },
+	{ "vmdeck", CFG_STRING, "vmdeck", 0, 0, NULL, offsetof(struct host, vmdeck),
+	  "vmdeck program on that host" },
+	{ "vms_dir", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, vms_dir),
+	  "definitions folder on that host (default: that host's configuration)" },
+};
+
+const char *config_locate(const char *cli_path)
+{
+	const char *env = getenv("VMDECK_CONFIG");
+
+	if (cli_path && cli_path[0])
+		return cli_path;
+	if (env && env[0])
+		return env;
+	return CONFIG_SYSTEM_PATH;
+}
+
+static const struct cfg_key *key_find(const struct cfg_key *keys, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i].path, path) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* "FILE:LINE: " for a setting; libconfig knows the file even through @include. */
+static char *where(const struct config *cfg, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+
+	return xasprintf("%s:%u", file ? file : cfg->path, config_setting_source_line(s));
+}
+
+static int key_error(const struct config *cfg, char **err, const config_setting_t *s,
+		     const char *key, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int key_error(const struct config *cfg, char **err, const config_setting_t *s,
+		     const char *key, const char *fmt, ...)
+{
+	char *w = where(cfg, s), *what;
+	va_list ap;
+
+	va_start(ap, fmt);
+	what = xvasprintf(fmt, ap);
+	va_end(ap);
+	err_set(err, "%s: %s: %s", w, key, what);
+	free(w);
+	free(what);
+	return -1;
+}
+
+static const char *type_word(const config_setting_t *s)
+{
+	static const char *const words[] = {
+		[CONFIG_TYPE_NONE] = "nothing", [CONFIG_TYPE_GROUP] = "a group",
+		[CONFIG_TYPE_INT] = "an integer", [CONFIG_TYPE_INT64] = "an integer",
+		[CONFIG_TYPE_FLOAT] = "a number", [CONFIG_TYPE_STRING] = "a string",
+		[CONFIG_TYPE_BOOL] = "a boolean", [CONFIG_TYPE_ARRAY] = "an array",
+		[CONFIG_TYPE_LIST] = "a list",
+	};
+	int t = config_setting_type(s);
+
+	return t >= 0 && (size_t)t < ARRAY_LEN(words) && words[t] ? words[t] : "something else";
+}
+
+/* Enum choices "kvm|tcg|auto" read as "kvm, tcg or auto". */
+static char *choices_text(const char *choices)
+{
+	struct sbuf b = { 0 };
+	const char *p = choices, *bar;
+
+	while ((bar = strchr(p, '|')) != NULL) {
+		sbuf_addn(&b, p, (size_t)(bar - p));
+		p = bar + 1;
+		sbuf_add(&b, strchr(p, '|') ? ", " : " or ");
+	}
+	sbuf_add(&b, p);
+	return sbuf_take(&b);
+}
+
+static bool choice_ok(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *p = choices; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
+		if (strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0') && n > 0)
+			return true;
+	return false;
+}
+
+static void set_string(void *base, size_t off, char *v)
+{
+	char **slot = (char **)((char *)base + off);
+
+	free(*slot);
+	*slot = v;
+}
+
+static int store_number(const struct config *cfg, void *base, const struct cfg_key *k,
+			const config_setting_t *s, const char *key, char **err)
+{
+	int t = config_setting_type(s);
+	bool integral = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	double v;
+
+	if (!integral && !(k->type == CFG_FLOAT && t == CONFIG_TYPE_FLOAT))
+		return key_error(cfg, err, s, key, "expected %s between %g and %g, got %s",
+				 k->type == CFG_INT ? "an integer" : "a number",
+				 k->min, k->max, type_word(s));
+	v = integral ? (double)config_setting_get_int64(s) : config_setting_get_float(s);
+	if (v < k->min || v > k->max)
+		return key_error(cfg, err, s, key, "expected a value between %g and %g, got %g",
+				 k->min, k->max, v);
+	if (k->type == CFG_INT)
+		*(int *)((char *)base + k->off) = (int)v;
+	else
+		*(double *)((char *)base + k->off) = v;
+	return 0;
+}
+
+static int store_paths(struct config *cfg, const config_setting_t *s, const char *key, char **err)
+{
+	int t = config_setting_type(s), n;
+
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+		return key_error(cfg, err, s, key, "expected a list of paths like [ \"/srv/iso\" ], got %s",
+				 type_word(s));
+	n = config_setting_length(s);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return key_error(cfg, err, e, key, "expected a path (string), got %s", type_word(e));
+	}
+	for (size_t i = 0; i < cfg->n_iso_dirs; i++)
+		free(cfg->iso_dirs[i]);
+	free(cfg->iso_dirs);
+	cfg->iso_dirs = xcalloc((size_t)n + 1, sizeof *cfg->iso_dirs);
+	cfg->n_iso_dirs = (size_t)n;
+	for (int i = 0; i < n; i++)
+		cfg->iso_dirs[i] = path_resolve(cfg->dir, config_setting_get_string_elem(s, (unsigned)i));
+	return 0;
+}
+
+/* Checks one scalar setting against its schema row and stores it into base. */
+static int store_value(struct config *cfg, void *base, const struct cfg_key *k,
+		       const config_setting_t *s, const char *key, char **err)
+{
+	const char *str;
+	char *want;
+
+	switch (k->type) {
+	case CFG_INT:
+	case CFG_FLOAT:
+		return store_number(cfg, base, k, s, key, err);
+	case CFG_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return key_error(cfg, err, s, key, "expected true or false, got %s", type_word(s));
+		*(bool *)((char *)base + k->off) = config_setting_get_bool(s);
+		return 0;
+	case CFG_PATHS:
+		return store_paths(cfg, s, key, err);
+	default:
+		break;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		want = k->type == CFG_ENUM ? choices_text(k->choices) : xstrdup(k->type == CFG_PATH ? "a path (string)" : "a string");
+		key_error(cfg, err, s, key, "expected %s, got %s", want, type_word(s));
+		free(want);
+		return -1;
+	}
+	str = config_setting_get_string(s);
+	if (k->type == CFG_ENUM && !choice_ok(k->choices, str)) {
+		want = choices_text(k->choices);
+		key_error(cfg, err, s, key, "expected %s, got \"%s\"", want, str);
+		free(want);
+		return -1;
+	}
+	if (k->type == CFG_PATH && str[0] == '\0')
+		return key_error(cfg, err, s, key, "expected a path, got an empty string");
+	set_string(base, k->off, k->type == CFG_PATH ? path_resolve(cfg->dir, str) : xstrdup(str));
+	return 0;
+}
+
+static int load_host(struct config *cfg, const config_setting_t *g, struct host *h, char **err)
+{
+	int n = config_setting_length(g);
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return key_error(cfg, err, g, "hosts", "expected a group like { name = \"kvm2\"; ssh = \"root@kvm2\"; }, got %s",
+				 type_word(g));
+	h->vmdeck = xstrdup("vmdeck");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const struct cfg_key *k = key_find(host_keys, ARRAY_LEN(host_keys), config_setting_name(s));
+		char *key = xasprintf("hosts.%s", config_setting_name(s));
+		int rc;
+
+		if (k == NULL)
+			rc = key_error(cfg, err, s, key, "unknown key (expected name, ssh, vmdeck or vms_dir)");
+		else if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
+			rc = key_error(cfg, err, s, key, "expected a non-empty string, got %s",
+				       config_setting_type(s) == CONFIG_TYPE_STRING ? "\"\"" : type_word(s));
+		else
+			rc = store_value(cfg, h, k, s, key, err);
+		free(key);
+		if (rc < 0)
+			return -1;
+	}
+	if (h->name == NULL || h->ssh == NULL)
+		return key_error(cfg, err, g, "hosts", "each host needs name and ssh");
+	if (!name_valid(h->name))
+		return key_error(cfg, err, g, "hosts.name", "expected a name of letters, digits, '.', '_' or '-', got \"%s\"",
+				 h->name);
+	return 0;
+}
+
+static int load_hosts(struct config *cfg, const config_setting_t *s, char **err)
+{
+	int t = config_setting_type(s), n = config_setting_length(s);
+
+	if (t != CONFIG_TYPE_LIST)
+		return key_error(cfg, err, s, "hosts", "expected a list like ( { name = \"kvm2\"; ssh = \"root@kvm2\"; } ), got %s",
+				 type_word(s));
+	cfg->hosts = xcalloc((size_t)n + 1, sizeof *cfg->hosts);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+
+		cfg->n_hosts = (size_t)i + 1;
+		if (load_host(cfg, g, &cfg->hosts[i], err) < 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (strcmp(cfg->hosts[j].name, cfg->hosts[i].name) == 0)
+				return key_error(cfg, err, g, "hosts.name", "host \"%s\" is listed twice",
+						 cfg->hosts[i].name);
+	}
+	return 0;
+}
+
+/* Walks a group (the root or qemu/storage/...), matching every setting against the table. */
+static int load_group(struct config *cfg, const config_setting_t *g, const char *prefix, char **err)
+{
+	int n = config_setting_length(g);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		char *key = prefix ? xasprintf("%s.%s", prefix, config_setting_name(s))
+				   : xstrdup(config_setting_name(s));
+		const struct cfg_key *k = key_find(cfg_keys, ARRAY_LEN(cfg_keys), key);
+		int rc;
+
+		if (k == NULL)
+			rc = key_error(cfg, err, s, key, "unknown key (see `vmdeck help config`)");
+		else if (k->type == CFG_GROUP && config_setting_type(s) != CONFIG_TYPE_GROUP)
+			rc = key_error(cfg, err, s, key, "expected a group { ... }, got %s", type_word(s));
+		else if (k->type == CFG_GROUP)
+			rc = load_group(cfg, s, key, err);
+		else if (k->type == CFG_HOSTS)
+			rc = load_hosts(cfg, s, err);
+		else
+			rc = store_value(cfg, cfg, k, s, key, err);
+		free(key);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Checks that involve two keys. */
+static int check_combined(struct config *cfg, config_t *lc, char **err)
+{
+	const config_setting_t *s = config_lookup(lc, "backup.level");
+
+	if (s && strcmp(cfg->backup_compress, "gzip") == 0 && cfg->backup_level > 9)
+		return key_error(cfg, err, s, "backup.level", "expected 1..9 with gzip compression, got %d",
+				 cfg->backup_level);
+	return 0;
+}
+
+/* Defaults are stored through the same path as the file's values. */
+static void apply_default(struct config *cfg, const struct cfg_key *k)
+{
+	char *slot_s;
+
+	if (k->def == NULL)
+		return;
+	switch (k->type) {
+	case CFG_INT:
+		*(int *)((char *)cfg + k->off) = atoi(k->def);
+		break;
+	case CFG_FLOAT:
+		*(double *)((char *)cfg + k->off) = strtod(k->def, NULL);
+		break;
+	case CFG_BOOL:
+		*(bool *)((char *)cfg + k->off) = strcmp(k->def, "true") == 0;
+		break;
+	case CFG_PATH:
+		slot_s = path_resolve(cfg->dir, k->def);
+		set_string(cfg, k->off, slot_s);
+		break;
+	case CFG_STRING:
+	case CFG_ENUM:
+		set_string(cfg, k->off, xstrdup(k->def));
+		break;
+	default:
+		break;
+	}
+}
+
+void config_defaults(struct config *cfg)
+{
+	char *path = cfg->path, *dir = cfg->dir;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->path = path;
+	cfg->dir = dir;
+	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++)
+		apply_default(cfg, &cfg_keys[i]);
+	cfg->iso_dirs = xcalloc(1, sizeof *cfg->iso_dirs);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *cwd, *d;
+
+	if (slash == path)
+		return xstrdup("/");
+	if (slash && path[0] == '/')
+		return xstrndup(path, (size_t)(slash - path));
+	cwd = getcwd(NULL, 0);
+	if (cwd == NULL)
+		cwd = xstrdup(".");
+	d = slash ? xasprintf("%s/%.*s", cwd, (int)(slash - path), path) : xstrdup(cwd);
+	free(cwd);
+	return d;
+}
+
+int config_load(const char *path, struct config *cfg, char **err)
+{
+	config_t lc;
+	int rc = -1;
+
+	memset(cfg, 0, sizeof *cfg);
+	cfg->path = xstrdup(path);
+	cfg->dir = dir_of(path);
+	config_defaults(cfg);
+	if (access(path, R_OK) < 0) {
+		char *e = NULL;
+
+		free(file_read(path, NULL, &e));
+		err_set(err, "%s%s", e ? e : path,
+			strcmp(path, CONFIG_SYSTEM_PATH) == 0 ? " (give -c FILE or set VMDECK_CONFIG)" : "");
+		free(e);
+		config_free(cfg);
+		return -1;
+	}
+	config_init(&lc);
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		err_set(err, "%s:%d: %s", config_error_file(&lc) ? config_error_file(&lc) : path,
+			config_error_line(&lc), config_error_text(&lc));
+	} else if (load_group(cfg, config_root_setting(&lc), NULL, err) == 0 &&
+		   check_combined(cfg, &lc, err) == 0) {
+		rc = 0;
+	}
+	config_destroy(&lc);
+	if (rc < 0)
+		config_free(cfg);
+	return rc;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->type == CFG_STRING || k->type == CFG_PATH || k->type == CFG_ENUM)
+			free(*(char **)((char *)cfg + k->off));
+	}
+	for (size_t i = 0; i < cfg->n_iso_dirs; i++)
+		free(cfg->iso_dirs[i]);
+	free(cfg->iso_dirs);
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		free(cfg->hosts[i].name);
+		free(cfg->hosts[i].ssh);
+		free(cfg->hosts[i].vmdeck);
+		free(cfg->hosts[i].vms_dir);
+	}
+	free(cfg->hosts);
+	free(cfg->path);
+	free(cfg->dir);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+const struct host *config_host(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_hosts; i++)
+		if (strcmp(cfg->hosts[i].name, name) == 0)
+			return &cfg->hosts[i];
+	return NULL;
+}
+
+static const char *type_name(const struct cfg_key *k)
+{
+	static const char *const names[] = {
+		[CFG_STRING] = "string", [CFG_PATH] = "path", [CFG_PATHS] = "list of paths",
+		[CFG_ENUM] = "choice", [CFG_INT] = "integer", [CFG_FLOAT] = "number",
+		[CFG_BOOL] = "boolean", [CFG_GROUP] = "group", [CFG_HOSTS] = "list of groups",
+	};
+	return names[k->type];
+}
+
+static void print_key(const char *indent, const struct cfg_key *k)
+{
+	char *choices = k->choices ? choices_text(k->choices) : NULL;
+
+	printf("%s%s (%s", indent, k->path, type_name(k));
+	if (choices)
+		printf(": %s", choices);
+	if (k->type == CFG_INT || k->type == CFG_FLOAT)
+		printf(", %g..%g", k->min, k->max);
+	if (k->def)
+		printf(", default %s%s%s", k->type >= CFG_INT ? "" : "\"", k->def, k->type >= CFG_INT ? "" : "\"");
+	printf(")\n%s    %s\n", indent, k->help);
+	free(choices);
+}
+
+void config_print_reference(void)
+{
+	printf("vmdeck.conf (libconfig syntax). Relative paths are relative to the file's folder.\n"
+	       "Looked up as -c FILE, then $VMDECK_CONFIG, then " CONFIG_SYSTEM_PATH ".\n\n");
+	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++) {
+		print_key("", &cfg_keys[i]);
+		if (cfg_keys[i].type == CFG_HOSTS)
+			for (size_t j = 0; j < ARRAY_LEN(host_keys); j++)
+				print_key("    hosts[].", &host_keys[j]);
+	}
+}
