@@ -4,7 +4,9 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* One connection. Never blocks past the deadline the caller gives. */
 struct qmp {
@@ -39,5 +41,27 @@ json_t *qmp_next_message(struct qmp *q, int *bad);
 
 /* Classifies a reply: 0 for "return", -1 for "error" (message in *err). */
 int qmp_reply_result(json_t *msg, json_t **ret, char **err);
+
+/*
+ * Non-blocking pieces, for callers that run their own poll() loop (the status
+ * poller). The blocking calls above are built from these.
+ *
+ * When a blocking call fails, errno tells why, for callers that must act on
+ * it: ENOENT/ECONNREFUSED (nobody listens: QEMU is not running), ETIMEDOUT
+ * (the deadline passed), ECONNRESET (QEMU closed the connection, as it does
+ * after "quit"), EPROTO (not QMP), 0 for a QMP error reply.
+ */
+void qmp_init(struct qmp *q);                 /* fd = -1, empty buffers */
+/* Starts connecting: 0 connected, 1 in progress (wait for POLLOUT), -1 error. */
+int qmp_connect(struct qmp *q, const char *sock_path, char **err);
+/* After POLLOUT on an in-progress connect: 0 connected, -1 error. */
+int qmp_connect_finish(struct qmp *q, const char *sock_path, char **err);
+/* Reads what is available: > 0 bytes framed in, 0 at EOF, -1 error (errno; EAGAIN = nothing yet). */
+ssize_t qmp_read(struct qmp *q);
+/* The next command as one line ready to send, allocated; *id (may be NULL) gets its id. */
+char *qmp_command_line(struct qmp *q, const char *cmd, json_t *args, unsigned *id);
+bool qmp_is_greeting(const json_t *msg);       /* {"QMP": {...}} */
+bool qmp_is_event(const json_t *msg);          /* {"event": ...} */
+bool qmp_is_reply_to(const json_t *msg, unsigned id);
 
 #endif

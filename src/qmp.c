@@ -1,0 +1,454 @@
+/* qmp.c: a QMP client over a unix socket: non-blocking I/O with poll() deadlines, line framing, replies and events. */
+#include "qmp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Events kept while waiting for replies; older ones are dropped beyond this. */
+#define QMP_MAX_EVENTS 256
+/* A line longer than this is not a QMP message; it guards against a runaway peer. */
+#define QMP_MAX_LINE (16u << 20)
+
+void qmp_init(struct qmp *q)
+{
+	memset(q, 0, sizeof *q);
+	q->fd = -1;
+	q->id = 1;
+}
+
+void qmp_close(struct qmp *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	free(q->buf);
+	json_decref(q->events);
+	qmp_init(q);
+}
+
+/* ---- framing: QEMU ends every message with a newline ---- */
+
+void qmp_feed(struct qmp *q, const char *data, size_t n)
+{
+	if (q->len + n + 1 > q->cap) {
+		q->cap = (q->len + n + 1) * 2;
+		q->buf = xrealloc(q->buf, q->cap);
+	}
+	memcpy(q->buf + q->len, data, n);
+	q->len += n;
+}
+
+static void consume(struct qmp *q, size_t n)
+{
+	memmove(q->buf, q->buf + n, q->len - n);
+	q->len -= n;
+}
+
+static bool blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+json_t *qmp_next_message(struct qmp *q, int *bad)
+{
+	*bad = 0;
+	for (;;) {
+		char *nl = q->len ? memchr(q->buf, '\n', q->len) : NULL;
+		size_t line;
+		json_t *msg;
+
+		if (nl == NULL) {
+			if (q->len > QMP_MAX_LINE) {
+				q->len = 0;
+				*bad = -1;
+			}
+			return NULL;
+		}
+		line = (size_t)(nl - q->buf);
+		if (blank(q->buf, line)) {
+			consume(q, line + 1);
+			continue;
+		}
+		msg = json_loadb(q->buf, line, 0, NULL);
+		consume(q, line + 1);
+		if (msg == NULL || !json_is_object(msg)) {
+			json_decref(msg);
+			*bad = -1;
+			return NULL;
+		}
+		return msg;
+	}
+}
+
+/* ---- classification ---- */
+
+bool qmp_is_greeting(const json_t *msg)
+{
+	return json_is_object(json_object_get(msg, "QMP"));
+}
+
+bool qmp_is_event(const json_t *msg)
+{
+	return json_is_string(json_object_get(msg, "event"));
+}
+
+bool qmp_is_reply_to(const json_t *msg, unsigned id)
+{
+	json_t *jid = json_object_get(msg, "id");
+
+	if (!json_is_integer(jid) || json_integer_value(jid) != (json_int_t)id)
+		return false;
+	return json_object_get(msg, "return") != NULL || json_object_get(msg, "error") != NULL;
+}
+
+int qmp_reply_result(json_t *msg, json_t **ret, char **err)
+{
+	json_t *r = json_object_get(msg, "return");
+	json_t *e = json_object_get(msg, "error");
+
+	if (ret)
+		*ret = NULL;
+	if (r != NULL) {
+		if (ret)
+			*ret = json_incref(r);
+		return 0;
+	}
+	if (json_is_object(e)) {
+		const char *desc = json_string_value(json_object_get(e, "desc"));
+		const char *cls = json_string_value(json_object_get(e, "class"));
+
+		if (desc && *desc)
+			return err_set(err, "%s", desc);
+		return err_set(err, "QEMU reported an error (%s)", cls ? cls : "no description");
+	}
+	return err_set(err, "QMP reply has neither \"return\" nor \"error\"");
+}
+
+char *qmp_command_line(struct qmp *q, const char *cmd, json_t *args, unsigned *id)
+{
+	json_t *msg = json_object();
+	char *text, *line;
+
+	json_object_set_new(msg, "execute", json_string(cmd));
+	if (args)
+		json_object_set(msg, "arguments", args);
+	json_object_set_new(msg, "id", json_integer(q->id));
+	if (id)
+		*id = q->id;
+	q->id++;
+	text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (text == NULL)
+		fatal("cannot encode a QMP command");
+	line = xasprintf("%s\n", text);
+	free(text);
+	return line;
+}
+
+static void keep_event(struct qmp *q, json_t *msg)
+{
+	if (q->events == NULL)
+		q->events = json_array();
+	if (json_array_size(q->events) >= QMP_MAX_EVENTS)
+		json_array_remove(q->events, 0);
+	json_array_append_new(q->events, msg);
+}
+
+/* ---- socket ---- */
+
+/*
+ * sun_path holds 108 bytes; a longer path is reached through the folder's
+ * descriptor in /proc/self/fd, so deep state_dirs still work.
+ */
+static int fill_addr(struct sockaddr_un *sa, const char *path, int *dirfd)
+{
+	const char *slash;
+	char *dir;
+
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	*dirfd = -1;
+	if (strlen(path) < sizeof sa->sun_path) {
+		memcpy(sa->sun_path, path, strlen(path) + 1);
+		return 0;
+	}
+	if ((slash = strrchr(path, '/')) == NULL) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	dir = xstrndup(path, (size_t)(slash - path));
+	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (*dirfd < 0)
+		return -1;
+	if (snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/%s", *dirfd, slash + 1) >=
+	    (int)sizeof sa->sun_path) {
+		close(*dirfd);
+		*dirfd = -1;
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int qmp_connect(struct qmp *q, const char *sock_path, char **err)
+{
+	struct sockaddr_un sa;
+	int dirfd, rc, e;
+
+	if (fill_addr(&sa, sock_path, &dirfd) < 0) {
+		e = errno;
+		err_set(err, "cannot reach %s: %s", sock_path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (q->fd < 0) {
+		e = errno;
+		if (dirfd >= 0)
+			close(dirfd);
+		err_set(err, "cannot create a socket: %s", strerror(e));
+		errno = e;
+		return -1;
+	}
+	rc = connect(q->fd, (struct sockaddr *)&sa, sizeof sa);
+	e = errno;
+	if (dirfd >= 0)
+		close(dirfd);
+	if (rc == 0)
+		return 0;
+	/* a full listen backlog answers EAGAIN on unix sockets: wait for POLLOUT like EINPROGRESS */
+	if (e == EINPROGRESS || e == EAGAIN)
+		return 1;
+	close(q->fd);
+	q->fd = -1;
+	err_set(err, "cannot connect to %s: %s", sock_path, strerror(e));
+	errno = e;
+	return -1;
+}
+
+int qmp_connect_finish(struct qmp *q, const char *sock_path, char **err)
+{
+	int soerr = 0;
+	socklen_t len = sizeof soerr;
+
+	if (getsockopt(q->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		soerr = errno;
+	if (soerr == 0)
+		return 0;
+	close(q->fd);
+	q->fd = -1;
+	err_set(err, "cannot connect to %s: %s", sock_path, strerror(soerr));
+	errno = soerr;
+	return -1;
+}
+
+ssize_t qmp_read(struct qmp *q)
+{
+	char chunk[8192];
+	ssize_t r;
+
+	do
+		r = recv(q->fd, chunk, sizeof chunk, 0);
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		qmp_feed(q, chunk, (size_t)r);
+	return r;
+}
+
+/* ---- blocking calls, each bounded by an absolute deadline (now_ms() clock) ---- */
+
+static int time_left(int64_t deadline)
+{
+	int64_t left = deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+static int wait_fd(struct qmp *q, short events, int64_t deadline, char **err)
+{
+	struct pollfd pfd = { .fd = q->fd, .events = events };
+	int rc;
+
+	for (;;) {
+		rc = poll(&pfd, 1, time_left(deadline));
+		if (rc > 0)
+			return 0;
+		if (rc == 0) {
+			err_set(err, "QEMU did not answer on its monitor socket in time");
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR) {
+			int e = errno;
+
+			err_set(err, "poll: %s", strerror(e));
+			errno = e;
+			return -1;
+		}
+	}
+}
+
+static int send_all(struct qmp *q, const char *data, size_t len, int64_t deadline, char **err)
+{
+	while (len > 0) {
+		ssize_t w = send(q->fd, data, len, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			data += w;
+			len -= (size_t)w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (w < 0 && errno == EAGAIN) {
+			if (wait_fd(q, POLLOUT, deadline, err) < 0)
+				return -1;
+		} else {
+			int e = errno;
+
+			err_set(err, "cannot write to the monitor socket: %s", strerror(e));
+			errno = e == EPIPE ? ECONNRESET : e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The next message, waiting for more bytes as needed; NULL with *err on EOF, error or deadline. */
+static json_t *recv_message(struct qmp *q, int64_t deadline, char **err)
+{
+	for (;;) {
+		int bad;
+		json_t *msg = qmp_next_message(q, &bad);
+		ssize_t r;
+
+		if (msg)
+			return msg;
+		if (bad) {
+			err_set(err, "the monitor socket sent something that is not QMP");
+			errno = EPROTO;
+			return NULL;
+		}
+		r = qmp_read(q);
+		if (r > 0)
+			continue;
+		if (r == 0) {
+			err_set(err, "QEMU closed its monitor connection");
+			errno = ECONNRESET;
+			return NULL;
+		}
+		if (errno != EAGAIN) {
+			int e = errno;
+
+			err_set(err, "cannot read the monitor socket: %s", strerror(e));
+			errno = e;
+			return NULL;
+		}
+		if (wait_fd(q, POLLIN, deadline, err) < 0)
+			return NULL;
+	}
+}
+
+static int exec_until(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int64_t deadline, char **err)
+{
+	unsigned id;
+	char *line = qmp_command_line(q, cmd, args, &id);
+	int rc = send_all(q, line, strlen(line), deadline, err);
+
+	free(line);
+	if (ret)
+		*ret = NULL;
+	while (rc == 0) {
+		json_t *msg = recv_message(q, deadline, err);
+
+		if (msg == NULL)
+			return -1;
+		if (qmp_is_event(msg)) {
+			keep_event(q, msg);
+			continue;
+		}
+		if (qmp_is_reply_to(msg, id)) {
+			rc = qmp_reply_result(msg, ret, err);
+			json_decref(msg);
+			errno = 0;
+			return rc;
+		}
+		json_decref(msg); /* a late reply to an earlier command that timed out */
+	}
+	return -1;
+}
+
+static int open_until(struct qmp *q, const char *sock_path, int64_t deadline, char **err)
+{
+	json_t *msg;
+	int rc;
+
+	qmp_init(q);
+	rc = qmp_connect(q, sock_path, err);
+	if (rc == 1 && (wait_fd(q, POLLOUT, deadline, err) < 0 || qmp_connect_finish(q, sock_path, err) < 0))
+		rc = -1;
+	if (rc < 0)
+		goto fail;
+	/* QEMU greets first; nothing else may come before it */
+	if ((msg = recv_message(q, deadline, err)) == NULL)
+		goto fail;
+	rc = qmp_is_greeting(msg);
+	json_decref(msg);
+	if (!rc) {
+		err_set(err, "%s does not speak QMP", sock_path);
+		errno = EPROTO;
+		goto fail;
+	}
+	if (exec_until(q, "qmp_capabilities", NULL, NULL, deadline, err) < 0) {
+		if (errno == 0)
+			errno = EPROTO;
+		goto fail;
+	}
+	return 0;
+fail:
+	rc = errno;
+	qmp_close(q);
+	errno = rc;
+	return -1;
+}
+
+int qmp_open(struct qmp *q, const char *sock_path, int timeout_ms, char **err)
+{
+	return open_until(q, sock_path, now_ms() + timeout_ms, err);
+}
+
+int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err)
+{
+	if (q->fd < 0) {
+		errno = ENOTCONN;
+		return err_set(err, "the monitor connection is closed");
+	}
+	return exec_until(q, cmd, args, ret, now_ms() + timeout_ms, err);
+}
+
+int qmp_call(const char *sock_path, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	struct qmp q;
+	int rc, e;
+
+	if (ret)
+		*ret = NULL;
+	if (open_until(&q, sock_path, deadline, err) < 0)
+		return -1;
+	rc = exec_until(&q, cmd, args, ret, deadline, err);
+	e = errno;
+	qmp_close(&q);
+	errno = e;
+	return rc;
+}
