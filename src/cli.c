@@ -16,6 +16,7 @@
 const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
+	{ "argv", "NAME [--cdrom ISO] [--boot disk|cdrom] [--json]", "print the QEMU command line (dry run)", 0, cmd_argv },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 

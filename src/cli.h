@@ -44,6 +44,7 @@ int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
 /* Verb implementations live in cmd_*.c files; each declares its exec here. */
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_version(struct cli *c, int argc, char **argv);
+int cmd_argv(struct cli *c, int argc, char **argv);        /* cmd_argv.c */
 int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
 
 #endif

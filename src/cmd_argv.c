@@ -1,0 +1,75 @@
+/* cmd_argv.c: `vmdeck argv NAME`: the QEMU command line `start` would run, printed and not run. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "qemu_argv.h"
+#include "vmdef.h"
+
+static void print_json(const struct strv *argv)
+{
+	json_t *arr = json_array();
+	char *s;
+
+	for (size_t i = 0; i < argv->n; i++)
+		json_array_append_new(arr, json_string(argv->v[i]));
+	s = json_dumps(arr, 0);
+	puts(s);
+	free(s);
+	json_decref(arr);
+}
+
+/* Same options as `start`, so the dry run can show a CD boot before doing it. */
+static int parse_opts(struct cli *c, int argc, char **argv, struct qemu_argv_opts *o, const char **name)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--cdrom") == 0 && i + 1 < argc)
+			o->cdrom = argv[++i];
+		else if (strcmp(argv[i], "--boot") == 0 && i + 1 < argc)
+			o->boot = argv[++i];
+		else if (argv[i][0] != '-' && !*name)
+			*name = argv[i];
+		else
+			return cli_usage(c);
+	}
+	if (!*name)
+		return cli_usage(c);
+	if (o->boot && strcmp(o->boot, "cdrom") != 0 && strcmp(o->boot, "disk") != 0)
+		return cli_error(EXIT_USAGE, "%s: --boot must be disk or cdrom", *name);
+	return 0;
+}
+
+int cmd_argv(struct cli *c, int argc, char **argv)
+{
+	struct qemu_argv_opts o = { .daemonize = true, .paused = true };
+	struct vmdef def = { 0 };
+	struct strv out = { 0 };
+	const char *name = NULL;
+	char *err = NULL, *line;
+	int rc;
+
+	if ((rc = parse_opts(c, argc, argv, &o, &name)) != 0)
+		return rc;
+	if ((rc = cli_load_def(c, name, &def)) != 0)
+		return rc;
+	/* The dry run says nothing about KVM; `start` gives that warning. */
+	o.accel = qemu_accel_resolve(c->cfg.accel, NULL);
+	if (qemu_argv_build(&c->cfg, &def, &o, &out, &err) < 0) {
+		rc = cli_error(EXIT_USAGE, "%s: %s", name, err);
+		free(err);
+		vmdef_free(&def);
+		return rc;
+	}
+	if (c->json) {
+		print_json(&out);
+	} else {
+		line = qemu_argv_display(&out);
+		puts(line);
+		free(line);
+	}
+	strv_free(&out);
+	vmdef_free(&def);
+	return EXIT_DONE;
+}
