@@ -82,6 +82,7 @@ struct vm_status {
 	unsigned long long cpu_ticks;
 	double sampled_at;
 };
+/* Frees the fields and resets to "stopped, nothing known"; st must be zeroed or a status. */
 void vm_status_clear(struct vm_status *st);
 
 /*

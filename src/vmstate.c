@@ -1,0 +1,138 @@
+/* vmstate.c: a guest's runtime folder and process: paths, the pidfile, liveness judged from /proc, state names. */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const char *const state_names[VM_STATE_COUNT] = {
+	[VM_STOPPED] = "stopped",
+	[VM_STARTING] = "starting",
+	[VM_RUNNING] = "running",
+	[VM_PAUSED] = "paused",
+	[VM_SHUTTING_DOWN] = "shutting-down",
+	[VM_UNRESPONSIVE] = "unresponsive",
+	[VM_CRASHED] = "crashed",
+	[VM_INVALID] = "invalid",
+};
+
+const char *vm_state_name(enum vm_state s)
+{
+	return (unsigned)s < VM_STATE_COUNT ? state_names[s] : "unknown";
+}
+
+char *vm_path(const struct config *cfg, const char *name, const char *file)
+{
+	if (file == NULL)
+		return path_join(cfg->state_dir, name);
+	return xasprintf("%s/%s/%s", cfg->state_dir, name, file);
+}
+
+/* Reads a small /proc file into buf (NUL-terminated); bytes read or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	do
+		r = read(fd, buf, len - 1);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
+}
+
+/*
+ * The process state letter from /proc/PID/stat, or 0 when there is no such
+ * process. The command name in parentheses may hold spaces and ')', so the
+ * field after the last ')' is the state.
+ */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[1024];
+	char *rp;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if (read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL || rp[1] != ' ')
+		return 0;
+	return rp[2];
+}
+
+/*
+ * A daemonized QEMU that exited stays a zombie until PID 1 reaps it, and
+ * kill(pid, 0) succeeds on zombies: only the state letter tells.
+ */
+bool pid_alive(pid_t pid)
+{
+	char st;
+
+	if (pid <= 0)
+		return false;
+	st = proc_state(pid);
+	return st != 0 && st != 'Z' && st != 'X' && st != 'x';
+}
+
+/* Whether pid runs a QEMU: argv[0]'s base name names qemu, or is the configured binary. */
+static bool pid_is_qemu(const struct config *cfg, pid_t pid)
+{
+	char path[64], cmd[4096];
+	const char *base, *want;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	if (read_small(path, cmd, sizeof cmd) <= 0)
+		return false;
+	base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+	if (strstr(base, "qemu") != NULL)
+		return true;
+	want = cfg->qemu_binary ? strrchr(cfg->qemu_binary, '/') : NULL;
+	want = want ? want + 1 : cfg->qemu_binary;
+	return want != NULL && strcmp(base, want) == 0;
+}
+
+/* The number in state_dir/NAME/qemu.pid, 0 when missing or malformed. */
+static pid_t pidfile_read(const struct config *cfg, const char *name)
+{
+	char *path = vm_path(cfg, name, "qemu.pid");
+	char buf[32], *end;
+	long v;
+
+	if (read_small(path, buf, sizeof buf) <= 0) {
+		free(path);
+		return 0;
+	}
+	free(path);
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno != 0 || end == buf || v <= 0 || (*end != '\0' && *end != '\n'))
+		return 0;
+	return (pid_t)v;
+}
+
+pid_t vm_pid(const struct config *cfg, const char *name)
+{
+	pid_t pid = pidfile_read(cfg, name);
+
+	/* a stale pidfile after a host crash may name an unrelated process now */
+	if (pid <= 0 || !pid_alive(pid) || !pid_is_qemu(cfg, pid))
+		return 0;
+	return pid;
+}
+
+void vm_status_clear(struct vm_status *st)
+{
+	free(st->cdrom);
+	free(st->reason);
+	memset(st, 0, sizeof *st);
+	st->state = VM_STOPPED;
+	st->cpu_percent = -1;
+	st->uptime = -1;
+}
