@@ -46,5 +46,6 @@ int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_version(struct cli *c, int argc, char **argv);
 int cmd_argv(struct cli *c, int argc, char **argv);        /* cmd_argv.c */
 int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
+int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 
 #endif

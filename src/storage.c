@@ -1,0 +1,206 @@
+/* storage.c: image files through qemu-img, and a guest disk's path, size and format whatever its kind. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "storage.h"
+#include "util.h"
+
+const char *storage_file_format(const char *path, const char *format)
+{
+	size_t n = strlen(path);
+
+	if (format && format[0])
+		return format;
+	return n > 6 && strcmp(path + n - 6, ".qcow2") == 0 ? "qcow2" : "raw";
+}
+
+static bool format_known(const char *f)
+{
+	return strcmp(f, "raw") == 0 || strcmp(f, "qcow2") == 0;
+}
+
+int storage_file_create(const char *path, const char *format, uint64_t size, char **err)
+{
+	const char *fmt = storage_file_format(path, format);
+	char sz[32], *dir, *slash;
+	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f", (char *)fmt,
+			(char *)path, sz, NULL };
+	int rc;
+
+	if (!format_known(fmt))
+		return err_set(err, "%s: unknown image format '%s' (raw or qcow2)", path, fmt);
+	if (size == 0)
+		return err_set(err, "%s: no size given", path);
+	if (access(path, F_OK) == 0)
+		return err_set(err, "%s already exists (not overwritten)", path);
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		rc = mkdir_p(dir, 0755, err);
+		if (rc < 0) {
+			free(dir);
+			return -1;
+		}
+	}
+	free(dir);
+	snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
+	return spawn_run(av, NULL, err);
+}
+
+int storage_file_info(const char *path, uint64_t *virtual_size, uint64_t *allocated, char **err)
+{
+	char *av[] = { (char *)"qemu-img", (char *)"info", (char *)"-U", (char *)"--output=json",
+			(char *)path, NULL };
+	char *text = NULL;
+	json_t *root;
+
+	if (access(path, F_OK) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if (spawn_run(av, &text, err) < 0)
+		return -1;
+	root = json_loads(text, 0, NULL);
+	free(text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return err_set(err, "%s: cannot read qemu-img info", path);
+	}
+	if (virtual_size)
+		*virtual_size = (uint64_t)json_integer_value(json_object_get(root, "virtual-size"));
+	if (allocated)
+		*allocated = (uint64_t)json_integer_value(json_object_get(root, "actual-size"));
+	json_decref(root);
+	return 0;
+}
+
+int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink, char **err)
+{
+	const char *fmt = storage_file_format(path, format);
+	uint64_t cur;
+	char sz[32];
+	struct strv av = { 0 };
+	int rc;
+
+	if (storage_file_info(path, &cur, NULL, err) < 0)
+		return -1;
+	if (size < cur && !allow_shrink)
+		return err_set(err, "%s: shrinking loses data at its end (confirm with --shrink)", path);
+	if (size == cur)
+		return 0;
+	snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
+	strv_add(&av, "qemu-img");
+	strv_add(&av, "resize");
+	strv_add(&av, "-q");
+	strv_add(&av, "-f");
+	strv_add(&av, fmt);
+	if (size < cur)
+		strv_add(&av, "--shrink");
+	strv_add(&av, path);
+	strv_add(&av, sz);
+	rc = spawn_run(av.v, NULL, err);
+	strv_free(&av);
+	return rc;
+}
+
+const char *storage_disk_format(const struct vm_disk *d)
+{
+	if (d->lv)
+		return d->format && d->format[0] ? d->format : "raw";
+	return storage_file_format(d->file, d->format);
+}
+
+int storage_disk_path(const struct config *cfg, const struct vm_disk *d, char **path, char **err)
+{
+	struct storage_lv info;
+	int rc;
+
+	if (d->file) {
+		*path = xstrdup(d->file);
+		return 0;
+	}
+	if ((rc = storage_lv_info(cfg, d->lv, &info, err)) <= 0)
+		return rc < 0 ? -1 : err_set(err, "logical volume %s does not exist", d->lv);
+	*path = info.path;
+	info.path = NULL;
+	storage_lv_free(&info);
+	return 0;
+}
+
+int storage_disk_size(const struct config *cfg, const struct vm_disk *d, uint64_t *size, char **err)
+{
+	struct storage_lv info;
+	int rc;
+
+	if (d->file)
+		return storage_file_info(d->file, size, NULL, err);
+	if ((rc = storage_lv_info(cfg, d->lv, &info, err)) <= 0)
+		return rc < 0 ? -1 : err_set(err, "logical volume %s does not exist", d->lv);
+	*size = info.size;
+	storage_lv_free(&info);
+	return 0;
+}
+
+int storage_create_for_new(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct vm_disk *d = &def->disks[i];
+		int rc;
+
+		if (d->size == 0)
+			continue;  /* an existing volume the admin named; nothing to create */
+		if (d->lv)
+			rc = storage_lv_create(cfg, d->lv, d->size, err);
+		else
+			rc = storage_file_create(d->file, d->format, d->size, err);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* True when the two LV references name the same volume (a bare LV means storage.vg). */
+static bool lv_same(const struct config *cfg, const char *a, const char *b)
+{
+	char *va, *la, *vb, *lb;
+	bool same = false;
+
+	if (storage_lv_split(cfg, a, &va, &la, NULL) < 0)
+		return false;
+	if (storage_lv_split(cfg, b, &vb, &lb, NULL) == 0) {
+		same = strcmp(va, vb) == 0 && strcmp(la, lb) == 0;
+		free(vb);
+		free(lb);
+	}
+	free(va);
+	free(la);
+	return same;
+}
+
+static bool file_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+const struct vmdef *storage_disk_owner(const struct vmdef *defs, size_t n, const struct config *cfg,
+				       const char *lv_ref, const char *file)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < defs[i].n_disks; j++) {
+			const struct vm_disk *d = &defs[i].disks[j];
+
+			if ((lv_ref && d->lv && lv_same(cfg, lv_ref, d->lv)) ||
+			    (file && d->file && file_same(file, d->file)))
+				return &defs[i];
+		}
+	}
+	return NULL;
+}
