@@ -91,6 +91,10 @@ static const struct cfg_key host_keys[] = {
 	  "vmdeck program on that host" },
 	{ "vms_dir", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, vms_dir),
 	  "definitions folder on that host (default: that host's configuration)" },
+	{ "ssh_config", CFG_PATH, NULL, 0, 0, NULL, offsetof(struct host, ssh_config),
+	  "ssh client configuration file for that host (given to ssh as -F)" },
+	{ "lvm_config", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, lvm_config),
+	  "passed as --config to LVM commands run on that host" },
 };
 
 const char *config_locate(const char *cli_path)
@@ -285,7 +289,7 @@ static int load_host(struct config *cfg, const config_setting_t *g, struct host 
 		int rc;
 
 		if (k == NULL)
-			rc = key_error(cfg, err, s, key, "unknown key (expected name, ssh, vmdeck or vms_dir)");
+			rc = key_error(cfg, err, s, key, "unknown key (expected name, ssh, vmdeck, vms_dir, ssh_config or lvm_config)");
 		else if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
 			rc = key_error(cfg, err, s, key, "expected a non-empty string, got %s",
 				       config_setting_type(s) == CONFIG_TYPE_STRING ? "\"\"" : type_word(s));
@@ -473,6 +477,8 @@ void config_free(struct config *cfg)
 		free(cfg->hosts[i].ssh);
 		free(cfg->hosts[i].vmdeck);
 		free(cfg->hosts[i].vms_dir);
+		free(cfg->hosts[i].ssh_config);
+		free(cfg->hosts[i].lvm_config);
 	}
 	free(cfg->hosts);
 	free(cfg->path);

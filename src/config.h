@@ -10,6 +10,8 @@ struct host {
 	char *ssh;      /* user@host or host, as given to ssh */
 	char *vmdeck;   /* remote vmdeck binary, NULL if none (default "vmdeck") */
 	char *vms_dir;  /* remote vms.d, NULL for the remote default */
+	char *ssh_config; /* file given to ssh as -F (options, keys, port), NULL for ssh's default */
+	char *lvm_config; /* --config for LVM commands run on that host, NULL for none */
 };
 
 struct config {

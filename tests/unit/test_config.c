@@ -168,7 +168,7 @@ static void test_hosts_errors(void **state)
 {
 	expect_error("hosts = ( { name = \"a\"; } );\n", "1: hosts: each host needs name and ssh");
 	expect_error("hosts = ( { name = \"a\"; ssh = \"a\";\n port = 22; } );\n",
-		     "2: hosts.port: unknown key (expected name, ssh, vmdeck or vms_dir)");
+		     "2: hosts.port: unknown key (expected name, ssh, vmdeck, vms_dir, ssh_config or lvm_config)");
 	expect_error("hosts = ( { name = \"a\"; ssh = \"a\"; },\n { name = \"a\"; ssh = \"b\"; } );\n",
 		     "2: hosts.name: host \"a\" is listed twice");
 	expect_error("hosts = { name = \"a\"; };\n",
