@@ -1,0 +1,891 @@
+/* vmdef.c: loads guest definitions (vms.d/NAME.yaml, libyaml) from one schema table; edits them in place. */
+#include "vmdef.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "util.h"
+
+/* Where a key lives: the top level, an item of disks/nics, or the vnc mapping. */
+enum vsec { SEC_TOP, SEC_DISK, SEC_NIC, SEC_VNC, SEC_NONE };
+
+enum vtype {
+	VT_STR,       /* a string; check() may restrict it */
+	VT_PATH,      /* a path; empty or null means none */
+	VT_SIZE,      /* 512M, 2G ... (bytes, uint64_t) */
+	VT_INT,
+	VT_BOOL,
+	VT_ENUM,      /* one of choices, stored as a string */
+	VT_ENUM_IDX,  /* one of choices, stored as its index (an enum) */
+	VT_USER,      /* user networking: {} or true */
+	VT_STRLIST,   /* a list of strings */
+	VT_SEQ,       /* a list of mappings of section sub */
+	VT_MAP,       /* a mapping of section sub */
+};
+
+struct vkey {
+	enum vsec sec;
+	const char *key;
+	enum vtype type;
+	const char *def;        /* default as text; NULL: none */
+	int64_t min, max;       /* numbers and sizes */
+	const char *choices;    /* "pc|q35" */
+	size_t off;             /* in struct vmdef, vm_disk or vm_nic */
+	bool (*check)(const char *v);
+	const char *want;       /* what check() expects, for messages */
+	enum vsec sub;          /* VT_SEQ / VT_MAP */
+	const char *help;
+};
+
+static bool check_lv(const char *v);
+static bool check_mac(const char *v);
+static bool check_password(const char *v);
+static bool check_ifname(const char *v);
+static bool check_listen(const char *v);
+static bool check_nonempty(const char *v);
+
+#define D(f) offsetof(struct vmdef, f)
+#define K(f) offsetof(struct vm_disk, f)
+#define N(f) offsetof(struct vm_nic, f)
+#define MiB (INT64_C(1) << 20)
+
+/* Every key of a guest definition: parsing, defaults, checks, help and `vmdeck new` come from here. */
+static const struct vkey vkeys[] = {
+	{ SEC_TOP, "description", VT_STR, "", 0, 0, NULL, D(description), NULL, NULL, SEC_NONE,
+	  "free text shown in the console" },
+	{ SEC_TOP, "memory", VT_SIZE, "1G", 16 * MiB, INT64_C(16) << 40, NULL, D(memory), NULL, NULL, SEC_NONE,
+	  "RAM, with an M or G suffix" },
+	{ SEC_TOP, "cpus", VT_INT, "1", 1, 255, NULL, D(cpus), NULL, NULL, SEC_NONE,
+	  "virtual CPUs" },
+	{ SEC_TOP, "cpu", VT_STR, "qemu64", 0, 0, NULL, D(cpu), check_nonempty, "a QEMU -cpu model like qemu64 or host", SEC_NONE,
+	  "QEMU -cpu model" },
+	{ SEC_TOP, "machine", VT_ENUM, "pc", 0, 0, "pc|q35", D(machine), NULL, NULL, SEC_NONE,
+	  "chipset: pc (i440FX, best for old Windows) or q35" },
+	{ SEC_TOP, "disks", VT_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_DISK,
+	  "hard disks, in boot order" },
+	{ SEC_DISK, "lv", VT_STR, NULL, 0, 0, NULL, K(lv), check_lv, "VG/LV like vg0/av-server", SEC_NONE,
+	  "an LVM logical volume (give lv or file)" },
+	{ SEC_DISK, "file", VT_PATH, NULL, 0, 0, NULL, K(file), NULL, NULL, SEC_NONE,
+	  "a disk image file; relative to storage.file_dir (give lv or file)" },
+	{ SEC_DISK, "format", VT_ENUM, NULL, 0, 0, "raw|qcow2", K(format), NULL, NULL, SEC_NONE,
+	  "image format; default raw for lv, qcow2 for *.qcow2 files, else raw" },
+	{ SEC_DISK, "interface", VT_ENUM_IDX, "ide", 0, 0, "ide|virtio|scsi|sata", K(iface), NULL, NULL, SEC_NONE,
+	  "disk controller; old Windows needs ide" },
+	{ SEC_DISK, "size", VT_SIZE, NULL, MiB, INT64_C(64) << 40, NULL, K(size), NULL, NULL, SEC_NONE,
+	  "size used when the volume is created" },
+	{ SEC_TOP, "cdrom", VT_PATH, NULL, 0, 0, NULL, D(cdrom), NULL, NULL, SEC_NONE,
+	  "ISO image in the CD drive; relative names are looked up in iso_dirs" },
+	{ SEC_TOP, "boot", VT_ENUM, "disk", 0, 0, "disk|cdrom", D(boot), NULL, NULL, SEC_NONE,
+	  "boot device" },
+	{ SEC_TOP, "nics", VT_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NIC,
+	  "network cards" },
+	{ SEC_NIC, "bridge", VT_STR, NULL, 0, 0, NULL, N(bridge), check_ifname, "a bridge name of at most 15 characters like br0", SEC_NONE,
+	  "host bridge to attach to (give bridge or user)" },
+	{ SEC_NIC, "user", VT_USER, NULL, 0, 0, NULL, N(user), NULL, NULL, SEC_NONE,
+	  "user-mode NAT networking, no bridge needed: user: {}" },
+	{ SEC_NIC, "model", VT_ENUM, "e1000", 0, 0, "e1000|rtl8139|virtio", N(model), NULL, NULL, SEC_NONE,
+	  "emulated card" },
+	{ SEC_NIC, "mac", VT_STR, NULL, 0, 0, NULL, N(mac), check_mac, "a unicast MAC like 52:54:00:a1:b2:c3", SEC_NONE,
+	  "MAC address; generated and written back when missing" },
+	{ SEC_TOP, "vnc", VT_MAP, NULL, 0, 0, NULL, D(vnc), NULL, NULL, SEC_VNC,
+	  "the guest's screen over VNC" },
+	{ SEC_VNC, "display", VT_INT, NULL, 0, 99, NULL, D(vnc_display), NULL, NULL, SEC_NONE,
+	  "display number; the port is 5900 + display (required)" },
+	{ SEC_VNC, "listen", VT_STR, "127.0.0.1", 0, 0, NULL, D(vnc_listen), check_listen, "an address like 127.0.0.1 or 0.0.0.0", SEC_NONE,
+	  "address to listen on" },
+	{ SEC_VNC, "password", VT_STR, NULL, 0, 0, NULL, D(vnc_password), check_password, "at most 8 characters (the VNC limit)", SEC_NONE,
+	  "VNC password; the file must then be mode 0600" },
+	{ SEC_TOP, "rtc", VT_ENUM, "utc", 0, 0, "utc|localtime", D(rtc), NULL, NULL, SEC_NONE,
+	  "guest clock; Windows guests want localtime" },
+	{ SEC_TOP, "usb_tablet", VT_BOOL, "true", 0, 0, NULL, D(usb_tablet), NULL, NULL, SEC_NONE,
+	  "absolute pointer, so the VNC mouse follows" },
+	{ SEC_TOP, "autostart", VT_BOOL, "false", 0, 0, NULL, D(autostart), NULL, NULL, SEC_NONE,
+	  "start with the host" },
+	{ SEC_TOP, "guest_agent", VT_BOOL, "false", 0, 0, NULL, D(guest_agent), NULL, NULL, SEC_NONE,
+	  "QEMU guest agent channel (filesystem freeze for live backups)" },
+	{ SEC_TOP, "extra_args", VT_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
+	  "extra QEMU arguments, passed as-is" },
+};
+
+static const char *const sec_names[] = {
+	[SEC_TOP] = "", [SEC_DISK] = "disks[]", [SEC_NIC] = "nics[]", [SEC_VNC] = "vnc",
+};
+
+/* ---- value checks ---- */
+
+static bool check_nonempty(const char *v)
+{
+	return v[0] != '\0';
+}
+
+static bool lvm_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 127 || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("+_.-", s[i]))
+			return false;
+	return !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
+}
+
+static bool check_lv(const char *v)
+{
+	const char *slash = strchr(v, '/');
+
+	return slash && lvm_name_ok(v, (size_t)(slash - v)) && lvm_name_ok(slash + 1, strlen(slash + 1));
+}
+
+static bool check_mac(const char *v)
+{
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? v[i] != ':' : !isxdigit((unsigned char)v[i]))
+			return false;
+	if (v[17] != '\0')
+		return false;
+	/* the low bit of the first octet marks multicast: never valid for a card */
+	return (strtoul(v, NULL, 16) & 1) == 0;
+}
+
+static bool check_password(const char *v)
+{
+	return strlen(v) <= 8 && v[0] != '\0';
+}
+
+static bool check_ifname(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 15)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("._-", v[i]))
+			return false;
+	return true;
+}
+
+static bool check_listen(const char *v)
+{
+	if (v[0] == '\0')
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".:-[]", *p))
+			return false;
+	return true;
+}
+
+/* ---- loading ---- */
+
+struct vload {
+	const char *path;
+	yaml_document_t *doc;
+	struct vmdef *def;
+	char **err;
+	const yaml_node_t *password_node;
+};
+
+static int verr(struct vload *L, const yaml_node_t *n, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int verr(struct vload *L, const yaml_node_t *n, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	what = xvasprintf(fmt, ap);
+	va_end(ap);
+	err_set(L->err, "%s:%zu:%zu: %s%s%s", L->path, n->start_mark.line + 1, n->start_mark.column + 1,
+		key ? key : "", key ? ": " : "", what);
+	free(what);
+	return -1;
+}
+
+static const char *node_word(const yaml_node_t *n)
+{
+	if (n->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	if (n->type == YAML_SEQUENCE_NODE)
+		return "a list";
+	return "a value";
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A plain ~, null or nothing at all stands for "not set". */
+static bool is_null(const yaml_node_t *n)
+{
+	const char *s = scalar(n);
+
+	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+	       strcmp(s, "NULL") == 0;
+}
+
+static int choice_index(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	int i = 0;
+
+	for (const char *p = choices; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL, i++)
+		if (n > 0 && strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return i;
+	return -1;
+}
+
+static char *choices_text(const char *choices)
+{
+	struct sbuf b = { 0 };
+	const char *p = choices, *bar;
+
+	while ((bar = strchr(p, '|')) != NULL) {
+		sbuf_addn(&b, p, (size_t)(bar - p));
+		p = bar + 1;
+		sbuf_add(&b, strchr(p, '|') ? ", " : " or ");
+	}
+	sbuf_add(&b, p);
+	return sbuf_take(&b);
+}
+
+static void *slot(void *base, const struct vkey *k)
+{
+	return (char *)base + k->off;
+}
+
+static void set_str(void *base, const struct vkey *k, char *v)
+{
+	char **s = slot(base, k);
+
+	free(*s);
+	*s = v;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", "Off" };
+
+	for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return *out = true;
+		if (strcmp(s, no[i]) == 0)
+			return !(*out = false);
+	}
+	return false;
+}
+
+static int set_number(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v,
+		      const char *key, const char *s)
+{
+	char *end, hmin[16], hmax[16];
+	long long n;
+	uint64_t size;
+
+	if (k->type == VT_SIZE) {
+		if (size_parse(s, &size) < 0)
+			return verr(L, v, key, "expected a size like 512M or 2G, got \"%s\"", s);
+		if (size < (uint64_t)k->min || size > (uint64_t)k->max)
+			return verr(L, v, key, "expected a size between %s and %s, got \"%s\"",
+				    size_human((uint64_t)k->min, hmin, sizeof hmin),
+				    size_human((uint64_t)k->max, hmax, sizeof hmax), s);
+		if (k->sec == SEC_TOP && size % (uint64_t)MiB != 0)
+			return verr(L, v, key, "expected a whole number of megabytes, got \"%s\"", s);
+		*(uint64_t *)slot(base, k) = size;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0)
+		return verr(L, v, key, "expected a whole number between %lld and %lld, got \"%s\"",
+			    (long long)k->min, (long long)k->max, s);
+	if (n < k->min || n > k->max)
+		return verr(L, v, key, "expected a number between %lld and %lld, got %lld",
+			    (long long)k->min, (long long)k->max, n);
+	*(int *)slot(base, k) = (int)n;
+	return 0;
+}
+
+static int set_enum(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v,
+		    const char *key, const char *s)
+{
+	int i = choice_index(k->choices, s);
+	char *want;
+
+	if (i < 0) {
+		want = choices_text(k->choices);
+		verr(L, v, key, "expected %s, got \"%s\"", want, s);
+		free(want);
+		return -1;
+	}
+	if (k->type == VT_ENUM_IDX)
+		*(int *)slot(base, k) = i;
+	else
+		set_str(base, k, xstrdup(s));
+	return 0;
+}
+
+/* A scalar value: checked by its schema row, stored at its offset. */
+static int set_scalar(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v, const char *key)
+{
+	const char *s = scalar(v);
+	bool b;
+
+	if (s == NULL)
+		return verr(L, v, key, "expected %s, got %s",
+			    k->type == VT_BOOL ? "true or false" : k->want ? k->want : "a single value", node_word(v));
+	switch (k->type) {
+	case VT_SIZE:
+	case VT_INT:
+		return set_number(L, k, base, v, key, s);
+	case VT_ENUM:
+	case VT_ENUM_IDX:
+		return set_enum(L, k, base, v, key, s);
+	case VT_BOOL:
+		if (!parse_bool(s, &b))
+			return verr(L, v, key, "expected true or false, got \"%s\"", s);
+		*(bool *)slot(base, k) = b;
+		return 0;
+	case VT_PATH:
+		set_str(base, k, s[0] ? xstrdup(s) : NULL);
+		return 0;
+	default:
+		break;
+	}
+	if (k->check && !k->check(s))
+		return verr(L, v, key, "expected %s, got \"%s\"", k->want, s);
+	set_str(base, k, xstrdup(s));
+	if (k->off == D(vnc_password) && k->sec == SEC_VNC)
+		L->password_node = v;
+	return 0;
+}
+
+static void apply_defaults(enum vsec sec, void *base)
+{
+	for (size_t i = 0; i < ARRAY_LEN(vkeys); i++) {
+		const struct vkey *k = &vkeys[i];
+
+		if (k->sec != sec || k->def == NULL)
+			continue;
+		switch (k->type) {
+		case VT_SIZE:
+			size_parse(k->def, slot(base, k));
+			break;
+		case VT_INT:
+			*(int *)slot(base, k) = atoi(k->def);
+			break;
+		case VT_BOOL:
+			*(bool *)slot(base, k) = strcmp(k->def, "true") == 0;
+			break;
+		case VT_ENUM_IDX:
+			*(int *)slot(base, k) = choice_index(k->choices, k->def);
+			break;
+		default:
+			set_str(base, k, xstrdup(k->def));
+			break;
+		}
+	}
+}
+
+static const struct vkey *key_find(enum vsec sec, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_LEN(vkeys); i++)
+		if (vkeys[i].sec == sec && strcmp(vkeys[i].key, key) == 0)
+			return &vkeys[i];
+	return NULL;
+}
+
+static char *keys_of(enum vsec sec)
+{
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < ARRAY_LEN(vkeys); i++)
+		if (vkeys[i].sec == sec)
+			sbuf_printf(&b, "%s%s", b.len ? ", " : "", vkeys[i].key);
+	return sbuf_take(&b);
+}
+
+static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix);
+
+static int load_strlist(struct vload *L, const yaml_node_t *v, const char *key)
+{
+	struct strv sv = { 0 };
+	struct vmdef *def = L->def;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return verr(L, v, key, "expected a list of strings like [\"-device\", \"...\"], got %s", node_word(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const yaml_node_t *e = yaml_document_get_node(L->doc, *it);
+
+		if (scalar(e) == NULL) {
+			strv_free(&sv);
+			return verr(L, e, key, "expected a string, got %s", node_word(e));
+		}
+		strv_add(&sv, scalar(e));
+	}
+	free(def->extra_args);
+	def->extra_args = sv.v ? sv.v : xcalloc(1, sizeof(char *));
+	def->n_extra_args = sv.n;
+	return 0;
+}
+
+/* disks: and nics: lists of mappings. */
+static int load_seq(struct vload *L, const struct vkey *k, const yaml_node_t *v)
+{
+	size_t n, esize = k->sub == SEC_DISK ? sizeof(struct vm_disk) : sizeof(struct vm_nic);
+	char *items;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return verr(L, v, k->key, "expected a list of mappings (lines starting with \"- \"), got %s",
+			    node_word(v));
+	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	items = xcalloc(n + 1, esize);
+	if (k->sub == SEC_DISK) {
+		free(L->def->disks);
+		L->def->disks = (struct vm_disk *)items;
+		L->def->n_disks = n;
+	} else {
+		free(L->def->nics);
+		L->def->nics = (struct vm_nic *)items;
+		L->def->n_nics = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		apply_defaults(k->sub, items + i * esize);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *e = yaml_document_get_node(L->doc, v->data.sequence.items.start[i]);
+		char *prefix = xasprintf("%s[%zu]", k->key, i);
+		int rc;
+
+		if (e->type != YAML_MAPPING_NODE)
+			rc = verr(L, e, prefix, "expected a mapping like \"%s\", got %s",
+				  k->sub == SEC_DISK ? "lv: vg0/NAME" : "bridge: br0", node_word(e));
+		else
+			rc = load_mapping(L, k->sub, items + i * esize, e, prefix);
+		free(prefix);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_value(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v, const char *key)
+{
+	switch (k->type) {
+	case VT_SEQ:
+		return load_seq(L, k, v);
+	case VT_STRLIST:
+		return load_strlist(L, v, key);
+	case VT_MAP:
+		if (v->type != YAML_MAPPING_NODE)
+			return verr(L, v, key, "expected a mapping like \"display: 1\", got %s", node_word(v));
+		*(bool *)slot(base, k) = true;
+		return load_mapping(L, k->sub, base, v, key);
+	case VT_USER:
+		if (v->type == YAML_MAPPING_NODE && v->data.mapping.pairs.top == v->data.mapping.pairs.start) {
+			*(bool *)slot(base, k) = true;
+			return 0;
+		}
+		if (scalar(v) && !is_null(v) && parse_bool(scalar(v), slot(base, k)))
+			return 0;
+		return verr(L, v, key, "expected {} (user networking takes no settings here)");
+	default:
+		if (is_null(v))
+			return 0;	/* "key:" with nothing after it keeps the default */
+		return set_scalar(L, k, base, v, key);
+	}
+}
+
+static int check_disk(struct vload *L, struct vm_disk *d, const yaml_node_t *map, const char *prefix)
+{
+	size_t n;
+
+	if ((d->lv == NULL) == (d->file == NULL))
+		return verr(L, map, prefix, "expected exactly one of lv or file");
+	if (d->format == NULL) {
+		n = d->file ? strlen(d->file) : 0;
+		d->format = xstrdup(n > 6 && strcmp(d->file + n - 6, ".qcow2") == 0 ? "qcow2" : "raw");
+	}
+	if (d->lv && strcmp(d->format, "raw") != 0)
+		return verr(L, map, prefix, "expected format raw for an LVM volume, got \"%s\"", d->format);
+	return 0;
+}
+
+static int check_section(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix)
+{
+	struct vm_nic *nic = base;
+
+	if (sec == SEC_DISK)
+		return check_disk(L, base, map, prefix);
+	if (sec == SEC_NIC && (nic->bridge != NULL) == nic->user)
+		return verr(L, map, prefix, "expected exactly one of bridge or user");
+	if (sec == SEC_VNC && L->def->vnc_display < 0)
+		return verr(L, map, prefix, "expected display: a number between 0 and 99 (port 5900 + display)");
+	return 0;
+}
+
+/* Matches every pair of a mapping against the schema: unknown and duplicate keys are errors. */
+static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix)
+{
+	yaml_node_pair_t *start = map->data.mapping.pairs.start;
+
+	for (yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *kn = yaml_document_get_node(L->doc, p->key);
+		const yaml_node_t *vn = yaml_document_get_node(L->doc, p->value);
+		const char *name = scalar(kn);
+		const struct vkey *k;
+		char *key, *known;
+		int rc;
+
+		if (name == NULL)
+			return verr(L, kn, prefix[0] ? prefix : NULL, "expected a key name, got %s", node_word(kn));
+		key = prefix[0] ? xasprintf("%s.%s", prefix, name) : xstrdup(name);
+		for (yaml_node_pair_t *q = start; q < p; q++)
+			if (scalar(yaml_document_get_node(L->doc, q->key)) &&
+			    strcmp(scalar(yaml_document_get_node(L->doc, q->key)), name) == 0) {
+				const yaml_node_t *first = yaml_document_get_node(L->doc, q->key);
+
+				verr(L, kn, key, "duplicate key (first given on line %zu)", first->start_mark.line + 1);
+				free(key);
+				return -1;
+			}
+		if ((k = key_find(sec, name)) == NULL) {
+			known = keys_of(sec);
+			rc = verr(L, kn, key, "unknown key (expected one of: %s)", known);
+			free(known);
+		} else {
+			rc = load_value(L, k, base, vn, key);
+		}
+		free(key);
+		if (rc < 0)
+			return -1;
+	}
+	return check_section(L, sec, base, map, prefix);
+}
+
+static void vmdef_defaults(struct vmdef *def)
+{
+	apply_defaults(SEC_TOP, def);
+	apply_defaults(SEC_VNC, def);
+	def->vnc_display = -1;
+	def->disks = xcalloc(1, sizeof *def->disks);
+	def->nics = xcalloc(1, sizeof *def->nics);
+	def->extra_args = xcalloc(1, sizeof *def->extra_args);
+}
+
+static char *name_from_path(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t n = strlen(base);
+
+	if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+		n -= 5;
+	return xstrndup(base, n);
+}
+
+static int syntax_error(struct vload *L, const yaml_parser_t *p)
+{
+	const yaml_mark_t *m = &p->problem_mark;
+
+	if (p->error == YAML_READER_ERROR)
+		return err_set(L->err, "%s: not a text file: %s at byte %zu", L->path, p->problem, p->problem_offset);
+	return err_set(L->err, "%s:%zu:%zu: YAML syntax error: %s%s%s", L->path, m->line + 1, m->column + 1,
+		       p->problem ? p->problem : "unknown problem", p->context ? " " : "",
+		       p->context ? p->context : "");
+}
+
+/* The file's text is parsed into a document; marks give every node's line and column. */
+static int parse_text(struct vload *L, const char *text, size_t len, yaml_document_t *doc)
+{
+	yaml_parser_t parser;
+	int rc = 0;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, doc))
+		rc = syntax_error(L, &parser);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static int check_file_mode(struct vload *L, const struct stat *st)
+{
+	if (L->def->vnc_password == NULL || (st->st_mode & 077) == 0)
+		return 0;
+	return verr(L, L->password_node, "vnc.password",
+		    "this file holds a VNC password but is readable by group or others (mode %04o); run: chmod 600 %s",
+		    (unsigned)(st->st_mode & 07777), L->path);
+}
+
+static int load_text(struct vload *L, const char *text, size_t len, const struct stat *st)
+{
+	yaml_document_t doc;
+	const yaml_node_t *root;
+	int rc = 0;
+
+	if (parse_text(L, text, len, &doc) < 0)
+		return -1;
+	L->doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (root && !is_null(root)) {
+		if (root->type != YAML_MAPPING_NODE)
+			rc = verr(L, root, NULL, "expected a mapping of keys like \"memory: 1G\", got %s",
+				  node_word(root));
+		else
+			rc = load_mapping(L, SEC_TOP, L->def, root, "");
+	}
+	if (rc == 0 && st)
+		rc = check_file_mode(L, st);
+	yaml_document_delete(&doc);
+	L->doc = NULL;
+	return rc;
+}
+
+int vmdef_load(const char *path, struct vmdef *def, char **err)
+{
+	struct vload L = { .path = path, .def = def, .err = err };
+	struct stat st;
+	char *text, *msg = NULL;
+	size_t len;
+	int rc = -1;
+
+	memset(def, 0, sizeof *def);
+	def->path = xstrdup(path);
+	def->name = name_from_path(path);
+	vmdef_defaults(def);
+	L.err = &msg;
+	if (!name_valid(def->name))
+		err_set(&msg, "%s: \"%s\" is not a valid guest name (letters, digits, '.', '_', '-'; at most 64)",
+			path, def->name);
+	else if ((text = file_read(path, &len, &msg)) != NULL) {
+		if (stat(path, &st) < 0)
+			err_set(&msg, "cannot stat %s: %s", path, strerror(errno));
+		else
+			rc = load_text(&L, text, len, &st);
+		free(text);
+	}
+	if (rc < 0) {
+		def->error = msg;
+		if (err)
+			*err = xstrdup(msg);
+	}
+	return rc;
+}
+
+void vmdef_free(struct vmdef *def)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		free(def->disks[i].lv);
+		free(def->disks[i].file);
+		free(def->disks[i].format);
+	}
+	for (size_t i = 0; i < def->n_nics; i++) {
+		free(def->nics[i].bridge);
+		free(def->nics[i].model);
+		free(def->nics[i].mac);
+	}
+	for (size_t i = 0; i < def->n_extra_args; i++)
+		free(def->extra_args[i]);
+	free(def->extra_args);
+	free(def->disks);
+	free(def->nics);
+	free(def->name);
+	free(def->path);
+	free(def->description);
+	free(def->cpu);
+	free(def->machine);
+	free(def->cdrom);
+	free(def->boot);
+	free(def->vnc_listen);
+	if (def->vnc_password)
+		explicit_bzero(def->vnc_password, strlen(def->vnc_password));
+	free(def->vnc_password);
+	free(def->rtc);
+	free(def->error);
+	memset(def, 0, sizeof *def);
+}
+
+/* Relative disk files live in storage.file_dir; relative CDs are looked up in iso_dirs. */
+static void resolve_paths(const struct config *cfg, struct vmdef *def)
+{
+	char *p;
+
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (def->disks[i].file && def->disks[i].file[0] != '/') {
+			p = path_resolve(cfg->file_dir, def->disks[i].file);
+			free(def->disks[i].file);
+			def->disks[i].file = p;
+		}
+	if (def->cdrom == NULL || def->cdrom[0] == '/' || cfg->n_iso_dirs == 0)
+		return;
+	for (size_t i = 0; i < cfg->n_iso_dirs; i++) {
+		p = path_join(cfg->iso_dirs[i], def->cdrom);
+		if (access(p, F_OK) == 0 || i + 1 == cfg->n_iso_dirs) {
+			free(def->cdrom);
+			def->cdrom = p;
+			return;
+		}
+		free(p);
+	}
+}
+
+int vmdef_load_by_name(const struct config *cfg, const char *name, struct vmdef *def, char **err)
+{
+	char *file, *path;
+	int rc;
+
+	if (!name_valid(name)) {
+		memset(def, 0, sizeof *def);
+		return err_set(err, "\"%s\" is not a valid guest name", name);
+	}
+	file = xasprintf("%s.yaml", name);
+	path = path_join(cfg->vms_dir, file);
+	free(file);
+	if (access(path, F_OK) < 0) {
+		memset(def, 0, sizeof *def);
+		err_set(err, "%s: no such guest (no %s)", name, path);
+		free(path);
+		return -1;
+	}
+	rc = vmdef_load(path, def, err);
+	free(path);
+	if (rc == 0)
+		resolve_paths(cfg, def);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_yaml_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".yaml") == 0;
+}
+
+int vmdefs_load_all(const struct config *cfg, struct vmdef **defs, size_t *n, char **err)
+{
+	DIR *d = opendir(cfg->vms_dir);
+	struct dirent *e;
+	struct strv names = { 0 };
+
+	*defs = NULL;
+	*n = 0;
+	if (d == NULL)
+		return err_set(err, "cannot read vms_dir %s: %s", cfg->vms_dir, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (is_yaml_name(e->d_name))
+			strv_add(&names, e->d_name);
+	closedir(d);
+	if (names.n > 0)
+		qsort(names.v, names.n, sizeof *names.v, cmp_str);
+	*defs = xcalloc(names.n + 1, sizeof **defs);
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = path_join(cfg->vms_dir, names.v[i]);
+
+		if (vmdef_load(path, &(*defs)[i], NULL) == 0)
+			resolve_paths(cfg, &(*defs)[i]);
+		free(path);
+	}
+	*n = names.n;
+	strv_free(&names);
+	return 0;
+}
+
+void vmdefs_free(struct vmdef *defs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vmdef_free(&defs[i]);
+	free(defs);
+}
+
+const char *disk_iface_name(enum disk_iface iface)
+{
+	static const char *const names[] = { "ide", "virtio", "scsi", "sata" };
+
+	return (size_t)iface < ARRAY_LEN(names) ? names[iface] : "ide";
+}
+
+int disk_iface_parse(const char *s, enum disk_iface *out)
+{
+	int i = choice_index("ide|virtio|scsi|sata", s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum disk_iface)i;
+	return 0;
+}
+
+void vmdef_random_mac(char out[18])
+{
+	unsigned char b[3] = { 0 };
+
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		/* getrandom only fails before the pool is seeded; any distinct value will do */
+		uint64_t t = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 16);
+
+		b[0] = (unsigned char)t, b[1] = (unsigned char)(t >> 8), b[2] = (unsigned char)(t >> 16);
+	}
+	snprintf(out, 18, "52:54:00:%02x:%02x:%02x", b[0], b[1], b[2]);
+}
+
+/* ---- the reference ---- */
+
+static const char *vtype_name(const struct vkey *k)
+{
+	static const char *const names[] = {
+		[VT_STR] = "string", [VT_PATH] = "path", [VT_SIZE] = "size", [VT_INT] = "integer",
+		[VT_BOOL] = "boolean", [VT_ENUM] = "choice", [VT_ENUM_IDX] = "choice", [VT_USER] = "{}",
+		[VT_STRLIST] = "list of strings", [VT_SEQ] = "list", [VT_MAP] = "mapping",
+	};
+	return names[k->type];
+}
+
+static void print_vkey(const struct vkey *k)
+{
+	char *choices = k->choices ? choices_text(k->choices) : NULL;
+	char lo[16], hi[16];
+
+	if (k->sec == SEC_TOP)
+		printf("%s (%s", k->key, vtype_name(k));
+	else
+		printf("  %s%s%s (%s", sec_names[k->sec], k->sec == SEC_VNC ? "." : "", k->key, vtype_name(k));
+	if (choices)
+		printf(": %s", choices);
+	if (k->want)
+		printf(": %s", k->want);
+	if (k->type == VT_INT)
+		printf(", %lld..%lld", (long long)k->min, (long long)k->max);
+	if (k->type == VT_SIZE)
+		printf(", %s..%s", size_human((uint64_t)k->min, lo, sizeof lo), size_human((uint64_t)k->max, hi, sizeof hi));
+	if (k->def)
+		printf(", default %s", k->def[0] ? k->def : "\"\"");
+	printf(")\n%s    %s\n", k->sec == SEC_TOP ? "" : "  ", k->help);
+	free(choices);
+}
+
+void vmdef_print_reference(void)
+{
+	printf("vms.d/NAME.yaml (YAML). The file name is the guest's name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.\n"
+	       "Sizes take K, M, G or T (binary). Unknown keys, wrong types and out-of-range values are errors.\n\n");
+	for (size_t i = 0; i < ARRAY_LEN(vkeys); i++)
+		print_vkey(&vkeys[i]);
+}

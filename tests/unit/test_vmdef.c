@@ -1,0 +1,390 @@
+/* test_vmdef.c: guest definitions: the full example, defaults, every error kind, MAC write-back, edits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+#include "vmdef.h"
+
+static char tmpdir[] = "/tmp/vmdeck-test-vmdef.XXXXXX";
+
+static char *write_def(const char *name, const char *text, mode_t mode)
+{
+	char *file = xasprintf("%s.yaml", name);
+	char *path = path_join(tmpdir, file);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+	free(file);
+	return path;
+}
+
+/* Loads NAME.yaml holding text; expects the error "PATH:SUFFIX". */
+static void expect_error_mode(const char *text, mode_t mode, const char *suffix)
+{
+	char *path = write_def("g", text, mode), *err = NULL;
+	char *want = xasprintf("%s:%s", path, suffix);
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), -1);
+	assert_non_null(err);
+	assert_string_equal(err, want);
+	assert_string_equal(def.error, want);
+	assert_string_equal(def.name, "g");
+	vmdef_free(&def);
+	free(err);
+	free(want);
+	unlink(path);
+	free(path);
+}
+
+static void expect_error(const char *text, const char *suffix)
+{
+	expect_error_mode(text, 0644, suffix);
+}
+
+static const char full_example[] =
+	"description: XP Pro antivirus server\n"
+	"memory: 1G                  # M or G suffix\n"
+	"cpus: 2\n"
+	"cpu: qemu64                 # QEMU -cpu model\n"
+	"machine: pc                 # pc | q35\n"
+	"disks:\n"
+	"  - lv: vg0/av-server       # or  file: /var/lib/vmdeck/disks/av.qcow2\n"
+	"    interface: ide          # ide | virtio | scsi | sata\n"
+	"    size: 20G               # used when the volume is created\n"
+	"  - file: /srv/d/data.qcow2\n"
+	"    interface: virtio\n"
+	"cdrom: /srv/iso/xp-sp3.iso  # optional; attached at start, changeable live\n"
+	"boot: disk                  # disk | cdrom\n"
+	"nics:\n"
+	"  - bridge: br0             # or  user: {}   (NAT, no bridge needed)\n"
+	"    model: e1000            # e1000 | rtl8139 | virtio\n"
+	"    mac: 52:54:00:a1:b2:c3  # generated and written back when missing\n"
+	"  - user: {}\n"
+	"    model: virtio\n"
+	"vnc:\n"
+	"  display: 1                # port 5901\n"
+	"  listen: 0.0.0.0\n"
+	"  password: s3cret          # max 8 characters (VNC); file must then be 0600\n"
+	"rtc: localtime              # Windows guests want localtime\n"
+	"usb_tablet: true\n"
+	"autostart: false\n"
+	"guest_agent: yes\n"
+	"extra_args: [\"-device\", \"intel-hda\"]\n";
+
+static void test_full_example(void **state)
+{
+	char *path = write_def("av-server", full_example, 0600), *err = NULL;
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_null(def.error);
+	assert_string_equal(def.name, "av-server");
+	assert_string_equal(def.path, path);
+	assert_string_equal(def.description, "XP Pro antivirus server");
+	assert_int_equal(def.memory, 1 << 30);
+	assert_int_equal(def.cpus, 2);
+	assert_string_equal(def.cpu, "qemu64");
+	assert_string_equal(def.machine, "pc");
+	assert_int_equal(def.n_disks, 2);
+	assert_string_equal(def.disks[0].lv, "vg0/av-server");
+	assert_null(def.disks[0].file);
+	assert_string_equal(def.disks[0].format, "raw");
+	assert_int_equal(def.disks[0].iface, DISK_IDE);
+	assert_int_equal(def.disks[0].size, 20ULL << 30);
+	assert_string_equal(def.disks[1].file, "/srv/d/data.qcow2");
+	assert_string_equal(def.disks[1].format, "qcow2");
+	assert_int_equal(def.disks[1].iface, DISK_VIRTIO);
+	assert_int_equal(def.disks[1].size, 0);
+	assert_string_equal(def.cdrom, "/srv/iso/xp-sp3.iso");
+	assert_string_equal(def.boot, "disk");
+	assert_int_equal(def.n_nics, 2);
+	assert_string_equal(def.nics[0].bridge, "br0");
+	assert_false(def.nics[0].user);
+	assert_string_equal(def.nics[0].model, "e1000");
+	assert_string_equal(def.nics[0].mac, "52:54:00:a1:b2:c3");
+	assert_null(def.nics[1].bridge);
+	assert_true(def.nics[1].user);
+	assert_string_equal(def.nics[1].model, "virtio");
+	assert_null(def.nics[1].mac);
+	assert_true(def.vnc);
+	assert_int_equal(def.vnc_display, 1);
+	assert_string_equal(def.vnc_listen, "0.0.0.0");
+	assert_string_equal(def.vnc_password, "s3cret");
+	assert_string_equal(def.rtc, "localtime");
+	assert_true(def.usb_tablet);
+	assert_false(def.autostart);
+	assert_true(def.guest_agent);
+	assert_int_equal(def.n_extra_args, 2);
+	assert_string_equal(def.extra_args[0], "-device");
+	assert_string_equal(def.extra_args[1], "intel-hda");
+	assert_null(def.extra_args[2]);
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+}
+
+static void test_defaults(void **state)
+{
+	char *path = write_def("tiny", "# nothing but a comment\n", 0644), *err = NULL;
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_string_equal(def.description, "");
+	assert_int_equal(def.memory, 1 << 30);
+	assert_int_equal(def.cpus, 1);
+	assert_string_equal(def.cpu, "qemu64");
+	assert_string_equal(def.machine, "pc");
+	assert_int_equal(def.n_disks, 0);
+	assert_non_null(def.disks);
+	assert_null(def.cdrom);
+	assert_string_equal(def.boot, "disk");
+	assert_int_equal(def.n_nics, 0);
+	assert_false(def.vnc);
+	assert_null(def.vnc_password);
+	assert_string_equal(def.rtc, "utc");
+	assert_true(def.usb_tablet);
+	assert_false(def.autostart);
+	assert_false(def.guest_agent);
+	assert_int_equal(def.n_extra_args, 0);
+	assert_non_null(def.extra_args);
+	assert_null(def.extra_args[0]);
+	vmdef_free(&def);
+
+	/* defaults inside list items and vnc */
+	free(path);
+	path = write_def("tiny", "disks:\n  - file: a.img\nnics:\n  - user: {}\nvnc:\n  display: 7\n", 0644);
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_string_equal(def.disks[0].format, "raw");
+	assert_int_equal(def.disks[0].iface, DISK_IDE);
+	assert_string_equal(def.nics[0].model, "e1000");
+	assert_int_equal(def.vnc_display, 7);
+	assert_string_equal(def.vnc_listen, "127.0.0.1");
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+}
+
+static void test_error_kinds(void **state)
+{
+	expect_error("description: dc\ncpus: 2\n\n\n\n\nmemory: lots\n",
+		     "7:9: memory: expected a size like 512M or 2G, got \"lots\"");
+	expect_error("memory: 8K\n", "1:9: memory: expected a size between 16M and 16T, got \"8K\"");
+	expect_error("memory: 20000K\n", "1:9: memory: expected a whole number of megabytes, got \"20000K\"");
+	expect_error("cpus: 0\n", "1:7: cpus: expected a number between 1 and 255, got 0");
+	expect_error("cpus: two\n", "1:7: cpus: expected a whole number between 1 and 255, got \"two\"");
+	expect_error("cpus: [1]\n", "1:7: cpus: expected a single value, got a list");
+	expect_error("machine: isapc\n", "1:10: machine: expected pc or q35, got \"isapc\"");
+	expect_error("memory: 1G\nmemroy: 2G\n",
+		     "2:1: memroy: unknown key (expected one of: description, memory, cpus, cpu, machine, "
+		     "disks, cdrom, boot, nics, vnc, rtc, usb_tablet, autostart, guest_agent, extra_args)");
+	expect_error("cpus: 1\nmemory: 1G\ncpus: 2\n", "3:1: cpus: duplicate key (first given on line 1)");
+	expect_error("usb_tablet: maybe\n", "1:13: usb_tablet: expected true or false, got \"maybe\"");
+	expect_error("boot: floppy\n", "1:7: boot: expected disk or cdrom, got \"floppy\"");
+	expect_error("rtc: gmt\n", "1:6: rtc: expected utc or localtime, got \"gmt\"");
+	expect_error("extra_args: -snapshot\n",
+		     "1:13: extra_args: expected a list of strings like [\"-device\", \"...\"], got a value");
+	expect_error("- memory: 1G\n", "1:1: expected a mapping of keys like \"memory: 1G\", got a list");
+	expect_error("cpu: \"\"\n", "1:6: cpu: expected a QEMU -cpu model like qemu64 or host, got \"\"");
+}
+
+static void test_disk_errors(void **state)
+{
+	expect_error("disks:\n  - lv: vg0\n", "2:9: disks[0].lv: expected VG/LV like vg0/av-server, got \"vg0\"");
+	expect_error("disks:\n  - lv: vg0/a\n  - lv: vg0/b\n    file: /x.img\n",
+		     "3:5: disks[1]: expected exactly one of lv or file");
+	expect_error("disks:\n  - size: 10G\n", "2:5: disks[0]: expected exactly one of lv or file");
+	expect_error("disks:\n  - lv: vg0/a\n    interface: usb\n",
+		     "3:16: disks[0].interface: expected ide, virtio, scsi or sata, got \"usb\"");
+	expect_error("disks:\n  - lv: vg0/a\n    format: qcow2\n",
+		     "2:5: disks[0]: expected format raw for an LVM volume, got \"qcow2\"");
+	expect_error("disks:\n  - lv: vg0/a\n    sise: 1G\n",
+		     "3:5: disks[0].sise: unknown key (expected one of: lv, file, format, interface, size)");
+	expect_error("disks: vg0/a\n",
+		     "1:8: disks: expected a list of mappings (lines starting with \"- \"), got a value");
+	expect_error("disks:\n  - vg0/a\n", "2:5: disks[0]: expected a mapping like \"lv: vg0/NAME\", got a value");
+}
+
+static void test_nic_and_vnc_errors(void **state)
+{
+	expect_error("nics:\n  - bridge: br0\n    mac: 52:54:00:zz:00:01\n",
+		     "3:10: nics[0].mac: expected a unicast MAC like 52:54:00:a1:b2:c3, got \"52:54:00:zz:00:01\"");
+	expect_error("nics:\n  - bridge: br0\n    mac: 01:54:00:00:00:01\n",
+		     "3:10: nics[0].mac: expected a unicast MAC like 52:54:00:a1:b2:c3, got \"01:54:00:00:00:01\"");
+	expect_error("nics:\n  - bridge: br0\n    user: {}\n", "2:5: nics[0]: expected exactly one of bridge or user");
+	expect_error("nics:\n  - model: e1000\n", "2:5: nics[0]: expected exactly one of bridge or user");
+	expect_error("nics:\n  - bridge: br0\n    model: ne2000\n",
+		     "3:12: nics[0].model: expected e1000, rtl8139 or virtio, got \"ne2000\"");
+	expect_error("nics:\n  - bridge: a-very-long-bridge-name\n",
+		     "2:13: nics[0].bridge: expected a bridge name of at most 15 characters like br0, got \"a-very-long-bridge-name\"");
+	expect_error("vnc:\n  display: 100\n", "2:12: vnc.display: expected a number between 0 and 99, got 100");
+	expect_error("vnc:\n  listen: 0.0.0.0\n",
+		     "2:3: vnc: expected display: a number between 0 and 99 (port 5900 + display)");
+	expect_error("vnc: 1\n", "1:6: vnc: expected a mapping like \"display: 1\", got a value");
+	expect_error_mode("vnc:\n  display: 1\n  password: toolongpw\n", 0600,
+			  "3:13: vnc.password: expected at most 8 characters (the VNC limit), got \"toolongpw\"");
+}
+
+static void test_password_file_mode(void **state)
+{
+	char *path = write_def("pw", "vnc:\n  display: 1\n  password: s3cret\n", 0640), *err = NULL;
+	char *want = xasprintf("%s:3:13: vnc.password: this file holds a VNC password but is readable by "
+			       "group or others (mode 0640); run: chmod 600 %s", path, path);
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), -1);
+	assert_string_equal(err, want);
+	/* the message must not leak the password */
+	assert_null(strstr(err, "s3cret"));
+	vmdef_free(&def);
+	free(err);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+	free(want);
+}
+
+static void test_syntax_errors(void **state)
+{
+	expect_error("memory: 1G\ndisks:\n  - lv: a/b\n   interface: ide\n",
+		     "4:4: YAML syntax error: did not find expected '-' indicator while parsing a block collection");
+	expect_error("description: \"unterminated\n",
+		     "2:1: YAML syntax error: found unexpected end of stream while scanning a quoted scalar");
+}
+
+static void test_bad_file_name(void **state)
+{
+	char *path = write_def("bad name", "memory: 1G\n", 0644), *err = NULL;
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), -1);
+	assert_non_null(strstr(err, "\"bad name\" is not a valid guest name"));
+	assert_string_equal(def.name, "bad name");
+	vmdef_free(&def);
+	free(err);
+	unlink(path);
+	free(path);
+}
+
+static void test_size_parse(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(size_parse("512M", &v), 0);
+	assert_int_equal(v, 512ULL << 20);
+	assert_int_equal(size_parse("2G", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(size_parse("1t", &v), 0);
+	assert_int_equal(v, 1ULL << 40);
+	assert_int_equal(size_parse("1048576", &v), 0);
+	assert_int_equal(v, 1048576);
+	assert_int_equal(size_parse("2GiB", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(size_parse("lots", &v), -1);
+	assert_int_equal(size_parse("", &v), -1);
+	assert_int_equal(size_parse("-1G", &v), -1);
+	assert_int_equal(size_parse("1X", &v), -1);
+	assert_int_equal(size_parse("1GG", &v), -1);
+	assert_int_equal(size_parse("99999999999P", &v), -1);
+}
+
+static void test_load_all_broken_does_not_hide_others(void **state)
+{
+	char *a = write_def("alpha", "memory: 512M\n", 0644);
+	char *b = write_def("beta", "memory: [\n", 0644);
+	char *c = write_def("gamma", "cpus: 3\n", 0644);
+	char *skip = path_join(tmpdir, "notes.txt");
+	struct config cfg = { 0 };
+	struct vmdef *defs;
+	size_t n;
+	char *err = NULL;
+	FILE *f = fopen(skip, "w");
+
+	fclose(f);
+	cfg.vms_dir = tmpdir;
+	cfg.file_dir = tmpdir;
+	assert_int_equal(vmdefs_load_all(&cfg, &defs, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(defs[0].name, "alpha");
+	assert_null(defs[0].error);
+	assert_int_equal(defs[0].memory, 512 << 20);
+	assert_string_equal(defs[1].name, "beta");
+	assert_non_null(defs[1].error);
+	assert_non_null(strstr(defs[1].error, "beta.yaml:2:1: YAML syntax error"));
+	assert_string_equal(defs[2].name, "gamma");
+	assert_null(defs[2].error);
+	assert_int_equal(defs[2].cpus, 3);
+	vmdefs_free(defs, n);
+	unlink(a), unlink(b), unlink(c), unlink(skip);
+	free(a), free(b), free(c), free(skip);
+}
+
+static void test_load_by_name_resolves_paths(void **state)
+{
+	char *p = write_def("res", "disks:\n  - file: res.qcow2\ncdrom: xp.iso\n", 0644), *err = NULL;
+	char *want_disk = xasprintf("%s/disks/res.qcow2", tmpdir);
+	char *want_iso = xasprintf("%s/iso/xp.iso", tmpdir);
+	char *iso_dir = path_join(tmpdir, "iso"), *disk_dir = path_join(tmpdir, "disks");
+	char *iso_dirs[] = { iso_dir, NULL };
+	struct config cfg = { .vms_dir = tmpdir, .file_dir = disk_dir, .iso_dirs = iso_dirs, .n_iso_dirs = 1 };
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load_by_name(&cfg, "res", &def, &err), 0);
+	assert_string_equal(def.disks[0].file, want_disk);
+	assert_string_equal(def.disks[0].format, "qcow2");
+	assert_string_equal(def.cdrom, want_iso);
+	vmdef_free(&def);
+	assert_int_equal(vmdef_load_by_name(&cfg, "../etc", &def, &err), -1);
+	assert_string_equal(err, "\"../etc\" is not a valid guest name");
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_load_by_name(&cfg, "nosuch", &def, &err), -1);
+	assert_non_null(strstr(err, "nosuch: no such guest"));
+	free(err);
+	unlink(p);
+	free(p), free(want_disk), free(want_iso), free(iso_dir), free(disk_dir);
+}
+
+static int setup(void **state)
+{
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	return rmdir(tmpdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_example),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_error_kinds),
+		cmocka_unit_test(test_disk_errors),
+		cmocka_unit_test(test_nic_and_vnc_errors),
+		cmocka_unit_test(test_password_file_mode),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_bad_file_name),
+		cmocka_unit_test(test_size_parse),
+		cmocka_unit_test(test_load_all_broken_does_not_hide_others),
+		cmocka_unit_test(test_load_by_name_resolves_paths),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
