@@ -1,0 +1,263 @@
+/*
+ * cmd_status.c: `vmdeck list` and `vmdeck show NAME`: live state as a table or as JSON.
+ *
+ * Exit codes: list exits 0 when it could list, even when some definitions are
+ * invalid (they appear with state "invalid" and the reason, and `vmdeck check`
+ * is the verb that fails on them); show exits 2 for an unknown guest, and also
+ * for an invalid definition after printing it, since the definition is at fault.
+ * "error" in the JSON carries the reason for invalid, crashed and unresponsive.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+#include "vm.h"
+#include "vmdef.h"
+
+static bool live(const struct vm_status *st)
+{
+	return st->pid > 0;
+}
+
+/* While QEMU runs, its CD drive tells what is inserted; otherwise the definition does. */
+static const char *cdrom_shown(const struct vmdef *d, const struct vm_status *st)
+{
+	return live(st) && st->state != VM_UNRESPONSIVE ? st->cdrom : d->cdrom;
+}
+
+/* ---- JSON (the shape DESIGN.md fixes) ---- */
+
+static json_t *json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *vnc_json(const struct vmdef *d)
+{
+	if (!d->vnc)
+		return json_null();
+	return json_pack("{s:i, s:i, s:o, s:b}", "display", d->vnc_display, "port", 5900 + d->vnc_display, "listen",
+			 json_str_or_null(d->vnc_listen), "password", d->vnc_password != NULL);
+}
+
+static json_t *disks_json(const struct vmdef *d)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < d->n_disks; i++) {
+		const struct vm_disk *k = &d->disks[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:o}", "lv", json_str_or_null(k->lv), "file",
+						   json_str_or_null(k->file), "interface", disk_iface_name(k->iface),
+						   "size", k->size ? json_integer((json_int_t)k->size) : json_null()));
+	}
+	return a;
+}
+
+static json_t *nics_json(const struct vmdef *d)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < d->n_nics; i++) {
+		const struct vm_nic *n = &d->nics[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:b, s:o, s:o}", "bridge", json_str_or_null(n->bridge), "user",
+						   n->user, "model", json_str_or_null(n->model), "mac",
+						   json_str_or_null(n->mac)));
+	}
+	return a;
+}
+
+static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
+{
+	bool valid = st->state != VM_INVALID, on = live(st);
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(d->name));
+	json_object_set_new(o, "state", json_string(vm_state_name(st->state)));
+	json_object_set_new(o, "pid", on ? json_integer(st->pid) : json_null());
+	json_object_set_new(o, "cpus", valid ? json_integer(d->cpus) : json_null());
+	json_object_set_new(o, "memory", valid ? json_integer((json_int_t)d->memory) : json_null());
+	json_object_set_new(o, "cpu_percent",
+			    on && st->cpu_percent >= 0 ? json_real(round(st->cpu_percent * 10) / 10) : json_null());
+	json_object_set_new(o, "rss", on ? json_integer((json_int_t)st->rss) : json_null());
+	json_object_set_new(o, "uptime", on && st->uptime >= 0 ? json_integer((json_int_t)st->uptime) : json_null());
+	json_object_set_new(o, "vnc", valid ? vnc_json(d) : json_null());
+	json_object_set_new(o, "cdrom", valid ? json_str_or_null(cdrom_shown(d, st)) : json_null());
+	json_object_set_new(o, "disks", valid ? disks_json(d) : json_array());
+	json_object_set_new(o, "nics", valid ? nics_json(d) : json_array());
+	json_object_set_new(o, "error", json_str_or_null(st->reason));
+	return o;
+}
+
+static void json_print(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+}
+
+/* ---- text ---- */
+
+static const char *uptime_text(double secs, char *buf, size_t len)
+{
+	long s = (long)secs;
+
+	if (secs < 0)
+		return "-";
+	if (s < 60)
+		snprintf(buf, len, "%lds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%ldd%02ldh", s / 86400, s % 86400 / 3600);
+	return buf;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+
+	return s ? s + 1 : p;
+}
+
+static void table_row(int w, const struct vmdef *d, const struct vm_status *st)
+{
+	char cpu[16] = "-", mem[16] = "-", rss[16] = "-", up[24], vnc[16] = "-";
+	const char *cd = cdrom_shown(d, st);
+	bool valid = st->state != VM_INVALID;
+
+	if (live(st) && st->cpu_percent >= 0)
+		snprintf(cpu, sizeof cpu, "%.1f", st->cpu_percent);
+	if (valid)
+		size_human(d->memory, mem, sizeof mem);
+	if (live(st))
+		size_human(st->rss, rss, sizeof rss);
+	if (valid && d->vnc)
+		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
+	printf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vm_state_name(st->state), cpu, mem, rss,
+	       uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc, valid && cd ? base_name(cd) : "-");
+}
+
+static void table_print(const struct vmdef *defs, const struct vm_status *sts, size_t n)
+{
+	int w = 4;
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(defs[i].name) > w)
+			w = (int)strlen(defs[i].name);
+	printf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, "NAME", "STATE", "CPU%", "MEM", "RSS", "UPTIME", "VNC", "CD");
+	for (size_t i = 0; i < n; i++)
+		table_row(w, &defs[i], &sts[i]);
+	/* the reasons, where the admin looks next */
+	for (size_t i = 0; i < n; i++)
+		if (sts[i].reason)
+			printf("%s: %s: %s\n", defs[i].name, vm_state_name(sts[i].state), sts[i].reason);
+}
+
+static void show_print(const struct vmdef *d, const struct vm_status *st)
+{
+	char buf[32];
+	bool valid = st->state != VM_INVALID;
+
+	printf("name:        %s\nstate:       %s\n", d->name, vm_state_name(st->state));
+	if (st->reason)
+		printf("reason:      %s\n", st->reason);
+	if (!valid)
+		return;
+	if (d->description && *d->description)
+		printf("description: %s\n", d->description);
+	if (live(st)) {
+		printf("pid:         %ld\n", (long)st->pid);
+		if (st->cpu_percent >= 0)
+			printf("cpu:         %.1f%%\n", st->cpu_percent);
+		printf("resident:    %s\n", size_human(st->rss, buf, sizeof buf));
+		printf("uptime:      %s\n", uptime_text(st->uptime, buf, sizeof buf));
+	}
+	printf("cpus:        %d (%s, %s)\n", d->cpus, d->cpu ? d->cpu : "-", d->machine ? d->machine : "-");
+	printf("memory:      %s\n", size_human(d->memory, buf, sizeof buf));
+	if (d->vnc)
+		printf("vnc:         %s:%d (display %d)%s\n", d->vnc_listen ? d->vnc_listen : "", 5900 + d->vnc_display,
+		       d->vnc_display, d->vnc_password ? ", password set" : ", no password");
+	printf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
+	printf("boot:        %s\n", d->boot ? d->boot : "disk");
+	for (size_t i = 0; i < d->n_disks; i++)
+		printf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
+		       disk_iface_name(d->disks[i].iface), d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");
+	for (size_t i = 0; i < d->n_nics; i++)
+		printf("nic %zu:       %s %s %s\n", i, d->nics[i].bridge ? d->nics[i].bridge : "user",
+		       d->nics[i].model ? d->nics[i].model : "", d->nics[i].mac ? d->nics[i].mac : "");
+}
+
+/* ---- verbs ---- */
+
+int cmd_list(struct cli *c, int argc, char **argv)
+{
+	struct vmdef *defs = NULL;
+	struct vm_status *sts;
+	size_t n = 0;
+	char *err = NULL;
+
+	if (argc > 1)
+		return cli_usage(c);
+	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
+		cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	sts = xcalloc(n ? n : 1, sizeof *sts);
+	vm_status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
+	if (c->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, guest_json(&defs[i], &sts[i]));
+		json_print(a);
+		json_decref(a);
+	} else {
+		table_print(defs, sts, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		vm_status_clear(&sts[i]);
+	free(sts);
+	vmdefs_free(defs, n);
+	return EXIT_DONE;
+}
+
+int cmd_show(struct cli *c, int argc, char **argv)
+{
+	struct vmdef def;
+	struct vm_status st = { 0 };
+	char *err = NULL;
+	int rc = EXIT_DONE;
+
+	if (argc != 2)
+		return cli_usage(c);
+	if (vmdef_load_by_name(&c->cfg, argv[1], &def, &err) < 0) {
+		if (def.error == NULL) { /* no such file, or not a guest name */
+			cli_error(EXIT_USAGE, "%s", err);
+			free(err);
+			vmdef_free(&def);
+			return EXIT_USAGE;
+		}
+		rc = EXIT_USAGE;
+	}
+	free(err);
+	vm_status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
+	if (c->json) {
+		json_t *o = guest_json(&def, &st);
+
+		json_print(o);
+		json_decref(o);
+	} else {
+		show_print(&def, &st);
+	}
+	vm_status_clear(&st);
+	vmdef_free(&def);
+	return rc;
+}

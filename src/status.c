@@ -1,0 +1,606 @@
+/*
+ * status.c: the live state of many guests at once: /proc for the process, and
+ * every guest's QMP socket asked concurrently in one poll() with its own deadline.
+ *
+ * How a state is decided (first match wins):
+ *   - the definition did not load                         -> invalid (reason: the error)
+ *   - no qemu.pid                                         -> stopped
+ *   - qemu.pid names no live QEMU (gone, zombie, reused):
+ *       a `stopping` marker is present (vm_stop ran)      -> stopped
+ *       qemu.pid is older than the host's boot            -> stopped (a host crash, not QEMU's)
+ *       otherwise                                         -> crashed: QEMU removes its pidfile
+ *         whenever it exits cleanly, so a pidfile left behind means it was killed or died
+ *   - the process is stopped by a signal (SIGSTOP, ptrace) -> unresponsive at once
+ *   - QMP answers: its status, mapped by qmp_states[]; running or paused while vm_stop
+ *     holds the lock with its `stopping` marker           -> shutting-down
+ *   - QMP does not answer within the deadline, or refuses: -> unresponsive, except while
+ *     a vmdeck operation holds the guest's lock (the monitor takes one client at a time):
+ *     then starting or shutting-down if that is what it does.
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "qmp.h"
+#include "util.h"
+
+enum phase { PH_DONE, PH_CONNECT, PH_GREETING, PH_REPLIES };
+
+struct guest {
+	const struct vmdef *def;
+	const struct vm_status *prev;
+	struct vm_status st;
+	enum phase phase;
+	struct qmp q;
+	char *out;             /* commands not yet written */
+	size_t out_len, out_off;
+	unsigned id_caps, id_status, id_block;
+	char *qmp_status;      /* query-status's answer, kept until query-block's arrives */
+	bool qmp_running, got_block;
+	int64_t deadline;
+};
+
+struct status_poll {
+	const struct config *cfg;
+	size_t n;
+	struct guest *g;
+	int timeout_ms;
+	bool host_known;       /* boot and uptime read (only once some guest has a pidfile) */
+	double boot, uptime;
+};
+
+/* ---- small files ---- */
+
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	do
+		r = read(fd, buf, len - 1);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
+}
+
+static bool exists_in_state(const struct config *cfg, const char *name, const char *file, struct stat *sb)
+{
+	char *p = vm_path(cfg, name, file);
+	struct stat tmp;
+	int rc = stat(p, sb ? sb : &tmp);
+
+	free(p);
+	return rc == 0;
+}
+
+/* Seconds since the epoch when the host booted (btime in /proc/stat), 0 if unknown. */
+static double host_boot_time(void)
+{
+	char buf[8192];
+	const char *b;
+
+	if (read_small("/proc/stat", buf, sizeof buf) <= 0 || (b = strstr(buf, "\nbtime ")) == NULL)
+		return 0;
+	return strtod(b + 7, NULL);
+}
+
+/*
+ * Whether some process holds an exclusive flock on state_dir/NAME/lock, read
+ * from /proc/locks so the check never takes (and so never steals) the lock.
+ */
+static bool lock_held(const struct config *cfg, const char *name)
+{
+	char *path = vm_path(cfg, name, "lock");
+	struct stat sb;
+	char want[64];
+	char *text;
+	bool held = false;
+
+	if (stat(path, &sb) < 0) {
+		free(path);
+		return false;
+	}
+	free(path);
+	snprintf(want, sizeof want, " %02x:%02x:%lu ", major(sb.st_dev), minor(sb.st_dev), (unsigned long)sb.st_ino);
+	if ((text = file_read("/proc/locks", NULL, NULL)) == NULL)
+		return false;
+	for (char *line = strtok(text, "\n"); line && !held; line = strtok(NULL, "\n"))
+		held = strstr(line, " FLOCK ") && strstr(line, " WRITE ") && !strstr(line, "->") && strstr(line, want);
+	free(text);
+	return held;
+}
+
+/* The last non-empty line of qemu.log (QEMU's own words on why it ended), or NULL. */
+static char *log_last_line(const struct config *cfg, const char *name)
+{
+	char *path = vm_path(cfg, name, "qemu.log");
+	char *text = file_read(path, NULL, NULL);
+	char *end, *start, *line = NULL;
+
+	free(path);
+	if (text == NULL)
+		return NULL;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	*end = '\0';
+	start = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
+	if (*start)
+		line = xstrndup(start, strlen(start) > 200 ? 200 : strlen(start));
+	free(text);
+	return line;
+}
+
+/* ---- the process, from /proc ---- */
+
+struct proc_sample {
+	char state;
+	unsigned long long ticks;     /* utime + stime */
+	unsigned long long start;     /* starttime, ticks after boot */
+	uint64_t rss;
+};
+
+static int proc_sample(pid_t pid, struct proc_sample *ps)
+{
+	char path[64], buf[1024];
+	const char *rp;
+	unsigned long long ut, stt, size, res;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if (read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL)
+		return -1;
+	if (sscanf(rp + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
+		   &ps->state, &ut, &stt, &ps->start) != 4)
+		return -1;
+	ps->ticks = ut + stt;
+	snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
+	if (read_small(path, buf, sizeof buf) <= 0 || sscanf(buf, "%llu %llu", &size, &res) != 2)
+		return -1;
+	ps->rss = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+static double host_uptime(void)
+{
+	char buf[128];
+
+	return read_small("/proc/uptime", buf, sizeof buf) > 0 ? strtod(buf, NULL) : -1;
+}
+
+/* CPU % as a rate since the previous sample of the same process, else averaged over its life (like ps). */
+static void fill_process(struct guest *g, const struct proc_sample *ps, double uptime_now)
+{
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	const struct vm_status *prev = g->prev;
+	double now = now_mono();
+
+	g->st.rss = ps->rss;
+	g->st.cpu_ticks = ps->ticks;
+	g->st.sampled_at = now;
+	if (uptime_now >= 0)
+		g->st.uptime = uptime_now - (double)ps->start / hz;
+	if (g->st.uptime < 0 && uptime_now >= 0)
+		g->st.uptime = 0;
+	if (prev && prev->pid == g->st.pid && prev->sampled_at > 0 && now - prev->sampled_at > 0.05 &&
+	    ps->ticks >= prev->cpu_ticks)
+		g->st.cpu_percent = (double)(ps->ticks - prev->cpu_ticks) / hz / (now - prev->sampled_at) * 100.0;
+	else if (g->st.uptime > 0)
+		g->st.cpu_percent = (double)ps->ticks / hz / g->st.uptime * 100.0;
+	else
+		g->st.cpu_percent = 0;
+}
+
+/* ---- deciding ---- */
+
+static void finish(struct guest *g, enum vm_state state, char *reason)
+{
+	g->st.state = state;
+	free(g->st.reason);
+	g->st.reason = reason;
+	g->phase = PH_DONE;
+	qmp_close(&g->q);
+	free(g->out);
+	g->out = NULL;
+	free(g->qmp_status);
+	g->qmp_status = NULL;
+}
+
+/* A pidfile that names no live QEMU: see the rules at the top. */
+static void judge_dead(const struct config *cfg, struct guest *g, const struct stat *pidfile, double boot)
+{
+	const char *name = g->def->name;
+	char *last;
+
+	g->st.pid = 0;
+	if (exists_in_state(cfg, name, "stopping", NULL) || (boot > 0 && (double)pidfile->st_mtime < boot)) {
+		finish(g, VM_STOPPED, NULL);
+		return;
+	}
+	last = log_last_line(cfg, name);
+	finish(g, VM_CRASHED, last ? xasprintf("QEMU ended without a clean shutdown: %s", last)
+				   : xstrdup("QEMU ended without a clean shutdown (killed?)"));
+	free(last);
+}
+
+/* While a vmdeck operation holds the lock, a busy or absent monitor is expected. */
+static void judge_silent(const struct config *cfg, struct guest *g, char *reason)
+{
+	const char *name = g->def->name;
+
+	if (!pid_alive(g->st.pid)) {
+		free(reason);
+		g->st.pid = 0;
+		g->st.cpu_percent = -1;
+		g->st.uptime = -1;
+		g->st.rss = 0;
+		finish(g, VM_STOPPED, NULL);
+		return;
+	}
+	if (lock_held(cfg, name)) {
+		free(reason);
+		finish(g, exists_in_state(cfg, name, "stopping", NULL) ? VM_SHUTTING_DOWN : VM_STARTING, NULL);
+		return;
+	}
+	finish(g, VM_UNRESPONSIVE, reason);
+}
+
+struct qmp_state_map {
+	const char *qmp;
+	enum vm_state state;
+	const char *reason;
+};
+
+/* QMP RunState names (QEMU's qapi/run-state.json) to ours; prelaunch is handled apart. */
+static const struct qmp_state_map qmp_states[] = {
+	{ "running", VM_RUNNING, NULL },
+	{ "colo", VM_RUNNING, NULL },
+	{ "paused", VM_PAUSED, NULL },
+	{ "suspended", VM_PAUSED, NULL },
+	{ "debug", VM_PAUSED, NULL },
+	{ "io-error", VM_PAUSED, NULL },
+	{ "watchdog", VM_PAUSED, NULL },
+	{ "postmigrate", VM_PAUSED, NULL },
+	{ "finish-migrate", VM_PAUSED, NULL },
+	{ "save-vm", VM_PAUSED, NULL },
+	{ "inmigrate", VM_STARTING, NULL },
+	{ "restore-vm", VM_STARTING, NULL },
+	{ "shutdown", VM_SHUTTING_DOWN, NULL },
+	{ "guest-panicked", VM_CRASHED, "the guest OS panicked" },
+	{ "internal-error", VM_CRASHED, "QEMU stopped on an internal error" },
+};
+
+static void judge_answer(const struct config *cfg, struct guest *g, const char *status, bool running)
+{
+	const char *name = g->def->name;
+	enum vm_state state = running ? VM_RUNNING : VM_PAUSED;
+	const char *reason = NULL;
+
+	for (size_t i = 0; i < ARRAY_LEN(qmp_states); i++)
+		if (strcmp(status, qmp_states[i].qmp) == 0) {
+			state = qmp_states[i].state;
+			reason = qmp_states[i].reason;
+		}
+	/* every vmdeck start passes through prelaunch (-S) until its `cont` */
+	if (strcmp(status, "prelaunch") == 0)
+		state = lock_held(cfg, name) ? VM_STARTING : VM_PAUSED;
+	if ((state == VM_RUNNING || state == VM_PAUSED) && exists_in_state(cfg, name, "stopping", NULL) &&
+	    lock_held(cfg, name))
+		state = VM_SHUTTING_DOWN;
+	finish(g, state, reason ? xstrdup(reason) : NULL);
+}
+
+/* The medium in the CD drive: drive "cd0" as qemu_argv names it, else the first removable drive. */
+static char *cdrom_from_blocks(json_t *blocks)
+{
+	json_t *pick = NULL, *b;
+	size_t i;
+	const char *file;
+
+	json_array_foreach(blocks, i, b) {
+		const char *dev = json_string_value(json_object_get(b, "device"));
+		const char *qdev = json_string_value(json_object_get(b, "qdev"));
+
+		if ((dev && strcmp(dev, "cd0") == 0) || (qdev && strcmp(qdev, "cd0") == 0)) {
+			pick = b;
+			break;
+		}
+		if (pick == NULL && json_is_true(json_object_get(b, "removable")))
+			pick = b;
+	}
+	file = json_string_value(json_object_get(json_object_get(pick, "inserted"), "file"));
+	return file && *file ? xstrdup(file) : NULL;
+}
+
+/* ---- the conversation ---- */
+
+static void send_pending(const struct config *cfg, struct guest *g)
+{
+	while (g->out && g->out_off < g->out_len) {
+		ssize_t w = send(g->q.fd, g->out + g->out_off, g->out_len - g->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0) {
+			g->out_off += (size_t)w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (w < 0 && errno == EAGAIN) {
+			return;
+		} else {
+			judge_silent(cfg, g, xasprintf("cannot write to the monitor: %s", strerror(errno)));
+			return;
+		}
+	}
+}
+
+/* After the greeting: negotiation and both questions go out in one write. */
+static void on_greeting(const struct config *cfg, struct guest *g, json_t *msg)
+{
+	char *caps, *qs, *qb;
+
+	if (!qmp_is_greeting(msg)) {
+		judge_silent(cfg, g, xstrdup("the monitor socket does not speak QMP"));
+		return;
+	}
+	caps = qmp_command_line(&g->q, "qmp_capabilities", NULL, &g->id_caps);
+	qs = qmp_command_line(&g->q, "query-status", NULL, &g->id_status);
+	qb = qmp_command_line(&g->q, "query-block", NULL, &g->id_block);
+	g->out = xasprintf("%s%s%s", caps, qs, qb);
+	g->out_len = strlen(g->out);
+	g->out_off = 0;
+	free(caps);
+	free(qs);
+	free(qb);
+	g->phase = PH_REPLIES;
+	send_pending(cfg, g);
+}
+
+static void on_reply(const struct config *cfg, struct guest *g, json_t *msg)
+{
+	json_t *ret = NULL;
+	char *err = NULL;
+	bool is_caps = qmp_is_reply_to(msg, g->id_caps), is_status = qmp_is_reply_to(msg, g->id_status);
+
+	if (!is_caps && !is_status && !qmp_is_reply_to(msg, g->id_block))
+		return; /* an event */
+	if (qmp_reply_result(msg, &ret, &err) < 0) {
+		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s",
+					       is_caps ? "qmp_capabilities" : is_status ? "query-status" : "query-block", err));
+		free(err);
+		return;
+	}
+	if (is_status) {
+		const char *s = json_string_value(json_object_get(ret, "status"));
+
+		free(g->qmp_status);
+		g->qmp_status = xstrdup(s ? s : "");
+		g->qmp_running = json_is_true(json_object_get(ret, "running"));
+	} else if (!is_caps) {
+		free(g->st.cdrom);
+		g->st.cdrom = cdrom_from_blocks(ret);
+		g->got_block = true;
+	}
+	json_decref(ret);
+	if (g->qmp_status && g->got_block) {
+		char *status = g->qmp_status;
+
+		g->qmp_status = NULL;
+		judge_answer(cfg, g, status, g->qmp_running);
+		free(status);
+	}
+}
+
+static void on_readable(const struct config *cfg, struct guest *g)
+{
+	ssize_t r = qmp_read(&g->q);
+	json_t *msg;
+	int bad;
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+		judge_silent(cfg, g, xstrdup(r == 0 ? "QEMU closed the monitor connection"
+					       : "cannot read the monitor socket"));
+		return;
+	}
+	while (g->phase != PH_DONE && (msg = qmp_next_message(&g->q, &bad)) != NULL) {
+		if (g->phase == PH_GREETING)
+			on_greeting(cfg, g, msg);
+		else
+			on_reply(cfg, g, msg);
+		json_decref(msg);
+	}
+	if (g->phase != PH_DONE && bad)
+		judge_silent(cfg, g, xstrdup("the monitor socket sent something that is not QMP"));
+}
+
+static void on_event(const struct config *cfg, struct guest *g, short revents)
+{
+	char *err = NULL;
+
+	if (g->phase == PH_CONNECT) {
+		char *sock = vm_path(cfg, g->def->name, "qmp.sock");
+
+		if (qmp_connect_finish(&g->q, sock, &err) < 0)
+			judge_silent(cfg, g, err);
+		else
+			g->phase = PH_GREETING;
+		free(sock);
+		return;
+	}
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		on_readable(cfg, g);
+	if (g->phase != PH_DONE && (revents & POLLOUT))
+		send_pending(cfg, g);
+}
+
+/* ---- starting each guest ---- */
+
+static void begin_guest(struct status_poll *sp, struct guest *g)
+{
+	const struct config *cfg = sp->cfg;
+	const char *name = g->def->name;
+	struct stat pidfile;
+	struct proc_sample ps;
+	char *sock, *err = NULL;
+	int rc;
+
+	if (g->def->error) {
+		finish(g, VM_INVALID, xstrdup(g->def->error));
+		return;
+	}
+	if (!exists_in_state(cfg, name, "qemu.pid", &pidfile)) {
+		finish(g, VM_STOPPED, NULL); /* the common case, at the cost of one stat() */
+		return;
+	}
+	if (!sp->host_known) {
+		sp->boot = host_boot_time();
+		sp->uptime = host_uptime();
+		sp->host_known = true;
+	}
+	if ((g->st.pid = vm_pid(cfg, name)) == 0 || proc_sample(g->st.pid, &ps) < 0) {
+		judge_dead(cfg, g, &pidfile, sp->boot);
+		return;
+	}
+	fill_process(g, &ps, sp->uptime);
+	if (ps.state == 'T' || ps.state == 't') {
+		finish(g, VM_UNRESPONSIVE, xasprintf("QEMU (pid %ld) is stopped by a signal", (long)g->st.pid));
+		return;
+	}
+	g->deadline = now_ms() + sp->timeout_ms;
+	sock = vm_path(cfg, name, "qmp.sock");
+	rc = qmp_connect(&g->q, sock, &err);
+	free(sock);
+	if (rc < 0)
+		judge_silent(cfg, g, err);
+	else
+		g->phase = rc == 0 ? PH_GREETING : PH_CONNECT;
+}
+
+struct status_poll *status_poll_start(const struct config *cfg, const struct vmdef *defs, size_t n,
+				      const struct vm_status *prev, int timeout_ms)
+{
+	struct status_poll *sp = xcalloc(1, sizeof *sp);
+
+	sp->cfg = cfg;
+	sp->n = n;
+	sp->g = xcalloc(n, sizeof *sp->g);
+	sp->timeout_ms = timeout_ms > 0 ? timeout_ms : 500;
+	for (size_t i = 0; i < n; i++) {
+		struct guest *g = &sp->g[i];
+
+		g->def = &defs[i];
+		g->prev = prev ? &prev[i] : NULL;
+		qmp_init(&g->q);
+		vm_status_clear(&g->st);
+		begin_guest(sp, g);
+	}
+	return sp;
+}
+
+int status_poll_fds(struct status_poll *sp, struct pollfd *fds, int max)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < sp->n && k < max; i++) {
+		struct guest *g = &sp->g[i];
+
+		if (g->phase == PH_DONE)
+			continue;
+		fds[k].fd = g->q.fd;
+		fds[k].events = g->phase == PH_CONNECT ? POLLOUT : POLLIN;
+		if (g->phase == PH_REPLIES && g->out_off < g->out_len)
+			fds[k].events |= POLLOUT;
+		fds[k].revents = 0;
+		k++;
+	}
+	return k;
+}
+
+int status_poll_timeout(const struct status_poll *sp)
+{
+	int64_t now = now_ms(), next = -1;
+
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->g[i].phase != PH_DONE && (next < 0 || sp->g[i].deadline < next))
+			next = sp->g[i].deadline;
+	if (next < 0)
+		return -1;
+	return next > now ? (int)(next - now) : 0;
+}
+
+static struct guest *guest_by_fd(struct status_poll *sp, int fd)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->g[i].phase != PH_DONE && sp->g[i].q.fd == fd)
+			return &sp->g[i];
+	return NULL;
+}
+
+void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int nfds)
+{
+	int64_t now;
+
+	for (int i = 0; i < nfds; i++) {
+		struct guest *g;
+
+		if (fds[i].revents == 0 || fds[i].fd < 0 || (g = guest_by_fd(sp, fds[i].fd)) == NULL)
+			continue;
+		on_event(sp->cfg, g, fds[i].revents);
+	}
+	now = now_ms();
+	for (size_t i = 0; i < sp->n; i++) {
+		struct guest *g = &sp->g[i];
+
+		if (g->phase != PH_DONE && now >= g->deadline)
+			judge_silent(sp->cfg, g, xasprintf("QEMU's monitor did not answer within %d ms", sp->timeout_ms));
+	}
+}
+
+bool status_poll_done(const struct status_poll *sp)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->g[i].phase != PH_DONE)
+			return false;
+	return true;
+}
+
+void status_poll_finish(struct status_poll *sp, struct vm_status *out)
+{
+	for (size_t i = 0; i < sp->n; i++) {
+		struct guest *g = &sp->g[i];
+
+		if (g->phase != PH_DONE)
+			finish(g, VM_UNRESPONSIVE, xstrdup("status poll abandoned before QEMU answered"));
+		vm_status_clear(&out[i]);
+		out[i] = g->st;
+	}
+	free(sp->g);
+	free(sp);
+}
+
+int vm_status_all(const struct config *cfg, const struct vmdef *defs, size_t n, struct vm_status *out, int timeout_ms)
+{
+	struct status_poll *sp = status_poll_start(cfg, defs, n, NULL, timeout_ms);
+	struct pollfd *fds = xcalloc(n ? n : 1, sizeof *fds);
+
+	while (!status_poll_done(sp)) {
+		int k = status_poll_fds(sp, fds, (int)n);
+
+		if (poll(fds, (nfds_t)k, status_poll_timeout(sp)) < 0 && errno != EINTR)
+			break;
+		status_poll_process(sp, fds, k);
+	}
+	free(fds);
+	status_poll_finish(sp, out);
+	return 0;
+}
