@@ -16,6 +16,8 @@
 const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
+	{ "list", "[--json]", "every guest with its live state", 0, cmd_list },
+	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
 	{ "argv", "NAME [--cdrom ISO] [--boot disk|cdrom] [--json]", "print the QEMU command line (dry run)", 0, cmd_argv },
 	{ "disk", "create|resize|delete|list [VG/LV|/PATH] [SIZE] [--format F] [--shrink] [--yes]",
 	  "create, grow, delete or list guests' volumes (LVs or image files)", 0, cmd_disk },

@@ -45,6 +45,8 @@ int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_version(struct cli *c, int argc, char **argv);
 int cmd_argv(struct cli *c, int argc, char **argv);        /* cmd_argv.c */
+int cmd_list(struct cli *c, int argc, char **argv);        /* cmd_status.c */
+int cmd_show(struct cli *c, int argc, char **argv);        /* cmd_status.c */
 int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 
