@@ -47,6 +47,12 @@ int cmd_version(struct cli *c, int argc, char **argv);
 int cmd_argv(struct cli *c, int argc, char **argv);        /* cmd_argv.c */
 int cmd_list(struct cli *c, int argc, char **argv);        /* cmd_status.c */
 int cmd_show(struct cli *c, int argc, char **argv);        /* cmd_status.c */
+/* cmd_life.c */
+int cmd_start(struct cli *c, int argc, char **argv);
+int cmd_stop(struct cli *c, int argc, char **argv);
+int cmd_simple(struct cli *c, int argc, char **argv);  /* kill, reset, pause, resume */
+int cmd_cdrom(struct cli *c, int argc, char **argv);
+int cmd_vnc(struct cli *c, int argc, char **argv);
 int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 

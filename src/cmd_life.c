@@ -1,0 +1,274 @@
+/* cmd_life.c: the lifecycle verbs: start, stop, kill, reset, pause, resume, cdrom, vnc. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util.h"
+#include "vm.h"
+#include "vmdef.h"
+
+/* Prints a JSON object (taking it) on one line. */
+static void json_print(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	puts(s ? s : "null");
+	free(s);
+	json_decref(o);
+}
+
+/* "vmdeck: NAME: cannot VERB: why", then frees why; returns EXIT_FAILED. */
+static int fail_action(const char *name, const char *what, char *why)
+{
+	cli_error(EXIT_FAILED, "%s: cannot %s: %s", name, what, why ? why : "unknown error");
+	free(why);
+	return EXIT_FAILED;
+}
+
+/* An option's value: "--opt VALUE" or "--opt=VALUE"; NULL when argv[*i] is not opt. */
+static const char *opt_value(int argc, char **argv, int *i, const char *opt, bool *missing)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* ---- start ---- */
+
+int cmd_start(struct cli *c, int argc, char **argv)
+{
+	struct vm_start_opts o = { 0 };
+	const char *name = NULL;
+	struct vmdef def;
+	char *warn = NULL, *err = NULL;
+	bool missing = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+
+		if ((v = opt_value(argc, argv, &i, "--cdrom", &missing)) != NULL)
+			o.cdrom = v;
+		else if ((v = opt_value(argc, argv, &i, "--boot", &missing)) != NULL)
+			o.boot = v;
+		else if (missing || argv[i][0] == '-' || name)
+			return cli_usage(c);
+		else
+			name = argv[i];
+	}
+	if (!name || missing)
+		return cli_usage(c);
+	if (o.boot && strcmp(o.boot, "cdrom") != 0 && strcmp(o.boot, "disk") != 0)
+		return cli_error(EXIT_USAGE, "%s: --boot takes cdrom or disk", name);
+	if ((rc = cli_load_def(c, name, &def)) != 0)
+		return rc;
+	rc = vm_start(&c->cfg, &def, &o, &warn, &err);
+	if (warn)
+		cli_error(0, "%s: warning: %s", name, warn);
+	if (rc < 0) {
+		free(warn);
+		vmdef_free(&def);
+		return fail_action(name, "start", err);
+	}
+	pid_t pid = vm_pid(&c->cfg, name);
+
+	if (c->json) {
+		json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", name, "state", "running", "pid", (int)pid,
+				     "warning", warn));
+	} else if (def.vnc) {
+		printf("%s: started (pid %d, VNC on %s:%d)\n", name, (int)pid, vm_vnc_listen(&def),
+		       5900 + def.vnc_display);
+	} else {
+		printf("%s: started (pid %d)\n", name, (int)pid);
+	}
+	free(warn);
+	vmdef_free(&def);
+	return EXIT_DONE;
+}
+
+/* ---- stop ---- */
+
+static const char *const stop_step_keys[] = {
+	[STOP_WAS_STOPPED] = "was-stopped", [STOP_ACPI] = "acpi", [STOP_QUIT] = "quit", [STOP_KILL] = "kill",
+};
+
+/* A countdown on a terminal, so a long ACPI wait does not look like a hang. */
+static void stop_progress(void *arg, int left)
+{
+	fprintf(stderr, "\r%s: waiting for ACPI power-off, %d s left ", (const char *)arg, left);
+}
+
+static void stop_report(const struct cli *c, const char *name, enum vm_stop_step how, int timeout, double secs)
+{
+	if (c->json) {
+		json_print(json_pack("{s:s, s:s, s:f}", "name", name, "stopped_by", stop_step_keys[how],
+				     "seconds", secs));
+	} else if (how == STOP_ACPI) {
+		printf("%s: %s after %.0f s\n", name, vm_stop_step_text(how), secs);
+	} else if (how == STOP_QUIT) {
+		printf("%s: did not power off in %d s; quit QEMU\n", name, timeout);
+	} else if (how == STOP_KILL) {
+		printf("%s: did not power off in %d s, nor quit; %s\n", name, timeout, vm_stop_step_text(how));
+	} else {
+		printf("%s: %s\n", name, vm_stop_step_text(how));
+	}
+}
+
+int cmd_stop(struct cli *c, int argc, char **argv)
+{
+	const char *name = NULL, *tv = NULL;
+	int timeout = c->cfg.shutdown_timeout, rc;
+	bool missing = false, tty = isatty(2) && !c->json;
+	enum vm_stop_step how = STOP_WAS_STOPPED;
+	struct vmdef def;
+	char *err = NULL, *end;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+
+		if ((v = opt_value(argc, argv, &i, "--timeout", &missing)) != NULL)
+			tv = v;
+		else if (missing || argv[i][0] == '-' || name)
+			return cli_usage(c);
+		else
+			name = argv[i];
+	}
+	if (!name || missing)
+		return cli_usage(c);
+	if (tv) {
+		long t = strtol(tv, &end, 10);
+
+		if (*tv == '\0' || *end != '\0' || t < 0 || t > 86400)
+			return cli_error(EXIT_USAGE, "%s: --timeout takes seconds (0-86400), not '%s'", name, tv);
+		timeout = (int)t;
+	}
+	if ((rc = cli_load_def(c, name, &def)) != 0)
+		return rc;
+	double t0 = now_mono();
+
+	rc = vm_stop(&c->cfg, &def, timeout, &how, tty ? stop_progress : NULL, (void *)name, &err);
+	if (tty && how != STOP_WAS_STOPPED)
+		fputs("\r\033[K", stderr);
+	vmdef_free(&def);
+	if (rc < 0)
+		return fail_action(name, "stop", err);
+	stop_report(c, name, how, timeout, now_mono() - t0);
+	return EXIT_DONE;
+}
+
+/* ---- kill, reset, pause, resume: one guest, one action ---- */
+
+struct simple_action {
+	const char *verb;
+	int (*fn)(const struct config *, const struct vmdef *, char **);
+	const char *done;   /* what the guest now is */
+	bool needs_running; /* a stopped guest is an error, not a no-op */
+};
+
+static const struct simple_action simple_actions[] = {
+	{ "kill", vm_kill, "killed", false },
+	{ "reset", vm_reset, "reset", true },
+	{ "pause", vm_pause, "paused", true },
+	{ "resume", vm_resume, "running", true },
+};
+
+int cmd_simple(struct cli *c, int argc, char **argv)
+{
+	const struct simple_action *a = NULL;
+	struct vmdef def;
+	char *err = NULL;
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_LEN(simple_actions); i++)
+		if (strcmp(simple_actions[i].verb, argv[0]) == 0)
+			a = &simple_actions[i];
+	if (!a || argc != 2 || argv[1][0] == '-')
+		return cli_usage(c);
+	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
+		return rc;
+	bool was_running = vm_pid(&c->cfg, def.name) > 0;
+
+	rc = a->fn(&c->cfg, &def, &err);
+	vmdef_free(&def);
+	if (rc < 0)
+		return fail_action(argv[1], a->verb, err);
+	const char *done = was_running || a->needs_running ? a->done : "was not running";
+
+	if (c->json)
+		json_print(json_pack("{s:s, s:s, s:b}", "name", argv[1], "action", a->verb, "was_running",
+				     was_running));
+	else
+		printf("%s: %s\n", argv[1], done);
+	return EXIT_DONE;
+}
+
+/* ---- cdrom ---- */
+
+int cmd_cdrom(struct cli *c, int argc, char **argv)
+{
+	struct vmdef def;
+	char *err = NULL;
+	bool eject;
+	int rc;
+
+	if (argc != 3 || argv[1][0] == '-')
+		return cli_usage(c);
+	eject = strcmp(argv[2], "--eject") == 0;
+	if (!eject && argv[2][0] == '-')
+		return cli_usage(c);
+	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
+		return rc;
+	rc = eject ? vm_cdrom_eject(&c->cfg, &def, &err) : vm_cdrom_change(&c->cfg, &def, argv[2], &err);
+	vmdef_free(&def);
+	if (rc < 0)
+		return fail_action(argv[1], eject ? "eject the CD" : "change the CD", err);
+	if (c->json)
+		json_print(json_pack("{s:s, s:s?}", "name", argv[1], "cdrom", eject ? NULL : argv[2]));
+	else if (eject)
+		printf("%s: CD ejected\n", argv[1]);
+	else
+		printf("%s: CD is now %s\n", argv[1], argv[2]);
+	return EXIT_DONE;
+}
+
+/* ---- vnc ---- */
+
+int cmd_vnc(struct cli *c, int argc, char **argv)
+{
+	struct vmdef def;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage(c);
+	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
+		return rc;
+	if (c->json) {
+		json_t *v = def.vnc ? json_pack("{s:i, s:i, s:s, s:b}", "display", def.vnc_display, "port",
+						5900 + def.vnc_display, "listen", vm_vnc_listen(&def),
+						"password", def.vnc_password != NULL)
+				    : json_null();
+
+		json_print(json_pack("{s:s, s:o}", "name", def.name, "vnc", v));
+	} else if (!def.vnc) {
+		printf("%s: no VNC display (add a vnc: section to %s)\n", def.name, def.path);
+	} else {
+		printf("display   %d\nport      %d\nlisten    %s\npassword  %s\n", def.vnc_display,
+		       5900 + def.vnc_display, vm_vnc_listen(&def),
+		       def.vnc_password ? "set" : "none (anyone who reaches the port gets the screen)");
+	}
+	vmdef_free(&def);
+	return EXIT_DONE;
+}

@@ -1,0 +1,874 @@
+/* vm.c: a guest's lifecycle: state folder, lock, start (pre-checks, spawn, QMP set-up), stop, kill and live actions. */
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qemu_argv.h"
+#include "qmp.h"
+#include "util.h"
+
+extern char **environ;
+
+#define QMP_TIMEOUT_MS    3000   /* one QMP action on a healthy guest */
+#define QMP_KILL_MS       1000   /* kill asks politely only this long */
+#define SPAWN_TIMEOUT_MS  60000  /* QEMU's daemonizing parent must exit by then */
+#define QUIT_WAIT_MS      3000   /* after QMP quit */
+#define KILL_WAIT_MS      5000   /* after SIGKILL */
+#define LOG_ROTATE_BYTES  (1024 * 1024)
+
+/* Files a running QEMU leaves in its folder; removed once it is gone. */
+static const char *const runtime_files[] = {
+	"qemu.pid", "qmp.sock", "hmp.sock", "serial.sock", "qga.sock", "stopping",
+};
+
+static const char *const stop_step_texts[] = {
+	[STOP_WAS_STOPPED] = "was not running",
+	[STOP_ACPI] = "powered off by ACPI",
+	[STOP_QUIT] = "did not power off; quit QEMU",
+	[STOP_KILL] = "killed",
+};
+
+const char *vm_stop_step_text(enum vm_stop_step s)
+{
+	if ((size_t)s >= ARRAY_LEN(stop_step_texts))
+		return "?";
+	return stop_step_texts[s];
+}
+
+/* ---- runtime folder and lock ---- */
+
+int vm_dir_prepare(const struct config *cfg, const char *name, char **err)
+{
+	char *dir;
+	struct stat st;
+	int rc = 0;
+
+	if (!name_valid(name))
+		return err_set(err, "invalid guest name '%s'", name);
+	if (mkdir_p(cfg->state_dir, 0755, err) < 0)
+		return -1;
+	dir = vm_path(cfg, name, NULL);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = err_set(err, "cannot create %s: %s", dir, strerror(errno));
+	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		rc = err_set(err, "%s is not a folder", dir);
+	else if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0)
+		rc = err_set(err, "cannot chmod 700 %s: %s", dir, strerror(errno));
+	free(dir);
+	return rc;
+}
+
+int vm_lock(const struct config *cfg, const char *name, bool wait, char **err)
+{
+	char *path;
+	int fd;
+
+	if (vm_dir_prepare(cfg, name, err) < 0)
+		return -1;
+	path = vm_path(cfg, name, "lock");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_set(err, "cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EWOULDBLOCK)
+			err_set(err, "%s is busy: another vmdeck is starting/stopping/backing it up", name);
+		else
+			err_set(err, "cannot lock %s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void vm_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);  /* closing drops the flock */
+}
+
+/* ---- process helpers ---- */
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Polls until pid is gone (absent or a zombie) or ms pass. */
+static bool wait_gone(pid_t pid, int ms)
+{
+	int64_t end = now_ms() + ms;
+
+	while (pid_alive(pid)) {
+		if (now_ms() >= end)
+			return false;
+		sleep_ms(50);
+	}
+	return true;
+}
+
+static void remove_runtime_files(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(runtime_files); i++) {
+		char *p = vm_path(cfg, name, runtime_files[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+/*
+ * Spawns argv (no shell) with stdin from /dev/null and stdout/stderr into
+ * log_fd, with default signal handling whatever our caller set up.
+ */
+static pid_t spawn_logged(char *const argv[], int log_fd, char **err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	pid_t pid;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, log_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		err_set(err, "cannot run %s: %s", argv[0], strerror(rc));
+		return -1;
+	}
+	return pid;
+}
+
+/*
+ * Waits for a child to exit; returns its exit status, 128+signal, or -1 on
+ * timeout (the child is then killed). -2 when it was reaped by someone else.
+ */
+static int wait_child(pid_t pid, int timeout_ms)
+{
+	int64_t end = now_ms() + timeout_ms;
+	int status, nap = 2;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (r < 0 && errno != EINTR)
+			return -2;
+		if (now_ms() >= end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		sleep_ms(nap);
+		if (nap < 20)
+			nap *= 2;
+	}
+}
+
+/* ---- qemu.log and the one line that explains a failure ---- */
+
+/* Opens qemu.log for appending (rotating a big one) and gives the offset where this run starts. */
+static int log_open(const struct config *cfg, const char *name, off_t *start, char **err)
+{
+	char *path = vm_path(cfg, name, "qemu.log");
+	struct stat st;
+	char stamp[64];
+	time_t t = time(NULL);
+	int fd;
+
+	if (stat(path, &st) == 0 && st.st_size > LOG_ROTATE_BYTES) {
+		char *old = xasprintf("%s.old", path);
+
+		rename(path, old);
+		free(old);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_set(err, "cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S %z", localtime(&t));
+	dprintf(fd, "== vmdeck start %s ==\n", stamp);
+	*start = lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* "Could not open '/x': No such file" -> "could not open /x: No such file". */
+static char *error_tidy(const char *msg)
+{
+	static const char open_q[] = "Could not open '";
+	struct sbuf b = { 0 };
+	const char *q;
+
+	if (strncmp(msg, open_q, sizeof open_q - 1) == 0 &&
+	    (q = strstr(msg + sizeof open_q - 1, "':")) != NULL) {
+		sbuf_add(&b, "could not open ");
+		sbuf_addn(&b, msg + sizeof open_q - 1, (size_t)(q - msg) - (sizeof open_q - 1));
+		sbuf_add(&b, q + 1);
+		return sbuf_take(&b);
+	}
+	sbuf_add(&b, msg);
+	if (b.s[0] >= 'A' && b.s[0] <= 'Z' && !(b.s[1] >= 'A' && b.s[1] <= 'Z'))
+		b.s[0] = (char)(b.s[0] - 'A' + 'a');
+	return sbuf_take(&b);
+}
+
+/*
+ * The line that says why a program failed: its first "PROG: ..." error line
+ * (not a warning), without the echo of the option that caused it.
+ */
+static char *error_from_log(int log_fd, off_t start, const char *prog)
+{
+	const char *base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+	size_t blen = strlen(base);
+	char *found = NULL, *last = NULL;
+	char buf[16384];
+	ssize_t n = pread(log_fd, buf, sizeof buf - 1, start);
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	for (char *line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
+		char *msg = line;
+
+		if (strncmp(msg, base, blen) == 0 && strncmp(msg + blen, ": ", 2) == 0)
+			msg += blen + 2;
+		if (strncmp(msg, "warning:", 8) == 0 || *msg == '\0')
+			continue;
+		if (msg == line) {  /* not ours to pick, but better than nothing */
+			free(last);
+			last = xstrdup(msg);
+			continue;
+		}
+		if (msg[0] == '-' && strstr(msg, ": "))
+			msg = strstr(msg, ": ") + 2;
+		found = error_tidy(msg);
+	}
+	if (found) {
+		free(last);
+		return found;
+	}
+	return last;
+}
+
+/* Runs a helper program with its output going to qemu.log; one clear line on failure. */
+static int run_logged(char *const argv[], int log_fd, char **err)
+{
+	off_t start = lseek(log_fd, 0, SEEK_END);
+	pid_t pid = spawn_logged(argv, log_fd, err);
+	int st;
+	char *why;
+
+	if (pid < 0)
+		return -1;
+	st = wait_child(pid, SPAWN_TIMEOUT_MS);
+	if (st == 0 || st == -2)
+		return 0;
+	why = error_from_log(log_fd, start, argv[0]);
+	if (st == -1)
+		err_set(err, "%s took too long", argv[0]);
+	else if (why)
+		err_set(err, "%s", why);
+	else
+		err_set(err, "%s failed with status %d", argv[0], st);
+	free(why);
+	return -1;
+}
+
+/* ---- pre-checks: the common causes of a refused start, each as one clear line ---- */
+
+static bool is_readable_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) && access(p, R_OK) == 0;
+}
+
+/*
+ * Where an ISO is: a path with a slash is taken as it is (relative to the
+ * current folder); a bare name is looked up in iso_dirs, then here.
+ */
+static char *iso_resolve(const struct config *cfg, const char *iso, char **err)
+{
+	char *p;
+
+	if (strchr(iso, '/') == NULL) {
+		for (size_t i = 0; i < cfg->n_iso_dirs; i++) {
+			p = path_join(cfg->iso_dirs[i], iso);
+			if (is_readable_file(p))
+				return p;
+			free(p);
+		}
+	}
+	if (is_readable_file(iso)) {
+		p = realpath(iso, NULL);
+		return p ? p : xstrdup(iso);
+	}
+	err_set(err, "ISO not found: %s", iso);
+	return NULL;
+}
+
+static const char *disk_format(const struct vm_disk *d)
+{
+	size_t n;
+
+	if (d->format)
+		return d->format;
+	n = d->file ? strlen(d->file) : 0;
+	if (n > 6 && strcmp(d->file + n - 6, ".qcow2") == 0)
+		return "qcow2";
+	return "raw";
+}
+
+/* A file disk that does not exist yet is created with its defined size ("created on demand"). */
+static int disk_file_ensure(const struct vm_disk *d, int log_fd, char **err)
+{
+	struct stat st;
+	char size[32], *dir, *slash;
+	int rc;
+
+	if (stat(d->file, &st) == 0)
+		return access(d->file, R_OK | W_OK) == 0 ? 0 :
+			err_set(err, "disk file %s: %s", d->file, strerror(errno));
+	if (errno != ENOENT)
+		return err_set(err, "disk file %s: %s", d->file, strerror(errno));
+	if (d->size == 0)
+		return err_set(err, "disk file %s does not exist (give it a size: to create it)", d->file);
+	dir = xstrdup(d->file);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_p(dir, 0755, err) < 0) {
+			free(dir);
+			return -1;
+		}
+	}
+	free(dir);
+	snprintf(size, sizeof size, "%llu", (unsigned long long)d->size);
+	char *argv[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f",
+			 (char *)disk_format(d), d->file, size, NULL };
+	rc = run_logged(argv, log_fd, err);
+	if (rc < 0 && err && *err) {
+		char *why = *err;
+
+		*err = NULL;
+		err_set(err, "cannot create disk %s: %s", d->file, why);
+		free(why);
+	}
+	return rc;
+}
+
+static int check_disks(const struct vmdef *def, int log_fd, char **err)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct vm_disk *d = &def->disks[i];
+
+		if (d->lv) {
+			char *dev = xasprintf("/dev/%s", d->lv);
+			bool ok = access(dev, F_OK) == 0;
+
+			free(dev);
+			if (!ok)
+				return err_set(err, "logical volume %s not found (no /dev/%s)", d->lv, d->lv);
+		} else if (d->file && disk_file_ensure(d, log_fd, err) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_bridges(const struct vmdef *def, char **err)
+{
+	for (size_t i = 0; i < def->n_nics; i++) {
+		const char *br = def->nics[i].bridge;
+		char path[300];
+
+		if (!br)
+			continue;
+		snprintf(path, sizeof path, "/sys/class/net/%s", br);
+		if (access(path, F_OK) < 0)
+			return err_set(err, "bridge %s not present", br);
+		snprintf(path, sizeof path, "/sys/class/net/%s/bridge", br);
+		if (access(path, F_OK) < 0)
+			return err_set(err, "%s is not a bridge", br);
+	}
+	return 0;
+}
+
+const char *vm_vnc_listen(const struct vmdef *def)
+{
+	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : "0.0.0.0";
+}
+
+/* Binds the VNC port ourselves for a moment: a clear message beats QEMU's. */
+static int check_vnc_port(const struct vmdef *def, char **err)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
+	const char *host = vm_vnc_listen(def);
+	int port = 5900 + def->vnc_display, one = 1, rc = 0, fd, e;
+	char service[16];
+
+	if (!def->vnc)
+		return 0;
+	snprintf(service, sizeof service, "%d", port);
+	if ((e = getaddrinfo(host, service, &hints, &ai)) != 0)
+		return err_set(err, "VNC listen address %s: %s", host, gai_strerror(e));
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			if (errno == EADDRINUSE)
+				rc = err_set(err, "VNC port %d (display %d) on %s is taken", port,
+					     def->vnc_display, host);
+			else
+				rc = err_set(err, "cannot listen for VNC on %s:%d: %s", host, port,
+					     strerror(errno));
+		}
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return rc;
+}
+
+/* ---- start ---- */
+
+struct start_plan {
+	char *cdrom;        /* absolute ISO path or NULL */
+	const char *boot;   /* "disk" or "cdrom" */
+	const char *accel;
+	int log_fd;
+	off_t log_start;
+	pid_t pid;
+};
+
+static int plan_media(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *o,
+		      struct start_plan *p, char **err)
+{
+	const char *cd = o && o->cdrom ? o->cdrom : def->cdrom;
+
+	p->boot = o && o->boot ? o->boot : (def->boot ? def->boot : "disk");
+	if (strcmp(p->boot, "disk") != 0 && strcmp(p->boot, "cdrom") != 0)
+		return err_set(err, "boot must be disk or cdrom, not '%s'", p->boot);
+	if (cd && cd[0] && (p->cdrom = iso_resolve(cfg, cd, err)) == NULL)
+		return -1;
+	if (strcmp(p->boot, "cdrom") == 0 && !p->cdrom)
+		return err_set(err, "boot from CD needs a CD (cdrom: in the definition, or --cdrom ISO)");
+	return 0;
+}
+
+/* Runs QEMU's daemonizing parent; when it fails, the reason is the first error in qemu.log. */
+static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct start_plan *p, char **err)
+{
+	struct qemu_argv_opts ao = {
+		.accel = p->accel, .cdrom = p->cdrom, .boot = p->boot,
+		.daemonize = true, .paused = true,
+	};
+	struct strv argv = { 0 };
+	pid_t child;
+	int st;
+
+	if (qemu_argv_build(cfg, def, &ao, &argv, err) < 0)
+		return -1;
+	child = spawn_logged(argv.v, p->log_fd, err);
+	if (child < 0) {
+		strv_free(&argv);
+		return -1;
+	}
+	st = wait_child(child, SPAWN_TIMEOUT_MS);
+	if (st != 0 && st != -2) {
+		char *why = error_from_log(p->log_fd, p->log_start, argv.v[0]);
+		char *log = vm_path(cfg, def->name, "qemu.log");
+
+		if (st == -1)
+			err_set(err, "QEMU did not come up within %d s (see %s)", SPAWN_TIMEOUT_MS / 1000, log);
+		else if (why)
+			err_set(err, "%s", why);
+		else
+			err_set(err, "QEMU exited with status %d (see %s)", st, log);
+		free(why);
+		free(log);
+		strv_free(&argv);
+		return -1;
+	}
+	strv_free(&argv);
+	if ((p->pid = vm_pid(cfg, def->name)) <= 0) {
+		char *log = vm_path(cfg, def->name, "qemu.log");
+
+		err_set(err, "QEMU exited at once (see %s)", log);
+		free(log);
+		return -1;
+	}
+	return 0;
+}
+
+/* The paused QEMU gets its secret over QMP, never on its command line, then runs. */
+static int configure_and_run(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	struct qmp q;
+	int rc = -1;
+
+	if (qmp_open(&q, sock, QMP_TIMEOUT_MS, err) < 0) {
+		free(sock);
+		return -1;
+	}
+	free(sock);
+	if (def->vnc && def->vnc_password) {
+		json_t *a = json_pack("{s:s, s:s}", "protocol", "vnc", "password", def->vnc_password);
+
+		rc = qmp_exec(&q, "set_password", a, NULL, QMP_TIMEOUT_MS, err);
+		json_decref(a);
+		if (rc < 0)
+			goto out;
+	}
+	rc = qmp_exec(&q, "cont", NULL, NULL, QMP_TIMEOUT_MS, err);
+out:
+	qmp_close(&q);
+	return rc;
+}
+
+/* Something failed after QEMU came up: it must not linger half set up. */
+static void abort_start(const struct config *cfg, const struct vmdef *def, pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		wait_gone(pid, KILL_WAIT_MS);
+	}
+	remove_runtime_files(cfg, def->name);
+}
+
+static int start_locked(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *o,
+			struct start_plan *p, char **warn, char **err)
+{
+	pid_t pid = vm_pid(cfg, def->name);
+
+	if (pid > 0)
+		return err_set(err, "already running (pid %d)", (int)pid);
+	remove_runtime_files(cfg, def->name);  /* stale, from a crash or kill -9 */
+	if (plan_media(cfg, def, o, p, err) < 0 || check_bridges(def, err) < 0 ||
+	    check_vnc_port(def, err) < 0)
+		return -1;
+	if ((p->log_fd = log_open(cfg, def->name, &p->log_start, err)) < 0)
+		return -1;
+	if (check_disks(def, p->log_fd, err) < 0)
+		return -1;
+	p->log_start = lseek(p->log_fd, 0, SEEK_END);
+	p->accel = qemu_accel_resolve(cfg->accel, warn);
+	if (spawn_qemu(cfg, def, p, err) < 0) {
+		remove_runtime_files(cfg, def->name);
+		return -1;
+	}
+	if (configure_and_run(cfg, def, err) < 0) {
+		abort_start(cfg, def, p->pid);
+		char *why = err ? *err : NULL;
+
+		if (err) {
+			*err = NULL;
+			err_set(err, "%s (QEMU stopped)", why ? why : "QMP set-up failed");
+		}
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *opts,
+	     char **warn, char **err)
+{
+	struct start_plan p = { .log_fd = -1 };
+	int lock, rc;
+
+	if (warn)
+		*warn = NULL;
+	if (def->error)
+		return err_set(err, "%s", def->error);
+	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
+		return -1;
+	rc = start_locked(cfg, def, opts, &p, warn, err);
+	if (p.log_fd >= 0)
+		close(p.log_fd);
+	free(p.cdrom);
+	vm_unlock(lock);
+	return rc;
+}
+
+/* ---- QMP actions on a running guest ---- */
+
+static pid_t require_running(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	pid_t pid = vm_pid(cfg, def->name);
+
+	if (pid <= 0)
+		err_set(err, "not running");
+	return pid;
+}
+
+static int guest_qmp(const struct config *cfg, const struct vmdef *def, const char *cmd, json_t *args,
+		     json_t **ret, int timeout_ms, char **err)
+{
+	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	int rc = qmp_call(sock, cmd, args, ret, timeout_ms, err);
+
+	free(sock);
+	return rc;
+}
+
+/* One command without a reply we need, on a guest that must be running. */
+static int guest_action(const struct config *cfg, const struct vmdef *def, const char *cmd, json_t *args,
+			char **err)
+{
+	if (require_running(cfg, def, err) <= 0)
+		return -1;
+	return guest_qmp(cfg, def, cmd, args, NULL, QMP_TIMEOUT_MS, err);
+}
+
+int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	return guest_action(cfg, def, "system_powerdown", NULL, err);
+}
+
+int vm_reset(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	return guest_action(cfg, def, "system_reset", NULL, err);
+}
+
+int vm_pause(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	return guest_action(cfg, def, "stop", NULL, err);
+}
+
+int vm_resume(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	return guest_action(cfg, def, "cont", NULL, err);
+}
+
+/* ---- stop and kill ---- */
+
+static void marker_write(const struct config *cfg, const char *name)
+{
+	char *p = vm_path(cfg, name, "stopping");
+	char stamp[32];
+	int n = snprintf(stamp, sizeof stamp, "%.0f\n", now_real());
+
+	file_write_atomic(p, stamp, (size_t)n, 0600, NULL);
+	free(p);
+}
+
+/* A paused guest cannot react to the power button: let it run first. */
+static int powerdown_button(const struct config *cfg, const struct vmdef *def)
+{
+	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	struct qmp q;
+	json_t *st = NULL;
+	int rc = -1;
+
+	if (qmp_open(&q, sock, QMP_TIMEOUT_MS, NULL) == 0) {
+		if (qmp_exec(&q, "query-status", NULL, &st, QMP_TIMEOUT_MS, NULL) == 0 &&
+		    !json_is_true(json_object_get(st, "running")))
+			qmp_exec(&q, "cont", NULL, NULL, QMP_TIMEOUT_MS, NULL);
+		rc = qmp_exec(&q, "system_powerdown", NULL, NULL, QMP_TIMEOUT_MS, NULL);
+		json_decref(st);
+		qmp_close(&q);
+	}
+	free(sock);
+	return rc;
+}
+
+static bool wait_acpi(pid_t pid, int timeout_s, void (*progress)(void *, int), void *arg)
+{
+	int64_t end = now_ms() + (int64_t)timeout_s * 1000;
+	int shown = -1;
+
+	while (pid_alive(pid)) {
+		int64_t left = end - now_ms();
+
+		if (left <= 0)
+			return false;
+		if (progress && (int)((left + 999) / 1000) != shown) {
+			shown = (int)((left + 999) / 1000);
+			progress(arg, shown);
+		}
+		sleep_ms(100);
+	}
+	return true;
+}
+
+/* QMP quit, then SIGKILL; which one ended it goes to *how. */
+static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pid, int qmp_ms,
+		     enum vm_stop_step *how, char **err)
+{
+	int quit;
+
+	*how = STOP_QUIT;
+	/* QEMU may close the socket before its reply: wait a moment even then */
+	quit = guest_qmp(cfg, def, "quit", NULL, NULL, qmp_ms, NULL);
+	if (wait_gone(pid, quit == 0 ? QUIT_WAIT_MS : 300))
+		return 0;
+	*how = STOP_KILL;
+	if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+		return err_set(err, "cannot kill pid %d: %s", (int)pid, strerror(errno));
+	if (!wait_gone(pid, KILL_WAIT_MS))
+		return err_set(err, "pid %d did not die after SIGKILL", (int)pid);
+	return 0;
+}
+
+int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
+	    void (*progress)(void *arg, int left), void *arg, char **err)
+{
+	enum vm_stop_step step = STOP_WAS_STOPPED;
+	int lock, rc = 0;
+	pid_t pid;
+
+	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
+		return -1;
+	if ((pid = vm_pid(cfg, def->name)) > 0) {
+		marker_write(cfg, def->name);
+		step = STOP_ACPI;
+		if (powerdown_button(cfg, def) < 0 || !wait_acpi(pid, timeout_s, progress, arg))
+			rc = force_off(cfg, def, pid, QMP_TIMEOUT_MS, &step, err);
+	}
+	if (rc == 0)
+		remove_runtime_files(cfg, def->name);
+	if (how)
+		*how = step;
+	vm_unlock(lock);
+	return rc;
+}
+
+/*
+ * Kill takes no lock on purpose: it is what an admin reaches for when a stop
+ * or a start hangs. QMP quit first (QEMU flushes its disks), SIGKILL when QMP
+ * does not answer quickly (a SIGSTOPped QEMU dies of SIGKILL too).
+ */
+int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	enum vm_stop_step how;
+	pid_t pid = vm_pid(cfg, def->name);
+
+	if (pid > 0 && force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0)
+		return -1;
+	remove_runtime_files(cfg, def->name);
+	return 0;
+}
+
+/* ---- the CD drive ---- */
+
+/*
+ * The CD drive as QMP names it: a removable drive, preferring one whose name
+ * says "cd" (a floppy drive is removable too). Sets "device" or "id" in args.
+ */
+static int cdrom_find(const struct config *cfg, const struct vmdef *def, json_t *args, bool *has_medium,
+		      char **err)
+{
+	json_t *blocks = NULL, *b, *pick = NULL;
+	size_t i;
+
+	if (guest_qmp(cfg, def, "query-block", NULL, &blocks, QMP_TIMEOUT_MS, err) < 0)
+		return -1;
+	json_array_foreach(blocks, i, b) {
+		const char *dev = json_string_value(json_object_get(b, "device"));
+		const char *qdev = json_string_value(json_object_get(b, "qdev"));
+
+		if (!json_is_true(json_object_get(b, "removable")))
+			continue;
+		if (!pick || (dev && strstr(dev, "cd")) || (qdev && strstr(qdev, "cd")))
+			pick = b;
+		if ((dev && strstr(dev, "cd")) || (qdev && strstr(qdev, "cd")))
+			break;
+	}
+	if (!pick) {
+		json_decref(blocks);
+		return err_set(err, "no CD drive");
+	}
+	const char *dev = json_string_value(json_object_get(pick, "device"));
+
+	if (dev && dev[0])
+		json_object_set_new(args, "device", json_string(dev));
+	else
+		json_object_set(args, "id", json_object_get(pick, "qdev"));
+	*has_medium = json_object_get(pick, "inserted") != NULL;
+	json_decref(blocks);
+	return 0;
+}
+
+/* Forced eject: a tray the guest has locked opens anyway. */
+static int cdrom_eject_args(const struct config *cfg, const struct vmdef *def, json_t *drive, char **err)
+{
+	json_t *a = json_deep_copy(drive);
+	int rc;
+
+	json_object_set_new(a, "force", json_true());
+	rc = guest_qmp(cfg, def, "eject", a, NULL, QMP_TIMEOUT_MS, err);
+	json_decref(a);
+	return rc;
+}
+
+int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const char *iso, char **err)
+{
+	json_t *drive = json_object();
+	bool has = false;
+	char *path = NULL;
+	int rc = -1;
+
+	if (require_running(cfg, def, err) <= 0 || (path = iso_resolve(cfg, iso, err)) == NULL ||
+	    cdrom_find(cfg, def, drive, &has, err) < 0)
+		goto out;
+	if (has && cdrom_eject_args(cfg, def, drive, err) < 0)
+		goto out;
+	json_t *a = json_deep_copy(drive);
+
+	json_object_set_new(a, "filename", json_string(path));
+	json_object_set_new(a, "format", json_string("raw"));
+	rc = guest_qmp(cfg, def, "blockdev-change-medium", a, NULL, QMP_TIMEOUT_MS, err);
+	json_decref(a);
+out:
+	free(path);
+	json_decref(drive);
+	return rc;
+}
+
+int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	json_t *drive = json_object();
+	bool has = false;
+	int rc = -1;
+
+	if (require_running(cfg, def, err) > 0 && cdrom_find(cfg, def, drive, &has, err) == 0)
+		rc = cdrom_eject_args(cfg, def, drive, err);
+	json_decref(drive);
+	return rc;
+}
