@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +17,8 @@
 
 #include "qemu_argv.h"
 #include "qmp.h"
+#include "spawn.h"
 #include "util.h"
-
-extern char **environ;
 
 #define QMP_TIMEOUT_MS    3000   /* one QMP action on a healthy guest */
 #define QMP_KILL_MS       1000   /* kill asks politely only this long */
@@ -139,38 +137,6 @@ static void remove_runtime_files(const struct config *cfg, const char *name)
 }
 
 /*
- * Spawns argv (no shell) with stdin from /dev/null and stdout/stderr into
- * log_fd, with default signal handling whatever our caller set up.
- */
-static pid_t spawn_logged(char *const argv[], int log_fd, char **err)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	pid_t pid;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, log_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0) {
-		err_set(err, "cannot run %s: %s", argv[0], strerror(rc));
-		return -1;
-	}
-	return pid;
-}
-
-/*
  * Waits for a child to exit; returns its exit status, 128+signal, or -1 on
  * timeout (the child is then killed). -2 when it was reaped by someone else.
  */
@@ -199,8 +165,8 @@ static int wait_child(pid_t pid, int timeout_ms)
 
 /* ---- qemu.log and the one line that explains a failure ---- */
 
-/* Opens qemu.log for appending (rotating a big one) and gives the offset where this run starts. */
-static int log_open(const struct config *cfg, const char *name, off_t *start, char **err)
+/* Opens qemu.log for appending (rotating a big one), with a line that marks this start. */
+static int log_open(const struct config *cfg, const char *name, char **err)
 {
 	char *path = vm_path(cfg, name, "qemu.log");
 	struct stat st;
@@ -223,7 +189,6 @@ static int log_open(const struct config *cfg, const char *name, off_t *start, ch
 	free(path);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S %z", localtime(&t));
 	dprintf(fd, "== vmdeck start %s ==\n", stamp);
-	*start = lseek(fd, 0, SEEK_END);
 	return fd;
 }
 
@@ -249,56 +214,79 @@ static char *error_tidy(const char *msg)
 
 /*
  * The line that says why a program failed: its first "PROG: ..." error line
- * (not a warning), without the echo of the option that caused it.
+ * (not a warning), without the echo of the option that caused it; else its
+ * last line.
  */
-static char *error_from_log(int log_fd, off_t start, const char *prog)
+static char *error_from_text(char *text, const char *prog)
 {
 	const char *base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
 	size_t blen = strlen(base);
-	char *found = NULL, *last = NULL;
-	char buf[16384];
-	ssize_t n = pread(log_fd, buf, sizeof buf - 1, start);
+	const char *last = NULL;
 
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	for (char *line = strtok(buf, "\n"); line && !found; line = strtok(NULL, "\n")) {
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *msg = line;
 
 		if (strncmp(msg, base, blen) == 0 && strncmp(msg + blen, ": ", 2) == 0)
 			msg += blen + 2;
 		if (strncmp(msg, "warning:", 8) == 0 || *msg == '\0')
 			continue;
-		if (msg == line) {  /* not ours to pick, but better than nothing */
-			free(last);
-			last = xstrdup(msg);
+		if (msg == line) {  /* not in PROG's error form; kept in case nothing better comes */
+			last = msg;
 			continue;
 		}
-		if (msg[0] == '-' && strstr(msg, ": "))
-			msg = strstr(msg, ": ") + 2;
-		found = error_tidy(msg);
+		/* "-drive file=/x,...: why" loses the echo; "-foo: invalid option" keeps it */
+		char *colon = strstr(msg, ": ");
+
+		if (msg[0] == '-' && colon && memchr(msg, ' ', (size_t)(colon - msg)))
+			msg = colon + 2;
+		return error_tidy(msg);
 	}
-	if (found) {
-		free(last);
-		return found;
+	return last ? xstrdup(last) : NULL;
+}
+
+/*
+ * Runs argv (no shell) with stdout into qemu.log and waits for it. Its stderr
+ * is copied into qemu.log too, and *why gets the line that explains a failure.
+ * Returns the exit status, -1 on timeout (the child is killed), -2 when it was
+ * reaped elsewhere.
+ */
+static int run_child(char *const argv[], int log_fd, int timeout_ms, char **why, char **err)
+{
+	struct spawn sp;
+	struct sbuf b = { 0 };
+	char chunk[8192];
+	ssize_t n;
+	off_t off = 0;
+	int st;
+
+	*why = NULL;
+	if (spawn_start(&sp, argv, SPAWN_NULL, log_fd, err) < 0)
+		return -3;
+	st = wait_child(sp.pid, timeout_ms);
+	while ((n = pread(sp.errfd, chunk, sizeof chunk, off)) > 0 && b.len < 65536) {
+		sbuf_addn(&b, chunk, (size_t)n);
+		off += n;
 	}
-	return last;
+	close(sp.errfd);
+	if (b.len > 0) {
+		fd_write_all(log_fd, b.s, b.len);
+		if (st != 0)
+			*why = error_from_text(b.s, argv[0]);
+	}
+	sbuf_free(&b);
+	return st;
 }
 
 /* Runs a helper program with its output going to qemu.log; one clear line on failure. */
 static int run_logged(char *const argv[], int log_fd, char **err)
 {
-	off_t start = lseek(log_fd, 0, SEEK_END);
-	pid_t pid = spawn_logged(argv, log_fd, err);
-	int st;
 	char *why;
+	int st = run_child(argv, log_fd, SPAWN_TIMEOUT_MS, &why, err);
 
-	if (pid < 0)
-		return -1;
-	st = wait_child(pid, SPAWN_TIMEOUT_MS);
-	if (st == 0 || st == -2)
-		return 0;
-	why = error_from_log(log_fd, start, argv[0]);
+	if (st == 0 || st == -2 || st == -3) {
+		free(why);
+		return st == -3 ? -1 : 0;
+	}
 	if (st == -1)
 		err_set(err, "%s took too long", argv[0]);
 	else if (why)
@@ -431,7 +419,7 @@ static int check_bridges(const struct vmdef *def, char **err)
 
 const char *vm_vnc_listen(const struct vmdef *def)
 {
-	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : "0.0.0.0";
+	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : "127.0.0.1";
 }
 
 /* Binds the VNC port ourselves for a moment: a clear message beats QEMU's. */
@@ -471,7 +459,6 @@ struct start_plan {
 	const char *boot;   /* "disk" or "cdrom" */
 	const char *accel;
 	int log_fd;
-	off_t log_start;
 	pid_t pid;
 };
 
@@ -498,32 +485,27 @@ static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct 
 		.daemonize = true, .paused = true,
 	};
 	struct strv argv = { 0 };
-	pid_t child;
+	char *why;
 	int st;
 
 	if (qemu_argv_build(cfg, def, &ao, &argv, err) < 0)
 		return -1;
-	child = spawn_logged(argv.v, p->log_fd, err);
-	if (child < 0) {
-		strv_free(&argv);
-		return -1;
-	}
-	st = wait_child(child, SPAWN_TIMEOUT_MS);
+	st = run_child(argv.v, p->log_fd, SPAWN_TIMEOUT_MS, &why, err);
 	if (st != 0 && st != -2) {
-		char *why = error_from_log(p->log_fd, p->log_start, argv.v[0]);
 		char *log = vm_path(cfg, def->name, "qemu.log");
 
 		if (st == -1)
 			err_set(err, "QEMU did not come up within %d s (see %s)", SPAWN_TIMEOUT_MS / 1000, log);
 		else if (why)
 			err_set(err, "%s", why);
-		else
+		else if (st != -3)
 			err_set(err, "QEMU exited with status %d (see %s)", st, log);
 		free(why);
 		free(log);
 		strv_free(&argv);
 		return -1;
 	}
+	free(why);
 	strv_free(&argv);
 	if ((p->pid = vm_pid(cfg, def->name)) <= 0) {
 		char *log = vm_path(cfg, def->name, "qemu.log");
@@ -582,11 +564,10 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 	if (plan_media(cfg, def, o, p, err) < 0 || check_bridges(def, err) < 0 ||
 	    check_vnc_port(def, err) < 0)
 		return -1;
-	if ((p->log_fd = log_open(cfg, def->name, &p->log_start, err)) < 0)
+	if ((p->log_fd = log_open(cfg, def->name, err)) < 0)
 		return -1;
 	if (check_disks(def, p->log_fd, err) < 0)
 		return -1;
-	p->log_start = lseek(p->log_fd, 0, SEEK_END);
 	p->accel = qemu_accel_resolve(cfg->accel, warn);
 	if (spawn_qemu(cfg, def, p, err) < 0) {
 		remove_runtime_files(cfg, def->name);

@@ -67,7 +67,7 @@ int vm_pause(const struct config *cfg, const struct vmdef *def, char **err);
 int vm_resume(const struct config *cfg, const struct vmdef *def, char **err);
 int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const char *iso, char **err);
 int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err);
-/* The address QEMU's VNC server listens on (the definition's, or 0.0.0.0). */
+/* The address QEMU's VNC server listens on (the definition's, or 127.0.0.1 as in the argv). */
 const char *vm_vnc_listen(const struct vmdef *def);
 
 /* ---- live status ---- */
