@@ -889,3 +889,521 @@ void vmdef_print_reference(void)
 	for (size_t i = 0; i < ARRAY_LEN(vkeys); i++)
 		print_vkey(&vkeys[i]);
 }
+
+/* ---- writing: scalars, whole files, and edits that keep comments and order ---- */
+
+/* A scalar as YAML text: plain when that reads back the same, else double-quoted. */
+static char *yaml_quote(const char *s)
+{
+	struct sbuf b = { 0 };
+	size_t n = strlen(s);
+	bool plain = n > 0 && (isalnum((unsigned char)s[0]) || s[0] == '/' || s[0] == '.') &&
+		     s[n - 1] != ' ' && s[n - 1] != ':';
+
+	for (size_t i = 0; plain && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && !strchr(" ._/:@+=,()-", c))
+			plain = false;
+		if ((c == ':' || c == ' ') && s[i + 1] == ' ')
+			plain = false;
+		if (c == ' ' && s[i + 1] == '#')
+			plain = false;
+	}
+	if (plain)
+		return xstrdup(s);
+	sbuf_add(&b, "\"");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			sbuf_printf(&b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			sbuf_printf(&b, "\\x%02x", c);
+		else
+			sbuf_addn(&b, (const char *)&s[i], 1);
+	}
+	sbuf_add(&b, "\"");
+	return sbuf_take(&b);
+}
+
+/* Sizes as the largest unit that divides them exactly, so they parse back unchanged. */
+static void size_text(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "TGMK";
+
+	for (int i = 0; i < 4; i++) {
+		unsigned shift = (unsigned)(40 - 10 * i);
+
+		if (v != 0 && v % (UINT64_C(1) << shift) == 0) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(v >> shift), units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static const char *help_of(enum vsec sec, const char *key)
+{
+	const struct vkey *k = key_find(sec, key);
+
+	return k ? k->help : "";
+}
+
+/* "  key: value    # help", the comment aligned where the examples put it. */
+static void emit(struct sbuf *b, const char *lead, enum vsec sec, const char *key, const char *value)
+{
+	char *q = value ? yaml_quote(value) : NULL;
+	size_t start = b->len;
+
+	sbuf_printf(b, "%s%s:%s%s", lead, key, q ? " " : "", q ? q : "");
+	if (b->len - start < 27)
+		sbuf_printf(b, "%*s", (int)(27 - (b->len - start)), "");
+	sbuf_printf(b, " # %s\n", help_of(sec, key));
+	free(q);
+}
+
+static void emit_raw(struct sbuf *b, const char *lead, enum vsec sec, const char *key, const char *text)
+{
+	size_t start = b->len;
+
+	sbuf_printf(b, "%s%s: %s", lead, key, text);
+	if (b->len - start < 27)
+		sbuf_printf(b, "%*s", (int)(27 - (b->len - start)), "");
+	sbuf_printf(b, " # %s\n", help_of(sec, key));
+}
+
+static void emit_disks(struct sbuf *b, const struct vmdef *def)
+{
+	char size[32];
+
+	if (def->n_disks == 0) {
+		emit_raw(b, "", SEC_TOP, "disks", "[]");
+		return;
+	}
+	emit(b, "", SEC_TOP, "disks", NULL);
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct vm_disk *d = &def->disks[i];
+
+		if (d->lv)
+			emit(b, "  - ", SEC_DISK, "lv", d->lv);
+		else
+			emit(b, "  - ", SEC_DISK, "file", d->file ? d->file : "");
+		if (d->format)
+			emit(b, "    ", SEC_DISK, "format", d->format);
+		emit(b, "    ", SEC_DISK, "interface", disk_iface_name(d->iface));
+		if (d->size) {
+			size_text(d->size, size, sizeof size);
+			emit(b, "    ", SEC_DISK, "size", size);
+		}
+	}
+}
+
+static void emit_nics(struct sbuf *b, const struct vmdef *def)
+{
+	if (def->n_nics == 0) {
+		emit_raw(b, "", SEC_TOP, "nics", "[]");
+		return;
+	}
+	emit(b, "", SEC_TOP, "nics", NULL);
+	for (size_t i = 0; i < def->n_nics; i++) {
+		const struct vm_nic *n = &def->nics[i];
+
+		if (n->bridge)
+			emit(b, "  - ", SEC_NIC, "bridge", n->bridge);
+		else
+			emit_raw(b, "  - ", SEC_NIC, "user", "{}");
+		emit(b, "    ", SEC_NIC, "model", n->model ? n->model : "e1000");
+		if (n->mac)
+			emit(b, "    ", SEC_NIC, "mac", n->mac);
+	}
+}
+
+static void emit_vnc(struct sbuf *b, const struct vmdef *def)
+{
+	char num[16];
+
+	if (!def->vnc)
+		return;
+	emit(b, "", SEC_TOP, "vnc", NULL);
+	snprintf(num, sizeof num, "%d", def->vnc_display);
+	emit(b, "  ", SEC_VNC, "display", num);
+	emit(b, "  ", SEC_VNC, "listen", def->vnc_listen ? def->vnc_listen : "127.0.0.1");
+	if (def->vnc_password)
+		emit(b, "  ", SEC_VNC, "password", def->vnc_password);
+}
+
+static void emit_extra_args(struct sbuf *b, const struct vmdef *def)
+{
+	struct sbuf list = { 0 };
+	char *l;
+
+	sbuf_add(&list, "[");
+	for (size_t i = 0; i < def->n_extra_args; i++) {
+		char *q = yaml_quote(def->extra_args[i]);
+
+		/* always quoted in a flow list, where a plain comma would split the item */
+		if (q[0] != '"') {
+			free(q);
+			q = xasprintf("\"%s\"", def->extra_args[i]);
+		}
+		sbuf_printf(&list, "%s%s", i ? ", " : "", q);
+		free(q);
+	}
+	sbuf_add(&list, "]");
+	l = sbuf_take(&list);
+	emit_raw(b, "", SEC_TOP, "extra_args", l);
+	free(l);
+}
+
+char *vmdef_to_yaml(const struct vmdef *def)
+{
+	struct sbuf b = { 0 };
+	char num[32];
+
+	sbuf_printf(&b, "# %s: a vmdeck guest definition. Every key is described by `vmdeck help yaml`.\n",
+		    def->name ? def->name : "guest");
+	emit(&b, "", SEC_TOP, "description", def->description ? def->description : "");
+	size_text(def->memory, num, sizeof num);
+	emit(&b, "", SEC_TOP, "memory", num);
+	snprintf(num, sizeof num, "%d", def->cpus);
+	emit(&b, "", SEC_TOP, "cpus", num);
+	emit(&b, "", SEC_TOP, "cpu", def->cpu ? def->cpu : "qemu64");
+	emit(&b, "", SEC_TOP, "machine", def->machine ? def->machine : "pc");
+	emit_disks(&b, def);
+	if (def->cdrom)
+		emit(&b, "", SEC_TOP, "cdrom", def->cdrom);
+	emit(&b, "", SEC_TOP, "boot", def->boot ? def->boot : "disk");
+	emit_nics(&b, def);
+	emit_vnc(&b, def);
+	emit(&b, "", SEC_TOP, "rtc", def->rtc ? def->rtc : "utc");
+	emit(&b, "", SEC_TOP, "usb_tablet", def->usb_tablet ? "true" : "false");
+	emit(&b, "", SEC_TOP, "autostart", def->autostart ? "true" : "false");
+	emit(&b, "", SEC_TOP, "guest_agent", def->guest_agent ? "true" : "false");
+	emit_extra_args(&b, def);
+	return sbuf_take(&b);
+}
+
+/*
+ * Byte offset of a libyaml mark. Marks count characters, so the column is
+ * walked in UTF-8 from the start of the mark's line.
+ */
+static size_t mark_offset(const char *text, size_t len, yaml_mark_t m)
+{
+	size_t off = 0, line = 0, col = 0;
+
+	while (off < len && line < m.line) {
+		if (text[off] == '\r' && off + 1 < len && text[off + 1] == '\n')
+			off++;
+		if (text[off] == '\n' || text[off] == '\r')
+			line++;
+		off++;
+	}
+	while (off < len && col < m.column && text[off] != '\n') {
+		off++;
+		while (off < len && ((unsigned char)text[off] & 0xC0) == 0x80)
+			off++;
+		col++;
+	}
+	return off;
+}
+
+/* Where a new line can go after node n: the start of the line after it ends. */
+static size_t after_node(const char *text, size_t len, yaml_document_t *doc, const yaml_node_t *n)
+{
+	size_t off;
+
+	if (n->type == YAML_SEQUENCE_NODE && n->data.sequence.style == YAML_BLOCK_SEQUENCE_STYLE &&
+	    n->data.sequence.items.top > n->data.sequence.items.start)
+		return after_node(text, len, doc, yaml_document_get_node(doc, n->data.sequence.items.top[-1]));
+	if (n->type == YAML_MAPPING_NODE && n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE &&
+	    n->data.mapping.pairs.top > n->data.mapping.pairs.start)
+		return after_node(text, len, doc, yaml_document_get_node(doc, n->data.mapping.pairs.top[-1].value));
+	off = mark_offset(text, len, n->end_mark);
+	if (n->end_mark.column == 0 && off > 0)
+		return off;	/* a block scalar ends at the start of the next line */
+	while (off < len && text[off] != '\n')
+		off++;
+	return off < len ? off + 1 : len;
+}
+
+struct edit {
+	size_t at, del;   /* replace text[at, at + del) */
+	char *with;
+};
+
+static int cmp_edit(const void *a, const void *b)
+{
+	const struct edit *x = a, *y = b;
+
+	return x->at < y->at ? 1 : x->at > y->at ? -1 : 0;
+}
+
+/* Applies edits back to front so earlier offsets stay valid. */
+static char *apply_edits(const char *text, size_t len, struct edit *e, size_t n, size_t *out_len)
+{
+	struct sbuf b = { 0 };
+	char *cur = xstrndup(text, len);
+	size_t cur_len = len;
+
+	qsort(e, n, sizeof *e, cmp_edit);
+	for (size_t i = 0; i < n; i++) {
+		sbuf_addn(&b, cur, e[i].at);
+		sbuf_add(&b, e[i].with);
+		sbuf_addn(&b, cur + e[i].at + e[i].del, cur_len - e[i].at - e[i].del);
+		free(cur);
+		cur_len = b.len;
+		cur = sbuf_take(&b);
+	}
+	*out_len = cur_len;
+	return cur;
+}
+
+static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, const char *key,
+				  const yaml_node_t **key_node)
+{
+	if (map == NULL || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+		if (scalar(k) && strcmp(scalar(k), key) == 0) {
+			if (key_node)
+				*key_node = k;
+			return yaml_document_get_node(doc, p->value);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * An edit that adds "key: value" (value already YAML text, possibly several
+ * lines for nested keys) at the end of mapping map.
+ */
+static void edit_add_to_map(const char *text, size_t len, yaml_document_t *doc, const yaml_node_t *map,
+			    const char *key, const char *value, struct edit *e)
+{
+	const yaml_node_t *first;
+	size_t indent = 0, at;
+	struct sbuf b = { 0 };
+
+	if (map->data.mapping.style == YAML_FLOW_MAPPING_STYLE) {
+		bool empty = map->data.mapping.pairs.top == map->data.mapping.pairs.start;
+
+		/* after the last value, or just inside the braces of {} */
+		e->at = empty ? mark_offset(text, len, map->end_mark) - 1
+			      : mark_offset(text, len, yaml_document_get_node(doc, map->data.mapping.pairs.top[-1].value)->end_mark);
+		e->del = 0;
+		e->with = xasprintf("%s%s: %s", empty ? "" : ", ", key, value);
+		return;
+	}
+	first = yaml_document_get_node(doc, map->data.mapping.pairs.start->key);
+	indent = first->start_mark.column;
+	at = after_node(text, len, doc, map);
+	if (at > 0 && text[at - 1] != '\n')
+		sbuf_add(&b, "\n");
+	sbuf_printf(&b, "%*s%s:%s%s\n", (int)indent, "", key, value[0] == '\n' ? "" : " ", value);
+	e->at = at;
+	e->del = 0;
+	e->with = sbuf_take(&b);
+}
+
+/* An edit that gives existing key (key node kn, value node v) a new scalar value. */
+static void edit_replace_value(const char *text, size_t len, const yaml_node_t *kn, const yaml_node_t *v,
+			       const char *value, struct edit *e)
+{
+	size_t colon = mark_offset(text, len, kn->end_mark);
+
+	while (colon < len && text[colon] != ':')
+		colon++;
+	if (is_null(v) && (size_t)mark_offset(text, len, v->start_mark) <= colon + 1) {
+		e->at = colon + 1;
+		e->del = 0;
+		e->with = xasprintf(" %s", value);
+		return;
+	}
+	e->at = mark_offset(text, len, v->start_mark);
+	e->del = mark_offset(text, len, v->end_mark) - e->at;
+	e->with = xstrdup(value);
+}
+
+static int write_keeping_mode(const char *path, const char *text, size_t len, char **err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_set(err, "cannot stat %s: %s", path, strerror(errno));
+	return file_write_atomic(path, text, len, st.st_mode & 07777, err);
+}
+
+/* The file's text and its parsed document; *text is NULL when it cannot be read or parsed. */
+static int read_doc(const char *path, char **text, size_t *len, yaml_document_t *doc, char **err)
+{
+	struct vload L = { .path = path, .err = err };
+
+	if ((*text = file_read(path, len, err)) == NULL)
+		return -1;
+	if (parse_text(&L, *text, *len, doc) < 0) {
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int vmdef_fill_macs(struct vmdef *def, char **err)
+{
+	yaml_document_t doc;
+	const yaml_node_t *nics;
+	struct edit edits[64];
+	char macs[64][18], *text, *out;
+	size_t len, out_len, n = 0, idx = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < def->n_nics; i++)
+		n += def->nics[i].mac == NULL;
+	if (n == 0)
+		return 0;
+	if (read_doc(def->path, &text, &len, &doc, err) < 0)
+		return -1;
+	nics = map_get(&doc, yaml_document_get_root_node(&doc), "nics", NULL);
+	n = 0;
+	for (yaml_node_item_t *it = nics && nics->type == YAML_SEQUENCE_NODE ? nics->data.sequence.items.start : NULL;
+	     it && it < nics->data.sequence.items.top && n < ARRAY_LEN(edits); it++, idx++) {
+		const yaml_node_t *nic = yaml_document_get_node(&doc, *it);
+		const yaml_node_t *kn = NULL, *mac = map_get(&doc, nic, "mac", &kn);
+
+		if (nic->type != YAML_MAPPING_NODE || (mac && !is_null(mac)) || idx >= def->n_nics ||
+		    def->nics[idx].mac)
+			continue;
+		vmdef_random_mac(macs[n]);
+		if (mac)
+			edit_replace_value(text, len, kn, mac, macs[n], &edits[n]);
+		else
+			edit_add_to_map(text, len, &doc, nic, "mac", macs[n], &edits[n]);
+		def->nics[idx].mac = xstrdup(macs[n]);
+		n++;
+	}
+	yaml_document_delete(&doc);
+	if (n > 0) {
+		out = apply_edits(text, len, edits, n, &out_len);
+		rc = write_keeping_mode(def->path, out, out_len, err) < 0 ? -1 : (int)n;
+		free(out);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(edits[i].with);
+	free(text);
+	return rc;
+}
+
+/* "display: 3" nested under the remaining dotted components, as YAML block text. */
+static char *nested_text(char **parts, size_t n, const char *value, size_t indent)
+{
+	struct sbuf b = { 0 };
+
+	if (n == 1)
+		return xstrdup(value);
+	for (size_t i = 1; i < n; i++)
+		sbuf_printf(&b, "\n%*s%s:%s%s", (int)(indent + 2 * i), "", parts[i], i + 1 == n ? " " : "",
+			    i + 1 == n ? value : "");
+	return sbuf_take(&b);
+}
+
+/* Finds where KEY (dotted) lives and builds the one edit that sets it. */
+static int plan_set(const char *path, const char *text, size_t len, yaml_document_t *doc, char **parts,
+		    size_t n, const char *value, struct edit *e, char **err)
+{
+	const yaml_node_t *node = yaml_document_get_root_node(doc), *kn = NULL, *v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (node == NULL || is_null(node))
+			break;
+		if (node->type != YAML_MAPPING_NODE)
+			return err_set(err, "%s:%zu:%zu: %s is not a mapping", path, node->start_mark.line + 1,
+				       node->start_mark.column + 1, i ? parts[i - 1] : "the file");
+		if ((v = map_get(doc, node, parts[i], &kn)) == NULL) {
+			char *nested = nested_text(parts + i, n - i, value,
+						   node->data.mapping.pairs.top > node->data.mapping.pairs.start ?
+						   yaml_document_get_node(doc, node->data.mapping.pairs.start->key)->start_mark.column : 0);
+
+			edit_add_to_map(text, len, doc, node, parts[i], nested, e);
+			free(nested);
+			return 0;
+		}
+		if (i + 1 == n) {
+			if (v->type != YAML_SCALAR_NODE)
+				return err_set(err, "%s:%zu:%zu: %s holds %s, not a single value", path,
+					       v->start_mark.line + 1, v->start_mark.column + 1, parts[i], node_word(v));
+			edit_replace_value(text, len, kn, v, value, e);
+			return 0;
+		}
+		node = v;
+	}
+	/* an empty file, or a key whose value is empty: add the rest at the end */
+	{
+		char *nested = nested_text(parts + i, n - i, value, 0);
+
+		e->at = len;
+		e->del = 0;
+		e->with = xasprintf("%s%s:%s%s\n", len > 0 && text[len - 1] != '\n' ? "\n" : "", parts[i],
+				    nested[0] == '\n' ? "" : " ", nested);
+		free(nested);
+		if (i > 0)
+			return err_set(err, "%s: %s has no value to add %s to", path, parts[i - 1], parts[i]);
+	}
+	return 0;
+}
+
+/* Parses text as the definition at path would be, to refuse an edit that breaks it. */
+static int validate_text(const char *path, const char *text, size_t len, char **err)
+{
+	struct vmdef def;
+	struct vload L = { .path = path, .def = &def, .err = err };
+	struct stat st;
+	int rc;
+
+	memset(&def, 0, sizeof def);
+	def.name = name_from_path(path);
+	vmdef_defaults(&def);
+	rc = load_text(&L, text, len, stat(path, &st) == 0 ? &st : NULL);
+	vmdef_free(&def);
+	return rc;
+}
+
+int vmdef_set_key(const char *path, const char *key, const char *value, char **err)
+{
+	yaml_document_t doc;
+	struct strv parts = { 0 };
+	struct edit e = { 0 };
+	char *text, *out = NULL, *q = yaml_quote(value ? value : ""), *dup = xstrdup(key), *save = NULL;
+	size_t len, out_len = 0;
+	int rc;
+
+	for (char *t = strtok_r(dup, ".", &save); t; t = strtok_r(NULL, ".", &save))
+		strv_add(&parts, t);
+	free(dup);
+	if (parts.n == 0 || (parts.n > 1 ? key_find(SEC_TOP, parts.v[0]) == NULL || key_find(key_find(SEC_TOP, parts.v[0])->sub, parts.v[1]) == NULL
+					 : key_find(SEC_TOP, parts.v[0]) == NULL)) {
+		strv_free(&parts);
+		free(q);
+		return err_set(err, "%s: unknown key (see `vmdeck help yaml`)", key);
+	}
+	rc = read_doc(path, &text, &len, &doc, err);
+	if (rc == 0) {
+		rc = plan_set(path, text, len, &doc, parts.v, parts.n, q, &e, err);
+		yaml_document_delete(&doc);
+		if (rc == 0) {
+			out = apply_edits(text, len, &e, 1, &out_len);
+			rc = validate_text(path, out, out_len, err);
+		}
+		if (rc == 0)
+			rc = write_keeping_mode(path, out, out_len, err);
+		free(text);
+	}
+	free(out);
+	free(e.with);
+	free(q);
+	strv_free(&parts);
+	return rc;
+}

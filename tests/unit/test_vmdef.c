@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +361,214 @@ static void test_load_by_name_resolves_paths(void **state)
 	free(p), free(want_disk), free(want_iso), free(iso_dir), free(disk_dir);
 }
 
+
+static char *read_all(const char *path)
+{
+	char *err = NULL, *t = file_read(path, NULL, &err);
+
+	assert_non_null(t);
+	return t;
+}
+
+/* The MAC write-back changes nothing but the inserted lines: comments, order and spacing survive. */
+static void test_fill_macs_keeps_text(void **state)
+{
+	static const char before[] =
+		"# the antivirus box\n"
+		"memory: 1G   # enough\n"
+		"nics:\n"
+		"  - bridge: br0     # office LAN\n"
+		"    model: e1000\n"
+		"  # the second card is for backups\n"
+		"  - user: {}\n"
+		"  - bridge: br1\n"
+		"    mac: 52:54:00:00:00:01\n"
+		"  - { bridge: br2, model: virtio }\n"
+		"  - model: rtl8139\n"
+		"    user:\n"
+		"      {}\n"
+		"cpus: 2  # last key, after the list\n";
+	char *path = write_def("macs", before, 0640), *err = NULL, *after, *want;
+	struct vmdef def;
+	struct stat st;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_int_equal(vmdef_fill_macs(&def, &err), 4);
+	for (size_t i = 0; i < 5; i++) {
+		assert_non_null(def.nics[i].mac);
+		assert_memory_equal(def.nics[i].mac, "52:54:00:", 9);
+	}
+	assert_string_equal(def.nics[2].mac, "52:54:00:00:00:01");
+	after = read_all(path);
+	want = xasprintf("# the antivirus box\n"
+			 "memory: 1G   # enough\n"
+			 "nics:\n"
+			 "  - bridge: br0     # office LAN\n"
+			 "    model: e1000\n"
+			 "    mac: %s\n"
+			 "  # the second card is for backups\n"
+			 "  - user: {}\n"
+			 "    mac: %s\n"
+			 "  - bridge: br1\n"
+			 "    mac: 52:54:00:00:00:01\n"
+			 "  - { bridge: br2, model: virtio, mac: %s }\n"
+			 "  - model: rtl8139\n"
+			 "    user:\n"
+			 "      {}\n"
+			 "    mac: %s\n"
+			 "cpus: 2  # last key, after the list\n",
+			 def.nics[0].mac, def.nics[1].mac, def.nics[3].mac, def.nics[4].mac);
+	assert_string_equal(after, want);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	vmdef_free(&def);
+	free(after);
+	free(want);
+
+	/* a second pass finds nothing to do, and the file reloads with the same MACs */
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_int_equal(vmdef_fill_macs(&def, &err), 0);
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+}
+
+static void test_fill_macs_empty_value_and_no_newline(void **state)
+{
+	/* multi-byte characters before the edit: libyaml counts characters, the file holds bytes */
+	char *path = write_def("macs2", "description: Zürich – Büro\nnics:\n  - {user: {}, model: e1000}  # ü\n"
+				"  - user: {}\n    mac:   # fill me\n  - bridge: br0", 0644);
+	char *err = NULL, *after, *want;
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_int_equal(vmdef_fill_macs(&def, &err), 3);
+	after = read_all(path);
+	want = xasprintf("description: Zürich – Büro\nnics:\n  - {user: {}, model: e1000, mac: %s}  # ü\n"
+			 "  - user: {}\n    mac: %s   # fill me\n  - bridge: br0\n    mac: %s\n",
+			 def.nics[0].mac, def.nics[1].mac, def.nics[2].mac);
+	assert_string_equal(after, want);
+	vmdef_free(&def);
+	free(after);
+	free(want);
+	unlink(path);
+	free(path);
+}
+
+static void test_random_mac(void **state)
+{
+	char a[18], b[18];
+
+	vmdef_random_mac(a);
+	vmdef_random_mac(b);
+	assert_int_equal(strlen(a), 17);
+	assert_memory_equal(a, "52:54:00:", 9);
+	assert_string_not_equal(a, b);
+}
+
+/* What vmdef_to_yaml writes, vmdef_load reads back the same. */
+static void test_to_yaml_round_trip(void **state)
+{
+	char *path = write_def("av-server", full_example, 0600), *err = NULL, *yaml, *path2;
+	struct vmdef def, back;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	free(def.description);
+	def.description = xstrdup("needs \"quotes\": and # marks");
+	yaml = vmdef_to_yaml(&def);
+	assert_non_null(strstr(yaml, "memory: 1G"));
+	assert_non_null(strstr(yaml, "# RAM, with an M or G suffix"));
+	path2 = write_def("copy", yaml, 0600);
+	assert_int_equal(vmdef_load(path2, &back, &err), 0);
+	assert_string_equal(back.description, def.description);
+	assert_int_equal(back.memory, def.memory);
+	assert_int_equal(back.cpus, def.cpus);
+	assert_string_equal(back.cpu, def.cpu);
+	assert_string_equal(back.machine, def.machine);
+	assert_int_equal(back.n_disks, 2);
+	assert_string_equal(back.disks[0].lv, "vg0/av-server");
+	assert_int_equal(back.disks[0].size, 20ULL << 30);
+	assert_string_equal(back.disks[1].file, "/srv/d/data.qcow2");
+	assert_int_equal(back.disks[1].iface, DISK_VIRTIO);
+	assert_string_equal(back.cdrom, def.cdrom);
+	assert_int_equal(back.n_nics, 2);
+	assert_string_equal(back.nics[0].mac, "52:54:00:a1:b2:c3");
+	assert_true(back.nics[1].user);
+	assert_string_equal(back.nics[1].model, "virtio");
+	assert_int_equal(back.vnc_display, 1);
+	assert_string_equal(back.vnc_listen, "0.0.0.0");
+	assert_string_equal(back.vnc_password, "s3cret");
+	assert_string_equal(back.rtc, "localtime");
+	assert_true(back.guest_agent);
+	assert_int_equal(back.n_extra_args, 2);
+	assert_string_equal(back.extra_args[1], "intel-hda");
+	vmdef_free(&back);
+	vmdef_free(&def);
+	unlink(path);
+	unlink(path2);
+	free(path), free(path2), free(yaml);
+}
+
+static void test_set_key(void **state)
+{
+	static const char before[] =
+		"# header comment\n"
+		"description: old   # shown in the console\n"
+		"memory: 1G\n"
+		"nics:\n"
+		"  - user: {}\n"
+		"vnc:\n"
+		"  display: 3    # port 5903\n"
+		"rtc: utc\n";
+	char *path = write_def("edit", before, 0644), *err = NULL, *after;
+
+	assert_int_equal(vmdef_set_key(path, "memory", "2G", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "description", "Domain controller: main", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "vnc.display", "4", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "cdrom", "/srv/iso/x.iso", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "vnc.listen", "0.0.0.0", &err), 0);
+	after = read_all(path);
+	assert_string_equal(after,
+			    "# header comment\n"
+			    "description: \"Domain controller: main\"   # shown in the console\n"
+			    "memory: 2G\n"
+			    "nics:\n"
+			    "  - user: {}\n"
+			    "vnc:\n"
+			    "  display: 4    # port 5903\n"
+			    "  listen: 0.0.0.0\n"
+			    "rtc: utc\n"
+			    "cdrom: /srv/iso/x.iso\n");
+	free(after);
+	/* an edit that would break the definition is refused and the file kept */
+	assert_int_equal(vmdef_set_key(path, "memory", "lots", &err), -1);
+	assert_non_null(strstr(err, "memory: expected a size like 512M or 2G, got \"lots\""));
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_set_key(path, "nics", "x", &err), -1);
+	assert_non_null(strstr(err, "nics holds a list, not a single value"));
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_set_key(path, "colour", "red", &err), -1);
+	assert_string_equal(err, "colour: unknown key (see `vmdeck help yaml`)");
+	free(err);
+	err = NULL;
+	after = read_all(path);
+	assert_non_null(strstr(after, "memory: 2G\n"));
+	free(after);
+	unlink(path);
+	free(path);
+
+	/* a new nested key in a file without that mapping */
+	path = write_def("edit", "memory: 1G", 0644);
+	assert_int_equal(vmdef_set_key(path, "vnc.display", "9", &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "memory: 1G\nvnc:\n  display: 9\n");
+	free(after);
+	unlink(path);
+	free(path);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -367,6 +576,18 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	struct dirent *e;
+	DIR *d = opendir(tmpdir);
+
+	while (d && (e = readdir(d)) != NULL) {
+		char *p = path_join(tmpdir, e->d_name);
+
+		if (e->d_name[0] != '.')
+			unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
 	return rmdir(tmpdir);
 }
 
@@ -384,6 +605,11 @@ int main(void)
 		cmocka_unit_test(test_size_parse),
 		cmocka_unit_test(test_load_all_broken_does_not_hide_others),
 		cmocka_unit_test(test_load_by_name_resolves_paths),
+		cmocka_unit_test(test_fill_macs_keeps_text),
+		cmocka_unit_test(test_fill_macs_empty_value_and_no_newline),
+		cmocka_unit_test(test_random_mac),
+		cmocka_unit_test(test_to_yaml_round_trip),
+		cmocka_unit_test(test_set_key),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
