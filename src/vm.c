@@ -126,14 +126,18 @@ static bool wait_gone(pid_t pid, int ms)
 	return true;
 }
 
+static void unlink_runtime_file(const struct config *cfg, const char *name, const char *file)
+{
+	char *p = vm_path(cfg, name, file);
+
+	unlink(p);
+	free(p);
+}
+
 static void remove_runtime_files(const struct config *cfg, const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(runtime_files); i++) {
-		char *p = vm_path(cfg, name, runtime_files[i]);
-
-		unlink(p);
-		free(p);
-	}
+	for (size_t i = 0; i < ARRAY_LEN(runtime_files); i++)
+		unlink_runtime_file(cfg, name, runtime_files[i]);
 }
 
 /*
@@ -165,13 +169,14 @@ static int wait_child(pid_t pid, int timeout_ms)
 
 /* ---- qemu.log and the one line that explains a failure ---- */
 
-/* Opens qemu.log for appending (rotating a big one), with a line that marks this start. */
+/*
+ * Opens qemu.log for appending (rotating a big one). No marker line of our
+ * own: the status reads the log's last line as QEMU's last words.
+ */
 static int log_open(const struct config *cfg, const char *name, char **err)
 {
 	char *path = vm_path(cfg, name, "qemu.log");
 	struct stat st;
-	char stamp[64];
-	time_t t = time(NULL);
 	int fd;
 
 	if (stat(path, &st) == 0 && st.st_size > LOG_ROTATE_BYTES) {
@@ -181,14 +186,9 @@ static int log_open(const struct config *cfg, const char *name, char **err)
 		free(old);
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	if (fd < 0)
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
-		free(path);
-		return -1;
-	}
 	free(path);
-	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S %z", localtime(&t));
-	dprintf(fd, "== vmdeck start %s ==\n", stamp);
 	return fd;
 }
 
@@ -739,11 +739,16 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 	if ((pid = vm_pid(cfg, def->name)) > 0) {
 		marker_write(cfg, def->name);
 		step = STOP_ACPI;
-		if (powerdown_button(cfg, def) < 0 || !wait_acpi(pid, timeout_s, progress, arg))
+		/* QMP that cannot take the button will not take quit either: ask only briefly */
+		if (powerdown_button(cfg, def) < 0)
+			rc = force_off(cfg, def, pid, QMP_KILL_MS, &step, err);
+		else if (!wait_acpi(pid, timeout_s, progress, arg))
 			rc = force_off(cfg, def, pid, QMP_TIMEOUT_MS, &step, err);
 	}
 	if (rc == 0)
 		remove_runtime_files(cfg, def->name);
+	else
+		unlink_runtime_file(cfg, def->name, "stopping");
 	if (how)
 		*how = step;
 	vm_unlock(lock);

@@ -47,6 +47,7 @@ out=$(vd start g1 2>&1); rc=$?
 check_eq "start exits 0" 0 "$rc"
 check_match "start says it started" "g1: started \(pid [0-9]+" "$out"
 check_eq "guest runs after start (cont was sent)" running "$(qstatus g1)"
+check_eq "show --json says running" running "$(vm_state g1)"
 check_eq "state folder is 0700" 700 "$(stat -c %a "$T/state/g1")"
 pid=$(pid_of g1)
 check "start wrote a pidfile of a live process" alive "${pid:-0}"
@@ -72,7 +73,8 @@ check_eq "--cdrom puts the ISO (from iso_dirs) in the drive" "$T/iso/one.iso" "$
 
 # ---- live actions ----
 vd pause g1 > /dev/null
-check_eq "pause" paused "$(qstatus g1)"
+check_eq "pause stops the vCPUs" paused "$(qstatus g1)"
+check_eq "show says paused" paused "$(vm_state g1)"
 vd resume g1 > /dev/null
 check_eq "resume" running "$(qstatus g1)"
 out=$(vd reset g1 2>&1); rc=$?
@@ -111,7 +113,10 @@ check "kill of a hung QEMU takes under 4 s (${ms} ms)" test "$ms" -lt 4000
 
 # ---- stop: a guest with no OS ignores the power button ----
 t0=$(date +%s%N)
-out=$(vd stop g1 --timeout 2 2>&1); rc=$?
+vd stop g1 --timeout 2 > "$T/stop.out" 2>&1 & sp=$!
+check "show says shutting-down while stop waits" wait_until 2 state_is g1 shutting-down
+wait "$sp"; rc=$?
+out=$(cat "$T/stop.out")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check_eq "stop exits 0" 0 "$rc"
 check_eq "stop of a no-OS guest goes on to quit" "g1: did not power off in 2 s; quit QEMU" "$out"
@@ -119,6 +124,7 @@ check "stop waited for the timeout, no more (${ms} ms)" test "$ms" -ge 2000 -a "
 check "stopped QEMU is gone" gone "$pid"
 check "stop cleans pidfile, sockets and the stopping marker" \
     test ! -e "$T/state/g1/qemu.pid" -a ! -e "$T/state/g1/qmp.sock" -a ! -e "$T/state/g1/stopping"
+check_eq "show says stopped after stop" stopped "$(vm_state g1)"
 check_eq "stop of a stopped guest" "g1: was not running" "$(vd stop g1 2>&1)"
 out=$(vd stop g1 --timeout x 2>&1); rc=$?
 check_eq "stop --timeout takes seconds (exit 2)" 2 "$rc"
@@ -129,9 +135,10 @@ pid2=$(pid_of g2)
 kill -9 "$pid2"
 wait_until 3 gone "$pid2"
 check "the dead QEMU left its pidfile" test -e "$T/state/g2/qemu.pid"
+check_match "show: a dead QEMU is not running" "^(stopped|crashed)$" "$(vm_state g2)"
 out=$(vd start g2 2>&1); rc=$?
 check_eq "start after kill -9 works" 0 "$rc"
-check_eq "the new QEMU runs" running "$(qstatus g2)"
+check_eq "the new QEMU runs" running "$(vm_state g2)"
 check "the pidfile names the new QEMU" test "$(pid_of g2)" != "$pid2"
 vd kill g2 > /dev/null 2>&1
 
@@ -147,6 +154,15 @@ loser=$(cat "$T/r1" "$T/r2" | grep '^vmdeck: race: cannot')
 check_match "the loser says why, in one line" \
     "^vmdeck: race: cannot start: (race is busy: another vmdeck is starting/stopping/backing it up|already running \(pid [0-9]+\))$" "$loser"
 vd kill race > /dev/null 2>&1
+
+# Another vmdeck holding the lock (a backup, say): start and stop refuse at once.
+exec 9> "$T/state/race/lock"
+flock -n 9
+out=$(vd start race 2>&1); rc=$?
+check_eq "start while the lock is held: busy, exit 1" \
+    "1 vmdeck: race: cannot start: race is busy: another vmdeck is starting/stopping/backing it up" "$rc $out"
+check_eq "and no QEMU started" 0 "$(qemu_count race)"
+exec 9>&-
 
 # ---- refused starts: one clear line each, nothing left running ----
 start_err() { # NAME: the start's stderr without the TCG warning in $out, its exit code in $rc
