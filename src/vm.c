@@ -162,7 +162,7 @@ static int wait_child(pid_t pid, int timeout_ms)
 			return -1;
 		}
 		sleep_ms(nap);
-		if (nap < 20)
+		if (nap < 8)
 			nap *= 2;
 	}
 }
