@@ -117,7 +117,7 @@ static void stop_report(const struct cli *c, const char *name, enum vm_stop_step
 		json_print(json_pack("{s:s, s:s, s:f}", "name", name, "stopped_by", stop_step_keys[how],
 				     "seconds", secs));
 	} else if (how == STOP_ACPI) {
-		printf("%s: %s after %.0f s\n", name, vm_stop_step_text(how), secs);
+		printf("%s: %s after %.*f s\n", name, vm_stop_step_text(how), secs < 10 ? 1 : 0, secs);
 	} else if (how == STOP_QUIT) {
 		printf("%s: did not power off in %d s; quit QEMU\n", name, timeout);
 	} else if (how == STOP_KILL) {
