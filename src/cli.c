@@ -18,7 +18,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
 	{ "list", "[--json]", "every guest with its live state", 0, cmd_list },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
-	{ "argv", "NAME [--cdrom ISO] [--boot disk|cdrom] [--json]", "print the QEMU command line (dry run)", 0, cmd_argv },
+	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot cdrom|disk]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
 	{ "kill", "NAME", "force power-off now", 0, cmd_simple },
