@@ -1,0 +1,383 @@
+/* stream.c: compresses disk content with multi-threaded zstd (or gzip), hashing and finding zero blocks on the way. */
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "spawn.h"
+#include "util.h"
+
+const char *stream_ext(const char *compress)
+{
+	return strcmp(compress, "gzip") == 0 ? ".gz" : ".zst";
+}
+
+const char *stream_compress_of(const char *file)
+{
+	size_t n = strlen(file);
+
+	if (n > 4 && strcmp(file + n - 4, ".zst") == 0)
+		return "zstd";
+	if (n > 3 && strcmp(file + n - 3, ".gz") == 0)
+		return "gzip";
+	return NULL;
+}
+
+static bool block_is_zero(const unsigned char *p, size_t n)
+{
+	/* a zero first byte and every byte equal to its successor: zero all through */
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static void sha_hex(EVP_MD_CTX *md, char out[65])
+{
+	unsigned char d[32];
+	unsigned len = 0;
+
+	EVP_DigestFinal_ex(md, d, &len);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* ---- compressed side: one writer for both codecs ---- */
+
+struct codec {
+	bool gzip;
+	ZSTD_CCtx *zc;
+	ZSTD_DCtx *zd;
+	z_stream z;
+	bool z_open;
+	int fd;                 /* where compressed bytes go (compress) */
+	EVP_MD_CTX *md;         /* over compressed bytes */
+	uint64_t bytes;
+	unsigned char *buf;
+	size_t cap;
+};
+
+static int codec_emit(struct codec *c, const void *p, size_t n, char **err)
+{
+	if (n == 0)
+		return 0;
+	EVP_DigestUpdate(c->md, p, n);
+	c->bytes += n;
+	if (fd_write_all(c->fd, p, n) < 0)
+		return err_set(err, "cannot write the archive: %s", errno == EPIPE ? "the receiving side went away" : strerror(errno));
+	return 0;
+}
+
+static int threads_default(int t)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return t > 0 ? t : (n > 0 ? (int)n : 1);
+}
+
+static int codec_init_compress(struct codec *c, const struct stream_opts *o, int fd, char **err)
+{
+	memset(c, 0, sizeof *c);
+	c->gzip = strcmp(o->compress, "gzip") == 0;
+	c->fd = fd;
+	c->md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+	c->cap = c->gzip ? (1u << 20) : ZSTD_CStreamOutSize() * 8;
+	c->buf = xmalloc(c->cap);
+	if (c->gzip) {
+		int level = o->level > 9 ? 9 : o->level;
+
+		if (deflateInit2(&c->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			return err_set(err, "cannot start gzip");
+		c->z_open = true;
+		return 0;
+	}
+	c->zc = ZSTD_createCCtx();
+	ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, o->level);
+	ZSTD_CCtx_setParameter(c->zc, ZSTD_c_checksumFlag, 1);
+	/* nbWorkers > 0 makes compression asynchronous: our thread reads and hashes meanwhile */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(c->zc, ZSTD_c_nbWorkers, threads_default(o->threads))))
+		return err_set(err, "this libzstd has no multi-threading");
+	return 0;
+}
+
+/* Feeds n raw bytes (or, with end, finishes the stream). */
+static int codec_compress(struct codec *c, const void *p, size_t n, bool end, char **err)
+{
+	if (c->gzip) {
+		c->z.next_in = (unsigned char *)(uintptr_t)p;
+		c->z.avail_in = (uInt)n;
+		do {
+			c->z.next_out = c->buf;
+			c->z.avail_out = (uInt)c->cap;
+			if (deflate(&c->z, end ? Z_FINISH : Z_NO_FLUSH) == Z_STREAM_ERROR)
+				return err_set(err, "gzip failed");
+			if (codec_emit(c, c->buf, c->cap - c->z.avail_out, err) < 0)
+				return -1;
+		} while (c->z.avail_out == 0 || (end && c->z.avail_in > 0));
+		return 0;
+	}
+	ZSTD_inBuffer in = { p, n, 0 };
+	size_t left;
+
+	do {
+		ZSTD_outBuffer out = { c->buf, c->cap, 0 };
+
+		left = ZSTD_compressStream2(c->zc, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(left))
+			return err_set(err, "zstd: %s", ZSTD_getErrorName(left));
+		if (codec_emit(c, c->buf, out.pos, err) < 0)
+			return -1;
+	} while (in.pos < in.size || (end && left > 0));
+	return 0;
+}
+
+static void codec_free(struct codec *c)
+{
+	if (c->zc)
+		ZSTD_freeCCtx(c->zc);
+	if (c->zd)
+		ZSTD_freeDCtx(c->zd);
+	EVP_MD_CTX_free(c->md);
+	free(c->buf);
+}
+
+static int cancelled(const struct stream_opts *o, char **err)
+{
+	if (o->cancel && *o->cancel)
+		return err_set(err, "interrupted");
+	return 0;
+}
+
+int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o, struct stream_sums *s, char **err)
+{
+	struct codec c;
+	unsigned char *blk = xmalloc(STREAM_BLOCK);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = -1;
+
+	memset(s, 0, sizeof *s);
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (codec_init_compress(&c, o, out, err) < 0)
+		goto done;
+	while (s->raw_bytes < size) {
+		size_t want = size - s->raw_bytes < STREAM_BLOCK ? (size_t)(size - s->raw_bytes) : STREAM_BLOCK;
+		ssize_t got = fd_read_full(in, blk, want);
+
+		if (got < 0) {
+			err_set(err, "cannot read the disk: %s", strerror(errno));
+			goto done;
+		}
+		if ((size_t)got < want) {
+			err_set(err, "the disk ended early (%llu of %llu bytes)",
+				(unsigned long long)(s->raw_bytes + (uint64_t)got), (unsigned long long)size);
+			goto done;
+		}
+		EVP_DigestUpdate(md, blk, want);
+		if (block_is_zero(blk, want))
+			s->zero_bytes += want;
+		if (codec_compress(&c, blk, want, false, err) < 0 || cancelled(o, err) < 0)
+			goto done;
+		s->raw_bytes += want;
+		if (o->progress)
+			o->progress(o->arg, want);
+	}
+	if (codec_compress(&c, NULL, 0, true, err) < 0)
+		goto done;
+	if (c.gzip)
+		deflateEnd(&c.z);
+	c.z_open = false;
+	sha_hex(md, s->raw_sha);
+	sha_hex(c.md, s->comp_sha);
+	s->comp_bytes = c.bytes;
+	rc = 0;
+done:
+	if (c.z_open && c.gzip)
+		deflateEnd(&c.z);
+	codec_free(&c);
+	EVP_MD_CTX_free(md);
+	free(blk);
+	return rc;
+}
+
+/* ---- raw side of a restore: sparse-aware writer ---- */
+
+struct sink {
+	int fd;           /* -1: check only */
+	bool regular, blockdev;
+	uint64_t off;
+	unsigned char *blk;
+	size_t fill;      /* bytes waiting in blk */
+	EVP_MD_CTX *md;
+	struct stream_sums *s;
+	const struct stream_opts *o;
+};
+
+/* Zeroes [off, off+n) on the output: a hole in a file, a zero-out on a block device. */
+static int sink_zero(struct sink *k, size_t n, char **err)
+{
+	if (k->regular)
+		return 0;  /* the file is new and was sized with ftruncate: a hole reads as zeros */
+	if (k->blockdev) {
+		uint64_t range[2] = { k->off, n };
+
+		if (ioctl(k->fd, BLKZEROOUT, range) == 0 ||
+		    pwrite(k->fd, k->blk, n, (off_t)k->off) == (ssize_t)n)
+			return 0;
+	} else if (fd_write_all(k->fd, k->blk, n) == 0) {
+		return 0;  /* k->blk holds the zeros themselves */
+	}
+	return err_set(err, "cannot write the disk: %s", strerror(errno));
+}
+
+static int sink_flush(struct sink *k, char **err)
+{
+	size_t n = k->fill;
+
+	if (n == 0)
+		return 0;
+	EVP_DigestUpdate(k->md, k->blk, n);
+	if (block_is_zero(k->blk, n)) {
+		k->s->zero_bytes += n;
+		if (k->fd >= 0 && sink_zero(k, n, err) < 0)
+			return -1;
+	} else if (k->fd >= 0) {
+		ssize_t w = (k->regular || k->blockdev) ? pwrite(k->fd, k->blk, n, (off_t)k->off)
+							: (fd_write_all(k->fd, k->blk, n) == 0 ? (ssize_t)n : -1);
+
+		if (w != (ssize_t)n)
+			return err_set(err, "cannot write the disk: %s", w < 0 ? strerror(errno) : "short write");
+	}
+	k->off += n;
+	k->s->raw_bytes += n;
+	k->fill = 0;
+	if (k->o->progress)
+		k->o->progress(k->o->arg, n);
+	return cancelled(k->o, err);
+}
+
+static int sink_add(struct sink *k, const unsigned char *p, size_t n, char **err)
+{
+	while (n > 0) {
+		size_t take = STREAM_BLOCK - k->fill < n ? STREAM_BLOCK - k->fill : n;
+
+		memcpy(k->blk + k->fill, p, take);
+		k->fill += take;
+		p += take;
+		n -= take;
+		if (k->fill == STREAM_BLOCK && sink_flush(k, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Runs the decoder over everything in `in`, handing raw bytes to the sink. */
+static int decode_all(bool gzip, int in, struct sink *k, EVP_MD_CTX *cmd, uint64_t *comp, char **err)
+{
+	size_t icap = 1u << 20, ocap = 1u << 20;
+	unsigned char *ib = xmalloc(icap), *ob = xmalloc(ocap);
+	ZSTD_DCtx *zd = gzip ? NULL : ZSTD_createDCtx();
+	z_stream z = { 0 };
+	ssize_t r;
+	bool ended = false;
+	int rc = -1;
+
+	if (gzip && inflateInit2(&z, 15 + 32) != Z_OK) {
+		err_set(err, "cannot start gzip");
+		goto out;
+	}
+	while ((r = fd_read_full(in, ib, icap)) > 0) {
+		EVP_DigestUpdate(cmd, ib, (size_t)r);
+		*comp += (uint64_t)r;
+		if (gzip) {
+			z.next_in = ib;
+			z.avail_in = (uInt)r;
+			while (z.avail_in > 0 && !ended) {
+				z.next_out = ob;
+				z.avail_out = (uInt)ocap;
+				int zr = inflate(&z, Z_NO_FLUSH);
+
+				if (zr != Z_OK && zr != Z_STREAM_END) {
+					err_set(err, "the archive is damaged (gzip: %s)", z.msg ? z.msg : "bad data");
+					goto out;
+				}
+				if (sink_add(k, ob, ocap - z.avail_out, err) < 0)
+					goto out;
+				ended = zr == Z_STREAM_END;
+			}
+			continue;
+		}
+		ZSTD_inBuffer zi = { ib, (size_t)r, 0 };
+		while (zi.pos < zi.size) {
+			ZSTD_outBuffer zo = { ob, ocap, 0 };
+			size_t zr = ZSTD_decompressStream(zd, &zo, &zi);
+
+			if (ZSTD_isError(zr)) {
+				err_set(err, "the archive is damaged (zstd: %s)", ZSTD_getErrorName(zr));
+				goto out;
+			}
+			if (sink_add(k, ob, zo.pos, err) < 0)
+				goto out;
+			ended = zr == 0;
+		}
+	}
+	if (r < 0)
+		err_set(err, "cannot read the archive: %s", strerror(errno));
+	else if (!gzip && !ended)
+		err_set(err, "the archive is truncated");
+	else
+		rc = 0;
+out:
+	if (gzip)
+		inflateEnd(&z);
+	ZSTD_freeDCtx(zd);
+	free(ib);
+	free(ob);
+	return rc;
+}
+
+int stream_decompress(int in, int out, uint64_t size, const struct stream_opts *o, struct stream_sums *s, char **err)
+{
+	struct sink k = { .fd = out, .s = s, .o = o };
+	EVP_MD_CTX *cmd = EVP_MD_CTX_new();
+	struct stat st;
+	int rc = -1;
+
+	memset(s, 0, sizeof *s);
+	k.md = EVP_MD_CTX_new();
+	k.blk = xmalloc(STREAM_BLOCK);
+	EVP_DigestInit_ex(k.md, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(cmd, EVP_sha256(), NULL);
+	if (out >= 0 && fstat(out, &st) == 0) {
+		k.regular = S_ISREG(st.st_mode);
+		k.blockdev = S_ISBLK(st.st_mode);
+	}
+	if (k.regular && ftruncate(out, (off_t)size) < 0) {
+		err_set(err, "cannot size the disk file: %s", strerror(errno));
+		goto done;
+	}
+	if (decode_all(strcmp(o->compress, "gzip") == 0, in, &k, cmd, &s->comp_bytes, err) < 0 ||
+	    sink_flush(&k, err) < 0)
+		goto done;
+	if (s->raw_bytes != size) {
+		err_set(err, "the archive holds %llu bytes, the manifest says %llu",
+			(unsigned long long)s->raw_bytes, (unsigned long long)size);
+		goto done;
+	}
+	sha_hex(k.md, s->raw_sha);
+	sha_hex(cmd, s->comp_sha);
+	rc = 0;
+done:
+	EVP_MD_CTX_free(k.md);
+	EVP_MD_CTX_free(cmd);
+	free(k.blk);
+	return rc;
+}
