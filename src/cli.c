@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hosts.h"
 #include "util.h"
 #include "vmdef.h"
 
@@ -161,6 +162,15 @@ int cli_main(int argc, char **argv)
 	argc--, argv++;
 	if ((rc = take_global_options(&c, &argc, argv)) != 0)
 		return rc;
+	if (c.host) {  /* the whole verb runs on that host, with its vmdeck and its configuration */
+		if ((rc = load_config(&c)) != 0)
+			return rc;
+		if (c.json)
+			argv[argc++] = (char *)"--json";  /* take_global_options left room: it only removes */
+		rc = host_exec_verb(&c.cfg, c.host, argc, argv);
+		config_free(&c.cfg);
+		return rc;
+	}
 	if (argc == 0) {
 		c.verb = "";
 		if ((rc = load_config(&c)) != 0)
