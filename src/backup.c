@@ -1,0 +1,374 @@
+/* backup.c: `vmdeck backup`: a stopped (or, with --live, running) guest's disks into a verified, atomic archive. */
+#include "backup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup_dest.h"
+#include "manifest.h"
+#include "spawn.h"
+#include "storage.h"
+#include "stream.h"
+#include "util.h"
+#include "vm.h"
+
+/* ---- progress ---- */
+
+void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg, const char *phase, uint64_t total)
+{
+	memset(t, 0, sizeof *t);
+	t->fn = fn;
+	t->arg = arg;
+	t->p.phase = phase;
+	t->p.total = total;
+	t->p.eta = -1;
+	t->t0 = now_mono();
+}
+
+static void progress_emit(struct progress_tracker *t, bool final)
+{
+	double el = now_mono() - t->t0;
+
+	t->p.rate = el > 0 ? (double)t->p.done / el : 0;
+	t->p.eta = t->p.rate > 0 && t->p.total >= t->p.done ? (double)(t->p.total - t->p.done) / t->p.rate : -1;
+	t->p.final = final;
+	if (t->fn)
+		t->fn(t->arg, &t->p);
+}
+
+void progress_add(void *tracker, uint64_t bytes)
+{
+	struct progress_tracker *t = tracker;
+	double now = now_mono();
+
+	t->p.done += bytes;
+	if (now - t->last >= 0.2) {  /* a few updates a second are enough for any screen */
+		t->last = now;
+		progress_emit(t, false);
+	}
+}
+
+void progress_end(struct progress_tracker *t)
+{
+	progress_emit(t, true);
+}
+
+int dir_sync(const char *dir, char **err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		rc = err_set(err, "cannot sync %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* ---- the disks we read ---- */
+
+struct src_disk {
+	const struct vm_disk *d;
+	char *path;       /* what is read: the LV, the raw file, or a temporary raw copy */
+	char *tmp;        /* that temporary copy (qcow2 converted, or a live copy), removed at the end */
+	uint64_t size;
+	char *file;       /* name inside the archive */
+};
+
+static void srcs_free(struct src_disk *s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		if (s[i].tmp)
+			unlink(s[i].tmp);
+		free(s[i].tmp);
+		free(s[i].path);
+		free(s[i].file);
+	}
+	free(s);
+}
+
+/* "av-server" from vg0/av-server or /x/av-server.qcow2; made unique with -N. */
+static char *archive_file_name(const struct vm_disk *d, size_t i, const struct src_disk *prev, const char *ext)
+{
+	const char *base = d->lv ? (strchr(d->lv, '/') ? strchr(d->lv, '/') + 1 : d->lv)
+				 : (strrchr(d->file, '/') ? strrchr(d->file, '/') + 1 : d->file);
+	char *stem = xstrdup(base), *dot = strrchr(stem, '.'), *name;
+
+	if (dot && dot != stem && (!strcmp(dot, ".qcow2") || !strcmp(dot, ".raw") || !strcmp(dot, ".img")))
+		*dot = '\0';
+	for (char *p = stem; *p; p++)
+		if (*p == '/' || *p == ' ')
+			*p = '_';
+	name = xasprintf("%s%s.raw%s", stem[0] == '.' ? "disk" : "", stem, ext);
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(prev[j].file, name) == 0) {
+			free(name);
+			name = xasprintf("%s-%zu.raw%s", stem, i, ext);
+			break;
+		}
+	}
+	free(stem);
+	return name;
+}
+
+/* qemu-img cannot write raw to a pipe, so a qcow2 disk is read through a sparse raw copy. */
+static int qcow2_to_raw(struct src_disk *s, const char *tmpdir, size_t i, char **err)
+{
+	char *tmp = xasprintf("%s/.convert-%d-%zu.raw", tmpdir, (int)getpid(), i);
+	char *av[] = { (char *)"qemu-img", (char *)"convert", (char *)"-U", (char *)"-f", (char *)"qcow2",
+		       (char *)"-O", (char *)"raw", s->path, tmp, NULL };
+
+	if (spawn_run(av, NULL, err) < 0) {
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(s->path);
+	s->path = xstrdup(tmp);
+	s->tmp = tmp;
+	return 0;
+}
+
+static int srcs_prepare(const struct config *cfg, const struct vmdef *def, const char *ext, struct src_disk **out,
+			char **err)
+{
+	struct src_disk *s = xcalloc(def->n_disks, sizeof *s);
+
+	*out = s;
+	for (size_t i = 0; i < def->n_disks; i++) {
+		s[i].d = &def->disks[i];
+		s[i].file = archive_file_name(s[i].d, i, s, ext);
+		if (storage_disk_path(cfg, s[i].d, &s[i].path, err) < 0 ||
+		    storage_disk_size(cfg, s[i].d, &s[i].size, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static char *iso_time_utc(time_t t)
+{
+	char b[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(b);
+}
+
+/* ---- one run ---- */
+
+struct run {
+	const struct config *cfg;
+	const struct vmdef *def;
+	const struct backup_opts *o;
+	struct dest dest;
+	struct src_disk *srcs;
+	struct manifest m;
+	struct progress_tracker prog;
+	char *tmpdir;      /* for qcow2 conversions and live copies */
+	bool tmpdir_made;
+};
+
+static int copy_disk(struct run *r, size_t i, char **err)
+{
+	struct src_disk *s = &r->srcs[i];
+	struct manifest_disk *md = &r->m.disks[i];
+	struct stream_opts so = { r->dest.compress, r->cfg->backup_level, r->cfg->backup_threads, progress_add,
+				  &r->prog, r->o->cancel };
+	struct stream_sums sums;
+	int in, rc;
+	char *cerr = NULL;
+
+	r->prog.p.item = s->file;
+	if ((in = open(s->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, "cannot read %s: %s", s->path, strerror(errno));
+	if (dest_open(&r->dest, s->file, err) < 0) {
+		close(in);
+		return -1;
+	}
+	rc = stream_compress(in, s->size, r->dest.fd, &so, &sums, err);
+	close(in);
+	if (s->tmp) {  /* a temporary raw copy is not part of the archive */
+		unlink(s->tmp);
+		free(s->tmp);
+		s->tmp = NULL;
+	}
+	/* when the receiver died, its own reason ("No space left", "Connection closed") is the one to show */
+	if (dest_close(&r->dest, &cerr) < 0) {
+		if (rc == 0 || r->dest.kind != DEST_DIR)
+			err_set(err, "%s", cerr);
+		rc = -1;
+	}
+	free(cerr);
+	if (rc < 0)
+		return -1;
+	md->file = xstrdup(s->file);
+	md->lv = s->d->lv ? xstrdup(s->d->lv) : NULL;
+	md->source_file = s->d->file ? xstrdup(s->d->file) : NULL;
+	md->format = xstrdup(storage_disk_format(s->d));
+	md->size = s->size;
+	md->stored = sums.comp_bytes;
+	memcpy(md->sha256, sums.raw_sha, 65);
+	memcpy(md->stored_sha256, sums.comp_sha, 65);
+	return 0;
+}
+
+static int make_tmpdir(struct run *r, char **err)
+{
+	if (r->dest.kind == DEST_DIR) {
+		r->tmpdir = xstrdup(r->dest.partial);
+		return 0;
+	}
+	if (mkdir_p(r->cfg->backup_dir, 0755, err) < 0)
+		return -1;
+	r->tmpdir = xasprintf("%s/.tmp-%s-%d", r->cfg->backup_dir, r->def->name, (int)getpid());
+	if (mkdir(r->tmpdir, 0700) < 0)
+		return err_set(err, "cannot create %s: %s", r->tmpdir, strerror(errno));
+	r->tmpdir_made = true;
+	return 0;
+}
+
+/* Sources that are not plain raw content become temporary raw files: live copies, qcow2 conversions. */
+static int prepare_raw_sources(struct run *r, char **err)
+{
+	if (r->o->live) {
+		char **paths = xcalloc(r->def->n_disks, sizeof *paths);
+		int rc = live_copy(r->cfg, r->def, r->tmpdir, paths, &r->prog, r->o->cancel, err);
+
+		for (size_t i = 0; i < r->def->n_disks; i++) {
+			if (paths[i] == NULL)
+				continue;
+			free(r->srcs[i].path);
+			r->srcs[i].path = xstrdup(paths[i]);
+			r->srcs[i].tmp = paths[i];
+		}
+		free(paths);
+		return rc;
+	}
+	for (size_t i = 0; i < r->def->n_disks; i++)
+		if (strcmp(storage_disk_format(r->srcs[i].d), "qcow2") == 0 && qcow2_to_raw(&r->srcs[i], r->tmpdir, i, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int check_state(const struct run *r, char **err)
+{
+	bool running = vm_pid(r->cfg, r->def->name) > 0;
+
+	if (r->def->n_disks == 0)
+		return err_set(err, "it has no disks");
+	if (running && !r->o->live)
+		return err_set(err, "it is running (stop it first, or use --live)");
+	if (!running && r->o->live)
+		return err_set(err, "it is not running (leave out --live)");
+	if (r->dest.kind == DEST_REMOTE_LV && r->def->n_disks != 1)
+		return err_set(err, "HOST:VG/LV takes a guest with one disk; it has %zu", r->def->n_disks);
+	return 0;
+}
+
+static int backup_body(struct run *r, char **err)
+{
+	char stamp[32];
+	uint64_t total = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	if (check_state(r, err) < 0 ||
+	    srcs_prepare(r->cfg, r->def, stream_ext(r->dest.compress), &r->srcs, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->def->n_disks; i++)
+		total += r->srcs[i].size;
+	if (dest_begin(&r->dest, r->def->name, stamp, total, r->o->force, err) < 0 || make_tmpdir(r, err) < 0)
+		return -1;
+	progress_begin(&r->prog, r->o->progress, r->o->arg, r->o->live ? "live copy" : "convert", total);
+	if (prepare_raw_sources(r, err) < 0)
+		return -1;
+	r->m.guest = xstrdup(r->def->name);
+	r->m.tool = xstrdup("vmdeck " VMDECK_VERSION);
+	r->m.created = iso_time_utc(now);
+	r->m.live = r->o->live;
+	r->m.compress = xstrdup(r->dest.compress);
+	if ((r->m.definition = file_read(r->def->path, NULL, err)) == NULL)
+		return -1;
+	r->m.n_disks = r->def->n_disks;
+	r->m.disks = xcalloc(r->m.n_disks, sizeof *r->m.disks);
+	progress_begin(&r->prog, r->o->progress, r->o->arg, "backup", total);
+	for (size_t i = 0; i < r->def->n_disks; i++)
+		if (copy_disk(r, i, err) < 0)
+			return -1;
+	progress_end(&r->prog);
+	return dest_commit(&r->dest, &r->m, err);
+}
+
+int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o, char **where,
+	       char **err)
+{
+	struct run r = { .cfg = cfg, .def = def, .o = o };
+	int lock, rc;
+
+	if (def->error)
+		return err_set(err, "%s", def->error);
+	if (dest_parse(cfg, o->to, &r.dest, err) < 0)
+		return -1;
+	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
+		dest_free(&r.dest);
+		return -1;
+	}
+	rc = backup_body(&r, err);
+	if (rc < 0)
+		dest_abort(&r.dest);
+	else if (where)
+		*where = dest_describe(&r.dest);
+	srcs_free(r.srcs, def->n_disks);
+	if (r.tmpdir_made)
+		rmdir(r.tmpdir);
+	free(r.tmpdir);
+	manifest_free(&r.m);
+	dest_free(&r.dest);
+	vm_unlock(lock);
+	return rc;
+}
+
+/* ---- archives in a folder ---- */
+
+static int cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+int backup_list_archives(const char *dir, char ***names, size_t *n, char **err)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+	struct strv sv = { 0 };
+
+	*names = NULL;
+	*n = 0;
+	if (dh == NULL)
+		return errno == ENOENT ? 0 : err_set(err, "cannot read %s: %s", dir, strerror(errno));
+	while ((e = readdir(dh)) != NULL) {
+		char *mp;
+
+		if (e->d_name[0] == '.')
+			continue;  /* partial archives and temporary folders start with a dot */
+		mp = xasprintf("%s/%s/%s", dir, e->d_name, MANIFEST_FILE);
+		if (access(mp, R_OK) == 0)
+			strv_add(&sv, e->d_name);
+		free(mp);
+	}
+	closedir(dh);
+	if (sv.n)
+		qsort(sv.v, sv.n, sizeof *sv.v, cmp_desc);
+	*names = sv.v;
+	*n = sv.n;
+	return 0;
+}

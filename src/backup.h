@@ -1,0 +1,96 @@
+/* backup.h: backup, restore and move of guests: archives, remote destinations, progress for the CLI and console. */
+#ifndef VMDECK_BACKUP_H
+#define VMDECK_BACKUP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "vmdef.h"
+
+/*
+ * An archive is a folder NAME-YYYYmmdd-HHMMSS/ holding DISK.raw.zst (or
+ * .raw.gz) per disk, each a plain zstd/gzip stream of the disk's raw
+ * content (so `zstd -dc F | dd of=DEV` restores it without vmdeck), and
+ * manifest.yaml. It is written as .NAME-...partial and renamed only after
+ * every byte is on stable storage: a folder without the dot is complete.
+ */
+
+struct backup_progress {
+	const char *phase;      /* "backup", "restore", "verify", "copy", "live copy" */
+	const char *item;       /* the disk being worked on */
+	uint64_t done, total;   /* raw bytes over all disks */
+	double rate;            /* bytes per second since the phase began */
+	double eta;             /* seconds left, < 0 when unknown */
+	bool final;             /* the last call of this phase */
+};
+typedef void (*backup_progress_fn)(void *arg, const struct backup_progress *p);
+
+struct backup_opts {
+	const char *to;         /* NULL = backup.dir; a local folder; HOST:/path; HOST:VG/LV */
+	bool live;              /* the guest runs: copy through a QEMU backup job */
+	bool force;             /* HOST:VG/LV may overwrite an existing LV */
+	backup_progress_fn progress;  /* may be NULL; called a few times a second at most */
+	void *arg;
+	volatile sig_atomic_t *cancel; /* when set non-zero, the backup stops and cleans up */
+};
+
+/* Backs up def; *where (may be NULL) receives the archive's final name. Holds the guest's lock. */
+int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o, char **where,
+	       char **err);
+
+struct restore_opts {
+	const char *as;         /* new guest name; NULL = the archived name */
+	const char *to_lv;      /* put the (single) disk into this VG/LV */
+	const char *to_file;    /* or into this file */
+	bool force;             /* replace an existing definition of that name */
+	backup_progress_fn progress;
+	void *arg;
+	volatile sig_atomic_t *cancel;
+};
+
+/* Restores an archive folder; *name (may be NULL) receives the restored guest's name. */
+int restore_run(const struct config *cfg, const char *archive, const struct restore_opts *o, char **name,
+		char **err);
+
+struct move_opts {
+	bool delete_source;
+	backup_progress_fn progress;
+	void *arg;
+	volatile sig_atomic_t *cancel;
+};
+
+/* Copies a stopped guest's disks and definition to host (a hosts entry or user@host) and verifies them. */
+int move_run(const struct config *cfg, const struct vmdef *def, const char *host, const struct move_opts *o,
+	     char **err);
+
+/* Archives (complete ones) in a folder, newest first, for the console's restore form. */
+int backup_list_archives(const char *dir, char ***names, size_t *n, char **err);
+
+/* ---- shared by backup, restore, move and the live copy ---- */
+
+struct progress_tracker {
+	backup_progress_fn fn;
+	void *arg;
+	struct backup_progress p;
+	double t0, last;
+};
+void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg, const char *phase, uint64_t total);
+void progress_add(void *tracker, uint64_t bytes);  /* a stream_opts progress callback */
+void progress_end(struct progress_tracker *t);
+
+/* fsyncs a folder so a rename or new entry in it survives a crash. */
+int dir_sync(const char *dir, char **err);
+
+/*
+ * A point-in-time copy of a running guest's disks (live.c): one QEMU
+ * drive-backup job per disk, started together in one QMP transaction
+ * (with the guest's filesystems frozen through its agent when the
+ * definition has guest_agent: true), into raw files tmpdir/live-N.raw.
+ * paths[n_disks] receives those files; the caller removes them.
+ */
+int live_copy(const struct config *cfg, const struct vmdef *def, const char *tmpdir, char **paths,
+	      struct progress_tracker *t, volatile sig_atomic_t *cancel, char **err);
+
+#endif

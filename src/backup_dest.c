@@ -1,0 +1,414 @@
+/* backup_dest.c: archive destinations: local folder (fsync + rename), remote folder or LV over ssh with standard tools. */
+#include "backup_dest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "hosts.h"
+#include "util.h"
+
+int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **err)
+{
+	const char *colon = to ? strchr(to, ':') : NULL;
+	const char *slash = to ? strchr(to, '/') : NULL;
+
+	memset(d, 0, sizeof *d);
+	d->fd = -1;
+	d->compress = cfg->backup_compress && strcmp(cfg->backup_compress, "gzip") == 0 ? "gzip" : "zstd";
+	if (to == NULL || colon == NULL || (slash && slash < colon)) {
+		d->kind = DEST_DIR;
+		d->dir = xstrdup(to ? to : cfg->backup_dir);
+		return 0;
+	}
+	d->host_arg = xstrndup(to, (size_t)(colon - to));
+	if (host_resolve(cfg, d->host_arg, &d->host, err) < 0)
+		return -1;
+	if (colon[1] == '/') {
+		d->kind = DEST_REMOTE_DIR;
+		d->dir = xstrdup(colon + 1);
+	} else if (strchr(colon + 1, '/') && colon[1] != '\0') {
+		d->kind = DEST_REMOTE_LV;
+		d->lv = xstrdup(colon + 1);
+	} else {
+		return err_set(err, "%s: give HOST:/folder or HOST:VG/LV", to);
+	}
+	return 0;
+}
+
+void dest_free(struct dest *d)
+{
+	free(d->host_arg);
+	free(d->dir);
+	free(d->lv);
+	free(d->lv_path);
+	free(d->partial);
+	free(d->final);
+	memset(d, 0, sizeof *d);
+	d->fd = -1;
+}
+
+char *dest_describe(const struct dest *d)
+{
+	switch (d->kind) {
+	case DEST_DIR:
+		return xstrdup(d->final ? d->final : d->dir);
+	case DEST_REMOTE_DIR:
+		return xasprintf("%s:%s", d->host.name, d->final ? d->final : d->dir);
+	case DEST_REMOTE_LV:
+		break;
+	}
+	return xasprintf("%s:%s", d->host.name, d->lv);
+}
+
+/* ---- remote LVs ---- */
+
+int remote_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size, char **path, char **err)
+{
+	char *lvs = host_lvm_cmd(h, "lvs"), *qvg = sh_quote(vg), *cmd, *out = NULL;
+	json_t *root, *rows;
+	int found = 0;
+
+	cmd = xasprintf("%s --reportformat json --units b --nosuffix -o lv_name,lv_size,lv_path -- %s", lvs, qvg);
+	free(lvs);
+	free(qvg);
+	if (host_run(h, cmd, &out, err) < 0) {
+		free(cmd);
+		return -1;
+	}
+	free(cmd);
+	root = json_loads(out, 0, NULL);
+	free(out);
+	rows = json_object_get(json_array_get(json_object_get(root, "report"), 0), "lv");
+	if (!json_is_array(rows)) {
+		json_decref(root);
+		return err_set(err, "%s: cannot read the lvs report", h->name);
+	}
+	for (size_t i = 0; i < json_array_size(rows) && !found; i++) {
+		json_t *r = json_array_get(rows, i);
+		const char *name = json_string_value(json_object_get(r, "lv_name"));
+		const char *p = json_string_value(json_object_get(r, "lv_path"));
+
+		if (name == NULL || strcmp(name, lv) != 0)
+			continue;
+		found = 1;
+		if (size)
+			*size = strtoull(json_string_value(json_object_get(r, "lv_size")) ?: "0", NULL, 10);
+		if (path)
+			*path = p && p[0] ? xstrdup(p) : xasprintf("/dev/%s/%s", vg, lv);
+	}
+	json_decref(root);
+	return found;
+}
+
+static int split_vglv(const char *vglv, char **vg, char **lv, char **err)
+{
+	const char *s = strchr(vglv, '/');
+
+	if (s == NULL || s == vglv || s[1] == '\0' || strchr(s + 1, '/') || vglv[0] == '-' || s[1] == '-')
+		return err_set(err, "%s: expected VG/LV", vglv);
+	*vg = xstrndup(vglv, (size_t)(s - vglv));
+	*lv = xstrdup(s + 1);
+	return 0;
+}
+
+int remote_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path, char **err)
+{
+	char *vg, *lv, *tool, *qvg, *qlv, *cmd;
+	int rc;
+
+	if (split_vglv(vglv, &vg, &lv, err) < 0)
+		return -1;
+	tool = host_lvm_cmd(h, "lvcreate");
+	qvg = sh_quote(vg);
+	qlv = sh_quote(lv);
+	cmd = xasprintf("%s --yes -n %s -L %llub -- %s", tool, qlv, (unsigned long long)size, qvg);
+	rc = host_run(h, cmd, NULL, err);
+	free(cmd);
+	free(tool);
+	free(qvg);
+	free(qlv);
+	if (rc == 0 && remote_lv_query(h, vg, lv, NULL, path, err) != 1)
+		rc = err_set(err, "%s: %s was not created", h->name, vglv);
+	free(vg);
+	free(lv);
+	return rc;
+}
+
+static int begin_remote_lv(struct dest *d, uint64_t size, bool force, char **err)
+{
+	char *vg, *lv;
+	uint64_t have = 0;
+	int rc;
+
+	if (split_vglv(d->lv, &vg, &lv, err) < 0)
+		return -1;
+	rc = remote_lv_query(&d->host, vg, lv, &have, &d->lv_path, err);
+	free(vg);
+	free(lv);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && !force)
+		return err_set(err, "%s:%s already exists (--force overwrites it)", d->host.name, d->lv);
+	if (rc == 1 && have < size)
+		return err_set(err, "%s:%s is smaller than the disk (%llu < %llu bytes)", d->host.name, d->lv,
+			       (unsigned long long)have, (unsigned long long)size);
+	if (rc == 1)
+		return 0;
+	d->lv_created = remote_lv_create(&d->host, d->lv, size, &d->lv_path, err) == 0;
+	return d->lv_created ? 0 : -1;
+}
+
+int dest_begin(struct dest *d, const char *name, const char *stamp, uint64_t size, bool force, char **err)
+{
+	char *cmd, *qd, *qp;
+	int rc;
+
+	if (d->kind == DEST_REMOTE_LV)
+		return begin_remote_lv(d, size, force, err);
+	d->final = xasprintf("%s/%s-%s", d->dir, name, stamp);
+	d->partial = xasprintf("%s/.%s-%s.partial", d->dir, name, stamp);
+	if (d->kind == DEST_DIR) {
+		if (mkdir_p(d->dir, 0755, err) < 0)
+			return -1;
+		if (access(d->final, F_OK) == 0)
+			return err_set(err, "%s already exists", d->final);
+		if (mkdir(d->partial, 0700) < 0)
+			return err_set(err, "cannot create %s: %s", d->partial, strerror(errno));
+		return 0;
+	}
+	qd = sh_quote(d->dir);
+	qp = sh_quote(d->partial);
+	cmd = xasprintf("mkdir -p -- %s && mkdir -m 700 -- %s", qd, qp);
+	rc = host_run(&d->host, cmd, NULL, err);
+	free(cmd);
+	free(qd);
+	free(qp);
+	return rc;
+}
+
+int dest_open(struct dest *d, const char *file, char **err)
+{
+	char *cmd, *q, *p;
+	int rc;
+
+	if (d->kind == DEST_DIR) {
+		p = path_join(d->partial, file);
+		d->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		rc = d->fd < 0 ? err_set(err, "cannot create %s: %s", p, strerror(errno)) : 0;
+		free(p);
+		return rc;
+	}
+	if (d->kind == DEST_REMOTE_DIR) {
+		p = path_join(d->partial, file);
+		q = sh_quote(p);
+		free(p);
+		cmd = xasprintf("cat > %s", q);
+	} else {
+		q = sh_quote(d->lv_path);
+		cmd = xasprintf("%s -dc | dd of=%s bs=4M iflag=fullblock conv=fsync status=none",
+				strcmp(d->compress, "gzip") == 0 ? "gzip" : "zstd -q", q);
+	}
+	free(q);
+	rc = host_spawn(&d->host, cmd, &d->sp, SPAWN_PIPE, SPAWN_NULL, err);
+	free(cmd);
+	if (rc == 0) {
+		d->sp_open = true;
+		d->fd = d->sp.in;
+	}
+	return rc;
+}
+
+int dest_close(struct dest *d, char **err)
+{
+	char *why = NULL;
+	int rc = 0;
+
+	if (d->kind == DEST_DIR) {
+		if (d->fd >= 0 && fsync(d->fd) < 0)
+			rc = err_set(err, "cannot write the archive: %s", strerror(errno));
+		if (d->fd >= 0 && close(d->fd) < 0 && rc == 0)
+			rc = err_set(err, "cannot write the archive: %s", strerror(errno));
+		d->fd = -1;
+		return rc;
+	}
+	if (!d->sp_open)
+		return 0;
+	d->sp_open = false;
+	d->fd = -1;
+	rc = spawn_finish(&d->sp, &why);
+	if (rc != 0) {
+		err_set(err, "%s: %s", d->host.name, why ? why : "the remote side failed");
+		free(why);
+		return -1;
+	}
+	free(why);
+	return 0;
+}
+
+static int write_local_file(const char *path, const char *text, char **err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_set(err, "cannot create %s: %s", path, strerror(errno));
+	if (fd_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		err_set(err, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return close(fd) < 0 ? err_set(err, "cannot write %s: %s", path, strerror(errno)) : 0;
+}
+
+static int commit_local(struct dest *d, const char *text, char **err)
+{
+	char *mp = path_join(d->partial, MANIFEST_FILE);
+	int rc = write_local_file(mp, text, err);
+
+	free(mp);
+	if (rc < 0 || dir_sync(d->partial, err) < 0)
+		return -1;
+	if (rename(d->partial, d->final) < 0)
+		return err_set(err, "cannot rename %s: %s", d->partial, strerror(errno));
+	return dir_sync(d->dir, err);
+}
+
+/* Compares `sha256sum` output from the remote with what we sent. */
+static int check_remote_sums(const struct dest *d, const struct manifest *m, const char *out, char **err)
+{
+	for (size_t i = 0; i < m->n_disks; i++) {
+		const char *line = out;
+		bool ok = false;
+
+		while (line && *line) {
+			if (strncmp(line, m->disks[i].stored_sha256, 64) == 0 && strncmp(line + 66, m->disks[i].file,
+											 strlen(m->disks[i].file)) == 0)
+				ok = true;
+			line = strchr(line, '\n');
+			line = line ? line + 1 : NULL;
+		}
+		if (!ok)
+			return err_set(err, "%s: %s arrived damaged (checksum differs)", d->host.name, m->disks[i].file);
+	}
+	return 0;
+}
+
+static int commit_remote_dir(struct dest *d, const struct manifest *m, const char *text, char **err)
+{
+	struct sbuf files = { 0 };
+	char *qp = sh_quote(d->partial), *qf = sh_quote(d->final), *qd = sh_quote(d->dir), *cmd, *out = NULL;
+	int rc;
+
+	rc = dest_open(d, MANIFEST_FILE, err);
+	if (rc == 0 && fd_write_all(d->fd, text, strlen(text)) < 0)
+		rc = err_set(err, "%s: cannot send the manifest: %s", d->host.name, strerror(errno));
+	if (dest_close(d, rc == 0 ? err : NULL) < 0)
+		rc = -1;
+	for (size_t i = 0; i < m->n_disks; i++) {
+		char *q = sh_quote(m->disks[i].file);
+
+		sbuf_printf(&files, " %s", q);
+		free(q);
+	}
+	if (rc == 0) {
+		cmd = xasprintf("cd %s && sha256sum --%s", qp, files.s ? files.s : "");
+		rc = host_run(&d->host, cmd, &out, err);
+		free(cmd);
+	}
+	if (rc == 0)
+		rc = check_remote_sums(d, m, out, err);
+	if (rc == 0) {
+		/* sync FILE fsyncs each file and the folder; then the rename, then the parent */
+		cmd = xasprintf("cd %s && sync --%s manifest.yaml . && test ! -e %s && mv -- %s %s && sync -- %s", qp,
+				files.s ? files.s : "", qf, qp, qf, qd);
+		rc = host_run(&d->host, cmd, NULL, err);
+		free(cmd);
+	}
+	free(out);
+	sbuf_free(&files);
+	free(qp);
+	free(qf);
+	free(qd);
+	return rc;
+}
+
+static int commit_remote_lv(struct dest *d, const struct manifest *m, char **err)
+{
+	char *q = sh_quote(d->lv_path), *cmd, *out = NULL;
+	int rc;
+
+	cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)m->disks[0].size, q);
+	rc = host_run(&d->host, cmd, &out, err);
+	if (rc == 0 && strncmp(out, m->disks[0].sha256, 64) != 0)
+		rc = err_set(err, "%s:%s does not read back as sent (checksum differs)", d->host.name, d->lv);
+	free(out);
+	free(cmd);
+	free(q);
+	return rc;
+}
+
+int dest_commit(struct dest *d, const struct manifest *m, char **err)
+{
+	char *text = manifest_emit(m);
+	int rc;
+
+	if (d->kind == DEST_DIR)
+		rc = commit_local(d, text, err);
+	else if (d->kind == DEST_REMOTE_DIR)
+		rc = commit_remote_dir(d, m, text, err);
+	else
+		rc = commit_remote_lv(d, m, err);
+	free(text);
+	return rc;
+}
+
+static void remove_local_tree(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+
+	while (dh && (e = readdir(dh)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *p = path_join(dir, e->d_name);
+
+		unlink(p);
+		free(p);
+	}
+	if (dh)
+		closedir(dh);
+	rmdir(dir);
+}
+
+void dest_abort(struct dest *d)
+{
+	char *cmd, *q;
+
+	if (d->fd >= 0 || d->sp_open)
+		dest_close(d, NULL);
+	if (d->kind == DEST_DIR && d->partial) {
+		remove_local_tree(d->partial);
+	} else if (d->kind == DEST_REMOTE_DIR && d->partial) {
+		q = sh_quote(d->partial);
+		cmd = xasprintf("rm -rf -- %s", q);
+		host_run(&d->host, cmd, NULL, NULL);
+		free(cmd);
+		free(q);
+	} else if (d->kind == DEST_REMOTE_LV && d->lv_created) {
+		char *tool = host_lvm_cmd(&d->host, "lvremove");
+
+		q = sh_quote(d->lv);
+		cmd = xasprintf("%s --yes -- %s", tool, q);
+		host_run(&d->host, cmd, NULL, NULL);
+		free(cmd);
+		free(q);
+		free(tool);
+	}
+}

@@ -1,0 +1,49 @@
+/* backup_dest.h: where an archive goes: a local folder, a folder on another host, or an LV on another host. */
+#ifndef VMDECK_BACKUP_DEST_H
+#define VMDECK_BACKUP_DEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "manifest.h"
+#include "spawn.h"
+
+enum dest_kind { DEST_DIR, DEST_REMOTE_DIR, DEST_REMOTE_LV };
+
+struct dest {
+	enum dest_kind kind;
+	struct host host;       /* remote kinds; borrows from the config or host_arg */
+	char *host_arg;         /* the HOST part of --to */
+	char *dir;              /* folder holding archives (local or remote) */
+	char *lv;               /* DEST_REMOTE_LV: VG/LV */
+	char *lv_path;          /* its path there */
+	bool lv_created;        /* we created it, so a failure removes it */
+	const char *compress;   /* zstd | gzip */
+	char *partial, *final;  /* folder paths (DIR kinds) */
+	struct spawn sp;        /* the remote receiver of the current file */
+	bool sp_open;
+	int fd;                 /* write the compressed stream here */
+};
+
+/* NULL = backup.dir; "HOST:/path" a remote folder; "HOST:VG/LV" a remote LV; else a local folder. */
+int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **err);
+/* Makes the partial folder NAME-STAMP (or the LV of size bytes; an existing one only with force). */
+int dest_begin(struct dest *d, const char *name, const char *stamp, uint64_t size, bool force, char **err);
+int dest_open(struct dest *d, const char *file, char **err);
+/* Ends the current file: fsync locally, the receiver's exit status remotely. */
+int dest_close(struct dest *d, char **err);
+/* Writes the manifest, verifies what arrived, syncs and renames partial to final. */
+int dest_commit(struct dest *d, const struct manifest *m, char **err);
+/* Removes what a failed run left (the partial folder, an LV it created). */
+void dest_abort(struct dest *d);
+void dest_free(struct dest *d);
+/* What the user sees as the result: the final folder, or HOST:VG/LV. */
+char *dest_describe(const struct dest *d);
+
+/* Remote LV facts through that host's lvs: 1 exists (size, path set), 0 not, -1 error. */
+int remote_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size, char **path, char **err);
+/* Creates VG/LV of size bytes on h and returns its path. */
+int remote_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path, char **err);
+
+#endif

@@ -1,0 +1,255 @@
+/* live.c: point-in-time copy of a running guest's disks: QMP drive-backup jobs, optional fs freeze via the guest agent. */
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "qmp.h"
+#include "util.h"
+#include "vm.h"
+
+#define QMP_TIMEOUT_MS 5000
+#define QGA_TIMEOUT_MS 10000
+
+/* ---- the guest agent: one JSON line out, lines back until the answer ---- */
+
+static int qga_connect(const char *path, char **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return err_set(err, "%s: path too long", path);
+	strcpy(sa.sun_path, path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		err_set(err, "cannot reach the guest agent (%s): %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends one command and returns the first reply whose "return" passes match (or any reply if want_id < 0). */
+static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
+{
+	struct sbuf b = { 0 };
+	int64_t deadline = now_ms() + QGA_TIMEOUT_MS;
+	char chunk[4096];
+
+	if (write(fd, json, strlen(json)) != (ssize_t)strlen(json))
+		return err_set(err, "guest agent: %s", strerror(errno)), NULL;
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int left = (int)(deadline - now_ms());
+		char *nl;
+
+		while (b.s && (nl = strchr(b.s, '\n')) != NULL) {
+			json_t *msg = json_loadb(b.s, (size_t)(nl - b.s), 0, NULL);
+			json_t *ret = json_object_get(msg, "return");
+
+			memmove(b.s, nl + 1, strlen(nl + 1) + 1);
+			b.len = strlen(b.s);
+			if (json_object_get(msg, "error")) {
+				err_set(err, "guest agent: %s",
+					json_string_value(json_object_get(json_object_get(msg, "error"), "desc")) ?: "error");
+				json_decref(msg);
+				sbuf_free(&b);
+				return NULL;
+			}
+			if (ret && (want_id < 0 || json_integer_value(ret) == want_id)) {
+				json_incref(ret);
+				json_decref(msg);
+				sbuf_free(&b);
+				return ret;
+			}
+			json_decref(msg);
+		}
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, left) <= 0 || (r = read(fd, chunk, sizeof chunk)) <= 0) {
+			sbuf_free(&b);
+			return err_set(err, "the guest agent did not answer (is qemu-guest-agent running in the guest?)"), NULL;
+		}
+		sbuf_addn(&b, chunk, (size_t)r);
+	}
+}
+
+/* Freezes (or thaws) the guest's filesystems; returns the agent fd to thaw through later. */
+static int qga_freeze(const struct config *cfg, const char *name, char **err)
+{
+	char *path = vm_path(cfg, name, "qga.sock"), cmd[128];
+	int fd = qga_connect(path, err);
+	long long id = (long long)(now_ms() & 0x7fffffff);
+	json_t *r;
+
+	free(path);
+	if (fd < 0)
+		return -1;
+	/* guest-sync skips any stale reply a previous client left in the channel */
+	snprintf(cmd, sizeof cmd, "{\"execute\":\"guest-sync\",\"arguments\":{\"id\":%lld}}\n", id);
+	if ((r = qga_exec(fd, cmd, id, err)) == NULL ||
+	    (json_decref(r), (r = qga_exec(fd, "{\"execute\":\"guest-fsfreeze-freeze\"}\n", -1, err)) == NULL)) {
+		close(fd);
+		return -1;
+	}
+	json_decref(r);
+	return fd;
+}
+
+static void qga_thaw(int fd)
+{
+	json_t *r = qga_exec(fd, "{\"execute\":\"guest-fsfreeze-thaw\"}\n", -1, NULL);
+
+	json_decref(r);
+	close(fd);
+}
+
+/* ---- QMP backup jobs ---- */
+
+static json_t *backup_actions(const struct vmdef *def, char **paths)
+{
+	json_t *acts = json_array();
+
+	for (size_t i = 0; i < def->n_disks; i++) {
+		char dev[32], job[48];
+
+		/* the drive ids are the ones qemu_argv gives: disk0, disk1, ... */
+		snprintf(dev, sizeof dev, "disk%zu", i);
+		snprintf(job, sizeof job, "vmdeck-backup-%zu", i);
+		json_array_append_new(acts, json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "type", "drive-backup",
+						      "data", "device", dev, "job-id", job, "target", paths[i],
+						      "sync", "full", "format", "raw", "mode", "absolute-paths"));
+	}
+	return acts;
+}
+
+/* Sums our jobs' offsets; *running = how many are still listed. */
+static int jobs_poll(struct qmp *q, uint64_t *done, uint64_t *total, int *running, char **err)
+{
+	json_t *ret = NULL;
+	size_t i;
+	json_t *j;
+
+	if (qmp_exec(q, "query-block-jobs", NULL, &ret, QMP_TIMEOUT_MS, err) < 0)
+		return -1;
+	*done = *total = 0;
+	*running = 0;
+	json_array_foreach(ret, i, j) {
+		const char *dev = json_string_value(json_object_get(j, "device"));
+
+		if (dev == NULL || strncmp(dev, "vmdeck-backup-", 14) != 0)
+			continue;
+		(*running)++;
+		*done += (uint64_t)json_integer_value(json_object_get(j, "offset"));
+		*total += (uint64_t)json_integer_value(json_object_get(j, "len"));
+	}
+	json_decref(ret);
+	return 0;
+}
+
+/* A finished job reported an error, or was cancelled: its event says which. */
+static int jobs_check_events(struct qmp *q, size_t n, char **err)
+{
+	size_t i, ok = 0;
+	json_t *ev;
+
+	json_array_foreach(q->events, i, ev) {
+		const char *name = json_string_value(json_object_get(ev, "event"));
+		json_t *data = json_object_get(ev, "data");
+		const char *dev = json_string_value(json_object_get(data, "device"));
+
+		if (name == NULL || dev == NULL || strncmp(dev, "vmdeck-backup-", 14) != 0)
+			continue;
+		if (strcmp(name, "BLOCK_JOB_CANCELLED") == 0)
+			return err_set(err, "the QEMU backup job was cancelled");
+		if (strcmp(name, "BLOCK_JOB_COMPLETED") == 0) {
+			const char *e = json_string_value(json_object_get(data, "error"));
+
+			if (e)
+				return err_set(err, "the QEMU backup job failed: %s", e);
+			ok++;
+		}
+	}
+	return ok == n ? 0 : err_set(err, "the QEMU backup job ended without completing");
+}
+
+static void jobs_cancel(struct qmp *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *a = json_pack("{s:s, s:b}", "device", "", "force", 1);
+		char job[48];
+
+		snprintf(job, sizeof job, "vmdeck-backup-%zu", i);
+		json_object_set_new(a, "device", json_string(job));
+		qmp_exec(q, "block-job-cancel", a, NULL, QMP_TIMEOUT_MS, NULL);
+		json_decref(a);
+	}
+}
+
+static int jobs_wait(struct qmp *q, size_t n, struct progress_tracker *t, volatile sig_atomic_t *cancel, char **err)
+{
+	uint64_t done, total, last = 0;
+	int running = (int)n;
+	struct timespec nap = { 0, 200 * 1000 * 1000 };
+
+	while (running > 0) {
+		if (cancel && *cancel) {
+			jobs_cancel(q, n);
+			return err_set(err, "interrupted");
+		}
+		if (jobs_poll(q, &done, &total, &running, err) < 0)
+			return -1;
+		if (running > 0 && done > last) {
+			progress_add(t, done - last);
+			last = done;
+		}
+		if (running > 0)
+			nanosleep(&nap, NULL);
+	}
+	/* the completion events may trail the job's disappearance by a moment */
+	for (int tries = 0; tries < 10; tries++) {
+		if (jobs_check_events(q, n, NULL) == 0)
+			break;
+		qmp_exec(q, "query-status", NULL, NULL, QMP_TIMEOUT_MS, NULL);
+		nanosleep(&nap, NULL);
+	}
+	return jobs_check_events(q, n, err);
+}
+
+int live_copy(const struct config *cfg, const struct vmdef *def, const char *tmpdir, char **paths,
+	      struct progress_tracker *t, volatile sig_atomic_t *cancel, char **err)
+{
+	struct qmp q;
+	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	json_t *args;
+	int agent = -1, rc;
+
+	for (size_t i = 0; i < def->n_disks; i++)
+		paths[i] = xasprintf("%s/.live-%d-%zu.raw", tmpdir, (int)getpid(), i);
+	rc = qmp_open(&q, sock, QMP_TIMEOUT_MS, err);
+	free(sock);
+	if (rc < 0)
+		return -1;
+	if (def->guest_agent && (agent = qga_freeze(cfg, def->name, err)) < 0) {
+		qmp_close(&q);
+		return -1;
+	}
+	/* one transaction: every disk's copy starts at the same instant */
+	args = json_pack("{s:o}", "actions", backup_actions(def, paths));
+	rc = qmp_exec(&q, "transaction", args, NULL, QMP_TIMEOUT_MS, err);
+	json_decref(args);
+	if (agent >= 0)
+		qga_thaw(agent);  /* the jobs hold the point in time; the guest may write again */
+	if (rc == 0)
+		rc = jobs_wait(&q, def->n_disks, t, cancel, err);
+	qmp_close(&q);
+	return rc;
+}
