@@ -55,5 +55,8 @@ int cmd_cdrom(struct cli *c, int argc, char **argv);
 int cmd_vnc(struct cli *c, int argc, char **argv);
 int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
+int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
+int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_move(struct cli *c, int argc, char **argv);
 
 #endif

@@ -1,0 +1,197 @@
+/* cmd_backup.c: `vmdeck backup|restore|move`: progress bar on a terminal, plain lines or JSON lines otherwise. */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "cli.h"
+#include "cmd_opts.h"
+#include "util.h"
+#include "vmdef.h"
+
+static volatile sig_atomic_t cancel_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+/* Ctrl-C or a kill ends the run cleanly (partial archive removed); a dead ssh gives EPIPE, not death. */
+static void signals_setup(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+struct printer {
+	bool tty, json;
+	double last;
+	bool drew;
+};
+
+static const char *eta_text(double eta, char *b, size_t n)
+{
+	if (eta < 0)
+		return "--:--";
+	snprintf(b, n, "%d:%02d", (int)eta / 60, (int)eta % 60);
+	return b;
+}
+
+static void print_bar(struct printer *pr, const struct backup_progress *p)
+{
+	char a[16], b[16], r[16], e[16], bar[31];
+	double frac = p->total ? (double)p->done / (double)p->total : 1.0;
+	int fill = (int)(frac * 30);
+
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
+	fprintf(stderr, "\r%-8s [%s] %3d%% %7s/%-7s %7s/s ETA %s ", p->phase, bar, (int)(frac * 100),
+		size_human(p->done, a, sizeof a), size_human(p->total, b, sizeof b),
+		size_human((uint64_t)p->rate, r, sizeof r), eta_text(p->eta, e, sizeof e));
+	if (p->final)
+		fputc('\n', stderr);
+	pr->drew = !p->final;
+}
+
+static void on_progress(void *arg, const struct backup_progress *p)
+{
+	struct printer *pr = arg;
+	double now = now_mono();
+	char a[16], b[16], r[16], e[16];
+
+	if (pr->json) {  /* one object per line on stdout: what a job runner reads */
+		printf("{\"progress\": {\"phase\": \"%s\", \"done\": %llu, \"total\": %llu, \"rate\": %.0f, \"eta\": %.0f}}\n",
+		       p->phase, (unsigned long long)p->done, (unsigned long long)p->total, p->rate, p->eta);
+		fflush(stdout);
+		return;
+	}
+	if (pr->tty) {
+		print_bar(pr, p);
+		return;
+	}
+	if (!p->final && now - pr->last < 2.0)
+		return;
+	pr->last = now;
+	fprintf(stderr, "%s: %d%% %s of %s, %s/s, ETA %s\n", p->phase,
+		p->total ? (int)((double)p->done * 100 / (double)p->total) : 100, size_human(p->done, a, sizeof a),
+		size_human(p->total, b, sizeof b), size_human((uint64_t)p->rate, r, sizeof r), eta_text(p->eta, e, sizeof e));
+}
+
+static void printer_init(struct printer *pr, const struct cli *c)
+{
+	memset(pr, 0, sizeof *pr);
+	pr->json = c->json;
+	pr->tty = !c->json && isatty(STDERR_FILENO);
+}
+
+static int finish(struct cli *c, struct printer *pr, const char *name, const char *what, int rc, char *err,
+		  const char *key, const char *value)
+{
+	if (pr->drew)
+		fputc('\n', stderr);
+	if (rc < 0) {
+		cli_error(EXIT_FAILED, "%s: cannot %s: %s", name, what, err);
+		free(err);
+		return EXIT_FAILED;
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:s?}", "name", name, key, value);
+
+		json_dumpf(o, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(o);
+	} else if (value) {
+		printf("%s\n", value);
+	}
+	return EXIT_DONE;
+}
+
+int cmd_backup(struct cli *c, int argc, char **argv)
+{
+	struct backup_opts o = { 0 };
+	struct opt_spec specs[] = { { "to", OPT_VALUE, &o.to }, { "live", OPT_FLAG, &o.live },
+				    { "force", OPT_FLAG, &o.force }, { NULL, 0, NULL } };
+	struct vmdef def;
+	struct printer pr;
+	char *err = NULL, *where = NULL;
+	int rc;
+
+	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+		return cli_usage(c);
+	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
+		return rc;
+	printer_init(&pr, c);
+	signals_setup();
+	o.progress = on_progress;
+	o.arg = &pr;
+	o.cancel = &cancel_flag;
+	rc = backup_run(&c->cfg, &def, &o, &where, &err);
+	rc = finish(c, &pr, def.name, "back up", rc, err, "archive", where);
+	free(where);
+	vmdef_free(&def);
+	return rc;
+}
+
+int cmd_restore(struct cli *c, int argc, char **argv)
+{
+	struct restore_opts o = { 0 };
+	struct opt_spec specs[] = { { "as", OPT_VALUE, &o.as }, { "to-lv", OPT_VALUE, &o.to_lv },
+				    { "to-file", OPT_VALUE, &o.to_file }, { "force", OPT_FLAG, &o.force },
+				    { NULL, 0, NULL } };
+	struct printer pr;
+	char *err = NULL, *name = NULL, *msg = NULL;
+	int rc;
+
+	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+		return cli_usage(c);
+	if (o.to_lv && o.to_file)
+		return cli_error(EXIT_USAGE, "restore: give --to-lv or --to-file, not both");
+	printer_init(&pr, c);
+	signals_setup();
+	o.progress = on_progress;
+	o.arg = &pr;
+	o.cancel = &cancel_flag;
+	rc = restore_run(&c->cfg, argv[1], &o, &name, &err);
+	if (rc == 0 && !c->json)
+		msg = xasprintf("restored %s (every checksum verified)", name);
+	rc = finish(c, &pr, name ? name : argv[1], "restore", rc, err, "restored", c->json ? name : msg);
+	free(msg);
+	free(name);
+	return rc;
+}
+
+int cmd_move(struct cli *c, int argc, char **argv)
+{
+	struct move_opts o = { 0 };
+	struct opt_spec specs[] = { { "delete-source", OPT_FLAG, &o.delete_source }, { NULL, 0, NULL } };
+	struct vmdef def;
+	struct printer pr;
+	char *err = NULL, *msg;
+	int rc;
+
+	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+		return cli_usage(c);
+	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
+		return rc;
+	printer_init(&pr, c);
+	signals_setup();
+	o.progress = on_progress;
+	o.arg = &pr;
+	o.cancel = &cancel_flag;
+	rc = move_run(&c->cfg, &def, argv[2], &o, &err);
+	msg = xasprintf("moved to %s (verified)%s", argv[2], o.delete_source ? ", source deleted" : ", source kept");
+	rc = finish(c, &pr, def.name, "move", rc, err, "host", c->json ? argv[2] : msg);
+	free(msg);
+	vmdef_free(&def);
+	return rc;
+}

@@ -1,0 +1,283 @@
+/* move.c: `vmdeck move`: a stopped guest's disks and definition to another host over ssh, verified, source kept. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "backup_dest.h"
+#include "hosts.h"
+#include "storage.h"
+#include "stream.h"
+#include "util.h"
+#include "vm.h"
+
+/*
+ * An LV disk goes to the same VG/LV on the other host (created there; an
+ * existing one is never overwritten). A file disk goes to the same path, its
+ * bytes copied as they are (a qcow2 stays a qcow2). The definition is
+ * written last, so the other host never lists a guest whose disks are not
+ * all there and verified.
+ */
+struct mv_disk {
+	char *src;         /* local path read */
+	uint64_t size;     /* bytes sent */
+	char *remote;      /* path on the other host */
+	char *lv;          /* VG/LV there, or NULL for a file */
+	bool made;         /* we created it there */
+	char sha[65];
+};
+
+struct mv {
+	const struct config *cfg;
+	const struct vmdef *def;
+	const struct move_opts *o;
+	struct host h;
+	struct mv_disk *d;
+	struct progress_tracker prog;
+};
+
+static int remote_test_absent(struct mv *m, const char *path, char **err)
+{
+	char *q = sh_quote(path), *cmd = xasprintf("test ! -e %s", q);
+	int rc = host_run(&m->h, cmd, NULL, NULL);
+
+	free(cmd);
+	free(q);
+	return rc == 0 ? 0 : err_set(err, "%s: %s already exists there (never overwritten)", m->h.name, path);
+}
+
+static int plan_disk(struct mv *m, size_t i, char **err)
+{
+	const struct vm_disk *vd = &m->def->disks[i];
+	struct mv_disk *d = &m->d[i];
+	char *vg, *lv;
+	int rc;
+
+	if (storage_disk_path(m->cfg, vd, &d->src, err) < 0)
+		return -1;
+	if (vd->file) {
+		struct stat st;
+
+		if (stat(d->src, &st) < 0)
+			return err_set(err, "%s: %s", d->src, strerror(errno));
+		d->size = (uint64_t)st.st_size;
+		d->remote = xstrdup(vd->file);
+		return remote_test_absent(m, d->remote, err);
+	}
+	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || storage_lv_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
+		return -1;
+	d->lv = xasprintf("%s/%s", vg, lv);
+	rc = remote_lv_query(&m->h, vg, lv, NULL, NULL, err);
+	free(vg);
+	free(lv);
+	if (rc != 0)
+		return rc < 0 ? -1 : err_set(err, "%s: %s already exists there (never overwritten)", m->h.name, d->lv);
+	return 0;
+}
+
+/* The receiving command: decompress into the LV, or into a temporary file renamed when complete. */
+static char *receiver(const struct mv_disk *d)
+{
+	char *q = sh_quote(d->remote), *tmp, *qt, *cmd;
+
+	if (d->lv) {
+		cmd = xasprintf("zstd -q -dc | dd of=%s bs=4M iflag=fullblock conv=fsync status=none", q);
+		free(q);
+		return cmd;
+	}
+	tmp = xasprintf("%s.vmdeck-partial", d->remote);
+	qt = sh_quote(tmp);
+	/* conv=sparse: zero blocks of a new file become holes, as they were here */
+	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && zstd -q -dc | dd of=%s bs=4M iflag=fullblock "
+			"conv=sparse,fsync status=none && mv -- %s %s", q, qt, qt, q);
+	free(tmp);
+	free(qt);
+	free(q);
+	return cmd;
+}
+
+static int send_disk(struct mv *m, size_t i, char **err)
+{
+	struct mv_disk *d = &m->d[i];
+	struct stream_opts so = { "zstd", 1, m->cfg->backup_threads, progress_add, &m->prog, m->o->cancel };
+	struct stream_sums sums;
+	struct spawn sp;
+	char *cmd, *why = NULL;
+	int in, rc, xrc;
+
+	if (d->lv) {
+		if (remote_lv_create(&m->h, d->lv, d->size, &d->remote, err) < 0)
+			return -1;
+		d->made = true;
+	}
+	if ((in = open(d->src, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(err, "cannot read %s: %s", d->src, strerror(errno));
+	cmd = receiver(d);
+	rc = host_spawn(&m->h, cmd, &sp, SPAWN_PIPE, SPAWN_NULL, err);
+	free(cmd);
+	if (rc < 0) {
+		close(in);
+		return -1;
+	}
+	d->made = true;
+	m->prog.p.item = d->lv ? d->lv : d->remote;
+	rc = stream_compress(in, d->size, sp.in, &so, &sums, err);
+	close(in);
+	xrc = spawn_finish(&sp, &why);
+	if (xrc != 0)
+		rc = err_set(err, "%s: %s", m->h.name, why ? why : "the receiving side failed");
+	free(why);
+	memcpy(d->sha, sums.raw_sha, 65);
+	return rc;
+}
+
+static int verify_disk(struct mv *m, size_t i, char **err)
+{
+	struct mv_disk *d = &m->d[i];
+	char *q = sh_quote(d->remote), *cmd, *out = NULL;
+	int rc;
+
+	cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)d->size, q);
+	rc = host_run(&m->h, cmd, &out, err);
+	if (rc == 0 && strncmp(out, d->sha, 64) != 0)
+		rc = err_set(err, "%s: %s does not read back as sent (checksum differs)", m->h.name, d->remote);
+	free(out);
+	free(cmd);
+	free(q);
+	return rc;
+}
+
+static char *remote_def_path(const struct mv *m)
+{
+	return xasprintf("%s/%s.yaml", m->h.vms_dir ? m->h.vms_dir : m->cfg->vms_dir, m->def->name);
+}
+
+static int send_definition(struct mv *m, char **err)
+{
+	char *path = remote_def_path(m), *tmp = xasprintf("%s.vmdeck-partial", path);
+	char *qp = sh_quote(path), *qt = sh_quote(tmp), *cmd, *text, *why = NULL;
+	struct spawn sp;
+	int rc;
+
+	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && cat > %s && test ! -e %s && mv -- %s %s",
+			qp, qt, qp, qt, qp);
+	text = file_read(m->def->path, NULL, err);
+	rc = text ? host_spawn(&m->h, cmd, &sp, SPAWN_PIPE, SPAWN_NULL, err) : -1;
+	if (rc == 0) {
+		if (fd_write_all(sp.in, text, strlen(text)) < 0)
+			rc = err_set(err, "%s: cannot send the definition: %s", m->h.name, strerror(errno));
+		if (spawn_finish(&sp, &why) != 0)
+			rc = err_set(err, "%s: cannot write %s: %s", m->h.name, path, why ? why : "failed");
+		free(why);
+	}
+	free(text);
+	free(cmd);
+	free(qp);
+	free(qt);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static void undo_remote(struct mv *m)
+{
+	for (size_t i = 0; i < m->def->n_disks; i++) {
+		struct mv_disk *d = &m->d[i];
+		char *cmd, *q;
+
+		if (!d->made)
+			continue;
+		if (d->lv) {
+			char *tool = host_lvm_cmd(&m->h, "lvremove");
+
+			q = sh_quote(d->lv);
+			cmd = xasprintf("%s --yes -- %s", tool, q);
+			free(tool);
+		} else {
+			char *tmp = xasprintf("%s.vmdeck-partial", d->remote);
+
+			q = sh_quote(tmp);
+			free(tmp);
+			cmd = xasprintf("rm -f -- %s", q);
+		}
+		host_run(&m->h, cmd, NULL, NULL);
+		free(cmd);
+		free(q);
+	}
+}
+
+static int delete_source(struct mv *m, char **err)
+{
+	/* the definition first: a crash in between leaves spare volumes, never a guest without its disks */
+	if (unlink(m->def->path) < 0)
+		return err_set(err, "copied and verified, but cannot delete %s: %s", m->def->path, strerror(errno));
+	for (size_t i = 0; i < m->def->n_disks; i++) {
+		const struct vm_disk *vd = &m->def->disks[i];
+		char *e = NULL;
+
+		if (vd->lv ? storage_lv_remove(m->cfg, vd->lv, &e) < 0 : unlink(vd->file) < 0) {
+			err_set(err, "copied and verified, but cannot delete the source disk: %s", e ? e : strerror(errno));
+			free(e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int move_body(struct mv *m, char **err)
+{
+	char *defpath = remote_def_path(m);
+	uint64_t total = 0;
+	int rc;
+
+	if (vm_pid(m->cfg, m->def->name) > 0)
+		rc = err_set(err, "it is running (stop it first)");
+	else
+		rc = remote_test_absent(m, defpath, err);
+	free(defpath);
+	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
+		rc = plan_disk(m, i, err);
+	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
+		total += m->d[i].size;
+	progress_begin(&m->prog, m->o->progress, m->o->arg, "copy", total);
+	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
+		rc = send_disk(m, i, err);
+	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
+		rc = verify_disk(m, i, err);
+	if (rc == 0)
+		rc = send_definition(m, err);
+	if (rc < 0) {
+		undo_remote(m);
+		return -1;
+	}
+	progress_end(&m->prog);
+	return m->o->delete_source ? delete_source(m, err) : 0;
+}
+
+int move_run(const struct config *cfg, const struct vmdef *def, const char *host, const struct move_opts *o,
+	     char **err)
+{
+	struct mv m = { .cfg = cfg, .def = def, .o = o };
+	int lock, rc;
+
+	if (def->error)
+		return err_set(err, "%s", def->error);
+	if (host_resolve(cfg, host, &m.h, err) < 0)
+		return -1;
+	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
+		return -1;
+	m.d = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *m.d);
+	rc = move_body(&m, err);
+	for (size_t i = 0; i < def->n_disks; i++) {
+		free(m.d[i].src);
+		free(m.d[i].remote);
+		free(m.d[i].lv);
+	}
+	free(m.d);
+	vm_unlock(lock);
+	return rc;
+}
