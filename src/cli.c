@@ -28,7 +28,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "resume", "NAME", "resume a paused guest", 0, cmd_simple },
 	{ "cdrom", "NAME ISO | NAME --eject", "change or eject the CD of a running guest", 0, cmd_cdrom },
 	{ "vnc", "NAME", "VNC port, listen address, whether a password is set", 0, cmd_vnc },
-	{ "disk", "create|resize|delete|list [VG/LV|/PATH] [SIZE] [--format F] [--shrink] [--yes]",
+	{ "disk", "create VG/LV|/PATH SIZE [--format raw|qcow2] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG]",
 	  "create, grow, delete or list guests' volumes (LVs or image files)", 0, cmd_disk },
 	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force]",
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
