@@ -15,10 +15,16 @@
  * rows; the help text and dispatch both come from here.
  */
 const struct cli_verb cli_verbs[] = {
-	{ "help", "[VERB]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
+	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
 	{ "list", "[--json]", "every guest with its live state", 0, cmd_list },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
+	{ "check", "[--json]", "validate the configuration and every guest definition", 0, cmd_check },
+	{ "new", "NAME [--memory 1G] [--cpus N] [--cpu M] [--machine pc|q35] [--disk SIZE] [--lv VG/LV | --file PATH] "
+	  "[--format raw|qcow2] [--interface ide|virtio|scsi|sata] [--bridge BR | --user-net] [--model M] [--cdrom ISO] "
+	  "[--boot cdrom|disk] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
+	  "[--rtc localtime|utc] [--description TEXT] [--guest-agent] [--autostart]",
+	  "write a guest definition (and create its disk)", 0, cmd_new },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot cdrom|disk]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
@@ -87,17 +93,29 @@ int cmd_help(struct cli *c, int argc, char **argv)
 	const struct cli_verb *v;
 
 	if (argc > 1) {
+		/* the file references come from the schema tables in config.c and vmdef.c */
+		if (strcmp(argv[1], "config") == 0) {
+			config_print_reference();
+			return EXIT_DONE;
+		}
+		if (strcmp(argv[1], "yaml") == 0) {
+			vmdef_print_reference();
+			return EXIT_DONE;
+		}
 		if ((v = cli_verb_find(argv[1])) == NULL)
-			return cli_error(EXIT_USAGE, "unknown verb '%s'", argv[1]);
+			return cli_error(EXIT_USAGE, "unknown verb '%s' (or: help config, help yaml)", argv[1]);
 		printf("usage: vmdeck %s %s\n  %s\n", v->name, v->usage, v->help);
 		return EXIT_DONE;
 	}
 	printf("usage: vmdeck [-c FILE] [--host NAME] [VERB [ARGS]] [--json]\n\n"
-	       "With no verb, vmdeck opens the full-screen console.\n\n");
+	       "With no verb, vmdeck opens the full-screen console.\n"
+	       "`vmdeck help config` and `vmdeck help yaml` describe every key of the two file kinds.\n\n");
 	for (v = cli_verbs; v->name; v++) {
 		char left[64];
 
-		snprintf(left, sizeof left, "%s %s", v->name, v->usage);
+		/* long usages are cut here; `vmdeck help VERB` shows them whole */
+		if (snprintf(left, sizeof left, "%s %s", v->name, v->usage) > 36)
+			strcpy(left + 33, "...");
 		printf("  %-36s %s\n", left, v->help);
 	}
 	return EXIT_DONE;

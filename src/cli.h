@@ -53,6 +53,8 @@ int cmd_stop(struct cli *c, int argc, char **argv);
 int cmd_simple(struct cli *c, int argc, char **argv);  /* kill, reset, pause, resume */
 int cmd_cdrom(struct cli *c, int argc, char **argv);
 int cmd_vnc(struct cli *c, int argc, char **argv);
+int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
+int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
 int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */

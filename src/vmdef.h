@@ -76,11 +76,27 @@ int vmdef_fill_macs(struct vmdef *def, char **err);
 /* A random locally administered MAC in QEMU's 52:54:00 range. */
 void vmdef_random_mac(char out[18]);
 
+/*
+ * Building a definition in memory (`vmdeck new`, the console's form), checked
+ * by the same schema as files. vmdef_init gives every default. set_field takes
+ * a key as text: "memory", "vnc.display" (also turns VNC on), "disks.size" or
+ * "nics.model" (the last disk / NIC added); errors read "KEY: expected ...".
+ * vmdef_validate runs the checks that span keys (one of lv/file, bridge/user,
+ * a VNC display) and reports the first failure.
+ */
+void vmdef_init(struct vmdef *def, const char *name);
+struct vm_disk *vmdef_add_disk(struct vmdef *def);
+struct vm_nic *vmdef_add_nic(struct vmdef *def);
+int vmdef_set_field(struct vmdef *def, const char *key, const char *value, char **err);
+int vmdef_validate(struct vmdef *def, char **err);
+
 /* Emits a whole new definition file (used by `vmdeck new` and the console form). */
 char *vmdef_to_yaml(const struct vmdef *def);
 /*
- * Sets top-level scalar KEY to VALUE in an existing file, keeping comments and
- * order (adds the key at the end when missing). Used by edits.
+ * Sets scalar KEY to VALUE in an existing file, keeping comments and order
+ * (adds the key at the end of its mapping when missing). KEY is top-level
+ * ("memory", "cdrom") or inside vnc ("vnc.display"). The edited text must
+ * still load, else nothing is written. The file keeps its mode. Used by edits.
  */
 int vmdef_set_key(const char *path, const char *key, const char *value, char **err);
 

@@ -1,0 +1,455 @@
+/* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` writes a guest. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "cmd_opts.h"
+#include "storage.h"
+#include "util.h"
+#include "vmdef.h"
+
+/* ---- check ---- */
+
+struct findings {
+	struct strv errors, warnings;
+};
+
+/* Two guests on one port collide unless both listen on different specific addresses. */
+static bool vnc_clash(const struct vmdef *a, const struct vmdef *b)
+{
+	const char *la = a->vnc_listen ? a->vnc_listen : "127.0.0.1";
+	const char *lb = b->vnc_listen ? b->vnc_listen : "127.0.0.1";
+	bool any = strcmp(la, "0.0.0.0") == 0 || strcmp(lb, "0.0.0.0") == 0 ||
+		   strcmp(la, "::") == 0 || strcmp(lb, "::") == 0;
+
+	return a->vnc && b->vnc && a->vnc_display == b->vnc_display && (any || strcmp(la, lb) == 0);
+}
+
+static bool disk_same(const struct vm_disk *a, const struct vm_disk *b)
+{
+	if (a->lv && b->lv)
+		return strcmp(a->lv, b->lv) == 0;
+	return a->file && b->file && strcmp(a->file, b->file) == 0;
+}
+
+static void check_pair(struct findings *f, const struct vmdef *a, const struct vmdef *b)
+{
+	if (vnc_clash(a, b))
+		strv_addf(&f->errors, "%s: vnc.display %d is also used by %s (port %d)", b->path,
+			  b->vnc_display, a->name, 5900 + b->vnc_display);
+	for (size_t i = 0; i < a->n_nics; i++)
+		for (size_t j = 0; j < b->n_nics; j++)
+			if (a->nics[i].mac && b->nics[j].mac && strcasecmp(a->nics[i].mac, b->nics[j].mac) == 0)
+				strv_addf(&f->errors, "%s: mac %s is also used by %s", b->path, b->nics[j].mac,
+					  a == b ? "another card of this guest" : a->name);
+	for (size_t i = 0; i < a->n_disks; i++)
+		for (size_t j = 0; j < b->n_disks; j++)
+			if (disk_same(&a->disks[i], &b->disks[j]))
+				strv_addf(&f->errors, "%s: disk %s is also used by %s", b->path,
+					  b->disks[j].lv ? b->disks[j].lv : b->disks[j].file,
+					  a == b ? "another disk of this guest" : a->name);
+}
+
+/* Within one guest: only later items against earlier ones. */
+static void check_self(struct findings *f, const struct vmdef *d)
+{
+	for (size_t i = 0; i < d->n_nics; i++)
+		for (size_t j = i + 1; j < d->n_nics; j++)
+			if (d->nics[i].mac && d->nics[j].mac && strcasecmp(d->nics[i].mac, d->nics[j].mac) == 0)
+				strv_addf(&f->errors, "%s: mac %s is given to two cards", d->path, d->nics[j].mac);
+	for (size_t i = 0; i < d->n_disks; i++)
+		for (size_t j = i + 1; j < d->n_disks; j++)
+			if (disk_same(&d->disks[i], &d->disks[j]))
+				strv_addf(&f->errors, "%s: disk %s is listed twice", d->path,
+					  d->disks[j].lv ? d->disks[j].lv : d->disks[j].file);
+}
+
+/* Things that only fail at start: worth knowing, but the definition itself is fine. */
+static void check_host(struct findings *f, const struct vmdef *d)
+{
+	char path[300];
+
+	if (d->cdrom && access(d->cdrom, R_OK) < 0)
+		strv_addf(&f->warnings, "%s: cdrom %s: %s", d->path, d->cdrom, strerror(errno));
+	for (size_t i = 0; i < d->n_nics; i++) {
+		if (d->nics[i].bridge) {
+			snprintf(path, sizeof path, "/sys/class/net/%s/bridge", d->nics[i].bridge);
+			if (access(path, F_OK) < 0)
+				strv_addf(&f->warnings, "%s: bridge %s is not present on this host", d->path,
+					  d->nics[i].bridge);
+		}
+		if (d->nics[i].mac == NULL)
+			strv_addf(&f->warnings, "%s: nics[%zu] has no mac yet; one is written at the next start",
+				  d->path, i);
+	}
+}
+
+static int check_print(const struct cli *c, struct findings *f, size_t n_ok, size_t n)
+{
+	json_t *o, *e, *w;
+
+	if (c->json) {
+		e = json_array();
+		w = json_array();
+		for (size_t i = 0; i < f->errors.n; i++)
+			json_array_append_new(e, json_string(f->errors.v[i]));
+		for (size_t i = 0; i < f->warnings.n; i++)
+			json_array_append_new(w, json_string(f->warnings.v[i]));
+		o = json_pack("{s:s, s:I, s:I, s:o, s:o}", "config", c->cfg.path, "guests", (json_int_t)n,
+			      "valid", (json_int_t)n_ok, "errors", e, "warnings", w);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	} else {
+		for (size_t i = 0; i < f->warnings.n; i++)
+			fprintf(stderr, "vmdeck: warning: %s\n", f->warnings.v[i]);
+		for (size_t i = 0; i < f->errors.n; i++)
+			cli_error(EXIT_USAGE, "%s", f->errors.v[i]);
+		if (f->errors.n == 0)
+			printf("%zu guest%s OK\n", n, n == 1 ? "" : "s");
+		else
+			printf("%zu error%s; %zu of %zu guests OK\n", f->errors.n, f->errors.n == 1 ? "" : "s",
+			       n_ok, n);
+	}
+	return f->errors.n ? EXIT_USAGE : EXIT_DONE;
+}
+
+int cmd_check(struct cli *c, int argc, char **argv)
+{
+	struct findings f = { { 0 }, { 0 } };
+	struct vmdef *defs;
+	size_t n, n_ok = 0;
+	char *err = NULL;
+	int rc;
+
+	if (argc != 1)
+		return cli_usage(c);
+	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
+		cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (defs[i].error) {
+			strv_add(&f.errors, defs[i].error);
+			continue;
+		}
+		n_ok++;
+		check_self(&f, &defs[i]);
+		check_host(&f, &defs[i]);
+		for (size_t j = 0; j < i; j++)
+			if (!defs[j].error)
+				check_pair(&f, &defs[j], &defs[i]);
+	}
+	rc = check_print(c, &f, n_ok, n);
+	strv_free(&f.errors);
+	strv_free(&f.warnings);
+	vmdefs_free(defs, n);
+	return rc;
+}
+
+/* ---- new ---- */
+
+struct new_opts {
+	const char *memory, *cpus, *cpu, *machine, *disk, *lv, *file, *interface, *format;
+	const char *bridge, *model, *cdrom, *boot, *vnc, *vnc_listen, *vnc_password_file;
+	const char *rtc, *description;
+	bool user_net, no_vnc, guest_agent, autostart;
+};
+
+/* A display is free when no definition uses it and nothing listens on its port now. */
+static bool display_free(const struct vmdef *defs, size_t n, int display, const char *listen)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(5900 + display)) };
+	int fd, rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (!defs[i].error && defs[i].vnc && defs[i].vnc_display == display)
+			return false;
+	if (inet_pton(AF_INET, listen, &sa.sin_addr) != 1)
+		return true;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return true;
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	return rc == 0 || errno != EADDRINUSE;
+}
+
+static int first_free_display(const struct config *cfg, const char *listen, char **err)
+{
+	struct vmdef *defs;
+	size_t n;
+	int d;
+
+	if (vmdefs_load_all(cfg, &defs, &n, err) < 0)
+		return -1;
+	/* display 0 (port 5900) is left to the host's own desktop, as admins expect */
+	for (d = 1; d <= 99 && !display_free(defs, n, d, listen); d++)
+		;
+	vmdefs_free(defs, n);
+	if (d > 99)
+		return err_set(err, "every VNC display 1..99 is taken; give --vnc DISPLAY");
+	return d;
+}
+
+static char *read_password_file(const char *path, char **err)
+{
+	char *text = file_read(path, NULL, err), *nl;
+
+	if (text == NULL)
+		return NULL;
+	if ((nl = strpbrk(text, "\r\n")) != NULL)
+		*nl = '\0';
+	if (text[0] == '\0') {
+		free(text);
+		err_set(err, "%s: the password file is empty", path);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * A path typed on the command line: "dir/x.iso" or "./x.img" mean the current
+ * folder; a bare name stays as it is and is found the way the file says
+ * (iso_dirs for a CD, storage.file_dir for a disk).
+ */
+static char *typed_path(const char *p)
+{
+	char *cwd, *abs;
+
+	if (p == NULL || p[0] == '/' || strchr(p, '/') == NULL)
+		return p ? xstrdup(p) : NULL;
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		return xstrdup(p);
+	abs = path_join(cwd, p[0] == '.' && p[1] == '/' ? p + 2 : p);
+	free(cwd);
+	return abs;
+}
+
+/* Each option is one schema key: the table in vmdef.c checks it as it would in a file. */
+static int set_opt(struct vmdef *def, const char *key, const char *value, const char *opt, char **err)
+{
+	char *why = NULL;
+	size_t n = strlen(key);
+
+	if (value == NULL || vmdef_set_field(def, key, value, &why) == 0)
+		return 0;
+	/* "--memory: expected ..." reads better than "--memory: memory: expected ..." */
+	err_set(err, "--%s: %s", opt, strncmp(why, key, n) == 0 && why[n] == ':' ? why + n + 2 : why);
+	free(why);
+	return -1;
+}
+
+static int new_disk(const struct cli *c, struct vmdef *def, const struct new_opts *o, char **err)
+{
+	char *ref = NULL;
+	int rc = 0;
+
+	if (o->lv && o->file)
+		return err_set(err, "give one of --lv and --file");
+	if (!o->disk && !o->lv && !o->file)
+		return 0;
+	vmdef_add_disk(def);
+	if (o->lv)
+		rc = set_opt(def, "disks.lv", o->lv, "lv", err);
+	else if (o->file)
+		rc = set_opt(def, "disks.file", ref = typed_path(o->file), "file", err);
+	else if (c->cfg.vg && c->cfg.vg[0])
+		rc = set_opt(def, "disks.lv", ref = xasprintf("%s/%s", c->cfg.vg, def->name), "disk", err);
+	else
+		rc = set_opt(def, "disks.file", ref = xasprintf("%s.qcow2", def->name), "disk", err);
+	free(ref);
+	if (rc == 0)
+		rc = set_opt(def, "disks.size", o->disk, "disk", err);
+	if (rc == 0)
+		rc = set_opt(def, "disks.interface", o->interface, "interface", err);
+	if (rc == 0)
+		rc = set_opt(def, "disks.format", o->format, "format", err);
+	return rc;
+}
+
+static int new_nic(struct vmdef *def, const struct new_opts *o, char **err)
+{
+	char mac[18];
+
+	if (o->bridge && o->user_net)
+		return err_set(err, "give one of --bridge and --user-net");
+	vmdef_add_nic(def);
+	if (set_opt(def, o->bridge ? "nics.bridge" : "nics.user", o->bridge ? o->bridge : "true",
+		    o->bridge ? "bridge" : "user-net", err) < 0 ||
+	    set_opt(def, "nics.model", o->model, "model", err) < 0)
+		return -1;
+	vmdef_random_mac(mac);
+	return set_opt(def, "nics.mac", mac, "mac", err);
+}
+
+static int new_vnc(const struct cli *c, struct vmdef *def, const struct new_opts *o, char **err)
+{
+	const char *listen = o->vnc_listen ? o->vnc_listen : "127.0.0.1";
+	char num[16], *pw;
+	int d, rc;
+
+	if (o->no_vnc)
+		return 0;
+	if (set_opt(def, "vnc.listen", listen, "vnc-listen", err) < 0)
+		return -1;
+	if (o->vnc) {
+		rc = set_opt(def, "vnc.display", o->vnc, "vnc", err);
+	} else {
+		if ((d = first_free_display(&c->cfg, listen, err)) < 0)
+			return -1;
+		snprintf(num, sizeof num, "%d", d);
+		rc = set_opt(def, "vnc.display", num, "vnc", err);
+	}
+	if (rc < 0 || o->vnc_password_file == NULL)
+		return rc;
+	if ((pw = read_password_file(o->vnc_password_file, err)) == NULL)
+		return -1;
+	rc = set_opt(def, "vnc.password", pw, "vnc-password-file", err);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	return rc;
+}
+
+static int new_build(const struct cli *c, struct vmdef *def, const struct new_opts *o, char **err)
+{
+	static const struct { const char *key, *opt; size_t off; } simple[] = {
+		{ "description", "description", offsetof(struct new_opts, description) },
+		{ "memory", "memory", offsetof(struct new_opts, memory) },
+		{ "cpus", "cpus", offsetof(struct new_opts, cpus) },
+		{ "cpu", "cpu", offsetof(struct new_opts, cpu) },
+		{ "machine", "machine", offsetof(struct new_opts, machine) },
+		{ "boot", "boot", offsetof(struct new_opts, boot) },
+		{ "rtc", "rtc", offsetof(struct new_opts, rtc) },
+	};
+	char *cdrom;
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_LEN(simple); i++)
+		if (set_opt(def, simple[i].key, *(const char *const *)((const char *)o + simple[i].off),
+			    simple[i].opt, err) < 0)
+			return -1;
+	cdrom = typed_path(o->cdrom);
+	rc = set_opt(def, "cdrom", cdrom, "cdrom", err);
+	free(cdrom);
+	if (rc < 0)
+		return -1;
+	if (o->guest_agent && set_opt(def, "guest_agent", "true", "guest-agent", err) < 0)
+		return -1;
+	if (o->autostart && set_opt(def, "autostart", "true", "autostart", err) < 0)
+		return -1;
+	if (new_disk(c, def, o, err) < 0 || new_nic(def, o, err) < 0 || new_vnc(c, def, o, err) < 0)
+		return -1;
+	return vmdef_validate(def, err);
+}
+
+/* Writes the file (0600 when it holds a password); an existing guest is never replaced. */
+static int new_write(const struct cli *c, const struct vmdef *def, char **path, char **err)
+{
+	char *file = xasprintf("%s.yaml", def->name), *yaml;
+	int rc;
+
+	*path = path_join(c->cfg.vms_dir, file);
+	free(file);
+	if (access(*path, F_OK) == 0)
+		return err_set(err, "a guest of that name exists (%s)", *path);
+	if (mkdir_p(c->cfg.vms_dir, 0755, err) < 0)
+		return -1;
+	yaml = vmdef_to_yaml(def);
+	rc = file_write_atomic(*path, yaml, strlen(yaml), def->vnc_password ? 0600 : 0644, err);
+	explicit_bzero(yaml, strlen(yaml));
+	free(yaml);
+	return rc;
+}
+
+/* The written file is loaded back: what `start` will see is what gets its disk created. */
+static int new_create_disks(const struct cli *c, const struct vmdef *def, const char *path, char **err)
+{
+	struct vmdef back;
+	int rc;
+
+	if (vmdef_load_by_name(&c->cfg, def->name, &back, err) < 0) {
+		unlink(path);
+		return -1;
+	}
+	rc = storage_create_for_new(&c->cfg, &back, err);
+	if (rc < 0)
+		unlink(path);	/* no half-made guest: the definition goes with its disk */
+	vmdef_free(&back);
+	return rc;
+}
+
+static void new_report(const struct cli *c, const struct vmdef *def, const char *path)
+{
+	char size[32];
+	json_t *o;
+
+	if (c->json) {
+		o = json_pack("{s:s, s:s, s:o}", "name", def->name, "path", path,
+			      "vnc_display", def->vnc ? json_integer(def->vnc_display) : json_null());
+		json_dumpf(o, stdout, 0);
+		putchar('\n');
+		json_decref(o);
+		return;
+	}
+	printf("wrote %s\n", path);
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (def->disks[i].size) {
+			char *file = def->disks[i].file ? path_resolve(c->cfg.file_dir, def->disks[i].file) : NULL;
+
+			printf("created disk %s (%s)\n", file ? file : def->disks[i].lv,
+			       size_human(def->disks[i].size, size, sizeof size));
+			free(file);
+		}
+	if (def->vnc)
+		printf("vnc display %d (port %d) on %s\n", def->vnc_display, 5900 + def->vnc_display,
+		       def->vnc_listen);
+}
+
+int cmd_new(struct cli *c, int argc, char **argv)
+{
+	struct new_opts o = { 0 };
+	struct opt_spec specs[] = {
+		{ "memory", OPT_VALUE, &o.memory }, { "cpus", OPT_VALUE, &o.cpus }, { "cpu", OPT_VALUE, &o.cpu },
+		{ "machine", OPT_VALUE, &o.machine }, { "disk", OPT_VALUE, &o.disk }, { "lv", OPT_VALUE, &o.lv },
+		{ "file", OPT_VALUE, &o.file }, { "format", OPT_VALUE, &o.format },
+		{ "interface", OPT_VALUE, &o.interface }, { "bridge", OPT_VALUE, &o.bridge },
+		{ "user-net", OPT_FLAG, &o.user_net }, { "model", OPT_VALUE, &o.model },
+		{ "cdrom", OPT_VALUE, &o.cdrom }, { "boot", OPT_VALUE, &o.boot }, { "vnc", OPT_VALUE, &o.vnc },
+		{ "no-vnc", OPT_FLAG, &o.no_vnc }, { "vnc-listen", OPT_VALUE, &o.vnc_listen },
+		{ "vnc-password-file", OPT_VALUE, &o.vnc_password_file }, { "rtc", OPT_VALUE, &o.rtc },
+		{ "description", OPT_VALUE, &o.description }, { "guest-agent", OPT_FLAG, &o.guest_agent },
+		{ "autostart", OPT_FLAG, &o.autostart }, { NULL, 0, NULL },
+	};
+	struct vmdef def;
+	char *err = NULL, *path = NULL;
+	int rc = EXIT_DONE;
+
+	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+		return cli_usage(c);
+	if (!name_valid(argv[1]))
+		return cli_error(EXIT_USAGE, "%s: cannot create: not a valid guest name "
+			"(letters, digits, '.', '_', '-'; at most 64, starting with a letter or digit)", argv[1]);
+	vmdef_init(&def, argv[1]);
+	if (new_build(c, &def, &o, &err) < 0)
+		rc = EXIT_USAGE;
+	else if (new_write(c, &def, &path, &err) < 0 || new_create_disks(c, &def, path, &err) < 0)
+		rc = EXIT_FAILED;
+	if (rc != EXIT_DONE)
+		cli_error(rc, "%s: cannot create: %s", argv[1], err);
+	else
+		new_report(c, &def, path);
+	free(err);
+	free(path);
+	vmdef_free(&def);
+	return rc;
+}
