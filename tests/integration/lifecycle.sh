@@ -142,6 +142,16 @@ check_eq "the new QEMU runs" running "$(vm_state g2)"
 check "the pidfile names the new QEMU" test "$(pid_of g2)" != "$pid2"
 vd kill g2 > /dev/null 2>&1
 
+# After a host crash the pidfile may name an unrelated live process, and sockets remain.
+sleep 30 & other=$!; EXTRA_PIDS="$EXTRA_PIDS $other"; disown
+echo "$other" > "$T/state/g2/qemu.pid"
+: > "$T/state/g2/qmp.sock"
+check_match "show: a pidfile naming another program is not running" "^(stopped|crashed)$" "$(vm_state g2)"
+vd start g2 > /dev/null 2>&1; rc=$?
+check_eq "start over a pidfile of another program works" "0 running" "$rc $(qstatus g2)"
+check "the other program was left alone" alive "$other"
+vd kill g2 > /dev/null 2>&1
+
 # ---- the start race: exactly one QEMU, one clear error ----
 mkguest race
 vd start race > "$T/r1" 2>&1 & p1=$!
