@@ -48,23 +48,46 @@ struct vm_start_opts {
 	const char *cdrom;  /* override the definition's CD, NULL = as defined */
 	const char *boot;   /* "cdrom" or "disk", NULL = as defined */
 };
-/* *warn (may be NULL) receives a non-fatal note such as "no KVM, using TCG". */
+/*
+ * Takes the lock (busy -> error), refuses a running guest, cleans stale
+ * runtime files, pre-checks ISO, disks (creating a missing file disk of the
+ * defined size), bridges and the VNC port, runs QEMU daemonized and paused,
+ * sets the VNC password over QMP, then cont. Blocks well under a second on a
+ * healthy host. *warn (may be NULL) receives a non-fatal note such as "no
+ * KVM, using TCG"; *err one line ("ISO not found: /x", "could not open ...").
+ */
 int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *opts,
 	     char **warn, char **err);
 
 enum vm_stop_step { STOP_WAS_STOPPED, STOP_ACPI, STOP_QUIT, STOP_KILL };
 const char *vm_stop_step_text(enum vm_stop_step s); /* "powered off by ACPI", ... */
 /*
- * ACPI power button, wait up to timeout_s, then QMP quit, then SIGKILL.
- * progress (may be NULL) is called about once a second with seconds left.
+ * Takes the lock, writes the "stopping" marker (status: shutting-down),
+ * resumes a paused guest, presses the ACPI power button, waits up to
+ * timeout_s, then QMP quit, then SIGKILL; removes pidfile, sockets and the
+ * marker. Blocks for up to timeout_s + a few seconds: the console uses
+ * vm_powerdown and its own countdown instead. A stopped guest gives 0 and
+ * STOP_WAS_STOPPED. progress (may be NULL) is called about once a second
+ * with the seconds left.
  */
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
 	    void (*progress)(void *arg, int left), void *arg, char **err);
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err); /* button only */
+/*
+ * QMP quit, or SIGKILL when QMP does not answer within a second (a hung or
+ * SIGSTOPped QEMU); no lock, so it also ends a hanging start or stop. A
+ * stopped guest is not an error (its stale files are removed).
+ */
 int vm_kill(const struct config *cfg, const struct vmdef *def, char **err);
+/* These need a running guest ("not running" otherwise); one QMP command each. */
 int vm_reset(const struct config *cfg, const struct vmdef *def, char **err);
 int vm_pause(const struct config *cfg, const struct vmdef *def, char **err);
 int vm_resume(const struct config *cfg, const struct vmdef *def, char **err);
+/*
+ * iso: a bare name is looked up in cfg->iso_dirs, then the current folder;
+ * a path with a '/' is used as it is. The old medium is ejected with force
+ * first, so a tray the guest locked does not block.
+ */
 int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const char *iso, char **err);
 int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err);
 /* The address QEMU's VNC server listens on (the definition's, or 127.0.0.1 as in the argv). */
