@@ -45,7 +45,8 @@ $(BUILD)/libvmdeck.a: $(CORE_OBJ)
 $(BUILD)/libvmdeck-ui.a: $(UI_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/vmdeck: $(BUILD)/src/main.o $(BUILD)/libvmdeck-ui.a $(BUILD)/libvmdeck.a
+# The console's objects go in whole: cli.c (in the core archive) calls into them.
+$(BUILD)/vmdeck: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libvmdeck.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck.a

@@ -1,0 +1,43 @@
+/* hostinfo.h: facts about this host for the console: name, load, memory, bridges, free VNC displays, ISO images. */
+#ifndef VMDECK_HOSTINFO_H
+#define VMDECK_HOSTINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "util.h"
+#include "vmdef.h"
+
+/* Short host name (up to the first dot). */
+void hostinfo_name(char *buf, size_t len);
+/* 1-minute load average from /proc/loadavg; -1 on error. */
+int hostinfo_load(double *load1);
+/* MemAvailable from /proc/meminfo, bytes; -1 on error. */
+int hostinfo_mem_available(uint64_t *bytes);
+
+/* Names of the bridges on this host (/sys/class/net/NAME/bridge), sorted. */
+void hostinfo_bridges(struct strv *out);
+
+/*
+ * The lowest VNC display (>= 0, port 5900+N) that no definition uses and
+ * nothing listens on (/proc/net/tcp, tcp6); skip is one display to treat as
+ * free anyway (the guest being edited keeps its own), -1 for none.
+ */
+int hostinfo_free_vnc_display(const struct vmdef *defs, size_t n, int skip);
+/* True when something listens on TCP port (any address). */
+int hostinfo_port_listening(int port);
+
+/* A disk image in one of cfg->iso_dirs. */
+struct iso_entry {
+	char *path;     /* absolute */
+	char *name;     /* file name */
+	uint64_t size;
+	time_t mtime;
+};
+/* Every regular *.iso / *.img file (any case) in cfg->iso_dirs, sorted by name. */
+int hostinfo_iso_list(const struct config *cfg, struct iso_entry **out, size_t *n, char **err);
+void hostinfo_iso_free(struct iso_entry *e, size_t n);
+
+#endif

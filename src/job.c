@@ -1,0 +1,412 @@
+/* job.c: background jobs run in child processes, their output read through a pipe by the caller's loop. */
+#include "job.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define JOB_OUT_MAX (64 * 1024)
+
+static int job_next_id = 1;
+
+/* In the child: output to the pipe, nothing else inherited, signals as for a fresh program. */
+static void child_setup(int wfd)
+{
+	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGTSTP };
+	sigset_t none;
+	int null_fd = open("/dev/null", O_RDONLY);
+
+	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (null_fd >= 0 && null_fd != 0) {
+		dup2(null_fd, 0);
+		close(null_fd);
+	}
+	dup2(wfd, 1);
+	dup2(wfd, 2);
+	/* other jobs' pipes and the console's sockets must not leak into the child */
+	close_range(3, ~0U, 0);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static struct job *job_new(const char *guest, const char *title)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+
+	j->id = job_next_id++;
+	j->fd = -1;
+	j->guest = guest ? xstrdup(guest) : NULL;
+	j->title = xstrdup(title);
+	j->progress = -1;
+	j->started = now_mono();
+	return j;
+}
+
+/* Forks with a pipe; returns the child's pid in the child as 0, like fork. */
+static pid_t job_fork(struct job *j, int *wfd, char **err)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_set(err, "cannot make a pipe: %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		err_set(err, "cannot fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		*wfd = p[1];
+		return 0;
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	j->fd = p[0];
+	j->pid = pid;
+	return pid;
+}
+
+struct job *job_call(const char *guest, const char *title, job_fn fn, void *arg, char **err)
+{
+	struct job *j = job_new(guest, title);
+	int wfd = -1;
+	pid_t pid = job_fork(j, &wfd, err);
+
+	if (pid < 0) {
+		job_free(j);
+		return NULL;
+	}
+	if (pid == 0) {
+		int rc;
+
+		child_setup(wfd);
+		rc = fn(arg);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc & 0xff);
+	}
+	return j;
+}
+
+static struct job *job_exec(const char *path, char *const *argv, bool use_path, const char *guest, const char *title,
+			    char **err)
+{
+	struct job *j = job_new(guest, title);
+	int wfd = -1;
+	pid_t pid = job_fork(j, &wfd, err);
+
+	if (pid < 0) {
+		job_free(j);
+		return NULL;
+	}
+	if (pid == 0) {
+		child_setup(wfd);
+		if (use_path)
+			execvp(path, argv);
+		else
+			execv(path, argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return j;
+}
+
+/* "vmdeck -c CONFIG WORDS..." as an argv for re-executing ourselves. */
+static void verb_argv(const char *config_path, const char *const *words, struct strv *argv)
+{
+	strv_add(argv, "vmdeck");
+	if (config_path) {
+		strv_add(argv, "-c");
+		strv_add(argv, config_path);
+	}
+	for (size_t i = 0; words[i]; i++)
+		strv_add(argv, words[i]);
+}
+
+struct job *job_run_verb(const char *config_path, const char *const *words, const char *guest, char **err)
+{
+	struct strv argv = { 0 };
+	struct sbuf title = { 0 };
+	struct job *j;
+
+	verb_argv(config_path, words, &argv);
+	for (size_t i = 0; words[i]; i++)
+		sbuf_printf(&title, "%s%s", i ? " " : "", words[i]);
+	if (!words[0]) {
+		strv_free(&argv);
+		sbuf_free(&title);
+		err_set(err, "no verb given");
+		return NULL;
+	}
+	j = job_exec("/proc/self/exe", argv.v, false, guest, title.s ? title.s : "", err);
+	strv_free(&argv);
+	sbuf_free(&title);
+	return j;
+}
+
+int job_run_foreground(const char *config_path, const char *const *words, char **err)
+{
+	struct strv argv = { 0 };
+	pid_t pid, r;
+	int st = 0;
+
+	verb_argv(config_path, words, &argv);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		strv_free(&argv);
+		return err_set(err, "cannot fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGWINCH, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		close_range(3, ~0U, 0);
+		execv("/proc/self/exe", argv.v);
+		fprintf(stderr, "cannot run vmdeck: %s\n", strerror(errno));
+		_exit(127);
+	}
+	strv_free(&argv);
+	do
+		r = waitpid(pid, &st, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return err_set(err, "lost the child: %s", strerror(errno));
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+struct job *job_run_argv(const char *const *argv, const char *guest, const char *title, char **err)
+{
+	return job_exec(argv[0], (char *const *)argv, true, guest, title, err);
+}
+
+/* The newest "NN%" in a line, or -1. */
+static int line_progress(const char *line)
+{
+	int found = -1;
+
+	for (const char *p = strchr(line, '%'); p; p = strchr(p + 1, '%')) {
+		const char *d = p;
+		int v = 0, mul = 1;
+
+		while (d > line && d[-1] >= '0' && d[-1] <= '9' && mul <= 100) {
+			d--;
+			v += (*d - '0') * mul;
+			mul *= 10;
+		}
+		if (d != p && v <= 100)
+			found = v;
+	}
+	return found;
+}
+
+/* Notes the last complete non-empty line of what has been read so far. */
+static void scan_lines(struct job *j, size_t from)
+{
+	char *s = j->out.s;
+	size_t start = from;
+
+	while (start > 0 && s[start - 1] != '\n')
+		start--;
+	for (size_t i = start; i < j->out.len; i++) {
+		size_t a = i, b;
+		int pr;
+
+		while (i < j->out.len && s[i] != '\n' && s[i] != '\r')
+			i++;
+		if (i >= j->out.len)
+			break; /* incomplete line: wait for the rest */
+		b = i;
+		while (a < b && (s[a] == ' ' || s[a] == '\t'))
+			a++;
+		if (b > a) {
+			free(j->last_line);
+			j->last_line = xstrndup(s + a, b - a);
+			if ((pr = line_progress(j->last_line)) >= 0)
+				j->progress = pr;
+		}
+	}
+}
+
+static void trim_output(struct job *j)
+{
+	size_t drop;
+
+	if (j->out.len <= JOB_OUT_MAX)
+		return;
+	drop = j->out.len - JOB_OUT_MAX / 2;
+	memmove(j->out.s, j->out.s + drop, j->out.len - drop + 1);
+	j->out.len -= drop;
+}
+
+int job_read(struct job *j)
+{
+	char buf[4096];
+
+	while (j->fd >= 0) {
+		ssize_t r = read(j->fd, buf, sizeof buf);
+
+		if (r > 0) {
+			size_t from = j->out.len;
+
+			sbuf_addn(&j->out, buf, (size_t)r);
+			scan_lines(j, from);
+			trim_output(j);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		/* EOF or error: a final unterminated line still counts */
+		if (j->out.len && j->out.s[j->out.len - 1] != '\n') {
+			sbuf_add(&j->out, "\n");
+			scan_lines(j, j->out.len - 1);
+		}
+		close(j->fd);
+		j->fd = -1;
+	}
+	return 0;
+}
+
+bool job_reap(struct job *j)
+{
+	int st;
+	pid_t r;
+
+	if (j->exited)
+		return true;
+	do
+		r = waitpid(j->pid, &st, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == j->pid || (r < 0 && errno == ECHILD)) {
+		j->exited = true;
+		j->status = r == j->pid ? st : 0;
+		j->ended = now_mono();
+	}
+	return j->exited;
+}
+
+bool job_done(const struct job *j)
+{
+	return j->exited && j->fd < 0;
+}
+
+int job_exit_code(const struct job *j)
+{
+	if (!j->exited)
+		return -1;
+	if (WIFEXITED(j->status))
+		return WEXITSTATUS(j->status);
+	if (WIFSIGNALED(j->status))
+		return 128 + WTERMSIG(j->status);
+	return 1;
+}
+
+const char *job_result(const struct job *j)
+{
+	static char buf[64];
+	int code = job_exit_code(j);
+
+	if (j->last_line)
+		return j->last_line;
+	if (code < 0)
+		return "running";
+	if (code == 0)
+		return "done";
+	if (code > 128)
+		snprintf(buf, sizeof buf, "killed by signal %d", code - 128);
+	else
+		snprintf(buf, sizeof buf, "failed (exit %d)", code);
+	return buf;
+}
+
+void job_cancel(struct job *j)
+{
+	if (!j->exited && j->pid > 0)
+		kill(j->pid, SIGTERM);
+}
+
+void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	if (j->pid > 0 && !j->exited) {
+		kill(j->pid, SIGKILL);
+		while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (j->fd >= 0)
+		close(j->fd);
+	sbuf_free(&j->out);
+	free(j->last_line);
+	free(j->guest);
+	free(j->title);
+	free(j);
+}
+
+/* One character of a word, handling quotes and backslashes; returns the new position. */
+static const char *split_take(const char *p, struct sbuf *w, char *quote)
+{
+	if (*quote) {
+		if (*p == *quote)
+			*quote = 0;
+		else if (*p == '\\' && *quote == '"' && p[1])
+			sbuf_addn(w, ++p, 1);
+		else
+			sbuf_addn(w, p, 1);
+		return p + 1;
+	}
+	if (*p == '\'' || *p == '"')
+		*quote = *p;
+	else if (*p == '\\' && p[1])
+		sbuf_addn(w, ++p, 1);
+	else
+		sbuf_addn(w, p, 1);
+	return p + 1;
+}
+
+int job_split_words(const char *line, struct strv *out, char **err)
+{
+	const char *p = line;
+
+	for (;;) {
+		struct sbuf w = { 0 };
+		char quote = 0;
+		bool any = false;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			return 0;
+		while (*p && (quote || (*p != ' ' && *p != '\t'))) {
+			p = split_take(p, &w, &quote);
+			any = true;
+		}
+		if (quote) {
+			sbuf_free(&w);
+			return err_set(err, "unterminated %c quote", quote);
+		}
+		if (any) {
+			char *s = sbuf_take(&w);
+
+			strv_add(out, s);
+			free(s);
+		}
+		sbuf_free(&w);
+	}
+}

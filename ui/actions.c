@@ -1,0 +1,440 @@
+/* actions.c: what each console action does; long ones run as background jobs so the loop never waits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "guestfile.h"
+#include "ui.h"
+#include "util.h"
+
+/* ---- navigation ---- */
+
+static int move_sel(struct ui *ui, long delta)
+{
+	long s = (long)ui->sel + delta;
+
+	if (ui->n == 0)
+		return UI_REDRAW;
+	if (s < 0)
+		s = 0;
+	if (s >= (long)ui->n)
+		s = (long)ui->n - 1;
+	ui->sel = (size_t)s;
+	return UI_REDRAW;
+}
+
+static long page_rows(void)
+{
+	return LINES > 16 ? LINES / 2 - 2 : 1;
+}
+
+int act_up(struct ui *ui) { return move_sel(ui, -1); }
+int act_down(struct ui *ui) { return move_sel(ui, 1); }
+int act_page_up(struct ui *ui) { return move_sel(ui, -page_rows()); }
+int act_page_down(struct ui *ui) { return move_sel(ui, page_rows()); }
+int act_home(struct ui *ui) { return move_sel(ui, -(long)ui->n); }
+int act_end(struct ui *ui) { return move_sel(ui, (long)ui->n); }
+
+/* ---- screens ---- */
+
+int act_help(struct ui *ui)
+{
+	ui_push(ui, &view_help);
+	return UI_REDRAW;
+}
+
+int act_quit(struct ui *ui)
+{
+	ui->quit = true;
+	return UI_QUIT;
+}
+
+int act_menu(struct ui *ui)
+{
+	ui_push(ui, &view_menu);
+	return UI_REDRAW;
+}
+
+int act_cmdline(struct ui *ui)
+{
+	cmdline_open(ui);
+	return UI_REDRAW;
+}
+
+int act_jobs(struct ui *ui)
+{
+	jobs_open(ui);
+	return UI_REDRAW;
+}
+
+int act_refresh(struct ui *ui)
+{
+	clearok(curscr, TRUE);
+	ui_rescan(ui);
+	return UI_REDRAW;
+}
+
+int act_edit(struct ui *ui)
+{
+	form_open_edit(ui);
+	return UI_REDRAW;
+}
+
+int act_new(struct ui *ui)
+{
+	form_open_new(ui);
+	return UI_REDRAW;
+}
+
+/* ---- lifecycle through `vmdeck VERB` jobs ---- */
+
+static bool state_is(struct ui *ui, enum vm_state s)
+{
+	struct vm_status *st = ui_guest_status(ui);
+
+	return st && st->state == s;
+}
+
+static bool guest_up(struct ui *ui)
+{
+	struct vm_status *st = ui_guest_status(ui);
+
+	return st && (st->state == VM_RUNNING || st->state == VM_PAUSED || st->state == VM_SHUTTING_DOWN ||
+		      st->state == VM_UNRESPONSIVE || st->state == VM_STARTING);
+}
+
+static int need_up(struct ui *ui, const char *what)
+{
+	if (guest_up(ui))
+		return 0;
+	ui_status(ui, true, "%s: not running, cannot %s", ui_guest(ui)->name, what);
+	return -1;
+}
+
+static int verb1(struct ui *ui, const char *verb, const char *name)
+{
+	const char *w[] = { verb, name, NULL };
+
+	ui_run_verb(ui, name, w);
+	return UI_REDRAW;
+}
+
+int action_start_with(struct ui *ui, const char *guest, const char *iso, bool boot_cd)
+{
+	const char *w[8];
+	int i = 0;
+
+	w[i++] = "start";
+	w[i++] = guest;
+	if (iso) {
+		w[i++] = "--cdrom";
+		w[i++] = iso;
+	}
+	if (boot_cd) {
+		w[i++] = "--boot";
+		w[i++] = "cdrom";
+	}
+	w[i] = NULL;
+	ui_run_verb(ui, guest, w);
+	return UI_REDRAW;
+}
+
+int act_start(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+
+	if (d->error) {
+		ui_status(ui, true, "%s: invalid definition: %s", d->name, d->error);
+		return UI_REDRAW;
+	}
+	if (guest_up(ui)) {
+		ui_status(ui, true, "%s is already running", d->name);
+		return UI_REDRAW;
+	}
+	return action_start_with(ui, d->name, NULL, false);
+}
+
+int act_start_cd(struct ui *ui)
+{
+	if (guest_up(ui)) {
+		ui_status(ui, true, "%s is already running", ui_guest(ui)->name);
+		return UI_REDRAW;
+	}
+	iso_open(ui, true);
+	return UI_REDRAW;
+}
+
+int act_pause(struct ui *ui)
+{
+	const char *name = ui_guest(ui)->name;
+
+	if (state_is(ui, VM_PAUSED))
+		return verb1(ui, "resume", name);
+	if (need_up(ui, "pause") < 0)
+		return UI_REDRAW;
+	return verb1(ui, "pause", name);
+}
+
+int action_cdrom_insert(struct ui *ui, const char *guest, const char *iso)
+{
+	const char *w[] = { "cdrom", guest, iso, NULL };
+
+	ui_run_verb(ui, guest, w);
+	return UI_REDRAW;
+}
+
+int act_cdrom(struct ui *ui)
+{
+	iso_open(ui, false);
+	return UI_REDRAW;
+}
+
+int act_eject(struct ui *ui)
+{
+	const char *w[] = { "cdrom", ui_guest(ui)->name, "--eject", NULL };
+
+	if (need_up(ui, "eject") == 0)
+		ui_run_verb(ui, w[1], w);
+	return UI_REDRAW;
+}
+
+/* ---- destructive actions ask first ---- */
+
+static int confirmed_verb(struct ui *ui, void *arg)
+{
+	char *const *w = arg;
+	const char *words[] = { w[0], w[1], NULL };
+
+	ui_run_verb(ui, w[1], words);
+	return UI_REDRAW;
+}
+
+/* arg for confirmed_verb: two strings in one allocation, freed with free(). */
+static void *verb_arg(const char *verb, const char *name)
+{
+	size_t lv = strlen(verb) + 1, ln = strlen(name) + 1;
+	char **a = xmalloc(2 * sizeof(char *) + lv + ln);
+	char *p = (char *)(a + 2);
+
+	memcpy(p, verb, lv);
+	memcpy(p + lv, name, ln);
+	a[0] = p;
+	a[1] = p + lv;
+	return a;
+}
+
+int act_kill(struct ui *ui)
+{
+	const char *name = ui_guest(ui)->name;
+	char *q;
+
+	if (need_up(ui, "force off") < 0)
+		return UI_REDRAW;
+	q = xasprintf("Force %s off now? Like pulling the plug: unsaved data in the guest is lost.", name);
+	confirm_ask(ui, "Force off", q, NULL, confirmed_verb, verb_arg("kill", name));
+	free(q);
+	return UI_REDRAW;
+}
+
+int act_reset(struct ui *ui)
+{
+	const char *name = ui_guest(ui)->name;
+	char *q;
+
+	if (need_up(ui, "reset") < 0)
+		return UI_REDRAW;
+	q = xasprintf("Reset %s now? Like pressing the reset button: unsaved data in the guest is lost.", name);
+	confirm_ask(ui, "Reset", q, NULL, confirmed_verb, verb_arg("reset", name));
+	free(q);
+	return UI_REDRAW;
+}
+
+/* ---- graceful stop: the power button now, a countdown in the loop, then the offer to force off ---- */
+
+struct powerdown_arg {
+	const struct config *cfg;
+	const struct vmdef *def;
+};
+
+/* Runs in the job's child, so a guest that does not answer never holds up the console. */
+static int powerdown_child(void *arg)
+{
+	struct powerdown_arg *a = arg;
+	char *err = NULL;
+
+	if (vm_powerdown(a->cfg, a->def, &err) < 0) {
+		fprintf(stderr, "%s: cannot stop: %s\n", a->def->name, err);
+		return 1;
+	}
+	printf("%s: ACPI power button pressed\n", a->def->name);
+	return 0;
+}
+
+static void powerdown_done(struct ui *ui, struct job *j)
+{
+	ssize_t i = j->guest ? ui_guest_index(ui, j->guest) : -1;
+
+	if (i >= 0 && job_exit_code(j) != 0)
+		ui->ex[i].stop_deadline = 0; /* the button was never pressed: no countdown */
+}
+
+int act_stop(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+	struct guest_extra *ex = ui_guest_extra(ui);
+	struct powerdown_arg a = { ui->cfg, d };
+	char *err = NULL;
+	struct job *j;
+
+	if (need_up(ui, "stop") < 0)
+		return UI_REDRAW;
+	if (!(j = job_call(d->name, "stop (ACPI)", powerdown_child, &a, &err))) {
+		ui_status(ui, true, "%s: cannot stop: %s", d->name, err);
+		free(err);
+		return UI_REDRAW;
+	}
+	ui_job_add(ui, j, powerdown_done);
+	ex->stop_deadline = now_mono() + ui->cfg->shutdown_timeout;
+	ex->stop_offered = false;
+	ui_status(ui, false, "%s: power button pressed; waiting up to %d s", d->name, ui->cfg->shutdown_timeout);
+	return UI_REDRAW;
+}
+
+static int offer_kill(struct ui *ui, void *arg)
+{
+	return confirmed_verb(ui, arg);
+}
+
+/* Once a second: finished countdowns, and the force-off offer when one runs out. */
+void actions_tick(struct ui *ui)
+{
+	double now = now_mono();
+
+	for (size_t i = 0; i < ui->n; i++) {
+		struct guest_extra *ex = &ui->ex[i];
+		char *q;
+
+		if (ex->stop_deadline == 0)
+			continue;
+		if (ui->st[i].state == VM_STOPPED || ui->st[i].state == VM_CRASHED) {
+			ex->stop_deadline = 0;
+			continue;
+		}
+		ui->dirty = true;
+		if (now < ex->stop_deadline || ex->stop_offered)
+			continue;
+		ex->stop_offered = true;
+		ui_event(ui, ui->defs[i].name, "did not power off within %d s", ui->cfg->shutdown_timeout);
+		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
+			      ui->cfg->shutdown_timeout);
+		confirm_ask(ui, "Stop timed out", q, NULL, offer_kill, verb_arg("kill", ui->defs[i].name));
+		free(q);
+	}
+}
+
+/* ---- VNC details ---- */
+
+int act_vnc(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+	char *body;
+
+	if (!d->vnc) {
+		text_show(ui, "VNC", "This guest has no VNC display (add a vnc: section to its definition).");
+		return UI_REDRAW;
+	}
+	body = xasprintf("Guest:     %s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n"
+			 "Connect with a VNC viewer (TigerVNC) to %s:%d%s.",
+			 d->name, d->vnc_display, 5900 + d->vnc_display, d->vnc_listen ? d->vnc_listen : "127.0.0.1",
+			 d->vnc_password ? "set (from the definition)" : "none",
+			 d->vnc_listen && strcmp(d->vnc_listen, "0.0.0.0") != 0 ? d->vnc_listen : ui->hostname,
+			 5900 + d->vnc_display, guest_up(ui) ? "" : " once the guest runs");
+	text_show(ui, "VNC", body);
+	free(body);
+	return UI_REDRAW;
+}
+
+/* ---- serial console and monitor: the terminal goes to a foreground child ---- */
+
+static int foreground(struct ui *ui, const char *verb)
+{
+	const char *name = ui_guest(ui)->name;
+	const char *w[] = { verb, name, NULL };
+	char *err = NULL;
+	int rc;
+
+	if (need_up(ui, verb) < 0)
+		return UI_REDRAW;
+	ui_suspend(ui);
+	rc = job_run_foreground(ui->config_path, w, &err);
+	ui_resume(ui);
+	if (rc < 0)
+		ui_status(ui, true, "%s: %s", name, err);
+	else if (rc != 0)
+		ui_status(ui, true, "%s: %s ended with status %d", name, verb, rc);
+	else
+		ui_status(ui, false, "%s: back from the %s", name, verb);
+	free(err);
+	return UI_REDRAW | UI_RESCAN;
+}
+
+int act_console(struct ui *ui)
+{
+	return foreground(ui, "console");
+}
+
+int act_monitor(struct ui *ui)
+{
+	return foreground(ui, "monitor");
+}
+
+/* ---- delete ---- */
+
+static int delete_confirmed(struct ui *ui, void *arg)
+{
+	const char *name = arg;
+	char *err = NULL;
+	ssize_t i = ui_guest_index(ui, name);
+
+	if (i < 0)
+		return UI_REDRAW;
+	if (vm_delete_definition(ui->cfg, &ui->defs[i], &err) < 0) {
+		ui_status(ui, true, "%s: cannot delete: %s", name, err);
+		free(err);
+		return UI_REDRAW;
+	}
+	ui_status(ui, false, "%s: definition deleted; its disks were kept", name);
+	return UI_REDRAW | UI_RESCAN;
+}
+
+/* Names every disk so the user knows exactly what stays. */
+static char *delete_question(const struct vmdef *d)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_printf(&b, "Delete guest %s? Its definition %s is removed.\n", d->name, d->path ? d->path : "");
+	if (d->n_disks == 0)
+		sbuf_add(&b, "It has no disks.\n");
+	for (size_t k = 0; k < d->n_disks; k++)
+		sbuf_printf(&b, "Disk %s is KEPT (remove it with: vmdeck disk delete %s)\n",
+			    d->disks[k].lv ? d->disks[k].lv : d->disks[k].file,
+			    d->disks[k].lv ? d->disks[k].lv : d->disks[k].file);
+	sbuf_printf(&b, "Type the guest's name to confirm:");
+	return sbuf_take(&b);
+}
+
+int act_delete(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+	char *q;
+
+	if (guest_up(ui)) {
+		ui_status(ui, true, "%s is running: stop it before deleting", d->name);
+		return UI_REDRAW;
+	}
+	q = delete_question(d);
+	confirm_ask(ui, "Delete guest", q, d->name, delete_confirmed, xstrdup(d->name));
+	free(q);
+	return UI_REDRAW;
+}

@@ -1,0 +1,34 @@
+/* actions.h: one function per console action; the key table (keys.c) binds keys to them. */
+#ifndef VMDECK_UI_ACTIONS_H
+#define VMDECK_UI_ACTIONS_H
+
+struct ui;
+
+int act_help(struct ui *ui);
+int act_quit(struct ui *ui);
+int act_menu(struct ui *ui);
+int act_start(struct ui *ui);
+int act_start_cd(struct ui *ui);
+int act_stop(struct ui *ui);
+int act_kill(struct ui *ui);
+int act_reset(struct ui *ui);
+int act_pause(struct ui *ui);
+int act_cdrom(struct ui *ui);
+int act_eject(struct ui *ui);
+int act_vnc(struct ui *ui);
+int act_console(struct ui *ui);
+int act_monitor(struct ui *ui);
+int act_edit(struct ui *ui);
+int act_new(struct ui *ui);
+int act_delete(struct ui *ui);
+int act_cmdline(struct ui *ui);
+int act_jobs(struct ui *ui);
+int act_refresh(struct ui *ui);
+int act_up(struct ui *ui);
+int act_down(struct ui *ui);
+int act_page_up(struct ui *ui);
+int act_page_down(struct ui *ui);
+int act_home(struct ui *ui);
+int act_end(struct ui *ui);
+
+#endif

@@ -1,0 +1,550 @@
+/* console.c: `vmdeck` with no verb: sets up the terminal, keeps the guests' model live, runs the loop. */
+#include <dirent.h>
+#include <locale.h>
+#include <panel.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <wchar.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hostinfo.h"
+#include "storage.h"
+#include "ui.h"
+#include "util.h"
+
+#define VG_EVERY 30.0  /* seconds between volume group queries (each runs lvm) */
+
+/* ---- selection helpers ---- */
+
+struct vmdef *ui_guest(struct ui *ui)
+{
+	return ui->n ? &ui->defs[ui->sel] : NULL;
+}
+
+struct vm_status *ui_guest_status(struct ui *ui)
+{
+	return ui->n ? &ui->st[ui->sel] : NULL;
+}
+
+struct guest_extra *ui_guest_extra(struct ui *ui)
+{
+	return ui->n ? &ui->ex[ui->sel] : NULL;
+}
+
+ssize_t ui_guest_index(const struct ui *ui, const char *name)
+{
+	for (size_t i = 0; i < ui->n; i++)
+		if (strcmp(ui->defs[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* ---- events and the status line ---- */
+
+static void extra_add(struct guest_extra *ex, char *text)
+{
+	struct guest_event *e = &ex->events[ex->head];
+
+	free(e->text);
+	e->text = text;
+	e->when = now_real();
+	ex->head = (ex->head + 1) % GUEST_EVENTS;
+	if (ex->n_events < GUEST_EVENTS)
+		ex->n_events++;
+}
+
+void ui_event(struct ui *ui, const char *guest, const char *fmt, ...)
+{
+	ssize_t i = ui_guest_index(ui, guest);
+	va_list ap;
+
+	if (i < 0)
+		return;
+	va_start(ap, fmt);
+	extra_add(&ui->ex[i], xvasprintf(fmt, ap));
+	va_end(ap);
+	ui->dirty = true;
+}
+
+void ui_status(struct ui *ui, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(ui->status_msg);
+	va_start(ap, fmt);
+	ui->status_msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui->status_error = error;
+	ui->dirty = true;
+}
+
+static void extra_free(struct guest_extra *ex)
+{
+	for (int k = 0; k < GUEST_EVENTS; k++)
+		free(ex->events[k].text);
+}
+
+/* ---- definitions: reloaded when vms_dir changes, statuses and events kept by name ---- */
+
+/* A cheap fingerprint of vms_dir: changes when a file is added, removed or rewritten. */
+static uint64_t defs_fingerprint(const struct config *cfg)
+{
+	DIR *d = opendir(cfg->vms_dir);
+	struct dirent *e;
+	struct stat st;
+	uint64_t h = 1469598103934665603ULL;
+
+	if (!d)
+		return 0;
+	if (fstat(dirfd(d), &st) == 0)
+		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ (uint64_t)st.st_mtime) * 1099511628211ULL;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0)
+			continue;
+		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ ((uint64_t)st.st_mtime << 20) ^ (uint64_t)st.st_size ^
+		     (uint64_t)st.st_ino) * 1099511628211ULL;
+	}
+	closedir(d);
+	return h;
+}
+
+static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
+{
+	struct vm_status *st = xcalloc(n ? n : 1, sizeof *st);
+	struct guest_extra *ex = xcalloc(n ? n : 1, sizeof *ex);
+	const char *selname = ui->want_sel ? ui->want_sel : ui->n ? ui->defs[ui->sel].name : NULL;
+	size_t newsel = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ssize_t old = ui_guest_index(ui, defs[i].name);
+
+		if (old >= 0) {
+			st[i] = ui->st[old];
+			ex[i] = ui->ex[old];
+			memset(&ui->st[old], 0, sizeof ui->st[old]);
+			memset(&ui->ex[old], 0, sizeof ui->ex[old]);
+		}
+		if (selname && strcmp(defs[i].name, selname) == 0)
+			newsel = i;
+	}
+	for (size_t i = 0; i < ui->n; i++) {
+		vm_status_clear(&ui->st[i]);
+		extra_free(&ui->ex[i]);
+	}
+	free(ui->st);
+	free(ui->ex);
+	vmdefs_free(ui->defs, ui->n);
+	ui->defs = defs;
+	ui->st = st;
+	ui->ex = ex;
+	ui->n = n;
+	ui->sel = n ? (newsel < n ? newsel : n - 1) : 0;
+	if (ui->want_sel && ui_guest_index(ui, ui->want_sel) >= 0) {
+		free(ui->want_sel);
+		ui->want_sel = NULL;
+	}
+}
+
+void ui_select(struct ui *ui, const char *name)
+{
+	ssize_t i = ui_guest_index(ui, name);
+
+	if (i >= 0) {
+		ui->sel = (size_t)i;
+		ui->dirty = true;
+		return;
+	}
+	free(ui->want_sel);
+	ui->want_sel = xstrdup(name);
+}
+
+static void defs_reload(struct ui *ui)
+{
+	struct vmdef *defs = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	ui->defs_stamp = defs_fingerprint(ui->cfg);
+	free(ui->load_err);
+	ui->load_err = NULL;
+	if (vmdefs_load_all(ui->cfg, &defs, &n, &err) < 0) {
+		ui->load_err = err;
+		defs = NULL;
+		n = 0;
+	}
+	model_replace(ui, defs, n);
+	ui->dirty = true;
+}
+
+void ui_poll_now(struct ui *ui)
+{
+	ui->next_poll = 0;
+}
+
+void ui_rescan(struct ui *ui)
+{
+	if (ui->poll) {
+		ui->rescan_pending = true; /* the poll in flight points into the definitions */
+		return;
+	}
+	defs_reload(ui);
+	ui_poll_now(ui);
+}
+
+/* ---- status polling: one round at a time, driven by the loop ---- */
+
+static void status_start(struct ui *ui)
+{
+	if (ui->rescan_pending || defs_fingerprint(ui->cfg) != ui->defs_stamp) {
+		ui->rescan_pending = false;
+		defs_reload(ui);
+	}
+	ui->poll = status_poll_start(ui->cfg, ui->defs, ui->n, ui->st, ui->cfg->status_timeout_ms);
+}
+
+/* What a change of state means to the person watching, for the guest's event log. */
+static const char *transition_text(enum vm_state from, enum vm_state to, bool stopping)
+{
+	if (to == VM_RUNNING)
+		return from == VM_PAUSED ? "resumed" : from == VM_UNRESPONSIVE ? "responding again" : "started";
+	if (to == VM_PAUSED)
+		return "paused";
+	if (to == VM_STOPPED)
+		return from == VM_INVALID ? NULL : stopping ? "powered off by ACPI" : "stopped";
+	if (to == VM_UNRESPONSIVE)
+		return "became unresponsive";
+	if (to == VM_CRASHED)
+		return "crashed";
+	if (to == VM_SHUTTING_DOWN)
+		return "shutting down";
+	if (to == VM_INVALID)
+		return "definition became invalid";
+	return NULL;
+}
+
+static void note_transitions(struct ui *ui, const struct vm_status *now)
+{
+	for (size_t i = 0; i < ui->n; i++) {
+		struct guest_extra *ex = &ui->ex[i];
+		const char *t;
+
+		if (ex->seen && ex->last_state != now[i].state &&
+		    (t = transition_text(ex->last_state, now[i].state, ex->stop_deadline > 0)) != NULL)
+			ui_event(ui, ui->defs[i].name, "%s", t);
+		if (now[i].state == VM_STOPPED || now[i].state == VM_CRASHED)
+			ex->stop_deadline = 0;
+		ex->last_state = now[i].state;
+		ex->seen = true;
+	}
+}
+
+static void status_finish(struct ui *ui)
+{
+	struct vm_status *fresh = xcalloc(ui->n ? ui->n : 1, sizeof *fresh);
+
+	status_poll_finish(ui->poll, fresh);
+	ui->poll = NULL;
+	note_transitions(ui, fresh);
+	for (size_t i = 0; i < ui->n; i++)
+		vm_status_clear(&ui->st[i]);
+	free(ui->st);
+	ui->st = fresh;
+	ui->polled_once = true;
+	ui->dirty = true;
+}
+
+void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds)
+{
+	status_poll_process(ui->poll, fds, nfds);
+	if (status_poll_done(ui->poll))
+		status_finish(ui);
+}
+
+/* ---- jobs ---- */
+
+static void job_report(struct ui *ui, struct ui_job *uj)
+{
+	struct job *j = uj->job;
+	const char *res = job_result(j);
+	bool failed = job_exit_code(j) != 0;
+
+	if (strncmp(res, "vmdeck: ", 8) == 0)
+		res += 8;
+	uj->reported = true;
+	if (uj->done)
+		uj->done(ui, j);
+	ui_status(ui, failed, "%s: %s", j->title, res);
+	if (j->guest && failed)
+		ui_event(ui, j->guest, "%s failed: %s", j->title, res);
+	else if (j->guest && strncmp(j->title, "stop", 4) == 0)
+		ui_event(ui, j->guest, "ACPI power button pressed");
+	ui_poll_now(ui);
+}
+
+/* Room for one more job: the oldest finished one goes. */
+static void jobs_make_room(struct ui *ui)
+{
+	if (ui->n_jobs < UI_MAX_JOBS)
+		return;
+	for (size_t i = 0; i < ui->n_jobs; i++) {
+		if (!job_done(ui->jobs[i].job))
+			continue;
+		job_free(ui->jobs[i].job);
+		memmove(&ui->jobs[i], &ui->jobs[i + 1], (ui->n_jobs - i - 1) * sizeof ui->jobs[0]);
+		ui->n_jobs--;
+		return;
+	}
+}
+
+void ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j))
+{
+	jobs_make_room(ui);
+	if (ui->n_jobs >= UI_MAX_JOBS) {
+		ui_status(ui, true, "too many jobs running; %s was cancelled", j->title);
+		job_free(j);
+		return;
+	}
+	ui->jobs[ui->n_jobs++] = (struct ui_job){ j, done, false };
+	ui->dirty = true;
+}
+
+struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words)
+{
+	char *err = NULL;
+	struct job *j = job_run_verb(ui->config_path, words, guest, &err);
+
+	if (!j) {
+		ui_status(ui, true, "%s: %s", words[0], err);
+		free(err);
+		return NULL;
+	}
+	ui_job_add(ui, j, NULL);
+	ui_status(ui, false, "%s ...", j->title);
+	return j;
+}
+
+int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < ui->n_jobs && n < max; i++)
+		if (ui->jobs[i].job->fd >= 0)
+			fds[n++] = (struct pollfd){ .fd = ui->jobs[i].job->fd, .events = POLLIN };
+	if (ui->vg_job && ui->vg_job->fd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ .fd = ui->vg_job->fd, .events = POLLIN };
+	return n;
+}
+
+static void vg_job_check(struct ui *ui)
+{
+	long long v;
+
+	if (!ui->vg_job || !job_done(ui->vg_job))
+		return;
+	if (job_exit_code(ui->vg_job) == 0 && ui->vg_job->last_line && sscanf(ui->vg_job->last_line, "%lld", &v) == 1)
+		ui->vg_free = v;
+	else
+		ui->vg_free = -1;
+	job_free(ui->vg_job);
+	ui->vg_job = NULL;
+	ui->dirty = true;
+}
+
+static void jobs_check(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_jobs; i++)
+		if (!ui->jobs[i].reported && job_done(ui->jobs[i].job))
+			job_report(ui, &ui->jobs[i]);
+	vg_job_check(ui);
+}
+
+void ui_jobs_process(struct ui *ui, const struct pollfd *fds, int nfds)
+{
+	for (int k = 0; k < nfds; k++) {
+		if (!fds[k].revents)
+			continue;
+		for (size_t i = 0; i < ui->n_jobs; i++)
+			if (ui->jobs[i].job->fd == fds[k].fd) {
+				job_read(ui->jobs[i].job);
+				ui->dirty = true;
+			}
+		if (ui->vg_job && ui->vg_job->fd == fds[k].fd)
+			job_read(ui->vg_job);
+	}
+	jobs_check(ui);
+}
+
+void ui_jobs_reap(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_jobs; i++)
+		job_reap(ui->jobs[i].job);
+	if (ui->vg_job)
+		job_reap(ui->vg_job);
+	jobs_check(ui);
+}
+
+/* ---- host facts ---- */
+
+/* Runs in a child: lvm may take a while, and the console must not wait for it. */
+static int vg_free_child(void *arg)
+{
+	const struct config *cfg = arg;
+	uint64_t free_bytes;
+	char *err = NULL;
+
+	if (storage_vg_free(cfg, &free_bytes, &err) < 0) {
+		fprintf(stderr, "%s\n", err ? err : "no volume group");
+		return 1;
+	}
+	printf("%llu\n", (unsigned long long)free_bytes);
+	return 0;
+}
+
+static void host_refresh(struct ui *ui, double now)
+{
+	uint64_t mem;
+
+	hostinfo_load(&ui->load1);
+	if (hostinfo_mem_available(&mem) == 0)
+		ui->mem_avail = mem;
+	if (!ui->vg_job && now >= ui->next_vg && ui->cfg->vg && *ui->cfg->vg) {
+		ui->next_vg = now + VG_EVERY;
+		ui->vg_job = job_call(NULL, "vgs", vg_free_child, ui->cfg, NULL);
+	}
+}
+
+/* ---- timers ---- */
+
+double ui_next_timer(struct ui *ui)
+{
+	double next = ui->next_tick;
+
+	if (!ui->poll && ui->next_poll < next)
+		next = ui->next_poll;
+	return next;
+}
+
+void ui_timers(struct ui *ui)
+{
+	double now = now_mono();
+	double every = ui->cfg->ui_refresh > 0.05 ? ui->cfg->ui_refresh : 1.0;
+
+	if (!ui->poll && now >= ui->next_poll) {
+		ui->next_poll = now + every;
+		host_refresh(ui, now);
+		status_start(ui);
+	}
+	if (now >= ui->next_tick) {
+		ui->next_tick = now + 1.0;
+		actions_tick(ui);
+	}
+}
+
+/* ---- views ---- */
+
+void ui_push(struct ui *ui, const struct view *v)
+{
+	if (ui->depth >= UI_STACK)
+		return;
+	ui->stack[ui->depth++] = v;
+	if (v->init)
+		v->init(ui);
+	ui->dirty = true;
+}
+
+void ui_pop(struct ui *ui)
+{
+	if (ui->depth > 1)
+		ui->depth--;
+	ui->dirty = true;
+}
+
+const struct view *ui_top(const struct ui *ui)
+{
+	return ui->stack[ui->depth - 1];
+}
+
+/* ---- setup and teardown ---- */
+
+/* No line drawing when asked, or when the terminal has no alternate character set. */
+static bool want_ascii(const struct ui *ui)
+{
+	const char *acsc = tigetstr("acsc");
+
+	if (ui->cfg->ui_ascii)
+		return true;
+	return acsc == NULL || acsc == (char *)-1 || *acsc == 0;
+}
+
+static void curses_start(struct ui *ui)
+{
+	initscr();
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(50);
+	curs_set(0);
+	ui->ascii = want_ascii(ui);
+	theme_init(ui);
+	wbkgdset(stdscr, ' ' | role_attr(R_NORMAL));
+}
+
+static void ui_free(struct ui *ui)
+{
+	if (ui->poll) {
+		struct vm_status *tmp = xcalloc(ui->n ? ui->n : 1, sizeof *tmp);
+
+		status_poll_finish(ui->poll, tmp);
+		for (size_t i = 0; i < ui->n; i++)
+			vm_status_clear(&tmp[i]);
+		free(tmp);
+	}
+	model_replace(ui, NULL, 0);
+	free(ui->st);
+	free(ui->ex);
+	for (size_t i = 0; i < ui->n_jobs; i++)
+		job_free(ui->jobs[i].job);
+	job_free(ui->vg_job);
+	free(ui->status_msg);
+	free(ui->theme_note);
+	free(ui->load_err);
+	free(ui->want_sel);
+}
+
+int cmd_console_ui(struct cli *c, int argc, char **argv)
+{
+	struct ui ui = { 0 };
+	char *err = NULL;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return cli_error(EXIT_USAGE, "the console needs a terminal (for scripts: vmdeck help)");
+	setlocale(LC_ALL, "");
+	ui.utf8 = MB_CUR_MAX > 1;
+	ui.cfg = &c->cfg;
+	ui.config_path = c->config_path;
+	ui.vg_free = -1;
+	hostinfo_name(ui.hostname, sizeof ui.hostname);
+	if (ui_signals_install(&ui, &err) < 0) {
+		cli_error(EXIT_FAILED, "%s", err);
+		free(err);
+		return EXIT_FAILED;
+	}
+	defs_reload(&ui);
+	curses_start(&ui);
+	if (ui.theme_note)
+		ui_status(&ui, true, "%s", ui.theme_note);
+	ui_push(&ui, &view_list);
+	ui_loop_run(&ui);
+	cmdline_save_history(&ui);
+	endwin();
+	ui_signals_restore();
+	ui_free(&ui);
+	return EXIT_DONE;
+}

@@ -1,0 +1,97 @@
+/* keys.c: the one key table: dispatch, the F-key bar, the help screen and the action menu all read it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "actions.h"
+#include "ui.h"
+#include "util.h"
+
+#define CTRL(c) ((c) & 0x1f)
+
+/*
+ * Order matters: the help screen lists rows in this order and the action
+ * menu shows the KB_MENU rows in this order. A key may appear once only.
+ */
+const struct key_bind key_binds[] = {
+	{ '?', KEY_F(1), "Help", "this help: every key and what it does", act_help, 0 },
+	{ 's', KEY_F(2), "Start", "start the guest", act_start, KB_GUEST | KB_MENU },
+	{ 'b', 0, NULL, "start from CD (install mode): pick an ISO, boot from it", act_start_cd, KB_GUEST | KB_MENU },
+	{ 'h', KEY_F(3), "Stop", "graceful stop: ACPI power button, countdown, then offer force-off", act_stop,
+	  KB_GUEST | KB_MENU },
+	{ 'K', 0, NULL, "force off now (asks first)", act_kill, KB_GUEST | KB_MENU },
+	{ 'R', 0, NULL, "reset (asks first)", act_reset, KB_GUEST | KB_MENU },
+	{ 'p', 0, NULL, "pause or resume", act_pause, KB_GUEST | KB_MENU },
+	{ 'c', KEY_F(5), "CD", "change CD: pick an ISO and insert it now", act_cdrom, KB_GUEST | KB_MENU },
+	{ 'E', 0, NULL, "eject the CD", act_eject, KB_GUEST | KB_MENU },
+	{ 'v', 0, NULL, "VNC details: port, listen address, password", act_vnc, KB_GUEST | KB_MENU },
+	{ 'o', KEY_F(6), "Console", "serial console (Ctrl-] comes back)", act_console, KB_GUEST | KB_MENU },
+	{ 'm', 0, NULL, "QEMU monitor shell (Ctrl-] or quit-less exit comes back)", act_monitor,
+	  KB_GUEST | KB_MENU },
+	{ 'e', KEY_F(4), "Edit", "edit the guest's definition", act_edit, KB_GUEST | KB_MENU },
+	{ 'n', KEY_F(7), "New", "new guest", act_new, KB_MENU },
+	{ 'D', KEY_F(8), "Delete", "delete the guest (type its name; says which disks stay)", act_delete,
+	  KB_GUEST | KB_MENU },
+	{ '\n', KEY_F(9), "Menu", "action menu for the selected guest", act_menu, KB_GUEST },
+	{ ':', 0, NULL, "command line: any vmdeck verb, Tab completes", act_cmdline, 0 },
+	{ 'J', 0, NULL, "background jobs and their output", act_jobs, 0 },
+	{ 'r', 0, NULL, "refresh now (also Ctrl-L)", act_refresh, 0 },
+	{ CTRL('l'), 0, NULL, "redraw the screen", act_refresh, 0 },
+	{ KEY_UP, 0, NULL, "previous guest (also k)", act_up, 0 },
+	{ 'k', 0, NULL, "previous guest", act_up, 0 },
+	{ KEY_DOWN, 0, NULL, "next guest (also j)", act_down, 0 },
+	{ 'j', 0, NULL, "next guest", act_down, 0 },
+	{ KEY_PPAGE, 0, NULL, "page up", act_page_up, 0 },
+	{ KEY_NPAGE, 0, NULL, "page down", act_page_down, 0 },
+	{ KEY_HOME, 0, NULL, "first guest", act_home, 0 },
+	{ KEY_END, 0, NULL, "last guest", act_end, 0 },
+	{ 'q', KEY_F(10), "Quit", "quit the console (guests keep running)", act_quit, 0 },
+	{ 0, 0, NULL, NULL, NULL, 0 },
+};
+
+const struct key_bind *key_lookup(int ch)
+{
+	if (ch == '\r' || ch == KEY_ENTER)
+		ch = '\n';
+	for (const struct key_bind *k = key_binds; k->fn; k++)
+		if (k->key == ch || (k->fkey && k->fkey == ch))
+			return k;
+	return NULL;
+}
+
+static const struct {
+	int key;
+	const char *name;
+} key_names[] = {
+	{ '\n', "Enter" },     { KEY_UP, "Up" },	   { KEY_DOWN, "Down" }, { KEY_PPAGE, "PgUp" },
+	{ KEY_NPAGE, "PgDn" }, { KEY_HOME, "Home" }, { KEY_END, "End" },   { CTRL('l'), "Ctrl-L" },
+	{ '\t', "Tab" },       { 27, "Esc" },
+};
+
+const char *key_text(int key, char *buf, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_LEN(key_names); i++)
+		if (key_names[i].key == key) {
+			snprintf(buf, len, "%s", key_names[i].name);
+			return buf;
+		}
+	if (key >= KEY_F(1) && key <= KEY_F(12))
+		snprintf(buf, len, "F%d", key - KEY_F(0));
+	else if (key > 32 && key < 127)
+		snprintf(buf, len, "%c", key);
+	else
+		snprintf(buf, len, "#%d", key);
+	return buf;
+}
+
+int key_dispatch(struct ui *ui, int ch)
+{
+	const struct key_bind *k = key_lookup(ch);
+
+	if (!k)
+		return UI_UNHANDLED;
+	if ((k->flags & KB_GUEST) && !ui_guest(ui)) {
+		ui_status(ui, true, "no guest selected");
+		return UI_REDRAW;
+	}
+	return k->fn(ui) | UI_HANDLED | UI_REDRAW;
+}

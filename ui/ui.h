@@ -1,0 +1,251 @@
+/* ui.h: the console's shared state, the view contract, and the helpers every view uses. */
+#ifndef VMDECK_UI_H
+#define VMDECK_UI_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "job.h"
+#include "vm.h"
+#include "vmdef.h"
+
+struct ui;
+
+/* What a key or event handler did; the loop redraws when asked. */
+enum {
+	UI_UNHANDLED = 0,
+	UI_HANDLED = 1 << 0,
+	UI_REDRAW = 1 << 1,
+	UI_RESCAN = 1 << 2,   /* reload definitions and poll status now */
+	UI_QUIT = 1 << 3,
+};
+
+/*
+ * Every screen is a view with the same three functions: init (called when it
+ * is opened, reading its context from ui), draw (paints its window; called
+ * once per turn when the screen is dirty) and key (one key; returns UI_ flags).
+ */
+struct view {
+	const char *name;
+	void (*init)(struct ui *ui);
+	void (*draw)(struct ui *ui);
+	int (*key)(struct ui *ui, int ch);
+};
+
+/* Colour roles: what a thing is, never which colour it has (themes decide). */
+enum role {
+	R_NORMAL,
+	R_HEADER,
+	R_TABLE_HEAD,
+	R_SELECTION,
+	R_RUNNING,
+	R_PAUSED,
+	R_STOPPED,
+	R_STARTING,
+	R_SHUTTING_DOWN,
+	R_UNRESPONSIVE,
+	R_CRASHED,
+	R_INVALID,
+	R_ERROR,
+	R_DETAIL_TITLE,
+	R_DETAIL_KEY,
+	R_BORDER,
+	R_FKEY_NUM,
+	R_FKEY_LABEL,
+	R_STATUS,
+	R_DIALOG,
+	R_DIALOG_TITLE,
+	R_INPUT,
+	R_INPUT_ERROR,
+	R_MENU_KEY,
+	R_PROGRESS,
+	R_HELP_KEY,
+	R_TOO_SMALL,
+	R_COUNT
+};
+
+/* One line in a guest's event log ("powered off by ACPI"), with its time. */
+struct guest_event {
+	double when;     /* now_real() */
+	char *text;
+};
+#define GUEST_EVENTS 8
+
+/* What the console knows of a guest beyond its definition and status. */
+struct guest_extra {
+	struct guest_event events[GUEST_EVENTS]; /* ring, newest at head-1 */
+	int n_events, head;
+	enum vm_state last_state;
+	bool seen;                /* last_state is valid */
+	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
+	bool stop_offered;        /* the force-off question was asked */
+};
+
+/* A background job and what to do when it ends. */
+struct ui_job {
+	struct job *job;
+	void (*done)(struct ui *ui, struct job *j);
+	bool reported;
+};
+
+#define UI_STACK 8
+#define UI_MAX_JOBS 64
+
+struct ui {
+	struct config *cfg;
+	const char *config_path;
+
+	/* guests: parallel arrays, sorted by name (as vmdefs_load_all gives them) */
+	struct vmdef *defs;
+	struct vm_status *st;
+	struct guest_extra *ex;
+	size_t n;
+	size_t sel, top;            /* selected row, first visible row */
+	char *want_sel;             /* select this guest when it appears */
+	char *load_err;             /* vms_dir could not be read */
+
+	struct status_poll *poll;   /* a status round in flight, or NULL */
+	double next_poll;           /* now_mono() of the next round */
+	uint64_t defs_stamp;        /* fingerprint of vms_dir when last loaded */
+	bool rescan_pending;        /* reload definitions once the poll in flight ends */
+	bool polled_once;           /* statuses are real, not placeholders */
+	double next_tick;           /* the once-a-second timer (countdowns, clock) */
+
+	struct ui_job jobs[UI_MAX_JOBS]; /* running and recently finished, oldest first */
+	size_t n_jobs;
+
+	/* host facts for the header */
+	char hostname[64];
+	double load1;
+	unsigned long long mem_avail;
+	long long vg_free;          /* bytes, -1 unknown */
+	struct job *vg_job;
+	double next_vg;
+
+	/* view stack: [0] is the main list */
+	const struct view *stack[UI_STACK];
+	int depth;
+
+	/* terminal */
+	bool too_small;
+	bool ascii;                 /* no line drawing */
+	bool utf8;                  /* the locale is UTF-8: Unicode box characters */
+	bool color;
+	bool dirty;
+	bool quit;
+	int cursor_y, cursor_x;     /* where a view wants the cursor this frame, -1 = hidden */
+	int sig_fd;                 /* read end of the signal pipe */
+
+	/* the status line: last message and when it was set */
+	char *status_msg;
+	bool status_error;
+	char *theme_note;           /* theme load problem, shown once */
+};
+
+/* ---- views ---- */
+extern const struct view view_list, view_small, view_help, view_menu, view_confirm, view_iso, view_form,
+	view_cmdline, view_jobs, view_text;
+void ui_push(struct ui *ui, const struct view *v);
+void ui_pop(struct ui *ui);
+const struct view *ui_top(const struct ui *ui);
+
+/* ---- model (console.c) ---- */
+struct vmdef *ui_guest(struct ui *ui);             /* the selected guest or NULL */
+struct vm_status *ui_guest_status(struct ui *ui);
+struct guest_extra *ui_guest_extra(struct ui *ui);
+ssize_t ui_guest_index(const struct ui *ui, const char *name);
+void ui_event(struct ui *ui, const char *guest, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_rescan(struct ui *ui);                      /* reload definitions, poll now */
+void ui_poll_now(struct ui *ui);
+void ui_select(struct ui *ui, const char *name);    /* now, or once it appears after a rescan */
+
+/* ---- jobs (console.c) ---- */
+void ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j));
+/* Starts a `vmdeck VERB ARGS...` job for guest (may be NULL); errors go to the status line. */
+struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words);
+
+/* the loop's hooks into the model (console.c) */
+struct pollfd;
+int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max);
+void ui_jobs_process(struct ui *ui, const struct pollfd *fds, int nfds);
+void ui_jobs_reap(struct ui *ui);
+void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds);
+double ui_next_timer(struct ui *ui);     /* now_mono() of the next timer */
+void ui_timers(struct ui *ui);           /* runs the timers that are due */
+
+/* ---- loop (loop.c) ---- */
+int ui_loop_run(struct ui *ui);
+int ui_signals_install(struct ui *ui, char **err);
+void ui_signals_restore(void);
+void ui_suspend(struct ui *ui);   /* hand the terminal to a child program */
+void ui_resume(struct ui *ui);
+
+/* ---- drawing helpers (draw.c) ---- */
+void theme_init(struct ui *ui);
+attr_t role_attr(enum role r);
+void ui_draw(struct ui *ui);
+void draw_fill(WINDOW *w, int y, int x, int width, enum role r);
+void draw_text(WINDOW *w, int y, int x, int width, enum role r, const char *s);
+void draw_box(struct ui *ui, WINDOW *w, enum role r, const char *title);
+void draw_hline(struct ui *ui, WINDOW *w, int y, int x, int width, enum role r);
+void draw_fkey_bar(struct ui *ui, int y);
+void draw_status_line(struct ui *ui, int y);
+enum role role_for_state(enum vm_state s);
+const char *fmt_uptime(double s, char *buf, size_t len);
+const char *fmt_clock(double when, char *buf, size_t len);
+
+/*
+ * A centred dialog window on its own panel, re-made when the screen size
+ * changes. dlg_open sizes it (h, w clipped to the screen); dlg_close frees it.
+ */
+struct dlg {
+	WINDOW *win;
+	void *panel;
+	int h, w;
+};
+WINDOW *dlg_open(struct dlg *d, int h, int w);
+void dlg_close(struct dlg *d);
+
+/* ---- keys and actions (keys.c) ---- */
+struct key_bind {
+	int key;               /* letter or other key */
+	int fkey;              /* F-key alias (KEY_F(n)) or 0 */
+	const char *label;     /* short label for the F-key bar, NULL = not on it */
+	const char *help;      /* one line for the help screen and the action menu */
+	int (*fn)(struct ui *ui);
+	unsigned flags;
+};
+#define KB_GUEST 0x1   /* acts on the selected guest */
+#define KB_MENU 0x2    /* offered in the action menu on Enter */
+extern const struct key_bind key_binds[];
+const struct key_bind *key_lookup(int ch);
+const char *key_text(int key, char *buf, size_t len);
+int key_dispatch(struct ui *ui, int ch);
+
+/* ---- dialogs other modules open ---- */
+typedef int (*confirm_fn)(struct ui *ui, void *arg);
+/*
+ * Asks a yes/no question, or (typed != NULL) asks for that word to be typed.
+ * on_yes runs on confirmation; arg is freed with free() afterwards.
+ */
+void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes,
+		 void *arg);
+void text_show(struct ui *ui, const char *title, const char *body);
+void form_open_new(struct ui *ui);
+void form_open_edit(struct ui *ui);
+void iso_open(struct ui *ui, bool start_after);
+void cmdline_open(struct ui *ui);
+void cmdline_save_history(struct ui *ui);
+void jobs_open(struct ui *ui);
+
+/* ---- actions (actions.c) used by menus and dialogs ---- */
+int action_start_with(struct ui *ui, const char *guest, const char *iso, bool boot_cd);
+int action_cdrom_insert(struct ui *ui, const char *guest, const char *iso);
+void actions_tick(struct ui *ui);  /* countdowns of graceful stops */
+
+#endif

@@ -1,0 +1,144 @@
+/* view_confirm.c: the confirmation dialog: y/n, or a word (the guest's name) to be typed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "util.h"
+
+static struct {
+	struct dlg dlg;
+	char *title, *text, *typed;
+	confirm_fn on_yes;
+	void *arg;
+	char input[80];
+	size_t len;
+} cv;
+
+void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes, void *arg)
+{
+	if (ui_top(ui) == &view_confirm) { /* one question at a time: the newer one wins */
+		free(cv.arg);
+		ui_pop(ui);
+	}
+	free(cv.title);
+	free(cv.text);
+	free(cv.typed);
+	cv.title = xstrdup(title);
+	cv.text = xstrdup(text);
+	cv.typed = typed ? xstrdup(typed) : NULL;
+	cv.on_yes = on_yes;
+	cv.arg = arg;
+	ui_push(ui, &view_confirm);
+}
+
+static void confirm_init(struct ui *ui)
+{
+	cv.len = 0;
+	cv.input[0] = 0;
+}
+
+/* Word-wraps text into the window from row y; returns the next row. */
+static int wrap(WINDOW *win, int y, int w, const char *s)
+{
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		int len = nl ? (int)(nl - s) : (int)strlen(s);
+		int take = len;
+
+		if (take > w) {
+			take = w;
+			while (take > 0 && s[take] != ' ')
+				take--;
+			if (take == 0)
+				take = w;
+		}
+		wattrset(win, role_attr(R_DIALOG));
+		mvwaddnstr(win, y++, 2, s, take);
+		s += take;
+		while (*s == ' ')
+			s++;
+		if (*s == '\n')
+			s++;
+	}
+	return y;
+}
+
+static int text_rows(const char *s, int w)
+{
+	int rows = 0;
+
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+		rows += len / w + 1;
+		s += len + (nl ? 1 : 0);
+	}
+	return rows;
+}
+
+static void confirm_draw(struct ui *ui)
+{
+	int w = 72, h = text_rows(cv.text, w - 4) + (cv.typed ? 6 : 5);
+	WINDOW *win = dlg_open(&cv.dlg, h, w);
+	int y;
+
+	draw_box(ui, win, R_DIALOG, cv.title);
+	y = wrap(win, 1, w - 4, cv.text) + 1;
+	if (cv.typed) {
+		bool ok = strcmp(cv.input, cv.typed) == 0;
+
+		draw_fill(win, y, 2, w - 4, ok ? R_INPUT : R_INPUT_ERROR);
+		draw_text(win, y, 2, w - 4, ok ? R_INPUT : R_INPUT_ERROR, cv.input);
+		ui->cursor_y = getbegy(win) + y;
+		ui->cursor_x = getbegx(win) + 2 + (int)cv.len;
+		draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Enter confirms when the name matches, Esc cancels");
+	} else {
+		draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "y: yes   n or Esc: no");
+	}
+}
+
+static int confirm_close(struct ui *ui, bool yes)
+{
+	confirm_fn fn = cv.on_yes;
+	void *arg = cv.arg;
+	int r = UI_REDRAW;
+
+	cv.arg = NULL;
+	dlg_close(&cv.dlg);
+	ui_pop(ui);
+	if (yes)
+		r |= fn(ui, arg);
+	else
+		ui_status(ui, false, "%s: cancelled", cv.title);
+	free(arg);
+	return r;
+}
+
+static int typed_key(struct ui *ui, int ch)
+{
+	if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && strcmp(cv.input, cv.typed) == 0)
+		return confirm_close(ui, true);
+	if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && cv.len > 0)
+		cv.input[--cv.len] = 0;
+	else if (ch >= 32 && ch < 127 && cv.len + 1 < sizeof cv.input) {
+		cv.input[cv.len++] = (char)ch;
+		cv.input[cv.len] = 0;
+	}
+	return UI_REDRAW;
+}
+
+static int confirm_key(struct ui *ui, int ch)
+{
+	if (ch == 27 || ch == 3)
+		return confirm_close(ui, false);
+	if (cv.typed)
+		return typed_key(ui, ch);
+	if (ch == 'y' || ch == 'Y')
+		return confirm_close(ui, true);
+	if (ch == 'n' || ch == 'N')
+		return confirm_close(ui, false);
+	return UI_HANDLED;
+}
+
+const struct view view_confirm = { "confirm", confirm_init, confirm_draw, confirm_key };

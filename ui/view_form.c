@@ -1,0 +1,634 @@
+/* view_form.c: the new-guest and edit forms; every keystroke re-checks the draft with the definition schema. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guestfile.h"
+#include "hostinfo.h"
+#include "storage.h"
+#include "ui.h"
+#include "util.h"
+
+enum fkind { F_TEXT, F_CHOICE, F_SECRET };
+
+enum {
+	FF_NAME, FF_DESC, FF_MEMORY, FF_CPUS, FF_CPU, FF_MACHINE, FF_DISK_KIND, FF_DISK, FF_DISK_SIZE, FF_DISK_BUS,
+	FF_NET, FF_NIC_MODEL, FF_CDROM, FF_BOOT, FF_VNC_DISPLAY, FF_VNC_LISTEN, FF_VNC_PASSWORD, FF_RTC, FF_COUNT
+};
+
+enum { DK_NONE, DK_NEW_LV, DK_LV, DK_FILE };
+
+static const char *const disk_kinds[] = { "none", "new LV", "existing LV", "image file", NULL };
+static const char *const machines[] = { "pc", "q35", NULL };
+static const char *const buses[] = { "ide", "virtio", "scsi", "sata", NULL };
+static const char *const models[] = { "e1000", "rtl8139", "virtio", NULL };
+static const char *const boots[] = { "disk", "cdrom", NULL };
+static const char *const rtcs[] = { "utc", "localtime", NULL };
+
+struct field {
+	const char *label;
+	const char *key;            /* vmdef_set_key path when editing; NULL = not editable in place */
+	enum fkind kind;
+	const char *const *choices; /* F_CHOICE */
+	const char *help;
+	char value[256];
+	char orig[256];             /* as loaded, for edits */
+	bool ro;
+};
+
+static struct {
+	struct dlg dlg;
+	bool edit;
+	char path[4096];           /* edit: the file */
+	struct field f[FF_COUNT];
+	int cur;
+	size_t cpos;               /* cursor in the current text field */
+	int bad_field;             /* field the schema complains about, -1 */
+	char *err;                 /* the complaint, NULL when the draft is valid */
+	struct strv nets;          /* "user (NAT)" then the host's bridges */
+	bool disk_touched;         /* the user typed a disk name: stop deriving it */
+	int top;
+} fv;
+
+static const struct field field_defs[FF_COUNT] = {
+	[FF_NAME] = { "Name", NULL, F_TEXT, NULL, "letters, digits, . _ - (the file is vms.d/NAME.yaml)" },
+	[FF_DESC] = { "Description", "description", F_TEXT, NULL, "free text" },
+	[FF_MEMORY] = { "Memory", "memory", F_TEXT, NULL, "with M or G, e.g. 512M, 2G" },
+	[FF_CPUS] = { "CPUs", "cpus", F_TEXT, NULL, "number of vCPUs" },
+	[FF_CPU] = { "CPU model", "cpu", F_TEXT, NULL, "QEMU -cpu model: qemu64, host, kvm64, ..." },
+	[FF_MACHINE] = { "Machine", "machine", F_CHOICE, machines, "Left/Right or Space: pc or q35" },
+	[FF_DISK_KIND] = { "Disk", NULL, F_CHOICE, disk_kinds, "none, a new LV, an existing LV, or an image file" },
+	[FF_DISK] = { "  volume/file", NULL, F_TEXT, NULL, "VG/LV, or the image file's path" },
+	[FF_DISK_SIZE] = { "  size", NULL, F_TEXT, NULL, "size of a new volume or file, e.g. 20G" },
+	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, buses, "ide for old Windows, virtio when it has drivers" },
+	[FF_NET] = { "Network", NULL, F_CHOICE, NULL, "user (NAT) or one of this host's bridges" },
+	[FF_NIC_MODEL] = { "  NIC model", NULL, F_CHOICE, models, "e1000 works everywhere" },
+	[FF_CDROM] = { "CD image", "cdrom", F_TEXT, NULL, "path of an ISO, empty for none" },
+	[FF_BOOT] = { "Boot from", "boot", F_CHOICE, boots, "disk or cdrom" },
+	[FF_VNC_DISPLAY] = { "VNC display", "vnc.display", F_TEXT, NULL, "port 5900+N; empty for no VNC" },
+	[FF_VNC_LISTEN] = { "  listen", "vnc.listen", F_TEXT, NULL, "address: 0.0.0.0 for all, 127.0.0.1 local" },
+	[FF_VNC_PASSWORD] = { "  password", "vnc.password", F_SECRET, NULL, "up to 8 characters; empty for none" },
+	[FF_RTC] = { "RTC", "rtc", F_CHOICE, rtcs, "localtime for Windows guests" },
+};
+
+static void set(int i, const char *v)
+{
+	snprintf(fv.f[i].value, sizeof fv.f[i].value, "%s", v ? v : "");
+}
+
+static const char *val(int i)
+{
+	return fv.f[i].value;
+}
+
+static const char *const *choices_of(int i)
+{
+	return i == FF_NET ? (const char *const *)fv.nets.v : fv.f[i].choices;
+}
+
+static int disk_kind(void)
+{
+	for (int k = 0; disk_kinds[k]; k++)
+		if (strcmp(val(FF_DISK_KIND), disk_kinds[k]) == 0)
+			return k;
+	return DK_NONE;
+}
+
+/* Fields that do not apply are skipped (no disk: no size or bus; no VNC: no listen or password). */
+static bool field_shown(int i)
+{
+	int dk = disk_kind();
+
+	if (i == FF_DISK || i == FF_DISK_BUS)
+		return dk != DK_NONE;
+	if (i == FF_DISK_SIZE)
+		return dk == DK_NEW_LV || dk == DK_FILE;
+	if (i == FF_VNC_LISTEN || i == FF_VNC_PASSWORD)
+		return *val(FF_VNC_DISPLAY) != 0;
+	return true;
+}
+
+/* ---- the draft: YAML text from the raw field values, each line remembering its field ---- */
+
+struct draft {
+	struct sbuf text;
+	int line_field[64];
+	int lines;
+};
+
+static void quoted(struct sbuf *b, const char *s)
+{
+	sbuf_add(b, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sbuf_add(b, "\\");
+		sbuf_addn(b, s, 1);
+	}
+	sbuf_add(b, "\"");
+}
+
+/* One line "INDENTkey: value"; raw values go in as typed so the schema judges them (numbers, sizes). */
+static void emit(struct draft *d, int field, const char *indent, const char *key, const char *v, bool raw)
+{
+	sbuf_printf(&d->text, "%s%s:", indent, key);
+	if (v) {
+		sbuf_add(&d->text, " ");
+		if (raw && *v)
+			sbuf_add(&d->text, v);
+		else
+			quoted(&d->text, v);
+	}
+	sbuf_add(&d->text, "\n");
+	if (d->lines < 64)
+		d->line_field[d->lines++] = field;
+}
+
+static void draft_disk(struct draft *d)
+{
+	int dk = disk_kind();
+
+	if (dk == DK_NONE)
+		return;
+	emit(d, FF_DISK_KIND, "", "disks", NULL, false);
+	emit(d, FF_DISK, "  - ", dk == DK_FILE ? "file" : "lv", val(FF_DISK), false);
+	emit(d, FF_DISK_BUS, "    ", "interface", val(FF_DISK_BUS), false);
+	if ((dk == DK_NEW_LV || dk == DK_FILE) && *val(FF_DISK_SIZE))
+		emit(d, FF_DISK_SIZE, "    ", "size", val(FF_DISK_SIZE), true);
+}
+
+static void draft_nic(struct draft *d)
+{
+	emit(d, FF_NET, "", "nics", NULL, false);
+	if (strcmp(val(FF_NET), fv.nets.v[0]) == 0) {
+		sbuf_add(&d->text, "  - user: {}\n");
+		d->line_field[d->lines++] = FF_NET;
+	} else {
+		emit(d, FF_NET, "  - ", "bridge", val(FF_NET), false);
+	}
+	emit(d, FF_NIC_MODEL, "    ", "model", val(FF_NIC_MODEL), false);
+}
+
+static void draft_vnc(struct draft *d)
+{
+	if (!*val(FF_VNC_DISPLAY))
+		return;
+	emit(d, FF_VNC_DISPLAY, "", "vnc", NULL, false);
+	emit(d, FF_VNC_DISPLAY, "  ", "display", val(FF_VNC_DISPLAY), true);
+	if (*val(FF_VNC_LISTEN))
+		emit(d, FF_VNC_LISTEN, "  ", "listen", val(FF_VNC_LISTEN), false);
+	if (*val(FF_VNC_PASSWORD))
+		emit(d, FF_VNC_PASSWORD, "  ", "password", val(FF_VNC_PASSWORD), false);
+}
+
+static void draft_build(struct draft *d)
+{
+	memset(d, 0, sizeof *d);
+	emit(d, FF_DESC, "", "description", val(FF_DESC), false);
+	emit(d, FF_MEMORY, "", "memory", val(FF_MEMORY), true);
+	emit(d, FF_CPUS, "", "cpus", val(FF_CPUS), true);
+	emit(d, FF_CPU, "", "cpu", val(FF_CPU), false);
+	emit(d, FF_MACHINE, "", "machine", val(FF_MACHINE), false);
+	draft_disk(d);
+	if (*val(FF_CDROM))
+		emit(d, FF_CDROM, "", "cdrom", val(FF_CDROM), false);
+	emit(d, FF_BOOT, "", "boot", val(FF_BOOT), false);
+	draft_nic(d);
+	draft_vnc(d);
+	emit(d, FF_RTC, "", "rtc", val(FF_RTC), false);
+}
+
+/* ---- validation: the schema via the real loader, plus what only the host can tell ---- */
+
+static void complain(int field, char *msg)
+{
+	free(fv.err);
+	fv.err = msg;
+	fv.bad_field = field;
+}
+
+/* "line 3, column 9: ..." points at a draft line, and so at a field. */
+static int field_of_error(const struct draft *d, const char *msg)
+{
+	int line;
+
+	if (sscanf(msg, "line %d", &line) == 1 && line >= 1 && line <= d->lines)
+		return d->line_field[line - 1];
+	return -1;
+}
+
+static bool vnc_taken(struct ui *ui)
+{
+	int disp = atoi(val(FF_VNC_DISPLAY));
+
+	for (size_t i = 0; i < ui->n; i++)
+		if (ui->defs[i].vnc && ui->defs[i].vnc_display == disp &&
+		    (!fv.edit || strcmp(ui->defs[i].name, val(FF_NAME)) != 0))
+			return true;
+	return false;
+}
+
+static bool host_checks(struct ui *ui)
+{
+	if (!fv.edit && ui_guest_index(ui, val(FF_NAME)) >= 0) {
+		complain(FF_NAME, xasprintf("a guest named %s exists already", val(FF_NAME)));
+		return false;
+	}
+	if (disk_kind() != DK_NONE && !*val(FF_DISK)) {
+		complain(FF_DISK, xstrdup("which volume or file?"));
+		return false;
+	}
+	if ((disk_kind() == DK_NEW_LV) && !*val(FF_DISK_SIZE)) {
+		complain(FF_DISK_SIZE, xstrdup("a new volume needs a size"));
+		return false;
+	}
+	if (*val(FF_VNC_DISPLAY) && vnc_taken(ui)) {
+		complain(FF_VNC_DISPLAY, xasprintf("display %s is used by another guest", val(FF_VNC_DISPLAY)));
+		return false;
+	}
+	return true;
+}
+
+/* Re-checks everything; returns true when the draft would pass `vmdeck check`. */
+static bool form_validate(struct ui *ui, struct vmdef *parsed)
+{
+	struct draft d;
+	char *err = NULL;
+	bool ok;
+
+	draft_build(&d);
+	if (guestfile_check_text(*val(FF_NAME) ? val(FF_NAME) : "?", d.text.s, parsed, &err) < 0) {
+		int f = strncmp(err, "name:", 5) == 0 ? FF_NAME : field_of_error(&d, err);
+
+		complain(f, err);
+		ok = false;
+	} else {
+		complain(-1, NULL);
+		ok = host_checks(ui);
+		if (!ok && parsed)
+			vmdef_free(parsed);
+	}
+	sbuf_free(&d.text);
+	return ok;
+}
+
+/* ---- opening ---- */
+
+static void form_reset(struct ui *ui)
+{
+	memcpy(fv.f, field_defs, sizeof fv.f);
+	strv_free(&fv.nets);
+	strv_add(&fv.nets, "user (NAT)");
+	hostinfo_bridges(&fv.nets);
+	fv.cur = 0;
+	fv.top = 0;
+	fv.disk_touched = false;
+	complain(-1, NULL);
+}
+
+static const char *first_choice(int i, const char *want)
+{
+	const char *const *c = choices_of(i);
+
+	for (int k = 0; c && c[k]; k++)
+		if (want && strcmp(c[k], want) == 0)
+			return c[k];
+	return c ? c[0] : "";
+}
+
+void form_open_new(struct ui *ui)
+{
+	char disp[16] = "";
+	int d = hostinfo_free_vnc_display(ui->defs, ui->n, -1);
+
+	form_reset(ui);
+	fv.edit = false;
+	set(FF_MEMORY, "512M");
+	set(FF_CPUS, "1");
+	set(FF_CPU, "qemu64");
+	set(FF_MACHINE, "pc");
+	set(FF_DISK_KIND, ui->cfg->vg && *ui->cfg->vg ? "new LV" : "none");
+	set(FF_DISK_SIZE, "20G");
+	set(FF_DISK_BUS, "ide");
+	set(FF_NET, first_choice(FF_NET, fv.nets.n > 1 ? fv.nets.v[1] : NULL));
+	set(FF_NIC_MODEL, "e1000");
+	set(FF_BOOT, "disk");
+	if (d >= 0)
+		snprintf(disp, sizeof disp, "%d", d);
+	set(FF_VNC_DISPLAY, disp);
+	set(FF_VNC_LISTEN, "0.0.0.0");
+	set(FF_RTC, "utc");
+	ui_push(ui, &view_form);
+}
+
+static void fill_from_def(const struct vmdef *d)
+{
+	char num[32];
+
+	set(FF_NAME, d->name);
+	set(FF_DESC, d->description);
+	size_human(d->memory, num, sizeof num);
+	set(FF_MEMORY, num);
+	snprintf(num, sizeof num, "%d", d->cpus);
+	set(FF_CPUS, num);
+	set(FF_CPU, d->cpu ? d->cpu : "qemu64");
+	set(FF_MACHINE, first_choice(FF_MACHINE, d->machine));
+	set(FF_DISK_KIND, d->n_disks == 0 ? "none" : d->disks[0].lv ? "existing LV" : "image file");
+	if (d->n_disks) {
+		set(FF_DISK, d->disks[0].lv ? d->disks[0].lv : d->disks[0].file);
+		set(FF_DISK_BUS, disk_iface_name(d->disks[0].iface));
+	}
+	set(FF_NET, d->n_nics && d->nics[0].bridge ? first_choice(FF_NET, d->nics[0].bridge) : fv.nets.v[0]);
+	if (d->n_nics && d->nics[0].bridge && strcmp(val(FF_NET), d->nics[0].bridge) != 0) {
+		strv_add(&fv.nets, d->nics[0].bridge); /* a bridge not on this host still shows as it is */
+		set(FF_NET, d->nics[0].bridge);
+	}
+	set(FF_NIC_MODEL, first_choice(FF_NIC_MODEL, d->n_nics ? d->nics[0].model : NULL));
+	set(FF_CDROM, d->cdrom);
+	set(FF_BOOT, first_choice(FF_BOOT, d->boot));
+	if (d->vnc) {
+		snprintf(num, sizeof num, "%d", d->vnc_display);
+		set(FF_VNC_DISPLAY, num);
+		set(FF_VNC_LISTEN, d->vnc_listen);
+		set(FF_VNC_PASSWORD, d->vnc_password);
+	}
+	set(FF_RTC, first_choice(FF_RTC, d->rtc));
+}
+
+void form_open_edit(struct ui *ui)
+{
+	const struct vmdef *d = ui_guest(ui);
+
+	if (d->error) {
+		ui_status(ui, true, "%s: fix the file first: %s", d->name, d->error);
+		return;
+	}
+	form_reset(ui);
+	fv.edit = true;
+	snprintf(fv.path, sizeof fv.path, "%s", d->path);
+	fill_from_def(d);
+	for (int i = 0; i < FF_COUNT; i++) {
+		memcpy(fv.f[i].orig, fv.f[i].value, sizeof fv.f[i].orig);
+		/* lists (disks, NICs) and the name are not edited in place: comments must survive */
+		fv.f[i].ro = !fv.f[i].key;
+	}
+	fv.cur = FF_DESC;
+	ui_push(ui, &view_form);
+}
+
+static void form_init(struct ui *ui)
+{
+	fv.cpos = strlen(val(fv.cur));
+	form_validate(ui, NULL);
+}
+
+/* ---- drawing ---- */
+
+static void draw_field(struct ui *ui, WINDOW *win, int y, int i, int w)
+{
+	const struct field *f = &fv.f[i];
+	bool cur = i == fv.cur, bad = i == fv.bad_field;
+	enum role r = f->ro ? R_DIALOG : bad ? R_INPUT_ERROR : R_INPUT;
+	char shown[300];
+
+	draw_text(win, y, 2, 16, cur ? R_DIALOG_TITLE : R_DIALOG, f->label);
+	if (f->kind == F_SECRET) {
+		size_t n = strlen(f->value);
+
+		memset(shown, '*', n);
+		shown[n] = 0;
+	} else if (f->kind == F_CHOICE) {
+		snprintf(shown, sizeof shown, f->ro ? "%s" : "< %s >", f->value);
+	} else {
+		snprintf(shown, sizeof shown, "%s", f->value);
+	}
+	draw_fill(win, y, 19, w - 21, f->ro ? R_DIALOG : r);
+	draw_text(win, y, 19, w - 21, f->ro ? R_DIALOG : r, shown);
+	if (cur && f->kind != F_CHOICE && !f->ro) {
+		ui->cursor_y = getbegy(win) + y;
+		ui->cursor_x = getbegx(win) + 19 + (int)fv.cpos;
+	}
+}
+
+static void form_draw(struct ui *ui)
+{
+	int h = LINES - 2, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1, rows = h - 5;
+	WINDOW *win = dlg_open(&fv.dlg, h, w);
+	char title[128];
+	int shown_before = 0;
+
+	snprintf(title, sizeof title, fv.edit ? "Edit %s" : "New guest%s", fv.edit ? val(FF_NAME) : "");
+	draw_box(ui, win, R_DIALOG, title);
+	for (int i = 0; i < fv.cur; i++)
+		shown_before += field_shown(i);
+	if (shown_before < fv.top)
+		fv.top = shown_before;
+	if (shown_before >= fv.top + rows)
+		fv.top = shown_before - rows + 1;
+	for (int i = 0, k = 0; i < FF_COUNT; i++) {
+		if (!field_shown(i))
+			continue;
+		if (k++ < fv.top || y > rows)
+			continue;
+		draw_field(ui, win, y++, i, w);
+	}
+	if (fv.err)
+		draw_text(win, h - 4, 2, w - 4, R_INPUT_ERROR, fv.err);
+	else
+		draw_text(win, h - 4, 2, w - 4, R_DIALOG, "valid: F2 saves");
+	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here: edit the file for disks and NICs)"
+							      : fv.f[fv.cur].help);
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Up/Down/Tab move  Left/Right choose  F2 or Ctrl-S save  Esc cancel");
+}
+
+/* ---- saving ---- */
+
+struct save_arg {
+	const struct config *cfg;
+	struct vmdef def;
+};
+
+/* Runs in a job: creating a volume can take a while. The definition is written only when the disk exists. */
+static int save_child(void *arg)
+{
+	struct save_arg *a = arg;
+	char *err = NULL, *yaml;
+
+	if (storage_create_for_new(a->cfg, &a->def, &err) < 0) {
+		fprintf(stderr, "%s: cannot create its disk: %s\n", a->def.name, err);
+		return 1;
+	}
+	yaml = vmdef_to_yaml(&a->def);
+	if (guestfile_create(a->cfg, a->def.name, yaml, &err) < 0) {
+		fprintf(stderr, "%s: cannot write the definition: %s\n", a->def.name, err);
+		return 1;
+	}
+	printf("%s: created\n", a->def.name);
+	return 0;
+}
+
+static void save_done(struct ui *ui, struct job *j)
+{
+	ui_rescan(ui);
+	if (job_exit_code(j) == 0 && j->guest)
+		ui_select(ui, j->guest);
+}
+
+static int save_new(struct ui *ui)
+{
+	struct save_arg a = { ui->cfg, { 0 } };
+	char *err = NULL;
+	struct job *j;
+
+	if (!form_validate(ui, &a.def))
+		return UI_REDRAW;
+	if (disk_kind() == DK_LV || (disk_kind() == DK_FILE && !*val(FF_DISK_SIZE)))
+		for (size_t k = 0; k < a.def.n_disks; k++)
+			a.def.disks[k].size = 0; /* existing disk: nothing to create */
+	j = job_call(val(FF_NAME), "new", save_child, &a, &err);
+	vmdef_free(&a.def);
+	if (!j) {
+		ui_status(ui, true, "%s: %s", val(FF_NAME), err);
+		free(err);
+		return UI_REDRAW;
+	}
+	free(j->title);
+	j->title = xasprintf("new %s", val(FF_NAME));
+	ui_job_add(ui, j, save_done);
+	ui_status(ui, false, "new %s ...", val(FF_NAME));
+	dlg_close(&fv.dlg);
+	ui_pop(ui);
+	return UI_REDRAW;
+}
+
+/* Edits change only the keys that changed, in place, so the file's comments and order stay. */
+static int save_edit(struct ui *ui)
+{
+	char *err = NULL;
+	int changed = 0;
+
+	if (!form_validate(ui, NULL))
+		return UI_REDRAW;
+	for (int i = 0; i < FF_COUNT; i++) {
+		const struct field *f = &fv.f[i];
+
+		if (f->ro || !f->key || strcmp(f->value, f->orig) == 0)
+			continue;
+		if (vmdef_set_key(fv.path, f->key, f->value, &err) < 0) {
+			complain(i, err);
+			return UI_REDRAW;
+		}
+		changed++;
+	}
+	ui_status(ui, false, "%s: %d change%s saved", val(FF_NAME), changed, changed == 1 ? "" : "s");
+	if (changed)
+		ui_event(ui, val(FF_NAME), "definition edited");
+	dlg_close(&fv.dlg);
+	ui_pop(ui);
+	return UI_REDRAW | UI_RESCAN;
+}
+
+/* ---- keys ---- */
+
+static void move_field(int dir)
+{
+	int i = fv.cur;
+
+	do
+		i = (i + dir + FF_COUNT) % FF_COUNT;
+	while (!field_shown(i));
+	fv.cur = i;
+	fv.cpos = strlen(val(i));
+}
+
+static void cycle_choice(int dir)
+{
+	const char *const *c = choices_of(fv.cur);
+	int n = 0, at = 0;
+
+	while (c && c[n]) {
+		if (strcmp(c[n], val(fv.cur)) == 0)
+			at = n;
+		n++;
+	}
+	if (n)
+		set(fv.cur, c[(at + dir + n) % n]);
+}
+
+/* The new-LV name follows the guest's name until the user types one. */
+static void derive_disk(struct ui *ui)
+{
+	char *v;
+
+	if (fv.edit || fv.disk_touched)
+		return;
+	if (disk_kind() == DK_NEW_LV && ui->cfg->vg && *ui->cfg->vg)
+		v = xasprintf("%s/%s", ui->cfg->vg, val(FF_NAME));
+	else if (disk_kind() == DK_FILE)
+		v = xasprintf("%s/%s.qcow2", ui->cfg->file_dir, val(FF_NAME));
+	else
+		return;
+	set(FF_DISK, v);
+	free(v);
+}
+
+static bool edit_text(int ch)
+{
+	struct field *f = &fv.f[fv.cur];
+	size_t len = strlen(f->value);
+
+	if (ch == KEY_LEFT && fv.cpos > 0)
+		fv.cpos--;
+	else if (ch == KEY_RIGHT && fv.cpos < len)
+		fv.cpos++;
+	else if (ch == KEY_HOME || ch == 1)
+		fv.cpos = 0;
+	else if (ch == KEY_END || ch == 5)
+		fv.cpos = len;
+	else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && fv.cpos > 0) {
+		memmove(f->value + fv.cpos - 1, f->value + fv.cpos, len - fv.cpos + 1);
+		fv.cpos--;
+	} else if (ch == KEY_DC && fv.cpos < len)
+		memmove(f->value + fv.cpos, f->value + fv.cpos + 1, len - fv.cpos);
+	else if (ch == 21) { /* Ctrl-U */
+		f->value[0] = 0;
+		fv.cpos = 0;
+	} else if (ch >= 32 && ch < 127 && len + 1 < sizeof f->value) {
+		memmove(f->value + fv.cpos + 1, f->value + fv.cpos, len - fv.cpos + 1);
+		f->value[fv.cpos++] = (char)ch;
+	} else
+		return false;
+	return true;
+}
+
+static int form_key(struct ui *ui, int ch)
+{
+	struct field *f = &fv.f[fv.cur];
+
+	if (ch == 27 || ch == 3 || ch == KEY_F(10)) {
+		dlg_close(&fv.dlg);
+		ui_pop(ui);
+		ui_status(ui, false, "%s: nothing saved", fv.edit ? val(FF_NAME) : "new guest");
+		return UI_REDRAW;
+	}
+	if (ch == KEY_F(2) || ch == 19) /* F2, Ctrl-S */
+		return fv.edit ? save_edit(ui) : save_new(ui);
+	if (ch == KEY_UP || ch == KEY_BTAB || ch == KEY_DOWN || ch == '\t' || ch == '\n' || ch == '\r' ||
+	    ch == KEY_ENTER) {
+		move_field(ch == KEY_UP || ch == KEY_BTAB ? -1 : 1);
+		return UI_REDRAW;
+	}
+	if (f->ro)
+		return UI_REDRAW;
+	if (f->kind == F_CHOICE && (ch == KEY_LEFT || ch == KEY_RIGHT || ch == ' '))
+		cycle_choice(ch == KEY_LEFT ? -1 : 1);
+	else if (f->kind == F_CHOICE || !edit_text(ch))
+		return UI_REDRAW;
+	if (fv.cur == FF_DISK)
+		fv.disk_touched = true;
+	if (fv.cur == FF_NAME || fv.cur == FF_DISK_KIND)
+		derive_disk(ui);
+	form_validate(ui, NULL);
+	return UI_REDRAW;
+}
+
+const struct view view_form = { "form", form_init, form_draw, form_key };

@@ -1,0 +1,177 @@
+/* view_iso.c: the ISO picker over iso_dirs: size and date, a type-ahead filter; Enter inserts or boots. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "hostinfo.h"
+#include "ui.h"
+#include "util.h"
+
+static struct {
+	struct dlg dlg;
+	struct iso_entry *all;
+	size_t n_all;
+	size_t *shown;     /* indexes into all that match the filter */
+	size_t n_shown, sel, top;
+	char filter[64];
+	size_t flen;
+	bool start_after;  /* start the guest from this CD instead of inserting it */
+	char guest[80];
+} iv;
+
+static void iso_filter(void)
+{
+	iv.n_shown = 0;
+	for (size_t i = 0; i < iv.n_all; i++)
+		if (!iv.flen || strcasestr(iv.all[i].name, iv.filter))
+			iv.shown[iv.n_shown++] = i;
+	if (iv.sel >= iv.n_shown)
+		iv.sel = iv.n_shown ? iv.n_shown - 1 : 0;
+}
+
+void iso_open(struct ui *ui, bool start_after)
+{
+	iv.start_after = start_after;
+	snprintf(iv.guest, sizeof iv.guest, "%s", ui_guest(ui)->name);
+	ui_push(ui, &view_iso);
+}
+
+static void iso_release(void)
+{
+	hostinfo_iso_free(iv.all, iv.n_all);
+	free(iv.shown);
+	iv.all = NULL;
+	iv.shown = NULL;
+	iv.n_all = iv.n_shown = 0;
+}
+
+static void iso_init(struct ui *ui)
+{
+	char *err = NULL;
+
+	iso_release();
+	if (hostinfo_iso_list(ui->cfg, &iv.all, &iv.n_all, &err) < 0) {
+		ui_status(ui, true, "ISO images: %s", err);
+		free(err);
+	}
+	iv.shown = xcalloc(iv.n_all ? iv.n_all : 1, sizeof *iv.shown);
+	iv.flen = 0;
+	iv.filter[0] = 0;
+	iv.sel = iv.top = 0;
+	iso_filter();
+}
+
+static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, bool selected)
+{
+	char size[16], date[20], line[512];
+	struct tm tm;
+	enum role r = selected ? R_SELECTION : R_DIALOG;
+
+	localtime_r(&e->mtime, &tm);
+	strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
+	snprintf(line, sizeof line, "%-*.*s %7s  %s", w - 30, w - 30, e->name, size_human(e->size, size, sizeof size),
+		 date);
+	draw_fill(win, y, 1, w - 2, r);
+	draw_text(win, y, 2, w - 4, r, line);
+}
+
+static void iso_draw(struct ui *ui)
+{
+	int h = LINES - 4, w = COLS - 8 > 100 ? 100 : COLS - 8, rows = h - 6;
+	WINDOW *win = dlg_open(&iv.dlg, h, w);
+	char title[128], flt[96];
+
+	snprintf(title, sizeof title, "%s: %s", iv.start_after ? "Start from CD" : "Insert CD", iv.guest);
+	draw_box(ui, win, R_DIALOG, title);
+	snprintf(flt, sizeof flt, "Filter: %s", iv.filter);
+	draw_fill(win, 1, 2, w - 4, R_INPUT);
+	draw_text(win, 1, 2, w - 4, R_INPUT, flt);
+	if (iv.sel < iv.top)
+		iv.top = iv.sel;
+	if (iv.sel >= iv.top + (size_t)rows)
+		iv.top = iv.sel - (size_t)rows + 1;
+	if (iv.n_shown == 0)
+		draw_text(win, 3, 2, w - 4, R_DIALOG, iv.n_all ? "nothing matches the filter" : "no .iso or .img files in iso_dirs");
+	for (int y = 0; y < rows && iv.top + (size_t)y < iv.n_shown; y++)
+		iso_row(win, 3 + y, w, &iv.all[iv.shown[iv.top + (size_t)y]], iv.top + (size_t)y == iv.sel);
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "type to filter, Up/Down choose, Enter takes it, Esc closes");
+	ui->cursor_y = getbegy(win) + 1;
+	ui->cursor_x = getbegx(win) + 2 + 8 + (int)iv.flen;
+}
+
+static void iso_close(struct ui *ui)
+{
+	dlg_close(&iv.dlg);
+	iso_release();
+	ui_pop(ui);
+}
+
+/* A stopped guest gets the image in its definition, for its next start. */
+static void iso_into_definition(struct ui *ui, const char *path)
+{
+	ssize_t i = ui_guest_index(ui, iv.guest);
+	char *err = NULL;
+
+	if (i < 0)
+		return;
+	if (vmdef_set_key(ui->defs[i].path, "cdrom", path, &err) < 0) {
+		ui_status(ui, true, "%s: cannot set the CD: %s", iv.guest, err);
+		free(err);
+		return;
+	}
+	ui_status(ui, false, "%s: CD set to %s for the next start", iv.guest, path);
+	ui_event(ui, iv.guest, "CD set to %s", path);
+}
+
+static int iso_choose(struct ui *ui)
+{
+	char *path = xstrdup(iv.all[iv.shown[iv.sel]].path);
+	char guest[80];
+	ssize_t i;
+	bool up;
+
+	snprintf(guest, sizeof guest, "%s", iv.guest);
+	iso_close(ui);
+	i = ui_guest_index(ui, guest);
+	up = i >= 0 && ui->st[i].pid > 0;
+	if (iv.start_after)
+		action_start_with(ui, guest, path, true);
+	else if (up)
+		action_cdrom_insert(ui, guest, path);
+	else
+		iso_into_definition(ui, path);
+	free(path);
+	return UI_REDRAW | UI_RESCAN;
+}
+
+static int iso_key(struct ui *ui, int ch)
+{
+	if (ch == 27 || ch == 3 || ch == KEY_F(10)) {
+		iso_close(ui);
+		return UI_REDRAW;
+	}
+	if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && iv.n_shown)
+		return iso_choose(ui);
+	if (ch == KEY_UP && iv.sel > 0)
+		iv.sel--;
+	else if (ch == KEY_DOWN && iv.sel + 1 < iv.n_shown)
+		iv.sel++;
+	else if (ch == KEY_PPAGE)
+		iv.sel = iv.sel > 10 ? iv.sel - 10 : 0;
+	else if (ch == KEY_NPAGE)
+		iv.sel = iv.sel + 10 < iv.n_shown ? iv.sel + 10 : (iv.n_shown ? iv.n_shown - 1 : 0);
+	else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && iv.flen > 0) {
+		iv.filter[--iv.flen] = 0;
+		iso_filter();
+	} else if (ch >= 32 && ch < 127 && iv.flen + 1 < sizeof iv.filter) {
+		iv.filter[iv.flen++] = (char)ch;
+		iv.filter[iv.flen] = 0;
+		iv.sel = 0;
+		iso_filter();
+	}
+	return UI_REDRAW;
+}
+
+const struct view view_iso = { "iso", iso_init, iso_draw, iso_key };

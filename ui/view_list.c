@@ -1,0 +1,278 @@
+/* view_list.c: the main screen: header, the table of guests, the detail pane, status line and F-key bar. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "util.h"
+
+/* Column layout of the table; the CD column takes what is left. */
+enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5 };
+
+static int detail_height(void)
+{
+	int h = (LINES - 5) / 2;
+
+	return h > 12 ? 12 : h;
+}
+
+static int table_height(void)
+{
+	return LINES - 5 - detail_height();
+}
+
+static void draw_header(struct ui *ui)
+{
+	char buf[256], mem[16], vg[48] = "", clock[16];
+	size_t running = 0;
+	int cw;
+
+	for (size_t i = 0; i < ui->n; i++)
+		running += ui->st[i].state == VM_RUNNING;
+	if (ui->vg_free >= 0)
+		snprintf(vg, sizeof vg, "  vg %s free %s", ui->cfg->vg,
+			 size_human((uint64_t)ui->vg_free, (char[16]){ 0 }, 16));
+	snprintf(buf, sizeof buf, " vmdeck  %s  load %.2f  mem free %s%s  %zu guest%s, %zu running", ui->hostname,
+		 ui->load1, size_human(ui->mem_avail, mem, sizeof mem), vg, ui->n, ui->n == 1 ? "" : "s", running);
+	fmt_clock(now_real(), clock, sizeof clock);
+	clock[5] = 0; /* HH:MM */
+	cw = (int)strlen(clock) + 1;
+	draw_fill(stdscr, 0, 0, COLS, R_HEADER);
+	draw_text(stdscr, 0, 0, COLS - cw, R_HEADER, buf);
+	draw_text(stdscr, 0, COLS - cw, cw, R_HEADER, clock);
+}
+
+static void draw_table_head(void)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof buf, " %-*s %-*s %*s %*s %*s %*s  %s", W_NAME - 1, "NAME", W_STATE - 1, "STATE", W_CPU - 1,
+		 "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", "CD");
+	draw_fill(stdscr, 1, 0, COLS, R_TABLE_HEAD);
+	draw_text(stdscr, 1, 0, COLS, R_TABLE_HEAD, buf);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+
+	return s ? s + 1 : p;
+}
+
+/* The newest job with a progress figure for this guest (a backup), or NULL. */
+static const struct job *guest_progress_job(const struct ui *ui, const char *name)
+{
+	for (size_t i = ui->n_jobs; i-- > 0;) {
+		const struct job *j = ui->jobs[i].job;
+
+		if (!j->exited && j->progress >= 0 && j->guest && strcmp(j->guest, name) == 0)
+			return j;
+	}
+	return NULL;
+}
+
+static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
+{
+	const struct guest_extra *ex = &ui->ex[i];
+
+	if (!ui->polled_once && !ui->defs[i].error)
+		snprintf(buf, len, "...");
+	else if (ex->stop_deadline > 0) {
+		double left = ex->stop_deadline - now_mono();
+
+		snprintf(buf, len, left > 0 ? "stopping %.0fs" : "stop timed out", left);
+	} else
+		snprintf(buf, len, "%s", vm_state_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
+}
+
+/* The CD column: a progress bar while a job reports one, else the medium. */
+static void cd_text(const struct ui *ui, size_t i, char *buf, size_t len)
+{
+	const struct job *j = guest_progress_job(ui, ui->defs[i].name);
+	const struct vm_status *st = &ui->st[i];
+	const char *cd = st->pid > 0 ? st->cdrom : ui->defs[i].cdrom;
+
+	if (j) {
+		char bar[11];
+		int fill = j->progress / 10;
+
+		for (int k = 0; k < 10; k++)
+			bar[k] = k < fill ? '#' : '.';
+		bar[10] = 0;
+		snprintf(buf, len, "[%s] %3d%% %s", bar, j->progress, j->title);
+		return;
+	}
+	snprintf(buf, len, "%s", cd ? base_name(cd) : "-");
+}
+
+static void draw_row(struct ui *ui, size_t i, int y)
+{
+	const struct vmdef *d = &ui->defs[i];
+	const struct vm_status *st = &ui->st[i];
+	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256];
+	enum role r = i == ui->sel ? R_SELECTION : role_for_state(d->error ? VM_INVALID : st->state);
+
+	state_text(ui, i, state, sizeof state);
+	if (st->cpu_percent >= 0 && st->pid > 0)
+		snprintf(cpu, sizeof cpu, "%.1f", st->cpu_percent);
+	else
+		snprintf(cpu, sizeof cpu, "-");
+	size_human(d->memory, mem, sizeof mem);
+	fmt_uptime(st->pid > 0 ? st->uptime : -1, up, sizeof up);
+	if (d->vnc)
+		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
+	else
+		snprintf(vnc, sizeof vnc, "-");
+	cd_text(ui, i, cd, sizeof cd);
+	snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  %s", W_NAME - 1, W_NAME - 1, d->name, W_STATE - 1,
+		 state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1, vnc, cd);
+	draw_fill(stdscr, y, 0, COLS, r);
+	draw_text(stdscr, y, 0, COLS, r, line);
+}
+
+static void draw_table(struct ui *ui)
+{
+	int h = table_height();
+
+	if (ui->sel < ui->top)
+		ui->top = ui->sel;
+	if (ui->sel >= ui->top + (size_t)h)
+		ui->top = ui->sel - (size_t)h + 1;
+	if (ui->n == 0) {
+		draw_text(stdscr, 3, 2, COLS - 4, R_NORMAL,
+			  ui->load_err ? ui->load_err : "No guests yet. Press n (or F7) to make one.");
+		return;
+	}
+	for (int row = 0; row < h && ui->top + (size_t)row < ui->n; row++)
+		draw_row(ui, ui->top + (size_t)row, 2 + row);
+}
+
+/* ---- detail pane ---- */
+
+struct pane {
+	int y, x, w, bottom;
+};
+
+static void pane_line(struct pane *p, enum role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void pane_line(struct pane *p, enum role r, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (p->y >= p->bottom)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	draw_text(stdscr, p->y++, p->x, p->w, r, buf);
+}
+
+static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st)
+{
+	char mem[16], rss[16], sz[16];
+
+	pane_line(p, R_NORMAL, "%s", *d->description ? d->description : "(no description)");
+	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : "default",
+		  d->machine ? d->machine : "pc");
+	if (st->pid > 0)
+		pane_line(p, R_NORMAL, "Memory  %s (resident %s)", size_human(d->memory, mem, sizeof mem),
+			  size_human(st->rss, rss, sizeof rss));
+	else
+		pane_line(p, R_NORMAL, "Memory  %s", size_human(d->memory, mem, sizeof mem));
+	if (d->n_disks == 0)
+		pane_line(p, R_NORMAL, "Disks   none");
+	for (size_t k = 0; k < d->n_disks; k++)
+		pane_line(p, R_NORMAL, "%s  %s  %s  %s", k ? "      " : "Disks ",
+			  d->disks[k].lv ? d->disks[k].lv : d->disks[k].file,
+			  d->disks[k].size ? size_human(d->disks[k].size, sz, sizeof sz) : "?",
+			  disk_iface_name(d->disks[k].iface));
+	if (d->n_nics == 0)
+		pane_line(p, R_NORMAL, "NICs    none");
+	for (size_t k = 0; k < d->n_nics; k++)
+		pane_line(p, R_NORMAL, "%s  %s  %s  %s", k ? "      " : "NICs  ",
+			  d->nics[k].bridge ? d->nics[k].bridge : "user (NAT)", d->nics[k].model ? d->nics[k].model : "",
+			  d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
+}
+
+static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
+{
+	const struct vmdef *d = &ui->defs[i];
+	const struct vm_status *st = &ui->st[i];
+	const struct guest_extra *ex = &ui->ex[i];
+	char up[16], when[16];
+
+	if (d->vnc)
+		pane_line(p, R_NORMAL, "VNC     :%d  port %d on %s, %s", d->vnc_display, 5900 + d->vnc_display,
+			  d->vnc_listen ? d->vnc_listen : "127.0.0.1", d->vnc_password ? "password set" : "no password");
+	else
+		pane_line(p, R_NORMAL, "VNC     none");
+	pane_line(p, R_NORMAL, "CD      %s", (st->pid > 0 ? st->cdrom : d->cdrom) ? (st->pid > 0 ? st->cdrom : d->cdrom)
+									: "empty");
+	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : "disk", d->rtc ? d->rtc : "utc");
+	if (st->pid > 0)
+		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
+	if (st->reason)
+		pane_line(p, R_ERROR, "%s", st->reason);
+	pane_line(p, R_DETAIL_TITLE, "Recent events");
+	if (ex->n_events == 0)
+		pane_line(p, R_NORMAL, "  none since the console opened");
+	for (int k = 0; k < ex->n_events; k++) {
+		const struct guest_event *e = &ex->events[(ex->head - 1 - k + 2 * GUEST_EVENTS) % GUEST_EVENTS];
+
+		fmt_clock(e->when, when, sizeof when);
+		when[5] = 0;
+		pane_line(p, R_NORMAL, "  %s at %s", e->text, when);
+	}
+}
+
+static void draw_detail(struct ui *ui)
+{
+	int top = 2 + table_height(), half = COLS / 2;
+	struct pane left = { top + 1, 1, half - 2, LINES - 2 }, right = { top + 1, half + 1, COLS - half - 2, LINES - 2 };
+	const struct vmdef *d = ui_guest(ui);
+	char title[96];
+
+	draw_hline(ui, stdscr, top, 0, COLS, R_BORDER);
+	if (!d)
+		return;
+	snprintf(title, sizeof title, " %s ", d->name);
+	draw_text(stdscr, top, 2, COLS - 4, R_DETAIL_TITLE, title);
+	if (d->error) {
+		left.w = COLS - 2;
+		pane_line(&left, R_ERROR, "invalid definition:");
+		for (const char *s = d->error; *s && left.y < left.bottom; s += strlen(s) > (size_t)left.w ? (size_t)left.w : strlen(s))
+			pane_line(&left, R_ERROR, "%.*s", left.w, s);
+		return;
+	}
+	detail_hardware(&left, d, &ui->st[ui->sel]);
+	detail_runtime(ui, &right, ui->sel);
+}
+
+static void list_init(struct ui *ui)
+{
+}
+
+static void list_draw(struct ui *ui)
+{
+	draw_header(ui);
+	draw_table_head();
+	draw_table(ui);
+	draw_detail(ui);
+	draw_status_line(ui, LINES - 2);
+	draw_fkey_bar(ui, LINES - 1);
+}
+
+static int list_key(struct ui *ui, int ch)
+{
+	int r = key_dispatch(ui, ch);
+
+	if (r == UI_UNHANDLED && ch != ERR) {
+		char name[16];
+
+		ui_status(ui, true, "%s: no such key (? shows them all)", key_text(ch, name, sizeof name));
+		r = UI_REDRAW;
+	}
+	return r;
+}
+
+const struct view view_list = { "list", list_init, list_draw, list_key };

@@ -1,0 +1,78 @@
+/* view_menu.c: the action menu on Enter: the key table's KB_MENU rows for the selected guest. */
+#include <stdio.h>
+
+#include "ui.h"
+
+static struct {
+	struct dlg dlg;
+	int sel;
+	const struct key_bind *rows[32];
+	int n;
+} mv;
+
+static void menu_init(struct ui *ui)
+{
+	mv.n = 0;
+	mv.sel = 0;
+	for (const struct key_bind *k = key_binds; k->fn && mv.n < 32; k++)
+		if (k->flags & KB_MENU)
+			mv.rows[mv.n++] = k;
+}
+
+static void menu_draw(struct ui *ui)
+{
+	const struct vmdef *d = ui_guest(ui);
+	char title[96];
+	int w = 70;
+	WINDOW *win = dlg_open(&mv.dlg, mv.n + 4, w);
+
+	snprintf(title, sizeof title, "Actions: %s", d ? d->name : "");
+	draw_box(ui, win, R_DIALOG, title);
+	for (int i = 0; i < mv.n; i++) {
+		char key[16];
+		enum role r = i == mv.sel ? R_SELECTION : R_DIALOG;
+
+		draw_fill(win, 1 + i, 1, w - 2, r);
+		draw_text(win, 1 + i, 2, 3, i == mv.sel ? R_SELECTION : R_MENU_KEY,
+			  key_text(mv.rows[i]->key, key, sizeof key));
+		draw_text(win, 1 + i, 6, w - 8, r, mv.rows[i]->help);
+	}
+	draw_text(win, mv.n + 2, 2, w - 4, R_DIALOG_TITLE, "Enter or the key runs it, Esc closes");
+}
+
+static int menu_run(struct ui *ui, const struct key_bind *k)
+{
+	dlg_close(&mv.dlg);
+	ui_pop(ui);
+	if ((k->flags & KB_GUEST) && !ui_guest(ui))
+		return UI_REDRAW;
+	return k->fn(ui) | UI_REDRAW;
+}
+
+static int menu_key(struct ui *ui, int ch)
+{
+	switch (ch) {
+	case KEY_UP:
+		mv.sel = mv.sel > 0 ? mv.sel - 1 : mv.n - 1;
+		return UI_REDRAW;
+	case KEY_DOWN:
+		mv.sel = mv.sel + 1 < mv.n ? mv.sel + 1 : 0;
+		return UI_REDRAW;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		return menu_run(ui, mv.rows[mv.sel]);
+	case 27:
+	case KEY_F(9):
+	case KEY_F(10):
+		dlg_close(&mv.dlg);
+		ui_pop(ui);
+		return UI_REDRAW;
+	}
+	for (int i = 0; i < mv.n; i++)
+		if (mv.rows[i]->key == ch || (mv.rows[i]->fkey && mv.rows[i]->fkey == ch))
+			return menu_run(ui, mv.rows[i]);
+	return UI_HANDLED;
+}
+
+const struct view view_menu = { "menu", menu_init, menu_draw, menu_key };

@@ -1,0 +1,33 @@
+/* view_small.c: below 80x24 the console shows this instead of a garbled screen. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ui.h"
+
+static void small_init(struct ui *ui)
+{
+}
+
+static void small_draw(struct ui *ui)
+{
+	char l1[64], l2[64];
+	const char *l3 = "q quits";
+	int y = LINES / 2 - 1;
+
+	snprintf(l1, sizeof l1, "terminal too small");
+	snprintf(l2, sizeof l2, "%dx%d, need 80x24", COLS, LINES);
+	if (y < 0)
+		y = 0;
+	draw_text(stdscr, y, (COLS - (int)strlen(l1)) / 2 > 0 ? (COLS - (int)strlen(l1)) / 2 : 0, COLS, R_TOO_SMALL, l1);
+	draw_text(stdscr, y + 1, (COLS - (int)strlen(l2)) / 2 > 0 ? (COLS - (int)strlen(l2)) / 2 : 0, COLS, R_NORMAL, l2);
+	draw_text(stdscr, y + 2, (COLS - (int)strlen(l3)) / 2 > 0 ? (COLS - (int)strlen(l3)) / 2 : 0, COLS, R_NORMAL, l3);
+}
+
+static int small_key(struct ui *ui, int ch)
+{
+	if (ch == 'q' || ch == KEY_F(10))
+		return UI_QUIT;
+	return UI_HANDLED;
+}
+
+const struct view view_small = { "too-small", small_init, small_draw, small_key };

@@ -1,0 +1,79 @@
+/* view_text.c: a box of read-only text (VNC details, a job's output); any key closes it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "util.h"
+
+static struct {
+	struct dlg dlg;
+	char *title, *body;
+	int scroll;
+} tv;
+
+void text_show(struct ui *ui, const char *title, const char *body)
+{
+	free(tv.title);
+	free(tv.body);
+	tv.title = xstrdup(title);
+	tv.body = xstrdup(body);
+	ui_push(ui, &view_text);
+}
+
+static void text_init(struct ui *ui)
+{
+	tv.scroll = 0;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 1;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void text_draw(struct ui *ui)
+{
+	int lines = count_lines(tv.body), h = lines + 4, w = COLS - 8, y = 0, row = 0;
+	WINDOW *win;
+
+	if (h > LINES - 4)
+		h = LINES - 4;
+	win = dlg_open(&tv.dlg, h, w);
+	draw_box(ui, win, R_DIALOG, tv.title);
+	for (const char *s = tv.body; *s && y < h - 3;) {
+		const char *nl = strchr(s, '\n');
+		int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+		if (row++ >= tv.scroll) {
+			wattrset(win, role_attr(R_DIALOG));
+			mvwaddnstr(win, 1 + y++, 2, s, len < w - 4 ? len : w - 4);
+		}
+		s += len + (nl ? 1 : 0);
+	}
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  lines > h - 3 ? "Up/Down scroll, any other key closes" : "any key closes");
+}
+
+static int text_key(struct ui *ui, int ch)
+{
+	if (ch == KEY_DOWN || ch == KEY_NPAGE) {
+		tv.scroll += ch == KEY_DOWN ? 1 : 10;
+		if (tv.scroll > count_lines(tv.body) - 1)
+			tv.scroll = count_lines(tv.body) - 1;
+		return UI_REDRAW;
+	}
+	if (ch == KEY_UP || ch == KEY_PPAGE) {
+		tv.scroll -= ch == KEY_UP ? 1 : 10;
+		if (tv.scroll < 0)
+			tv.scroll = 0;
+		return UI_REDRAW;
+	}
+	dlg_close(&tv.dlg);
+	ui_pop(ui);
+	return UI_REDRAW;
+}
+
+const struct view view_text = { "text", text_init, text_draw, text_key };
