@@ -25,7 +25,6 @@
 #define SPAWN_TIMEOUT_MS  60000  /* QEMU's daemonizing parent must exit by then */
 #define QUIT_WAIT_MS      3000   /* after QMP quit */
 #define KILL_WAIT_MS      5000   /* after SIGKILL */
-#define LOG_ROTATE_BYTES  (1024 * 1024)
 
 /* Files a running QEMU leaves in its folder; removed once it is gone. */
 static const char *const runtime_files[] = {
@@ -170,8 +169,9 @@ static int wait_child(pid_t pid, int timeout_ms)
 /* ---- qemu.log and the one line that explains a failure ---- */
 
 /*
- * Opens qemu.log for appending (rotating a big one). No marker line of our
- * own: the status reads the log's last line as QEMU's last words.
+ * A fresh qemu.log for this run; the previous run's (say, of a guest that
+ * crashed) stays as qemu.log.old. No marker line of our own: the status
+ * reads the log's last line as QEMU's last words.
  */
 static int log_open(const struct config *cfg, const char *name, char **err)
 {
@@ -179,13 +179,13 @@ static int log_open(const struct config *cfg, const char *name, char **err)
 	struct stat st;
 	int fd;
 
-	if (stat(path, &st) == 0 && st.st_size > LOG_ROTATE_BYTES) {
+	if (stat(path, &st) == 0 && st.st_size > 0) {
 		char *old = xasprintf("%s.old", path);
 
 		rename(path, old);
 		free(old);
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
 	free(path);
