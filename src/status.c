@@ -32,7 +32,7 @@
 #include "qmp.h"
 #include "util.h"
 
-enum phase { PH_DONE, PH_CONNECT, PH_GREETING, PH_REPLIES };
+enum phase { PH_DONE, PH_CONNECT, PH_TALK };
 
 struct guest {
 	const struct vmdef *def;
@@ -40,11 +40,12 @@ struct guest {
 	struct vm_status st;
 	enum phase phase;
 	struct qmp q;
-	char *out;             /* commands not yet written */
-	size_t out_len, out_off;
-	unsigned id_caps, id_status, id_block;
+	struct stat pidfile;   /* its mtime tells a host crash from a QEMU crash */
+	char *connect_err;     /* why connect() failed, judged once the process is known */
+	size_t out_off;        /* how much of questions[] is written */
+	int answers;           /* non-event messages so far: greeting, then one per question */
 	char *qmp_status;      /* query-status's answer, kept until query-block's arrives */
-	bool qmp_running, got_block;
+	bool qmp_running;
 	int64_t deadline;
 };
 
@@ -76,11 +77,10 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	return r;
 }
 
-static bool exists_in_state(const struct config *cfg, const char *name, const char *file, struct stat *sb)
+static bool exists_in_state(const struct config *cfg, const char *name, const char *file)
 {
 	char *p = vm_path(cfg, name, file);
-	struct stat tmp;
-	int rc = stat(p, sb ? sb : &tmp);
+	int rc = access(p, F_OK);
 
 	free(p);
 	return rc == 0;
@@ -212,10 +212,10 @@ static void finish(struct guest *g, enum vm_state state, char *reason)
 	g->st.reason = reason;
 	g->phase = PH_DONE;
 	qmp_close(&g->q);
-	free(g->out);
-	g->out = NULL;
 	free(g->qmp_status);
 	g->qmp_status = NULL;
+	free(g->connect_err);
+	g->connect_err = NULL;
 }
 
 /* A pidfile that names no live QEMU: see the rules at the top. */
@@ -225,7 +225,7 @@ static void judge_dead(const struct config *cfg, struct guest *g, const struct s
 	char *last;
 
 	g->st.pid = 0;
-	if (exists_in_state(cfg, name, "stopping", NULL) || (boot > 0 && (double)pidfile->st_mtime < boot)) {
+	if (exists_in_state(cfg, name, "stopping") || (boot > 0 && (double)pidfile->st_mtime < boot)) {
 		finish(g, VM_STOPPED, NULL);
 		return;
 	}
@@ -251,7 +251,7 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
 	}
 	if (lock_held(cfg, name)) {
 		free(reason);
-		finish(g, exists_in_state(cfg, name, "stopping", NULL) ? VM_SHUTTING_DOWN : VM_STARTING, NULL);
+		finish(g, exists_in_state(cfg, name, "stopping") ? VM_SHUTTING_DOWN : VM_STARTING, NULL);
 		return;
 	}
 	finish(g, VM_UNRESPONSIVE, reason);
@@ -296,7 +296,7 @@ static void judge_answer(const struct config *cfg, struct guest *g, const char *
 	/* every vmdeck start passes through prelaunch (-S) until its `cont` */
 	if (strcmp(status, "prelaunch") == 0)
 		state = lock_held(cfg, name) ? VM_STARTING : VM_PAUSED;
-	if ((state == VM_RUNNING || state == VM_PAUSED) && exists_in_state(cfg, name, "stopping", NULL) &&
+	if ((state == VM_RUNNING || state == VM_PAUSED) && exists_in_state(cfg, name, "stopping") &&
 	    lock_held(cfg, name))
 		state = VM_SHUTTING_DOWN;
 	finish(g, state, reason ? xstrdup(reason) : NULL);
@@ -326,10 +326,24 @@ static char *cdrom_from_blocks(json_t *blocks)
 
 /* ---- the conversation ---- */
 
+/*
+ * All three questions go out at once, right after connect() and before the
+ * greeting: QEMU reads them once it has greeted, so no round trip is spent
+ * waiting. They carry no ids: without out-of-band commands QEMU answers in
+ * order, so the n-th reply answers the n-th question. QEMU reads its monitor
+ * input a byte at a time, each byte a trip through its main loop: the text is
+ * kept as short as QMP allows.
+ */
+static const char questions[] = "{\"execute\":\"qmp_capabilities\"}{\"execute\":\"query-status\"}"
+				"{\"execute\":\"query-block\"}";
+enum { ANS_GREETING, ANS_CAPS, ANS_STATUS, ANS_BLOCK, ANS_ALL };
+static const char *const question_names[] = { "greeting", "qmp_capabilities", "query-status", "query-block" };
+
 static void send_pending(const struct config *cfg, struct guest *g)
 {
-	while (g->out && g->out_off < g->out_len) {
-		ssize_t w = send(g->q.fd, g->out + g->out_off, g->out_len - g->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (g->out_off < sizeof questions - 1) {
+		ssize_t w = send(g->q.fd, questions + g->out_off, sizeof questions - 1 - g->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w > 0) {
 			g->out_off += (size_t)w;
@@ -344,59 +358,36 @@ static void send_pending(const struct config *cfg, struct guest *g)
 	}
 }
 
-/* After the greeting: negotiation and both questions go out in one write. */
-static void on_greeting(const struct config *cfg, struct guest *g, json_t *msg)
-{
-	char *caps, *qs, *qb;
-
-	if (!qmp_is_greeting(msg)) {
-		judge_silent(cfg, g, xstrdup("the monitor socket does not speak QMP"));
-		return;
-	}
-	caps = qmp_command_line(&g->q, "qmp_capabilities", NULL, &g->id_caps);
-	qs = qmp_command_line(&g->q, "query-status", NULL, &g->id_status);
-	qb = qmp_command_line(&g->q, "query-block", NULL, &g->id_block);
-	g->out = xasprintf("%s%s%s", caps, qs, qb);
-	g->out_len = strlen(g->out);
-	g->out_off = 0;
-	free(caps);
-	free(qs);
-	free(qb);
-	g->phase = PH_REPLIES;
-	send_pending(cfg, g);
-}
-
-static void on_reply(const struct config *cfg, struct guest *g, json_t *msg)
+static void on_answer(const struct config *cfg, struct guest *g, json_t *msg)
 {
 	json_t *ret = NULL;
 	char *err = NULL;
-	bool is_caps = qmp_is_reply_to(msg, g->id_caps), is_status = qmp_is_reply_to(msg, g->id_status);
+	int n = g->answers++;
 
-	if (!is_caps && !is_status && !qmp_is_reply_to(msg, g->id_block))
-		return; /* an event */
+	if (n == ANS_GREETING) {
+		if (!qmp_is_greeting(msg))
+			judge_silent(cfg, g, xstrdup("the monitor socket does not speak QMP"));
+		return;
+	}
 	if (qmp_reply_result(msg, &ret, &err) < 0) {
-		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s",
-					       is_caps ? "qmp_capabilities" : is_status ? "query-status" : "query-block", err));
+		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s", question_names[n], err));
 		free(err);
 		return;
 	}
-	if (is_status) {
-		const char *s = json_string_value(json_object_get(ret, "status"));
+	if (n == ANS_STATUS) {
+		const char *st = json_string_value(json_object_get(ret, "status"));
 
-		free(g->qmp_status);
-		g->qmp_status = xstrdup(s ? s : "");
+		g->qmp_status = xstrdup(st ? st : "");
 		g->qmp_running = json_is_true(json_object_get(ret, "running"));
-	} else if (!is_caps) {
-		free(g->st.cdrom);
+	} else if (n == ANS_BLOCK) {
 		g->st.cdrom = cdrom_from_blocks(ret);
-		g->got_block = true;
 	}
 	json_decref(ret);
-	if (g->qmp_status && g->got_block) {
+	if (g->answers == ANS_ALL) {
 		char *status = g->qmp_status;
 
 		g->qmp_status = NULL;
-		judge_answer(cfg, g, status, g->qmp_running);
+		judge_answer(cfg, g, status ? status : "", g->qmp_running);
 		free(status);
 	}
 }
@@ -413,10 +404,8 @@ static void on_readable(const struct config *cfg, struct guest *g)
 		return;
 	}
 	while (g->phase != PH_DONE && (msg = qmp_next_message(&g->q, &bad)) != NULL) {
-		if (g->phase == PH_GREETING)
-			on_greeting(cfg, g, msg);
-		else
-			on_reply(cfg, g, msg);
+		if (!qmp_is_event(msg))
+			on_answer(cfg, g, msg);
 		json_decref(msg);
 	}
 	if (g->phase != PH_DONE && bad)
@@ -430,10 +419,12 @@ static void on_event(const struct config *cfg, struct guest *g, short revents)
 	if (g->phase == PH_CONNECT) {
 		char *sock = vm_path(cfg, g->def->name, "qmp.sock");
 
-		if (qmp_connect_finish(&g->q, sock, &err) < 0)
+		if (qmp_connect_finish(&g->q, sock, &err) < 0) {
 			judge_silent(cfg, g, err);
-		else
-			g->phase = PH_GREETING;
+		} else {
+			g->phase = PH_TALK;
+			send_pending(cfg, g);
+		}
 		free(sock);
 		return;
 	}
@@ -445,12 +436,35 @@ static void on_event(const struct config *cfg, struct guest *g, short revents)
 
 /* ---- starting each guest ---- */
 
+/* The pid in qemu.pid, and the file's times in *sb: 0 when there is no pidfile, -1 when it holds no pid. */
+static pid_t pidfile_open(const struct config *cfg, const char *name, struct stat *sb)
+{
+	char *path = vm_path(cfg, name, "qemu.pid");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[32];
+	ssize_t r;
+	long v;
+
+	free(path);
+	if (fd < 0)
+		return 0;
+	r = fstat(fd, sb) == 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 && v < INT32_MAX ? (pid_t)v : -1;
+}
+
+/*
+ * First pass, kept short so QEMU starts on its answer early: invalid and
+ * stopped guests are settled; any guest with a pidfile gets its connection
+ * and its questions.
+ */
 static void begin_guest(struct status_poll *sp, struct guest *g)
 {
 	const struct config *cfg = sp->cfg;
-	const char *name = g->def->name;
-	struct stat pidfile;
-	struct proc_sample ps;
 	char *sock, *err = NULL;
 	int rc;
 
@@ -458,17 +472,43 @@ static void begin_guest(struct status_poll *sp, struct guest *g)
 		finish(g, VM_INVALID, xstrdup(g->def->error));
 		return;
 	}
-	if (!exists_in_state(cfg, name, "qemu.pid", &pidfile)) {
-		finish(g, VM_STOPPED, NULL); /* the common case, at the cost of one stat() */
+	if ((g->st.pid = pidfile_open(cfg, g->def->name, &g->pidfile)) == 0) {
+		finish(g, VM_STOPPED, NULL); /* the common case, at the cost of one failed open() */
 		return;
 	}
+	g->deadline = now_ms() + sp->timeout_ms;
+	g->phase = PH_TALK;
+	if (g->st.pid < 0)
+		return; /* judged dead in the second pass */
+	sock = vm_path(cfg, g->def->name, "qmp.sock");
+	rc = qmp_connect(&g->q, sock, &err);
+	free(sock);
+	if (rc == 0)
+		send_pending(cfg, g);
+	else if (rc == 1)
+		g->phase = PH_CONNECT;
+	else
+		g->connect_err = err;
+}
+
+/* Second pass, while QEMU answers: the process itself, from /proc. */
+static void check_process(struct status_poll *sp, struct guest *g)
+{
+	const struct config *cfg = sp->cfg;
+	struct proc_sample ps;
+	char *err;
+
+	if (g->phase == PH_DONE)
+		return;
 	if (!sp->host_known) {
 		sp->boot = host_boot_time();
 		sp->uptime = host_uptime();
 		sp->host_known = true;
 	}
-	if ((g->st.pid = vm_pid(cfg, name)) == 0 || proc_sample(g->st.pid, &ps) < 0) {
-		judge_dead(cfg, g, &pidfile, sp->boot);
+	/* a zombie or a reused pid after a host crash is no QEMU of ours */
+	if (g->st.pid < 0 || proc_sample(g->st.pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X' ||
+	    !pid_is_qemu(cfg, g->st.pid)) {
+		judge_dead(cfg, g, &g->pidfile, sp->boot);
 		return;
 	}
 	fill_process(g, &ps, sp->uptime);
@@ -476,14 +516,10 @@ static void begin_guest(struct status_poll *sp, struct guest *g)
 		finish(g, VM_UNRESPONSIVE, xasprintf("QEMU (pid %ld) is stopped by a signal", (long)g->st.pid));
 		return;
 	}
-	g->deadline = now_ms() + sp->timeout_ms;
-	sock = vm_path(cfg, name, "qmp.sock");
-	rc = qmp_connect(&g->q, sock, &err);
-	free(sock);
-	if (rc < 0)
+	if ((err = g->connect_err) != NULL) {
+		g->connect_err = NULL;
 		judge_silent(cfg, g, err);
-	else
-		g->phase = rc == 0 ? PH_GREETING : PH_CONNECT;
+	}
 }
 
 struct status_poll *status_poll_start(const struct config *cfg, const struct vmdef *defs, size_t n,
@@ -504,6 +540,8 @@ struct status_poll *status_poll_start(const struct config *cfg, const struct vmd
 		vm_status_clear(&g->st);
 		begin_guest(sp, g);
 	}
+	for (size_t i = 0; i < n; i++)
+		check_process(sp, &sp->g[i]);
 	return sp;
 }
 
@@ -518,7 +556,7 @@ int status_poll_fds(struct status_poll *sp, struct pollfd *fds, int max)
 			continue;
 		fds[k].fd = g->q.fd;
 		fds[k].events = g->phase == PH_CONNECT ? POLLOUT : POLLIN;
-		if (g->phase == PH_REPLIES && g->out_off < g->out_len)
+		if (g->phase == PH_TALK && g->out_off < sizeof questions - 1)
 			fds[k].events |= POLLOUT;
 		fds[k].revents = 0;
 		k++;

@@ -33,6 +33,8 @@ int vm_dir_prepare(const struct config *cfg, const char *name, char **err);
 pid_t vm_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */
 bool pid_alive(pid_t pid);
+/* Whether pid runs a QEMU (its /proc/PID/cmdline), so a reused pid is not taken for one. */
+bool pid_is_qemu(const struct config *cfg, pid_t pid);
 
 /*
  * The flock on state_dir/NAME/lock, held while starting, stopping or backing

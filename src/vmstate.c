@@ -81,8 +81,8 @@ bool pid_alive(pid_t pid)
 	return st != 0 && st != 'Z' && st != 'X' && st != 'x';
 }
 
-/* Whether pid runs a QEMU: argv[0]'s base name names qemu, or is the configured binary. */
-static bool pid_is_qemu(const struct config *cfg, pid_t pid)
+/* argv[0]'s base name names qemu, or is the configured binary. */
+bool pid_is_qemu(const struct config *cfg, pid_t pid)
 {
 	char path[64], cmd[4096];
 	const char *base, *want;
