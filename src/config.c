@@ -274,6 +274,19 @@ static int store_value(struct config *cfg, void *base, const struct cfg_key *k,
 	return 0;
 }
 
+/* The expected keys come from host_keys, so the message never falls behind the table. */
+static int host_key_unknown(const struct config *cfg, char **err, const config_setting_t *s, const char *key)
+{
+	struct sbuf b = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_LEN(host_keys); i++)
+		sbuf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == ARRAY_LEN(host_keys) ? " or " : ", ", host_keys[i].path);
+	rc = key_error(cfg, err, s, key, "unknown key (expected %s)", b.s);
+	sbuf_free(&b);
+	return rc;
+}
+
 static int load_host(struct config *cfg, const config_setting_t *g, struct host *h, char **err)
 {
 	int n = config_setting_length(g);
@@ -289,7 +302,7 @@ static int load_host(struct config *cfg, const config_setting_t *g, struct host 
 		int rc;
 
 		if (k == NULL)
-			rc = key_error(cfg, err, s, key, "unknown key (expected name, ssh, vmdeck, vms_dir, ssh_config or lvm_config)");
+			rc = host_key_unknown(cfg, err, s, key);
 		else if (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
 			rc = key_error(cfg, err, s, key, "expected a non-empty string, got %s",
 				       config_setting_type(s) == CONFIG_TYPE_STRING ? "\"\"" : type_word(s));
@@ -504,11 +517,12 @@ static const char *type_name(const struct cfg_key *k)
 	return names[k->type];
 }
 
-static void print_key(const char *indent, const struct cfg_key *k)
+static void print_key(const char *prefix, const struct cfg_key *k)
 {
 	char *choices = k->choices ? choices_text(k->choices) : NULL;
+	const char *indent = prefix[0] ? "  " : "";
 
-	printf("%s%s (%s", indent, k->path, type_name(k));
+	printf("%s%s%s (%s", indent, prefix, k->path, type_name(k));
 	if (choices)
 		printf(": %s", choices);
 	if (k->type == CFG_INT || k->type == CFG_FLOAT)
@@ -527,6 +541,6 @@ void config_print_reference(void)
 		print_key("", &cfg_keys[i]);
 		if (cfg_keys[i].type == CFG_HOSTS)
 			for (size_t j = 0; j < ARRAY_LEN(host_keys); j++)
-				print_key("    hosts[].", &host_keys[j]);
+				print_key("hosts[].", &host_keys[j]);
 	}
 }

@@ -85,7 +85,7 @@ static const struct vkey vkeys[] = {
 	{ SEC_DISK, "size", VT_SIZE, NULL, MiB, INT64_C(64) << 40, NULL, K(size), NULL, NULL, SEC_NONE,
 	  "size used when the volume is created" },
 	{ SEC_TOP, "cdrom", VT_PATH, NULL, 0, 0, NULL, D(cdrom), NULL, NULL, SEC_NONE,
-	  "ISO image in the CD drive; relative names are looked up in iso_dirs" },
+	  "ISO image in the CD drive; a bare name is looked up in iso_dirs" },
 	{ SEC_TOP, "boot", VT_ENUM, "disk", 0, 0, "disk|cdrom", D(boot), NULL, NULL, SEC_NONE,
 	  "boot device" },
 	{ SEC_TOP, "nics", VT_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NIC,
@@ -735,9 +735,10 @@ static void resolve_paths(const struct config *cfg, struct vmdef *def)
 		}
 	if (def->cdrom == NULL || def->cdrom[0] == '/' || cfg->n_iso_dirs == 0)
 		return;
+	/* not found: left as written, so the start names the file the admin wrote */
 	for (size_t i = 0; i < cfg->n_iso_dirs; i++) {
 		p = path_join(cfg->iso_dirs[i], def->cdrom);
-		if (access(p, F_OK) == 0 || i + 1 == cfg->n_iso_dirs) {
+		if (access(p, F_OK) == 0) {
 			free(def->cdrom);
 			def->cdrom = p;
 			return;

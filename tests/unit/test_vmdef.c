@@ -345,11 +345,22 @@ static void test_load_by_name_resolves_paths(void **state)
 	struct config cfg = { .vms_dir = tmpdir, .file_dir = disk_dir, .iso_dirs = iso_dirs, .n_iso_dirs = 1 };
 	struct vmdef def;
 
+	FILE *f;
+
+	/* an ISO that is not in iso_dirs stays as written */
 	assert_int_equal(vmdef_load_by_name(&cfg, "res", &def, &err), 0);
 	assert_string_equal(def.disks[0].file, want_disk);
 	assert_string_equal(def.disks[0].format, "qcow2");
+	assert_string_equal(def.cdrom, "xp.iso");
+	vmdef_free(&def);
+	assert_int_equal(mkdir(iso_dir, 0755), 0);
+	assert_non_null(f = fopen(want_iso, "w"));
+	fclose(f);
+	assert_int_equal(vmdef_load_by_name(&cfg, "res", &def, &err), 0);
 	assert_string_equal(def.cdrom, want_iso);
 	vmdef_free(&def);
+	unlink(want_iso);
+	rmdir(iso_dir);
 	assert_int_equal(vmdef_load_by_name(&cfg, "../etc", &def, &err), -1);
 	assert_string_equal(err, "\"../etc\" is not a valid guest name");
 	free(err);
