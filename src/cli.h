@@ -45,6 +45,8 @@ int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_version(struct cli *c, int argc, char **argv);
 int cmd_argv(struct cli *c, int argc, char **argv);        /* cmd_argv.c */
+int cmd_console(struct cli *c, int argc, char **argv);     /* cmd_term.c */
+int cmd_monitor(struct cli *c, int argc, char **argv);     /* cmd_term.c */
 int cmd_list(struct cli *c, int argc, char **argv);        /* cmd_status.c */
 int cmd_show(struct cli *c, int argc, char **argv);        /* cmd_status.c */
 /* cmd_life.c */

@@ -100,15 +100,19 @@ static bool boot_from_cdrom(const struct argv_ctx *c)
 	return b && strcmp(b, "cdrom") == 0;
 }
 
-/* Boot order by bootindex: the CD first when booting from it, else the disks in order, then the CD. */
+/*
+ * Boot order by bootindex: the CD first when booting from it, else the disks
+ * in order, then the CD. Numbering starts at 1 because QEMU gives 0 to the
+ * option ROM that boots a -kernel passed in extra_args.
+ */
 static int disk_bootindex(const struct argv_ctx *c, size_t i)
 {
-	return (int)i + (boot_from_cdrom(c) ? 1 : 0);
+	return (int)i + 1 + (boot_from_cdrom(c) ? 1 : 0);
 }
 
 static int cdrom_bootindex(const struct argv_ctx *c)
 {
-	return boot_from_cdrom(c) ? 0 : (int)c->def->n_disks;
+	return boot_from_cdrom(c) ? 1 : (int)c->def->n_disks + 1;
 }
 
 /* ---- the machine and the processor ---- */

@@ -109,14 +109,14 @@ static void add_file(const char *file, const char *format, enum disk_iface iface
 
 static void test_minimal_pc(void **state)
 {
-	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("0"), TAIL);
+	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("1"), TAIL);
 }
 
 static void test_minimal_q35(void **state)
 {
 	def.machine = (char *)"q35";
 	EXPECT(HEAD("q35"), NO_VNC, "-drive", "if=none,id=cd0,media=cdrom,readonly=on", "-device",
-	       "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=0", TAIL);
+	       "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=1", TAIL);
 }
 
 static void test_unknown_machine(void **state)
@@ -132,7 +132,7 @@ static void test_cpu_smp_memory_kvm(void **state)
 	def.memory = 3ull << 30;
 	opts.accel = "kvm";
 	EXPECT("qemu-system-x86_64", "-name", "g1", "-machine", "pc", "-accel", "kvm", "-nodefaults", "-cpu", "host",
-	       "-smp", "4", "-m", "3072M", "-rtc", "base=utc", "-vga", "std", NO_VNC, CD_EMPTY_PC("0"), TAIL);
+	       "-smp", "4", "-m", "3072M", "-rtc", "base=utc", "-vga", "std", NO_VNC, CD_EMPTY_PC("1"), TAIL);
 }
 
 /* Memory that is not a whole number of MiB is given in KiB, never rounded. */
@@ -140,14 +140,14 @@ static void test_memory_not_whole_mib(void **state)
 {
 	def.memory = (512ull << 20) + (512 << 10);
 	EXPECT("qemu-system-x86_64", "-name", "g1", "-machine", "pc", "-accel", "tcg", "-nodefaults", "-cpu", "qemu64",
-	       "-smp", "2", "-m", "524800K", "-rtc", "base=utc", "-vga", "std", NO_VNC, CD_EMPTY_PC("0"), TAIL);
+	       "-smp", "2", "-m", "524800K", "-rtc", "base=utc", "-vga", "std", NO_VNC, CD_EMPTY_PC("1"), TAIL);
 }
 
 static void test_rtc_localtime(void **state)
 {
 	def.rtc = (char *)"localtime";
 	EXPECT("qemu-system-x86_64", "-name", "g1", "-machine", "pc", "-accel", "tcg", "-nodefaults", "-cpu", "qemu64",
-	       "-smp", "2", "-m", "512M", "-rtc", "base=localtime", "-vga", "std", NO_VNC, CD_EMPTY_PC("0"), TAIL);
+	       "-smp", "2", "-m", "512M", "-rtc", "base=localtime", "-vga", "std", NO_VNC, CD_EMPTY_PC("1"), TAIL);
 }
 
 /* ---- disks ---- */
@@ -156,14 +156,14 @@ static void test_lv_ide(void **state)
 {
 	add_lv("vg0/av-server", DISK_IDE);
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/av-server,format=raw,if=none,id=disk0,cache=none",
-	       "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=0", CD_EMPTY_PC("1"), TAIL);
+	       "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", CD_EMPTY_PC("2"), TAIL);
 }
 
 static void test_lv_virtio(void **state)
 {
 	add_lv("vg0/lin", DISK_VIRTIO);
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/lin,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "virtio-blk-pci,drive=disk0,bootindex=0", CD_EMPTY_PC("1"), TAIL);
+	       "virtio-blk-pci,drive=disk0,bootindex=1", CD_EMPTY_PC("2"), TAIL);
 }
 
 /* SCSI disks share one virtio-scsi controller, added before the first. */
@@ -172,9 +172,9 @@ static void test_lv_scsi_two_disks_one_controller(void **state)
 	add_lv("vg0/a", DISK_SCSI);
 	add_lv("vg0/b", DISK_SCSI);
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=disk0,bus=scsi0.0,bootindex=0", "-drive",
+	       "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=disk0,bus=scsi0.0,bootindex=1", "-drive",
 	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
-	       "scsi-hd,drive=disk1,bus=scsi0.0,bootindex=1", CD_EMPTY_PC("2"), TAIL);
+	       "scsi-hd,drive=disk1,bus=scsi0.0,bootindex=2", CD_EMPTY_PC("3"), TAIL);
 }
 
 /* pc has no SATA of its own: an AHCI controller is added once. */
@@ -183,9 +183,9 @@ static void test_lv_sata_pc(void **state)
 	add_lv("vg0/a", DISK_SATA);
 	add_lv("vg0/b", DISK_SATA);
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ahci,id=ahci0", "-device", "ide-hd,drive=disk0,bus=ahci0.0,bootindex=0", "-drive",
+	       "ahci,id=ahci0", "-device", "ide-hd,drive=disk0,bus=ahci0.0,bootindex=1", "-drive",
 	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
-	       "ide-hd,drive=disk1,bus=ahci0.1,bootindex=1", CD_EMPTY_PC("2"), TAIL);
+	       "ide-hd,drive=disk1,bus=ahci0.1,bootindex=2", CD_EMPTY_PC("3"), TAIL);
 }
 
 /* q35's AHCI is built in: sata and ide disks both take its ports, around the CD's port 2. */
@@ -196,12 +196,12 @@ static void test_q35_sata_and_ide(void **state)
 	add_lv("vg0/b", DISK_IDE);
 	add_lv("vg0/c", DISK_SATA);
 	EXPECT(HEAD("q35"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ide-hd,drive=disk0,bus=ide.0,bootindex=0", "-drive",
+	       "ide-hd,drive=disk0,bus=ide.0,bootindex=1", "-drive",
 	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
-	       "ide-hd,drive=disk1,bus=ide.1,bootindex=1", "-drive",
+	       "ide-hd,drive=disk1,bus=ide.1,bootindex=2", "-drive",
 	       "file=/dev/vg0/c,format=raw,if=none,id=disk2,cache=none", "-device",
-	       "ide-hd,drive=disk2,bus=ide.3,bootindex=2", "-drive", "if=none,id=cd0,media=cdrom,readonly=on",
-	       "-device", "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=3", TAIL);
+	       "ide-hd,drive=disk2,bus=ide.3,bootindex=3", "-drive", "if=none,id=cd0,media=cdrom,readonly=on",
+	       "-device", "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=4", TAIL);
 }
 
 /* Three IDE disks fill pc's channels around the CD (secondary master). */
@@ -211,11 +211,11 @@ static void test_pc_ide_slots_and_limit(void **state)
 	add_lv("vg0/b", DISK_IDE);
 	add_lv("vg0/c", DISK_IDE);
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=0", "-drive",
+	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
 	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
-	       "ide-hd,drive=disk1,bus=ide.0,unit=1,bootindex=1", "-drive",
+	       "ide-hd,drive=disk1,bus=ide.0,unit=1,bootindex=2", "-drive",
 	       "file=/dev/vg0/c,format=raw,if=none,id=disk2,cache=none", "-device",
-	       "ide-hd,drive=disk2,bus=ide.1,unit=1,bootindex=2", CD_EMPTY_PC("3"), TAIL);
+	       "ide-hd,drive=disk2,bus=ide.1,unit=1,bootindex=3", CD_EMPTY_PC("4"), TAIL);
 	add_lv("vg0/d", DISK_IDE);
 	expect_error("disk 4: at most 3 ide disks fit on machine pc");
 }
@@ -227,13 +227,13 @@ static void test_file_formats_and_interfaces(void **state)
 	add_file("/var/lib/vmdeck/disks/s.raw", NULL, DISK_SCSI);
 	add_file("/var/lib/vmdeck/disks/odd.bin", "qcow2", DISK_SATA);
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/var/lib/vmdeck/disks/w.qcow2,format=qcow2,if=none,id=disk0",
-	       "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=0", "-drive",
+	       "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
 	       "file=/var/lib/vmdeck/disks/d.img,format=raw,if=none,id=disk1", "-device",
-	       "virtio-blk-pci,drive=disk1,bootindex=1", "-drive",
+	       "virtio-blk-pci,drive=disk1,bootindex=2", "-drive",
 	       "file=/var/lib/vmdeck/disks/s.raw,format=raw,if=none,id=disk2", "-device", "virtio-scsi-pci,id=scsi0",
-	       "-device", "scsi-hd,drive=disk2,bus=scsi0.0,bootindex=2", "-drive",
+	       "-device", "scsi-hd,drive=disk2,bus=scsi0.0,bootindex=3", "-drive",
 	       "file=/var/lib/vmdeck/disks/odd.bin,format=qcow2,if=none,id=disk3", "-device", "ahci,id=ahci0",
-	       "-device", "ide-hd,drive=disk3,bus=ahci0.0,bootindex=3", CD_EMPTY_PC("4"), TAIL);
+	       "-device", "ide-hd,drive=disk3,bus=ahci0.0,bootindex=4", CD_EMPTY_PC("5"), TAIL);
 }
 
 /* A comma in a path would end QEMU's option value: it is doubled. */
@@ -242,9 +242,9 @@ static void test_comma_in_path_escaped(void **state)
 	add_file("/srv/disks/a,b.img", NULL, DISK_VIRTIO);
 	def.cdrom = (char *)"/srv/iso/x,format=qcow2.iso";
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/srv/disks/a,,b.img,format=raw,if=none,id=disk0", "-device",
-	       "virtio-blk-pci,drive=disk0,bootindex=0", "-drive",
+	       "virtio-blk-pci,drive=disk0,bootindex=1", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/x,,format=qcow2.iso", "-device",
-	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", TAIL);
+	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=2", TAIL);
 }
 
 static void test_disk_needs_one_source(void **state)
@@ -260,9 +260,9 @@ static void test_cdrom_with_iso(void **state)
 	add_lv("vg0/xp", DISK_IDE);
 	def.cdrom = (char *)"/srv/iso/xp-sp3.iso";
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=0", "-drive",
+	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/xp-sp3.iso", "-device",
-	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", TAIL);
+	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=2", TAIL);
 }
 
 static void test_boot_cdrom(void **state)
@@ -272,11 +272,11 @@ static void test_boot_cdrom(void **state)
 	def.cdrom = (char *)"/srv/iso/xp-sp3.iso";
 	def.boot = (char *)"cdrom";
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
+	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=2", "-drive",
 	       "file=/dev/vg0/data,format=raw,if=none,id=disk1,cache=none", "-device",
-	       "virtio-blk-pci,drive=disk1,bootindex=2", "-drive",
+	       "virtio-blk-pci,drive=disk1,bootindex=3", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/xp-sp3.iso", "-device",
-	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=0", TAIL);
+	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", TAIL);
 }
 
 /* `start --cdrom ISO --boot cdrom` overrides the definition; an empty override empties the drive. */
@@ -287,13 +287,13 @@ static void test_start_overrides(void **state)
 	opts.cdrom = "/srv/iso/drivers.iso";
 	opts.boot = "cdrom";
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
+	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=2", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/drivers.iso", "-device",
-	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=0", TAIL);
+	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", TAIL);
 	opts.cdrom = "";
 	opts.boot = "disk";
 	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=0", CD_EMPTY_PC("1"), TAIL);
+	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", CD_EMPTY_PC("2"), TAIL);
 }
 
 /* ---- network ---- */
@@ -304,7 +304,7 @@ static void test_nics_each_model(void **state)
 	nics[1] = (struct vm_nic){ .user = true, .model = (char *)"rtl8139", .mac = (char *)"52:54:00:00:00:02" };
 	nics[2] = (struct vm_nic){ .bridge = (char *)"br1", .model = (char *)"virtio", .mac = (char *)"52:54:00:00:00:03" };
 	def.n_nics = 3;
-	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("0"), "-netdev", "bridge,id=net0,br=br0", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("1"), "-netdev", "bridge,id=net0,br=br0", "-device",
 	       "e1000,netdev=net0,mac=52:54:00:a1:b2:c3,id=nic0", "-netdev", "user,id=net1", "-device",
 	       "rtl8139,netdev=net1,mac=52:54:00:00:00:02,id=nic1", "-netdev", "bridge,id=net2,br=br1", "-device",
 	       "virtio-net-pci,netdev=net2,mac=52:54:00:00:00:03,id=nic2", TAIL);
@@ -314,7 +314,7 @@ static void test_user_virtio_nic_without_mac(void **state)
 {
 	nics[0] = (struct vm_nic){ .user = true, .model = (char *)"virtio" };
 	def.n_nics = 1;
-	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("0"), "-netdev", "user,id=net0", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("1"), "-netdev", "user,id=net0", "-device",
 	       "virtio-net-pci,netdev=net0,id=nic0", TAIL);
 }
 
@@ -347,7 +347,7 @@ static void test_vnc_with_password(void **state)
 	def.vnc_display = 1;
 	def.vnc_listen = (char *)"0.0.0.0";
 	def.vnc_password = (char *)"s3cret";
-	EXPECT(HEAD("pc"), "-vnc", "0.0.0.0:1,password=on", CD_EMPTY_PC("0"), TAIL);
+	EXPECT(HEAD("pc"), "-vnc", "0.0.0.0:1,password=on", CD_EMPTY_PC("1"), TAIL);
 	assert_false(argv_contains("s3cret"));
 }
 
@@ -356,7 +356,7 @@ static void test_vnc_without_password(void **state)
 	def.vnc = true;
 	def.vnc_display = 12;
 	def.vnc_listen = (char *)"127.0.0.1";
-	EXPECT(HEAD("pc"), "-vnc", "127.0.0.1:12", CD_EMPTY_PC("0"), TAIL);
+	EXPECT(HEAD("pc"), "-vnc", "127.0.0.1:12", CD_EMPTY_PC("1"), TAIL);
 }
 
 static void test_vnc_ipv6_listen(void **state)
@@ -365,7 +365,7 @@ static void test_vnc_ipv6_listen(void **state)
 	def.vnc_display = 3;
 	def.vnc_listen = (char *)"::";
 	def.vnc_password = (char *)"pw";
-	EXPECT(HEAD("pc"), "-vnc", "[::]:3,password=on", CD_EMPTY_PC("0"), TAIL);
+	EXPECT(HEAD("pc"), "-vnc", "[::]:3,password=on", CD_EMPTY_PC("1"), TAIL);
 }
 
 /* ---- small devices, agent, extra args, process ---- */
@@ -373,13 +373,13 @@ static void test_vnc_ipv6_listen(void **state)
 static void test_usb_tablet(void **state)
 {
 	def.usb_tablet = true;
-	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("0"), "-usb", "-device", "usb-tablet", TAIL);
+	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("1"), "-usb", "-device", "usb-tablet", TAIL);
 }
 
 static void test_guest_agent(void **state)
 {
 	def.guest_agent = true;
-	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("0"), "-device", "virtio-serial-pci,id=vserial0", "-chardev",
+	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("1"), "-device", "virtio-serial-pci,id=vserial0", "-chardev",
 	       "socket,id=qga0,path=/run/vmdeck/g1/qga.sock,server=on,wait=off", "-device",
 	       "virtserialport,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0", TAIL);
 }
@@ -391,14 +391,14 @@ static void test_extra_args_last_and_verbatim(void **state)
 
 	def.extra_args = extra;
 	def.n_extra_args = 4;
-	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("0"), TAIL, "-kernel", "/boot/vmlinuz", "-append", "console=ttyS0 quiet");
+	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("1"), TAIL, "-kernel", "/boot/vmlinuz", "-append", "console=ttyS0 quiet");
 }
 
 static void test_foreground_not_paused(void **state)
 {
 	opts.daemonize = false;
 	opts.paused = false;
-	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("0"), CONTROL);
+	EXPECT(HEAD("pc"), NO_VNC, CD_EMPTY_PC("1"), CONTROL);
 }
 
 /* A unix socket path has a hard length limit; say so instead of letting QEMU fail obscurely. */
@@ -436,11 +436,11 @@ static void test_every_key_together_q35(void **state)
 	EXPECT("qemu-system-x86_64", "-name", "g1", "-machine", "q35", "-accel", "tcg", "-nodefaults", "-cpu", "qemu64",
 	       "-smp", "2", "-m", "512M", "-rtc", "base=localtime", "-vga", "std", "-vnc", "0.0.0.0:2,password=on",
 	       "-drive", "file=/dev/vg0/app,format=raw,if=none,id=disk0,cache=none", "-device",
-	       "ide-hd,drive=disk0,bus=ide.0,bootindex=1", "-drive",
+	       "ide-hd,drive=disk0,bus=ide.0,bootindex=2", "-drive",
 	       "file=/var/lib/vmdeck/disks/data.qcow2,format=qcow2,if=none,id=disk1", "-device",
-	       "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=disk1,bus=scsi0.0,bootindex=2", "-drive",
+	       "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=disk1,bus=scsi0.0,bootindex=3", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/w2k8r2.iso", "-device",
-	       "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=0", "-netdev", "bridge,id=net0,br=br0", "-device",
+	       "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=1", "-netdev", "bridge,id=net0,br=br0", "-device",
 	       "e1000,netdev=net0,mac=52:54:00:a1:b2:c3,id=nic0", "-usb", "-device", "usb-tablet", "-device",
 	       "virtio-serial-pci,id=vserial0", "-chardev",
 	       "socket,id=qga0,path=/run/vmdeck/g1/qga.sock,server=on,wait=off", "-device",
@@ -475,9 +475,9 @@ static void test_from_yaml_definition(void **state)
 		"qemu-system-x86_64", "-name", "av-server", "-machine", "pc", "-accel", "tcg", "-nodefaults", "-cpu",
 		"qemu64", "-smp", "2", "-m", "1024M", "-rtc", "base=localtime", "-vga", "std", "-vnc",
 		"0.0.0.0:1,password=on", "-drive", "file=/dev/vg0/av-server,format=raw,if=none,id=disk0,cache=none",
-		"-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
+		"-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=2", "-drive",
 		"if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/xp-sp3.iso", "-device",
-		"ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=0", "-netdev", "bridge,id=net0,br=br0", "-device",
+		"ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", "-netdev", "bridge,id=net0,br=br0", "-device",
 		"e1000,netdev=net0,mac=52:54:00:a1:b2:c3,id=nic0", "-usb", "-device", "usb-tablet", "-qmp",
 		"unix:/run/vmdeck/av-server/qmp.sock,server=on,wait=off", "-monitor",
 		"unix:/run/vmdeck/av-server/hmp.sock,server=on,wait=off", "-serial",
