@@ -1,0 +1,80 @@
+#!/bin/bash
+# guest_linux.sh: a real Linux guest (the fixture kernel and busybox initramfs,
+# passed through extra_args) started by vmdeck: its serial shell is reached
+# through `vmdeck console` without a terminal (a fifo in, a file out) and with
+# one (under script(1), where Ctrl-] detaches); `vmdeck stop` powers it off
+# through ACPI; a guest with no OS ignores the button and ends with quit.
+source "$(dirname "$0")/../lib.sh"
+write_conf
+
+for f in vmlinuz initramfs.gz kernel-version; do
+    [ -s "$FIXTURES/$f" ] || { fail "fixture $FIXTURES/$f missing (run tests/fixtures/build-guest.sh)"; finish; exit; }
+done
+
+mkguest lin <<EOF
+extra_args: ["-kernel", "$FIXTURES/vmlinuz", "-initrd", "$FIXTURES/initramfs.gz", "-append", "console=ttyS0 quiet"]
+EOF
+# The fixture kernel does not come up in less than about 80M.
+sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/lin.yaml"
+
+vd() { "$VMDECK" -c "$CONF" "$@"; }
+out_has() { grep -q -- "$1" "$T/console.out"; }
+
+t0=$(date +%s%N)
+check "start the Linux guest" vd start lin
+
+# The console's stdin is a fifo the test holds open; its output goes to a file.
+mkfifo "$T/console.in"
+vd console lin < "$T/console.in" > "$T/console.out" 2> "$T/console.err" &
+CONSOLE=$!
+EXTRA_PIDS="$EXTRA_PIDS $CONSOLE"
+exec 3> "$T/console.in"
+
+if wait_until 60 out_has vmdeck-guest-ready; then
+    ok "the guest prints its ready marker on the serial console"
+    note "fixture boot under $( [ -w /dev/kvm ] && echo KVM || echo TCG ): start to ready marker $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+else
+    fail "no ready marker within 60 s: $(head -c 400 "$T/console.out")"
+fi
+
+# The answer, not the echo of the command: the shell must compute it.
+echo 'echo vmdeck-answer-$((6 * 7)); uname -r' >&3
+check "a command on the serial shell answers through the console" wait_until 15 out_has vmdeck-answer-42
+check "the guest runs the fixture's kernel" wait_until 5 out_has "$(cat "$FIXTURES/kernel-version")"
+
+# Without a terminal, the end of stdin ends the console (after a short linger), leaving the guest up.
+exec 3>&-
+if wait_until 5 sh -c "! kill -0 $CONSOLE 2>/dev/null"; then
+    wait "$CONSOLE"
+    check_eq "the console ends on its own at the end of its input, exit 0" 0 $?
+else
+    fail "the console did not end after its input closed"
+fi
+check_eq "the guest still runs after the console left" running "$(vm_state lin)"
+
+# On a terminal (script gives it a pty), Ctrl-] detaches and says so.
+tty_out=$( (sleep 1; printf 'echo vmdeck-tty-$((5 + 5))\r'; sleep 2; printf '\035'; sleep 1) |
+    timeout 15 script -qfec "$VMDECK -c $CONF console lin" /dev/null 2>&1)
+check_eq "on a terminal, Ctrl-] detaches (exit 0)" 0 $?
+check_match "on a terminal, the shell answers and the detach is reported" "vmdeck-tty-10.*Detached" \
+    "$(printf '%s' "$tty_out" | tr -d '\r' | tr '\n' ' ')"
+
+t1=$(date +%s%N)
+out=$(vd stop lin --timeout 20 2>&1)
+check_eq "stop exits 0" 0 $?
+check_match "stop says the guest powered off through ACPI" "lin: powered off by ACPI" "$out"
+note "ACPI power-off took $(( ($(date +%s%N) - t1) / 1000000 )) ms"
+check_eq "the Linux guest is stopped" stopped "$(vm_state lin)"
+
+# A guest with no OS sits in the BIOS: the button does nothing, so stop goes on to quit.
+mkguest bare < /dev/null
+check "start a guest with no OS" vd start bare
+out=$(vd stop bare --timeout 2 2>&1)
+check_eq "stop of a guest with no OS exits 0" 0 $?
+check_match "stop of a guest with no OS ends with quit" "bare: did not power off.*quit" "$out"
+check_eq "the guest with no OS is stopped" stopped "$(vm_state bare)"
+
+out=$(vd console bare 2>&1)
+check_eq "console of a stopped guest fails with exit 1" 1 $?
+check_match "and says it is not running" "vmdeck: bare: not running" "$out"
+finish

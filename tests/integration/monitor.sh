@@ -1,0 +1,45 @@
+#!/bin/bash
+# monitor.sh: `vmdeck monitor` speaks QEMU's human monitor. From a pipe it
+# prints just the answers; `quit` is refused and the guest lives on; on a
+# terminal it edits with readline and keeps the history in ~/.vmdeck_history.
+source "$(dirname "$0")/../lib.sh"
+write_conf
+mkguest m1 < /dev/null
+vd() { "$VMDECK" -c "$CONF" "$@"; }
+check "start a guest" vd start m1
+
+out=$(printf 'info status\ninfo name\n' | vd monitor m1 2>&1)
+check_eq "from a pipe: info status and info name, answers only" "VM status: running
+m1" "$out"
+
+out=$(printf 'quit\n  q  \ninfo status\n' | vd monitor m1 2>"$T/err")
+check_eq "quit is not sent to QEMU" "VM status: running" "$out"
+check_match "quit is refused with a pointer to stop and kill" \
+    "vmdeck: m1: quit in the monitor would end the guest; use .vmdeck stop m1. \(ACPI\) or .vmdeck kill m1." "$(head -1 "$T/err")"
+check_eq "both spellings of quit are refused" 2 "$(grep -c 'would end the guest' "$T/err")"
+check_eq "the guest still runs" running "$(vm_state m1)"
+
+out=$(printf 'stop\ninfo status\n' | vd monitor m1 2>&1)
+check_eq "a monitor command acts on the guest" "VM status: paused" "$out"
+check_eq "vmdeck sees it paused" paused "$(vm_state m1)"
+printf 'cont\n' | vd monitor m1 > /dev/null
+
+out=$(printf 'no_such_command\n' | vd monitor m1 2>&1)
+check_eq "QEMU's own error comes through" "unknown command: 'no_such_command'" "$out"
+
+# On a terminal: readline, history in $HOME, Ctrl-D leaves.
+export HOME="$T/home"
+mkdir -p "$HOME"
+(sleep 1; printf 'info status\r'; sleep 1; printf '\004'; sleep 0.5) |
+    timeout 15 script -qfec "$VMDECK -c $CONF monitor m1" /dev/null > "$T/tty.out" 2>&1
+check_eq "on a terminal, Ctrl-D leaves the monitor (exit 0)" 0 "${PIPESTATUS[1]}"
+tty_out=$(tr -d '\r' < "$T/tty.out")
+check_match "on a terminal, the banner, the prompt and the answer" "QEMU .* monitor.*\(qemu\) info status.*VM status: running" \
+    "$(printf '%s' "$tty_out" | tr '\n' ' ')"
+check_eq "the command is in ~/.vmdeck_history" "info status" "$(tail -1 "$HOME/.vmdeck_history" 2>/dev/null)"
+
+vd kill m1 > /dev/null
+out=$(printf 'info status\n' | vd monitor m1 2>&1)
+check_eq "monitor of a stopped guest exits 1" 1 $?
+check_match "and says it is not running" "vmdeck: m1: not running" "$out"
+finish
