@@ -18,7 +18,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Isrc -Iui $(WARN) $(PKG_CFLAGS) -MMD -MP
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Isrc -Iui $(WARN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
 CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
