@@ -370,6 +370,8 @@ static int disk_file_ensure(const struct vm_disk *d, int log_fd, char **err)
 	char *argv[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f",
 			 (char *)disk_format(d), d->file, size, NULL };
 	rc = run_logged(argv, log_fd, err);
+	if (rc == 0)
+		chmod(d->file, 0600);  /* a guest's disk is its data: not for other users */
 	if (rc < 0 && err && *err) {
 		char *why = *err;
 

@@ -246,6 +246,7 @@ vd start ondemand > /dev/null 2>&1; rc=$?
 check_eq "start creates a missing file disk" 0 "$rc"
 check_eq "created as qcow2 of the defined size" "qcow2 67108864" \
     "$(qemu-img info --force-share --output=json "$T/disks/sub/new.qcow2" | jq -r '"\(.format) \(.["virtual-size"])"')"
+check_eq "the new disk file is 0600" 600 "$(stat -c %a "$T/disks/sub/new.qcow2")"
 vd kill ondemand > /dev/null 2>&1
 
 # A password in a file others can read is refused (exit 2) before anything runs.
