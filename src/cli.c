@@ -85,6 +85,7 @@ int cli_load_def(struct cli *c, const char *name, struct vmdef *def)
 	if (vmdef_load_by_name(&c->cfg, name, def, &err) < 0) {
 		cli_error(EXIT_USAGE, "%s", err);
 		free(err);
+		vmdef_free(def);  /* a failed load still fills def; callers only free on success */
 		return EXIT_USAGE;
 	}
 	return 0;
