@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "qemu_argv.h"
+#include "vm.h"
 #include "vmdef.h"
 
 static void print_json(const struct strv *argv)
@@ -41,13 +42,28 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct qemu_argv_opt
 	return 0;
 }
 
+/*
+ * The CD as `start` would pass it: a bare name found in iso_dirs becomes its
+ * path. A missing ISO stays as written; the dry run shows, start refuses.
+ */
+static char *resolve_cdrom(const struct cli *c, const struct vmdef *def, const char *override)
+{
+	const char *cd = override ? override : def->cdrom;
+	char *path;
+
+	if (!cd || !*cd)
+		return NULL;
+	path = vm_iso_resolve(&c->cfg, cd, NULL);
+	return path ? path : xstrdup(cd);
+}
+
 int cmd_argv(struct cli *c, int argc, char **argv)
 {
 	struct qemu_argv_opts o = { .daemonize = true, .paused = true };
 	struct vmdef def = { 0 };
 	struct strv out = { 0 };
 	const char *name = NULL;
-	char *err = NULL, *line;
+	char *err = NULL, *line, *cdrom;
 	int rc;
 
 	if ((rc = parse_opts(c, argc, argv, &o, &name)) != 0)
@@ -56,7 +72,10 @@ int cmd_argv(struct cli *c, int argc, char **argv)
 		return rc;
 	/* The dry run says nothing about KVM; `start` gives that warning. */
 	o.accel = qemu_accel_resolve(c->cfg.accel, NULL);
-	if (qemu_argv_build(&c->cfg, &def, &o, &out, &err) < 0) {
+	o.cdrom = cdrom = resolve_cdrom(c, &def, o.cdrom);
+	rc = qemu_argv_build(&c->cfg, &def, &o, &out, &err);
+	free(cdrom);
+	if (rc < 0) {
 		rc = cli_error(EXIT_USAGE, "%s: %s", name, err);
 		free(err);
 		vmdef_free(&def);

@@ -310,7 +310,7 @@ static bool is_readable_file(const char *p)
  * Where an ISO is: a path with a slash is taken as it is (relative to the
  * current folder); a bare name is looked up in iso_dirs, then here.
  */
-static char *iso_resolve(const struct config *cfg, const char *iso, char **err)
+char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err)
 {
 	char *p;
 
@@ -472,7 +472,7 @@ static int plan_media(const struct config *cfg, const struct vmdef *def, const s
 	p->boot = o && o->boot ? o->boot : (def->boot ? def->boot : "disk");
 	if (strcmp(p->boot, "disk") != 0 && strcmp(p->boot, "cdrom") != 0)
 		return err_set(err, "boot must be disk or cdrom, not '%s'", p->boot);
-	if (cd && cd[0] && (p->cdrom = iso_resolve(cfg, cd, err)) == NULL)
+	if (cd && cd[0] && (p->cdrom = vm_iso_resolve(cfg, cd, err)) == NULL)
 		return -1;
 	if (strcmp(p->boot, "cdrom") == 0 && !p->cdrom)
 		return err_set(err, "boot from CD needs a CD (cdrom: in the definition, or --cdrom ISO)");
@@ -832,7 +832,7 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 	char *path = NULL;
 	int rc = -1;
 
-	if (require_running(cfg, def, err) <= 0 || (path = iso_resolve(cfg, iso, err)) == NULL ||
+	if (require_running(cfg, def, err) <= 0 || (path = vm_iso_resolve(cfg, iso, err)) == NULL ||
 	    cdrom_find(cfg, def, drive, &has, err) < 0)
 		goto out;
 	if (has && cdrom_eject_args(cfg, def, drive, err) < 0)

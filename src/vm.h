@@ -94,6 +94,8 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err);
 /* The address QEMU's VNC server listens on (the definition's, or 127.0.0.1 as in the argv). */
 const char *vm_vnc_listen(const struct vmdef *def);
+/* An ISO's absolute path: a bare name is looked up in iso_dirs, a path is taken as is. */
+char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err);
 
 /* ---- live status ---- */
 

@@ -160,6 +160,9 @@ out=$("${args[@]}" 2>&1)
 check_match "bridge NIC: QEMU takes the option, the bridge helper is what fails" \
     "-netdev bridge,id=net0,br=vmdeck-nobr0: bridge helper failed" "$out"
 
+check_match "argv --cdrom with a bare name shows the ISO found in iso_dirs, as start would use it" \
+    "file=$T/iso/cd.iso" "$("$VMDECK" -c "$CONF" argv q35 --cdrom cd.iso)"
+
 "$VMDECK" -c "$CONF" argv nosuch > /dev/null 2>&1
 check_eq "argv of an unknown guest exits 2" 2 $?
 finish
