@@ -325,6 +325,7 @@ void actions_tick(struct ui *ui)
 		if (now < ex->stop_deadline || ex->stop_offered)
 			continue;
 		ex->stop_offered = true;
+		ex->stop_deadline = 0; /* the question replaces the countdown */
 		ui_event(ui, ui->defs[i].name, "did not power off within %d s", ui->cfg->shutdown_timeout);
 		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
 			      ui->cfg->shutdown_timeout);

@@ -79,7 +79,7 @@ static int text_rows(const char *s, int w)
 
 static void confirm_draw(struct ui *ui)
 {
-	int w = 72, h = text_rows(cv.text, w - 4) + (cv.typed ? 6 : 5);
+	int w = 72, h = text_rows(cv.text, w - 4) + (cv.typed ? 5 : 4);
 	WINDOW *win = dlg_open(&cv.dlg, h, w);
 	int y;
 

@@ -80,7 +80,7 @@ static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
 	else if (ex->stop_deadline > 0) {
 		double left = ex->stop_deadline - now_mono();
 
-		snprintf(buf, len, left > 0 ? "stopping %.0fs" : "stop timed out", left);
+		snprintf(buf, len, left > 0 ? "stopping %.0fs" : "timed out", left);
 	} else
 		snprintf(buf, len, "%s", vm_state_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
 }
