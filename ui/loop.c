@@ -104,8 +104,8 @@ static void on_key(struct ui *ui, int ch)
 {
 	int r;
 
-	if (ch == KEY_RESIZE) {
-		resize_now(ui);
+	if (ch == KEY_RESIZE) { /* resizeterm's own echo of a resize already handled */
+		ui->dirty = true;
 		return;
 	}
 	if (ui->too_small && ch != 'q' && ch != KEY_F(10))

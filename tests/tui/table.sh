@@ -1,0 +1,85 @@
+#!/bin/bash
+# table.sh: the console's main screen against real QEMU guests: the table
+# shows each guest's real state; start, pause, resume and force-off from keys
+# change what the guest does; a SIGSTOPped QEMU shows unresponsive while keys
+# still answer at once; resizing below 80x24 shows the too-small screen.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/tui-lib.sh"
+
+write_conf <<'EOF'
+ui = { refresh = 0.5; };
+EOF
+for g in g1 g2 g3; do mkguest $g < /dev/null; done
+printf 'memory: lots\ncpus: 1\n' > "$T/vms.d/broken.yaml"
+"$VMDECK" -c "$CONF" start g1 2>/dev/null
+"$VMDECK" -c "$CONF" start g2 2>/dev/null
+"$VMDECK" -c "$CONF" pause g2
+
+tui_start
+check_screen "header names the host" "^ vmdeck  $(hostname -s)  load [0-9.]+  mem free"
+check_screen "running guest shown running" '^ g1 +running +[0-9.]+ +32M'
+check_screen "paused guest shown paused" '^ g2 +paused '
+check_screen "stopped guest shown stopped" '^ g3 +stopped +- +32M'
+check_screen "invalid definition listed, not hidden" '^ broken +invalid'
+check_screen "function-key bar drawn from the key table" '^1Help 2Start 3Stop 4Edit 5CD 6Console 7New 8Delete 9Menu 10Quit'
+
+# The detail pane follows the selection.
+tui_select g3
+check_screen "detail pane shows the selected guest" '── g3 ─'
+check_screen "detail pane lists the NIC" 'NICs +user \(NAT\) +e1000 +52:54:00'
+
+# s starts the selected guest: QEMU really runs it.
+tui_keys s
+check "s starts g3 (vmdeck list --json says running)" wait_until 10 state_is g3 running
+check_screen "table follows: g3 running" '^ g3 +running' 5
+check_screen "the event log says started" 'started at [0-9]{2}:[0-9]{2}' 5
+
+# p pauses a running guest and resumes a paused one.
+tui_select g1
+tui_keys p
+check "p pauses g1" wait_until 5 state_is g1 paused
+tui_select g2
+tui_keys p
+check "p resumes g2" wait_until 5 state_is g2 running
+
+# K asks first; n keeps the guest, K then y forces it off.
+tui_select g3
+tui_keys K
+check_screen "force-off asks for confirmation" 'Force g3 off now\?'
+tui_keys n
+sleep 0.5
+check_eq "n leaves g3 running" running "$(vm_state g3)"
+tui_keys K
+tui_wait 'Force g3 off now\?'
+tui_keys y
+check "K, y forces g3 off" wait_until 5 state_is g3 stopped
+check_screen "table follows: g3 stopped" '^ g3 +stopped' 5
+
+# A hung QEMU: unresponsive in the table, and a key still answers at once.
+kill -STOP "$(cat "$T/state/g2/qemu.pid")"
+check_screen "SIGSTOPped guest shows unresponsive" '^ g2 +unresponsive' 5
+slowest=0
+for i in 1 2 3; do
+    ms=$(tui_latency '?' 'Help: keys')
+    [ "$ms" -gt "$slowest" ] && slowest=$ms
+    tui_keys Escape
+    wait_until 2 eval '! tui_has "Help: keys"'
+done
+note "slowest keypress-to-screen with a hung guest: ${slowest} ms"
+check "help opens within 300 ms of the key while a guest hangs (${slowest} ms)" [ "$slowest" -lt 300 ]
+kill -CONT "$(cat "$T/state/g2/qemu.pid")"
+check_screen "resumed QEMU is running again" '^ g2 +running' 5
+
+# Resize: too small, then back.
+tmux_ resize-window -x 60 -y 20
+check_screen "60x20 shows the too-small screen" 'terminal too small'
+check_screen "it says the size it needs" '60x20, need 80x24'
+tmux_ resize-window -x 100 -y 30
+check_screen "100x30 restores the table" '^ g1 +(running|paused)'
+check_screen "and the key bar" '^1Help 2Start'
+
+# q quits and leaves the guests running.
+tui_keys q
+check_screen "q quits the console with status 0" 'vmdeck-exited-0'
+check_eq "guests keep running after the console quits" running "$(vm_state g2)"
+finish
