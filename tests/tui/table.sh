@@ -4,7 +4,7 @@
 # change what the guest does; a SIGSTOPped QEMU shows unresponsive while keys
 # still answer at once; resizing below 80x24 shows the too-small screen.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/tui-lib.sh"
+source "$(dirname "$0")/../tui-lib.sh"
 
 write_conf <<'EOF'
 ui = { refresh = 0.5; };

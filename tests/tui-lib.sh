@@ -1,4 +1,4 @@
-# tests/tui/tui-lib.sh: drives the real console in a detached tmux of fixed
+# tests/tui-lib.sh: drives the real console in a detached tmux of fixed
 # size on a private socket. Source after lib.sh. The tmux server is killed by
 # its pid on exit, with everything lib.sh cleans up.
 TMUX_SOCK="vmdeck-test-$$"
