@@ -16,6 +16,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "qmp.h"
 #include "util.h"
 #include "vm.h"
 
@@ -91,6 +92,41 @@ static int sock_connect(const struct config *cfg, const struct vmdef *def, const
 	}
 	free(path);
 	return fd;
+}
+
+/*
+ * QEMU serves one client per socket chardev; a second one would connect and
+ * then hear nothing. query-chardev names a free socket "disconnected:...",
+ * so a taken one can be refused with a clear reason. When QMP cannot be
+ * asked, the connect that follows gives the error.
+ */
+static bool chardev_taken(const struct config *cfg, const struct vmdef *def, const char *file)
+{
+	char *qmp = vm_path(cfg, def->name, "qmp.sock"), *path = vm_path(cfg, def->name, file);
+	json_t *ret = NULL, *dev;
+	size_t i;
+	bool taken = false;
+
+	if (qmp_call(qmp, "query-chardev", NULL, &ret, 2000, NULL) == 0) {
+		json_array_foreach(ret, i, dev) {
+			const char *name = json_string_value(json_object_get(dev, "filename"));
+
+			if (name && strstr(name, path) && strncmp(name, "disconnected:", 13) != 0)
+				taken = true;
+		}
+	}
+	json_decref(ret);
+	free(qmp);
+	free(path);
+	return taken;
+}
+
+static int term_connect(const struct config *cfg, const struct vmdef *def, const char *file, const char *what,
+			char **err)
+{
+	if (chardev_taken(cfg, def, file))
+		return err_set(err, "another %s is attached (QEMU serves one at a time)", what);
+	return sock_connect(cfg, def, file, err);
 }
 
 /* ---- serial console ---- */
@@ -181,7 +217,7 @@ int term_serial(const struct config *cfg, const struct vmdef *def, char **err)
 	struct relay r = { .stdin_open = true, .tty = isatty(STDIN_FILENO) };
 	struct termios saved, raw;
 
-	if ((r.sock = sock_connect(cfg, def, "serial.sock", err)) < 0)
+	if ((r.sock = term_connect(cfg, def, "serial.sock", "serial console", err)) < 0)
 		return -1;
 	if (r.tty && tcgetattr(STDIN_FILENO, &saved) < 0)
 		r.tty = false;
@@ -353,7 +389,7 @@ int term_monitor(const struct config *cfg, const struct vmdef *def, char **err)
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	char *hist = tty ? history_path() : NULL;
 
-	if ((h.sock = sock_connect(cfg, def, "hmp.sock", err)) < 0)
+	if ((h.sock = term_connect(cfg, def, "hmp.sock", "monitor session", err)) < 0)
 		return -1;
 	if (hmp_wait_prompt(&h) != 0) {
 		close(h.sock);

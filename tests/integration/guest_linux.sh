@@ -42,6 +42,10 @@ echo 'echo vmdeck-answer-$((6 * 7)); uname -r' >&3
 check "a command on the serial shell answers through the console" wait_until 15 out_has vmdeck-answer-42
 check "the guest runs the fixture's kernel" wait_until 5 out_has "$(cat "$FIXTURES/kernel-version")"
 
+out=$(vd console lin < /dev/null 2>&1)
+check_eq "a second console while one is attached fails with exit 1" 1 $?
+check_match "and says another console is attached" "vmdeck: lin: another serial console is attached" "$out"
+
 # Without a terminal, the end of stdin ends the console (after a short linger), leaving the guest up.
 exec 3>&-
 if wait_until 5 sh -c "! kill -0 $CONSOLE 2>/dev/null"; then

@@ -27,6 +27,18 @@ printf 'cont\n' | vd monitor m1 > /dev/null
 out=$(printf 'no_such_command\n' | vd monitor m1 2>&1)
 check_eq "QEMU's own error comes through" "unknown command: 'no_such_command'" "$out"
 
+# QEMU serves one monitor client at a time: a second session is refused, not left hanging.
+mkfifo "$T/mon.in"
+vd monitor m1 < "$T/mon.in" > /dev/null 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+exec 3> "$T/mon.in"
+sleep 0.5
+out=$(printf 'info status\n' | timeout 10 "$VMDECK" -c "$CONF" monitor m1 2>&1)
+check_eq "a second monitor session fails with exit 1" 1 $?
+check_match "and says another session is attached" "vmdeck: m1: another monitor session is attached" "$out"
+exec 3>&-
+wait_until 5 sh -c "printf 'info status\n' | '$VMDECK' -c '$CONF' monitor m1 2>/dev/null | grep -q running"
+
 # On a terminal: readline, history in $HOME, Ctrl-D leaves.
 export HOME="$T/home"
 mkdir -p "$HOME"
