@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -139,6 +140,20 @@ static void remove_runtime_files(const struct config *cfg, const char *name)
 		unlink_runtime_file(cfg, name, runtime_files[i]);
 }
 
+/* Sleeps until pid exits or the deadline passes, without polling when the kernel has pidfds. */
+static void wait_exit_or_deadline(pid_t pid, int64_t end)
+{
+	int pfd = pidfd_open(pid, 0);
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	int64_t left;
+
+	if (pfd < 0)
+		return;
+	while ((left = end - now_ms()) > 0 && poll(&p, 1, (int)left) < 0 && errno == EINTR)
+		;
+	close(pfd);
+}
+
 /*
  * Waits for a child to exit; returns its exit status, 128+signal, or -1 on
  * timeout (the child is then killed). -2 when it was reaped by someone else.
@@ -148,6 +163,7 @@ static int wait_child(pid_t pid, int timeout_ms)
 	int64_t end = now_ms() + timeout_ms;
 	int status, nap = 2;
 
+	wait_exit_or_deadline(pid, end);
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
