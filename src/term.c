@@ -316,6 +316,36 @@ static char *history_path(void)
 	return home && *home ? path_join(home, HISTORY_FILE) : NULL;
 }
 
+/*
+ * Ctrl-C at the prompt drops the line being typed, as in a shell, instead of
+ * ending vmdeck: readline calls this when a read was cut by the signal.
+ */
+static int prompt_on_signal(void)
+{
+	if (term_signalled == SIGINT) {
+		term_signalled = 0;
+		rl_replace_line("", 0);
+		rl_crlf();
+		rl_on_new_line();
+		rl_redisplay();
+	}
+	return 0;
+}
+
+static char *read_line_tty(void)
+{
+	static const int sigs[] = { SIGINT };
+	struct sigaction old[1];
+	char *line;
+
+	signals_catch(old, sigs, 1);
+	rl_signal_event_hook = prompt_on_signal;
+	line = readline(HMP_PROMPT);
+	rl_signal_event_hook = NULL;
+	signals_restore(old, sigs, 1);
+	return line;
+}
+
 /* One line from the user: readline on a tty, a plain line from a pipe. NULL at the end. */
 static char *read_command(bool tty)
 {
@@ -324,7 +354,7 @@ static char *read_command(bool tty)
 	ssize_t n;
 
 	if (tty)
-		return readline(HMP_PROMPT);
+		return read_line_tty();
 	n = getline(&line, &cap, stdin);
 	if (n < 0) {
 		free(line);
@@ -394,11 +424,11 @@ int term_monitor(const struct config *cfg, const struct vmdef *def, char **err)
 	if (hmp_wait_prompt(&h) != 0) {
 		close(h.sock);
 		sbuf_free(&h.in);
-		return err_set(err, "%s: the monitor did not answer", def->name);
+		return err_set(err, "the monitor did not answer");
 	}
 	if (tty) {
 		hmp_print_answer(&h, false);
-		printf("(vmdeck: Ctrl-D leaves; quit is refused, use vmdeck stop or kill)\n");
+		printf("(vmdeck: Ctrl-D leaves, Ctrl-C drops the line; quit is refused, use vmdeck stop or kill)\n");
 		using_history();
 		stifle_history(HISTORY_LINES);
 		if (hist)

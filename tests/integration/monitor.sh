@@ -39,13 +39,14 @@ check_match "and says another session is attached" "vmdeck: m1: another monitor 
 exec 3>&-
 wait_until 5 sh -c "printf 'info status\n' | '$VMDECK' -c '$CONF' monitor m1 2>/dev/null | grep -q running"
 
-# On a terminal: readline, history in $HOME, Ctrl-D leaves.
+# On a terminal: readline, Ctrl-C drops the line, history in $HOME, Ctrl-D leaves.
 export HOME="$T/home"
 mkdir -p "$HOME"
-(sleep 1; printf 'info status\r'; sleep 1; printf '\004'; sleep 0.5) |
+(sleep 1; printf 'system_res'; sleep 0.5; printf '\003'; sleep 0.5; printf 'info status\r'; sleep 1; printf '\004'; sleep 0.5) |
     timeout 15 script -qfec "$VMDECK -c $CONF monitor m1" /dev/null > "$T/tty.out" 2>&1
 check_eq "on a terminal, Ctrl-D leaves the monitor (exit 0)" 0 "${PIPESTATUS[1]}"
 tty_out=$(tr -d '\r' < "$T/tty.out")
+check_nomatch "on a terminal, Ctrl-C drops the line typed so far (nothing sent)" "system_resinfo|unknown command" "$tty_out"
 check_match "on a terminal, the banner, the prompt and the answer" "QEMU .* monitor.*\(qemu\) info status.*VM status: running" \
     "$(printf '%s' "$tty_out" | tr '\n' ' ')"
 check_eq "the command is in ~/.vmdeck_history" "info status" "$(tail -1 "$HOME/.vmdeck_history" 2>/dev/null)"
