@@ -1222,7 +1222,7 @@ static void edit_replace_value(const char *text, size_t len, const yaml_node_t *
 	if (is_null(v) && (size_t)mark_offset(text, len, v->start_mark) <= colon + 1) {
 		e->at = colon + 1;
 		e->del = 0;
-		e->with = xasprintf(" %s", value);
+		e->with = xasprintf("%s%s", value[0] == '\n' ? "" : " ", value);
 		return;
 	}
 	e->at = mark_offset(text, len, v->start_mark);
@@ -1299,63 +1299,58 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 	return rc;
 }
 
-/* "display: 3" nested under the remaining dotted components, as YAML block text. */
-static char *nested_text(char **parts, size_t n, const char *value, size_t indent)
+/* Column where a mapping's keys start (0 for an empty one). */
+static size_t map_indent(yaml_document_t *doc, const yaml_node_t *map)
 {
-	struct sbuf b = { 0 };
-
-	if (n == 1)
-		return xstrdup(value);
-	for (size_t i = 1; i < n; i++)
-		sbuf_printf(&b, "\n%*s%s:%s%s", (int)(indent + 2 * i), "", parts[i], i + 1 == n ? " " : "",
-			    i + 1 == n ? value : "");
-	return sbuf_take(&b);
+	if (map->data.mapping.pairs.top == map->data.mapping.pairs.start)
+		return 0;
+	return yaml_document_get_node(doc, map->data.mapping.pairs.start->key)->start_mark.column;
 }
 
-/* Finds where KEY (dotted) lives and builds the one edit that sets it. */
+static int not_single(const char *path, const yaml_node_t *v, const char *key, char **err)
+{
+	return err_set(err, "%s:%zu:%zu: %s holds %s, not a single value", path, v->start_mark.line + 1,
+		       v->start_mark.column + 1, key, node_word(v));
+}
+
+/*
+ * Builds the one edit that sets parts[0] (n == 1) or parts[0].parts[1]: the
+ * value replaced where it is, or the key added at the end of its mapping.
+ */
 static int plan_set(const char *path, const char *text, size_t len, yaml_document_t *doc, char **parts,
 		    size_t n, const char *value, struct edit *e, char **err)
 {
-	const yaml_node_t *node = yaml_document_get_root_node(doc), *kn = NULL, *v;
-	size_t i;
+	const yaml_node_t *root = yaml_document_get_root_node(doc), *kn = NULL, *v, *inner;
+	char *sub = n == 2 ? xasprintf("\n%*s%s: %s", (int)(root && root->type == YAML_MAPPING_NODE ?
+					map_indent(doc, root) + 2 : 2), "", parts[1], value) : NULL;
+	const char *add = sub ? sub : value;
+	int rc = 0;
 
-	for (i = 0; i < n; i++) {
-		if (node == NULL || is_null(node))
-			break;
-		if (node->type != YAML_MAPPING_NODE)
-			return err_set(err, "%s:%zu:%zu: %s is not a mapping", path, node->start_mark.line + 1,
-				       node->start_mark.column + 1, i ? parts[i - 1] : "the file");
-		if ((v = map_get(doc, node, parts[i], &kn)) == NULL) {
-			char *nested = nested_text(parts + i, n - i, value,
-						   node->data.mapping.pairs.top > node->data.mapping.pairs.start ?
-						   yaml_document_get_node(doc, node->data.mapping.pairs.start->key)->start_mark.column : 0);
-
-			edit_add_to_map(text, len, doc, node, parts[i], nested, e);
-			free(nested);
-			return 0;
-		}
-		if (i + 1 == n) {
-			if (v->type != YAML_SCALAR_NODE)
-				return err_set(err, "%s:%zu:%zu: %s holds %s, not a single value", path,
-					       v->start_mark.line + 1, v->start_mark.column + 1, parts[i], node_word(v));
-			edit_replace_value(text, len, kn, v, value, e);
-			return 0;
-		}
-		node = v;
+	if (root == NULL || is_null(root)) {
+		e->at = len;	/* an empty file */
+		e->with = xasprintf("%s%s:%s%s\n", len > 0 && text[len - 1] != '\n' ? "\n" : "", parts[0],
+				    sub ? "" : " ", add);
+	} else if (root->type != YAML_MAPPING_NODE) {
+		rc = err_set(err, "%s:%zu:%zu: the file is not a mapping of keys", path, root->start_mark.line + 1,
+			     root->start_mark.column + 1);
+	} else if ((v = map_get(doc, root, parts[0], &kn)) == NULL) {
+		edit_add_to_map(text, len, doc, root, parts[0], add, e);
+	} else if (n == 1 || is_null(v)) {
+		rc = v->type == YAML_SCALAR_NODE ? 0 : not_single(path, v, parts[0], err);
+		if (rc == 0)
+			edit_replace_value(text, len, kn, v, add, e);
+	} else if (v->type != YAML_MAPPING_NODE) {
+		rc = err_set(err, "%s:%zu:%zu: %s is not a mapping", path, v->start_mark.line + 1,
+			     v->start_mark.column + 1, parts[0]);
+	} else if ((inner = map_get(doc, v, parts[1], &kn)) == NULL) {
+		edit_add_to_map(text, len, doc, v, parts[1], value, e);
+	} else {
+		rc = inner->type == YAML_SCALAR_NODE ? 0 : not_single(path, inner, parts[1], err);
+		if (rc == 0)
+			edit_replace_value(text, len, kn, inner, value, e);
 	}
-	/* an empty file, or a key whose value is empty: add the rest at the end */
-	{
-		char *nested = nested_text(parts + i, n - i, value, 0);
-
-		e->at = len;
-		e->del = 0;
-		e->with = xasprintf("%s%s:%s%s\n", len > 0 && text[len - 1] != '\n' ? "\n" : "", parts[i],
-				    nested[0] == '\n' ? "" : " ", nested);
-		free(nested);
-		if (i > 0)
-			return err_set(err, "%s: %s has no value to add %s to", path, parts[i - 1], parts[i]);
-	}
-	return 0;
+	free(sub);
+	return rc;
 }
 
 /* Parses text as the definition at path would be, to refuse an edit that breaks it. */
@@ -1374,26 +1369,34 @@ static int validate_text(const char *path, const char *text, size_t len, char **
 	return rc;
 }
 
+/* "memory" or "vnc.display": a key that holds one value at the top or in vnc. */
+static bool settable_key(char **parts, size_t n)
+{
+	const struct vkey *k = n >= 1 ? key_find(SEC_TOP, parts[0]) : NULL;
+
+	if (k && n == 2 && k->type == VT_MAP)
+		k = key_find(k->sub, parts[1]);
+	else if (n != 1)
+		return false;
+	return k && k->type != VT_SEQ && k->type != VT_MAP && k->type != VT_STRLIST;
+}
+
 int vmdef_set_key(const char *path, const char *key, const char *value, char **err)
 {
 	yaml_document_t doc;
 	struct strv parts = { 0 };
 	struct edit e = { 0 };
-	char *text, *out = NULL, *q = yaml_quote(value ? value : ""), *dup = xstrdup(key), *save = NULL;
+	char *text, *out = NULL, *q = NULL, *dup = xstrdup(key), *save = NULL;
 	size_t len, out_len = 0;
-	int rc;
+	int rc = -1;
 
 	for (char *t = strtok_r(dup, ".", &save); t; t = strtok_r(NULL, ".", &save))
 		strv_add(&parts, t);
 	free(dup);
-	if (parts.n == 0 || (parts.n > 1 ? key_find(SEC_TOP, parts.v[0]) == NULL || key_find(key_find(SEC_TOP, parts.v[0])->sub, parts.v[1]) == NULL
-					 : key_find(SEC_TOP, parts.v[0]) == NULL)) {
-		strv_free(&parts);
-		free(q);
-		return err_set(err, "%s: unknown key (see `vmdeck help yaml`)", key);
-	}
-	rc = read_doc(path, &text, &len, &doc, err);
-	if (rc == 0) {
+	if (!settable_key(parts.v, parts.n))
+		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
+	else if (read_doc(path, &text, &len, &doc, err) == 0) {
+		q = yaml_quote(value ? value : "");
 		rc = plan_set(path, text, len, &doc, parts.v, parts.n, q, &e, err);
 		yaml_document_delete(&doc);
 		if (rc == 0) {

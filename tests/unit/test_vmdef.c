@@ -557,11 +557,11 @@ static void test_set_key(void **state)
 	free(err);
 	err = NULL;
 	assert_int_equal(vmdef_set_key(path, "nics", "x", &err), -1);
-	assert_non_null(strstr(err, "nics holds a list, not a single value"));
+	assert_string_equal(err, "nics: not a key that takes one value (see `vmdeck help yaml`)");
 	free(err);
 	err = NULL;
 	assert_int_equal(vmdef_set_key(path, "colour", "red", &err), -1);
-	assert_string_equal(err, "colour: unknown key (see `vmdeck help yaml`)");
+	assert_string_equal(err, "colour: not a key that takes one value (see `vmdeck help yaml`)");
 	free(err);
 	err = NULL;
 	after = read_all(path);
@@ -576,6 +576,44 @@ static void test_set_key(void **state)
 	after = read_all(path);
 	assert_string_equal(after, "memory: 1G\nvnc:\n  display: 9\n");
 	free(after);
+	unlink(path);
+	free(path);
+
+	/* the file holds a list where a single value belongs */
+	path = write_def("edit", "cdrom: [a, b]\n", 0644);
+	assert_int_equal(vmdef_set_key(path, "cdrom", "x.iso", &err), -1);
+	assert_non_null(strstr(err, "edit.yaml:1:8: cdrom holds a list, not a single value"));
+	free(err);
+	err = NULL;
+	unlink(path);
+	free(path);
+
+	/* an empty vnc: gets its first key; an empty file gets the key */
+	path = write_def("edit", "vnc:   # later\nrtc: utc\n", 0644);
+	assert_int_equal(vmdef_set_key(path, "vnc.display", "2", &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "vnc:\n  display: 2   # later\nrtc: utc\n");
+	free(after);
+	unlink(path);
+	free(path);
+	path = write_def("edit", "", 0600);
+	assert_int_equal(vmdef_set_key(path, "cpus", "4", &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "cpus: 4\n");
+	free(after);
+	assert_int_equal(vmdef_set_key(path, "cpus", "x", &err), -1);
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_set_key(path, "usb_tablet", "false", &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "cpus: 4\nusb_tablet: false\n");
+	free(after);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
 	unlink(path);
 	free(path);
 }
