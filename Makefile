@@ -28,7 +28,7 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit asan install uninstall clean deps fixtures bench check-werror
+.PHONY: all run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
 
 all: $(BUILD)/vmdeck vmdeck
 
@@ -70,6 +70,27 @@ asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	        LDFLAGS="-fsanitize=address,undefined" all unit
 	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run.sh
+
+
+# libFuzzer targets for the two parsers (and the text edits on definitions).
+# `make fuzz FUZZ_TIME=300` runs each for that many seconds; findings land in $(BUILD)/fuzz/.
+FUZZ_TIME   ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
+FUZZ_SRC    := src/vmdef.c src/config.c src/util.c
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz:
+	@tests/install-deps.sh clang
+	$(MAKE) $(BUILD)/fuzz/fuzz_vmdef $(BUILD)/fuzz/fuzz_config
+	for t in vmdef config; do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t && cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus-$$t/ && \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(BUILD)/fuzz/fuzz_$$t \
+			-max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/$$t.dict -artifact_prefix=$(BUILD)/fuzz/ \
+			$(BUILD)/fuzz/corpus-$$t || exit 1; \
+	done
 
 fixtures:
 	tests/fixtures/build-guest.sh

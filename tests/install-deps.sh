@@ -7,6 +7,7 @@ libreadline-dev libjansson-dev libzstd-dev zlib1g-dev libssl-dev libcmocka-dev
 qemu-system-x86 qemu-utils lvm2 openssh-client openssh-server socat tmux
 vncsnapshot tigervnc-tools busybox-static cpio zstd gzip ncurses-term
 kmod xz-utils procps iproute2 util-linux hyperfine jq"
+PKGS="$PKGS $*"   # extra packages one target needs (make fuzz: clang)
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
