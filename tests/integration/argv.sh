@@ -32,7 +32,8 @@ qmp() {
     printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"}\n' "$2" |
         socat -t 2 - "UNIX-CONNECT:$T/state/$1/qmp.sock" | grep '"return"' | sed -n 2p
 }
-hmp() { printf '%s\n' "$2" | socat -t 1 - "UNIX-CONNECT:$T/state/$1/hmp.sock" | tr -d '\r'; }
+# hmp NAME COMMAND: the human monitor's whole answer (vmdeck monitor waits for QEMU's prompt).
+hmp() { printf '%s\n' "$2" | "$VMDECK" -c "$CONF" monitor "$1"; }
 
 # boot NAME: runs QEMU with the argv `vmdeck argv NAME --json` prints.
 boot() {
@@ -137,12 +138,15 @@ disks:
 vnc:
   display: $vnc
   listen: 127.0.0.1
+extra_args: ["-vga", "cirrus"]
 EOF
 boot q35
 check_eq "q35: disks and an empty CD on the built-in AHCI" "cd0: cd0 disk0 disk1 disk2" \
     "$(qmp q35 query-block | jq -r '"cd0: " + ([.return[].device] | sort | join(" "))')"
 check_eq "q35: the CD is empty" "null" "$(qmp q35 query-block | jq -r '.return[] | select(.device == "cd0") | .inserted')"
 check_eq "q35: VNC without a password" "none" "$(qmp q35 query-vnc | jq -r .return.auth)"
+check_eq "q35: extra_args -vga cirrus replaces the standard VGA" "cirrus-vga" \
+    "$(hmp q35 'info qtree' | grep -oE 'dev: (VGA|cirrus-vga),' | cut -d' ' -f2 | tr -d , | xargs)"
 quit q35
 
 mkguest bare < /dev/null
