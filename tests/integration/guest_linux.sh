@@ -6,6 +6,9 @@
 # through ACPI; a guest with no OS ignores the button and ends with quit.
 source "$(dirname "$0")/../lib.sh"
 write_conf
+# Nested KVM stalls this kernel early in boot on the test machines: TCG always.
+sed -i 's/accel = "auto"/accel = "tcg"/' "$CONF"
+grep -q 'accel = "tcg"' "$CONF" || fail "could not set accel = tcg in $CONF"
 
 for f in vmlinuz initramfs.gz kernel-version; do
     [ -s "$FIXTURES/$f" ] || { fail "fixture $FIXTURES/$f missing (run tests/fixtures/build-guest.sh)"; finish; exit; }
@@ -32,7 +35,7 @@ exec 3> "$T/console.in"
 
 if wait_until 60 out_has vmdeck-guest-ready; then
     ok "the guest prints its ready marker on the serial console"
-    note "fixture boot under $( [ -w /dev/kvm ] && echo KVM || echo TCG ): start to ready marker $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+    note "fixture boot under TCG: start to ready marker $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 else
     fail "no ready marker within 60 s: $(head -c 400 "$T/console.out")"
 fi
