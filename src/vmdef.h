@@ -52,7 +52,14 @@ struct vmdef {
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
 };
 
-/* Parses and validates one file; name comes from the file name. */
+/*
+ * Parses and validates one file; name comes from the file name. On failure
+ * def still holds name, path, every default and ->error (the same message as
+ * *err, "FILE:LINE:COL: key: what was expected"), so it can be listed; free
+ * it either way. Paths are kept as written: vmdef_load_by_name and
+ * vmdefs_load_all resolve a relative disk file against storage.file_dir and
+ * a bare CD name against iso_dirs (where it exists; else it stays as written).
+ */
 int vmdef_load(const char *path, struct vmdef *def, char **err);
 void vmdef_free(struct vmdef *def);
 
@@ -68,8 +75,10 @@ int vmdef_load_by_name(const struct config *cfg, const char *name, struct vmdef 
 
 /*
  * Writes generated MAC addresses into NICs that lack one, editing the file
- * text in place so comments and key order survive. Returns how many were
- * added (0 if none), -1 on error.
+ * text in place so comments and key order survive (only the new "mac:" lines
+ * or ", mac: ..." in a flow mapping are added; the file keeps its mode).
+ * Sets def->nics[i].mac too. Returns how many were added (0 if none), -1 on
+ * error. `vmdeck start` calls it before starting; the console should too.
  */
 int vmdef_fill_macs(struct vmdef *def, char **err);
 
