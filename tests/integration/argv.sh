@@ -54,11 +54,7 @@ quit() {
     wait_until 5 sh -c "! test -d /proc/$pid || grep -q ') Z' /proc/$pid/stat"
 }
 
-# Definitions allow displays 0-99: take a free one there.
-vnc=""
-for d in $(shuf -i 10-99); do
-    ss -ltn "sport = :$((5900 + d))" | grep -q LISTEN || { vnc=$d; break; }
-done
+vnc=$(free_vnc_display)
 
 truncate -s 4M "$T/disks/raw2.img"
 cat > "$T/vms.d/pcall.yaml" <<EOF

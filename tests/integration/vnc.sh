@@ -7,10 +7,7 @@ source "$(dirname "$0")/../lib.sh"
 write_conf
 
 PW="vd7Kq2xz"
-vnc=""
-for d in $(shuf -i 10-99); do
-    ss -ltn "sport = :$((5900 + d))" | grep -q LISTEN || { vnc=$d; break; }
-done
+vnc=$(free_vnc_display)
 mkguest v1 <<EOF
 vnc:
   display: $vnc
