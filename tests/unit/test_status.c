@@ -1,0 +1,389 @@
+/* test_status.c: the status poller against scripted QMP peers: state mapping, CD medium, split replies, deadlines, pidfile rules. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+#include "vm.h"
+
+static char tmpdir[64];
+static struct config cfg;
+static pid_t fake_qemu; /* a sleeping process whose argv[0] says QEMU */
+
+/* ---- a scripted monitor per guest ---- */
+
+struct peer {
+	char name[16];
+	int lfd;
+	pthread_t thread;
+	const char *status;     /* query-status's status; NULL = never greet */
+	bool running;
+	const char *cd;         /* medium in cd0, NULL = empty */
+	bool refuse_status;     /* answer query-status with an error */
+};
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void say(int fd, const char *s)
+{
+	if (write(fd, s, strlen(s)) < 0)
+		return;
+}
+
+/* Reads until n commands have arrived (the poller sends all of them at once, unframed). */
+static void read_commands(int fd, int n)
+{
+	char buf[1024];
+	int seen = 0;
+	ssize_t r;
+
+	while (seen < n && (r = read(fd, buf, sizeof buf - 1)) > 0) {
+		buf[r] = '\0';
+		for (char *p = buf; (p = strstr(p, "execute")) != NULL; p++)
+			seen++;
+	}
+}
+
+static void *peer_main(void *arg)
+{
+	struct peer *p = arg;
+	int fd = accept(p->lfd, NULL, NULL);
+	char *status, *block;
+
+	if (fd < 0)
+		return NULL;
+	if (p->status == NULL) { /* hung: accepts, never greets (past the poller's deadline) */
+		nap_ms(300);
+		close(fd);
+		return NULL;
+	}
+	/* the greeting split across writes */
+	say(fd, "{\"QMP\": {\"version\": {}, ");
+	nap_ms(5);
+	say(fd, "\"capabilities\": [\"oob\"]}}\r\n");
+	read_commands(fd, 3);
+	if (p->refuse_status)
+		status = xstrdup("{\"error\": {\"class\": \"GenericError\", \"desc\": \"no status today\"}}\r\n");
+	else
+		status = xasprintf("{\"return\": {\"status\": \"%s\", \"singlestep\": false, \"running\": %s}}\r\n",
+				   p->status, p->running ? "true" : "false");
+	if (p->cd)
+		block = xasprintf("{\"return\": [{\"device\": \"fd0\", \"removable\": true}, {\"device\": \"cd0\", "
+				  "\"qdev\": \"cd0\", \"removable\": true, \"tray_open\": false, \"inserted\": "
+				  "{\"file\": \"%s\", \"ro\": true}}]}\r\n", p->cd);
+	else
+		block = xstrdup("{\"return\": [{\"device\": \"cd0\", \"removable\": true, \"tray_open\": false}]}\r\n");
+	/* capabilities answer and an event in one write, the status reply split in two */
+	say(fd, "{\"return\": {}}\r\n{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": \"RESUME\"}\r\n");
+	nap_ms(2);
+	if (write(fd, status, 10) == 10)
+		nap_ms(3);
+	say(fd, status + 10);
+	say(fd, block);
+	free(status);
+	free(block);
+	nap_ms(50);
+	close(fd);
+	return NULL;
+}
+
+static char *state_file(const char *name, const char *file)
+{
+	return vm_path(&cfg, name, file);
+}
+
+static void write_text(const char *name, const char *file, const char *text)
+{
+	char *p = state_file(name, file);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static void make_guest_dir(const char *name)
+{
+	char *d = vm_path(&cfg, name, NULL);
+
+	mkdir(d, 0700);
+	free(d);
+}
+
+/* A guest whose pidfile names the fake QEMU and whose qmp.sock is a scripted peer. */
+static void peer_start(struct peer *p, const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *sock, pid[32];
+
+	snprintf(p->name, sizeof p->name, "%s", name);
+	make_guest_dir(name);
+	snprintf(pid, sizeof pid, "%d\n", fake_qemu);
+	write_text(name, "qemu.pid", pid);
+	sock = state_file(name, "qmp.sock");
+	assert_true(strlen(sock) < sizeof sa.sun_path);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	unlink(sock);
+	free(sock);
+	p->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(p->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(p->lfd, 4), 0);
+	assert_int_equal(pthread_create(&p->thread, NULL, peer_main, p), 0);
+}
+
+static void peer_stop(struct peer *p)
+{
+	pthread_join(p->thread, NULL);
+	close(p->lfd);
+}
+
+static struct vmdef guest_def(const char *name)
+{
+	struct vmdef d;
+
+	memset(&d, 0, sizeof d);
+	d.name = (char *)name;
+	return d;
+}
+
+/* ---- fixtures ---- */
+
+static int setup(void **state)
+{
+	const char *argv0 = "qemu-system-x86_64";
+
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_status.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.state_dir = tmpdir;
+	cfg.qemu_binary = (char *)"qemu-system-x86_64";
+	fake_qemu = fork();
+	if (fake_qemu == 0) {
+		execl("/bin/sleep", argv0, "60", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && !pid_is_qemu(&cfg, fake_qemu); i++)
+		nap_ms(5);
+	return pid_is_qemu(&cfg, fake_qemu) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	pid_t rm;
+
+	kill(fake_qemu, SIGKILL);
+	waitpid(fake_qemu, NULL, 0);
+	if ((rm = fork()) == 0) {
+		execlp("rm", "rm", "-rf", tmpdir, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(rm, NULL, 0);
+	return 0;
+}
+
+/* ---- tests ---- */
+
+struct mapping {
+	const char *qmp;
+	bool running;
+	enum vm_state want;
+	const char *reason_part;
+};
+
+static void test_qmp_status_mapping(void **state)
+{
+	static const struct mapping cases[] = {
+		{ "running", true, VM_RUNNING, NULL },
+		{ "paused", false, VM_PAUSED, NULL },
+		{ "prelaunch", false, VM_PAUSED, NULL }, /* no start holds the lock */
+		{ "shutdown", false, VM_SHUTTING_DOWN, NULL },
+		{ "guest-panicked", false, VM_CRASHED, "panicked" },
+		{ "internal-error", false, VM_CRASHED, "internal error" },
+		{ "inmigrate", false, VM_STARTING, NULL },
+		{ "io-error", false, VM_PAUSED, NULL },
+		{ "some-future-state", true, VM_RUNNING, NULL },
+	};
+	size_t n = ARRAY_LEN(cases);
+	struct peer peers[ARRAY_LEN(cases)];
+	struct vmdef defs[ARRAY_LEN(cases)];
+	struct vm_status out[ARRAY_LEN(cases)];
+	char names[ARRAY_LEN(cases)][16];
+
+	memset(peers, 0, sizeof peers);
+	memset(out, 0, sizeof out);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof names[i], "map%zu", i);
+		peers[i].status = cases[i].qmp;
+		peers[i].running = cases[i].running;
+		peer_start(&peers[i], names[i]);
+		defs[i] = guest_def(names[i]);
+	}
+	vm_status_all(&cfg, defs, n, out, 2000);
+	for (size_t i = 0; i < n; i++) {
+		peer_stop(&peers[i]);
+		if (out[i].state != cases[i].want)
+			fail_msg("QMP status %s gave %s, expected %s (%s)", cases[i].qmp, vm_state_name(out[i].state),
+				 vm_state_name(cases[i].want), out[i].reason ? out[i].reason : "");
+		if (cases[i].reason_part)
+			assert_non_null(strstr(out[i].reason, cases[i].reason_part));
+		assert_int_equal(out[i].pid, fake_qemu);
+		assert_true(out[i].rss > 0);
+		assert_true(out[i].uptime >= 0);
+		assert_true(out[i].cpu_percent >= 0);
+		vm_status_clear(&out[i]);
+	}
+}
+
+static void test_cd_medium_from_query_block(void **state)
+{
+	struct peer with = { .status = "running", .running = true, .cd = "/srv/iso/drivers.iso" };
+	struct peer without = { .status = "running", .running = true };
+	struct vmdef defs[2] = { guest_def("cdin"), guest_def("cdout") };
+	struct vm_status out[2] = { 0 };
+
+	peer_start(&with, "cdin");
+	peer_start(&without, "cdout");
+	vm_status_all(&cfg, defs, 2, out, 2000);
+	peer_stop(&with);
+	peer_stop(&without);
+	assert_int_equal(out[0].state, VM_RUNNING);
+	assert_string_equal(out[0].cdrom, "/srv/iso/drivers.iso");
+	assert_null(out[1].cdrom);
+	vm_status_clear(&out[0]);
+	vm_status_clear(&out[1]);
+}
+
+/* A hung monitor costs one deadline, and the guests around it are answered meanwhile. */
+static void test_hung_monitor_does_not_hold_up_others(void **state)
+{
+	struct peer hung = { .status = NULL }, ok = { .status = "paused" }, refused = { .status = "running",
+										       .refuse_status = true };
+	struct vmdef defs[3] = { guest_def("hung"), guest_def("fine"), guest_def("refuses") };
+	struct vm_status out[3] = { 0 };
+	int64_t t0;
+
+	peer_start(&hung, "hung");
+	peer_start(&ok, "fine");
+	peer_start(&refused, "refuses");
+	t0 = now_ms();
+	vm_status_all(&cfg, defs, 3, out, 200);
+	assert_true(now_ms() - t0 >= 190);
+	assert_true(now_ms() - t0 < 400);
+	assert_int_equal(out[0].state, VM_UNRESPONSIVE);
+	assert_non_null(strstr(out[0].reason, "200 ms"));
+	assert_int_equal(out[0].pid, fake_qemu); /* the process facts are still there */
+	assert_int_equal(out[1].state, VM_PAUSED);
+	assert_int_equal(out[2].state, VM_UNRESPONSIVE);
+	assert_non_null(strstr(out[2].reason, "no status today"));
+	peer_stop(&hung);
+	peer_stop(&ok);
+	peer_stop(&refused);
+	for (int i = 0; i < 3; i++)
+		vm_status_clear(&out[i]);
+}
+
+/* The pidfile rules: see status.c's header comment. */
+static void test_pidfile_rules(void **state)
+{
+	struct vmdef defs[5] = { guest_def("never"), guest_def("killed"), guest_def("stopping"), guest_def("boot"),
+				 guest_def("broken") };
+	struct vm_status out[5] = { 0 };
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	char *p;
+
+	/* killed: a pidfile naming a dead process */
+	pid_t dead = fork();
+
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	make_guest_dir("killed");
+	make_guest_dir("stopping");
+	make_guest_dir("boot");
+	p = xasprintf("%d\n", dead);
+	write_text("killed", "qemu.pid", p);
+	write_text("killed", "qemu.log", "qemu: some earlier line\nqemu-system-x86_64: terminating on signal 9\n\n");
+	write_text("stopping", "qemu.pid", p);
+	write_text("stopping", "stopping", "1\n");
+	write_text("boot", "qemu.pid", p);
+	free(p);
+	p = state_file("boot", "qemu.pid");
+	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0); /* older than the host's boot */
+	free(p);
+	defs[4].error = (char *)"broken.yaml:3:7: cpus: expected a number";
+	vm_status_all(&cfg, defs, 5, out, 500);
+	assert_int_equal(out[0].state, VM_STOPPED);
+	assert_int_equal(out[1].state, VM_CRASHED);
+	assert_non_null(strstr(out[1].reason, "terminating on signal 9"));
+	assert_int_equal(out[1].pid, 0);
+	assert_null(out[1].cdrom);
+	assert_int_equal(out[2].state, VM_STOPPED);
+	assert_int_equal(out[3].state, VM_STOPPED);
+	assert_int_equal(out[4].state, VM_INVALID);
+	assert_string_equal(out[4].reason, "broken.yaml:3:7: cpus: expected a number");
+	for (int i = 0; i < 5; i++)
+		vm_status_clear(&out[i]);
+}
+
+/* Given the previous sample of the same process, CPU % is a rate over the interval. */
+static void test_cpu_rate_from_previous_sample(void **state)
+{
+	struct peer p = { .status = "running", .running = true };
+	struct vmdef def = guest_def("rate");
+	struct vm_status prev = { 0 }, out = { 0 };
+	struct status_poll *sp;
+	struct pollfd fds[4];
+
+	peer_start(&p, "rate");
+	prev.pid = fake_qemu;
+	prev.cpu_ticks = 0;
+	prev.sampled_at = now_mono() - 1e6; /* no ticks since a very long time ago: a rate near 0 */
+	sp = status_poll_start(&cfg, &def, 1, &prev, 2000);
+	while (!status_poll_done(sp)) {
+		int k = status_poll_fds(sp, fds, 4);
+
+		assert_true(k <= 1);
+		poll(fds, (nfds_t)k, status_poll_timeout(sp));
+		status_poll_process(sp, fds, k);
+	}
+	status_poll_finish(sp, &out);
+	peer_stop(&p);
+	assert_int_equal(out.state, VM_RUNNING);
+	assert_true(out.cpu_percent >= 0 && out.cpu_percent < 1);
+	assert_true(out.sampled_at > prev.sampled_at);
+	vm_status_clear(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qmp_status_mapping),
+		cmocka_unit_test(test_cd_medium_from_query_block),
+		cmocka_unit_test(test_hung_monitor_does_not_hold_up_others),
+		cmocka_unit_test(test_pidfile_rules),
+		cmocka_unit_test(test_cpu_rate_from_previous_sample),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
