@@ -2,8 +2,10 @@
 # guest_linux.sh: a real Linux guest (the fixture kernel and busybox initramfs,
 # passed through extra_args) started by vmdeck: its serial shell is reached
 # through `vmdeck console` without a terminal (a fifo in, a file out) and with
-# one (under script(1), where Ctrl-] detaches); `vmdeck stop` powers it off
-# through ACPI; a guest with no OS ignores the button and ends with quit.
+# one (under script(1), where Ctrl-] detaches); it mounts a virtio disk and
+# writes a file there; `vmdeck stop` powers it off through ACPI (the file is
+# on the disk afterwards); a guest with no OS ignores the button and ends
+# with quit.
 source "$(dirname "$0")/../lib.sh"
 write_conf
 # Nested KVM stalls this kernel early in boot on the test machines: TCG always.
@@ -14,7 +16,13 @@ for f in vmlinuz initramfs.gz kernel-version; do
     [ -s "$FIXTURES/$f" ] || { fail "fixture $FIXTURES/$f missing (run tests/fixtures/build-guest.sh)"; finish; exit; }
 done
 
+# A small ext4 disk: the guest mounts it on /mnt (the fixture's vmdeck.disk support).
+truncate -s 16M "$T/disks/data.img"
+mkfs.ext4 -q -F "$T/disks/data.img"
 mkguest lin <<EOF
+disks:
+  - file: $T/disks/data.img
+    interface: virtio
 extra_args: ["-kernel", "$FIXTURES/vmlinuz", "-initrd", "$FIXTURES/initramfs.gz", "-append", "console=ttyS0 quiet"]
 EOF
 # The fixture kernel does not come up in less than about 80M.
@@ -44,6 +52,9 @@ fi
 echo 'echo vmdeck-answer-$((6 * 7)); uname -r' >&3
 check "a command on the serial shell answers through the console" wait_until 15 out_has vmdeck-answer-42
 check "the guest runs the fixture's kernel" wait_until 5 out_has "$(cat "$FIXTURES/kernel-version")"
+check "the guest mounted its virtio disk" out_has "vmdeck-disk-mounted /dev/vda"
+echo 'echo written-by-guest > /mnt/hello; echo vmdeck-wrote-$((1 + 1))' >&3
+check "the guest wrote a file on its disk" wait_until 10 out_has vmdeck-wrote-2
 
 out=$(vd console lin < /dev/null 2>&1)
 check_eq "a second console while one is attached fails with exit 1" 1 $?
@@ -72,6 +83,8 @@ check_eq "stop exits 0" 0 $?
 check_match "stop says the guest powered off through ACPI" "lin: powered off by ACPI" "$out"
 note "ACPI power-off took $(( ($(date +%s%N) - t1) / 1000000 )) ms"
 check_eq "the Linux guest is stopped" stopped "$(vm_state lin)"
+check_eq "the file the guest wrote is on the disk after the ACPI power-off" "written-by-guest" \
+    "$(debugfs -R 'cat /hello' "$T/disks/data.img" 2>/dev/null)"
 
 # A guest with no OS sits in the BIOS: the button does nothing, so stop goes on to quit.
 mkguest bare < /dev/null
