@@ -10,8 +10,8 @@
 
 struct qemu_argv_opts {
 	const char *accel;      /* "kvm" or "tcg": resolved, never "auto" */
-	const char *cdrom;      /* override, NULL = as defined */
-	const char *boot;       /* override, NULL = as defined */
+	const char *cdrom;      /* override: NULL = as defined, "" = an empty drive */
+	const char *boot;       /* override ("disk" or "cdrom"), NULL = as defined */
 	bool daemonize;         /* -daemonize and -pidfile */
 	bool paused;            /* -S */
 };
@@ -19,7 +19,9 @@ struct qemu_argv_opts {
 /*
  * Builds the argv into out (argv[0] is cfg->qemu_binary). The VNC password is
  * never on it: VNC gets password=on and the secret is set over QMP.
- * Paths for sockets and logs come from vm_path().
+ * Paths for sockets and the pidfile come from vm_path(). The CD drive always
+ * exists (drive and device id "cd0"); disks are drives "disk0", "disk1"...
+ * and NICs "nic0"... On error out is left empty.
  */
 int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const struct qemu_argv_opts *o,
 		    struct strv *out, char **err);
