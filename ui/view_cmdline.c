@@ -181,6 +181,7 @@ static void cl_setup(struct ui *ui)
 	rl_completion_display_matches_hook = cl_show_matches;
 	rl_variable_bind("enable-bracketed-paste", "off");
 	rl_variable_bind("bell-style", "none");
+	rl_variable_bind("show-all-if-ambiguous", "on");
 	using_history();
 	stifle_history(500);
 	read_history(history_path(ui));

@@ -1,0 +1,71 @@
+#!/bin/bash
+# iso_cmdline.sh: the ISO picker (size, date, type-ahead filter) swaps the CD
+# of a running guest at once (checked with query-block); on a stopped guest it
+# sets the definition's CD. The `:` command line runs a verb as a job, Tab
+# completes verbs and guest names, and history survives a restart.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../tui-lib.sh"
+
+write_conf < /dev/null
+truncate -s 3M "$T/iso/alpha-install.iso"
+truncate -s 5M "$T/iso/beta-drivers.iso"
+truncate -s 7M "$T/iso/gamma-tools.iso"
+mkguest web <<EOF
+cdrom: $T/iso/alpha-install.iso
+EOF
+mkguest db < /dev/null
+"$VMDECK" -c "$CONF" start web 2>/dev/null
+export HOME="$T" # the command line's history goes to $HOME/.vmdeck_history
+
+cd_of() { # the medium in NAME's CD drive, from QEMU itself
+    { echo '{"execute": "qmp_capabilities"}'; echo '{"execute": "query-block"}'; } |
+        socat -t 1 - "UNIX-CONNECT:$T/state/$1/qmp.sock" | tail -1 |
+        jq -r '.return[] | select(.inserted != null and .inserted.ro == true) | .inserted.file'
+}
+check_eq "web starts with the install CD" "$T/iso/alpha-install.iso" "$(cd_of web)"
+
+tui_start
+tui_select web
+tui_keys c
+check_screen "c opens the ISO picker" 'Insert CD: web'
+check_screen "it lists images with size and date" 'beta-drivers.iso +5(\.0)?M +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}'
+tui_keys d r i v
+check_screen "type-ahead filters the list" 'Filter: driv'
+check "only the match is left" eval '! tui_has "gamma-tools.iso"'
+tui_keys Enter
+check "Enter swaps the CD of the running guest (query-block)" \
+    wait_until 5 eval '[ "$(cd_of web)" = "$T/iso/beta-drivers.iso" ]'
+check_screen "the table shows the new medium" '^ web +running .* beta-drivers.iso' 5
+
+tui_select db
+tui_keys c g a m Enter
+check "on a stopped guest it sets the definition's CD" \
+    wait_until 3 grep -q "^cdrom: $T/iso/gamma-tools.iso" "$T/vms.d/db.yaml"
+
+# : runs a verb as a job; Tab completes the verb and the guest's name.
+tui_keys : p a u
+check_screen "the command line opens on :" '^:pau'
+tui_keys Tab
+check_screen "Tab completes the verb" '^:pause *$'
+tui_keys w Tab
+check_screen "Tab completes the guest name" '^:pause web *$'
+tui_keys Enter
+check "the verb ran: web is paused" wait_until 5 state_is web paused
+check_screen "its output shows in the status line" 'pause web: web: paused' 5
+tui_keys : r e s u m e Space Tab
+check_screen "with several names Tab lists them" 'db  web'
+tui_keys w Tab Enter
+check "resume web ran" wait_until 5 state_is web running
+tui_keys : b o g u s Enter
+check_screen "an unknown verb says so" 'bogus: no such verb'
+tui_stop
+check_match "history is kept in a file" 'pause web' "$(cat "$T/.vmdeck_history" 2>/dev/null)"
+
+tui_start
+tui_keys : Up
+check_screen "history survives a restart (Up recalls the last line)" '^:bogus'
+tui_keys Up
+check_screen "and the one before" '^:resume web'
+tui_keys Escape
+tui_stop
+finish
