@@ -4,6 +4,9 @@
 TMUX_SOCK="vmdeck-test-$$"
 TMUX_PID=""
 
+# Gone, or a zombie that init has not reaped yet.
+pid_gone() { [ ! -e "/proc/$1" ] || grep -q ') Z ' "/proc/$1/stat" 2>/dev/null; }
+
 tmux_() { tmux -L "$TMUX_SOCK" "$@"; }
 
 tui_cleanup() {
@@ -25,8 +28,11 @@ tui_start() {
 # tui_stop: quits the console and ends the tmux server.
 tui_stop() {
     tmux_ send-keys q 2>/dev/null
-    sleep 0.3
-    [ -n "$TMUX_PID" ] && kill "$TMUX_PID" 2>/dev/null
+    wait_until 2 tui_has 'vmdeck-exited-'
+    if [ -n "$TMUX_PID" ]; then
+        kill "$TMUX_PID" 2>/dev/null
+        wait_until 3 pid_gone "$TMUX_PID"
+    fi
     TMUX_PID=""
 }
 

@@ -1,0 +1,48 @@
+#!/bin/bash
+# stop.sh: graceful stop from the console. A real Linux guest (acpid) powers
+# off on the ACPI button within the countdown and its event log says so; a
+# guest with no OS ignores the button, the countdown runs out, and the
+# console offers force-off, which really ends it.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../tui-lib.sh"
+
+"$VMDECK_ROOT/tests/fixtures/build-guest.sh" > /dev/null 2>&1 || { echo "Bail out! no guest fixture"; exit 1; }
+write_conf <<'EOF'
+ui = { refresh = 0.5; };
+EOF
+sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 4;/' "$CONF"
+mkguest linux <<EOF
+extra_args: ["-kernel", "$FIXTURES/vmlinuz", "-initrd", "$FIXTURES/initramfs.gz", "-append", "$(cat "$FIXTURES/cmdline")"]
+EOF
+sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/linux.yaml" # the kernel needs more than 32M
+mkguest bios < /dev/null
+
+"$VMDECK" -c "$CONF" start linux 2>/dev/null
+# The serial console, read from the start, tells when acpid is up.
+socat -u "UNIX-CONNECT:$T/state/linux/serial.sock" "OPEN:$T/serial.out,creat" &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+"$VMDECK" -c "$CONF" start bios 2>/dev/null
+
+tui_start
+tui_select bios
+tui_keys h
+check_screen "h on a guest without an OS: countdown in the table" '^ bios +stopping [0-9]+s' 3
+check_screen "the power button was pressed" 'ACPI power button pressed' 3
+check_screen "when the countdown runs out, force-off is offered" 'bios did not power off within 4 s' 10
+check_eq "the guest still runs while the question is open" running "$(vm_state bios)"
+tui_keys y
+check "y forces it off" wait_until 5 state_is bios stopped
+
+check "the Linux guest booted (acpid up)" wait_until 60 grep -q vmdeck-guest-ready "$T/serial.out"
+# The shutdown_timeout is short for the BIOS guest; the Linux one gets the default again.
+sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 60;/' "$CONF"
+tui_stop
+tui_start
+tui_select linux
+tui_keys h
+check_screen "h on the Linux guest starts the countdown" '^ linux +stopping [0-9]+s' 3
+check "the Linux guest powers itself off on the ACPI button" wait_until 40 state_is linux stopped
+check_screen "the event log says so" 'powered off by ACPI at [0-9]{2}:[0-9]{2}' 5
+check "no force-off question for a guest that stopped" eval '! tui_has "did not power off"'
+tui_stop
+finish
