@@ -4,9 +4,9 @@
 # the printed argv (daemonized and paused, as `start` does), must come up, and
 # must show the disks, CD and NICs it was given; then it is told to quit.
 # An LV disk is /dev/VG/LV: the test makes that path a symlink to a loop
-# device and removes it afterwards. Bridge NICs need a real bridge allowed in
-# /etc/qemu/bridge.conf, which this machine does not have: for them the test
-# only checks that QEMU takes the option and fails in the bridge helper.
+# device and removes it afterwards. A bridge NIC needs a bridge allowed in
+# /etc/qemu/bridge.conf: the test makes both inside private network and mount
+# namespaces, so the host is not touched.
 source "$(dirname "$0")/../lib.sh"
 write_conf
 
@@ -150,15 +150,39 @@ boot bare
 check_eq "a guest with no disk starts and waits (-S)" "prelaunch" "$(qmp bare query-status | jq -r .return.status)"
 quit bare
 
-# Bridge: the option must be accepted; only the helper fails without a bridge.
+# Bridge NICs: a bridge in a private network namespace, allowed by a
+# bridge.conf in an overlay on /etc in a private mount namespace (the host's
+# /etc and network are untouched). QEMU runs the generated argv in there.
+BR=vmdeckbr0
 mkguest br <<EOF
 EOF
-sed -i 's/  - user: {}/  - bridge: vmdeck-nobr0/' "$T/vms.d/br.yaml"
+sed -i "s/  - user: {}/  - bridge: $BR/" "$T/vms.d/br.yaml"
 mkdir -p -m 700 "$T/state/br"
+mkdir -p "$T/ovl/up/qemu" "$T/ovl/work"
+echo "allow $BR" > "$T/ovl/up/qemu/bridge.conf"
 mapfile -t args < <("$VMDECK" -c "$CONF" argv br --json | jq -r '.[]')
-out=$("${args[@]}" 2>&1)
-check_match "bridge NIC: QEMU takes the option, the bridge helper is what fails" \
-    "-netdev bridge,id=net0,br=vmdeck-nobr0: bridge helper failed" "$out"
+unshare -m -n sh -c 'mount --make-rprivate / &&
+    mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc &&
+    ip link add "$3" type bridge && ip link set "$3" up' _ "$T/ovl/up" "$T/ovl/work" "$BR" 2> "$T/ns.err"
+if [ $? = 0 ]; then
+    unshare -m -n sh -c 'mount --make-rprivate / &&
+        mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc &&
+        ip link add "$3" type bridge && ip link set "$3" up && shift 3 && exec "$@"' \
+        _ "$T/ovl/up" "$T/ovl/work" "$BR" "${args[@]}" > "$T/br.out" 2>&1
+    check_eq "bridge NIC: QEMU starts with the generated argv (qemu-bridge-helper)" "0 " "$? $(head -c 300 "$T/br.out")"
+    brpid=$(cat "$T/state/br/qemu.pid" 2>/dev/null)
+    check_match "bridge NIC: the netdev is a tap made by the bridge helper for $BR" \
+        "net0: .*type=tap,helper=[^,]*,br=$BR" "$(hmp br 'info network' | tr '\n' ' ')"
+    check_match "bridge NIC: a tap device is a port of the bridge" "^[0-9]+: tap[0-9]+" \
+        "$(nsenter -t "$brpid" -n ip -o link show master "$BR" 2>&1)"
+    quit br
+else
+    # No namespaces here: at least QEMU must take the option and fail only in the helper.
+    note "no private namespaces ($(head -c 200 "$T/ns.err")): checking the option only"
+    out=$("${args[@]}" 2>&1)
+    check_match "bridge NIC: QEMU takes the option, the bridge helper is what fails" \
+        "-netdev bridge,id=net0,br=$BR: bridge helper failed" "$out"
+fi
 
 check_match "argv --cdrom with a bare name shows the ISO found in iso_dirs, as start would use it" \
     "file=$T/iso/cd.iso" "$("$VMDECK" -c "$CONF" argv q35 --cdrom cd.iso)"
