@@ -342,6 +342,15 @@ char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err)
 		p = realpath(iso, NULL);
 		return p ? p : xstrdup(iso);
 	}
+	if (strchr(iso, '/') == NULL && cfg->n_iso_dirs > 0) {
+		struct sbuf where = { 0 };
+
+		for (size_t i = 0; i < cfg->n_iso_dirs; i++)
+			sbuf_printf(&where, "%s, ", cfg->iso_dirs[i]);
+		err_set(err, "ISO not found: %s (looked in %sand the current folder)", iso, where.s);
+		sbuf_free(&where);
+		return NULL;
+	}
 	err_set(err, "ISO not found: %s", iso);
 	return NULL;
 }

@@ -193,6 +193,9 @@ cdrom: /nonexistent/setup.iso
 EOF
 start_err noiso
 check_eq "missing ISO: one line" "vmdeck: noiso: cannot start: ISO not found: /nonexistent/setup.iso" "$out"
+out=$(vd start noiso --cdrom setup.iso 2>&1 | grep -v ': warning: ')
+check_eq "a bare ISO name not found says where it looked" \
+    "vmdeck: noiso: cannot start: ISO not found: setup.iso (looked in $T/iso, and the current folder)" "$out"
 
 mkguest nodisk <<EOF
 disks:
