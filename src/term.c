@@ -51,10 +51,11 @@ static void signals_restore(const struct sigaction *old, const int *sigs, size_t
 		sigaction(sigs[i], &old[i], NULL);
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* Writes everything; to a socket with MSG_NOSIGNAL, so a QEMU that went away is an error, not SIGPIPE. */
+static int write_all(int fd, const char *p, size_t n, bool sock)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -157,7 +158,7 @@ static void relay_in(struct relay *r)
 		n = key - buf;
 		r->detached = true;
 	}
-	if (n > 0 && write_all(r->sock, buf, (size_t)n) < 0)
+	if (n > 0 && write_all(r->sock, buf, (size_t)n, true) < 0)
 		r->closed = true;
 }
 
@@ -173,7 +174,9 @@ static void relay_out(struct relay *r)
 		return;
 	}
 	r->quiet_since = now_ms();
-	write_all(STDOUT_FILENO, buf, (size_t)n);
+	/* Nobody reads our output any more (a closed pipe): nothing left to relay to. */
+	if (write_all(STDOUT_FILENO, buf, (size_t)n, false) < 0)
+		r->detached = true;
 }
 
 static bool relay_done(const struct relay *r)
@@ -212,7 +215,8 @@ static void relay_loop(struct relay *r)
 
 int term_serial(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	/* SIGPIPE too: a closed stdout must end the relay and restore the terminal, not kill us in raw mode. */
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct sigaction old[ARRAY_LEN(sigs)];
 	struct relay r = { .stdin_open = true, .tty = isatty(STDIN_FILENO) };
 	struct termios saved, raw;
@@ -372,7 +376,7 @@ static int hmp_command(struct hmp *h, const struct vmdef *def, const char *line)
 			"(ACPI) or `vmdeck kill %s`\n", def->name, def->name, def->name);
 		return 0;
 	}
-	if (write_all(h->sock, line, strlen(line)) < 0 || write_all(h->sock, "\n", 1) < 0)
+	if (write_all(h->sock, line, strlen(line), true) < 0 || write_all(h->sock, "\n", 1, true) < 0)
 		return -1;
 	switch (hmp_wait_prompt(h)) {
 	case 0:

@@ -89,10 +89,23 @@ check_eq "the file the guest wrote is on the disk after the ACPI power-off" "wri
 # A guest with no OS sits in the BIOS: the button does nothing, so stop goes on to quit.
 mkguest bare < /dev/null
 check "start a guest with no OS" vd start bare
+# A console attached while the guest goes away ends by itself.
+mkfifo "$T/bare.in"
+vd console bare < "$T/bare.in" > /dev/null 2>&1 &
+BARECON=$!
+EXTRA_PIDS="$EXTRA_PIDS $BARECON"
+exec 4> "$T/bare.in"
 out=$(vd stop bare --timeout 2 2>&1)
 check_eq "stop of a guest with no OS exits 0" 0 $?
 check_match "stop of a guest with no OS ends with quit" "bare: did not power off.*quit" "$out"
 check_eq "the guest with no OS is stopped" stopped "$(vm_state bare)"
+if wait_until 5 sh -c "! kill -0 $BARECON 2>/dev/null"; then
+    wait "$BARECON"
+    check_eq "a console whose guest ended leaves by itself, exit 0" 0 $?
+else
+    fail "the console stayed after its guest ended"
+fi
+exec 4>&-
 
 out=$(vd console bare 2>&1)
 check_eq "console of a stopped guest fails with exit 1" 1 $?
