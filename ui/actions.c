@@ -5,6 +5,7 @@
 
 #include "actions.h"
 #include "guestfile.h"
+#include "term.h"
 #include "ui.h"
 #include "util.h"
 
@@ -356,38 +357,41 @@ int act_vnc(struct ui *ui)
 	return UI_REDRAW;
 }
 
-/* ---- serial console and monitor: the terminal goes to a foreground child ---- */
+/* ---- serial console and monitor: curses steps aside and the terminal goes to the guest ---- */
 
-static int foreground(struct ui *ui, const char *verb)
+typedef int (*term_fn)(const struct config *cfg, const struct vmdef *def, char **err);
+
+static int hand_over(struct ui *ui, const char *what, term_fn fn, const char *hint)
 {
-	const char *name = ui_guest(ui)->name;
-	const char *w[] = { verb, name, NULL };
+	struct vmdef *d = ui_guest(ui);
 	char *err = NULL;
 	int rc;
 
-	if (need_up(ui, verb) < 0)
+	if (need_up(ui, what) < 0)
 		return UI_REDRAW;
 	ui_suspend(ui);
-	rc = job_run_foreground(ui->config_path, w, &err);
+	printf("vmdeck: %s of %s; %s\n", what, d->name, hint);
+	fflush(stdout);
+	cmdline_readline_lend();
+	rc = fn(ui->cfg, d, &err);
+	cmdline_readline_reclaim();
 	ui_resume(ui);
 	if (rc < 0)
-		ui_status(ui, true, "%s: %s", name, err);
-	else if (rc != 0)
-		ui_status(ui, true, "%s: %s ended with status %d", name, verb, rc);
+		ui_status(ui, true, "%s: %s: %s", d->name, what, err);
 	else
-		ui_status(ui, false, "%s: back from the %s", name, verb);
+		ui_status(ui, false, "%s: back from the %s", d->name, what);
 	free(err);
-	return UI_REDRAW | UI_RESCAN;
+	return UI_REDRAW;
 }
 
 int act_console(struct ui *ui)
 {
-	return foreground(ui, "console");
+	return hand_over(ui, "serial console", term_serial, "Ctrl-] comes back to the console");
 }
 
 int act_monitor(struct ui *ui)
 {
-	return foreground(ui, "monitor");
+	return hand_over(ui, "monitor", term_monitor, "Ctrl-D comes back to the console");
 }
 
 /* ---- delete ---- */

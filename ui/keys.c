@@ -25,7 +25,7 @@ const struct key_bind key_binds[] = {
 	{ 'E', 0, NULL, "eject the CD", act_eject, KB_GUEST | KB_MENU },
 	{ 'v', 0, NULL, "VNC details: port, listen address, password", act_vnc, KB_GUEST | KB_MENU },
 	{ 'o', KEY_F(6), "Console", "serial console (Ctrl-] comes back)", act_console, KB_GUEST | KB_MENU },
-	{ 'm', 0, NULL, "QEMU monitor shell (Ctrl-] or quit-less exit comes back)", act_monitor,
+	{ 'm', 0, NULL, "QEMU monitor shell (Ctrl-D comes back)", act_monitor,
 	  KB_GUEST | KB_MENU },
 	{ 'e', KEY_F(4), "Edit", "edit the guest's definition", act_edit, KB_GUEST | KB_MENU },
 	{ 'n', KEY_F(7), "New", "new guest", act_new, KB_MENU },

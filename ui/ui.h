@@ -241,6 +241,8 @@ void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
 void cmdline_open(struct ui *ui);
 void cmdline_save_history(struct ui *ui);
+void cmdline_readline_lend(void);    /* before another readline user runs in this process */
+void cmdline_readline_reclaim(void);
 void jobs_open(struct ui *ui);
 
 /* ---- actions (actions.c) used by menus and dialogs ---- */

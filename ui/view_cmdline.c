@@ -152,20 +152,21 @@ static const char *history_path(const struct ui *ui)
 	const char *home = getenv("HOME");
 
 	if (!cl.hist_path)
-		cl.hist_path = home && *home ? xasprintf("%s/.vmdeck_history", home)
+		cl.hist_path = home && *home ? xasprintf("%s/.vmdeck_console_history", home)
 					     : xasprintf("%s/console_history", ui->cfg->state_dir);
 	return cl.hist_path;
 }
 
-static void cl_setup(struct ui *ui)
+/* Our input, our display, no terminal handling or signals: readline only edits the line. */
+static void cl_hooks(void)
 {
 	static FILE *null_out, *null_in;
 
-	if (cl.ready)
-		return;
+	if (!null_out) {
+		null_out = fopen("/dev/null", "w");
+		null_in = fopen("/dev/null", "r");
+	}
 	cl.ready = true;
-	null_out = fopen("/dev/null", "w");
-	null_in = fopen("/dev/null", "r");
 	rl_readline_name = "vmdeck";
 	rl_instream = null_in;
 	rl_outstream = null_out;
@@ -182,9 +183,55 @@ static void cl_setup(struct ui *ui)
 	rl_variable_bind("enable-bracketed-paste", "off");
 	rl_variable_bind("bell-style", "none");
 	rl_variable_bind("show-all-if-ambiguous", "on");
+}
+
+static void cl_setup(struct ui *ui)
+{
+	if (cl.ready)
+		return;
+	cl_hooks();
 	using_history();
 	stifle_history(500);
 	read_history(history_path(ui));
+}
+
+/*
+ * Readline is one global state. Another user in this process (the monitor
+ * shell of term_monitor) gets it back as readline's defaults, with an empty
+ * history of its own; reclaiming restores the console's hooks and history.
+ */
+static HISTORY_STATE *lent_history;
+
+void cmdline_readline_lend(void)
+{
+	HISTORY_STATE empty = { 0 };
+
+	if (!cl.ready)
+		return;
+	lent_history = history_get_history_state();
+	history_set_history_state(&empty);
+	rl_instream = stdin;
+	rl_outstream = stdout;
+	rl_getc_function = rl_getc;
+	rl_input_available_hook = NULL;
+	rl_redisplay_function = rl_redisplay;
+	rl_prep_term_function = rl_prep_terminal;
+	rl_deprep_term_function = rl_deprep_terminal;
+	rl_attempted_completion_function = NULL;
+	rl_completion_display_matches_hook = NULL;
+}
+
+void cmdline_readline_reclaim(void)
+{
+	if (!cl.ready || !lent_history)
+		return;
+	clear_history();
+	history_set_history_state(lent_history);
+	free(lent_history);
+	lent_history = NULL;
+	stifle_history(500);
+	cl.ready = false; /* cl_setup sets the hooks again (the history is already back) */
+	cl_hooks();
 }
 
 void cmdline_save_history(struct ui *ui)
