@@ -494,6 +494,8 @@ static int load_value(struct vload *L, const struct vkey *k, void *base, const y
 	case VT_STRLIST:
 		return load_strlist(L, v, key);
 	case VT_MAP:
+		if (is_null(v))
+			return 0;	/* "vnc:" with nothing under it: no VNC */
 		if (v->type != YAML_MAPPING_NODE)
 			return verr(L, v, key, "expected a mapping like \"display: 1\", got %s", node_word(v));
 		*(bool *)slot(base, k) = true;
@@ -1313,6 +1315,44 @@ static int not_single(const char *path, const yaml_node_t *v, const char *key, c
 		       v->start_mark.column + 1, key, node_word(v));
 }
 
+/* An edit that removes a key and its value: whole lines, for a key that starts its line. */
+static int edit_remove(const char *path, const char *text, size_t len, yaml_document_t *doc,
+		       const yaml_node_t *kn, const yaml_node_t *v, const char *key, struct edit *e, char **err)
+{
+	size_t ks = mark_offset(text, len, kn->start_mark), ls = ks, end;
+
+	while (ls > 0 && text[ls - 1] != '\n')
+		ls--;
+	for (size_t p = ls; p < ks; p++)
+		if (text[p] != ' ')
+			return err_set(err, "%s:%zu:%zu: %s cannot be removed from here; edit the file", path,
+				       kn->start_mark.line + 1, kn->start_mark.column + 1, key);
+	/* an empty value may be marked on the next line: the key's own line ends it */
+	if (v->type == YAML_SCALAR_NODE && (is_null(v) || v->start_mark.line != kn->start_mark.line))
+		end = after_node(text, len, doc, kn);
+	else
+		end = after_node(text, len, doc, v);
+	e->at = ls;
+	e->del = end - ls;
+	e->with = xstrdup("");
+	return 0;
+}
+
+/* Removes parts[0] or parts[0].parts[1]; a key that is not there is already removed. */
+static int plan_remove(const char *path, const char *text, size_t len, yaml_document_t *doc, char **parts,
+		       size_t n, struct edit *e, char **err)
+{
+	const yaml_node_t *root = yaml_document_get_root_node(doc), *kn = NULL, *v;
+
+	e->with = xstrdup("");
+	if (root == NULL || root->type != YAML_MAPPING_NODE || (v = map_get(doc, root, parts[0], &kn)) == NULL)
+		return 0;
+	if (n == 2 && (v = map_get(doc, v, parts[1], &kn)) == NULL)
+		return 0;
+	free(e->with);
+	return edit_remove(path, text, len, doc, kn, v, n == 2 ? parts[1] : parts[0], e, err);
+}
+
 /*
  * Builds the one edit that sets parts[0] (n == 1) or parts[0].parts[1]: the
  * value replaced where it is, or the key added at the end of its mapping.
@@ -1369,16 +1409,29 @@ static int validate_text(const char *path, const char *text, size_t len, char **
 	return rc;
 }
 
-/* "memory" or "vnc.display": a key that holds one value at the top or in vnc. */
-static bool settable_key(char **parts, size_t n)
+/* The schema row of "memory" or "vnc.display": a key at the top or in vnc. */
+static const struct vkey *path_key(char **parts, size_t n)
 {
 	const struct vkey *k = n >= 1 ? key_find(SEC_TOP, parts[0]) : NULL;
 
 	if (k && n == 2 && k->type == VT_MAP)
-		k = key_find(k->sub, parts[1]);
-	else if (n != 1)
-		return false;
+		return key_find(k->sub, parts[1]);
+	return n == 1 ? k : NULL;
+}
+
+static bool single_value(const struct vkey *k)
+{
 	return k && k->type != VT_SEQ && k->type != VT_MAP && k->type != VT_STRLIST;
+}
+
+/*
+ * An empty value from a form means "none": a key that can hold "" keeps it
+ * (description, cdrom); any other is removed, and removing vnc.display, which
+ * vnc cannot do without, removes the whole vnc mapping.
+ */
+static bool empty_means_remove(const struct vkey *k, const char *value)
+{
+	return value == NULL || (value[0] == '\0' && !(k->type == VT_PATH || (k->type == VT_STR && !k->check)));
 }
 
 int vmdef_set_key(const char *path, const char *key, const char *value, char **err)
@@ -1387,17 +1440,25 @@ int vmdef_set_key(const char *path, const char *key, const char *value, char **e
 	struct strv parts = { 0 };
 	struct edit e = { 0 };
 	char *text, *out = NULL, *q = NULL, *dup = xstrdup(key), *save = NULL;
+	const struct vkey *k;
 	size_t len, out_len = 0;
 	int rc = -1;
 
 	for (char *t = strtok_r(dup, ".", &save); t; t = strtok_r(NULL, ".", &save))
 		strv_add(&parts, t);
 	free(dup);
-	if (!settable_key(parts.v, parts.n))
+	k = path_key(parts.v, parts.n);
+	if (!single_value(k) && !(k && parts.n == 1 && value == NULL))
 		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
 	else if (read_doc(path, &text, &len, &doc, err) == 0) {
-		q = yaml_quote(value ? value : "");
-		rc = plan_set(path, text, len, &doc, parts.v, parts.n, q, &e, err);
+		if (empty_means_remove(k, value)) {
+			/* vnc.display goes with its mapping */
+			rc = plan_remove(path, text, len, &doc, parts.v, k->sec == SEC_VNC && k->type == VT_INT ? 1 : parts.n,
+					 &e, err);
+		} else {
+			q = yaml_quote(value);
+			rc = plan_set(path, text, len, &doc, parts.v, parts.n, q, &e, err);
+		}
 		yaml_document_delete(&doc);
 		if (rc == 0) {
 			out = apply_edits(text, len, &e, 1, &out_len);

@@ -106,6 +106,10 @@ char *vmdef_to_yaml(const struct vmdef *def);
  * (adds the key at the end of its mapping when missing). KEY is top-level
  * ("memory", "cdrom") or inside vnc ("vnc.display"). The edited text must
  * still load, else nothing is written. The file keeps its mode. Used by edits.
+ * VALUE NULL removes KEY with its lines (also a whole top-level list or
+ * mapping: "nics", "vnc"). An empty VALUE
+ * means "none": description and cdrom become empty, any other key is
+ * removed, and an empty vnc.display removes the whole vnc mapping.
  */
 int vmdef_set_key(const char *path, const char *key, const char *value, char **err);
 

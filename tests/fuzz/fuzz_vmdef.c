@@ -31,7 +31,8 @@ static void edits(struct vmdef *def)
 {
 	static const char *const sets[][2] = {
 		{ "vnc.display", "5" }, { "memory", "2G" }, { "cdrom", "/srv/iso/a b.iso" },
-		{ "description", "x: \"y\" # z" },
+		{ "description", "x: \"y\" # z" }, { "vnc.password", "" }, { "vnc.display", "" },
+		{ "nics", NULL }, { "rtc", NULL },
 	};
 	char *err = NULL, *yaml;
 

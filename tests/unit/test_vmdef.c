@@ -618,6 +618,64 @@ static void test_set_key(void **state)
 	free(path);
 }
 
+/* Emptying a field in the console form: "none" removes the key, keeping everything else. */
+static void test_set_key_remove(void **state)
+{
+	static const char before[] =
+		"memory: 1G   # m\n"
+		"vnc:\n"
+		"  display: 3    # port 5903\n"
+		"  password: pw  # secret\n"
+		"  listen: 0.0.0.0\n"
+		"cdrom: /x.iso\n"
+		"description: d\n"
+		"nics:\n"
+		"  - user: {}\n"
+		"    mac: 52:54:00:00:00:01\n"
+		"rtc: utc\n";
+	char *path = write_def("rm", before, 0600), *err = NULL, *after;
+
+	assert_int_equal(vmdef_set_key(path, "vnc.password", "", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "cdrom", "", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "description", "", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "autostart", NULL, &err), 0);	/* not there: nothing to do */
+	after = read_all(path);
+	assert_string_equal(after,
+			    "memory: 1G   # m\n"
+			    "vnc:\n"
+			    "  display: 3    # port 5903\n"
+			    "  listen: 0.0.0.0\n"
+			    "cdrom: \"\"\n"
+			    "description: \"\"\n"
+			    "nics:\n"
+			    "  - user: {}\n"
+			    "    mac: 52:54:00:00:00:01\n"
+			    "rtc: utc\n");
+	free(after);
+	/* no display: no VNC at all */
+	assert_int_equal(vmdef_set_key(path, "vnc.display", "", &err), 0);
+	assert_int_equal(vmdef_set_key(path, "nics", NULL, &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "memory: 1G   # m\ncdrom: \"\"\ndescription: \"\"\nrtc: utc\n");
+	free(after);
+	/* a key the schema requires a value for cannot be emptied into an invalid file */
+	assert_int_equal(vmdef_set_key(path, "memory", "", &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "cdrom: \"\"\ndescription: \"\"\nrtc: utc\n");
+	free(after);
+	unlink(path);
+	free(path);
+
+	/* an empty value at the end of a key's line, with the next key right after */
+	path = write_def("rm", "vnc:\n  display: 1\n  password:\n  listen: 1.2.3.4\n", 0600);
+	assert_int_equal(vmdef_set_key(path, "vnc.password", NULL, &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "vnc:\n  display: 1\n  listen: 1.2.3.4\n");
+	free(after);
+	unlink(path);
+	free(path);
+}
+
 /* Building in memory (`vmdeck new`, the console form) goes through the same schema checks. */
 static void test_set_field_and_validate(void **state)
 {
@@ -713,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_random_mac),
 		cmocka_unit_test(test_to_yaml_round_trip),
 		cmocka_unit_test(test_set_key),
+		cmocka_unit_test(test_set_key_remove),
 		cmocka_unit_test(test_set_field_and_validate),
 	};
 
