@@ -108,96 +108,7 @@ static bool field_shown(int i)
 	return true;
 }
 
-/* ---- the draft: YAML text from the raw field values, each line remembering its field ---- */
-
-struct draft {
-	struct sbuf text;
-	int line_field[64];
-	int lines;
-};
-
-static void quoted(struct sbuf *b, const char *s)
-{
-	sbuf_add(b, "\"");
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sbuf_add(b, "\\");
-		sbuf_addn(b, s, 1);
-	}
-	sbuf_add(b, "\"");
-}
-
-/* One line "INDENTkey: value"; raw values go in as typed so the schema judges them (numbers, sizes). */
-static void emit(struct draft *d, int field, const char *indent, const char *key, const char *v, bool raw)
-{
-	sbuf_printf(&d->text, "%s%s:", indent, key);
-	if (v) {
-		sbuf_add(&d->text, " ");
-		if (raw && *v)
-			sbuf_add(&d->text, v);
-		else
-			quoted(&d->text, v);
-	}
-	sbuf_add(&d->text, "\n");
-	if (d->lines < 64)
-		d->line_field[d->lines++] = field;
-}
-
-static void draft_disk(struct draft *d)
-{
-	int dk = disk_kind();
-
-	if (dk == DK_NONE)
-		return;
-	emit(d, FF_DISK_KIND, "", "disks", NULL, false);
-	emit(d, FF_DISK, "  - ", dk == DK_FILE ? "file" : "lv", val(FF_DISK), false);
-	emit(d, FF_DISK_BUS, "    ", "interface", val(FF_DISK_BUS), false);
-	if ((dk == DK_NEW_LV || dk == DK_FILE) && *val(FF_DISK_SIZE))
-		emit(d, FF_DISK_SIZE, "    ", "size", val(FF_DISK_SIZE), true);
-}
-
-static void draft_nic(struct draft *d)
-{
-	emit(d, FF_NET, "", "nics", NULL, false);
-	if (strcmp(val(FF_NET), fv.nets.v[0]) == 0) {
-		sbuf_add(&d->text, "  - user: {}\n");
-		d->line_field[d->lines++] = FF_NET;
-	} else {
-		emit(d, FF_NET, "  - ", "bridge", val(FF_NET), false);
-	}
-	emit(d, FF_NIC_MODEL, "    ", "model", val(FF_NIC_MODEL), false);
-}
-
-static void draft_vnc(struct draft *d)
-{
-	if (!*val(FF_VNC_DISPLAY))
-		return;
-	emit(d, FF_VNC_DISPLAY, "", "vnc", NULL, false);
-	emit(d, FF_VNC_DISPLAY, "  ", "display", val(FF_VNC_DISPLAY), true);
-	if (*val(FF_VNC_LISTEN))
-		emit(d, FF_VNC_LISTEN, "  ", "listen", val(FF_VNC_LISTEN), false);
-	if (*val(FF_VNC_PASSWORD))
-		emit(d, FF_VNC_PASSWORD, "  ", "password", val(FF_VNC_PASSWORD), false);
-}
-
-static void draft_build(struct draft *d)
-{
-	memset(d, 0, sizeof *d);
-	emit(d, FF_DESC, "", "description", val(FF_DESC), false);
-	emit(d, FF_MEMORY, "", "memory", val(FF_MEMORY), true);
-	emit(d, FF_CPUS, "", "cpus", val(FF_CPUS), true);
-	emit(d, FF_CPU, "", "cpu", val(FF_CPU), false);
-	emit(d, FF_MACHINE, "", "machine", val(FF_MACHINE), false);
-	draft_disk(d);
-	if (*val(FF_CDROM))
-		emit(d, FF_CDROM, "", "cdrom", val(FF_CDROM), false);
-	emit(d, FF_BOOT, "", "boot", val(FF_BOOT), false);
-	draft_nic(d);
-	draft_vnc(d);
-	emit(d, FF_RTC, "", "rtc", val(FF_RTC), false);
-}
-
-/* ---- validation: the schema via the real loader, plus what only the host can tell ---- */
+/* ---- validation: the definition schema itself, field by field (vmdef_set_field), then across keys ---- */
 
 static void complain(int field, char *msg)
 {
@@ -206,14 +117,83 @@ static void complain(int field, char *msg)
 	fv.bad_field = field;
 }
 
-/* "line 3, column 9: ..." points at a draft line, and so at a field. */
-static int field_of_error(const struct draft *d, const char *msg)
+/* Sets one key through the schema; a refusal is pinned on the field that holds the value. */
+static bool put(struct vmdef *d, int field, const char *key, const char *v)
 {
-	int line;
+	char *err = NULL;
 
-	if (sscanf(msg, "line %d", &line) == 1 && line >= 1 && line <= d->lines)
-		return d->line_field[line - 1];
-	return -1;
+	if (vmdef_set_field(d, key, v, &err) == 0)
+		return true;
+	complain(field, err);
+	return false;
+}
+
+static bool build_disk(struct vmdef *d)
+{
+	int dk = disk_kind();
+
+	if (dk == DK_NONE)
+		return true;
+	vmdef_add_disk(d);
+	return put(d, FF_DISK, dk == DK_FILE ? "disks.file" : "disks.lv", val(FF_DISK)) &&
+	       put(d, FF_DISK_BUS, "disks.interface", val(FF_DISK_BUS)) &&
+	       (!*val(FF_DISK_SIZE) || (dk != DK_NEW_LV && dk != DK_FILE) ||
+		put(d, FF_DISK_SIZE, "disks.size", val(FF_DISK_SIZE)));
+}
+
+static bool build_nic(struct vmdef *d)
+{
+	struct vm_nic *n = vmdef_add_nic(d);
+
+	if (strcmp(val(FF_NET), fv.nets.v[0]) == 0)
+		n->user = true;
+	else if (!put(d, FF_NET, "nics.bridge", val(FF_NET)))
+		return false;
+	return put(d, FF_NIC_MODEL, "nics.model", val(FF_NIC_MODEL));
+}
+
+static bool build_vnc(struct vmdef *d)
+{
+	if (!*val(FF_VNC_DISPLAY))
+		return true;
+	return put(d, FF_VNC_DISPLAY, "vnc.display", val(FF_VNC_DISPLAY)) &&
+	       (!*val(FF_VNC_LISTEN) || put(d, FF_VNC_LISTEN, "vnc.listen", val(FF_VNC_LISTEN))) &&
+	       (!*val(FF_VNC_PASSWORD) || put(d, FF_VNC_PASSWORD, "vnc.password", val(FF_VNC_PASSWORD)));
+}
+
+/* Top-level keys that hold one value each, in form order. */
+static const struct {
+	int field;
+	const char *key;
+} scalar_keys[] = {
+	{ FF_DESC, "description" }, { FF_MEMORY, "memory" }, { FF_CPUS, "cpus" }, { FF_CPU, "cpu" },
+	{ FF_MACHINE, "machine" },  { FF_BOOT, "boot" },     { FF_RTC, "rtc" },
+};
+
+/* A definition from the fields, or false with the first complaint set. */
+static bool build(struct vmdef *d)
+{
+	char *err = NULL;
+
+	vmdef_init(d, val(FF_NAME));
+	if (!name_valid(val(FF_NAME))) {
+		complain(FF_NAME, xstrdup("name: letters, digits, '.', '_' or '-' (up to 64, first a letter or digit)"));
+		return false;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(scalar_keys); i++)
+		if (!put(d, scalar_keys[i].field, scalar_keys[i].key, val(scalar_keys[i].field)))
+			return false;
+	if (*val(FF_CDROM) && !put(d, FF_CDROM, "cdrom", val(FF_CDROM)))
+		return false;
+	if (!build_disk(d) || !build_nic(d) || !build_vnc(d))
+		return false;
+	if (vmdef_validate(d, &err) < 0) {
+		complain(strncmp(err, "disks", 5) == 0 ? FF_DISK : strncmp(err, "nics", 4) == 0 ? FF_NET
+							       : strncmp(err, "vnc", 3) == 0 ? FF_VNC_DISPLAY : -1,
+			 err);
+		return false;
+	}
+	return true;
 }
 
 static bool vnc_taken(struct ui *ui)
@@ -227,17 +207,14 @@ static bool vnc_taken(struct ui *ui)
 	return false;
 }
 
+/* What only this host can tell: names, volumes and ports already in use. */
 static bool host_checks(struct ui *ui)
 {
 	if (!fv.edit && ui_guest_index(ui, val(FF_NAME)) >= 0) {
 		complain(FF_NAME, xasprintf("a guest named %s exists already", val(FF_NAME)));
 		return false;
 	}
-	if (disk_kind() != DK_NONE && !*val(FF_DISK)) {
-		complain(FF_DISK, xstrdup("which volume or file?"));
-		return false;
-	}
-	if ((disk_kind() == DK_NEW_LV) && !*val(FF_DISK_SIZE)) {
+	if (disk_kind() == DK_NEW_LV && !*val(FF_DISK_SIZE)) {
 		complain(FF_DISK_SIZE, xstrdup("a new volume needs a size"));
 		return false;
 	}
@@ -248,26 +225,18 @@ static bool host_checks(struct ui *ui)
 	return true;
 }
 
-/* Re-checks everything; returns true when the draft would pass `vmdeck check`. */
+/* Re-checks everything; true when the guest would pass `vmdeck check`. parsed (may be NULL) gets it. */
 static bool form_validate(struct ui *ui, struct vmdef *parsed)
 {
-	struct draft d;
-	char *err = NULL;
+	struct vmdef d;
 	bool ok;
 
-	draft_build(&d);
-	if (guestfile_check_text(*val(FF_NAME) ? val(FF_NAME) : "?", d.text.s, parsed, &err) < 0) {
-		int f = strncmp(err, "name:", 5) == 0 ? FF_NAME : field_of_error(&d, err);
-
-		complain(f, err);
-		ok = false;
-	} else {
-		complain(-1, NULL);
-		ok = host_checks(ui);
-		if (!ok && parsed)
-			vmdef_free(parsed);
-	}
-	sbuf_free(&d.text);
+	complain(-1, NULL);
+	ok = build(&d) && host_checks(ui);
+	if (ok && parsed)
+		*parsed = d;
+	else
+		vmdef_free(&d);
 	return ok;
 }
 
