@@ -267,20 +267,54 @@ void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds)
 
 /* ---- jobs ---- */
 
+/* Verbs whose success is worth a line in the guest's event log (state changes log themselves). */
+static bool job_logs_success(const struct job *j)
+{
+	static const char *const verbs[] = { "kill ", "reset ", "cdrom ", "new " };
+
+	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
+		if (strncmp(j->title, verbs[i], strlen(verbs[i])) == 0)
+			return true;
+	return false;
+}
+
+static int job_lines(const struct job *j)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < j->out.len; i++)
+		n += j->out.s[i] == '\n';
+	return n;
+}
+
+/* A finished job: one line in the status bar (and the guest's log), then a fresh status round. */
 static void job_report(struct ui *ui, struct ui_job *uj)
 {
 	struct job *j = uj->job;
 	const char *res = job_result(j);
 	bool failed = job_exit_code(j) != 0;
+	size_t gl = j->guest ? strlen(j->guest) : 0;
+	int lines = job_lines(j);
+	char more[48] = "";
 
 	if (strncmp(res, "vmdeck: ", 8) == 0)
 		res += 8;
 	uj->reported = true;
 	if (uj->done)
 		uj->done(ui, j);
-	ui_status(ui, failed, "%s: %s", j->title, res);
+	if (lines > 1)
+		snprintf(more, sizeof more, "   (J shows all %d lines)", lines);
+	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':')
+		ui_status(ui, failed, "%s%s", res, more);
+	else
+		ui_status(ui, failed, "%s: %s%s", j->title, res, more);
+	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':')
+		for (res += gl + 1; *res == ' '; res++)
+			;
 	if (j->guest && failed)
 		ui_event(ui, j->guest, "%s failed: %s", j->title, res);
+	else if (j->guest && job_logs_success(j))
+		ui_event(ui, j->guest, "%s", res);
 	else if (j->guest && strncmp(j->title, "stop", 4) == 0)
 		ui_event(ui, j->guest, "ACPI power button pressed");
 	ui_poll_now(ui);

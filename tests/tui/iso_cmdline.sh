@@ -15,7 +15,7 @@ cdrom: $T/iso/alpha-install.iso
 EOF
 mkguest db < /dev/null
 "$VMDECK" -c "$CONF" start web 2>/dev/null
-export HOME="$T" # the command line's history goes to $HOME/.vmdeck_history
+export HOME="$T" # the command line keeps its history in $HOME/.vmdeck_console_history
 
 cd_of() { # the medium in NAME's CD drive, from QEMU itself
     { echo '{"execute": "qmp_capabilities"}'; echo '{"execute": "query-block"}'; } |
@@ -51,7 +51,7 @@ tui_keys w Tab
 check_screen "Tab completes the guest name" '^:pause web *$'
 tui_keys Enter
 check "the verb ran: web is paused" wait_until 5 state_is web paused
-check_screen "its output shows in the status line" 'pause web: web: paused' 5
+check_screen "its output shows in the status line" '^web: paused' 5
 tui_keys : r e s u m e Space Tab
 check_screen "with several names Tab lists them" 'db  web'
 tui_keys w Tab Enter
@@ -59,7 +59,7 @@ check "resume web ran" wait_until 5 state_is web running
 tui_keys : b o g u s Enter
 check_screen "an unknown verb says so" 'bogus: no such verb'
 tui_stop
-check_match "history is kept in a file" 'pause web' "$(cat "$T/.vmdeck_history" 2>/dev/null)"
+check_match "history is kept in a file" 'pause web' "$(cat "$T/.vmdeck_console_history" 2>/dev/null)"
 
 tui_start
 tui_keys : Up
