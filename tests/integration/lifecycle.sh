@@ -23,14 +23,7 @@ cd_file() { qmp "$1" query-block | jq -r '.[] | select(.device == "cd0") | .inse
 # How many QEMU processes serve guest NAME of this test.
 qemu_count() { pgrep -c -f -- "$T/state/$1/qmp.sock" || true; }
 
-# A free VNC display within what definitions accept (0-99).
-free_display() {
-    local d
-    for d in $(shuf -i 10-99); do
-        ss -ltn "sport = :$((5900 + d))" | grep -q LISTEN || { echo "$d"; return; }
-    done
-}
-VNC_D=$(free_display)
+VNC_D=$(free_vnc_display)
 VNC_PW=Zq7pW3xk
 mkguest g1 <<EOF
 vnc:
@@ -215,7 +208,7 @@ EOF
 start_err nobr
 check_eq "missing bridge: one line" "vmdeck: nobr: cannot start: bridge vmdkno$$ not present" "$out"
 
-busy_d=$(free_display)
+busy_d=$(free_vnc_display)
 socat "TCP-LISTEN:$((5900 + busy_d)),bind=127.0.0.1,reuseaddr,fork" /dev/null & EXTRA_PIDS="$EXTRA_PIDS $!"; disown
 listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
 wait_until 3 listening $((5900 + busy_d))
@@ -255,7 +248,7 @@ vd kill ondemand > /dev/null 2>&1
 # A password in a file others can read is refused (exit 2) before anything runs.
 mkguest openpw <<EOF
 vnc:
-  display: $(free_display)
+  display: $(free_vnc_display)
   password: abc12345
 EOF
 chmod 644 "$T/vms.d/openpw.yaml"
