@@ -1,0 +1,171 @@
+/* test_job.c: background jobs (output through a pipe, progress lines, exit codes, cancel) and word splitting. */
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "job.h"
+#include "util.h"
+
+/* Drives a job to its end the way the console's loop does: poll the pipe, read, reap. */
+static void run_to_end(struct job *j)
+{
+	double limit = now_mono() + 10;
+
+	while (!job_done(j) && now_mono() < limit) {
+		struct pollfd p = { .fd = j->fd, .events = POLLIN };
+
+		if (j->fd >= 0 && poll(&p, 1, 50) > 0)
+			job_read(j);
+		job_reap(j);
+	}
+	assert_true(job_done(j));
+}
+
+static int child_progress(void *arg)
+{
+	const char *name = arg;
+
+	printf("%s: reading\n", name);
+	printf("backup: 10%% 100M of 1.0G\n");
+	fflush(stdout);
+	printf("backup: 42%% 420M of 1.0G, 110M/s\n");
+	fprintf(stderr, "%s: done, 3 files\n", name);
+	return 0;
+}
+
+static void test_call_output_and_progress(void **state)
+{
+	struct job *j = job_call("g1", "backup g1", child_progress, (void *)"g1", NULL);
+
+	assert_non_null(j);
+	assert_true(j->pid > 0);
+	assert_int_equal(job_exit_code(j), -1);
+	run_to_end(j);
+	assert_int_equal(job_exit_code(j), 0);
+	assert_int_equal(j->progress, 42);
+	assert_string_equal(job_result(j), "g1: done, 3 files");
+	assert_non_null(strstr(j->out.s, "g1: reading\n"));
+	assert_string_equal(j->guest, "g1");
+	job_free(j);
+}
+
+static int child_fails(void *arg)
+{
+	return 3;
+}
+
+static void test_call_failure_without_output(void **state)
+{
+	struct job *j = job_call(NULL, "nothing", child_fails, NULL, NULL);
+
+	assert_non_null(j);
+	run_to_end(j);
+	assert_int_equal(job_exit_code(j), 3);
+	assert_null(j->last_line);
+	assert_string_equal(job_result(j), "failed (exit 3)");
+	assert_int_equal(j->progress, -1);
+	job_free(j);
+}
+
+static void test_argv_job_and_cancel(void **state)
+{
+	const char *argv[] = { "sleep", "30", NULL };
+	struct job *j = job_run_argv(argv, NULL, "sleep", NULL);
+
+	assert_non_null(j);
+	job_cancel(j);
+	run_to_end(j);
+	assert_int_equal(job_exit_code(j), 128 + SIGTERM);
+	assert_string_equal(job_result(j), "killed by signal 15");
+	job_free(j);
+}
+
+static void test_missing_program(void **state)
+{
+	const char *argv[] = { "/nonexistent/vmdeck-test-prog", NULL };
+	struct job *j = job_run_argv(argv, NULL, "missing", NULL);
+
+	assert_non_null(j);
+	run_to_end(j);
+	assert_int_equal(job_exit_code(j), 127);
+	assert_non_null(strstr(job_result(j), "cannot run /nonexistent/vmdeck-test-prog"));
+	job_free(j);
+}
+
+static int fcntl_ok(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* The child sees no fd of ours beyond 0-2: other jobs' pipes would keep them from ending. */
+static int child_counts_fds(void *arg)
+{
+	int n = 0;
+
+	for (int fd = 3; fd < 256; fd++)
+		n += fcntl_ok(fd);
+	printf("%d\n", n);
+	return 0;
+}
+
+static void test_child_inherits_no_fds(void **state)
+{
+	int p[2];
+	struct job *j;
+
+	assert_int_equal(pipe(p), 0); /* not close-on-exec, like a careless caller's */
+	j = job_call(NULL, "fds", child_counts_fds, NULL, NULL);
+	assert_non_null(j);
+	run_to_end(j);
+	assert_string_equal(job_result(j), "0");
+	job_free(j);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void test_split_words(void **state)
+{
+	struct strv w = { 0 };
+	char *err = NULL;
+
+	assert_int_equal(job_split_words("  cdrom  dc-2003 '/srv/iso/my disk.iso' ", &w, &err), 0);
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.v[0], "cdrom");
+	assert_string_equal(w.v[1], "dc-2003");
+	assert_string_equal(w.v[2], "/srv/iso/my disk.iso");
+	strv_free(&w);
+	assert_int_equal(job_split_words("a \"b \\\"c\\\"\" d\\ e ''", &w, &err), 0);
+	assert_int_equal(w.n, 4);
+	assert_string_equal(w.v[1], "b \"c\"");
+	assert_string_equal(w.v[2], "d e");
+	assert_string_equal(w.v[3], ""); /* '' is an empty word, as in a shell */
+	strv_free(&w);
+	assert_int_equal(job_split_words("start 'x", &w, &err), -1);
+	assert_string_equal(err, "unterminated ' quote");
+	free(err);
+	strv_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_call_output_and_progress),
+		cmocka_unit_test(test_call_failure_without_output),
+		cmocka_unit_test(test_argv_job_and_cancel),
+		cmocka_unit_test(test_missing_program),
+		cmocka_unit_test(test_child_inherits_no_fds),
+		cmocka_unit_test(test_split_words),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
