@@ -78,6 +78,41 @@ mkguest() {
     chmod 600 "$f"
 }
 
+# mklinux NAME [YAML lines on stdin]: like mkguest, but the guest boots the
+# test Linux built by tests/fixtures/build-guest.sh (128M: the kernel needs
+# about 80M). It prints "vmdeck-guest-ready" and gives a shell on its serial
+# port; a disk (/dev/vda or /dev/sda) is mounted on /mnt. Run it under TCG:
+# set_accel tcg (nested KVM stalls this kernel).
+mklinux() {
+    local name="$1"
+    { [ -t 0 ] || cat
+      echo "extra_args: [\"-kernel\", \"$FIXTURES/vmlinuz\", \"-initrd\", \"$FIXTURES/initramfs.gz\", \"-append\", \"$(cat "$FIXTURES/cmdline")\"]"
+    } | mkguest "$name"
+    sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/$name.yaml"
+}
+set_accel() { sed -i "s/accel = \"[a-z]*\"/accel = \"$1\"/" "$CONF"; }
+
+# console_open NAME: `vmdeck console NAME` in the background, without a
+# terminal: console_send writes lines to it (fd 7), its output collects in
+# $T/console.NAME, console_wait REGEX SECONDS waits for the output to match.
+# console_close ends it (end of input) and waits for it to leave.
+console_open() {
+    CONSOLE_NAME="$1"
+    rm -f "$T/console.$1.in"
+    mkfifo "$T/console.$1.in"
+    "$VMDECK" -c "$CONF" console "$1" < "$T/console.$1.in" > "$T/console.$1" 2> "$T/console.$1.err" &
+    CONSOLE_PID=$!
+    EXTRA_PIDS="$EXTRA_PIDS $CONSOLE_PID"
+    exec 7> "$T/console.$1.in"
+}
+console_send() { printf '%s\n' "$*" >&7; }
+console_wait() { wait_until "$2" grep -qE -- "$1" "$T/console.$CONSOLE_NAME"; }
+console_close() {
+    exec 7>&-
+    wait_until 5 sh -c "! kill -0 $CONSOLE_PID 2>/dev/null" || return 1
+    wait "$CONSOLE_PID"
+}
+
 cleanup() {
     local p
     for pf in "$T"/state/*/qemu.pid; do

@@ -9,64 +9,53 @@
 source "$(dirname "$0")/../lib.sh"
 write_conf
 # Nested KVM stalls this kernel early in boot on the test machines: TCG always.
-sed -i 's/accel = "auto"/accel = "tcg"/' "$CONF"
+set_accel tcg
 grep -q 'accel = "tcg"' "$CONF" || fail "could not set accel = tcg in $CONF"
 
-for f in vmlinuz initramfs.gz kernel-version; do
+for f in vmlinuz initramfs.gz kernel-version cmdline; do
     [ -s "$FIXTURES/$f" ] || { fail "fixture $FIXTURES/$f missing (run tests/fixtures/build-guest.sh)"; finish; exit; }
 done
 
-# A small ext4 disk: the guest mounts it on /mnt (the fixture's vmdeck.disk support).
+# A small ext4 disk: the guest mounts it on /mnt.
 truncate -s 16M "$T/disks/data.img"
 mkfs.ext4 -q -F "$T/disks/data.img"
-mkguest lin <<EOF
+mklinux lin <<EOF
 disks:
   - file: $T/disks/data.img
     interface: virtio
-extra_args: ["-kernel", "$FIXTURES/vmlinuz", "-initrd", "$FIXTURES/initramfs.gz", "-append", "console=ttyS0 quiet"]
 EOF
-# The fixture kernel does not come up in less than about 80M.
-sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/lin.yaml"
 
 vd() { "$VMDECK" -c "$CONF" "$@"; }
-out_has() { grep -q -- "$1" "$T/console.out"; }
 
 t0=$(date +%s%N)
 check "start the Linux guest" vd start lin
 
 # The console's stdin is a fifo the test holds open; its output goes to a file.
-mkfifo "$T/console.in"
-vd console lin < "$T/console.in" > "$T/console.out" 2> "$T/console.err" &
-CONSOLE=$!
-EXTRA_PIDS="$EXTRA_PIDS $CONSOLE"
-exec 3> "$T/console.in"
-
-if wait_until 60 out_has vmdeck-guest-ready; then
+console_open lin
+if console_wait vmdeck-guest-ready 60; then
     ok "the guest prints its ready marker on the serial console"
     note "fixture boot under TCG: start to ready marker $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 else
-    fail "no ready marker within 60 s: $(head -c 400 "$T/console.out")"
+    fail "no ready marker within 60 s: $(head -c 400 "$T/console.lin")"
 fi
 
 # The answer, not the echo of the command: the shell must compute it.
-echo 'echo vmdeck-answer-$((6 * 7)); uname -r' >&3
-check "a command on the serial shell answers through the console" wait_until 15 out_has vmdeck-answer-42
-check "the guest runs the fixture's kernel" wait_until 5 out_has "$(cat "$FIXTURES/kernel-version")"
-check "the guest mounted its virtio disk" out_has "vmdeck-disk-mounted /dev/vda"
-echo 'echo written-by-guest > /mnt/hello; echo vmdeck-wrote-$((1 + 1))' >&3
-check "the guest wrote a file on its disk" wait_until 10 out_has vmdeck-wrote-2
+console_send 'echo vmdeck-answer-$((6 * 7)); uname -r'
+check "a command on the serial shell answers through the console" console_wait vmdeck-answer-42 15
+check "the guest runs the fixture's kernel" console_wait "$(cat "$FIXTURES/kernel-version")" 5
+check "the guest mounted its virtio disk" console_wait "vmdeck-disk-mounted /dev/vda" 1
+console_send 'echo written-by-guest > /mnt/hello; echo vmdeck-wrote-$((1 + 1))'
+check "the guest wrote a file on its disk" console_wait vmdeck-wrote-2 10
 
 out=$(vd console lin < /dev/null 2>&1)
 check_eq "a second console while one is attached fails with exit 1" 1 $?
 check_match "and says another console is attached" "vmdeck: lin: another serial console is attached" "$out"
 
 # Without a terminal, the end of stdin ends the console (after a short linger), leaving the guest up.
-exec 3>&-
-if wait_until 5 sh -c "! kill -0 $CONSOLE 2>/dev/null"; then
-    wait "$CONSOLE"
-    check_eq "the console ends on its own at the end of its input, exit 0" 0 $?
+if console_close; then
+    ok "the console ends on its own at the end of its input, exit 0"
 else
-    fail "the console did not end after its input closed"
+    fail "the console did not end (or failed) after its input closed"
 fi
 check_eq "the guest still runs after the console left" running "$(vm_state lin)"
 
