@@ -1232,13 +1232,19 @@ static void edit_replace_value(const char *text, size_t len, const yaml_node_t *
 	e->with = xstrdup(value);
 }
 
+/* The new file replaces the old one: it gets the old one's mode, and its owner when we may set it. */
 static int write_keeping_mode(const char *path, const char *text, size_t len, char **err)
 {
 	struct stat st;
 
 	if (stat(path, &st) < 0)
 		return err_set(err, "cannot stat %s: %s", path, strerror(errno));
-	return file_write_atomic(path, text, len, st.st_mode & 07777, err);
+	if (file_write_atomic(path, text, len, st.st_mode & 07777, err) < 0)
+		return -1;
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) && chown(path, st.st_uid, st.st_gid) < 0 &&
+	    errno != EPERM)
+		return err_set(err, "cannot give %s back its owner: %s", path, strerror(errno));
+	return 0;
 }
 
 /* The file's text and its parsed document; *text is NULL when it cannot be read or parsed. */

@@ -29,6 +29,10 @@ check_eq "check: a broken guest exits 2" 2 "$rc"
 check_eq "check: the error names file, line, column and what was expected" \
     "vmdeck: $T/vms.d/gamma.yaml:3:9: memory: expected a size like 512M or 2G, got \"lots\"" "$err"
 check_match "check: the summary counts the good ones" "^1 error; 2 of 3 guests OK$" "$out"
+run V check --json
+check_eq "check --json: counts and the error as data" "3 2 1 memory" \
+    "$(printf '%s' "$out" | jq -r '"\(.guests) \(.valid) \(.errors | length) \(.errors[0] | capture("(?<k>memory):").k)"')"
+check_eq "check --json: exit 2 as well" 2 "$rc"
 run V list --json
 check_eq "list: the broken file does not hide the others" "alpha beta gamma" \
     "$(printf '%s' "$out" | jq -r '[.[].name] | join(" ")')"
@@ -101,10 +105,13 @@ check "new: the disk file exists" test -f "$T/disks/web1.qcow2"
 check_eq "new: the disk is a qcow2 of the given size" "qcow2 33554432" \
     "$(qemu-img info --output=json "$T/disks/web1.qcow2" | jq -r '.format + " " + (.["virtual-size"] | tostring)')"
 check_eq "new: the definition is 0644 without a password" 644 "$(stat -c %a "$T/vms.d/web1.yaml")"
+chown nobody:nogroup "$T/vms.d/web1.yaml"
 run V show web1 --json
 check_eq "new: the guest loads with the given values" "67108864 2 3 localtime" \
     "$(printf '%s' "$out" | jq -r '"\(.memory) \(.cpus) \(.vnc.display)"') $(grep -o '^rtc: [a-z]*' "$T/vms.d/web1.yaml" | cut -d' ' -f2)"
 check_match "new: a MAC was generated and written" "^    mac: 52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2} " "$(cat "$T/vms.d/web1.yaml")"
+check_eq "the MAC write-back at start keeps the file's owner" "nobody:nogroup" \
+    "$(sed -i '/^    mac:/d' "$T/vms.d/web1.yaml" && V start web1 >/dev/null 2>&1; V kill web1 >/dev/null 2>&1; stat -c %U:%G "$T/vms.d/web1.yaml")"
 run V argv web1
 check_match "new: the guest has a QEMU command line" "-m 64M" "$out"
 run V check
