@@ -92,6 +92,7 @@ static void printer_init(struct printer *pr, const struct cli *c)
 	memset(pr, 0, sizeof *pr);
 	pr->json = c->json;
 	pr->tty = !c->json && isatty(STDERR_FILENO);
+	pr->last = now_mono();  /* plain lines every 2 s: a short run prints only its result */
 }
 
 static int finish(struct cli *c, struct printer *pr, const char *name, const char *what, int rc, char *err,

@@ -39,6 +39,17 @@ lv_link() {
     LV_LINKS="$LV_LINKS /dev/$1/$2"
     echo "$dev"
 }
+# lv_prelink VG LV MB: the same for an LV that vmdeck is about to create.
+lv_prelink() {
+    local img="$T/lv-$1-$2.img" dev
+    truncate -s "$3M" "$img"
+    dev=$(losetup -f --show "$img")
+    mkdir -p "/dev/$1"
+    ln -sfn "$dev" "/dev/$1/$2"
+    LV_LOOPS="$LV_LOOPS $dev"
+    LV_LINKS="$LV_LINKS /dev/$1/$2"
+    echo "$dev"
+}
 lv_unlink() {
     local l="/dev/$1/$2" dev
     dev=$(readlink "$l") || return 0
