@@ -7,21 +7,28 @@ LVM_CONF="global/activation=0"
 export LVM_SUPPRESS_FD_WARNINGS=1
 VG="vmdeckt$$"
 PV_LOOP=""
-LV_LOOPS=""
-LV_LINKS=""
+# Loop devices and links to undo, kept in a file: helpers run in $(...) subshells.
+loop_keep() { echo "$1" >> "$T/loops"; [ -n "${2:-}" ] && echo "$2" >> "$T/links"; return 0; }
 
 lvm_() { local t="$1"; shift; "$t" --config "$LVM_CONF" "$@" 2>/dev/null; }
 
+# A string for vmdeck.conf (libconfig): backslashes and quotes escaped.
+conf_str() { local s="${1//\\/\\\\}"; printf '"%s"' "${s//\"/\\\"}"; }
 # The config's storage line, pointed at the test VG with activation off.
 conf_lvm_storage() {
-    sed -i "s|^storage = .*|storage = { vg = \"$VG\"; file_dir = \"disks\"; lvm_config = \"$LVM_CONF\"; };|" "$CONF"
+    local line="storage = { vg = \"$VG\"; file_dir = \"disks\"; lvm_config = $(conf_str "$LVM_CONF"); };"
+    grep -v '^storage = ' "$CONF" > "$CONF.new"; echo "$line" >> "$CONF.new"; mv "$CONF.new" "$CONF"
 }
 lv_absent() { ! lvm_ lvs "$1/$2" >/dev/null; }
 lv_exists() { lvm_ lvs "$1/$2" >/dev/null; }
 
+# lvm sees only our PV (a filter): other loop devices on the machine are none of its business.
+lvm_filter_conf() { echo "global/activation=0 devices/filter=[\"a|^$1\$|\",\"r|.*|\"]"; }
+
 vg_setup() { # SIZE
     truncate -s "$1" "$T/pv.img"
     PV_LOOP=$(losetup -f --show "$T/pv.img") || { echo "Bail out! no loop device"; exit 1; }
+    LVM_CONF=$(lvm_filter_conf "$PV_LOOP")
     lvm_ pvcreate -q "$PV_LOOP" >/dev/null && lvm_ vgcreate -q "$VG" "$PV_LOOP" >/dev/null \
         || { echo "Bail out! vgcreate failed"; exit 1; }
 }
@@ -35,8 +42,7 @@ lv_link() {
     dev=$(losetup -f --show "$img")
     mkdir -p "/dev/$1"
     ln -sfn "$dev" "/dev/$1/$2"
-    LV_LOOPS="$LV_LOOPS $dev"
-    LV_LINKS="$LV_LINKS /dev/$1/$2"
+    loop_keep "$dev" "/dev/$1/$2"
     echo "$dev"
 }
 # lv_prelink VG LV MB: the same for an LV that vmdeck is about to create.
@@ -46,8 +52,7 @@ lv_prelink() {
     dev=$(losetup -f --show "$img")
     mkdir -p "/dev/$1"
     ln -sfn "$dev" "/dev/$1/$2"
-    LV_LOOPS="$LV_LOOPS $dev"
-    LV_LINKS="$LV_LINKS /dev/$1/$2"
+    loop_keep "$dev" "/dev/$1/$2"
     echo "$dev"
 }
 lv_unlink() {
@@ -57,15 +62,20 @@ lv_unlink() {
     losetup -d "$dev" 2>/dev/null
 }
 
+STORAGE_CLEANUP_HOOK=""   # a command run first (e.g. removing a second VG)
 storage_cleanup() {
     local l d
-    for l in $LV_LINKS; do [ -L "$l" ] && rm -f "$l"; done
+    [ -d "$T" ] || return 0
+    [ -n "$STORAGE_CLEANUP_HOOK" ] && $STORAGE_CLEANUP_HOOK
+    for l in $(cat "$T/links" 2>/dev/null); do [ -L "$l" ] && rm -f "$l"; done
     [ -d "/dev/$VG" ] && rmdir "/dev/$VG" 2>/dev/null
-    for d in $LV_LOOPS; do losetup -d "$d" 2>/dev/null; done
+    for d in $(cat "$T/loops" 2>/dev/null); do losetup -d "$d" 2>/dev/null; done
     if [ -n "$PV_LOOP" ]; then
         lvm_ vgremove -q -f "$VG" >/dev/null
         lvm_ pvremove -q "$PV_LOOP" >/dev/null
         losetup -d "$PV_LOOP" 2>/dev/null
     fi
 }
-trap 'storage_cleanup; cleanup' EXIT INT TERM
+# finish and the exit trap both call cleanup: undo the storage first, while $T still exists.
+eval "lib_cleanup() $(declare -f cleanup | tail -n +2)"
+cleanup() { storage_cleanup; lib_cleanup; }

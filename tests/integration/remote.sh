@@ -1,0 +1,144 @@
+#!/bin/bash
+# Remote destinations and move, against a real sshd on 127.0.0.1 playing the
+# second server: its own volume group (same name, its own PV), its own /dev/VG
+# and disk folder (sshd runs in a private mount namespace), its own vms.d.
+# --to HOST:/path, --to HOST:VG/LV, a dropped connection, move, --host.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../storage-lib.sh"
+source "$(dirname "$0")/../ssh-lib.sh"
+
+vg_setup 64M
+truncate -s 64M "$T/pv2.img"
+PV2=$(losetup -f --show "$T/pv2.img"); loop_keep "$PV2"
+LVM_CONF_R=$(lvm_filter_conf "$PV2")
+lvm_r() { local t="$1"; shift; "$t" --config "$LVM_CONF_R" "$@" 2>/dev/null; }
+lvm_r pvcreate -q "$PV2" >/dev/null && lvm_r vgcreate -q "$VG" "$PV2" >/dev/null || { echo "Bail out! vg2"; exit 1; }
+peer_vg_remove() { sshd_stop; lvm_r vgremove -q -f "$VG" >/dev/null; lvm_r pvremove -q "$PV2" >/dev/null; }
+STORAGE_CLEANUP_HOOK=peer_vg_remove
+
+mkdir -p "$T/rdisks" "$T/disks" "$T/remote/vms.d" "$T/rstate" "/dev/$VG"
+cat > "$T/remote.conf" <<EOF2
+vms_dir = "remote/vms.d";
+state_dir = "rstate";
+storage = { vg = "$VG"; file_dir = "disks"; lvm_config = $(conf_str "$LVM_CONF_R"); };
+EOF2
+# A slow link when $T/slow exists: the peer's cat (first in its PATH) passes 5 MB/s.
+mkdir -p "$T/peerbin"
+cat > "$T/peerbin/cat" <<EOF2
+#!/bin/sh
+[ -e "$T/slow" ] || exec /bin/cat "\$@"
+exec python3 -c '
+import sys, time
+while True:
+    b = sys.stdin.buffer.read(262144)
+    if not b: break
+    sys.stdout.buffer.write(b); sys.stdout.buffer.flush(); time.sleep(0.05)'
+EOF2
+chmod +x "$T/peerbin/cat"
+sshd_start "mount -t tmpfs tmpfs /dev/$VG && mount --bind $T/rdisks $T/disks && mount --bind $T/peerbin /usr/local/bin"
+write_conf </dev/null
+conf_lvm_storage
+cat >> "$CONF" <<EOF2
+hosts = ( { name = "kvm2"; ssh = "peer"; ssh_config = "$SSH_DIR/config";
+            lvm_config = $(conf_str "$LVM_CONF_R"); vms_dir = "$T/remote/vms.d";
+            vmdeck = "$VMDECK -c $T/remote.conf"; } );
+EOF2
+V() { "$VMDECK" -c "$CONF" "$@"; }
+# peer_lv LV MB: the other server's /dev/VG/LV stand-in, inside its namespace.
+peer_lv() {
+    local img="$T/peer-$1.img" dev
+    truncate -s "$2M" "$img"; dev=$(losetup -f --show "$img"); loop_keep "$dev"
+    on_peer ln -s "$dev" "/dev/$VG/$1"; echo "$dev"
+}
+
+lvm_ lvcreate -q -n g1d -L 8M "$VG" >/dev/null
+D1=$(lv_link "$VG" g1d)
+head -c 1M /dev/urandom | dd of="$D1" bs=1M seek=2 status=none
+cp /usr/share/common-licenses/GPL-3 "$T/disks/f.raw"; truncate -s 4M "$T/disks/f.raw"
+mkguest g1 <<EOF2
+disks:
+  - lv: $VG/g1d
+  - file: $T/disks/f.raw
+EOF2
+check "the peer does not see this host's disk folder" on_peer test ! -e "$T/disks/f.raw"
+
+# --to HOST:/path
+out=$(V backup g1 --to "kvm2:$T/rb" 2>&1); rc=$?
+check_eq "backup --to HOST:/path succeeds" "0" "$rc"
+check_match "and names the remote archive" "^kvm2:$T/rb/g1-[0-9]{8}-[0-9]{6}$" "$out"
+A=$(ls -d "$T"/rb/g1-* 2>/dev/null)
+check_eq "the archive arrived complete" "f.raw.zst g1d.raw.zst manifest.yaml" "$(ls "$A" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+check_eq "LV image intact" "$(sha256sum < "$D1")" "$(zstd -dc "$A/g1d.raw.zst" | sha256sum)"
+check_eq "file image intact" "$(sha256sum < "$T/disks/f.raw")" "$(zstd -dc "$A/f.raw.zst" | sha256sum)"
+check_eq "no partial folder left there" "" "$(ls -A "$T/rb" | grep '^\.' || true)"
+
+# A connection that drops half-way: nothing complete, one line, remote cleaned up.
+head -c 24M /dev/urandom > "$T/disks/r.raw"
+mkguest g3 <<EOF2
+disks:
+  - file: $T/disks/r.raw
+EOF2
+touch "$T/slow"
+"$VMDECK" -c "$CONF" backup g3 --to "kvm2:$T/rd" >/dev/null 2>"$T/drop.err" &
+bp=$!; EXTRA_PIDS="$EXTRA_PIDS $bp"
+wait_until 20 bash -c "[ \$(stat -c %s $T/rd/.g3-*.partial/r.raw.zst 2>/dev/null || echo 0) -gt 1000000 ]"
+sp=$(pgrep -P "$bp" -x ssh | head -1)
+[ -n "$sp" ] && kill -9 "$sp"
+wait "$bp"; rc=$?
+rm -f "$T/slow"
+check_eq "a dropped connection fails the backup" "1" "$rc"
+check_match "with one clear line" "^vmdeck: g3: cannot back up: " "$(cat "$T/drop.err")"
+check_eq "in one line" "1" "$(grep -c . "$T/drop.err")"
+check_eq "nothing complete-looking or partial is left there" "" "$(ls -A "$T/rd" 2>/dev/null)"
+rm -f "$T/disks/r.raw"
+
+# --to HOST:VG/LV: created at the disk's size, refused when it exists, unless --force.
+lvm_ lvcreate -q -n g2d -L 8M "$VG" >/dev/null
+D2=$(lv_link "$VG" g2d)
+printf 'g2 data' | dd of="$D2" bs=1M seek=1 status=none
+mkguest g2 <<EOF2
+disks:
+  - lv: $VG/g2d
+EOF2
+R=$(peer_lv rlv 8)
+out=$(V backup g2 --to "kvm2:$VG/rlv" 2>&1); rc=$?
+check_eq "backup --to HOST:VG/LV succeeds" "0" "$rc"
+check_eq "the LV was created there at the disk's size" "8388608" "$(lvm_r lvs --noheadings --units b --nosuffix -o lv_size "$VG/rlv" | tr -d ' ')"
+check "and not here" lv_absent "$VG" rlv
+check "its content is the disk's" cmp -s "$R" "$D2"
+out=$(V backup g2 --to "kvm2:$VG/rlv" 2>&1); rc=$?
+check_eq "an existing remote LV is refused" "1" "$rc"
+check_match "saying --force overwrites it" "kvm2:$VG/rlv already exists \(--force" "$out"
+printf 'newer' | dd of="$D2" bs=1 seek=100 conv=notrunc status=none
+V backup g2 --to "kvm2:$VG/rlv" --force >/dev/null 2>&1
+check "--force overwrites it" cmp -s "$R" "$D2"
+
+# move: disks into LVs/files there, definition into its vms.d, verified; source kept.
+M1=$(peer_lv g1d 8)
+out=$(V move g1 kvm2 2>&1); rc=$?
+check_eq "move succeeds" "0" "$rc"
+check_match "saying the source is kept" "source kept" "$out"
+check "the LV there holds the disk" cmp -s "$M1" "$D1"
+check "the file there holds the disk" cmp -s "$T/rdisks/f.raw" "$T/disks/f.raw"
+check "the definition is in its vms.d" test -f "$T/remote/vms.d/g1.yaml"
+check "the source definition is untouched" test -f "$T/vms.d/g1.yaml"
+check "the source LV is untouched" lv_exists "$VG" g1d
+check_eq "--host runs the verb there" "g1" "$(V --host kvm2 list --json | jq -r '.[].name' | tr '\n' ' ' | sed 's/ $//')"
+out=$(V move g1 kvm2 2>&1); rc=$?
+check_eq "moving again is refused" "1" "$rc"
+check_match "because it exists there" "already exists there" "$out"
+
+M2=$(peer_lv g2d 8)
+out=$(V move g2 kvm2 --delete-source 2>&1); rc=$?
+check_eq "move --delete-source succeeds" "0" "$rc"
+check "the copy there is the disk" bash -c "head -c 8388608 '$M2' | cmp -s - '$T/lv-$VG-g2d.img'"
+check "the source definition is gone" test ! -e "$T/vms.d/g2.yaml"
+check "the source LV is gone" lv_absent "$VG" g2d
+
+# --host quotes every argument for the remote shell.
+out=$(V --host kvm2 show "x; touch $T/pwned" 2>&1); rc=$?
+check_eq "a hostile name is only a name there" "2" "$rc"
+check "nothing ran" test ! -e "$T/pwned"
+
+sshd_stop
+finish
