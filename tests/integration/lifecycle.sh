@@ -232,6 +232,10 @@ check_match "the full QEMU message stays in qemu.log" \
     "qemu-system-x86_64: -drive file=/nonexistent-$$.img.*Could not open" "$(cat "$T/state/qfail/qemu.log")"
 check "a refused start leaves no pidfile" test ! -e "$T/state/qfail/qemu.pid"
 
+sed "s/binary = \"qemu-system-x86_64\"/binary = \"qemu-nosuch-$$\"/" "$CONF" > "$T/nobin.conf"
+out=$("$VMDECK" -c "$T/nobin.conf" start g1 2>&1 | grep -v ': warning: ')
+check_eq "a missing QEMU binary: one line" "vmdeck: g1: cannot start: cannot run qemu-nosuch-$$: No such file or directory" "$out"
+
 # A file disk with a size is created on demand.
 mkguest ondemand <<EOF
 disks:
