@@ -461,6 +461,7 @@ int config_load(const char *path, struct config *cfg, char **err)
 		return -1;
 	}
 	config_init(&lc);
+	config_set_include_dir(&lc, cfg->dir);	/* @include "x" is relative to this file, like every path */
 	if (config_read_file(&lc, path) != CONFIG_TRUE) {
 		err_set(err, "%s:%d: %s", config_error_file(&lc) ? config_error_file(&lc) : path,
 			config_error_line(&lc), config_error_text(&lc));

@@ -543,6 +543,19 @@ static int check_section(struct vload *L, enum vsec sec, void *base, const yaml_
 	return 0;
 }
 
+/* The key node of an earlier pair (from start up to p) named name, or NULL. */
+static const yaml_node_t *earlier_key(yaml_document_t *doc, const yaml_node_pair_t *start,
+				      const yaml_node_pair_t *p, const char *name)
+{
+	for (const yaml_node_pair_t *q = start; q < p; q++) {
+		const yaml_node_t *k = yaml_document_get_node(doc, q->key);
+
+		if (scalar(k) && strcmp(scalar(k), name) == 0)
+			return k;
+	}
+	return NULL;
+}
+
 /* Matches every pair of a mapping against the schema: unknown and duplicate keys are errors. */
 static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix)
 {
@@ -550,7 +563,7 @@ static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_n
 
 	for (yaml_node_pair_t *p = start; p < map->data.mapping.pairs.top; p++) {
 		const yaml_node_t *kn = yaml_document_get_node(L->doc, p->key);
-		const yaml_node_t *vn = yaml_document_get_node(L->doc, p->value);
+		const yaml_node_t *vn = yaml_document_get_node(L->doc, p->value), *first;
 		const char *name = scalar(kn);
 		const struct vkey *k;
 		char *key, *known;
@@ -559,16 +572,9 @@ static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_n
 		if (name == NULL)
 			return verr(L, kn, prefix[0] ? prefix : NULL, "expected a key name, got %s", node_word(kn));
 		key = prefix[0] ? xasprintf("%s.%s", prefix, name) : xstrdup(name);
-		for (yaml_node_pair_t *q = start; q < p; q++)
-			if (scalar(yaml_document_get_node(L->doc, q->key)) &&
-			    strcmp(scalar(yaml_document_get_node(L->doc, q->key)), name) == 0) {
-				const yaml_node_t *first = yaml_document_get_node(L->doc, q->key);
-
-				verr(L, kn, key, "duplicate key (first given on line %zu)", first->start_mark.line + 1);
-				free(key);
-				return -1;
-			}
-		if ((k = key_find(sec, name)) == NULL) {
+		if ((first = earlier_key(L->doc, start, p, name)) != NULL) {
+			rc = verr(L, kn, key, "duplicate key (first given on line %zu)", first->start_mark.line + 1);
+		} else if ((k = key_find(sec, name)) == NULL) {
 			known = keys_of(sec);
 			rc = verr(L, kn, key, "unknown key (expected one of: %s)", known);
 			free(known);
@@ -1287,6 +1293,14 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 		if (nic->type != YAML_MAPPING_NODE || (mac && !is_null(mac)) || idx >= def->n_nics ||
 		    def->nics[idx].mac)
 			continue;
+		for (yaml_node_item_t *prev = nics->data.sequence.items.start; prev < it; prev++)
+			if (*prev == *it) {	/* "- *card": one text for two cards, which need two MACs */
+				rc = err_set(err, "%s:%zu:%zu: nics[%zu]: an alias of another card needs its own mac",
+					     def->path, nic->start_mark.line + 1, nic->start_mark.column + 1, idx);
+				break;
+			}
+		if (rc < 0)
+			break;
 		vmdef_random_mac(macs[n]);
 		if (mac)
 			edit_replace_value(text, len, kn, mac, macs[n], &edits[n]);
@@ -1296,7 +1310,7 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 		n++;
 	}
 	yaml_document_delete(&doc);
-	if (n > 0) {
+	if (n > 0 && rc == 0) {
 		out = apply_edits(text, len, edits, n, &out_len);
 		rc = write_keeping_mode(def->path, out, out_len, err) < 0 ? -1 : (int)n;
 		free(out);

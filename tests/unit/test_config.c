@@ -222,6 +222,27 @@ static void test_relative_config_path(void **state)
 	free(path);
 }
 
+/* @include names a file next to the configuration, wherever vmdeck was started. */
+static void test_include_is_relative_to_the_file(void **state)
+{
+	char *inc = path_join(tmpdir, "hosts.inc"), *path, *err = NULL;
+	struct config cfg;
+	FILE *f = fopen(inc, "w");
+
+	assert_non_null(f);
+	fputs("hosts = ( { name = \"kvm2\"; ssh = \"root@kvm2\"; } );\n", f);
+	fclose(f);
+	path = write_conf("@include \"hosts.inc\"\nshutdown_timeout = 5;\n");
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(config_load(path, &cfg, &err), 0);
+	assert_int_equal(cfg.n_hosts, 1);
+	assert_string_equal(cfg.hosts[0].ssh, "root@kvm2");
+	config_free(&cfg);
+	unlink(inc);
+	free(inc);
+	free(path);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -249,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_locate_order),
 		cmocka_unit_test(test_relative_config_path),
+		cmocka_unit_test(test_include_is_relative_to_the_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -466,6 +466,22 @@ static void test_fill_macs_empty_value_and_no_newline(void **state)
 	free(path);
 }
 
+static void test_fill_macs_refuses_alias(void **state)
+{
+	char *path = write_def("alias", "nics:\n  - &card {user: {}}\n  - *card\n", 0644), *err = NULL;
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_int_equal(def.n_nics, 2);
+	assert_int_equal(vmdef_fill_macs(&def, &err), -1);
+	assert_non_null(strstr(err, "alias.yaml:2:5: nics[1]: an alias of another card needs its own mac"));
+	free(err);
+	vmdef_free(&def);
+	free(err = read_all(path));
+	unlink(path);
+	free(path);
+}
+
 static void test_random_mac(void **state)
 {
 	char a[18], b[18];
@@ -768,6 +784,7 @@ int main(void)
 		cmocka_unit_test(test_load_by_name_resolves_paths),
 		cmocka_unit_test(test_fill_macs_keeps_text),
 		cmocka_unit_test(test_fill_macs_empty_value_and_no_newline),
+		cmocka_unit_test(test_fill_macs_refuses_alias),
 		cmocka_unit_test(test_random_mac),
 		cmocka_unit_test(test_to_yaml_round_trip),
 		cmocka_unit_test(test_set_key),
