@@ -93,6 +93,36 @@ static void check_host(struct findings *f, const struct vmdef *d)
 	}
 }
 
+/* A program name without a slash is looked up in PATH, as exec does. */
+static bool program_found(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *save = NULL, *p;
+	bool found = false;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	dirs = xstrdup(path ? path : "/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		p = path_join(d, prog);
+		found = access(p, X_OK) == 0;
+		free(p);
+	}
+	free(dirs);
+	return found;
+}
+
+/* The configuration itself loaded; these are things on this host it points at. */
+static void check_config_host(struct findings *f, const struct config *cfg)
+{
+	if (!program_found(cfg->qemu_binary))
+		strv_addf(&f->warnings, "%s: qemu.binary %s is not found%s", cfg->path, cfg->qemu_binary,
+			  strchr(cfg->qemu_binary, '/') ? "" : " in PATH");
+	for (size_t i = 0; i < cfg->n_iso_dirs; i++)
+		if (access(cfg->iso_dirs[i], R_OK | X_OK) < 0)
+			strv_addf(&f->warnings, "%s: iso_dirs: %s: %s", cfg->path, cfg->iso_dirs[i], strerror(errno));
+}
+
 static int check_print(const struct cli *c, struct findings *f, size_t n_ok, size_t n)
 {
 	json_t *o, *e, *w;
@@ -138,6 +168,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		free(err);
 		return EXIT_USAGE;
 	}
+	check_config_host(&f, &c->cfg);
 	for (size_t i = 0; i < n; i++) {
 		if (defs[i].error) {
 			strv_add(&f.errors, defs[i].error);

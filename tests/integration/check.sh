@@ -95,6 +95,13 @@ check_match "config: a wrong type stops other verbs too" \
 cp "$T/good.conf" "$CONF"
 run env VMDECK_CONFIG="$CONF" "$VMDECK" check
 check_eq "config: \$VMDECK_CONFIG is used without -c" "2 guests OK" "$out"
+sed -i 's|^qemu = .*|qemu = { binary = "qemu-system-nonesuch"; accel = "auto"; };|' "$CONF"
+sed -i '/^iso_dirs/d' "$CONF"; echo 'iso_dirs = [ "iso", "no-such-dir" ];' >> "$CONF"
+run V check
+check_eq "config: missing things on the host are warnings, not errors" "0 2 guests OK" "$rc $out"
+check_match "config: warns about a QEMU that is not there" "warning: $CONF: qemu.binary qemu-system-nonesuch is not found in PATH" "$err"
+check_match "config: warns about a missing ISO folder" "warning: $CONF: iso_dirs: $T/no-such-dir: No such file or directory" "$err"
+cp "$T/good.conf" "$CONF"
 
 # vmdeck new: writes a definition that loads, picks a free VNC display, creates a file disk.
 run V new web1 --memory 64M --cpus 2 --disk 32M --description "Web: front end" --rtc localtime
