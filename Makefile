@@ -57,7 +57,7 @@ deps:
 	@tests/install-deps.sh
 
 run: deps all
-	@mkdir -p var
+	@mkdir -p var/iso
 	./vmdeck -c vmdeck.conf
 
 unit: $(UNIT_BIN)
