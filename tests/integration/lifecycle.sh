@@ -48,6 +48,7 @@ cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline")
 check_match "QEMU asked for a VNC password" "password=on" "$cmdline"
 check_nomatch "VNC password not on QEMU's command line" "$VNC_PW" "$cmdline"
 check_nomatch "VNC password not in qemu.log" "$VNC_PW" "$(cat "$T/state/g1/qemu.log")"
+check "VNC password in no file of the state folder" sh -c "! grep -rsl -D skip -- '$VNC_PW' '$T/state'"
 check_match "QEMU's VNC server demands a password" '"auth":"vnc"' "$(qmp g1 query-vnc)"
 out=$(vd vnc g1 --json)
 check_eq "vnc --json: port and password flag" "$((5900 + VNC_D)) true 127.0.0.1" \
