@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_opts.h"
 #include "util.h"
 #include "vm.h"
 #include "vmdef.h"
@@ -28,80 +29,59 @@ static int fail_action(const char *name, const char *what, char *why)
 	return EXIT_FAILED;
 }
 
-/* An option's value: "--opt VALUE" or "--opt=VALUE"; NULL when argv[*i] is not opt. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt, bool *missing)
+/* Options (from specs) out, then exactly one positional: the guest's name. NULL after printing why. */
+static const char *one_name(struct cli *c, const struct opt_spec *specs, int argc, char **argv)
 {
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) != 0)
+	if (opts_parse(specs, &argc, argv) < 0)
 		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
+	if (argc != 2 || argv[1][0] == '-') {
+		cli_usage(c);
 		return NULL;
 	}
-	return argv[++*i];
+	return argv[1];
 }
 
 /* ---- start ---- */
 
+static void start_report(const struct cli *c, const struct vmdef *def, pid_t pid, const char *warn)
+{
+	if (c->json)
+		json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", def->name, "state", "running", "pid",
+				     (int)pid, "warning", warn));
+	else if (def->vnc)
+		printf("%s: started (pid %d, VNC on %s:%d)\n", def->name, (int)pid, vm_vnc_listen(def),
+		       5900 + def->vnc_display);
+	else
+		printf("%s: started (pid %d)\n", def->name, (int)pid);
+}
+
 int cmd_start(struct cli *c, int argc, char **argv)
 {
 	struct vm_start_opts o = { 0 };
-	const char *name = NULL;
+	const struct opt_spec specs[] = {
+		{ "cdrom", OPT_VALUE, &o.cdrom }, { "boot", OPT_VALUE, &o.boot }, { NULL, 0, NULL },
+	};
+	const char *name = one_name(c, specs, argc, argv);
 	struct vmdef def;
 	char *warn = NULL, *err = NULL;
-	bool missing = false;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-
-		if ((v = opt_value(argc, argv, &i, "--cdrom", &missing)) != NULL)
-			o.cdrom = v;
-		else if ((v = opt_value(argc, argv, &i, "--boot", &missing)) != NULL)
-			o.boot = v;
-		else if (missing || argv[i][0] == '-' || name)
-			return cli_usage(c);
-		else
-			name = argv[i];
-	}
-	if (!name || missing)
-		return cli_usage(c);
+	if (!name)
+		return EXIT_USAGE;
 	if (o.boot && strcmp(o.boot, "cdrom") != 0 && strcmp(o.boot, "disk") != 0)
 		return cli_error(EXIT_USAGE, "%s: --boot takes cdrom or disk", name);
+	if (o.cdrom && !o.cdrom[0])
+		return cli_error(EXIT_USAGE, "%s: --cdrom needs an ISO", name);
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
-	/* a card without a MAC gets one written into its file, so it keeps it at every start */
-	if (vmdef_fill_macs(&def, &err) < 0) {
-		vmdef_free(&def);
-		return fail_action(name, "start", err);
-	}
 	rc = vm_start(&c->cfg, &def, &o, &warn, &err);
 	if (warn)
 		cli_error(0, "%s: warning: %s", name, warn);
-	if (rc < 0) {
-		free(warn);
-		vmdef_free(&def);
-		return fail_action(name, "start", err);
-	}
-	pid_t pid = vm_pid(&c->cfg, name);
-
-	if (c->json) {
-		json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", name, "state", "running", "pid", (int)pid,
-				     "warning", warn));
-	} else if (def.vnc) {
-		printf("%s: started (pid %d, VNC on %s:%d)\n", name, (int)pid, vm_vnc_listen(&def),
-		       5900 + def.vnc_display);
-	} else {
-		printf("%s: started (pid %d)\n", name, (int)pid);
-	}
+	if (rc == 0)
+		start_report(c, &def, vm_pid(&c->cfg, name), warn);
 	free(warn);
 	vmdef_free(&def);
-	return EXIT_DONE;
+	return rc == 0 ? EXIT_DONE : fail_action(name, "start", err);
 }
 
 /* ---- stop ---- */
@@ -120,7 +100,7 @@ static void stop_report(const struct cli *c, const char *name, enum vm_stop_step
 {
 	if (c->json) {
 		json_print(json_pack("{s:s, s:s, s:f}", "name", name, "stopped_by", stop_step_keys[how],
-				     "seconds", secs));
+				     "seconds", (double)(long)(secs * 10 + 0.5) / 10));
 	} else if (how == STOP_ACPI) {
 		printf("%s: %s after %.*f s\n", name, vm_stop_step_text(how), secs < 10 ? 1 : 0, secs);
 	} else if (how == STOP_QUIT) {
@@ -132,34 +112,30 @@ static void stop_report(const struct cli *c, const char *name, enum vm_stop_step
 	}
 }
 
+/* --timeout S: whole seconds, at most a day; -1 when malformed. */
+static int parse_timeout(const char *tv)
+{
+	char *end;
+	long t = strtol(tv, &end, 10);
+
+	return *tv == '\0' || *end != '\0' || t < 0 || t > 86400 ? -1 : (int)t;
+}
+
 int cmd_stop(struct cli *c, int argc, char **argv)
 {
-	const char *name = NULL, *tv = NULL;
+	const char *tv = NULL;
+	const struct opt_spec specs[] = { { "timeout", OPT_VALUE, &tv }, { NULL, 0, NULL } };
+	const char *name = one_name(c, specs, argc, argv);
 	int timeout = c->cfg.shutdown_timeout, rc;
-	bool missing = false, tty = isatty(2) && !c->json;
+	bool tty = isatty(2) && !c->json;
 	enum vm_stop_step how = STOP_WAS_STOPPED;
 	struct vmdef def;
-	char *err = NULL, *end;
+	char *err = NULL;
 
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-
-		if ((v = opt_value(argc, argv, &i, "--timeout", &missing)) != NULL)
-			tv = v;
-		else if (missing || argv[i][0] == '-' || name)
-			return cli_usage(c);
-		else
-			name = argv[i];
-	}
-	if (!name || missing)
-		return cli_usage(c);
-	if (tv) {
-		long t = strtol(tv, &end, 10);
-
-		if (*tv == '\0' || *end != '\0' || t < 0 || t > 86400)
-			return cli_error(EXIT_USAGE, "%s: --timeout takes seconds (0-86400), not '%s'", name, tv);
-		timeout = (int)t;
-	}
+	if (!name)
+		return EXIT_USAGE;
+	if (tv && (timeout = parse_timeout(tv)) < 0)
+		return cli_error(EXIT_USAGE, "%s: --timeout takes seconds (0-86400), not '%s'", name, tv);
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
 	double t0 = now_mono();
