@@ -422,6 +422,13 @@ static int save_child(void *arg)
 	struct save_arg *a = arg;
 	char *err = NULL, *yaml;
 
+	for (size_t k = 0; k < a->def.n_nics; k++)
+		if (!a->def.nics[k].mac) { /* a new guest gets its MACs now rather than at its first start */
+			char mac[18];
+
+			vmdef_random_mac(mac);
+			a->def.nics[k].mac = xstrdup(mac);
+		}
 	if (storage_create_for_new(a->cfg, &a->def, &err) < 0) {
 		fprintf(stderr, "%s: cannot create its disk: %s\n", a->def.name, err);
 		return 1;

@@ -20,7 +20,8 @@ static void jobs_init(struct ui *ui)
 	jv.sel = ui->n_jobs ? ui->n_jobs - 1 : 0;
 }
 
-static void job_line(const struct job *j, char *buf, size_t len)
+/* Two rows per job: what it is, then the last thing it said. */
+static void job_lines(const struct job *j, char *head, char *tail, size_t len)
 {
 	double secs = (j->exited ? j->ended : now_mono()) - j->started;
 	char state[48];
@@ -31,13 +32,13 @@ static void job_line(const struct job *j, char *buf, size_t len)
 		snprintf(state, sizeof state, "running");
 	else
 		snprintf(state, sizeof state, job_exit_code(j) == 0 ? "done" : "failed");
-	snprintf(buf, len, "#%-3d %-7s %5.0fs  %-28.28s %s", j->id, state, secs, j->title,
-		 j->last_line ? j->last_line : "");
+	snprintf(head, len, "#%-3d %-7s %5.0fs  %s", j->id, state, secs, j->title);
+	snprintf(tail, len, "                    %s", j->last_line ? j->last_line : "");
 }
 
 static void jobs_draw(struct ui *ui)
 {
-	int h = LINES - 4, w = COLS - 4, rows = h - 4;
+	int h = LINES - 4, w = COLS - 4, rows = (h - 4) / 2;
 	size_t first = jv.sel >= (size_t)rows ? jv.sel - (size_t)rows + 1 : 0;
 	WINDOW *win = dlg_open(&jv.dlg, h, w);
 
@@ -48,11 +49,13 @@ static void jobs_draw(struct ui *ui)
 		size_t i = first + (size_t)y;
 		const struct job *j = ui->jobs[i].job;
 		enum role r = i == jv.sel ? R_SELECTION : !j->exited ? R_RUNNING : job_exit_code(j) ? R_ERROR : R_DIALOG;
-		char line[512];
+		char head[512], tail[512];
 
-		job_line(j, line, sizeof line);
-		draw_fill(win, 1 + y, 1, w - 2, r);
-		draw_text(win, 1 + y, 2, w - 4, r, line);
+		job_lines(j, head, tail, sizeof head);
+		draw_fill(win, 1 + 2 * y, 1, w - 2, r);
+		draw_text(win, 1 + 2 * y, 2, w - 4, r, head);
+		draw_fill(win, 2 + 2 * y, 1, w - 2, r);
+		draw_text(win, 2 + 2 * y, 2, w - 4, r, tail);
 	}
 	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Enter: output   c: cancel the job   Esc: close");
 }

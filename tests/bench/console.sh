@@ -38,7 +38,7 @@ bench_guest live
 "$VMDECK" -c "$CONF" start live > /dev/null 2>&1 || { echo "start live failed"; exit 1; }
 
 tui_start
-tui_wait '^ live +running' 10 || { echo "the console did not show the guests"; tui_screen; exit 1; }
+tui_wait "$((GUESTS + 1)) guests, 1 running" 10 || { echo "the console did not show the guests"; tui_screen; exit 1; }
 pid=$(pgrep -fx "$VMDECK -c $CONF")
 [ -n "$pid" ] || { echo "console process not found"; exit 1; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }

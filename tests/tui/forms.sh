@@ -42,6 +42,7 @@ out=$("$VMDECK" -c "$CONF" check 2>&1); rc=$?
 check_eq "vmdeck check accepts it" 0 "$rc"
 check_match "with the memory typed" '^memory: 64M' "$(cat "$T/vms.d/fresh.yaml")"
 check_match "and the disk" "file: $T/disks/fresh.qcow2" "$(cat "$T/vms.d/fresh.yaml")"
+check_match "and a MAC address of its own" "mac: 52:54:00:[0-9a-f:]{8}" "$(cat "$T/vms.d/fresh.yaml")"
 tui_select fresh
 tui_keys s
 check "the new guest starts from the console" wait_until 10 state_is fresh running

@@ -42,6 +42,17 @@ tui_keys c g a m Enter
 check "on a stopped guest it sets the definition's CD" \
     wait_until 3 grep -q "^cdrom: $T/iso/gamma-tools.iso" "$T/vms.d/db.yaml"
 
+# b: start from CD (install mode) with an image picked the same way.
+tui_keys b
+check_screen "b opens the picker to start from a CD" 'Start from CD: db'
+tui_keys a l p h Enter
+check "db starts" wait_until 10 state_is db running
+check_eq "with the picked image in its drive" "$T/iso/alpha-install.iso" "$(cd_of db)"
+tui_keys J
+check_screen "the job list shows it was started to boot from the CD" 'start db --cdrom .*alpha-install.iso --boot c'
+tui_keys Escape
+"$VMDECK" -c "$CONF" kill db > /dev/null 2>&1
+
 # : runs a verb as a job; Tab completes the verb and the guest's name.
 tui_keys : p a u
 check_screen "the command line opens on :" '^:pau'
