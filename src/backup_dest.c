@@ -245,8 +245,10 @@ int dest_close(struct dest *d, char **err)
 	d->fd = -1;
 	rc = spawn_finish(&d->sp, &why);
 	if (rc != 0) {
-		err_set(err, "%s: %s", d->host.name, why ? why : "the remote side failed");
-		free(why);
+		char *s = host_failure(&d->host, rc, why);
+
+		err_set(err, "%s", s);
+		free(s);
 		return -1;
 	}
 	free(why);

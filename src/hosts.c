@@ -62,14 +62,28 @@ void host_ssh_argv(const struct host *h, struct strv *av, const char *remote_cmd
 	strv_add(av, remote_cmd);
 }
 
-/* ssh exits 255 for its own failures; otherwise the remote command's line is the reason. */
+char *host_failure(const struct host *h, int status, char *why)
+{
+	char *s;
+
+	if (why)
+		s = xasprintf("%s: %s", h->name, why);
+	else if (status > 128)  /* our ssh itself died: the link is gone */
+		s = xasprintf("%s: the connection ended (ssh killed by signal %d)", h->name, status - 128);
+	else if (status == 255)
+		s = xasprintf("%s: ssh failed", h->name);
+	else
+		s = xasprintf("%s: the remote command failed (exit status %d)", h->name, status);
+	free(why);
+	return s;
+}
+
 static int host_fail(const struct host *h, int rc, char *why, char **err)
 {
-	if (why)
-		err_set(err, "%s: %s", h->name, why);
-	else
-		err_set(err, "%s: remote command failed (exit status %d)", h->name, rc);
-	free(why);
+	char *s = host_failure(h, rc, why);
+
+	err_set(err, "%s", s);
+	free(s);
 	return -1;
 }
 

@@ -23,6 +23,9 @@ char *sh_quote(const char *s);
  */
 void host_ssh_argv(const struct host *h, struct strv *av, const char *remote_cmd, bool tty);
 
+/* Why a remote command or its ssh ended badly, from its stderr line (taken) or its exit status. */
+char *host_failure(const struct host *h, int status, char *why);
+
 /* Runs remote_cmd on h; *out (may be NULL) gets its stdout; a failure gives "HOST: why". */
 int host_run(const struct host *h, const char *remote_cmd, char **out, char **err);
 

@@ -128,9 +128,14 @@ static int send_disk(struct mv *m, size_t i, char **err)
 	rc = stream_compress(in, d->size, sp.in, &so, &sums, err);
 	close(in);
 	xrc = spawn_finish(&sp, &why);
-	if (xrc != 0)
-		rc = err_set(err, "%s: %s", m->h.name, why ? why : "the receiving side failed");
-	free(why);
+	if (xrc != 0) {
+		char *s = host_failure(&m->h, xrc, why);
+
+		rc = err_set(err, "%s", s);
+		free(s);
+	} else {
+		free(why);
+	}
 	memcpy(d->sha, sums.raw_sha, 65);
 	return rc;
 }
@@ -170,9 +175,16 @@ static int send_definition(struct mv *m, char **err)
 	if (rc == 0) {
 		if (fd_write_all(sp.in, text, strlen(text)) < 0)
 			rc = err_set(err, "%s: cannot send the definition: %s", m->h.name, strerror(errno));
-		if (spawn_finish(&sp, &why) != 0)
-			rc = err_set(err, "%s: cannot write %s: %s", m->h.name, path, why ? why : "failed");
-		free(why);
+		int xrc = spawn_finish(&sp, &why);
+
+		if (xrc != 0) {
+			char *s = host_failure(&m->h, xrc, why);
+
+			rc = err_set(err, "cannot write %s there: %s", path, s);
+			free(s);
+		} else {
+			free(why);
+		}
 	}
 	free(text);
 	free(cmd);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,55 +157,210 @@ static int cancelled(const struct stream_opts *o, char **err)
 	return 0;
 }
 
+/* ---- reading ahead: a thread keeps the disk busy while we hash and compress ---- */
+
+#define READ_SLOTS 4
+
+struct reader {
+	int fd;
+	uint64_t size, queued;      /* bytes to read, bytes read so far */
+	unsigned char *buf[READ_SLOTS];
+	size_t len[READ_SLOTS];
+	unsigned head, tail;        /* filled slots are [tail, head) */
+	int error;                  /* errno of a failed read; -1 when the disk ended early */
+	bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&r->mu);
+		while (!r->stop && r->head - r->tail == READ_SLOTS)
+			pthread_cond_wait(&r->cv, &r->mu);
+		bool done = r->stop || r->queued >= r->size;
+		unsigned slot = r->head % READ_SLOTS;
+		pthread_mutex_unlock(&r->mu);
+		if (done)
+			break;
+		size_t want = r->size - r->queued < STREAM_BLOCK ? (size_t)(r->size - r->queued) : STREAM_BLOCK;
+		ssize_t got = fd_read_full(r->fd, r->buf[slot], want);
+
+		pthread_mutex_lock(&r->mu);
+		if (got < 0 || (size_t)got < want) {
+			r->error = got < 0 ? errno : -1;
+			r->len[slot] = 0;
+		} else {
+			r->len[slot] = want;
+		}
+		r->queued += want;
+		r->head++;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (got < 0 || (size_t)got < want)
+			break;
+	}
+	return NULL;
+}
+
+static int reader_start(struct reader *r, int fd, uint64_t size)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->size = size;
+	for (int i = 0; i < READ_SLOTS; i++)
+		r->buf[i] = xmalloc(STREAM_BLOCK);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return pthread_create(&r->th, NULL, reader_main, r) == 0 ? 0 : -1;
+}
+
+/* The next block in order; NULL at a read error (*error set). */
+static const unsigned char *reader_next(struct reader *r, size_t *len, int *error)
+{
+	unsigned char *b;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->head == r->tail)
+		pthread_cond_wait(&r->cv, &r->mu);
+	b = r->buf[r->tail % READ_SLOTS];
+	*len = r->len[r->tail % READ_SLOTS];
+	*error = *len == 0 ? r->error : 0;
+	pthread_mutex_unlock(&r->mu);
+	return *len ? b : NULL;
+}
+
+static void reader_release(struct reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->tail++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void reader_stop(struct reader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->th, NULL);
+	for (int i = 0; i < READ_SLOTS; i++)
+		free(r->buf[i]);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+}
+
+/*
+ * An all-zero block in a zstd archive is a frame of its own, made once:
+ * the compressor never sees it, and concatenated frames are still one
+ * stream for any zstd reader. The open frame is ended first.
+ */
+static int emit_zero_block(struct codec *c, size_t n, bool *frame_open, char **err)
+{
+	static unsigned char *frame;
+	static size_t frame_len;
+	unsigned char *zeros, *tmp;
+	size_t cap, len;
+	int rc;
+
+	if (*frame_open && codec_compress(c, NULL, 0, true, err) < 0)
+		return -1;
+	*frame_open = false;
+	if (n == STREAM_BLOCK && frame)
+		return codec_emit(c, frame, frame_len, err);
+	zeros = xcalloc(1, n);
+	cap = ZSTD_compressBound(n);
+	tmp = xmalloc(cap);
+	len = ZSTD_compress(tmp, cap, zeros, n, 1);
+	free(zeros);
+	if (ZSTD_isError(len)) {
+		free(tmp);
+		return err_set(err, "zstd: %s", ZSTD_getErrorName(len));
+	}
+	rc = codec_emit(c, tmp, len, err);
+	if (n == STREAM_BLOCK && frame == NULL) {
+		frame = tmp;
+		frame_len = len;
+	} else {
+		free(tmp);
+	}
+	return rc;
+}
+
+static int compress_loop(struct reader *r, struct codec *c, EVP_MD_CTX *md, const struct stream_opts *o,
+			 struct stream_sums *s, char **err)
+{
+	bool frame_open = false;
+
+	while (s->raw_bytes < r->size) {
+		size_t n;
+		int error;
+		const unsigned char *blk = reader_next(r, &n, &error);
+
+		if (blk == NULL)
+			return error > 0 ? err_set(err, "cannot read the disk: %s", strerror(error))
+					 : err_set(err, "the disk ended early (after %llu of %llu bytes)",
+						   (unsigned long long)s->raw_bytes, (unsigned long long)r->size);
+		EVP_DigestUpdate(md, blk, n);
+		int rc;
+
+		if (block_is_zero(blk, n) && !c->gzip) {
+			s->zero_bytes += n;
+			rc = emit_zero_block(c, n, &frame_open, err);
+		} else {
+			s->zero_bytes += block_is_zero(blk, n) ? n : 0;
+			rc = codec_compress(c, blk, n, false, err);
+			frame_open = true;
+		}
+		reader_release(r);
+		if (rc < 0 || cancelled(o, err) < 0)
+			return -1;
+		s->raw_bytes += n;
+		if (o->progress)
+			o->progress(o->arg, n);
+	}
+	/* an empty stream still needs one frame so that readers see a valid file */
+	if (frame_open || c->gzip || s->raw_bytes == 0)
+		return codec_compress(c, NULL, 0, true, err);
+	return 0;
+}
+
 int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o, struct stream_sums *s, char **err)
 {
 	struct codec c;
-	unsigned char *blk = xmalloc(STREAM_BLOCK);
+	struct reader r;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc = -1;
 
 	memset(s, 0, sizeof *s);
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (codec_init_compress(&c, o, out, err) < 0)
-		goto done;
-	while (s->raw_bytes < size) {
-		size_t want = size - s->raw_bytes < STREAM_BLOCK ? (size_t)(size - s->raw_bytes) : STREAM_BLOCK;
-		ssize_t got = fd_read_full(in, blk, want);
-
-		if (got < 0) {
-			err_set(err, "cannot read the disk: %s", strerror(errno));
-			goto done;
-		}
-		if ((size_t)got < want) {
-			err_set(err, "the disk ended early (%llu of %llu bytes)",
-				(unsigned long long)(s->raw_bytes + (uint64_t)got), (unsigned long long)size);
-			goto done;
-		}
-		EVP_DigestUpdate(md, blk, want);
-		if (block_is_zero(blk, want))
-			s->zero_bytes += want;
-		if (codec_compress(&c, blk, want, false, err) < 0 || cancelled(o, err) < 0)
-			goto done;
-		s->raw_bytes += want;
-		if (o->progress)
-			o->progress(o->arg, want);
+	if (codec_init_compress(&c, o, out, err) < 0) {
+		codec_free(&c);
+		EVP_MD_CTX_free(md);
+		return -1;
 	}
-	if (codec_compress(&c, NULL, 0, true, err) < 0)
+	if (reader_start(&r, in, size) < 0) {
+		err_set(err, "cannot start a thread");
 		goto done;
-	if (c.gzip)
-		deflateEnd(&c.z);
-	c.z_open = false;
-	sha_hex(md, s->raw_sha);
-	sha_hex(c.md, s->comp_sha);
-	s->comp_bytes = c.bytes;
-	rc = 0;
+	}
+	rc = compress_loop(&r, &c, md, o, s, err);
+	reader_stop(&r);
+	if (rc == 0) {
+		sha_hex(md, s->raw_sha);
+		sha_hex(c.md, s->comp_sha);
+		s->comp_bytes = c.bytes;
+	}
 done:
-	if (c.z_open && c.gzip)
+	if (c.z_open)
 		deflateEnd(&c.z);
 	codec_free(&c);
 	EVP_MD_CTX_free(md);
-	free(blk);
 	return rc;
 }
 
@@ -300,7 +456,7 @@ static int decode_all(bool gzip, int in, struct sink *k, EVP_MD_CTX *cmd, uint64
 		if (gzip) {
 			z.next_in = ib;
 			z.avail_in = (uInt)r;
-			while (z.avail_in > 0 && !ended) {
+			while (z.avail_in > 0) {
 				z.next_out = ob;
 				z.avail_out = (uInt)ocap;
 				int zr = inflate(&z, Z_NO_FLUSH);
@@ -312,6 +468,10 @@ static int decode_all(bool gzip, int in, struct sink *k, EVP_MD_CTX *cmd, uint64
 				if (sink_add(k, ob, ocap - z.avail_out, err) < 0)
 					goto out;
 				ended = zr == Z_STREAM_END;
+				if (ended && z.avail_in > 0) {  /* another gzip member follows */
+					inflateReset(&z);
+					ended = false;
+				}
 			}
 			continue;
 		}
