@@ -78,15 +78,18 @@ mkguest() {
     chmod 600 "$f"
 }
 
-# mklinux NAME [YAML lines on stdin]: like mkguest, but the guest boots the
-# test Linux built by tests/fixtures/build-guest.sh (128M: the kernel needs
-# about 80M). It prints "vmdeck-guest-ready" and gives a shell on its serial
-# port; a disk (/dev/vda or /dev/sda) is mounted on /mnt. Run it under TCG:
-# set_accel tcg (nested KVM stalls this kernel).
+# mklinux NAME [agent] [YAML lines on stdin]: like mkguest, but the guest
+# boots the test Linux built by tests/fixtures/build-guest.sh (128M: the
+# kernel needs about 80M). It prints "vmdeck-guest-ready" and gives a shell on
+# its serial port; a disk (/dev/vda or /dev/sda) is mounted on /mnt. With
+# "agent" it has guest_agent: true and runs qemu-ga (a larger initramfs, so a
+# slower boot). Run it under TCG: set_accel tcg (nested KVM stalls this kernel).
 mklinux() {
-    local name="$1"
+    local name="$1" initrd="$FIXTURES/initramfs.gz"
+    [ "${2:-}" = agent ] && initrd="$FIXTURES/initramfs-qga.gz"
     { [ -t 0 ] || cat
-      echo "extra_args: [\"-kernel\", \"$FIXTURES/vmlinuz\", \"-initrd\", \"$FIXTURES/initramfs.gz\", \"-append\", \"$(cat "$FIXTURES/cmdline")\"]"
+      [ "${2:-}" = agent ] && echo "guest_agent: true"
+      echo "extra_args: [\"-kernel\", \"$FIXTURES/vmlinuz\", \"-initrd\", \"$initrd\", \"-append\", \"$(cat "$FIXTURES/cmdline")\"]"
     } | mkguest "$name"
     sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/$name.yaml"
 }

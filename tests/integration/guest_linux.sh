@@ -3,7 +3,7 @@
 # passed through extra_args) started by vmdeck: its serial shell is reached
 # through `vmdeck console` without a terminal (a fifo in, a file out) and with
 # one (under script(1), where Ctrl-] detaches); it mounts a virtio disk and
-# writes a file there; `vmdeck stop` powers it off through ACPI (the file is
+# writes a file there; its guest agent freezes and thaws that disk; `vmdeck stop` powers it off through ACPI (the file is
 # on the disk afterwards); a guest with no OS ignores the button and ends
 # with quit.
 source "$(dirname "$0")/../lib.sh"
@@ -12,14 +12,14 @@ write_conf
 set_accel tcg
 grep -q 'accel = "tcg"' "$CONF" || fail "could not set accel = tcg in $CONF"
 
-for f in vmlinuz initramfs.gz kernel-version cmdline; do
+for f in vmlinuz initramfs.gz initramfs-qga.gz kernel-version cmdline; do
     [ -s "$FIXTURES/$f" ] || { fail "fixture $FIXTURES/$f missing (run tests/fixtures/build-guest.sh)"; finish; exit; }
 done
 
 # A small ext4 disk: the guest mounts it on /mnt.
 truncate -s 16M "$T/disks/data.img"
 mkfs.ext4 -q -F "$T/disks/data.img"
-mklinux lin <<EOF
+mklinux lin agent <<EOF
 disks:
   - file: $T/disks/data.img
     interface: virtio
@@ -46,6 +46,24 @@ check "the guest runs the fixture's kernel" console_wait "$(cat "$FIXTURES/kerne
 check "the guest mounted its virtio disk" console_wait "vmdeck-disk-mounted /dev/vda" 1
 console_send 'echo written-by-guest > /mnt/hello; echo vmdeck-wrote-$((1 + 1))'
 check "the guest wrote a file on its disk" console_wait vmdeck-wrote-2 10
+
+# The guest agent answers on qga.sock and freezes the mounted disk (what a live backup asks).
+check "the guest agent started in the guest" console_wait vmdeck-guest-agent-started 1
+# qga_ask JSON: sends one command to the agent and prints its reply (20 s at most).
+coproc QGA { socat - "UNIX-CONNECT:$T/state/lin/qga.sock"; }
+EXTRA_PIDS="$EXTRA_PIDS $QGA_PID"
+qga_ask() {
+    local reply=""
+    printf '%s\n' "$1" >&"${QGA[1]}"
+    read -r -t 20 reply <&"${QGA[0]}"
+    printf '%s' "$reply" | jq -c .return
+}
+replies="$(qga_ask '{"execute":"guest-sync","arguments":{"id":4242}}')"
+replies="$replies $(qga_ask '{"execute":"guest-fsfreeze-freeze"}')"
+replies="$replies $(qga_ask '{"execute":"guest-fsfreeze-status"}')"
+replies="$replies $(qga_ask '{"execute":"guest-fsfreeze-thaw"}')"
+kill "$QGA_PID" 2>/dev/null
+check_eq "the agent syncs, freezes the one disk filesystem, reports frozen, thaws it" '4242 1 "frozen" 1' "$replies"
 
 out=$(vd console lin < /dev/null 2>&1)
 check_eq "a second console while one is attached fails with exit 1" 1 $?
