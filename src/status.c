@@ -11,8 +11,10 @@
  *       otherwise                                         -> crashed: QEMU removes its pidfile
  *         whenever it exits cleanly, so a pidfile left behind means it was killed or died
  *   - the process is stopped by a signal (SIGSTOP, ptrace) -> unresponsive at once
- *   - QMP answers: its status, mapped by qmp_states[]; running or paused while vm_stop
- *     holds the lock with its `stopping` marker           -> shutting-down
+ *   - QMP answers: its run state, mapped by qmp_states[] (shutdown -> shutting-down,
+ *     guest-panicked -> crashed, prelaunch -> starting while the lock is held, else
+ *     paused); running or paused while vm_stop holds the lock with its `stopping`
+ *     marker                                              -> shutting-down
  *   - QMP does not answer within the deadline, or refuses: -> unresponsive, except while
  *     a vmdeck operation holds the guest's lock (the monitor takes one client at a time):
  *     then starting or shutting-down if that is what it does.
