@@ -65,9 +65,9 @@ static json_t *nics_json(const struct vmdef *d)
 	for (size_t i = 0; i < d->n_nics; i++) {
 		const struct vm_nic *n = &d->nics[i];
 
-		json_array_append_new(a, json_pack("{s:o, s:b, s:o, s:o}", "bridge", json_str_or_null(n->bridge), "user",
-						   n->user, "model", json_str_or_null(n->model), "mac",
-						   json_str_or_null(n->mac)));
+		/* "bridge": null is user networking, the only other kind */
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "bridge", json_str_or_null(n->bridge), "model",
+						   json_str_or_null(n->model), "mac", json_str_or_null(n->mac)));
 	}
 	return a;
 }
