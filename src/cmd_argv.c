@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_opts.h"
 #include "qemu_argv.h"
 #include "vm.h"
 #include "vmdef.h"
@@ -23,22 +24,18 @@ static void print_json(const struct strv *argv)
 }
 
 /* Same options as `start`, so the dry run can show a CD boot before doing it. */
-static int parse_opts(struct cli *c, int argc, char **argv, struct qemu_argv_opts *o, const char **name)
+static int parse_opts(struct cli *c, int *argc, char **argv, struct qemu_argv_opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--cdrom") == 0 && i + 1 < argc)
-			o->cdrom = argv[++i];
-		else if (strcmp(argv[i], "--boot") == 0 && i + 1 < argc)
-			o->boot = argv[++i];
-		else if (argv[i][0] != '-' && !*name)
-			*name = argv[i];
-		else
-			return cli_usage(c);
-	}
-	if (!*name)
+	const struct opt_spec specs[] = {
+		{ "cdrom", OPT_VALUE, &o->cdrom }, { "boot", OPT_VALUE, &o->boot }, { NULL, 0, NULL },
+	};
+
+	if (opts_parse(specs, argc, argv) < 0)
+		return EXIT_USAGE;
+	if (*argc != 2 || argv[1][0] == '-')
 		return cli_usage(c);
 	if (o->boot && strcmp(o->boot, "cdrom") != 0 && strcmp(o->boot, "disk") != 0)
-		return cli_error(EXIT_USAGE, "%s: --boot must be disk or cdrom", *name);
+		return cli_error(EXIT_USAGE, "%s: --boot must be disk or cdrom", argv[1]);
 	return 0;
 }
 
@@ -62,12 +59,13 @@ int cmd_argv(struct cli *c, int argc, char **argv)
 	struct qemu_argv_opts o = { .daemonize = true, .paused = true };
 	struct vmdef def = { 0 };
 	struct strv out = { 0 };
-	const char *name = NULL;
+	const char *name;
 	char *err = NULL, *line, *cdrom;
 	int rc;
 
-	if ((rc = parse_opts(c, argc, argv, &o, &name)) != 0)
+	if ((rc = parse_opts(c, &argc, argv, &o)) != 0)
 		return rc;
+	name = argv[1];
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
 	/* The dry run says nothing about KVM; `start` gives that warning. */
