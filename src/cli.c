@@ -193,7 +193,11 @@ int cli_main(int argc, char **argv)
 			return rc;
 		if (c.json)
 			argv[argc++] = (char *)"--json";  /* take_global_options left room: it only removes */
-		rc = host_exec_verb(&c.cfg, c.host, argc, argv);
+		char *err = NULL;
+
+		rc = host_exec_verb(&c.cfg, c.host, argc, argv, &err);
+		cli_error(rc, "%s", err);
+		free(err);
 		config_free(&c.cfg);
 		return rc;
 	}

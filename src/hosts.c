@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 
 int host_resolve(const struct config *cfg, const char *arg, struct host *out, char **err)
 {
@@ -140,19 +139,16 @@ char *host_lvm_cmd(const struct host *h, const char *tool)
 	return s;
 }
 
-int host_exec_verb(const struct config *cfg, const char *host, int argc, char **argv)
+int host_exec_verb(const struct config *cfg, const char *host, int argc, char **argv, char **err)
 {
 	struct host h;
 	struct strv av = { 0 };
 	struct sbuf cmd = { 0 };
-	char *err = NULL, *cmdline;
+	char *cmdline;
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 
-	if (host_resolve(cfg, host, &h, &err) < 0) {
-		cli_error(EXIT_USAGE, "%s", err);
-		free(err);
-		return EXIT_USAGE;
-	}
+	if (host_resolve(cfg, host, &h, err) < 0)
+		return 2;
 	/* host.vmdeck is the admin's own command prefix (may carry -c FILE); the user's args are quoted */
 	sbuf_add(&cmd, h.vmdeck ? h.vmdeck : "vmdeck");
 	for (int i = 0; i < argc; i++) {
@@ -166,7 +162,7 @@ int host_exec_verb(const struct config *cfg, const char *host, int argc, char **
 	free(cmdline);
 	fflush(stdout);
 	execvp(av.v[0], av.v);
-	cli_error(EXIT_FAILED, "%s: cannot run ssh: %s", h.name, strerror(errno));
+	err_set(err, "%s: cannot run ssh: %s", h.name, strerror(errno));
 	strv_free(&av);
-	return EXIT_FAILED;
+	return 1;
 }

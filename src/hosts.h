@@ -35,7 +35,11 @@ int host_spawn(const struct host *h, const char *remote_cmd, struct spawn *sp, i
 /* "lvcreate --config '...'" for that host: the LVM tool with the host's lvm_config. */
 char *host_lvm_cmd(const struct host *h, const char *tool);
 
-/* `vmdeck --host NAME VERB ARGS`: runs the remote vmdeck with every argument quoted; returns its exit code. */
-int host_exec_verb(const struct config *cfg, const char *host, int argc, char **argv);
+/*
+ * `vmdeck --host NAME VERB ARGS`: replaces this process with ssh running the
+ * remote vmdeck, every argument quoted. Returns only on failure: 2 for an
+ * unknown host, 1 when ssh cannot run, with *err set.
+ */
+int host_exec_verb(const struct config *cfg, const char *host, int argc, char **argv, char **err);
 
 #endif

@@ -1,0 +1,201 @@
+/* test_backup.c: the backup data path and formats: manifest round trip and errors, stream round trips
+ * (zstd with zero-block frames, gzip), damage detection, remote quoting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hosts.h"
+#include "manifest.h"
+#include "stream.h"
+#include "util.h"
+
+static const char *sha_a = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static void fill_manifest(struct manifest *m)
+{
+	static struct manifest_disk d;
+
+	memset(m, 0, sizeof *m);
+	memset(&d, 0, sizeof d);
+	m->guest = (char *)"av-server";
+	m->tool = (char *)"vmdeck 0.1.0";
+	m->created = (char *)"2026-01-02T03:04:05Z";
+	m->live = true;
+	m->compress = (char *)"zstd";
+	m->definition = (char *)"memory: 1G\n# a comment: with 'quotes'\ndisks:\n  - lv: vg0/av\n";
+	d.file = (char *)"av.raw.zst";
+	d.lv = (char *)"vg0/av";
+	d.format = (char *)"raw";
+	d.size = 21474836480ULL;
+	memcpy(d.sha256, sha_a, 65);
+	d.stored = 12345;
+	memcpy(d.stored_sha256, sha_a, 65);
+	m->disks = &d;
+	m->n_disks = 1;
+}
+
+static void test_manifest_round_trip(void **state)
+{
+	struct manifest m, back;
+	char *text, *err = NULL;
+
+	fill_manifest(&m);
+	text = manifest_emit(&m);
+	assert_int_equal(manifest_parse(text, &back, &err), 0);
+	assert_string_equal(back.guest, "av-server");
+	assert_string_equal(back.definition, m.definition);  /* verbatim, comments and all */
+	assert_true(back.live);
+	assert_int_equal(back.n_disks, 1);
+	assert_string_equal(back.disks[0].lv, "vg0/av");
+	assert_true(back.disks[0].size == 21474836480ULL);
+	assert_string_equal(back.disks[0].sha256, sha_a);
+	manifest_free(&back);
+	free(text);
+}
+
+static void expect_bad(const char *text, const char *want)
+{
+	struct manifest m;
+	char *err = NULL;
+
+	assert_int_equal(manifest_parse(text, &m, &err), -1);
+	assert_non_null(strstr(err, want));
+	free(err);
+}
+
+static void test_manifest_errors(void **state)
+{
+	expect_bad("format: something else\n", "not a vmdeck backup");
+	expect_bad("format: vmdeck-backup 1\nguest: ../x\ncompress: zstd\ndefinition: x\ndisks: []\n", "invalid");
+	expect_bad("format: vmdeck-backup 1\nguest: a\ncompress: zstd\ndefinition: x\ndisks:\n"
+		   "  - file: ../../etc/passwd\n    lv: v/l\n    size: 1\n    sha256: x\n", "lacks");
+	expect_bad("format: [unclosed\n", "manifest: line");
+}
+
+/* A temporary file holding n bytes from gen. */
+static int tmp_with(const unsigned char *data, size_t n)
+{
+	char path[] = "/tmp/vmdeck-test-stream.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(fd_write_all(fd, data, n), 0);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static int tmp_empty(void)
+{
+	char path[] = "/tmp/vmdeck-test-stream.XXXXXX";
+	int fd = mkstemp(path);
+
+	unlink(path);
+	return fd;
+}
+
+/* 10.5 blocks: random, zero blocks (as frames), text, a short zero tail. */
+static unsigned char *sample(size_t *n)
+{
+	size_t len = STREAM_BLOCK * 10 + STREAM_BLOCK / 2;
+	unsigned char *p = xcalloc(1, len);
+
+	srand(7);
+	for (size_t i = 0; i < STREAM_BLOCK; i++)
+		p[i] = (unsigned char)rand();
+	for (size_t i = 4 * (size_t)STREAM_BLOCK; i < 5 * (size_t)STREAM_BLOCK; i++)
+		p[i] = (unsigned char)("vmdeck text "[i % 12]);
+	p[7 * (size_t)STREAM_BLOCK + 5] = 1;
+	*n = len;
+	return p;
+}
+
+static void round_trip(const char *codec)
+{
+	struct stream_opts o = { codec, 3, 2, NULL, NULL, NULL };
+	struct stream_sums c, d;
+	size_t n;
+	unsigned char *data = sample(&n), *back = xmalloc(n);
+	int in = tmp_with(data, n), z = tmp_empty(), out = tmp_empty();
+	char *err = NULL;
+	struct stat st;
+
+	assert_int_equal(stream_compress(in, n, z, &o, &c, &err), 0);
+	assert_true(c.raw_bytes == n);
+	assert_true(c.zero_bytes >= 5 * (uint64_t)STREAM_BLOCK);
+	lseek(z, 0, SEEK_SET);
+	assert_int_equal(stream_decompress(z, out, n, &o, &d, &err), 0);
+	assert_string_equal(c.raw_sha, d.raw_sha);
+	assert_string_equal(c.comp_sha, d.comp_sha);
+	assert_true(pread(out, back, n, 0) == (ssize_t)n);
+	assert_memory_equal(back, data, n);
+	fstat(out, &st);
+	assert_true((uint64_t)st.st_blocks * 512 < n);  /* zero blocks became holes */
+	close(in);
+	close(z);
+	close(out);
+	free(data);
+	free(back);
+}
+
+static void test_stream_zstd(void **state) { round_trip("zstd"); }
+static void test_stream_gzip(void **state) { round_trip("gzip"); }
+
+static void test_stream_damage(void **state)
+{
+	struct stream_opts o = { "zstd", 3, 1, NULL, NULL, NULL };
+	struct stream_sums c, d;
+	size_t n;
+	unsigned char *data = sample(&n);
+	int in = tmp_with(data, n), z = tmp_empty();
+	char *err = NULL;
+	off_t len;
+
+	assert_int_equal(stream_compress(in, n, z, &o, &c, &err), 0);
+	len = lseek(z, 0, SEEK_END);
+	assert_int_equal(ftruncate(z, len / 2), 0);  /* a truncated archive */
+	lseek(z, 0, SEEK_SET);
+	assert_int_equal(stream_decompress(z, -1, n, &o, &d, &err), -1);
+	assert_non_null(err);
+	free(err);
+	err = NULL;
+	/* a source shorter than announced is an error, not a short archive */
+	lseek(in, 0, SEEK_SET);
+	assert_int_equal(stream_compress(in, n + 1, tmp_empty(), &o, &c, &err), -1);
+	assert_non_null(strstr(err, "ended early"));
+	free(err);
+	close(in);
+	close(z);
+	free(data);
+}
+
+static void test_sh_quote(void **state)
+{
+	char *q = sh_quote("a b'c; $(x)");
+
+	assert_string_equal(q, "'a b'\\''c; $(x)'");
+	free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_manifest_round_trip),
+		cmocka_unit_test(test_manifest_errors),
+		cmocka_unit_test(test_stream_zstd),
+		cmocka_unit_test(test_stream_gzip),
+		cmocka_unit_test(test_stream_damage),
+		cmocka_unit_test(test_sh_quote),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
