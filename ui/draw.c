@@ -111,7 +111,7 @@ void draw_fkey_bar(struct ui *ui, int y)
 	draw_fill(stdscr, y, 0, COLS, R_FKEY_LABEL);
 	for (int f = 1; f <= 12; f++) {
 		for (const struct key_bind *k = key_binds; k->fn; k++) {
-			char num[8];
+			char num[16];
 			int lw;
 
 			if (k->fkey != KEY_F(f) || !k->label)

@@ -72,6 +72,6 @@ tui_keys h Enter
 check "the right name deletes the definition" wait_until 3 test ! -f "$T/vms.d/fresh.yaml"
 check "the disk is still there" test -f "$T/disks/fresh.qcow2"
 check_screen "and the guest leaves the table" 'definition deleted'
-check "gone from the table" eval '! tui_has "^ fresh "'
+check "gone from the table" wait_until 3 eval '! tui_has "^ fresh "'
 tui_stop
 finish

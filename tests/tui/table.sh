@@ -55,6 +55,17 @@ tui_keys y
 check "K, y forces g3 off" wait_until 5 state_is g3 stopped
 check_screen "table follows: g3 stopped" '^ g3 +stopped' 5
 
+# Enter opens the action menu; its rows run the same actions as the keys.
+tui_select g1
+tui_keys Enter
+check_screen "Enter opens the action menu for the guest" 'Actions: g1'
+check_screen "it lists the actions from the key table" 'graceful stop: ACPI power button'
+tui_keys Down Down Down Down Down Down
+check_screen "Down moves through it" 'Actions: g1'
+tui_keys p
+check "p in the menu resumes g1" wait_until 5 state_is g1 running
+check "and the menu closed" eval '! tui_has "Actions: g1"'
+
 # A hung QEMU: unresponsive in the table, and a key still answers at once.
 kill -STOP "$(cat "$T/state/g2/qemu.pid")"
 check_screen "SIGSTOPped guest shows unresponsive" '^ g2 +unresponsive' 5
