@@ -97,6 +97,7 @@ fixtures:
 
 bench: all
 	tests/bench/status.sh
+	tests/bench/console.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/vmdeck $(DESTDIR)$(PREFIX)/bin/vmdeck

@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define VG_EVERY 30.0  /* seconds between volume group queries (each runs lvm) */
+#define STATUS_FADE 20.0 /* seconds a non-error message stays in the status line */
 
 /* ---- selection helpers ---- */
 
@@ -80,7 +81,18 @@ void ui_status(struct ui *ui, bool error, const char *fmt, ...)
 	ui->status_msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	ui->status_error = error;
+	ui->status_at = now_mono();
 	ui->dirty = true;
+}
+
+/* Good news goes after a while, so the hint line comes back; errors stay until the next message. */
+static void status_fade(struct ui *ui, double now)
+{
+	if (ui->status_msg && !ui->status_error && now - ui->status_at > STATUS_FADE) {
+		free(ui->status_msg);
+		ui->status_msg = NULL;
+		ui->dirty = true;
+	}
 }
 
 static void extra_free(struct guest_extra *ex)
@@ -476,6 +488,7 @@ void ui_timers(struct ui *ui)
 	if (now >= ui->next_tick) {
 		ui->next_tick = now + 1.0;
 		actions_tick(ui);
+		status_fade(ui, now);
 	}
 }
 

@@ -143,6 +143,7 @@ struct ui {
 	/* the status line: last message and when it was set */
 	char *status_msg;
 	bool status_error;
+	double status_at;           /* now_mono() when it was set; news fades after a while */
 	char *theme_note;           /* theme load problem, shown once */
 };
 
