@@ -79,7 +79,7 @@ static void on_progress(void *arg, const struct backup_progress *p)
 		print_bar(pr, p);
 		return;
 	}
-	if (!p->final && now - pr->last < 2.0)
+	if (!p->final && now - pr->last < 1.0)
 		return;
 	pr->last = now;
 	fprintf(stderr, "%s: %d%% %s of %s, %s/s, ETA %s\n", p->phase,
@@ -92,7 +92,7 @@ static void printer_init(struct printer *pr, const struct cli *c)
 	memset(pr, 0, sizeof *pr);
 	pr->json = c->json;
 	pr->tty = !c->json && isatty(STDERR_FILENO);
-	pr->last = now_mono();  /* plain lines every 2 s: a short run prints only its result */
+	pr->last = now_mono();  /* plain lines once a second: a short run prints only its result */
 }
 
 static int finish(struct cli *c, struct printer *pr, const char *name, const char *what, int rc, char *err,

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY  /* ZSTD_getFrameProgression: exported by the shared library too */
 #include <zstd.h>
 
 #include "spawn.h"
@@ -63,7 +64,41 @@ struct codec {
 	uint64_t bytes;
 	unsigned char *buf;
 	size_t cap;
+	/* progress: raw bytes really compressed, not merely handed to zstd's workers */
+	const struct stream_opts *o;
+	uint64_t base;          /* raw bytes of finished frames */
+	uint64_t fed;           /* raw bytes given to the open frame */
+	uint64_t reported;
 };
+
+static void codec_report(struct codec *c, uint64_t done)
+{
+	if (done > c->reported && c->o->progress)
+		c->o->progress(c->o->arg, done - c->reported);
+	if (done > c->reported)
+		c->reported = done;
+}
+
+/* zstd's workers take input long before they compress it; its frame progression says what is done. */
+static void codec_tick(struct codec *c)
+{
+	uint64_t done = c->fed;
+
+	if (!c->gzip) {
+		ZSTD_frameProgression fp = ZSTD_getFrameProgression(c->zc);
+
+		done = fp.consumed < c->fed ? fp.consumed : c->fed;
+	}
+	codec_report(c, c->base + done);
+}
+
+/* A frame ended (or raw bytes bypassed the compressor): all of it is done. */
+static void codec_settle(struct codec *c, uint64_t extra)
+{
+	c->base += c->fed + extra;
+	c->fed = 0;
+	codec_report(c, c->base);
+}
 
 static int codec_emit(struct codec *c, const void *p, size_t n, char **err)
 {
@@ -86,6 +121,7 @@ static int threads_default(int t)
 static int codec_init_compress(struct codec *c, const struct stream_opts *o, int fd, char **err)
 {
 	memset(c, 0, sizeof *c);
+	c->o = o;
 	c->gzip = strcmp(o->compress, "gzip") == 0;
 	c->fd = fd;
 	c->md = EVP_MD_CTX_new();
@@ -112,6 +148,7 @@ static int codec_init_compress(struct codec *c, const struct stream_opts *o, int
 /* Feeds n raw bytes (or, with end, finishes the stream). */
 static int codec_compress(struct codec *c, const void *p, size_t n, bool end, char **err)
 {
+	c->fed += n;
 	if (c->gzip) {
 		c->z.next_in = (unsigned char *)(uintptr_t)p;
 		c->z.avail_in = (uInt)n;
@@ -123,6 +160,10 @@ static int codec_compress(struct codec *c, const void *p, size_t n, bool end, ch
 			if (codec_emit(c, c->buf, c->cap - c->z.avail_out, err) < 0)
 				return -1;
 		} while (c->z.avail_out == 0 || (end && c->z.avail_in > 0));
+		if (end)
+			codec_settle(c, 0);
+		else
+			codec_tick(c);
 		return 0;
 	}
 	ZSTD_inBuffer in = { p, n, 0 };
@@ -136,7 +177,10 @@ static int codec_compress(struct codec *c, const void *p, size_t n, bool end, ch
 			return err_set(err, "zstd: %s", ZSTD_getErrorName(left));
 		if (codec_emit(c, c->buf, out.pos, err) < 0)
 			return -1;
+		codec_tick(c);
 	} while (in.pos < in.size || (end && left > 0));
+	if (end)
+		codec_settle(c, 0);
 	return 0;
 }
 
@@ -272,6 +316,7 @@ static int emit_zero_block(struct codec *c, size_t n, bool *frame_open, char **e
 	if (*frame_open && codec_compress(c, NULL, 0, true, err) < 0)
 		return -1;
 	*frame_open = false;
+	codec_settle(c, n);
 	if (n == STREAM_BLOCK && frame)
 		return codec_emit(c, frame, frame_len, err);
 	zeros = xcalloc(1, n);
@@ -322,8 +367,6 @@ static int compress_loop(struct reader *r, struct codec *c, EVP_MD_CTX *md, cons
 		if (rc < 0 || cancelled(o, err) < 0)
 			return -1;
 		s->raw_bytes += n;
-		if (o->progress)
-			o->progress(o->arg, n);
 	}
 	/* an empty stream still needs one frame so that readers see a valid file */
 	if (frame_open || c->gzip || s->raw_bytes == 0)

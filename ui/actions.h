@@ -30,5 +30,11 @@ int act_page_up(struct ui *ui);
 int act_page_down(struct ui *ui);
 int act_home(struct ui *ui);
 int act_end(struct ui *ui);
+/* view_storage.c: forms for disks, backup, restore and move */
+int act_backup(struct ui *ui);
+int act_restore(struct ui *ui);
+int act_move(struct ui *ui);
+int act_disk_new(struct ui *ui);
+int act_disk_resize(struct ui *ui);
 
 #endif

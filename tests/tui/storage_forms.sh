@@ -1,0 +1,64 @@
+#!/bin/bash
+# storage_forms.sh: the console's storage forms, each running a vmdeck verb as
+# a background job: a backup (with a progress bar in the guest's row while it
+# runs), a restore picked from backup.dir under a new name, a disk resize and
+# a new disk; the rest of the console stays live meanwhile.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../tui-lib.sh"
+
+write_conf < /dev/null
+head -c 4M /dev/urandom > "$T/disks/small.raw"; truncate -s 16M "$T/disks/small.raw"
+mkguest small <<EOF2
+disks:
+  - file: $T/disks/small.raw
+EOF2
+# A slow one (the strongest compression of random data) to watch its progress.
+head -c 32M /dev/urandom > "$T/disks/big.raw"
+mkguest big <<EOF2
+disks:
+  - file: $T/disks/big.raw
+EOF2
+sed -i 's/level = 3/level = 19/' "$CONF"
+
+tui_start
+tui_select big
+tui_keys B
+check_screen "B opens the backup form" 'Back up'
+check_screen "proposing backup.dir on this host" "Destination +< this host >"
+tui_keys Enter
+check_screen "the guest's row shows the backup's progress" '^ big .*\[[#.]+\] +[0-9]+% backup big' 20
+tui_keys Down
+check_screen "the console stays live meanwhile (selection moves)" '^ small ' 3
+wait_until 120 bash -c "ls -d $T/backup/big-* >/dev/null 2>&1"
+check "the backup archive was written" bash -c "ls $T/backup/big-*/manifest.yaml >/dev/null 2>&1"
+sed -i 's/level = 19/level = 3/' "$CONF"
+
+tui_select small
+tui_keys B Enter
+wait_until 30 bash -c "ls $T/backup/small-*/manifest.yaml >/dev/null 2>&1"
+check "a second backup from the form" bash -c "ls $T/backup/small-*/manifest.yaml >/dev/null 2>&1"
+
+tui_keys U
+check_screen "U opens the restore form with the newest archive" 'Archive \(newest first\) +< small-[0-9]{8}-[0-9]{6} >'
+check_screen "proposing the archived guest's name" 'Restore as guest +small'
+tui_keys Down C-u c o p y 1 Enter
+check_screen "the restored copy appears in the table" '^ copy1 +stopped' 20
+check "its disk is the original's content" cmp -s "$T/disks/copy1.raw" "$T/disks/small.raw"
+
+tui_select small
+tui_keys Z
+check_screen "Z opens the resize form on the guest's disk" "Disk +< $T/disks/small.raw >"
+tui_keys 3 2 M Enter
+check "the disk grows to 32M" wait_until 10 bash -c "[ \$(stat -c %s $T/disks/small.raw) = 33554432 ]"
+
+tui_keys N
+check_screen "N opens the new-disk form" 'New disk'
+tui_keys C-u
+tui_keys -l "$T/disks/extra.qcow2"
+tui_keys Down C-u 8 M Enter
+check "the new disk is created" wait_until 10 test -f "$T/disks/extra.qcow2"
+check_eq "as a qcow2 of 8M" "qcow2 8388608" \
+    "$(qemu-img info --output=json "$T/disks/extra.qcow2" 2>/dev/null | jq -r '.format + " " + (."virtual-size"|tostring)')"
+
+tui_stop
+finish

@@ -1,0 +1,324 @@
+/* view_storage.c: the small forms for disks, backup, restore and move; each runs a vmdeck verb as a job. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "backup.h"
+#include "ui.h"
+#include "util.h"
+
+#define SF_FIELDS 4
+#define SF_CHOICES 32
+
+/* A field is free text, or a choice among opts cycled with Left/Right/Space. */
+struct sf_field {
+	const char *label;
+	char text[256];
+	char *opts[SF_CHOICES];
+	int n_opts, opt;
+};
+
+struct sf_form {
+	const char *title;
+	const char *hint;            /* one line under the fields */
+	char guest[256];             /* the guest it acts on, "" for none */
+	struct sf_field f[SF_FIELDS];
+	int n, cur;
+	void (*submit)(struct ui *ui, struct sf_form *s);
+	struct dlg dlg;
+};
+
+static struct sf_form sf;
+
+static void sf_reset(const char *title, const char *guest, void (*submit)(struct ui *, struct sf_form *))
+{
+	for (int i = 0; i < SF_FIELDS; i++)
+		for (int k = 0; k < sf.f[i].n_opts; k++)
+			free(sf.f[i].opts[k]);
+	dlg_close(&sf.dlg);
+	memset(&sf, 0, sizeof sf);
+	sf.title = title;
+	sf.submit = submit;
+	snprintf(sf.guest, sizeof sf.guest, "%s", guest ? guest : "");
+}
+
+static struct sf_field *sf_text(const char *label, const char *value)
+{
+	struct sf_field *f = &sf.f[sf.n++];
+
+	f->label = label;
+	snprintf(f->text, sizeof f->text, "%s", value ? value : "");
+	return f;
+}
+
+static void sf_opt(struct sf_field *f, const char *opt)
+{
+	if (f->n_opts < SF_CHOICES)
+		f->opts[f->n_opts++] = xstrdup(opt);
+}
+
+static struct sf_field *sf_yesno(const char *label, bool yes)
+{
+	struct sf_field *f = sf_text(label, NULL);
+
+	sf_opt(f, "no");
+	sf_opt(f, "yes");
+	f->opt = yes;
+	return f;
+}
+
+static const char *sf_val(int i)
+{
+	return sf.f[i].n_opts ? sf.f[i].opts[sf.f[i].opt] : sf.f[i].text;
+}
+
+static bool sf_yes(int i)
+{
+	return strcmp(sf_val(i), "yes") == 0;
+}
+
+static void sf_init(struct ui *ui)
+{
+	(void)ui;
+}
+
+static void sf_draw(struct ui *ui)
+{
+	int w = 70, h = sf.n * 2 + 5;
+	WINDOW *win = dlg_open(&sf.dlg, h, w);
+
+	draw_box(ui, win, R_DIALOG, sf.title);
+	for (int i = 0; i < sf.n; i++) {
+		int y = 2 + i * 2;
+		const struct sf_field *f = &sf.f[i];
+		enum role r = i == sf.cur ? R_INPUT : R_DIALOG;
+		char buf[300];
+
+		draw_text(win, y, 2, 22, R_DIALOG, f->label);
+		if (f->n_opts)
+			snprintf(buf, sizeof buf, "< %s >", f->opts[f->opt]);
+		else
+			snprintf(buf, sizeof buf, "%s", f->text);
+		draw_fill(win, y, 25, w - 27, r);
+		draw_text(win, y, 25, w - 27, r, buf);
+		if (i == sf.cur && !f->n_opts) {
+			ui->cursor_y = getbegy(win) + y;
+			ui->cursor_x = getbegx(win) + 25 + (int)strlen(f->text);
+		}
+	}
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  sf.hint ? sf.hint : "Enter: go   Tab/Up/Down: field   Left/Right: choose   Esc: cancel");
+}
+
+static int sf_edit(struct sf_field *f, int ch)
+{
+	size_t len = strlen(f->text);
+
+	if (f->n_opts) {
+		if (ch == KEY_LEFT)
+			f->opt = (f->opt + f->n_opts - 1) % f->n_opts;
+		else if (ch == KEY_RIGHT || ch == ' ')
+			f->opt = (f->opt + 1) % f->n_opts;
+		return UI_REDRAW;
+	}
+	if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
+		f->text[len - 1] = '\0';
+	else if (ch == 21)  /* Ctrl-U clears */
+		f->text[0] = '\0';
+	else if (ch >= 32 && ch < 127 && len + 1 < sizeof f->text)
+		f->text[len] = (char)ch, f->text[len + 1] = '\0';
+	return UI_REDRAW;
+}
+
+static int sf_key(struct ui *ui, int ch)
+{
+	if (ch == 27 || ch == 3) {
+		dlg_close(&sf.dlg);
+		ui_pop(ui);
+		ui_status(ui, false, "%s: cancelled", sf.title);
+		return UI_REDRAW;
+	}
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		dlg_close(&sf.dlg);
+		ui_pop(ui);
+		sf.submit(ui, &sf);
+		return UI_REDRAW;
+	}
+	if (ch == '\t' || ch == KEY_DOWN)
+		sf.cur = (sf.cur + 1) % sf.n;
+	else if (ch == KEY_BTAB || ch == KEY_UP)
+		sf.cur = (sf.cur + sf.n - 1) % sf.n;
+	else
+		return sf_edit(&sf.f[sf.cur], ch);
+	return UI_REDRAW;
+}
+
+static const struct view view_storage = { "storage-form", sf_init, sf_draw, sf_key };
+
+/* Runs `vmdeck WORDS...` as a background job on the form's guest; the job list and the guest's row show it. */
+static void sf_run(struct ui *ui, const char *const *words)
+{
+	ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
+}
+
+/* ---- backup ---- */
+
+static void backup_submit(struct ui *ui, struct sf_form *s)
+{
+	char *to = s->f[0].opt == 0 ? xstrdup(sf_val(1)) : xasprintf("%s:%s", sf_val(0), sf_val(1));
+	const char *words[] = { "backup", s->guest, "--to", to, sf_yes(2) ? "--live" : NULL, NULL };
+
+	sf_run(ui, words);
+	free(to);
+}
+
+int act_backup(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+	struct vm_status *st = ui_guest_status(ui);
+	struct sf_field *f;
+
+	sf_reset("Back up", d->name, backup_submit);
+	f = sf_text("Destination", NULL);
+	sf_opt(f, "this host");
+	for (size_t i = 0; i < ui->cfg->n_hosts; i++)
+		sf_opt(f, ui->cfg->hosts[i].name);
+	sf_text("Folder, or VG/LV there", ui->cfg->backup_dir);
+	sf_yesno("Live (guest running)", st && st->state != VM_STOPPED);
+	ui_push(ui, &view_storage);
+	return UI_REDRAW;
+}
+
+/* ---- restore: pick an archive from backup.dir ---- */
+
+static void restore_submit(struct ui *ui, struct sf_form *s)
+{
+	char *path = path_join(ui->cfg->backup_dir, sf_val(0));
+	const char *as = sf_val(1);
+	const char *words[6] = { "restore", path };
+	int n = 2;
+
+	if (as[0]) {
+		words[n++] = "--as";
+		words[n++] = as;
+	}
+	if (sf_yes(2))
+		words[n++] = "--force";
+	words[n] = NULL;
+	snprintf(s->guest, sizeof s->guest, "%s", as);
+	sf_run(ui, words);
+	ui_select(ui, as);
+	free(path);
+}
+
+/* "av-server-20260102-030405" -> "av-server" */
+static void archive_guest(const char *archive, char *out, size_t len)
+{
+	size_t n = strlen(archive);
+
+	snprintf(out, len, "%s", archive);
+	if (n > 16 && archive[n - 16] == '-' && archive[n - 7] == '-')
+		out[n - 16 < len ? n - 16 : len - 1] = '\0';
+}
+
+int act_restore(struct ui *ui)
+{
+	char **names = NULL, *err = NULL, guest[72];
+	size_t n = 0;
+	struct sf_field *f;
+
+	if (backup_list_archives(ui->cfg->backup_dir, &names, &n, &err) < 0 || n == 0) {
+		ui_status(ui, true, "restore: %s", err ? err : "no archives in backup.dir");
+		free(err);
+		return UI_REDRAW;
+	}
+	archive_guest(names[0], guest, sizeof guest);
+	sf_reset("Restore", NULL, restore_submit);
+	f = sf_text("Archive (newest first)", NULL);
+	for (size_t i = 0; i < n; i++) {
+		sf_opt(f, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	sf_text("Restore as guest", guest);
+	sf_yesno("Replace it if it exists", false);
+	sf.hint = "Left/Right: archive   Enter: restore (every checksum verified)   Esc: cancel";
+	ui_push(ui, &view_storage);
+	return UI_REDRAW;
+}
+
+/* ---- move ---- */
+
+static void move_submit(struct ui *ui, struct sf_form *s)
+{
+	const char *words[] = { "move", s->guest, sf_val(0), sf_yes(1) ? "--delete-source" : NULL, NULL };
+
+	sf_run(ui, words);
+}
+
+int act_move(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+	struct sf_field *f;
+
+	if (ui->cfg->n_hosts == 0) {
+		ui_status(ui, true, "move: no hosts in the configuration");
+		return UI_REDRAW;
+	}
+	sf_reset("Move to another host", d->name, move_submit);
+	f = sf_text("To host", NULL);
+	for (size_t i = 0; i < ui->cfg->n_hosts; i++)
+		sf_opt(f, ui->cfg->hosts[i].name);
+	sf_yesno("Delete here when verified", false);
+	ui_push(ui, &view_storage);
+	return UI_REDRAW;
+}
+
+/* ---- disks ---- */
+
+static void disk_new_submit(struct ui *ui, struct sf_form *s)
+{
+	const char *words[] = { "disk", "create", sf_val(0), sf_val(1), NULL };
+
+	sf_run(ui, words);
+}
+
+int act_disk_new(struct ui *ui)
+{
+	char *def = ui->cfg->vg && ui->cfg->vg[0] ? xasprintf("%s/", ui->cfg->vg) : xasprintf("%s/", ui->cfg->file_dir);
+
+	sf_reset("New disk", NULL, disk_new_submit);
+	sf_text("VG/LV or /path/file", def);
+	sf_text("Size (like 20G)", "20G");
+	free(def);
+	ui_push(ui, &view_storage);
+	return UI_REDRAW;
+}
+
+static void disk_resize_submit(struct ui *ui, struct sf_form *s)
+{
+	const char *words[] = { "disk", "resize", sf_val(0), sf_val(1), sf_yes(2) ? "--shrink" : NULL, NULL };
+
+	sf_run(ui, words);
+}
+
+int act_disk_resize(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+	struct sf_field *f;
+
+	if (d->n_disks == 0) {
+		ui_status(ui, true, "%s has no disks", d->name);
+		return UI_REDRAW;
+	}
+	sf_reset("Resize disk", d->name, disk_resize_submit);
+	f = sf_text("Disk", NULL);
+	for (size_t i = 0; i < d->n_disks; i++)
+		sf_opt(f, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file);
+	sf_text("New size (like 30G)", "");
+	sf_yesno("Allow shrinking", false);
+	sf.cur = 1;
+	ui_push(ui, &view_storage);
+	return UI_REDRAW;
+}
