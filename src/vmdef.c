@@ -1413,6 +1413,31 @@ static int plan_set(const char *path, const char *text, size_t len, yaml_documen
 	return rc;
 }
 
+/* "disks.0.interface": the value replaced in that item of the list, or the key added to the item. */
+static int plan_set_item(const char *path, const char *text, size_t len, yaml_document_t *doc, char **parts,
+			 const char *value, struct edit *e, char **err)
+{
+	const yaml_node_t *root = yaml_document_get_root_node(doc), *kn = NULL, *seq, *item, *v;
+	long idx = strtol(parts[1], NULL, 10);
+
+	seq = root && root->type == YAML_MAPPING_NODE ? map_get(doc, root, parts[0], &kn) : NULL;
+	if (!seq || seq->type != YAML_SEQUENCE_NODE ||
+	    idx >= seq->data.sequence.items.top - seq->data.sequence.items.start)
+		return err_set(err, "%s: there is no %s[%ld] to set %s on", path, parts[0], idx, parts[2]);
+	item = yaml_document_get_node(doc, seq->data.sequence.items.start[idx]);
+	if (item->type != YAML_MAPPING_NODE || item->data.mapping.pairs.top == item->data.mapping.pairs.start)
+		return err_set(err, "%s:%zu:%zu: %s[%ld] is not a mapping of keys", path, item->start_mark.line + 1,
+			       item->start_mark.column + 1, parts[0], idx);
+	if ((v = map_get(doc, item, parts[2], &kn)) == NULL) {
+		edit_add_to_map(text, len, doc, item, parts[2], value, e);
+		return 0;
+	}
+	if (v->type != YAML_SCALAR_NODE)
+		return not_single(path, v, parts[2], err);
+	edit_replace_value(text, len, kn, v, value, e);
+	return 0;
+}
+
 /* Parses text as the definition at path would be, to refuse an edit that breaks it. */
 static int validate_text(const char *path, const char *text, size_t len, char **err)
 {
@@ -1436,6 +1461,12 @@ static const struct vkey *path_key(char **parts, size_t n)
 
 	if (k && n == 2 && k->type == VT_MAP)
 		return key_find(k->sub, parts[1]);
+	/* "disks.0.interface": a key of one item of a list of mappings */
+	if (k && n == 3 && k->type == VT_SEQ && parts[1][0] && strspn(parts[1], "0123456789") == strlen(parts[1])) {
+		const struct vkey *item = key_find(k->sub, parts[2]);
+
+		return item && item->type != VT_USER ? item : NULL;
+	}
 	return n == 1 ? k : NULL;
 }
 
@@ -1470,8 +1501,13 @@ int vmdef_set_key(const char *path, const char *key, const char *value, char **e
 	k = path_key(parts.v, parts.n);
 	if (!single_value(k) && !(k && parts.n == 1 && value == NULL))
 		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
+	else if (parts.n == 3 && (value == NULL || !*value))
+		err_set(err, "%s: needs a value (a list item's key is changed, not removed)", key);
 	else if (read_doc(path, &text, &len, &doc, err) == 0) {
-		if (empty_means_remove(k, value)) {
+		if (parts.n == 3) {
+			q = yaml_quote(value);
+			rc = plan_set_item(path, text, len, &doc, parts.v, q, &e, err);
+		} else if (empty_means_remove(k, value)) {
 			/* vnc.display goes with its mapping */
 			rc = plan_remove(path, text, len, &doc, parts.v, k->sec == SEC_VNC && k->type == VT_INT ? 1 : parts.n,
 					 &e, err);

@@ -104,7 +104,9 @@ char *vmdef_to_yaml(const struct vmdef *def);
 /*
  * Sets scalar KEY to VALUE in an existing file, keeping comments and order
  * (adds the key at the end of its mapping when missing). KEY is top-level
- * ("memory", "cdrom") or inside vnc ("vnc.display"). The edited text must
+ * ("memory", "cdrom"), inside vnc ("vnc.display"), or a key of one item of
+ * the disks or nics list ("disks.0.interface", "nics.1.model"; such a key
+ * takes a value, it is not removed). The edited text must
  * still load, else nothing is written. The file keeps its mode. Used by edits.
  * VALUE NULL removes KEY with its lines (also a whole top-level list or
  * mapping: "nics", "vnc"). An empty VALUE
