@@ -335,10 +335,18 @@ void form_open_edit(struct ui *ui)
 	fv.edit = true;
 	snprintf(fv.path, sizeof fv.path, "%s", d->path);
 	fill_from_def(d);
+	/* the first disk and NIC are edited in place too; their kind (LV/file, bridge/user) is not */
+	if (d->n_disks) {
+		fv.f[FF_DISK].key = d->disks[0].lv ? "disks.0.lv" : "disks.0.file";
+		fv.f[FF_DISK_BUS].key = "disks.0.interface";
+	}
+	if (d->n_nics && d->nics[0].bridge)
+		fv.f[FF_NET].key = "nics.0.bridge";
+	if (d->n_nics)
+		fv.f[FF_NIC_MODEL].key = "nics.0.model";
 	for (int i = 0; i < FF_COUNT; i++) {
 		memcpy(fv.f[i].orig, fv.f[i].value, sizeof fv.f[i].orig);
-		/* lists (disks, NICs) and the name are not edited in place: comments must survive */
-		fv.f[i].ro = !fv.f[i].key;
+		fv.f[i].ro = !fv.f[i].key; /* the name, the disk's kind and size, a user NIC */
 	}
 	fv.cur = FF_DESC;
 	ui_push(ui, &view_form);
@@ -404,7 +412,7 @@ static void form_draw(struct ui *ui)
 		draw_text(win, h - 4, 2, w - 4, R_INPUT_ERROR, fv.err);
 	else
 		draw_text(win, h - 4, 2, w - 4, R_DIALOG, "valid: F2 saves");
-	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here: edit the file for disks and NICs)"
+	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here; the file itself can)"
 							      : fv.f[fv.cur].help);
 	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Up/Down/Tab move  Left/Right choose  F2 or Ctrl-S save  Esc cancel");
 }
@@ -526,8 +534,13 @@ static void cycle_choice(int dir)
 			at = n;
 		n++;
 	}
-	if (n)
-		set(fv.cur, c[(at + dir + n) % n]);
+	if (!n)
+		return;
+	at = (at + dir + n) % n;
+	/* an edited bridge NIC stays a bridge NIC: user networking is another kind of card */
+	if (fv.edit && fv.cur == FF_NET && at == 0 && n > 1)
+		at = (at + dir + n) % n;
+	set(fv.cur, c[at]);
 }
 
 /* The new-LV name follows the guest's name until the user types one. */

@@ -51,8 +51,11 @@ check "the new guest starts from the console" wait_until 10 state_is fresh runni
 tui_select old
 tui_keys e
 check_screen "e opens the edit form" 'Edit old'
-tui_keys Down C-u 4 8 M F2
+tui_keys Down C-u 4 8 M Down Down Down Down Down Down
+check_screen "the edit form reaches the NIC model" 'NIC model +< e1000 >'
+tui_keys Right F2
 check "the edit is written" wait_until 3 grep -q '^memory: 48M' "$T/vms.d/old.yaml"
+check_match "the NIC's model is changed inside its list item" '^    model: rtl8139' "$(cat "$T/vms.d/old.yaml")"
 check_match "the file's comments survive the edit" '# the old box: keep this comment' "$(cat "$T/vms.d/old.yaml")"
 check_match "including the one after a value" 'cpus: 1 +# one is plenty' "$(cat "$T/vms.d/old.yaml")"
 check_screen "the table shows the new memory" '^ old +stopped +- +48M'
