@@ -17,7 +17,12 @@ struct qmp {
 	unsigned id;        /* next command id */
 };
 
-/* Connects, reads the greeting and negotiates capabilities, within timeout_ms. */
+/*
+ * Connects, reads the greeting and negotiates capabilities, within timeout_ms.
+ * q needs no initialising; on failure it is left closed (qmp_close is harmless).
+ * QEMU's monitor serves one client at a time: keep connections short, or a
+ * `vmdeck list` meanwhile sees the guest as unresponsive.
+ */
 int qmp_open(struct qmp *q, const char *sock_path, int timeout_ms, char **err);
 void qmp_close(struct qmp *q);
 
@@ -28,13 +33,14 @@ void qmp_close(struct qmp *q);
  */
 int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err);
 
-/* Convenience: open, exec one command, close. */
+/* Convenience: open, exec one command, close; timeout_ms bounds the whole call. */
 int qmp_call(const char *sock_path, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err);
 
 /*
  * Framing, exposed for tests and for the non-blocking status poller: feed
  * bytes, then take complete JSON messages one at a time (NULL when none is
- * complete yet; -1 in *bad when a line is not JSON).
+ * complete yet; -1 in *bad when a line is not a JSON object: that line is
+ * dropped, and the next call goes on with what follows).
  */
 void qmp_feed(struct qmp *q, const char *data, size_t n);
 json_t *qmp_next_message(struct qmp *q, int *bad);
