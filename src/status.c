@@ -155,23 +155,21 @@ struct proc_sample {
 	uint64_t rss;
 };
 
+/* One read of /proc/PID/stat gives state, CPU ticks, start time and resident pages (as statm would). */
 static int proc_sample(pid_t pid, struct proc_sample *ps)
 {
 	char path[64], buf[1024];
 	const char *rp;
-	unsigned long long ut, stt, size, res;
+	unsigned long long ut, stt, pages;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	if (read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL)
 		return -1;
-	if (sscanf(rp + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
-		   &ps->state, &ut, &stt, &ps->start) != 4)
+	if (sscanf(rp + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %llu",
+		   &ps->state, &ut, &stt, &ps->start, &pages) != 5)
 		return -1;
 	ps->ticks = ut + stt;
-	snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
-	if (read_small(path, buf, sizeof buf) <= 0 || sscanf(buf, "%llu %llu", &size, &res) != 2)
-		return -1;
-	ps->rss = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+	ps->rss = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
 	return 0;
 }
 

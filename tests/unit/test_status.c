@@ -185,6 +185,7 @@ static int setup(void **state)
 	}
 	for (int i = 0; i < 200 && !pid_is_qemu(&cfg, fake_qemu); i++)
 		nap_ms(5);
+	nap_ms(100); /* a process fresh from exec may still show 0 resident pages */
 	return pid_is_qemu(&cfg, fake_qemu) ? 0 : -1;
 }
 
