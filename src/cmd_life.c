@@ -74,6 +74,11 @@ int cmd_start(struct cli *c, int argc, char **argv)
 		return cli_error(EXIT_USAGE, "%s: --cdrom needs an ISO", name);
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
+	/* a card without a MAC gets one written into its file, so it keeps it at every start */
+	if (vmdef_fill_macs(&def, &err) < 0) {
+		vmdef_free(&def);
+		return fail_action(name, "start", err);
+	}
 	rc = vm_start(&c->cfg, &def, &o, &warn, &err);
 	if (warn)
 		cli_error(0, "%s: warning: %s", name, warn);
