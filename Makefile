@@ -97,6 +97,7 @@ fixtures:
 
 bench: all
 	tests/bench/status.sh
+	tests/bench/backup.sh
 	tests/bench/console.sh
 
 install: all

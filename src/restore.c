@@ -232,44 +232,63 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	return rc;
 }
 
-/* Rewrites "lv: OLD" / "file: OLD" lines of the definition; drops MACs of a copy under a new name. */
+/* True when the line's content (after indentation and "- ") is KEY: VALUE with VALUE (quotes, comment aside) == want. */
+static bool line_is(const char *p, const char *end, const char *key, const char *want)
+{
+	size_t kl = strlen(key), vl;
+	const char *v;
+
+	if ((size_t)(end - p) <= kl || strncmp(p, key, kl) != 0)
+		return false;
+	v = p + kl;
+	while (v < end && strchr(" \t\"'", *v))
+		v++;
+	for (vl = 0; v + vl < end && !strchr("\"'#", v[vl]); vl++)
+		;
+	while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+	return want && vl == strlen(want) && strncmp(v, want, vl) == 0;
+}
+
+/* The archived disk whose "lv:"/"file:" line this is, or -1. */
+static int line_disk(const char *p, const char *end, const struct manifest *m)
+{
+	for (size_t i = 0; i < m->n_disks; i++)
+		if (m->disks[i].lv ? line_is(p, end, "lv:", m->disks[i].lv)
+				   : line_is(p, end, "file:", m->disks[i].source_file))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Rewrites the definition's "lv: OLD" / "file: OLD" lines to the restored
+ * disks. A copy under a new name loses its MAC addresses (new ones are
+ * generated on load), so it never collides with the original on a bridge;
+ * a "- mac:" line that opens a list item keeps its dash.
+ */
 static char *definition_fix(const char *text, const struct manifest *m, const struct target *ts, bool new_macs)
 {
 	struct sbuf b = { 0 };
-	const char *line = text;
 
-	while (*line) {
-		const char *nl = strchr(line, '\n'), *p = line, *end = nl ? nl : line + strlen(line);
-		char *val = NULL;
-		bool done = false;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line), *p = line;
+		int i;
 
 		while (p < end && (*p == ' ' || *p == '-'))
 			p++;
-		for (size_t i = 0; i < m->n_disks && !done; i++) {
-			const char *key = m->disks[i].lv ? "lv:" : "file:";
-			const char *old = m->disks[i].lv ? m->disks[i].lv : m->disks[i].source_file;
-			size_t kl = strlen(key);
+		if ((i = line_disk(p, end, m)) >= 0) {
+			sbuf_addn(&b, line, (size_t)(p - line));
+			sbuf_printf(&b, "%s %s", ts[i].lv ? "lv:" : "file:", ts[i].lv ? ts[i].lv : ts[i].file);
+		} else if (new_macs && end - p > 4 && strncmp(p, "mac:", 4) == 0) {
+			const char *dash = memchr(line, '-', (size_t)(p - line));
 
-			if ((size_t)(end - p) <= kl || strncmp(p, key, kl) != 0)
+			if (dash == NULL) {  /* the whole line goes */
+				line = nl ? nl + 1 : end;
 				continue;
-			val = xstrndup(p + kl, (size_t)(end - p - (ptrdiff_t)kl));
-			char *v = val + strspn(val, " \t\"'");
-			size_t vl = strcspn(v, "\"'#");
-
-			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-				vl--;
-			if (vl == strlen(old) && strncmp(v, old, vl) == 0) {
-				sbuf_addn(&b, line, (size_t)(p - line));
-				sbuf_printf(&b, "%s %s", ts[i].lv ? "lv:" : "file:", ts[i].lv ? ts[i].lv : ts[i].file);
-				done = true;
 			}
-			free(val);
-		}
-		if (!done && !(new_macs && strncmp(p, "mac:", 4) == 0))
+			sbuf_addn(&b, line, (size_t)(dash - line) + 1);
+		} else {
 			sbuf_addn(&b, line, (size_t)(end - line));
-		if (!done && new_macs && strncmp(p, "mac:", 4) == 0) {
-			line = nl ? nl + 1 : end;
-			continue;
 		}
 		if (nl)
 			sbuf_add(&b, "\n");

@@ -51,9 +51,10 @@ check_match "manifest holds the definition" "definition: \|" "$(cat "$A/manifest
 check_match "and the tool version" "tool: vmdeck [0-9]" "$(cat "$A/manifest.yaml")"
 check "the zero-heavy LV compresses well" test "$(stat -c %s "$A/g1root.raw.zst")" -lt $((3 * 1048576))
 
-# Wipe every disk, restore over the guest, compare byte for byte.
-dd if=/dev/zero of="$LVDEV" bs=1M count=8 status=none
-dd if=/dev/zero of="$T/disks/a.raw" bs=1M count=12 conv=notrunc status=none
+# Overwrite every disk with noise (so zero blocks must really be written back
+# as zeros on the block device), restore over the guest, compare byte for byte.
+head -c 8M /dev/urandom > "$LVDEV"
+head -c 12M /dev/urandom | dd of="$T/disks/a.raw" bs=1M conv=notrunc status=none
 qemu-img create -q -f qcow2 "$T/disks/b.qcow2" 8M
 out=$(V restore "$A" 2>&1)
 check_match "restore over an existing guest needs --force" "exists \(--force" "$out"
@@ -99,7 +100,7 @@ sed -i '0,/sha256: [0-9a-f]/s/sha256: \([0-9a-f]\)/sha256: X\1/; s/sha256: X0/sh
 out=$(V restore "$T/bad" --as g1bad 2>&1); rc=$?
 check_eq "a checksum mismatch fails the restore" "1" "$rc"
 check_match "naming the damaged disk" "^vmdeck: .*: cannot restore: g1root.raw.zst: checksum mismatch" "$out"
-check_eq "in one line" "1" "$(printf '%s\n' "$out" | grep -c .)"
+check_eq "one error line (the rest is progress)" "1" "$(printf '%s\n' "$out" | grep -vcE '^(restore|verify): ')"
 check "no definition written" test ! -e "$T/vms.d/g1bad.yaml"
 check "the LV it created is removed again" lv_absent "$VG" g1bad
 rm -rf "$T/bad"; cp -r "$A" "$T/bad"
