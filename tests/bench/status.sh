@@ -58,9 +58,11 @@ qemu_ticks() {
 }
 progress "timing vmdeck list --json ($RUNS runs)"
 ticks0=$(qemu_ticks)
-list_ms=$(for r in $(seq "$RUNS"); do
+list_all=$(for r in $(seq "$RUNS"); do
     t=$EPOCHREALTIME; "$VMDECK" -c "$CONF" list --json > /dev/null; ms_since "$t"; echo
-done | median)
+done)
+list_ms=$(median <<<"$list_all")
+list_best=$(sort -n <<<"$list_all" | head -1)
 qemu_cpu_ms=$(awk -v a="$ticks0" -v b="$(qemu_ticks)" -v hz="$(getconf CLK_TCK)" -v n="$RUNS" \
     'BEGIN { printf "%.0f", (b - a) * 1000 / hz / n }')
 progress "timing the socat baseline ($((RUNS / 2 + 1)) runs)"
@@ -127,9 +129,11 @@ done
 n_listed=$("$VMDECK" -c "$CONF" list --json | jq '[.[] | select(.state == "stopped")] | length')
 [ "$n_listed" = "$STOPPED" ] || { echo "only $n_listed of $STOPPED listed as stopped"; exit 1; }
 progress "timing vmdeck list over $STOPPED stopped definitions ($RUNS runs)"
-many_ms=$(for r in $(seq "$RUNS"); do
+many_all=$(for r in $(seq "$RUNS"); do
     t=$EPOCHREALTIME; "$VMDECK" -c "$CONF" list > /dev/null; ms_since "$t"; echo
-done | median)
+done)
+many_ms=$(median <<<"$many_all")
+many_best=$(sort -n <<<"$many_all" | head -1)
 many_kb=$(for r in 1 2 3; do
     /usr/bin/time -f '%M' "$VMDECK" -c "$CONF" list 2>&1 > /dev/null | tail -1
 done | sort -n | tail -1)
@@ -142,11 +146,11 @@ cat <<EOF
 
 | figure | measured | target | met |
 |---|---|---|---|
-| \`vmdeck list --json\`, $GUESTS paused guests (median of $RUNS) | $list_ms ms | < 40 ms | $(verdict "$list_ms" 40 "<") |
+| \`vmdeck list --json\`, $GUESTS paused guests (median of $RUNS; best $list_best ms) | $list_ms ms | < 40 ms | $(verdict "$list_ms" 40 "<") |
 | CPU time the $GUESTS QEMUs spent answering one \`list\` (sum) | $qemu_cpu_ms ms | | |
 | baseline: \`socat\` per QMP socket in turn, greeting + qmp_capabilities + query-status (median of $((RUNS / 2 + 1))) | $base_ms ms | | |
 | speed-up over the baseline | ${speedup}x | >= 10x | $(verdict "$speedup" 10 ">=") |
-| \`vmdeck list\`, $STOPPED stopped definitions (median of $RUNS) | $many_ms ms | < 50 ms | $(verdict "$many_ms" 50 "<") |
+| \`vmdeck list\`, $STOPPED stopped definitions (median of $RUNS; best $many_best ms) | $many_ms ms | < 50 ms | $(verdict "$many_ms" 50 "<") |
 | peak RSS of that \`vmdeck list\` | $many_mib MiB | < 10 MiB | $(verdict "$many_mib" 10 "<") |
 | \`vmdeck start\` (median of $START_RUNS) | $start_med ms | | |
 | plain \`qemu-system-x86_64 -daemonize\`, same argv (median of $START_RUNS) | $plain_med ms | | |
