@@ -10,8 +10,13 @@ write_conf < /dev/null
 truncate -s 3M "$T/iso/alpha-install.iso"
 truncate -s 5M "$T/iso/beta-drivers.iso"
 truncate -s 7M "$T/iso/gamma-tools.iso"
+VNC_D=$(free_vnc_display)
 mkguest web <<EOF
 cdrom: $T/iso/alpha-install.iso
+vnc:
+  display: $VNC_D
+  listen: 127.0.0.1
+  password: s3cr3t
 EOF
 mkguest db < /dev/null
 "$VMDECK" -c "$CONF" start web 2>/dev/null
@@ -36,6 +41,19 @@ tui_keys Enter
 check "Enter swaps the CD of the running guest (query-block)" \
     wait_until 5 eval '[ "$(cd_of web)" = "$T/iso/beta-drivers.iso" ]'
 check_screen "the table shows the new medium" '^ web +running .* beta-drivers.iso' 5
+
+# E ejects the CD of the running guest.
+tui_keys E
+check "E ejects it (query-block shows no medium)" wait_until 5 eval '[ -z "$(cd_of web)" ]'
+check_screen "the guest's event log says so" 'CD ejected at [0-9]{2}:[0-9]{2}' 5
+tui_keys c b e t a Enter
+check "and c puts one back" wait_until 5 eval '[ "$(cd_of web)" = "$T/iso/beta-drivers.iso" ]'
+# v: VNC details from the definition.
+tui_keys v
+check_screen "v shows the VNC port, listen address and password state" "Port: +$((5900 + VNC_D))"
+check_screen "without showing the password" 'Password: +set \(from the definition\)'
+check "the password itself is not on screen" eval '! tui_has s3cr3t'
+tui_keys Escape
 
 tui_select db
 tui_keys c g a m Enter
