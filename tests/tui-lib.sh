@@ -12,6 +12,7 @@ tmux_() { tmux -L "$TMUX_SOCK" "$@"; }
 tui_cleanup() {
     [ -n "$TMUX_PID" ] && kill "$TMUX_PID" 2>/dev/null
     TMUX_PID=""
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCK" # a killed server leaves its socket
     cleanup
 }
 trap 'tui_cleanup' EXIT INT TERM
