@@ -572,9 +572,6 @@ int cmd_console_ui(struct cli *c, int argc, char **argv)
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return cli_error(EXIT_USAGE, "the console needs a terminal (for scripts: vmdeck help)");
-	if (c->host)
-		return cli_error(EXIT_USAGE, "the console shows this host's guests; for %s, run vmdeck there (ssh -t)",
-				 c->host);
 	setlocale(LC_ALL, "");
 	ui.utf8 = MB_CUR_MAX > 1;
 	ui.cfg = &c->cfg;
