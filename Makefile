@@ -72,11 +72,11 @@ asan:
 	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 tests/run.sh
 
 
-# libFuzzer targets for the two parsers (and the text edits on definitions).
+# libFuzzer targets for the parsers (and the text edits on definitions).
 # `make fuzz FUZZ_TIME=300` runs each for that many seconds; findings land in $(BUILD)/fuzz/.
 FUZZ_TIME   ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
-FUZZ_SRC    := src/vmdef.c src/config.c src/util.c
+FUZZ_SRC    := src/vmdef.c src/config.c src/util.c src/manifest.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
@@ -84,8 +84,8 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
 
 fuzz:
 	@tests/install-deps.sh clang
-	$(MAKE) $(BUILD)/fuzz/fuzz_vmdef $(BUILD)/fuzz/fuzz_config
-	for t in vmdef config; do \
+	$(MAKE) $(BUILD)/fuzz/fuzz_vmdef $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_manifest
+	for t in vmdef config manifest; do \
 		mkdir -p $(BUILD)/fuzz/corpus-$$t && cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus-$$t/ && \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(BUILD)/fuzz/fuzz_$$t \
 			-max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/$$t.dict -artifact_prefix=$(BUILD)/fuzz/ \
