@@ -94,6 +94,19 @@ out=$(V restore "$G" --as g2b 2>&1)
 check "restore from gzip byte-exact" cmp -s "$T/disks/g2b.raw" "$T/a.orig"
 sed -i 's/compress = "gzip"/compress = "zstd"/' "$CONF"
 
+# A one-disk archive into a chosen LV, or a chosen file.
+G2LV=$(lv_prelink "$VG" g2lv 12)
+out=$(V restore "$G" --as g2lv --to-lv "$VG/g2lv" 2>&1); rc=$?
+check_eq "restore --to-lv succeeds" "0" "$rc"
+check "into that LV, created at the disk's size" lv_exists "$VG" g2lv
+check "byte-exact" bash -c "head -c 12582912 '$G2LV' | cmp -s - '$T/a.orig'"
+check_match "the definition names the LV" "lv: $VG/g2lv" "$(cat "$T/vms.d/g2lv.yaml" 2>/dev/null)"
+out=$(V restore "$G" --as g2f --to-file "$T/elsewhere/g2.raw" 2>&1)
+check "restore --to-file writes that file" cmp -s "$T/elsewhere/g2.raw" "$T/a.orig"
+check_match "and the definition names it" "file: $T/elsewhere/g2.raw" "$(cat "$T/vms.d/g2f.yaml" 2>/dev/null)"
+out=$(V restore "$A" --as multi --to-lv "$VG/x" 2>&1)
+check_match "--to-lv takes one-disk archives only" "one disk; this one has 3" "$out"
+
 # Faults. A planted checksum mismatch: nothing is restored, one clear line.
 cp -r "$A" "$T/bad"
 sed -i '0,/sha256: [0-9a-f]/s/sha256: \([0-9a-f]\)/sha256: X\1/; s/sha256: X0/sha256: 1/; s/sha256: X[1-9a-f]/sha256: 0/' "$T/bad/manifest.yaml"
