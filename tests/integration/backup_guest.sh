@@ -18,6 +18,7 @@ mklinux lin <<EOF2
 disks:
   - file: $T/disks/lin.img
     interface: virtio
+guest_agent: true
 EOF2
 
 # boot NAME: start it, attach the serial console, wait until its disk is mounted.
@@ -30,11 +31,17 @@ boot() {
 check "the guest boots and mounts its disk" boot lin
 console_send 'echo vmdeck-known-$((6 * 7)) > /mnt/known; sync; echo vmdeck-wrote-$((1 + 1))'
 check "it writes a known file" console_wait vmdeck-wrote-2 20
+# A stand-in guest agent on the agent's virtio port (found by its name; reads see end-of-file
+# while no host side is connected, hence the retry): answers guest-sync with
+# its id, and says on the console when it freezes and thaws.
+console_send 'for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = org.qemu.guest_agent.0 ] && port=/dev/${p##*/}; done; exec 3<>$port; (while :; do read -r l <&3 || { sleep 0.1; continue; }; case "$l" in *guest-sync*) id=${l##*\"id\":}; id=${id%%\}*}; echo "{\"return\": $id}" >&3;; *fsfreeze-freeze*) sync; echo vmdeck-agent-$((10 + 1)) >/dev/console; echo "{\"return\": 1}" >&3;; *fsfreeze-thaw*) echo vmdeck-agent-$((20 + 2)) >/dev/console; echo "{\"return\": 1}" >&3;; esac; done) &'
 # It keeps writing while the live backup runs.
 console_send 'while :; do date >> /mnt/log; sync; sleep 0.1; done &'
 sleep 1
 out=$(V backup lin --live 2>&1); rc=$?
 check_eq "a live backup of the running guest succeeds" "0" "$rc"
+check "its filesystems were frozen through the guest agent" console_wait "vmdeck-agent-11" 5
+check "and thawed again" console_wait "vmdeck-agent-22" 5
 L=$(ls -d "$T"/backup/lin-* 2>/dev/null | head -1)
 check_match "its manifest says live" "live: true" "$(cat "$L/manifest.yaml" 2>/dev/null)"
 check_eq "the guest kept running" "running" "$(vm_state lin)"
