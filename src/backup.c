@@ -209,6 +209,11 @@ static int copy_disk(struct run *r, size_t i, char **err)
 	free(cerr);
 	if (rc < 0)
 		return -1;
+	/* the receiving side's own complaint ("No space left on device") says more than the checksum */
+	if (r->dest.kind == DEST_REMOTE_DIR && strcmp(r->dest.recv_sha, sums.comp_sha) != 0)
+		return r->dest.recv_why ? err_set(err, "%s", r->dest.recv_why)
+					: err_set(err, "%s: %s arrived damaged or incomplete (its checksum there differs)",
+						  r->dest.host.name, s->file);
 	md->file = xstrdup(s->file);
 	md->lv = s->d->lv ? xstrdup(s->d->lv) : NULL;
 	md->source_file = s->d->file ? xstrdup(s->d->file) : NULL;

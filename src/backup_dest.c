@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **
 void dest_free(struct dest *d)
 {
 	free(d->host_arg);
+	free(d->recv_why);
 	free(d->dir);
 	free(d->lv);
 	free(d->lv_path);
@@ -210,14 +212,18 @@ int dest_open(struct dest *d, const char *file, char **err)
 		p = path_join(d->partial, file);
 		q = sh_quote(p);
 		free(p);
-		cmd = xasprintf("cat > %s", q);
+		/*
+		 * Hash what is stored while it is stored (no second pass there); a
+		 * failing tee adds a line to the hashed stream, so the sums differ.
+		 */
+		cmd = xasprintf("{ tee -- %s || echo tee-failed; } | sha256sum", q);
 	} else {
 		q = sh_quote(d->lv_path);
 		cmd = xasprintf("%s -dc | dd of=%s bs=4M iflag=fullblock conv=fsync status=none",
 				strcmp(d->compress, "gzip") == 0 ? "gzip" : "zstd -q", q);
 	}
 	free(q);
-	rc = host_spawn(&d->host, cmd, &d->sp, SPAWN_PIPE, SPAWN_NULL, err);
+	rc = host_spawn(&d->host, cmd, &d->sp, SPAWN_PIPE, d->kind == DEST_REMOTE_DIR ? SPAWN_PIPE : SPAWN_NULL, err);
 	free(cmd);
 	if (rc == 0) {
 		d->sp_open = true;
@@ -243,7 +249,20 @@ int dest_close(struct dest *d, char **err)
 		return 0;
 	d->sp_open = false;
 	d->fd = -1;
+	d->recv_sha[0] = '\0';
+	if (d->sp.out >= 0) {  /* the end of our stream lets the remote hash finish */
+		char line[128] = "";
+		ssize_t n;
+
+		close(d->sp.in);
+		d->sp.in = -1;
+		n = fd_read_full(d->sp.out, line, sizeof line - 1);
+		if (n >= 64 && strspn(line, "0123456789abcdef") >= 64)
+			memcpy(d->recv_sha, line, 64), d->recv_sha[64] = '\0';
+	}
 	rc = spawn_finish(&d->sp, &why);
+	free(d->recv_why);
+	d->recv_why = why ? xasprintf("%s: %s", d->host.name, why) : NULL;
 	if (rc != 0) {
 		char *s = host_failure(&d->host, rc, why);
 
@@ -282,30 +301,22 @@ static int commit_local(struct dest *d, const char *text, char **err)
 	return dir_sync(d->dir, err);
 }
 
-/* Compares `sha256sum` output from the remote with what we sent. */
-static int check_remote_sums(const struct dest *d, const struct manifest *m, const char *out, char **err)
+static bool sha_matches(const char *text, const char *hex)
 {
-	for (size_t i = 0; i < m->n_disks; i++) {
-		const char *line = out;
-		bool ok = false;
+	unsigned char md[32];
+	unsigned len = 0;
+	char mine[65];
 
-		while (line && *line) {
-			if (strncmp(line, m->disks[i].stored_sha256, 64) == 0 && strncmp(line + 66, m->disks[i].file,
-											 strlen(m->disks[i].file)) == 0)
-				ok = true;
-			line = strchr(line, '\n');
-			line = line ? line + 1 : NULL;
-		}
-		if (!ok)
-			return err_set(err, "%s: %s arrived damaged (checksum differs)", d->host.name, m->disks[i].file);
-	}
-	return 0;
+	EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(mine + 2 * i, 3, "%02x", md[i]);
+	return strcmp(mine, hex) == 0;
 }
 
 static int commit_remote_dir(struct dest *d, const struct manifest *m, const char *text, char **err)
 {
 	struct sbuf files = { 0 };
-	char *qp = sh_quote(d->partial), *qf = sh_quote(d->final), *qd = sh_quote(d->dir), *cmd, *out = NULL;
+	char *qp = sh_quote(d->partial), *qf = sh_quote(d->final), *qd = sh_quote(d->dir), *cmd;
 	int rc;
 
 	rc = dest_open(d, MANIFEST_FILE, err);
@@ -313,6 +324,9 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 		rc = err_set(err, "%s: cannot send the manifest: %s", d->host.name, strerror(errno));
 	if (dest_close(d, rc == 0 ? err : NULL) < 0)
 		rc = -1;
+	if (rc == 0 && !sha_matches(text, d->recv_sha))
+		rc = d->recv_why ? err_set(err, "%s", d->recv_why)
+				 : err_set(err, "%s: the manifest arrived damaged (its checksum there differs)", d->host.name);
 	for (size_t i = 0; i < m->n_disks; i++) {
 		char *q = sh_quote(m->disks[i].file);
 
@@ -320,20 +334,12 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 		free(q);
 	}
 	if (rc == 0) {
-		cmd = xasprintf("cd %s && sha256sum --%s", qp, files.s ? files.s : "");
-		rc = host_run(&d->host, cmd, &out, err);
-		free(cmd);
-	}
-	if (rc == 0)
-		rc = check_remote_sums(d, m, out, err);
-	if (rc == 0) {
 		/* sync FILE fsyncs each file and the folder; then the rename, then the parent */
 		cmd = xasprintf("cd %s && sync --%s manifest.yaml . && test ! -e %s && mv -- %s %s && sync -- %s", qp,
 				files.s ? files.s : "", qf, qp, qf, qd);
 		rc = host_run(&d->host, cmd, NULL, err);
 		free(cmd);
 	}
-	free(out);
 	sbuf_free(&files);
 	free(qp);
 	free(qf);

@@ -24,6 +24,8 @@ struct dest {
 	struct spawn sp;        /* the remote receiver of the current file */
 	bool sp_open;
 	int fd;                 /* write the compressed stream here */
+	char recv_sha[65];      /* DEST_REMOTE_DIR: SHA-256 of what the other side stored, "" if unknown */
+	char *recv_why;         /* the last error line the other side printed, or NULL */
 };
 
 /* NULL = backup.dir; "HOST:/path" a remote folder; "HOST:VG/LV" a remote LV; else a local folder. */
@@ -31,7 +33,10 @@ int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **
 /* Makes the partial folder NAME-STAMP (or the LV of size bytes; an existing one only with force). */
 int dest_begin(struct dest *d, const char *name, const char *stamp, uint64_t size, bool force, char **err);
 int dest_open(struct dest *d, const char *file, char **err);
-/* Ends the current file: fsync locally, the receiver's exit status remotely. */
+/*
+ * Ends the current file: fsync locally; remotely the receiver's exit status,
+ * and for a remote folder the SHA-256 it computed of what it stored (recv_sha).
+ */
 int dest_close(struct dest *d, char **err);
 /* Writes the manifest, verifies what arrived, syncs and renames partial to final. */
 int dest_commit(struct dest *d, const struct manifest *m, char **err);

@@ -22,20 +22,24 @@ vms_dir = "remote/vms.d";
 state_dir = "rstate";
 storage = { vg = "$VG"; file_dir = "disks"; lvm_config = $(conf_str "$LVM_CONF_R"); };
 EOF2
-# A slow link when $T/slow exists: the peer's cat (first in its PATH) passes 5 MB/s.
+# A slow link when $T/slow exists: the peer's sha256sum (first in its PATH, and
+# fed by the receiving tee) passes 5 MB/s, so the whole stream does.
 mkdir -p "$T/peerbin"
-cat > "$T/peerbin/cat" <<EOF2
+cat > "$T/peerbin/sha256sum" <<EOF2
 #!/bin/sh
-[ -e "$T/slow" ] || exec /bin/cat "\$@"
+[ -e "$T/slow" ] || exec /usr/bin/sha256sum "\$@"
 exec python3 -c '
-import sys, time
+import sys, time, hashlib
+h = hashlib.sha256()
 while True:
     b = sys.stdin.buffer.read(262144)
     if not b: break
-    sys.stdout.buffer.write(b); sys.stdout.buffer.flush(); time.sleep(0.05)'
+    h.update(b); time.sleep(0.05)
+print(h.hexdigest() + "  -")'
 EOF2
-chmod +x "$T/peerbin/cat"
-sshd_start "mount -t tmpfs tmpfs /dev/$VG && mount --bind $T/rdisks $T/disks && mount --bind $T/peerbin /usr/local/bin"
+chmod +x "$T/peerbin/sha256sum"
+mkdir -p "$T/rfull"
+sshd_start "mount -t tmpfs tmpfs /dev/$VG && mount --bind $T/rdisks $T/disks && mount --bind $T/peerbin /usr/local/bin && mount -t tmpfs -o size=512k tmpfs $T/rfull"
 write_conf </dev/null
 conf_lvm_storage
 cat >> "$CONF" <<EOF2
@@ -91,6 +95,12 @@ check_match "with one clear line" "^vmdeck: g3: cannot back up: kvm2: the connec
 check_eq "one error line (the rest is progress)" "1" "$(grep -vc '^backup: ' "$T/drop.err")"
 check_eq "nothing complete-looking or partial is left there" "" "$(ls -A "$T/rd" 2>/dev/null)"
 rm -f "$T/disks/r.raw"
+
+# The other side's disk fills up: its own reason, one line, nothing left there.
+out=$(V backup g1 --to "kvm2:$T/rfull" 2>&1); rc=$?
+check_eq "a full remote folder fails the backup" "1" "$rc"
+check_match "saying why, from there" "^vmdeck: g1: cannot back up: kvm2: .*No space left on device" "$out"
+check_eq "and leaves nothing there" "" "$(on_peer ls -A "$T/rfull")"
 
 # --to HOST:VG/LV: created at the disk's size, refused when it exists, unless --force.
 lvm_ lvcreate -q -n g2d -L 8M "$VG" >/dev/null
