@@ -155,31 +155,6 @@ static const char *type_word(const config_setting_t *s)
 	return t >= 0 && (size_t)t < ARRAY_LEN(words) && words[t] ? words[t] : "something else";
 }
 
-/* Enum choices "kvm|tcg|auto" read as "kvm, tcg or auto". */
-static char *choices_text(const char *choices)
-{
-	struct sbuf b = { 0 };
-	const char *p = choices, *bar;
-
-	while ((bar = strchr(p, '|')) != NULL) {
-		sbuf_addn(&b, p, (size_t)(bar - p));
-		p = bar + 1;
-		sbuf_add(&b, strchr(p, '|') ? ", " : " or ");
-	}
-	sbuf_add(&b, p);
-	return sbuf_take(&b);
-}
-
-static bool choice_ok(const char *choices, const char *v)
-{
-	size_t n = strlen(v);
-
-	for (const char *p = choices; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
-		if (strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0') && n > 0)
-			return true;
-	return false;
-}
-
 static void set_string(void *base, size_t off, char *v)
 {
 	char **slot = (char **)((char *)base + off);
@@ -262,7 +237,7 @@ static int store_value(struct config *cfg, void *base, const struct cfg_key *k,
 		return -1;
 	}
 	str = config_setting_get_string(s);
-	if (k->type == CFG_ENUM && !choice_ok(k->choices, str)) {
+	if (k->type == CFG_ENUM && choice_index(k->choices, str) < 0) {
 		want = choices_text(k->choices);
 		key_error(cfg, err, s, key, "expected %s, got \"%s\"", want, str);
 		free(want);

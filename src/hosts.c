@@ -101,19 +101,12 @@ int host_run(const struct host *h, const char *remote_cmd, char **out, char **er
 {
 	struct spawn sp;
 	struct sbuf b = { 0 };
-	char chunk[8192], *why = NULL;
-	ssize_t r;
+	char *why = NULL;
 	int rc;
 
 	if (host_spawn(h, remote_cmd, &sp, SPAWN_NULL, SPAWN_PIPE, err) < 0)
 		return -1;
-	while ((r = read(sp.out, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		sbuf_addn(&b, chunk, (size_t)r);
-	}
+	(void)fd_read_all(sp.out, &b);  /* a failed read only ends the output early: the exit status decides */
 	rc = spawn_finish(&sp, &why);
 	if (rc != 0) {
 		sbuf_free(&b);

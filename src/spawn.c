@@ -135,19 +135,12 @@ int spawn_run(char *const argv[], char **out, char **err)
 {
 	struct spawn sp;
 	struct sbuf b = { 0 };
-	char chunk[16384], *why = NULL;
-	ssize_t r;
+	char *why = NULL;
 	int rc;
 
 	if (spawn_start(&sp, argv, SPAWN_NULL, SPAWN_PIPE, err) < 0)
 		return -1;
-	while ((r = read(sp.out, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		sbuf_addn(&b, chunk, (size_t)r);
-	}
+	(void)fd_read_all(sp.out, &b);  /* a failed read only ends the output early: the exit status decides */
 	rc = spawn_finish(&sp, &why);
 	if (rc != 0) {
 		if (why)

@@ -62,23 +62,6 @@ struct status_poll {
 
 /* ---- small files ---- */
 
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
-
-	if (fd < 0)
-		return -1;
-	do
-		r = read(fd, buf, len - 1);
-	while (r < 0 && errno == EINTR);
-	close(fd);
-	if (r < 0)
-		return -1;
-	buf[r] = '\0';
-	return r;
-}
-
 static bool exists_in_state(const struct config *cfg, const char *name, const char *file)
 {
 	char *p = vm_path(cfg, name, file);
@@ -94,7 +77,7 @@ static double host_boot_time(void)
 	char buf[8192];
 	const char *b;
 
-	if (read_small("/proc/stat", buf, sizeof buf) <= 0 || (b = strstr(buf, "\nbtime ")) == NULL)
+	if (file_read_small("/proc/stat", buf, sizeof buf) <= 0 || (b = strstr(buf, "\nbtime ")) == NULL)
 		return 0;
 	return strtod(b + 7, NULL);
 }
@@ -163,7 +146,7 @@ static int proc_sample(pid_t pid, struct proc_sample *ps)
 	unsigned long long ut, stt, pages;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if (read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL)
+	if (file_read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL)
 		return -1;
 	if (sscanf(rp + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %llu",
 		   &ps->state, &ut, &stt, &ps->start, &pages) != 5)
@@ -177,7 +160,7 @@ static double host_uptime(void)
 {
 	char buf[128];
 
-	return read_small("/proc/uptime", buf, sizeof buf) > 0 ? strtod(buf, NULL) : -1;
+	return file_read_small("/proc/uptime", buf, sizeof buf) > 0 ? strtod(buf, NULL) : -1;
 }
 
 /* CPU % as a rate since the previous sample of the same process, else averaged over its life (like ps). */

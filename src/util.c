@@ -233,6 +233,31 @@ const char *size_human(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+int choice_index(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	int i = 0;
+
+	for (const char *p = choices; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL, i++)
+		if (n > 0 && strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return i;
+	return -1;
+}
+
+char *choices_text(const char *choices)
+{
+	struct sbuf b = { 0 };
+	const char *p = choices, *bar;
+
+	while ((bar = strchr(p, '|')) != NULL) {
+		sbuf_addn(&b, p, (size_t)(bar - p));
+		p = bar + 1;
+		sbuf_add(&b, strchr(p, '|') ? ", " : " or ");
+	}
+	sbuf_add(&b, p);
+	return sbuf_take(&b);
+}
+
 bool name_valid(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
@@ -287,27 +312,52 @@ int mkdir_p(const char *path, mode_t mode, char **err)
 	return 0;
 }
 
+int fd_read_all(int fd, struct sbuf *b)
+{
+	char chunk[16384];
+	ssize_t r;
+
+	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		sbuf_addn(b, chunk, (size_t)r);
+	}
+	return 0;
+}
+
+ssize_t file_read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	do
+		r = read(fd, buf, len - 1);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
+}
+
 char *file_read(const char *path, size_t *len, char **err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct sbuf b = { 0 };
-	char chunk[8192];
-	ssize_t r;
 
 	if (fd < 0) {
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_set(err, "cannot read %s: %s", path, strerror(errno));
-			close(fd);
-			sbuf_free(&b);
-			return NULL;
-		}
-		sbuf_addn(&b, chunk, (size_t)r);
+	if (fd_read_all(fd, &b) < 0) {
+		err_set(err, "cannot read %s: %s", path, strerror(errno));
+		close(fd);
+		sbuf_free(&b);
+		return NULL;
 	}
 	close(fd);
 	if (len)

@@ -56,14 +56,26 @@ int size_parse(const char *s, uint64_t *out);
 /* Human form for tables: "1.0G", "512M", "20G". Writes into buf. */
 const char *size_human(uint64_t bytes, char *buf, size_t len);
 
+/*
+ * Choice lists as the schema tables write them, "kvm|tcg|auto":
+ * choice_index gives v's position (-1 if not a choice); choices_text the
+ * list for messages ("kvm, tcg or auto", allocated).
+ */
+int choice_index(const char *choices, const char *v);
+char *choices_text(const char *choices);
+
 bool name_valid(const char *name); /* guest names: [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 
 char *path_join(const char *dir, const char *name);
 /* Resolve p relative to base_dir unless it is absolute. */
 char *path_resolve(const char *base_dir, const char *p);
 int mkdir_p(const char *path, mode_t mode, char **err);
+/* Appends everything readable from fd until EOF; -1 (errno set) on a read error. */
+int fd_read_all(int fd, struct sbuf *b);
 /* Reads a whole file; NUL-terminated. NULL with *err on failure. */
 char *file_read(const char *path, size_t *len, char **err);
+/* One read of a small file (a /proc entry) into buf, NUL-terminated; bytes read or -1. */
+ssize_t file_read_small(const char *path, char *buf, size_t len);
 /* Writes tmp file beside path, fsyncs, renames: readers never see half a file. */
 int file_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **err);
 

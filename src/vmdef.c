@@ -235,31 +235,6 @@ static bool is_null(const yaml_node_t *n)
 	       strcmp(s, "NULL") == 0;
 }
 
-static int choice_index(const char *choices, const char *v)
-{
-	size_t n = strlen(v);
-	int i = 0;
-
-	for (const char *p = choices; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL, i++)
-		if (n > 0 && strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0'))
-			return i;
-	return -1;
-}
-
-static char *choices_text(const char *choices)
-{
-	struct sbuf b = { 0 };
-	const char *p = choices, *bar;
-
-	while ((bar = strchr(p, '|')) != NULL) {
-		sbuf_addn(&b, p, (size_t)(bar - p));
-		p = bar + 1;
-		sbuf_add(&b, strchr(p, '|') ? ", " : " or ");
-	}
-	sbuf_add(&b, p);
-	return sbuf_take(&b);
-}
-
 static void *slot(void *base, const struct vkey *k)
 {
 	return (char *)base + k->off;

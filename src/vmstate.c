@@ -33,24 +33,6 @@ char *vm_path(const struct config *cfg, const char *name, const char *file)
 	return xasprintf("%s/%s/%s", cfg->state_dir, name, file);
 }
 
-/* Reads a small /proc file into buf (NUL-terminated); bytes read or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
-
-	if (fd < 0)
-		return -1;
-	do
-		r = read(fd, buf, len - 1);
-	while (r < 0 && errno == EINTR);
-	close(fd);
-	if (r < 0)
-		return -1;
-	buf[r] = '\0';
-	return r;
-}
-
 /*
  * The process state letter from /proc/PID/stat, or 0 when there is no such
  * process. The command name in parentheses may hold spaces and ')', so the
@@ -62,7 +44,7 @@ static char proc_state(pid_t pid)
 	char *rp;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if (read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL || rp[1] != ' ')
+	if (file_read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL || rp[1] != ' ')
 		return 0;
 	return rp[2];
 }
@@ -88,7 +70,7 @@ bool pid_is_qemu(const struct config *cfg, pid_t pid)
 	const char *base, *want;
 
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-	if (read_small(path, cmd, sizeof cmd) <= 0)
+	if (file_read_small(path, cmd, sizeof cmd) <= 0)
 		return false;
 	base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
 	if (strstr(base, "qemu") != NULL)
@@ -105,7 +87,7 @@ static pid_t pidfile_read(const struct config *cfg, const char *name)
 	char buf[32], *end;
 	long v;
 
-	if (read_small(path, buf, sizeof buf) <= 0) {
+	if (file_read_small(path, buf, sizeof buf) <= 0) {
 		free(path);
 		return 0;
 	}
