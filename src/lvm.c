@@ -57,6 +57,17 @@ static void lvm_argv(const struct config *cfg, struct strv *av, const char *tool
 	}
 }
 
+/* A JSON report in bytes without suffixes: `lvs`/`vgs` with the fields asked. */
+static void lvm_report_argv(const struct config *cfg, struct strv *av, const char *tool, const char *fields)
+{
+	static const char *const report_opts[] = { "--reportformat", "json", "--units", "b", "--nosuffix", "-o" };
+
+	lvm_argv(cfg, av, tool);
+	for (size_t i = 0; i < ARRAY_LEN(report_opts); i++)
+		strv_add(av, report_opts[i]);
+	strv_add(av, fields);
+}
+
 static int lvm_run(struct strv *av, char **out, char **err)
 {
 	int rc = spawn_run(av->v, out, err);
@@ -118,14 +129,7 @@ static int lvs_query(const struct config *cfg, const char *target, struct storag
 	char *text = NULL;
 	json_t *root, *rows;
 
-	lvm_argv(cfg, &av, "lvs");
-	strv_add(&av, "--reportformat");
-	strv_add(&av, "json");
-	strv_add(&av, "--units");
-	strv_add(&av, "b");
-	strv_add(&av, "--nosuffix");
-	strv_add(&av, "-o");
-	strv_add(&av, "vg_name,lv_name,lv_path,lv_size");
+	lvm_report_argv(cfg, &av, "lvs", "vg_name,lv_name,lv_path,lv_size");
 	if (target)
 		strv_add(&av, target);
 	if (lvm_run(&av, &text, err) < 0)
@@ -259,14 +263,7 @@ int storage_vg_space(const struct config *cfg, const char *vg, uint64_t *size, u
 
 	if (!lvm_name_valid(vg))
 		return err_set(err, "%s: not a valid volume group name", vg);
-	lvm_argv(cfg, &av, "vgs");
-	strv_add(&av, "--reportformat");
-	strv_add(&av, "json");
-	strv_add(&av, "--units");
-	strv_add(&av, "b");
-	strv_add(&av, "--nosuffix");
-	strv_add(&av, "-o");
-	strv_add(&av, "vg_name,vg_size,vg_free");
+	lvm_report_argv(cfg, &av, "vgs", "vg_name,vg_size,vg_free");
 	strv_add(&av, vg);
 	if (lvm_run(&av, &text, err) < 0)
 		return -1;
