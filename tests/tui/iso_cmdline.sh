@@ -85,6 +85,8 @@ tui_keys : r e s u m e Space Tab
 check_screen "with several names Tab lists them" 'db  web'
 tui_keys w Tab Enter
 check "resume web ran" wait_until 5 state_is web running
+# the job's own line comes after QEMU's state changes; wait for it so it cannot overwrite the next message
+check_screen "its output shows in the status line" '^web: running' 5
 tui_keys : b o g u s Enter
 check_screen "an unknown verb says so" 'bogus: no such verb'
 tui_stop
