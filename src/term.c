@@ -417,19 +417,41 @@ static void monitor_loop(struct hmp *h, const struct vmdef *def, bool tty)
 		putchar('\n');
 }
 
+/* Connects and reads QEMU's banner up to the first prompt; -1 with *err set. */
+static int hmp_open(const struct config *cfg, const struct vmdef *def, struct hmp *h, char **err)
+{
+	int rc;
+
+	if ((h->sock = term_connect(cfg, def, "hmp.sock", "monitor session", err)) < 0)
+		return -1;
+	if ((rc = hmp_wait_prompt(h)) == 0)
+		return 0;
+	close(h->sock);
+	sbuf_free(&h->in);
+	return err_set(err, rc > 0 ? "interrupted" : "the monitor did not answer");
+}
+
 int term_monitor(const struct config *cfg, const struct vmdef *def, char **err)
 {
+	static const int sigs[] = { SIGINT };
+	struct sigaction old[1];
 	struct hmp h = { .sock = -1 };
 	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	char *hist = tty ? history_path() : NULL;
+	char *hist;
 
-	if ((h.sock = term_connect(cfg, def, "hmp.sock", "monitor session", err)) < 0)
+	/*
+	 * On a terminal Ctrl-C belongs to the session from the first moment: a
+	 * key pressed between two prompts (or before the first) must never end
+	 * vmdeck with SIGINT. The nested catches below restore this handler.
+	 */
+	if (tty)
+		signals_catch(old, sigs, 1);
+	if (hmp_open(cfg, def, &h, err) < 0) {
+		if (tty)
+			signals_restore(old, sigs, 1);
 		return -1;
-	if (hmp_wait_prompt(&h) != 0) {
-		close(h.sock);
-		sbuf_free(&h.in);
-		return err_set(err, "the monitor did not answer");
 	}
+	hist = tty ? history_path() : NULL;
 	if (tty) {
 		hmp_print_answer(&h, false);
 		printf("(vmdeck: Ctrl-D leaves, Ctrl-C drops the line; quit is refused, use vmdeck stop or kill)\n");
@@ -447,5 +469,7 @@ int term_monitor(const struct config *cfg, const struct vmdef *def, char **err)
 	}
 	close(h.sock);
 	sbuf_free(&h.in);
+	if (tty)
+		signals_restore(old, sigs, 1);
 	return 0;
 }
