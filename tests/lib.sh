@@ -93,6 +93,22 @@ mklinux() {
     } | mkguest "$name"
     sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/$name.yaml"
 }
+# qmp_return NAME COMMAND [ARGUMENTS-JSON]: the command's "return", compact,
+# from guest NAME's QMP socket (nothing when it failed).
+qmp_return() {
+    local args=""
+    [ $# -ge 3 ] && args=",\"arguments\":$3"
+    printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"%s}\n' "$2" "$args" |
+        socat -t2 - "UNIX-CONNECT:$T/state/$1/qmp.sock" 2>/dev/null |
+        jq -c 'select(has("return")) | .return' | tail -1
+}
+# chardev_attached NAME FILE: a client is connected to guest NAME's socket FILE
+# (serial.sock, hmp.sock), as QEMU itself reports it.
+chardev_attached() {
+    qmp_return "$1" query-chardev |
+        jq -e --arg f "$T/state/$1/$2" 'any(.[]; (.filename | contains($f)) and (.filename | startswith("disconnected:") | not))' \
+        > /dev/null
+}
 set_accel() { sed -i "s/accel = \"[a-z]*\"/accel = \"$1\"/" "$CONF"; }
 
 # console_open NAME: `vmdeck console NAME` in the background, without a

@@ -78,9 +78,13 @@ fi
 check_eq "the guest still runs after the console left" running "$(vm_state lin)"
 
 # On a terminal (script gives it a pty), Ctrl-] detaches and says so.
-tty_out=$( (sleep 1; printf 'echo vmdeck-tty-$((5 + 5))\r'; sleep 2; printf '\035'; sleep 1) |
-    timeout 15 script -qfec "$VMDECK -c $CONF console lin" /dev/null 2>&1)
-check_eq "on a terminal, Ctrl-] detaches (exit 0)" 0 $?
+# Keys wait for the banner (raw mode flushes what was typed before it) and for the answer.
+: > "$T/tty.out"
+(wait_until 10 grep -q 'Ctrl-] detaches' "$T/tty.out"; printf 'echo vmdeck-tty-$((5 + 5))\r'
+ wait_until 10 grep -q 'vmdeck-tty-10' "$T/tty.out"; printf '\035'; sleep 1) |
+    timeout 30 script -qfec "$VMDECK -c $CONF console lin" /dev/null > "$T/tty.out" 2>&1
+check_eq "on a terminal, Ctrl-] detaches (exit 0)" 0 "${PIPESTATUS[1]}"
+tty_out=$(cat "$T/tty.out")
 check_match "on a terminal, the shell answers and the detach is reported" "vmdeck-tty-10.*Detached" \
     "$(printf '%s' "$tty_out" | tr -d '\r' | tr '\n' ' ')"
 

@@ -10,14 +10,7 @@ pid_of() { cat "$T/state/$1/qemu.pid" 2>/dev/null; }
 # alive PID: exists and is not a zombie (a daemonized QEMU that exited waits for PID 1)
 alive() { local s; s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null); [ -n "$s" ] && [ "$s" != Z ]; }
 gone() { ! alive "$1"; }
-# qmp NAME CMD [ARGS]: the "return" of one command, as compact JSON
-qmp() {
-    local args=""
-    [ $# -ge 3 ] && args=",\"arguments\":$3"
-    printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"%s}\n' "$2" "$args" |
-        socat -t2 - "UNIX-CONNECT:$T/state/$1/qmp.sock" 2>/dev/null |
-        jq -c 'select(has("return")) | .return' | tail -1
-}
+qmp() { qmp_return "$@"; }
 qstatus() { qmp "$1" query-status | jq -r .status; }
 cd_file() { qmp "$1" query-block | jq -r '.[] | select(.device == "cd0") | .inserted.file // "empty"'; }
 # How many QEMU processes serve guest NAME of this test.

@@ -32,7 +32,7 @@ mkfifo "$T/mon.in"
 vd monitor m1 < "$T/mon.in" > /dev/null 2>&1 &
 EXTRA_PIDS="$EXTRA_PIDS $!"
 exec 3> "$T/mon.in"
-sleep 0.5
+wait_until 10 chardev_attached m1 hmp.sock
 out=$(printf 'info status\n' | timeout 10 "$VMDECK" -c "$CONF" monitor m1 2>&1)
 check_eq "a second monitor session fails with exit 1" 1 $?
 check_match "and says another session is attached" "vmdeck: m1: another monitor session is attached" "$out"

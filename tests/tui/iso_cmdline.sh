@@ -23,9 +23,7 @@ mkguest db < /dev/null
 export HOME="$T" # the command line keeps its history in $HOME/.vmdeck_console_history
 
 cd_of() { # the medium in NAME's CD drive, from QEMU itself
-    { echo '{"execute": "qmp_capabilities"}'; echo '{"execute": "query-block"}'; } |
-        socat -t 1 - "UNIX-CONNECT:$T/state/$1/qmp.sock" | tail -1 |
-        jq -r '.return[] | select(.inserted != null and .inserted.ro == true) | .inserted.file'
+    qmp_return "$1" query-block | jq -r '.[] | select(.inserted != null and .inserted.ro == true) | .inserted.file'
 }
 check_eq "web starts with the install CD" "$T/iso/alpha-install.iso" "$(cd_of web)"
 
