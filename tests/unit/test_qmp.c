@@ -199,9 +199,14 @@ struct peer {
 	char last_cmd[64];
 };
 
+/*
+ * The peer runs in its own thread, where a cmocka assertion cannot fail the
+ * test; a client that already gave up (closed) is not a crash: MSG_NOSIGNAL.
+ */
 static void say(int fd, const char *s)
 {
-	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	if (send(fd, s, strlen(s), MSG_NOSIGNAL) < 0)
+		return;
 }
 
 static void nap_ms(long ms)
@@ -297,7 +302,7 @@ static void *peer_main(void *arg)
 		peer_after_greeting(p, fd);
 		break;
 	case PEER_SILENT:
-		nap_ms(400);
+		nap_ms(1500); /* well past every deadline used here */
 		break;
 	case PEER_NOT_QMP:
 		say(fd, "SSH-2.0-OpenSSH_9.2\r\n");
@@ -388,7 +393,7 @@ static void test_silent_peer_hits_deadline(void **state)
 	assert_int_equal(qmp_open(&q, p.path, 200, &err), -1);
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_true(now_ms() - t0 >= 190);
-	assert_true(now_ms() - t0 < 400);
+	assert_true(now_ms() - t0 < 1000); /* near the deadline; slack for a busy machine */
 	assert_non_null(err);
 	assert_int_equal(q.fd, -1);
 	free(err);
@@ -408,7 +413,7 @@ static void test_backlog_only_hits_deadline(void **state)
 	t0 = now_ms();
 	assert_int_equal(qmp_open(&q, p.path, 150, &err), -1);
 	assert_int_equal(errno, ETIMEDOUT);
-	assert_true(now_ms() - t0 >= 140 && now_ms() - t0 < 350);
+	assert_true(now_ms() - t0 >= 140 && now_ms() - t0 < 1000);
 	free(err);
 	peer_stop(&p, true);
 }

@@ -22,6 +22,9 @@
 
 static char tmpdir[64];
 static struct config cfg;
+#define DEADLINE_MS 400 /* the poller's deadline in the hung-monitor test */
+#define HUNG_MS 1200    /* how long the hung peer holds its connection */
+
 static pid_t fake_qemu; /* a sleeping process whose argv[0] says QEMU */
 
 /* ---- a scripted monitor per guest ---- */
@@ -43,9 +46,10 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* MSG_NOSIGNAL: a poller that gave up on a slow peer has closed its end; that is no crash. */
 static void say(int fd, const char *s)
 {
-	if (write(fd, s, strlen(s)) < 0)
+	if (send(fd, s, strlen(s), MSG_NOSIGNAL) < 0)
 		return;
 }
 
@@ -71,8 +75,8 @@ static void *peer_main(void *arg)
 
 	if (fd < 0)
 		return NULL;
-	if (p->status == NULL) { /* hung: accepts, never greets (past the poller's deadline) */
-		nap_ms(300);
+	if (p->status == NULL) { /* hung: accepts, never greets (well past the poller's deadline) */
+		nap_ms(HUNG_MS);
 		close(fd);
 		return NULL;
 	}
@@ -95,7 +99,7 @@ static void *peer_main(void *arg)
 	/* capabilities answer and an event in one write, the status reply split in two */
 	say(fd, "{\"return\": {}}\r\n{\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}, \"event\": \"RESUME\"}\r\n");
 	nap_ms(2);
-	if (write(fd, status, 10) == 10)
+	if (send(fd, status, 10, MSG_NOSIGNAL) == 10)
 		nap_ms(3);
 	say(fd, status + 10);
 	say(fd, block);
@@ -288,11 +292,12 @@ static void test_hung_monitor_does_not_hold_up_others(void **state)
 	peer_start(&ok, "fine");
 	peer_start(&refused, "refuses");
 	t0 = now_ms();
-	vm_status_all(&cfg, defs, 3, out, 200);
-	assert_true(now_ms() - t0 >= 190);
-	assert_true(now_ms() - t0 < 400);
+	vm_status_all(&cfg, defs, 3, out, DEADLINE_MS);
+	/* the deadline, not the hung peer, ends the poll; the slack is for a busy machine */
+	assert_true(now_ms() - t0 >= DEADLINE_MS - 10);
+	assert_true(now_ms() - t0 < HUNG_MS - 100);
 	assert_int_equal(out[0].state, VM_UNRESPONSIVE);
-	assert_non_null(strstr(out[0].reason, "200 ms"));
+	assert_non_null(strstr(out[0].reason, "400 ms"));
 	assert_int_equal(out[0].pid, fake_qemu); /* the process facts are still there */
 	assert_int_equal(out[1].state, VM_PAUSED);
 	assert_int_equal(out[2].state, VM_UNRESPONSIVE);
