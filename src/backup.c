@@ -181,7 +181,7 @@ static int copy_disk(struct run *r, size_t i, char **err)
 	struct src_disk *s = &r->srcs[i];
 	struct manifest_disk *md = &r->m.disks[i];
 	struct stream_opts so = { r->dest.compress, r->cfg->backup_level, r->cfg->backup_threads, progress_add,
-				  &r->prog, r->o->cancel };
+				  &r->prog, r->o->hooks.cancel };
 	struct stream_sums sums;
 	int in, rc;
 	char *cerr = NULL;
@@ -245,7 +245,7 @@ static int prepare_raw_sources(struct run *r, char **err)
 {
 	if (r->o->live) {
 		char **paths = xcalloc(r->def->n_disks, sizeof *paths);
-		int rc = live_copy(r->cfg, r->def, r->tmpdir, paths, &r->prog, r->o->cancel, err);
+		int rc = live_copy(r->cfg, r->def, r->tmpdir, paths, &r->prog, r->o->hooks.cancel, err);
 
 		for (size_t i = 0; i < r->def->n_disks; i++) {
 			if (paths[i] == NULL)
@@ -294,7 +294,7 @@ static int backup_body(struct run *r, char **err)
 		total += r->srcs[i].size;
 	if (dest_begin(&r->dest, r->def->name, stamp, total, r->o->force, err) < 0 || make_tmpdir(r, err) < 0)
 		return -1;
-	progress_begin(&r->prog, r->o->progress, r->o->arg, r->o->live ? "live copy" : "convert", total);
+	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, r->o->live ? "live copy" : "convert", total);
 	if (prepare_raw_sources(r, err) < 0)
 		return -1;
 	r->m.guest = xstrdup(r->def->name);
@@ -306,7 +306,7 @@ static int backup_body(struct run *r, char **err)
 		return -1;
 	r->m.n_disks = r->def->n_disks;
 	r->m.disks = xcalloc(r->m.n_disks, sizeof *r->m.disks);
-	progress_begin(&r->prog, r->o->progress, r->o->arg, "backup", total);
+	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "backup", total);
 	for (size_t i = 0; i < r->def->n_disks; i++)
 		if (copy_disk(r, i, err) < 0)
 			return -1;

@@ -27,13 +27,18 @@ struct backup_progress {
 };
 typedef void (*backup_progress_fn)(void *arg, const struct backup_progress *p);
 
+/* What a long copy takes from its caller, the same for backup, restore and move. */
+struct job_hooks {
+	backup_progress_fn progress;  /* may be NULL; called a few times a second at most */
+	void *arg;
+	volatile sig_atomic_t *cancel; /* when set non-zero, the run stops and cleans up */
+};
+
 struct backup_opts {
 	const char *to;         /* NULL = backup.dir; a local folder; HOST:/path; HOST:VG/LV */
 	bool live;              /* the guest runs: copy through a QEMU backup job */
 	bool force;             /* HOST:VG/LV may overwrite an existing LV */
-	backup_progress_fn progress;  /* may be NULL; called a few times a second at most */
-	void *arg;
-	volatile sig_atomic_t *cancel; /* when set non-zero, the backup stops and cleans up */
+	struct job_hooks hooks;
 };
 
 /* Backs up def; *where (may be NULL) receives the archive's final name. Holds the guest's lock. */
@@ -45,9 +50,7 @@ struct restore_opts {
 	const char *to_lv;      /* put the (single) disk into this VG/LV */
 	const char *to_file;    /* or into this file */
 	bool force;             /* replace an existing definition of that name */
-	backup_progress_fn progress;
-	void *arg;
-	volatile sig_atomic_t *cancel;
+	struct job_hooks hooks;
 };
 
 /* Restores an archive folder; *name (may be NULL) receives the restored guest's name. */
@@ -56,9 +59,7 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 
 struct move_opts {
 	bool delete_source;
-	backup_progress_fn progress;
-	void *arg;
-	volatile sig_atomic_t *cancel;
+	struct job_hooks hooks;
 };
 
 /* Copies a stopped guest's disks and definition to host (a hosts entry or user@host) and verifies them. */

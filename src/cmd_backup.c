@@ -87,12 +87,17 @@ static void on_progress(void *arg, const struct backup_progress *p)
 		size_human(p->total, b, sizeof b), size_human((uint64_t)p->rate, r, sizeof r), eta_text(p->eta, e, sizeof e));
 }
 
-static void printer_init(struct printer *pr, const struct cli *c)
+/* The printer for this run, Ctrl-C as a clean cancel, and both handed to the copy through its hooks. */
+static void hooks_setup(struct job_hooks *h, struct printer *pr, const struct cli *c)
 {
 	memset(pr, 0, sizeof *pr);
 	pr->json = c->json;
 	pr->tty = !c->json && isatty(STDERR_FILENO);
 	pr->last = now_mono();  /* plain lines once a second: a short run prints only its result */
+	signals_setup();
+	h->progress = on_progress;
+	h->arg = pr;
+	h->cancel = &cancel_flag;
 }
 
 static int finish(struct cli *c, struct printer *pr, const char *name, const char *what, int rc, char *err,
@@ -131,11 +136,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
-	printer_init(&pr, c);
-	signals_setup();
-	o.progress = on_progress;
-	o.arg = &pr;
-	o.cancel = &cancel_flag;
+	hooks_setup(&o.hooks, &pr, c);
 	rc = backup_run(&c->cfg, &def, &o, &where, &err);
 	rc = finish(c, &pr, def.name, "back up", rc, err, "archive", where);
 	free(where);
@@ -157,11 +158,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	if (o.to_lv && o.to_file)
 		return cli_error(EXIT_USAGE, "restore: give --to-lv or --to-file, not both");
-	printer_init(&pr, c);
-	signals_setup();
-	o.progress = on_progress;
-	o.arg = &pr;
-	o.cancel = &cancel_flag;
+	hooks_setup(&o.hooks, &pr, c);
 	rc = restore_run(&c->cfg, argv[1], &o, &name, &err);
 	if (rc == 0 && !c->json)
 		msg = xasprintf("restored %s (every checksum verified)", name);
@@ -184,11 +181,7 @@ int cmd_move(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
-	printer_init(&pr, c);
-	signals_setup();
-	o.progress = on_progress;
-	o.arg = &pr;
-	o.cancel = &cancel_flag;
+	hooks_setup(&o.hooks, &pr, c);
 	rc = move_run(&c->cfg, &def, argv[2], &o, &err);
 	msg = xasprintf("moved to %s (verified)%s", argv[2], o.delete_source ? ", source deleted" : ", source kept");
 	rc = finish(c, &pr, def.name, "move", rc, err, "host", c->json ? argv[2] : msg);

@@ -103,7 +103,7 @@ static char *receiver(const struct mv_disk *d)
 static int send_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
-	struct stream_opts so = { "zstd", 1, m->cfg->backup_threads, progress_add, &m->prog, m->o->cancel };
+	struct stream_opts so = { "zstd", 1, m->cfg->backup_threads, progress_add, &m->prog, m->o->hooks.cancel };
 	struct stream_sums sums;
 	struct spawn sp;
 	char *cmd, *why = NULL;
@@ -255,7 +255,7 @@ static int move_body(struct mv *m, char **err)
 		rc = plan_disk(m, i, err);
 	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
 		total += m->d[i].size;
-	progress_begin(&m->prog, m->o->progress, m->o->arg, "copy", total);
+	progress_begin(&m->prog, m->o->hooks.progress, m->o->hooks.arg, "copy", total);
 	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
 		rc = send_disk(m, i, err);
 	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)

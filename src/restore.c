@@ -122,7 +122,7 @@ static int unpack(struct rs *r, size_t i, int out, char **err)
 	const struct manifest_disk *md = &r->m->disks[i];
 	char *p = path_join(r->archive, md->file);
 	int in = open(p, O_RDONLY | O_CLOEXEC);
-	struct stream_opts so = { r->m->compress, 0, 0, progress_add, &r->prog, r->o->cancel };
+	struct stream_opts so = { r->m->compress, 0, 0, progress_add, &r->prog, r->o->hooks.cancel };
 	struct stream_sums sums;
 	int rc;
 
@@ -332,7 +332,7 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 		rc = -1;
 	for (size_t i = 0; i < r->m->n_disks; i++)
 		total += r->m->disks[i].size;
-	progress_begin(&r->prog, r->o->progress, r->o->arg, "restore", total);
+	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
 		rc = ts[i].lv ? restore_lv(r, i, &ts[i], err) : restore_file(r, i, &ts[i], r->o->force || exists, err);
 	if (rc == 0) {
