@@ -54,6 +54,15 @@ const struct cli_verb *cli_verb_find(const char *name)
 	return NULL;
 }
 
+void cli_json_print(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	puts(s ? s : "null");
+	free(s);
+	json_decref(o);
+}
+
 int cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;

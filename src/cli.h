@@ -2,6 +2,7 @@
 #ifndef VMDECK_CLI_H
 #define VMDECK_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -35,7 +36,9 @@ int cli_main(int argc, char **argv);
 
 /* "vmdeck: NAME: what: why" on stderr, one line; returns code for `return cli_fail(...)`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int cli_usage(const struct cli *c);  /* prints the verb's usage, returns EXIT_USAGE */
+int cli_usage(const struct cli *c);
+/* A verb's --json result: one object (taken and freed) on one line of stdout. */
+void cli_json_print(json_t *o);  /* prints the verb's usage, returns EXIT_USAGE */
 
 /* Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else 0. */
 struct vmdef;

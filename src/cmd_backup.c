@@ -111,11 +111,7 @@ static int finish(struct cli *c, struct printer *pr, const char *name, const cha
 		return EXIT_FAILED;
 	}
 	if (c->json) {
-		json_t *o = json_pack("{s:s, s:s?}", "name", name, key, value);
-
-		json_dumpf(o, stdout, JSON_COMPACT);
-		putchar('\n');
-		json_decref(o);
+		cli_json_print(json_pack("{s:s, s:s?}", "name", name, key, value));
 	} else if (value) {
 		printf("%s\n", value);
 	}

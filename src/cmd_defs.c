@@ -422,14 +422,10 @@ static int new_create_disks(const struct cli *c, const struct vmdef *def, const 
 static void new_report(const struct cli *c, const struct vmdef *def, const char *path)
 {
 	char size[32];
-	json_t *o;
 
 	if (c->json) {
-		o = json_pack("{s:s, s:s, s:o}", "name", def->name, "path", path,
-			      "vnc_display", def->vnc ? json_integer(def->vnc_display) : json_null());
-		json_dumpf(o, stdout, 0);
-		putchar('\n');
-		json_decref(o);
+		cli_json_print(json_pack("{s:s, s:s, s:o}", "name", def->name, "path", path,
+					 "vnc_display", def->vnc ? json_integer(def->vnc_display) : json_null()));
 		return;
 	}
 	printf("wrote %s\n", path);

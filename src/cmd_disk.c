@@ -75,6 +75,29 @@ static int fail_with(int code, const char *what, char *err)
 	return code;
 }
 
+/*
+ * The one ending of create, resize and delete: the error line, or what was
+ * done ("created VG/LV", "resized X to 30G": TO is the size as typed), or
+ * with --json {"disk": ..., "action": ..., "size": bytes or null}.
+ */
+static int disk_done(const struct cli *c, int rc, char *err, const char *action, const char *disk, uint64_t size,
+		     const char *to)
+{
+	if (rc < 0) {
+		char *what = xasprintf("cannot %.*s disk", (int)strlen(action) - 1, action); /* "created" -> "create" */
+		int code = fail_with(EXIT_FAILED, what, err);
+
+		free(what);
+		return code;
+	}
+	if (c->json)
+		cli_json_print(json_pack("{s:s, s:s, s:o}", "disk", disk, "action", action,
+					 "size", size ? json_integer((json_int_t)size) : json_null()));
+	else
+		printf("%s %s%s%s\n", action, disk, to ? " to " : "", to ? to : "");
+	return EXIT_DONE;
+}
+
 static int disk_create(struct cli *c, int argc, char **argv)
 {
 	const char *format = NULL;
@@ -94,14 +117,9 @@ static int disk_create(struct cli *c, int argc, char **argv)
 		rc = storage_file_create(t.file, format, size, &err);
 	else
 		rc = storage_lv_create(&c->cfg, t.lv, size, &err);
-	if (rc < 0) {
-		target_free(&t);
-		return fail_with(EXIT_FAILED, "cannot create disk", err);
-	}
-	if (!c->json)
-		printf("created %s\n", t.file ? t.file : t.lv);
+	rc = disk_done(c, rc, err, "created", t.file ? t.file : t.lv, size, NULL);
 	target_free(&t);
-	return EXIT_DONE;
+	return rc;
 }
 
 static int disk_resize(struct cli *c, int argc, char **argv)
@@ -129,14 +147,9 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 		rc = t.file ? storage_file_resize(t.file, NULL, size, shrink, &err)
 			    : storage_lv_resize(&c->cfg, t.lv, size, shrink, &err);
 	free(owner);
-	if (rc < 0) {
-		target_free(&t);
-		return fail_with(EXIT_FAILED, "cannot resize disk", err);
-	}
-	if (!c->json)
-		printf("resized %s to %s\n", t.arg, argv[2]);
+	rc = disk_done(c, rc, err, "resized", t.arg, size, argv[2]);
 	target_free(&t);
-	return EXIT_DONE;
+	return rc;
 }
 
 static int disk_delete(struct cli *c, int argc, char **argv)
@@ -172,10 +185,7 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 			rc = unlink(t.file) < 0 ? err_set(&err, "%s: %m", t.file) : 0;
 		else
 			rc = storage_lv_remove(&c->cfg, t.lv, &err);
-		if (rc < 0)
-			rc = fail_with(EXIT_FAILED, "cannot delete disk", err);
-		else if (!c->json)
-			printf("deleted %s\n", t.arg);
+		rc = disk_done(c, rc, err, "deleted", t.arg, 0, NULL);
 	}
 	target_free(&t);
 	return rc;
@@ -246,9 +256,7 @@ static void rows_print(struct cli *c, struct disk_row *rows, size_t n, const cha
 		json_object_set_new(o, "vg", vg ? json_string(vg) : json_null());
 		json_object_set_new(o, "vg_size", vg_rc == 0 ? json_integer((json_int_t)vg_size) : json_null());
 		json_object_set_new(o, "vg_free", vg_rc == 0 ? json_integer((json_int_t)vg_free) : json_null());
-		json_dumpf(o, stdout, JSON_COMPACT);
-		putchar('\n');
-		json_decref(o);
+		cli_json_print(o);
 		return;
 	}
 	printf("%-40s %8s  %-16s %s\n", "DISK", "SIZE", "GUEST", "STATE");

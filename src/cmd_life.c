@@ -11,16 +11,6 @@
 #include "vm.h"
 #include "vmdef.h"
 
-/* Prints a JSON object (taking it) on one line. */
-static void json_print(json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-	puts(s ? s : "null");
-	free(s);
-	json_decref(o);
-}
-
 /* "vmdeck: NAME: cannot VERB: why", then frees why; returns EXIT_FAILED. */
 static int fail_action(const char *name, const char *what, char *why)
 {
@@ -46,7 +36,7 @@ static const char *one_name(struct cli *c, const struct opt_spec *specs, int arg
 static void start_report(const struct cli *c, const struct vmdef *def, pid_t pid, const char *warn)
 {
 	if (c->json)
-		json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", def->name, "state", "running", "pid",
+		cli_json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", def->name, "state", "running", "pid",
 				     (int)pid, "warning", warn));
 	else if (def->vnc)
 		printf("%s: started (pid %d, VNC on %s:%d)\n", def->name, (int)pid, vm_vnc_listen(def),
@@ -104,7 +94,7 @@ static void stop_progress(void *arg, int left)
 static void stop_report(const struct cli *c, const char *name, enum vm_stop_step how, int timeout, double secs)
 {
 	if (c->json) {
-		json_print(json_pack("{s:s, s:s, s:f}", "name", name, "stopped_by", stop_step_keys[how],
+		cli_json_print(json_pack("{s:s, s:s, s:f}", "name", name, "stopped_by", stop_step_keys[how],
 				     "seconds", (double)(long)(secs * 10 + 0.5) / 10));
 	} else if (how == STOP_ACPI) {
 		printf("%s: %s after %.*f s\n", name, vm_stop_step_text(how), secs < 10 ? 1 : 0, secs);
@@ -194,7 +184,7 @@ int cmd_simple(struct cli *c, int argc, char **argv)
 	const char *done = was_running || a->needs_running ? a->done : "was not running";
 
 	if (c->json)
-		json_print(json_pack("{s:s, s:s, s:b}", "name", argv[1], "action", a->verb, "was_running",
+		cli_json_print(json_pack("{s:s, s:s, s:b}", "name", argv[1], "action", a->verb, "was_running",
 				     was_running));
 	else
 		printf("%s: %s\n", argv[1], done);
@@ -222,7 +212,7 @@ int cmd_cdrom(struct cli *c, int argc, char **argv)
 	if (rc < 0)
 		return fail_action(argv[1], eject ? "eject the CD" : "change the CD", err);
 	if (c->json)
-		json_print(json_pack("{s:s, s:s?}", "name", argv[1], "cdrom", eject ? NULL : argv[2]));
+		cli_json_print(json_pack("{s:s, s:s?}", "name", argv[1], "cdrom", eject ? NULL : argv[2]));
 	else if (eject)
 		printf("%s: CD ejected\n", argv[1]);
 	else
@@ -247,7 +237,7 @@ int cmd_vnc(struct cli *c, int argc, char **argv)
 						"password", def.vnc_password != NULL)
 				    : json_null();
 
-		json_print(json_pack("{s:s, s:o}", "name", def.name, "vnc", v));
+		cli_json_print(json_pack("{s:s, s:o}", "name", def.name, "vnc", v));
 	} else if (!def.vnc) {
 		printf("%s: no VNC display (add a vnc: section to %s)\n", def.name, def.path);
 	} else {

@@ -65,13 +65,16 @@ out=$(V disk delete "$VG/nothere" --yes 2>&1)
 check_match "deleting a missing LV says so" "does not exist" "$out"
 
 # Files go through qemu-img.
-V disk create "$T/disks/f.qcow2" 16M >/dev/null
+out=$(V disk create "$T/disks/f.qcow2" 16M --json)
+check_eq "disk create --json says what it did" "$T/disks/f.qcow2 created 16777216" "$(jq -r '"\(.disk) \(.action) \(.size)"' <<<"$out")"
 check_eq "file disk: qcow2 of 16M" "qcow2 16777216" "$(qemu-img info --output=json "$T/disks/f.qcow2" | jq -r '.format + " " + (."virtual-size"|tostring)')"
 out=$(V disk create "$T/disks/f.qcow2" 16M 2>&1)
 check_match "an existing file is never overwritten" "already exists" "$out"
-V disk resize "$T/disks/f.qcow2" 32M >/dev/null
+out=$(V disk resize "$T/disks/f.qcow2" 32M --json)
+check_eq "disk resize --json gives the new size in bytes" "resized 33554432" "$(jq -r '"\(.action) \(.size)"' <<<"$out")"
 check_eq "file disk grows" "33554432" "$(qemu-img info --output=json "$T/disks/f.qcow2" | jq -r '."virtual-size"')"
-V disk delete "$T/disks/f.qcow2" --yes >/dev/null
+out=$(V disk delete "$T/disks/f.qcow2" --yes --json)
+check_eq "disk delete --json" "deleted null" "$(jq -r '"\(.action) \(.size)"' <<<"$out")"
 check "file disk deleted" test ! -e "$T/disks/f.qcow2"
 
 finish
