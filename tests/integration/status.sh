@@ -91,10 +91,11 @@ kill -CONT "$(pid_of g2)"
 
 # ---- monitors that never greet (each busy with another client): one deadline for all ----
 for g in g1 g3; do
-    sleep 3 | socat - "UNIX-CONNECT:$T/state/$g/qmp.sock" > /dev/null &
+    sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/$g/qmp.sock" > /dev/null 2> "$T/busy.$g" &
     EXTRA_PIDS="$EXTRA_PIDS $!"
 done
-sleep 0.3
+# Connected first, they are served first: QEMU accepts in order.
+for g in g1 g3; do wait_until 5 grep -q "successfully connected" "$T/busy.$g"; done
 t0=$(ms_now); json=$(list_json); t1=$(ms_now)
 check_eq "guests whose monitor does not answer are unresponsive" "unresponsive unresponsive" \
     "$(jq -r '[.[] | select(.name=="g1" or .name=="g3") | .state] | join(" ")' <<<"$json")"
