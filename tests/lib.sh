@@ -93,15 +93,17 @@ mklinux() {
     } | mkguest "$name"
     sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/$name.yaml"
 }
-# qmp_return NAME COMMAND [ARGUMENTS-JSON]: the command's "return", compact,
-# from guest NAME's QMP socket (nothing when it failed).
-qmp_return() {
+# qmp_reply NAME COMMAND [ARGUMENTS-JSON]: QEMU's whole reply to one command
+# ({"return": ...} or {"error": ...}), compact, from guest NAME's QMP socket.
+qmp_reply() {
     local args=""
     [ $# -ge 3 ] && args=",\"arguments\":$3"
     printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"%s}\n' "$2" "$args" |
         socat -t2 - "UNIX-CONNECT:$T/state/$1/qmp.sock" 2>/dev/null |
-        jq -c 'select(has("return")) | .return' | tail -1
+        jq -c 'select(has("return") or has("error"))' | tail -1
 }
+# qmp_return NAME COMMAND [ARGUMENTS-JSON]: just its "return" (nothing on an error).
+qmp_return() { qmp_reply "$@" | jq -c 'select(has("return")) | .return'; }
 # chardev_attached NAME FILE: a client is connected to guest NAME's socket FILE
 # (serial.sock, hmp.sock), as QEMU itself reports it.
 chardev_attached() {

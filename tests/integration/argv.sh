@@ -27,11 +27,7 @@ truncate -s 8M "$T/disks/raw.img"
 qemu-img create -q -f qcow2 "$T/disks/q.qcow2" 16M
 truncate -s 1M "$T/iso/cd.iso"
 
-# qmp NAME COMMAND: one QMP command, the reply line on stdout.
-qmp() {
-    printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"}\n' "$2" |
-        socat -t 2 - "UNIX-CONNECT:$T/state/$1/qmp.sock" | grep '"return"' | sed -n 2p
-}
+qmp() { qmp_reply "$@"; }
 # hmp NAME COMMAND: the human monitor's whole answer (vmdeck monitor waits for QEMU's prompt).
 hmp() { printf '%s\n' "$2" | "$VMDECK" -c "$CONF" monitor "$1"; }
 

@@ -11,14 +11,7 @@ done
 
 vd() { "$VMDECK" -c "$CONF" "$@"; }
 out_has() { grep -q -- "$1" "$T/console.out"; }
-# qmp NAME CMD [ARGS]: the whole reply (return or error) to one command, compact
-qmp() {
-    local args=""
-    [ $# -ge 3 ] && args=",\"arguments\":$3"
-    printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"%s}\n' "$2" "$args" |
-        socat -t2 - "UNIX-CONNECT:$T/state/$1/qmp.sock" 2>/dev/null |
-        jq -c 'select(has("return") or has("error"))' | tail -1
-}
+qmp() { qmp_reply "$@"; }
 cd0() { qmp lin query-block | jq -r ".return[] | select(.device == \"cd0\") | $1"; }
 
 head -c 1048576 /dev/zero > "$T/iso/one.iso"
