@@ -49,14 +49,23 @@ static struct job *job_new(const char *guest, const char *title)
 	return j;
 }
 
-/* Forks with a pipe; returns the child's pid in the child as 0, like fork. */
-static pid_t job_fork(struct job *j, int *wfd, char **err)
+/*
+ * A new job and its child, joined by a pipe: returns the job in both (the
+ * child's output already goes into the pipe), with *child telling which side
+ * this is. NULL when no child could be made.
+ */
+static struct job *job_fork(const char *guest, const char *title, bool *child, char **err)
 {
+	struct job *j = job_new(guest, title);
 	int p[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_set(err, "cannot make a pipe: %s", strerror(errno));
+	*child = false;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		err_set(err, "cannot make a pipe: %s", strerror(errno));
+		job_free(j);
+		return NULL;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -64,35 +73,30 @@ static pid_t job_fork(struct job *j, int *wfd, char **err)
 		err_set(err, "cannot fork: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
-		return -1;
+		job_free(j);
+		return NULL;
 	}
 	if (pid == 0) {
 		close(p[0]);
-		*wfd = p[1];
-		return 0;
+		child_setup(p[1]);
+		*child = true;
+		return j;
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	j->fd = p[0];
 	j->pid = pid;
-	return pid;
+	return j;
 }
 
 struct job *job_call(const char *guest, const char *title, job_fn fn, void *arg, char **err)
 {
-	struct job *j = job_new(guest, title);
-	int wfd = -1;
-	pid_t pid = job_fork(j, &wfd, err);
+	bool child;
+	struct job *j = job_fork(guest, title, &child, err);
 
-	if (pid < 0) {
-		job_free(j);
-		return NULL;
-	}
-	if (pid == 0) {
-		int rc;
+	if (j && child) {
+		int rc = fn(arg);
 
-		child_setup(wfd);
-		rc = fn(arg);
 		fflush(stdout);
 		fflush(stderr);
 		_exit(rc & 0xff);
@@ -103,16 +107,10 @@ struct job *job_call(const char *guest, const char *title, job_fn fn, void *arg,
 static struct job *job_exec(const char *path, char *const *argv, bool use_path, const char *guest, const char *title,
 			    char **err)
 {
-	struct job *j = job_new(guest, title);
-	int wfd = -1;
-	pid_t pid = job_fork(j, &wfd, err);
+	bool child;
+	struct job *j = job_fork(guest, title, &child, err);
 
-	if (pid < 0) {
-		job_free(j);
-		return NULL;
-	}
-	if (pid == 0) {
-		child_setup(wfd);
+	if (j && child) {
 		if (use_path)
 			execvp(path, argv);
 		else
