@@ -1,6 +1,10 @@
-/* restore.c: `vmdeck restore`: an archive back onto LVs or files, every SHA-256 checked, then its definition. */
+/*
+ * restore.c: `vmdeck restore`: an archive (a local folder, or HOST:/folder read
+ * over ssh) back onto LVs or files, every SHA-256 checked, then its definition.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +12,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "hosts.h"
 #include "manifest.h"
 #include "spawn.h"
 #include "storage.h"
@@ -108,9 +113,123 @@ static int targets_check_running(const struct config *cfg, const struct target *
 	return rc;
 }
 
+/*
+ * Where the archive is read from. A remote one (HOST:/folder, HOST a hosts
+ * entry or user@host, as for backup --to) needs only `cat` on that server:
+ * each file is streamed through ssh and checked here like a local one.
+ */
+struct archive_src {
+	char *dir;          /* the archive folder (on that host when remote) */
+	char *host_arg;     /* NULL when local */
+	struct host host;
+	struct spawn sp;    /* the ssh cat of the file being read */
+};
+
+static int src_parse(const struct config *cfg, const char *archive, struct archive_src *s, char **err)
+{
+	const char *colon = strchr(archive, ':'), *slash = strchr(archive, '/');
+
+	memset(s, 0, sizeof *s);
+	s->sp.pid = -1;
+	if (colon == NULL || (slash && slash < colon)) {
+		s->dir = xstrdup(archive);
+		return 0;
+	}
+	if (colon[1] != '/')
+		return err_set(err, "%s: a remote archive is HOST:/folder", archive);
+	s->host_arg = xstrndup(archive, (size_t)(colon - archive));
+	s->dir = xstrdup(colon + 1);
+	return host_resolve(cfg, s->host_arg, &s->host, err);
+}
+
+static void src_free(struct archive_src *s)
+{
+	free(s->dir);
+	free(s->host_arg);
+}
+
+static char *src_remote_cat(const struct archive_src *s, const char *file)
+{
+	char *path = path_join(s->dir, file), *q = sh_quote(path), *cmd = xasprintf("cat -- %s", q);
+
+	free(path);
+	free(q);
+	return cmd;
+}
+
+static int src_manifest(const struct archive_src *s, struct manifest *m, char **err)
+{
+	char *cmd, *text = NULL;
+	int rc;
+
+	if (!s->host_arg) {
+		char *mp = path_join(s->dir, MANIFEST_FILE);
+
+		rc = manifest_load(mp, m, err);
+		free(mp);
+		return rc;
+	}
+	cmd = src_remote_cat(s, MANIFEST_FILE);
+	rc = host_run(&s->host, cmd, &text, err);
+	free(cmd);
+	if (rc == 0)
+		rc = manifest_parse(text, m, err);
+	free(text);
+	return rc;
+}
+
+/* An fd to read one archived file from; src_close after. */
+static int src_open(struct archive_src *s, const char *file, char **err)
+{
+	char *cmd;
+	int rc, fd;
+
+	if (!s->host_arg) {
+		char *p = path_join(s->dir, file);
+
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+			err_set(err, "cannot read %s: %s", p, strerror(errno));
+		free(p);
+		return fd;
+	}
+	cmd = src_remote_cat(s, file);
+	rc = host_spawn(&s->host, cmd, &s->sp, SPAWN_NULL, SPAWN_PIPE, err);
+	free(cmd);
+	return rc < 0 ? -1 : s->sp.out;
+}
+
+/*
+ * Ends the read of one file. Remote: a failed ssh or cat is the real reason
+ * of any error the stream saw (a short stream is only its symptom), so it
+ * replaces *err; a read given up here (an error of ours, a cancel: ssh got
+ * our SIGTERM or the terminal's SIGINT) ends the transfer and keeps *err.
+ */
+static int src_close(struct archive_src *s, int fd, int rc, bool cancelled, char **err)
+{
+	char *why = NULL;
+	int st;
+
+	if (!s->host_arg) {
+		close(fd);
+		return rc;
+	}
+	if (rc < 0)
+		kill(s->sp.pid, SIGTERM);
+	st = spawn_finish(&s->sp, &why);
+	s->sp.pid = -1;
+	if (st == 0 || (rc < 0 && (cancelled || st == 128 + SIGTERM))) {
+		free(why);
+		return rc;
+	}
+	why = host_failure(&s->host, st, why);
+	err_set(err, "%s", why);
+	free(why);
+	return -1;
+}
+
 struct rs {
 	const struct config *cfg;
-	const char *archive;
+	struct archive_src src;
 	const struct manifest *m;
 	const struct restore_opts *o;
 	struct progress_tracker prog;
@@ -120,21 +239,15 @@ struct rs {
 static int unpack(struct rs *r, size_t i, int out, char **err)
 {
 	const struct manifest_disk *md = &r->m->disks[i];
-	char *p = path_join(r->archive, md->file);
-	int in = open(p, O_RDONLY | O_CLOEXEC);
 	struct stream_opts so = { r->m->compress, 0, 0, progress_add, &r->prog, r->o->hooks.cancel };
 	struct stream_sums sums;
-	int rc;
+	int in, rc;
 
 	r->prog.p.item = md->file;
-	if (in < 0) {
-		rc = err_set(err, "cannot read %s: %s", p, strerror(errno));
-		free(p);
-		return rc;
-	}
-	free(p);
+	if ((in = src_open(&r->src, md->file, err)) < 0)
+		return -1;
 	rc = stream_decompress(in, out, md->size, &so, &sums, err);
-	close(in);
+	rc = src_close(&r->src, in, rc, r->o->hooks.cancel && *r->o->hooks.cancel, err);
 	if (rc == 0 && strcmp(sums.raw_sha, md->sha256) != 0)
 		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
 	if (rc < 0 && strncmp(*err, md->file, strlen(md->file)) != 0) {
@@ -351,24 +464,22 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		char **err)
 {
 	struct manifest m;
-	struct rs r = { .cfg = cfg, .archive = archive, .m = &m, .o = o };
-	char *mp = path_join(archive, MANIFEST_FILE);
+	struct rs r = { .cfg = cfg, .m = &m, .o = o };
 	const char *base = strrchr(archive, '/') ? strrchr(archive, '/') + 1 : archive;
 	struct target *ts;
 	const char *name;
 	int lock, rc;
 
-	if (base[0] == '.' || strstr(base, ".partial")) {
-		free(mp);
+	if (base[0] == '.' || strstr(base, ".partial"))
 		return err_set(err, "%s is an incomplete backup (it never finished)", archive);
-	}
-	rc = manifest_load(mp, &m, err);
-	free(mp);
-	if (rc < 0)
+	if (src_parse(cfg, archive, &r.src, err) < 0 || src_manifest(&r.src, &m, err) < 0) {
+		src_free(&r.src);
 		return -1;
+	}
 	name = o->as ? o->as : m.guest;
 	if (!name_valid(name)) {
 		manifest_free(&m);
+		src_free(&r.src);
 		return err_set(err, "%s: not a valid guest name", name);
 	}
 	ts = xcalloc(m.n_disks, sizeof *ts);
@@ -385,5 +496,6 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		*name_out = xstrdup(name);
 	targets_free(ts, m.n_disks);
 	manifest_free(&m);
+	src_free(&r.src);
 	return rc;
 }

@@ -76,6 +76,32 @@ check_eq "LV image intact" "$(sha256sum < "$D1")" "$(zstd -dc "$A/g1d.raw.zst" |
 check_eq "file image intact" "$(sha256sum < "$T/disks/f.raw")" "$(zstd -dc "$A/f.raw.zst" | sha256sum)"
 check_eq "no partial folder left there" "" "$(ls -A "$T/rb" | grep '^\.' || true)"
 
+# restore HOST:/folder: each file streamed with `cat` over ssh, every checksum checked here.
+head -c 2M /dev/urandom > "$T/disks/f4.raw"; truncate -s 6M "$T/disks/f4.raw"
+mkguest g4 <<EOF2
+disks:
+  - file: $T/disks/f4.raw
+EOF2
+V backup g4 --to "kvm2:$T/rb4" > /dev/null 2>&1
+A4=$(ls -d "$T"/rb4/g4-* 2>/dev/null)
+out=$(V restore "kvm2:$A4" --as g4r 2>&1); rc=$?
+check_eq "restore HOST:/folder succeeds" "0" "$rc"
+check_match "once every checksum is verified" "restored g4r \(every checksum verified\)" "$out"
+check "the restored disk is the original" cmp -s "$T/disks/g4r.raw" "$T/disks/f4.raw"
+check_match "and its definition names it" "file: $T/disks/g4r.raw" "$(cat "$T/vms.d/g4r.yaml" 2>/dev/null)"
+cp -r "$A4" "$T/rb4/damaged"
+printf 'XXXXXXXX' | dd of="$T/rb4/damaged/f4.raw.zst" bs=1 seek=100000 conv=notrunc status=none
+out=$(V restore "kvm2:$T/rb4/damaged" --as g4bad 2>&1); rc=$?
+check_eq "a damaged remote archive fails the restore" "1" "$rc"
+check_match "saying so" "f4.raw.zst: (checksum mismatch|the archive is damaged)" "$out"
+check "no definition written" test ! -e "$T/vms.d/g4bad.yaml"
+check "no disk file left" test -z "$(ls "$T/disks" | grep -E 'g4bad|restore-')"
+out=$(V restore "kvm2:$T/rb4/nothere" 2>&1); rc=$?
+check_eq "a missing remote archive fails" "1" "$rc"
+check_match "with the reason from there" "^vmdeck: .*cannot restore: kvm2: .*No such file" "$out"
+out=$(V restore "kvm2:rb4" 2>&1)
+check_match "a remote archive needs an absolute folder" "a remote archive is HOST:/folder" "$out"
+
 # A connection that drops half-way: nothing complete, one line, remote cleaned up.
 head -c 24M /dev/urandom > "$T/disks/r.raw"
 mkguest g3 <<EOF2
