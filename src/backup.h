@@ -59,6 +59,8 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 
 struct move_opts {
 	bool delete_source;
+	const char *vg;         /* LV disks go into this VG there (same LV names); NULL = the same VG */
+	const char *file_dir;   /* file disks go into this folder there (same names); NULL = the same paths */
 	struct job_hooks hooks;
 };
 

@@ -167,7 +167,8 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 int cmd_move(struct cli *c, int argc, char **argv)
 {
 	struct move_opts o = { 0 };
-	struct opt_spec specs[] = { { "delete-source", OPT_FLAG, &o.delete_source }, { NULL, 0, NULL } };
+	struct opt_spec specs[] = { { "delete-source", OPT_FLAG, &o.delete_source }, { "vg", OPT_VALUE, &o.vg },
+				    { "file-dir", OPT_VALUE, &o.file_dir }, { NULL, 0, NULL } };
 	struct vmdef def;
 	struct printer pr;
 	char *err = NULL, *msg;

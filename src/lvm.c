@@ -9,7 +9,7 @@
 #include "util.h"
 
 /* LVM names: what lvcreate accepts, minus anything that could look like an option or a path. */
-static bool lvm_name_valid(const char *s)
+bool lvm_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 

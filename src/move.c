@@ -16,11 +16,12 @@
 #include "vm.h"
 
 /*
- * An LV disk goes to the same VG/LV on the other host (created there; an
- * existing one is never overwritten). A file disk goes to the same path, its
- * bytes copied as they are (a qcow2 stays a qcow2). The definition is
- * written last, so the other host never lists a guest whose disks are not
- * all there and verified.
+ * An LV disk goes to the same VG/LV on the other host, or to the same LV name
+ * in --vg (created there; an existing one is never overwritten). A file disk
+ * goes to the same path, or by the same name into --file-dir, its bytes
+ * copied as they are (a qcow2 stays a qcow2). The definition is written
+ * last, naming the disks where they went, so the other host never lists a
+ * guest whose disks are not all there and verified.
  */
 struct mv_disk {
 	char *src;         /* local path read */
@@ -39,6 +40,13 @@ struct mv {
 	struct mv_disk *d;
 	struct progress_tracker prog;
 };
+
+static const char *file_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
 
 static int remote_test_absent(struct mv *m, const char *path, char **err)
 {
@@ -65,11 +73,15 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 		if (stat(d->src, &st) < 0)
 			return err_set(err, "%s: %s", d->src, strerror(errno));
 		d->size = (uint64_t)st.st_size;
-		d->remote = xstrdup(vd->file);
+		d->remote = m->o->file_dir ? path_join(m->o->file_dir, file_name(vd->file)) : xstrdup(vd->file);
 		return remote_test_absent(m, d->remote, err);
 	}
 	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || storage_lv_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
 		return -1;
+	if (m->o->vg) {
+		free(vg);
+		vg = xstrdup(m->o->vg);
+	}
 	d->lv = xasprintf("%s/%s", vg, lv);
 	rc = remote_lv_query(&m->h, vg, lv, NULL, NULL, err);
 	free(vg);
@@ -161,6 +173,64 @@ static char *remote_def_path(const struct mv *m)
 	return xasprintf("%s/%s.yaml", m->h.vms_dir ? m->h.vms_dir : m->cfg->vms_dir, m->def->name);
 }
 
+/* Whether disk i lands under another name there (--vg, --file-dir). */
+static bool disk_renamed(const struct mv *m, size_t i)
+{
+	const struct vm_disk *vd = &m->def->disks[i];
+
+	return vd->lv ? strcmp(m->d[i].lv, vd->lv) != 0 : strcmp(m->d[i].remote, vd->file) != 0;
+}
+
+/* Sets the disk keys of the copy at FILE to where the disks went. */
+static int rename_disks(const struct mv *m, const char *file, char **err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++) {
+		char *key = xasprintf("disks.%zu.%s", i, m->def->disks[i].lv ? "lv" : "file");
+
+		if (disk_renamed(m, i))
+			rc = vmdef_set_key(file, key, m->d[i].lv ? m->d[i].lv : m->d[i].remote, err);
+		free(key);
+	}
+	return rc;
+}
+
+/*
+ * The definition as the other host must see it: the file itself, or, when
+ * disks land elsewhere, a copy (in the guest's state folder, named like the
+ * guest so it loads as that guest) whose disk lines are changed in place,
+ * comments and all, through the same edit as the console's form.
+ */
+static char *definition_for_there(const struct mv *m, char **err)
+{
+	char *dir, *file, *text;
+	bool renamed = false;
+
+	for (size_t i = 0; i < m->def->n_disks; i++)
+		renamed |= disk_renamed(m, i);
+	if (!renamed)
+		return file_read(m->def->path, NULL, err);
+	dir = vm_path(m->cfg, m->def->name, "outgoing");
+	file = xasprintf("%s/%s.yaml", dir, m->def->name);
+	text = file_read(m->def->path, NULL, err);
+	if (text && mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err_set(err, "cannot create %s: %s", dir, strerror(errno));
+		free(text);
+		text = NULL;
+	} else if (text) {
+		int rc = file_write_atomic(file, text, strlen(text), 0600, err) == 0 ? rename_disks(m, file, err) : -1;
+
+		free(text);
+		text = rc == 0 ? file_read(file, NULL, err) : NULL;
+	}
+	unlink(file);
+	rmdir(dir);
+	free(file);
+	free(dir);
+	return text;
+}
+
 static int send_definition(struct mv *m, char **err)
 {
 	char *path = remote_def_path(m), *tmp = xasprintf("%s.vmdeck-partial", path);
@@ -170,7 +240,7 @@ static int send_definition(struct mv *m, char **err)
 
 	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && cat > %s && test ! -e %s && mv -- %s %s",
 			qp, qt, qp, qt, qp);
-	text = file_read(m->def->path, NULL, err);
+	text = definition_for_there(m, err);
 	rc = text ? host_spawn(&m->h, cmd, &sp, SPAWN_PIPE, SPAWN_NULL, err) : -1;
 	if (rc == 0) {
 		if (fd_write_all(sp.in, text, strlen(text)) < 0)
@@ -278,6 +348,10 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 
 	if (def->error)
 		return err_set(err, "%s", def->error);
+	if (o->vg && !lvm_name_valid(o->vg))
+		return err_set(err, "--vg %s: not a valid volume group name", o->vg);
+	if (o->file_dir && o->file_dir[0] != '/')
+		return err_set(err, "--file-dir %s: give an absolute folder (it names a folder there)", o->file_dir);
 	if (host_resolve(cfg, host, &m.h, err) < 0)
 		return -1;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)

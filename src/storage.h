@@ -22,6 +22,8 @@ struct storage_lv {
 void storage_lv_free(struct storage_lv *lv);
 void storage_lvs_free(struct storage_lv *lvs, size_t n);
 
+/* An LVM VG or LV name that lvcreate takes and that cannot look like an option or a path. */
+bool lvm_name_valid(const char *s);
 /* Splits "VG/LV" (or "LV" with storage.vg) into allocated vg and lv; validates both names. */
 int storage_lv_split(const struct config *cfg, const char *ref, char **vg, char **lv, char **err);
 /* 1 when VG/LV exists (info filled if not NULL), 0 when not, -1 on error. */

@@ -8,12 +8,19 @@ source "$(dirname "$0")/../storage-lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
 
 vg_setup 64M
-truncate -s 64M "$T/pv2.img"
+# The other server has a VG of the same name and one of its own (${VG}x, for move --vg).
+truncate -s 64M "$T/pv2.img"; truncate -s 16M "$T/pv3.img"
 PV2=$(losetup -f --show "$T/pv2.img"); loop_keep "$PV2"
-LVM_CONF_R=$(lvm_filter_conf "$PV2")
+PV3=$(losetup -f --show "$T/pv3.img"); loop_keep "$PV3"
+LVM_CONF_R="global/activation=0 devices/filter=[\"a|^$PV2\$|\",\"a|^$PV3\$|\",\"r|.*|\"]"
 lvm_r() { local t="$1"; shift; "$t" --config "$LVM_CONF_R" "$@" 2>/dev/null; }
-lvm_r pvcreate -q "$PV2" >/dev/null && lvm_r vgcreate -q "$VG" "$PV2" >/dev/null || { echo "Bail out! vg2"; exit 1; }
-peer_vg_remove() { sshd_stop; lvm_r vgremove -q -f "$VG" >/dev/null; lvm_r pvremove -q "$PV2" >/dev/null; }
+lvm_r pvcreate -q "$PV2" "$PV3" >/dev/null && lvm_r vgcreate -q "$VG" "$PV2" >/dev/null &&
+    lvm_r vgcreate -q "${VG}x" "$PV3" >/dev/null || { echo "Bail out! vg2"; exit 1; }
+peer_vg_remove() {
+    sshd_stop
+    lvm_r vgremove -q -f "$VG" "${VG}x" >/dev/null; lvm_r pvremove -q "$PV2" "$PV3" >/dev/null
+    rm -rf "/dev/${VG}x"
+}
 STORAGE_CLEANUP_HOOK=peer_vg_remove
 
 mkdir -p "$T/rdisks" "$T/disks" "$T/remote/vms.d" "$T/rstate" "/dev/$VG"
@@ -48,11 +55,11 @@ hosts = ( { name = "kvm2"; ssh = "peer"; ssh_config = "$SSH_DIR/config";
             vmdeck = "$VMDECK -c $T/remote.conf"; } );
 EOF2
 V() { "$VMDECK" -c "$CONF" "$@"; }
-# peer_lv LV MB: the other server's /dev/VG/LV stand-in, inside its namespace.
+# peer_lv LV MB [VG]: the other server's /dev/VG/LV stand-in, inside its namespace.
 peer_lv() {
-    local img="$T/peer-$1.img" dev
+    local img="$T/peer-$1.img" dev vg="${3:-$VG}"
     truncate -s "$2M" "$img"; dev=$(losetup -f --show "$img"); loop_keep "$dev"
-    on_peer ln -s "$dev" "/dev/$VG/$1"; echo "$dev"
+    on_peer mkdir -p "/dev/$vg"; on_peer ln -s "$dev" "/dev/$vg/$1"; echo "$dev"
 }
 
 lvm_ lvcreate -q -n g1d -L 8M "$VG" >/dev/null
@@ -170,6 +177,33 @@ check_eq "move --delete-source succeeds" "0" "$rc"
 check "the copy there is the disk" bash -c "head -c 8388608 '$M2' | cmp -s - '$T/lv-$VG-g2d.img'"
 check "the source definition is gone" test ! -e "$T/vms.d/g2.yaml"
 check "the source LV is gone" lv_absent "$VG" g2d
+
+# move --vg / --file-dir: the other server names its storage differently; the
+# definition there is edited in place to say where the disks went.
+lvm_ lvcreate -q -n g5d -L 4M "$VG" >/dev/null
+D5=$(lv_link "$VG" g5d)
+head -c 1M /dev/urandom | dd of="$D5" bs=1M seek=1 status=none
+head -c 300K /dev/urandom > "$T/disks/f5.raw"
+mkguest g5 <<EOF2
+disks:
+  - lv: $VG/g5d   # the system disk
+  - file: $T/disks/f5.raw
+EOF2
+out=$(V move g5 kvm2 --vg "bad/vg" 2>&1)
+check_match "move --vg refuses a name LVM would not take" "--vg bad/vg: not a valid volume group name" "$out"
+out=$(V move g5 kvm2 --file-dir elsewhere 2>&1)
+check_match "move --file-dir wants an absolute folder" "--file-dir elsewhere: give an absolute folder" "$out"
+M5=$(peer_lv g5d 4 "${VG}x")
+out=$(V move g5 kvm2 --vg "${VG}x" --file-dir "$T/elsewhere" 2>&1); rc=$?
+check_eq "move --vg --file-dir succeeds" "0" "$rc"
+check "the LV is made in that VG there" lvm_r lvs "${VG}x/g5d"
+check "and holds the disk" cmp -s "$M5" "$D5"
+check "the file is in that folder there" cmp -s "$T/elsewhere/f5.raw" "$T/disks/f5.raw"
+def5=$(cat "$T/remote/vms.d/g5.yaml" 2>/dev/null)
+check_match "the definition there names the new VG, its comment kept" "lv: ${VG}x/g5d +# the system disk" "$def5"
+check_match "and the new folder" "file: $T/elsewhere/f5.raw" "$def5"
+check_match "the definition here is unchanged" "lv: $VG/g5d" "$(cat "$T/vms.d/g5.yaml")"
+check "no edited copy is left in the state folder" test ! -e "$T/state/g5/outgoing"
 
 # --host quotes every argument for the remote shell.
 out=$(V --host kvm2 show "x; touch $T/pwned" 2>&1); rc=$?
