@@ -250,10 +250,23 @@ int act_restore(struct ui *ui)
 
 /* ---- move ---- */
 
+/* Empty VG or folder: the same as here. */
 static void move_submit(struct ui *ui, struct sf_form *s)
 {
-	const char *words[] = { "move", s->guest, sf_val(0), sf_yes(1) ? "--delete-source" : NULL, NULL };
+	const char *words[10] = { "move", s->guest, sf_val(0) };
+	int n = 3;
 
+	if (sf_val(1)[0]) {
+		words[n++] = "--vg";
+		words[n++] = sf_val(1);
+	}
+	if (sf_val(2)[0]) {
+		words[n++] = "--file-dir";
+		words[n++] = sf_val(2);
+	}
+	if (sf_yes(3))
+		words[n++] = "--delete-source";
+	words[n] = NULL;
 	sf_run(ui, words);
 }
 
@@ -270,6 +283,8 @@ int act_move(struct ui *ui)
 	f = sf_text("To host", NULL);
 	for (size_t i = 0; i < ui->cfg->n_hosts; i++)
 		sf_opt(f, ui->cfg->hosts[i].name);
+	sf_text("VG there (empty: same)", NULL);
+	sf_text("Disk folder there", NULL);
 	sf_yesno("Delete here when verified", false);
 	ui_push(ui, &view_storage);
 	return UI_REDRAW;

@@ -1,12 +1,18 @@
 #!/bin/bash
 # storage_forms.sh: the console's storage forms, each running a vmdeck verb as
 # a background job: a backup (with a progress bar in the guest's row while it
-# runs), a restore picked from backup.dir under a new name, a disk resize and
-# a new disk; the rest of the console stays live meanwhile.
+# runs), a restore picked from backup.dir under a new name, a disk resize, a
+# new disk, and a move to another server (a real sshd on 127.0.0.1) into a
+# disk folder of its own; the rest of the console stays live meanwhile.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
+source "$(dirname "$0")/../ssh-lib.sh"
 
 write_conf < /dev/null
+sshd_start
+cat >> "$CONF" <<EOF2
+hosts = ( { name = "kvm2"; ssh = "peer"; ssh_config = "$SSH_DIR/config"; vms_dir = "$T/remote/vms.d"; } );
+EOF2
 head -c 4M /dev/urandom > "$T/disks/small.raw"; truncate -s 16M "$T/disks/small.raw"
 mkguest small <<EOF2
 disks:
@@ -60,5 +66,17 @@ check "the new disk is created" wait_until 10 test -f "$T/disks/extra.qcow2"
 check_eq "as a qcow2 of 8M" "qcow2 8388608" \
     "$(qemu-img info --output=json "$T/disks/extra.qcow2" 2>/dev/null | jq -r '.format + " " + (."virtual-size"|tostring)')"
 
+tui_select small
+tui_keys M
+check_screen "M opens the move form with the configured host" 'To host +< kvm2 >'
+tui_keys Down Down
+tui_keys -l "$T/there"
+tui_keys Enter
+check "the disk lands in the folder given there" wait_until 20 test -f "$T/there/small.raw"
+check "byte for byte" wait_until 5 cmp -s "$T/there/small.raw" "$T/disks/small.raw"
+check "the definition there names it" wait_until 5 grep -q "file: $T/there/small.raw" "$T/remote/vms.d/small.yaml"
+check_screen "the job reports the move" 'moved to kvm2 \(verified\), source kept' 10
+
 tui_stop
+sshd_stop
 finish
