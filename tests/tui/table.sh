@@ -69,20 +69,20 @@ check "and the menu closed" eval '! tui_has "Actions: g1"'
 # A hung QEMU: unresponsive in the table, and a key still answers at once.
 kill -STOP "$(cat "$T/state/g2/qemu.pid")"
 check_screen "SIGSTOPped guest shows unresponsive" '^ g2 +unresponsive' 5
-# Five presses at different points of the refresh cycle. A console that waited on
-# the hung guest would be late on every one; tmux itself can be slow on a busy
-# machine now and then, so the best of five is held to the 300 ms.
-best=9999 all=""
+# Five presses at different points of the refresh cycle (the pauses between
+# them spread the presses over it). A console that waited on the hung guest
+# would be late on most; the median is held to the 300 ms, so one slow tmux
+# capture on a busy machine is no failure.
+all=""
 for i in 1 2 3 4 5; do
-    ms=$(tui_latency '?' 'Help: keys')
-    all="$all $ms"
-    [ "$ms" -lt "$best" ] && best=$ms
+    all="$all $(tui_latency '?' 'Help: keys')"
     tui_keys Escape
     wait_until 2 eval '! tui_has "Help: keys"'
     sleep 0.$((i * 2 - 1))
 done
+median=$(printf '%s\n' $all | sort -n | sed -n 3p)
 note "keypress-to-screen with a hung guest (ms):$all"
-check "help opens within 300 ms of the key while a guest hangs (best ${best} ms)" [ "$best" -lt 300 ]
+check "help opens within 300 ms of the key while a guest hangs (median ${median} ms)" [ "$median" -lt 300 ]
 kill -CONT "$(cat "$T/state/g2/qemu.pid")"
 check_screen "resumed QEMU is running again" '^ g2 +running' 5
 
