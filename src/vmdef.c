@@ -1345,6 +1345,7 @@ static int plan_remove(const char *path, const char *text, size_t len, yaml_docu
 	if (n == 2 && (v = map_get(doc, v, parts[1], &kn)) == NULL)
 		return 0;
 	free(e->with);
+	e->with = NULL;
 	return edit_remove(path, text, len, doc, kn, v, n == 2 ? parts[1] : parts[0], e, err);
 }
 
@@ -1503,6 +1504,282 @@ int vmdef_set_key(const char *path, const char *key, const char *value, char **e
 	free(e.with);
 	free(q);
 	strv_free(&parts);
+	return rc;
+}
+
+/* ---- the first disk or NIC: what it is (lv/file, bridge/user), or the whole list added or removed ---- */
+
+/*
+ * The keys that say what an item of a list is (a valid item has exactly one),
+ * and the keys that describe the volume behind a disk rather than the disk.
+ */
+static const struct item_kinds {
+	const char *list;
+	const char *kinds[2];
+	const char *volume_keys[2];
+} item_kinds[] = {
+	{ "disks", { "lv", "file" }, { "format", "size" } },
+	{ "nics", { "bridge", "user" }, { NULL, NULL } },
+};
+
+static const struct item_kinds *item_kinds_of(const char *list)
+{
+	for (size_t i = 0; i < ARRAY_LEN(item_kinds); i++)
+		if (strcmp(item_kinds[i].list, list) == 0)
+			return &item_kinds[i];
+	return NULL;
+}
+
+/* A definition's text while several edits are made to it, each planned on the text the last one left. */
+struct etext {
+	const char *path;
+	char *text;
+	size_t len;
+	yaml_document_t doc;
+	bool parsed;
+};
+
+static int etext_parse(struct etext *t, char **err)
+{
+	struct vload L = { .path = t->path, .err = err };
+
+	if (t->parsed)
+		yaml_document_delete(&t->doc);
+	t->parsed = parse_text(&L, t->text, t->len, &t->doc) == 0;
+	return t->parsed ? 0 : -1;
+}
+
+/* Applies planned edits and parses the result for the next step. */
+static int etext_apply(struct etext *t, struct edit *e, size_t n, char **err)
+{
+	size_t len;
+	char *out = apply_edits(t->text, t->len, e, n, &len);
+
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].with);
+		e[i].with = NULL;
+	}
+	free(t->text);
+	t->text = out;
+	t->len = len;
+	return etext_parse(t, err);
+}
+
+static const yaml_node_t *etext_root(struct etext *t)
+{
+	const yaml_node_t *root = yaml_document_get_root_node(&t->doc);
+
+	return root && root->type == YAML_MAPPING_NODE ? root : NULL;
+}
+
+/* Item 0 of list, or NULL when the list is missing, empty or null. */
+static const yaml_node_t *first_item(struct etext *t, const char *list)
+{
+	const yaml_node_t *seq = map_get(&t->doc, etext_root(t), list, NULL);
+
+	if (!seq || seq->type != YAML_SEQUENCE_NODE || seq->data.sequence.items.top == seq->data.sequence.items.start)
+		return NULL;
+	return yaml_document_get_node(&t->doc, seq->data.sequence.items.start[0]);
+}
+
+/* "- KIND: VALUE" and the with pairs, as lines of a block list indented by indent. */
+static char *item_lines(size_t indent, const char *kind, const char *vtext, const char *const *with)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_printf(&b, "%*s- %s: %s\n", (int)indent, "", kind, vtext);
+	for (size_t i = 0; with && with[i] && with[i + 1]; i += 2) {
+		char *q = yaml_quote(with[i + 1]);
+
+		sbuf_printf(&b, "%*s  %s: %s\n", (int)indent, "", with[i], q);
+		free(q);
+	}
+	return sbuf_take(&b);
+}
+
+/*
+ * A list with one item where there is none: "list:" added at the end of the
+ * file, or an empty "list: []" (or "list:") given its item on the lines after
+ * it, so a comment on that line stays where it is.
+ */
+static int plan_new_list(struct etext *t, const char *list, const char *kind, const char *vtext,
+			 const char *const *with, struct edit e[2], size_t *n, char **err)
+{
+	const yaml_node_t *root = etext_root(t), *kn = NULL, *v = map_get(&t->doc, root, list, &kn);
+	char *lines;
+
+	if (root == NULL || root->data.mapping.pairs.top == root->data.mapping.pairs.start)
+		return err_set(err, "%s: the file is not a mapping of keys", t->path);
+	if (v == NULL) {
+		char *val;
+
+		lines = item_lines(map_indent(&t->doc, root) + 2, kind, vtext, with);
+		lines[strlen(lines) - 1] = '\0';	/* edit_add_to_map ends the line */
+		val = xasprintf("\n%s", lines);
+		edit_add_to_map(t->text, t->len, &t->doc, root, list, val, &e[0]);
+		free(val);
+		free(lines);
+		*n = 1;
+		return 0;
+	}
+	if (!is_null(v) && v->type != YAML_SEQUENCE_NODE)
+		return err_set(err, "%s:%zu:%zu: %s is not a list", t->path, v->start_mark.line + 1,
+			       v->start_mark.column + 1, list);
+	/* " []" goes; the item lines follow the key's line */
+	e[0].at = mark_offset(t->text, t->len, v->start_mark);
+	e[0].del = is_null(v) ? 0 : mark_offset(t->text, t->len, v->end_mark) - e[0].at;
+	for (; !is_null(v) && e[0].at > 0 && t->text[e[0].at - 1] == ' '; e[0].at--)
+		e[0].del++;
+	e[0].with = xstrdup("");
+	e[1].at = after_node(t->text, t->len, &t->doc, is_null(v) ? kn : v);
+	lines = item_lines(kn->start_mark.column + 2, kind, vtext, with);
+	e[1].del = 0;
+	e[1].with = xasprintf("%s%s", e[1].at > 0 && t->text[e[1].at - 1] != '\n' ? "\n" : "", lines);
+	free(lines);
+	*n = 2;
+	return 0;
+}
+
+/* The end of a value node in the text; a block scalar's end (the next line's start) stays before its newline. */
+static size_t value_end(const char *text, size_t len, const yaml_node_t *v)
+{
+	size_t end = mark_offset(text, len, v->end_mark);
+
+	while (v->end_mark.column == 0 && end > 0 && text[end - 1] == '\n')
+		end--;
+	return end;
+}
+
+/*
+ * Item 0 becomes KIND: VALUE: its kind key and value are replaced where they
+ * are (its other keys and the comments stay). *changed tells whether it names
+ * another volume or network than before.
+ */
+static int plan_item_kind(struct etext *t, const struct item_kinds *ik, const yaml_node_t *item, const char *kind,
+			  const char *value, const char *vtext, struct edit *e, bool *changed, char **err)
+{
+	const yaml_node_t *kn = NULL, *v = NULL;
+	const char *old = NULL;
+
+	if (item->type != YAML_MAPPING_NODE || item->data.mapping.pairs.top == item->data.mapping.pairs.start)
+		return err_set(err, "%s:%zu:%zu: %s[0] is not a mapping of keys", t->path, item->start_mark.line + 1,
+			       item->start_mark.column + 1, ik->list);
+	for (size_t i = 0; i < 2 && !v; i++)
+		if ((v = map_get(&t->doc, item, ik->kinds[i], &kn)) != NULL)
+			old = ik->kinds[i];
+	if (v == NULL) {
+		*changed = true;
+		edit_add_to_map(t->text, t->len, &t->doc, item, kind, vtext, e);
+		return 0;
+	}
+	*changed = strcmp(old, kind) != 0 || (value && (!scalar(v) || strcmp(scalar(v), value) != 0));
+	e->at = mark_offset(t->text, t->len, kn->start_mark);
+	e->del = value_end(t->text, t->len, v) - e->at;
+	e->with = xasprintf("%s: %s", kind, vtext);
+	return 0;
+}
+
+/* Keys that described the old volume (a disk's format and size) go when the volume changes. */
+static int plan_drop_volume_keys(struct etext *t, const struct item_kinds *ik, struct edit e[2], size_t *n,
+				 char **err)
+{
+	const yaml_node_t *item = first_item(t, ik->list);
+
+	*n = 0;
+	for (size_t i = 0; i < 2 && ik->volume_keys[i]; i++) {
+		const yaml_node_t *kn = NULL, *v = map_get(&t->doc, item, ik->volume_keys[i], &kn);
+
+		if (v && edit_remove(t->path, t->text, t->len, &t->doc, kn, v, ik->volume_keys[i], &e[(*n)++], err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The with pairs set on item 0 one by one, each replaced where it is or added to the item. */
+static int set_with_keys(struct etext *t, const char *list, const char *const *with, char **err)
+{
+	for (size_t i = 0; with && with[i] && with[i + 1]; i += 2) {
+		char *parts[3] = { (char *)list, (char *)"0", (char *)with[i] }, *q = yaml_quote(with[i + 1]);
+		struct edit e = { 0 };
+		int rc = plan_set_item(t->path, t->text, t->len, &t->doc, parts, q, &e, err);
+
+		free(q);
+		if (rc < 0 || etext_apply(t, &e, 1, err) < 0) {
+			free(e.with);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Every step of vmdef_set_item_kind on the text in memory; the caller validates and writes. */
+static int item_kind_edit(struct etext *t, const struct item_kinds *ik, const char *kind, const char *value,
+			  const char *const *with, char **err)
+{
+	char *vtext = strcmp(kind, "user") == 0 ? xstrdup("{}") : yaml_quote(value);
+	const yaml_node_t *item = first_item(t, ik->list);
+	struct edit e[2] = { { 0 } };
+	size_t n = 1;
+	bool changed = false, new_list = item == NULL;	/* a new item has its with pairs already */
+	int rc;
+
+	if (new_list)
+		rc = plan_new_list(t, ik->list, kind, vtext, with, e, &n, err);
+	else
+		rc = plan_item_kind(t, ik, item, kind, value, vtext, &e[0], &changed, err);
+	free(vtext);
+	if (rc == 0)
+		rc = etext_apply(t, e, n, err);
+	if (rc == 0 && changed && (rc = plan_drop_volume_keys(t, ik, e, &n, err)) == 0 && n > 0)
+		rc = etext_apply(t, e, n, err);
+	if (rc == 0 && !new_list)
+		rc = set_with_keys(t, ik->list, with, err);
+	for (size_t i = 0; i < 2; i++)
+		free(e[i].with);
+	return rc;
+}
+
+static int check_item_kind(const struct item_kinds *ik, const char *list, const char *kind, const char *value,
+			   char **err)
+{
+	if (ik == NULL)
+		return err_set(err, "%s: not a list whose items have a kind (disks or nics)", list);
+	if (kind && strcmp(kind, ik->kinds[0]) != 0 && strcmp(kind, ik->kinds[1]) != 0)
+		return err_set(err, "%s: an item is %s or %s, not \"%s\"", list, ik->kinds[0], ik->kinds[1], kind);
+	if (kind && strcmp(kind, "user") != 0 && (value == NULL || value[0] == '\0'))
+		return err_set(err, "%s.0.%s: needs a value", list, kind);
+	return 0;
+}
+
+int vmdef_set_item_kind(const char *path, const char *list, const char *kind, const char *value,
+			const char *const *with, char **err)
+{
+	const struct item_kinds *ik = item_kinds_of(list);
+	struct etext t = { .path = path };
+	struct edit e = { 0 };
+	char *parts[1] = { (char *)list };
+	int rc;
+
+	if (check_item_kind(ik, list, kind, value, err) < 0)
+		return -1;
+	if ((t.text = file_read(path, &t.len, err)) == NULL)
+		return -1;
+	rc = etext_parse(&t, err);
+	if (rc == 0 && kind == NULL) {
+		/* the definition only: the volumes and files it named are never touched here */
+		rc = plan_remove(path, t.text, t.len, &t.doc, parts, 1, &e, err);
+		rc = rc == 0 ? etext_apply(&t, &e, 1, err) : rc;
+		free(e.with);
+	} else if (rc == 0) {
+		rc = item_kind_edit(&t, ik, kind, value, with, err);
+	}
+	if (rc == 0)
+		rc = validate_text(path, t.text, t.len, err);
+	if (rc == 0)
+		rc = write_keeping_mode(path, t.text, t.len, err);
+	if (t.parsed)
+		yaml_document_delete(&t.doc);
+	free(t.text);
 	return rc;
 }
 

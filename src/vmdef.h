@@ -115,6 +115,23 @@ char *vmdef_to_yaml(const struct vmdef *def);
  */
 int vmdef_set_key(const char *path, const char *key, const char *value, char **err);
 
+/*
+ * Sets what item 0 of LIST ("disks" or "nics") is, editing the file's text in
+ * place like vmdef_set_key. KIND is "lv" (VALUE "VG/LV") or "file" (VALUE a
+ * path) for a disk, "bridge" (VALUE the bridge) or "user" (VALUE ignored,
+ * written "user: {}") for a NIC. The item's kind key and value are replaced on
+ * its line: its other keys and every comment stay, except a disk's format and
+ * size, which describe the old volume and go when the volume changes (an LV
+ * is raw; a file's format follows its name). WITH is NULL or "key", "value",
+ * ... NULL: more keys of the item set as well ("interface", "size", "model",
+ * "mac"). A missing or empty list ("disks: []") gets one item: KIND: VALUE and
+ * the WITH keys. KIND NULL removes the whole list from the definition; no
+ * volume or file is ever touched here. One write: the edited text must still
+ * load, else nothing is written. The file keeps its mode. Used by the edit form.
+ */
+int vmdef_set_item_kind(const char *path, const char *list, const char *kind, const char *value,
+			const char *const *with, char **err);
+
 const char *disk_iface_name(enum disk_iface iface);
 int disk_iface_parse(const char *s, enum disk_iface *out);
 

@@ -692,6 +692,180 @@ static void test_set_key_remove(void **state)
 	free(path);
 }
 
+/* Sets item 0's kind with vmdef_set_item_kind and expects the whole file to read want afterwards. */
+static void expect_item_kind(const char *before, const char *list, const char *kind, const char *value,
+			     const char *const *with, const char *want)
+{
+	char *path = write_def("kind", before, 0600), *err = NULL, *after;
+	struct stat st;
+
+	assert_int_equal(vmdef_set_item_kind(path, list, kind, value, with, &err), 0);
+	assert_null(err);
+	after = read_all(path);
+	assert_string_equal(after, want);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(after);
+	unlink(path);
+	free(path);
+}
+
+/* The first disk switches between an image file and an LV on its own line; the rest of the file stays. */
+static void test_item_kind_disk_switch(void **state)
+{
+	static const char before[] =
+		"# disk test\n"
+		"memory: 1G\n"
+		"disks:            # hard disks\n"
+		"  - file: /d/a.qcow2   # the old one\n"
+		"    format: qcow2\n"
+		"    interface: virtio  # drivers installed\n"
+		"    size: 20G\n"
+		"  - lv: vg0/data\n"
+		"rtc: utc\n";
+	const char *const to_lv[] = { "size", "64M", NULL };
+	const char *const to_file[] = { "interface", "ide", NULL };
+
+	/* format and size described the old file: they go, and the new size is written */
+	expect_item_kind(before, "disks", "lv", "vg0/new", to_lv,
+			 "# disk test\n"
+			 "memory: 1G\n"
+			 "disks:            # hard disks\n"
+			 "  - lv: vg0/new   # the old one\n"
+			 "    interface: virtio  # drivers installed\n"
+			 "    size: 64M\n"
+			 "  - lv: vg0/data\n"
+			 "rtc: utc\n");
+	expect_item_kind("disks:\n  - lv: vg0/x   # c\n    size: 1G\n    interface: sata\n", "disks", "file",
+			 "/srv/my disk.img", to_file, "disks:\n  - file: /srv/my disk.img   # c\n    interface: ide\n");
+	/* the same volume again: its format and size stay */
+	expect_item_kind(before, "disks", "file", "/d/a.qcow2", to_file,
+			 "# disk test\n"
+			 "memory: 1G\n"
+			 "disks:            # hard disks\n"
+			 "  - file: /d/a.qcow2   # the old one\n"
+			 "    format: qcow2\n"
+			 "    interface: ide  # drivers installed\n"
+			 "    size: 20G\n"
+			 "  - lv: vg0/data\n"
+			 "rtc: utc\n");
+	/* a flow-style item is edited inside its braces */
+	expect_item_kind("disks: [{lv: vg0/a, interface: ide}]\n", "disks", "file", "/x.raw", NULL,
+			 "disks: [{file: /x.raw, interface: ide}]\n");
+}
+
+/* A guest without a disk gets a list with one item; "none" removes the list, never the volume. */
+static void test_item_kind_disk_add_remove(void **state)
+{
+	const char *const with[] = { "interface", "virtio", "size", "64M", NULL };
+	char *disk = path_join(tmpdir, "kept.raw"), *path, *err = NULL, *after;
+	FILE *f;
+
+	expect_item_kind("memory: 1G\ndisks: []          # hard disks, in boot order\nrtc: utc\n", "disks", "lv",
+			 "vg0/g", with,
+			 "memory: 1G\ndisks:          # hard disks, in boot order\n"
+			 "  - lv: vg0/g\n    interface: virtio\n    size: 64M\nrtc: utc\n");
+	expect_item_kind("memory: 1G   # m\n", "disks", "file", "/x.qcow2", with,
+			 "memory: 1G   # m\ndisks:\n  - file: /x.qcow2\n    interface: virtio\n    size: 64M\n");
+	expect_item_kind("disks:\nrtc: utc", "disks", "lv", "vg0/g", NULL, "disks:\n  - lv: vg0/g\nrtc: utc");
+
+	f = fopen(disk, "w");
+	assert_non_null(f);
+	fputs("data", f);
+	fclose(f);
+	after = xasprintf("# keep me\ndisks:   # list\n  - file: %s  # c\n    interface: ide\n  - lv: vg0/b\nrtc: utc\n",
+			  disk);
+	path = write_def("kind", after, 0644);
+	free(after);
+	assert_int_equal(vmdef_set_item_kind(path, "disks", NULL, NULL, NULL, &err), 0);
+	after = read_all(path);
+	assert_string_equal(after, "# keep me\nrtc: utc\n");
+	free(after);
+	assert_int_equal(access(disk, F_OK), 0);	/* the definition changed; the disk is still there */
+	/* nothing to remove is not an error */
+	assert_int_equal(vmdef_set_item_kind(path, "disks", NULL, NULL, NULL, &err), 0);
+	unlink(path);
+	free(path);
+	unlink(disk);
+	free(disk);
+}
+
+/* The first NIC switches between user networking and a bridge, keeping its model, MAC and comments. */
+static void test_item_kind_nic(void **state)
+{
+	static const char user[] =
+		"nics:   # cards\n"
+		"  - user: {}    # NAT for now\n"
+		"    model: e1000\n"
+		"    mac: 52:54:00:00:00:01\n"
+		"rtc: utc\n";
+	static const char bridged[] =
+		"nics:   # cards\n"
+		"  - bridge: br0    # NAT for now\n"
+		"    model: virtio\n"
+		"    mac: 52:54:00:00:00:01\n"
+		"rtc: utc\n";
+	const char *const virtio[] = { "model", "virtio", NULL };
+	const char *const card[] = { "model", "rtl8139", "mac", "52:54:00:aa:bb:cc", NULL };
+
+	expect_item_kind(user, "nics", "bridge", "br0", virtio, bridged);
+	expect_item_kind(bridged, "nics", "user", NULL, NULL,
+			 "nics:   # cards\n"
+			 "  - user: {}    # NAT for now\n"
+			 "    model: virtio\n"
+			 "    mac: 52:54:00:00:00:01\n"
+			 "rtc: utc\n");
+	expect_item_kind("nics: [{bridge: br0, model: e1000}]\n", "nics", "user", NULL, NULL,
+			 "nics: [{user: {}, model: e1000}]\n");
+	expect_item_kind("memory: 1G\n", "nics", "bridge", "br1", card,
+			 "memory: 1G\nnics:\n  - bridge: br1\n    model: rtl8139\n    mac: 52:54:00:aa:bb:cc\n");
+	expect_item_kind("nics: []\n", "nics", "user", NULL, NULL, "nics:\n  - user: {}\n");
+	expect_item_kind(user, "nics", NULL, NULL, NULL, "rtc: utc\n");
+}
+
+/* A change the schema refuses, or that cannot be made on the text, leaves the file as it was. */
+static void test_item_kind_refused(void **state)
+{
+	static const char before[] =
+		"disks:\n"
+		"  - file: /d/a.img   # keep\n"
+		"nics:\n"
+		"  - user: {}\n";
+	static const struct {
+		const char *list, *kind, *value, *want;
+	} bad[] = {
+		{ "disks", "lv", "no slash", "disks[0].lv: expected VG/LV like vg0/av-server, got \"no slash\"" },
+		{ "nics", "bridge", "a-bridge-name-too-long", "nics[0].bridge: expected a bridge name of at most 15" },
+		{ "nics", "lv", "vg/x", "nics: an item is bridge or user, not \"lv\"" },
+		{ "disks", "file", "", "disks.0.file: needs a value" },
+		{ "cdrom", "file", "/x", "cdrom: not a list whose items have a kind (disks or nics)" },
+	};
+	char *path = write_def("kind", before, 0644), *err = NULL, *after;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(vmdef_set_item_kind(path, bad[i].list, bad[i].kind, bad[i].value, NULL, &err), -1);
+		assert_non_null(err);
+		assert_non_null(strstr(err, bad[i].want));
+		free(err);
+		err = NULL;
+		after = read_all(path);
+		assert_string_equal(after, before);
+		free(after);
+	}
+	unlink(path);
+	free(path);
+	/* an LV cannot keep a qcow2 format; a format that opens the item cannot be cut out of its line */
+	path = write_def("kind", "disks:\n  - format: qcow2\n    file: /a.qcow2\n", 0644);
+	assert_int_equal(vmdef_set_item_kind(path, "disks", "lv", "vg0/a", NULL, &err), -1);
+	assert_non_null(strstr(err, "format cannot be removed from here; edit the file"));
+	free(err);
+	after = read_all(path);
+	assert_string_equal(after, "disks:\n  - format: qcow2\n    file: /a.qcow2\n");
+	free(after);
+	unlink(path);
+	free(path);
+}
+
 /* Building in memory (`vmdeck new`, the console form) goes through the same schema checks. */
 static void test_set_field_and_validate(void **state)
 {
@@ -789,6 +963,10 @@ int main(void)
 		cmocka_unit_test(test_to_yaml_round_trip),
 		cmocka_unit_test(test_set_key),
 		cmocka_unit_test(test_set_key_remove),
+		cmocka_unit_test(test_item_kind_disk_switch),
+		cmocka_unit_test(test_item_kind_disk_add_remove),
+		cmocka_unit_test(test_item_kind_nic),
+		cmocka_unit_test(test_item_kind_refused),
 		cmocka_unit_test(test_set_field_and_validate),
 	};
 
