@@ -2,12 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guestfile.h"
 #include "hostinfo.h"
 #include "storage.h"
 #include "ui.h"
 #include "util.h"
+#include "vm.h"
 
 enum fkind { F_TEXT, F_CHOICE, F_SECRET };
 
@@ -24,10 +26,12 @@ static const char *const buses[] = { "ide", "virtio", "scsi", "sata", NULL };
 static const char *const models[] = { "e1000", "rtl8139", "virtio", NULL };
 static const char *const boots[] = { "disk", "cdrom", NULL };
 static const char *const rtcs[] = { "utc", "localtime", NULL };
+/* In edit, a guest may have no card, or lose it: the last choice of Network. */
+static const char net_none[] = "none";
 
 struct field {
 	const char *label;
-	const char *key;            /* vmdef_set_key path when editing; NULL = not editable in place */
+	const char *key;            /* vmdef_set_key path when editing; NULL: the name, or the disk and NIC (edit_plan) */
 	enum fkind kind;
 	const char *const *choices; /* F_CHOICE */
 	const char *help;
@@ -45,8 +49,11 @@ static struct {
 	size_t cpos;               /* cursor in the current text field */
 	int bad_field;             /* field the schema complains about, -1 */
 	char *err;                 /* the complaint, NULL when the draft is valid */
-	struct strv nets;          /* "user (NAT)" then the host's bridges */
+	struct strv nets;          /* "user (NAT)" then the host's bridges (and "none" in edit) */
 	bool disk_touched;         /* the user typed a disk name: stop deriving it */
+	char disks_all[1024];      /* edit: every disk the definition names, "a, b" */
+	size_t n_disks;            /* edit: how many */
+	bool running;              /* edit: the guest ran when the form opened */
 	int top;
 } fv;
 
@@ -59,7 +66,7 @@ static const struct field field_defs[FF_COUNT] = {
 	[FF_MACHINE] = { "Machine", "machine", F_CHOICE, machines, "Left/Right or Space: pc or q35" },
 	[FF_DISK_KIND] = { "Disk", NULL, F_CHOICE, disk_kinds, "none, a new LV, an existing LV, or an image file" },
 	[FF_DISK] = { "  volume/file", NULL, F_TEXT, NULL, "VG/LV, or the image file's path" },
-	[FF_DISK_SIZE] = { "  size", NULL, F_TEXT, NULL, "size of a new volume or file, e.g. 20G" },
+	[FF_DISK_SIZE] = { "  size", NULL, F_TEXT, NULL, "size of a new volume or file, e.g. 20G; an image file without one is used as it is" },
 	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, buses, "ide for old Windows, virtio when it has drivers" },
 	[FF_NET] = { "Network", NULL, F_CHOICE, NULL, "user (NAT) or one of this host's bridges" },
 	[FF_NIC_MODEL] = { "  NIC model", NULL, F_CHOICE, models, "e1000 works everywhere" },
@@ -103,6 +110,8 @@ static bool field_shown(int i)
 		return dk != DK_NONE;
 	if (i == FF_DISK_SIZE)
 		return dk == DK_NEW_LV || dk == DK_FILE;
+	if (i == FF_NIC_MODEL)
+		return strcmp(val(FF_NET), net_none) != 0;
 	if (i == FF_VNC_LISTEN || i == FF_VNC_PASSWORD)
 		return *val(FF_VNC_DISPLAY) != 0;
 	return true;
@@ -143,8 +152,11 @@ static bool build_disk(struct vmdef *d)
 
 static bool build_nic(struct vmdef *d)
 {
-	struct vm_nic *n = vmdef_add_nic(d);
+	struct vm_nic *n;
 
+	if (strcmp(val(FF_NET), net_none) == 0)
+		return true;
+	n = vmdef_add_nic(d);
 	if (strcmp(val(FF_NET), fv.nets.v[0]) == 0)
 		n->user = true;
 	else if (!put(d, FF_NET, "nics.bridge", val(FF_NET)))
@@ -216,6 +228,10 @@ static bool host_checks(struct ui *ui)
 	}
 	if (disk_kind() == DK_NEW_LV && !*val(FF_DISK_SIZE)) {
 		complain(FF_DISK_SIZE, xstrdup("a new volume needs a size"));
+		return false;
+	}
+	if (disk_kind() == DK_FILE && *val(FF_DISK_SIZE) && access(val(FF_DISK), F_OK) == 0) {
+		complain(FF_DISK, xasprintf("%s exists: empty the size to use it as it is", val(FF_DISK)));
 		return false;
 	}
 	if (*val(FF_VNC_DISPLAY) && vnc_taken(ui)) {
@@ -302,11 +318,10 @@ static void fill_from_def(const struct vmdef *d)
 	set(FF_CPU, d->cpu ? d->cpu : "qemu64");
 	set(FF_MACHINE, first_choice(FF_MACHINE, d->machine));
 	set(FF_DISK_KIND, d->n_disks == 0 ? "none" : d->disks[0].lv ? "existing LV" : "image file");
-	if (d->n_disks) {
+	if (d->n_disks)
 		set(FF_DISK, d->disks[0].lv ? d->disks[0].lv : d->disks[0].file);
-		set(FF_DISK_BUS, disk_iface_name(d->disks[0].iface));
-	}
-	set(FF_NET, d->n_nics && d->nics[0].bridge ? first_choice(FF_NET, d->nics[0].bridge) : fv.nets.v[0]);
+	set(FF_DISK_BUS, d->n_disks ? disk_iface_name(d->disks[0].iface) : "ide");
+	set(FF_NET, d->n_nics == 0 ? net_none : d->nics[0].bridge ? first_choice(FF_NET, d->nics[0].bridge) : fv.nets.v[0]);
 	if (d->n_nics && d->nics[0].bridge && strcmp(val(FF_NET), d->nics[0].bridge) != 0) {
 		strv_add(&fv.nets, d->nics[0].bridge); /* a bridge not on this host still shows as it is */
 		set(FF_NET, d->nics[0].bridge);
@@ -334,19 +349,18 @@ void form_open_edit(struct ui *ui)
 	form_reset(ui);
 	fv.edit = true;
 	snprintf(fv.path, sizeof fv.path, "%s", d->path);
+	strv_add(&fv.nets, net_none);
 	fill_from_def(d);
-	/* the first disk and NIC are edited in place too; their kind (LV/file, bridge/user) is not */
-	if (d->n_disks) {
-		fv.f[FF_DISK].key = d->disks[0].lv ? "disks.0.lv" : "disks.0.file";
-		fv.f[FF_DISK_BUS].key = "disks.0.interface";
-	}
-	if (d->n_nics && d->nics[0].bridge)
-		fv.f[FF_NET].key = "nics.0.bridge";
-	if (d->n_nics)
-		fv.f[FF_NIC_MODEL].key = "nics.0.model";
+	fv.disks_all[0] = 0;
+	fv.n_disks = d->n_disks;
+	for (size_t k = 0; k < d->n_disks; k++)
+		snprintf(fv.disks_all + strlen(fv.disks_all), sizeof fv.disks_all - strlen(fv.disks_all), "%s%s",
+			 k ? ", " : "", d->disks[k].lv ? d->disks[k].lv : d->disks[k].file);
+	fv.running = ui_guest_status(ui) && ui_guest_status(ui)->state != VM_STOPPED;
+	/* the first disk and NIC are planned by plan_disk and plan_nic, whatever their kind; only the name stays */
 	for (int i = 0; i < FF_COUNT; i++) {
 		memcpy(fv.f[i].orig, fv.f[i].value, sizeof fv.f[i].orig);
-		fv.f[i].ro = !fv.f[i].key; /* the name, the disk's kind and size, a user NIC */
+		fv.f[i].ro = i == FF_NAME;
 	}
 	fv.cur = FF_DESC;
 	ui_push(ui, &view_form);
@@ -412,17 +426,146 @@ static void form_draw(struct ui *ui)
 		draw_text(win, h - 4, 2, w - 4, R_INPUT_ERROR, fv.err);
 	else
 		draw_text(win, h - 4, 2, w - 4, R_DIALOG, "valid: F2 saves");
-	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here; the file itself can)"
+	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here: the name is the file's name)"
 							      : fv.f[fv.cur].help);
 	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Up/Down/Tab move  Left/Right choose  F2 or Ctrl-S save  Esc cancel");
 }
 
 /* ---- saving ---- */
 
+/*
+ * What an edit writes, worked out from the fields before anything is written:
+ * single keys in place, and the first disk and NIC, which may change what
+ * they are (or come or go). A job gets a copy when a volume is created first.
+ */
+struct edit_plan {
+	char path[4096], name[256];
+	struct {
+		int field;
+		const char *key;
+		char value[256];
+	} keys[FF_COUNT];
+	int n_keys;
+	bool disk, nic;             /* the first disk / NIC becomes another one */
+	const char *disk_kind;      /* "lv", "file", or NULL: no disks */
+	const char *nic_kind;       /* "bridge", "user", or NULL: no cards */
+	char disk_value[256], bus[256], size[256], net[256], model[256], mac[18]; /* as the fields hold them */
+	char kept[1024];            /* volumes the definition stops naming; never deleted */
+	int n_kept;
+	bool next_start;            /* the guest runs and its hardware changed */
+};
+
 struct save_arg {
 	const struct config *cfg;
-	struct vmdef def;
+	struct vmdef def;           /* its disks with a size are created first */
+	const struct edit_plan *edit; /* NULL for a new guest */
 };
+
+static bool changed(int i)
+{
+	return strcmp(fv.f[i].value, fv.f[i].orig) != 0;
+}
+
+static void plan_key(struct edit_plan *p, int field, const char *key)
+{
+	p->keys[p->n_keys].field = field;
+	p->keys[p->n_keys].key = key;
+	snprintf(p->keys[p->n_keys].value, sizeof p->keys[0].value, "%s", val(field));
+	p->n_keys++;
+}
+
+/* A disk to create (a new LV, or an image file given a size) or another volume: the whole item changes. */
+static void plan_disk(struct edit_plan *p)
+{
+	int dk = disk_kind();
+	bool create = dk == DK_NEW_LV || (dk == DK_FILE && *val(FF_DISK_SIZE));
+	bool had = strcmp(fv.f[FF_DISK_KIND].orig, disk_kinds[DK_NONE]) != 0;
+
+	if (!create && !changed(FF_DISK_KIND) && !changed(FF_DISK)) {
+		if (dk != DK_NONE && changed(FF_DISK_BUS))
+			plan_key(p, FF_DISK_BUS, "disks.0.interface");
+		return;
+	}
+	p->disk = true;
+	p->disk_kind = dk == DK_NONE ? NULL : dk == DK_FILE ? "file" : "lv";
+	snprintf(p->disk_value, sizeof p->disk_value, "%s", val(FF_DISK));
+	snprintf(p->bus, sizeof p->bus, "%s", val(FF_DISK_BUS));
+	snprintf(p->size, sizeof p->size, "%s", create ? val(FF_DISK_SIZE) : "");
+	if (had && dk == DK_NONE) {
+		snprintf(p->kept, sizeof p->kept, "%s", fv.disks_all);
+		p->n_kept = (int)fv.n_disks;
+	} else if (had && changed(FF_DISK)) {
+		snprintf(p->kept, sizeof p->kept, "%s", fv.f[FF_DISK].orig);
+		p->n_kept = 1;
+	}
+}
+
+/* A new card gets its MAC now, as a new guest's does. */
+static void plan_nic(struct edit_plan *p)
+{
+	bool none = strcmp(val(FF_NET), net_none) == 0;
+
+	if (!changed(FF_NET)) {
+		if (!none && changed(FF_NIC_MODEL))
+			plan_key(p, FF_NIC_MODEL, "nics.0.model");
+		return;
+	}
+	p->nic = true;
+	p->nic_kind = none ? NULL : strcmp(val(FF_NET), fv.nets.v[0]) == 0 ? "user" : "bridge";
+	snprintf(p->net, sizeof p->net, "%s", val(FF_NET));
+	snprintf(p->model, sizeof p->model, "%s", val(FF_NIC_MODEL));
+	if (strcmp(fv.f[FF_NET].orig, net_none) == 0)
+		vmdef_random_mac(p->mac);
+}
+
+static void plan_edit(struct edit_plan *p)
+{
+	memset(p, 0, sizeof *p);
+	snprintf(p->path, sizeof p->path, "%s", fv.path);
+	snprintf(p->name, sizeof p->name, "%s", val(FF_NAME));
+	plan_disk(p);
+	for (int i = 0; i < FF_COUNT; i++)
+		if (!fv.f[i].ro && fv.f[i].key && changed(i))
+			plan_key(p, i, fv.f[i].key);
+	plan_nic(p);
+	p->next_start = fv.running && (p->disk || p->nic || changed(FF_DISK_BUS) || changed(FF_NIC_MODEL));
+}
+
+static char *edit_message(const struct edit_plan *p, int n)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_printf(&b, "%s: %d change%s saved", p->name, n, n == 1 ? "" : "s");
+	if (p->n_kept)
+		sbuf_printf(&b, "; disk%s %s %s kept", p->n_kept > 1 ? "s" : "", p->kept, p->n_kept > 1 ? "are" : "is");
+	if (p->next_start)
+		sbuf_add(&b, "; takes effect at the next start");
+	return sbuf_take(&b);
+}
+
+/*
+ * Writes the plan: the first disk, the single keys, the first NIC, each an
+ * in-place edit that must leave a valid file. Returns how many, or -1 with
+ * *bad the field at fault.
+ */
+static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *bad)
+{
+	const char *disk_with[] = { "interface", p->bus, p->size[0] ? "size" : NULL, p->size, NULL };
+	const char *nic_with[] = { "model", p->model, p->mac[0] ? "mac" : NULL, p->mac, NULL };
+	int n = 0;
+
+	if (p->disk && vmdef_set_item_kind(p->path, "disks", p->disk_kind, p->disk_value, disk_with, err) < 0)
+		return *bad = FF_DISK_KIND, -1;
+	n += p->disk;
+	for (int i = 0; i < p->n_keys; i++, n++)
+		if (vmdef_set_key(p->path, p->keys[i].key, p->keys[i].value, err) < 0)
+			return *bad = p->keys[i].field, -1;
+	if (p->nic && vmdef_set_item_kind(p->path, "nics", p->nic_kind, p->net, nic_with, err) < 0)
+		return *bad = FF_NET, -1;
+	n += p->nic;
+	*msg = edit_message(p, n);
+	return n;
+}
 
 /* Runs in a job: creating a volume can take a while. The definition is written only when the disk exists. */
 static int save_child(void *arg)
@@ -450,6 +593,26 @@ static int save_child(void *arg)
 	return 0;
 }
 
+/* The edit's job: the new volume exactly as for a new guest, then the definition edited to name it. */
+static int edit_child(void *arg)
+{
+	struct save_arg *a = arg;
+	char *err = NULL, *msg = NULL;
+	int bad;
+
+	if (storage_create_for_new(a->cfg, &a->def, &err) < 0) {
+		fprintf(stderr, "%s: cannot create its disk: %s\n", a->def.name, err);
+		return 1;
+	}
+	if (edit_apply(a->edit, &msg, &err, &bad) < 0) {
+		fprintf(stderr, "%s: %s was created, but the definition was not changed: %s\n", a->def.name,
+			a->edit->disk_value, err);
+		return 1;
+	}
+	printf("%s\n", msg);
+	return 0;
+}
+
 static void save_done(struct ui *ui, struct job *j)
 {
 	ui_rescan(ui);
@@ -457,54 +620,68 @@ static void save_done(struct ui *ui, struct job *j)
 		ui_select(ui, j->guest);
 }
 
-static int save_new(struct ui *ui)
+/* Only a new LV, or an image file given a size, is created; a named existing volume is used as it is. */
+static void keep_existing_disks(struct vmdef *d)
 {
-	struct save_arg a = { ui->cfg, { 0 } };
-	char *err = NULL;
-	struct job *j;
-
-	if (!form_validate(ui, &a.def))
-		return UI_REDRAW;
 	if (disk_kind() == DK_LV || (disk_kind() == DK_FILE && !*val(FF_DISK_SIZE)))
-		for (size_t k = 0; k < a.def.n_disks; k++)
-			a.def.disks[k].size = 0; /* existing disk: nothing to create */
-	j = job_call(val(FF_NAME), "new", save_child, &a, &err);
-	vmdef_free(&a.def);
+		for (size_t k = 0; k < d->n_disks; k++)
+			d->disks[k].size = 0;
+}
+
+/* Runs fn (save_child, edit_child) as a job titled "VERB NAME" and closes the form. */
+static int save_in_job(struct ui *ui, const char *verb, job_fn fn, struct save_arg *a)
+{
+	char *err = NULL;
+	struct job *j = job_call(val(FF_NAME), verb, fn, a, &err);
+
+	vmdef_free(&a->def);
 	if (!j) {
 		ui_status(ui, true, "%s: %s", val(FF_NAME), err);
 		free(err);
 		return UI_REDRAW;
 	}
 	free(j->title);
-	j->title = xasprintf("new %s", val(FF_NAME));
+	j->title = xasprintf("%s %s", verb, val(FF_NAME));
 	ui_job_add(ui, j, save_done);
-	ui_status(ui, false, "new %s ...", val(FF_NAME));
+	ui_status(ui, false, "%s %s ...", verb, val(FF_NAME));
 	dlg_close(&fv.dlg);
 	ui_pop(ui);
 	return UI_REDRAW;
 }
 
+static int save_new(struct ui *ui)
+{
+	struct save_arg a = { ui->cfg, { 0 }, NULL };
+
+	if (!form_validate(ui, &a.def))
+		return UI_REDRAW;
+	keep_existing_disks(&a.def);
+	return save_in_job(ui, "new", save_child, &a);
+}
+
 /* Edits change only the keys that changed, in place, so the file's comments and order stay. */
 static int save_edit(struct ui *ui)
 {
-	char *err = NULL;
-	int changed = 0;
+	struct save_arg a = { ui->cfg, { 0 }, NULL };
+	struct edit_plan p;
+	char *err = NULL, *msg = NULL;
+	int bad = -1, changes;
 
-	if (!form_validate(ui, NULL))
+	if (!form_validate(ui, &a.def))
 		return UI_REDRAW;
-	for (int i = 0; i < FF_COUNT; i++) {
-		const struct field *f = &fv.f[i];
-
-		if (f->ro || !f->key || strcmp(f->value, f->orig) == 0)
-			continue;
-		if (vmdef_set_key(fv.path, f->key, f->value, &err) < 0) {
-			complain(i, err);
-			return UI_REDRAW;
-		}
-		changed++;
+	plan_edit(&p);
+	a.edit = &p;
+	keep_existing_disks(&a.def);
+	if (p.disk && p.size[0])
+		return save_in_job(ui, "edit", edit_child, &a);
+	vmdef_free(&a.def);
+	if ((changes = edit_apply(&p, &msg, &err, &bad)) < 0) {
+		complain(bad, err);
+		return UI_REDRAW;
 	}
-	ui_status(ui, false, "%s: %d change%s saved", val(FF_NAME), changed, changed == 1 ? "" : "s");
-	if (changed)
+	ui_status(ui, false, "%s", msg);
+	free(msg);
+	if (changes)
 		ui_event(ui, val(FF_NAME), "definition edited");
 	dlg_close(&fv.dlg);
 	ui_pop(ui);
@@ -537,9 +714,6 @@ static void cycle_choice(int dir)
 	if (!n)
 		return;
 	at = (at + dir + n) % n;
-	/* an edited bridge NIC stays a bridge NIC: user networking is another kind of card */
-	if (fv.edit && fv.cur == FF_NET && at == 0 && n > 1)
-		at = (at + dir + n) % n;
 	set(fv.cur, c[at]);
 }
 
@@ -548,9 +722,11 @@ static void derive_disk(struct ui *ui)
 {
 	char *v;
 
-	if (fv.edit || fv.disk_touched)
+	if (fv.disk_touched)
 		return;
-	if (disk_kind() == DK_NEW_LV && ui->cfg->vg && *ui->cfg->vg)
+	if (fv.edit && !changed(FF_DISK_KIND))
+		v = xstrdup(fv.f[FF_DISK].orig);	/* back to the kind it had: its own volume again */
+	else if (disk_kind() == DK_NEW_LV && ui->cfg->vg && *ui->cfg->vg)
 		v = xasprintf("%s/%s", ui->cfg->vg, val(FF_NAME));
 	else if (disk_kind() == DK_FILE)
 		v = xasprintf("%s/%s.qcow2", ui->cfg->file_dir, val(FF_NAME));
