@@ -1,0 +1,40 @@
+/* events.h: a guest's persisted event log, state_dir/NAME/events.log, shared by the CLI and the console. */
+#ifndef VMDECK_EVENTS_H
+#define VMDECK_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+/* One line of the log: "EPOCH_SECONDS<TAB>TEXT\n". */
+struct vm_event {
+	time_t when;
+	char *text;
+};
+
+#define EVENTS_TRIM_AT (64 * 1024) /* bytes: past this the log is cut back ... */
+#define EVENTS_KEEP 200            /* ... to its newest lines */
+
+/*
+ * Appends one event with the current time. The line goes out in one
+ * O_APPEND write, so the CLI and consoles writing at once never mix lines;
+ * newlines, tabs and other control characters in the text become spaces.
+ * Never fails the caller's action: returns -1 (nothing written) on error.
+ */
+int vm_event_log(const struct config *cfg, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The newest n events, oldest first, into out[0..n) (texts allocated; free
+ * with vm_events_free). Lines that are not "digits TAB text" (a torn write,
+ * garbage) are skipped. Returns how many were read; 0 when there is no log.
+ */
+size_t vm_events_recent(const struct config *cfg, const char *name, size_t n, struct vm_event *out);
+void vm_events_free(struct vm_event *ev, size_t n);
+
+/* A fingerprint of the log file (inode, size, mtime), 0 if absent: cheap change detection. */
+uint64_t vm_events_stamp(const struct config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,217 @@
+/* test_events.c: the persisted event log: appending, one line per event, trimming, torn and garbage lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "events.h"
+#include "util.h"
+#include "vm.h"
+
+static char tmpdir[64];
+static struct config cfg;
+
+static int setup(void **state)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_events.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.state_dir = tmpdir;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *p = vm_path(&cfg, "g1", "events.log");
+
+	unlink(p);
+	free(p);
+	p = vm_path(&cfg, "g1", NULL);
+	rmdir(p);
+	free(p);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static char *log_file(void)
+{
+	return vm_path(&cfg, "g1", "events.log");
+}
+
+static void write_raw(const char *text)
+{
+	char *p = log_file();
+
+	assert_int_equal(vm_dir_prepare(&cfg, "g1", NULL), 0);
+	assert_int_equal(file_write_atomic(p, text, strlen(text), 0600, NULL), 0);
+	free(p);
+}
+
+static void test_append_and_read(void **state)
+{
+	struct vm_event ev[4];
+	time_t t0 = time(NULL), t1;
+	struct stat st;
+	char *p = log_file();
+
+	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 0); /* no log yet */
+	assert_true(vm_events_stamp(&cfg, "g1") == 0);
+	assert_int_equal(vm_event_log(&cfg, "g1", "started from CD %s", "x.iso"), 0);
+	assert_int_equal(vm_event_log(&cfg, "g1", "paused"), 0);
+	t1 = time(NULL);
+	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 2);
+	assert_string_equal(ev[0].text, "started from CD x.iso");
+	assert_string_equal(ev[1].text, "paused");
+	assert_true(ev[0].when >= t0 && ev[1].when <= t1);
+	vm_events_free(ev, 2);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	free(p);
+	p = vm_path(&cfg, "g1", NULL);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	free(p);
+	assert_int_equal(vm_event_log(&cfg, "../x", "bad name"), -1);
+}
+
+static void test_newest_n_in_order(void **state)
+{
+	struct vm_event ev[3];
+	uint64_t before;
+
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(vm_event_log(&cfg, "g1", "event %d", i), 0);
+	before = vm_events_stamp(&cfg, "g1");
+	assert_true(before != 0);
+	assert_int_equal(vm_events_recent(&cfg, "g1", 3, ev), 3);
+	assert_string_equal(ev[0].text, "event 7");
+	assert_string_equal(ev[2].text, "event 9");
+	vm_events_free(ev, 3);
+	vm_event_log(&cfg, "g1", "one more");
+	assert_true(vm_events_stamp(&cfg, "g1") != before);
+}
+
+static void test_text_made_one_line(void **state)
+{
+	struct vm_event ev[2];
+	char *p = log_file(), *text;
+
+	assert_int_equal(vm_event_log(&cfg, "g1", "a\nb\tc\rd"), 0);
+	assert_int_equal(vm_events_recent(&cfg, "g1", 2, ev), 1);
+	assert_string_equal(ev[0].text, "a b c d");
+	vm_events_free(ev, 1);
+	text = file_read(p, NULL, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\ta b c d\n"));
+	assert_int_equal(strchr(text, '\n')[1], '\0'); /* exactly one line */
+	free(text);
+	free(p);
+}
+
+static void test_garbage_and_torn_lines_skipped(void **state)
+{
+	struct vm_event ev[8];
+
+	write_raw("100\tfirst\n"
+		  "garbage without a tab\n"
+		  "12x\tnot a time\n"
+		  "\tno time\n"
+		  "200\t\n"
+		  "300\tsecond\n"
+		  "400\tcut off in the midd");
+	assert_int_equal(vm_events_recent(&cfg, "g1", 8, ev), 2);
+	assert_int_equal(ev[0].when, 100);
+	assert_string_equal(ev[0].text, "first");
+	assert_string_equal(ev[1].text, "second");
+	vm_events_free(ev, 2);
+	/* the next event does not join the torn line */
+	assert_int_equal(vm_event_log(&cfg, "g1", "after the tear"), 0);
+	assert_int_equal(vm_events_recent(&cfg, "g1", 8, ev), 3);
+	assert_string_equal(ev[2].text, "after the tear");
+	vm_events_free(ev, 3);
+}
+
+static void test_trimmed_to_newest_lines(void **state)
+{
+	enum { N = 600 };
+	struct vm_event *ev = xcalloc(N, sizeof *ev);
+	char pad[201];
+	struct stat st;
+	char *p = log_file();
+	size_t got;
+
+	memset(pad, 'x', 200);
+	pad[200] = 0;
+	for (int i = 0; i < N; i++)
+		assert_int_equal(vm_event_log(&cfg, "g1", "event %d %s", i, pad), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(st.st_size <= EVENTS_TRIM_AT + 300);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	got = vm_events_recent(&cfg, "g1", N, ev);
+	assert_true(got >= EVENTS_KEEP && got < N);
+	for (size_t k = 0; k < got; k++) { /* the newest, in order, none lost at a trim */
+		char want[32];
+
+		snprintf(want, sizeof want, "event %zu ", N - got + k);
+		assert_true(strncmp(ev[k].text, want, strlen(want)) == 0);
+	}
+	vm_events_free(ev, got);
+	free(ev);
+	free(p);
+}
+
+/* Writers in several processes at once: every line arrives whole. */
+static void test_concurrent_writers(void **state)
+{
+	enum { KIDS = 4, EACH = 100 };
+	struct vm_event *ev = xcalloc(KIDS * EACH + 1, sizeof *ev);
+	int seen[KIDS] = { 0 };
+	size_t got;
+
+	for (int k = 0; k < KIDS; k++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			for (int i = 0; i < EACH; i++)
+				vm_event_log(&cfg, "g1", "writer %d line %d", k, i);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < KIDS; k++)
+		wait(NULL);
+	got = vm_events_recent(&cfg, "g1", KIDS * EACH + 1, ev);
+	assert_int_equal(got, KIDS * EACH);
+	for (size_t i = 0; i < got; i++) {
+		int w, l;
+
+		assert_int_equal(sscanf(ev[i].text, "writer %d line %d", &w, &l), 2);
+		assert_true(w >= 0 && w < KIDS);
+		assert_int_equal(l, seen[w]++); /* each writer's lines in its own order */
+	}
+	vm_events_free(ev, got);
+	free(ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_append_and_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newest_n_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_made_one_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_and_torn_lines_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trimmed_to_newest_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
