@@ -16,6 +16,7 @@
 #include "spawn.h"
 #include "storage.h"
 #include "stream.h"
+#include "events.h"
 #include "util.h"
 #include "vm.h"
 
@@ -329,10 +330,18 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 		return -1;
 	}
 	rc = backup_body(&r, err);
-	if (rc < 0)
+	if (rc < 0) {
 		dest_abort(&r.dest);
-	else if (where)
-		*where = dest_describe(&r.dest);
+		vm_event_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "unknown error");
+	} else {
+		char *to = dest_describe(&r.dest);
+
+		vm_event_log(cfg, def->name, "backup done: %s%s", to, o->live ? " (live)" : "");
+		if (where)
+			*where = to;
+		else
+			free(to);
+	}
 	srcs_free(r.srcs, def->n_disks);
 	if (r.tmpdir_made)
 		rmdir(r.tmpdir);

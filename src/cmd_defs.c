@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cmd_opts.h"
 #include "storage.h"
+#include "events.h"
 #include "util.h"
 #include "vmdef.h"
 
@@ -471,10 +472,12 @@ int cmd_new(struct cli *c, int argc, char **argv)
 		rc = EXIT_USAGE;
 	else if (new_write(c, &def, &path, &err) < 0 || new_create_disks(c, &def, path, &err) < 0)
 		rc = EXIT_FAILED;
-	if (rc != EXIT_DONE)
+	if (rc != EXIT_DONE) {
 		cli_error(rc, "%s: cannot create: %s", argv[1], err);
-	else
+	} else {
+		vm_event_log(&c->cfg, def.name, "definition created");
 		new_report(c, &def, path);
+	}
 	free(err);
 	free(path);
 	vmdef_free(&def);

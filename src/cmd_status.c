@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "events.h"
 #include "util.h"
 #include "vm.h"
 #include "vmdef.h"
@@ -194,6 +195,27 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 		       d->nics[i].model ? d->nics[i].model : "", d->nics[i].mac ? d->nics[i].mac : "");
 }
 
+#define SHOW_EVENTS 10
+
+/* The end of `show`: the newest lines of the guest's event log, local times. */
+static void show_events(const struct config *cfg, const char *name)
+{
+	struct vm_event ev[SHOW_EVENTS];
+	size_t n = vm_events_recent(cfg, name, SHOW_EVENTS, ev);
+
+	printf("\nRecent events:\n");
+	if (n == 0)
+		printf("  (none)\n");
+	for (size_t k = 0; k < n; k++) {
+		char when[32];
+		struct tm tm;
+
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
+		printf("  %s  %s\n", when, ev[k].text);
+	}
+	vm_events_free(ev, n);
+}
+
 /* ---- verbs ---- */
 
 int cmd_list(struct cli *c, int argc, char **argv)
@@ -256,6 +278,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		json_decref(o);
 	} else {
 		show_print(&def, &st);
+		show_events(&c->cfg, def.name);
 	}
 	vm_status_clear(&st);
 	vmdef_free(&def);

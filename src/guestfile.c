@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "util.h"
 #include "vm.h"
 
@@ -22,6 +23,8 @@ int guestfile_create(const struct config *cfg, const char *name, const char *yam
 	} else {
 		rc = file_write_atomic(path, yaml, strlen(yaml), 0600, err);
 	}
+	if (rc == 0)
+		vm_event_log(cfg, name, "definition created");
 	free(path);
 	return rc;
 }
@@ -43,6 +46,8 @@ int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char
 		rc = err_set(err, "it is running; stop it first");
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
+	else
+		vm_event_log(cfg, def->name, "definition deleted (disks kept)");
 	vm_unlock(lock);
 	free(path);
 	return rc;

@@ -12,6 +12,7 @@
 #include "hosts.h"
 #include "storage.h"
 #include "stream.h"
+#include "events.h"
 #include "util.h"
 #include "vm.h"
 
@@ -358,6 +359,8 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 		return -1;
 	m.d = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *m.d);
 	rc = move_body(&m, err);
+	if (rc == 0)
+		vm_event_log(cfg, def->name, "moved to %s (%s)", host, o->delete_source ? "source deleted" : "source kept");
 	for (size_t i = 0; i < def->n_disks; i++) {
 		free(m.d[i].src);
 		free(m.d[i].remote);

@@ -17,6 +17,7 @@
 #include "spawn.h"
 #include "storage.h"
 #include "stream.h"
+#include "events.h"
 #include "util.h"
 #include "vm.h"
 
@@ -488,6 +489,8 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		rc = restore_body(&r, name, ts, err);
 		if (rc < 0)
 			targets_undo(cfg, ts, m.n_disks);
+		else
+			vm_event_log(cfg, name, "restored from %s", archive);
 		vm_unlock(lock);
 	} else {
 		rc = -1;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "qemu_argv.h"
 #include "qmp.h"
 #include "spawn.h"
@@ -614,23 +615,45 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 	return 0;
 }
 
+/* The event log's line for a start: which CD, and whether it boots from it. */
+static void start_logged(const struct config *cfg, const struct vmdef *def, const struct start_plan *p)
+{
+	const char *iso = p->cdrom ? (strrchr(p->cdrom, '/') ? strrchr(p->cdrom, '/') + 1 : p->cdrom) : NULL;
+
+	if (iso && strcmp(p->boot, "cdrom") == 0)
+		vm_event_log(cfg, def->name, "started from CD %s", iso);
+	else if (iso)
+		vm_event_log(cfg, def->name, "started with CD %s", iso);
+	else
+		vm_event_log(cfg, def->name, "started");
+}
+
 int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *opts,
 	     char **warn, char **err)
 {
 	struct start_plan p = { .log_fd = -1 };
-	int lock, rc;
+	char *why = NULL;
+	int lock, rc = -1;
 
 	if (warn)
 		*warn = NULL;
 	if (def->error)
-		return err_set(err, "%s", def->error);
-	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
-		return -1;
-	rc = start_locked(cfg, def, opts, &p, warn, err);
-	if (p.log_fd >= 0)
-		close(p.log_fd);
-	free(p.cdrom);
-	vm_unlock(lock);
+		err_set(&why, "%s", def->error);
+	else if ((lock = vm_lock(cfg, def->name, false, &why)) >= 0) {
+		rc = start_locked(cfg, def, opts, &p, warn, &why);
+		if (rc == 0)
+			start_logged(cfg, def, &p);
+		if (p.log_fd >= 0)
+			close(p.log_fd);
+		free(p.cdrom);
+		vm_unlock(lock);
+	}
+	if (rc < 0)
+		vm_event_log(cfg, def->name, "start failed: %s", why ? why : "unknown error");
+	if (err)
+		*err = why;
+	else
+		free(why);
 	return rc;
 }
 
@@ -664,24 +687,34 @@ static int guest_action(const struct config *cfg, const struct vmdef *def, const
 	return guest_qmp(cfg, def, cmd, args, NULL, QMP_TIMEOUT_MS, err);
 }
 
+/* guest_action, and on success the event log line done. */
+static int guest_action_logged(const struct config *cfg, const struct vmdef *def, const char *cmd,
+			       const char *done, char **err)
+{
+	if (guest_action(cfg, def, cmd, NULL, err) < 0)
+		return -1;
+	vm_event_log(cfg, def->name, "%s", done);
+	return 0;
+}
+
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action(cfg, def, "system_powerdown", NULL, err);
+	return guest_action_logged(cfg, def, "system_powerdown", "ACPI power button pressed", err);
 }
 
 int vm_reset(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action(cfg, def, "system_reset", NULL, err);
+	return guest_action_logged(cfg, def, "system_reset", "reset", err);
 }
 
 int vm_pause(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action(cfg, def, "stop", NULL, err);
+	return guest_action_logged(cfg, def, "stop", "paused", err);
 }
 
 int vm_resume(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action(cfg, def, "cont", NULL, err);
+	return guest_action_logged(cfg, def, "cont", "resumed", err);
 }
 
 /* ---- stop and kill ---- */
@@ -754,6 +787,22 @@ static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pi
 	return 0;
 }
 
+/* The event log's line for how a stop ended: which step did it. */
+static void stop_logged(const struct config *cfg, const char *name, int rc, enum vm_stop_step step, int timeout_s,
+			double secs, char **err)
+{
+	if (rc < 0)
+		vm_event_log(cfg, name, "stop failed: %s", err && *err ? *err : "QEMU did not end");
+	else if (step == STOP_ACPI)
+		vm_event_log(cfg, name, "%s after %.1f s", vm_stop_step_text(step), secs);
+	else if (secs < timeout_s) /* QMP refused the button: no wait */
+		vm_event_log(cfg, name, "the power button was not taken: ended with %s",
+			     step == STOP_QUIT ? "quit" : "SIGKILL (killed)");
+	else
+		vm_event_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s,
+			     step == STOP_QUIT ? "quit" : "SIGKILL (killed)");
+}
+
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
 	    void (*progress)(void *arg, int left), void *arg, char **err)
 {
@@ -764,13 +813,17 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
 	if ((pid = vm_pid(cfg, def->name)) > 0) {
+		double t0 = now_mono();
+
 		marker_write(cfg, def->name);
+		vm_event_log(cfg, def->name, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
 		step = STOP_ACPI;
 		/* QMP that cannot take the button will not take quit either: ask only briefly */
 		if (powerdown_button(cfg, def) < 0)
 			rc = force_off(cfg, def, pid, QMP_KILL_MS, &step, err);
 		else if (!wait_acpi(pid, timeout_s, progress, arg))
 			rc = force_off(cfg, def, pid, QMP_TIMEOUT_MS, &step, err);
+		stop_logged(cfg, def->name, rc, step, timeout_s, now_mono() - t0, err);
 	}
 	if (rc == 0)
 		remove_runtime_files(cfg, def->name);
@@ -794,6 +847,8 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 
 	if (pid > 0 && force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0)
 		return -1;
+	if (pid > 0)
+		vm_event_log(cfg, def->name, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
 	remove_runtime_files(cfg, def->name);
 	return 0;
 }
@@ -868,6 +923,8 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 	json_object_set_new(a, "format", json_string("raw"));
 	rc = guest_qmp(cfg, def, "blockdev-change-medium", a, NULL, QMP_TIMEOUT_MS, err);
 	json_decref(a);
+	if (rc == 0)
+		vm_event_log(cfg, def->name, "CD changed to %s", path);
 out:
 	free(path);
 	json_decref(drive);
@@ -882,6 +939,8 @@ int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err
 
 	if (require_running(cfg, def, err) > 0 && cdrom_find(cfg, def, drive, &has, err) == 0)
 		rc = cdrom_eject_args(cfg, def, drive, err);
+	if (rc == 0)
+		vm_event_log(cfg, def->name, "CD ejected");
 	json_decref(drive);
 	return rc;
 }

@@ -45,31 +45,35 @@ ssize_t ui_guest_index(const struct ui *ui, const char *name)
 	return -1;
 }
 
-/* ---- events and the status line ---- */
+/* ---- events (the guests' events.log files) and the status line ---- */
 
-static void extra_add(struct guest_extra *ex, char *text)
+/* Rereads a guest's newest events when its log changed (one stat when it did not). */
+static void events_refresh(struct ui *ui, size_t i)
 {
-	struct guest_event *e = &ex->events[ex->head];
+	struct guest_extra *ex = &ui->ex[i];
+	uint64_t stamp = vm_events_stamp(ui->cfg, ui->defs[i].name);
 
-	free(e->text);
-	e->text = text;
-	e->when = now_real();
-	ex->head = (ex->head + 1) % GUEST_EVENTS;
-	if (ex->n_events < GUEST_EVENTS)
-		ex->n_events++;
+	if (stamp == ex->events_stamp)
+		return;
+	vm_events_free(ex->events, ex->n_events);
+	ex->n_events = vm_events_recent(ui->cfg, ui->defs[i].name, GUEST_EVENTS, ex->events);
+	ex->events_stamp = stamp;
+	ui->dirty = true;
 }
 
 void ui_event(struct ui *ui, const char *guest, const char *fmt, ...)
 {
 	ssize_t i = ui_guest_index(ui, guest);
 	va_list ap;
+	char *text;
 
-	if (i < 0)
-		return;
 	va_start(ap, fmt);
-	extra_add(&ui->ex[i], xvasprintf(fmt, ap));
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	ui->dirty = true;
+	vm_event_log(ui->cfg, guest, "%s", text);
+	free(text);
+	if (i >= 0)
+		events_refresh(ui, (size_t)i);
 }
 
 void ui_status(struct ui *ui, bool error, const char *fmt, ...)
@@ -97,8 +101,8 @@ static void status_fade(struct ui *ui, double now)
 
 static void extra_free(struct guest_extra *ex)
 {
-	for (int k = 0; k < GUEST_EVENTS; k++)
-		free(ex->events[k].text);
+	vm_events_free(ex->events, ex->n_events);
+	free(ex->pending);
 }
 
 /* ---- definitions: reloaded when vms_dir changes, statuses and events kept by name ---- */
@@ -227,7 +231,8 @@ static const char *transition_text(enum vm_state from, enum vm_state to, bool st
 	if (to == VM_PAUSED)
 		return "paused";
 	if (to == VM_STOPPED)
-		return from == VM_INVALID ? NULL : stopping ? "powered off by ACPI" : "stopped";
+		return from == VM_INVALID || from == VM_CRASHED ? NULL
+		       : stopping ? "powered off by ACPI" : "stopped on its own (powered off inside, or QEMU ended)";
 	if (to == VM_UNRESPONSIVE)
 		return "became unresponsive";
 	if (to == VM_CRASHED)
@@ -239,19 +244,84 @@ static const char *transition_text(enum vm_state from, enum vm_state to, bool st
 	return NULL;
 }
 
+/*
+ * Verbs (from the CLI or a console job) log what they do themselves, so the
+ * console logs a change of state it sees only when no verb explains it. The
+ * rule: a change waits EXPLAIN_GRACE seconds (a verb may write its line just
+ * after the change shows), then it is dropped if one of the guest's newest
+ * EXPLAIN_LINES lines is at most EXPLAIN_WINDOW seconds older than the change
+ * and begins with a word that explains the new state. Crashes and hangs have no verb: only the same
+ * line (from another console) explains them.
+ */
+#define EXPLAIN_GRACE 2.0
+#define EXPLAIN_WINDOW 10.0
+#define EXPLAIN_LINES 4
+
+static const struct {
+	enum vm_state state;
+	const char *words[6];
+} explains[] = {
+	{ VM_STOPPED, { "powered off", "did not power off", "the power button was not taken", "forced off", "stopped",
+			"start failed" } },
+	{ VM_RUNNING, { "started", "resumed", "reset", "responding again" } },
+	{ VM_PAUSED, { "paused" } },
+	{ VM_SHUTTING_DOWN, { "stopping", "ACPI power button pressed", "shutting down" } },
+	{ VM_CRASHED, { "crashed" } },
+	{ VM_UNRESPONSIVE, { "became unresponsive" } },
+	{ VM_INVALID, { "definition became invalid" } },
+};
+
+static bool line_explains(const struct vm_event *e, enum vm_state s, double seen_at)
+{
+	if ((double)e->when < seen_at - EXPLAIN_WINDOW)
+		return false;
+	for (size_t k = 0; k < ARRAY_LEN(explains); k++)
+		for (size_t w = 0; explains[k].state == s && w < ARRAY_LEN(explains[k].words) && explains[k].words[w]; w++)
+			if (strncmp(e->text, explains[k].words[w], strlen(explains[k].words[w])) == 0)
+				return true;
+	return false;
+}
+
+/* Logs the pending change unless a verb's line explains it; clears it either way. */
+static void pending_judge(struct ui *ui, size_t i)
+{
+	struct guest_extra *ex = &ui->ex[i];
+	struct vm_event last[EXPLAIN_LINES];
+	size_t n;
+	bool explained = false;
+
+	if (!ex->pending)
+		return;
+	n = vm_events_recent(ui->cfg, ui->defs[i].name, EXPLAIN_LINES, last);
+	for (size_t k = 0; k < n && !explained; k++)
+		explained = line_explains(&last[k], ex->pending_state, ex->pending_at);
+	vm_events_free(last, n);
+	if (!explained)
+		ui_event(ui, ui->defs[i].name, "%s", ex->pending);
+	free(ex->pending);
+	ex->pending = NULL;
+}
+
 static void note_transitions(struct ui *ui, const struct vm_status *now)
 {
 	for (size_t i = 0; i < ui->n; i++) {
 		struct guest_extra *ex = &ui->ex[i];
+		bool changed = ex->seen && ex->last_state != now[i].state;
 		const char *t;
 
-		if (ex->seen && ex->last_state != now[i].state &&
-		    (t = transition_text(ex->last_state, now[i].state, ex->stop_deadline > 0)) != NULL)
-			ui_event(ui, ui->defs[i].name, "%s", t);
+		if (ex->pending && (changed || now_real() - ex->pending_at >= EXPLAIN_GRACE))
+			pending_judge(ui, i);
+		if (changed && (t = transition_text(ex->last_state, now[i].state, ex->stop_deadline > 0)) != NULL) {
+			ex->pending = now[i].state == VM_CRASHED && now[i].reason ? xasprintf("%s: %s", t, now[i].reason)
+										 : xstrdup(t);
+			ex->pending_state = now[i].state;
+			ex->pending_at = now_real();
+		}
 		if (now[i].state == VM_STOPPED || now[i].state == VM_CRASHED)
 			ex->stop_deadline = 0;
 		ex->last_state = now[i].state;
 		ex->seen = true;
+		events_refresh(ui, i);
 	}
 }
 
@@ -279,17 +349,6 @@ void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds)
 
 /* ---- jobs ---- */
 
-/* Verbs whose success is worth a line in the guest's event log (state changes log themselves). */
-static bool job_logs_success(const struct job *j)
-{
-	static const char *const verbs[] = { "kill ", "reset ", "cdrom ", "new " };
-
-	for (size_t i = 0; i < ARRAY_LEN(verbs); i++)
-		if (strncmp(j->title, verbs[i], strlen(verbs[i])) == 0)
-			return true;
-	return false;
-}
-
 static int job_lines(const struct job *j)
 {
 	int n = 0;
@@ -299,7 +358,7 @@ static int job_lines(const struct job *j)
 	return n;
 }
 
-/* A finished job: one line in the status bar (and the guest's log), then a fresh status round. */
+/* A finished job: one line in the status bar, then a fresh status round (the verb logged its own event). */
 static void job_report(struct ui *ui, struct ui_job *uj)
 {
 	struct job *j = uj->job;
@@ -320,15 +379,6 @@ static void job_report(struct ui *ui, struct ui_job *uj)
 		ui_status(ui, failed, "%s%s", res, more);
 	else
 		ui_status(ui, failed, "%s: %s%s", j->title, res, more);
-	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':')
-		for (res += gl + 1; *res == ' '; res++)
-			;
-	if (j->guest && failed)
-		ui_event(ui, j->guest, "%s failed: %s", j->title, res);
-	else if (j->guest && job_logs_success(j))
-		ui_event(ui, j->guest, "%s", res);
-	else if (j->guest && strncmp(j->title, "stop", 4) == 0)
-		ui_event(ui, j->guest, "ACPI power button pressed");
 	ui_poll_now(ui);
 }
 
@@ -545,6 +595,8 @@ static void curses_start(struct ui *ui)
 
 static void ui_free(struct ui *ui)
 {
+	for (size_t i = 0; i < ui->n; i++)
+		pending_judge(ui, i); /* a change seen just before quitting still goes to the log */
 	if (ui->poll) {
 		struct vm_status *tmp = xcalloc(ui->n ? ui->n : 1, sizeof *tmp);
 

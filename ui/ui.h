@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "events.h"
 #include "job.h"
 #include "vm.h"
 #include "vmdef.h"
@@ -68,19 +69,18 @@ enum role {
 	R_COUNT
 };
 
-/* One line in a guest's event log ("powered off by ACPI"), with its time. */
-struct guest_event {
-	double when;     /* now_real() */
-	char *text;
-};
 #define GUEST_EVENTS 8
 
 /* What the console knows of a guest beyond its definition and status. */
 struct guest_extra {
-	struct guest_event events[GUEST_EVENTS]; /* ring, newest at head-1 */
-	int n_events, head;
+	struct vm_event events[GUEST_EVENTS]; /* the newest lines of its events.log, oldest first */
+	size_t n_events;
+	uint64_t events_stamp;    /* vm_events_stamp() when they were read */
 	enum vm_state last_state;
 	bool seen;                /* last_state is valid */
+	char *pending;            /* a change of state seen, not yet judged for the log (see console.c) */
+	enum vm_state pending_state;
+	double pending_at;        /* now_real() when it was seen */
 	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
 	bool stop_offered;        /* the force-off question was asked */
 };
@@ -159,6 +159,7 @@ struct vmdef *ui_guest(struct ui *ui);             /* the selected guest or NULL
 struct vm_status *ui_guest_status(struct ui *ui);
 struct guest_extra *ui_guest_extra(struct ui *ui);
 ssize_t ui_guest_index(const struct ui *ui, const char *name);
+/* Appends to the guest's persisted event log (what only the console knows: edits, timeouts). */
 void ui_event(struct ui *ui, const char *guest, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_rescan(struct ui *ui);                      /* reload definitions, poll now */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ui.h"
 #include "util.h"
@@ -194,12 +195,24 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 			  d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
 }
 
+/* HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console). */
+static const char *event_when(time_t t, char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm, today;
+
+	localtime_r(&now, &today);
+	localtime_r(&t, &tm);
+	strftime(buf, len, tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year ? "%H:%M" : "%m-%d %H:%M", &tm);
+	return buf;
+}
+
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
 	const struct vm_status *st = &ui->st[i];
 	const struct guest_extra *ex = &ui->ex[i];
-	char up[16], when[16];
+	char up[16], when[24];
 
 	if (d->vnc)
 		pane_line(p, R_NORMAL, "VNC     :%d  port %d on %s, %s", d->vnc_display, 5900 + d->vnc_display,
@@ -215,14 +228,9 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		pane_line(p, R_ERROR, "%s", st->reason);
 	pane_line(p, R_DETAIL_TITLE, "Recent events");
 	if (ex->n_events == 0)
-		pane_line(p, R_NORMAL, "  none since the console opened");
-	for (int k = 0; k < ex->n_events; k++) {
-		const struct guest_event *e = &ex->events[(ex->head - 1 - k + 2 * GUEST_EVENTS) % GUEST_EVENTS];
-
-		fmt_clock(e->when, when, sizeof when);
-		when[5] = 0;
-		pane_line(p, R_NORMAL, "  %s at %s", e->text, when);
-	}
+		pane_line(p, R_NORMAL, "  none yet");
+	for (size_t k = ex->n_events; k-- > 0;) /* newest first */
+		pane_line(p, R_NORMAL, "  %s at %s", ex->events[k].text, event_when(ex->events[k].when, when, sizeof when));
 }
 
 static void draw_detail(struct ui *ui)
