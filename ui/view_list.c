@@ -195,7 +195,7 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 			  d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
 }
 
-/* HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console). */
+/* HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console); first, as texts get long. */
 static const char *event_when(time_t t, char *buf, size_t len)
 {
 	time_t now = time(NULL);
@@ -230,7 +230,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	if (ex->n_events == 0)
 		pane_line(p, R_NORMAL, "  none yet");
 	for (size_t k = ex->n_events; k-- > 0;) /* newest first */
-		pane_line(p, R_NORMAL, "  %s at %s", ex->events[k].text, event_when(ex->events[k].when, when, sizeof when));
+		pane_line(p, R_NORMAL, "  %s  %s", event_when(ex->events[k].when, when, sizeof when), ex->events[k].text);
 }
 
 static void draw_detail(struct ui *ui)
