@@ -250,8 +250,8 @@ static const char *transition_text(enum vm_state from, enum vm_state to, bool st
  * rule: a change waits EXPLAIN_GRACE seconds (a verb may write its line just
  * after the change shows), then it is dropped if one of the guest's newest
  * EXPLAIN_LINES lines is at most EXPLAIN_WINDOW seconds older than the change
- * and begins with a word that explains the new state. Crashes and hangs have no verb: only the same
- * line (from another console) explains them.
+ * and begins with a word that explains the new state. Crashes and hangs have
+ * no verb: only the same line (from another console) explains them.
  */
 #define EXPLAIN_GRACE 2.0
 #define EXPLAIN_WINDOW 10.0

@@ -122,7 +122,7 @@ static void iso_into_definition(struct ui *ui, const char *path)
 		return;
 	}
 	ui_status(ui, false, "%s: CD set to %s for the next start", iv.guest, path);
-	ui_event(ui, iv.guest, "CD set to %s", path);
+	ui_event(ui, iv.guest, "CD set to %s for the next start", path);
 }
 
 static int iso_choose(struct ui *ui)
