@@ -60,8 +60,9 @@ if [ "$bridged" = 1 ]; then
     tui_keys Right
     check_screen "the namespace's bridge is a choice" "Network +< $BR >"
 else
+    # a bridge this host lacks stays a choice, after "none": Right wraps to user networking
     check_screen "the network is offered too" "Network +< $BR >"
-    tui_keys Left
+    tui_keys Right
     check_screen "user networking is a choice" 'Network +< user \(NAT\) >'
 fi
 check_screen "the draft is valid" 'valid: F2 saves'
@@ -116,7 +117,8 @@ check_eq "and the definition is untouched" "$saved" "$(cat "$G")"
 tui_keys e Down Down Down Down Down Left Left
 check_screen "Disk: none" 'Disk +< none >'
 tui_keys Down Left
-check_screen "the network changes too" "Network +< $([ "$bridged" = 1 ] && echo 'user \(NAT\)' || echo "$BR") >"
+# bridged: [user, $BR, none] from $BR; else [user, none] from user: Left gives user, or none
+check_screen "the network changes too" "Network +< $([ "$bridged" = 1 ] && echo 'user \(NAT\)' || echo none) >"
 tui_keys F2
 check_screen "saved for the next start; the LV is kept" \
     "ed: 2 changes saved; disk $VG/edlv is kept; takes effect at the next start"
