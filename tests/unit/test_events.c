@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "events.h"
+#include "scratch.h"
 #include "util.h"
 #include "vm.h"
 
@@ -21,8 +22,7 @@ static struct config cfg;
 
 static int setup(void **state)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_events.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (scratch_make(tmpdir, sizeof tmpdir, "test_events") < 0)
 		return -1;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.state_dir = tmpdir;
@@ -31,14 +31,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *p = vm_path(&cfg, "g1", "events.log");
-
-	unlink(p);
-	free(p);
-	p = vm_path(&cfg, "g1", NULL);
-	rmdir(p);
-	free(p);
-	rmdir(tmpdir);
+	scratch_remove(tmpdir);
 	return 0;
 }
 

@@ -1,5 +1,4 @@
 /* test_vm.c: the runtime folder's mode, the guest lock, stop step texts and where an ISO is found. */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
 #include "util.h"
 #include "vm.h"
 
@@ -20,8 +20,7 @@ static struct config cfg;
 
 static int setup(void **state)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_vm.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (scratch_make(tmpdir, sizeof tmpdir, "test_vm") < 0)
 		return -1;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.state_dir = path_join(tmpdir, "state");
@@ -31,14 +30,9 @@ static int setup(void **state)
 	return mkdir(iso_dir, 0755);
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-	return remove(p);
-}
-
 static int teardown(void **state)
 {
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(tmpdir);
 	free(cfg.state_dir);
 	free(iso_dir);
 	return 0;
