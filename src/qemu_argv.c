@@ -461,13 +461,17 @@ static int emit_control(struct argv_ctx *c, char **err)
 
 static int emit_process(struct argv_ctx *c, char **err)
 {
-	char *pidfile;
+	char *pidfile, *runlog;
 
 	if (c->o && c->o->daemonize) {
 		pidfile = vm_path(c->cfg, c->def->name, "qemu.pid");
+		/* a daemon's stderr would be /dev/null: with -D it goes here, so a crash leaves its reason */
+		runlog = vm_path(c->cfg, c->def->name, VM_RUN_LOG);
 		add2(c, "-pidfile", pidfile);
+		add2(c, "-D", runlog);
 		strv_add(c->out, "-daemonize");
 		free(pidfile);
+		free(runlog);
 	}
 	if (c->o && c->o->paused)
 		strv_add(c->out, "-S");

@@ -108,27 +108,6 @@ static bool lock_held(const struct config *cfg, const char *name)
 	return held;
 }
 
-/* The last non-empty line of qemu.log (QEMU's own words on why it ended), or NULL. */
-static char *log_last_line(const struct config *cfg, const char *name)
-{
-	char *path = vm_path(cfg, name, "qemu.log");
-	char *text = file_read(path, NULL, NULL);
-	char *end, *start, *line = NULL;
-
-	free(path);
-	if (text == NULL)
-		return NULL;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		end--;
-	*end = '\0';
-	start = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
-	if (*start)
-		line = xstrndup(start, strlen(start) > 200 ? 200 : strlen(start));
-	free(text);
-	return line;
-}
-
 /* ---- the process, from /proc ---- */
 
 struct proc_sample {
@@ -212,7 +191,9 @@ static void judge_dead(const struct config *cfg, struct guest *g, const struct s
 		finish(g, VM_STOPPED, NULL);
 		return;
 	}
-	last = log_last_line(cfg, name);
+	/* what QEMU said while running (a KVM error, an assertion), else while starting */
+	if ((last = vm_log_last_line(cfg, name, VM_RUN_LOG)) == NULL)
+		last = vm_log_last_line(cfg, name, "qemu.log");
 	finish(g, VM_CRASHED, last ? xasprintf("QEMU ended without a clean shutdown: %s", last)
 				   : xstrdup("QEMU ended without a clean shutdown (killed?)"));
 	free(last);

@@ -185,16 +185,11 @@ static int wait_child(pid_t pid, int timeout_ms)
 
 /* ---- qemu.log and the one line that explains a failure ---- */
 
-/*
- * A fresh qemu.log for this run; the previous run's (say, of a guest that
- * crashed) stays as qemu.log.old. No marker line of our own: the status
- * reads the log's last line as QEMU's last words.
- */
-static int log_open(const struct config *cfg, const char *name, char **err)
+/* FILE of the last run (say, of a guest that crashed) stays as FILE.old. */
+static void log_keep_old(const struct config *cfg, const char *name, const char *file)
 {
-	char *path = vm_path(cfg, name, "qemu.log");
+	char *path = vm_path(cfg, name, file);
 	struct stat st;
-	int fd;
 
 	if (stat(path, &st) == 0 && st.st_size > 0) {
 		char *old = xasprintf("%s.old", path);
@@ -202,6 +197,21 @@ static int log_open(const struct config *cfg, const char *name, char **err)
 		rename(path, old);
 		free(old);
 	}
+	free(path);
+}
+
+/*
+ * A fresh qemu.log for this run, the last run's logs kept as .old (QEMU
+ * itself truncates qemu-run.log, its -D file). No marker line of our own:
+ * the status reads the logs' last lines as QEMU's last words.
+ */
+static int log_open(const struct config *cfg, const char *name, char **err)
+{
+	char *path = vm_path(cfg, name, "qemu.log");
+	int fd;
+
+	log_keep_old(cfg, name, "qemu.log");
+	log_keep_old(cfg, name, VM_RUN_LOG);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
@@ -505,7 +515,29 @@ static int plan_media(const struct config *cfg, const struct vmdef *def, const s
 	return 0;
 }
 
-/* Runs QEMU's daemonizing parent; when it fails, the reason is the first error in qemu.log. */
+/*
+ * With -D a daemonizing QEMU prints into qemu-run.log from the start, not to
+ * its stderr: what it said while starting is copied into qemu.log (which
+ * keeps the whole start), and explains a failed start (*why, when unset).
+ */
+static void startup_words(const struct config *cfg, const struct vmdef *def, int log_fd, const char *prog, bool failed,
+			  char **why)
+{
+	char *path = vm_path(cfg, def->name, VM_RUN_LOG);
+	size_t len = 0;
+	char *text = file_read(path, &len, NULL);
+
+	free(path);
+	if (text == NULL)
+		return;
+	if (len > 0)
+		fd_write_all(log_fd, text, len);
+	if (failed && *why == NULL)
+		*why = error_from_text(text, prog);
+	free(text);
+}
+
+/* Runs QEMU's daemonizing parent; when it fails, the reason is the first error it printed. */
 static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct start_plan *p, char **err)
 {
 	struct qemu_argv_opts ao = {
@@ -519,6 +551,7 @@ static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct 
 	if (qemu_argv_build(cfg, def, &ao, &argv, err) < 0)
 		return -1;
 	st = run_child(argv.v, p->log_fd, SPAWN_TIMEOUT_MS, &why, err);
+	startup_words(cfg, def, p->log_fd, argv.v[0], st != 0 && st != -2, &why);
 	if (st != 0 && st != -2) {
 		char *log = vm_path(cfg, def->name, "qemu.log");
 

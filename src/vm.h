@@ -29,6 +29,15 @@ const char *vm_state_name(enum vm_state s);
 char *vm_path(const struct config *cfg, const char *name, const char *file);
 /* Creates state_dir/NAME with mode 0700 (and fixes the mode if it exists). */
 int vm_dir_prepare(const struct config *cfg, const char *name, char **err);
+/*
+ * QEMU's last words: the last line (200 bytes at most) of FILE in the
+ * guest's folder that is neither empty nor a warning, without QEMU's
+ * "qemu-system-x86_64: " in front; NULL when there is none. qemu-run.log holds what QEMU
+ * printed while it ran (its stderr after daemonizing, through -D): why it
+ * ended, when it ended on its own; qemu.log what it printed while starting.
+ */
+char *vm_log_last_line(const struct config *cfg, const char *name, const char *file);
+#define VM_RUN_LOG "qemu-run.log"
 /* The QEMU pid from qemu.pid if that process is alive and is a QEMU (not a zombie), else 0. */
 pid_t vm_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */

@@ -26,6 +26,42 @@ const char *vm_state_name(enum vm_state s)
 	return (unsigned)s < VM_STATE_COUNT ? state_names[s] : "unknown";
 }
 
+/* One line's message: "qemu-system-x86_64: why" -> "why" (the program is known; the line is read in narrow places). */
+static const char *log_message(const char *line)
+{
+	const char *colon = strstr(line, ": ");
+
+	if (strncmp(line, "qemu", 4) == 0 && colon && !memchr(line, ' ', (size_t)(colon - line)))
+		return colon + 2;
+	return line;
+}
+
+char *vm_log_last_line(const struct config *cfg, const char *name, const char *file)
+{
+	char *path = vm_path(cfg, name, file);
+	char *text = file_read(path, NULL, NULL), *line = NULL;
+	const char *msg;
+
+	free(path);
+	if (text == NULL)
+		return NULL;
+	/* from the end: the last line that says something, a warning never being why QEMU ended */
+	for (char *end = text + strlen(text); end > text && !line;) {
+		char *start;
+
+		while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+			end--;
+		*end = '\0';
+		start = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
+		msg = log_message(start);
+		if (*msg && strncmp(msg, "warning:", 8) != 0)
+			line = xstrndup(msg, strlen(msg) > 200 ? 200 : strlen(msg));
+		end = start;
+	}
+	free(text);
+	return line;
+}
+
 char *vm_path(const struct config *cfg, const char *name, const char *file)
 {
 	if (file == NULL)

@@ -302,6 +302,23 @@ static void pending_judge(struct ui *ui, size_t i)
 	ex->pending = NULL;
 }
 
+/* The event line for a change: a crash with its reason, a guest that ended on its own with QEMU's last words. */
+static char *transition_line(const struct ui *ui, size_t i, const char *t, const struct vm_status *now)
+{
+	char *why;
+
+	if (now->state == VM_CRASHED && now->reason)
+		return xasprintf("%s: %s", t, now->reason);
+	if (now->state == VM_STOPPED && ui->ex[i].stop_deadline == 0 &&
+	    (why = vm_log_last_line(ui->cfg, ui->defs[i].name, VM_RUN_LOG)) != NULL) {
+		char *line = xasprintf("stopped: %s", why);
+
+		free(why);
+		return line;
+	}
+	return xstrdup(t);
+}
+
 static void note_transitions(struct ui *ui, const struct vm_status *now)
 {
 	for (size_t i = 0; i < ui->n; i++) {
@@ -312,8 +329,7 @@ static void note_transitions(struct ui *ui, const struct vm_status *now)
 		if (ex->pending && (changed || now_real() - ex->pending_at >= EXPLAIN_GRACE))
 			pending_judge(ui, i);
 		if (changed && (t = transition_text(ex->last_state, now[i].state, ex->stop_deadline > 0)) != NULL) {
-			ex->pending = now[i].state == VM_CRASHED && now[i].reason ? xasprintf("%s: %s", t, now[i].reason)
-										 : xstrdup(t);
+			ex->pending = transition_line(ui, i, t, &now[i]);
 			ex->pending_state = now[i].state;
 			ex->pending_at = now_real();
 		}

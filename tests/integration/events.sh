@@ -77,5 +77,18 @@ check_eq "the pause the CLI logged was not logged again" 2 "$(count_of paused)"
 check_eq "nor the resume" 2 "$(count_of resumed)"
 check_eq "nor the start" 2 "$(count_of started)"
 check_match "show lists the console's line too" "  crashed" "$(show_events g1)"
+
+# Ended behind everyone's back with SIGTERM (an admin's pkill): QEMU says so on
+# its stderr, which -D keeps in qemu-run.log, and the console quotes it.
+vd start g1 > /dev/null
+check "started again" wait_until 5 eval 'tui_row g1 | grep -q running'
+kill -TERM "$(cat "$T/state/g1/qemu.pid")"
+check_match "QEMU's words while running are in qemu-run.log" "terminating on signal 15 from pid $$" \
+    "$(wait_until 5 grep -q terminating "$T/state/g1/qemu-run.log"; cat "$T/state/g1/qemu-run.log" 2>/dev/null)"
+check "the console logs the stop with them" wait_until 10 grep -q $'\tstopped: terminating on signal 15' "$LOG"
+check_screen "and shows it" '[0-9:]+  stopped: terminating on signal 15' 5
+vd start g1 > /dev/null
+check "the next start keeps them as qemu-run.log.old" grep -q "terminating on signal 15" "$T/state/g1/qemu-run.log.old"
+vd kill g1 > /dev/null
 tui_stop
 finish

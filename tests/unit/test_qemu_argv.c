@@ -53,7 +53,7 @@ static int setup(void **state)
 	"-qmp", "unix:/run/vmdeck/g1/qmp.sock,server=on,wait=off", "-monitor",                  \
 		"unix:/run/vmdeck/g1/hmp.sock,server=on,wait=off", "-serial",                   \
 		"unix:/run/vmdeck/g1/serial.sock,server=on,wait=off"
-#define TAIL CONTROL, "-pidfile", "/run/vmdeck/g1/qemu.pid", "-daemonize", "-S"
+#define TAIL CONTROL, "-pidfile", "/run/vmdeck/g1/qemu.pid", "-D", "/run/vmdeck/g1/qemu-run.log", "-daemonize", "-S"
 
 /* Builds the argv and compares it whole; on a difference it prints both, one argument a line. */
 static void expect_argv(const char *const *want)
@@ -482,7 +482,7 @@ static void test_from_yaml_definition(void **state)
 		"unix:/run/vmdeck/av-server/qmp.sock,server=on,wait=off", "-monitor",
 		"unix:/run/vmdeck/av-server/hmp.sock,server=on,wait=off", "-serial",
 		"unix:/run/vmdeck/av-server/serial.sock,server=on,wait=off", "-pidfile",
-		"/run/vmdeck/av-server/qemu.pid", "-daemonize", "-S", NULL,
+		"/run/vmdeck/av-server/qemu.pid", "-D", "/run/vmdeck/av-server/qemu-run.log", "-daemonize", "-S", NULL,
 	};
 
 	assert_non_null(mkdtemp(dir));

@@ -329,7 +329,8 @@ static void test_pidfile_rules(void **state)
 	make_guest_dir("boot");
 	p = xasprintf("%d\n", dead);
 	write_text("killed", "qemu.pid", p);
-	write_text("killed", "qemu.log", "qemu: some earlier line\nqemu-system-x86_64: terminating on signal 9\n\n");
+	write_text("killed", "qemu.log", "qemu: the last real line\nqemu-system-x86_64: warning: never why it ended\n\n");
+	write_text("killed", VM_RUN_LOG, "KVM internal error. Suberror: 1\nqemu-system-x86_64: emulation failure\n");
 	write_text("stopping", "qemu.pid", p);
 	write_text("stopping", "stopping", "1\n");
 	write_text("boot", "qemu.pid", p);
@@ -341,13 +342,23 @@ static void test_pidfile_rules(void **state)
 	vm_status_all(&cfg, defs, 5, out, 500);
 	assert_int_equal(out[0].state, VM_STOPPED);
 	assert_int_equal(out[1].state, VM_CRASHED);
-	assert_non_null(strstr(out[1].reason, "terminating on signal 9"));
+	/* QEMU's words while it ran explain the crash, not its start-up warnings */
+	assert_non_null(strstr(out[1].reason, "emulation failure"));
 	assert_int_equal(out[1].pid, 0);
 	assert_null(out[1].cdrom);
 	assert_int_equal(out[2].state, VM_STOPPED);
 	assert_int_equal(out[3].state, VM_STOPPED);
 	assert_int_equal(out[4].state, VM_INVALID);
 	assert_string_equal(out[4].reason, "broken.yaml:3:7: cpus: expected a number");
+	for (int i = 0; i < 5; i++)
+		vm_status_clear(&out[i]);
+	/* nothing said while running (a SIGKILL): the start log's last line that is no warning, program name off */
+	p = state_file("killed", VM_RUN_LOG);
+	unlink(p);
+	free(p);
+	vm_status_all(&cfg, defs, 5, out, 500);
+	assert_int_equal(out[1].state, VM_CRASHED);
+	assert_non_null(strstr(out[1].reason, "shutdown: the last real line"));
 	for (int i = 0; i < 5; i++)
 		vm_status_clear(&out[i]);
 }
