@@ -274,15 +274,14 @@ static int check_state(const struct run *r, char **err)
 		return err_set(err, "it is running (stop it first, or use --live)");
 	if (!running && r->o->live)
 		return err_set(err, "it is not running (leave out --live)");
-	if (r->dest.kind == DEST_REMOTE_LV && r->def->n_disks != 1)
-		return err_set(err, "HOST:VG/LV takes a guest with one disk; it has %zu", r->def->n_disks);
 	return 0;
 }
 
 static int backup_body(struct run *r, char **err)
 {
 	char stamp[32];
-	uint64_t total = 0;
+	uint64_t total = 0, *sizes;
+	int rc;
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -291,9 +290,12 @@ static int backup_body(struct run *r, char **err)
 	if (check_state(r, err) < 0 ||
 	    srcs_prepare(r->cfg, r->def, stream_ext(r->dest.compress), &r->srcs, err) < 0)
 		return -1;
+	sizes = xcalloc(r->def->n_disks, sizeof *sizes);
 	for (size_t i = 0; i < r->def->n_disks; i++)
-		total += r->srcs[i].size;
-	if (dest_begin(&r->dest, r->def->name, stamp, total, r->o->force, err) < 0 || make_tmpdir(r, err) < 0)
+		total += sizes[i] = r->srcs[i].size;
+	rc = dest_begin(&r->dest, r->def->name, stamp, sizes, r->def->n_disks, r->o->force, err);
+	free(sizes);
+	if (rc < 0 || make_tmpdir(r, err) < 0)
 		return -1;
 	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, r->o->live ? "live copy" : "convert", total);
 	if (prepare_raw_sources(r, err) < 0)

@@ -50,7 +50,11 @@ void dest_free(struct dest *d)
 	free(d->recv_why);
 	free(d->dir);
 	free(d->lv);
-	free(d->lv_path);
+	for (size_t i = 0; i < d->n_lvs; i++) {
+		free(d->lvs[i].name);
+		free(d->lvs[i].path);
+	}
+	free(d->lvs);
 	free(d->partial);
 	free(d->final);
 	memset(d, 0, sizeof *d);
@@ -66,6 +70,14 @@ char *dest_describe(const struct dest *d)
 		return xasprintf("%s:%s", d->host.name, d->final ? d->final : d->dir);
 	case DEST_REMOTE_LV:
 		break;
+	}
+	if (d->n_lvs > 1) {
+		struct sbuf b = { 0 };
+
+		sbuf_printf(&b, "%s:", d->host.name);
+		for (size_t i = 0; i < d->n_lvs; i++)
+			sbuf_printf(&b, "%s%s", i ? ", " : "", d->lvs[i].name);
+		return sbuf_take(&b);
 	}
 	return xasprintf("%s:%s", d->host.name, d->lv);
 }
@@ -144,37 +156,55 @@ int remote_lv_create(const struct host *h, const char *vglv, uint64_t size, char
 	return rc;
 }
 
-static int begin_remote_lv(struct dest *d, uint64_t size, bool force, char **err)
+/* The LV for one disk there: used when it exists (with force, large enough), else created. */
+static int begin_one_lv(struct dest *d, struct dest_lv *t, uint64_t size, bool force, char **err)
 {
 	char *vg, *lv;
 	uint64_t have = 0;
 	int rc;
 
-	if (split_vglv(d->lv, &vg, &lv, err) < 0)
+	if (split_vglv(t->name, &vg, &lv, err) < 0)
 		return -1;
-	rc = remote_lv_query(&d->host, vg, lv, &have, &d->lv_path, err);
+	rc = remote_lv_query(&d->host, vg, lv, &have, &t->path, err);
 	free(vg);
 	free(lv);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 && !force)
-		return err_set(err, "%s:%s already exists (--force overwrites it)", d->host.name, d->lv);
+		return err_set(err, "%s:%s already exists (--force overwrites it)", d->host.name, t->name);
 	if (rc == 1 && have < size)
-		return err_set(err, "%s:%s is smaller than the disk (%llu < %llu bytes)", d->host.name, d->lv,
+		return err_set(err, "%s:%s is smaller than the disk (%llu < %llu bytes)", d->host.name, t->name,
 			       (unsigned long long)have, (unsigned long long)size);
 	if (rc == 1)
 		return 0;
-	d->lv_created = remote_lv_create(&d->host, d->lv, size, &d->lv_path, err) == 0;
-	return d->lv_created ? 0 : -1;
+	t->created = remote_lv_create(&d->host, t->name, size, &t->path, err) == 0;
+	return t->created ? 0 : -1;
 }
 
-int dest_begin(struct dest *d, const char *name, const char *stamp, uint64_t size, bool force, char **err)
+/* Every disk's LV, named as restore --as names a copy's: VG/LV, VG/LV-1, ... */
+static int begin_remote_lvs(struct dest *d, const uint64_t *sizes, size_t n, bool force, char **err)
+{
+	d->lvs = xcalloc(n, sizeof *d->lvs);
+	for (d->n_lvs = 0; d->n_lvs < n; d->n_lvs++) {
+		struct dest_lv *t = &d->lvs[d->n_lvs];
+
+		t->name = d->n_lvs ? xasprintf("%s-%zu", d->lv, d->n_lvs) : xstrdup(d->lv);
+		if (begin_one_lv(d, t, sizes[d->n_lvs], force, err) < 0) {
+			d->n_lvs++; /* so dest_abort and dest_free see it */
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int dest_begin(struct dest *d, const char *name, const char *stamp, const uint64_t *sizes, size_t n, bool force,
+	       char **err)
 {
 	char *cmd, *qd, *qp;
 	int rc;
 
 	if (d->kind == DEST_REMOTE_LV)
-		return begin_remote_lv(d, size, force, err);
+		return begin_remote_lvs(d, sizes, n, force, err);
 	d->final = xasprintf("%s/%s-%s", d->dir, name, stamp);
 	d->partial = xasprintf("%s/.%s-%s.partial", d->dir, name, stamp);
 	if (d->kind == DEST_DIR) {
@@ -218,7 +248,9 @@ int dest_open(struct dest *d, const char *file, char **err)
 		 */
 		cmd = xasprintf("{ tee -- %s || echo tee-failed; } | sha256sum", q);
 	} else {
-		q = sh_quote(d->lv_path);
+		if (d->next_lv >= d->n_lvs)
+			return err_set(err, "%s: no LV left for %s", d->host.name, file);
+		q = sh_quote(d->lvs[d->next_lv++].path);
 		cmd = xasprintf("%s -dc | dd of=%s bs=4M iflag=fullblock conv=fsync status=none",
 				strcmp(d->compress, "gzip") == 0 ? "gzip" : "zstd -q", q);
 	}
@@ -347,18 +379,23 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 	return rc;
 }
 
-static int commit_remote_lv(struct dest *d, const struct manifest *m, char **err)
+/* Each LV there must read back as the disk it got: its first SIZE bytes hash to the disk's SHA-256. */
+static int commit_remote_lvs(struct dest *d, const struct manifest *m, char **err)
 {
-	char *q = sh_quote(d->lv_path), *cmd, *out = NULL;
-	int rc;
+	int rc = 0;
 
-	cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)m->disks[0].size, q);
-	rc = host_run(&d->host, cmd, &out, err);
-	if (rc == 0 && strncmp(out, m->disks[0].sha256, 64) != 0)
-		rc = err_set(err, "%s:%s does not read back as sent (checksum differs)", d->host.name, d->lv);
-	free(out);
-	free(cmd);
-	free(q);
+	for (size_t i = 0; i < m->n_disks && i < d->n_lvs && rc == 0; i++) {
+		char *q = sh_quote(d->lvs[i].path), *cmd, *out = NULL;
+
+		cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)m->disks[i].size, q);
+		rc = host_run(&d->host, cmd, &out, err);
+		if (rc == 0 && strncmp(out, m->disks[i].sha256, 64) != 0)
+			rc = err_set(err, "%s:%s does not read back as sent (checksum differs)", d->host.name,
+				     d->lvs[i].name);
+		free(out);
+		free(cmd);
+		free(q);
+	}
 	return rc;
 }
 
@@ -372,7 +409,7 @@ int dest_commit(struct dest *d, const struct manifest *m, char **err)
 	else if (d->kind == DEST_REMOTE_DIR)
 		rc = commit_remote_dir(d, m, text, err);
 	else
-		rc = commit_remote_lv(d, m, err);
+		rc = commit_remote_lvs(d, m, err);
 	free(text);
 	return rc;
 }
@@ -409,14 +446,19 @@ void dest_abort(struct dest *d)
 		host_run(&d->host, cmd, NULL, NULL);
 		free(cmd);
 		free(q);
-	} else if (d->kind == DEST_REMOTE_LV && d->lv_created) {
-		char *tool = host_lvm_cmd(&d->host, "lvremove");
+	} else if (d->kind == DEST_REMOTE_LV) {
+		for (size_t i = 0; i < d->n_lvs; i++) {
+			char *tool;
 
-		q = sh_quote(d->lv);
-		cmd = xasprintf("%s --yes -- %s", tool, q);
-		host_run(&d->host, cmd, NULL, NULL);
-		free(cmd);
-		free(q);
-		free(tool);
+			if (!d->lvs[i].created)
+				continue;
+			tool = host_lvm_cmd(&d->host, "lvremove");
+			q = sh_quote(d->lvs[i].name);
+			cmd = xasprintf("%s --yes -- %s", tool, q);
+			host_run(&d->host, cmd, NULL, NULL);
+			free(cmd);
+			free(q);
+			free(tool);
+		}
 	}
 }

@@ -11,14 +11,21 @@
 
 enum dest_kind { DEST_DIR, DEST_REMOTE_DIR, DEST_REMOTE_LV };
 
+/* DEST_REMOTE_LV: one LV there per disk, VG/LV for the first, then VG/LV-1, VG/LV-2 ... */
+struct dest_lv {
+	char *name;             /* VG/LV */
+	char *path;             /* its path there */
+	bool created;           /* we created it, so a failure removes it */
+};
+
 struct dest {
 	enum dest_kind kind;
 	struct host host;       /* remote kinds; borrows from the config or host_arg */
 	char *host_arg;         /* the HOST part of --to */
 	char *dir;              /* folder holding archives (local or remote) */
-	char *lv;               /* DEST_REMOTE_LV: VG/LV */
-	char *lv_path;          /* its path there */
-	bool lv_created;        /* we created it, so a failure removes it */
+	char *lv;               /* DEST_REMOTE_LV: VG/LV as given */
+	struct dest_lv *lvs;    /* DEST_REMOTE_LV: one per disk */
+	size_t n_lvs, next_lv;  /* next_lv: the one dest_open writes next */
 	const char *compress;   /* zstd | gzip */
 	char *partial, *final;  /* folder paths (DIR kinds) */
 	struct spawn sp;        /* the remote receiver of the current file */
@@ -30,8 +37,13 @@ struct dest {
 
 /* NULL = backup.dir; "HOST:/path" a remote folder; "HOST:VG/LV" a remote LV; else a local folder. */
 int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **err);
-/* Makes the partial folder NAME-STAMP (or the LV of size bytes; an existing one only with force). */
-int dest_begin(struct dest *d, const char *name, const char *stamp, uint64_t size, bool force, char **err);
+/*
+ * Makes the partial folder NAME-STAMP, or for HOST:VG/LV one LV per disk of
+ * sizes[i] bytes (an existing one is used only with force, and must be large
+ * enough). dest_open is then called once per disk, in order.
+ */
+int dest_begin(struct dest *d, const char *name, const char *stamp, const uint64_t *sizes, size_t n, bool force,
+	       char **err);
 int dest_open(struct dest *d, const char *file, char **err);
 /*
  * Ends the current file: fsync locally; remotely the receiver's exit status,

@@ -156,6 +156,32 @@ printf 'newer' | dd of="$D2" bs=1 seek=100 conv=notrunc status=none
 V backup g2 --to "kvm2:$VG/rlv" --force >/dev/null 2>&1
 check "--force overwrites it" cmp -s "$R" "$D2"
 
+# A guest with several disks: VG/LV, then VG/LV-1, each verified there.
+lvm_ lvcreate -q -n g6d -L 4M "$VG" >/dev/null
+D6=$(lv_link "$VG" g6d)
+head -c 1M /dev/urandom | dd of="$D6" bs=1M seek=1 status=none
+head -c 3M /dev/urandom > "$T/disks/f6.raw"
+mkguest g6 <<EOF2
+disks:
+  - lv: $VG/g6d
+  - file: $T/disks/f6.raw
+EOF2
+lvm_r lvcreate -q -n g6b-1 -L 4M "$VG" >/dev/null
+out=$(V backup g6 --to "kvm2:$VG/g6b" 2>&1); rc=$?
+check_eq "an existing LV for the second disk fails the backup" "1" "$rc"
+check_match "naming it" "kvm2:$VG/g6b-1 already exists \(--force" "$out"
+peer_lv_absent() { ! lvm_r lvs "$1" > /dev/null; }
+check "the LV it had made for the first disk is removed again" peer_lv_absent "$VG/g6b"
+lvm_r lvremove -q -y "$VG/g6b-1" >/dev/null
+R6=$(peer_lv g6b 4); R61=$(peer_lv g6b-1 4)
+out=$(V backup g6 --to "kvm2:$VG/g6b" 2>&1); rc=$?
+check_eq "backup of two disks --to HOST:VG/LV succeeds" "0" "$rc"
+check_match "and names both LVs" "kvm2:$VG/g6b, $VG/g6b-1" "$out"
+check "the first LV holds the first disk" cmp -s "$R6" "$D6"
+check "the second holds the second disk" cmp -s -n 3145728 "$R61" "$T/disks/f6.raw"
+check_eq "each made at its disk's size (rounded up to whole extents)" "4194304 4194304" \
+    "$(lvm_r lvs --noheadings --units b --nosuffix -o lv_size "$VG/g6b" "$VG/g6b-1" | tr -d ' ' | xargs)"
+
 # move: disks into LVs/files there, definition into its vms.d, verified; source kept.
 M1=$(peer_lv g1d 8)
 out=$(V move g1 kvm2 2>&1); rc=$?
