@@ -99,7 +99,7 @@ static void srcs_free(struct src_disk *s, size_t n)
 static char *archive_file_name(const struct vm_disk *d, size_t i, const struct src_disk *prev, const char *ext)
 {
 	const char *base = d->lv ? (strchr(d->lv, '/') ? strchr(d->lv, '/') + 1 : d->lv)
-				 : (strrchr(d->file, '/') ? strrchr(d->file, '/') + 1 : d->file);
+				 : path_base(d->file);
 	char *stem = xstrdup(base), *dot = strrchr(stem, '.'), *name;
 
 	if (dot && dot != stem && (!strcmp(dot, ".qcow2") || !strcmp(dot, ".raw") || !strcmp(dot, ".img")))

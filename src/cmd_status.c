@@ -120,13 +120,6 @@ static const char *uptime_text(double secs, char *buf, size_t len)
 	return buf;
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = p ? strrchr(p, '/') : NULL;
-
-	return s ? s + 1 : p;
-}
-
 static void table_row(int w, const struct vmdef *d, const struct vm_status *st)
 {
 	char cpu[16] = "-", mem[16] = "-", rss[16] = "-", up[24], vnc[16] = "-";
@@ -142,7 +135,7 @@ static void table_row(int w, const struct vmdef *d, const struct vm_status *st)
 	if (valid && d->vnc)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
 	printf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vm_state_name(st->state), cpu, mem, rss,
-	       uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc, valid && cd ? base_name(cd) : "-");
+	       uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc, valid && cd ? path_base(cd) : "-");
 }
 
 static void table_print(const struct vmdef *defs, const struct vm_status *sts, size_t n)

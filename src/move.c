@@ -42,13 +42,6 @@ struct mv {
 	struct progress_tracker prog;
 };
 
-static const char *file_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
 static int remote_test_absent(struct mv *m, const char *path, char **err)
 {
 	char *q = sh_quote(path), *cmd = xasprintf("test ! -e %s", q);
@@ -74,7 +67,7 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 		if (stat(d->src, &st) < 0)
 			return err_set(err, "%s: %s", d->src, strerror(errno));
 		d->size = (uint64_t)st.st_size;
-		d->remote = m->o->file_dir ? path_join(m->o->file_dir, file_name(vd->file)) : xstrdup(vd->file);
+		d->remote = m->o->file_dir ? path_join(m->o->file_dir, path_base(vd->file)) : xstrdup(vd->file);
 		return remote_test_absent(m, d->remote, err);
 	}
 	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || storage_lv_split(m->cfg, vd->lv, &vg, &lv, err) < 0)

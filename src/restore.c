@@ -466,7 +466,7 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 {
 	struct manifest m;
 	struct rs r = { .cfg = cfg, .m = &m, .o = o };
-	const char *base = strrchr(archive, '/') ? strrchr(archive, '/') + 1 : archive;
+	const char *base = path_base(archive);
 	struct target *ts;
 	const char *name;
 	int lock, rc;

@@ -273,6 +273,13 @@ bool name_valid(const char *name)
 	return true;
 }
 
+const char *path_base(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
 char *path_join(const char *dir, const char *name)
 {
 	size_t n = strlen(dir);

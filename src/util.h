@@ -67,6 +67,8 @@ char *choices_text(const char *choices);
 bool name_valid(const char *name); /* guest names: [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 
 char *path_join(const char *dir, const char *name);
+/* What follows the last / of path (all of it when there is none; NULL stays NULL); points into path. */
+const char *path_base(const char *path);
 /* Resolve p relative to base_dir unless it is absolute. */
 char *path_resolve(const char *base_dir, const char *p);
 int mkdir_p(const char *path, mode_t mode, char **err);

@@ -246,7 +246,7 @@ static char *error_tidy(const char *msg)
  */
 static char *error_from_text(char *text, const char *prog)
 {
-	const char *base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
+	const char *base = path_base(prog);
 	size_t blen = strlen(base);
 	const char *last = NULL;
 
@@ -651,7 +651,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 /* The event log's line for a start: which CD, and whether it boots from it. */
 static void start_logged(const struct config *cfg, const struct vmdef *def, const struct start_plan *p)
 {
-	const char *iso = p->cdrom ? (strrchr(p->cdrom, '/') ? strrchr(p->cdrom, '/') + 1 : p->cdrom) : NULL;
+	const char *iso = p->cdrom ? path_base(p->cdrom) : NULL;
 
 	if (iso && strcmp(p->boot, "cdrom") == 0)
 		vm_event_log(cfg, def->name, "started from CD %s", iso);

@@ -575,7 +575,7 @@ static void vmdef_defaults(struct vmdef *def)
 
 static char *name_from_path(const char *path)
 {
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *base = path_base(path);
 	size_t n = strlen(base);
 
 	if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)

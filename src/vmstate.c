@@ -108,11 +108,10 @@ bool pid_is_qemu(const struct config *cfg, pid_t pid)
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
 	if (file_read_small(path, cmd, sizeof cmd) <= 0)
 		return false;
-	base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+	base = path_base(cmd);
 	if (strstr(base, "qemu") != NULL)
 		return true;
-	want = cfg->qemu_binary ? strrchr(cfg->qemu_binary, '/') : NULL;
-	want = want ? want + 1 : cfg->qemu_binary;
+	want = cfg->qemu_binary ? path_base(cfg->qemu_binary) : NULL;
 	return want != NULL && strcmp(base, want) == 0;
 }
 

@@ -53,13 +53,6 @@ static void draw_table_head(void)
 	draw_text(stdscr, 1, 0, COLS, R_TABLE_HEAD, buf);
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = p ? strrchr(p, '/') : NULL;
-
-	return s ? s + 1 : p;
-}
-
 /* The newest job with a progress figure for this guest (a backup), or NULL. */
 static const struct job *guest_progress_job(const struct ui *ui, const char *name)
 {
@@ -103,7 +96,7 @@ static void cd_text(const struct ui *ui, size_t i, char *buf, size_t len)
 		snprintf(buf, len, "[%s] %3d%% %s", bar, j->progress, j->title);
 		return;
 	}
-	snprintf(buf, len, "%s", cd ? base_name(cd) : "-");
+	snprintf(buf, len, "%s", cd ? path_base(cd) : "-");
 }
 
 static void draw_row(struct ui *ui, size_t i, int y)
