@@ -246,15 +246,11 @@ static char *error_tidy(const char *msg)
  */
 static char *error_from_text(char *text, const char *prog)
 {
-	const char *base = path_base(prog);
-	size_t blen = strlen(base);
 	const char *last = NULL;
 
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *msg = line;
+		const char *msg = qemu_message(line, prog);
 
-		if (strncmp(msg, base, blen) == 0 && strncmp(msg + blen, ": ", 2) == 0)
-			msg += blen + 2;
 		if (strncmp(msg, "warning:", 8) == 0 || *msg == '\0')
 			continue;
 		if (msg == line) {  /* not in PROG's error form; kept in case nothing better comes */
@@ -262,7 +258,7 @@ static char *error_from_text(char *text, const char *prog)
 			continue;
 		}
 		/* "-drive file=/x,...: why" loses the echo; "-foo: invalid option" keeps it */
-		char *colon = strstr(msg, ": ");
+		const char *colon = strstr(msg, ": ");
 
 		if (msg[0] == '-' && colon && memchr(msg, ' ', (size_t)(colon - msg)))
 			msg = colon + 2;

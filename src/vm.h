@@ -37,6 +37,8 @@ int vm_dir_prepare(const struct config *cfg, const char *name, char **err);
  * ended, when it ended on its own; qemu.log what it printed while starting.
  */
 char *vm_log_last_line(const struct config *cfg, const char *name, const char *file);
+/* One line QEMU printed, without "PROG: " in front ("qemu-system-x86_64: why" -> "why"); line itself if not so. */
+const char *qemu_message(const char *line, const char *prog);
 #define VM_RUN_LOG "qemu-run.log"
 /* The QEMU pid from qemu.pid if that process is alive and is a QEMU (not a zombie), else 0. */
 pid_t vm_pid(const struct config *cfg, const char *name);

@@ -26,14 +26,12 @@ const char *vm_state_name(enum vm_state s)
 	return (unsigned)s < VM_STATE_COUNT ? state_names[s] : "unknown";
 }
 
-/* One line's message: "qemu-system-x86_64: why" -> "why" (the program is known; the line is read in narrow places). */
-static const char *log_message(const char *line)
+const char *qemu_message(const char *line, const char *prog)
 {
-	const char *colon = strstr(line, ": ");
+	const char *base = path_base(prog);
+	size_t blen = strlen(base);
 
-	if (strncmp(line, "qemu", 4) == 0 && colon && !memchr(line, ' ', (size_t)(colon - line)))
-		return colon + 2;
-	return line;
+	return strncmp(line, base, blen) == 0 && strncmp(line + blen, ": ", 2) == 0 ? line + blen + 2 : line;
 }
 
 char *vm_log_last_line(const struct config *cfg, const char *name, const char *file)
@@ -53,7 +51,7 @@ char *vm_log_last_line(const struct config *cfg, const char *name, const char *f
 			end--;
 		*end = '\0';
 		start = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
-		msg = log_message(start);
+		msg = qemu_message(start, cfg->qemu_binary ? cfg->qemu_binary : "qemu-system-x86_64");
 		if (*msg && strncmp(msg, "warning:", 8) != 0)
 			line = xstrndup(msg, strlen(msg) > 200 ? 200 : strlen(msg));
 		end = start;

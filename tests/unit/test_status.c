@@ -329,7 +329,7 @@ static void test_pidfile_rules(void **state)
 	make_guest_dir("boot");
 	p = xasprintf("%d\n", dead);
 	write_text("killed", "qemu.pid", p);
-	write_text("killed", "qemu.log", "qemu: the last real line\nqemu-system-x86_64: warning: never why it ended\n\n");
+	write_text("killed", "qemu.log", "qemu-system-x86_64: the last real line\nqemu-system-x86_64: warning: never why it ended\n\n");
 	write_text("killed", VM_RUN_LOG, "KVM internal error. Suberror: 1\nqemu-system-x86_64: emulation failure\n");
 	write_text("stopping", "qemu.pid", p);
 	write_text("stopping", "stopping", "1\n");
