@@ -156,6 +156,31 @@ int remote_lv_create(const struct host *h, const char *vglv, uint64_t size, char
 	return rc;
 }
 
+void remote_lv_remove(const struct host *h, const char *vglv)
+{
+	char *tool = host_lvm_cmd(h, "lvremove"), *q = sh_quote(vglv), *cmd = xasprintf("%s --yes -- %s", tool, q);
+
+	host_run(h, cmd, NULL, NULL);
+	free(cmd);
+	free(q);
+	free(tool);
+}
+
+int remote_readback(const struct host *h, const char *path, uint64_t size, const char *sha, const char *what,
+		    char **err)
+{
+	char *q = sh_quote(path), *cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)size, q);
+	char *out = NULL;
+	int rc = host_run(h, cmd, &out, err);
+
+	if (rc == 0 && strncmp(out, sha, 64) != 0)
+		rc = err_set(err, "%s does not read back as sent (checksum differs)", what);
+	free(out);
+	free(cmd);
+	free(q);
+	return rc;
+}
+
 /* The LV for one disk there: used when it exists (with force, large enough), else created. */
 static int begin_one_lv(struct dest *d, struct dest_lv *t, uint64_t size, bool force, char **err)
 {
@@ -385,16 +410,10 @@ static int commit_remote_lvs(struct dest *d, const struct manifest *m, char **er
 	int rc = 0;
 
 	for (size_t i = 0; i < m->n_disks && i < d->n_lvs && rc == 0; i++) {
-		char *q = sh_quote(d->lvs[i].path), *cmd, *out = NULL;
+		char *what = xasprintf("%s:%s", d->host.name, d->lvs[i].name);
 
-		cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)m->disks[i].size, q);
-		rc = host_run(&d->host, cmd, &out, err);
-		if (rc == 0 && strncmp(out, m->disks[i].sha256, 64) != 0)
-			rc = err_set(err, "%s:%s does not read back as sent (checksum differs)", d->host.name,
-				     d->lvs[i].name);
-		free(out);
-		free(cmd);
-		free(q);
+		rc = remote_readback(&d->host, d->lvs[i].path, m->disks[i].size, m->disks[i].sha256, what, err);
+		free(what);
 	}
 	return rc;
 }
@@ -447,18 +466,8 @@ void dest_abort(struct dest *d)
 		free(cmd);
 		free(q);
 	} else if (d->kind == DEST_REMOTE_LV) {
-		for (size_t i = 0; i < d->n_lvs; i++) {
-			char *tool;
-
-			if (!d->lvs[i].created)
-				continue;
-			tool = host_lvm_cmd(&d->host, "lvremove");
-			q = sh_quote(d->lvs[i].name);
-			cmd = xasprintf("%s --yes -- %s", tool, q);
-			host_run(&d->host, cmd, NULL, NULL);
-			free(cmd);
-			free(q);
-			free(tool);
-		}
+		for (size_t i = 0; i < d->n_lvs; i++)
+			if (d->lvs[i].created)
+				remote_lv_remove(&d->host, d->lvs[i].name);
 	}
 }

@@ -62,5 +62,13 @@ char *dest_describe(const struct dest *d);
 int remote_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size, char **path, char **err);
 /* Creates VG/LV of size bytes on h and returns its path. */
 int remote_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path, char **err);
+/* Removes VG/LV on h (what a failed run made there); a failure is only ignored. */
+void remote_lv_remove(const struct host *h, const char *vglv);
+/*
+ * Reads the first size bytes of path back on h with sha256sum; they must
+ * hash to sha (hex). The error names what ("HOST:VG/LV", "HOST: /path").
+ */
+int remote_readback(const struct host *h, const char *path, uint64_t size, const char *sha, const char *what,
+		    char **err);
 
 #endif

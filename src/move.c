@@ -149,16 +149,10 @@ static int send_disk(struct mv *m, size_t i, char **err)
 static int verify_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
-	char *q = sh_quote(d->remote), *cmd, *out = NULL;
-	int rc;
+	char *what = xasprintf("%s: %s", m->h.name, d->remote);
+	int rc = remote_readback(&m->h, d->remote, d->size, d->sha, what, err);
 
-	cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)d->size, q);
-	rc = host_run(&m->h, cmd, &out, err);
-	if (rc == 0 && strncmp(out, d->sha, 64) != 0)
-		rc = err_set(err, "%s: %s does not read back as sent (checksum differs)", m->h.name, d->remote);
-	free(out);
-	free(cmd);
-	free(q);
+	free(what);
 	return rc;
 }
 
@@ -263,26 +257,21 @@ static void undo_remote(struct mv *m)
 {
 	for (size_t i = 0; i < m->def->n_disks; i++) {
 		struct mv_disk *d = &m->d[i];
-		char *cmd, *q;
+		char *tmp, *q, *cmd;
 
 		if (!d->made)
 			continue;
 		if (d->lv) {
-			char *tool = host_lvm_cmd(&m->h, "lvremove");
-
-			q = sh_quote(d->lv);
-			cmd = xasprintf("%s --yes -- %s", tool, q);
-			free(tool);
-		} else {
-			char *tmp = xasprintf("%s.vmdeck-partial", d->remote);
-
-			q = sh_quote(tmp);
-			free(tmp);
-			cmd = xasprintf("rm -f -- %s", q);
+			remote_lv_remove(&m->h, d->lv);
+			continue;
 		}
+		tmp = xasprintf("%s.vmdeck-partial", d->remote);
+		q = sh_quote(tmp);
+		cmd = xasprintf("rm -f -- %s", q);
 		host_run(&m->h, cmd, NULL, NULL);
 		free(cmd);
 		free(q);
+		free(tmp);
 	}
 }
 

@@ -820,16 +820,16 @@ static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pi
 static void stop_logged(const struct config *cfg, const char *name, int rc, enum vm_stop_step step, int timeout_s,
 			double secs, char **err)
 {
+	const char *ended = step == STOP_QUIT ? "quit" : "SIGKILL (killed)";
+
 	if (rc < 0)
 		vm_event_log(cfg, name, "stop failed: %s", err && *err ? *err : "QEMU did not end");
 	else if (step == STOP_ACPI)
 		vm_event_log(cfg, name, "%s after %.1f s", vm_stop_step_text(step), secs);
 	else if (secs < timeout_s) /* QMP refused the button: no wait */
-		vm_event_log(cfg, name, "the power button was not taken: ended with %s",
-			     step == STOP_QUIT ? "quit" : "SIGKILL (killed)");
+		vm_event_log(cfg, name, "the power button was not taken: ended with %s", ended);
 	else
-		vm_event_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s,
-			     step == STOP_QUIT ? "quit" : "SIGKILL (killed)");
+		vm_event_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s, ended);
 }
 
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
