@@ -707,43 +707,43 @@ static int guest_qmp(const struct config *cfg, const struct vmdef *def, const ch
 	return rc;
 }
 
-/* One command without a reply we need, on a guest that must be running. */
-static int guest_action(const struct config *cfg, const struct vmdef *def, const char *cmd, json_t *args,
-			char **err)
+/*
+ * One command without a reply we need, on a guest that must be running,
+ * with its outcome in the event log: the line done on success,
+ * "WHAT failed: why" when QEMU was asked and did not do it (a refusal, no
+ * answer in time). A guest that is not running is only the caller's error.
+ */
+static int guest_action_logged(const struct config *cfg, const struct vmdef *def, const char *cmd,
+			       const char *done, const char *what, char **err)
 {
 	if (require_running(cfg, def, err) <= 0)
 		return -1;
-	return guest_qmp(cfg, def, cmd, args, NULL, QMP_TIMEOUT_MS, err);
-}
-
-/* guest_action, and on success the event log line done. */
-static int guest_action_logged(const struct config *cfg, const struct vmdef *def, const char *cmd,
-			       const char *done, char **err)
-{
-	if (guest_action(cfg, def, cmd, NULL, err) < 0)
+	if (guest_qmp(cfg, def, cmd, NULL, NULL, QMP_TIMEOUT_MS, err) < 0) {
+		vm_event_log(cfg, def->name, "%s failed: %s", what, err && *err ? *err : "no answer");
 		return -1;
+	}
 	vm_event_log(cfg, def->name, "%s", done);
 	return 0;
 }
 
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "system_powerdown", "ACPI power button pressed", err);
+	return guest_action_logged(cfg, def, "system_powerdown", "ACPI power button pressed", "power button", err);
 }
 
 int vm_reset(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "system_reset", "reset", err);
+	return guest_action_logged(cfg, def, "system_reset", "reset", "reset", err);
 }
 
 int vm_pause(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "stop", "paused", err);
+	return guest_action_logged(cfg, def, "stop", "paused", "pause", err);
 }
 
 int vm_resume(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "cont", "resumed", err);
+	return guest_action_logged(cfg, def, "cont", "resumed", "resume", err);
 }
 
 /* ---- stop and kill ---- */
@@ -941,19 +941,21 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 	char *path = NULL;
 	int rc = -1;
 
-	if (require_running(cfg, def, err) <= 0 || (path = vm_iso_resolve(cfg, iso, err)) == NULL ||
-	    cdrom_find(cfg, def, drive, &has, err) < 0)
+	if (require_running(cfg, def, err) <= 0 || (path = vm_iso_resolve(cfg, iso, err)) == NULL)
 		goto out;
-	if (has && cdrom_eject_args(cfg, def, drive, err) < 0)
-		goto out;
-	json_t *a = json_deep_copy(drive);
+	/* from here on QEMU is asked, so the outcome goes to the event log either way */
+	if (cdrom_find(cfg, def, drive, &has, err) == 0 && (!has || cdrom_eject_args(cfg, def, drive, err) == 0)) {
+		json_t *a = json_deep_copy(drive);
 
-	json_object_set_new(a, "filename", json_string(path));
-	json_object_set_new(a, "format", json_string("raw"));
-	rc = guest_qmp(cfg, def, "blockdev-change-medium", a, NULL, QMP_TIMEOUT_MS, err);
-	json_decref(a);
+		json_object_set_new(a, "filename", json_string(path));
+		json_object_set_new(a, "format", json_string("raw"));
+		rc = guest_qmp(cfg, def, "blockdev-change-medium", a, NULL, QMP_TIMEOUT_MS, err);
+		json_decref(a);
+	}
 	if (rc == 0)
 		vm_event_log(cfg, def->name, "CD changed to %s", path);
+	else
+		vm_event_log(cfg, def->name, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
 out:
 	free(path);
 	json_decref(drive);
@@ -962,14 +964,19 @@ out:
 
 int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	json_t *drive = json_object();
+	json_t *drive;
 	bool has = false;
 	int rc = -1;
 
-	if (require_running(cfg, def, err) > 0 && cdrom_find(cfg, def, drive, &has, err) == 0)
+	if (require_running(cfg, def, err) <= 0)
+		return -1;
+	drive = json_object();
+	if (cdrom_find(cfg, def, drive, &has, err) == 0)
 		rc = cdrom_eject_args(cfg, def, drive, err);
 	if (rc == 0)
 		vm_event_log(cfg, def->name, "CD ejected");
+	else
+		vm_event_log(cfg, def->name, "CD eject failed: %s", err && *err ? *err : "no answer");
 	json_decref(drive);
 	return rc;
 }

@@ -89,6 +89,17 @@ check "the console logs the stop with them" wait_until 10 grep -q $'\tstopped: t
 check_screen "and shows it" '[0-9:]+  stopped: terminating on signal 15' 5
 vd start g1 > /dev/null
 check "the next start keeps them as qemu-run.log.old" grep -q "terminating on signal 15" "$T/state/g1/qemu-run.log.old"
+
+# A verb QEMU does not carry out is logged with its reason, as a success would be.
+qpid=$(cat "$T/state/g1/qemu.pid")
+kill -STOP "$qpid"
+vd pause g1 > /dev/null 2>&1
+check_eq "a pause QEMU did not answer fails" 1 "$?"
+check_match "and the log says why" $'\tpause failed: [^\t]+$' "$(grep $'\tpause failed' "$LOG")"
+kill -CONT "$qpid"
+vd cdrom g1 nope.iso > /dev/null 2>&1
+check_eq "a CD change refused before QEMU is asked (no such ISO) is not logged" 0 \
+    "$(grep -c 'CD change to' "$LOG")"
 vd kill g1 > /dev/null
 tui_stop
 finish
