@@ -98,6 +98,14 @@ static int disk_done(const struct cli *c, int rc, char *err, const char *action,
 	return EXIT_DONE;
 }
 
+/* "disk VERB TARGET SIZE": the size (non-zero) and the target, or an exit code for the usage error. */
+static int sized_target(struct cli *c, char **argv, uint64_t *size, struct disk_target *t)
+{
+	if (size_parse(argv[2], size) < 0 || *size == 0)
+		return cli_error(EXIT_USAGE, "disk: '%s' is not a size (like 20G)", argv[2]);
+	return target_parse(c, argv[1], t) < 0 ? EXIT_USAGE : 0;
+}
+
 static int disk_create(struct cli *c, int argc, char **argv)
 {
 	const char *format = NULL;
@@ -109,10 +117,8 @@ static int disk_create(struct cli *c, int argc, char **argv)
 
 	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
-	if (size_parse(argv[2], &size) < 0 || size == 0)
-		return cli_error(EXIT_USAGE, "disk: '%s' is not a size (like 20G)", argv[2]);
-	if (target_parse(c, argv[1], &t) < 0)
-		return EXIT_USAGE;
+	if ((rc = sized_target(c, argv, &size, &t)) != 0)
+		return rc;
 	if (t.file)
 		rc = storage_file_create(t.file, format, size, &err);
 	else
@@ -134,10 +140,8 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 
 	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
-	if (size_parse(argv[2], &size) < 0 || size == 0)
-		return cli_error(EXIT_USAGE, "disk: '%s' is not a size (like 20G)", argv[2]);
-	if (target_parse(c, argv[1], &t) < 0)
-		return EXIT_USAGE;
+	if ((rc = sized_target(c, argv, &size, &t)) != 0)
+		return rc;
 	owner = target_owner(c, &t, &running);
 	rc = t.file ? storage_file_info(t.file, &cur, NULL, &err)
 		    : storage_disk_size(&c->cfg, &(struct vm_disk){ .lv = t.lv }, &cur, &err);
