@@ -21,6 +21,14 @@ out=$(V disk create d2 4M 2>&1)
 check_eq "a bare name goes to storage.vg" "$VG/d2" "$(lvm_ lvs --noheadings -o vg_name,lv_name "$VG/d2" | awk '{print $1"/"$2}')"
 out=$(V disk create "$VG/bad;name" 4M 2>&1)
 check_eq "an invalid LV name is a usage error" "2" "$?"
+for verb in create resize; do
+    out=$(V disk "$verb" d1 lots 2>&1)
+    check_eq "disk $verb: a word for a size is a usage error" "2" "$?"
+    check_match "disk $verb: and says what a size looks like" "'lots' is not a size \(like 20G\)" "$out"
+    out=$(V disk "$verb" d1 0 2>&1)
+    check_eq "disk $verb: a zero size is a usage error" "2" "$?"
+done
+check_eq "and d1 is untouched" "8388608" "$(lvm_ lvs --noheadings --units b --nosuffix -o lv_size "$VG/d1" | tr -d ' ')"
 
 mkguest g1 <<EOF2
 disks:
