@@ -356,9 +356,21 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 
 /* ---- archives in a folder ---- */
 
-static int cmp_desc(const void *a, const void *b)
+/* "NAME-YYYYmmdd-HHMMSS" -> "YYYYmmdd-HHMMSS"; "" for a folder not named so */
+static const char *archive_stamp(const char *name)
 {
-	return strcmp(*(char *const *)b, *(char *const *)a);
+	size_t n = strlen(name);
+
+	return n > 16 && name[n - 16] == '-' && name[n - 7] == '-' ? name + n - 15 : "";
+}
+
+/* Newest first by the time in the name, whichever guest it is; then by name. */
+static int cmp_newest(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int c = strcmp(archive_stamp(y), archive_stamp(x));
+
+	return c ? c : strcmp(x, y);
 }
 
 int backup_list_archives(const char *dir, char ***names, size_t *n, char **err)
@@ -383,7 +395,7 @@ int backup_list_archives(const char *dir, char ***names, size_t *n, char **err)
 	}
 	closedir(dh);
 	if (sv.n)
-		qsort(sv.v, sv.n, sizeof *sv.v, cmp_desc);
+		qsort(sv.v, sv.n, sizeof *sv.v, cmp_newest);
 	*names = sv.v;
 	*n = sv.n;
 	return 0;

@@ -33,7 +33,7 @@ const struct key_bind key_binds[] = {
 	  KB_GUEST | KB_MENU },
 	{ 'B', 0, NULL, "back up: to backup.dir, a configured host, or a typed folder / VG/LV", act_backup,
 	  KB_GUEST | KB_MENU },
-	{ 'U', 0, NULL, "restore a backup (pick an archive from backup.dir)", act_restore, KB_MENU },
+	{ 'U', 0, NULL, "restore a backup (from backup.dir, or a typed path or HOST:/path)", act_restore, KB_MENU },
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move, KB_GUEST | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },
 	{ 'Z', 0, NULL, "resize one of the guest's disks", act_disk_resize, KB_GUEST | KB_MENU },

@@ -8,7 +8,7 @@
 #include "ui.h"
 #include "util.h"
 
-#define SF_FIELDS 4
+#define SF_FIELDS 5
 #define SF_CHOICES 32
 
 /* A field is free text, or a choice among opts cycled with Left/Right/Space. */
@@ -26,6 +26,7 @@ struct sf_form {
 	struct sf_field f[SF_FIELDS];
 	int n, cur;
 	void (*submit)(struct ui *ui, struct sf_form *s);
+	void (*changed)(struct sf_form *s, int field);  /* after an edit of that field, or NULL */
 	struct dlg dlg;
 };
 
@@ -149,8 +150,11 @@ static int sf_key(struct ui *ui, int ch)
 		sf.cur = (sf.cur + 1) % sf.n;
 	else if (ch == KEY_BTAB || ch == KEY_UP)
 		sf.cur = (sf.cur + sf.n - 1) % sf.n;
-	else
-		return sf_edit(&sf.f[sf.cur], ch);
+	else {
+		sf_edit(&sf.f[sf.cur], ch);
+		if (sf.changed)
+			sf.changed(&sf, sf.cur);
+	}
 	return UI_REDRAW;
 }
 
@@ -190,60 +194,110 @@ int act_backup(struct ui *ui)
 	return UI_REDRAW;
 }
 
-/* ---- restore: pick an archive from backup.dir ---- */
+/*
+ * ---- restore: an archive picked from backup.dir, or one typed (another
+ * folder, or HOST:/path on the backup server); under its own name or another,
+ * optionally onto a given LV or file ----
+ */
+
+enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE };
+
+/* The name last proposed for "Restore as": while the field still holds it, it follows the archive. */
+static char rs_proposed[72];
+static bool rs_listed;  /* backup.dir had archives to pick from */
+
+/* The archive to restore: the typed one when given, else the picked one (NULL if neither). */
+static char *restore_archive(struct ui *ui, const struct sf_form *s)
+{
+	if (s->f[RS_PATH].text[0])
+		return xstrdup(s->f[RS_PATH].text);
+	return rs_listed ? path_join(ui->cfg->backup_dir, sf_val(RS_PICK)) : NULL;
+}
+
+/* "HOST:/x/av-server-20260102-030405/" -> "av-server" */
+static void archive_guest(const char *archive, char *out, size_t len)
+{
+	char buf[300];
+	const char *base;
+	size_t n;
+
+	snprintf(buf, sizeof buf, "%s", archive);
+	for (n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--)
+		buf[n - 1] = '\0';
+	base = path_base(buf);
+	snprintf(out, len, "%s", strchr(base, ':') ? strchr(base, ':') + 1 : base);
+	n = strlen(out);
+	if (n > 16 && out[n - 16] == '-' && out[n - 7] == '-')
+		out[n - 16] = '\0';
+}
+
+static void restore_changed(struct sf_form *s, int field)
+{
+	const char *archive = s->f[RS_PATH].text[0] ? s->f[RS_PATH].text : rs_listed ? sf_val(RS_PICK) : "";
+
+	if ((field != RS_PICK && field != RS_PATH) || strcmp(s->f[RS_AS].text, rs_proposed) != 0)
+		return;
+	archive_guest(archive, rs_proposed, sizeof rs_proposed);
+	snprintf(s->f[RS_AS].text, sizeof s->f[RS_AS].text, "%s", rs_proposed);
+}
 
 static void restore_submit(struct ui *ui, struct sf_form *s)
 {
-	char *path = path_join(ui->cfg->backup_dir, sf_val(0));
-	const char *as = sf_val(1);
-	const char *words[6] = { "restore", path };
+	char *archive = restore_archive(ui, s);
+	const char *as = sf_val(RS_AS), *onto = sf_val(RS_ONTO);
+	const char *words[10] = { "restore", archive };
 	int n = 2;
 
+	if (!archive) {
+		ui_status(ui, true, "restore: no archive in backup.dir, and none typed");
+		return;
+	}
 	if (as[0]) {
 		words[n++] = "--as";
 		words[n++] = as;
 	}
-	if (sf_yes(2))
+	if (onto[0]) {
+		words[n++] = onto[0] == '/' ? "--to-file" : "--to-lv";
+		words[n++] = onto;
+	}
+	if (sf_yes(RS_FORCE))
 		words[n++] = "--force";
 	words[n] = NULL;
 	snprintf(s->guest, sizeof s->guest, "%s", as);
 	sf_run(ui, words);
-	ui_select(ui, as);
-	free(path);
-}
-
-/* "av-server-20260102-030405" -> "av-server" */
-static void archive_guest(const char *archive, char *out, size_t len)
-{
-	size_t n = strlen(archive);
-
-	snprintf(out, len, "%s", archive);
-	if (n > 16 && archive[n - 16] == '-' && archive[n - 7] == '-')
-		out[n - 16 < len ? n - 16 : len - 1] = '\0';
+	if (as[0])
+		ui_select(ui, as);
+	free(archive);
 }
 
 int act_restore(struct ui *ui)
 {
-	char **names = NULL, *err = NULL, guest[72];
+	char **names = NULL, *err = NULL;
 	size_t n = 0;
 	struct sf_field *f;
 
-	if (backup_list_archives(ui->cfg->backup_dir, &names, &n, &err) < 0 || n == 0) {
-		ui_status(ui, true, "restore: %s", err ? err : "no archives in backup.dir");
-		free(err);
-		return UI_REDRAW;
-	}
-	archive_guest(names[0], guest, sizeof guest);
+	/* no archive here is no reason to refuse: the admin may type one elsewhere */
+	if (backup_list_archives(ui->cfg->backup_dir, &names, &n, &err) < 0)
+		ui_status(ui, true, "restore: %s", err);
+	free(err);
 	sf_reset("Restore", NULL, restore_submit);
+	sf.changed = restore_changed;
 	f = sf_text("Archive (newest first)", NULL);
 	for (size_t i = 0; i < n; i++) {
 		sf_opt(f, names[i]);
 		free(names[i]);
 	}
 	free(names);
-	sf_text("Restore as guest", guest);
+	rs_listed = n > 0;
+	if (!rs_listed)
+		sf_opt(f, "(none in backup.dir)");
+	sf_text("Or path, HOST:/path", NULL);
+	sf_text("Restore as guest", NULL);
+	sf_text("Onto LV or /file", NULL);
 	sf_yesno("Replace it if it exists", false);
-	sf.hint = "Left/Right: archive   Enter: restore (every checksum verified)   Esc: cancel";
+	rs_proposed[0] = '\0';
+	restore_changed(&sf, RS_PICK);
+	sf.hint = "Left/Right: archive  Tab: field  Enter: restore  Esc: cancel";
 	ui_push(ui, &view_storage);
 	return UI_REDRAW;
 }

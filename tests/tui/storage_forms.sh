@@ -1,7 +1,8 @@
 #!/bin/bash
 # storage_forms.sh: the console's storage forms, each running a vmdeck verb as
 # a background job: a backup (with a progress bar in the guest's row while it
-# runs), a restore picked from backup.dir under a new name, a disk resize, a
+# runs), a restore picked from backup.dir under a new name, one typed as
+# HOST:/path onto a named disk file, a disk resize, a
 # new disk, and a move to another server (a real sshd on 127.0.0.1) into a
 # disk folder of its own; the rest of the console stays live meanwhile.
 source "$(dirname "$0")/../lib.sh"
@@ -47,9 +48,25 @@ check "a second backup from the form" bash -c "ls $T/backup/small-*/manifest.yam
 tui_keys U
 check_screen "U opens the restore form with the newest archive" 'Archive \(newest first\) +< small-[0-9]{8}-[0-9]{6} >'
 check_screen "proposing the archived guest's name" 'Restore as guest +small'
-tui_keys Down C-u c o p y 1 Enter
+tui_keys Right
+check_screen "Right picks the next archive, of another guest" 'Archive \(newest first\) +< big-[0-9]{8}-[0-9]{6} >'
+check_screen "and the proposed name follows it" 'Restore as guest +big'
+tui_keys Left Down Down C-u c o p y 1 Enter
 check_screen "the restored copy appears in the table" '^ copy1 +stopped' 20
 check "its disk is the original's content" cmp -s "$T/disks/copy1.raw" "$T/disks/small.raw"
+
+# An archive typed rather than picked: on the backup server over ssh (the
+# hosts entry), restored as another copy onto a disk file named in the form.
+small_archive=$(cd "$T/backup" && ls -d small-*)
+tui_keys U Down
+tui_keys -l "kvm2:$T/backup/$small_archive"
+check_screen "a typed archive takes the place of the picked one" "Or path, HOST:/path +kvm2:"
+tui_keys Down C-u c o p y 2 Down
+tui_keys -l "$T/disks/elsewhere.raw"
+tui_keys Enter
+check_screen "the copy from the backup server appears in the table" '^ copy2 +stopped' 20
+check "onto the disk file the form named, byte for byte" cmp -s "$T/disks/elsewhere.raw" "$T/disks/small.raw"
+check "and its definition names that file" grep -q "file: $T/disks/elsewhere.raw" "$T/vms.d/copy2.yaml"
 
 tui_select small
 tui_keys Z

@@ -1,5 +1,5 @@
 /* test_backup.c: the backup data path and formats: manifest round trip and errors, stream round trips
- * (zstd with zero-block frames, gzip), damage detection, remote quoting. */
+ * (zstd with zero-block frames, gzip), damage detection, remote quoting, the archive list's order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "hosts.h"
 #include "manifest.h"
+#include "scratch.h"
 #include "stream.h"
 #include "util.h"
 
@@ -186,6 +188,43 @@ static void test_sh_quote(void **state)
 	free(q);
 }
 
+/* Complete archives only (a manifest, no leading dot), newest first whichever guest; none is not an error. */
+static void test_list_archives(void **state)
+{
+	static const char *const made[] = {
+		"zeta-20260101-010101", "alpha-20260301-120000", "alpha-20260101-090000",
+		"beta-20260301-120000", ".beta-20260401-000000.partial", "notes",
+	};
+	static const char *const want[] = {
+		"alpha-20260301-120000", "beta-20260301-120000", "alpha-20260101-090000",
+		"zeta-20260101-010101", "notes",
+	};
+	char dir[64], p[256], **names = NULL, *err = NULL;
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(scratch_make(dir, sizeof dir, "vmdeck-list"), 0);
+	snprintf(p, sizeof p, "%s/none", dir);
+	assert_int_equal(backup_list_archives(p, &names, &n, &err), 0);
+	assert_int_equal(n, 0);
+	for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, made[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+		snprintf(p, sizeof p, "%s/%s/" MANIFEST_FILE, dir, made[i]);
+		assert_int_equal(file_write_atomic(p, "x", 1, 0600, &err), 0);
+	}
+	snprintf(p, sizeof p, "%s/no-manifest-20261231-235959", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(backup_list_archives(dir, &names, &n, &err), 0);
+	assert_int_equal(n, sizeof want / sizeof *want);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(names[i], want[i]);
+		free(names[i]);
+	}
+	free(names);
+	scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_stream_gzip),
 		cmocka_unit_test(test_stream_damage),
 		cmocka_unit_test(test_sh_quote),
+		cmocka_unit_test(test_list_archives),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
