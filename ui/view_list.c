@@ -161,6 +161,27 @@ static void pane_line(struct pane *p, enum role r, const char *fmt, ...)
 	draw_text(stdscr, p->y++, p->x, p->w, r, buf);
 }
 
+/*
+ * A path cut to w columns from the left, as ".../tail" (at a '/' where one
+ * is left): the end of a path, the file's name, is what tells disks and
+ * images apart. Never starts in the middle of a UTF-8 character.
+ */
+static const char *fit_left(const char *s, int w, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+	const char *tail;
+
+	if (w < 8 || n <= (size_t)w)
+		return s;
+	tail = s + n - (size_t)(w - 3);
+	if (strchr(tail, '/') && strchr(tail, '/')[1])
+		tail = strchr(tail, '/');  /* start at a folder boundary where one is left */
+	for (; (*tail & 0xC0) == 0x80; tail++)
+		;
+	snprintf(buf, len, "...%s", tail);
+	return buf;
+}
+
 static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st)
 {
 	char mem[16], rss[16], sz[16];
@@ -175,11 +196,16 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 		pane_line(p, R_NORMAL, "Memory  %s", size_human(d->memory, mem, sizeof mem));
 	if (d->n_disks == 0)
 		pane_line(p, R_NORMAL, "Disks   none");
-	for (size_t k = 0; k < d->n_disks; k++)
-		pane_line(p, R_NORMAL, "%s  %s  %s  %s", k ? "      " : "Disks ",
-			  d->disks[k].lv ? d->disks[k].lv : d->disks[k].file,
-			  d->disks[k].size ? size_human(d->disks[k].size, sz, sizeof sz) : "?",
-			  disk_iface_name(d->disks[k].iface));
+	for (size_t k = 0; k < d->n_disks; k++) {
+		const struct vm_disk *dk = &d->disks[k];
+		const char *bus = disk_iface_name(dk->iface);
+		char fit[256];
+
+		/* size and bus first, so a long file path costs only its own start */
+		size_human(dk->size, sz, sizeof sz);
+		pane_line(p, R_NORMAL, "%s  %-5s %-6s %s", k ? "      " : "Disks ", dk->size ? sz : "?", bus,
+			  fit_left(dk->lv ? dk->lv : dk->file, p->w - 22, fit, sizeof fit));
+	}
 	if (d->n_nics == 0)
 		pane_line(p, R_NORMAL, "NICs    none");
 	for (size_t k = 0; k < d->n_nics; k++)
@@ -205,15 +231,16 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	const struct vmdef *d = &ui->defs[i];
 	const struct vm_status *st = &ui->st[i];
 	const struct guest_extra *ex = &ui->ex[i];
-	char up[16], when[24];
+	char up[16], when[24], fit[256];
+	const char *cd;
 
 	if (d->vnc)
 		pane_line(p, R_NORMAL, "VNC     :%d  port %d on %s, %s", d->vnc_display, 5900 + d->vnc_display,
 			  d->vnc_listen ? d->vnc_listen : "127.0.0.1", d->vnc_password ? "password set" : "no password");
 	else
 		pane_line(p, R_NORMAL, "VNC     none");
-	pane_line(p, R_NORMAL, "CD      %s", (st->pid > 0 ? st->cdrom : d->cdrom) ? (st->pid > 0 ? st->cdrom : d->cdrom)
-									: "empty");
+	cd = st->pid > 0 ? st->cdrom : d->cdrom;
+	pane_line(p, R_NORMAL, "CD      %s", cd ? fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
 	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : "disk", d->rtc ? d->rtc : "utc");
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));

@@ -10,6 +10,14 @@ write_conf <<'EOF'
 ui = { refresh = 0.5; };
 EOF
 for g in g1 g2 g3; do mkguest $g < /dev/null; done
+# Paths too long for the detail pane (the files need not exist to be shown).
+mkguest g4 <<EOF
+disks:
+  - file: $T/disks/a-rather-long-folder-for-images/and-one-more-level/web-system.qcow2
+    size: 20G
+    interface: virtio
+cdrom: $T/iso/installers/microsoft/server/2008/windows-2008r2-sp1.iso
+EOF
 printf 'memory: lots\ncpus: 1\n' > "$T/vms.d/broken.yaml"
 "$VMDECK" -c "$CONF" start g1 2>/dev/null
 "$VMDECK" -c "$CONF" start g2 2>/dev/null
@@ -27,6 +35,10 @@ check_screen "function-key bar drawn from the key table" '^1Help 2Start 3Stop 4E
 tui_select g3
 check_screen "detail pane shows the selected guest" '── g3 ─'
 check_screen "detail pane lists the NIC" 'NICs +user \(NAT\) +e1000 +52:54:00'
+tui_select g4
+check_screen "a long disk path keeps size, bus and the file's name" 'Disks +20G +virtio +\.\.\./web-system\.qcow2 '
+check_screen "a long CD path keeps the image's name" 'CD +\.\.\./[a-z0-9/]*windows-2008r2-sp1\.iso *$'
+tui_select g3
 
 # s starts the selected guest: QEMU really runs it.
 tui_keys s
