@@ -1,5 +1,6 @@
 /* view_menu.c: the action menu on Enter: the key table's KB_MENU rows for the selected guest. */
 #include <stdio.h>
+#include <string.h>
 
 #include "ui.h"
 
@@ -23,8 +24,14 @@ static void menu_draw(struct ui *ui)
 {
 	const struct vmdef *d = ui_guest(ui);
 	char title[96];
-	int w = 70;
-	WINDOW *win = dlg_open(&mv.dlg, mv.n + 4, w);
+	int w = 44;
+	WINDOW *win;
+
+	for (int i = 0; i < mv.n; i++)  /* wide enough for every row's text (dlg_open keeps it on screen) */
+		if ((int)strlen(mv.rows[i]->help) + 8 > w)
+			w = (int)strlen(mv.rows[i]->help) + 8;
+	win = dlg_open(&mv.dlg, mv.n + 4, w);
+	w = getmaxx(win);
 
 	snprintf(title, sizeof title, "Actions: %s", d ? d->name : "");
 	draw_box(ui, win, R_DIALOG, title);

@@ -72,6 +72,7 @@ tui_select g1
 tui_keys Enter
 check_screen "Enter opens the action menu for the guest" 'Actions: g1'
 check_screen "it lists the actions from the key table" 'graceful stop: ACPI power button'
+check_screen "each row whole, however long (the menu is as wide as its rows)" 'then offer force-off +│'
 tui_keys Down Down Down Down Down Down
 check_screen "Down moves through it" 'Actions: g1'
 tui_keys p
