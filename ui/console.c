@@ -214,6 +214,8 @@ void ui_rescan(struct ui *ui)
 
 /* ---- status polling: one round at a time, driven by the loop ---- */
 
+static void status_finish(struct ui *ui);
+
 static void status_start(struct ui *ui)
 {
 	if (ui->rescan_pending || defs_fingerprint(ui->cfg) != ui->defs_stamp) {
@@ -221,6 +223,8 @@ static void status_start(struct ui *ui)
 		defs_reload(ui);
 	}
 	ui->poll = status_poll_start(ui->cfg, ui->defs, ui->n, ui->st, ui->cfg->status_timeout_ms);
+	if (status_poll_done(ui->poll))
+		status_finish(ui);  /* nothing to ask (no guest running): no reason to wait for a timer */
 }
 
 /* What a change of state means to the person watching, for the guest's event log. */

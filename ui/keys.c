@@ -11,12 +11,13 @@
 /*
  * Order matters: the help screen lists rows in this order and the action
  * menu shows the KB_MENU rows in this order. A key may appear once only.
+ * Texts stay within 60 columns: the help screen shows them whole at 80x24.
  */
 const struct key_bind key_binds[] = {
 	{ '?', KEY_F(1), "Help", "this help: every key and what it does", act_help, 0 },
 	{ 's', KEY_F(2), "Start", "start the guest", act_start, KB_GUEST | KB_MENU },
 	{ 'b', 0, NULL, "start from CD (install mode): pick an ISO, boot from it", act_start_cd, KB_GUEST | KB_MENU },
-	{ 'h', KEY_F(3), "Stop", "graceful stop: ACPI power button, countdown, then offer force-off", act_stop,
+	{ 'h', KEY_F(3), "Stop", "graceful stop: ACPI power button, countdown, offer force-off", act_stop,
 	  KB_GUEST | KB_MENU },
 	{ 'K', 0, NULL, "force off now (asks first)", act_kill, KB_GUEST | KB_MENU },
 	{ 'R', 0, NULL, "reset (asks first)", act_reset, KB_GUEST | KB_MENU },
@@ -31,9 +32,9 @@ const struct key_bind key_binds[] = {
 	{ 'n', KEY_F(7), "New", "new guest", act_new, KB_MENU },
 	{ 'D', KEY_F(8), "Delete", "delete the guest (type its name; says which disks stay)", act_delete,
 	  KB_GUEST | KB_MENU },
-	{ 'B', 0, NULL, "back up: to backup.dir, a configured host, or a typed folder / VG/LV", act_backup,
+	{ 'B', 0, NULL, "back up: to backup.dir, a host, or a typed folder or VG/LV", act_backup,
 	  KB_GUEST | KB_MENU },
-	{ 'U', 0, NULL, "restore a backup (from backup.dir, or a typed path or HOST:/path)", act_restore, KB_MENU },
+	{ 'U', 0, NULL, "restore: an archive in backup.dir, a path or HOST:/path", act_restore, KB_MENU },
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move, KB_GUEST | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },
 	{ 'Z', 0, NULL, "resize one of the guest's disks", act_disk_resize, KB_GUEST | KB_MENU },

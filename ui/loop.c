@@ -175,6 +175,7 @@ int ui_loop_run(struct ui *ui)
 {
 	struct pollfd *fds = xcalloc(MAX_FDS, sizeof *fds);
 
+	ui_timers(ui);  /* the first screen already has the host's figures and, where no guest runs, the states */
 	ui->dirty = true;
 	while (!ui->quit) {
 		if (ui->dirty) {

@@ -162,6 +162,21 @@ static void pane_line(struct pane *p, enum role r, const char *fmt, ...)
 }
 
 /*
+ * "head  tail" on one line when it fits the pane, else tail on a line of its
+ * own under head's value: at 80 columns (PuTTY's default) a MAC address or
+ * the VNC password state would otherwise be cut off.
+ */
+static void pane_pair(struct pane *p, const char *head, const char *tail)
+{
+	if ((int)(strlen(head) + 2 + strlen(tail)) <= p->w) {
+		pane_line(p, R_NORMAL, "%s  %s", head, tail);
+		return;
+	}
+	pane_line(p, R_NORMAL, "%s", head);
+	pane_line(p, R_NORMAL, "        %s", tail);
+}
+
+/*
  * A path cut to w columns from the left, as ".../tail" (at a '/' where one
  * is left): the end of a path, the file's name, is what tells disks and
  * images apart. Never starts in the middle of a UTF-8 character.
@@ -208,10 +223,13 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 	}
 	if (d->n_nics == 0)
 		pane_line(p, R_NORMAL, "NICs    none");
-	for (size_t k = 0; k < d->n_nics; k++)
-		pane_line(p, R_NORMAL, "%s  %s  %s  %s", k ? "      " : "NICs  ",
-			  d->nics[k].bridge ? d->nics[k].bridge : "user (NAT)", d->nics[k].model ? d->nics[k].model : "",
-			  d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
+	for (size_t k = 0; k < d->n_nics; k++) {
+		char head[128];
+
+		snprintf(head, sizeof head, "%s  %s  %s", k ? "      " : "NICs  ",
+			 d->nics[k].bridge ? d->nics[k].bridge : "user (NAT)", d->nics[k].model ? d->nics[k].model : "");
+		pane_pair(p, head, d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
+	}
 }
 
 /* HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console); first, as texts get long. */
@@ -234,10 +252,13 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	char up[16], when[24], fit[256];
 	const char *cd;
 
-	if (d->vnc)
-		pane_line(p, R_NORMAL, "VNC     :%d  port %d on %s, %s", d->vnc_display, 5900 + d->vnc_display,
-			  d->vnc_listen ? d->vnc_listen : "127.0.0.1", d->vnc_password ? "password set" : "no password");
-	else
+	if (d->vnc) {
+		char head[128];
+
+		snprintf(head, sizeof head, "VNC     :%d  port %d on %s", d->vnc_display, 5900 + d->vnc_display,
+			 d->vnc_listen ? d->vnc_listen : "127.0.0.1");
+		pane_pair(p, head, d->vnc_password ? "password set" : "no password");
+	} else
 		pane_line(p, R_NORMAL, "VNC     none");
 	cd = st->pid > 0 ? st->cdrom : d->cdrom;
 	pane_line(p, R_NORMAL, "CD      %s", cd ? fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");

@@ -72,7 +72,7 @@ tui_select g1
 tui_keys Enter
 check_screen "Enter opens the action menu for the guest" 'Actions: g1'
 check_screen "it lists the actions from the key table" 'graceful stop: ACPI power button'
-check_screen "each row whole, however long (the menu is as wide as its rows)" 'then offer force-off +│'
+check_screen "each row whole, however long (the menu is as wide as its rows)" 'countdown, offer force-off +│'
 tui_keys Down Down Down Down Down Down
 check_screen "Down moves through it" 'Actions: g1'
 tui_keys p
@@ -106,6 +106,19 @@ check_screen "it says the size it needs" '60x20, need 80x24'
 tmux_ resize-window -x 100 -y 30
 check_screen "100x30 restores the table" '^ g1 +(running|paused)'
 check_screen "and the key bar" '^1Help 2Start'
+# 80x24, PuTTY's default: a detail line too long for its half of the pane
+# puts its last part on the next line rather than cutting it.
+tmux_ resize-window -x 80 -y 24
+check_screen "80x24 draws the table" '^ g1 +(running|paused)'
+sleep 0.3
+tui_select g1
+check_screen "80x24: the NIC line keeps bridge and model" '^ NICs +user \(NAT\) +e1000 '
+check_screen "80x24: and the MAC address whole, on the line under it" '^ {9}52:54:00:12:34:[0-9a-f]{2}( |$)'
+tui_keys '?'
+check_screen "80x24: the help shows the longest key text whole" 'countdown, offer force-off +│'
+tui_keys Escape
+tmux_ resize-window -x 100 -y 30
+check_screen "at 100 columns it fits on one line again" '^ NICs +user \(NAT\) +e1000 +52:54:00:12:34:[0-9a-f]{2}'
 
 # q quits and leaves the guests running.
 tui_keys q
