@@ -189,7 +189,7 @@ static bool build(struct vmdef *d)
 
 	vmdef_init(d, val(FF_NAME));
 	if (!name_valid(val(FF_NAME))) {
-		complain(FF_NAME, xstrdup("name: letters, digits, '.', '_' or '-' (up to 64, first a letter or digit)"));
+		complain(FF_NAME, xstrdup("name: up to 64 letters, digits, '.', '_' or '-', first a letter or digit"));
 		return false;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(scalar_keys); i++)
