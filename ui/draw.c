@@ -28,6 +28,34 @@ void draw_text(WINDOW *w, int y, int x, int width, enum role r, const char *s)
 	mvwaddnstr(w, y, x, s, width);
 }
 
+const char *wrap_row(const char *s, int w, int *take)
+{
+	const char *nl = strchr(s, '\n');
+	int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+	*take = len;
+	if (len > w) {
+		/* break at the last space that fits; a word longer than the row is cut */
+		for (*take = w; *take > 0 && s[*take] != ' ';)
+			(*take)--;
+		if (*take == 0)
+			*take = w;
+	}
+	s += *take;
+	while (*s == ' ')
+		s++;
+	return *s == '\n' ? s + 1 : s;
+}
+
+int wrap_rows(const char *s, int w)
+{
+	int rows = 0, take;
+
+	for (; *s; rows++)
+		s = wrap_row(s, w, &take);
+	return rows;
+}
+
 static chtype line_ch(const struct ui *ui, chtype acs, chtype ascii)
 {
 	return ui->ascii ? ascii : acs;

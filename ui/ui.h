@@ -193,6 +193,9 @@ attr_t role_attr(enum role r);
 void ui_draw(struct ui *ui);
 void draw_fill(WINDOW *w, int y, int x, int width, enum role r);
 void draw_text(WINDOW *w, int y, int x, int width, enum role r, const char *s);
+/* Word wrap at w columns: the next row of s (its length in *take) and where the row after it starts. */
+const char *wrap_row(const char *s, int w, int *take);
+int wrap_rows(const char *s, int w);  /* how many rows s takes */
 void draw_box(struct ui *ui, WINDOW *w, enum role r, const char *title);
 void draw_hline(struct ui *ui, WINDOW *w, int y, int x, int width, enum role r);
 void draw_fkey_bar(struct ui *ui, int y);

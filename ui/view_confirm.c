@@ -40,46 +40,21 @@ static void confirm_init(struct ui *ui)
 /* Word-wraps text into the window from row y; returns the next row. */
 static int wrap(WINDOW *win, int y, int w, const char *s)
 {
-	while (*s) {
-		const char *nl = strchr(s, '\n');
-		int len = nl ? (int)(nl - s) : (int)strlen(s);
-		int take = len;
+	int take;
 
-		if (take > w) {
-			take = w;
-			while (take > 0 && s[take] != ' ')
-				take--;
-			if (take == 0)
-				take = w;
-		}
+	while (*s) {
+		const char *next = wrap_row(s, w, &take);
+
 		wattrset(win, role_attr(R_DIALOG));
 		mvwaddnstr(win, y++, 2, s, take);
-		s += take;
-		while (*s == ' ')
-			s++;
-		if (*s == '\n')
-			s++;
+		s = next;
 	}
 	return y;
 }
 
-static int text_rows(const char *s, int w)
-{
-	int rows = 0;
-
-	while (*s) {
-		const char *nl = strchr(s, '\n');
-		int len = nl ? (int)(nl - s) : (int)strlen(s);
-
-		rows += len / w + 1;
-		s += len + (nl ? 1 : 0);
-	}
-	return rows;
-}
-
 static void confirm_draw(struct ui *ui)
 {
-	int w = 72, h = text_rows(cv.text, w - 4) + (cv.typed ? 5 : 4);
+	int w = 72, h = wrap_rows(cv.text, w - 4) + (cv.typed ? 5 : 4);
 	WINDOW *win = dlg_open(&cv.dlg, h, w);
 	int y;
 

@@ -1,4 +1,4 @@
-/* view_text.c: a box of read-only text (VNC details, a job's output); any key closes it. */
+/* view_text.c: a box of read-only text, word-wrapped (VNC details, a job's output); any key closes it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,44 +25,33 @@ static void text_init(struct ui *ui)
 	tv.scroll = 0;
 }
 
-static int count_lines(const char *s)
-{
-	int n = 1;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
 static void text_draw(struct ui *ui)
 {
-	int lines = count_lines(tv.body), h = lines + 4, w = COLS - 8, y = 0, row = 0;
+	int w = COLS - 8, rows = wrap_rows(tv.body, w - 4), h = rows + 4, y = 0, row = 0, take;
 	WINDOW *win;
 
 	if (h > LINES - 4)
 		h = LINES - 4;
 	win = dlg_open(&tv.dlg, h, w);
 	draw_box(ui, win, R_DIALOG, tv.title);
-	for (const char *s = tv.body; *s && y < h - 3;) {
-		const char *nl = strchr(s, '\n');
-		int len = nl ? (int)(nl - s) : (int)strlen(s);
+	for (const char *s = tv.body; *s && y < h - 3; row++) {
+		const char *next = wrap_row(s, w - 4, &take);
 
-		if (row++ >= tv.scroll) {
+		if (row >= tv.scroll) {
 			wattrset(win, role_attr(R_DIALOG));
-			mvwaddnstr(win, 1 + y++, 2, s, len < w - 4 ? len : w - 4);
+			mvwaddnstr(win, 1 + y++, 2, s, take);
 		}
-		s += len + (nl ? 1 : 0);
+		s = next;
 	}
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
-		  lines > h - 3 ? "Up/Down scroll, any other key closes" : "any key closes");
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, rows > h - 3 ? "Up/Down scroll, any other key closes" : "any key closes");
 }
 
 static int text_key(struct ui *ui, int ch)
 {
 	if (ch == KEY_DOWN || ch == KEY_NPAGE) {
 		tv.scroll += ch == KEY_DOWN ? 1 : 10;
-		if (tv.scroll > count_lines(tv.body) - 1)
-			tv.scroll = count_lines(tv.body) - 1;
+		if (tv.scroll > wrap_rows(tv.body, COLS - 12) - 1)
+			tv.scroll = wrap_rows(tv.body, COLS - 12) - 1;
 		return UI_REDRAW;
 	}
 	if (ch == KEY_UP || ch == KEY_PPAGE) {

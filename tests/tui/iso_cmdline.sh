@@ -51,6 +51,9 @@ tui_keys v
 check_screen "v shows the VNC port, listen address and password state" "Port: +$((5900 + VNC_D))"
 check_screen "without showing the password" 'Password: +set \(from the definition\)'
 check "the password itself is not on screen" eval '! tui_has s3cr3t'
+P=$((5900 + VNC_D))
+check_screen "a display on loopback comes with the SSH tunnel to reach it" "ssh -L $P:127.0.0.1:$P $(hostname -s)"
+check_screen "and the same for PuTTY, wrapped inside the box" "destination 127.0.0.1:$P;"
 tui_keys Escape
 
 tui_select db
