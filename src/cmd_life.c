@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmd_opts.h"
+#include "hostinfo.h"
 #include "util.h"
 #include "vm.h"
 #include "vmdef.h"
@@ -241,9 +242,15 @@ int cmd_vnc(struct cli *c, int argc, char **argv)
 	} else if (!def.vnc) {
 		printf("%s: no VNC display (add a vnc: section to %s)\n", def.name, def.path);
 	} else {
-		printf("display   %d\nport      %d\nlisten    %s\npassword  %s\n", def.vnc_display,
+		char host[256];
+		char *how;
+
+		hostinfo_name(host, sizeof host);
+		how = vm_vnc_howto(&def, host, vm_pid(&c->cfg, def.name) > 0);
+		printf("display   %d\nport      %d\nlisten    %s\npassword  %s\n\n%s\n", def.vnc_display,
 		       5900 + def.vnc_display, vm_vnc_listen(&def),
-		       def.vnc_password ? "set" : "none (anyone who reaches the port gets the screen)");
+		       def.vnc_password ? "set" : "none (anyone who reaches the port gets the screen)", how);
+		free(how);
 	}
 	vmdef_free(&def);
 	return EXIT_DONE;

@@ -456,6 +456,23 @@ const char *vm_vnc_listen(const struct vmdef *def)
 	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : "127.0.0.1";
 }
 
+char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)
+{
+	const char *listen = vm_vnc_listen(def), *when = running ? "" : " once the guest runs";
+	int port = 5900 + def->vnc_display;
+
+	/* a display on loopback is reached through the admin's own SSH session to the server */
+	if (strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 || strcmp(listen, "localhost") == 0)
+		return xasprintf("It listens on this host only. From your PC, tunnel it over SSH:\n"
+				 "  ssh -L %d:%s:%d %s\n"
+				 "  or PuTTY: Connection > SSH > Tunnels, source port %d,\n"
+				 "  destination %s:%d;\n"
+				 "then point a VNC viewer (TigerVNC, RealVNC) at localhost:%d%s.",
+				 port, listen, port, host, port, listen, port, port, when);
+	return xasprintf("Point a VNC viewer (TigerVNC, RealVNC) at %s:%d%s.",
+			 strcmp(listen, "0.0.0.0") != 0 && strcmp(listen, "::") != 0 ? listen : host, port, when);
+}
+
 /* Binds the VNC port ourselves for a moment: a clear message beats QEMU's. */
 static int check_vnc_port(const struct vmdef *def, char **err)
 {

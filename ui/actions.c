@@ -342,30 +342,16 @@ int act_vnc(struct ui *ui)
 	struct vmdef *d = ui_guest(ui);
 	const char *listen;
 	char *body, *how;
-	bool loopback;
-	int port;
 
 	if (!d->vnc) {
 		text_show(ui, "VNC", "This guest has no VNC display (add a vnc: section to its definition).");
 		return UI_REDRAW;
 	}
-	port = 5900 + d->vnc_display;
-	listen = d->vnc_listen ? d->vnc_listen : "127.0.0.1";
-	loopback = strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 || strcmp(listen, "localhost") == 0;
-	/* a display on loopback is reached from the admin's PC through the SSH session's own tunnel */
-	if (loopback)
-		how = xasprintf("It listens on this host only. From your PC, tunnel it over SSH:\n"
-				"  ssh -L %d:%s:%d %s\n"
-				"  or PuTTY: Connection > SSH > Tunnels, source port %d,\n"
-				"  destination %s:%d;\n"
-				"then point a VNC viewer (TigerVNC, RealVNC) at localhost:%d%s.",
-				port, listen, port, ui->hostname, port, listen, port, port, guest_up(ui) ? "" : " once the guest runs");
-	else
-		how = xasprintf("Connect a VNC viewer (TigerVNC, RealVNC) to %s:%d%s.",
-				strcmp(listen, "0.0.0.0") != 0 ? listen : ui->hostname, port,
-				guest_up(ui) ? "" : " once the guest runs");
+	how = vm_vnc_howto(d, ui->hostname, guest_up(ui));
+	listen = vm_vnc_listen(d);
 	body = xasprintf("Guest:     %s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
-			 d->vnc_display, port, listen, d->vnc_password ? "set (from the definition)" : "none", how);
+			 d->vnc_display, 5900 + d->vnc_display, listen, d->vnc_password ? "set (from the definition)" : "none",
+			 how);
 	free(how);
 	text_show(ui, "VNC", body);
 	free(body);

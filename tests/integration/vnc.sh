@@ -43,6 +43,19 @@ out=$(vd vnc v1 --json)
 check_eq "vmdeck vnc: port, listen and password set" "$((5900 + vnc)) 127.0.0.1 true" \
     "$(jq -r '"\(.vnc.port) \(.vnc.listen) \(.vnc.password)"' <<< "$out")"
 check_nomatch "vmdeck vnc does not show the password" "$PW" "$out $(vd vnc v1)"
+P=$((5900 + vnc))
+out=$(vd vnc v1)
+check_match "vmdeck vnc: a loopback display comes with the SSH tunnel to it" \
+    "ssh -L $P:127.0.0.1:$P $(hostname -s)" "$out"
+check_match "and PuTTY's version of it" "source port $P" "$out"
+check_nomatch "a running guest's needs no 'once the guest runs'" "once the guest runs" "$out"
+mkguest v2 <<EOF
+vnc:
+  display: $((vnc + 1))
+  listen: 0.0.0.0
+EOF
+check_match "a display on every address: the viewer goes to the server's name" \
+    "Point a VNC viewer \(TigerVNC, RealVNC\) at $(hostname -s):$((P + 1)) once the guest runs\." "$(vd vnc v2)"
 check_nomatch "the password is not in QEMU's /proc/PID/cmdline" "$PW" "$(tr '\0' ' ' < "/proc/$pid/cmdline")"
 check_match "QEMU's command line asks for a password" "password=on" "$(tr '\0' ' ' < "/proc/$pid/cmdline")"
 check_nomatch "the password is not in qemu.log" "$PW" "$(cat "$T/state/v1/qemu.log" 2>/dev/null)"
