@@ -82,7 +82,7 @@ check_eq "the guest still runs after the console left" running "$(vm_state lin)"
 : > "$T/tty.out"
 (wait_until 10 grep -q 'Ctrl-] detaches' "$T/tty.out"; printf 'echo vmdeck-tty-$((5 + 5))\r'
  wait_until 10 grep -q 'vmdeck-tty-10' "$T/tty.out"; printf '\035'; sleep 1) |
-    timeout 30 script -qfec "$VMDECK -c $CONF console lin" /dev/null > "$T/tty.out" 2>&1
+    timeout 30 script -qfec "exec $VMDECK -c $CONF console lin" /dev/null > "$T/tty.out" 2>&1
 check_eq "on a terminal, Ctrl-] detaches (exit 0)" 0 "${PIPESTATUS[1]}"
 tty_out=$(cat "$T/tty.out")
 check_match "on a terminal, the shell answers and the detach is reported" "vmdeck-tty-10.*Detached" \

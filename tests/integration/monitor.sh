@@ -44,12 +44,15 @@ export HOME="$T/home"
 mkdir -p "$HOME"
 # Each key waits for what the screen should show first (a slow machine is
 # not a failure); prompts N: at least N "(qemu) " prompts on the terminal.
+# script runs its command through $SHELL -c; "exec" makes vmdeck the pty's
+# only process, so the Ctrl-C reaches vmdeck alone (a dash in between, where
+# SHELL is /bin/sh or unset, would die of it and script would report 130).
 : > "$T/tty.out"
 prompts() { [ "$(grep -o '(qemu) ' "$T/tty.out" | wc -l)" -ge "$1" ]; }
 (wait_until 10 prompts 1; printf 'system_res'; wait_until 5 grep -q system_res "$T/tty.out"; printf '\003'
  wait_until 5 prompts 2; printf 'info status\r'; wait_until 5 grep -q 'VM status' "$T/tty.out"; printf '\004'
  sleep 0.5) |
-    timeout 30 script -qfec "$VMDECK -c $CONF monitor m1" /dev/null > "$T/tty.out" 2>&1
+    timeout 30 script -qfec "exec $VMDECK -c $CONF monitor m1" /dev/null > "$T/tty.out" 2>&1
 check_eq "on a terminal, Ctrl-D leaves the monitor (exit 0)" 0 "${PIPESTATUS[1]}"
 tty_out=$(tr -d '\r' < "$T/tty.out")
 check_nomatch "on a terminal, Ctrl-C drops the line typed so far (nothing sent)" "system_resinfo|unknown command" "$tty_out"
