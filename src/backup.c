@@ -328,6 +328,8 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	if (dest_parse(cfg, o->to, &r.dest, err) < 0)
 		return -1;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
+		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
+		vm_event_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "guest busy");
 		dest_free(&r.dest);
 		return -1;
 	}

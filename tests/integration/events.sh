@@ -53,6 +53,13 @@ vd start g2 --cdrom nope.iso > /dev/null 2>&1
 check_match "a failed start logs its cause" "^start failed: ISO not found: nope.iso" \
     "$(cut -f2- "$T/state/g2/events.log")"
 check_match "show of a guest lists it" "^  [0-9-]+ [0-9:]+  start failed: ISO not found" "$(show_events g2)"
+# A backup that finds the guest busy (a scheduled one, say) says so in the log.
+exec 9> "$T/state/g2/lock"
+flock -x 9
+vd backup g2 > /dev/null 2>&1
+check_eq "a backup of a busy guest fails" 1 "$?"
+exec 9>&-
+check_match "and logs why" $'\tbackup failed: g2 is busy' "$(cat "$T/state/g2/events.log")"
 
 # ---- the console shows them, and logs what only it saw ----
 vd start g1 > /dev/null 2>&1
