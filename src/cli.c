@@ -35,7 +35,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "cdrom", "NAME ISO | NAME --eject", "change or eject the CD of a running guest", 0, cmd_cdrom },
 	{ "console", "NAME", "serial console; Ctrl-] detaches", 0, cmd_console },
 	{ "monitor", "NAME", "QEMU human monitor with readline (quit is refused)", 0, cmd_monitor },
-	{ "vnc", "NAME", "VNC port, listen address, whether a password is set", 0, cmd_vnc },
+	{ "vnc", "NAME", "VNC port, listen address, password or not, how to reach it", 0, cmd_vnc },
 	{ "disk", "create VG/LV|/PATH SIZE [--format raw|qcow2] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG]",
 	  "create, grow, delete or list guests' volumes (LVs or image files)", 0, cmd_disk },
 	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force]",
