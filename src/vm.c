@@ -458,11 +458,14 @@ const char *vm_vnc_listen(const struct vmdef *def)
 
 char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)
 {
-	const char *listen = vm_vnc_listen(def), *when = running ? "" : " once the guest runs";
+	const char *bare = vm_vnc_listen(def), *when = running ? "" : " once the guest runs";
 	int port = 5900 + def->vnc_display;
+	char listen[80];
 
+	/* an IPv6 address goes in brackets, as ssh -L and viewers want it before a :port */
+	snprintf(listen, sizeof listen, strchr(bare, ':') ? "[%s]" : "%s", bare);
 	/* a display on loopback is reached through the admin's own SSH session to the server */
-	if (strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 || strcmp(listen, "localhost") == 0)
+	if (strncmp(bare, "127.", 4) == 0 || strcmp(bare, "::1") == 0 || strcmp(bare, "localhost") == 0)
 		return xasprintf("It listens on this host only. From your PC, tunnel it over SSH:\n"
 				 "  ssh -L %d:%s:%d %s\n"
 				 "  or PuTTY: Connection > SSH > Tunnels, source port %d,\n"
@@ -470,7 +473,7 @@ char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)
 				 "then point a VNC viewer (TigerVNC, RealVNC) at localhost:%d%s.",
 				 port, listen, port, host, port, listen, port, port, when);
 	return xasprintf("Point a VNC viewer (TigerVNC, RealVNC) at %s:%d%s.",
-			 strcmp(listen, "0.0.0.0") != 0 && strcmp(listen, "::") != 0 ? listen : host, port, when);
+			 strcmp(bare, "0.0.0.0") != 0 && strcmp(bare, "::") != 0 ? listen : host, port, when);
 }
 
 /* Binds the VNC port ourselves for a moment: a clear message beats QEMU's. */

@@ -1,4 +1,4 @@
-/* test_vm.c: the runtime folder's mode, the guest lock, stop step texts and where an ISO is found. */
+/* test_vm.c: the runtime folder's mode, the guest lock, stop step texts, where an ISO is found, how a VNC display is reached. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,6 +131,45 @@ static void test_iso_missing(void **state)
 	free(err);
 }
 
+/* howto(LISTEN, RUNNING): vm_vnc_howto's text for display 3 on a server called kvm1 */
+static char *howto(const char *listen, bool running)
+{
+	struct vmdef d;
+
+	memset(&d, 0, sizeof d);
+	d.vnc = true;
+	d.vnc_display = 3;
+	d.vnc_listen = (char *)listen;
+	return vm_vnc_howto(&d, "kvm1", running);
+}
+
+static void test_vnc_howto(void **state)
+{
+	static const struct {
+		const char *listen;
+		bool running;
+		const char *want, *never;
+	} cases[] = {
+		{ NULL, true, "ssh -L 5903:127.0.0.1:5903 kvm1\n", "once the guest runs" },
+		{ "127.0.0.1", false, "at localhost:5903 once the guest runs.", NULL },
+		{ "127.0.0.1", true, "source port 5903,\n  destination 127.0.0.1:5903;", NULL },
+		{ "::1", true, "ssh -L 5903:[::1]:5903 kvm1", NULL },
+		{ "0.0.0.0", true, "Point a VNC viewer (TigerVNC, RealVNC) at kvm1:5903.", "ssh" },
+		{ "192.168.1.20", false, "at 192.168.1.20:5903 once the guest runs.", "kvm1" },
+		{ "fd00::20", true, "at [fd00::20]:5903.", "ssh" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *t = howto(cases[i].listen, cases[i].running);
+
+		if (!strstr(t, cases[i].want) || (cases[i].never && strstr(t, cases[i].never)))
+			fail_msg("listen %s: '%s' not as expected in:\n%s", cases[i].listen ? cases[i].listen : "(none)",
+				 cases[i].want, t);
+		free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_stop_texts),
 		cmocka_unit_test(test_iso_bare_name_in_iso_dirs),
 		cmocka_unit_test(test_iso_missing),
+		cmocka_unit_test(test_vnc_howto),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
