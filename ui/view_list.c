@@ -256,7 +256,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		char head[128];
 
 		snprintf(head, sizeof head, "VNC     :%d  port %d on %s", d->vnc_display, 5900 + d->vnc_display,
-			 d->vnc_listen ? d->vnc_listen : "127.0.0.1");
+			 vm_vnc_listen(d));
 		pane_pair(p, head, d->vnc_password ? "password set" : "no password");
 	} else
 		pane_line(p, R_NORMAL, "VNC     none");

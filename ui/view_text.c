@@ -25,9 +25,15 @@ static void text_init(struct ui *ui)
 	tv.scroll = 0;
 }
 
+/* The box is 8 columns narrower than the screen, and its text 4 narrower than the box. */
+static int text_cols(void)
+{
+	return COLS - 12;
+}
+
 static void text_draw(struct ui *ui)
 {
-	int w = COLS - 8, rows = wrap_rows(tv.body, w - 4), h = rows + 4, y = 0, row = 0, take;
+	int w = text_cols() + 4, rows = wrap_rows(tv.body, text_cols()), h = rows + 4, y = 0, row = 0, take;
 	WINDOW *win;
 
 	if (h > LINES - 4)
@@ -35,7 +41,7 @@ static void text_draw(struct ui *ui)
 	win = dlg_open(&tv.dlg, h, w);
 	draw_box(ui, win, R_DIALOG, tv.title);
 	for (const char *s = tv.body; *s && y < h - 3; row++) {
-		const char *next = wrap_row(s, w - 4, &take);
+		const char *next = wrap_row(s, text_cols(), &take);
 
 		if (row >= tv.scroll) {
 			wattrset(win, role_attr(R_DIALOG));
@@ -50,8 +56,8 @@ static int text_key(struct ui *ui, int ch)
 {
 	if (ch == KEY_DOWN || ch == KEY_NPAGE) {
 		tv.scroll += ch == KEY_DOWN ? 1 : 10;
-		if (tv.scroll > wrap_rows(tv.body, COLS - 12) - 1)
-			tv.scroll = wrap_rows(tv.body, COLS - 12) - 1;
+		if (tv.scroll > wrap_rows(tv.body, text_cols()) - 1)
+			tv.scroll = wrap_rows(tv.body, text_cols()) - 1;
 		return UI_REDRAW;
 	}
 	if (ch == KEY_UP || ch == KEY_PPAGE) {
