@@ -33,6 +33,8 @@ const char *wrap_row(const char *s, int w, int *take)
 	const char *nl = strchr(s, '\n');
 	int len = nl ? (int)(nl - s) : (int)strlen(s);
 
+	if (w < 1)
+		w = 1;  /* a row always moves on */
 	*take = len;
 	if (len > w) {
 		/* break at the last space that fits; a word longer than the row is cut */

@@ -244,6 +244,27 @@ static const char *event_when(time_t t, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * "  WHEN  TEXT", a text too long for the pane going on in one more row under
+ * it (a CD path, a failure's reason), then cut: the newest events stay in view.
+ * Words are kept whole where the rest then fits that row; a long path is not
+ * worth losing for it, so otherwise the text breaks at the edge.
+ */
+static void pane_event(struct pane *p, const char *when, const char *text)
+{
+	int indent = (int)strlen(when) + 4, tw = p->w - indent, take;
+	const char *rest = wrap_row(text, tw, &take);
+
+	if (tw > 0 && (int)strlen(rest) > tw && (int)strlen(text) > tw) {
+		take = tw;
+		rest = text + tw;
+	}
+
+	pane_line(p, R_NORMAL, "  %s  %.*s", when, take, text);
+	if (*rest)
+		pane_line(p, R_NORMAL, "%*s%s", indent, "", rest);
+}
+
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -271,7 +292,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	if (ex->n_events == 0)
 		pane_line(p, R_NORMAL, "  none yet");
 	for (size_t k = ex->n_events; k-- > 0;) /* newest first */
-		pane_line(p, R_NORMAL, "  %s  %s", event_when(ex->events[k].when, when, sizeof when), ex->events[k].text);
+		pane_event(p, event_when(ex->events[k].when, when, sizeof when), ex->events[k].text);
 }
 
 static void draw_detail(struct ui *ui)

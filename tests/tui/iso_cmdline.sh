@@ -39,6 +39,10 @@ tui_keys Enter
 check "Enter swaps the CD of the running guest (query-block)" \
     wait_until 5 eval '[ "$(cd_of web)" = "$T/iso/beta-drivers.iso" ]'
 check_screen "the table shows the new medium" '^ web +running .* beta-drivers.iso' 5
+# The event's text is longer than the pane's half: it goes on under itself, indented past the time.
+# (the right half starts at column 51 of 100; the time takes 9 columns)
+check_screen "a long event's first row" '[0-9]{2}:[0-9]{2}  CD changed to /' 5
+check_screen "goes on in a second row under its text, nothing lost" '^.{51} {9}[^ ]+beta-drivers\.iso *$' 5
 
 # E ejects the CD of the running guest.
 tui_keys E
