@@ -134,4 +134,4 @@ cat <<EOF
 | that tmux loop against \`cat\` (tmux's share, median) | ${base_med} ms | |
 | paused guests on screen (table rows visible) | $paused_shown | |
 EOF
-finish
+cleanup
