@@ -63,6 +63,30 @@ lv_unlink() {
 }
 
 STORAGE_CLEANUP_HOOK=""   # a command run first (e.g. removing a second VG)
+# lv_with_random VG NAME SIZE_MIB AT_MIB: an LV of SIZE_MIB whose MiB at AT_MIB
+# is random and the rest zeros; prints the path that stands in for /dev/VG/NAME.
+lv_with_random() {
+    local d
+    lvm_ lvcreate -q -n "$2" -L "$3M" "$1" >/dev/null
+    d=$(lv_link "$1" "$2")
+    head -c 1M /dev/urandom | dd of="$d" bs=1M seek="$4" status=none
+    echo "$d"
+}
+
+# damaged_restore_checks WHAT SOURCE STREAM AS: plants 8 bytes of garbage in
+# the archive's STREAM (a copy of an archive, reached as SOURCE: a folder or
+# HOST:/folder), restores it as the copy AS, and checks the restore fails,
+# names the stream and leaves neither a definition nor a disk file behind.
+damaged_restore_checks() {
+    local what="$1" src="$2" stream="$3" as="$4" out rc
+    printf 'XXXXXXXX' | dd of="$stream" bs=1 seek=100000 conv=notrunc status=none
+    out=$("$VMDECK" -c "$CONF" restore "$src" --as "$as" 2>&1); rc=$?
+    check_eq "$what fails the restore" "1" "$rc"
+    check_match "saying the archive is damaged" "$(basename "$stream"): (checksum mismatch|the archive is damaged)" "$out"
+    check "no definition written" test ! -e "$T/vms.d/$as.yaml"
+    check "no half-written disk file left" test -z "$(ls "$T/disks" | grep -E "$as|restore-")"
+}
+
 storage_cleanup() {
     local l d
     [ -d "$T" ] || return 0

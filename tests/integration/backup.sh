@@ -117,12 +117,7 @@ check_eq "one error line (the rest is progress)" "1" "$(printf '%s\n' "$out" | g
 check "no definition written" test ! -e "$T/vms.d/g1bad.yaml"
 check "the LV it created is removed again" lv_absent "$VG" g1bad
 rm -rf "$T/bad"; cp -r "$A" "$T/bad"
-printf 'XXXXXXXX' | dd of="$T/bad/a.raw.zst" bs=1 seek=100000 conv=notrunc status=none
-out=$(V restore "$T/bad" --as g1bad2 2>&1); rc=$?
-check_eq "a damaged stream fails the restore" "1" "$rc"
-check_match "saying the archive is damaged" "a.raw.zst: (checksum mismatch|the archive is damaged)" "$out"
-check "no definition written" test ! -e "$T/vms.d/g1bad2.yaml"
-check "no half-written disk file left" test -z "$(ls "$T/disks" | grep -E 'g1bad2|restore-')"
+damaged_restore_checks "a damaged stream" "$T/bad" "$T/bad/a.raw.zst" g1bad2
 
 # The destination fills up.
 mkdir -p "$T/small"

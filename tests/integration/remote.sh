@@ -62,9 +62,7 @@ peer_lv() {
     on_peer mkdir -p "/dev/$vg"; on_peer ln -s "$dev" "/dev/$vg/$1"; echo "$dev"
 }
 
-lvm_ lvcreate -q -n g1d -L 8M "$VG" >/dev/null
-D1=$(lv_link "$VG" g1d)
-head -c 1M /dev/urandom | dd of="$D1" bs=1M seek=2 status=none
+D1=$(lv_with_random "$VG" g1d 8 2)
 cp /usr/share/common-licenses/GPL-3 "$T/disks/f.raw"; truncate -s 4M "$T/disks/f.raw"
 mkguest g1 <<EOF2
 disks:
@@ -97,12 +95,7 @@ check_match "once every checksum is verified" "restored g4r \(every checksum ver
 check "the restored disk is the original" cmp -s "$T/disks/g4r.raw" "$T/disks/f4.raw"
 check_match "and its definition names it" "file: $T/disks/g4r.raw" "$(cat "$T/vms.d/g4r.yaml" 2>/dev/null)"
 cp -r "$A4" "$T/rb4/damaged"
-printf 'XXXXXXXX' | dd of="$T/rb4/damaged/f4.raw.zst" bs=1 seek=100000 conv=notrunc status=none
-out=$(V restore "kvm2:$T/rb4/damaged" --as g4bad 2>&1); rc=$?
-check_eq "a damaged remote archive fails the restore" "1" "$rc"
-check_match "saying so" "f4.raw.zst: (checksum mismatch|the archive is damaged)" "$out"
-check "no definition written" test ! -e "$T/vms.d/g4bad.yaml"
-check "no disk file left" test -z "$(ls "$T/disks" | grep -E 'g4bad|restore-')"
+damaged_restore_checks "a damaged remote archive" "kvm2:$T/rb4/damaged" "$T/rb4/damaged/f4.raw.zst" g4bad
 out=$(V restore "kvm2:$T/rb4/nothere" 2>&1); rc=$?
 check_eq "a missing remote archive fails" "1" "$rc"
 check_match "with the reason from there" "^vmdeck: .*cannot restore: kvm2: .*No such file" "$out"
@@ -157,9 +150,7 @@ V backup g2 --to "kvm2:$VG/rlv" --force >/dev/null 2>&1
 check "--force overwrites it" cmp -s "$R" "$D2"
 
 # A guest with several disks: VG/LV, then VG/LV-1, each verified there.
-lvm_ lvcreate -q -n g6d -L 4M "$VG" >/dev/null
-D6=$(lv_link "$VG" g6d)
-head -c 1M /dev/urandom | dd of="$D6" bs=1M seek=1 status=none
+D6=$(lv_with_random "$VG" g6d 4 1)
 head -c 3M /dev/urandom > "$T/disks/f6.raw"
 mkguest g6 <<EOF2
 disks:
@@ -206,9 +197,7 @@ check "the source LV is gone" lv_absent "$VG" g2d
 
 # move --vg / --file-dir: the other server names its storage differently; the
 # definition there is edited in place to say where the disks went.
-lvm_ lvcreate -q -n g5d -L 4M "$VG" >/dev/null
-D5=$(lv_link "$VG" g5d)
-head -c 1M /dev/urandom | dd of="$D5" bs=1M seek=1 status=none
+D5=$(lv_with_random "$VG" g5d 4 1)
 head -c 300K /dev/urandom > "$T/disks/f5.raw"
 mkguest g5 <<EOF2
 disks:
