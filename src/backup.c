@@ -358,8 +358,7 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 
 /* ---- archives in a folder ---- */
 
-/* "NAME-YYYYmmdd-HHMMSS" -> "YYYYmmdd-HHMMSS"; "" for a folder not named so */
-static const char *archive_stamp(const char *name)
+const char *backup_archive_stamp(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -370,7 +369,7 @@ static const char *archive_stamp(const char *name)
 static int cmp_newest(const void *a, const void *b)
 {
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	int c = strcmp(archive_stamp(y), archive_stamp(x));
+	int c = strcmp(backup_archive_stamp(y), backup_archive_stamp(x));
 
 	return c ? c : strcmp(x, y);
 }

@@ -68,6 +68,8 @@ struct move_opts {
 int move_run(const struct config *cfg, const struct vmdef *def, const char *host, const struct move_opts *o,
 	     char **err);
 
+/* "NAME-YYYYmmdd-HHMMSS" -> its "YYYYmmdd-HHMMSS" part; "" for a name not made so. */
+const char *backup_archive_stamp(const char *name);
 /* Archives (complete ones) in a folder, newest first, for the console's restore form. */
 int backup_list_archives(const char *dir, char ***names, size_t *n, char **err);
 

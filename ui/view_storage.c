@@ -206,34 +206,42 @@ enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE };
 static char rs_proposed[72];
 static bool rs_listed;  /* backup.dir had archives to pick from */
 
-/* The archive to restore: the typed one when given, else the picked one (NULL if neither). */
-static char *restore_archive(struct ui *ui, const struct sf_form *s)
+/* The archive as the form names it: the typed one when given, else the picked one's name (NULL if neither). */
+static const char *restore_named(const struct sf_form *s)
 {
 	if (s->f[RS_PATH].text[0])
-		return xstrdup(s->f[RS_PATH].text);
-	return rs_listed ? path_join(ui->cfg->backup_dir, sf_val(RS_PICK)) : NULL;
+		return s->f[RS_PATH].text;
+	return rs_listed ? sf_val(RS_PICK) : NULL;
+}
+
+/* The archive to restore: restore_named, a picked name joined to backup.dir. */
+static char *restore_archive(struct ui *ui, const struct sf_form *s)
+{
+	const char *named = restore_named(s);
+
+	if (!named)
+		return NULL;
+	return s->f[RS_PATH].text[0] ? xstrdup(named) : path_join(ui->cfg->backup_dir, named);
 }
 
 /* "HOST:/x/av-server-20260102-030405/" -> "av-server" */
 static void archive_guest(const char *archive, char *out, size_t len)
 {
 	char buf[300];
-	const char *base;
-	size_t n;
+	const char *base, *stamp;
 
 	snprintf(buf, sizeof buf, "%s", archive);
-	for (n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--)
+	for (size_t n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--)
 		buf[n - 1] = '\0';
 	base = path_base(buf);
 	snprintf(out, len, "%s", strchr(base, ':') ? strchr(base, ':') + 1 : base);
-	n = strlen(out);
-	if (n > 16 && out[n - 16] == '-' && out[n - 7] == '-')
-		out[n - 16] = '\0';
+	if (*(stamp = backup_archive_stamp(out)))
+		out[stamp - out - 1] = '\0';  /* and the '-' before it */
 }
 
 static void restore_changed(struct sf_form *s, int field)
 {
-	const char *archive = s->f[RS_PATH].text[0] ? s->f[RS_PATH].text : rs_listed ? sf_val(RS_PICK) : "";
+	const char *archive = restore_named(s) ? restore_named(s) : "";
 
 	if ((field != RS_PICK && field != RS_PATH) || strcmp(s->f[RS_AS].text, rs_proposed) != 0)
 		return;

@@ -203,6 +203,9 @@ static void test_list_archives(void **state)
 	size_t n = 99;
 
 	(void)state;
+	assert_string_equal(backup_archive_stamp("av-server-20260102-030405"), "20260102-030405");
+	assert_string_equal(backup_archive_stamp("notes"), "");
+	assert_string_equal(backup_archive_stamp("x-20260102_030405"), "");
 	assert_int_equal(scratch_make(dir, sizeof dir, "vmdeck-list"), 0);
 	snprintf(p, sizeof p, "%s/none", dir);
 	assert_int_equal(backup_list_archives(p, &names, &n, &err), 0);
