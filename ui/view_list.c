@@ -184,13 +184,13 @@ static void pane_pair(struct pane *p, const char *head, const char *tail)
 static const char *fit_left(const char *s, int w, char *buf, size_t len)
 {
 	size_t n = strlen(s);
-	const char *tail;
+	const char *tail, *slash;
 
 	if (w < 8 || n <= (size_t)w)
 		return s;
 	tail = s + n - (size_t)(w - 3);
-	if (strchr(tail, '/') && strchr(tail, '/')[1])
-		tail = strchr(tail, '/');  /* start at a folder boundary where one is left */
+	if ((slash = strchr(tail, '/')) != NULL && slash[1])
+		tail = slash;  /* start at a folder boundary where one is left */
 	for (; (*tail & 0xC0) == 0x80; tail++)
 		;
 	snprintf(buf, len, "...%s", tail);
