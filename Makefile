@@ -15,6 +15,9 @@ ifdef WERROR
 WARN += -Werror
 endif
 
+# Read when the Makefile is parsed, i.e. before `deps` could install the
+# -dev packages: so `run` and `test` install first and then build in a second
+# make, which parses again; a build without them stops at pkgcheck.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
@@ -28,14 +31,24 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
+.PHONY: pkgcheck all run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
+
+# A build needs every library's -dev package; say which are missing and how to
+# get them, instead of hundreds of undefined references.
+pkgcheck:
+	@missing=""; for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "vmdeck: the build needs these libraries' -dev packages:$$missing" >&2; \
+		echo "vmdeck: run 'make deps' (as root), or 'make run' / 'make test', which install them" >&2; \
+		exit 1; \
+	fi
 
 all: $(BUILD)/vmdeck vmdeck
 
 vmdeck: $(BUILD)/vmdeck
 	@ln -sf $(BUILD)/vmdeck vmdeck
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -56,7 +69,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck.a
 deps:
 	@tests/install-deps.sh
 
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@mkdir -p var/iso
 	./vmdeck -c vmdeck.conf
 

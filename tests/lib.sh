@@ -83,9 +83,13 @@ mkguest() {
 # kernel needs about 80M). It prints "vmdeck-guest-ready" and gives a shell on
 # its serial port; a disk (/dev/vda or /dev/sda) is mounted on /mnt. With
 # "agent" it has guest_agent: true and runs qemu-ga (a larger initramfs, so a
-# slower boot). Run it under TCG: set_accel tcg (nested KVM stalls this kernel).
+# slower boot). It pins the host's accel to TCG: nested KVM stalls this
+# kernel early in boot, and CI machines may or may not have a working
+# /dev/kvm, so every test that boots it goes through here.
 mklinux() {
     local name="$1" initrd="$FIXTURES/initramfs.gz"
+    set_accel tcg
+    grep -q 'accel = "tcg"' "$CONF" || fail "mklinux: could not set accel = tcg in $CONF"
     [ "${2:-}" = agent ] && initrd="$FIXTURES/initramfs-qga.gz"
     { [ -t 0 ] || cat
       [ "${2:-}" = agent ] && echo "guest_agent: true"

@@ -16,11 +16,7 @@ cd0() { qmp lin query-block | jq -r ".return[] | select(.device == \"cd0\") | $1
 
 head -c 1048576 /dev/zero > "$T/iso/one.iso"
 head -c 1048576 /dev/zero > "$T/iso/two.iso"
-mkguest lin <<EOF
-cdrom: $T/iso/one.iso
-extra_args: ["-kernel", "$FIXTURES/vmlinuz", "-initrd", "$FIXTURES/initramfs.gz", "-append", "console=ttyS0 quiet"]
-EOF
-sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/lin.yaml"
+echo "cdrom: $T/iso/one.iso" | mklinux lin
 
 check "start the Linux guest with a CD" vd start lin
 mkfifo "$T/console.in"

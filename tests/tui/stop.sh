@@ -11,10 +11,7 @@ write_conf <<'EOF'
 ui = { refresh = 0.5; };
 EOF
 sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 4;/' "$CONF"
-mkguest linux <<EOF
-extra_args: ["-kernel", "$FIXTURES/vmlinuz", "-initrd", "$FIXTURES/initramfs.gz", "-append", "$(cat "$FIXTURES/cmdline")"]
-EOF
-sed -i 's/^memory: .*/memory: 128M/' "$T/vms.d/linux.yaml" # the kernel needs more than 32M
+mklinux linux < /dev/null
 mkguest bios < /dev/null
 
 "$VMDECK" -c "$CONF" start linux 2>/dev/null
