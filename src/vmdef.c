@@ -1461,52 +1461,6 @@ static bool empty_means_remove(const struct vkey *k, const char *value)
 	return value == NULL || (value[0] == '\0' && !(k->type == VT_PATH || (k->type == VT_STR && !k->check)));
 }
 
-int vmdef_set_key(const char *path, const char *key, const char *value, char **err)
-{
-	yaml_document_t doc;
-	struct strv parts = { 0 };
-	struct edit e = { 0 };
-	char *text, *out = NULL, *q = NULL, *dup = xstrdup(key), *save = NULL;
-	const struct vkey *k;
-	size_t len, out_len = 0;
-	int rc = -1;
-
-	for (char *t = strtok_r(dup, ".", &save); t; t = strtok_r(NULL, ".", &save))
-		strv_add(&parts, t);
-	free(dup);
-	k = path_key(parts.v, parts.n);
-	if (!single_value(k) && !(k && parts.n == 1 && value == NULL))
-		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
-	else if (parts.n == 3 && (value == NULL || !*value))
-		err_set(err, "%s: needs a value (a list item's key is changed, not removed)", key);
-	else if (read_doc(path, &text, &len, &doc, err) == 0) {
-		if (parts.n == 3) {
-			q = yaml_quote(value);
-			rc = plan_set_item(path, text, len, &doc, parts.v, q, &e, err);
-		} else if (empty_means_remove(k, value)) {
-			/* vnc.display goes with its mapping */
-			rc = plan_remove(path, text, len, &doc, parts.v, k->sec == SEC_VNC && k->type == VT_INT ? 1 : parts.n,
-					 &e, err);
-		} else {
-			q = yaml_quote(value);
-			rc = plan_set(path, text, len, &doc, parts.v, parts.n, q, &e, err);
-		}
-		yaml_document_delete(&doc);
-		if (rc == 0) {
-			out = apply_edits(text, len, &e, 1, &out_len);
-			rc = validate_text(path, out, out_len, err);
-		}
-		if (rc == 0)
-			rc = write_keeping_mode(path, out, out_len, err);
-		free(text);
-	}
-	free(out);
-	free(e.with);
-	free(q);
-	strv_free(&parts);
-	return rc;
-}
-
 /* ---- the first disk or NIC: what it is (lv/file, bridge/user), or the whole list added or removed ---- */
 
 /*
@@ -1563,6 +1517,42 @@ static int etext_apply(struct etext *t, struct edit *e, size_t n, char **err)
 	t->text = out;
 	t->len = len;
 	return etext_parse(t, err);
+}
+
+/* KEY set to VALUE in the text being edited (see vmdef_set_key); t is parsed again for the next change. */
+static int set_key_in(struct etext *t, const char *key, const char *value, char **err)
+{
+	struct strv parts = { 0 };
+	struct edit e = { 0 };
+	char *q = NULL, *dup = xstrdup(key), *save = NULL;
+	const struct vkey *k;
+	int rc = -1;
+
+	for (char *tok = strtok_r(dup, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
+		strv_add(&parts, tok);
+	free(dup);
+	k = path_key(parts.v, parts.n);
+	if (!single_value(k) && !(k && parts.n == 1 && value == NULL))
+		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
+	else if (parts.n == 3 && (value == NULL || !*value))
+		err_set(err, "%s: needs a value (a list item's key is changed, not removed)", key);
+	else if (parts.n == 3) {
+		q = yaml_quote(value);
+		rc = plan_set_item(t->path, t->text, t->len, &t->doc, parts.v, q, &e, err);
+	} else if (empty_means_remove(k, value)) {
+		/* vnc.display goes with its mapping */
+		rc = plan_remove(t->path, t->text, t->len, &t->doc, parts.v,
+				 k->sec == SEC_VNC && k->type == VT_INT ? 1 : parts.n, &e, err);
+	} else {
+		q = yaml_quote(value);
+		rc = plan_set(t->path, t->text, t->len, &t->doc, parts.v, parts.n, q, &e, err);
+	}
+	if (rc == 0)
+		rc = etext_apply(t, &e, 1, err);
+	free(e.with);
+	free(q);
+	strv_free(&parts);
+	return rc;
 }
 
 static const yaml_node_t *etext_root(struct etext *t)
@@ -1751,36 +1741,83 @@ static int check_item_kind(const struct item_kinds *ik, const char *list, const 
 	return 0;
 }
 
-int vmdef_set_item_kind(const char *path, const char *list, const char *kind, const char *value,
+/* What item 0 of LIST is, in the text being edited (see vmdef_set_item_kind). */
+static int item_kind_in(struct etext *t, const char *list, const char *kind, const char *value,
 			const char *const *with, char **err)
 {
 	const struct item_kinds *ik = item_kinds_of(list);
-	struct etext t = { .path = path };
 	struct edit e = { 0 };
 	char *parts[1] = { (char *)list };
 	int rc;
 
 	if (check_item_kind(ik, list, kind, value, err) < 0)
 		return -1;
+	if (kind != NULL)
+		return item_kind_edit(t, ik, kind, value, with, err);
+	/* the definition only: the volumes and files it named are never touched here */
+	rc = plan_remove(t->path, t->text, t->len, &t->doc, parts, 1, &e, err);
+	rc = rc == 0 ? etext_apply(t, &e, 1, err) : rc;
+	free(e.with);
+	return rc;
+}
+
+static int change_in(struct etext *t, const struct vmdef_change *c, char **err)
+{
+	return c->list ? item_kind_in(t, c->list, c->kind, c->value, c->with, err)
+		       : set_key_in(t, c->key, c->value, err);
+}
+
+/*
+ * Every change is made to the text in memory; the file is written once, by
+ * temporary file, fsync and rename, and only when the whole result loads.
+ * A refusal is blamed on the first change after which the text no longer
+ * loads (a later change may mend an earlier one, e.g. a listen address and
+ * its password).
+ */
+int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad, char **err)
+{
+	struct etext t = { .path = path };
+	size_t first_bad = n;
+	char *why = NULL;
+	int rc = 0;
+
+	*bad = 0;
 	if ((t.text = file_read(path, &t.len, err)) == NULL)
 		return -1;
 	rc = etext_parse(&t, err);
-	if (rc == 0 && kind == NULL) {
-		/* the definition only: the volumes and files it named are never touched here */
-		rc = plan_remove(path, t.text, t.len, &t.doc, parts, 1, &e, err);
-		rc = rc == 0 ? etext_apply(&t, &e, 1, err) : rc;
-		free(e.with);
-	} else if (rc == 0) {
-		rc = item_kind_edit(&t, ik, kind, value, with, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if ((rc = change_in(&t, &c[i], err)) < 0)
+			*bad = i;
+		else if (first_bad == n && validate_text(path, t.text, t.len, &why) < 0)
+			first_bad = i;
+		free(why);
+		why = NULL;
 	}
-	if (rc == 0)
-		rc = validate_text(path, t.text, t.len, err);
+	if (rc == 0 && (rc = validate_text(path, t.text, t.len, err)) < 0)
+		*bad = first_bad < n ? first_bad : (n ? n - 1 : 0);
 	if (rc == 0)
 		rc = write_keeping_mode(path, t.text, t.len, err);
 	if (t.parsed)
 		yaml_document_delete(&t.doc);
 	free(t.text);
 	return rc;
+}
+
+int vmdef_set_key(const char *path, const char *key, const char *value, char **err)
+{
+	struct vmdef_change c = { .key = key, .value = value };
+	size_t bad;
+
+	return vmdef_apply_changes(path, &c, 1, &bad, err);
+}
+
+int vmdef_set_item_kind(const char *path, const char *list, const char *kind, const char *value,
+			const char *const *with, char **err)
+{
+	struct vmdef_change c = { .list = list, .kind = kind, .value = value, .with = with };
+	size_t bad;
+
+	return vmdef_apply_changes(path, &c, 1, &bad, err);
 }
 
 /* ---- building a definition in memory ---- */

@@ -132,6 +132,26 @@ int vmdef_set_key(const char *path, const char *key, const char *value, char **e
 int vmdef_set_item_kind(const char *path, const char *list, const char *kind, const char *value,
 			const char *const *with, char **err);
 
+/*
+ * One change of an edit: KEY set to VALUE as vmdef_set_key does, or, when
+ * LIST is set, item 0 of LIST made KIND VALUE with the WITH keys as
+ * vmdef_set_item_kind does.
+ */
+struct vmdef_change {
+	const char *key;
+	const char *value;
+	const char *list;
+	const char *kind;
+	const char *const *with;
+};
+
+/*
+ * Makes every change in one write: the file is replaced whole (temporary
+ * file, fsync, rename) when the result loads, else it is left as it was and
+ * *bad is the index of the change at fault. The file keeps its mode.
+ */
+int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad, char **err);
+
 const char *disk_iface_name(enum disk_iface iface);
 int disk_iface_parse(const char *s, enum disk_iface *out);
 

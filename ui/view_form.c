@@ -400,13 +400,32 @@ static void draw_field(struct ui *ui, WINDOW *win, int y, int i, int w)
 	}
 }
 
+/* The complaint, wrapped whole (it ends with the fix, e.g. "run: chmod 600 FILE"), above the help lines. */
+static void draw_complaint(WINDOW *win, int y, int w, int rows)
+{
+	const char *s = fv.err;
+	int take;
+
+	for (int row = 0; row < rows && *s; row++) {
+		const char *next = wrap_row(s, w, &take);
+
+		draw_fill(win, y + row, 2, w, R_INPUT_ERROR);
+		draw_text(win, y + row, 2, take, R_INPUT_ERROR, s);
+		s = next;
+	}
+}
+
 static void form_draw(struct ui *ui)
 {
-	int h = LINES - 2, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1, rows = h - 5;
+	int h = LINES - 2, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1;
+	int err_rows = fv.err ? wrap_rows(fv.err, w - 4) : 1, rows;
 	WINDOW *win = dlg_open(&fv.dlg, h, w);
 	char title[128];
 	int shown_before = 0;
 
+	if (err_rows > (h - 5) / 2)
+		err_rows = (h - 5) / 2 > 1 ? (h - 5) / 2 : 1;
+	rows = h - 4 - err_rows;
 	snprintf(title, sizeof title, fv.edit ? "Edit %s" : "New guest%s", fv.edit ? val(FF_NAME) : "");
 	draw_box(ui, win, R_DIALOG, title);
 	for (int i = 0; i < fv.cur; i++)
@@ -423,7 +442,7 @@ static void form_draw(struct ui *ui)
 		draw_field(ui, win, y++, i, w);
 	}
 	if (fv.err)
-		draw_text(win, h - 4, 2, w - 4, R_INPUT_ERROR, fv.err);
+		draw_complaint(win, h - 3 - err_rows, w - 4, err_rows);
 	else
 		draw_text(win, h - 4, 2, w - 4, R_DIALOG, "valid: F2 saves");
 	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here: the name is the file's name)"
@@ -544,27 +563,35 @@ static char *edit_message(const struct edit_plan *p, int n)
 }
 
 /*
- * Writes the plan: the first disk, the single keys, the first NIC, each an
- * in-place edit that must leave a valid file. Returns how many, or -1 with
- * *bad the field at fault.
+ * Writes the plan in one write of the file: the first disk, the single keys,
+ * the first NIC. The result must load, else nothing at all is written.
+ * Returns how many changes, or -1 with *bad the field at fault.
  */
 static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *bad)
 {
 	const char *disk_with[] = { "interface", p->bus, p->size[0] ? "size" : NULL, p->size, NULL };
 	const char *nic_with[] = { "model", p->model, p->mac[0] ? "mac" : NULL, p->mac, NULL };
-	int n = 0;
+	struct vmdef_change c[FF_COUNT + 2];
+	int field[FF_COUNT + 2];
+	size_t n = 0, at;
 
-	if (p->disk && vmdef_set_item_kind(p->path, "disks", p->disk_kind, p->disk_value, disk_with, err) < 0)
-		return *bad = FF_DISK_KIND, -1;
-	n += p->disk;
-	for (int i = 0; i < p->n_keys; i++, n++)
-		if (vmdef_set_key(p->path, p->keys[i].key, p->keys[i].value, err) < 0)
-			return *bad = p->keys[i].field, -1;
-	if (p->nic && vmdef_set_item_kind(p->path, "nics", p->nic_kind, p->net, nic_with, err) < 0)
-		return *bad = FF_NET, -1;
-	n += p->nic;
-	*msg = edit_message(p, n);
-	return n;
+	if (p->disk) {
+		field[n] = FF_DISK_KIND;
+		c[n++] = (struct vmdef_change){ .list = "disks", .kind = p->disk_kind, .value = p->disk_value,
+						.with = disk_with };
+	}
+	for (int i = 0; i < p->n_keys; i++) {
+		field[n] = p->keys[i].field;
+		c[n++] = (struct vmdef_change){ .key = p->keys[i].key, .value = p->keys[i].value };
+	}
+	if (p->nic) {
+		field[n] = FF_NET;
+		c[n++] = (struct vmdef_change){ .list = "nics", .kind = p->nic_kind, .value = p->net, .with = nic_with };
+	}
+	if (n > 0 && vmdef_apply_changes(p->path, c, n, &at, err) < 0)
+		return *bad = field[at], -1;
+	*msg = edit_message(p, (int)n);
+	return (int)n;
 }
 
 /* Runs in a job: creating a volume can take a while. The definition is written only when the disk exists. */
