@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,47 @@ int cli_load_def(struct cli *c, const char *name, struct vmdef *def)
 	return 0;
 }
 
+/*
+ * Prints text from column col (the caller has printed what comes before),
+ * broken at spaces so that no row passes 79 columns; a new row starts at
+ * column indent. Usages and help texts are never cut.
+ */
+static void print_wrapped(const char *text, int col, int indent)
+{
+	bool fresh = true;  /* no word on this row yet */
+
+	while (*text) {
+		int word = (int)strcspn(text, " ");
+
+		if (!fresh && col + 1 + word > 79) {
+			printf("\n%*s", indent, "");
+			col = indent;
+			fresh = true;
+		}
+		if (!fresh) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", word, text);
+		col += word;
+		fresh = false;
+		text += word;
+		text += strspn(text, " ");
+	}
+	putchar('\n');
+}
+
+/* "usage: vmdeck VERB USAGE" wrapped, then what it does. */
+static void print_verb_usage(const struct cli_verb *v)
+{
+	char *line = xasprintf("usage: vmdeck %s %s", v->name, v->usage);
+
+	print_wrapped(line, 0, 8);
+	printf("  ");
+	print_wrapped(v->help, 2, 2);
+	free(line);
+}
+
 int cmd_help(struct cli *c, int argc, char **argv)
 {
 	const struct cli_verb *v;
@@ -117,21 +159,37 @@ int cmd_help(struct cli *c, int argc, char **argv)
 		}
 		if ((v = cli_verb_find(argv[1])) == NULL)
 			return cli_error(EXIT_USAGE, "unknown verb '%s' (or: help config, help yaml)", argv[1]);
-		printf("usage: vmdeck %s %s\n  %s\n", v->name, v->usage, v->help);
+		print_verb_usage(v);
 		return EXIT_DONE;
 	}
 	printf("usage: vmdeck [-c FILE] [--host NAME] [VERB [ARGS]] [--json]\n\n"
 	       "With no verb, vmdeck opens the full-screen console.\n"
-	       "`vmdeck help config` and `vmdeck help yaml` describe every key of the two file kinds.\n\n");
+	       "`vmdeck help config` and `vmdeck help yaml` describe every key of the two\n"
+	       "file kinds. Every verb takes --help.\n\n");
 	for (v = cli_verbs; v->name; v++) {
-		char left[64];
+		char *left = xasprintf("%s %s", v->name, v->usage);
 
-		/* long usages are cut here; `vmdeck help VERB` shows them whole */
-		if (snprintf(left, sizeof left, "%s %s", v->name, v->usage) > 36)
-			strcpy(left + 33, "...");
-		printf("  %-36s %s\n", left, v->help);
+		/* a usage that fits beside its text stays on one row; a longer one wraps above it */
+		if (strlen(left) <= 36) {
+			printf("  %-36s ", left);
+		} else {
+			printf("  ");
+			print_wrapped(left, 2, 6);
+			printf("%39s", "");
+		}
+		print_wrapped(v->help, 39, 39);
+		free(left);
 	}
 	return EXIT_DONE;
+}
+
+/* VERB --help (or -h) anywhere before "--": that verb's usage, whatever else was typed. */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
 }
 
 int cmd_version(struct cli *c, int argc, char **argv)
@@ -228,6 +286,10 @@ int cli_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.verb = v->name;
+	if (wants_help(argc, argv)) {
+		print_verb_usage(v);
+		return EXIT_DONE;
+	}
 	if (!(v->flags & VERB_NO_CONFIG) && (rc = load_config(&c)) != 0)
 		return rc;
 	rc = v->exec(&c, argc, argv);

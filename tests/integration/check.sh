@@ -163,4 +163,19 @@ readme_block() { sed -n "/<!-- begin: vmdeck help $1 -->/,/<!-- end: vmdeck help
 check_eq "README: the configuration reference is current" "$("$VMDECK" help config)" "$(readme_block config)"
 check_eq "README: the definition reference is current" "$("$VMDECK" help yaml)" "$(readme_block yaml)"
 
+
+# vmdeck help fits 80 columns by wrapping, never by cutting; every verb takes --help.
+run "$VMDECK" help
+check_eq "help: no row wider than 79 columns" "" "$(printf '%s\n' "$out" | awk 'length > 79')"
+check_nomatch "help: no usage cut with ..." '\.\.\.' "$out"
+check_match "help: the long usage of new is there whole" '\[--guest-agent\] \[--autostart\]' "$out"
+bad=""
+for verb in $(printf '%s\n' "$out" | sed -n 's/^  \([a-z]\+\) .*/\1/p; s/^  \([a-z]\+\)$/\1/p'); do
+    o=$("$VMDECK" -c "$CONF" "$verb" --help 2>&1); rc=$?
+    [ "$rc" = 0 ] && printf '%s' "$o" | grep -q "^usage: vmdeck $verb" || bad="$bad $verb($rc)"
+done
+check_eq "every verb takes --help (exit 0, its usage)" "" "$bad"
+run "$VMDECK" -c "$CONF" start nosuchguest --help
+check_match "start --help answers before looking at the guest" '^usage: vmdeck start NAME' "$out"
+
 finish
