@@ -464,15 +464,19 @@ char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)
 
 	/* an IPv6 address goes in brackets, as ssh -L and viewers want it before a :port */
 	snprintf(listen, sizeof listen, strchr(bare, ':') ? "[%s]" : "%s", bare);
+	/*
+	 * Viewers read HOST:N as display N (port 5900+N) and HOST::PORT as a
+	 * port: two colons, so no viewer takes 5903 for display 5903.
+	 */
 	/* a display on loopback is reached through the admin's own SSH session to the server */
 	if (strncmp(bare, "127.", 4) == 0 || strcmp(bare, "::1") == 0 || strcmp(bare, "localhost") == 0)
 		return xasprintf("It listens on this host only. From your PC, tunnel it over SSH:\n"
 				 "  ssh -L %d:%s:%d %s\n"
 				 "  or PuTTY: Connection > SSH > Tunnels, source port %d,\n"
 				 "  destination %s:%d;\n"
-				 "then point a VNC viewer (TigerVNC, RealVNC) at localhost:%d%s.",
+				 "then point a VNC viewer (TigerVNC, RealVNC) at localhost::%d%s.",
 				 port, listen, port, host, port, listen, port, port, when);
-	return xasprintf("Point a VNC viewer (TigerVNC, RealVNC) at %s:%d%s.",
+	return xasprintf("Point a VNC viewer (TigerVNC, RealVNC) at %s::%d%s.",
 			 strcmp(bare, "0.0.0.0") != 0 && strcmp(bare, "::") != 0 ? listen : host, port, when);
 }
 

@@ -55,7 +55,7 @@ vnc:
   listen: 0.0.0.0
 EOF
 check_match "a display on every address: the viewer goes to the server's name" \
-    "Point a VNC viewer \(TigerVNC, RealVNC\) at $(hostname -s):$((P + 1)) once the guest runs\." "$(vd vnc v2)"
+    "Point a VNC viewer \(TigerVNC, RealVNC\) at $(hostname -s)::$((P + 1)) once the guest runs\." "$(vd vnc v2)"
 check_nomatch "the password is not in QEMU's /proc/PID/cmdline" "$PW" "$(tr '\0' ' ' < "/proc/$pid/cmdline")"
 check_match "QEMU's command line asks for a password" "password=on" "$(tr '\0' ' ' < "/proc/$pid/cmdline")"
 check_nomatch "the password is not in qemu.log" "$PW" "$(cat "$T/state/v1/qemu.log" 2>/dev/null)"

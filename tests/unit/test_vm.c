@@ -151,12 +151,12 @@ static void test_vnc_howto(void **state)
 		const char *want, *never;
 	} cases[] = {
 		{ NULL, true, "ssh -L 5903:127.0.0.1:5903 kvm1\n", "once the guest runs" },
-		{ "127.0.0.1", false, "at localhost:5903 once the guest runs.", NULL },
+		{ "127.0.0.1", false, "at localhost::5903 once the guest runs.", NULL },
 		{ "127.0.0.1", true, "source port 5903,\n  destination 127.0.0.1:5903;", NULL },
 		{ "::1", true, "ssh -L 5903:[::1]:5903 kvm1", NULL },
-		{ "0.0.0.0", true, "Point a VNC viewer (TigerVNC, RealVNC) at kvm1:5903.", "ssh" },
-		{ "192.168.1.20", false, "at 192.168.1.20:5903 once the guest runs.", "kvm1" },
-		{ "fd00::20", true, "at [fd00::20]:5903.", "ssh" },
+		{ "0.0.0.0", true, "Point a VNC viewer (TigerVNC, RealVNC) at kvm1::5903.", "ssh" },
+		{ "192.168.1.20", false, "at 192.168.1.20::5903 once the guest runs.", "kvm1" },
+		{ "fd00::20", true, "at [fd00::20]::5903.", "ssh" },
 	};
 
 	(void)state;
