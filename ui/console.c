@@ -89,14 +89,19 @@ void ui_status(struct ui *ui, bool error, const char *fmt, ...)
 	ui->dirty = true;
 }
 
+/* The status line goes back to the hint line. */
+void ui_status_clear(struct ui *ui)
+{
+	free(ui->status_msg);
+	ui->status_msg = NULL;
+	ui->dirty = true;
+}
+
 /* Good news goes after a while, so the hint line comes back; errors stay until the next message. */
 static void status_fade(struct ui *ui, double now)
 {
-	if (ui->status_msg && !ui->status_error && now - ui->status_at > STATUS_FADE) {
-		free(ui->status_msg);
-		ui->status_msg = NULL;
-		ui->dirty = true;
-	}
+	if (ui->status_msg && !ui->status_error && now - ui->status_at > STATUS_FADE)
+		ui_status_clear(ui);
 }
 
 static void extra_free(struct guest_extra *ex)

@@ -162,6 +162,7 @@ ssize_t ui_guest_index(const struct ui *ui, const char *name);
 /* Appends to the guest's persisted event log (what only the console knows: edits, timeouts). */
 void ui_event(struct ui *ui, const char *guest, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_status_clear(struct ui *ui);
 void ui_rescan(struct ui *ui);                      /* reload definitions, poll now */
 void ui_poll_now(struct ui *ui);
 void ui_select(struct ui *ui, const char *name);    /* now, or once it appears after a rescan */

@@ -336,7 +336,11 @@ static int list_key(struct ui *ui, int ch)
 {
 	int r = key_dispatch(ui, ch);
 
-	if (r == UI_UNHANDLED && ch != ERR) {
+	if (r == UI_UNHANDLED && ch == 27) {
+		/* Esc on the main screen: nothing to close or cancel; it only clears the status line */
+		ui_status_clear(ui);
+		r = UI_REDRAW;
+	} else if (r == UI_UNHANDLED && ch != ERR) {
 		char name[16];
 
 		ui_status(ui, true, "%s: no such key (? shows them all)", key_text(ch, name, sizeof name));
