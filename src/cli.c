@@ -56,9 +56,18 @@ const struct cli_verb *cli_verb_find(const char *name)
 	return NULL;
 }
 
+/*
+ * With --json a script reads stdout: a verb that fails before printing its
+ * object still prints one, {"error": LAST ERROR LINE, "exit": CODE}.
+ */
+static bool json_printed;
+static char *last_error;
+
 void cli_json_print(json_t *o)
 {
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_printed = true;
 
 	puts(s ? s : "null");
 	free(s);
@@ -71,11 +80,21 @@ int cli_error(int code, const char *fmt, ...)
 
 	fflush(stdout);
 	va_start(ap, fmt);
-	fputs("vmdeck: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	free(last_error);
+	last_error = xvasprintf(fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "vmdeck: %s\n", last_error);
 	return code;
+}
+
+/* The error object of a --json verb that failed without printing anything. */
+static int json_failure(const struct cli *c, int rc)
+{
+	if (c->json && rc != EXIT_DONE && !json_printed)
+		cli_json_print(json_pack("{s:s, s:i}", "error", last_error ? last_error : "failed", "exit", rc));
+	free(last_error);
+	last_error = NULL;
+	return rc;
 }
 
 int cli_usage(const struct cli *c)
@@ -291,8 +310,8 @@ int cli_main(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	if (!(v->flags & VERB_NO_CONFIG) && (rc = load_config(&c)) != 0)
-		return rc;
-	rc = v->exec(&c, argc, argv);
+		return json_failure(&c, rc);
+	rc = json_failure(&c, v->exec(&c, argc, argv));
 	if (c.config_loaded)
 		config_free(&c.cfg);
 	return rc;

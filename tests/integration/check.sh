@@ -178,4 +178,14 @@ check_eq "every verb takes --help (exit 0, its usage)" "" "$bad"
 run "$VMDECK" -c "$CONF" start nosuchguest --help
 check_match "start --help answers before looking at the guest" '^usage: vmdeck start NAME' "$out"
 
+
+# --json: a verb that fails before printing its object prints an error object on stdout.
+run "$VMDECK" -c "$CONF" start nosuchguest --json
+check_eq "start --json of a missing guest: exit 2" 2 "$rc"
+check_eq "and an error object on stdout" "2" "$(printf '%s' "$out" | jq -r .exit)"
+check_match "naming the cause" 'nosuchguest' "$(printf '%s' "$out" | jq -r .error)"
+check_match "stderr still has the one line" '^vmdeck: .*nosuchguest' "$err"
+run "$VMDECK" -c "$CONF" list --json
+check_eq "list --json still prints one array, not an error object as well" "array" "$(printf '%s' "$out" | jq -r type)"
+
 finish
