@@ -422,19 +422,21 @@ static void jobs_make_room(struct ui *ui)
 	}
 }
 
-void ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j))
+bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j))
 {
 	jobs_make_room(ui);
 	if (ui->n_jobs >= UI_MAX_JOBS) {
 		ui_status(ui, true, "too many jobs running; %s was cancelled", j->title);
 		job_free(j);
-		return;
+		return false;
 	}
 	ui->jobs[ui->n_jobs++] = (struct ui_job){ j, done, false };
 	ui->dirty = true;
+	return true;
 }
 
-struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words)
+struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
+			     void (*done)(struct ui *ui, struct job *j))
 {
 	char *err = NULL;
 	struct job *j = job_run_verb(ui->config_path, words, guest, &err);
@@ -444,9 +446,15 @@ struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *wor
 		free(err);
 		return NULL;
 	}
-	ui_job_add(ui, j, NULL);
+	if (!ui_job_add(ui, j, done))
+		return NULL;
 	ui_status(ui, false, "%s ...", j->title);
 	return j;
+}
+
+struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words)
+{
+	return ui_run_verb_then(ui, guest, words, NULL);
 }
 
 int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max)

@@ -168,9 +168,13 @@ void ui_poll_now(struct ui *ui);
 void ui_select(struct ui *ui, const char *name);    /* now, or once it appears after a rescan */
 
 /* ---- jobs (console.c) ---- */
-void ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j));
+/* false when there was no room: j was freed and the status line says so */
+bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j));
 /* Starts a `vmdeck VERB ARGS...` job for guest (may be NULL); errors go to the status line. */
 struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words);
+/* The same, with done called when the job ends. */
+struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
+			     void (*done)(struct ui *ui, struct job *j));
 
 /* the loop's hooks into the model (console.c) */
 struct pollfd;
@@ -242,6 +246,7 @@ typedef int (*confirm_fn)(struct ui *ui, void *arg);
 void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes,
 		 void *arg);
 void text_show(struct ui *ui, const char *title, const char *body);
+void text_show_end(struct ui *ui, const char *title, const char *body);  /* opens at its last page */
 void form_open_new(struct ui *ui);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);

@@ -285,6 +285,24 @@ static bool is_guest(struct ui *ui, const char *s)
 	return s && ui_guest_index(ui, s) >= 0;
 }
 
+/*
+ * A verb typed at the command line that answers at once with several lines
+ * (list, check, disk list) shows them whole in a text box, opened at its
+ * end, when the admin is still on the main screen. A long verb (a backup)
+ * ends when the admin has moved on: a box then would take keys meant for
+ * something else, so its result stays in the status line and in J.
+ */
+#define CMDLINE_ANSWER_WAIT 2.0 /* seconds */
+
+static void cmdline_job_done(struct ui *ui, struct job *j)
+{
+	const char *nl = j->out.len ? memchr(j->out.s, '\n', j->out.len) : NULL;
+
+	if (nl && (size_t)(nl - j->out.s) + 1 < j->out.len && ui_top(ui) == &view_list &&
+	    now_mono() - j->started < CMDLINE_ANSWER_WAIT)
+		text_show_end(ui, j->title, j->out.s);
+}
+
 static void run_words(struct ui *ui, struct strv *w)
 {
 	const char *const *words = (const char *const *)w->v;
@@ -309,7 +327,7 @@ static void run_words(struct ui *ui, struct strv *w)
 		free(err);
 		return;
 	}
-	ui_run_verb(ui, w->n > 1 && is_guest(ui, words[1]) ? words[1] : NULL, words);
+	ui_run_verb_then(ui, w->n > 1 && is_guest(ui, words[1]) ? words[1] : NULL, words, cmdline_job_done);
 }
 
 static int cmdline_finish(struct ui *ui)

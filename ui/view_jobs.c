@@ -69,7 +69,7 @@ static int jobs_key(struct ui *ui, int ch)
 	else if (ch == KEY_DOWN && jv.sel + 1 < ui->n_jobs)
 		jv.sel++;
 	else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && j)
-		text_show(ui, j->title, j->out.len ? j->out.s : "(no output)");
+		text_show_end(ui, j->title, j->out.len ? j->out.s : "(no output)");
 	else if (ch == 'c' && j && !j->exited) {
 		job_cancel(j);
 		ui_status(ui, false, "%s: asked to stop", j->title);

@@ -1,4 +1,5 @@
 /* view_text.c: a box of read-only text, word-wrapped (VNC details, a job's output); any key closes it. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,21 +9,33 @@
 static struct {
 	struct dlg dlg;
 	char *title, *body;
-	int scroll;
+	int scroll;                 /* first row shown; -1: the last page, worked out when drawn */
+	bool at_end;                /* opens at its last page (a job's output: the result is last) */
 } tv;
 
-void text_show(struct ui *ui, const char *title, const char *body)
+static void text_open(struct ui *ui, const char *title, const char *body, bool at_end)
 {
 	free(tv.title);
 	free(tv.body);
 	tv.title = xstrdup(title);
 	tv.body = xstrdup(body);
+	tv.at_end = at_end;
 	ui_push(ui, &view_text);
+}
+
+void text_show(struct ui *ui, const char *title, const char *body)
+{
+	text_open(ui, title, body, false);
+}
+
+void text_show_end(struct ui *ui, const char *title, const char *body)
+{
+	text_open(ui, title, body, true);
 }
 
 static void text_init(struct ui *ui)
 {
-	tv.scroll = 0;
+	tv.scroll = tv.at_end ? -1 : 0;
 }
 
 /* The box is 8 columns narrower than the screen, and its text 4 narrower than the box. */
@@ -38,6 +51,8 @@ static void text_draw(struct ui *ui)
 
 	if (h > LINES - 4)
 		h = LINES - 4;
+	if (tv.scroll < 0)
+		tv.scroll = rows > h - 3 ? rows - (h - 3) : 0;
 	win = dlg_open(&tv.dlg, h, w);
 	draw_box(ui, win, R_DIALOG, tv.title);
 	for (const char *s = tv.body; *s && y < h - 3; row++) {
