@@ -383,15 +383,20 @@ static int job_lines(const struct job *j)
 	return n;
 }
 
-/* A finished job: one line in the status bar, then a fresh status round (the verb logged its own event). */
+/*
+ * A finished job: one line in the status bar, the outcome first and led by
+ * the guest's name ("web: backup done: .../web-20261201-101500"); the
+ * command it ran is in the jobs list (J), with its whole output. Then a
+ * fresh status round (the verb logged its own event).
+ */
 static void job_report(struct ui *ui, struct ui_job *uj)
 {
 	struct job *j = uj->job;
 	const char *res = job_result(j);
 	bool failed = job_exit_code(j) != 0;
 	size_t gl = j->guest ? strlen(j->guest) : 0;
-	int lines = job_lines(j);
-	char more[48] = "";
+	int lines = job_lines(j), verb = (int)strcspn(j->title, " ");
+	char more[48] = "", head[160], fit[512];
 
 	if (strncmp(res, "vmdeck: ", 8) == 0)
 		res += 8;
@@ -399,11 +404,20 @@ static void job_report(struct ui *ui, struct ui_job *uj)
 	if (uj->done)
 		uj->done(ui, j);
 	if (lines > 1)
-		snprintf(more, sizeof more, "   (J shows all %d lines)", lines);
-	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':')
+		snprintf(more, sizeof more, "   (J: all %d lines)", lines);
+	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':') {
 		ui_status(ui, failed, "%s%s", res, more);
-	else
-		ui_status(ui, failed, "%s: %s%s", j->title, res, more);
+	} else if (gl) {
+		int room = COLS - snprintf(head, sizeof head, "%s: %.*s %s: ", j->guest, verb, j->title,
+					   failed ? "failed" : "done") - (int)strlen(more);
+
+		/* a bare path (an archive) keeps its end, the part that names it */
+		if (!strchr(res, ' '))
+			res = draw_fit_left(res, room, fit, sizeof fit);
+		ui_status(ui, failed, "%s%s%s", head, res, more);
+	} else {
+		ui_status(ui, failed, "%.*s: %s%s", verb, j->title, res, more);
+	}
 	ui_poll_now(ui);
 }
 

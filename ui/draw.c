@@ -247,3 +247,24 @@ void ui_draw(struct ui *ui)
 	}
 	doupdate();
 }
+
+/*
+ * A path cut to w columns from the left, as ".../tail" (at a '/' where one
+ * is left): the end of a path, the file's name, is what tells disks and
+ * images apart. Never starts in the middle of a UTF-8 character.
+ */
+const char *draw_fit_left(const char *s, int w, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+	const char *tail, *slash;
+
+	if (w < 8 || n <= (size_t)w)
+		return s;
+	tail = s + n - (size_t)(w - 3);
+	if ((slash = strchr(tail, '/')) != NULL && slash[1])
+		tail = slash;  /* start at a folder boundary where one is left */
+	for (; (*tail & 0xC0) == 0x80; tail++)
+		;
+	snprintf(buf, len, "...%s", tail);
+	return buf;
+}

@@ -79,21 +79,32 @@ static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
 		snprintf(buf, len, "%s", vm_state_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
 }
 
-/* The CD column: a progress bar while a job reports one, else the medium. */
-static void cd_text(const struct ui *ui, size_t i, char *buf, size_t len)
+/*
+ * The CD column: while a job reports progress, its verb and figure first
+ * ("backup  42%"), then a bar in what is left of the width; else the medium.
+ */
+static void cd_text(const struct ui *ui, size_t i, char *buf, size_t len, int width)
 {
 	const struct job *j = guest_progress_job(ui, ui->defs[i].name);
 	const struct vm_status *st = &ui->st[i];
 	const char *cd = st->pid > 0 ? st->cdrom : ui->defs[i].cdrom;
 
 	if (j) {
-		char bar[11];
-		int fill = j->progress / 10;
+		int verb = (int)strcspn(j->title, " "), at, fill, room;
 
-		for (int k = 0; k < 10; k++)
-			bar[k] = k < fill ? '#' : '.';
-		bar[10] = 0;
-		snprintf(buf, len, "[%s] %3d%% %s", bar, j->progress, j->title);
+		at = snprintf(buf, len, "%.*s %3d%%", verb, j->title, j->progress);
+		room = width - at - 3;  /* " [" and "]" */
+		if (room > 10)
+			room = 10;
+		if (room >= 4 && (size_t)(at + room + 3) < len) {
+			fill = j->progress * room / 100;
+			buf[at++] = ' ';
+			buf[at++] = '[';
+			for (int k = 0; k < room; k++)
+				buf[at++] = k < fill ? '#' : '.';
+			buf[at++] = ']';
+			buf[at] = '\0';
+		}
 		return;
 	}
 	snprintf(buf, len, "%s", cd ? path_base(cd) : "-");
@@ -104,6 +115,7 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	const struct vmdef *d = &ui->defs[i];
 	const struct vm_status *st = &ui->st[i];
 	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256];
+	int at;
 	enum role r = i == ui->sel ? R_SELECTION : role_for_state(d->error ? VM_INVALID : st->state);
 
 	state_text(ui, i, state, sizeof state);
@@ -117,9 +129,11 @@ static void draw_row(struct ui *ui, size_t i, int y)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
 	else
 		snprintf(vnc, sizeof vnc, "-");
-	cd_text(ui, i, cd, sizeof cd);
-	snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  %s", W_NAME - 1, W_NAME - 1, d->name, W_STATE - 1,
-		 state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1, vnc, cd);
+	at = snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  ", W_NAME - 1, W_NAME - 1, d->name,
+		      W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1,
+		      vnc);
+	cd_text(ui, i, cd, sizeof cd, COLS - at);
+	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);
 	draw_text(stdscr, y, 0, COLS, r, line);
 }
@@ -176,27 +190,6 @@ static void pane_pair(struct pane *p, const char *head, const char *tail)
 	pane_line(p, R_NORMAL, "        %s", tail);
 }
 
-/*
- * A path cut to w columns from the left, as ".../tail" (at a '/' where one
- * is left): the end of a path, the file's name, is what tells disks and
- * images apart. Never starts in the middle of a UTF-8 character.
- */
-static const char *fit_left(const char *s, int w, char *buf, size_t len)
-{
-	size_t n = strlen(s);
-	const char *tail, *slash;
-
-	if (w < 8 || n <= (size_t)w)
-		return s;
-	tail = s + n - (size_t)(w - 3);
-	if ((slash = strchr(tail, '/')) != NULL && slash[1])
-		tail = slash;  /* start at a folder boundary where one is left */
-	for (; (*tail & 0xC0) == 0x80; tail++)
-		;
-	snprintf(buf, len, "...%s", tail);
-	return buf;
-}
-
 static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st)
 {
 	char mem[16], rss[16], sz[16];
@@ -219,7 +212,7 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 		/* size and bus first, so a long file path costs only its own start */
 		size_human(dk->size, sz, sizeof sz);
 		pane_line(p, R_NORMAL, "%s  %-5s %-6s %s", k ? "      " : "Disks ", dk->size ? sz : "?", bus,
-			  fit_left(dk->lv ? dk->lv : dk->file, p->w - 22, fit, sizeof fit));
+			  draw_fit_left(dk->lv ? dk->lv : dk->file, p->w - 22, fit, sizeof fit));
 	}
 	if (d->n_nics == 0)
 		pane_line(p, R_NORMAL, "NICs    none");
@@ -282,7 +275,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	} else
 		pane_line(p, R_NORMAL, "VNC     none");
 	cd = st->pid > 0 ? st->cdrom : d->cdrom;
-	pane_line(p, R_NORMAL, "CD      %s", cd ? fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
+	pane_line(p, R_NORMAL, "CD      %s", cd ? draw_fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
 	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : "disk", d->rtc ? d->rtc : "utc");
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));

@@ -33,17 +33,24 @@ tui_keys B
 check_screen "B opens the backup form" 'Back up'
 check_screen "proposing backup.dir on this host" "Destination +< this host >"
 tui_keys Enter
-check_screen "the guest's row shows the backup's progress" '^ big .*\[[#.]+\] +[0-9]+% backup big' 20
+check_screen "the guest's row shows the backup's progress" '^ big .* backup +[0-9]+% \[[#.]{10}\]$' 20
+tmux_ resize-window -x 80 -y 24
+check_screen "at 80 columns: the verb and figure whole, a shorter bar" '^ big .* backup +[0-9]+% \[[#.]{4,}\]$' 3
+tmux_ resize-window -x 100 -y 30
 tui_keys Down
 check_screen "the console stays live meanwhile (selection moves)" '^ small ' 3
 wait_until 120 bash -c "ls -d $T/backup/big-* >/dev/null 2>&1"
 check "the backup archive was written" bash -c "ls $T/backup/big-*/manifest.yaml >/dev/null 2>&1"
 sed -i 's/level = 19/level = 3/' "$CONF"
 
+tmux_ resize-window -x 80 -y 24
 tui_select small
 tui_keys B Enter
 wait_until 30 bash -c "ls $T/backup/small-*/manifest.yaml >/dev/null 2>&1"
 check "a second backup from the form" bash -c "ls $T/backup/small-*/manifest.yaml >/dev/null 2>&1"
+check_screen "at 80 columns the status line leads with the outcome and keeps the archive's name" \
+    '^small: backup done: .*/small-[0-9]{8}-[0-9]{6}' 5
+tmux_ resize-window -x 100 -y 30
 
 tui_keys U
 check_screen "U opens the restore form with the newest archive" 'Archive \(newest first\) +< small-[0-9]{8}-[0-9]{6} >'
