@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -46,18 +47,36 @@ static const char *eta_text(double eta, char *b, size_t n)
 	return b;
 }
 
+/* The terminal's width now (asked at each draw, so a resized PuTTY is followed), 80 if unknown. */
+static int term_cols(void)
+{
+	struct winsize ws;
+
+	return ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 80;
+}
+
+/* One row that never wraps: the figures whole, and a bar of up to 30 in the columns left. */
 static void print_bar(struct printer *pr, const struct backup_progress *p)
 {
-	char a[16], b[16], r[16], e[16], bar[31];
+	char a[16], b[16], r[16], e[16], bar[31], figures[96];
 	double frac = p->total ? (double)p->done / (double)p->total : 1.0;
-	int fill = (int)(frac * 30);
+	int cols = term_cols() - 1, room, fill;
 
-	for (int i = 0; i < 30; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[30] = '\0';
-	fprintf(stderr, "\r%-8s [%s] %3d%% %7s/%-7s %7s/s ETA %s ", p->phase, bar, (int)(frac * 100),
-		size_human(p->done, a, sizeof a), size_human(p->total, b, sizeof b),
-		size_human((uint64_t)p->rate, r, sizeof r), eta_text(p->eta, e, sizeof e));
+	snprintf(figures, sizeof figures, "%3d%% %s/%s %s/s ETA %s", (int)(frac * 100),
+		 size_human(p->done, a, sizeof a), size_human(p->total, b, sizeof b),
+		 size_human((uint64_t)p->rate, r, sizeof r), eta_text(p->eta, e, sizeof e));
+	room = cols - (int)strlen(p->phase) - (int)strlen(figures) - 4;  /* " [", "] " */
+	if (room > 30)
+		room = 30;
+	if (room >= 5) {
+		fill = (int)(frac * room);
+		for (int i = 0; i < room; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[room] = '\0';
+		fprintf(stderr, "\r%s [%s] %s\033[K", p->phase, bar, figures);
+	} else {
+		fprintf(stderr, "\r%.*s\033[K", cols > 0 ? cols : 1, figures);
+	}
 	if (p->final)
 		fputc('\n', stderr);
 	pr->drew = !p->final;
