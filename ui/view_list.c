@@ -239,9 +239,10 @@ static const char *event_when(time_t t, char *buf, size_t len)
 
 /*
  * "  WHEN  TEXT", a text too long for the pane going on in one more row under
- * it (a CD path, a failure's reason), then cut: the newest events stay in view.
- * Words are kept whole where the rest then fits that row; a long path is not
- * worth losing for it, so otherwise the text breaks at the edge.
+ * it (a CD path, a failure's reason), then cut after a word with "...": the
+ * newest events stay in view. Words are kept whole where the rest then fits
+ * that row; a long path is not worth losing for it, so otherwise the first
+ * row breaks at the edge.
  */
 static void pane_event(struct pane *p, const char *when, const char *text)
 {
@@ -254,8 +255,13 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 
 	pane_line(p, R_NORMAL, "  %s  %.*s", when, take, text);
-	if (*rest)
+	if (*rest && (int)strlen(rest) <= tw) {
 		pane_line(p, R_NORMAL, "%*s%s", indent, "", rest);
+	} else if (*rest && tw > 3) {
+		/* too long for its second row as well: end it at a word, marked, never mid-word */
+		wrap_row(rest, tw - 3, &take);
+		pane_line(p, R_NORMAL, "%*s%.*s...", indent, "", take, rest);
+	}
 }
 
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
