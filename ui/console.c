@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "hostinfo.h"
+#include "pending.h"
 #include "storage.h"
 #include "ui.h"
 #include "util.h"
@@ -350,6 +351,27 @@ static void note_transitions(struct ui *ui, const struct vm_status *now)
 	}
 }
 
+/*
+ * What each running guest's definition changed since its QEMU started
+ * (shown as applying at the next start): worked out again only when its
+ * QEMU or the definitions change, so an idle console reads nothing.
+ */
+static void note_next_start(struct ui *ui, const struct vm_status *fresh)
+{
+	for (size_t i = 0; i < ui->n; i++) {
+		struct guest_extra *ex = &ui->ex[i];
+
+		if (fresh[i].pid <= 0) {
+			ex->next_start = 0;
+			ex->next_start_pid = 0;
+		} else if (fresh[i].pid != ex->next_start_pid || ui->defs_stamp != ex->next_start_stamp) {
+			ex->next_start = pending_changes(ui->cfg, &ui->defs[i], fresh[i].pid);
+			ex->next_start_pid = fresh[i].pid;
+			ex->next_start_stamp = ui->defs_stamp;
+		}
+	}
+}
+
 static void status_finish(struct ui *ui)
 {
 	struct vm_status *fresh = xcalloc(ui->n ? ui->n : 1, sizeof *fresh);
@@ -357,6 +379,7 @@ static void status_finish(struct ui *ui)
 	status_poll_finish(ui->poll, fresh);
 	ui->poll = NULL;
 	note_transitions(ui, fresh);
+	note_next_start(ui, fresh);
 	for (size_t i = 0; i < ui->n; i++)
 		vm_status_clear(&ui->st[i]);
 	free(ui->st);

@@ -81,6 +81,9 @@ struct guest_extra {
 	char *pending;            /* a change of state seen, not yet judged for the log (see console.c) */
 	enum vm_state pending_state;
 	double pending_at;        /* now_real() when it was seen */
+	unsigned next_start;      /* pending_changes(): what the running guest waits for its next start for */
+	pid_t next_start_pid;     /* the QEMU and the definitions (defs_stamp) it was worked out for */
+	uint64_t next_start_stamp;
 	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
 	bool stop_offered;        /* the force-off question was asked */
 };

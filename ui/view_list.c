@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pending.h"
 #include "ui.h"
 #include "util.h"
 
@@ -124,6 +125,8 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	else
 		snprintf(cpu, sizeof cpu, "-");
 	size_human(d->memory, mem, sizeof mem);
+	if (ui->ex[i].next_start & PENDING_MEMORY)
+		strcat(mem, "*");  /* the guest still runs with the old memory; the pane says so */
 	fmt_uptime(st->pid > 0 ? st->uptime : -1, up, sizeof up);
 	if (d->vnc)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
@@ -190,11 +193,17 @@ static void pane_pair(struct pane *p, const char *head, const char *tail)
 	pane_line(p, R_NORMAL, "        %s", tail);
 }
 
-static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st)
+static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st, unsigned next)
 {
-	char mem[16], rss[16], sz[16];
+	char mem[16], rss[16], sz[16], keys[128];
 
 	pane_line(p, R_NORMAL, "%s", *d->description ? d->description : "(no description)");
+	if (next && (int)strlen(pending_names(next, keys, sizeof keys)) + 25 <= p->w) {
+		pane_line(p, R_ERROR, "* applies at next start: %s", keys);
+	} else if (next) {
+		pane_line(p, R_ERROR, "* applies at next start:");
+		pane_line(p, R_ERROR, "  %s", keys);
+	}
 	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : "default",
 		  d->machine ? d->machine : "pc");
 	if (st->pid > 0)
@@ -313,7 +322,7 @@ static void draw_detail(struct ui *ui)
 			pane_line(&left, R_ERROR, "%.*s", left.w, s);
 		return;
 	}
-	detail_hardware(&left, d, &ui->st[ui->sel]);
+	detail_hardware(&left, d, &ui->st[ui->sel], ui->ex[ui->sel].next_start);
 	detail_runtime(ui, &right, ui->sel);
 }
 
