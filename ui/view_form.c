@@ -220,6 +220,21 @@ static bool vnc_taken(struct ui *ui)
 }
 
 /* What only this host can tell: names, volumes and ports already in use. */
+/* A CD typed (or changed) is looked up as a start would: a bare name in iso_dirs, else the path itself. */
+static bool cd_found(struct ui *ui)
+{
+	char *err = NULL, *path;
+
+	if (!*val(FF_CDROM) || strcmp(fv.f[FF_CDROM].value, fv.f[FF_CDROM].orig) == 0)
+		return true;
+	if ((path = vm_iso_resolve(ui->cfg, val(FF_CDROM), &err)) == NULL) {
+		complain(FF_CDROM, err);
+		return false;
+	}
+	free(path);
+	return true;
+}
+
 static bool host_checks(struct ui *ui)
 {
 	if (!fv.edit && ui_guest_index(ui, val(FF_NAME)) >= 0) {
@@ -234,6 +249,8 @@ static bool host_checks(struct ui *ui)
 		complain(FF_DISK, xasprintf("%s exists: empty the size to use it as it is", val(FF_DISK)));
 		return false;
 	}
+	if (!cd_found(ui))
+		return false;
 	if (*val(FF_VNC_DISPLAY) && vnc_taken(ui)) {
 		complain(FF_VNC_DISPLAY, xasprintf("display %s is used by another guest", val(FF_VNC_DISPLAY)));
 		return false;

@@ -15,6 +15,7 @@ vnc:
 EOF2
 chmod 644 "$T/vms.d/av.yaml"
 : > "$T/iso/test.iso"
+: > "$T/iso/other.iso"
 before=$(sha256sum < "$T/vms.d/av.yaml")
 
 tui_start
@@ -49,5 +50,18 @@ check_match "both changes, in one piece" 'password: "?abc' "$(cat "$T/vms.d/av.y
 check_eq "the file keeps its mode" 600 "$(stat -c %a "$T/vms.d/av.yaml")"
 ls "$T/vms.d" | grep -v '\.yaml$' > "$T/stray"
 check_eq "no temporary file left in vms.d" "" "$(cat "$T/stray")"
+
+# The CD field is checked as the picker and a start would look it up.
+before=$(sha256sum < "$T/vms.d/av.yaml")
+tui_keys e
+check_screen "the form opens once more" 'Edit av'
+tui_keys Up Up Up Up Up Up Up C-u t e
+check_screen "a CD that is no ISO in iso_dirs is refused at once" 'ISO not found: te' 3
+tui_keys F2
+sleep 0.5
+check_eq "F2 writes nothing" "$before" "$(sha256sum < "$T/vms.d/av.yaml")"
+tui_keys BSpace BSpace o t h e r . i s o
+check_screen "a bare name found in iso_dirs is accepted" 'valid: F2 saves' 3
+tui_keys Escape
 tui_stop
 finish
