@@ -70,10 +70,21 @@ static void resize_now(struct ui *ui)
 	ui->dirty = true;
 }
 
+/*
+ * Curses steps aside for a serial console or a monitor: the terminal is
+ * cleared, so nothing of another guest's earlier session shows as this one's.
+ */
 void ui_suspend(struct ui *ui)
 {
+	const char *clear = tigetstr("clear");
+
 	def_prog_mode();
 	endwin();
+	if (clear && clear != (char *)-1)
+		putp(clear);
+	else
+		fputs("\033[H\033[2J", stdout);
+	fflush(stdout);
 }
 
 void ui_resume(struct ui *ui)
