@@ -270,8 +270,9 @@ int dest_open(struct dest *d, const char *file, char **err)
 		/*
 		 * Hash what is stored while it is stored (no second pass there); a
 		 * failing tee adds a line to the hashed stream, so the sums differ.
+		 * The file is a guest's data: 0600 whatever the login's umask.
 		 */
-		cmd = xasprintf("{ tee -- %s || echo tee-failed; } | sha256sum", q);
+		cmd = xasprintf("umask 077 && { tee -- %s || echo tee-failed; } | sha256sum", q);
 	} else {
 		if (d->next_lv >= d->n_lvs)
 			return err_set(err, "%s: no LV left for %s", d->host.name, file);

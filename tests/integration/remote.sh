@@ -80,6 +80,7 @@ check_eq "the archive arrived complete" "f.raw.zst g1d.raw.zst manifest.yaml" "$
 check_eq "LV image intact" "$(sha256sum < "$D1")" "$(zstd -dc "$A/g1d.raw.zst" | sha256sum)"
 check_eq "file image intact" "$(sha256sum < "$T/disks/f.raw")" "$(zstd -dc "$A/f.raw.zst" | sha256sum)"
 check_eq "no partial folder left there" "" "$(ls -A "$T/rb" | grep '^\.' || true)"
+check_eq "its files are 0600 there" "600 600 600" "$(on_peer stat -c %a "$A/f.raw.zst" "$A/g1d.raw.zst" "$A/manifest.yaml" | xargs)"
 
 # restore HOST:/folder: each file streamed with `cat` over ssh, every checksum checked here.
 head -c 2M /dev/urandom > "$T/disks/f4.raw"; truncate -s 6M "$T/disks/f4.raw"
