@@ -46,6 +46,7 @@ struct mv {
 	struct mv_disk *d;
 	struct progress_tracker prog;
 	char *def_tmp;     /* the definition's partial name there, once sent */
+	bool committing;   /* its rename into place was attempted */
 };
 
 static int remote_test_absent(struct mv *m, const char *path, char **err)
@@ -305,6 +306,7 @@ static int send_definition(struct mv *m, char **err)
 	m->def_tmp = tmp;
 	if (rc == 0 && (rc = commit_hold(m->o->hooks.cancel, &held, err)) == 0) {
 		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- \"$(dirname -- %s)\"", qp, qt, qp, qp);
+		m->committing = true;
 		rc = host_run(&m->h, cmd, NULL, err);
 		free(cmd);
 		commit_release(&held);
@@ -316,9 +318,23 @@ static int send_definition(struct mv *m, char **err)
 	return rc;
 }
 
+/* Whether a definition of this name is there now (after a rename whose outcome we did not hear). */
+static bool remote_def_there(struct mv *m)
+{
+	char *path = remote_def_path(m), *q = sh_quote(path), *cmd = xasprintf("test -e %s", q);
+	bool there = host_run(&m->h, cmd, NULL, NULL) == 0;
+
+	free(cmd);
+	free(q);
+	free(path);
+	return there;
+}
+
 static void undo_remote(struct mv *m)
 {
 	char *q, *qt, *cmd;
+	/* a definition that may be ours is never left naming removed disks: then the disks stay */
+	bool keep_placed = m->committing && remote_def_there(m);
 
 	for (size_t i = 0; i < m->def->n_disks; i++) {
 		struct mv_disk *d = &m->d[i];
@@ -326,13 +342,14 @@ static void undo_remote(struct mv *m)
 		if (!d->made)
 			continue;
 		if (d->lv) {
-			remote_lv_remove(&m->h, d->lv);
+			if (!keep_placed)
+				remote_lv_remove(&m->h, d->lv);
 			continue;
 		}
 		/* the partial, and the final name if this run gave it (nothing refers to it yet) */
 		qt = sh_quote(d->tmp);
 		q = sh_quote(d->remote);
-		cmd = xasprintf("rm -f -- %s%s%s", qt, d->placed ? " " : "", d->placed ? q : "");
+		cmd = d->placed && !keep_placed ? xasprintf("rm -f -- %s %s", qt, q) : xasprintf("rm -f -- %s", qt);
 		host_run(&m->h, cmd, NULL, NULL);
 		free(cmd);
 		free(q);
