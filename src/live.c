@@ -89,7 +89,8 @@ static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
 /* guest-sync with a fresh id: every older answer (a late freeze reply) is read and dropped. */
 static int qga_sync(int fd, char **err)
 {
-	long long id = (long long)(now_ms() & 0x7fffffff);
+	static long long turn;
+	long long id = (long long)((now_ms() + ++turn) & 0x7fffffff);  /* two syncs in one ms still differ */
 	char cmd[128];
 	json_t *r;
 
