@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,36 @@ int dir_sync(const char *dir, char **err)
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/* ---- the commit point: a cancel before it undoes the run, one after it is too late ---- */
+
+static void cancel_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+int commit_hold(volatile sig_atomic_t *cancel, sigset_t *old, char **err)
+{
+	sigset_t set;
+
+	stream_test_pause("commit");
+	cancel_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+	if (cancel && *cancel) {
+		pthread_sigmask(SIG_SETMASK, old, NULL);
+		return err_set(err, "interrupted");
+	}
+	return 0;
+}
+
+void commit_release(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+	stream_test_pause("committed");
 }
 
 /* ---- the disks we read ---- */
@@ -327,6 +359,7 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 		return err_set(err, "%s", def->error);
 	if (dest_parse(cfg, o->to, &r.dest, err) < 0)
 		return -1;
+	r.dest.cancel = o->hooks.cancel;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
 		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
 		vm_event_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "guest busy");

@@ -85,6 +85,18 @@ void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg
 void progress_add(void *tracker, uint64_t bytes);  /* a stream_opts progress callback */
 void progress_end(struct progress_tracker *t);
 
+/*
+ * Around the step that puts a result in place (a rename, a definition
+ * written): commit_hold holds SIGINT, SIGTERM and SIGHUP, then fails with
+ * "interrupted" if the run was cancelled before; a signal arriving after it
+ * is delivered at commit_release, once the result is in place, and the run
+ * ends as done. Nothing between the two may wait long; a program run
+ * meanwhile (the remote rename's ssh) inherits the held signals, so a Ctrl-C
+ * to the process group cannot cut the rename off half-way either.
+ */
+int commit_hold(volatile sig_atomic_t *cancel, sigset_t *old, char **err);
+void commit_release(const sigset_t *old);
+
 /* fsyncs a folder so a rename or new entry in it survives a crash. */
 int dir_sync(const char *dir, char **err);
 

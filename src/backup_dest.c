@@ -270,8 +270,9 @@ int dest_open(struct dest *d, const char *file, char **err)
 		/*
 		 * Hash what is stored while it is stored (no second pass there); a
 		 * failing tee adds a line to the hashed stream, so the sums differ.
+		 * The file is a guest's data: 0600 whatever the login's umask.
 		 */
-		cmd = xasprintf("{ tee -- %s || echo tee-failed; } | sha256sum", q);
+		cmd = xasprintf("umask 077 && { tee -- %s || echo tee-failed; } | sha256sum", q);
 	} else {
 		if (d->next_lv >= d->n_lvs)
 			return err_set(err, "%s: no LV left for %s", d->host.name, file);
@@ -350,12 +351,17 @@ static int commit_local(struct dest *d, const char *text, char **err)
 	char *mp = path_join(d->partial, MANIFEST_FILE);
 	int rc = write_local_file(mp, text, err);
 
+	sigset_t old;
+
 	free(mp);
-	if (rc < 0 || dir_sync(d->partial, err) < 0)
+	if (rc < 0 || dir_sync(d->partial, err) < 0 || commit_hold(d->cancel, &old, err) < 0)
 		return -1;
 	if (rename(d->partial, d->final) < 0)
-		return err_set(err, "cannot rename %s: %s", d->partial, strerror(errno));
-	return dir_sync(d->dir, err);
+		rc = err_set(err, "cannot rename %s: %s", d->partial, strerror(errno));
+	else
+		rc = dir_sync(d->dir, err);
+	commit_release(&old);
+	return rc;
 }
 
 static bool sha_matches(const char *text, const char *hex)
@@ -374,6 +380,7 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 {
 	struct sbuf files = { 0 };
 	char *qp = sh_quote(d->partial), *qf = sh_quote(d->final), *qd = sh_quote(d->dir), *cmd;
+	sigset_t old;
 	int rc;
 
 	rc = dest_open(d, MANIFEST_FILE, err);
@@ -391,11 +398,17 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 		free(q);
 	}
 	if (rc == 0) {
-		/* sync FILE fsyncs each file and the folder; then the rename, then the parent */
-		cmd = xasprintf("cd %s && sync --%s manifest.yaml . && test ! -e %s && mv -- %s %s && sync -- %s", qp,
-				files.s ? files.s : "", qf, qp, qf, qd);
+		/* sync FILE fsyncs each file and the folder */
+		cmd = xasprintf("cd %s && sync --%s manifest.yaml .", qp, files.s ? files.s : "");
 		rc = host_run(&d->host, cmd, NULL, err);
 		free(cmd);
+	}
+	if (rc == 0 && (rc = commit_hold(d->cancel, &old, err)) == 0) {
+		/* then the rename, then the parent; held signals reach us once it is done */
+		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- %s", qf, qp, qf, qd);
+		rc = host_run(&d->host, cmd, NULL, err);
+		free(cmd);
+		commit_release(&old);
 	}
 	sbuf_free(&files);
 	free(qp);
@@ -407,6 +420,7 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 /* Each LV there must read back as the disk it got: its first SIZE bytes hash to the disk's SHA-256. */
 static int commit_remote_lvs(struct dest *d, const struct manifest *m, char **err)
 {
+	sigset_t old;
 	int rc = 0;
 
 	for (size_t i = 0; i < m->n_disks && i < d->n_lvs && rc == 0; i++) {
@@ -415,6 +429,9 @@ static int commit_remote_lvs(struct dest *d, const struct manifest *m, char **er
 		rc = remote_readback(&d->host, d->lvs[i].path, m->disks[i].size, m->disks[i].sha256, what, err);
 		free(what);
 	}
+	/* an LV is written in place: the last moment a cancel still fails (and removes what we made) */
+	if (rc == 0 && (rc = commit_hold(d->cancel, &old, err)) == 0)
+		commit_release(&old);
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 #ifndef VMDECK_BACKUP_DEST_H
 #define VMDECK_BACKUP_DEST_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct dest {
 	int fd;                 /* write the compressed stream here */
 	char recv_sha[65];      /* DEST_REMOTE_DIR: SHA-256 of what the other side stored, "" if unknown */
 	char *recv_why;         /* the last error line the other side printed, or NULL */
+	volatile sig_atomic_t *cancel; /* checked (signals held) right before the commit's rename */
 };
 
 /* NULL = backup.dir; "HOST:/path" a remote folder; "HOST:VG/LV" a remote LV; else a local folder. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "events.h"
 #include "qmp.h"
 #include "util.h"
 #include "vm.h"
@@ -73,8 +74,11 @@ static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
 			json_decref(msg);
 		}
 		ssize_t r;
+		int pr = left > 0 ? poll(&p, 1, left) : 0;
 
-		if (left <= 0 || poll(&p, 1, left) <= 0 || (r = read(fd, chunk, sizeof chunk)) <= 0) {
+		if (pr < 0 && errno == EINTR)
+			continue;  /* a signal (Ctrl-C) does not end the wait: a freeze under way must be answered, then undone */
+		if (pr <= 0 || (r = read(fd, chunk, sizeof chunk)) <= 0) {
 			sbuf_free(&b);
 			return err_set(err, "the guest agent did not answer (is qemu-guest-agent running in the guest?)"), NULL;
 		}
@@ -82,34 +86,102 @@ static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
 	}
 }
 
-/* Freezes (or thaws) the guest's filesystems; returns the agent fd to thaw through later. */
-static int qga_freeze(const struct config *cfg, const char *name, char **err)
+/* guest-sync with a fresh id: every older answer (a late freeze reply) is read and dropped. */
+static int qga_sync(int fd, char **err)
 {
-	char *path = vm_path(cfg, name, "qga.sock"), cmd[128];
+	static long long turn;
+	long long id = (long long)((now_ms() + ++turn) & 0x7fffffff);  /* two syncs in one ms still differ */
+	char cmd[128];
+	json_t *r;
+
+	snprintf(cmd, sizeof cmd, "{\"execute\":\"guest-sync\",\"arguments\":{\"id\":%lld}}\n", id);
+	if ((r = qga_exec(fd, cmd, id, err)) == NULL)
+		return -1;
+	json_decref(r);
+	return 0;
+}
+
+/* Sends the thaw and asks guest-fsfreeze-status: 0 only when the agent says "thawed". */
+static int qga_thaw_on(int fd, char **err)
+{
+	json_t *r;
+	int rc;
+
+	/* a stale error (the freeze's own) can answer the first sync: one more try */
+	if (qga_sync(fd, NULL) < 0 && qga_sync(fd, err) < 0)
+		return -1;
+	json_decref(qga_exec(fd, "{\"execute\":\"guest-fsfreeze-thaw\"}\n", -1, NULL));
+	if ((r = qga_exec(fd, "{\"execute\":\"guest-fsfreeze-status\"}\n", -1, err)) == NULL)
+		return -1;
+	rc = json_is_string(r) && strcmp(json_string_value(r), "thawed") == 0 ? 0
+		: err_set(err, "the agent says its filesystems are %s", json_is_string(r) ? json_string_value(r) : "in an unknown state");
+	json_decref(r);
+	return rc;
+}
+
+/*
+ * Ends a freeze that was asked for (done, failed, or still under way): thaw,
+ * then check. Through fd, or a new connection when that one is broken. A
+ * guest left frozen is said loudly: in *err (joined to the run's own error,
+ * if any) and in its event log. Returns rc, or -1 when the thaw failed.
+ */
+static int qga_unfreeze(const struct config *cfg, const char *name, int fd, int rc, char **err)
+{
+	char *why = NULL, *path;
+	int ok = qga_thaw_on(fd, &why);
+
+	close(fd);
+	if (ok < 0) {
+		path = vm_path(cfg, name, "qga.sock");
+		free(why);
+		why = NULL;
+		fd = qga_connect(path, &why);
+		free(path);
+		if (fd >= 0) {
+			ok = qga_thaw_on(fd, &why);
+			close(fd);
+		}
+	}
+	if (ok == 0)
+		return rc;
+	vm_event_log(cfg, name, "live backup: THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
+	if (err && rc < 0 && *err) {
+		char *first = *err;
+
+		*err = xasprintf("%s; and THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", first, why);
+		free(first);
+	} else {
+		err_set(err, "THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
+	}
+	free(why);
+	return -1;
+}
+
+/* Freezes the guest's filesystems; returns the agent fd to thaw through later (qga_unfreeze). */
+static int qga_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel, char **err)
+{
+	char *path = vm_path(cfg, name, "qga.sock");
 	int fd = qga_connect(path, err);
-	long long id = (long long)(now_ms() & 0x7fffffff);
 	json_t *r;
 
 	free(path);
 	if (fd < 0)
 		return -1;
 	/* guest-sync skips any stale reply a previous client left in the channel */
-	snprintf(cmd, sizeof cmd, "{\"execute\":\"guest-sync\",\"arguments\":{\"id\":%lld}}\n", id);
-	if ((r = qga_exec(fd, cmd, id, err)) == NULL ||
-	    (json_decref(r), (r = qga_exec(fd, "{\"execute\":\"guest-fsfreeze-freeze\"}\n", -1, err)) == NULL)) {
+	if (qga_sync(fd, err) < 0) {
 		close(fd);
 		return -1;
 	}
+	r = qga_exec(fd, "{\"execute\":\"guest-fsfreeze-freeze\"}\n", -1, err);
 	json_decref(r);
+	/* from here on the freeze was asked: whatever ends this, a thaw follows */
+	if (r == NULL)
+		return qga_unfreeze(cfg, name, fd, -1, err);
+	if (cancel && *cancel) {
+		err_set(err, "interrupted");
+		return qga_unfreeze(cfg, name, fd, -1, err);
+	}
 	return fd;
-}
-
-static void qga_thaw(int fd)
-{
-	json_t *r = qga_exec(fd, "{\"execute\":\"guest-fsfreeze-thaw\"}\n", -1, NULL);
-
-	json_decref(r);
-	close(fd);
 }
 
 /* ---- QMP backup jobs ---- */
@@ -238,7 +310,7 @@ int live_copy(const struct config *cfg, const struct vmdef *def, const char *tmp
 	free(sock);
 	if (rc < 0)
 		return -1;
-	if (def->guest_agent && (agent = qga_freeze(cfg, def->name, err)) < 0) {
+	if (def->guest_agent && (agent = qga_freeze(cfg, def->name, cancel, err)) < 0) {
 		qmp_close(&q);
 		return -1;
 	}
@@ -246,8 +318,10 @@ int live_copy(const struct config *cfg, const struct vmdef *def, const char *tmp
 	args = json_pack("{s:o}", "actions", backup_actions(def, paths));
 	rc = qmp_exec(&q, "transaction", args, NULL, QMP_TIMEOUT_MS, err);
 	json_decref(args);
-	if (agent >= 0)
-		qga_thaw(agent);  /* the jobs hold the point in time; the guest may write again */
+	if (agent >= 0)  /* the jobs hold the point in time; the guest may write again */
+		rc = qga_unfreeze(cfg, def->name, agent, rc, err);
+	if (rc < 0 && agent >= 0)
+		jobs_cancel(&q, def->n_disks);
 	if (rc == 0)
 		rc = jobs_wait(&q, def->n_disks, t, cancel, err);
 	qmp_close(&q);

@@ -19,17 +19,22 @@
 /*
  * An LV disk goes to the same VG/LV on the other host, or to the same LV name
  * in --vg (created there; an existing one is never overwritten). A file disk
- * goes to the same path, or by the same name into --file-dir, its bytes
- * copied as they are (a qcow2 stays a qcow2). The definition is written
- * last, naming the disks where they went, so the other host never lists a
- * guest whose disks are not all there and verified.
+ * goes to the same absolute path as here, or by the same name into
+ * --file-dir, its bytes copied as they are (a qcow2 stays a qcow2), 0600.
+ * A file is received under NAME.vmdeck-partial and takes its name only once
+ * its checksum there is verified. The definition is written last, every
+ * disk named by its absolute path (or VG/LV) there, checked, and renamed
+ * into place: the other host never lists a guest whose disks are not all
+ * there and verified, nor one whose relative path resolves elsewhere.
  */
 struct mv_disk {
 	char *src;         /* local path read */
 	uint64_t size;     /* bytes sent */
-	char *remote;      /* path on the other host */
+	char *remote;      /* path on the other host (absolute) */
+	char *tmp;         /* a file's name there until verified: REMOTE.vmdeck-partial */
 	char *lv;          /* VG/LV there, or NULL for a file */
 	bool made;         /* we created it there */
+	bool placed;       /* a file renamed to its final name by us */
 	char sha[65];
 };
 
@@ -40,6 +45,8 @@ struct mv {
 	struct host h;
 	struct mv_disk *d;
 	struct progress_tracker prog;
+	char *def_tmp;     /* the definition's partial name there, once sent */
+	bool committing;   /* its rename into place was attempted */
 };
 
 static int remote_test_absent(struct mv *m, const char *path, char **err)
@@ -67,7 +74,11 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 		if (stat(d->src, &st) < 0)
 			return err_set(err, "%s: %s", d->src, strerror(errno));
 		d->size = (uint64_t)st.st_size;
-		d->remote = m->o->file_dir ? path_join(m->o->file_dir, path_base(vd->file)) : xstrdup(vd->file);
+		/* the path as resolved here, never the definition's text: a relative one means another folder there */
+		d->remote = m->o->file_dir ? path_join(m->o->file_dir, path_base(d->src)) : xstrdup(d->src);
+		if (d->remote[0] != '/')
+			return err_set(err, "%s: not an absolute path (give --file-dir)", d->remote);
+		d->tmp = xasprintf("%s.vmdeck-partial", d->remote);
 		return remote_test_absent(m, d->remote, err);
 	}
 	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || storage_lv_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
@@ -85,22 +96,24 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 	return 0;
 }
 
-/* The receiving command: decompress into the LV, or into a temporary file renamed when complete. */
+/*
+ * The receiving command: zstd into dd, into the LV, or into the file's
+ * partial name (created 0600 whatever the login's umask). Both stages'
+ * statuses count (POSIX sh has no pipefail): zstd's goes out on fd 3.
+ */
 static char *receiver(const struct mv_disk *d)
 {
-	char *q = sh_quote(d->remote), *tmp, *qt, *cmd;
+	char *q = sh_quote(d->remote), *qt = d->tmp ? sh_quote(d->tmp) : NULL, *pipe, *cmd;
 
-	if (d->lv) {
-		cmd = xasprintf("zstd -q -dc | dd of=%s bs=4M iflag=fullblock conv=fsync status=none", q);
-		free(q);
-		return cmd;
-	}
-	tmp = xasprintf("%s.vmdeck-partial", d->remote);
-	qt = sh_quote(tmp);
 	/* conv=sparse: zero blocks of a new file become holes, as they were here */
-	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && zstd -q -dc | dd of=%s bs=4M iflag=fullblock "
-			"conv=sparse,fsync status=none && mv -- %s %s", q, qt, qt, q);
-	free(tmp);
+	pipe = xasprintf("{ zs=$( { { zstd -q -dc; echo $? >&3; } | dd of=%s bs=4M iflag=fullblock conv=%sfsync "
+			 "status=none >&4; } 3>&1 ) && test \"$zs\" = 0; } 4>&1", qt ? qt : q, qt ? "sparse," : "");
+	if (qt == NULL) {
+		free(q);
+		return pipe;
+	}
+	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && rm -f -- %s && %s", q, qt, pipe);
+	free(pipe);
 	free(qt);
 	free(q);
 	return cmd;
@@ -123,13 +136,13 @@ static int send_disk(struct mv *m, size_t i, char **err)
 	if ((in = open(d->src, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set(err, "cannot read %s: %s", d->src, strerror(errno));
 	cmd = receiver(d);
+	d->made = true;  /* from here a failure removes the partial there */
 	rc = host_spawn(&m->h, cmd, &sp, SPAWN_PIPE, SPAWN_NULL, err);
 	free(cmd);
 	if (rc < 0) {
 		close(in);
 		return -1;
 	}
-	d->made = true;
 	m->prog.p.item = d->lv ? d->lv : d->remote;
 	rc = stream_compress(in, d->size, sp.in, &so, &sums, err);
 	close(in);
@@ -150,9 +163,29 @@ static int verify_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
 	char *what = xasprintf("%s: %s", m->h.name, d->remote);
-	int rc = remote_readback(&m->h, d->remote, d->size, d->sha, what, err);
+	int rc = remote_readback(&m->h, d->tmp ? d->tmp : d->remote, d->size, d->sha, what, err);
 
 	free(what);
+	return rc;
+}
+
+/* A verified file takes its final name there (never over an existing one), the rename made durable. */
+static int place_disk(struct mv *m, size_t i, char **err)
+{
+	struct mv_disk *d = &m->d[i];
+	char *q, *qt, *cmd;
+	int rc;
+
+	if (d->tmp == NULL)
+		return 0;
+	q = sh_quote(d->remote);
+	qt = sh_quote(d->tmp);
+	cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- %s \"$(dirname -- %s)\"", q, qt, q, q, q);
+	rc = host_run(&m->h, cmd, NULL, err);
+	d->placed = rc == 0;
+	free(cmd);
+	free(qt);
+	free(q);
 	return rc;
 }
 
@@ -161,15 +194,7 @@ static char *remote_def_path(const struct mv *m)
 	return xasprintf("%s/%s.yaml", m->h.vms_dir ? m->h.vms_dir : m->cfg->vms_dir, m->def->name);
 }
 
-/* Whether disk i lands under another name there (--vg, --file-dir). */
-static bool disk_renamed(const struct mv *m, size_t i)
-{
-	const struct vm_disk *vd = &m->def->disks[i];
-
-	return vd->lv ? strcmp(m->d[i].lv, vd->lv) != 0 : strcmp(m->d[i].remote, vd->file) != 0;
-}
-
-/* Sets the disk keys of the copy at FILE to where the disks went. */
+/* Sets every disk key of the copy at FILE to where the disk went: VG/LV, or the absolute path there. */
 static int rename_disks(const struct mv *m, const char *file, char **err)
 {
 	int rc = 0;
@@ -177,28 +202,42 @@ static int rename_disks(const struct mv *m, const char *file, char **err)
 	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++) {
 		char *key = xasprintf("disks.%zu.%s", i, m->def->disks[i].lv ? "lv" : "file");
 
-		if (disk_renamed(m, i))
-			rc = vmdef_set_key(file, key, m->d[i].lv ? m->d[i].lv : m->d[i].remote, err);
+		rc = vmdef_set_key(file, key, m->d[i].lv ? m->d[i].lv : m->d[i].remote, err);
 		free(key);
 	}
 	return rc;
 }
 
+/* The edited copy must name each disk exactly where its verified bytes are, needing no folder to resolve. */
+static int check_copy(const struct mv *m, const char *file, char **err)
+{
+	struct vmdef def;
+	int rc = vmdef_load(file, &def, err);
+
+	for (size_t i = 0; i < def.n_disks && rc == 0; i++) {
+		const struct vm_disk *vd = &def.disks[i];
+		const char *want = m->d[i].lv ? m->d[i].lv : m->d[i].remote, *got = vd->lv ? vd->lv : vd->file;
+
+		if (got == NULL || strcmp(got, want) != 0 || (vd->file && vd->file[0] != '/'))
+			rc = err_set(err, "the definition for there names disk %zu as %s, not %s", i + 1, got ? got : "nothing",
+				     want);
+	}
+	if (rc == 0 && def.n_disks != m->def->n_disks)
+		rc = err_set(err, "the definition for there lists %zu disks, not %zu", def.n_disks, m->def->n_disks);
+	vmdef_free(&def);
+	return rc;
+}
+
 /*
- * The definition as the other host must see it: the file itself, or, when
- * disks land elsewhere, a copy (in the guest's state folder, named like the
- * guest so it loads as that guest) whose disk lines are changed in place,
- * comments and all, through the same edit as the console's form.
+ * The definition as the other host must see it: a copy (in the guest's
+ * state folder, named like the guest so it loads as that guest) whose disk
+ * lines are changed in place, comments and all, through the same edit as
+ * the console's form, then loaded and checked.
  */
 static char *definition_for_there(const struct mv *m, char **err)
 {
 	char *dir, *file, *text;
-	bool renamed = false;
 
-	for (size_t i = 0; i < m->def->n_disks; i++)
-		renamed |= disk_renamed(m, i);
-	if (!renamed)
-		return file_read(m->def->path, NULL, err);
 	dir = vm_path(m->cfg, m->def->name, "outgoing");
 	file = xasprintf("%s/%s.yaml", dir, m->def->name);
 	text = file_read(m->def->path, NULL, err);
@@ -207,8 +246,10 @@ static char *definition_for_there(const struct mv *m, char **err)
 		free(text);
 		text = NULL;
 	} else if (text) {
-		int rc = file_write_atomic(file, text, strlen(text), 0600, err) == 0 ? rename_disks(m, file, err) : -1;
+		int rc = file_write_atomic(file, text, strlen(text), 0600, err);
 
+		if (rc == 0)
+			rc = rename_disks(m, file, err) == 0 ? check_copy(m, file, err) : -1;
 		free(text);
 		text = rc == 0 ? file_read(file, NULL, err) : NULL;
 	}
@@ -219,17 +260,17 @@ static char *definition_for_there(const struct mv *m, char **err)
 	return text;
 }
 
-static int send_definition(struct mv *m, char **err)
+/* Sends text to path's partial name there (0600, synced); what is stored there must read back as text. */
+static int send_definition_text(struct mv *m, const char *path, const char *tmp, const char *text, char **err)
 {
-	char *path = remote_def_path(m), *tmp = xasprintf("%s.vmdeck-partial", path);
-	char *qp = sh_quote(path), *qt = sh_quote(tmp), *cmd, *text, *why = NULL;
+	char *qp = sh_quote(path), *qt = sh_quote(tmp), *cmd, *why = NULL, *back = NULL;
 	struct spawn sp;
 	int rc;
 
-	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && cat > %s && test ! -e %s && mv -- %s %s",
-			qp, qt, qp, qt, qp);
-	text = definition_for_there(m, err);
-	rc = text ? host_spawn(&m->h, cmd, &sp, SPAWN_PIPE, SPAWN_NULL, err) : -1;
+	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && rm -f -- %s && cat > %s && sync -- %s", qp, qt,
+			qt, qt);
+	rc = host_spawn(&m->h, cmd, &sp, SPAWN_PIPE, SPAWN_NULL, err);
+	free(cmd);
 	if (rc == 0) {
 		if (fd_write_all(sp.in, text, strlen(text)) < 0)
 			rc = err_set(err, "%s: cannot send the definition: %s", m->h.name, strerror(errno));
@@ -244,34 +285,82 @@ static int send_definition(struct mv *m, char **err)
 			free(why);
 		}
 	}
-	free(text);
+	cmd = xasprintf("cat -- %s", qt);
+	if (rc == 0 && (rc = host_run(&m->h, cmd, &back, err)) == 0 && strcmp(back, text) != 0)
+		rc = err_set(err, "%s: the definition arrived damaged at %s", m->h.name, tmp);
+	free(back);
 	free(cmd);
 	free(qp);
 	free(qt);
-	free(tmp);
+	return rc;
+}
+
+/* The definition there, last: sent and read back under a partial name, then (the commit) renamed into place. */
+static int send_definition(struct mv *m, char **err)
+{
+	char *path = remote_def_path(m), *tmp = xasprintf("%s.vmdeck-partial", path);
+	char *qp = sh_quote(path), *qt = sh_quote(tmp), *cmd, *text = definition_for_there(m, err);
+	sigset_t held;
+	int rc = text ? send_definition_text(m, path, tmp, text, err) : -1;
+
+	m->def_tmp = tmp;
+	if (rc == 0 && (rc = commit_hold(m->o->hooks.cancel, &held, err)) == 0) {
+		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- \"$(dirname -- %s)\"", qp, qt, qp, qp);
+		m->committing = true;
+		rc = host_run(&m->h, cmd, NULL, err);
+		free(cmd);
+		commit_release(&held);
+	}
+	free(text);
+	free(qp);
+	free(qt);
 	free(path);
 	return rc;
 }
 
+/* Whether a definition of this name is there now (after a rename whose outcome we did not hear). */
+static bool remote_def_there(struct mv *m)
+{
+	char *path = remote_def_path(m), *q = sh_quote(path), *cmd = xasprintf("test -e %s", q);
+	bool there = host_run(&m->h, cmd, NULL, NULL) == 0;
+
+	free(cmd);
+	free(q);
+	free(path);
+	return there;
+}
+
 static void undo_remote(struct mv *m)
 {
+	char *q, *qt, *cmd;
+	/* a definition that may be ours is never left naming removed disks: then the disks stay */
+	bool keep_placed = m->committing && remote_def_there(m);
+
 	for (size_t i = 0; i < m->def->n_disks; i++) {
 		struct mv_disk *d = &m->d[i];
-		char *tmp, *q, *cmd;
 
 		if (!d->made)
 			continue;
 		if (d->lv) {
-			remote_lv_remove(&m->h, d->lv);
+			if (!keep_placed)
+				remote_lv_remove(&m->h, d->lv);
 			continue;
 		}
-		tmp = xasprintf("%s.vmdeck-partial", d->remote);
-		q = sh_quote(tmp);
+		/* the partial, and the final name if this run gave it (nothing refers to it yet) */
+		qt = sh_quote(d->tmp);
+		q = sh_quote(d->remote);
+		cmd = d->placed && !keep_placed ? xasprintf("rm -f -- %s %s", qt, q) : xasprintf("rm -f -- %s", qt);
+		host_run(&m->h, cmd, NULL, NULL);
+		free(cmd);
+		free(q);
+		free(qt);
+	}
+	if (m->def_tmp) {
+		q = sh_quote(m->def_tmp);
 		cmd = xasprintf("rm -f -- %s", q);
 		host_run(&m->h, cmd, NULL, NULL);
 		free(cmd);
 		free(q);
-		free(tmp);
 	}
 }
 
@@ -313,6 +402,10 @@ static int move_body(struct mv *m, char **err)
 		rc = send_disk(m, i, err);
 	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
 		rc = verify_disk(m, i, err);
+	if (rc == 0 && m->o->hooks.cancel && *m->o->hooks.cancel)
+		rc = err_set(err, "interrupted");
+	for (size_t i = 0; i < m->def->n_disks && rc == 0; i++)
+		rc = place_disk(m, i, err);
 	if (rc == 0)
 		rc = send_definition(m, err);
 	if (rc < 0) {
@@ -346,9 +439,11 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 	for (size_t i = 0; i < def->n_disks; i++) {
 		free(m.d[i].src);
 		free(m.d[i].remote);
+		free(m.d[i].tmp);
 		free(m.d[i].lv);
 	}
 	free(m.d);
+	free(m.def_tmp);
 	vm_unlock(lock);
 	return rc;
 }

@@ -311,6 +311,7 @@ static int to_qcow2(const char *raw, const char *dst, char **err)
 static int restore_file(struct rs *r, size_t i, struct target *t, bool force, char **err)
 {
 	char *dir = xstrdup(t->file), *slash = strrchr(dir, '/'), *raw;
+	sigset_t held;
 	int fd, rc;
 
 	if (access(t->file, F_OK) == 0 && !force) {
@@ -341,8 +342,11 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	if (strcmp(raw, t->tmp) != 0)
 		unlink(raw);
 	free(raw);
-	if (rc == 0 && rename(t->tmp, t->file) < 0)
-		rc = err_set(err, "cannot replace %s: %s", t->file, strerror(errno));
+	if (rc == 0 && (rc = commit_hold(r->o->hooks.cancel, &held, err)) == 0) {
+		if (rename(t->tmp, t->file) < 0)
+			rc = err_set(err, "cannot replace %s: %s", t->file, strerror(errno));
+		commit_release(&held);
+	}
 	return rc;
 }
 
@@ -434,6 +438,7 @@ static void targets_free(struct target *ts, size_t n)
 static int restore_body(struct rs *r, const char *name, struct target *ts, char **err)
 {
 	char *defpath = xasprintf("%s/%s.yaml", r->cfg->vms_dir, name), *text;
+	sigset_t held;
 	uint64_t total = 0;
 	bool exists = access(defpath, F_OK) == 0;
 	int rc = 0;
@@ -453,8 +458,10 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 		progress_end(&r->prog);
 		text = definition_fix(r->m->definition, r->m, ts, strcmp(name, r->m->guest) != 0);
 		rc = mkdir_p(r->cfg->vms_dir, 0755, err);
-		if (rc == 0)
+		if (rc == 0 && (rc = commit_hold(r->o->hooks.cancel, &held, err)) == 0) {
 			rc = file_write_atomic(defpath, text, strlen(text), 0600, err);
+			commit_release(&held);
+		}
 		free(text);
 	}
 	free(defpath);

@@ -1,5 +1,6 @@
 /* storage.c: image files through qemu-img, and a guest disk's path, size and format whatever its kind. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ int storage_file_create(const char *path, const char *format, uint64_t size, cha
 	char sz[32], *dir, *slash;
 	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f", (char *)fmt,
 			(char *)path, sz, NULL };
-	int rc;
+	int rc, fd;
 
 	if (!format_known(fmt))
 		return err_set(err, "%s: unknown image format '%s' (raw or qcow2)", path, fmt);
@@ -49,8 +50,18 @@ int storage_file_create(const char *path, const char *format, uint64_t size, cha
 		}
 	}
 	free(dir);
+	/*
+	 * The image is born 0600 (a guest's disk is its data): the file is made
+	 * here, exclusively and without following a link, and qemu-img writes
+	 * into it, keeping its mode whatever the umask.
+	 */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return err_set(err, "cannot create %s: %s", path, strerror(errno));
+	close(fd);
 	snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
-	return spawn_run(av, NULL, err);
+	if ((rc = spawn_run(av, NULL, err)) < 0)
+		unlink(path);
+	return rc;
 }
 
 int storage_file_info(const char *path, uint64_t *virtual_size, uint64_t *allocated, char **err)

@@ -42,6 +42,7 @@ int storage_vg_free(const struct config *cfg, uint64_t *free_bytes, char **err);
 
 /* Image files through qemu-img. format: "raw" | "qcow2" (NULL: by extension, .qcow2 or raw). */
 const char *storage_file_format(const char *path, const char *format);
+/* Creates a new image of size bytes, mode 0600 (never over an existing file); used by every creator. */
 int storage_file_create(const char *path, const char *format, uint64_t size, char **err);
 int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink, char **err);
 /* Virtual (guest-visible) size and bytes allocated on the host. */

@@ -6,6 +6,7 @@
 #include <linux/fs.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,21 @@ static void sha_hex(EVP_MD_CTX *md, char out[65])
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
+static int cancelled(const struct stream_opts *o, char **err)
+{
+	if (o->cancel && *o->cancel)
+		return err_set(err, "interrupted");
+	return 0;
+}
+
+void stream_test_pause(const char *point)
+{
+	const char *at = getenv("VMDECK_TEST_PAUSE_AT");
+
+	if (at && strcmp(at, point) == 0)
+		raise(SIGSTOP);  /* the whole process stops; the test signals it, then sends SIGCONT */
+}
+
 /* ---- compressed side: one writer for both codecs ---- */
 
 struct codec {
@@ -70,6 +86,7 @@ struct codec {
 	uint64_t fed;           /* raw bytes given to the open frame */
 	uint64_t reported;
 	uint64_t flushed;       /* archive bytes whose write-back has been started */
+	bool last;              /* the stream's final flush is under way */
 };
 
 static void codec_report(struct codec *c, uint64_t done)
@@ -166,7 +183,7 @@ static int codec_compress(struct codec *c, const void *p, size_t n, bool end, ch
 			c->z.avail_out = (uInt)c->cap;
 			if (deflate(&c->z, end ? Z_FINISH : Z_NO_FLUSH) == Z_STREAM_ERROR)
 				return err_set(err, "gzip failed");
-			if (codec_emit(c, c->buf, c->cap - c->z.avail_out, err) < 0)
+			if (codec_emit(c, c->buf, c->cap - c->z.avail_out, err) < 0 || cancelled(c->o, err) < 0)
 				return -1;
 		} while (c->z.avail_out == 0 || (end && c->z.avail_in > 0));
 		if (end)
@@ -187,6 +204,13 @@ static int codec_compress(struct codec *c, const void *p, size_t n, bool end, ch
 		if (codec_emit(c, c->buf, out.pos, err) < 0)
 			return -1;
 		codec_tick(c);
+		if (c->last && end) {
+			stream_test_pause("flush");
+			c->last = false;
+		}
+		/* with workers, most of the compressing happens in the final flush: a cancel counts there too */
+		if (cancelled(c->o, err) < 0)
+			return -1;
 	} while (in.pos < in.size || (end && left > 0));
 	if (end)
 		codec_settle(c, 0);
@@ -201,13 +225,6 @@ static void codec_free(struct codec *c)
 		ZSTD_freeDCtx(c->zd);
 	EVP_MD_CTX_free(c->md);
 	free(c->buf);
-}
-
-static int cancelled(const struct stream_opts *o, char **err)
-{
-	if (o->cancel && *o->cancel)
-		return err_set(err, "interrupted");
-	return 0;
 }
 
 /* ---- reading ahead: a thread keeps the disk busy while we hash and compress ---- */
@@ -378,9 +395,11 @@ static int compress_loop(struct reader *r, struct codec *c, EVP_MD_CTX *md, cons
 		s->raw_bytes += n;
 	}
 	/* an empty stream still needs one frame so that readers see a valid file */
+	c->last = true;
 	if (frame_open || c->gzip || s->raw_bytes == 0)
 		return codec_compress(c, NULL, 0, true, err);
-	return 0;
+	stream_test_pause("flush");
+	return cancelled(o, err);
 }
 
 int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o, struct stream_sums *s, char **err)

@@ -36,6 +36,15 @@ int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o,
  */
 int stream_decompress(int in, int out, uint64_t size, const struct stream_opts *o, struct stream_sums *s, char **err);
 
+/*
+ * TEST-ONLY hook, inert in real use: when $VMDECK_TEST_PAUSE_AT names this
+ * point, the process stops itself (SIGSTOP) there, so a test can send a
+ * signal at exactly that moment and then SIGCONT it. Points: "flush" (the
+ * final flush of a compressed stream), "commit" (just before an archive,
+ * restored disk, or moved guest is put in place), "committed" (just after).
+ */
+void stream_test_pause(const char *point);
+
 /* The file extension of a compression: ".zst" or ".gz". */
 const char *stream_ext(const char *compress);
 /* Which compression a file name's extension says; NULL if neither. */

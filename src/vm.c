@@ -20,6 +20,7 @@
 #include "qemu_argv.h"
 #include "qmp.h"
 #include "spawn.h"
+#include "storage.h"
 #include "util.h"
 
 #define QMP_TIMEOUT_MS    3000   /* one QMP action on a healthy guest */
@@ -300,26 +301,6 @@ static int run_child(char *const argv[], int log_fd, int timeout_ms, char **why,
 	return st;
 }
 
-/* Runs a helper program with its output going to qemu.log; one clear line on failure. */
-static int run_logged(char *const argv[], int log_fd, char **err)
-{
-	char *why;
-	int st = run_child(argv, log_fd, SPAWN_TIMEOUT_MS, &why, err);
-
-	if (st == 0 || st == -2 || st == -3) {
-		free(why);
-		return st == -3 ? -1 : 0;
-	}
-	if (st == -1)
-		err_set(err, "%s took too long", argv[0]);
-	else if (why)
-		err_set(err, "%s", why);
-	else
-		err_set(err, "%s failed with status %d", argv[0], st);
-	free(why);
-	return -1;
-}
-
 /* ---- pre-checks: the common causes of a refused start, each as one clear line ---- */
 
 static bool is_readable_file(const char *p)
@@ -362,23 +343,10 @@ char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err)
 	return NULL;
 }
 
-static const char *disk_format(const struct vm_disk *d)
-{
-	size_t n;
-
-	if (d->format)
-		return d->format;
-	n = d->file ? strlen(d->file) : 0;
-	if (n > 6 && strcmp(d->file + n - 6, ".qcow2") == 0)
-		return "qcow2";
-	return "raw";
-}
-
-/* A file disk that does not exist yet is created with its defined size ("created on demand"). */
-static int disk_file_ensure(const struct vm_disk *d, int log_fd, char **err)
+/* A file disk that does not exist yet is created with its defined size ("created on demand"), 0600. */
+static int disk_file_ensure(const struct vm_disk *d, char **err)
 {
 	struct stat st;
-	char size[32], *dir, *slash;
 	int rc;
 
 	if (stat(d->file, &st) == 0)
@@ -388,22 +356,7 @@ static int disk_file_ensure(const struct vm_disk *d, int log_fd, char **err)
 		return err_set(err, "disk file %s: %s", d->file, strerror(errno));
 	if (d->size == 0)
 		return err_set(err, "disk file %s does not exist (give it a size: to create it)", d->file);
-	dir = xstrdup(d->file);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir_p(dir, 0755, err) < 0) {
-			free(dir);
-			return -1;
-		}
-	}
-	free(dir);
-	snprintf(size, sizeof size, "%llu", (unsigned long long)d->size);
-	char *argv[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f",
-			 (char *)disk_format(d), d->file, size, NULL };
-	rc = run_logged(argv, log_fd, err);
-	if (rc == 0)
-		chmod(d->file, 0600);  /* a guest's disk is its data: not for other users */
+	rc = storage_file_create(d->file, d->format, d->size, err);
 	if (rc < 0 && err && *err) {
 		char *why = *err;
 
@@ -414,7 +367,7 @@ static int disk_file_ensure(const struct vm_disk *d, int log_fd, char **err)
 	return rc;
 }
 
-static int check_disks(const struct vmdef *def, int log_fd, char **err)
+static int check_disks(const struct vmdef *def, char **err)
 {
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct vm_disk *d = &def->disks[i];
@@ -426,7 +379,7 @@ static int check_disks(const struct vmdef *def, int log_fd, char **err)
 			free(dev);
 			if (!ok)
 				return err_set(err, "logical volume %s not found (no /dev/%s)", d->lv, d->lv);
-		} else if (d->file && disk_file_ensure(d, log_fd, err) < 0) {
+		} else if (d->file && disk_file_ensure(d, err) < 0) {
 			return -1;
 		}
 	}
@@ -647,7 +600,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 		return -1;
 	if ((p->log_fd = log_open(cfg, def->name, err)) < 0)
 		return -1;
-	if (check_disks(def, p->log_fd, err) < 0)
+	if (check_disks(def, err) < 0)
 		return -1;
 	p->accel = qemu_accel_resolve(cfg->accel, warn);
 	if (spawn_qemu(cfg, def, p, err) < 0) {

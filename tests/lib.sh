@@ -138,6 +138,22 @@ console_close() {
     wait "$CONSOLE_PID"
 }
 
+# signal_at POINT SIGNAL CMD...: runs CMD in the background with the test-only
+# VMDECK_TEST_PAUSE_AT=POINT, so vmdeck stops itself (SIGSTOP) at that named
+# point; sends SIGNAL there, then SIGCONT, and waits: no luck of timing. Sets
+# SIGNAL_RC (CMD's exit status) and SIGNAL_STOPPED (whether it reached POINT);
+# CMD's stderr goes to $T/signal.err.
+signal_at() {
+    local point="$1" sig="$2" p; shift 2
+    VMDECK_TEST_PAUSE_AT="$point" "$@" >/dev/null 2>"$T/signal.err" &
+    p=$!; EXTRA_PIDS="$EXTRA_PIDS $p"
+    SIGNAL_STOPPED=no
+    wait_until 60 bash -c "[ ! -e /proc/$p ] || grep -qE '^State:[[:space:]]+[TZ]' /proc/$p/status"
+    grep -qE '^State:[[:space:]]+T' "/proc/$p/status" 2>/dev/null && SIGNAL_STOPPED=yes
+    kill "-$sig" "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null
+    wait "$p"; SIGNAL_RC=$?
+}
+
 cleanup() {
     local p
     for pf in "$T"/state/*/qemu.pid; do

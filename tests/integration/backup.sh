@@ -155,6 +155,30 @@ check_eq "and removes its partial folder" "" "$(ls -A "$T/t")"
 sed -i 's/level = 19/level = 3/' "$CONF"
 rm -f "$T/disks/r.raw"
 
+# A signal at an exact point (the test-only pause hook, see signal_at): during
+# the final flush, where zstd's workers do most of the work, and just before
+# the rename, the backup ends "interrupted" with nothing left; just after the
+# rename, it is done. The same for a restore just before it puts a disk in place.
+head -c 6M /dev/urandom > "$T/disks/s.raw"
+mkguest g5 <<EOF2
+disks:
+  - file: $T/disks/s.raw
+EOF2
+for point in flush commit; do
+    signal_at $point TERM "$VMDECK" -c "$CONF" backup g5 --to "$T/s-$point"
+    check_eq "SIGTERM during the $point: the backup exits 1" "1 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+    check_match "saying it was interrupted ($point)" "^vmdeck: g5: cannot back up: interrupted$" "$(cat "$T/signal.err")"
+    check_eq "and leaves nothing behind ($point)" "" "$(ls -A "$T/s-$point")"
+done
+signal_at committed TERM "$VMDECK" -c "$CONF" backup g5 --to "$T/s-after"
+check_eq "SIGTERM just after the rename: the backup is done" "0 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+S=$(ls -d "$T"/s-after/g5-* 2>/dev/null)
+check "and its archive is complete" test -f "$S/manifest.yaml"
+signal_at commit INT "$VMDECK" -c "$CONF" restore "$S" --as g5r
+check_eq "SIGINT before a restore puts its disk in place: exit 1" "1 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+check_match "interrupted" "cannot restore: interrupted$" "$(cat "$T/signal.err")"
+check_eq "no definition and no disk left" "" "$(ls "$T/vms.d/g5r.yaml" "$T"/disks/g5r* 2>/dev/null)"
+
 # A running guest: no offline backup, and restore never overwrites its disk.
 mkguest g4 <<EOF2
 disks:

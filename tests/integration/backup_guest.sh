@@ -33,8 +33,8 @@ console_send 'echo vmdeck-known-$((6 * 7)) > /mnt/known; sync; echo vmdeck-wrote
 check "it writes a known file" console_wait vmdeck-wrote-2 20
 # A stand-in guest agent on the agent's virtio port (found by its name; reads see end-of-file
 # while no host side is connected, hence the retry): answers guest-sync with
-# its id, and says on the console when it freezes and thaws.
-console_send 'for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = org.qemu.guest_agent.0 ] && port=/dev/${p##*/}; done; exec 3<>$port; (while :; do read -r l <&3 || { sleep 0.1; continue; }; case "$l" in *guest-sync*) id=${l##*\"id\":}; id=${id%%\}*}; echo "{\"return\": $id}" >&3;; *fsfreeze-freeze*) sync; echo vmdeck-agent-$((10 + 1)) >/dev/console; echo "{\"return\": 1}" >&3;; *fsfreeze-thaw*) echo vmdeck-agent-$((20 + 2)) >/dev/console; echo "{\"return\": 1}" >&3;; esac; done) &'
+# its id, says on the console when it freezes and thaws, and reports the thaw's status.
+console_send 'for p in /sys/class/virtio-ports/*; do [ "$(cat $p/name)" = org.qemu.guest_agent.0 ] && port=/dev/${p##*/}; done; exec 3<>$port; (while :; do read -r l <&3 || { sleep 0.1; continue; }; case "$l" in *guest-sync*) id=${l##*\"id\":}; id=${id%%\}*}; echo "{\"return\": $id}" >&3;; *fsfreeze-freeze*) sync; echo vmdeck-agent-$((10 + 1)) >/dev/console; echo "{\"return\": 1}" >&3;; *fsfreeze-thaw*) echo vmdeck-agent-$((20 + 2)) >/dev/console; echo "{\"return\": 1}" >&3;; *fsfreeze-status*) echo "{\"return\": \"thawed\"}" >&3;; esac; done) &'
 # It keeps writing while the live backup runs.
 console_send 'while :; do date >> /mnt/log; sync; sleep 0.1; done &'
 sleep 1

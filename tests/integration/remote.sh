@@ -80,6 +80,7 @@ check_eq "the archive arrived complete" "f.raw.zst g1d.raw.zst manifest.yaml" "$
 check_eq "LV image intact" "$(sha256sum < "$D1")" "$(zstd -dc "$A/g1d.raw.zst" | sha256sum)"
 check_eq "file image intact" "$(sha256sum < "$T/disks/f.raw")" "$(zstd -dc "$A/f.raw.zst" | sha256sum)"
 check_eq "no partial folder left there" "" "$(ls -A "$T/rb" | grep '^\.' || true)"
+check_eq "its files are 0600 there" "600 600 600" "$(on_peer stat -c %a "$A/f.raw.zst" "$A/g1d.raw.zst" "$A/manifest.yaml" | xargs)"
 
 # restore HOST:/folder: each file streamed with `cat` over ssh, every checksum checked here.
 head -c 2M /dev/urandom > "$T/disks/f4.raw"; truncate -s 6M "$T/disks/f4.raw"
@@ -219,6 +220,61 @@ check_match "the definition there names the new VG, its comment kept" "lv: ${VG}
 check_match "and the new folder" "file: $T/elsewhere/f5.raw" "$def5"
 check_match "the definition here is unchanged" "lv: $VG/g5d" "$(cat "$T/vms.d/g5.yaml")"
 check "no edited copy is left in the state folder" test ! -e "$T/state/g5/outgoing"
+
+# A relative disk file moved to a host whose storage.file_dir differs: the
+# definition there names the absolute path the bytes went to, so it resolves
+# to them there; and the file is 0600 whatever the login's umask.
+sed -i 's|file_dir = "disks"|file_dir = "otherdisks"|' "$T/remote.conf"
+head -c 1M /dev/urandom > "$T/disks/gd.raw"; truncate -s 3M "$T/disks/gd.raw"
+mkguest gd <<EOF2
+disks:
+  - file: gd.raw
+EOF2
+out=$(V move gd kvm2 2>&1); rc=$?
+check_eq "move of a relative disk file succeeds" "0" "$rc"
+check_eq "the definition there resolves to the copied bytes" "$T/disks/gd.raw $(sha256sum < "$T/disks/gd.raw" | cut -c1-64)" \
+    "$(f=$(V --host kvm2 show gd --json | jq -r '.disks[0].file'); echo "$f $(on_peer sha256sum "$f" | cut -c1-64)")"
+check_match "naming it by its absolute path" "file: $T/disks/gd.raw" "$(cat "$T/remote/vms.d/gd.yaml" 2>/dev/null)"
+check_eq "the moved disk is 0600 there" "600" "$(on_peer stat -c %a "$T/disks/gd.raw")"
+sed -i 's|file_dir = "otherdisks"|file_dir = "disks"|' "$T/remote.conf"
+
+# An interrupted move: a signal at an exact point (the test-only pause hook).
+# Before the definition is in place nothing is left there, under its final
+# name or any other, and a retry works; after it, the move is done.
+head -c 2M /dev/urandom > "$T/disks/gm.raw"; truncate -s 6M "$T/disks/gm.raw"
+mkguest gm <<EOF2
+disks:
+  - file: $T/disks/gm.raw
+EOF2
+gm_there() { on_peer ls -A "$T/remote/vms.d/" "$T/disks/" | grep -E '^(gm\.|gm\.raw)' | tr '\n' ' ' | sed 's/ $//'; }
+for point in flush commit; do
+    signal_at $point TERM "$VMDECK" -c "$CONF" move gm kvm2
+    check_eq "SIGTERM at the move's $point: exit 1" "1 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+    check_match "saying it was interrupted ($point)" "cannot move: interrupted$" "$(cat "$T/signal.err")"
+    check_eq "nothing of it left there ($point)" "" "$(gm_there)"
+done
+# A link that dies mid-stream (the local side gone for good): the receiver's
+# zstd fails, so the half disk never takes its final name.
+VMDECK_TEST_PAUSE_AT=flush "$VMDECK" -c "$CONF" move gm kvm2 >/dev/null 2>&1 &
+mp=$!; EXTRA_PIDS="$EXTRA_PIDS $mp"
+wait_until 30 bash -c "[ ! -e /proc/$mp ] || grep -qE '^State:[[:space:]]+[TZ]' /proc/$mp/status"
+sp=$(pgrep -P "$mp" -x ssh | head -1)
+[ -n "$sp" ] && kill -9 "$sp"; kill -9 "$mp"; wait "$mp" 2>/dev/null
+sleep 1
+check "a dead link leaves no disk under its final name there" on_peer test ! -e "$T/disks/gm.raw"
+on_peer rm -f "$T/disks/gm.raw.vmdeck-partial"
+signal_at committed TERM "$VMDECK" -c "$CONF" move gm kvm2
+check_eq "SIGTERM just after the definition is in place: the move is done" "0 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+check_eq "and all of it is there" "gm.raw gm.yaml" "$(gm_there)"
+check "byte for byte" cmp -s "$T/rdisks/gm.raw" "$T/disks/gm.raw"
+
+# The same for a remote backup: before the rename nothing stays there; after it, done.
+signal_at commit TERM "$VMDECK" -c "$CONF" backup gm --to "kvm2:$T/rs"
+check_eq "SIGTERM before a remote archive's rename: exit 1" "1 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+check_eq "and nothing left there" "" "$(on_peer ls -A "$T/rs" 2>/dev/null)"
+signal_at committed TERM "$VMDECK" -c "$CONF" backup gm --to "kvm2:$T/rs"
+check_eq "SIGTERM after it: the remote backup is done" "0 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+check "its archive is complete there" on_peer "test -f $T/rs/gm-*/manifest.yaml"
 
 # --host quotes every argument for the remote shell.
 out=$(V --host kvm2 show "x; touch $T/pwned" 2>&1); rc=$?
