@@ -605,6 +605,7 @@ static void curses_start(struct ui *ui)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	key_define_sequences();
 	nodelay(stdscr, TRUE);
 	set_escdelay(50);
 	curs_set(0);

@@ -231,6 +231,8 @@ extern const struct key_bind key_binds[];
 const struct key_bind *key_lookup(int ch);
 const char *key_text(int key, char *buf, size_t len);
 int key_dispatch(struct ui *ui, int ch);
+/* Teaches curses the F-key and Home/End sequences PuTTY and xterm send, whatever TERM says. */
+void key_define_sequences(void);
 
 /* ---- dialogs other modules open ---- */
 typedef int (*confirm_fn)(struct ui *ui, void *arg);
