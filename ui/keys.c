@@ -51,7 +51,7 @@ const struct key_bind key_binds[] = {
 	{ KEY_NPAGE, 0, NULL, "page down", act_page_down, 0 },
 	{ KEY_HOME, 0, NULL, "first guest", act_home, 0 },
 	{ KEY_END, 0, NULL, "last guest", act_end, 0 },
-	{ 'q', KEY_F(10), "Quit", "quit the console (guests keep running)", act_quit, 0 },
+	{ 'q', KEY_F(10), "Quit", "quit the console (guests keep running; asks if jobs run)", act_quit, 0 },
 	{ 0, 0, NULL, NULL, NULL, 0 },
 };
 

@@ -170,6 +170,10 @@ void ui_select(struct ui *ui, const char *name);    /* now, or once it appears a
 void ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j));
 /* Starts a `vmdeck VERB ARGS...` job for guest (may be NULL); errors go to the status line. */
 struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words);
+/* The titles of the jobs still running, "backup gm, restore x" (*n of them), or NULL when none runs. */
+char *ui_jobs_running(const struct ui *ui, size_t *n);
+/* At exit, curses ended: each running job is ended through job_stop, saying so on stdout. */
+void ui_jobs_end(struct ui *ui);
 
 /* the loop's hooks into the model (console.c) */
 struct pollfd;
