@@ -56,6 +56,7 @@ static struct {
 	size_t n_disks;            /* edit: how many */
 	bool running;              /* edit: the guest ran when the form opened */
 	char proposed[9];          /* a VNC password we proposed, shown while the field holds it */
+	bool allow_open_vnc;       /* edit: the file says vnc.allow_no_password: true (no field; kept) */
 	int top;
 } fv;
 
@@ -170,6 +171,7 @@ static bool build_vnc(struct vmdef *d)
 {
 	if (!*val(FF_VNC_DISPLAY))
 		return true;
+	d->vnc_allow_no_password = fv.allow_open_vnc;
 	return put(d, FF_VNC_DISPLAY, "vnc.display", val(FF_VNC_DISPLAY)) &&
 	       (!*val(FF_VNC_LISTEN) || put(d, FF_VNC_LISTEN, "vnc.listen", val(FF_VNC_LISTEN))) &&
 	       (!*val(FF_VNC_PASSWORD) || put(d, FF_VNC_PASSWORD, "vnc.password", val(FF_VNC_PASSWORD)));
@@ -270,6 +272,7 @@ static void form_reset(struct ui *ui)
 	fv.cur = 0;
 	fv.top = 0;
 	fv.disk_touched = false;
+	fv.allow_open_vnc = false;
 	explicit_bzero(fv.proposed, sizeof fv.proposed);
 	complain(-1, NULL);
 }
@@ -317,7 +320,7 @@ static void propose_password(void)
 {
 	const char *listen = *val(FF_VNC_LISTEN) ? val(FF_VNC_LISTEN) : NULL;
 
-	if (!*val(FF_VNC_DISPLAY))
+	if (!*val(FF_VNC_DISPLAY) || fv.allow_open_vnc)
 		return;
 	if (vmdef_vnc_loopback(listen)) {
 		if (proposal_shown())
@@ -395,6 +398,7 @@ static void fill_from_def(const struct vmdef *d)
 		set(FF_VNC_DISPLAY, num);
 		set(FF_VNC_LISTEN, d->vnc_listen);
 		set(FF_VNC_PASSWORD, d->vnc_password);
+		fv.allow_open_vnc = d->vnc_allow_no_password;
 	}
 	set(FF_RTC, first_choice(FF_RTC, d->rtc));
 }

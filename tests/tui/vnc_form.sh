@@ -8,6 +8,13 @@ source "$(dirname "$0")/../tui-lib.sh"
 
 write_conf < /dev/null
 mkguest old < /dev/null
+# Said explicitly in the file: an open screen its edits keep.
+mkguest lab <<EOF
+vnc:
+  display: 42
+  listen: 0.0.0.0
+  allow_no_password: true
+EOF
 
 # Up from the name wraps round: RTC, password, listen.
 tui_start
@@ -54,5 +61,15 @@ tui_keys Up C-u 1 2 7 . 0 . 0 . 1
 check_screen "back on loopback the draft is valid without a password" 'valid: F2 saves'
 check_screen "the untouched proposal is taken back" 'password +│'
 tui_keys Escape
+
+tui_select lab
+tui_keys e
+check_screen "a guest allowed an open screen: its edit form" 'Edit lab'
+tui_keys Down C-u 4 8 M
+check_screen "is valid without a password" 'valid: F2 saves'
+check "and proposes none" eval '! tui_has "password proposed"'
+tui_keys F2
+check "its edit is saved" wait_until 3 grep -q '^memory: 48M' "$T/vms.d/lab.yaml"
+check_match "keeping allow_no_password" 'allow_no_password: true' "$(cat "$T/vms.d/lab.yaml")"
 tui_stop
 finish
