@@ -548,7 +548,7 @@ int vmdef_check_vnc(const struct vmdef *def, char **err)
 		return 0;
 	return err_set(err,
 		       "vnc.listen %s opens the guest's screen to the network without a password: add vnc.password "
-		       "(up to 8 characters; the file then mode 0600), listen on %s, or say vnc.allow_no_password: true",
+		       "(up to 8 characters; the file must then be 0600), listen on %s, or set vnc.allow_no_password: true",
 		       def->vnc_listen, vnc_listen_default());
 }
 

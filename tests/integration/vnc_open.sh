@@ -10,7 +10,7 @@ write_conf
 vd() { "$VMDECK" -c "$CONF" "$@"; }
 run() { out=$("$@" 2>&1); rc=$?; }
 d=$(free_vnc_display)
-FIX='add vnc.password \(up to 8 characters; the file then mode 0600\), listen on 127.0.0.1, or say vnc.allow_no_password: true'
+FIX='add vnc.password \(up to 8 characters; the file must then be 0600\), listen on 127.0.0.1, or set vnc.allow_no_password: true'
 
 mkguest door <<EOF
 vnc:

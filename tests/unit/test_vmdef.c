@@ -285,8 +285,8 @@ static void test_vnc_open_door(void **state)
 	assert_false(def.vnc_allow_no_password);
 	assert_int_equal(vmdef_check_vnc(&def, &err), -1);
 	assert_string_equal(err, "vnc.listen 0.0.0.0 opens the guest's screen to the network without a password: "
-				 "add vnc.password (up to 8 characters; the file then mode 0600), listen on 127.0.0.1, "
-				 "or say vnc.allow_no_password: true");
+				 "add vnc.password (up to 8 characters; the file must then be 0600), listen on 127.0.0.1, "
+				 "or set vnc.allow_no_password: true");
 	free(err);
 	err = NULL;
 	assert_int_equal(vmdef_validate(&def, &err), -1); /* a new guest is refused the same way */
