@@ -18,7 +18,8 @@ raw() { tui_keys -H "$@"; }
 # A sequence's name and its bytes: ESC [ n ~ or ESC O x.
 csi() { local h; h=$(printf '%s' "$1" | od -An -tx1); raw 1b 5b $h 7e; }
 ss3() { raw 1b 4f "$(printf '%s' "$1" | od -An -tx1 | tr -d ' ')"; }
-closed() { tui_keys Escape; wait_until 3 tui_has '^1Help 2Start'; }
+# closed TITLE: Esc, then waits until the dialog TITLE is gone.
+closed() { tui_keys Escape; wait_until 3 eval "! tui_has '$1'"; }
 
 for term in xterm xterm-256color; do
     tui_start "TERM=$term"
@@ -32,9 +33,9 @@ for term in xterm xterm-256color; do
 
     # F1 (help), both forms.
     csi 11; check_screen "$term: F1 as ESC[11~ opens the help" 'Help: keys'
-    closed
+    closed 'Help: keys'
     ss3 P;  check_screen "$term: F1 as ESC O P opens the help" 'Help: keys'
-    closed
+    closed 'Help: keys'
 
     # F2-F4 on the broken guest: each answers with its own line, so the
     # checks alternate and a key that did nothing leaves the other's line.
@@ -50,14 +51,14 @@ for term in xterm xterm-256color; do
     # F5-F10 send ESC[15~..ESC[21~ in both PuTTY and xterm.
     tui_select a1
     csi 15; check_screen "$term: F5 as ESC[15~ opens the CD picker" 'Insert CD: a1'
-    closed
+    closed 'Insert CD: a1'
     csi 17; check_screen "$term: F6 as ESC[17~ is the serial console" 'a1: not running, cannot serial console'
     csi 18; check_screen "$term: F7 as ESC[18~ opens the new-guest form" 'New guest'
-    closed
+    closed 'New guest'
     csi 19; check_screen "$term: F8 as ESC[19~ asks to delete" 'Delete guest a1\?'
-    closed
+    closed 'Delete guest a1\?'
     csi 20; check_screen "$term: F9 as ESC[20~ opens the action menu" 'Actions: a1'
-    closed
+    closed 'Actions: a1'
     csi 21; check_screen "$term: F10 as ESC[21~ quits" 'vmdeck-exited-0'
     tui_stop
 done
