@@ -42,7 +42,8 @@ check "and the backup running" kill -0 "$pid"
 tui_keys : ; tui_wait '^:' 3; tui_keys q Enter
 check_screen ":q asks the same" 'Still running: backup big'
 tui_keys Escape
-check_screen "Esc answers no too" 'cancelled'
+check "Esc answers no too: the question goes" wait_until 3 eval '! tui_has "Still running: backup big"'
+check "and the console stays" eval '! tui_has vmdeck-exited'
 check "the backup still runs" kill -0 "$pid"
 check "still writing its partial archive" partial_there
 
