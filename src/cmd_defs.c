@@ -60,9 +60,15 @@ static void check_pair(struct findings *f, const struct vmdef *a, const struct v
 					  a == b ? "another disk of this guest" : a->name);
 }
 
-/* Within one guest: only later items against earlier ones. */
+/* Within one guest: only later items against earlier ones; and no open VNC door. */
 static void check_self(struct findings *f, const struct vmdef *d)
 {
+	char *err = NULL;
+
+	if (vmdef_check_vnc(d, &err) < 0) {
+		strv_addf(&f->errors, "%s: %s", d->path, err);
+		free(err);
+	}
 	for (size_t i = 0; i < d->n_nics; i++)
 		for (size_t j = i + 1; j < d->n_nics; j++)
 			if (d->nics[i].mac && d->nics[j].mac && strcasecmp(d->nics[i].mac, d->nics[j].mac) == 0)

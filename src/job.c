@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,15 +340,45 @@ void job_cancel(struct job *j)
 		kill(j->pid, SIGTERM);
 }
 
+/* Waits up to timeout_s for the child to exit, reading its output so a full pipe never holds it up. */
+static bool job_wait_exit(struct job *j, double timeout_s)
+{
+	double end = now_mono() + timeout_s;
+
+	while (!job_reap(j) && now_mono() < end) {
+		struct pollfd p = { .fd = j->fd, .events = POLLIN };
+
+		if (j->fd < 0)
+			usleep(50 * 1000);
+		else if (poll(&p, 1, 100) > 0)
+			job_read(j);
+	}
+	return j->exited;
+}
+
+int job_stop(struct job *j, double timeout_s)
+{
+	int st = 0;
+
+	if (j->exited || j->pid <= 0)
+		return 0;
+	kill(j->pid, SIGTERM);
+	if (job_wait_exit(j, timeout_s))
+		return 0;
+	kill(j->pid, SIGKILL);
+	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	j->exited = true;
+	j->status = st;
+	j->ended = now_mono();
+	return 1;
+}
+
 void job_free(struct job *j)
 {
 	if (!j)
 		return;
-	if (j->pid > 0 && !j->exited) {
-		kill(j->pid, SIGKILL);
-		while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
+	job_stop(j, JOB_STOP_WAIT);
 	if (j->fd >= 0)
 		close(j->fd);
 	sbuf_free(&j->out);

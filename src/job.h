@@ -68,7 +68,17 @@ int job_exit_code(const struct job *j);
 const char *job_result(const struct job *j);
 /* Asks the child to stop (SIGTERM). */
 void job_cancel(struct job *j);
-/* Closes the pipe and frees; a running child is killed and reaped first. */
+
+/* Seconds a job is given to end by itself after SIGTERM before it is killed. */
+#define JOB_STOP_WAIT 30.0
+/*
+ * Ends a running job through its own cancel path: SIGTERM (a backup, restore
+ * or move then removes what it had written), up to timeout_s for it to exit
+ * while its output is still read, and SIGKILL only if it has not. Blocks.
+ * Returns 0 when it ended by itself (or had already), 1 when it was killed.
+ */
+int job_stop(struct job *j, double timeout_s);
+/* Closes the pipe and frees; a running child is ended with job_stop first. */
 void job_free(struct job *j);
 
 /* Splits a command line into words: spaces separate, '...' and "..." quote, \ escapes. */

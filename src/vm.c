@@ -645,6 +645,8 @@ int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_
 		*warn = NULL;
 	if (def->error)
 		err_set(&why, "%s", def->error);
+	else if (vmdef_check_vnc(def, &why) < 0)
+		; /* a screen open to the network without a password is never started */
 	else if ((lock = vm_lock(cfg, def->name, false, &why)) >= 0) {
 		rc = start_locked(cfg, def, opts, &p, warn, &why);
 		if (rc == 0)

@@ -1,6 +1,7 @@
 /* vmdef.c: loads guest definitions (vms.d/NAME.yaml, libyaml) from one schema table; edits them in place. */
 #include "vmdef.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,6 +108,8 @@ static const struct vkey vkeys[] = {
 	  "address to listen on" },
 	{ SEC_VNC, "password", VT_STR, NULL, 0, 0, NULL, D(vnc_password), check_password, "1 to 8 characters (the VNC limit)", SEC_NONE,
 	  "VNC password; the file must then be mode 0600" },
+	{ SEC_VNC, "allow_no_password", VT_BOOL, "false", 0, 0, NULL, D(vnc_allow_no_password), NULL, NULL, SEC_NONE,
+	  "true: a listen beyond loopback may go without a password (an open screen)" },
 	{ SEC_TOP, "rtc", VT_ENUM, "utc", 0, 0, "utc|localtime", D(rtc), NULL, NULL, SEC_NONE,
 	  "guest clock; Windows guests want localtime" },
 	{ SEC_TOP, "usb_tablet", VT_BOOL, "true", 0, 0, NULL, D(usb_tablet), NULL, NULL, SEC_NONE,
@@ -503,6 +507,49 @@ static int check_disk(struct vload *L, struct vm_disk *d, const yaml_node_t *map
 	if (d->lv && strcmp(d->format, "raw") != 0)
 		return verr(L, map, prefix, "expected format raw for an LVM volume, got \"%s\"", d->format);
 	return 0;
+}
+
+/* vnc.listen's default, from its schema row. */
+static const char *vnc_listen_default(void)
+{
+	const struct vkey *k = key_find(SEC_VNC, "listen");
+
+	return k && k->def ? k->def : "";
+}
+
+bool vmdef_vnc_loopback(const char *listen)
+{
+	char host[64];
+	size_t n;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (listen == NULL)
+		listen = vnc_listen_default();
+	n = strlen(listen);
+	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') { /* [::1] */
+		listen++;
+		n -= 2;
+	}
+	if (n >= sizeof host)
+		return false;
+	memcpy(host, listen, n);
+	host[n] = 0;
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+int vmdef_check_vnc(const struct vmdef *def, char **err)
+{
+	if (!def->vnc || def->vnc_password || def->vnc_allow_no_password || vmdef_vnc_loopback(def->vnc_listen))
+		return 0;
+	return err_set(err,
+		       "vnc.listen %s opens the guest's screen to the network without a password: add vnc.password "
+		       "(up to 8 characters; the file must then be 0600), listen on %s, or set vnc.allow_no_password: true",
+		       def->vnc_listen, vnc_listen_default());
 }
 
 static int check_section(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix)
@@ -1017,6 +1064,8 @@ static void emit_vnc(struct sbuf *b, const struct vmdef *def)
 	emit(b, "  ", SEC_VNC, "listen", def->vnc_listen ? def->vnc_listen : "127.0.0.1");
 	if (def->vnc_password)
 		emit(b, "  ", SEC_VNC, "password", def->vnc_password);
+	if (def->vnc_allow_no_password)
+		emit_raw(b, "  ", SEC_VNC, "allow_no_password", "true");
 }
 
 static void emit_extra_args(struct sbuf *b, const struct vmdef *def)
@@ -1920,5 +1969,7 @@ int vmdef_validate(struct vmdef *def, char **err)
 	if (rc == 0 && !name_valid(def->name ? def->name : ""))
 		return err_set(err, "\"%s\" is not a valid guest name (letters, digits, '.', '_', '-'; at most 64)",
 			       def->name ? def->name : "");
+	if (rc == 0)
+		return vmdef_check_vnc(def, err);
 	return rc < 0 ? field_error(err, msg) : 0;
 }

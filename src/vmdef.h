@@ -43,6 +43,7 @@ struct vmdef {
 	int vnc_display;       /* port 5900 + display */
 	char *vnc_listen;
 	char *vnc_password;    /* NULL = none; never printed */
+	bool vnc_allow_no_password; /* a listen beyond loopback may go without a password */
 	char *rtc;             /* utc | localtime */
 	bool usb_tablet;
 	bool autostart;
@@ -98,6 +99,17 @@ struct vm_disk *vmdef_add_disk(struct vmdef *def);
 struct vm_nic *vmdef_add_nic(struct vmdef *def);
 int vmdef_set_field(struct vmdef *def, const char *key, const char *value, char **err);
 int vmdef_validate(struct vmdef *def, char **err);
+
+/*
+ * The VNC rule that keeps a guest's screen from being an open door: a listen
+ * address other than loopback needs a password, unless the definition says
+ * vnc.allow_no_password: true. -1 with one line saying how to fix it. Not a
+ * load error (a running guest must stay manageable); `check`, `start` and
+ * vmdef_validate (new guests) apply it.
+ */
+int vmdef_check_vnc(const struct vmdef *def, char **err);
+/* listen (NULL: the default) is a loopback address: 127.0.0.0/8, ::1 or localhost. */
+bool vmdef_vnc_loopback(const char *listen);
 
 /* Emits a whole new definition file (used by `vmdeck new` and the console form). */
 char *vmdef_to_yaml(const struct vmdef *def);

@@ -45,10 +45,31 @@ int act_help(struct ui *ui)
 	return UI_REDRAW;
 }
 
-int act_quit(struct ui *ui)
+static int quit_now(struct ui *ui, void *arg)
 {
 	ui->quit = true;
 	return UI_QUIT;
+}
+
+/*
+ * Jobs are children of the console and end with it, so quitting while one
+ * runs asks first and names them; a yes ends each through its own cancel
+ * path (SIGTERM, then a wait; see ui_jobs_end), a no keeps everything.
+ */
+int act_quit(struct ui *ui)
+{
+	size_t n = 0;
+	char *names = ui_jobs_running(ui, &n), *q;
+
+	if (!names)
+		return quit_now(ui, NULL);
+	q = xasprintf("Still running: %s. Quit and end %s? Each is asked to stop and removes what it had written "
+		      "(a backup, restore or move is not finished); the guests keep running.",
+		      names, n == 1 ? "it" : "them");
+	confirm_ask(ui, n == 1 ? "Quit: a job is running" : "Quit: jobs are running", q, NULL, quit_now, NULL);
+	free(q);
+	free(names);
+	return UI_REDRAW;
 }
 
 int act_menu(struct ui *ui)

@@ -494,6 +494,41 @@ struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *wor
 	return ui_run_verb_then(ui, guest, words, NULL);
 }
 
+char *ui_jobs_running(const struct ui *ui, size_t *n)
+{
+	struct sbuf b = { 0 };
+
+	*n = 0;
+	for (size_t i = 0; i < ui->n_jobs; i++)
+		if (!ui->jobs[i].job->exited) {
+			sbuf_printf(&b, "%s%s", *n ? ", " : "", ui->jobs[i].job->title);
+			(*n)++;
+		}
+	return *n ? sbuf_take(&b) : NULL;
+}
+
+/* One job ended at exit: SIGTERM and a wait; what it said last tells whether it cleaned up. */
+static void job_end_told(struct job *j)
+{
+	int killed;
+
+	printf("vmdeck: ending %s (asked to stop; waiting up to %.0f s) ...\n", j->title, JOB_STOP_WAIT);
+	fflush(stdout);
+	killed = job_stop(j, JOB_STOP_WAIT);
+	job_read(j); /* its last words are in the pipe already */
+	if (killed)
+		printf("vmdeck: %s did not stop within %.0f s and was killed\n", j->title, JOB_STOP_WAIT);
+	else
+		printf("vmdeck: %s ended: %s\n", j->title, job_result(j));
+}
+
+void ui_jobs_end(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_jobs; i++)
+		if (!ui->jobs[i].job->exited)
+			job_end_told(ui->jobs[i].job);
+}
+
 int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max)
 {
 	int n = 0;
@@ -655,6 +690,7 @@ static void curses_start(struct ui *ui)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	key_define_sequences();
 	nodelay(stdscr, TRUE);
 	set_escdelay(50);
 	curs_set(0);
@@ -713,6 +749,7 @@ int cmd_console_ui(struct cli *c, int argc, char **argv)
 	ui_loop_run(&ui);
 	cmdline_save_history(&ui);
 	endwin();
+	ui_jobs_end(&ui);
 	ui_signals_restore();
 	ui_free(&ui);
 	return EXIT_DONE;

@@ -51,7 +51,7 @@ const struct key_bind key_binds[] = {
 	{ KEY_NPAGE, 0, NULL, "page down", act_page_down, 0 },
 	{ KEY_HOME, 0, NULL, "first guest", act_home, 0 },
 	{ KEY_END, 0, NULL, "last guest", act_end, 0 },
-	{ 'q', KEY_F(10), "Quit", "quit the console (guests keep running)", act_quit, 0 },
+	{ 'q', KEY_F(10), "Quit", "quit the console (guests keep running; asks if jobs run)", act_quit, 0 },
 	{ 0, 0, NULL, NULL, NULL, 0 },
 };
 
@@ -63,6 +63,41 @@ const struct key_bind *key_lookup(int ch)
 		if (k->key == ch || (k->fkey && k->fkey == ch))
 			return k;
 	return NULL;
+}
+
+/*
+ * One table of what terminals send, whatever their TERM says. PuTTY's
+ * default is TERM=xterm with F1-F4 as ESC[11~..ESC[14~, Home ESC[1~ and End
+ * ESC[4~, where xterm's terminfo expects ESC O P..S, ESC O H and ESC O F (and
+ * reads ESC[1~ and ESC[4~ as Find and Select). Both forms are taught to
+ * curses, as htop and mc do, so the same key does the same thing anywhere.
+ */
+static const struct {
+	const char *seq;
+	int key;
+} key_seqs[] = {
+	{ "\033[11~", KEY_F(1) },  { "\033OP", KEY_F(1) },
+	{ "\033[12~", KEY_F(2) },  { "\033OQ", KEY_F(2) },
+	{ "\033[13~", KEY_F(3) },  { "\033OR", KEY_F(3) },
+	{ "\033[14~", KEY_F(4) },  { "\033OS", KEY_F(4) },
+	{ "\033[15~", KEY_F(5) },  { "\033[17~", KEY_F(6) },
+	{ "\033[18~", KEY_F(7) },  { "\033[19~", KEY_F(8) },
+	{ "\033[20~", KEY_F(9) },  { "\033[21~", KEY_F(10) },
+	{ "\033[1~", KEY_HOME },   { "\033OH", KEY_HOME },   { "\033[H", KEY_HOME }, { "\033[7~", KEY_HOME },
+	{ "\033[4~", KEY_END },    { "\033OF", KEY_END },    { "\033[F", KEY_END },  { "\033[8~", KEY_END },
+};
+
+void key_define_sequences(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(key_seqs); i++) {
+		int had = key_defined(key_seqs[i].seq);
+
+		if (had == key_seqs[i].key || had < 0)
+			continue; /* known already, or the start of a longer sequence this terminal has */
+		if (had > 0)
+			define_key(key_seqs[i].seq, 0); /* the terminfo's other meaning goes (xterm's Find, Select) */
+		define_key(key_seqs[i].seq, key_seqs[i].key);
+	}
 }
 
 static const struct {

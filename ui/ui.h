@@ -178,6 +178,10 @@ struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *wor
 /* The same, with done called when the job ends. */
 struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
 			     void (*done)(struct ui *ui, struct job *j));
+/* The titles of the jobs still running, "backup gm, restore x" (*n of them), or NULL when none runs. */
+char *ui_jobs_running(const struct ui *ui, size_t *n);
+/* At exit, curses ended: each running job is ended through job_stop, saying so on stdout. */
+void ui_jobs_end(struct ui *ui);
 
 /* the loop's hooks into the model (console.c) */
 struct pollfd;
@@ -241,6 +245,8 @@ extern const struct key_bind key_binds[];
 const struct key_bind *key_lookup(int ch);
 const char *key_text(int key, char *buf, size_t len);
 int key_dispatch(struct ui *ui, int ch);
+/* Teaches curses the F-key and Home/End sequences PuTTY and xterm send, whatever TERM says. */
+void key_define_sequences(void);
 
 /* ---- dialogs other modules open ---- */
 typedef int (*confirm_fn)(struct ui *ui, void *arg);

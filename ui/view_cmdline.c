@@ -7,6 +7,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "actions.h"
 #include "cli.h"
 #include "hostinfo.h"
 #include "ui.h"
@@ -308,7 +309,7 @@ static void run_words(struct ui *ui, struct strv *w)
 	const char *const *words = (const char *const *)w->v;
 
 	if (strcmp(words[0], "q") == 0 || strcmp(words[0], "quit") == 0) {
-		ui->quit = true;
+		act_quit(ui); /* asks first while jobs run */
 		return;
 	}
 	if (!cli_verb_find(words[0])) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "guestfile.h"
@@ -54,6 +55,8 @@ static struct {
 	char disks_all[1024];      /* edit: every disk the definition names, "a, b" */
 	size_t n_disks;            /* edit: how many */
 	bool running;              /* edit: the guest ran when the form opened */
+	char proposed[9];          /* a VNC password we proposed, shown while the field holds it */
+	bool allow_open_vnc;       /* edit: the file says vnc.allow_no_password: true (no field; kept) */
 	int top;
 } fv;
 
@@ -168,6 +171,7 @@ static bool build_vnc(struct vmdef *d)
 {
 	if (!*val(FF_VNC_DISPLAY))
 		return true;
+	d->vnc_allow_no_password = fv.allow_open_vnc;
 	return put(d, FF_VNC_DISPLAY, "vnc.display", val(FF_VNC_DISPLAY)) &&
 	       (!*val(FF_VNC_LISTEN) || put(d, FF_VNC_LISTEN, "vnc.listen", val(FF_VNC_LISTEN))) &&
 	       (!*val(FF_VNC_PASSWORD) || put(d, FF_VNC_PASSWORD, "vnc.password", val(FF_VNC_PASSWORD)));
@@ -201,6 +205,7 @@ static bool build(struct vmdef *d)
 		return false;
 	if (vmdef_validate(d, &err) < 0) {
 		complain(strncmp(err, "disks", 5) == 0 ? FF_DISK : strncmp(err, "nics", 4) == 0 ? FF_NET
+							       : strncmp(err, "vnc.listen", 10) == 0 ? FF_VNC_PASSWORD
 							       : strncmp(err, "vnc", 3) == 0 ? FF_VNC_DISPLAY : -1,
 			 err);
 		return false;
@@ -284,7 +289,66 @@ static void form_reset(struct ui *ui)
 	fv.cur = 0;
 	fv.top = 0;
 	fv.disk_touched = false;
+	fv.allow_open_vnc = false;
+	explicit_bzero(fv.proposed, sizeof fv.proposed);
 	complain(-1, NULL);
+}
+
+/* vnc.listen's default, from the definition schema. */
+static void set_default_listen(void)
+{
+	struct vmdef d;
+
+	vmdef_init(&d, "");
+	set(FF_VNC_LISTEN, d.vnc_listen);
+	vmdef_free(&d);
+}
+
+/* 8 characters (the VNC limit) from letters and digits that cannot be misread (no 0/O, 1/l/I). */
+static void random_password(char out[9])
+{
+	static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	const unsigned n = sizeof alphabet - 1, limit = 256 / n * n;
+	unsigned char b;
+	int i = 0;
+
+	while (i < 8) {
+		if (getrandom(&b, 1, 0) != 1)
+			continue;
+		if (b < limit) /* no modulo bias */
+			out[i++] = alphabet[b % n];
+	}
+	out[8] = 0;
+}
+
+static bool proposal_shown(void)
+{
+	return fv.proposed[0] && strcmp(fv.proposed, val(FF_VNC_PASSWORD)) == 0;
+}
+
+/*
+ * A listen address other than loopback opens the screen to the network: a
+ * random password goes into the empty password field at once and is shown
+ * in clear (the field itself shows stars) while the field holds it; one per
+ * form, so typing an address never shows several. Back on loopback, the
+ * untouched proposal is taken back.
+ */
+static void propose_password(void)
+{
+	const char *listen = *val(FF_VNC_LISTEN) ? val(FF_VNC_LISTEN) : NULL;
+
+	if (!*val(FF_VNC_DISPLAY) || fv.allow_open_vnc)
+		return;
+	if (vmdef_vnc_loopback(listen)) {
+		if (proposal_shown())
+			set(FF_VNC_PASSWORD, "");
+		return;
+	}
+	if (*val(FF_VNC_PASSWORD))
+		return;
+	if (!fv.proposed[0])
+		random_password(fv.proposed);
+	set(FF_VNC_PASSWORD, fv.proposed);
 }
 
 static const char *first_choice(int i, const char *want)
@@ -317,7 +381,7 @@ void form_open_new(struct ui *ui)
 	if (d >= 0)
 		snprintf(disp, sizeof disp, "%d", d);
 	set(FF_VNC_DISPLAY, disp);
-	set(FF_VNC_LISTEN, "0.0.0.0");
+	set_default_listen();
 	set(FF_RTC, "utc");
 	ui_push(ui, &view_form);
 }
@@ -351,6 +415,7 @@ static void fill_from_def(const struct vmdef *d)
 		set(FF_VNC_DISPLAY, num);
 		set(FF_VNC_LISTEN, d->vnc_listen);
 		set(FF_VNC_PASSWORD, d->vnc_password);
+		fv.allow_open_vnc = d->vnc_allow_no_password;
 	}
 	set(FF_RTC, first_choice(FF_RTC, d->rtc));
 }
@@ -458,10 +523,18 @@ static void form_draw(struct ui *ui)
 			continue;
 		draw_field(ui, win, y++, i, w);
 	}
-	if (fv.err)
+	if (fv.err) {
 		draw_complaint(win, h - 3 - err_rows, w - 4, err_rows);
-	else
+	} else if (proposal_shown()) {
+		char note[160];
+
+		snprintf(note, sizeof note, "VNC password proposed: %s (note it now: shown only here); F2 saves",
+			 fv.proposed);
+		draw_text(win, h - 4, 2, w - 4, R_DIALOG_TITLE, note);
+		explicit_bzero(note, sizeof note);
+	} else {
 		draw_text(win, h - 4, 2, w - 4, R_DIALOG, "valid: F2 saves");
+	}
 	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here: the name is the file's name)"
 							      : fv.f[fv.cur].help);
 	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Up/Down/Tab move  Left/Right choose  F2 or Ctrl-S save  Esc cancel");
@@ -837,6 +910,8 @@ static int form_key(struct ui *ui, int ch)
 		fv.disk_touched = true;
 	if (fv.cur == FF_NAME || fv.cur == FF_DISK_KIND)
 		derive_disk(ui);
+	if (fv.cur == FF_VNC_LISTEN)
+		propose_password();
 	form_validate(ui, NULL);
 	return UI_REDRAW;
 }

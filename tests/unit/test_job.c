@@ -89,6 +89,74 @@ static void test_argv_job_and_cancel(void **state)
 	job_free(j);
 }
 
+/* A job that cleans up on SIGTERM, printing a lot while it does (more than a pipe holds). */
+static const char *const tidy_argv[] = {
+	"sh", "-c",
+	"trap 'i=0; while [ $i -lt 3000 ]; do echo cleaning up $i of a long line to fill the pipe; i=$((i+1)); done; "
+	"echo interrupted; exit 1' TERM; echo started; while :; do sleep 0.05; done",
+	NULL
+};
+
+static void wait_started(struct job *j)
+{
+	double limit = now_mono() + 5;
+
+	while (!(j->last_line && strcmp(j->last_line, "started") == 0) && now_mono() < limit) {
+		struct pollfd p = { .fd = j->fd, .events = POLLIN };
+
+		if (poll(&p, 1, 50) > 0)
+			job_read(j);
+	}
+	assert_string_equal(j->last_line, "started");
+}
+
+static void test_stop_goes_through_the_jobs_cancel_path(void **state)
+{
+	struct job *j = job_run_argv((const char *const *)tidy_argv, NULL, "tidy", NULL);
+
+	assert_non_null(j);
+	wait_started(j);
+	assert_int_equal(job_stop(j, 10), 0); /* ended by itself: SIGTERM came first, not SIGKILL */
+	assert_true(j->exited);
+	assert_int_equal(job_exit_code(j), 1);
+	job_read(j);
+	assert_string_equal(job_result(j), "interrupted");
+	job_free(j);
+}
+
+static void test_stop_kills_only_after_the_wait(void **state)
+{
+	const char *argv[] = { "sh", "-c", "trap '' TERM; echo started; while :; do sleep 0.05; done", NULL };
+	struct job *j = job_run_argv(argv, NULL, "stubborn", NULL);
+	double t0;
+
+	assert_non_null(j);
+	wait_started(j);
+	t0 = now_mono();
+	assert_int_equal(job_stop(j, 0.5), 1);
+	assert_true(now_mono() - t0 >= 0.5);
+	assert_int_equal(job_exit_code(j), 128 + SIGKILL);
+	job_free(j);
+}
+
+/* job_free on a running job uses the same path: the child gets to clean up. */
+static void test_free_of_a_running_job_lets_it_clean_up(void **state)
+{
+	char *path = xasprintf("/tmp/vmdeck-test-job-%d", (int)getpid());
+	char *script = xasprintf("trap 'rm -f %s; exit 1' TERM; : > %s; echo started; while :; do sleep 0.05; done",
+				 path, path);
+	const char *argv[] = { "sh", "-c", script, NULL };
+	struct job *j = job_run_argv(argv, NULL, "tidy", NULL);
+
+	assert_non_null(j);
+	wait_started(j);
+	assert_int_equal(access(path, F_OK), 0);
+	job_free(j);
+	assert_int_not_equal(access(path, F_OK), 0);
+	free(script);
+	free(path);
+}
+
 static void test_missing_program(void **state)
 {
 	const char *argv[] = { "/nonexistent/vmdeck-test-prog", NULL };
@@ -162,6 +230,9 @@ int main(void)
 		cmocka_unit_test(test_call_failure_without_output),
 		cmocka_unit_test(test_argv_job_and_cancel),
 		cmocka_unit_test(test_missing_program),
+		cmocka_unit_test(test_stop_goes_through_the_jobs_cancel_path),
+		cmocka_unit_test(test_stop_kills_only_after_the_wait),
+		cmocka_unit_test(test_free_of_a_running_job_lets_it_clean_up),
 		cmocka_unit_test(test_child_inherits_no_fds),
 		cmocka_unit_test(test_split_words),
 	};

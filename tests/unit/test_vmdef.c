@@ -260,6 +260,60 @@ static void test_password_file_mode(void **state)
 	free(want);
 }
 
+static void test_vnc_loopback(void **state)
+{
+	static const char *const loop[] = { "127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LocalHost", NULL };
+	static const char *const open[] = { "0.0.0.0", "::", "[::]", "192.168.1.5", "10.0.0.1", "128.0.0.1",
+					    "kvm1.example.org", "::ffff:10.0.0.1", NULL };
+
+	for (int i = 0; loop[i]; i++)
+		if (!vmdef_vnc_loopback(loop[i]))
+			fail_msg("%s is loopback", loop[i]);
+	for (int i = 0; open[i]; i++)
+		if (vmdef_vnc_loopback(open[i]))
+			fail_msg("%s is not loopback", open[i]);
+	assert_true(vmdef_vnc_loopback(NULL)); /* the schema's default */
+}
+
+/* An open listen without a password loads (a running guest stays manageable) but fails the VNC check. */
+static void test_vnc_open_door(void **state)
+{
+	char *path = write_def("door", "vnc:\n  display: 1\n  listen: 0.0.0.0\n", 0644), *err = NULL, *yaml;
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_false(def.vnc_allow_no_password);
+	assert_int_equal(vmdef_check_vnc(&def, &err), -1);
+	assert_string_equal(err, "vnc.listen 0.0.0.0 opens the guest's screen to the network without a password: "
+				 "add vnc.password (up to 8 characters; the file must then be 0600), listen on 127.0.0.1, "
+				 "or set vnc.allow_no_password: true");
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_validate(&def, &err), -1); /* a new guest is refused the same way */
+	free(err);
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+
+	path = write_def("door", "vnc:\n  display: 1\n  listen: 0.0.0.0\n  allow_no_password: true\n", 0644);
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_true(def.vnc_allow_no_password);
+	assert_int_equal(vmdef_check_vnc(&def, &err), 0);
+	yaml = vmdef_to_yaml(&def);
+	assert_non_null(strstr(yaml, "\n  allow_no_password: true "));
+	free(yaml);
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+
+	path = write_def("door", "vnc:\n  display: 1\n  listen: 0.0.0.0\n  password: s3cret\n", 0600);
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_int_equal(vmdef_check_vnc(&def, &err), 0);
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+}
+
 static void test_syntax_errors(void **state)
 {
 	expect_error("memory: 1G\ndisks:\n  - lv: a/b\n   interface: ide\n",
@@ -916,6 +970,12 @@ static void test_set_field_and_validate(void **state)
 	assert_int_equal(vmdef_set_field(&def, "disks", "x", &err), -1);
 	free(err);
 	err = NULL;
+	/* listening on every address without a password is an open door */
+	assert_int_equal(vmdef_validate(&def, &err), -1);
+	assert_non_null(strstr(err, "vnc.listen 0.0.0.0 opens the guest's screen to the network without a password"));
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_set_field(&def, "vnc.password", "s3cret", &err), 0);
 	assert_int_equal(vmdef_validate(&def, &err), 0);
 	vmdef_free(&def);
 }
@@ -951,6 +1011,8 @@ int main(void)
 		cmocka_unit_test(test_disk_errors),
 		cmocka_unit_test(test_nic_and_vnc_errors),
 		cmocka_unit_test(test_password_file_mode),
+		cmocka_unit_test(test_vnc_loopback),
+		cmocka_unit_test(test_vnc_open_door),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_bad_file_name),
 		cmocka_unit_test(test_size_parse),
