@@ -201,6 +201,20 @@ static void targets_outside(const struct config *cfg, const struct target *ts, s
 	}
 }
 
+/* Existing disks are replaced only with --force: checked for all before the first is written. */
+static int targets_check_exist(const struct config *cfg, const struct target *ts, size_t n, bool force, char **err)
+{
+	for (size_t i = 0; i < n && !force; i++) {
+		int rc = ts[i].lv ? storage_lv_info(cfg, ts[i].lv, NULL, err) : access(ts[i].file, F_OK) == 0;
+
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return err_set(err, "%s already exists (--force replaces it)", ts[i].lv ? ts[i].lv : ts[i].file);
+	}
+	return 0;
+}
+
 /* The lock of every other guest whose disk is written, held until the restore ends. */
 struct owner_locks {
 	int fds[16];
@@ -966,6 +980,8 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 	}
 	if (rc == 0)
 		rc = targets_check_owners(r->cfg, name, ts, r->m->n_disks, locks, err);
+	if (rc == 0)
+		rc = targets_check_exist(r->cfg, ts, r->m->n_disks, r->o->force, err);
 	sbuf_free(&outside);
 	def_drop(old);
 	def_drop(orig);

@@ -80,6 +80,25 @@ check_match "and at the new files" "file: $T/disks/g1copy-1.raw" "$(cat "$T/vms.
 check "copy of the raw file byte-exact" cmp -s "$T/disks/g1copy-1.raw" "$T/a.orig"
 check_nomatch "the copy gets fresh MAC addresses" "mac:|^$" "$(cat "$T/vms.d/g1copy.yaml" 2>/dev/null)"
 
+# An existing LV is overwritten only with --force, and never when it is another guest's disk.
+lvm_ lvcreate -q -n g1x -L 8M "$VG" >/dev/null
+G1X=$(lv_link "$VG" g1x)
+printf 'keep me' | dd of="$G1X" bs=1 seek=4096 conv=notrunc status=none
+cp "$G1X" "$T/g1x.orig" 2>/dev/null || cat "$G1X" > "$T/g1x.orig"
+out=$(V restore "$A" --as g1x 2>&1); rc=$?
+check_eq "an existing LV is not overwritten without --force" "1" "$rc"
+check_match "saying so" "$VG/g1x already exists \(--force replaces it\)" "$out"
+check "the LV is untouched" cmp -s "$G1X" "$T/g1x.orig"
+mkguest owner <<EOF2
+disks:
+  - lv: $VG/g1x
+EOF2
+out=$(V restore "$A" --as g1x --force 2>&1); rc=$?
+check_eq "nor, even with --force, a stopped guest's LV the archive names" "1" "$rc"
+check_match "naming that guest" "$VG/g1x is a disk of guest owner" "$out"
+check "the LV is untouched" cmp -s "$G1X" "$T/g1x.orig"
+rm -f "$T/vms.d/owner.yaml"
+
 # gzip for old tools.
 sed -i 's/compress = "zstd"/compress = "gzip"/' "$CONF"
 mkguest g2 <<EOF2
