@@ -501,6 +501,8 @@ static int spool_fetch(struct rs *r, size_t i, char **err)
 	rc = src_close(&r->src, in, rc, r->o->hooks.cancel && *r->o->hooks.cancel, err);
 	if (rc == 0 && strcmp(hex, md->stored_sha256) != 0)
 		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
+	if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
+		rc = err_set(err, "cannot read the local copy: %s", strerror(errno));
 	if (rc < 0) {
 		close(fd);
 		return disk_err(md, -1, err);
