@@ -896,10 +896,14 @@ static int definition_prepare(const struct defcheck *c, const struct manifest *m
 	struct defcheck dc = *c;
 	int rc;
 
+	struct stat st;
+
 	dc.file = file;
 	*text = NULL;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		rc = err_set(err, "cannot create %s: %s", dir, strerror(errno));
+	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		rc = err_set(err, "%s is not a private folder of this user (remove it)", dir);
 	else
 		rc = file_write_atomic(file, src, strlen(src), 0600, err);
 	if (rc == 0 && definition_edit(&dc, m, ts, outside, err) < 0)
