@@ -84,6 +84,19 @@ static char *file_absolute(const char *p)
 	return out;
 }
 
+/* "LV" (in storage.vg) or "VG/LV" as the definition must write it: "VG/LV". */
+static char *lv_full(const struct config *cfg, const char *ref)
+{
+	char *vg = NULL, *lv = NULL, *full;
+
+	if (storage_lv_split(cfg, ref, &vg, &lv, NULL) < 0)
+		return xstrdup(ref);
+	full = xasprintf("%s/%s", vg, lv);
+	free(vg);
+	free(lv);
+	return full;
+}
+
 static int targets_plan(const struct config *cfg, const struct manifest *m, const struct restore_opts *o,
 			const char *name, struct target *ts, char **err)
 {
@@ -98,7 +111,7 @@ static int targets_plan(const struct config *cfg, const struct manifest *m, cons
 		t->format = md->format && strcmp(md->format, "qcow2") == 0 ? "qcow2" : "raw";
 		t->named = o->to_lv || o->to_file;
 		if (o->to_lv)
-			t->lv = xstrdup(o->to_lv);
+			t->lv = lv_full(cfg, o->to_lv);
 		else if (o->to_file)
 			t->file = file_absolute(o->to_file);
 		else if (renamed)
@@ -109,7 +122,7 @@ static int targets_plan(const struct config *cfg, const struct manifest *m, cons
 			return err_set(err, "%s: cannot tell where to restore it", md->file);
 		if (t->file && !manifest_path_ok(t->file))
 			return err_set(err, "%s: not an absolute path without . or .. parts", t->file);
-		if (t->lv && !manifest_lv_ok(t->lv))
+		if (t->lv && !t->named && !manifest_lv_ok(t->lv))
 			return err_set(err, "%s: not a VG/LV name", t->lv);
 		if (t->file && o->to_file)
 			t->format = storage_file_format(t->file, NULL);

@@ -120,6 +120,10 @@ check_eq "restore --to-lv succeeds" "0" "$rc"
 check "into that LV, created at the disk's size" lv_exists "$VG" g2lv
 check "byte-exact" bash -c "head -c 12582912 '$G2LV' | cmp -s - '$T/a.orig'"
 check_match "the definition names the LV" "lv: $VG/g2lv" "$(cat "$T/vms.d/g2lv.yaml" 2>/dev/null)"
+lv_prelink "$VG" g2lvb 12 >/dev/null
+out=$(V restore "$G" --as g2lvb --to-lv g2lvb 2>&1); rc=$?
+check_eq "restore --to-lv LV (in storage.vg) succeeds" "0" "$rc"
+check_match "and the definition names VG/LV, as it must" "lv: $VG/g2lvb" "$(cat "$T/vms.d/g2lvb.yaml" 2>/dev/null)"
 out=$(V restore "$G" --as g2f --to-file "$T/elsewhere/g2.raw" 2>&1)
 check "restore --to-file writes that file" cmp -s "$T/elsewhere/g2.raw" "$T/a.orig"
 check_match "and the definition names it" "file: $T/elsewhere/g2.raw" "$(cat "$T/vms.d/g2f.yaml" 2>/dev/null)"
