@@ -620,7 +620,8 @@ static bool is_leftover(const char *entry, const char *base, pid_t *pid)
 /*
  * What a restore killed with -9 left beside the target (its temporary
  * names): removed, unless the process that made it still runs; each is
- * noted in the guest's event log.
+ * noted in the guest's event log. A link planted under such a name goes
+ * too (only the link); the name is then created new, never followed.
  */
 static void leftovers_remove(const struct config *cfg, const char *name, const char *file)
 {
@@ -644,7 +645,7 @@ static void leftovers_remove(const struct config *cfg, const char *name, const c
 		if (!is_leftover(e->d_name, base, &pid) || (pid != getpid() && pid_alive(pid)))
 			continue;
 		p = path_join(where, e->d_name);
-		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && unlink(p) == 0)
+		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
 			vm_event_log(cfg, name, "removed %s, left by an interrupted restore", p);
 		free(p);
 	}

@@ -108,6 +108,20 @@ check_eq "and removes what the killed one left" "" "$(ls "$T/disks" | grep 'rest
 check_match "noting it in the guest's events" "removed $T/disks/g.raw.restore-$dead, left by an interrupted restore" \
     "$(cat "$T/state/g/events.log" 2>/dev/null)"
 
+# A link planted under the temporary name this restore will use (its pid is
+# known: the shell that execs it waits on a pipe) is never written through.
+printf 'precious\n' > "$T/victim"
+mkfifo "$T/go"
+bash -c 'read -r _ < "$1"; shift; exec "$@"' _ "$T/go" "$VMDECK" -c "$CONF" restore "$A" --force \
+    > "$T/planted.out" 2>&1 &
+rp=$!; EXTRA_PIDS="$EXTRA_PIDS $rp"
+ln -s "$T/victim" "$T/disks/g.raw.restore-$rp"
+echo go > "$T/go"
+wait "$rp"; rc=$?
+check_eq "a link planted under the temporary name is not followed" "precious" "$(cat "$T/victim")"
+check_eq "the restore still succeeds" "0" "$rc"
+check "the disk is a file again, with the archived bytes" bash -c "[ ! -L '$T/disks/g.raw' ] && cmp -s '$T/disks/g.raw' '$T/g.orig'"
+
 # A disk of a guest whose lock is held (it may be starting) is not written.
 head -c 1M /dev/urandom > "$T/disks/o.raw"; cp "$T/disks/o.raw" "$T/o.orig"
 mkguest o <<EOF2
