@@ -1019,8 +1019,8 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
 		if (ts[i].file)
 			leftovers_remove(r->cfg, name, ts[i].file);
-	for (size_t i = 0; i < r->m->n_disks; i++)
-		total += r->m->disks[i].size;
+	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)  /* an existing LV is read twice: verify, then restore */
+		total += r->m->disks[i].size * (ts[i].lv && storage_lv_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
 	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
 		rc = ts[i].lv ? restore_lv(r, i, &ts[i], r->o->force, err)
