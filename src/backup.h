@@ -49,7 +49,9 @@ struct restore_opts {
 	const char *as;         /* new guest name; NULL = the archived name */
 	const char *to_lv;      /* put the (single) disk into this VG/LV */
 	const char *to_file;    /* or into this file */
-	bool force;             /* replace an existing definition of that name */
+	bool force;             /* replace an existing definition of that name, existing disks */
+	bool allow_paths;       /* write disks outside storage.file_dir / storage.vg, a CD outside iso_dirs */
+	bool allow_extra_args;  /* take the archived definition's extra_args */
 	struct job_hooks hooks;
 };
 

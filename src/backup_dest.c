@@ -181,7 +181,33 @@ int remote_readback(const struct host *h, const char *path, uint64_t size, const
 	return rc;
 }
 
-/* The LV for one disk there: used when it exists (with force, large enough), else created. */
+/*
+ * Whether a process there holds the LV open (a running guest's QEMU, a
+ * mount): its "PID COMMAND" in *who, "" when none. Any user counts, since
+ * a guest there need not be one of vmdeck's.
+ */
+static int remote_lv_user(const struct host *h, const char *path, char **who, char **err)
+{
+	char *q = sh_quote(path), *cmd, *out = NULL;
+	int rc;
+
+	cmd = xasprintf("d=$(readlink -f -- %s) || exit 1; "
+			"f=$(find /proc/[0-9]*/fd -maxdepth 1 -lname \"$d\" 2>/dev/null | head -n 1); "
+			"[ -z \"$f\" ] && exit 0; p=${f#/proc/}; p=${p%%%%/*}; echo \"$p $(cat /proc/$p/comm 2>/dev/null)\"",
+			q);
+	rc = host_run(h, cmd, &out, err);
+	free(cmd);
+	free(q);
+	if (rc == 0) {
+		*who = out ? out : xstrdup("");
+		(*who)[strcspn(*who, "\n")] = '\0';
+	} else {
+		free(out);
+	}
+	return rc;
+}
+
+/* The LV for one disk there: used when it exists (with force, large enough, not in use), else created. */
 static int begin_one_lv(struct dest *d, struct dest_lv *t, uint64_t size, bool force, char **err)
 {
 	char *vg, *lv;
@@ -200,8 +226,17 @@ static int begin_one_lv(struct dest *d, struct dest_lv *t, uint64_t size, bool f
 	if (rc == 1 && have < size)
 		return err_set(err, "%s:%s is smaller than the disk (%llu < %llu bytes)", d->host.name, t->name,
 			       (unsigned long long)have, (unsigned long long)size);
-	if (rc == 1)
-		return 0;
+	if (rc == 1) {
+		char *who = NULL;
+
+		if (remote_lv_user(&d->host, t->path, &who, err) < 0 || who == NULL)
+			return -1;
+		if (who[0])
+			rc = err_set(err, "%s:%s is in use there (pid %s; a running guest?): stop it first", d->host.name,
+				     t->name, who);
+		free(who);
+		return rc == 1 ? 0 : -1;
+	}
 	t->created = remote_lv_create(&d->host, t->name, size, &t->path, err) == 0;
 	return t->created ? 0 : -1;
 }

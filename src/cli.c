@@ -41,7 +41,8 @@ const struct cli_verb cli_verbs[] = {
 	  "create, grow, delete or list guests' volumes (LVs or image files)", 0, cmd_disk },
 	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force]",
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
-	{ "restore", "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force]",
+	{ "restore", "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] [--allow-paths]"
+		     " [--allow-extra-args]",
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },

@@ -164,7 +164,8 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	struct restore_opts o = { 0 };
 	struct opt_spec specs[] = { { "as", OPT_VALUE, &o.as }, { "to-lv", OPT_VALUE, &o.to_lv },
 				    { "to-file", OPT_VALUE, &o.to_file }, { "force", OPT_FLAG, &o.force },
-				    { NULL, 0, NULL } };
+				    { "allow-paths", OPT_FLAG, &o.allow_paths },
+				    { "allow-extra-args", OPT_FLAG, &o.allow_extra_args }, { NULL, 0, NULL } };
 	struct printer pr;
 	char *err = NULL, *name = NULL, *msg = NULL;
 	int rc;

@@ -150,6 +150,64 @@ static int map_sha(yaml_document_t *doc, yaml_node_t *map, const char *key, char
 	return 0;
 }
 
+/* An LVM name as lvcreate takes it: [A-Za-z0-9+_.-], not starting with '-', not "." or "..". */
+static bool lvm_part_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 127 || s[0] == '-' || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-", s[i]))
+			return false;
+	return true;
+}
+
+bool manifest_lv_ok(const char *lv)
+{
+	const char *slash = strchr(lv, '/');
+
+	return slash && lvm_part_ok(lv, (size_t)(slash - lv)) && lvm_part_ok(slash + 1, strlen(slash + 1));
+}
+
+/* An absolute path without ".", ".." or empty parts and without control characters. */
+bool manifest_path_ok(const char *p)
+{
+	if (p[0] != '/' || p[1] == '\0' || strlen(p) > 4000)
+		return false;
+	for (const char *s = p; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	for (const char *part = p + 1; part;) {
+		const char *end = strchr(part, '/');
+		size_t n = end ? (size_t)(end - part) : strlen(part);
+
+		if (n == 0 || (n == 1 && part[0] == '.') || (n == 2 && part[0] == '.' && part[1] == '.'))
+			return false;
+		part = end ? end + 1 : NULL;
+	}
+	return true;
+}
+
+/*
+ * Where a disk came from is only a proposal to restore (which checks it
+ * against the storage it may write): here it must at least be a VG/LV name
+ * or an absolute path that names what it seems to ("/a/../b" does not).
+ */
+static int check_disk_source(const struct manifest_disk *d, char **err)
+{
+	if (d->lv == NULL && d->source_file == NULL)
+		return err_set(err, "manifest: disk %s has neither lv nor source_file", d->file);
+	if (d->lv && d->source_file)
+		return err_set(err, "manifest: disk %s has both lv and source_file", d->file);
+	if (d->lv && !manifest_lv_ok(d->lv))
+		return err_set(err, "manifest: disk %s: lv %s is not a VG/LV name", d->file, d->lv);
+	if (d->source_file && !manifest_path_ok(d->source_file))
+		return err_set(err, "manifest: disk %s: source_file must be an absolute path without . or .. parts",
+			       d->file);
+	if (d->format && strcmp(d->format, "raw") != 0 && strcmp(d->format, "qcow2") != 0)
+		return err_set(err, "manifest: disk %s: format must be raw or qcow2", d->file);
+	return 0;
+}
+
 static int parse_disk(yaml_document_t *doc, yaml_node_t *n, struct manifest_disk *d, char **err)
 {
 	d->file = map_str(doc, n, "file");
@@ -160,9 +218,7 @@ static int parse_disk(yaml_document_t *doc, yaml_node_t *n, struct manifest_disk
 	    map_u64(doc, n, "size", &d->size) < 0 || map_sha(doc, n, "sha256", d->sha256) < 0 ||
 	    map_u64(doc, n, "stored", &d->stored) < 0 || map_sha(doc, n, "stored_sha256", d->stored_sha256) < 0)
 		return err_set(err, "manifest: a disk entry lacks file, size, sha256, stored or stored_sha256");
-	if (d->lv == NULL && d->source_file == NULL)
-		return err_set(err, "manifest: disk %s has neither lv nor source_file", d->file);
-	return 0;
+	return check_disk_source(d, err);
 }
 
 static int parse_doc(yaml_document_t *doc, struct manifest *m, char **err)

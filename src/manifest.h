@@ -34,5 +34,8 @@ char *manifest_emit(const struct manifest *m);
 int manifest_parse(const char *text, struct manifest *m, char **err);
 int manifest_load(const char *path, struct manifest *m, char **err);
 void manifest_free(struct manifest *m);
+/* What the reader accepts as a disk's source: "VG/LV" with LVM's characters; an absolute path without . or .. parts. */
+bool manifest_lv_ok(const char *lv);
+bool manifest_path_ok(const char *p);
 
 #endif

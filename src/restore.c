@@ -2,16 +2,21 @@
  * restore.c: `vmdeck restore`: an archive (a local folder, or HOST:/folder read
  * over ssh) back onto LVs or files, every SHA-256 checked, then its definition.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
+#include "hostinfo.h"
 #include "hosts.h"
 #include "manifest.h"
 #include "spawn.h"
@@ -28,6 +33,7 @@ struct target {
 	const char *format;
 	bool lv_created;   /* so a failure removes it again */
 	char *tmp;         /* file targets are written beside, then renamed */
+	bool named;        /* --to-lv / --to-file: the admin's own choice */
 };
 
 static char *with_index(const char *base, size_t i, const char *ext)
@@ -64,6 +70,33 @@ static void target_renamed(const struct config *cfg, const struct manifest_disk 
 	free(dir);
 }
 
+/* --to-file ./x.raw is the admin's file here, so the definition gets it absolute (a relative one means file_dir). */
+static char *file_absolute(const char *p)
+{
+	char *dir = xstrdup(p), *slash = strrchr(dir, '/'), *real, *out;
+
+	if (slash)
+		*slash = '\0';
+	real = realpath(slash ? (dir[0] ? dir : "/") : ".", NULL);
+	out = real ? path_join(real, slash ? slash + 1 : p) : xstrdup(p);
+	free(real);
+	free(dir);
+	return out;
+}
+
+/* "LV" (in storage.vg) or "VG/LV" as the definition must write it: "VG/LV". */
+static char *lv_full(const struct config *cfg, const char *ref)
+{
+	char *vg = NULL, *lv = NULL, *full;
+
+	if (storage_lv_split(cfg, ref, &vg, &lv, NULL) < 0)
+		return xstrdup(ref);
+	full = xasprintf("%s/%s", vg, lv);
+	free(vg);
+	free(lv);
+	return full;
+}
+
 static int targets_plan(const struct config *cfg, const struct manifest *m, const struct restore_opts *o,
 			const char *name, struct target *ts, char **err)
 {
@@ -76,26 +109,144 @@ static int targets_plan(const struct config *cfg, const struct manifest *m, cons
 		struct target *t = &ts[i];
 
 		t->format = md->format && strcmp(md->format, "qcow2") == 0 ? "qcow2" : "raw";
+		t->named = o->to_lv || o->to_file;
 		if (o->to_lv)
-			t->lv = xstrdup(o->to_lv);
+			t->lv = lv_full(cfg, o->to_lv);
 		else if (o->to_file)
-			t->file = xstrdup(o->to_file);
+			t->file = file_absolute(o->to_file);
 		else if (renamed)
 			target_renamed(cfg, md, name, i, t);
 		else
 			t->lv = md->lv ? xstrdup(md->lv) : NULL, t->file = md->lv ? NULL : xstrdup(md->source_file);
 		if (t->lv == NULL && t->file == NULL)
 			return err_set(err, "%s: cannot tell where to restore it", md->file);
-		if (t->file && o->to_file == NULL && t->file[0] != '/')
-			return err_set(err, "%s: not an absolute path", t->file);
+		if (t->file && !manifest_path_ok(t->file))
+			return err_set(err, "%s: not an absolute path without . or .. parts", t->file);
+		if (t->lv && !t->named && !manifest_lv_ok(t->lv))
+			return err_set(err, "%s: not a VG/LV name", t->lv);
 		if (t->file && o->to_file)
 			t->format = storage_file_format(t->file, NULL);
+		for (size_t j = 0; j < i; j++)
+			if (ts[j].lv ? t->lv && strcmp(ts[j].lv, t->lv) == 0 : t->file && strcmp(ts[j].file, t->file) == 0)
+				return err_set(err, "the archive puts two disks on %s", t->lv ? t->lv : t->file);
 	}
 	return 0;
 }
 
-/* A disk that a running guest uses is never written. */
-static int targets_check_running(const struct config *cfg, const struct target *ts, size_t n, char **err)
+/*
+ * Whether path lies in dir: by its text (the caller has refused "." and ".."
+ * parts), and, for the part that exists, by where it really is, so a link
+ * inside dir that points out of it does not count as inside.
+ */
+static bool path_inside(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+	char *rdir, *p, *real = NULL;
+	bool in;
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (strncmp(path, dir, n) != 0 || path[n] != '/')
+		return false;
+	if ((rdir = realpath(dir, NULL)) == NULL)
+		return true;  /* nothing there yet to point elsewhere */
+	p = xstrdup(path);
+	for (char *slash; real == NULL && (slash = strrchr(p, '/')) != NULL && slash > p;) {
+		*slash = '\0';
+		real = realpath(p, NULL);
+	}
+	n = strlen(rdir);
+	in = real && strncmp(real, rdir, n) == 0 && (real[n] == '\0' || real[n] == '/' || n == 1);
+	free(real);
+	free(p);
+	free(rdir);
+	return in;
+}
+
+/* VG/LV names the same volume as ref (a bare LV means storage.vg). */
+static bool lv_eq(const struct config *cfg, const char *a, const char *b)
+{
+	char *va = NULL, *la = NULL, *vb = NULL, *lb = NULL;
+	bool same = storage_lv_split(cfg, a, &va, &la, NULL) == 0 && storage_lv_split(cfg, b, &vb, &lb, NULL) == 0 &&
+		    strcmp(va, vb) == 0 && strcmp(la, lb) == 0;
+
+	free(va);
+	free(la);
+	free(vb);
+	free(lb);
+	return same;
+}
+
+static bool target_in_storage(const struct config *cfg, const struct target *t)
+{
+	char *vg = NULL, *lv = NULL;
+	bool in;
+
+	if (t->file)
+		return path_inside(cfg->file_dir, t->file);
+	in = cfg->vg && cfg->vg[0] && storage_lv_split(cfg, t->lv, &vg, &lv, NULL) == 0 && strcmp(vg, cfg->vg) == 0;
+	free(vg);
+	free(lv);
+	return in;
+}
+
+/* Whether def (may be NULL) uses the target as a disk. */
+static bool def_uses(const struct config *cfg, const struct vmdef *def, const struct target *t)
+{
+	return def && !def->error && storage_disk_owner(def, 1, cfg, t->lv, t->file) != NULL;
+}
+
+/*
+ * An archive is untrusted input: it is written only to the disks of the
+ * definition it replaces (old), into storage.file_dir or storage.vg, or to
+ * the target the admin named; anything else only with --allow-paths.
+ * Every path that needs it is named in the one line of the refusal.
+ */
+static void targets_outside(const struct config *cfg, const struct target *ts, size_t n, const struct vmdef *old,
+			    struct sbuf *outside)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct target *t = &ts[i];
+
+		if (t->named || def_uses(cfg, old, t) || target_in_storage(cfg, t))
+			continue;
+		sbuf_printf(outside, "%s%s", outside->len ? ", " : "", t->lv ? t->lv : t->file);
+	}
+}
+
+/* Existing disks are replaced only with --force: checked for all before the first is written. */
+static int targets_check_exist(const struct config *cfg, const struct target *ts, size_t n, bool force, char **err)
+{
+	for (size_t i = 0; i < n && !force; i++) {
+		int rc = ts[i].lv ? storage_lv_info(cfg, ts[i].lv, NULL, err) : access(ts[i].file, F_OK) == 0;
+
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			return err_set(err, "%s already exists (--force replaces it)", ts[i].lv ? ts[i].lv : ts[i].file);
+	}
+	return 0;
+}
+
+/* The lock of every other guest whose disk is written, held until the restore ends. */
+struct owner_locks {
+	int fds[16];
+	size_t n;
+};
+
+static void owner_locks_release(struct owner_locks *l)
+{
+	while (l->n > 0)
+		vm_unlock(l->fds[--l->n]);
+}
+
+/*
+ * A disk of another guest is written only when the admin named it
+ * (--to-lv/--to-file), and never while that guest runs: its lock is taken
+ * (so it cannot start meanwhile) before its pid is looked at, and kept.
+ */
+static int targets_check_owners(const struct config *cfg, const char *name, const struct target *ts, size_t n,
+				struct owner_locks *locks, char **err)
 {
 	struct vmdef *defs = NULL;
 	size_t nd = 0;
@@ -104,11 +255,24 @@ static int targets_check_running(const struct config *cfg, const struct target *
 	if (vmdefs_load_all(cfg, &defs, &nd, NULL) < 0)
 		return 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct vmdef *o = storage_disk_owner(defs, nd, cfg, ts[i].lv, ts[i].file);
+		const char *what = ts[i].lv ? ts[i].lv : ts[i].file;
 
-		if (o && vm_pid(cfg, o->name) > 0)
-			rc = err_set(err, "%s is a disk of running guest %s (stop it first)", ts[i].lv ? ts[i].lv : ts[i].file,
-				     o->name);
+		for (size_t j = 0; j < nd && rc == 0; j++) {
+			const struct vmdef *d = &defs[j];
+			int fd;
+
+			if (strcmp(d->name, name) == 0 || !def_uses(cfg, d, &ts[i]))
+				continue;
+			if (!ts[i].named)
+				rc = err_set(err, "%s is a disk of guest %s: an archive of another guest never overwrites it",
+					     what, d->name);
+			else if (locks->n >= sizeof locks->fds / sizeof locks->fds[0])
+				rc = err_set(err, "%s: too many guests to lock", what);
+			else if ((fd = vm_lock(cfg, d->name, false, err)) < 0)
+				rc = -1;
+			else if ((locks->fds[locks->n++] = fd, vm_pid(cfg, d->name) > 0))
+				rc = err_set(err, "%s is a disk of running guest %s (stop it first)", what, d->name);
+		}
 	}
 	vmdefs_free(defs, nd);
 	return rc;
@@ -236,7 +400,34 @@ struct rs {
 	struct progress_tracker prog;
 };
 
-/* Decompresses archived disk i into out (-1: only verify) and compares its SHA-256. */
+/* Adds "DISK: " in front of an error that does not name the disk yet. */
+static int disk_err(const struct manifest_disk *md, int rc, char **err)
+{
+	if (rc < 0 && *err && strncmp(*err, md->file, strlen(md->file)) != 0) {
+		char *e = *err;
+
+		*err = xasprintf("%s: %s", md->file, e);
+		free(e);
+	}
+	return rc;
+}
+
+/* Decompresses archived disk i from in into out (-1: only verify) and compares its SHA-256. */
+static int unpack_fd(struct rs *r, size_t i, int in, int out, char **err)
+{
+	const struct manifest_disk *md = &r->m->disks[i];
+	struct stream_opts so = { r->m->compress, 0, 0, progress_add, &r->prog, r->o->hooks.cancel };
+	struct stream_sums sums;
+	int rc;
+
+	r->prog.p.item = md->file;
+	rc = stream_decompress(in, out, md->size, &so, &sums, err);
+	if (rc == 0 && strcmp(sums.raw_sha, md->sha256) != 0)
+		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
+	return disk_err(md, rc, err);
+}
+
+/* The same, reading the archived file from the source. */
 static int unpack(struct rs *r, size_t i, int out, char **err)
 {
 	const struct manifest_disk *md = &r->m->disks[i];
@@ -246,40 +437,133 @@ static int unpack(struct rs *r, size_t i, int out, char **err)
 
 	r->prog.p.item = md->file;
 	if ((in = src_open(&r->src, md->file, err)) < 0)
-		return -1;
+		return disk_err(md, -1, err);
 	rc = stream_decompress(in, out, md->size, &so, &sums, err);
 	rc = src_close(&r->src, in, rc, r->o->hooks.cancel && *r->o->hooks.cancel, err);
 	if (rc == 0 && strcmp(sums.raw_sha, md->sha256) != 0)
 		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
-	if (rc < 0 && strncmp(*err, md->file, strlen(md->file)) != 0) {
-		char *e = *err;
+	return disk_err(md, rc, err);
+}
 
-		*err = xasprintf("%s: %s", md->file, e);
-		free(e);
+/* A private unlinked file in backup.dir for a local copy of a remote stream. */
+static int spool_create(const struct config *cfg, char **err)
+{
+	char *tmpl;
+	int fd;
+
+	if (mkdir_p(cfg->backup_dir, 0755, err) < 0)
+		return -1;
+	fd = open(cfg->backup_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+		return fd >= 0 ? fd : err_set(err, "cannot create a file in %s: %s", cfg->backup_dir, strerror(errno));
+	tmpl = path_join(cfg->backup_dir, ".restore-spool-XXXXXX");
+	fd = mkostemp(tmpl, O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		err_set(err, "cannot create a file in %s: %s", cfg->backup_dir, strerror(errno));
+	else
+		unlink(tmpl);
+	free(tmpl);
+	return fd;
+}
+
+/* Copies in to out whole, hashing it; the cancel flag ends it. */
+static int spool_copy(int in, int out, volatile sig_atomic_t *cancel, char hex[65], char **err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], d[32];
+	unsigned len = 0;
+	ssize_t n;
+	int rc = 0;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+		if (cancel && *cancel)
+			rc = err_set(err, "interrupted");
+		else if (n < 0 && errno != EINTR)
+			rc = err_set(err, "cannot read the archive: %s", strerror(errno));
+		else if (n > 0 && fd_write_all(out, buf, (size_t)n) < 0)
+			rc = err_set(err, "cannot write the local copy: %s", strerror(errno));
+		else if (n > 0)
+			EVP_DigestUpdate(md, buf, (size_t)n);
 	}
+	EVP_DigestFinal_ex(md, d, &len);
+	EVP_MD_CTX_free(md);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	return rc;
 }
 
-static int restore_lv(struct rs *r, size_t i, struct target *t, char **err)
+/*
+ * A remote archived file, read once over ssh into a local private copy:
+ * what overwrites an existing volume is then the very bytes verified, even
+ * if the file on the server changes in between.
+ */
+static int spool_fetch(struct rs *r, size_t i, char **err)
+{
+	const struct manifest_disk *md = &r->m->disks[i];
+	char hex[65];
+	int in, fd = spool_create(r->cfg, err), rc;
+
+	if (fd < 0)
+		return -1;
+	if ((in = src_open(&r->src, md->file, err)) < 0) {
+		close(fd);
+		return disk_err(md, -1, err);
+	}
+	rc = spool_copy(in, fd, r->o->hooks.cancel, hex, err);
+	rc = src_close(&r->src, in, rc, r->o->hooks.cancel && *r->o->hooks.cancel, err);
+	if (rc == 0 && strcmp(hex, md->stored_sha256) != 0)
+		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
+	if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
+		rc = err_set(err, "cannot read the local copy: %s", strerror(errno));
+	if (rc < 0) {
+		close(fd);
+		return disk_err(md, -1, err);
+	}
+	return fd;
+}
+
+/* Verifies, then writes disk i into out: from a local archive, or from a local copy of a remote one. */
+static int unpack_verified(struct rs *r, size_t i, int out, char **err)
+{
+	int sp, rc;
+
+	r->prog.p.phase = "verify";
+	if (r->src.host_arg == NULL) {
+		rc = unpack(r, i, -1, err);
+		r->prog.p.phase = "restore";
+		return rc < 0 ? -1 : unpack(r, i, out, err);
+	}
+	if ((sp = spool_fetch(r, i, err)) < 0)
+		return -1;
+	rc = unpack_fd(r, i, sp, -1, err);
+	r->prog.p.phase = "restore";
+	if (rc == 0 && lseek(sp, 0, SEEK_SET) != 0)
+		rc = err_set(err, "cannot read the local copy: %s", strerror(errno));
+	if (rc == 0)
+		rc = unpack_fd(r, i, sp, out, err);
+	close(sp);
+	return rc;
+}
+
+static int restore_lv(struct rs *r, size_t i, struct target *t, bool force, char **err)
 {
 	struct storage_lv info;
 	int rc = storage_lv_info(r->cfg, t->lv, &info, err), fd;
 	uint64_t size = r->m->disks[i].size;
+	bool existed = rc == 1;
 
 	if (rc < 0)
 		return -1;
-	if (rc == 1 && info.size < size) {
+	if (rc == 1 && !force)
+		rc = err_set(err, "%s already exists (--force replaces it)", t->lv);
+	else if (rc == 1 && info.size < size)
+		rc = err_set(err, "%s is smaller than the archived disk (resize it first)", t->lv);
+	if (existed)
 		storage_lv_free(&info);
-		return err_set(err, "%s is smaller than the archived disk (resize it first)", t->lv);
-	}
-	if (rc == 1) {
-		storage_lv_free(&info);
-		/* an existing volume is only overwritten by an archive known to be whole */
-		r->prog.p.phase = "verify";
-		if (unpack(r, i, -1, err) < 0)
-			return -1;
-		r->prog.p.phase = "restore";
-	} else {
+	if (rc < 0)
+		return -1;
+	if (!existed) {
 		if (storage_lv_create(r->cfg, t->lv, size, err) < 0)
 			return -1;
 		t->lv_created = true;
@@ -293,7 +577,8 @@ static int restore_lv(struct rs *r, size_t i, struct target *t, char **err)
 		return rc;
 	}
 	storage_lv_free(&info);
-	rc = unpack(r, i, fd, err);
+	/* an existing volume is only overwritten by an archive known to be whole */
+	rc = existed ? unpack_verified(r, i, fd, err) : unpack(r, i, fd, err);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = err_set(err, "cannot write %s: %s", t->lv, strerror(errno));
 	close(fd);
@@ -308,9 +593,70 @@ static int to_qcow2(const char *raw, const char *dst, char **err)
 	return spawn_run(av, NULL, err);
 }
 
+/* A temporary name beside the target, new (never an existing file or a link), 0600. */
+static int tmp_create(const char *path, char **err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	return fd >= 0 ? fd : err_set(err, "cannot create %s: %s", path, strerror(errno));
+}
+
+/* The temporary names of a restore into file: FILE.restore-PID, and FILE.restore-PID.raw before a qcow2 conversion. */
+static bool is_leftover(const char *entry, const char *base, pid_t *pid)
+{
+	size_t n = strlen(base);
+	const char *p = entry + n + strlen(".restore-");
+	char *end;
+	long v;
+
+	if (strncmp(entry, base, n) != 0 || strncmp(entry + n, ".restore-", strlen(".restore-")) != 0 ||
+	    *p < '1' || *p > '9')
+		return false;
+	v = strtol(p, &end, 10);
+	*pid = (pid_t)v;
+	return v > 0 && v <= INT_MAX && (*end == '\0' || strcmp(end, ".raw") == 0);
+}
+
+/*
+ * What a restore killed with -9 left beside the target (its temporary
+ * names): removed, unless the process that made it still runs; each is
+ * noted in the guest's event log. A link planted under such a name goes
+ * too (only the link); the name is then created new, never followed.
+ */
+static void leftovers_remove(const struct config *cfg, const char *name, const char *file)
+{
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
+	const char *base = path_base(file), *where;
+	struct dirent *e;
+	DIR *dh;
+	pid_t pid;
+
+	if (slash)
+		*slash = '\0';
+	where = slash == NULL ? "." : dir[0] ? dir : "/";
+	if ((dh = opendir(where)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((e = readdir(dh)) != NULL) {
+		struct stat st;
+		char *p;
+
+		if (!is_leftover(e->d_name, base, &pid) || (pid != getpid() && pid_alive(pid)))
+			continue;
+		p = path_join(where, e->d_name);
+		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
+			vm_event_log(cfg, name, "removed %s, left by an interrupted restore", p);
+		free(p);
+	}
+	closedir(dh);
+	free(dir);
+}
+
 static int restore_file(struct rs *r, size_t i, struct target *t, bool force, char **err)
 {
 	char *dir = xstrdup(t->file), *slash = strrchr(dir, '/'), *raw;
+	bool qcow2 = strcmp(t->format, "qcow2") == 0;
 	sigset_t held;
 	int fd, rc;
 
@@ -320,84 +666,76 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	}
 	if (slash)
 		*slash = '\0';
-	if (slash && mkdir_p(dir, 0755, err) < 0) {
+	if (slash && dir[0] && mkdir_p(dir, 0755, err) < 0) {
 		free(dir);
 		return -1;
 	}
 	free(dir);
 	t->tmp = xasprintf("%s.restore-%d", t->file, (int)getpid());
-	raw = strcmp(t->format, "qcow2") == 0 ? xasprintf("%s.raw", t->tmp) : xstrdup(t->tmp);
-	fd = open(raw, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = err_set(err, "cannot create %s: %s", raw, strerror(errno));
+	raw = qcow2 ? xasprintf("%s.raw", t->tmp) : xstrdup(t->tmp);
+	/* qemu-img writes the qcow2 into this file: made here, it is 0600 from the start */
+	if (qcow2 && (fd = tmp_create(t->tmp, err)) >= 0)
+		close(fd);
+	else if (qcow2) {
+		free(t->tmp);
+		t->tmp = NULL;
 		free(raw);
-		return rc;
+		return -1;
+	}
+	if ((fd = tmp_create(raw, err)) < 0) {
+		free(raw);
+		return -1;
 	}
 	rc = unpack(r, i, fd, err);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = err_set(err, "cannot write %s: %s", raw, strerror(errno));
 	close(fd);
-	if (rc == 0 && strcmp(raw, t->tmp) != 0)
+	if (rc == 0 && qcow2)
 		rc = to_qcow2(raw, t->tmp, err);
-	if (strcmp(raw, t->tmp) != 0)
+	if (qcow2)
 		unlink(raw);
 	free(raw);
+	if (rc == 0 && chmod(t->tmp, 0600) < 0)
+		rc = err_set(err, "cannot write %s: %s", t->tmp, strerror(errno));
 	if (rc == 0 && (rc = commit_hold(r->o->hooks.cancel, &held, err)) == 0) {
 		if (rename(t->tmp, t->file) < 0)
 			rc = err_set(err, "cannot replace %s: %s", t->file, strerror(errno));
 		commit_release(&held);
 	}
+	if (rc == 0) {
+		free(t->tmp);
+		t->tmp = NULL;
+	}
 	return rc;
 }
 
-/* True when the line's content (after indentation and "- ") is KEY: VALUE with VALUE (quotes, comment aside) == want. */
-static bool line_is(const char *p, const char *end, const char *key, const char *want)
-{
-	size_t kl = strlen(key), vl;
-	const char *v;
-
-	if ((size_t)(end - p) <= kl || strncmp(p, key, kl) != 0)
-		return false;
-	v = p + kl;
-	while (v < end && strchr(" \t\"'", *v))
-		v++;
-	for (vl = 0; v + vl < end && !strchr("\"'#", v[vl]); vl++)
-		;
-	while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-		vl--;
-	return want && vl == strlen(want) && strncmp(v, want, vl) == 0;
-}
-
-/* The archived disk whose "lv:"/"file:" line this is, or -1. */
-static int line_disk(const char *p, const char *end, const struct manifest *m)
-{
-	for (size_t i = 0; i < m->n_disks; i++)
-		if (m->disks[i].lv ? line_is(p, end, "lv:", m->disks[i].lv)
-				   : line_is(p, end, "file:", m->disks[i].source_file))
-			return (int)i;
-	return -1;
-}
-
 /*
- * Rewrites the definition's "lv: OLD" / "file: OLD" lines to the restored
- * disks. A copy under a new name loses its MAC addresses (new ones are
- * generated on load), so it never collides with the original on a bridge;
- * a "- mac:" line that opens a list item keeps its dash.
+ * A copy under a new name loses its MAC addresses (new ones are generated
+ * on load), so it never collides with the original on a bridge; a "- mac:"
+ * line that opens a list item keeps its dash. Its leading comment, which
+ * described the original, becomes a line of its own.
  */
-static char *definition_fix(const char *text, const struct manifest *m, const struct target *ts, bool new_macs)
+static char *definition_for_copy(const char *text, const char *name)
 {
 	struct sbuf b = { 0 };
+	char day[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	bool head = true;
 
+	strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&now, &tm));
+	sbuf_printf(&b, "# %s: a copy restored by `vmdeck restore --as %s` on %s.\n", name, name, day);
 	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line), *p = line;
-		int i;
 
 		while (p < end && (*p == ' ' || *p == '-'))
 			p++;
-		if ((i = line_disk(p, end, m)) >= 0) {
-			sbuf_addn(&b, line, (size_t)(p - line));
-			sbuf_printf(&b, "%s %s", ts[i].lv ? "lv:" : "file:", ts[i].lv ? ts[i].lv : ts[i].file);
-		} else if (new_macs && end - p > 4 && strncmp(p, "mac:", 4) == 0) {
+		if (head && p < end && *p == '#') {
+			line = nl ? nl + 1 : end;
+			continue;
+		}
+		head = false;
+		if (end - p > 4 && strncmp(p, "mac:", 4) == 0) {
 			const char *dash = memchr(line, '-', (size_t)(p - line));
 
 			if (dash == NULL) {  /* the whole line goes */
@@ -413,6 +751,189 @@ static char *definition_fix(const char *text, const struct manifest *m, const st
 		line = nl ? nl + 1 : end;
 	}
 	return sbuf_take(&b);
+}
+
+/* Text for a person: control characters as \xNN, so an archive cannot drive the terminal. */
+static void add_escaped(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
+			sbuf_printf(b, "\\x%02x", (unsigned char)*s);
+		else
+			sbuf_addn(b, s, 1);
+	}
+}
+
+static bool same_args(const struct vmdef *a, const struct vmdef *b)
+{
+	if (a == NULL || a->error || a->n_extra_args != b->n_extra_args)
+		return false;
+	for (size_t i = 0; i < a->n_extra_args; i++)
+		if (strcmp(a->extra_args[i], b->extra_args[i]) != 0)
+			return false;
+	return true;
+}
+
+/* What restore checks and writes besides the disks: the archive's definition and the guests here it is compared with. */
+struct defcheck {
+	const struct config *cfg;
+	const char *name;
+	const char *file;          /* the definition being edited, in state_dir/NAME/incoming */
+	const struct vmdef *old;   /* the definition it replaces, or NULL */
+	const struct vmdef *orig;  /* the archived guest's definition here, or NULL */
+	const struct restore_opts *o;
+};
+
+/*
+ * extra_args reach QEMU's argv as they are: an archive's are shown and need
+ * --allow-extra-args, unless this host already runs the same for that guest.
+ */
+static int check_extra_args(const struct defcheck *c, const struct vmdef *def, char **err)
+{
+	struct sbuf b = { 0 };
+
+	if (def->n_extra_args == 0 || c->o->allow_extra_args || same_args(c->old, def) || same_args(c->orig, def))
+		return 0;
+	for (size_t i = 0; i < def->n_extra_args; i++) {
+		sbuf_add(&b, i ? " \"" : "\"");
+		add_escaped(&b, def->extra_args[i]);
+		sbuf_add(&b, "\"");
+	}
+	err_set(err, "the archive's definition passes extra_args to QEMU: %s (--allow-extra-args after checking them)",
+		b.s);
+	sbuf_free(&b);
+	return -1;
+}
+
+/* A CD outside iso_dirs is a file of this host the guest would read. */
+static bool cdrom_trusted(const struct defcheck *c, const char *cd)
+{
+	if (cd == NULL || cd[0] == '\0' || strchr(cd, '/') == NULL)
+		return true;  /* a bare name is looked up in iso_dirs */
+	if (c->old && !c->old->error && c->old->cdrom && strcmp(c->old->cdrom, cd) == 0)
+		return true;
+	if (!manifest_path_ok(cd))
+		return false;
+	for (size_t i = 0; i < c->cfg->n_iso_dirs; i++)
+		if (path_inside(c->cfg->iso_dirs[i], cd))
+			return true;
+	return false;
+}
+
+/* Sets disk k of the definition to its target, if it names something else. */
+static int fix_disk(const struct defcheck *c, const struct vmdef *def, size_t k, const struct target *t, char **err)
+{
+	const struct vm_disk *d = &def->disks[k];
+	char *have = d->file ? path_resolve(c->cfg->file_dir, d->file) : NULL, *key;
+	bool same = t->lv ? d->lv && lv_eq(c->cfg, d->lv, t->lv) : have && strcmp(have, t->file) == 0;
+	int rc = 0;
+
+	free(have);
+	if (!same && (t->lv ? d->lv == NULL : d->file == NULL)) {
+		if (def->n_disks != 1)
+			return err_set(err, "the archive's definition and manifest disagree about disk %zu", k + 1);
+		return vmdef_set_item_kind(c->file, "disks", t->lv ? "lv" : "file", t->lv ? t->lv : t->file, NULL, err);
+	}
+	key = xasprintf("disks.%zu.%s", k, t->lv ? "lv" : "file");
+	if (!same)
+		rc = vmdef_set_key(c->file, key, t->lv ? t->lv : t->file, err);
+	free(key);
+	if (rc == 0 && t->file && d->format && strcmp(d->format, t->format) != 0) {
+		key = xasprintf("disks.%zu.format", k);
+		rc = vmdef_set_key(c->file, key, t->format, err);
+		free(key);
+	}
+	return rc;
+}
+
+/* A copy gets a VNC display of its own (the lowest free one), not its original's. */
+static int fix_vnc(const struct defcheck *c, const struct vmdef *def, char **err)
+{
+	struct vmdef *defs = NULL;
+	size_t nd = 0;
+	int disp, rc = 0;
+	char num[16];
+
+	if (!def->vnc || vmdefs_load_all(c->cfg, &defs, &nd, NULL) < 0)
+		return 0;
+	disp = hostinfo_free_vnc_display(defs, nd, c->old && !c->old->error && c->old->vnc ? c->old->vnc_display : -1);
+	vmdefs_free(defs, nd);
+	if (disp >= 0 && disp != def->vnc_display) {
+		snprintf(num, sizeof num, "%d", disp);
+		rc = vmdef_set_key(c->file, "vnc.display", num, err);
+	}
+	return rc;
+}
+
+/* "/run/vmdeck/g/incoming/g.yaml:3:5: ..." -> "the archive's definition:3:5: ..." */
+static int as_archive_err(const char *file, char **err)
+{
+	size_t n = strlen(file);
+
+	if (*err && strncmp(*err, file, n) == 0) {
+		char *e = *err;
+
+		*err = xasprintf("the archive's definition%s", e + n);
+		free(e);
+	}
+	return -1;
+}
+
+/* Checks the edited definition as a vms.d file and applies the edits it needs; def is loaded from c->file. */
+static int definition_edit(const struct defcheck *c, const struct manifest *m, const struct target *ts,
+			   struct sbuf *outside, char **err)
+{
+	struct vmdef def;
+	int rc = vmdef_load(c->file, &def, err);
+
+	if (rc == 0 && def.n_disks != m->n_disks)
+		rc = err_set(err, "the archive's definition has %zu disks, its manifest %zu", def.n_disks, m->n_disks);
+	if (rc == 0)
+		rc = check_extra_args(c, &def, err);
+	if (rc == 0 && !cdrom_trusted(c, def.cdrom))
+		sbuf_printf(outside, "%sCD %s", outside->len ? ", " : "", def.cdrom);
+	for (size_t k = 0; k < def.n_disks && rc == 0; k++)
+		rc = fix_disk(c, &def, k, &ts[k], err);
+	if (rc == 0 && strcmp(c->name, m->guest) != 0)
+		rc = fix_vnc(c, &def, err);
+	vmdef_free(&def);
+	return rc;
+}
+
+/*
+ * The definition restore will write: the archive's, checked by the same
+ * schema as a file in vms.d, its disks naming where they are restored to
+ * (relative names resolved as a definition resolves them), edited in place
+ * (comments kept) in a private file in the guest's state folder.
+ */
+static int definition_prepare(const struct defcheck *c, const struct manifest *m, const struct target *ts,
+			      struct sbuf *outside, char **text, char **err)
+{
+	char *dir = vm_path(c->cfg, c->name, "incoming"), *file = xasprintf("%s/%s.yaml", dir, c->name);
+	char *src = strcmp(c->name, m->guest) != 0 ? definition_for_copy(m->definition, c->name) : xstrdup(m->definition);
+	struct defcheck dc = *c;
+	int rc;
+
+	struct stat st;
+
+	dc.file = file;
+	*text = NULL;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = err_set(err, "cannot create %s: %s", dir, strerror(errno));
+	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		rc = err_set(err, "%s is not a private folder of this user (remove it)", dir);
+	else
+		rc = file_write_atomic(file, src, strlen(src), 0600, err);
+	if (rc == 0 && definition_edit(&dc, m, ts, outside, err) < 0)
+		rc = as_archive_err(file, err);
+	if (rc == 0 && (*text = file_read(file, NULL, err)) == NULL)
+		rc = -1;
+	unlink(file);
+	rmdir(dir);
+	free(src);
+	free(file);
+	free(dir);
+	return rc;
 }
 
 static void targets_undo(const struct config *cfg, struct target *ts, size_t n)
@@ -435,35 +956,90 @@ static void targets_free(struct target *ts, size_t n)
 	free(ts);
 }
 
-static int restore_body(struct rs *r, const char *name, struct target *ts, char **err)
+/* A guest's current definition, or NULL when there is none (or it does not load). */
+static struct vmdef *def_here(const struct config *cfg, const char *name)
 {
-	char *defpath = xasprintf("%s/%s.yaml", r->cfg->vms_dir, name), *text;
-	sigset_t held;
-	uint64_t total = 0;
-	bool exists = access(defpath, F_OK) == 0;
+	struct vmdef *d = xcalloc(1, sizeof *d);
+
+	if (vmdef_load_by_name(cfg, name, d, NULL) == 0)
+		return d;
+	vmdef_free(d);
+	free(d);
+	return NULL;
+}
+
+static void def_drop(struct vmdef *d)
+{
+	if (d) {
+		vmdef_free(d);
+		free(d);
+	}
+}
+
+/* Everything checked before a byte is written: the archive's paths and definition, then the guests involved. */
+static int restore_checks(struct rs *r, const char *name, struct target *ts, bool exists, struct owner_locks *locks,
+			  char **text, char **err)
+{
+	struct vmdef *old = exists ? def_here(r->cfg, name) : NULL;
+	struct vmdef *orig = strcmp(name, r->m->guest) != 0 ? def_here(r->cfg, r->m->guest) : NULL;
+	struct defcheck c = { r->cfg, name, NULL, old, orig, r->o };
+	struct sbuf outside = { 0 };
 	int rc = 0;
 
 	if (exists && !r->o->force)
 		rc = err_set(err, "guest %s exists (--force restores over it, --as NAME restores a copy)", name);
 	else if (vm_pid(r->cfg, name) > 0)
 		rc = err_set(err, "guest %s is running (stop it first)", name);
-	else if (targets_check_running(r->cfg, ts, r->m->n_disks, err) < 0)
-		rc = -1;
-	for (size_t i = 0; i < r->m->n_disks; i++)
-		total += r->m->disks[i].size;
+	if (rc == 0) {
+		targets_outside(r->cfg, ts, r->m->n_disks, old, &outside);
+		rc = definition_prepare(&c, r->m, ts, &outside, text, err);
+	}
+	if (rc == 0 && outside.len && !r->o->allow_paths) {
+		struct sbuf b = { 0 };
+
+		add_escaped(&b, outside.s);
+		rc = err_set(err, "the archive names %s, outside storage.file_dir, storage.vg and iso_dirs "
+			     "(--allow-paths after checking it)", b.s);
+		sbuf_free(&b);
+	}
+	if (rc == 0)
+		rc = targets_check_owners(r->cfg, name, ts, r->m->n_disks, locks, err);
+	if (rc == 0)
+		rc = targets_check_exist(r->cfg, ts, r->m->n_disks, r->o->force, err);
+	sbuf_free(&outside);
+	def_drop(old);
+	def_drop(orig);
+	return rc;
+}
+
+static int restore_body(struct rs *r, const char *name, struct target *ts, char **err)
+{
+	char *defpath = xasprintf("%s/%s.yaml", r->cfg->vms_dir, name), *text = NULL;
+	struct owner_locks locks = { .n = 0 };
+	sigset_t held;
+	uint64_t total = 0;
+	bool exists = access(defpath, F_OK) == 0;
+	int rc = restore_checks(r, name, ts, exists, &locks, &text, err);
+
+	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
+		if (ts[i].file)
+			leftovers_remove(r->cfg, name, ts[i].file);
+	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)  /* an existing LV is read twice: verify, then restore */
+		total += r->m->disks[i].size * (ts[i].lv && storage_lv_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
 	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
-		rc = ts[i].lv ? restore_lv(r, i, &ts[i], err) : restore_file(r, i, &ts[i], r->o->force || exists, err);
+		rc = ts[i].lv ? restore_lv(r, i, &ts[i], r->o->force, err)
+			      : restore_file(r, i, &ts[i], r->o->force, err);
 	if (rc == 0) {
 		progress_end(&r->prog);
-		text = definition_fix(r->m->definition, r->m, ts, strcmp(name, r->m->guest) != 0);
 		rc = mkdir_p(r->cfg->vms_dir, 0755, err);
 		if (rc == 0 && (rc = commit_hold(r->o->hooks.cancel, &held, err)) == 0) {
 			rc = file_write_atomic(defpath, text, strlen(text), 0600, err);
 			commit_release(&held);
 		}
-		free(text);
 	}
+	owner_locks_release(&locks);
+	free(text);
 	free(defpath);
 	return rc;
 }

@@ -389,8 +389,8 @@ static int write_all(int fd, const char *data, size_t len)
 
 int file_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **err)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);  /* a new name: O_EXCL, never a planted file or link */
 
 	if (fd < 0) {
 		err_set(err, "cannot write %s: %s", tmp, strerror(errno));

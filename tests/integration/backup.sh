@@ -61,6 +61,7 @@ check_match "restore over an existing guest needs --force" "exists \(--force" "$
 out=$(V restore "$A" --force 2>&1); rc=$?
 check_eq "restore --force succeeds" "0" "$rc"
 check_match "and says the checksums were verified" "every checksum verified" "$out"
+check_nomatch "its progress (a verify pass, then the restore) never passes 100%" "(10[1-9]|1[1-9][0-9]|[2-9][0-9]{2})%" "$out"
 check "LV content byte-exact" cmp -s "$LVDEV" "$T/lv.orig"
 check "raw file byte-exact" cmp -s "$T/disks/a.raw" "$T/a.orig"
 check "qcow2 content identical" qemu-img compare -q "$T/disks/b.qcow2" "$T/b.orig"
@@ -79,6 +80,25 @@ check_match "definition points at the new disks" "lv: $VG/g1copy" "$(cat "$T/vms
 check_match "and at the new files" "file: $T/disks/g1copy-1.raw" "$(cat "$T/vms.d/g1copy.yaml")"
 check "copy of the raw file byte-exact" cmp -s "$T/disks/g1copy-1.raw" "$T/a.orig"
 check_nomatch "the copy gets fresh MAC addresses" "mac:|^$" "$(cat "$T/vms.d/g1copy.yaml" 2>/dev/null)"
+
+# An existing LV is overwritten only with --force, and never when it is another guest's disk.
+lvm_ lvcreate -q -n g1x -L 8M "$VG" >/dev/null
+G1X=$(lv_link "$VG" g1x)
+printf 'keep me' | dd of="$G1X" bs=1 seek=4096 conv=notrunc status=none
+cp "$G1X" "$T/g1x.orig" 2>/dev/null || cat "$G1X" > "$T/g1x.orig"
+out=$(V restore "$A" --as g1x 2>&1); rc=$?
+check_eq "an existing LV is not overwritten without --force" "1" "$rc"
+check_match "saying so" "$VG/g1x already exists \(--force replaces it\)" "$out"
+check "the LV is untouched" cmp -s "$G1X" "$T/g1x.orig"
+mkguest owner <<EOF2
+disks:
+  - lv: $VG/g1x
+EOF2
+out=$(V restore "$A" --as g1x --force 2>&1); rc=$?
+check_eq "nor, even with --force, a stopped guest's LV the archive names" "1" "$rc"
+check_match "naming that guest" "$VG/g1x is a disk of guest owner" "$out"
+check "the LV is untouched" cmp -s "$G1X" "$T/g1x.orig"
+rm -f "$T/vms.d/owner.yaml"
 
 # gzip for old tools.
 sed -i 's/compress = "zstd"/compress = "gzip"/' "$CONF"
@@ -101,6 +121,10 @@ check_eq "restore --to-lv succeeds" "0" "$rc"
 check "into that LV, created at the disk's size" lv_exists "$VG" g2lv
 check "byte-exact" bash -c "head -c 12582912 '$G2LV' | cmp -s - '$T/a.orig'"
 check_match "the definition names the LV" "lv: $VG/g2lv" "$(cat "$T/vms.d/g2lv.yaml" 2>/dev/null)"
+lv_prelink "$VG" g2lvb 12 >/dev/null
+out=$(V restore "$G" --as g2lvb --to-lv g2lvb 2>&1); rc=$?
+check_eq "restore --to-lv LV (in storage.vg) succeeds" "0" "$rc"
+check_match "and the definition names VG/LV, as it must" "lv: $VG/g2lvb" "$(cat "$T/vms.d/g2lvb.yaml" 2>/dev/null)"
 out=$(V restore "$G" --as g2f --to-file "$T/elsewhere/g2.raw" 2>&1)
 check "restore --to-file writes that file" cmp -s "$T/elsewhere/g2.raw" "$T/a.orig"
 check_match "and the definition names it" "file: $T/elsewhere/g2.raw" "$(cat "$T/vms.d/g2f.yaml" 2>/dev/null)"

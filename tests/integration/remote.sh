@@ -45,6 +45,19 @@ while True:
 print(h.hexdigest() + "  -")'
 EOF2
 chmod +x "$T/peerbin/sha256sum"
+# An archive that changes while it is read: with $T/swap, the second cat of a
+# .raw.zst serves $T/swap instead (a valid stream of other bytes).
+cat > "$T/peerbin/cat" <<EOF2
+#!/bin/sh
+case "\$*" in
+*.raw.zst) if [ -e "$T/swap" ]; then
+        if [ -e "$T/swap.served" ]; then exec /bin/cat "$T/swap"; fi
+        : > "$T/swap.served"
+    fi ;;
+esac
+exec /bin/cat "\$@"
+EOF2
+chmod +x "$T/peerbin/cat"
 mkdir -p "$T/rfull"
 sshd_start "mount -t tmpfs tmpfs /dev/$VG && mount --bind $T/rdisks $T/disks && mount --bind $T/peerbin /usr/local/bin && mount -t tmpfs -o size=512k tmpfs $T/rfull"
 write_conf </dev/null
@@ -103,6 +116,33 @@ check_match "with the reason from there" "^vmdeck: .*cannot restore: kvm2: .*No 
 out=$(V restore "kvm2:rb4" 2>&1)
 check_match "a remote archive needs an absolute folder" "a remote archive is HOST:/folder" "$out"
 
+# A remote manifest is untrusted: one naming a root-owned file here is refused, --force or not.
+printf 'precious\n' > "$T/victim"; chown root:root "$T/victim"
+cp -r "$A4" "$T/rb4/evil"
+sed -i "s|source_file: .*|source_file: $T/victim|" "$T/rb4/evil/manifest.yaml"
+out=$(V restore "kvm2:$T/rb4/evil" --force 2>&1); rc=$?
+check_eq "a remote manifest naming a file outside storage is refused with --force" "1" "$rc"
+check_match "naming it" "the archive names $T/victim, outside .*--allow-paths" "$out"
+check_eq "the file is untouched" "precious" "$(cat "$T/victim")"
+
+# The bytes that overwrite an existing LV are the bytes verified, even if the
+# archive there changes between the verifying read and the writing one.
+D7=$(lv_with_random "$VG" g7d 4 1)
+cp "$D7" "$T/g7.orig"
+mkguest g7 <<EOF2
+disks:
+  - lv: $VG/g7d
+EOF2
+V backup g7 --to "kvm2:$T/rb7" > /dev/null 2>&1
+A7=$(ls -d "$T"/rb7/g7-* 2>/dev/null)
+head -c 4M /dev/urandom | zstd -q -c > "$T/swap"
+head -c 4M /dev/zero > "$D7"
+rm -f "$T/swap.served"
+out=$(V restore "kvm2:$A7" --force 2>&1); rc=$?
+rm -f "$T/swap" "$T/swap.served"
+check_eq "restore over an existing LV from a changing remote archive succeeds" "0" "$rc"
+check "and the LV holds the verified bytes" cmp -s "$D7" "$T/g7.orig"
+
 # A connection that drops half-way: nothing complete, one line, remote cleaned up.
 head -c 24M /dev/urandom > "$T/disks/r.raw"
 mkguest g3 <<EOF2
@@ -149,6 +189,24 @@ check_match "saying --force overwrites it" "kvm2:$VG/rlv already exists \(--forc
 printf 'newer' | dd of="$D2" bs=1 seek=100 conv=notrunc status=none
 V backup g2 --to "kvm2:$VG/rlv" --force >/dev/null 2>&1
 check "--force overwrites it" cmp -s "$R" "$D2"
+# ... but never while a guest there uses it.
+cat > "$T/remote/vms.d/gr.yaml" <<EOF2
+memory: 32M
+disks:
+  - lv: $VG/rlv
+EOF2
+chmod 600 "$T/remote/vms.d/gr.yaml"
+V --host kvm2 start gr >/dev/null 2>&1
+wait_until 10 test -s "$T/rstate/gr/qemu.pid"
+EXTRA_PIDS="$EXTRA_PIDS $(cat "$T/rstate/gr/qemu.pid" 2>/dev/null)"
+cp "$R" "$T/rlv.before"
+printf 'newest' | dd of="$D2" bs=1 seek=200 conv=notrunc status=none
+out=$(V backup g2 --to "kvm2:$VG/rlv" --force 2>&1); rc=$?
+check_eq "--force refuses an LV a running guest there uses" "1" "$rc"
+check_match "saying so" "kvm2:$VG/rlv is in use there \(pid [0-9]+ qemu" "$out"
+check "and leaves it alone" cmp -s "$R" "$T/rlv.before"
+V --host kvm2 kill gr >/dev/null 2>&1
+rm -f "$T/remote/vms.d/gr.yaml"
 
 # A guest with several disks: VG/LV, then VG/LV-1, each verified there.
 D6=$(lv_with_random "$VG" g6d 4 1)

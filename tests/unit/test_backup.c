@@ -83,6 +83,50 @@ static void test_manifest_errors(void **state)
 	expect_bad("format: [unclosed\n", "manifest: line");
 }
 
+/* A one-disk manifest whose disk comes from SOURCE (a "lv: ..." or "source_file: ..." line). */
+static char *disk_manifest(const char *source)
+{
+	return xasprintf("format: vmdeck-backup 1\nguest: a\ncompress: zstd\ndefinition: x\ndisks:\n"
+			 "  - file: a.raw.zst\n    %s\n    size: 1\n    sha256: %s\n    stored: 1\n"
+			 "    stored_sha256: %s\n", source, sha_a, sha_a);
+}
+
+static void expect_source(const char *source, const char *want)
+{
+	char *text = disk_manifest(source), *err = NULL;
+	struct manifest m;
+
+	if (want == NULL) {
+		assert_int_equal(manifest_parse(text, &m, &err), 0);
+		manifest_free(&m);
+	} else {
+		expect_bad(text, want);
+	}
+	free(text);
+}
+
+/* Where a disk came from must name what it seems to: the restore checks the rest against its storage. */
+static void test_manifest_sources(void **state)
+{
+	expect_source("source_file: /srv/disks/a.raw", NULL);
+	expect_source("lv: vg0/a", NULL);
+	expect_source("source_file: disks/a.raw", "absolute path without");
+	expect_source("source_file: /srv/disks/../../etc/shadow", "absolute path without");
+	expect_source("source_file: /srv/./a.raw", "absolute path without");
+	expect_source("source_file: /srv//a.raw", "absolute path without");
+	expect_source("source_file: /", "absolute path without");
+	expect_source("source_file: \"/srv/a\\x1b[2J.raw\"", "absolute path without");
+	expect_source("lv: vg0/../a", "not a VG/LV name");
+	expect_source("lv: /dev/vg0/a", "not a VG/LV name");
+	expect_source("lv: vg0/-a", "not a VG/LV name");
+	expect_source("lv: vg0/a\n    source_file: /srv/a.raw", "both lv and source_file");
+	expect_source("format: vmdk\n    lv: vg0/a", "format must be raw or qcow2");
+	assert_true(manifest_path_ok("/srv/disks/a.raw"));
+	assert_false(manifest_path_ok("/srv/disks/.."));
+	assert_true(manifest_lv_ok("vg0/av-server_2.0"));
+	assert_false(manifest_lv_ok("vg0/av/x"));
+}
+
 /* A temporary file holding n bytes from gen. */
 static int tmp_with(const unsigned char *data, size_t n)
 {
@@ -233,6 +277,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest_round_trip),
 		cmocka_unit_test(test_manifest_errors),
+		cmocka_unit_test(test_manifest_sources),
 		cmocka_unit_test(test_stream_zstd),
 		cmocka_unit_test(test_stream_gzip),
 		cmocka_unit_test(test_stream_damage),
