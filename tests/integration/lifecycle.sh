@@ -203,7 +203,8 @@ start_err nobr
 check_eq "missing bridge: one line" "vmdeck: nobr: cannot start: bridge vmdkno$$ not present" "$out"
 
 busy_d=$(free_vnc_display)
-socat "TCP-LISTEN:$((5900 + busy_d)),bind=127.0.0.1,reuseaddr,fork" /dev/null & EXTRA_PIDS="$EXTRA_PIDS $!"; disown
+socat "TCP-LISTEN:$((5900 + busy_d)),bind=127.0.0.1,reuseaddr,fork" /dev/null & socat_pid=$!
+EXTRA_PIDS="$EXTRA_PIDS $socat_pid"; disown
 listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
 wait_until 3 listening $((5900 + busy_d))
 mkguest vncbusy <<EOF
@@ -212,8 +213,20 @@ vnc:
   listen: 127.0.0.1
 EOF
 start_err vncbusy
-check_eq "VNC port taken: one line" \
-    "vmdeck: vncbusy: cannot start: VNC port $((5900 + busy_d)) (display $busy_d) on 127.0.0.1 is taken" "$out"
+check_eq "VNC port taken: one line naming the process that holds it" \
+    "vmdeck: vncbusy: cannot start: VNC port $((5900 + busy_d)) (display $busy_d) on 127.0.0.1 is taken by process $socat_pid (socat)" "$out"
+# Held by another guest's QEMU: the guest is named, not its process.
+held_d=$(free_vnc_display)
+for g in vncholder vncclash; do mkguest $g <<EOF
+vnc:
+  display: $held_d
+EOF
+done
+vd start vncholder > /dev/null 2>&1
+start_err vncclash
+check_eq "VNC port taken by a guest: the guest is named" \
+    "vmdeck: vncclash: cannot start: VNC port $((5900 + held_d)) (display $held_d) on 127.0.0.1 is taken by guest vncholder" "$out"
+vd kill vncholder > /dev/null 2>&1
 
 # An error only QEMU itself finds: its line, tidied, not the log.
 mkguest qfail <<EOF
