@@ -283,13 +283,8 @@ static void rows_add_orphan_files(struct cli *c, const struct vmdef *defs, size_
 	size_t no = 0;
 
 	orphans_files(&c->cfg, defs, n, &o, &no);
-	for (size_t i = 0; i < no; i++) {
-		uint64_t size = 0;
-
-		if (storage_file_info(o[i].name, &size, NULL, NULL) < 0)
-			size = o[i].size;
-		rows_add(rows, nr, o[i].name, size, NULL, "orphan");
-	}
+	for (size_t i = 0; i < no; i++)
+		rows_add(rows, nr, o[i].name, o[i].size, NULL, "orphan");
 	orphans_free(o, no);
 }
 

@@ -47,9 +47,16 @@ static bool file_name_listed(const char *name)
 	return true;
 }
 
+static int orphan_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct orphan *)a)->name, ((const struct orphan *)b)->name);
+}
+
 void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n, struct orphan **out,
 		   size_t *n_out)
 {
+	size_t first = *n_out;
+
 	DIR *d = cfg->file_dir ? opendir(cfg->file_dir) : NULL;
 	struct dirent *e;
 	struct stat st;
@@ -60,13 +67,20 @@ void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n,
 		if (!file_name_listed(e->d_name) || fstatat(dirfd(d), e->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		path = path_join(cfg->file_dir, e->d_name);
-		if (storage_disk_owner(defs, n, cfg, NULL, path) == NULL)
-			orphan_add(out, n_out, path, false, (uint64_t)st.st_size);
-		else
+		if (storage_disk_owner(defs, n, cfg, NULL, path) == NULL) {
+			uint64_t size;
+
+			if (storage_file_info(path, &size, NULL, NULL) < 0)
+				size = (uint64_t)st.st_size;  /* not an image qemu-img knows: its bytes */
+			orphan_add(out, n_out, path, false, size);
+		} else {
 			free(path);
+		}
 	}
 	if (d)
 		closedir(d);
+	if (*n_out > first)
+		qsort(*out + first, *n_out - first, sizeof **out, orphan_cmp);  /* readdir's order is no order */
 }
 
 int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg, struct orphan **out,
@@ -93,21 +107,52 @@ int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, co
 	return 0;
 }
 
-int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **err)
+int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **unsure, char **err)
 {
 	struct vmdef *defs = NULL;
+	const struct vmdef *bad;
 	size_t n = 0;
 	int rc;
 
 	*out = NULL;
 	*n_out = 0;
+	if (unsure)
+		*unsure = NULL;
 	if (vmdefs_load_all(cfg, &defs, &n, err) < 0)
 		return -1;
 	rc = orphans_lvs(cfg, defs, n, NULL, out, n_out, err);
 	if (rc == 0)
 		orphans_files(cfg, defs, n, out, n_out);
+	if (rc == 0 && unsure && (bad = orphans_unsure(defs, n)) != NULL)
+		*unsure = xstrdup(bad->path);
 	vmdefs_free(defs, n);
 	return rc;
+}
+
+int orphans_print(const struct config *cfg)
+{
+	struct orphan *o;
+	size_t n;
+	char *err = NULL, *unsure = NULL;
+
+	if (orphans_find(cfg, &o, &n, &unsure, &err) < 0) {
+		fprintf(stderr, "vmdeck: cannot list disks: %s\n", err);
+		free(err);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("orphan\t%s\t%llu\n", o[i].name, (unsigned long long)o[i].size);
+	if (unsure)
+		printf("unsure\t%s\n", unsure);
+	if (n == 0)
+		printf("every disk in %s%s%s belongs to a guest\n", cfg->vg && cfg->vg[0] ? cfg->vg : "",
+		       cfg->vg && cfg->vg[0] ? " and " : "", cfg->file_dir);
+	else
+		printf("%zu disk%s no guest uses\n", n, n == 1 ? "" : "s");
+	fflush(stdout);
+	free(unsure);
+	orphans_free(o, n);
+	return 0;
 }
 
 /* The disk as the definition will name it: kind "lv" with "VG/LV", or "file" with an absolute path. */

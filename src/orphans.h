@@ -12,7 +12,7 @@
 struct orphan {
 	char *name;      /* "VG/LV", or the file's absolute path */
 	bool lv;
-	uint64_t size;   /* the LV's size, or the file's size on the host; bytes */
+	uint64_t size;   /* bytes: the LV's size, or the image's guest-visible size */
 };
 void orphans_free(struct orphan *o, size_t n);
 
@@ -21,14 +21,27 @@ void orphans_free(struct orphan *o, size_t n);
  * with '.' are work in progress and left out) that no definition in defs
  * names, compared by device and inode, so a definition's relative path,
  * resolved against file_dir as the loader does, and a symlink match too.
+ * Appended to *out (sorted by name).
  */
 void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n, struct orphan **out,
 		   size_t *n_out);
 /* The LVs of vg (NULL: storage.vg; none when neither) that no definition names. */
 int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg, struct orphan **out,
 		size_t *n_out, char **err);
-/* Both, LVs first, from the definitions in cfg->vms_dir. */
-int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **err);
+/*
+ * Both, LVs first, from the definitions in cfg->vms_dir; *unsure (may be
+ * NULL) gets the path of a definition that does not load (orphans_unsure),
+ * allocated, or NULL.
+ */
+int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **unsure, char **err);
+
+/*
+ * For the console, which reads them back from a job's output: one line per
+ * orphan, "orphan TAB NAME TAB SIZE", then "unsure TAB PATH" when a
+ * definition does not load, then a last line for a person ("2 disks no guest
+ * uses"). Exit code 0, or 1 with the error on stderr.
+ */
+int orphans_print(const struct config *cfg);
 
 /*
  * The first definition that does not load, or NULL: the disks it names are
