@@ -2,6 +2,7 @@
 # orphans.sh: at 80x24, the disk a deleted guest left behind and one no guest
 # ever had are listed by O (disks no guest uses); one is deleted after a
 # question that names it, the other attached to a guest as its second disk.
+# The deleted guest's events.log is archived, not left for a namesake.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 
@@ -25,6 +26,9 @@ tui_keys D
 check_screen "Delete says the disk is kept" "Disk $T/disks/old.raw is KEPT"
 tui_keys g o n e Enter
 check "the guest is gone" wait_until 5 eval '[ ! -e "$T/vms.d/gone.yaml" ]'
+check "its events.log is set aside, so a new guest of that name starts with none" \
+    test ! -e "$T/state/gone/events.log" -a -n "$(ls "$T/state/gone/" | grep -E '^events\.log\.deleted-[0-9]{8}-[0-9]{6}$')"
+check_match "the archive ends with the deletion" "definition deleted \(disks kept\)$" "$(cat "$T"/state/gone/events.log.deleted-*)"
 
 tui_keys O
 check_screen "O lists the disks no guest uses, the kept one first" 'Disk +< old\.raw +1(\.0)?M >' 5
