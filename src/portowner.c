@@ -126,7 +126,9 @@ char *portowner_describe(const struct config *cfg, int port)
 	listeners_in("/proc/net/tcp6", port, ino, &n);
 	if (n > 0)
 		pid = socket_holder(ino, n);
-	if ((who = guest_named(cfg, pid, port)) != NULL || pid == 0)
+	if ((who = guest_named(cfg, pid, port)) != NULL)
 		return who;
+	if (pid == 0)  /* /proc/PID/fd of another user's process cannot be read */
+		return n > 0 ? xstrdup("a process of another user") : NULL;
 	return process_named(pid);
 }

@@ -9,7 +9,8 @@
  * of a guest in cfg->vms_dir (its pidfile), else "process PID (COMM)" from
  * /proc/net/tcp{,6} and the /proc/PID/fd socket links. When no process can be
  * seen (another user's), a running guest whose definition has that port is
- * named. Allocated, or NULL when nothing is found.
+ * named, else "a process of another user". Allocated, or NULL when no
+ * listener is found.
  */
 char *portowner_describe(const struct config *cfg, int port);
 
