@@ -12,6 +12,8 @@ static int cdrom_into_definition(const struct config *cfg, const struct vmdef *d
 {
 	if (!def->path)
 		return err_set(err, "no definition file");
+	if (!path && !def->cdrom)
+		return 0;  /* no CD to remove: the file stays as it is */
 	if (vmdef_set_key(def->path, "cdrom", path ? path : "", err) < 0)
 		return -1;
 	if (path)
