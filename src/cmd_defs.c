@@ -177,16 +177,19 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	}
 	check_config_host(&f, &c->cfg);
 	for (size_t i = 0; i < n; i++) {
+		size_t before = f.errors.n;  /* the errors below name guest i's file: it is not OK */
+
 		if (defs[i].error) {
 			strv_add(&f.errors, defs[i].error);
 			continue;
 		}
-		n_ok++;
 		check_self(&f, &defs[i]);
 		check_host(&f, &defs[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!defs[j].error)
 				check_pair(&f, &defs[j], &defs[i]);
+		if (f.errors.n == before)
+			n_ok++;
 	}
 	rc = check_print(c, &f, n_ok, n);
 	strv_free(&f.errors);

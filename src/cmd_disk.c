@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmd_opts.h"
+#include "orphans.h"
 #include "storage.h"
 #include "util.h"
 #include "vm.h"
@@ -195,6 +196,36 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+static int disk_attach(struct cli *c, int argc, char **argv)
+{
+	const char *interface = NULL;
+	struct opt_spec specs[] = { { "interface", OPT_VALUE, &interface }, { NULL, 0, NULL } };
+	struct disk_target t;
+	char *err = NULL;
+	bool running;
+	int rc;
+
+	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+		return cli_usage(c);
+	if (target_parse(c, argv[1], &t) < 0)
+		return EXIT_USAGE;
+	rc = orphans_attach(&c->cfg, argv[2], t.file ? t.file : t.lv, interface, &running, &err);
+	if (rc < 0) {
+		cli_error(EXIT_FAILED, "%s: cannot attach %s: %s", argv[2], t.arg, err);
+		free(err);
+		target_free(&t);
+		return EXIT_FAILED;
+	}
+	if (c->json)
+		cli_json_print(json_pack("{s:s, s:s, s:s}", "disk", t.file ? t.file : t.lv, "action", "attached",
+					 "guest", argv[2]));
+	else
+		printf("%s: disk %s attached%s\n", argv[2], t.file ? t.file : t.lv,
+		       running ? " (applies at next start)" : "");
+	target_free(&t);
+	return EXIT_DONE;
+}
+
 /* One row of `disk list`: every LV of the VG, plus every disk a definition names. */
 struct disk_row {
 	char *name;       /* VG/LV or the file path */
@@ -244,6 +275,19 @@ static void rows_from_defs(struct cli *c, const struct vmdef *defs, size_t n, st
 	}
 }
 
+/* Image files in storage.file_dir that no definition names (the files definitions name are rows already). */
+static void rows_add_orphan_files(struct cli *c, const struct vmdef *defs, size_t n, struct disk_row **rows,
+				  size_t *nr)
+{
+	struct orphan *o = NULL;
+	size_t no = 0;
+
+	orphans_files(&c->cfg, defs, n, &o, &no);
+	for (size_t i = 0; i < no; i++)
+		rows_add(rows, nr, o[i].name, o[i].size, NULL, "orphan");
+	orphans_free(o, no);
+}
+
 static void rows_print(struct cli *c, struct disk_row *rows, size_t n, const char *vg, int vg_rc,
 		       uint64_t vg_size, uint64_t vg_free)
 {
@@ -281,6 +325,7 @@ static int disk_list(struct cli *c, int argc, char **argv)
 	const char *vg = argc > 1 ? argv[1] : (c->cfg.vg && c->cfg.vg[0] ? c->cfg.vg : NULL);
 	uint64_t vg_size = 0, vg_free = 0;
 	char *err = NULL, *name;
+	const struct vmdef *unsure;
 	int vg_rc = -1;
 
 	if (argc > 2)
@@ -298,11 +343,14 @@ static int disk_list(struct cli *c, int argc, char **argv)
 
 		name = xasprintf("%s/%s", lvs[i].vg, lvs[i].lv);
 		o = storage_disk_owner(defs, n, &c->cfg, name, NULL);
-		rows_add(&rows, &nr, name, lvs[i].size, o ? o->name : NULL, "ok");
+		rows_add(&rows, &nr, name, lvs[i].size, o ? o->name : NULL, o ? "ok" : "orphan");
 		free(name);
 	}
 	rows_from_defs(c, defs, n, &rows, &nr);
+	rows_add_orphan_files(c, defs, n, &rows, &nr);
 	rows_print(c, rows, nr, vg, vg_rc, vg_size, vg_free);
+	if ((unsure = orphans_unsure(defs, n)) != NULL)
+		fprintf(stderr, "vmdeck: warning: %s does not load: a disk it names may show as orphan\n", unsure->path);
 	for (size_t i = 0; i < nr; i++)
 		free(rows[i].name);
 	free(rows);
@@ -319,6 +367,7 @@ static const struct {
 	{ "resize", disk_resize },
 	{ "delete", disk_delete },
 	{ "list", disk_list },
+	{ "attach", disk_attach },
 };
 
 int cmd_disk(struct cli *c, int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cdrom.h"
 #include "cli.h"
 #include "cmd_opts.h"
 #include "hostinfo.h"
@@ -198,7 +199,7 @@ int cmd_cdrom(struct cli *c, int argc, char **argv)
 {
 	struct vmdef def;
 	char *err = NULL;
-	bool eject;
+	bool eject, live = false;
 	int rc;
 
 	if (argc != 3 || argv[1][0] == '-')
@@ -208,16 +209,21 @@ int cmd_cdrom(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
-	rc = eject ? vm_cdrom_eject(&c->cfg, &def, &err) : vm_cdrom_change(&c->cfg, &def, argv[2], &err);
+	rc = cdrom_set(&c->cfg, &def, eject ? NULL : argv[2], &live, &err);
 	vmdef_free(&def);
 	if (rc < 0)
 		return fail_action(argv[1], eject ? "eject the CD" : "change the CD", err);
 	if (c->json)
-		cli_json_print(json_pack("{s:s, s:s?}", "name", argv[1], "cdrom", eject ? NULL : argv[2]));
-	else if (eject)
+		cli_json_print(json_pack("{s:s, s:s?, s:s}", "name", argv[1], "cdrom", eject ? NULL : argv[2],
+					 "applies", live ? "now" : "next start"));
+	else if (live && eject)
 		printf("%s: CD ejected\n", argv[1]);
-	else
+	else if (live)
 		printf("%s: CD is now %s\n", argv[1], argv[2]);
+	else if (eject)
+		printf("%s: CD removed from the definition (applies at next start)\n", argv[1]);
+	else
+		printf("%s: CD set to %s in the definition (applies at next start)\n", argv[1], argv[2]);
 	return EXIT_DONE;
 }
 

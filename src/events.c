@@ -225,3 +225,48 @@ uint64_t vm_events_stamp(const struct config *cfg, const char *name)
 	    (uint64_t)st.st_mtim.tv_nsec;
 	return h ? h : 1;
 }
+
+/*
+ * The log is renamed under its lock: a writer that waited for the lock on the
+ * old file opens the path again and starts a new log (log_open_locked).
+ */
+int vm_events_archive(const struct config *cfg, const char *name, char **archived, char **err)
+{
+	char *path = log_path(cfg, name), *to = NULL, stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd, rc = -1;
+
+	if (archived)
+		*archived = NULL;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = errno == ENOENT ? 0 : err_set(err, "%s: %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	if (flock(fd, LOCK_EX) < 0) {
+		err_set(err, "%s: %s", path, strerror(errno));
+	} else {
+		for (int k = 1; k < 100 && rc < 0; k++) {  /* two deletes in one second keep both */
+			free(to);
+			to = k == 1 ? xasprintf("%s.deleted-%s", path, stamp) : xasprintf("%s.deleted-%s-%d", path, stamp, k);
+			if (renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+				rc = 0;
+			else if (errno != EEXIST)
+				break;
+		}
+		if (rc < 0)
+			err_set(err, "cannot archive %s: %s", path, strerror(errno));
+		else
+			fchmod(fd, 0600);
+	}
+	close(fd);
+	if (rc == 0 && archived)
+		*archived = to;
+	else
+		free(to);
+	free(path);
+	return rc;
+}

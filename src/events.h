@@ -37,4 +37,11 @@ void vm_events_free(struct vm_event *ev, size_t n);
 /* A fingerprint of the log file (inode, size, mtime), 0 if absent: cheap change detection. */
 uint64_t vm_events_stamp(const struct config *cfg, const char *name);
 
+/*
+ * Renames the log to events.log.deleted-YYYYmmdd-HHMMSS (local time; 0600)
+ * beside it, so a new guest that takes the name starts with an empty log.
+ * 0 also when there is no log; *archived (may be NULL) gets the new path.
+ */
+int vm_events_archive(const struct config *cfg, const char *name, char **archived, char **err);
+
 #endif

@@ -46,8 +46,10 @@ int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char
 		rc = err_set(err, "it is running; stop it first");
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
-	else
+	if (rc == 0) {
 		vm_event_log(cfg, def->name, "definition deleted (disks kept)");
+		vm_events_archive(cfg, def->name, NULL, NULL); /* a new guest of this name starts afresh */
+	}
 	vm_unlock(lock);
 	free(path);
 	return rc;

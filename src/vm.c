@@ -18,6 +18,7 @@
 
 #include "events.h"
 #include "qemu_argv.h"
+#include "portowner.h"
 #include "qmp.h"
 #include "spawn.h"
 #include "storage.h"
@@ -434,7 +435,7 @@ char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)
 }
 
 /* Binds the VNC port ourselves for a moment: a clear message beats QEMU's. */
-static int check_vnc_port(const struct vmdef *def, char **err)
+static int check_vnc_port(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
 	const char *host = vm_vnc_listen(def);
@@ -450,10 +451,13 @@ static int check_vnc_port(const struct vmdef *def, char **err)
 	if (fd >= 0) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			if (errno == EADDRINUSE)
-				rc = err_set(err, "VNC port %d (display %d) on %s is taken", port,
-					     def->vnc_display, host);
-			else
+			if (errno == EADDRINUSE) {
+				char *who = portowner_describe(cfg, port);
+
+				rc = err_set(err, "VNC port %d (display %d) on %s is taken%s%s", port,
+					     def->vnc_display, host, who ? " by " : "", who ? who : "");
+				free(who);
+			} else
 				rc = err_set(err, "cannot listen for VNC on %s:%d: %s", host, port,
 					     strerror(errno));
 		}
@@ -596,7 +600,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 		return err_set(err, "already running (pid %d)", (int)pid);
 	remove_runtime_files(cfg, def->name);  /* stale, from a crash or kill -9 */
 	if (plan_media(cfg, def, o, p, err) < 0 || check_bridges(def, err) < 0 ||
-	    check_vnc_port(def, err) < 0)
+	    check_vnc_port(cfg, def, err) < 0)
 		return -1;
 	if ((p->log_fd = log_open(cfg, def->name, err)) < 0)
 		return -1;

@@ -1869,6 +1869,92 @@ int vmdef_set_item_kind(const char *path, const char *list, const char *kind, co
 	return vmdef_apply_changes(path, &c, 1, &bad, err);
 }
 
+/* A new last item of a block list, "- KIND: VALUE" lines at the column of the list's dashes. */
+static void plan_append_block(struct etext *t, const yaml_node_t *seq, const char *kind, const char *vtext,
+			      const char *const *with, struct edit *e)
+{
+	size_t at = after_node(t->text, t->len, &t->doc, seq);
+	char *lines = item_lines(seq->start_mark.column, kind, vtext, with);
+
+	e->at = at;
+	e->del = 0;
+	e->with = xasprintf("%s%s", at > 0 && t->text[at - 1] != '\n' ? "\n" : "", lines);
+	free(lines);
+}
+
+/* A new last item of a flow list: ", {KIND: VALUE, ...}" just inside its "]". */
+static int plan_append_flow(struct etext *t, const yaml_node_t *seq, const char *kind, const char *vtext,
+			    const char *const *with, struct edit *e, char **err)
+{
+	size_t end = mark_offset(t->text, t->len, seq->end_mark);
+	struct sbuf b = { 0 };
+
+	if (end == 0 || t->text[end - 1] != ']')
+		return err_set(err, "%s:%zu:%zu: cannot add to this list", t->path, seq->start_mark.line + 1,
+			       seq->start_mark.column + 1);
+	sbuf_printf(&b, ", {%s: %s", kind, vtext);
+	for (size_t i = 0; with && with[i] && with[i + 1]; i += 2) {
+		char *q = yaml_quote(with[i + 1]);
+
+		sbuf_printf(&b, ", %s: %s", with[i], q);
+		free(q);
+	}
+	sbuf_add(&b, "}");
+	e->at = end - 1;
+	e->del = 0;
+	e->with = sbuf_take(&b);
+	return 0;
+}
+
+static int item_add_in(struct etext *t, const struct item_kinds *ik, const char *kind, const char *value,
+		       const char *const *with, char **err)
+{
+	char *vtext = strcmp(kind, "user") == 0 ? xstrdup("{}") : yaml_quote(value);
+	const yaml_node_t *seq = map_get(&t->doc, etext_root(t), ik->list, NULL);
+	struct edit e[2] = { { 0 } };
+	size_t n = 1;
+	int rc = 0;
+
+	if (first_item(t, ik->list) == NULL)
+		rc = plan_new_list(t, ik->list, kind, vtext, with, e, &n, err);
+	else if (seq->data.sequence.style == YAML_FLOW_SEQUENCE_STYLE)
+		rc = plan_append_flow(t, seq, kind, vtext, with, &e[0], err);
+	else
+		plan_append_block(t, seq, kind, vtext, with, &e[0]);
+	free(vtext);
+	if (rc == 0)
+		return etext_apply(t, e, n, err);
+	for (size_t i = 0; i < 2; i++)
+		free(e[i].with);
+	return rc;
+}
+
+int vmdef_add_item(const char *path, const char *list, const char *kind, const char *value,
+		   const char *const *with, char **err)
+{
+	const struct item_kinds *ik = item_kinds_of(list);
+	struct etext t = { .path = path };
+	int rc;
+
+	if (check_item_kind(ik, list, kind, value, err) < 0)
+		return -1;
+	if (kind == NULL)
+		return err_set(err, "%s: a new item needs a kind", list);
+	if ((t.text = file_read(path, &t.len, err)) == NULL)
+		return -1;
+	rc = etext_parse(&t, err);
+	if (rc == 0)
+		rc = item_add_in(&t, ik, kind, value, with, err);
+	if (rc == 0)
+		rc = validate_text(path, t.text, t.len, err);
+	if (rc == 0)
+		rc = write_keeping_mode(path, t.text, t.len, err);
+	if (t.parsed)
+		yaml_document_delete(&t.doc);
+	free(t.text);
+	return rc;
+}
+
 /* ---- building a definition in memory ---- */
 
 void vmdef_init(struct vmdef *def, const char *name)

@@ -145,6 +145,17 @@ int vmdef_set_item_kind(const char *path, const char *list, const char *kind, co
 			const char *const *with, char **err);
 
 /*
+ * Adds an item at the end of LIST ("disks" or "nics"): KIND: VALUE and the
+ * WITH keys, as vmdef_set_item_kind writes them, indented like the items
+ * before it (or inside a flow list's brackets); a missing or empty list gets
+ * it as its first item. Comments and the other items stay. One write: the
+ * edited text must still load, else nothing is written. The file keeps its
+ * mode. Used to attach a disk as a guest's second (third, ...) disk.
+ */
+int vmdef_add_item(const char *path, const char *list, const char *kind, const char *value,
+		   const char *const *with, char **err);
+
+/*
  * One change of an edit: KEY set to VALUE as vmdef_set_key does, or, when
  * LIST is set, item 0 of LIST made KIND VALUE with the WITH keys as
  * vmdef_set_item_kind does.

@@ -36,5 +36,6 @@ int act_restore(struct ui *ui);
 int act_move(struct ui *ui);
 int act_disk_new(struct ui *ui);
 int act_disk_resize(struct ui *ui);
+int act_disk_orphans(struct ui *ui);
 
 #endif

@@ -38,6 +38,7 @@ const struct key_bind key_binds[] = {
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move, KB_GUEST | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },
 	{ 'Z', 0, NULL, "resize one of the guest's disks", act_disk_resize, KB_GUEST | KB_MENU },
+	{ 'O', 0, NULL, "disks no guest uses: attach one to a guest, or delete it", act_disk_orphans, KB_MENU },
 	{ '\n', KEY_F(9), "Menu", "action menu for the selected guest", act_menu, KB_GUEST },
 	{ ':', 0, NULL, "command line: any vmdeck verb, Tab completes", act_cmdline, 0 },
 	{ 'J', 0, NULL, "background jobs and their output", act_jobs, 0 },

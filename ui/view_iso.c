@@ -108,40 +108,17 @@ static void iso_close(struct ui *ui)
 	ui_pop(ui);
 }
 
-/* A stopped guest gets the image in its definition, for its next start. */
-static void iso_into_definition(struct ui *ui, const char *path)
-{
-	ssize_t i = ui_guest_index(ui, iv.guest);
-	char *err = NULL;
-
-	if (i < 0)
-		return;
-	if (vmdef_set_key(ui->defs[i].path, "cdrom", path, &err) < 0) {
-		ui_status(ui, true, "%s: cannot set the CD: %s", iv.guest, err);
-		free(err);
-		return;
-	}
-	ui_status(ui, false, "%s: CD set to %s for the next start", iv.guest, path);
-	ui_event(ui, iv.guest, "CD set to %s for the next start", path);
-}
-
 static int iso_choose(struct ui *ui)
 {
 	char *path = xstrdup(iv.all[iv.shown[iv.sel]].path);
 	char guest[80];
-	ssize_t i;
-	bool up;
 
 	snprintf(guest, sizeof guest, "%s", iv.guest);
 	iso_close(ui);
-	i = ui_guest_index(ui, guest);
-	up = i >= 0 && ui->st[i].pid > 0;
 	if (iv.start_after)
 		action_start_with(ui, guest, path, true);
-	else if (up)
+	else  /* `vmdeck cdrom`: the drive of a running guest, the definition of a stopped one */
 		action_cdrom_insert(ui, guest, path);
-	else
-		iso_into_definition(ui, path);
 	free(path);
 	return UI_REDRAW | UI_RESCAN;
 }

@@ -5,6 +5,8 @@
 
 #include "actions.h"
 #include "backup.h"
+#include "job.h"
+#include "orphans.h"
 #include "ui.h"
 #include "util.h"
 
@@ -397,5 +399,144 @@ int act_disk_resize(struct ui *ui)
 	sf_yesno("Allow shrinking", false);
 	sf.cur = 1;
 	ui_push(ui, &view_storage);
+	return UI_REDRAW;
+}
+
+/*
+ * ---- disks no guest uses: found in a job (LVM is asked), then a form to
+ * attach one to a guest or delete it (asking, naming it) ----
+ */
+
+enum { OR_DISK, OR_DO, OR_GUEST };
+
+static char *or_names[SF_CHOICES];  /* the disks, in the order of the form's choices */
+static char *or_shown[SF_CHOICES];  /* the same as the form shows them: a file in file_dir by its name, and the size */
+static int or_n;
+static char or_unsure[300];         /* a definition that does not load: deleting waits */
+
+static void orphans_forget(void)
+{
+	for (int i = 0; i < or_n; i++) {
+		free(or_names[i]);
+		free(or_shown[i]);
+	}
+	or_n = 0;
+	or_unsure[0] = '\0';
+}
+
+static int orphan_delete_confirmed(struct ui *ui, void *arg)
+{
+	const char *words[] = { "disk", "delete", arg, "--yes", NULL };
+
+	ui_run_verb(ui, NULL, words);
+	return UI_REDRAW;
+}
+
+static void orphans_submit(struct ui *ui, struct sf_form *s)
+{
+	const char *disk = or_names[s->f[OR_DISK].opt];
+	char *q;
+
+	if (s->f[OR_DO].opt == 0) {
+		const char *words[] = { "disk", "attach", disk, sf_val(OR_GUEST), NULL };
+
+		if (ui->n == 0) {
+			ui_status(ui, true, "attach: there is no guest to attach %s to", disk);
+			return;
+		}
+		ui_run_verb(ui, sf_val(OR_GUEST), words);
+		return;
+	}
+	if (or_unsure[0]) {
+		ui_status(ui, true, "%s: not deleted: %s does not load, and may name it", disk, or_unsure);
+		return;
+	}
+	q = xasprintf("Delete disk %s? No guest uses it. Its data is lost.", disk);
+	confirm_ask(ui, "Delete disk", q, NULL, orphan_delete_confirmed, xstrdup(disk));
+	free(q);
+}
+
+static char *orphan_shown(const struct ui *ui, const char *name, const char *size)
+{
+	size_t dl = strlen(ui->cfg->file_dir);
+	char h[32];
+
+	if (strncmp(name, ui->cfg->file_dir, dl) == 0 && name[dl] == '/')
+		name += dl + 1;
+	return xasprintf("%s  %s", name, size_human(strtoull(size, NULL, 10), h, sizeof h));
+}
+
+/* "orphan TAB NAME TAB SIZE" lines from orphans_print. */
+static void orphans_read(const struct ui *ui, const char *out)
+{
+	char *text = xstrdup(out ? out : ""), *save = NULL;
+
+	orphans_forget();
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t'), *end;
+
+		if (!tab)
+			continue;
+		*tab = '\0';
+		if (strcmp(line, "unsure") == 0)
+			snprintf(or_unsure, sizeof or_unsure, "%s", tab + 1);
+		else if (strcmp(line, "orphan") == 0 && or_n < SF_CHOICES && (end = strchr(tab + 1, '\t')) != NULL) {
+			*end = '\0';
+			or_shown[or_n] = orphan_shown(ui, tab + 1, end + 1);
+			or_names[or_n++] = xstrdup(tab + 1);
+		}
+	}
+	free(text);
+}
+
+static void orphans_form(struct ui *ui)
+{
+	struct sf_field *f;
+
+	sf_reset("Disks no guest uses", NULL, orphans_submit);
+	f = sf_text("Disk", NULL);
+	for (int i = 0; i < or_n; i++)
+		sf_opt(f, or_shown[i]);
+	f = sf_text("Do", NULL);
+	sf_opt(f, "attach to a guest");
+	sf_opt(f, "delete it");
+	f = sf_text("Guest", NULL);
+	for (size_t i = 0; i < ui->n; i++)
+		sf_opt(f, ui->defs[i].name);
+	if (ui->n == 0)
+		sf_opt(f, "(no guests)");
+	else
+		f->opt = (int)ui->sel;
+	sf.hint = "Left/Right: choose  Tab: field  Enter: go  Esc: cancel";
+	ui_push(ui, &view_storage);
+}
+
+/* The job's end: the form opens on the main screen only, never over a view the admin has moved on to. */
+static void orphans_listed(struct ui *ui, struct job *j)
+{
+	if (job_exit_code(j) != 0)
+		return;
+	orphans_read(ui, j->out.s);
+	if (or_n > 0 && ui_top(ui) == &view_list)
+		orphans_form(ui);
+}
+
+static int orphans_child(void *arg)
+{
+	return orphans_print(arg);
+}
+
+int act_disk_orphans(struct ui *ui)
+{
+	char *err = NULL;
+	struct job *j = job_call(NULL, "disks", orphans_child, (void *)ui->cfg, &err);
+
+	if (!j) {
+		ui_status(ui, true, "disks: %s", err);
+		free(err);
+		return UI_REDRAW;
+	}
+	if (ui_job_add(ui, j, orphans_listed))
+		ui_status(ui, false, "looking for disks no guest uses ...");
 	return UI_REDRAW;
 }

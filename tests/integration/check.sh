@@ -62,6 +62,9 @@ run V check
 check_eq "check: clashes exit 2" 2 "$rc"
 check_match "check: two guests on one VNC display" "delta.yaml: vnc.display 2 is also used by beta \(port 5902\)" "$err"
 check_match "check: two guests with one MAC" "delta.yaml: mac 52:54:00:00:00:0a is also used by alpha" "$err"
+check_eq "check: a guest with a clash is not counted OK" "2 errors; 2 of 3 guests OK" "$out"
+run V check --json
+check_eq "check --json: valid leaves out the guest with a clash" 2 "$(printf '%s' "$out" | jq -s '.[0].valid')"
 rm "$T/vms.d/delta.yaml"
 
 # A password in a file others can read is refused with the fix in the message, never the password.

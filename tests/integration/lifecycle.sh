@@ -75,6 +75,8 @@ vd cdrom g1 "$T/iso/two.iso" > /dev/null
 check_eq "cdrom swaps a loaded CD" "$T/iso/two.iso" "$(cd_file g1)"
 vd cdrom g1 --eject > /dev/null
 check_eq "cdrom --eject empties the drive" empty "$(cd_file g1)"
+check_eq "cdrom --json on a running guest: it applies now" now "$(vd cdrom g1 one.iso --json | jq -r .applies)"
+vd cdrom g1 --eject > /dev/null
 out=$(vd cdrom g1 "$T/iso/nope.iso" 2>&1); rc=$?
 check_eq "cdrom with a missing ISO: one line, exit 1" \
     "1 vmdeck: g1: cannot change the CD: ISO not found: $T/iso/nope.iso" "$rc $out"
@@ -87,6 +89,18 @@ check "killed QEMU is gone" gone "$pid2"
 check "kill removes pidfile and sockets" test ! -e "$T/state/g2/qemu.pid" -a ! -e "$T/state/g2/qmp.sock"
 check_eq "kill of a stopped guest" "g2: was not running" "$(vd kill g2 2>&1)"
 check_match "reset of a stopped guest fails" "^vmdeck: g2: cannot reset: not running$" "$(vd reset g2 2>&1)"
+# One rule for the CD: a stopped guest's definition takes it, for the next start.
+out=$(vd cdrom g2 two.iso 2>&1); rc=$?
+check_eq "cdrom on a stopped guest sets the definition, and says when it applies" \
+    "0 g2: CD set to two.iso in the definition (applies at next start)" "$rc $out"
+check_eq "the definition names the ISO found in iso_dirs" "cdrom: $T/iso/two.iso" "$(grep '^cdrom:' "$T/vms.d/g2.yaml")"
+check_eq "cdrom --json says it applies at the next start" "next start" "$(vd cdrom g2 two.iso --json | jq -r .applies)"
+out=$(vd cdrom g2 --eject 2>&1); rc=$?
+check_eq "cdrom --eject on a stopped guest empties the definition's CD" \
+    "0 g2: CD removed from the definition (applies at next start)" "$rc $out"
+check_eq "the definition has no CD" "" "$(vd show g2 --json | jq -r '.cdrom // ""')"
+out=$(vd cdrom g2 nope.iso 2>&1); rc=$?
+check_match "a missing ISO is refused for a stopped guest too" "^vmdeck: g2: cannot change the CD: ISO not found: nope.iso" "$out"
 
 vd start g2 > /dev/null 2>&1
 pid2=$(pid_of g2)
@@ -203,7 +217,8 @@ start_err nobr
 check_eq "missing bridge: one line" "vmdeck: nobr: cannot start: bridge vmdkno$$ not present" "$out"
 
 busy_d=$(free_vnc_display)
-socat "TCP-LISTEN:$((5900 + busy_d)),bind=127.0.0.1,reuseaddr,fork" /dev/null & EXTRA_PIDS="$EXTRA_PIDS $!"; disown
+socat "TCP-LISTEN:$((5900 + busy_d)),bind=127.0.0.1,reuseaddr,fork" /dev/null & socat_pid=$!
+EXTRA_PIDS="$EXTRA_PIDS $socat_pid"; disown
 listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
 wait_until 3 listening $((5900 + busy_d))
 mkguest vncbusy <<EOF
@@ -212,8 +227,20 @@ vnc:
   listen: 127.0.0.1
 EOF
 start_err vncbusy
-check_eq "VNC port taken: one line" \
-    "vmdeck: vncbusy: cannot start: VNC port $((5900 + busy_d)) (display $busy_d) on 127.0.0.1 is taken" "$out"
+check_eq "VNC port taken: one line naming the process that holds it" \
+    "vmdeck: vncbusy: cannot start: VNC port $((5900 + busy_d)) (display $busy_d) on 127.0.0.1 is taken by process $socat_pid (socat)" "$out"
+# Held by another guest's QEMU: the guest is named, not its process.
+held_d=$(free_vnc_display)
+for g in vncholder vncclash; do mkguest $g <<EOF
+vnc:
+  display: $held_d
+EOF
+done
+vd start vncholder > /dev/null 2>&1
+start_err vncclash
+check_eq "VNC port taken by a guest: the guest is named" \
+    "vmdeck: vncclash: cannot start: VNC port $((5900 + held_d)) (display $held_d) on 127.0.0.1 is taken by guest vncholder" "$out"
+vd kill vncholder > /dev/null 2>&1
 
 # An error only QEMU itself finds: its line, tidied, not the log.
 mkguest qfail <<EOF

@@ -1,8 +1,9 @@
 #!/bin/bash
 # iso_cmdline.sh: the ISO picker (size, date, type-ahead filter) swaps the CD
 # of a running guest at once (checked with query-block); on a stopped guest it
-# sets the definition's CD. The `:` command line runs a verb as a job, Tab
-# completes verbs and guest names, and history survives a restart.
+# sets the definition's CD, and E empties it. The `:` command line runs a
+# verb as a job, Tab completes verbs and guest names, and history survives a
+# restart.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 
@@ -64,6 +65,14 @@ tui_select db
 tui_keys c g a m Enter
 check "on a stopped guest it sets the definition's CD" \
     wait_until 3 grep -q "^cdrom: $T/iso/gamma-tools.iso" "$T/vms.d/db.yaml"
+check_screen "and says it applies at the next start" 'db: CD set to .*applies at next start' 5
+# E on a stopped guest: the same rule as c and `vmdeck cdrom`: the definition loses its CD.
+tui_keys E
+check "E on a stopped guest empties the definition's CD" \
+    wait_until 3 eval '! grep -q "^cdrom: /" "$T/vms.d/db.yaml"'
+check_screen "and says so, not \"not running\"" 'db: CD removed from the definition \(applies at next start\)' 5
+tui_keys c g a m Enter
+check "c puts it back for the next start" wait_until 3 grep -q "^cdrom: $T/iso/gamma-tools.iso" "$T/vms.d/db.yaml"
 
 # b: start from CD (install mode) with an image picked the same way.
 tui_keys b

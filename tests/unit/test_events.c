@@ -1,4 +1,6 @@
 /* test_events.c: the persisted event log: appending, one line per event, trimming, torn and garbage lines. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "events.h"
+#include "guestfile.h"
 #include "scratch.h"
 #include "util.h"
 #include "vm.h"
@@ -195,6 +198,75 @@ static void test_concurrent_writers(void **state)
 	free(ev);
 }
 
+/* How many of g1's archived logs contain text; *n gets how many archives there are. */
+static int archives_holding(const char *text, int *n)
+{
+	char *dir = vm_path(&cfg, "g1", "");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int holding = 0;
+
+	*n = 0;
+	while (d && (e = readdir(d)) != NULL) {
+		char *full;
+		struct sbuf b = { 0 };
+		int fd;
+
+		if (strncmp(e->d_name, "events.log.deleted-", 19) != 0)
+			continue;
+		(*n)++;
+		full = path_join(dir, e->d_name);
+		if ((fd = open(full, O_RDONLY)) >= 0 && fd_read_all(fd, &b) == 0 && b.len && strstr(b.s, text))
+			holding++;
+		if (fd >= 0)
+			close(fd);
+		sbuf_free(&b);
+		free(full);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return holding;
+}
+
+/* A deleted guest's log is set aside whole (0600): a new guest of that name starts with none. */
+static void test_delete_archives_log(void **state)
+{
+	char *vms = xasprintf("%s/vms.d", tmpdir), *yaml = xasprintf("%s/g1.yaml", vms), *arch = NULL;
+	struct vmdef def = { 0 };
+	struct vm_event ev[4];
+	struct stat st;
+	int n;
+
+	assert_int_equal(mkdir(vms, 0700), 0);
+	cfg.vms_dir = vms;
+	assert_int_equal(file_write_atomic(yaml, "memory: 256M\n", 13, 0600, NULL), 0);
+	assert_int_equal(vm_event_log(&cfg, "g1", "old life"), 0);
+	def.name = xstrdup("g1");
+	def.path = xstrdup(yaml);
+	assert_int_equal(vm_delete_definition(&cfg, &def, NULL), 0);
+	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 0);
+	assert_int_equal(vm_event_log(&cfg, "g1", "new life"), 0);
+	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 1);
+	assert_string_equal(ev[0].text, "new life");
+	vm_events_free(ev, 1);
+	/* a second delete within the same second keeps both archives */
+	assert_int_equal(vm_events_archive(&cfg, "g1", &arch, NULL), 0);
+	assert_non_null(strstr(arch, "/g1/events.log.deleted-"));
+	assert_int_equal(stat(arch, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(arch);
+	assert_int_equal(vm_events_archive(&cfg, "g1", &arch, NULL), 0);
+	assert_null(arch); /* no log: nothing to do */
+	vmdef_free(&def);
+	/* both archives are there; one holds the old life and its deletion */
+	assert_int_equal(archives_holding("old life\n", &n), 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(archives_holding("definition deleted (disks kept)\n", &n), 1);
+	free(yaml);
+	free(vms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +276,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_and_torn_lines_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trimmed_to_newest_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_archives_log, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

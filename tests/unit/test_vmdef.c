@@ -980,6 +980,58 @@ static void test_set_field_and_validate(void **state)
 	vmdef_free(&def);
 }
 
+/* Adds an item with vmdef_add_item and expects the whole file to read want afterwards. */
+static void expect_add_item(const char *before, const char *kind, const char *value, const char *const *with,
+			    const char *want)
+{
+	char *path = write_def("add", before, 0600), *err = NULL, *after;
+
+	assert_int_equal(vmdef_add_item(path, "disks", kind, value, with, &err), 0);
+	assert_null(err);
+	after = read_all(path);
+	assert_string_equal(after, want);
+	free(after);
+	unlink(path);
+	free(path);
+}
+
+/* A second disk goes after the last one, at its indentation; comments and the other keys stay. */
+static void test_add_item_disk(void **state)
+{
+	const char *const with[] = { "interface", "virtio", NULL };
+	char *path, *err = NULL, *after;
+
+	expect_add_item("memory: 1G\n"
+			"disks:        # boot disk first\n"
+			"  - lv: vg0/a   # system\n"
+			"    interface: ide\n"
+			"rtc: utc  # keep\n",
+			"file", "/srv/data disk.img", with,
+			"memory: 1G\n"
+			"disks:        # boot disk first\n"
+			"  - lv: vg0/a   # system\n"
+			"    interface: ide\n"
+			"  - file: /srv/data disk.img\n"
+			"    interface: virtio\n"
+			"rtc: utc  # keep\n");
+	expect_add_item("disks:\n- lv: vg0/a\n", "lv", "vg0/b", NULL, "disks:\n- lv: vg0/a\n- lv: vg0/b\n");
+	expect_add_item("disks: [{lv: vg0/a}]   # flow\n", "lv", "vg0/b", with,
+			"disks: [{lv: vg0/a}, {lv: vg0/b, interface: virtio}]   # flow\n");
+	/* none yet: the list is made */
+	expect_add_item("memory: 1G\ndisks: []\n", "lv", "vg0/b", NULL, "memory: 1G\ndisks:\n  - lv: vg0/b\n");
+	expect_add_item("memory: 1G\n", "file", "/x.raw", NULL, "memory: 1G\ndisks:\n  - file: /x.raw\n");
+	/* a result that does not load is not written */
+	path = write_def("add", "disks:\n  - lv: vg0/a\n", 0600);
+	assert_int_equal(vmdef_add_item(path, "disks", "lv", "bad name!", NULL, &err), -1);
+	assert_non_null(err);
+	free(err);
+	after = read_all(path);
+	assert_string_equal(after, "disks:\n  - lv: vg0/a\n");
+	free(after);
+	unlink(path);
+	free(path);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -1029,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_item_kind_disk_add_remove),
 		cmocka_unit_test(test_item_kind_nic),
 		cmocka_unit_test(test_item_kind_refused),
+		cmocka_unit_test(test_add_item_disk),
 		cmocka_unit_test(test_set_field_and_validate),
 	};
 
