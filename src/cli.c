@@ -64,15 +64,25 @@ const struct cli_verb *cli_verb_find(const char *name)
 static bool json_printed;
 static char *last_error;
 
-void cli_json_print(json_t *o)
+/* The verb's JSON on stdout (compact, or indented for a person), taking o. */
+static void json_out(json_t *o, size_t flags)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, flags | JSON_PRESERVE_ORDER);
 
 	json_printed = true;
-
 	puts(s ? s : "null");
 	free(s);
 	json_decref(o);
+}
+
+void cli_json_print(json_t *o)
+{
+	json_out(o, JSON_COMPACT);
+}
+
+void cli_json_print_indented(json_t *o)
+{
+	json_out(o, JSON_INDENT(2));
 }
 
 int cli_error(int code, const char *fmt, ...)

@@ -37,8 +37,13 @@ int cli_main(int argc, char **argv);
 /* "vmdeck: NAME: what: why" on stderr, one line; returns code for `return cli_fail(...)`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_usage(const struct cli *c);
-/* A verb's --json result: one object (taken and freed) on one line of stdout. */
-void cli_json_print(json_t *o);  /* prints the verb's usage, returns EXIT_USAGE */
+/*
+ * A verb's --json result on stdout: o is taken and freed. Compact on one
+ * line, or indented (list, show, check). A verb that fails without printing
+ * one gets {"error": ..., "exit": ...} from the dispatcher instead.
+ */
+void cli_json_print(json_t *o);
+void cli_json_print_indented(json_t *o);
 
 /* Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else 0. */
 struct vmdef;

@@ -13,14 +13,10 @@
 static void print_json(const struct strv *argv)
 {
 	json_t *arr = json_array();
-	char *s;
 
 	for (size_t i = 0; i < argv->n; i++)
 		json_array_append_new(arr, json_string(argv->v[i]));
-	s = json_dumps(arr, 0);
-	puts(s);
-	free(s);
-	json_decref(arr);
+	cli_json_print(arr);
 }
 
 /* Same options as `start`, so the dry run can show a CD boot before doing it. */

@@ -143,9 +143,7 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 			json_array_append_new(w, json_string(f->warnings.v[i]));
 		o = json_pack("{s:s, s:I, s:I, s:o, s:o}", "config", c->cfg.path, "guests", (json_int_t)n,
 			      "valid", (json_int_t)n_ok, "errors", e, "warnings", w);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
+		cli_json_print_indented(o);
 	} else {
 		for (size_t i = 0; i < f->warnings.n; i++)
 			fprintf(stderr, "vmdeck: warning: %s\n", f->warnings.v[i]);

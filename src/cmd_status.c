@@ -95,12 +95,6 @@ static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
 	return o;
 }
 
-static void json_print(json_t *j)
-{
-	json_dumpf(j, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
-}
-
 /* ---- text ---- */
 
 static const char *uptime_text(double secs, char *buf, size_t len)
@@ -232,8 +226,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(a, guest_json(&defs[i], &sts[i]));
-		json_print(a);
-		json_decref(a);
+		cli_json_print_indented(a);
 	} else {
 		table_print(defs, sts, n);
 	}
@@ -267,8 +260,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		json_t *o = guest_json(&def, &st);
 
-		json_print(o);
-		json_decref(o);
+		cli_json_print_indented(o);
 	} else {
 		show_print(&def, &st);
 		show_events(&c->cfg, def.name);

@@ -65,6 +65,7 @@ check_match "check: two guests with one MAC" "delta.yaml: mac 52:54:00:00:00:0a 
 check_eq "check: a guest with a clash is not counted OK" "2 errors; 2 of 3 guests OK" "$out"
 run V check --json
 check_eq "check --json: valid leaves out the guest with a clash" 2 "$(printf '%s' "$out" | jq -s '.[0].valid')"
+check_eq "check --json with errors: one JSON document on stdout, no error object after it" 1 "$(printf '%s' "$out" | jq -s length)"
 rm "$T/vms.d/delta.yaml"
 
 # A password in a file others can read is refused with the fix in the message, never the password.
