@@ -11,17 +11,11 @@
 
 /* ---- navigation ---- */
 
+/* Moves the selection by delta rows of the table as shown (filtered and sorted). */
 static int move_sel(struct ui *ui, long delta)
 {
-	long s = (long)ui->sel + delta;
-
-	if (ui->n == 0)
-		return UI_REDRAW;
-	if (s < 0)
-		s = 0;
-	if (s >= (long)ui->n)
-		s = (long)ui->n - 1;
-	ui->sel = (size_t)s;
+	table_order_rebuild(ui);
+	table_order_select_pos(ui, (long)ui->sel_pos + delta);
 	return UI_REDRAW;
 }
 

@@ -25,17 +25,17 @@
 
 struct vmdef *ui_guest(struct ui *ui)
 {
-	return ui->n ? &ui->defs[ui->sel] : NULL;
+	return ui->n && table_order_shows(ui, ui->sel) ? &ui->defs[ui->sel] : NULL;
 }
 
 struct vm_status *ui_guest_status(struct ui *ui)
 {
-	return ui->n ? &ui->st[ui->sel] : NULL;
+	return ui->n && table_order_shows(ui, ui->sel) ? &ui->st[ui->sel] : NULL;
 }
 
 struct guest_extra *ui_guest_extra(struct ui *ui)
 {
-	return ui->n ? &ui->ex[ui->sel] : NULL;
+	return ui->n && table_order_shows(ui, ui->sel) ? &ui->ex[ui->sel] : NULL;
 }
 
 ssize_t ui_guest_index(const struct ui *ui, const char *name)

@@ -107,7 +107,14 @@ struct ui {
 	struct vm_status *st;
 	struct guest_extra *ex;
 	size_t n;
-	size_t sel, top;            /* selected row, first visible row */
+	size_t sel;                 /* the selected guest: an index into defs */
+
+	/* the table's rows (table_order.c): indices into defs, filtered and sorted */
+	size_t *order, n_order;
+	size_t sel_pos, top;        /* the selection's row, the first visible row: positions in order */
+	char filter[64];            /* "/": guests whose name or description holds it, any case */
+	enum sort_col { SORT_NAME, SORT_STATE, SORT_CPU, SORT_MEMORY, SORT_COUNT } sort_col;
+	bool sort_desc;             /* "I": the sort column reversed */
 	char *want_sel;             /* select this guest when it appears */
 	char *load_err;             /* vms_dir could not be read */
 
@@ -152,7 +159,7 @@ struct ui {
 
 /* ---- views ---- */
 extern const struct view view_list, view_small, view_help, view_menu, view_confirm, view_iso, view_form,
-	view_cmdline, view_jobs, view_text;
+	view_cmdline, view_jobs, view_text, view_filter;
 void ui_push(struct ui *ui, const struct view *v);
 void ui_pop(struct ui *ui);
 const struct view *ui_top(const struct ui *ui);
@@ -229,6 +236,14 @@ struct dlg {
 };
 WINDOW *dlg_open(struct dlg *d, int h, int w);
 void dlg_close(struct dlg *d);
+
+/* ---- the table's rows (table_order.c) ---- */
+void table_order_rebuild(struct ui *ui);            /* after any change of guests, statuses, filter or sort */
+bool table_order_shows(const struct ui *ui, size_t i);
+void table_order_select_pos(struct ui *ui, long pos); /* clamped to the rows shown */
+void table_order_sort(struct ui *ui, int step);     /* the next (1) or previous (-1) sort column */
+void table_order_reverse(struct ui *ui);
+const char *table_order_sort_name(const struct ui *ui);
 
 /* ---- keys and actions (keys.c) ---- */
 struct key_bind {

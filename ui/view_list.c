@@ -145,17 +145,28 @@ static void draw_table(struct ui *ui)
 {
 	int h = table_height();
 
-	if (ui->sel < ui->top)
-		ui->top = ui->sel;
-	if (ui->sel >= ui->top + (size_t)h)
-		ui->top = ui->sel - (size_t)h + 1;
+	table_order_rebuild(ui);
+	if (ui->sel_pos < ui->top)
+		ui->top = ui->sel_pos;
+	if (ui->sel_pos >= ui->top + (size_t)h)
+		ui->top = ui->sel_pos - (size_t)h + 1;
+	if (ui->top > ui->n_order)
+		ui->top = 0;
 	if (ui->n == 0) {
 		draw_text(stdscr, 3, 2, COLS - 4, R_NORMAL,
 			  ui->load_err ? ui->load_err : "No guests yet. Press n (or F7) to make one.");
 		return;
 	}
-	for (int row = 0; row < h && ui->top + (size_t)row < ui->n; row++)
-		draw_row(ui, ui->top + (size_t)row, 2 + row);
+	if (ui->n_order == 0) {
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "No guest's name or description holds \"%s\" (/ changes the filter).",
+			 ui->filter);
+		draw_text(stdscr, 3, 2, COLS - 4, R_NORMAL, msg);
+		return;
+	}
+	for (int row = 0; row < h && ui->top + (size_t)row < ui->n_order; row++)
+		draw_row(ui, ui->order[ui->top + (size_t)row], 2 + row);
 }
 
 /* ---- detail pane ---- */
