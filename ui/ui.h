@@ -206,15 +206,20 @@ const char *fmt_clock(double when, char *buf, size_t len);
 
 /*
  * A centred dialog window on its own panel, re-made when the screen size
- * changes. dlg_open sizes it (h, w clipped to the screen); dlg_close frees it.
+ * changes. dlg_open sizes it (h clipped to the rows between the header and
+ * the status line, w to the screen: views read the real size back with
+ * getmaxy/getmaxx); dlg_close frees it. dlg_invalidate_all (a resize,
+ * Ctrl-L) makes every dialog re-make its window at its next draw.
  */
 struct dlg {
 	WINDOW *win;
 	void *panel;
 	int h, w;
+	unsigned epoch;
 };
 WINDOW *dlg_open(struct dlg *d, int h, int w);
 void dlg_close(struct dlg *d);
+void dlg_invalidate_all(void);
 
 /* ---- keys and actions (keys.c) ---- */
 struct key_bind {

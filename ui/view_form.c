@@ -402,7 +402,7 @@ static void draw_field(struct ui *ui, WINDOW *win, int y, int i, int w)
 
 static void form_draw(struct ui *ui)
 {
-	int h = LINES - 2, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1, rows = h - 5;
+	int h = LINES - 3, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1, rows = h - 5;
 	WINDOW *win = dlg_open(&fv.dlg, h, w);
 	char title[128];
 	int shown_before = 0;
