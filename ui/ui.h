@@ -66,6 +66,7 @@ enum role {
 	R_PROGRESS,
 	R_HELP_KEY,
 	R_TOO_SMALL,
+	R_DIALOG_SEL,   /* the selected row of a list in a dialog (menu, ISO picker, jobs) */
 	R_COUNT
 };
 

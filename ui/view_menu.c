@@ -32,10 +32,10 @@ static void menu_scroll(int rows)
 static void menu_row(WINDOW *win, int y, int w, int i)
 {
 	char key[16];
-	enum role r = i == mv.sel ? R_SELECTION : R_DIALOG;
+	enum role r = i == mv.sel ? R_DIALOG_SEL : R_DIALOG;
 
 	draw_fill(win, y, 1, w - 2, r);
-	draw_text(win, y, 2, 3, i == mv.sel ? R_SELECTION : R_MENU_KEY, key_text(mv.rows[i]->key, key, sizeof key));
+	draw_text(win, y, 2, 3, i == mv.sel ? R_DIALOG_SEL : R_MENU_KEY, key_text(mv.rows[i]->key, key, sizeof key));
 	draw_text(win, y, 6, w - 8, r, mv.rows[i]->help);
 }
 
