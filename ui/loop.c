@@ -187,6 +187,7 @@ int ui_loop_run(struct ui *ui)
 	ui_timers(ui);  /* the first screen already has the host's figures and, where no guest runs, the states */
 	ui->dirty = true;
 	while (!ui->quit) {
+		confirm_show_waiting(ui);
 		if (ui->dirty) {
 			ui->dirty = false;
 			ui_draw(ui);

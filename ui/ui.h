@@ -246,6 +246,16 @@ typedef int (*confirm_fn)(struct ui *ui, void *arg);
  */
 void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes,
 		 void *arg);
+typedef bool (*confirm_still_fn)(struct ui *ui, const void *arg);
+/*
+ * A yes/no question that no key asked for (a countdown ran out): it waits
+ * until the main screen shows with nothing open, so typing meant for a form
+ * never answers it, and then ignores keys for its first half second. still
+ * (may be NULL) is asked when its turn comes; false drops the question.
+ */
+void confirm_ask_later(struct ui *ui, const char *title, const char *text, confirm_fn on_yes, void *arg,
+		       confirm_still_fn still);
+void confirm_show_waiting(struct ui *ui);  /* the loop, each turn: asks a waiting question when it may */
 void text_show(struct ui *ui, const char *title, const char *body);
 void form_open_new(struct ui *ui);
 void form_open_edit(struct ui *ui);
