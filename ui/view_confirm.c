@@ -101,12 +101,12 @@ static void confirm_init(struct ui *ui)
 	cv.input[0] = 0;
 }
 
-/* Word-wraps text into the window from row y; returns the next row. */
-static int wrap(WINDOW *win, int y, int w, const char *s)
+/* Word-wraps text into the window from row y, above row end; returns the next row. */
+static int wrap(WINDOW *win, int y, int end, int w, const char *s)
 {
 	int take;
 
-	while (*s) {
+	while (*s && y < end) {
 		const char *next = wrap_row(s, w, &take);
 
 		wattrset(win, role_attr(R_DIALOG));
@@ -122,8 +122,9 @@ static void confirm_draw(struct ui *ui)
 	WINDOW *win = dlg_open(&cv.dlg, h, w);
 	int y;
 
+	h = getmaxy(win);  /* a question taller than the screen loses its last lines, never the answer's */
 	draw_box(ui, win, R_DIALOG, cv.title);
-	y = wrap(win, 1, w - 4, cv.text) + 1;
+	y = wrap(win, 1, h - (cv.typed ? 4 : 3), w - 4, cv.text) + 1;
 	if (cv.typed) {
 		bool ok = strcmp(cv.input, cv.typed) == 0;
 

@@ -76,7 +76,19 @@ shrink_and_back 'Delete guest'
 check_box "D (Delete guest): whole after the resizes"
 tui_keys Escape
 
+# A Delete question taller than the screen keeps its input line and its hint.
+{ echo "disks:"; for i in $(seq 1 20); do echo "  - file: $T/disks/d$i.raw"; done; } | mkguest many
+tui_wait '^ many ' 5
+tui_select many
+tui_keys D
+tui_wait 'Delete guest' 3
+check_box "a Delete question naming 20 disks fits the screen"
+check_screen "and keeps the line to type the name in and its hint" 'Enter confirms when the name matches' 2
+tui_keys Escape
+tui_wait 'Delete guest: cancelled' 3
+
 # Ctrl-L repairs a screen that something else wrote over, with a dialog open.
+tui_select box2
 tui_keys e
 tui_wait 'Edit box2' 3
 printf '\033[5;10HSCRIBBLED-OVER\033[24;70HXXXXXXXX' > "$(tmux_ display-message -p '#{pane_tty}')"
