@@ -101,7 +101,7 @@ static int cancel_confirmed(struct ui *ui, void *arg)
 static void cancel_ask(struct ui *ui, const struct job *j)
 {
 	int *id = xmalloc(sizeof *id);
-	char *q = xasprintf("Cancel job #%d \"%s\"? Its command is asked to stop; what it did so far stays.", j->id,
+	char *q = xasprintf("Cancel job #%d \"%s\"? Its command is asked to stop (SIGTERM).", j->id,
 			    j->title);
 
 	*id = j->id;
