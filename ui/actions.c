@@ -321,6 +321,15 @@ static int offer_kill(struct ui *ui, void *arg)
 	return confirmed_verb(ui, arg);
 }
 
+/* By the time the question's turn comes the guest may have stopped after all. */
+static bool kill_still_wanted(struct ui *ui, const void *arg)
+{
+	char *const *w = arg;
+	ssize_t i = ui_guest_index(ui, w[1]);
+
+	return i >= 0 && ui->st[i].state != VM_STOPPED && ui->st[i].state != VM_CRASHED;
+}
+
 /* Once a second: finished countdowns, and the force-off offer when one runs out. */
 void actions_tick(struct ui *ui)
 {
@@ -344,7 +353,7 @@ void actions_tick(struct ui *ui)
 		ui_event(ui, ui->defs[i].name, "did not power off within %d s", ui->cfg->shutdown_timeout);
 		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
 			      ui->cfg->shutdown_timeout);
-		confirm_ask(ui, "Stop timed out", q, NULL, offer_kill, verb_arg("kill", ui->defs[i].name));
+		confirm_ask_later(ui, "Stop timed out", q, offer_kill, verb_arg("kill", ui->defs[i].name), kill_still_wanted);
 		free(q);
 	}
 }

@@ -188,23 +188,38 @@ void draw_status_line(struct ui *ui, int y)
 
 /* ---- dialogs on panels ---- */
 
+/*
+ * Bumped by a resize or Ctrl-L: every dialog window is made anew at its next
+ * draw. resizeterm() shrinks and stretches windows on its own, so a window
+ * from before a resize cannot be trusted to have the size it was made with.
+ */
+static unsigned dlg_epoch;
+
+void dlg_invalidate_all(void)
+{
+	dlg_epoch++;
+}
+
+/* Dialogs keep to the rows between the header and the status line, so those and the F-key bar stay in view. */
 WINDOW *dlg_open(struct dlg *d, int h, int w)
 {
-	int y, x;
+	int top = 1, rows = LINES - 3, y, x;
 
-	if (h > LINES)
-		h = LINES;
+	if (h > rows)
+		h = rows;
 	if (w > COLS)
 		w = COLS;
-	y = (LINES - h) / 2;
+	y = top + (rows - h) / 2;
 	x = (COLS - w) / 2;
-	if (d->win && (d->h != h || d->w != w || getbegy(d->win) != y || getbegx(d->win) != x))
+	if (d->win && (d->epoch != dlg_epoch || getmaxy(d->win) != h || getmaxx(d->win) != w ||
+		       getbegy(d->win) != y || getbegx(d->win) != x))
 		dlg_close(d);
 	if (!d->win) {
 		d->win = newwin(h, w, y, x);
 		d->panel = new_panel(d->win);
 		d->h = h;
 		d->w = w;
+		d->epoch = dlg_epoch;
 	}
 	top_panel(d->panel);
 	wattrset(d->win, role_attr(R_DIALOG));

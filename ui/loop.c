@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define MAX_FDS 1024
+#define CTRL_L 12
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -67,6 +68,7 @@ static void resize_now(struct ui *ui)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
 	clearok(curscr, TRUE);
+	dlg_invalidate_all();
 	ui->dirty = true;
 }
 
@@ -118,6 +120,13 @@ static void on_key(struct ui *ui, int ch)
 	if (ch == KEY_RESIZE) { /* resizeterm's own echo of a resize already handled */
 		ui->dirty = true;
 		return;
+	}
+	if (ch == CTRL_L) { /* repaints everything whatever is open; the list also rescans (act_refresh) */
+		clearok(curscr, TRUE);
+		dlg_invalidate_all();
+		ui->dirty = true;
+		if (ui->too_small || ui_top(ui) != &view_list)
+			return;
 	}
 	if (ui->too_small && ch != 'q' && ch != KEY_F(10))
 		return;
@@ -189,6 +198,7 @@ int ui_loop_run(struct ui *ui)
 	ui_timers(ui);  /* the first screen already has the host's figures and, where no guest runs, the states */
 	ui->dirty = true;
 	while (!ui->quit) {
+		confirm_show_waiting(ui);
 		if (ui->dirty) {
 			ui->dirty = false;
 			ui_draw(ui);

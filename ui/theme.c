@@ -42,6 +42,7 @@ static const char *const role_names[R_COUNT] = {
 	[R_PROGRESS] = "progress",
 	[R_HELP_KEY] = "help_key",
 	[R_TOO_SMALL] = "too_small",
+	[R_DIALOG_SEL] = "dialog_selection",
 };
 
 #define D (-1)
@@ -74,6 +75,7 @@ static const struct role_style builtin_default[R_COUNT] = {
 	[R_PROGRESS] = { COLOR_BLACK, COLOR_GREEN, A_NORMAL },
 	[R_HELP_KEY] = { COLOR_YELLOW, D, A_BOLD },
 	[R_TOO_SMALL] = { COLOR_WHITE, COLOR_RED, A_BOLD },
+	[R_DIALOG_SEL] = { COLOR_BLACK, COLOR_CYAN, A_BOLD },
 };
 
 /* Without colour (NO_COLOR, a mono terminal) attributes alone must still tell things apart. */
@@ -105,6 +107,7 @@ static const struct role_style builtin_mono[R_COUNT] = {
 	[R_PROGRESS] = { D, D, A_REVERSE },
 	[R_HELP_KEY] = { D, D, A_BOLD },
 	[R_TOO_SMALL] = { D, D, A_BOLD | A_REVERSE },
+	[R_DIALOG_SEL] = { D, D, A_REVERSE },
 };
 #undef D
 
@@ -324,6 +327,36 @@ static void theme_choose(struct ui *ui)
 	free(file);
 }
 
+/* The colours a terminal with only 8 really shows (bright ones are bold there, see colour_parse). */
+static short colour_shown(short c)
+{
+	return c >= COLORS ? (short)(c - 8) : c;
+}
+
+/*
+ * A selection that looks like what it sits on cannot be seen (a theme that
+ * gives both the same colours): it is drawn reversed then, by swapping its
+ * colours (terminals such as PuTTY drop reverse video on coloured text), or
+ * in reverse video where it has none.
+ */
+static void theme_keep_visible(enum role sel, enum role under)
+{
+	struct role_style *a = &styles[sel];
+	const struct role_style *b = &styles[under];
+	short fg = a->fg;
+
+	if (colour_shown(a->fg) != colour_shown(b->fg) || colour_shown(a->bg) != colour_shown(b->bg) ||
+	    a->attrs != b->attrs)
+		return;
+	if (a->fg < 0 && a->bg < 0) {
+		a->attrs ^= A_REVERSE;
+		return;
+	}
+	a->fg = a->bg < 0 ? COLOR_BLACK : a->bg;
+	a->bg = fg < 0 ? COLOR_WHITE : fg;
+	a->attrs |= A_BOLD;
+}
+
 void theme_init(struct ui *ui)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -338,20 +371,20 @@ void theme_init(struct ui *ui)
 	use_default_colors();
 	ui->color = true;
 	theme_choose(ui);
-	for (int i = 0; i < R_COUNT; i++) {
-		short fg = styles[i].fg, bg = styles[i].bg;
-
-		if (fg >= COLORS)
-			fg = (short)(fg - 8);
-		if (bg >= COLORS)
-			bg = (short)(bg - 8);
-		init_pair((short)(i + 1), fg, bg);
-	}
+	theme_keep_visible(R_SELECTION, R_NORMAL);
+	theme_keep_visible(R_DIALOG_SEL, R_DIALOG);
+	for (int i = 0; i < R_COUNT; i++)
+		init_pair((short)(i + 1), colour_shown(styles[i].fg), colour_shown(styles[i].bg));
 }
 
+/*
+ * A role with neither colour is drawn without a colour pair: terminals whose
+ * terminfo has ncv (putty-256color) drop reverse and underline from coloured
+ * text, which would leave the mono theme's selection unseen.
+ */
 attr_t role_attr(enum role r)
 {
-	if (!use_color)
+	if (!use_color || (styles[r].fg < 0 && styles[r].bg < 0))
 		return styles[r].attrs;
 	return styles[r].attrs | (attr_t)COLOR_PAIR(r + 1);
 }

@@ -66,6 +66,7 @@ enum role {
 	R_PROGRESS,
 	R_HELP_KEY,
 	R_TOO_SMALL,
+	R_DIALOG_SEL,   /* the selected row of a list in a dialog (menu, ISO picker, jobs) */
 	R_COUNT
 };
 
@@ -227,15 +228,20 @@ const char *fmt_clock(double when, char *buf, size_t len);
 
 /*
  * A centred dialog window on its own panel, re-made when the screen size
- * changes. dlg_open sizes it (h, w clipped to the screen); dlg_close frees it.
+ * changes. dlg_open sizes it (h clipped to the rows between the header and
+ * the status line, w to the screen: views read the real size back with
+ * getmaxy/getmaxx); dlg_close frees it. dlg_invalidate_all (a resize,
+ * Ctrl-L) makes every dialog re-make its window at its next draw.
  */
 struct dlg {
 	WINDOW *win;
 	void *panel;
 	int h, w;
+	unsigned epoch;
 };
 WINDOW *dlg_open(struct dlg *d, int h, int w);
 void dlg_close(struct dlg *d);
+void dlg_invalidate_all(void);
 
 /* ---- the table's rows (table_order.c) ---- */
 void table_order_rebuild(struct ui *ui);            /* after any change of guests, statuses, filter or sort */
@@ -271,6 +277,16 @@ typedef int (*confirm_fn)(struct ui *ui, void *arg);
  */
 void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes,
 		 void *arg);
+typedef bool (*confirm_still_fn)(struct ui *ui, const void *arg);
+/*
+ * A yes/no question that no key asked for (a countdown ran out): it waits
+ * until the main screen shows with nothing open, so typing meant for a form
+ * never answers it, and then ignores keys for its first half second. still
+ * (may be NULL) is asked when its turn comes; false drops the question.
+ */
+void confirm_ask_later(struct ui *ui, const char *title, const char *text, confirm_fn on_yes, void *arg,
+		       confirm_still_fn still);
+void confirm_show_waiting(struct ui *ui);  /* the loop, each turn: asks a waiting question when it may */
 void text_show(struct ui *ui, const char *title, const char *body);
 void text_show_end(struct ui *ui, const char *title, const char *body);  /* opens at its last page */
 void form_open_new(struct ui *ui);

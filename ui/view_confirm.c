@@ -5,6 +5,10 @@
 #include "ui.h"
 #include "util.h"
 
+/* Seconds a question that no key asked for ignores keys: typing that runs on into it is no answer. */
+#define CONFIRM_GUARD 0.5
+#define CONFIRM_WAITING 8
+
 static struct {
 	struct dlg dlg;
 	char *title, *text, *typed;
@@ -12,7 +16,17 @@ static struct {
 	void *arg;
 	char input[80];
 	size_t len;
+	double guard_until;   /* now_mono() before which keys are dropped */
 } cv;
+
+/* Questions no key asked for, oldest first, until the main screen is free (confirm_ask_later). */
+static struct waiting {
+	char *title, *text;
+	confirm_fn on_yes;
+	confirm_still_fn still;
+	void *arg;
+} waiting[CONFIRM_WAITING];
+static size_t n_waiting;
 
 void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes, void *arg)
 {
@@ -28,7 +42,57 @@ void confirm_ask(struct ui *ui, const char *title, const char *text, const char 
 	cv.typed = typed ? xstrdup(typed) : NULL;
 	cv.on_yes = on_yes;
 	cv.arg = arg;
+	cv.guard_until = 0;
 	ui_push(ui, &view_confirm);
+}
+
+static void waiting_free(struct waiting *q)
+{
+	free(q->title);
+	free(q->text);
+	free(q->arg);
+}
+
+void confirm_ask_later(struct ui *ui, const char *title, const char *text, confirm_fn on_yes, void *arg,
+		       confirm_still_fn still)
+{
+	struct waiting *q = NULL;
+
+	for (size_t i = 0; i < n_waiting && !q; i++)  /* the same question twice is asked once */
+		if (strcmp(waiting[i].text, text) == 0) {
+			q = &waiting[i];
+			waiting_free(q);
+		}
+	if (!q && n_waiting == CONFIRM_WAITING) {
+		ui_status(ui, true, "%s (not asked: too many questions waiting)", text);
+		free(arg);
+		return;
+	}
+	if (!q)
+		q = &waiting[n_waiting++];
+	*q = (struct waiting){ xstrdup(title), xstrdup(text), on_yes, still, arg };
+	if (ui->depth > 1 || ui->too_small)
+		ui_status(ui, true, "%s (asked on the main screen)", text);
+	ui->dirty = true;
+}
+
+/* The oldest waiting question that still applies, once nothing else is open. */
+void confirm_show_waiting(struct ui *ui)
+{
+	while (n_waiting > 0 && ui->depth == 1 && !ui->too_small) {
+		struct waiting q = waiting[0];
+
+		memmove(&waiting[0], &waiting[1], --n_waiting * sizeof waiting[0]);
+		if (q.still && !q.still(ui, q.arg)) {
+			waiting_free(&q);
+			continue;
+		}
+		confirm_ask(ui, q.title, q.text, NULL, q.on_yes, q.arg);
+		q.arg = NULL;  /* the dialog has it now */
+		waiting_free(&q);
+		flushinp();    /* keys typed before it showed were meant for something else */
+		cv.guard_until = now_mono() + CONFIRM_GUARD;
+	}
 }
 
 static void confirm_init(struct ui *ui)
@@ -37,12 +101,12 @@ static void confirm_init(struct ui *ui)
 	cv.input[0] = 0;
 }
 
-/* Word-wraps text into the window from row y; returns the next row. */
-static int wrap(WINDOW *win, int y, int w, const char *s)
+/* Word-wraps text into the window from row y, above row end; returns the next row. */
+static int wrap(WINDOW *win, int y, int end, int w, const char *s)
 {
 	int take;
 
-	while (*s) {
+	while (*s && y < end) {
 		const char *next = wrap_row(s, w, &take);
 
 		wattrset(win, role_attr(R_DIALOG));
@@ -58,8 +122,9 @@ static void confirm_draw(struct ui *ui)
 	WINDOW *win = dlg_open(&cv.dlg, h, w);
 	int y;
 
+	h = getmaxy(win);  /* a question taller than the screen loses its last lines, never the answer's */
 	draw_box(ui, win, R_DIALOG, cv.title);
-	y = wrap(win, 1, w - 4, cv.text) + 1;
+	y = wrap(win, 1, h - (cv.typed ? 4 : 3), w - 4, cv.text) + 1;
 	if (cv.typed) {
 		bool ok = strcmp(cv.input, cv.typed) == 0;
 
@@ -105,6 +170,8 @@ static int typed_key(struct ui *ui, int ch)
 
 static int confirm_key(struct ui *ui, int ch)
 {
+	if (now_mono() < cv.guard_until)
+		return UI_HANDLED;
 	if (ch == 27 || ch == 3)
 		return confirm_close(ui, false);
 	if (cv.typed)

@@ -499,7 +499,7 @@ static void draw_complaint(WINDOW *win, int y, int w, int rows)
 
 static void form_draw(struct ui *ui)
 {
-	int h = LINES - 2, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1;
+	int h = LINES - 3, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1;
 	int err_rows = fv.err ? wrap_rows(fv.err, w - 4) : 1, rows;
 	WINDOW *win = dlg_open(&fv.dlg, h, w);
 	char title[128];

@@ -24,7 +24,7 @@ static void help_init(struct ui *ui)
 
 static void help_draw(struct ui *ui)
 {
-	int h = LINES - 2, w = 78, rows = help_rows(), y = 0, i = 0;
+	int h = LINES - 3, w = 78, rows = help_rows(), y = 0, i = 0;
 	WINDOW *win = dlg_open(&hv.dlg, h, w);
 
 	draw_box(ui, win, R_DIALOG, "Help: keys");
@@ -47,7 +47,7 @@ static void help_draw(struct ui *ui)
 
 static int help_key(struct ui *ui, int ch)
 {
-	int max = help_rows() - (LINES - 5);
+	int max = help_rows() - (LINES - 6);
 
 	if (ch == KEY_DOWN || ch == 'j') {
 		hv.scroll = hv.scroll < max ? hv.scroll + 1 : hv.scroll;

@@ -67,7 +67,7 @@ static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, bool s
 {
 	char size[16], date[20], line[512];
 	struct tm tm;
-	enum role r = selected ? R_SELECTION : R_DIALOG;
+	enum role r = selected ? R_DIALOG_SEL : R_DIALOG;
 
 	localtime_r(&e->mtime, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
