@@ -298,7 +298,11 @@ char *path_resolve(const char *base_dir, const char *p)
 
 int mkdir_p(const char *path, mode_t mode, char **err)
 {
-	char *p = xstrdup(path);
+	char *p;
+
+	if (path == NULL || path[0] == '\0')
+		return err_set(err, "cannot create a folder with an empty name");
+	p = xstrdup(path);
 
 	for (char *s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
