@@ -65,12 +65,15 @@ char *host_failure(const struct host *h, int status, char *why)
 {
 	char *s;
 
-	if (why)
+	/* 255 is ssh's own failure (it cannot be 128 + a signal: signals end below 65) */
+	if (status == 255) {
+		const char *w = why && strncmp(why, "ssh: ", 5) == 0 ? why + 5 : why;
+
+		s = xasprintf("%s: ssh: cannot reach the host (exit 255)%s%s", h->name, w ? ": " : "", w ? w : "");
+	} else if (why)
 		s = xasprintf("%s: %s", h->name, why);
 	else if (status > 128)  /* our ssh itself died: the link is gone */
 		s = xasprintf("%s: the connection ended (ssh killed by signal %d)", h->name, status - 128);
-	else if (status == 255)
-		s = xasprintf("%s: ssh failed", h->name);
 	else
 		s = xasprintf("%s: the remote command failed (exit status %d)", h->name, status);
 	free(why);
