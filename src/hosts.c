@@ -2,11 +2,14 @@
 #include "hosts.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* host_run's callers read short answers: listings, a manifest, a checksum */
+#define HOST_OUTPUT_MAX (8 << 20)
 
 int host_resolve(const struct config *cfg, const char *arg, struct host *out, char **err)
 {
@@ -109,7 +112,14 @@ int host_run(const struct host *h, const char *remote_cmd, char **out, char **er
 
 	if (host_spawn(h, remote_cmd, &sp, SPAWN_NULL, SPAWN_PIPE, err) < 0)
 		return -1;
-	(void)fd_read_all(sp.out, &b);  /* a failed read only ends the output early: the exit status decides */
+	/* a failed read only ends the output early: the exit status decides */
+	if (fd_read_max(sp.out, &b, HOST_OUTPUT_MAX) > 0) {
+		kill(sp.pid, SIGTERM);  /* a remote /dev/zero would fill our memory */
+		spawn_finish(&sp, NULL);
+		sbuf_free(&b);
+		return err_set(err, "%s: the remote command printed more than %d MiB: refused", h->name,
+			       HOST_OUTPUT_MAX >> 20);
+	}
 	rc = spawn_finish(&sp, &why);
 	if (rc != 0) {
 		sbuf_free(&b);
