@@ -126,6 +126,10 @@ int host_run(const struct host *h, const char *remote_cmd, char **out, char **er
 		return host_fail(h, rc, why, err);
 	}
 	free(why);
+	if (b.s && strlen(b.s) != b.len) {  /* every caller reads text: a NUL would cut it short unseen */
+		sbuf_free(&b);
+		return err_set(err, "%s: the remote command printed a NUL byte: not text, refused", h->name);
+	}
 	if (out)
 		*out = sbuf_take(&b);
 	else

@@ -273,6 +273,36 @@ bool name_valid(const char *name)
 	return true;
 }
 
+/* One control character as text: \n, \t, \r, else \xHH. */
+static void escape_control(struct sbuf *b, unsigned char c)
+{
+	if (c == '\n')
+		sbuf_add(b, "\\n");
+	else if (c == '\t')
+		sbuf_add(b, "\\t");
+	else if (c == '\r')
+		sbuf_add(b, "\\r");
+	else
+		sbuf_printf(b, "\\x%02x", c);
+}
+
+char *text_escape(const char *s, bool keep_newline)
+{
+	struct sbuf b = { 0 };
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' && keep_newline)
+			sbuf_add(&b, "\n");
+		else if (*p < 0x20 || *p == 0x7f)
+			escape_control(&b, *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)  /* C1 controls in UTF-8: U+009B is a CSI too */
+			sbuf_printf(&b, "\\u%04x", (unsigned)*++p);
+		else
+			sbuf_addn(&b, (const char *)p, 1);
+	}
+	return sbuf_take(&b);
+}
+
 const char *path_base(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;

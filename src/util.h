@@ -66,6 +66,13 @@ char *choices_text(const char *choices);
 
 bool name_valid(const char *name); /* guest names: [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 
+/*
+ * s made safe for a terminal (allocated): control characters (C0, DEL and
+ * UTF-8 C1) are written as text, \x1b, \n, \u009b; the rest, UTF-8
+ * included, stays. With keep_newline a newline stays one.
+ */
+char *text_escape(const char *s, bool keep_newline);
+
 char *path_join(const char *dir, const char *name);
 /* What follows the last / of path (all of it when there is none; NULL stays NULL); points into path. */
 const char *path_base(const char *path);
