@@ -404,7 +404,7 @@ static void on_event(const struct config *cfg, struct guest *g, short revents)
 static pid_t pidfile_open(const struct config *cfg, const char *name, struct stat *sb)
 {
 	char *path = vm_path(cfg, name, "qemu.pid");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	char buf[32];
 	ssize_t r;
 	long v;

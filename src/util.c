@@ -370,7 +370,7 @@ int fd_read_all(int fd, struct sbuf *b)
 
 ssize_t file_read_small(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	ssize_t r;
 
 	if (fd < 0)
