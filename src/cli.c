@@ -67,13 +67,17 @@ void cli_json_print(json_t *o)
 int cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;
+	char *s, *safe;
 
 	fflush(stdout);
 	va_start(ap, fmt);
-	fputs("vmdeck: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* a message may quote a definition's value or a remote host's words: no raw ESC reaches the terminal */
+	safe = text_escape(s, true);
+	fprintf(stderr, "vmdeck: %s\n", safe);
+	free(safe);
+	free(s);
 	return code;
 }
 

@@ -48,6 +48,8 @@ check_eq "the value's ESC survives in the JSON string (jansson escapes it)" "yes
 run "${VC[@]}" check
 check_eq "check fails on the bad definitions (exit 2)" 2 "$rc"
 check_match "check names the NUL's file and line" "nul.yaml:4: a NUL byte" "$err"
+check_nomatch "check's errors hold no raw ESC" "$ESC" "$err"
+check_match "check shows a value's ESC escaped" 'escval.yaml:1:9: .*\\x1b\[2J32M' "$err"
 run "${VC[@]}" show nul
 check_eq "show of the NUL definition exits 2" 2 "$rc"
 
