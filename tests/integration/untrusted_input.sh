@@ -61,6 +61,15 @@ check_nomatch "show prints no raw C1 CSI" $'\xc2\x9b' "$out"
 check_eq "show prints the description's control characters escaped" \
     'description: desk \x1b]0;pwned\x07\x1b[2J\x1b[31mred \u009b1m' "$(printf '%s\n' "$out" | grep '^description:')"
 
+# ---- --vnc-password-file: the admin's pipe works, /dev/zero is not read to its end ----
+run "${VC[@]}" new pwpipe --vnc 3 --vnc-password-file <(printf 'secret12\n')
+check_eq "new reads a password from a pipe" 0 "$rc"
+check_match "and writes it into the definition" "password: secret12" "$(cat "$T/vms.d/pwpipe.yaml")"
+run "${VC[@]}" new pwzero --vnc 4 --vnc-password-file /dev/zero
+check_eq "a password file that never ends is refused (exit 2)" 2 "$rc"
+check_eq "with one line" "vmdeck: pwzero: cannot create: /dev/zero: not a password file (over 4 KiB)" "$err"
+rm -f "$T/vms.d/pwpipe.yaml"
+
 # ---- the config file ----
 mkfifo "$T/fifo.conf"
 run "$VMDECK" -c "$T/fifo.conf" list
