@@ -90,7 +90,7 @@ asan:
 # `make fuzz FUZZ_TIME=300` runs each for that many seconds; findings land in $(BUILD)/fuzz/.
 FUZZ_TIME   ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
-FUZZ_SRC    := src/vmdef.c src/config.c src/util.c src/manifest.c
+FUZZ_SRC    := src/vmdef.c src/config.c src/util.c src/manifest.c src/yamlcheck.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)

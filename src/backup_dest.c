@@ -24,6 +24,8 @@ int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **
 	memset(d, 0, sizeof *d);
 	d->fd = -1;
 	d->compress = cfg->backup_compress && strcmp(cfg->backup_compress, "gzip") == 0 ? "gzip" : "zstd";
+	if (to && to[0] == '\0')
+		return err_set(err, "--to is empty: give a folder, HOST:/folder or HOST:VG/LV");
 	if (to == NULL || colon == NULL || (slash && slash < colon)) {
 		d->kind = DEST_DIR;
 		d->dir = xstrdup(to ? to : cfg->backup_dir);

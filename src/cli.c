@@ -88,13 +88,17 @@ void cli_json_print_indented(json_t *o)
 int cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;
+	char *s;
 
 	fflush(stdout);
 	va_start(ap, fmt);
-	free(last_error);
-	last_error = xvasprintf(fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* a message may quote a definition's value or a remote host's words: no raw ESC reaches the terminal */
+	free(last_error);
+	last_error = text_escape(s, true);
 	fprintf(stderr, "vmdeck: %s\n", last_error);
+	free(s);
 	return code;
 }
 

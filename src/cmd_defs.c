@@ -1,6 +1,7 @@
 /* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` writes a guest. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,9 +241,33 @@ static int first_free_display(const struct config *cfg, const char *listen, char
 	return d;
 }
 
+/* The admin's own file, a pipe included (`<(pass show x)`): read up to a bound, never to the end of /dev/zero. */
+static char *password_text(const char *path, char **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct sbuf b = { 0 };
+	int rc;
+
+	if (fd < 0) {
+		err_set(err, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	rc = fd_read_max(fd, &b, 4096);
+	if (rc < 0)
+		err_set(err, "cannot read %s: %s", path, strerror(errno));
+	else if (rc > 0)
+		err_set(err, "%s: not a password file (over 4 KiB)", path);
+	close(fd);
+	if (rc != 0) {
+		sbuf_free(&b);
+		return NULL;
+	}
+	return sbuf_take(&b);
+}
+
 static char *read_password_file(const char *path, char **err)
 {
-	char *text = file_read(path, NULL, err), *nl;
+	char *text = password_text(path, err), *nl;
 
 	if (text == NULL)
 		return NULL;

@@ -9,6 +9,7 @@
  */
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,26 @@ static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
 
 /* ---- text ---- */
 
+/*
+ * printf for the text output: a definition's values, QEMU's last words and
+ * event lines may hold control characters; they are shown escaped, never
+ * sent to the terminal (an ESC could rewrite the screen or the title).
+ */
+static void tprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void tprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s, *safe;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	safe = text_escape(s, true);
+	fputs(safe, stdout);
+	free(safe);
+	free(s);
+}
+
 static const char *uptime_text(double secs, char *buf, size_t len)
 {
 	long s = (long)secs;
@@ -128,7 +149,7 @@ static void table_row(int w, const struct vmdef *d, const struct vm_status *st)
 		size_human(st->rss, rss, sizeof rss);
 	if (valid && d->vnc)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
-	printf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vm_state_name(st->state), cpu, mem, rss,
+	tprintf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vm_state_name(st->state), cpu, mem, rss,
 	       uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc, valid && cd ? path_base(cd) : "-");
 }
 
@@ -145,7 +166,7 @@ static void table_print(const struct vmdef *defs, const struct vm_status *sts, s
 	/* the reasons, where the admin looks next */
 	for (size_t i = 0; i < n; i++)
 		if (sts[i].reason)
-			printf("%s: %s: %s\n", defs[i].name, vm_state_name(sts[i].state), sts[i].reason);
+			tprintf("%s: %s: %s\n", defs[i].name, vm_state_name(sts[i].state), sts[i].reason);
 }
 
 static void show_print(const struct vmdef *d, const struct vm_status *st)
@@ -153,32 +174,36 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 	char buf[32];
 	bool valid = st->state != VM_INVALID;
 
-	printf("name:        %s\nstate:       %s\n", d->name, vm_state_name(st->state));
+	tprintf("name:        %s\nstate:       %s\n", d->name, vm_state_name(st->state));
 	if (st->reason)
-		printf("reason:      %s\n", st->reason);
+		tprintf("reason:      %s\n", st->reason);
 	if (!valid)
 		return;
-	if (d->description && *d->description)
-		printf("description: %s\n", d->description);
+	if (d->description && *d->description) {
+		char *desc = text_escape(d->description, false);  /* one line, whatever it holds */
+
+		tprintf("description: %s\n", desc);
+		free(desc);
+	}
 	if (live(st)) {
 		printf("pid:         %ld\n", (long)st->pid);
 		if (st->cpu_percent >= 0)
 			printf("cpu:         %.1f%%\n", st->cpu_percent);
-		printf("resident:    %s\n", size_human(st->rss, buf, sizeof buf));
-		printf("uptime:      %s\n", uptime_text(st->uptime, buf, sizeof buf));
+		tprintf("resident:    %s\n", size_human(st->rss, buf, sizeof buf));
+		tprintf("uptime:      %s\n", uptime_text(st->uptime, buf, sizeof buf));
 	}
-	printf("cpus:        %d (%s, %s)\n", d->cpus, d->cpu ? d->cpu : "-", d->machine ? d->machine : "-");
-	printf("memory:      %s\n", size_human(d->memory, buf, sizeof buf));
+	tprintf("cpus:        %d (%s, %s)\n", d->cpus, d->cpu ? d->cpu : "-", d->machine ? d->machine : "-");
+	tprintf("memory:      %s\n", size_human(d->memory, buf, sizeof buf));
 	if (d->vnc)
-		printf("vnc:         %s:%d (display %d)%s\n", d->vnc_listen ? d->vnc_listen : "", 5900 + d->vnc_display,
+		tprintf("vnc:         %s:%d (display %d)%s\n", d->vnc_listen ? d->vnc_listen : "", 5900 + d->vnc_display,
 		       d->vnc_display, d->vnc_password ? ", password set" : ", no password");
-	printf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
-	printf("boot:        %s\n", d->boot ? d->boot : "disk");
+	tprintf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
+	tprintf("boot:        %s\n", d->boot ? d->boot : "disk");
 	for (size_t i = 0; i < d->n_disks; i++)
-		printf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
+		tprintf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
 		       disk_iface_name(d->disks[i].iface), d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");
 	for (size_t i = 0; i < d->n_nics; i++)
-		printf("nic %zu:       %s %s %s\n", i, d->nics[i].bridge ? d->nics[i].bridge : "user",
+		tprintf("nic %zu:       %s %s %s\n", i, d->nics[i].bridge ? d->nics[i].bridge : "user",
 		       d->nics[i].model ? d->nics[i].model : "", d->nics[i].mac ? d->nics[i].mac : "");
 }
 
@@ -198,7 +223,7 @@ static void show_events(const struct config *cfg, const char *name)
 		struct tm tm;
 
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
-		printf("  %s  %s\n", when, ev[k].text);
+		tprintf("  %s  %s\n", when, ev[k].text);
 	}
 	vm_events_free(ev, n);
 }

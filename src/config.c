@@ -416,6 +416,33 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+/*
+ * The file is read once, bounded, before libconfig opens it: a FIFO, a
+ * device or a huge file is refused with one line, and so is a NUL byte
+ * (libconfig would cut a string short there).
+ */
+static int config_text_check(const char *path, char **err)
+{
+	char *e = NULL, *nul;
+	size_t len = 0;
+	char *text = file_read(path, &len, &e);
+	int rc = 0;
+
+	if (text == NULL) {
+		rc = err_set(err, "%s%s", e ? e : path,
+			     strcmp(path, CONFIG_SYSTEM_PATH) == 0 ? " (give -c FILE or set VMDECK_CONFIG)" : "");
+	} else if ((nul = memchr(text, '\0', len)) != NULL) {
+		size_t line = 1;
+
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		rc = err_set(err, "%s:%zu: a NUL byte: not a text file", path, line);
+	}
+	free(e);
+	free(text);
+	return rc;
+}
+
 int config_load(const char *path, struct config *cfg, char **err)
 {
 	config_t lc;
@@ -425,13 +452,7 @@ int config_load(const char *path, struct config *cfg, char **err)
 	cfg->path = xstrdup(path);
 	cfg->dir = dir_of(path);
 	config_defaults(cfg);
-	if (access(path, R_OK) < 0) {
-		char *e = NULL;
-
-		free(file_read(path, NULL, &e));
-		err_set(err, "%s%s", e ? e : path,
-			strcmp(path, CONFIG_SYSTEM_PATH) == 0 ? " (give -c FILE or set VMDECK_CONFIG)" : "");
-		free(e);
+	if (config_text_check(path, err) < 0) {
 		config_free(cfg);
 		return -1;
 	}

@@ -44,7 +44,7 @@ static char *event_line(const char *text)
 static int log_open_locked(const char *path)
 {
 	for (int tries = 0; tries < 5; tries++) {
-		int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		struct stat a, b;
 
 		if (fd < 0)
@@ -147,7 +147,7 @@ static bool event_parse(const char *line, size_t len, struct vm_event *e)
 /* The log's last EVENTS_READ_MAX bytes, starting at a line boundary. */
 static int read_tail(const char *path, struct sbuf *b, size_t *skip)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	off_t off = 0;
 	int rc = -1;
@@ -155,7 +155,7 @@ static int read_tail(const char *path, struct sbuf *b, size_t *skip)
 	*skip = 0;
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) == 0) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		off = st.st_size > EVENTS_READ_MAX ? st.st_size - EVENTS_READ_MAX : 0;
 		if (lseek(fd, off, SEEK_SET) == off && fd_read_all(fd, b) == 0)
 			rc = 0;

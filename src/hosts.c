@@ -2,11 +2,14 @@
 #include "hosts.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* host_run's callers read short answers: listings, a manifest, a checksum */
+#define HOST_OUTPUT_MAX (8 << 20)
 
 int host_resolve(const struct config *cfg, const char *arg, struct host *out, char **err)
 {
@@ -65,12 +68,15 @@ char *host_failure(const struct host *h, int status, char *why)
 {
 	char *s;
 
-	if (why)
+	/* 255 is ssh's own failure (it cannot be 128 + a signal: signals end below 65) */
+	if (status == 255) {
+		const char *w = why && strncmp(why, "ssh: ", 5) == 0 ? why + 5 : why;
+
+		s = xasprintf("%s: ssh: cannot reach the host (exit 255)%s%s", h->name, w ? ": " : "", w ? w : "");
+	} else if (why)
 		s = xasprintf("%s: %s", h->name, why);
 	else if (status > 128)  /* our ssh itself died: the link is gone */
 		s = xasprintf("%s: the connection ended (ssh killed by signal %d)", h->name, status - 128);
-	else if (status == 255)
-		s = xasprintf("%s: ssh failed", h->name);
 	else
 		s = xasprintf("%s: the remote command failed (exit status %d)", h->name, status);
 	free(why);
@@ -106,13 +112,24 @@ int host_run(const struct host *h, const char *remote_cmd, char **out, char **er
 
 	if (host_spawn(h, remote_cmd, &sp, SPAWN_NULL, SPAWN_PIPE, err) < 0)
 		return -1;
-	(void)fd_read_all(sp.out, &b);  /* a failed read only ends the output early: the exit status decides */
+	/* a failed read only ends the output early: the exit status decides */
+	if (fd_read_max(sp.out, &b, HOST_OUTPUT_MAX) > 0) {
+		kill(sp.pid, SIGTERM);  /* a remote /dev/zero would fill our memory */
+		spawn_finish(&sp, NULL);
+		sbuf_free(&b);
+		return err_set(err, "%s: the remote command printed more than %d MiB: refused", h->name,
+			       HOST_OUTPUT_MAX >> 20);
+	}
 	rc = spawn_finish(&sp, &why);
 	if (rc != 0) {
 		sbuf_free(&b);
 		return host_fail(h, rc, why, err);
 	}
 	free(why);
+	if (b.s && strlen(b.s) != b.len) {  /* every caller reads text: a NUL would cut it short unseen */
+		sbuf_free(&b);
+		return err_set(err, "%s: the remote command printed a NUL byte: not text, refused", h->name);
+	}
 	if (out)
 		*out = sbuf_take(&b);
 	else

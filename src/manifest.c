@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "util.h"
+#include "yamlcheck.h"
 
 static int out_handler(void *data, unsigned char *buf, size_t n)
 {
@@ -253,6 +254,8 @@ int manifest_parse(const char *text, struct manifest *m, char **err)
 {
 	yaml_parser_t p;
 	yaml_document_t doc;
+	size_t line;
+	const char *what;
 	int rc;
 
 	memset(m, 0, sizeof *m);
@@ -263,7 +266,10 @@ int manifest_parse(const char *text, struct manifest *m, char **err)
 		yaml_parser_delete(&p);
 		return rc;
 	}
-	rc = parse_doc(&doc, m, err);
+	if (yamlcheck_doc(&p, &doc, &line, &what) < 0)
+		rc = err_set(err, "manifest: line %zu: %s", line, what);
+	else
+		rc = parse_doc(&doc, m, err);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
 	if (rc < 0)
@@ -273,12 +279,18 @@ int manifest_parse(const char *text, struct manifest *m, char **err)
 
 int manifest_load(const char *path, struct manifest *m, char **err)
 {
-	char *text = file_read(path, NULL, err);
+	size_t len;
+	char *text = file_read(path, &len, err);
 	int rc;
 
 	if (text == NULL)
 		return -1;
-	rc = manifest_parse(text, m, err);
+	if (strlen(text) != len) {  /* the parser would stop at the NUL and leave the rest unread */
+		memset(m, 0, sizeof *m);
+		rc = err_set(err, "%s: a NUL byte: not a text file", path);
+	} else {
+		rc = manifest_parse(text, m, err);
+	}
 	free(text);
 	return rc;
 }

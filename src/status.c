@@ -100,7 +100,7 @@ static bool lock_held(const struct config *cfg, const char *name)
 	}
 	free(path);
 	snprintf(want, sizeof want, " %02x:%02x:%lu ", major(sb.st_dev), minor(sb.st_dev), (unsigned long)sb.st_ino);
-	if ((text = file_read("/proc/locks", NULL, NULL)) == NULL)
+	if ((text = file_read_max("/proc/locks", 64 << 20, 0, NULL, NULL)) == NULL)  /* a busy host has many */
 		return false;
 	for (char *line = strtok(text, "\n"); line && !held; line = strtok(NULL, "\n"))
 		held = strstr(line, " FLOCK ") && strstr(line, " WRITE ") && !strstr(line, "->") && strstr(line, want);
@@ -404,7 +404,7 @@ static void on_event(const struct config *cfg, struct guest *g, short revents)
 static pid_t pidfile_open(const struct config *cfg, const char *name, struct stat *sb)
 {
 	char *path = vm_path(cfg, name, "qemu.pid");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	char buf[32];
 	ssize_t r;
 	long v;

@@ -273,6 +273,36 @@ bool name_valid(const char *name)
 	return true;
 }
 
+/* One control character as text: \n, \t, \r, else \xHH. */
+static void escape_control(struct sbuf *b, unsigned char c)
+{
+	if (c == '\n')
+		sbuf_add(b, "\\n");
+	else if (c == '\t')
+		sbuf_add(b, "\\t");
+	else if (c == '\r')
+		sbuf_add(b, "\\r");
+	else
+		sbuf_printf(b, "\\x%02x", c);
+}
+
+char *text_escape(const char *s, bool keep_newline)
+{
+	struct sbuf b = { 0 };
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' && keep_newline)
+			sbuf_add(&b, "\n");
+		else if (*p < 0x20 || *p == 0x7f)
+			escape_control(&b, *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)  /* C1 controls in UTF-8: U+009B is a CSI too */
+			sbuf_printf(&b, "\\u%04x", (unsigned)*++p);
+		else
+			sbuf_addn(&b, (const char *)p, 1);
+	}
+	return sbuf_take(&b);
+}
+
 const char *path_base(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -298,7 +328,11 @@ char *path_resolve(const char *base_dir, const char *p)
 
 int mkdir_p(const char *path, mode_t mode, char **err)
 {
-	char *p = xstrdup(path);
+	char *p;
+
+	if (path == NULL || path[0] == '\0')
+		return err_set(err, "cannot create a folder with an empty name");
+	p = xstrdup(path);
 
 	for (char *s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
@@ -336,7 +370,7 @@ int fd_read_all(int fd, struct sbuf *b)
 
 ssize_t file_read_small(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	ssize_t r;
 
 	if (fd < 0)
@@ -351,17 +385,49 @@ ssize_t file_read_small(const char *path, char *buf, size_t len)
 	return r;
 }
 
-char *file_read(const char *path, size_t *len, char **err)
+int fd_read_max(int fd, struct sbuf *b, size_t max)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char chunk[16384];
+	ssize_t r;
+
+	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		sbuf_addn(b, chunk, (size_t)r);
+		if (b->len > max)
+			return 1;
+	}
+	return 0;
+}
+
+char *file_read_max(const char *path, size_t max, int oflags, size_t *len, char **err)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | oflags);
 	struct sbuf b = { 0 };
+	struct stat st;
+	int rc;
 
 	if (fd < 0) {
-		err_set(err, "cannot open %s: %s", path, strerror(errno));
+		if (errno == ELOOP && (oflags & O_NOFOLLOW))
+			err_set(err, "cannot open %s: it is a symbolic link", path);
+		else
+			err_set(err, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fd_read_all(fd, &b) < 0) {
-		err_set(err, "cannot read %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(err, "cannot read %s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	rc = fd_read_max(fd, &b, max);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set(err, "cannot read %s: larger than %zu KiB", path, max / 1024);
+		else
+			err_set(err, "cannot read %s: %s", path, strerror(errno));
 		close(fd);
 		sbuf_free(&b);
 		return NULL;
@@ -370,6 +436,37 @@ char *file_read(const char *path, size_t *len, char **err)
 	if (len)
 		*len = b.len;
 	return sbuf_take(&b);
+}
+
+char *file_read_tail(const char *path, size_t max, int oflags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | oflags);
+	struct stat st;
+	char *buf = NULL;
+	ssize_t r;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		off_t from = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
+
+		buf = xmalloc(max + 1);
+		while ((r = pread(fd, buf, max, from)) < 0 && errno == EINTR)
+			;
+		if (r < 0) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[r] = '\0';
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+char *file_read(const char *path, size_t *len, char **err)
+{
+	return file_read_max(path, FILE_READ_MAX, 0, len, err);
 }
 
 static int write_all(int fd, const char *data, size_t len)

@@ -66,6 +66,13 @@ char *choices_text(const char *choices);
 
 bool name_valid(const char *name); /* guest names: [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 
+/*
+ * s made safe for a terminal (allocated): control characters (C0, DEL and
+ * UTF-8 C1) are written as text, \x1b, \n, \u009b; the rest, UTF-8
+ * included, stays. With keep_newline a newline stays one.
+ */
+char *text_escape(const char *s, bool keep_newline);
+
 char *path_join(const char *dir, const char *name);
 /* What follows the last / of path (all of it when there is none; NULL stays NULL); points into path. */
 const char *path_base(const char *path);
@@ -74,9 +81,22 @@ char *path_resolve(const char *base_dir, const char *p);
 int mkdir_p(const char *path, mode_t mode, char **err);
 /* Appends everything readable from fd until EOF; -1 (errno set) on a read error. */
 int fd_read_all(int fd, struct sbuf *b);
-/* Reads a whole file; NUL-terminated. NULL with *err on failure. */
+/* The same, stopping once more than max bytes came: 1 then, 0 at EOF, -1 (errno set) on a read error. */
+int fd_read_max(int fd, struct sbuf *b, size_t max);
+/*
+ * Reads a whole regular file of at most max bytes (a FIFO, device or folder
+ * is refused, never waited on); NUL-terminated. oflags are added to open's
+ * (O_NOFOLLOW for files in a folder others may have touched). NULL with *err
+ * naming the file on failure.
+ */
+char *file_read_max(const char *path, size_t max, int oflags, size_t *len, char **err);
+/* The last max bytes (at most) of a regular file, NUL-terminated; NULL when it cannot be read. */
+char *file_read_tail(const char *path, size_t max, int oflags);
+/* Definitions, the config and manifests are read with this bound. */
+#define FILE_READ_MAX (1024 * 1024)
+/* file_read_max(path, FILE_READ_MAX, 0, len, err). */
 char *file_read(const char *path, size_t *len, char **err);
-/* One read of a small file (a /proc entry) into buf, NUL-terminated; bytes read or -1. */
+/* One read of a small file (a /proc entry, a pidfile; never through a link) into buf, NUL-terminated; bytes or -1. */
 ssize_t file_read_small(const char *path, char *buf, size_t len);
 /* Writes tmp file beside path, fsyncs, renames: readers never see half a file. */
 int file_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **err);

@@ -1,6 +1,7 @@
 /* vm.c: a guest's lifecycle: state folder, lock, start (pre-checks, spawn, QMP set-up), stop, kill and live actions. */
 #include "vm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -51,6 +52,53 @@ const char *vm_stop_step_text(enum vm_stop_step s)
 
 /* ---- runtime folder and lock ---- */
 
+/*
+ * Root writes logs, a pidfile and sockets in these folders and QEMU creates
+ * files there: a folder another user owns or may write in could hold a link
+ * that sends those writes anywhere. Refused, with the fix in the line.
+ */
+static int dir_trusted(const char *dir, const struct stat *st, char **err)
+{
+	if (st->st_uid != geteuid())
+		return err_set(err, "%s belongs to uid %u, not to uid %u running vmdeck: refused, links planted there "
+			       "would be followed (remove it, or chown %u it)", dir, (unsigned)st->st_uid,
+			       (unsigned)geteuid(), (unsigned)geteuid());
+	if (st->st_mode & 022)
+		return err_set(err, "%s is writable by group or others (mode %04o): refused, links planted there would "
+			       "be followed (run: chmod go-w %s)", dir, (unsigned)(st->st_mode & 07777), dir);
+	return 0;
+}
+
+/* vmdeck never makes a symbolic link in a guest's folder: one found there was planted. */
+static int dir_without_links(const char *dir, char **err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	int rc = 0;
+
+	if (d == NULL)
+		return err_set(err, "cannot read %s: %s", dir, strerror(errno));
+	while (rc == 0 && (e = readdir(d)) != NULL)
+		if (e->d_type == DT_LNK || (e->d_type == DT_UNKNOWN &&
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
+			rc = err_set(err, "%s/%s is a symbolic link: refused, vmdeck never makes one there (remove it)",
+				     dir, e->d_name);
+	closedir(d);
+	return rc;
+}
+
+static int state_dir_trusted(const struct config *cfg, char **err)
+{
+	struct stat st;
+
+	if (mkdir_p(cfg->state_dir, 0755, err) < 0)
+		return -1;
+	if (stat(cfg->state_dir, &st) < 0)
+		return err_set(err, "cannot stat %s: %s", cfg->state_dir, strerror(errno));
+	return dir_trusted(cfg->state_dir, &st, err);
+}
+
 int vm_dir_prepare(const struct config *cfg, const char *name, char **err)
 {
 	char *dir;
@@ -59,13 +107,15 @@ int vm_dir_prepare(const struct config *cfg, const char *name, char **err)
 
 	if (!name_valid(name))
 		return err_set(err, "invalid guest name '%s'", name);
-	if (mkdir_p(cfg->state_dir, 0755, err) < 0)
+	if (state_dir_trusted(cfg, err) < 0)
 		return -1;
 	dir = vm_path(cfg, name, NULL);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		rc = err_set(err, "cannot create %s: %s", dir, strerror(errno));
 	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		rc = err_set(err, "%s is not a folder", dir);
+	else if (dir_trusted(dir, &st, err) < 0 || dir_without_links(dir, err) < 0)
+		rc = -1;
 	else if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0)
 		rc = err_set(err, "cannot chmod 700 %s: %s", dir, strerror(errno));
 	free(dir);
@@ -80,7 +130,7 @@ int vm_lock(const struct config *cfg, const char *name, bool wait, char **err)
 	if (vm_dir_prepare(cfg, name, err) < 0)
 		return -1;
 	path = vm_path(cfg, name, "lock");
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
 		free(path);
@@ -193,7 +243,11 @@ static void log_keep_old(const struct config *cfg, const char *name, const char 
 	char *path = vm_path(cfg, name, file);
 	struct stat st;
 
-	if (stat(path, &st) == 0 && st.st_size > 0) {
+	if (lstat(path, &st) < 0) {
+		/* nothing to keep */
+	} else if (!S_ISREG(st.st_mode)) {
+		unlink(path);  /* QEMU opens its -D file by name: it must not follow a link */
+	} else if (st.st_size > 0) {
 		char *old = xasprintf("%s.old", path);
 
 		rename(path, old);
@@ -214,7 +268,7 @@ static int log_open(const struct config *cfg, const char *name, char **err)
 
 	log_keep_old(cfg, name, "qemu.log");
 	log_keep_old(cfg, name, VM_RUN_LOG);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
 	free(path);
@@ -502,7 +556,7 @@ static void startup_words(const struct config *cfg, const struct vmdef *def, int
 {
 	char *path = vm_path(cfg, def->name, VM_RUN_LOG);
 	size_t len = 0;
-	char *text = file_read(path, &len, NULL);
+	char *text = file_read_max(path, FILE_READ_MAX, O_NOFOLLOW, &len, NULL);
 
 	free(path);
 	if (text == NULL)

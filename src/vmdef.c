@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "yamlcheck.h"
 
 /* Where a key lives: the top level, an item of disks/nics, or the vnc mapping. */
 enum vsec { SEC_TOP, SEC_DISK, SEC_NIC, SEC_VNC, SEC_NONE };
@@ -647,10 +648,17 @@ static int parse_text(struct vload *L, const char *text, size_t len, yaml_docume
 	yaml_parser_t parser;
 	int rc = 0;
 
+	size_t line;
+	const char *what;
+
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, doc))
+	if (!yaml_parser_load(&parser, doc)) {
 		rc = syntax_error(L, &parser);
+	} else if (yamlcheck_doc(&parser, doc, &line, &what) < 0) {
+		rc = err_set(L->err, "%s:%zu: %s", L->path, line, what);
+		yaml_document_delete(doc);
+	}
 	yaml_parser_delete(&parser);
 	return rc;
 }

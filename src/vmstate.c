@@ -37,7 +37,7 @@ const char *qemu_message(const char *line, const char *prog)
 char *vm_log_last_line(const struct config *cfg, const char *name, const char *file)
 {
 	char *path = vm_path(cfg, name, file);
-	char *text = file_read(path, NULL, NULL), *line = NULL;
+	char *text = file_read_tail(path, 64 * 1024, O_NOFOLLOW), *line = NULL;  /* the end says why */
 	const char *msg;
 
 	free(path);

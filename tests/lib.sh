@@ -50,6 +50,7 @@ free_vnc_display() {
 
 write_conf() { # extra libconfig lines on stdin are appended
     mkdir -p "$T/vms.d" "$T/state" "$T/iso" "$T/disks" "$T/backup"
+    chmod 755 "$T/state"  # vmdeck refuses a state_dir others may write in (a umask of 002)
     {
         echo "vms_dir = \"vms.d\";"
         echo "state_dir = \"state\";"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -243,6 +244,46 @@ static void test_include_is_relative_to_the_file(void **state)
 	free(path);
 }
 
+/* libconfig would cut a string at a NUL byte: the file is refused with the line. */
+static void test_nul_byte_refused(void **state)
+{
+	static const char text[] = "vms_dir = \"v\";\nstate_dir = \"/run/x\0y\";\n";
+	char *path = path_join(tmpdir, "vmdeck.conf"), *err = NULL;
+	char *want = xasprintf("%s:2: a NUL byte: not a text file", path);
+	struct config cfg;
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
+	fclose(f);
+	assert_int_equal(config_load(path, &cfg, &err), -1);
+	assert_string_equal(err, want);
+	free(err);
+	free(want);
+	free(path);
+}
+
+/* A FIFO or a device as the config is refused at once (libconfig would wait, or read forever). */
+static void test_not_a_regular_file(void **state)
+{
+	char *fifo = path_join(tmpdir, "fifo.conf"), *zero = path_join(tmpdir, "zero.conf"), *err = NULL;
+	char *want = xasprintf("cannot read %s: not a regular file", fifo);
+	struct config cfg;
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(config_load(fifo, &cfg, &err), -1);
+	assert_string_equal(err, want);
+	free(err), free(want);
+	err = NULL;
+	assert_int_equal(symlink("/dev/zero", zero), 0);
+	want = xasprintf("cannot read %s: not a regular file", zero);
+	assert_int_equal(config_load(zero, &cfg, &err), -1);
+	assert_string_equal(err, want);
+	free(err), free(want);
+	unlink(fifo), unlink(zero);
+	free(fifo), free(zero);
+}
+
 static int setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -261,6 +302,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_when_empty),
+		cmocka_unit_test(test_nul_byte_refused),
+		cmocka_unit_test(test_not_a_regular_file),
 		cmocka_unit_test(test_full_file_and_relative_paths),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_wrong_type),

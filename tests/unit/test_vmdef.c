@@ -389,6 +389,69 @@ static void test_load_all_broken_does_not_hide_others(void **state)
 	free(a), free(b), free(c), free(skip);
 }
 
+/* A "\0" escape would cut a password (or any value) short as a C string: refused with file:line. */
+static void test_nul_in_value_refused(void **state)
+{
+	expect_error_mode("memory: 32M\nvnc:\n  listen: 127.0.0.1\n  password: \"ab\\0cdefgh\"\n", 0600,
+			  "4: a NUL byte (\\0) in a value: refused, it would cut the value short");
+	expect_error("description: \"x\\0y\"\n", "1: a NUL byte (\\0) in a value: refused, it would cut the value short");
+	expect_error("\"me\\0mory\": 32M\n", "1: a NUL byte (\\0) in a value: refused, it would cut the value short");
+}
+
+/* libyaml reads one document and would leave the rest unread: a second one is refused with its line. */
+static void test_second_document_refused(void **state)
+{
+	static const char why[] = "a second YAML document (after ---): only one is read, so none is accepted";
+	char *want3 = xasprintf("3: %s", why), *want2 = xasprintf("2: %s", why);
+	char *path = write_def("one", "---\nmemory: 64M\n...\n", 0644), *err = NULL;
+	struct vmdef def;
+
+	expect_error("memory: 32M\ncpus: 1\n---\nmemory: 64M\n", want3);
+	expect_error("memory: 32M\n---\n", want2);
+	expect_error("memory: 32M\n...\n--- {cpus: 4}\n", want3);
+	/* one document, with its markers, still loads */
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_int_equal(def.memory, 64 << 20);
+	vmdef_free(&def);
+	unlink(path);
+	free(path);
+	free(want3);
+	free(want2);
+}
+
+/* A FIFO would hang `list`, a link to /dev/zero exhaust memory, a huge file too: each is refused alone. */
+static void test_load_all_unreadable_kinds(void **state)
+{
+	char *ok = write_def("ok", "memory: 64M\n", 0644);
+	char *fifo = path_join(tmpdir, "fifo.yaml"), *zero = path_join(tmpdir, "zero.yaml");
+	char *big = write_def("big", "memory: 64M\n", 0644);
+	struct config cfg = { .vms_dir = tmpdir, .file_dir = tmpdir };
+	struct vmdef *defs;
+	size_t n;
+	char *want;
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(symlink("/dev/zero", zero), 0);
+	assert_int_equal(truncate(big, 2 << 20), 0);
+	assert_int_equal(vmdefs_load_all(&cfg, &defs, &n, NULL), 0);
+	assert_int_equal(n, 4);
+	want = xasprintf("cannot read %s: larger than 1024 KiB", big);
+	assert_string_equal(defs[0].error, want);
+	free(want);
+	want = xasprintf("cannot read %s: not a regular file", fifo);
+	assert_string_equal(defs[1].error, want);
+	free(want);
+	assert_string_equal(defs[2].name, "ok");
+	assert_null(defs[2].error);
+	assert_int_equal(defs[2].memory, 64 << 20);
+	want = xasprintf("cannot read %s: not a regular file", zero);
+	assert_string_equal(defs[3].error, want);
+	free(want);
+	vmdefs_free(defs, n);
+	unlink(ok), unlink(fifo), unlink(zero), unlink(big);
+	free(ok), free(fifo), free(zero), free(big);
+}
+
 static void test_load_by_name_resolves_paths(void **state)
 {
 	char *p = write_def("res", "disks:\n  - file: res.qcow2\ncdrom: xp.iso\n", 0644), *err = NULL;
@@ -1069,6 +1132,9 @@ int main(void)
 		cmocka_unit_test(test_bad_file_name),
 		cmocka_unit_test(test_size_parse),
 		cmocka_unit_test(test_load_all_broken_does_not_hide_others),
+		cmocka_unit_test(test_nul_in_value_refused),
+		cmocka_unit_test(test_second_document_refused),
+		cmocka_unit_test(test_load_all_unreadable_kinds),
 		cmocka_unit_test(test_load_by_name_resolves_paths),
 		cmocka_unit_test(test_fill_macs_keeps_text),
 		cmocka_unit_test(test_fill_macs_empty_value_and_no_newline),
