@@ -31,6 +31,32 @@ int act_page_down(struct ui *ui) { return move_sel(ui, page_rows()); }
 int act_home(struct ui *ui) { return move_sel(ui, -(long)ui->n); }
 int act_end(struct ui *ui) { return move_sel(ui, (long)ui->n); }
 
+/* ---- which rows, in what order (table_order.c) ---- */
+
+int act_filter(struct ui *ui)
+{
+	ui_push(ui, &view_filter);
+	return UI_REDRAW;
+}
+
+int act_sort_next(struct ui *ui)
+{
+	table_order_sort(ui, 1);
+	return UI_REDRAW;
+}
+
+int act_sort_prev(struct ui *ui)
+{
+	table_order_sort(ui, -1);
+	return UI_REDRAW;
+}
+
+int act_sort_reverse(struct ui *ui)
+{
+	table_order_reverse(ui);
+	return UI_REDRAW;
+}
+
 /* ---- screens ---- */
 
 int act_help(struct ui *ui)

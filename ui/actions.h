@@ -30,6 +30,10 @@ int act_page_up(struct ui *ui);
 int act_page_down(struct ui *ui);
 int act_home(struct ui *ui);
 int act_end(struct ui *ui);
+int act_filter(struct ui *ui);
+int act_sort_next(struct ui *ui);
+int act_sort_prev(struct ui *ui);
+int act_sort_reverse(struct ui *ui);
 /* view_storage.c: forms for disks, backup, restore and move */
 int act_backup(struct ui *ui);
 int act_restore(struct ui *ui);

@@ -692,6 +692,9 @@ static void curses_start(struct ui *ui)
 	keypad(stdscr, TRUE);
 	key_define_sequences();
 	nodelay(stdscr, TRUE);
+	/* clicks and the wheel, as PuTTY and xterm report them; a click acts at once (no double-click wait) */
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
 	set_escdelay(50);
 	curs_set(0);
 	ui->ascii = want_ascii(ui);

@@ -133,30 +133,47 @@ const char *fmt_clock(double when, char *buf, size_t len)
 	return buf;
 }
 
-/* The F-key bar is drawn from the key table: "1Help 2Start ...". */
+/*
+ * The F-key bar's labels, from the key table: "1Help 2Start ...". Gives the
+ * one after F-key *f (start at 0), with its width; NULL after the last, or
+ * where the next would pass the screen's edge at column x. Drawing and
+ * clicking both walk it, so a click lands on what is drawn.
+ */
+static const struct key_bind *fkey_next(int *f, int x, int *w)
+{
+	while (++*f <= 12)
+		for (const struct key_bind *k = key_binds; k->fn; k++)
+			if (k->fkey == KEY_F(*f) && k->label) {
+				*w = snprintf(NULL, 0, "%d", *f) + (int)strlen(k->label);
+				return x + *w > COLS ? NULL : k;
+			}
+	return NULL;
+}
+
 void draw_fkey_bar(struct ui *ui, int y)
 {
-	int x = 0;
+	const struct key_bind *k;
+	int f = 0, x = 0, w;
 
 	draw_fill(stdscr, y, 0, COLS, R_FKEY_LABEL);
-	for (int f = 1; f <= 12; f++) {
-		for (const struct key_bind *k = key_binds; k->fn; k++) {
-			char num[16];
-			int lw;
+	for (; (k = fkey_next(&f, x, &w)) != NULL; x += w + 1) {
+		char num[16];
 
-			if (k->fkey != KEY_F(f) || !k->label)
-				continue;
-			snprintf(num, sizeof num, "%d", f);
-			lw = (int)strlen(k->label);
-			if (x + (int)strlen(num) + lw > COLS)
-				return;
-			draw_text(stdscr, y, x, COLS - x, R_FKEY_NUM, num);
-			x += (int)strlen(num);
-			draw_text(stdscr, y, x, COLS - x, R_FKEY_LABEL, k->label);
-			x += lw + 1;
-			break;
-		}
+		snprintf(num, sizeof num, "%d", f);
+		draw_text(stdscr, y, x, COLS - x, R_FKEY_NUM, num);
+		draw_text(stdscr, y, x + (int)strlen(num), COLS - x, R_FKEY_LABEL, k->label);
 	}
+}
+
+int draw_fkey_at(int col)
+{
+	const struct key_bind *k;
+	int f = 0, x = 0, w;
+
+	for (; (k = fkey_next(&f, x, &w)) != NULL; x += w + 1)
+		if (col >= x && col < x + w)
+			return k->fkey;
+	return 0;
 }
 
 static int jobs_running(const struct ui *ui)

@@ -221,6 +221,7 @@ int wrap_rows(const char *s, int w);  /* how many rows s takes */
 void draw_box(struct ui *ui, WINDOW *w, enum role r, const char *title);
 void draw_hline(struct ui *ui, WINDOW *w, int y, int x, int width, enum role r);
 void draw_fkey_bar(struct ui *ui, int y);
+int draw_fkey_at(int col);  /* the F-key whose label is drawn at column col of the bar, or 0 */
 void draw_status_line(struct ui *ui, int y);
 enum role role_for_state(enum vm_state s);
 const char *fmt_uptime(double s, char *buf, size_t len);

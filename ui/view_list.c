@@ -25,7 +25,7 @@ static int table_height(void)
 
 static void draw_header(struct ui *ui)
 {
-	char buf[256], mem[16], vg[48] = "", clock[16];
+	char buf[256], mem[16], vg[48] = "", clock[16], guests[128];
 	size_t running = 0;
 	int cw;
 
@@ -34,8 +34,12 @@ static void draw_header(struct ui *ui)
 	if (ui->vg_free >= 0)
 		snprintf(vg, sizeof vg, "  vg %s free %s", ui->cfg->vg,
 			 size_human((uint64_t)ui->vg_free, (char[16]){ 0 }, 16));
-	snprintf(buf, sizeof buf, " vmdeck  %s  load %.2f  mem free %s%s  %zu guest%s, %zu running", ui->hostname,
-		 ui->load1, size_human(ui->mem_avail, mem, sizeof mem), vg, ui->n, ui->n == 1 ? "" : "s", running);
+	if (ui->filter[0])  /* a filtered table says so, with how many of all it shows */
+		snprintf(guests, sizeof guests, "%zu of %zu guests, filter \"%s\"", ui->n_order, ui->n, ui->filter);
+	else
+		snprintf(guests, sizeof guests, "%zu guest%s", ui->n, ui->n == 1 ? "" : "s");
+	snprintf(buf, sizeof buf, " vmdeck  %s  load %.2f  mem free %s%s  %s, %zu running", ui->hostname, ui->load1,
+		 size_human(ui->mem_avail, mem, sizeof mem), vg, guests, running);
 	fmt_clock(now_real(), clock, sizeof clock);
 	clock[5] = 0; /* HH:MM */
 	cw = (int)strlen(clock) + 1;
@@ -44,7 +48,18 @@ static void draw_header(struct ui *ui)
 	draw_text(stdscr, 0, COLS - cw, cw, R_HEADER, clock);
 }
 
-static void draw_table_head(void)
+/* Where each sortable column's title is, in the order of enum sort_col. */
+static const struct {
+	int x, w;
+} sort_heads[SORT_COUNT] = {
+	{ COL_NAME, W_NAME - 1 },
+	{ COL_NAME + W_NAME, W_STATE - 1 },
+	{ COL_NAME + W_NAME + W_STATE, W_CPU - 1 },
+	{ COL_NAME + W_NAME + W_STATE + W_CPU, W_MEM - 1 },
+};
+
+/* The column heads; the sort column's in the selection's colours (as htop does), unless it is the usual name order. */
+static void draw_table_head(const struct ui *ui)
 {
 	char buf[256];
 
@@ -52,6 +67,11 @@ static void draw_table_head(void)
 		 "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", "CD");
 	draw_fill(stdscr, 1, 0, COLS, R_TABLE_HEAD);
 	draw_text(stdscr, 1, 0, COLS, R_TABLE_HEAD, buf);
+	if (ui->sort_col != SORT_NAME || ui->sort_desc) {
+		int x = sort_heads[ui->sort_col].x, w = sort_heads[ui->sort_col].w;
+
+		draw_text(stdscr, 1, x, w, R_SELECTION, buf + x);
+	}
 }
 
 /* The newest job with a progress figure for this guest (a backup), or NULL. */
@@ -145,7 +165,6 @@ static void draw_table(struct ui *ui)
 {
 	int h = table_height();
 
-	table_order_rebuild(ui);
 	if (ui->sel_pos < ui->top)
 		ui->top = ui->sel_pos;
 	if (ui->sel_pos >= ui->top + (size_t)h)
@@ -343,17 +362,55 @@ static void list_init(struct ui *ui)
 
 static void list_draw(struct ui *ui)
 {
+	table_order_rebuild(ui);
 	draw_header(ui);
-	draw_table_head();
+	draw_table_head(ui);
 	draw_table(ui);
 	draw_detail(ui);
 	draw_status_line(ui, LINES - 2);
 	draw_fkey_bar(ui, LINES - 1);
 }
 
+/* A column head clicked: sort by it; clicked again, the other way round. */
+static void click_head(struct ui *ui, int x)
+{
+	for (int c = 0; c < SORT_COUNT; c++)
+		if (x >= sort_heads[c].x && x < sort_heads[c].x + sort_heads[c].w) {
+			if ((int)ui->sort_col == c)
+				table_order_reverse(ui);
+			else
+				table_order_sort(ui, c - (int)ui->sort_col);
+		}
+}
+
+/*
+ * The mouse (PuTTY and xterm send clicks): a row selects its guest, an F-key
+ * label does what that key does, a column head sorts, the wheel moves.
+ */
+static int list_mouse(struct ui *ui)
+{
+	MEVENT ev;
+	long pos;
+
+	if (getmouse(&ev) != OK)
+		return UI_HANDLED;
+	pos = (long)ui->top + ev.y - 2;
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))
+		table_order_select_pos(ui, (long)ui->sel_pos + (ev.bstate & BUTTON4_PRESSED ? -1 : 1));
+	else if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return UI_HANDLED;
+	else if (ev.y == LINES - 1 && draw_fkey_at(ev.x))
+		return key_dispatch(ui, draw_fkey_at(ev.x));
+	else if (ev.y == 1)
+		click_head(ui, ev.x);
+	else if (ev.y >= 2 && ev.y < 2 + table_height() && pos < (long)ui->n_order)
+		table_order_select_pos(ui, pos);
+	return UI_HANDLED | UI_REDRAW;
+}
+
 static int list_key(struct ui *ui, int ch)
 {
-	int r = key_dispatch(ui, ch);
+	int r = ch == KEY_MOUSE ? list_mouse(ui) : key_dispatch(ui, ch);
 
 	if (r == UI_UNHANDLED && ch == 27) {
 		/* Esc on the main screen: nothing to close or cancel; it only clears the status line */
