@@ -276,6 +276,13 @@ static int time_left(int64_t deadline)
 	return left > 0 ? (int)left : 0;
 }
 
+static int timed_out(char **err)
+{
+	err_set(err, "QEMU did not answer on its monitor socket in time");
+	errno = ETIMEDOUT;
+	return -1;
+}
+
 static int wait_fd(struct qmp *q, short events, int64_t deadline, char **err)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = events };
@@ -285,11 +292,8 @@ static int wait_fd(struct qmp *q, short events, int64_t deadline, char **err)
 		rc = poll(&pfd, 1, time_left(deadline));
 		if (rc > 0)
 			return 0;
-		if (rc == 0) {
-			err_set(err, "QEMU did not answer on its monitor socket in time");
-			errno = ETIMEDOUT;
-			return -1;
-		}
+		if (rc == 0)
+			return timed_out(err);
 		if (errno != EINTR) {
 			int e = errno;
 
@@ -324,15 +328,23 @@ static int send_all(struct qmp *q, const char *data, size_t len, int64_t deadlin
 	return 0;
 }
 
-/* The next message, waiting for more bytes as needed; NULL with *err on EOF, error or deadline. */
+/*
+ * The next message, waiting for more bytes as needed; NULL with *err on EOF,
+ * error or deadline. The deadline is checked before every message, not only
+ * when the socket runs dry: a flood of events must not outlast it.
+ */
 static json_t *recv_message(struct qmp *q, int64_t deadline, char **err)
 {
 	for (;;) {
 		int bad;
-		json_t *msg = qmp_next_message(q, &bad);
+		json_t *msg;
 		ssize_t r;
 
-		if (msg)
+		if (now_ms() >= deadline) {
+			timed_out(err);
+			return NULL;
+		}
+		if ((msg = qmp_next_message(q, &bad)) != NULL)
 			return msg;
 		if (bad) {
 			err_set(err, "the monitor socket sent something that is not QMP");

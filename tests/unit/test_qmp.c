@@ -188,6 +188,7 @@ enum peer_mode {
 	PEER_SILENT,     /* accepts, never greets (a stopped QEMU looks like this) */
 	PEER_HANGUP,     /* greets, answers capabilities, closes on the command */
 	PEER_NOT_QMP,    /* sends something else */
+	PEER_FLOOD,      /* greets, then floods events and never answers the command */
 };
 
 struct peer {
@@ -286,6 +287,25 @@ static void peer_after_greeting(struct peer *p, int fd)
 		reply(fd, "", "\"error\": {\"class\": \"GenericError\", \"desc\": \"Could not open '/x.iso'\"}", id, "");
 }
 
+/* For up to 3 s, as fast as the client reads: the socket is never empty for long. */
+static void peer_flood(int fd)
+{
+	struct sbuf burst = { 0 };
+	char cmd[64];
+	long id;
+	int64_t end = now_ms() + 3000;
+
+	say(fd, GREETING);
+	if ((id = read_command(fd, cmd, sizeof cmd)) < 0)
+		return;
+	reply(fd, "", "\"return\": {}", id, "");
+	for (int i = 0; i < 500; i++)
+		sbuf_add(&burst, EVENT("BLOCK_IO_ERROR"));
+	while (now_ms() < end && send(fd, burst.s, burst.len, MSG_NOSIGNAL) > 0)
+		;
+	free(burst.s);
+}
+
 static void *peer_main(void *arg)
 {
 	struct peer *p = arg;
@@ -307,6 +327,9 @@ static void *peer_main(void *arg)
 	case PEER_NOT_QMP:
 		say(fd, "SSH-2.0-OpenSSH_9.2\r\n");
 		nap_ms(200);
+		break;
+	case PEER_FLOOD:
+		peer_flood(fd);
 		break;
 	}
 	close(fd);
@@ -418,6 +441,23 @@ static void test_backlog_only_hits_deadline(void **state)
 	peer_stop(&p, true);
 }
 
+/* B15: events that never stop coming must not carry a call past its deadline. */
+static void test_event_flood_cannot_outlast_deadline(void **state)
+{
+	struct peer p;
+	char *err = NULL;
+	int64_t t0;
+
+	peer_start(&p, PEER_FLOOD);
+	t0 = now_ms();
+	assert_int_equal(qmp_call(p.path, "query-status", NULL, NULL, 200, &err), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_true(now_ms() - t0 >= 190);
+	assert_true(now_ms() - t0 < 1000); /* the flood lasts 3 s */
+	free(err);
+	peer_stop(&p, false);
+}
+
 static void test_hangup_and_not_qmp(void **state)
 {
 	struct peer p;
@@ -489,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_error_reply_gives_desc),
 		cmocka_unit_test(test_silent_peer_hits_deadline),
 		cmocka_unit_test(test_backlog_only_hits_deadline),
+		cmocka_unit_test(test_event_flood_cannot_outlast_deadline),
 		cmocka_unit_test(test_hangup_and_not_qmp),
 		cmocka_unit_test(test_nobody_listening),
 		cmocka_unit_test(test_long_socket_path),
