@@ -1,6 +1,7 @@
 /* test_status.c: the status poller against scripted QMP peers: state mapping, CD medium, split replies, deadlines, pidfile rules. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,6 +38,7 @@ struct peer {
 	bool running;
 	const char *cd;         /* medium in cd0, NULL = empty */
 	bool refuse_status;     /* answer query-status with an error */
+	const char *sock;       /* the socket it listens on, NULL = qmp.sock */
 };
 
 static void nap_ms(long ms)
@@ -144,7 +146,7 @@ static void peer_start(struct peer *p, const char *name)
 	make_guest_dir(name);
 	snprintf(pid, sizeof pid, "%d\n", fake_qemu);
 	write_text(name, "qemu.pid", pid);
-	sock = state_file(name, "qmp.sock");
+	sock = state_file(name, p->sock ? p->sock : "qmp.sock");
 	assert_true(strlen(sock) < sizeof sa.sun_path);
 	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	unlink(sock);
@@ -392,6 +394,182 @@ static void test_cpu_rate_from_previous_sample(void **state)
 	vm_status_clear(&out);
 }
 
+/* ---- B17: busy is not hung ---- */
+
+/* Readers ask on their own monitor: one that is not vmdeck's, hung on qmp.sock, does not matter. */
+static void test_status_monitor_is_asked(void **state)
+{
+	struct peer own = { .status = "running", .running = true, .sock = VM_STATUS_SOCK };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vmdef def = guest_def("twosocks");
+	struct vm_status out = { 0 };
+	char *ops;
+	int lfd;
+
+	peer_start(&own, "twosocks");
+	/* qmp.sock taken by a client that is not vmdeck: it listens, and nobody is ever served */
+	ops = state_file("twosocks", "qmp.sock");
+	memcpy(sa.sun_path, ops, strlen(ops) + 1);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	if (out.state != VM_RUNNING)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	vm_status_clear(&out);
+	peer_stop(&own);
+	close(lfd);
+	free(ops);
+}
+
+struct lock_hold {
+	char *path;
+	int fd;
+	int ms;
+	pthread_t thread;
+};
+
+static void *release_later(void *arg)
+{
+	struct lock_hold *h = arg;
+
+	nap_ms(h->ms);
+	close(h->fd);
+	return NULL;
+}
+
+/* Holds NAME's FILE.lock as another vmdeck client would, for ms. */
+static void lock_hold(struct lock_hold *h, const char *name, const char *file, int ms)
+{
+	char *sock = state_file(name, file);
+
+	h->path = xasprintf("%s.lock", sock);
+	free(sock);
+	h->fd = open(h->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(h->fd >= 0);
+	assert_int_equal(flock(h->fd, LOCK_EX), 0);
+	h->ms = ms;
+	assert_int_equal(pthread_create(&h->thread, NULL, release_later, h), 0);
+}
+
+static void lock_release(struct lock_hold *h)
+{
+	pthread_join(h->thread, NULL);
+	free(h->path);
+}
+
+/* A reader waits while another has the monitor, and its deadline starts once the monitor is its own. */
+static void test_busy_monitor_is_waited_for(void **state)
+{
+	struct peer p = { .status = "paused" };
+	struct vmdef def = guest_def("busy");
+	struct vm_status out = { 0 };
+	struct lock_hold h;
+	int64_t t0;
+
+	peer_start(&p, "busy");
+	lock_hold(&h, "busy", "qmp.sock", 300);
+	t0 = now_ms();
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	assert_true(now_ms() - t0 >= 290);
+	if (out.state != VM_PAUSED)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	vm_status_clear(&out);
+	lock_release(&h);
+	peer_stop(&p);
+}
+
+/* A monitor nobody gets an answer from for a whole deadline is unresponsive, and says why. */
+static void test_monitor_kept_past_the_deadline(void **state)
+{
+	struct vmdef def = guest_def("kept");
+	struct vm_status out = { 0 };
+	struct lock_hold h;
+	char pid[32];
+	int64_t t0;
+
+	make_guest_dir("kept");
+	snprintf(pid, sizeof pid, "%d\n", fake_qemu);
+	write_text("kept", "qemu.pid", pid);
+	/* an answer from before the poll began is no answer to it */
+	write_text("kept", VM_STATUS_ANSWER, "{\"at\": 1, \"state\": 2}");
+	lock_hold(&h, "kept", "qmp.sock", 1200);
+	t0 = now_ms();
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	assert_true(now_ms() - t0 >= DEADLINE_MS - 10 && now_ms() - t0 < 1100);
+	assert_int_equal(out.state, VM_UNRESPONSIVE);
+	assert_non_null(strstr(out.reason, "busy with other vmdeck clients for 400 ms"));
+	vm_status_clear(&out);
+	lock_release(&h);
+}
+
+struct late_answer {
+	const char *name;
+	pthread_t thread;
+};
+
+static void *answer_later(void *arg)
+{
+	struct late_answer *a = arg;
+	char *text;
+
+	nap_ms(100);
+	text = xasprintf("{\"at\": %lld, \"state\": %d, \"cdrom\": \"/srv/iso/x.iso\"}", (long long)now_ms(),
+			 (int)VM_PAUSED);
+	write_text(a->name, VM_STATUS_ANSWER, text);
+	free(text);
+	return NULL;
+}
+
+/* What QEMU told the reader that has the monitor, after this one began to ask, is this one's answer too. */
+static void test_shared_answer_is_taken(void **state)
+{
+	struct vmdef def = guest_def("shared");
+	struct vm_status out = { 0 };
+	struct late_answer a = { .name = "shared" };
+	struct lock_hold h;
+	char pid[32];
+	int64_t t0;
+
+	make_guest_dir("shared");
+	snprintf(pid, sizeof pid, "%d\n", fake_qemu);
+	write_text("shared", "qemu.pid", pid);
+	lock_hold(&h, "shared", "qmp.sock", 1200);
+	assert_int_equal(pthread_create(&a.thread, NULL, answer_later, &a), 0);
+	t0 = now_ms();
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	assert_true(now_ms() - t0 < DEADLINE_MS - 50);
+	if (out.state != VM_PAUSED)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	assert_string_equal(out.cdrom, "/srv/iso/x.iso");
+	assert_int_equal(out.pid, fake_qemu);
+	vm_status_clear(&out);
+	pthread_join(a.thread, NULL);
+	lock_release(&h);
+}
+
+/* The reader that got QEMU's answer leaves it, 0600, for the others. */
+static void test_answer_is_shared(void **state)
+{
+	struct peer p = { .status = "running", .running = true, .cd = "/srv/iso/y.iso", .sock = VM_STATUS_SOCK };
+	struct vmdef def = guest_def("sharer");
+	struct vm_status out = { 0 };
+	char *path, buf[512];
+	struct stat sb;
+
+	peer_start(&p, "sharer");
+	vm_status_all(&cfg, &def, 1, &out, 2000);
+	peer_stop(&p);
+	assert_int_equal(out.state, VM_RUNNING);
+	vm_status_clear(&out);
+	path = state_file("sharer", VM_STATUS_ANSWER);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_true(file_read_small(path, buf, sizeof buf) > 0);
+	assert_non_null(strstr(buf, "\"cdrom\":\"/srv/iso/y.iso\""));
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +578,11 @@ int main(void)
 		cmocka_unit_test(test_hung_monitor_does_not_hold_up_others),
 		cmocka_unit_test(test_pidfile_rules),
 		cmocka_unit_test(test_cpu_rate_from_previous_sample),
+		cmocka_unit_test(test_status_monitor_is_asked),
+		cmocka_unit_test(test_busy_monitor_is_waited_for),
+		cmocka_unit_test(test_monitor_kept_past_the_deadline),
+		cmocka_unit_test(test_shared_answer_is_taken),
+		cmocka_unit_test(test_answer_is_shared),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
