@@ -64,6 +64,7 @@ struct guest {
 	bool locked;           /* the monitor lock is ours: deadline now counts QEMU's silence */
 	bool checked;          /* check_process ran: connect errors are judged at once */
 	int64_t asked_at;      /* when this poll began to ask: a shared answer must be newer */
+	const char *locks_before; /* /proc/locks before the question (the poll's), NULL if unread */
 	ino_t answer_ino;      /* the shared answer last looked at (each is a new file) */
 	int64_t retry_at;
 	struct stat pidfile;   /* its mtime tells a host crash from a QEMU crash */
@@ -81,6 +82,8 @@ struct status_poll {
 	struct guest *g;
 	int timeout_ms;
 	bool host_known;       /* boot and uptime read (only once some guest has a pidfile) */
+	char *locks_before;    /* /proc/locks before the first question (only once some guest has a pidfile) */
+	bool locks_read;
 	double boot, uptime;
 };
 
@@ -107,27 +110,39 @@ static double host_boot_time(void)
 }
 
 /*
- * Whether some process holds an exclusive flock on state_dir/NAME/lock, read
- * from /proc/locks so the check never takes (and so never steals) the lock.
+ * Whether some process holds an exclusive flock on state_dir/NAME/lock, as
+ * text from /proc/locks tells (so the check never takes, and so never
+ * steals, the lock). text is left as it is.
  */
-static bool lock_held(const struct config *cfg, const char *name)
+static bool lock_held_in(const char *text, const struct config *cfg, const char *name)
 {
 	char *path = vm_path(cfg, name, "lock");
 	struct stat sb;
 	char want[64];
-	char *text;
 	bool held = false;
 
-	if (stat(path, &sb) < 0) {
+	if (text == NULL || stat(path, &sb) < 0) {
 		free(path);
 		return false;
 	}
 	free(path);
 	snprintf(want, sizeof want, " %02x:%02x:%lu ", major(sb.st_dev), minor(sb.st_dev), (unsigned long)sb.st_ino);
-	if ((text = file_read("/proc/locks", NULL, NULL)) == NULL)
-		return false;
-	for (char *line = strtok(text, "\n"); line && !held; line = strtok(NULL, "\n"))
-		held = strstr(line, " FLOCK ") && strstr(line, " WRITE ") && !strstr(line, "->") && strstr(line, want);
+	for (const char *line = text; *line && !held;) {
+		const char *end = strchrnul(line, '\n');
+		char *one = xstrndup(line, (size_t)(end - line));
+
+		held = strstr(one, " FLOCK ") && strstr(one, " WRITE ") && !strstr(one, "->") && strstr(one, want);
+		free(one);
+		line = *end ? end + 1 : end;
+	}
+	return held;
+}
+
+static bool lock_held(const struct config *cfg, const char *name)
+{
+	char *text = file_read("/proc/locks", NULL, NULL);
+	bool held = lock_held_in(text, cfg, name);
+
 	free(text);
 	return held;
 }
@@ -366,9 +381,13 @@ static void judge_answer(const struct config *cfg, struct guest *g, const char *
 			state = qmp_states[i].state;
 			reason = qmp_states[i].reason;
 		}
-	/* every vmdeck start passes through prelaunch (-S) until its `cont` */
+	/*
+	 * every vmdeck start passes through prelaunch (-S) until its `cont`, and
+	 * holds the lock until after it: held before the question counts too, as
+	 * the start may have sent `cont` on qmp.sock and let go meanwhile
+	 */
 	if (strcmp(status, "prelaunch") == 0)
-		state = lock_held(cfg, name) ? VM_STARTING : VM_PAUSED;
+		state = lock_held_in(g->locks_before, cfg, name) || lock_held(cfg, name) ? VM_STARTING : VM_PAUSED;
 	if ((state == VM_RUNNING || state == VM_PAUSED) && exists_in_state(cfg, name, "stopping") &&
 	    lock_held(cfg, name))
 		state = VM_SHUTTING_DOWN;
@@ -583,6 +602,11 @@ static void begin_guest(struct status_poll *sp, struct guest *g)
 	g->phase = PH_TALK;
 	if (g->st.pid < 0)
 		return; /* judged dead in the second pass */
+	if (!sp->locks_read) {
+		sp->locks_before = file_read("/proc/locks", NULL, NULL);
+		sp->locks_read = true;
+	}
+	g->locks_before = sp->locks_before;
 	g->phase = PH_WAIT;
 	g->sock = status_socket(cfg, g->def->name);
 	try_talk(sp, g);
@@ -738,6 +762,7 @@ void status_poll_finish(struct status_poll *sp, struct vm_status *out)
 		vm_status_clear(&out[i]);
 		out[i] = g->st;
 	}
+	free(sp->locks_before);
 	free(sp->g);
 	free(sp);
 }

@@ -39,6 +39,7 @@ struct peer {
 	const char *cd;         /* medium in cd0, NULL = empty */
 	bool refuse_status;     /* answer query-status with an error */
 	const char *sock;       /* the socket it listens on, NULL = qmp.sock */
+	int greet_after_ms;     /* a slow QEMU */
 };
 
 static void nap_ms(long ms)
@@ -82,6 +83,7 @@ static void *peer_main(void *arg)
 		close(fd);
 		return NULL;
 	}
+	nap_ms(p->greet_after_ms);
 	/* the greeting split across writes */
 	say(fd, "{\"QMP\": {\"version\": {}, ");
 	nap_ms(5);
@@ -438,13 +440,10 @@ static void *release_later(void *arg)
 	return NULL;
 }
 
-/* Holds NAME's FILE.lock as another vmdeck client would, for ms. */
+/* Holds NAME's lock FILE as another vmdeck client would, for ms. */
 static void lock_hold(struct lock_hold *h, const char *name, const char *file, int ms)
 {
-	char *sock = state_file(name, file);
-
-	h->path = xasprintf("%s.lock", sock);
-	free(sock);
+	h->path = state_file(name, file);
 	h->fd = open(h->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	assert_true(h->fd >= 0);
 	assert_int_equal(flock(h->fd, LOCK_EX), 0);
@@ -468,7 +467,7 @@ static void test_busy_monitor_is_waited_for(void **state)
 	int64_t t0;
 
 	peer_start(&p, "busy");
-	lock_hold(&h, "busy", "qmp.sock", 300);
+	lock_hold(&h, "busy", "qmp.sock.lock", 300);
 	t0 = now_ms();
 	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
 	assert_true(now_ms() - t0 >= 290);
@@ -493,7 +492,7 @@ static void test_monitor_kept_past_the_deadline(void **state)
 	write_text("kept", "qemu.pid", pid);
 	/* an answer from before the poll began is no answer to it */
 	write_text("kept", VM_STATUS_ANSWER, "{\"at\": 1, \"state\": 2}");
-	lock_hold(&h, "kept", "qmp.sock", 1200);
+	lock_hold(&h, "kept", "qmp.sock.lock", 1200);
 	t0 = now_ms();
 	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
 	assert_true(now_ms() - t0 >= DEADLINE_MS - 10 && now_ms() - t0 < 1100);
@@ -534,7 +533,7 @@ static void test_shared_answer_is_taken(void **state)
 	make_guest_dir("shared");
 	snprintf(pid, sizeof pid, "%d\n", fake_qemu);
 	write_text("shared", "qemu.pid", pid);
-	lock_hold(&h, "shared", "qmp.sock", 1200);
+	lock_hold(&h, "shared", "qmp.sock.lock", 1200);
 	assert_int_equal(pthread_create(&a.thread, NULL, answer_later, &a), 0);
 	t0 = now_ms();
 	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
@@ -546,6 +545,28 @@ static void test_shared_answer_is_taken(void **state)
 	vm_status_clear(&out);
 	pthread_join(a.thread, NULL);
 	lock_release(&h);
+}
+
+/*
+ * A start holds the lock until after its `cont`, sent on qmp.sock: it may
+ * let go between QEMU's "prelaunch" to a reader and that reader's verdict.
+ * Held when the reader asked, it was a start.
+ */
+static void test_prelaunch_while_a_start_lets_go(void **state)
+{
+	struct peer p = { .status = "prelaunch", .sock = VM_STATUS_SOCK, .greet_after_ms = 150 };
+	struct vmdef def = guest_def("starting");
+	struct vm_status out = { 0 };
+	struct lock_hold h;
+
+	peer_start(&p, "starting");
+	lock_hold(&h, "starting", "lock", 50); /* state_dir/NAME/lock, as vm_lock takes it */
+	vm_status_all(&cfg, &def, 1, &out, 2000);
+	peer_stop(&p);
+	lock_release(&h);
+	if (out.state != VM_STARTING)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	vm_status_clear(&out);
 }
 
 /* The reader that got QEMU's answer leaves it, 0600, for the others. */
@@ -583,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_monitor_kept_past_the_deadline),
 		cmocka_unit_test(test_shared_answer_is_taken),
 		cmocka_unit_test(test_answer_is_shared),
+		cmocka_unit_test(test_prelaunch_while_a_start_lets_go),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
