@@ -181,6 +181,7 @@ static void keep_event(struct qmp *q, json_t *msg)
  * that holds the lock knows the monitor is its own, so only QEMU's silence
  * counts against its deadline. The lock is a file beside the socket, never
  * removed (removing a lock file others may hold would split the queue).
+ * Its bytes are the holder's note (below).
  */
 int qmp_lock_try(struct qmp *q, const char *sock_path)
 {
@@ -189,7 +190,7 @@ int qmp_lock_try(struct qmp *q, const char *sock_path)
 
 	if (q->lock_fd < 0) {
 		path = xasprintf("%s.lock", sock_path);
-		q->lock_fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		q->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 		free(path);
 		if (q->lock_fd >= 0 && (fstat(q->lock_fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
 			close(q->lock_fd);
@@ -205,6 +206,54 @@ int qmp_lock_try(struct qmp *q, const char *sock_path)
 	close(q->lock_fd);
 	q->lock_fd = -1;
 	return 0;
+}
+
+/*
+ * "vmdeck-note HASH LEN\n" and the text, written in place at offset 0: no
+ * temp file and rename, as a status reader writes one for every guest on
+ * every poll. Written only under the lock; a reader without it may catch a
+ * write half done, which the FNV-1a hash tells. Nothing in it outlives its
+ * use: readers judge its freshness from what it says.
+ */
+static uint32_t note_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+int qmp_note_write(struct qmp *q, const char *text)
+{
+	size_t n = strlen(text);
+	char *rec;
+	ssize_t w;
+
+	if (q->lock_fd < 0 || n > QMP_NOTE_MAX)
+		return -1;
+	rec = xasprintf("vmdeck-note %08x %zu\n%s", note_hash(text, n), n, text);
+	w = pwrite(q->lock_fd, rec, strlen(rec), 0);
+	n = strlen(rec);
+	free(rec);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+char *qmp_note_read(struct qmp *q)
+{
+	char buf[QMP_NOTE_MAX + 64];
+	unsigned hash;
+	size_t len;
+	int head = 0;
+	ssize_t r;
+
+	if (q->lock_fd < 0 || (r = pread(q->lock_fd, buf, sizeof buf - 1, 0)) <= 0)
+		return NULL;
+	buf[r] = '\0';
+	if (sscanf(buf, "vmdeck-note %8x %zu\n%n", &hash, &len, &head) != 2 || head == 0 ||
+	    len > (size_t)r - (size_t)head || note_hash(buf + head, len) != hash)
+		return NULL;
+	return xstrndup(buf + head, len);
 }
 
 /* ---- socket ---- */

@@ -74,6 +74,16 @@ void qmp_init(struct qmp *q);                 /* fd = lock_fd = -1, empty buffer
  */
 int qmp_lock_try(struct qmp *q, const char *sock_path);
 /*
+ * A note in the monitor's lock file, for the clients waiting for it: the
+ * holder of the lock writes one (text without NUL, at most QMP_NOTE_MAX
+ * bytes), anyone with the lock file open (a waiter too) reads the last one,
+ * whole or not at all (a checksum tells a note caught mid-write). 0 / NULL
+ * when there is no lock file, no note, or none whole.
+ */
+#define QMP_NOTE_MAX 4096
+int qmp_note_write(struct qmp *q, const char *text);
+char *qmp_note_read(struct qmp *q);
+/*
  * Connects without blocking: 0 connected, 1 when the listen backlog is full
  * (a unix socket's EAGAIN: the socket is closed again, try later), -1 error.
  */

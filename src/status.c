@@ -25,8 +25,8 @@
  * which then never queue behind a poll), and every client of either socket holds its
  * SOCK.lock for its exchange (qmp.h): a reader that finds the lock held retries every
  * few ms within one deadline, and QEMU's deadline only starts once the monitor is the
- * reader's own. And the holder leaves QEMU's answer in VM_STATUS_ANSWER: a waiting reader
- * takes one given after it began to ask, so readers share exchanges instead of queueing
+ * reader's own. And the holder leaves its verdict in the lock file (qmp_note_write): a waiting
+ * reader takes one given after it began to ask, so readers share exchanges instead of queueing
  * for their own (under load, eight in a row outlast a deadline). Only when no answer came
  * for a whole deadline, to anyone, is the guest unresponsive. A separate socket alone
  * would still let eight `list`s collide; the lock alone would make starts wait behind
@@ -63,9 +63,9 @@ struct guest {
 	char *sock;            /* the monitor asked: VM_STATUS_SOCK, else qmp.sock */
 	bool locked;           /* the monitor lock is ours: deadline now counts QEMU's silence */
 	bool checked;          /* check_process ran: connect errors are judged at once */
-	int64_t asked_at;      /* when this poll began to ask: a shared answer must be newer */
-	const char *locks_before; /* /proc/locks before the question (the poll's), NULL if unread */
-	ino_t answer_ino;      /* the shared answer last looked at (each is a new file) */
+	double asked_real;     /* when this poll began to ask (wall clock): a shared answer must be newer */
+	char *seen_note;       /* the note last read while waiting, so an unchanged one is not parsed again */
+	bool rechecked;        /* a "prelaunch" with no start holding the lock was asked again */
 	int64_t retry_at;
 	struct stat pidfile;   /* its mtime tells a host crash from a QEMU crash */
 	char *connect_err;     /* why connect() failed, judged once the process is known */
@@ -82,8 +82,6 @@ struct status_poll {
 	struct guest *g;
 	int timeout_ms;
 	bool host_known;       /* boot and uptime read (only once some guest has a pidfile) */
-	char *locks_before;    /* /proc/locks before the first question (only once some guest has a pidfile) */
-	bool locks_read;
 	double boot, uptime;
 };
 
@@ -110,39 +108,27 @@ static double host_boot_time(void)
 }
 
 /*
- * Whether some process holds an exclusive flock on state_dir/NAME/lock, as
- * text from /proc/locks tells (so the check never takes, and so never
- * steals, the lock). text is left as it is.
+ * Whether some process holds an exclusive flock on state_dir/NAME/lock, read
+ * from /proc/locks so the check never takes (and so never steals) the lock.
  */
-static bool lock_held_in(const char *text, const struct config *cfg, const char *name)
+static bool lock_held(const struct config *cfg, const char *name)
 {
 	char *path = vm_path(cfg, name, "lock");
 	struct stat sb;
 	char want[64];
+	char *text;
 	bool held = false;
 
-	if (text == NULL || stat(path, &sb) < 0) {
+	if (stat(path, &sb) < 0) {
 		free(path);
 		return false;
 	}
 	free(path);
 	snprintf(want, sizeof want, " %02x:%02x:%lu ", major(sb.st_dev), minor(sb.st_dev), (unsigned long)sb.st_ino);
-	for (const char *line = text; *line && !held;) {
-		const char *end = strchrnul(line, '\n');
-		char *one = xstrndup(line, (size_t)(end - line));
-
-		held = strstr(one, " FLOCK ") && strstr(one, " WRITE ") && !strstr(one, "->") && strstr(one, want);
-		free(one);
-		line = *end ? end + 1 : end;
-	}
-	return held;
-}
-
-static bool lock_held(const struct config *cfg, const char *name)
-{
-	char *text = file_read("/proc/locks", NULL, NULL);
-	bool held = lock_held_in(text, cfg, name);
-
+	if ((text = file_read("/proc/locks", NULL, NULL)) == NULL)
+		return false;
+	for (char *line = strtok(text, "\n"); line && !held; line = strtok(NULL, "\n"))
+		held = strstr(line, " FLOCK ") && strstr(line, " WRITE ") && !strstr(line, "->") && strstr(line, want);
 	free(text);
 	return held;
 }
@@ -219,6 +205,8 @@ static void finish(struct guest *g, enum vm_state state, char *reason)
 	g->connect_err = NULL;
 	free(g->sock);
 	g->sock = NULL;
+	free(g->seen_note);
+	g->seen_note = NULL;
 }
 
 /* A pidfile that names no live QEMU: see the rules at the top. */
@@ -245,6 +233,11 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
 {
 	const char *name = g->def->name;
 
+	if (g->rechecked) { /* QEMU said prelaunch, then not again: that answer stands */
+		free(reason);
+		finish(g, VM_PAUSED, NULL);
+		return;
+	}
 	if (!pid_alive(g->st.pid)) {
 		free(reason);
 		g->st.pid = 0;
@@ -264,76 +257,44 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
 
 /* ---- answers shared between readers (see the top) ---- */
 
-static int answer_create(const char *tmp)
-{
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a reader killed mid-write */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	return fd;
-}
-
 /*
  * The verdict on QEMU's answer, as this reader reports it (the lock and the
- * stopping marker as they were when QEMU answered), for readers waiting for
- * the monitor. Written under the monitor lock (so the fixed temp name is
- * ours), renamed into place. No fsync: a live answer is worth nothing after
- * a crash, and is only ever taken when newer than the reader's question.
+ * stopping marker as they were when QEMU answered), left in the monitor's
+ * lock file while the lock is still ours, for the readers waiting for it.
+ * The wall clock and the pid say which QEMU it is about, and when.
  */
-static void answer_share(const struct config *cfg, struct guest *g, enum vm_state state, const char *reason)
+static void answer_share(struct guest *g, enum vm_state state, const char *reason)
 {
-	json_t *a;
-	char *text, *path, *tmp;
-	int fd;
-	bool ok;
+	json_t *a = json_pack("{s:f, s:i, s:i, s:s?, s:s?}", "at", now_real(), "pid", (int)g->st.pid, "state",
+			      (int)state, "reason", reason, "cdrom", g->st.cdrom);
+	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
 
-	if (g->q.lock_fd < 0)
-		return;
-	a = json_pack("{s:I, s:i, s:s?, s:s?}", "at", (json_int_t)now_ms(), "state", (int)state, "reason", reason,
-		      "cdrom", g->st.cdrom);
-	text = a ? json_dumps(a, JSON_COMPACT) : NULL;
-	json_decref(a);
-	path = vm_path(cfg, g->def->name, VM_STATUS_ANSWER);
-	tmp = xasprintf("%s.tmp", path);
-	if (text && (fd = answer_create(tmp)) >= 0) {
-		ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-		ok = close(fd) == 0 && ok;
-		if (!ok || rename(tmp, path) < 0)
-			unlink(tmp);
-	}
-	free(tmp);
-	free(path);
+	if (text)
+		qmp_note_write(&g->q, text);
 	free(text);
+	json_decref(a);
 }
 
-/* Judges g from an answer QEMU gave another reader after g began to ask: 0 when so, -1 if there is none. */
-static int answer_take(const struct config *cfg, struct guest *g)
+/* Judges g from a verdict another reader left after g began to ask, on the same QEMU: 0 when so. */
+static int answer_take(struct guest *g)
 {
-	char *path = vm_path(cfg, g->def->name, VM_STATUS_ANSWER);
-	char buf[8192];
-	struct stat sb;
-	ssize_t r = -1;
-	json_t *a;
-	const char *reason, *cd;
+	char *text = qmp_note_read(&g->q);
+	json_t *a, *jstate;
 	json_int_t state;
-	int fd;
+	const char *reason, *cd;
 
-	if (lstat(path, &sb) < 0 || sb.st_ino == g->answer_ino) {
-		free(path);
+	if (text == NULL || (g->seen_note && strcmp(text, g->seen_note) == 0)) {
+		free(text);
 		return -1;
 	}
-	g->answer_ino = sb.st_ino;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	free(path);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
-		r = read(fd, buf, sizeof buf);
-	close(fd);
-	a = r > 0 ? json_loadb(buf, (size_t)r, 0, NULL) : NULL;
-	state = json_integer_value(json_object_get(a, "state"));
-	if (!json_is_integer(json_object_get(a, "state")) || state < 0 || state >= VM_STATE_COUNT ||
-	    json_integer_value(json_object_get(a, "at")) < g->asked_at) {
+	free(g->seen_note);
+	g->seen_note = text;
+	a = json_loads(text, 0, NULL);
+	jstate = json_object_get(a, "state");
+	state = json_integer_value(jstate);
+	if (!json_is_integer(jstate) || state < 0 || state >= VM_STATE_COUNT ||
+	    json_integer_value(json_object_get(a, "pid")) != (json_int_t)g->st.pid ||
+	    json_number_value(json_object_get(a, "at")) < g->asked_real) {
 		json_decref(a);
 		return -1;
 	}
@@ -343,6 +304,15 @@ static int answer_take(const struct config *cfg, struct guest *g)
 	finish(g, (enum vm_state)state, reason ? xstrdup(reason) : NULL);
 	json_decref(a);
 	return 0;
+}
+
+/* One more query-status on the open connection; its answer is judged alone (on_answer). */
+static int ask_again(struct guest *g)
+{
+	static const char again[] = "{\"execute\":\"query-status\"}";
+
+	g->rechecked = true;
+	return send(g->q.fd, again, sizeof again - 1, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof again - 1 ? 0 : -1;
 }
 
 struct qmp_state_map {
@@ -383,15 +353,20 @@ static void judge_answer(const struct config *cfg, struct guest *g, const char *
 		}
 	/*
 	 * every vmdeck start passes through prelaunch (-S) until its `cont`, and
-	 * holds the lock until after it: held before the question counts too, as
-	 * the start may have sent `cont` on qmp.sock and let go meanwhile
+	 * holds the lock until after it. Its `cont` goes to qmp.sock, so it may
+	 * have been sent, and the lock let go, since QEMU answered: with no lock
+	 * held now, QEMU is asked once more (running then: it was a start).
 	 */
-	if (strcmp(status, "prelaunch") == 0)
-		state = lock_held_in(g->locks_before, cfg, name) || lock_held(cfg, name) ? VM_STARTING : VM_PAUSED;
+	if (strcmp(status, "prelaunch") == 0 && lock_held(cfg, name))
+		state = VM_STARTING;
+	else if (strcmp(status, "prelaunch") == 0 && !g->rechecked && ask_again(g) == 0)
+		return;
+	else if (strcmp(status, "prelaunch") == 0)
+		state = VM_PAUSED;
 	if ((state == VM_RUNNING || state == VM_PAUSED) && exists_in_state(cfg, name, "stopping") &&
 	    lock_held(cfg, name))
 		state = VM_SHUTTING_DOWN;
-	answer_share(cfg, g, state, reason);
+	answer_share(g, state, reason);
 	finish(g, state, reason ? xstrdup(reason) : NULL);
 }
 
@@ -463,8 +438,16 @@ static void on_answer(const struct config *cfg, struct guest *g, json_t *msg)
 		return;
 	}
 	if (qmp_reply_result(msg, &ret, &err) < 0) {
-		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s", question_names[n], err));
+		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s", n < ANS_ALL ? question_names[n] : "query-status",
+					       err));
 		free(err);
+		return;
+	}
+	if (n >= ANS_ALL) { /* ask_again's */
+		const char *st = json_string_value(json_object_get(ret, "status"));
+
+		judge_answer(cfg, g, st ? st : "", json_is_true(json_object_get(ret, "running")));
+		json_decref(ret);
 		return;
 	}
 	if (n == ANS_STATUS) {
@@ -560,7 +543,7 @@ static void try_talk(const struct status_poll *sp, struct guest *g)
 
 	if (!g->locked) {
 		if (qmp_lock_try(&g->q, g->sock) == 1) {
-			if (answer_take(sp->cfg, g) < 0)
+			if (answer_take(g) < 0)
 				g->retry_at = now_ms() + STATUS_RETRY_MS;
 			return;
 		}
@@ -597,16 +580,11 @@ static void begin_guest(struct status_poll *sp, struct guest *g)
 		finish(g, VM_STOPPED, NULL); /* the common case, at the cost of one failed open() */
 		return;
 	}
-	g->asked_at = now_ms();
-	g->deadline = g->asked_at + sp->timeout_ms; /* for the lock; once it is ours, for QEMU */
+	g->asked_real = now_real();
+	g->deadline = now_ms() + sp->timeout_ms; /* for the lock; once it is ours, for QEMU */
 	g->phase = PH_TALK;
 	if (g->st.pid < 0)
 		return; /* judged dead in the second pass */
-	if (!sp->locks_read) {
-		sp->locks_before = file_read("/proc/locks", NULL, NULL);
-		sp->locks_read = true;
-	}
-	g->locks_before = sp->locks_before;
 	g->phase = PH_WAIT;
 	g->sock = status_socket(cfg, g->def->name);
 	try_talk(sp, g);
@@ -731,7 +709,7 @@ void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int n
 
 		if (g->phase == PH_DONE || now < g->deadline)
 			continue;
-		if (g->phase == PH_WAIT && !g->locked && answer_take(sp->cfg, g) == 0)
+		if (g->phase == PH_WAIT && !g->locked && answer_take(g) == 0)
 			continue;
 		if (g->phase == PH_WAIT && !g->locked)
 			judge_silent(sp->cfg, g, xasprintf("its monitor stayed busy with other vmdeck clients for %d ms",
@@ -762,7 +740,6 @@ void status_poll_finish(struct status_poll *sp, struct vm_status *out)
 		vm_status_clear(&out[i]);
 		out[i] = g->st;
 	}
-	free(sp->locks_before);
 	free(sp->g);
 	free(sp);
 }

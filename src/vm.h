@@ -42,8 +42,6 @@ const char *qemu_message(const char *line, const char *prog);
 #define VM_RUN_LOG "qemu-run.log"
 /* A second QMP monitor for status readers (list, the console's poll): see status.c. */
 #define VM_STATUS_SOCK "qmp-status.sock"
-/* The last answer a status reader got there, shared with readers waiting for that monitor. */
-#define VM_STATUS_ANSWER "qmp-status.answer"
 /* The QEMU pid from qemu.pid if that process is alive and is a QEMU (not a zombie), else 0. */
 pid_t vm_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */

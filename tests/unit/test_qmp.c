@@ -599,6 +599,37 @@ static void test_lock_file_mode_and_links(void **state)
 	peer_stop(&p, false);
 }
 
+/* The lock holder's note: read by a waiter, whole or not at all. */
+static void test_note_whole_or_nothing(void **state)
+{
+	struct peer p;
+	struct qmp holder, waiter;
+	char *note;
+
+	memset(&p, 0, sizeof p);
+	peer_listen(&p);
+	qmp_init(&holder);
+	qmp_init(&waiter);
+	assert_int_equal(qmp_lock_try(&holder, p.path), 0);
+	assert_int_equal(qmp_lock_try(&waiter, p.path), 1);
+	assert_null(qmp_note_read(&waiter));
+	assert_int_equal(qmp_note_write(&holder, "{\"state\": \"a longer first note\"}"), 0);
+	note = qmp_note_read(&waiter);
+	assert_string_equal(note, "{\"state\": \"a longer first note\"}");
+	free(note);
+	assert_int_equal(qmp_note_write(&holder, "short"), 0); /* the longer one's tail stays in the file */
+	note = qmp_note_read(&waiter);
+	assert_string_equal(note, "short");
+	free(note);
+	/* caught mid-write: a byte of the text changed under the checksum */
+	assert_int_equal(pwrite(holder.lock_fd, "S", 1, (off_t)strlen("vmdeck-note 00000000 5\n")), 1);
+	assert_null(qmp_note_read(&waiter));
+	qmp_close(&holder);
+	assert_int_equal(qmp_lock_try(&waiter, p.path), 0);
+	qmp_close(&waiter);
+	peer_stop(&p, true);
+}
+
 static void test_hangup_and_not_qmp(void **state)
 {
 	struct peer p;
@@ -675,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_busy_monitor_is_not_hung),
 		cmocka_unit_test(test_lock_wait_is_bounded),
 		cmocka_unit_test(test_lock_file_mode_and_links),
+		cmocka_unit_test(test_note_whole_or_nothing),
 		cmocka_unit_test(test_hangup_and_not_qmp),
 		cmocka_unit_test(test_nobody_listening),
 		cmocka_unit_test(test_long_socket_path),
