@@ -25,13 +25,15 @@
  * which then never queue behind a poll), and every client of either socket holds its
  * SOCK.lock for its exchange (qmp.h): a reader that finds the lock held retries every
  * few ms within one deadline, and QEMU's deadline only starts once the monitor is the
- * reader's own. And the holder leaves its verdict in the lock file (qmp_note_write): a waiting
- * reader takes one given after it began to ask, so readers share exchanges instead of queueing
- * for their own (under load, eight in a row outlast a deadline). Only when no answer came
- * for a whole deadline, to anyone, is the guest unresponsive. A separate socket alone
- * would still let eight `list`s collide; the lock alone would make starts wait behind
- * every poll. A guest started before its argv had VM_STATUS_SOCK is asked on qmp.sock
- * (and its lock). A SIGSTOPped QEMU is seen in /proc at once, whoever holds its monitor.
+ * reader's own. And the holder leaves its verdict in the lock file (qmp_note_write): a
+ * waiting reader takes one given after it began to ask, on the same QEMU, so readers share
+ * exchanges instead of queueing for their own (under load, eight in a row outlast a
+ * deadline). Only when nobody got an answer for a whole deadline is the guest unresponsive:
+ * a hung QEMU costs one deadline, two for a reader that waited for the lock first. A
+ * separate socket alone would still let eight `list`s collide; the lock alone would make
+ * starts wait behind every poll. A guest started before its argv had VM_STATUS_SOCK is
+ * asked on qmp.sock (and its lock). A SIGSTOPped QEMU is seen in /proc at once, whoever
+ * holds its monitor.
  */
 #include "vm.h"
 
