@@ -1,11 +1,11 @@
 #!/bin/bash
 # qmp_soak.sh (issue 7, B17): QEMU serves one QMP client per monitor at a
 # time. 20 guests (3 running, 17 paused), 8 parallel `vmdeck list --json`
-# loops, and meanwhile another guest started, given a CD and killed over and
-# over: no healthy guest may be reported unresponsive (busy is not hung), no
-# start, cdrom or kill may fail, every list exits 0 with valid JSON. Then a
+# loops, and meanwhile another guest started, given a CD and killed or stopped
+# over and over: no healthy guest may be reported unresponsive (busy is not hung), no
+# start, cdrom, kill or stop may fail, every list exits 0 with valid JSON. Then a
 # SIGSTOPped guest must still be reported unresponsive within the deadline
-# while the loops go on. SOAK_S sets the soak's length (default 25 s).
+# while the loops go on. SOAK_S sets the soak's length (default 20 s).
 source "$(dirname "$0")/../lib.sh"
 
 SOAK_S=${SOAK_S:-20}
@@ -49,14 +49,23 @@ list_loop() {
         echo "$rc $((($(us_now) - t0) / 1000))" >> "$T/list.$n.runs"
     done
 }
-# cycle_loop: start cyc, change its CD, kill it; every failure is counted with its message.
+# cycle_loop: start cyc, change its CD, then kill it, or every other time
+# stop it (the power button, which SeaBIOS ignores, then quit after 1 s);
+# every failure is counted with its message.
 cycle_loop() {
-    local out
+    local out end=kill
     while [ ! -e "$T/stop" ]; do
         if out=$(vm start cyc 2>&1); then echo ok >> "$T/starts"; else echo "start: $out" >> "$T/cycle.failed"; fi
         if out=$(vm cdrom cyc "$T/iso/one.iso" 2>&1); then echo ok >> "$T/cdroms"
         else echo "cdrom: $out" >> "$T/cycle.failed"; fi
-        if out=$(vm kill cyc 2>&1); then echo ok >> "$T/kills"; else echo "kill: $out" >> "$T/cycle.failed"; fi
+        if [ "$end" = kill ]; then
+            if out=$(vm kill cyc 2>&1); then echo ok >> "$T/kills"; else echo "kill: $out" >> "$T/cycle.failed"; fi
+            end=stop
+        else
+            if out=$(vm stop cyc --timeout 1 2>&1); then echo ok >> "$T/stops"
+            else echo "stop: $out" >> "$T/cycle.failed"; fi
+            end=kill
+        fi
     done
 }
 run_loops() { # SECONDS
@@ -81,7 +90,7 @@ end_loops
 wait "$cycle_pid"
 
 runs=$(lines "$T"/list.*.runs)
-note "$runs lists, $(lines "$T/starts") starts, $(lines "$T/cdroms") CD changes, $(lines "$T/kills") kills"
+note "$runs lists, $(lines "$T/starts") starts, $(lines "$T/cdroms") CD changes, $(lines "$T/kills") kills, $(lines "$T/stops") stops"
 check "at least 10 lists per loop ($runs in all)" [ "$runs" -ge $((LOOPS * 10)) ]
 check_eq "every list exits 0" 0 "$(cat "$T"/list.*.runs | awk '$1 != 0' | wc -l)"
 check_eq "every list prints one JSON array" "$runs" "$(cat "$T"/list.*.json | jq -s '[.[] | select(type == "array")] | length')"
@@ -93,8 +102,8 @@ check_eq "every stable guest always has its own state" 0 \
     "$(cat "$T"/list.*.json | jq -c '.[] | select(.name != "cyc") | select((.name | startswith("r")) and .state != "running" or (.name | startswith("p")) and .state != "paused")' | wc -l)"
 # The cycled guest is caught mid-start and mid-kill: told, not judged (its QEMU may close its monitor as it quits).
 note "the cycled guest was seen as: $(cat "$T"/list.*.json | jq -r '.[] | select(.name == "cyc") | .state' | sort | uniq -c | tr -s ' \n' ' ')"
-check "the start/cdrom/kill loop went round at least 5 times" [ "$(lines "$T/starts")" -ge 5 ]
-check_eq "no start, cdrom or kill failed" 0 "$(lines "$T/cycle.failed")"
+check "the start/cdrom/kill-or-stop loop went round at least 5 times" [ "$(lines "$T/starts")" -ge 5 ]
+check_eq "no start, cdrom, kill or stop failed" 0 "$(lines "$T/cycle.failed")"
 [ -s "$T/cycle.failed" ] && note "e.g. $(sort "$T/cycle.failed" | uniq -c | sort -rn | head -3)"
 slowest=$(cat "$T"/list.*.runs | awk '{ print $2 }' | sort -n | tail -1)
 note "slowest list under load: $slowest ms; median $(cat "$T"/list.*.runs | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ms"
