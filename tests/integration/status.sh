@@ -93,12 +93,12 @@ kill -CONT "$(pid_of g2)"
 sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/g1/qmp.sock" > /dev/null 2> "$T/busy.ops" &
 EXTRA_PIDS="$EXTRA_PIDS $!"
 wait_until 5 grep -q "successfully connected" "$T/busy.ops"
-check_eq "qmp.sock held by another client: list still answers from qmp-status.sock" running "$(vm_state g1)"
+check_eq "qmp.sock held by another client: list still answers from status.sock" running "$(vm_state g1)"
 wait_until 5 state_is g1 running || true
 
 # ---- status monitors that never greet (each busy with another client): one deadline for all ----
 for g in g1 g3; do
-    sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/$g/qmp-status.sock" > /dev/null 2> "$T/busy.$g" &
+    sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/$g/status.sock" > /dev/null 2> "$T/busy.$g" &
     EXTRA_PIDS="$EXTRA_PIDS $!"
 done
 # Connected first, they are served first: QEMU accepts in order.
