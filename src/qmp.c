@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -17,11 +20,14 @@
 #define QMP_MAX_EVENTS 256
 /* A line longer than this is not a QMP message; it guards against a runaway peer. */
 #define QMP_MAX_LINE (16u << 20)
+/* How often a blocking call tries again for a monitor another client holds. */
+#define QMP_RETRY_MS 2
 
 void qmp_init(struct qmp *q)
 {
 	memset(q, 0, sizeof *q);
 	q->fd = -1;
+	q->lock_fd = -1;
 	q->id = 1;
 }
 
@@ -29,6 +35,8 @@ void qmp_close(struct qmp *q)
 {
 	if (q->fd >= 0)
 		close(q->fd);
+	if (q->lock_fd >= 0)
+		close(q->lock_fd); /* after the hang-up: the next client finds the monitor free */
 	free(q->buf);
 	json_decref(q->events);
 	qmp_init(q);
@@ -165,6 +173,89 @@ static void keep_event(struct qmp *q, json_t *msg)
 	json_array_append_new(q->events, msg);
 }
 
+/* ---- the monitor lock ---- */
+
+/*
+ * Why a lock and not just QEMU's own queue: a client QEMU has not accepted
+ * yet cannot tell a monitor busy with someone else from a hung QEMU; one
+ * that holds the lock knows the monitor is its own, so only QEMU's silence
+ * counts against its deadline. The lock is a file beside the socket, never
+ * removed (removing a lock file others may hold would split the queue).
+ * Its bytes are the holder's note (below).
+ */
+int qmp_lock_try(struct qmp *q, const char *sock_path)
+{
+	char *path;
+	struct stat sb;
+
+	if (q->lock_fd < 0) {
+		path = xasprintf("%s.lock", sock_path);
+		q->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		free(path);
+		if (q->lock_fd >= 0 && (fstat(q->lock_fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
+			close(q->lock_fd);
+			q->lock_fd = -1;
+		}
+		if (q->lock_fd < 0)
+			return 0; /* no lock to be had here (read-only folder, planted non-file): go on without */
+	}
+	if (flock(q->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK || errno == EINTR)
+		return 1;
+	close(q->lock_fd);
+	q->lock_fd = -1;
+	return 0;
+}
+
+/*
+ * "vmdeck-note HASH LEN\n" and the text, written in place at offset 0: no
+ * temp file and rename, as a status reader writes one for every guest on
+ * every poll. Written only under the lock; a reader without it may catch a
+ * write half done, which the FNV-1a hash tells. Nothing in it outlives its
+ * use: readers judge its freshness from what it says.
+ */
+static uint32_t note_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+int qmp_note_write(struct qmp *q, const char *text)
+{
+	size_t n = strlen(text);
+	char *rec;
+	ssize_t w;
+
+	if (q->lock_fd < 0 || n > QMP_NOTE_MAX)
+		return -1;
+	rec = xasprintf("vmdeck-note %08x %zu\n%s", note_hash(text, n), n, text);
+	w = pwrite(q->lock_fd, rec, strlen(rec), 0);
+	n = strlen(rec);
+	free(rec);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+char *qmp_note_read(struct qmp *q)
+{
+	char buf[QMP_NOTE_MAX + 64];
+	unsigned hash;
+	size_t len;
+	int head = 0;
+	ssize_t r;
+
+	if (q->lock_fd < 0 || (r = pread(q->lock_fd, buf, sizeof buf - 1, 0)) <= 0)
+		return NULL;
+	buf[r] = '\0';
+	if (sscanf(buf, "vmdeck-note %8x %zu\n%n", &hash, &len, &head) != 2 || head == 0 ||
+	    len > (size_t)r - (size_t)head || note_hash(buf + head, len) != hash)
+		return NULL;
+	return xstrndup(buf + head, len);
+}
+
 /* ---- socket ---- */
 
 /*
@@ -228,29 +319,17 @@ int qmp_connect(struct qmp *q, const char *sock_path, char **err)
 		close(dirfd);
 	if (rc == 0)
 		return 0;
-	/* a full listen backlog answers EAGAIN on unix sockets: wait for POLLOUT like EINPROGRESS */
-	if (e == EINPROGRESS || e == EAGAIN)
-		return 1;
 	close(q->fd);
 	q->fd = -1;
+	/*
+	 * A unix socket's connect() is never in progress: EAGAIN means the
+	 * listen backlog is full and this socket is not connected at all
+	 * (waiting for POLLOUT and writing gave ENOTCONN, reading EINVAL).
+	 */
+	if (e == EAGAIN || e == EINPROGRESS)
+		return 1;
 	err_set(err, "cannot connect to %s: %s", sock_path, strerror(e));
 	errno = e;
-	return -1;
-}
-
-int qmp_connect_finish(struct qmp *q, const char *sock_path, char **err)
-{
-	int soerr = 0;
-	socklen_t len = sizeof soerr;
-
-	if (getsockopt(q->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-		soerr = errno;
-	if (soerr == 0)
-		return 0;
-	close(q->fd);
-	q->fd = -1;
-	err_set(err, "cannot connect to %s: %s", sock_path, strerror(soerr));
-	errno = soerr;
 	return -1;
 }
 
@@ -276,6 +355,20 @@ static int time_left(int64_t deadline)
 	return left > 0 ? (int)left : 0;
 }
 
+static void nap_ms(int ms)
+{
+	struct timespec ts = { 0, (long)ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int timed_out(char **err)
+{
+	err_set(err, "QEMU did not answer on its monitor socket in time");
+	errno = ETIMEDOUT;
+	return -1;
+}
+
 static int wait_fd(struct qmp *q, short events, int64_t deadline, char **err)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = events };
@@ -285,11 +378,8 @@ static int wait_fd(struct qmp *q, short events, int64_t deadline, char **err)
 		rc = poll(&pfd, 1, time_left(deadline));
 		if (rc > 0)
 			return 0;
-		if (rc == 0) {
-			err_set(err, "QEMU did not answer on its monitor socket in time");
-			errno = ETIMEDOUT;
-			return -1;
-		}
+		if (rc == 0)
+			return timed_out(err);
 		if (errno != EINTR) {
 			int e = errno;
 
@@ -324,15 +414,23 @@ static int send_all(struct qmp *q, const char *data, size_t len, int64_t deadlin
 	return 0;
 }
 
-/* The next message, waiting for more bytes as needed; NULL with *err on EOF, error or deadline. */
+/*
+ * The next message, waiting for more bytes as needed; NULL with *err on EOF,
+ * error or deadline. The deadline is checked before every message, not only
+ * when the socket runs dry: a flood of events must not outlast it.
+ */
 static json_t *recv_message(struct qmp *q, int64_t deadline, char **err)
 {
 	for (;;) {
 		int bad;
-		json_t *msg = qmp_next_message(q, &bad);
+		json_t *msg;
 		ssize_t r;
 
-		if (msg)
+		if (now_ms() >= deadline) {
+			timed_out(err);
+			return NULL;
+		}
+		if ((msg = qmp_next_message(q, &bad)) != NULL)
 			return msg;
 		if (bad) {
 			err_set(err, "the monitor socket sent something that is not QMP");
@@ -388,19 +486,50 @@ static int exec_until(struct qmp *q, const char *cmd, json_t *args, json_t **ret
 	return -1;
 }
 
-static int open_until(struct qmp *q, const char *sock_path, int64_t deadline, char **err)
+/* Waits for the monitor lock until deadline; the lock_fd stays in q. */
+static int lock_until(struct qmp *q, const char *sock_path, int64_t deadline, char **err)
+{
+	while (qmp_lock_try(q, sock_path) == 1) {
+		if (now_ms() >= deadline) {
+			err_set(err, "the monitor stayed busy with another vmdeck client (%s.lock)", sock_path);
+			errno = EBUSY;
+			return -1;
+		}
+		nap_ms(QMP_RETRY_MS);
+	}
+	return 0;
+}
+
+/* Connects, trying again while the listen backlog is full (a client that is not vmdeck holds the monitor). */
+static int connect_until(struct qmp *q, const char *sock_path, int64_t deadline, char **err)
+{
+	int rc;
+
+	while ((rc = qmp_connect(q, sock_path, err)) == 1) {
+		if (now_ms() >= deadline) {
+			err_set(err, "QEMU did not take the monitor connection in time (its queue is full)");
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nap_ms(QMP_RETRY_MS);
+	}
+	return rc;
+}
+
+/* timeout_ms bounds the wait for the lock, then again the exchange from the moment the monitor is ours. */
+static int open_until(struct qmp *q, const char *sock_path, int timeout_ms, int64_t *deadline, char **err)
 {
 	json_t *msg;
 	int rc;
 
 	qmp_init(q);
-	rc = qmp_connect(q, sock_path, err);
-	if (rc == 1 && (wait_fd(q, POLLOUT, deadline, err) < 0 || qmp_connect_finish(q, sock_path, err) < 0))
-		rc = -1;
-	if (rc < 0)
+	if (lock_until(q, sock_path, now_ms() + timeout_ms, err) < 0)
+		goto fail;
+	*deadline = now_ms() + timeout_ms;
+	if (connect_until(q, sock_path, *deadline, err) < 0)
 		goto fail;
 	/* QEMU greets first; nothing else may come before it */
-	if ((msg = recv_message(q, deadline, err)) == NULL)
+	if ((msg = recv_message(q, *deadline, err)) == NULL)
 		goto fail;
 	rc = qmp_is_greeting(msg);
 	json_decref(msg);
@@ -409,7 +538,7 @@ static int open_until(struct qmp *q, const char *sock_path, int64_t deadline, ch
 		errno = EPROTO;
 		goto fail;
 	}
-	if (exec_until(q, "qmp_capabilities", NULL, NULL, deadline, err) < 0) {
+	if (exec_until(q, "qmp_capabilities", NULL, NULL, *deadline, err) < 0) {
 		if (errno == 0)
 			errno = EPROTO;
 		goto fail;
@@ -424,7 +553,9 @@ fail:
 
 int qmp_open(struct qmp *q, const char *sock_path, int timeout_ms, char **err)
 {
-	return open_until(q, sock_path, now_ms() + timeout_ms, err);
+	int64_t deadline;
+
+	return open_until(q, sock_path, timeout_ms, &deadline, err);
 }
 
 int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err)
@@ -438,13 +569,13 @@ int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int tim
 
 int qmp_call(const char *sock_path, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline;
 	struct qmp q;
 	int rc, e;
 
 	if (ret)
 		*ret = NULL;
-	if (open_until(&q, sock_path, deadline, err) < 0)
+	if (open_until(&q, sock_path, timeout_ms, &deadline, err) < 0)
 		return -1;
 	rc = exec_until(&q, cmd, args, ret, deadline, err);
 	e = errno;

@@ -18,6 +18,22 @@
  *   - QMP does not answer within the deadline, or refuses: -> unresponsive, except while
  *     a vmdeck operation holds the guest's lock (the monitor takes one client at a time):
  *     then starting or shutting-down if that is what it does.
+ *
+ * Busy is not hung. QEMU serves one client per monitor, and `list` loops, consoles and
+ * operations (start, stop, cdrom, live backup) all want one. So status readers ask on a
+ * monitor of their own, VM_STATUS_SOCK (another -qmp; qmp.sock is left to operations,
+ * which then never queue behind a poll), and every client of either socket holds its
+ * SOCK.lock for its exchange (qmp.h): a reader that finds the lock held retries every
+ * few ms within one deadline, and QEMU's deadline only starts once the monitor is the
+ * reader's own. And the holder leaves its verdict in the lock file (qmp_note_write): a
+ * waiting reader takes one given after it began to ask, on the same QEMU, so readers share
+ * exchanges instead of queueing for their own (under load, eight in a row outlast a
+ * deadline). Only when nobody got an answer for a whole deadline is the guest unresponsive:
+ * a hung QEMU costs one deadline, two for a reader that waited for the lock first. A
+ * separate socket alone would still let eight `list`s collide; the lock alone would make
+ * starts wait behind every poll. A guest started before its argv had VM_STATUS_SOCK is
+ * asked on qmp.sock (and its lock). A SIGSTOPped QEMU is seen in /proc at once, whoever
+ * holds its monitor.
  */
 #include "vm.h"
 
@@ -34,7 +50,11 @@
 #include "qmp.h"
 #include "util.h"
 
-enum phase { PH_DONE, PH_CONNECT, PH_TALK };
+/* PH_WAIT: no connection yet, tried again at retry_at (the lock is another's, or QEMU's backlog is full). */
+enum phase { PH_DONE, PH_WAIT, PH_TALK };
+
+/* How often a waiting reader tries again for a monitor another client holds. */
+#define STATUS_RETRY_MS 2
 
 struct guest {
 	const struct vmdef *def;
@@ -42,6 +62,13 @@ struct guest {
 	struct vm_status st;
 	enum phase phase;
 	struct qmp q;
+	char *sock;            /* the monitor asked: VM_STATUS_SOCK, else qmp.sock */
+	bool locked;           /* the monitor lock is ours: deadline now counts QEMU's silence */
+	bool checked;          /* check_process ran: connect errors are judged at once */
+	double asked_real;     /* when this poll began to ask (wall clock): a shared answer must be newer */
+	char *seen_note;       /* the note last read while waiting, so an unchanged one is not parsed again */
+	bool rechecked;        /* a "prelaunch" with no start holding the lock was asked again */
+	int64_t retry_at;
 	struct stat pidfile;   /* its mtime tells a host crash from a QEMU crash */
 	char *connect_err;     /* why connect() failed, judged once the process is known */
 	size_t out_off;        /* how much of questions[] is written */
@@ -178,6 +205,10 @@ static void finish(struct guest *g, enum vm_state state, char *reason)
 	g->qmp_status = NULL;
 	free(g->connect_err);
 	g->connect_err = NULL;
+	free(g->sock);
+	g->sock = NULL;
+	free(g->seen_note);
+	g->seen_note = NULL;
 }
 
 /* A pidfile that names no live QEMU: see the rules at the top. */
@@ -204,6 +235,11 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
 {
 	const char *name = g->def->name;
 
+	if (g->rechecked) { /* QEMU said prelaunch, then not again: that answer stands */
+		free(reason);
+		finish(g, VM_PAUSED, NULL);
+		return;
+	}
 	if (!pid_alive(g->st.pid)) {
 		free(reason);
 		g->st.pid = 0;
@@ -219,6 +255,66 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
 		return;
 	}
 	finish(g, VM_UNRESPONSIVE, reason);
+}
+
+/* ---- answers shared between readers (see the top) ---- */
+
+/*
+ * The verdict on QEMU's answer, as this reader reports it (the lock and the
+ * stopping marker as they were when QEMU answered), left in the monitor's
+ * lock file while the lock is still ours, for the readers waiting for it.
+ * The wall clock and the pid say which QEMU it is about, and when.
+ */
+static void answer_share(struct guest *g, enum vm_state state, const char *reason)
+{
+	json_t *a = json_pack("{s:f, s:i, s:i, s:s?, s:s?}", "at", now_real(), "pid", (int)g->st.pid, "state",
+			      (int)state, "reason", reason, "cdrom", g->st.cdrom);
+	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+
+	if (text)
+		qmp_note_write(&g->q, text);
+	free(text);
+	json_decref(a);
+}
+
+/* Judges g from a verdict another reader left after g began to ask, on the same QEMU: 0 when so. */
+static int answer_take(struct guest *g)
+{
+	char *text = qmp_note_read(&g->q);
+	json_t *a, *jstate;
+	json_int_t state;
+	const char *reason, *cd;
+
+	if (text == NULL || (g->seen_note && strcmp(text, g->seen_note) == 0)) {
+		free(text);
+		return -1;
+	}
+	free(g->seen_note);
+	g->seen_note = text;
+	a = json_loads(text, 0, NULL);
+	jstate = json_object_get(a, "state");
+	state = json_integer_value(jstate);
+	if (!json_is_integer(jstate) || state < 0 || state >= VM_STATE_COUNT ||
+	    json_integer_value(json_object_get(a, "pid")) != (json_int_t)g->st.pid ||
+	    json_number_value(json_object_get(a, "at")) < g->asked_real) {
+		json_decref(a);
+		return -1;
+	}
+	cd = json_string_value(json_object_get(a, "cdrom"));
+	reason = json_string_value(json_object_get(a, "reason"));
+	g->st.cdrom = cd && *cd ? xstrdup(cd) : NULL;
+	finish(g, (enum vm_state)state, reason ? xstrdup(reason) : NULL);
+	json_decref(a);
+	return 0;
+}
+
+/* One more query-status on the open connection; its answer is judged alone (on_answer). */
+static int ask_again(struct guest *g)
+{
+	static const char again[] = "{\"execute\":\"query-status\"}";
+
+	g->rechecked = true;
+	return send(g->q.fd, again, sizeof again - 1, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof again - 1 ? 0 : -1;
 }
 
 struct qmp_state_map {
@@ -257,12 +353,22 @@ static void judge_answer(const struct config *cfg, struct guest *g, const char *
 			state = qmp_states[i].state;
 			reason = qmp_states[i].reason;
 		}
-	/* every vmdeck start passes through prelaunch (-S) until its `cont` */
-	if (strcmp(status, "prelaunch") == 0)
-		state = lock_held(cfg, name) ? VM_STARTING : VM_PAUSED;
+	/*
+	 * every vmdeck start passes through prelaunch (-S) until its `cont`, and
+	 * holds the lock until after it. Its `cont` goes to qmp.sock, so it may
+	 * have been sent, and the lock let go, since QEMU answered: with no lock
+	 * held now, QEMU is asked once more (running then: it was a start).
+	 */
+	if (strcmp(status, "prelaunch") == 0 && lock_held(cfg, name))
+		state = VM_STARTING;
+	else if (strcmp(status, "prelaunch") == 0 && !g->rechecked && ask_again(g) == 0)
+		return;
+	else if (strcmp(status, "prelaunch") == 0)
+		state = VM_PAUSED;
 	if ((state == VM_RUNNING || state == VM_PAUSED) && exists_in_state(cfg, name, "stopping") &&
 	    lock_held(cfg, name))
 		state = VM_SHUTTING_DOWN;
+	answer_share(g, state, reason);
 	finish(g, state, reason ? xstrdup(reason) : NULL);
 }
 
@@ -334,8 +440,16 @@ static void on_answer(const struct config *cfg, struct guest *g, json_t *msg)
 		return;
 	}
 	if (qmp_reply_result(msg, &ret, &err) < 0) {
-		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s", question_names[n], err));
+		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s", n < ANS_ALL ? question_names[n] : "query-status",
+					       err));
 		free(err);
+		return;
+	}
+	if (n >= ANS_ALL) { /* ask_again's */
+		const char *st = json_string_value(json_object_get(ret, "status"));
+
+		judge_answer(cfg, g, st ? st : "", json_is_true(json_object_get(ret, "running")));
+		json_decref(ret);
 		return;
 	}
 	if (n == ANS_STATUS) {
@@ -378,20 +492,6 @@ static void on_readable(const struct config *cfg, struct guest *g)
 
 static void on_event(const struct config *cfg, struct guest *g, short revents)
 {
-	char *err = NULL;
-
-	if (g->phase == PH_CONNECT) {
-		char *sock = vm_path(cfg, g->def->name, "qmp.sock");
-
-		if (qmp_connect_finish(&g->q, sock, &err) < 0) {
-			judge_silent(cfg, g, err);
-		} else {
-			g->phase = PH_TALK;
-			send_pending(cfg, g);
-		}
-		free(sock);
-		return;
-	}
 	if (revents & (POLLIN | POLLHUP | POLLERR))
 		on_readable(cfg, g);
 	if (g->phase != PH_DONE && (revents & POLLOUT))
@@ -421,16 +521,58 @@ static pid_t pidfile_open(const struct config *cfg, const char *name, struct sta
 	return v > 0 && v < INT32_MAX ? (pid_t)v : -1;
 }
 
+/* The monitor a reader asks: its own (VM_STATUS_SOCK) when this QEMU has one. */
+static char *status_socket(const struct config *cfg, const char *name)
+{
+	char *sock = vm_path(cfg, name, VM_STATUS_SOCK);
+	struct stat sb;
+
+	if (lstat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		return sock;
+	free(sock);
+	return vm_path(cfg, name, "qmp.sock");
+}
+
+/*
+ * Takes the monitor: its lock (from then on the deadline is QEMU's), a
+ * connection, and the questions go out. While another client has it, the
+ * next try is due in STATUS_RETRY_MS.
+ */
+static void try_talk(const struct status_poll *sp, struct guest *g)
+{
+	char *err = NULL;
+	int rc;
+
+	if (!g->locked) {
+		if (qmp_lock_try(&g->q, g->sock) == 1) {
+			if (answer_take(g) < 0)
+				g->retry_at = now_ms() + STATUS_RETRY_MS;
+			return;
+		}
+		g->locked = true;
+		g->deadline = now_ms() + sp->timeout_ms;
+	}
+	if ((rc = qmp_connect(&g->q, g->sock, &err)) == 1) {
+		g->retry_at = now_ms() + STATUS_RETRY_MS;
+		return;
+	}
+	g->phase = PH_TALK;
+	if (rc == 0)
+		send_pending(sp->cfg, g);
+	else if (g->checked)
+		judge_silent(sp->cfg, g, err);
+	else
+		g->connect_err = err; /* judged once the process is known */
+}
+
 /*
  * First pass, kept short so QEMU starts on its answer early: invalid and
  * stopped guests are settled; any guest with a pidfile gets its connection
- * and its questions.
+ * and its questions, or waits for its monitor.
  */
 static void begin_guest(struct status_poll *sp, struct guest *g)
 {
 	const struct config *cfg = sp->cfg;
-	char *sock, *err = NULL;
-	int rc;
 
 	if (g->def->error) {
 		finish(g, VM_INVALID, xstrdup(g->def->error));
@@ -440,19 +582,14 @@ static void begin_guest(struct status_poll *sp, struct guest *g)
 		finish(g, VM_STOPPED, NULL); /* the common case, at the cost of one failed open() */
 		return;
 	}
-	g->deadline = now_ms() + sp->timeout_ms;
+	g->asked_real = now_real();
+	g->deadline = now_ms() + sp->timeout_ms; /* for the lock; once it is ours, for QEMU */
 	g->phase = PH_TALK;
 	if (g->st.pid < 0)
 		return; /* judged dead in the second pass */
-	sock = vm_path(cfg, g->def->name, "qmp.sock");
-	rc = qmp_connect(&g->q, sock, &err);
-	free(sock);
-	if (rc == 0)
-		send_pending(cfg, g);
-	else if (rc == 1)
-		g->phase = PH_CONNECT;
-	else
-		g->connect_err = err;
+	g->phase = PH_WAIT;
+	g->sock = status_socket(cfg, g->def->name);
+	try_talk(sp, g);
 }
 
 /* Second pass, while QEMU answers: the process itself, from /proc. */
@@ -464,6 +601,7 @@ static void check_process(struct status_poll *sp, struct guest *g)
 
 	if (g->phase == PH_DONE)
 		return;
+	g->checked = true;
 	if (!sp->host_known) {
 		sp->boot = host_boot_time();
 		sp->uptime = host_uptime();
@@ -516,11 +654,11 @@ int status_poll_fds(struct status_poll *sp, struct pollfd *fds, int max)
 	for (size_t i = 0; i < sp->n && k < max; i++) {
 		struct guest *g = &sp->g[i];
 
-		if (g->phase == PH_DONE)
+		if (g->phase != PH_TALK)
 			continue;
 		fds[k].fd = g->q.fd;
-		fds[k].events = g->phase == PH_CONNECT ? POLLOUT : POLLIN;
-		if (g->phase == PH_TALK && g->out_off < sizeof questions - 1)
+		fds[k].events = POLLIN;
+		if (g->out_off < sizeof questions - 1)
 			fds[k].events |= POLLOUT;
 		fds[k].revents = 0;
 		k++;
@@ -532,9 +670,13 @@ int status_poll_timeout(const struct status_poll *sp)
 {
 	int64_t now = now_ms(), next = -1;
 
-	for (size_t i = 0; i < sp->n; i++)
-		if (sp->g[i].phase != PH_DONE && (next < 0 || sp->g[i].deadline < next))
-			next = sp->g[i].deadline;
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct guest *g = &sp->g[i];
+		int64_t t = g->phase == PH_WAIT && g->retry_at < g->deadline ? g->retry_at : g->deadline;
+
+		if (g->phase != PH_DONE && (next < 0 || t < next))
+			next = t;
+	}
 	if (next < 0)
 		return -1;
 	return next > now ? (int)(next - now) : 0;
@@ -560,10 +702,24 @@ void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int n
 		on_event(sp->cfg, g, fds[i].revents);
 	}
 	now = now_ms();
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->g[i].phase == PH_WAIT && now >= sp->g[i].retry_at)
+			try_talk(sp, &sp->g[i]);
+	now = now_ms();
 	for (size_t i = 0; i < sp->n; i++) {
 		struct guest *g = &sp->g[i];
 
-		if (g->phase != PH_DONE && now >= g->deadline)
+		if (g->phase == PH_DONE || now < g->deadline)
+			continue;
+		if (g->phase == PH_WAIT && !g->locked && answer_take(g) == 0)
+			continue;
+		if (g->phase == PH_WAIT && !g->locked)
+			judge_silent(sp->cfg, g, xasprintf("its monitor stayed busy with other vmdeck clients for %d ms",
+							   sp->timeout_ms));
+		else if (g->phase == PH_WAIT)
+			judge_silent(sp->cfg, g, xasprintf("QEMU did not take the monitor connection within %d ms",
+							   sp->timeout_ms));
+		else
 			judge_silent(sp->cfg, g, xasprintf("QEMU's monitor did not answer within %d ms", sp->timeout_ms));
 	}
 }

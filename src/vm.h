@@ -40,6 +40,12 @@ char *vm_log_last_line(const struct config *cfg, const char *name, const char *f
 /* One line QEMU printed, without "PROG: " in front ("qemu-system-x86_64: why" -> "why"); line itself if not so. */
 const char *qemu_message(const char *line, const char *prog);
 #define VM_RUN_LOG "qemu-run.log"
+/*
+ * A second QMP monitor for status readers (list, the console's poll): see
+ * status.c. Named no longer than serial.sock, so no state_dir that worked
+ * before is now too deep for a socket path.
+ */
+#define VM_STATUS_SOCK "status.sock"
 /* The QEMU pid from qemu.pid if that process is alive and is a QEMU (not a zombie), else 0. */
 pid_t vm_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */

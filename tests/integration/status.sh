@@ -89,9 +89,16 @@ check_eq "the others are right" "running running" "$(jq -r '[.[] | select(.name=
 check "list returned within 600 ms with a stopped QEMU ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 600 ]
 kill -CONT "$(pid_of g2)"
 
-# ---- monitors that never greet (each busy with another client): one deadline for all ----
+# ---- a client that is not vmdeck on the operations monitor: list asks its own ----
+sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/g1/qmp.sock" > /dev/null 2> "$T/busy.ops" &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+wait_until 5 grep -q "successfully connected" "$T/busy.ops"
+check_eq "qmp.sock held by another client: list still answers from status.sock" running "$(vm_state g1)"
+wait_until 5 state_is g1 running || true
+
+# ---- status monitors that never greet (each busy with another client): one deadline for all ----
 for g in g1 g3; do
-    sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/$g/qmp.sock" > /dev/null 2> "$T/busy.$g" &
+    sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/$g/status.sock" > /dev/null 2> "$T/busy.$g" &
     EXTRA_PIDS="$EXTRA_PIDS $!"
 done
 # Connected first, they are served first: QEMU accepts in order.

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -188,6 +190,8 @@ enum peer_mode {
 	PEER_SILENT,     /* accepts, never greets (a stopped QEMU looks like this) */
 	PEER_HANGUP,     /* greets, answers capabilities, closes on the command */
 	PEER_NOT_QMP,    /* sends something else */
+	PEER_FLOOD,      /* greets, then floods events and never answers the command */
+	PEER_QUEUE,      /* like QEMU: one client at a time, each greeted 100 ms after it is accepted */
 };
 
 struct peer {
@@ -286,6 +290,36 @@ static void peer_after_greeting(struct peer *p, int fd)
 		reply(fd, "", "\"error\": {\"class\": \"GenericError\", \"desc\": \"Could not open '/x.iso'\"}", id, "");
 }
 
+/* For up to 3 s, as fast as the client reads: the socket is never empty for long. */
+static void peer_flood(int fd)
+{
+	struct sbuf burst = { 0 };
+	char cmd[64];
+	long id;
+	int64_t end = now_ms() + 3000;
+
+	say(fd, GREETING);
+	if ((id = read_command(fd, cmd, sizeof cmd)) < 0)
+		return;
+	reply(fd, "", "\"return\": {}", id, "");
+	for (int i = 0; i < 500; i++)
+		sbuf_add(&burst, EVENT("BLOCK_IO_ERROR"));
+	while (now_ms() < end && send(fd, burst.s, burst.len, MSG_NOSIGNAL) > 0)
+		;
+	free(burst.s);
+}
+
+static void peer_serve(int fd)
+{
+	char cmd[64];
+	long id;
+
+	nap_ms(100);
+	say(fd, GREETING);
+	while ((id = read_command(fd, cmd, sizeof cmd)) >= 0)
+		reply(fd, "", "\"return\": {}", id, "");
+}
+
 static void *peer_main(void *arg)
 {
 	struct peer *p = arg;
@@ -307,6 +341,15 @@ static void *peer_main(void *arg)
 	case PEER_NOT_QMP:
 		say(fd, "SSH-2.0-OpenSSH_9.2\r\n");
 		nap_ms(200);
+		break;
+	case PEER_FLOOD:
+		peer_flood(fd);
+		break;
+	case PEER_QUEUE:
+		peer_serve(fd);
+		close(fd);
+		if ((fd = accept(p->lfd, NULL, NULL)) >= 0)
+			peer_serve(fd);
 		break;
 	}
 	close(fd);
@@ -337,10 +380,14 @@ static void peer_start(struct peer *p, enum peer_mode mode)
 
 static void peer_stop(struct peer *p, bool joined)
 {
+	char lock[sizeof p->path + 8];
+
 	if (!joined)
 		pthread_join(p->thread, NULL);
 	close(p->lfd);
 	unlink(p->path);
+	snprintf(lock, sizeof lock, "%s.lock", p->path);
+	unlink(lock);
 	rmdir(p->dir);
 }
 
@@ -418,6 +465,171 @@ static void test_backlog_only_hits_deadline(void **state)
 	peer_stop(&p, true);
 }
 
+/* B15: events that never stop coming must not carry a call past its deadline. */
+static void test_event_flood_cannot_outlast_deadline(void **state)
+{
+	struct peer p;
+	char *err = NULL;
+	int64_t t0;
+
+	peer_start(&p, PEER_FLOOD);
+	t0 = now_ms();
+	assert_int_equal(qmp_call(p.path, "query-status", NULL, NULL, 200, &err), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_true(now_ms() - t0 >= 190);
+	assert_true(now_ms() - t0 < 1000); /* the flood lasts 3 s */
+	free(err);
+	peer_stop(&p, false);
+}
+
+/* A full listen backlog (a unix socket's EAGAIN) is a queue to wait in, not "not connected". */
+static void test_full_backlog_is_waited_for(void **state)
+{
+	struct peer p;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct qmp q;
+	char *err = NULL;
+	int filler;
+	int64_t t0;
+
+	memset(&p, 0, sizeof p);
+	peer_listen(&p);
+	assert_int_equal(listen(p.lfd, 0), 0); /* room for one waiting client */
+	memcpy(sa.sun_path, p.path, strlen(p.path) + 1);
+	filler = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof sa), 0);
+	t0 = now_ms();
+	assert_int_equal(qmp_open(&q, p.path, 150, &err), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_true(now_ms() - t0 >= 140 && now_ms() - t0 < 1000);
+	free(err);
+	close(filler);
+	peer_stop(&p, true);
+}
+
+struct holder {
+	struct qmp q;
+	pthread_t thread;
+};
+
+static void *hang_up_later(void *arg)
+{
+	struct holder *h = arg;
+
+	nap_ms(150);
+	qmp_close(&h->q);
+	return NULL;
+}
+
+/*
+ * B17: another vmdeck client has the monitor for 150 ms, and QEMU takes
+ * 100 ms to greet: 250 ms in all, but the 200 ms deadline counts only
+ * QEMU's time, from when the monitor is ours. Busy is not hung.
+ */
+static void test_busy_monitor_is_not_hung(void **state)
+{
+	struct peer p;
+	struct holder h;
+	char *err = NULL;
+	int64_t t0;
+
+	peer_start(&p, PEER_QUEUE);
+	assert_int_equal(qmp_open(&h.q, p.path, 2000, &err), 0);
+	assert_int_equal(pthread_create(&h.thread, NULL, hang_up_later, &h), 0);
+	t0 = now_ms();
+	if (qmp_call(p.path, "query-status", NULL, NULL, 200, &err) < 0)
+		fail_msg("a busy monitor was taken for a hung one: %s", err);
+	assert_true(now_ms() - t0 >= 240);
+	pthread_join(h.thread, NULL);
+	peer_stop(&p, false);
+}
+
+/* A monitor another vmdeck client keeps is given up after one deadline, as busy. */
+static void test_lock_wait_is_bounded(void **state)
+{
+	struct peer p;
+	char *lock, *err = NULL;
+	int fd;
+	int64_t t0;
+
+	memset(&p, 0, sizeof p);
+	peer_listen(&p);
+	lock = xasprintf("%s.lock", p.path);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	t0 = now_ms();
+	assert_int_equal(qmp_call(p.path, "query-status", NULL, NULL, 150, &err), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_true(now_ms() - t0 >= 140 && now_ms() - t0 < 1000);
+	assert_non_null(strstr(err, "busy with another vmdeck client"));
+	free(err);
+	close(fd);
+	free(lock);
+	peer_stop(&p, true);
+}
+
+/* The lock file is the caller's own: 0600, never followed through a link. */
+static void test_lock_file_mode_and_links(void **state)
+{
+	struct peer p;
+	struct stat sb;
+	char *lock, *victim, *err = NULL;
+
+	peer_start(&p, PEER_ERROR);
+	lock = xasprintf("%s.lock", p.path);
+	assert_int_equal(qmp_call(p.path, "query-status", NULL, NULL, 2000, &err), -1);
+	assert_string_equal(err, "Could not open '/x.iso'");
+	assert_int_equal(lstat(lock, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	peer_stop(&p, false);
+	free(lock);
+
+	/* a planted link: not followed, and the call still goes through (without the lock) */
+	peer_start(&p, PEER_ERROR);
+	lock = xasprintf("%s.lock", p.path);
+	victim = xasprintf("%s/victim", p.dir);
+	assert_int_equal(symlink(victim, lock), 0);
+	assert_int_equal(qmp_call(p.path, "query-status", NULL, NULL, 2000, &err), -1);
+	assert_string_equal(err, "Could not open '/x.iso'");
+	assert_int_equal(lstat(victim, &sb), -1);
+	free(err);
+	free(victim);
+	free(lock);
+	peer_stop(&p, false);
+}
+
+/* The lock holder's note: read by a waiter, whole or not at all. */
+static void test_note_whole_or_nothing(void **state)
+{
+	struct peer p;
+	struct qmp holder, waiter;
+	char *note;
+
+	memset(&p, 0, sizeof p);
+	peer_listen(&p);
+	qmp_init(&holder);
+	qmp_init(&waiter);
+	assert_int_equal(qmp_lock_try(&holder, p.path), 0);
+	assert_int_equal(qmp_lock_try(&waiter, p.path), 1);
+	assert_null(qmp_note_read(&waiter));
+	assert_int_equal(qmp_note_write(&holder, "{\"state\": \"a longer first note\"}"), 0);
+	note = qmp_note_read(&waiter);
+	assert_string_equal(note, "{\"state\": \"a longer first note\"}");
+	free(note);
+	assert_int_equal(qmp_note_write(&holder, "short"), 0); /* the longer one's tail stays in the file */
+	note = qmp_note_read(&waiter);
+	assert_string_equal(note, "short");
+	free(note);
+	/* caught mid-write: a byte of the text changed under the checksum */
+	assert_int_equal(pwrite(holder.lock_fd, "S", 1, (off_t)strlen("vmdeck-note 00000000 5\n")), 1);
+	assert_null(qmp_note_read(&waiter));
+	qmp_close(&holder);
+	assert_int_equal(qmp_lock_try(&waiter, p.path), 0);
+	qmp_close(&waiter);
+	peer_stop(&p, true);
+}
+
 static void test_hangup_and_not_qmp(void **state)
 {
 	struct peer p;
@@ -489,6 +701,12 @@ int main(void)
 		cmocka_unit_test(test_error_reply_gives_desc),
 		cmocka_unit_test(test_silent_peer_hits_deadline),
 		cmocka_unit_test(test_backlog_only_hits_deadline),
+		cmocka_unit_test(test_event_flood_cannot_outlast_deadline),
+		cmocka_unit_test(test_full_backlog_is_waited_for),
+		cmocka_unit_test(test_busy_monitor_is_not_hung),
+		cmocka_unit_test(test_lock_wait_is_bounded),
+		cmocka_unit_test(test_lock_file_mode_and_links),
+		cmocka_unit_test(test_note_whole_or_nothing),
 		cmocka_unit_test(test_hangup_and_not_qmp),
 		cmocka_unit_test(test_nobody_listening),
 		cmocka_unit_test(test_long_socket_path),

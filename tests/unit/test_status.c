@@ -1,6 +1,7 @@
 /* test_status.c: the status poller against scripted QMP peers: state mapping, CD medium, split replies, deadlines, pidfile rules. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "qmp.h"
 #include "util.h"
 #include "vm.h"
 
@@ -37,6 +39,9 @@ struct peer {
 	bool running;
 	const char *cd;         /* medium in cd0, NULL = empty */
 	bool refuse_status;     /* answer query-status with an error */
+	const char *sock;       /* the socket it listens on, NULL = qmp.sock */
+	int greet_after_ms;     /* a slow QEMU */
+	const char *then;       /* the status a further query-status gets (a start's `cont` came between) */
 };
 
 static void nap_ms(long ms)
@@ -54,7 +59,7 @@ static void say(int fd, const char *s)
 }
 
 /* Reads until n commands have arrived (the poller sends all of them at once, unframed). */
-static void read_commands(int fd, int n)
+static int read_commands(int fd, int n)
 {
 	char buf[1024];
 	int seen = 0;
@@ -65,6 +70,7 @@ static void read_commands(int fd, int n)
 		for (char *p = buf; (p = strstr(p, "execute")) != NULL; p++)
 			seen++;
 	}
+	return seen;
 }
 
 static void *peer_main(void *arg)
@@ -80,6 +86,7 @@ static void *peer_main(void *arg)
 		close(fd);
 		return NULL;
 	}
+	nap_ms(p->greet_after_ms);
 	/* the greeting split across writes */
 	say(fd, "{\"QMP\": {\"version\": {}, ");
 	nap_ms(5);
@@ -105,6 +112,13 @@ static void *peer_main(void *arg)
 	say(fd, block);
 	free(status);
 	free(block);
+	/* a further query-status (a "prelaunch" asked again) until the poller hangs up */
+	if (read_commands(fd, 1) == 1) {
+		status = xasprintf("{\"return\": {\"status\": \"%s\", \"running\": %s}}\r\n",
+				   p->then ? p->then : p->status, p->then || p->running ? "true" : "false");
+		say(fd, status);
+		free(status);
+	}
 	nap_ms(50);
 	close(fd);
 	return NULL;
@@ -144,7 +158,7 @@ static void peer_start(struct peer *p, const char *name)
 	make_guest_dir(name);
 	snprintf(pid, sizeof pid, "%d\n", fake_qemu);
 	write_text(name, "qemu.pid", pid);
-	sock = state_file(name, "qmp.sock");
+	sock = state_file(name, p->sock ? p->sock : "qmp.sock");
 	assert_true(strlen(sock) < sizeof sa.sun_path);
 	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	unlink(sock);
@@ -392,6 +406,251 @@ static void test_cpu_rate_from_previous_sample(void **state)
 	vm_status_clear(&out);
 }
 
+/* ---- B17: busy is not hung ---- */
+
+/* Readers ask on their own monitor: one that is not vmdeck's, hung on qmp.sock, does not matter. */
+static void test_status_monitor_is_asked(void **state)
+{
+	struct peer own = { .status = "running", .running = true, .sock = VM_STATUS_SOCK };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vmdef def = guest_def("twosocks");
+	struct vm_status out = { 0 };
+	char *ops;
+	int lfd;
+
+	peer_start(&own, "twosocks");
+	/* qmp.sock taken by a client that is not vmdeck: it listens, and nobody is ever served */
+	ops = state_file("twosocks", "qmp.sock");
+	memcpy(sa.sun_path, ops, strlen(ops) + 1);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	if (out.state != VM_RUNNING)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	vm_status_clear(&out);
+	peer_stop(&own);
+	close(lfd);
+	free(ops);
+}
+
+struct lock_hold {
+	struct qmp q;           /* a monitor's lock, as another vmdeck client holds it */
+	int fd;                 /* or a plain flock (state_dir/NAME/lock) */
+	int ms;
+	pthread_t thread;
+};
+
+static void *release_later(void *arg)
+{
+	struct lock_hold *h = arg;
+
+	nap_ms(h->ms);
+	qmp_close(&h->q);
+	if (h->fd >= 0)
+		close(h->fd);
+	return NULL;
+}
+
+static void hold_for(struct lock_hold *h, int ms)
+{
+	h->ms = ms;
+	assert_int_equal(pthread_create(&h->thread, NULL, release_later, h), 0);
+}
+
+/* NAME's monitor SOCK taken by another vmdeck client for ms (its lock only: no connection). */
+static void monitor_hold(struct lock_hold *h, const char *name, const char *sock, int ms)
+{
+	char *path = state_file(name, sock);
+
+	qmp_init(&h->q);
+	h->fd = -1;
+	assert_int_equal(qmp_lock_try(&h->q, path), 0);
+	assert_true(h->q.lock_fd >= 0);
+	free(path);
+	hold_for(h, ms);
+}
+
+/* state_dir/NAME/lock held as vm_lock holds it, for ms. */
+static void vm_lock_hold(struct lock_hold *h, const char *name, int ms)
+{
+	char *path = state_file(name, "lock");
+
+	qmp_init(&h->q);
+	h->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(h->fd >= 0);
+	assert_int_equal(flock(h->fd, LOCK_EX), 0);
+	free(path);
+	hold_for(h, ms);
+}
+
+static void hold_end(struct lock_hold *h)
+{
+	pthread_join(h->thread, NULL);
+}
+
+static void fake_guest(const char *name)
+{
+	char pid[32];
+
+	make_guest_dir(name);
+	snprintf(pid, sizeof pid, "%d\n", fake_qemu);
+	write_text(name, "qemu.pid", pid);
+}
+
+/* A reader waits while another has the monitor, and its deadline starts once the monitor is its own. */
+static void test_busy_monitor_is_waited_for(void **state)
+{
+	struct peer p = { .status = "paused" };
+	struct vmdef def = guest_def("busy");
+	struct vm_status out = { 0 };
+	struct lock_hold h;
+	int64_t t0;
+
+	peer_start(&p, "busy");
+	monitor_hold(&h, "busy", "qmp.sock", 300);
+	t0 = now_ms();
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	assert_true(now_ms() - t0 >= 290);
+	if (out.state != VM_PAUSED)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	vm_status_clear(&out);
+	hold_end(&h);
+	peer_stop(&p);
+}
+
+/* A monitor nobody gets an answer from for a whole deadline is unresponsive, and says why. */
+static void test_monitor_kept_past_the_deadline(void **state)
+{
+	struct vmdef def = guest_def("kept");
+	struct vm_status out = { 0 };
+	struct lock_hold h;
+	char *note;
+	int64_t t0;
+
+	fake_guest("kept");
+	monitor_hold(&h, "kept", "qmp.sock", 1200);
+	/* a verdict from before the poll began is no answer to it */
+	note = xasprintf("{\"at\": 1, \"pid\": %d, \"state\": %d}", (int)fake_qemu, (int)VM_RUNNING);
+	assert_int_equal(qmp_note_write(&h.q, note), 0);
+	free(note);
+	t0 = now_ms();
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	assert_true(now_ms() - t0 >= DEADLINE_MS - 10 && now_ms() - t0 < 1100);
+	assert_int_equal(out.state, VM_UNRESPONSIVE);
+	assert_non_null(strstr(out.reason, "busy with other vmdeck clients for 400 ms"));
+	vm_status_clear(&out);
+	hold_end(&h);
+}
+
+struct late_note {
+	struct lock_hold *h;
+	pid_t pid;
+	pthread_t thread;
+};
+
+static void *note_later(void *arg)
+{
+	struct late_note *n = arg;
+	char *text;
+
+	nap_ms(100);
+	text = xasprintf("{\"at\": %.6f, \"pid\": %d, \"state\": %d, \"cdrom\": \"/srv/iso/x.iso\"}", now_real(),
+			 (int)n->pid, (int)VM_PAUSED);
+	qmp_note_write(&n->h->q, text);
+	free(text);
+	return NULL;
+}
+
+/*
+ * What QEMU told the reader that has the monitor, after this one began to
+ * ask, is this one's answer too; a verdict on another QEMU (pid) is not.
+ */
+static void test_shared_answer_is_taken(void **state)
+{
+	struct vmdef def = guest_def("shared");
+	struct vm_status out = { 0 };
+	struct lock_hold h;
+	struct late_note n = { .h = &h, .pid = fake_qemu };
+	int64_t t0;
+
+	fake_guest("shared");
+	monitor_hold(&h, "shared", "qmp.sock", 1200);
+	assert_int_equal(pthread_create(&n.thread, NULL, note_later, &n), 0);
+	t0 = now_ms();
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	assert_true(now_ms() - t0 < DEADLINE_MS - 50);
+	if (out.state != VM_PAUSED)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	assert_string_equal(out.cdrom, "/srv/iso/x.iso");
+	assert_int_equal(out.pid, fake_qemu);
+	vm_status_clear(&out);
+	pthread_join(n.thread, NULL);
+	hold_end(&h);
+
+	monitor_hold(&h, "shared", "qmp.sock", 1200);
+	n.pid = fake_qemu + 1;
+	assert_int_equal(pthread_create(&n.thread, NULL, note_later, &n), 0);
+	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	assert_int_equal(out.state, VM_UNRESPONSIVE);
+	vm_status_clear(&out);
+	pthread_join(n.thread, NULL);
+	hold_end(&h);
+}
+
+/*
+ * A start holds the lock until after its `cont`, sent on qmp.sock: it may
+ * let go between QEMU's "prelaunch" to a reader and that reader's verdict.
+ * Asked again, QEMU says running: not "paused" for a moment.
+ */
+static void test_prelaunch_while_a_start_lets_go(void **state)
+{
+	struct peer p = { .status = "prelaunch", .sock = VM_STATUS_SOCK, .greet_after_ms = 150, .then = "running" };
+	struct vmdef def = guest_def("starting");
+	struct vm_status out = { 0 };
+	struct lock_hold h;
+
+	peer_start(&p, "starting");
+	vm_lock_hold(&h, "starting", 50);
+	vm_status_all(&cfg, &def, 1, &out, 2000);
+	peer_stop(&p);
+	hold_end(&h);
+	if (out.state != VM_RUNNING)
+		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+	vm_status_clear(&out);
+}
+
+/* The reader that got QEMU's answer leaves its verdict in the lock file (0600) for the others. */
+static void test_answer_is_shared(void **state)
+{
+	struct peer p = { .status = "running", .running = true, .cd = "/srv/iso/y.iso", .sock = VM_STATUS_SOCK };
+	struct vmdef def = guest_def("sharer");
+	struct vm_status out = { 0 };
+	struct qmp q;
+	char *sock, *lock, *note;
+	struct stat sb;
+
+	peer_start(&p, "sharer");
+	vm_status_all(&cfg, &def, 1, &out, 2000);
+	peer_stop(&p);
+	assert_int_equal(out.state, VM_RUNNING);
+	vm_status_clear(&out);
+	sock = state_file("sharer", VM_STATUS_SOCK);
+	lock = xasprintf("%s.lock", sock);
+	assert_int_equal(lstat(lock, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	qmp_init(&q);
+	assert_int_equal(qmp_lock_try(&q, sock), 0);
+	note = qmp_note_read(&q);
+	assert_non_null(note);
+	assert_non_null(strstr(note, "\"cdrom\":\"/srv/iso/y.iso\""));
+	assert_non_null(strstr(note, "\"state\":2"));
+	qmp_close(&q);
+	free(note);
+	free(lock);
+	free(sock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +659,12 @@ int main(void)
 		cmocka_unit_test(test_hung_monitor_does_not_hold_up_others),
 		cmocka_unit_test(test_pidfile_rules),
 		cmocka_unit_test(test_cpu_rate_from_previous_sample),
+		cmocka_unit_test(test_status_monitor_is_asked),
+		cmocka_unit_test(test_busy_monitor_is_waited_for),
+		cmocka_unit_test(test_monitor_kept_past_the_deadline),
+		cmocka_unit_test(test_shared_answer_is_taken),
+		cmocka_unit_test(test_answer_is_shared),
+		cmocka_unit_test(test_prelaunch_while_a_start_lets_go),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
