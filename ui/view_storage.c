@@ -10,7 +10,7 @@
 #include "ui.h"
 #include "util.h"
 
-#define SF_FIELDS 5
+#define SF_FIELDS 7
 #define SF_CHOICES 32
 
 /* A field is free text, or a choice among opts cycled with Left/Right/Space. */
@@ -29,6 +29,9 @@ struct sf_form {
 	int n, cur;
 	void (*submit)(struct ui *ui, struct sf_form *s);
 	void (*changed)(struct sf_form *s, int field);  /* after an edit of that field, or NULL */
+	/* before submit: why the form cannot go (it stays open, the cursor on the field at fault), or NULL */
+	char *(*check)(struct ui *ui, struct sf_form *s);
+	char *err;                   /* the last refusal, shown above the hint */
 	struct dlg dlg;
 };
 
@@ -40,6 +43,7 @@ static void sf_reset(const char *title, const char *guest, void (*submit)(struct
 		for (int k = 0; k < sf.f[i].n_opts; k++)
 			free(sf.f[i].opts[k]);
 	dlg_close(&sf.dlg);
+	free(sf.err);
 	memset(&sf, 0, sizeof sf);
 	sf.title = title;
 	sf.submit = submit;
@@ -110,6 +114,8 @@ static void sf_draw(struct ui *ui)
 			ui->cursor_x = getbegx(win) + 25 + (int)strlen(f->text);
 		}
 	}
+	if (sf.err)
+		draw_text(win, h - 3, 2, w - 4, R_INPUT_ERROR, sf.err);
 	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
 		  sf.hint ? sf.hint : "Enter: go   Tab/Up/Down: field   Left/Right: choose   Esc: cancel");
 }
@@ -141,6 +147,11 @@ static int sf_key(struct ui *ui, int ch)
 		ui_pop(ui);
 		ui_status(ui, false, "%s: cancelled", sf.title);
 		return UI_REDRAW;
+	}
+	if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && sf.check) {
+		free(sf.err);
+		if ((sf.err = sf.check(ui, &sf)) != NULL)
+			return UI_REDRAW;
 	}
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		dlg_close(&sf.dlg);
@@ -202,7 +213,7 @@ int act_backup(struct ui *ui)
  * optionally onto a given LV or file ----
  */
 
-enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE };
+enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE, RS_PATHS, RS_EXTRA };
 
 /* The name last proposed for "Restore as": while the field still holds it, it follows the archive. */
 static char rs_proposed[72];
@@ -251,11 +262,22 @@ static void restore_changed(struct sf_form *s, int field)
 	snprintf(s->f[RS_AS].text, sizeof s->f[RS_AS].text, "%s", rs_proposed);
 }
 
+/* A guest of that name exists: the form says which of its own fields decide, not the CLI's flags. */
+static char *restore_check(struct ui *ui, struct sf_form *s)
+{
+	const char *as = sf_val(RS_AS)[0] ? sf_val(RS_AS) : rs_proposed;
+
+	if (!as[0] || ui_guest_index(ui, as) < 0 || sf_yes(RS_FORCE))
+		return NULL;
+	s->cur = RS_AS;
+	return xasprintf("%s exists: change Restore as guest, or Replace it: yes", as);
+}
+
 static void restore_submit(struct ui *ui, struct sf_form *s)
 {
 	char *archive = restore_archive(ui, s);
 	const char *as = sf_val(RS_AS), *onto = sf_val(RS_ONTO);
-	const char *words[10] = { "restore", archive };
+	const char *words[12] = { "restore", archive };
 	int n = 2;
 
 	if (!archive) {
@@ -272,6 +294,10 @@ static void restore_submit(struct ui *ui, struct sf_form *s)
 	}
 	if (sf_yes(RS_FORCE))
 		words[n++] = "--force";
+	if (sf_yes(RS_PATHS))
+		words[n++] = "--allow-paths";
+	if (sf_yes(RS_EXTRA))
+		words[n++] = "--allow-extra-args";
 	words[n] = NULL;
 	snprintf(s->guest, sizeof s->guest, "%s", as);
 	sf_run(ui, words);
@@ -305,6 +331,10 @@ int act_restore(struct ui *ui)
 	sf_text("Restore as guest", NULL);
 	sf_text("Onto LV or /file", NULL);
 	sf_yesno("Replace it if it exists", false);
+	/* what an archive from elsewhere may ask for: refused unless the admin, shown it, says so */
+	sf_yesno("Allow paths outside storage", false);
+	sf_yesno("Allow its extra_args", false);
+	sf.check = restore_check;
 	rs_proposed[0] = '\0';
 	restore_changed(&sf, RS_PICK);
 	sf.hint = "Left/Right: archive  Tab: field  Enter: restore  Esc: cancel";

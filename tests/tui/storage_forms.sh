@@ -58,7 +58,11 @@ check_screen "proposing the archived guest's name" 'Restore as guest +small'
 tui_keys Right
 check_screen "Right picks the next archive, of another guest" 'Archive \(newest first\) +< big-[0-9]{8}-[0-9]{6} >'
 check_screen "and the proposed name follows it" 'Restore as guest +big'
-tui_keys Left Down Down C-u c o p y 1 Enter
+tui_keys Left Enter
+check_screen "onto an existing guest the form stays open and names its own fields" \
+    'small exists: change Restore as guest, or Replace it: yes' 3
+check_screen "the form is still there" 'Restore as guest +small' 2
+tui_keys C-u c o p y 1 Enter
 check_screen "the restored copy appears in the table" '^ copy1 +stopped' 20
 check "its disk is the original's content" cmp -s "$T/disks/copy1.raw" "$T/disks/small.raw"
 
