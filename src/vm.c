@@ -127,6 +127,33 @@ static bool wait_gone(pid_t pid, int ms)
 	return true;
 }
 
+/*
+ * SIGKILL to guest NAME's QEMU, and only to it: the pid is pinned with a
+ * pidfd, then proven to be that guest's QEMU (vm_pid_is_guest), then
+ * signalled through the pidfd, so a pid that was reused in between gets
+ * nothing. A process already gone counts as done (0); -2 when a live pid is
+ * not proven to be it, -1 with errno when it cannot be signalled.
+ */
+static int kill_guest_qemu(const struct config *cfg, const char *name, pid_t pid)
+{
+	int pfd = pidfd_open(pid, 0), rc;
+
+	if (pfd < 0 && errno == ESRCH)
+		return 0;
+	if (!vm_pid_is_guest(cfg, name, pid)) {
+		if (pfd >= 0)
+			close(pfd);
+		return pid_alive(pid) ? -2 : 0;
+	}
+	if (pfd < 0)  /* a kernel without pidfds: the proof just made must do */
+		return kill(pid, SIGKILL) < 0 && errno != ESRCH ? -1 : 0;
+	rc = pidfd_send_signal(pfd, SIGKILL, NULL, 0);
+	if (rc < 0 && errno == ESRCH)
+		rc = 0;
+	close(pfd);
+	return rc;
+}
+
 static void unlink_runtime_file(const struct config *cfg, const char *name, const char *file)
 {
 	char *p = vm_path(cfg, name, file);
@@ -623,10 +650,8 @@ out:
 /* Something failed after QEMU came up: it must not linger half set up. */
 static void abort_start(const struct config *cfg, const struct vmdef *def, pid_t pid)
 {
-	if (pid > 0) {
-		kill(pid, SIGKILL);
+	if (pid > 0 && kill_guest_qemu(cfg, def->name, pid) == 0)
 		wait_gone(pid, KILL_WAIT_MS);
-	}
 	remove_runtime_files(cfg, def->name);
 }
 
@@ -821,7 +846,7 @@ static bool wait_acpi(pid_t pid, int timeout_s, void (*progress)(void *, int), v
 static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pid, int qmp_ms,
 		     enum vm_stop_step *how, char **err)
 {
-	int quit;
+	int quit, rc;
 
 	*how = STOP_QUIT;
 	/* QEMU may close the socket before its reply: wait a moment even then */
@@ -829,7 +854,9 @@ static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pi
 	if (wait_gone(pid, quit == 0 ? QUIT_WAIT_MS : 300))
 		return 0;
 	*how = STOP_KILL;
-	if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+	if ((rc = kill_guest_qemu(cfg, def->name, pid)) == -2)
+		return err_set(err, "pid %d is no longer this guest's QEMU: not killed", (int)pid);
+	if (rc < 0)
 		return err_set(err, "cannot kill pid %d: %s", (int)pid, strerror(errno));
 	if (!wait_gone(pid, KILL_WAIT_MS))
 		return err_set(err, "pid %d did not die after SIGKILL", (int)pid);

@@ -40,12 +40,18 @@ char *vm_log_last_line(const struct config *cfg, const char *name, const char *f
 /* One line QEMU printed, without "PROG: " in front ("qemu-system-x86_64: why" -> "why"); line itself if not so. */
 const char *qemu_message(const char *line, const char *prog);
 #define VM_RUN_LOG "qemu-run.log"
-/* The QEMU pid from qemu.pid if that process is alive and is a QEMU (not a zombie), else 0. */
+/* The pid from qemu.pid if that process is alive (not a zombie) and proven to be this guest's QEMU, else 0. */
 pid_t vm_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */
 bool pid_alive(pid_t pid);
-/* Whether pid runs a QEMU (its /proc/PID/cmdline), so a reused pid is not taken for one. */
-bool pid_is_qemu(const struct config *cfg, pid_t pid);
+/*
+ * Whether pid is guest NAME's own QEMU: its /proc/PID/cmdline runs a QEMU
+ * (argv[0] names qemu or is the configured binary) and has -qmp on
+ * state_dir/NAME/qmp.sock, as only that guest's QEMU has. A reused pid, or
+ * another guest's QEMU named by a stale or copied pidfile, is not taken for it.
+ */
+bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid);
+#define VM_CMDLINE_MAX (256 * 1024)  /* bytes of /proc/PID/cmdline looked at */
 
 /*
  * The flock on state_dir/NAME/lock, held while starting, stopping or backing

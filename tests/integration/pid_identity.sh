@@ -1,0 +1,74 @@
+#!/bin/bash
+# tests/integration/pid_identity.sh: a pidfile is trusted only for the guest's
+# own QEMU (a stale or copied qemu.pid never gets another guest killed, nor
+# lends it its numbers). Real QEMU guests with no disk (they sit in SeaBIOS).
+source "$(dirname "$0")/../lib.sh"
+
+write_conf
+vd() { "$VMDECK" -c "$CONF" "$@"; }
+pid_of() { cat "$T/state/$1/qemu.pid" 2>/dev/null; }
+alive() { local s; s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null); [ -n "$s" ] && [ "$s" != Z ]; }
+gone() { ! alive "$1"; }
+qstatus() { qmp_return "$1" query-status | jq -r .status; }
+# How many QEMU processes serve guest NAME of this test.
+qemu_count() { pgrep -c -f -- "$T/state/$1/qmp.sock" || true; }
+no_qemu() { [ "$(qemu_count "$1")" = 0 ]; }
+
+mkguest ga
+mkguest gb
+
+# ---- B1: a stale pidfile naming another guest's QEMU ----
+vd start ga > /dev/null 2>&1
+vd start gb > /dev/null 2>&1
+pa=$(pid_of ga) pb=$(pid_of gb)
+check "both guests run" test -n "$pa" -a -n "$pb"
+# ga's QEMU dies without cleaning up (a crash, a host reboot), and its pidfile
+# ends up naming gb's QEMU: copied here, as after a reboot that reused the pid
+kill -9 "$pa"
+wait_until 3 gone "$pa"
+stale() { cp "$T/state/gb/qemu.pid" "$T/state/ga/qemu.pid"; }
+stale
+
+out=$(vd list --json)
+check_eq "pid identity: list does not give ga gb's pid, cpu or rss" "null null null" \
+    "$(jq -r '.[] | select(.name == "ga") | "\(.pid) \(.cpu_percent) \(.rss)"' <<< "$out")"
+check_match "pid identity: list does not call ga running" '^(stopped|crashed)$' \
+    "$(jq -r '.[] | select(.name == "ga") | .state' <<< "$out")"
+check_eq "pid identity: list still shows gb with its own pid" "running $pb" \
+    "$(jq -r '.[] | select(.name == "gb") | "\(.state) \(.pid)"' <<< "$out")"
+
+out=$(vd kill ga 2>&1); rc=$?
+check_eq "pid identity: kill ga over gb's pidfile: not running, exit 0" "0 ga: was not running" "$rc $out"
+check "pid identity: kill ga leaves gb's QEMU alive" alive "$pb"
+check_eq "pid identity: gb still runs after kill ga" "running running" "$(qstatus gb) $(vm_state gb)"
+check "pid identity: kill ga removed the stale pidfile" test ! -e "$T/state/ga/qemu.pid"
+check_nomatch "pid identity: nothing in gb's event log from kill ga" "forced off|killed" \
+    "$(cat "$T/state/gb/events.log" 2>/dev/null)"
+
+stale
+out=$(vd stop ga --timeout 2 2>&1); rc=$?
+check_eq "pid identity: stop ga over gb's pidfile: not running, exit 0" "0 ga: was not running" "$rc $out"
+check "pid identity: stop ga leaves gb's QEMU alive" alive "$pb"
+check_eq "pid identity: gb still runs after stop ga" "running running" "$(qstatus gb) $(vm_state gb)"
+
+stale
+out=$(vd show ga --json)
+check_eq "pid identity: show ga has no pid, cpu or rss" "null null null" \
+    "$(jq -r '"\(.pid) \(.cpu_percent) \(.rss)"' <<< "$out")"
+out=$(vd start ga 2>&1); rc=$?
+check_eq "pid identity: start ga over gb's pidfile works" 0 "$rc"
+pa=$(pid_of ga)
+check "pid identity: ga has its own QEMU now" test -n "$pa" -a "$pa" != "$pb"
+check_eq "pid identity: ga and gb both run" "running running" "$(qstatus ga) $(qstatus gb)"
+check_eq "pid identity: one QEMU each" "1 1" "$(qemu_count ga) $(qemu_count gb)"
+
+# a pidfile naming gb while ga's own QEMU runs: ga is not gb, and gb is left alone
+cp "$T/state/gb/qemu.pid" "$T/state/ga/qemu.pid"
+vd kill ga > /dev/null 2>&1
+check "pid identity: a tampered pidfile of a running ga never kills gb" alive "$pb"
+vd kill ga > /dev/null 2>&1
+kill -9 "$pa" 2>/dev/null
+vd kill gb > /dev/null 2>&1
+check "pid identity: kill gb (its own pidfile) ends gb" wait_until 3 gone "$pb"
+
+finish
