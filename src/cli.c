@@ -1,6 +1,7 @@
 /* cli.c: global options, the verb table and dispatch; verbs live in cmd_*.c. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,9 +56,14 @@ const struct cli_verb *cli_verb_find(const char *name)
 	return NULL;
 }
 
+json_t *cli_json_tenths(double v)
+{
+	return json_real(round(v * 10) / 10);
+}
+
 void cli_json_print(json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | CLI_JSON_REALS);
 
 	puts(s ? s : "null");
 	free(s);

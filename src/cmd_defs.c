@@ -137,7 +137,7 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 			json_array_append_new(w, json_string(f->warnings.v[i]));
 		o = json_pack("{s:s, s:I, s:I, s:o, s:o}", "config", c->cfg.path, "guests", (json_int_t)n,
 			      "valid", (json_int_t)n_ok, "errors", e, "warnings", w);
-		json_dumpf(o, stdout, JSON_INDENT(2));
+		json_dumpf(o, stdout, JSON_INDENT(2) | CLI_JSON_REALS);
 		putchar('\n');
 		json_decref(o);
 	} else {

@@ -8,7 +8,6 @@
  * "error" in the JSON carries the reason for invalid, crashed and unresponsive.
  */
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +83,7 @@ static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
 	json_object_set_new(o, "cpus", valid ? json_integer(d->cpus) : json_null());
 	json_object_set_new(o, "memory", valid ? json_integer((json_int_t)d->memory) : json_null());
 	json_object_set_new(o, "cpu_percent",
-			    on && st->cpu_percent >= 0 ? json_real(round(st->cpu_percent * 10) / 10) : json_null());
+			    on && st->cpu_percent >= 0 ? cli_json_tenths(st->cpu_percent) : json_null());
 	json_object_set_new(o, "rss", on ? json_integer((json_int_t)st->rss) : json_null());
 	json_object_set_new(o, "uptime", on && st->uptime >= 0 ? json_integer((json_int_t)st->uptime) : json_null());
 	json_object_set_new(o, "vnc", valid ? vnc_json(d) : json_null());
@@ -97,7 +96,7 @@ static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
 
 static void json_print(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2));
+	json_dumpf(j, stdout, JSON_INDENT(2) | CLI_JSON_REALS);
 	fputc('\n', stdout);
 }
 
