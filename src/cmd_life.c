@@ -182,6 +182,7 @@ int cmd_simple(struct cli *c, int argc, char **argv)
 	vmdef_free(&def);
 	if (rc < 0)
 		return fail_action(argv[1], a->verb, err);
+	was_running = was_running || rc > 0; /* kill: it ended a QEMU, maybe one a start under way made */
 	const char *done = was_running || a->needs_running ? a->done : "was not running";
 
 	if (c->json)

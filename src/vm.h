@@ -68,7 +68,9 @@ struct vm_start_opts {
 	const char *boot;   /* "cdrom" or "disk", NULL = as defined */
 };
 /*
- * Takes the lock (busy -> error), refuses a running guest, cleans stale
+ * Takes state_dir/NAME/start.lock, then the lock (busy -> error; a kill
+ * waits for start.lock and, through a marker, makes the start give up with
+ * "stopped by vmdeck kill while starting"), refuses a running guest, cleans stale
  * runtime files, pre-checks ISO, disks (creating a missing file disk of the
  * defined size), bridges and the VNC port, runs QEMU daemonized and paused,
  * sets the VNC password over QMP, then cont. Blocks well under a second on a
@@ -94,8 +96,11 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err); /* button only */
 /*
  * QMP quit, or SIGKILL when QMP does not answer within a second (a hung or
- * SIGSTOPped QEMU); no lock, so it also ends a hanging start or stop. A
- * stopped guest is not an error (its stale files are removed).
+ * SIGSTOPped QEMU); not the main lock, so it also ends a hanging start or
+ * stop. A start under way is made to give up (its QEMU killed as soon as it
+ * exists) and waited for, so on return the guest is off. A stopped guest is
+ * not an error (its stale files are removed). 1 when it ended a QEMU, 0
+ * when there was none, -1 on error.
  */
 int vm_kill(const struct config *cfg, const struct vmdef *def, char **err);
 /* These need a running guest ("not running" otherwise); one QMP command each. */

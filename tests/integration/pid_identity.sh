@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/integration/pid_identity.sh: a pidfile is trusted only for the guest's
 # own QEMU (a stale or copied qemu.pid never gets another guest killed, nor
-# lends it its numbers). Real QEMU guests with no disk (they sit in SeaBIOS).
+# lends it its numbers), and a kill that meets a start in progress leaves the
+# guest off. Real QEMU guests with no disk (they sit in SeaBIOS).
 source "$(dirname "$0")/../lib.sh"
 
 write_conf
@@ -70,5 +71,59 @@ vd kill ga > /dev/null 2>&1
 kill -9 "$pa" 2>/dev/null
 vd kill gb > /dev/null 2>&1
 check "pid identity: kill gb (its own pidfile) ends gb" wait_until 3 gone "$pb"
+
+# ---- B18: kill racing start: when kill exits 0, the guest is off ----
+mkguest gr
+# lock_held FILE: some process holds an flock on FILE (read from /proc/locks, never taken)
+lock_held() {
+    local ino
+    ino=$(stat -c %i "$1" 2>/dev/null) || return 1
+    grep -qE "FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
+}
+bad=0 met=0 gave_up=0 rounds=20
+for i in $(seq "$rounds"); do
+    vd start gr > "$T/race.start" 2>&1 & sp=$!
+    # the kill comes while the start is under way (it holds the guest's lock),
+    # at a different point of it each round: before, during, after QEMU's spawn
+    wait_until 5 lock_held "$T/state/gr/lock"
+    sleep "0.$(printf %03d $(( (i - 1) * 23 % 300 )))"
+    lock_held "$T/state/gr/lock" && met=$((met + 1))
+    vd kill gr > "$T/race.kill" 2>&1; krc=$?
+    running_after_kill=$(qemu_count gr)
+    wait "$sp"; src=$?
+    grep -q "stopped by vmdeck kill while starting" "$T/race.start" && gave_up=$((gave_up + 1))
+    if [ "$krc" = 0 ] && { [ "$running_after_kill" != 0 ] || [ "$(qemu_count gr)" != 0 ]; }; then
+        bad=$((bad + 1))
+        note "round $i: kill exited 0 ($(cat "$T/race.kill")), start exited $src ($(cat "$T/race.start")), $(qemu_count gr) QEMU left"
+    fi
+    [ "$krc" = 0 ] || note "round $i: kill exited $krc: $(cat "$T/race.kill")"
+    vd kill gr > /dev/null 2>&1
+    wait_until 3 no_qemu gr
+done
+note "kill met a start under way in $met of $rounds rounds; the start gave up in $gave_up"
+check_eq "kill racing start: after every kill that exits 0 the guest is off ($rounds rounds)" 0 "$bad"
+check "kill racing start: the race was really run (kill met a start under way)" test "$met" -ge 5
+check "kill racing start: a start met by kill gives up saying so" test "$gave_up" -ge 1
+out=$(cat "$T/race.start")
+vd start gr > /dev/null 2>&1; rc=$?
+check_eq "kill racing start: no marker is left to spoil the next start" "0 running" "$rc $(qstatus gr)"
+check "kill racing start: kill leaves no marker behind" test ! -e "$T/state/gr/kill-requested"
+vd kill gr > /dev/null 2>&1
+
+# A start that hangs inside QEMU's start-up (the monitor never answers):
+# kill ends it at once and the start fails; kill exits 0 with the guest off.
+vd start gr > "$T/hang.start" 2>&1 & sp=$!
+wait_until 5 test -s "$T/state/gr/qemu.pid"
+hp=$(pid_of gr)
+kill -STOP "$hp" 2>/dev/null
+t0=$(date +%s%N)
+out=$(vd kill gr 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait "$sp"; src=$?
+check_eq "kill of a hung start: exit 0, killed" "0 gr: killed" "$rc $out"
+check "kill of a hung start: its QEMU is gone" wait_until 3 gone "$hp"
+check_eq "kill of a hung start: the start fails" 1 "$src"
+check "kill of a hung start: takes under 8 s (${ms} ms)" test "$ms" -lt 8000
+check_eq "kill of a hung start: no QEMU left" 0 "$(qemu_count gr)"
 
 finish
