@@ -735,7 +735,7 @@ static void abort_start(const struct config *cfg, const struct vmdef *def, pid_t
 static int start_locked(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *o,
 			struct start_plan *p, char **warn, char **err)
 {
-	pid_t pid = vm_pid(cfg, def->name);
+	pid_t pid = vm_pid_find(cfg, def->name);
 
 	if (pid > 0)
 		return err_set(err, "already running (pid %d)", (int)pid);
@@ -989,7 +989,7 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
-	if ((pid = vm_pid(cfg, def->name)) > 0) {
+	if ((pid = vm_pid_find(cfg, def->name)) > 0) {
 		double t0 = now_mono();
 
 		marker_write(cfg, def->name);
@@ -1058,7 +1058,7 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 	}
 	if (ended)
 		vm_event_log(cfg, def->name, "forced off while starting (SIGKILL)");
-	if ((pid = vm_pid(cfg, def->name)) > 0) {
+	if ((pid = vm_pid_find(cfg, def->name)) > 0) {
 		if (force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0) {
 			if (slock >= 0)
 				close(slock);

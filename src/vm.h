@@ -52,6 +52,12 @@ bool pid_alive(pid_t pid);
  */
 bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid);
 #define VM_CMDLINE_MAX (256 * 1024)  /* bytes of /proc/PID/cmdline looked at */
+/*
+ * vm_pid, else the guest's QEMU looked for in /proc (a pidfile deleted, or
+ * overwritten while it runs): for start, stop and kill, which must not
+ * take a running guest for a stopped one. A scan of /proc: not for polls.
+ */
+pid_t vm_pid_find(const struct config *cfg, const char *name);
 
 /*
  * The flock on state_dir/NAME/lock, held while starting, stopping or backing

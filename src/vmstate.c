@@ -1,6 +1,7 @@
 /* vmstate.c: a guest's runtime folder and process: paths, the pidfile, liveness judged from /proc, state names. */
 #include "vm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -128,29 +129,25 @@ static bool qmp_arg_names(const char *arg, const char *path)
 /* /proc/PID/cmdline, NUL-separated, bounded by VM_CMDLINE_MAX; its length in *len. NULL when unreadable. */
 static char *cmdline_read(pid_t pid, size_t *len)
 {
-	char path[64];
-	char *buf = xmalloc(VM_CMDLINE_MAX + 1);
-	size_t n = 0;
+	char path[64], chunk[4096];
+	struct sbuf b = { 0 };
 	ssize_t r;
 	int fd;
 
 	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		free(buf);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
-	}
-	while (n < VM_CMDLINE_MAX) {
-		r = read(fd, buf + n, VM_CMDLINE_MAX - n);
+	while (b.len < VM_CMDLINE_MAX) {
+		r = read(fd, chunk, sizeof chunk);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		n += (size_t)r;
+		sbuf_addn(&b, chunk, (size_t)r);
 	}
 	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	*len = b.len;
+	return sbuf_take(&b);
 }
 
 bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid)
@@ -200,6 +197,37 @@ pid_t vm_pid(const struct config *cfg, const char *name)
 	if (pid <= 0 || !pid_alive(pid) || !vm_pid_is_guest(cfg, name, pid))
 		return 0;
 	return pid;
+}
+
+/*
+ * Guest NAME's QEMU found without its pidfile: the first process in /proc
+ * proven to be it (vm_pid_is_guest), 0 when there is none.
+ */
+static pid_t pid_scan(const struct config *cfg, const char *name)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+	char *end;
+	long v;
+
+	if (d == NULL)
+		return 0;
+	while (found == 0 && (e = readdir(d)) != NULL) {
+		v = strtol(e->d_name, &end, 10);
+		if (*end == '\0' && v > 0 && v != (long)getpid() && pid_alive((pid_t)v) &&
+		    vm_pid_is_guest(cfg, name, (pid_t)v))
+			found = (pid_t)v;
+	}
+	closedir(d);
+	return found;
+}
+
+pid_t vm_pid_find(const struct config *cfg, const char *name)
+{
+	pid_t pid = vm_pid(cfg, name);
+
+	return pid > 0 ? pid : pid_scan(cfg, name);
 }
 
 void vm_status_clear(struct vm_status *st)

@@ -63,12 +63,27 @@ check "pid identity: ga has its own QEMU now" test -n "$pa" -a "$pa" != "$pb"
 check_eq "pid identity: ga and gb both run" "running running" "$(qstatus ga) $(qstatus gb)"
 check_eq "pid identity: one QEMU each" "1 1" "$(qemu_count ga) $(qemu_count gb)"
 
-# a pidfile naming gb while ga's own QEMU runs: ga is not gb, and gb is left alone
-cp "$T/state/gb/qemu.pid" "$T/state/ga/qemu.pid"
-vd kill ga > /dev/null 2>&1
+# a pidfile naming gb while ga's own QEMU runs: ga's QEMU is found by its
+# command line, so ga is neither started twice nor left running by stop or
+# kill, and gb is left alone
+stale
+out=$(vd start ga 2>&1); rc=$?
+check_eq "pid identity: start of a running ga with gb's pidfile: already running" \
+    "1 vmdeck: ga: cannot start: already running (pid $pa)" "$rc $out"
+check_eq "pid identity: still one QEMU each" "1 1" "$(qemu_count ga) $(qemu_count gb)"
+out=$(vd stop ga --timeout 1 2>&1); rc=$?
+check_eq "pid identity: stop of a running ga with gb's pidfile stops ga" \
+    "0 ga: did not power off in 1 s; quit QEMU" "$rc $out"
+check "pid identity: ga's QEMU is gone after that stop" gone "$pa"
+check "pid identity: gb's QEMU is alive after that stop" alive "$pb"
+vd start ga > /dev/null 2>&1
+pa=$(pid_of ga)
+stale
+out=$(vd kill ga 2>&1); rc=$?
+check_eq "pid identity: kill of a running ga with gb's pidfile kills ga" "0 ga: killed" "$rc $out"
+check "pid identity: ga's QEMU is gone after that kill" wait_until 3 gone "$pa"
 check "pid identity: a tampered pidfile of a running ga never kills gb" alive "$pb"
-vd kill ga > /dev/null 2>&1
-kill -9 "$pa" 2>/dev/null
+check_eq "pid identity: gb runs on" running "$(qstatus gb)"
 vd kill gb > /dev/null 2>&1
 check "pid identity: kill gb (its own pidfile) ends gb" wait_until 3 gone "$pb"
 

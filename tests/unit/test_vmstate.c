@@ -232,6 +232,31 @@ static void test_vm_pid_refuses_another_guests_qemu(void **state)
 	free(g1_longer);
 }
 
+/* With no pidfile, or one naming another process, the guest's own QEMU is still found (start, stop, kill). */
+static void test_vm_pid_find_without_pidfile(void **state)
+{
+	char *g1 = qmp_arg("g1"), *g2 = qmp_arg("g2");
+	char *pidfile = vm_path(&cfg, "g1", "qemu.pid");
+	pid_t gb = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g2, NULL });
+
+	unlink(pidfile);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), 0);
+	pid_t q = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g1, NULL });
+
+	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), q);
+	write_pid(gb);
+	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), q);
+	reap(q);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), 0);
+	reap(gb);
+	unlink(pidfile);
+	free(pidfile);
+	free(g1);
+	free(g2);
+}
+
 /* A state_dir with a comma: QEMU's option has it doubled, the proof reads it back. */
 static void test_vm_pid_is_guest_comma_in_path(void **state)
 {
@@ -304,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_vm_pid_checks_the_process),
 		cmocka_unit_test(test_vm_pid_refuses_another_guests_qemu),
 		cmocka_unit_test(test_vm_pid_is_guest_comma_in_path),
+		cmocka_unit_test(test_vm_pid_find_without_pidfile),
 		cmocka_unit_test(test_paths_and_names),
 		cmocka_unit_test(test_status_clear),
 	};
