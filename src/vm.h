@@ -51,7 +51,6 @@ bool pid_alive(pid_t pid);
  * another guest's QEMU named by a stale or copied pidfile, is not taken for it.
  */
 bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid);
-#define VM_CMDLINE_MAX (256 * 1024)  /* bytes of /proc/PID/cmdline looked at */
 /*
  * vm_pid, else the guest's QEMU looked for in /proc (a pidfile deleted, or
  * overwritten while it runs): for start, stop and kill, which must not

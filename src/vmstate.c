@@ -11,6 +11,8 @@
 
 #include "util.h"
 
+#define VM_CMDLINE_MAX (256 * 1024)  /* bytes of /proc/PID/cmdline looked at */
+
 static const char *const state_names[VM_STATE_COUNT] = {
 	[VM_STOPPED] = "stopped",
 	[VM_STARTING] = "starting",
