@@ -1,6 +1,7 @@
 /* cli.c: global options, the verb table and dispatch; verbs live in cmd_*.c. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -64,10 +65,15 @@ const struct cli_verb *cli_verb_find(const char *name)
 static bool json_printed;
 static char *last_error;
 
+json_t *cli_json_tenths(double v)
+{
+	return json_real(round(v * 10) / 10);
+}
+
 /* The verb's JSON on stdout (compact, or indented for a person), taking o. */
 static void json_out(json_t *o, size_t flags)
 {
-	char *s = json_dumps(o, flags | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, flags | JSON_PRESERVE_ORDER | CLI_JSON_REALS);
 
 	json_printed = true;
 	puts(s ? s : "null");

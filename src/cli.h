@@ -44,6 +44,14 @@ int cli_usage(const struct cli *c);
  */
 void cli_json_print(json_t *o);
 void cli_json_print_indented(json_t *o);
+/*
+ * Every JSON output is dumped with these flags: 15 significant digits, so a
+ * number rounded to tenths prints as written (2.1, not jansson's default
+ * 17 digits, 2.1000000000000001).
+ */
+#define CLI_JSON_REALS JSON_REAL_PRECISION(15)
+/* v rounded to one decimal, as JSON (times in seconds, CPU %). */
+json_t *cli_json_tenths(double v);
 
 /* Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else 0. */
 struct vmdef;

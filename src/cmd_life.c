@@ -96,8 +96,8 @@ static void stop_progress(void *arg, int left)
 static void stop_report(const struct cli *c, const char *name, enum vm_stop_step how, int timeout, double secs)
 {
 	if (c->json) {
-		cli_json_print(json_pack("{s:s, s:s, s:f}", "name", name, "stopped_by", stop_step_keys[how],
-				     "seconds", (double)(long)(secs * 10 + 0.5) / 10));
+		cli_json_print(json_pack("{s:s, s:s, s:o}", "name", name, "stopped_by", stop_step_keys[how],
+				     "seconds", cli_json_tenths(secs)));
 	} else if (how == STOP_ACPI) {
 		printf("%s: %s after %.*f s\n", name, vm_stop_step_text(how), secs < 10 ? 1 : 0, secs);
 	} else if (how == STOP_QUIT) {
@@ -183,6 +183,7 @@ int cmd_simple(struct cli *c, int argc, char **argv)
 	vmdef_free(&def);
 	if (rc < 0)
 		return fail_action(argv[1], a->verb, err);
+	was_running = was_running || rc > 0; /* kill: it ended a QEMU, maybe one a start under way made */
 	const char *done = was_running || a->needs_running ? a->done : "was not running";
 
 	if (c->json)

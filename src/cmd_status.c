@@ -85,7 +85,7 @@ static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
 	json_object_set_new(o, "cpus", valid ? json_integer(d->cpus) : json_null());
 	json_object_set_new(o, "memory", valid ? json_integer((json_int_t)d->memory) : json_null());
 	json_object_set_new(o, "cpu_percent",
-			    on && st->cpu_percent >= 0 ? json_real(round(st->cpu_percent * 10) / 10) : json_null());
+			    on && st->cpu_percent >= 0 ? cli_json_tenths(st->cpu_percent) : json_null());
 	json_object_set_new(o, "rss", on ? json_integer((json_int_t)st->rss) : json_null());
 	json_object_set_new(o, "uptime", on && st->uptime >= 0 ? json_integer((json_int_t)st->uptime) : json_null());
 	json_object_set_new(o, "vnc", valid ? vnc_json(d) : json_null());

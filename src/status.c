@@ -609,7 +609,7 @@ static void check_process(struct status_poll *sp, struct guest *g)
 	}
 	/* a zombie or a reused pid after a host crash is no QEMU of ours */
 	if (g->st.pid < 0 || proc_sample(g->st.pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X' ||
-	    !pid_is_qemu(cfg, g->st.pid)) {
+	    !vm_pid_is_guest(cfg, g->def->name, g->st.pid)) {
 		judge_dead(cfg, g, &g->pidfile, sp->boot);
 		return;
 	}

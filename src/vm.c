@@ -30,6 +30,11 @@
 #define SPAWN_TIMEOUT_MS  60000  /* QEMU's daemonizing parent must exit by then */
 #define QUIT_WAIT_MS      3000   /* after QMP quit */
 #define KILL_WAIT_MS      5000   /* after SIGKILL */
+/* how long a kill waits for a start in progress to end: a disk made, then QEMU spawned, at most */
+#define KILL_START_WAIT_MS (2 * SPAWN_TIMEOUT_MS + 10000)
+#define START_LOCK        "start.lock"
+#define KILL_MARK         "kill-requested"
+#define KILLED_STARTING   "stopped by vmdeck kill while starting"
 
 /* Files a running QEMU leaves in its folder; removed once it is gone. */
 static const char *const runtime_files[] = {
@@ -156,6 +161,78 @@ void vm_unlock(int fd)
 		close(fd);  /* closing drops the flock */
 }
 
+/*
+ * ---- a start in progress, and a kill that meets it ----
+ *
+ * vm_start holds an flock on state_dir/NAME/start.lock from before it looks
+ * for a running QEMU until it returns; kill takes no part in the main lock
+ * (it must end a hung stop or start), but a kill that finds start.lock held
+ * writes the kill-requested marker, ends any QEMU of the guest that appears,
+ * and waits for start.lock. The start gives up at its next step when it sees
+ * the marker. So when kill has start.lock, no start is under way and the
+ * guest is off once kill has ended what runs.
+ */
+
+static int start_lock_open(const struct config *cfg, const char *name, int create)
+{
+	char *path = vm_path(cfg, name, START_LOCK);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | create, 0600);
+
+	free(path);
+	return fd;
+}
+
+static bool flock_try(int fd)
+{
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		if (errno != EINTR)
+			return false;
+	return true;
+}
+
+static void kill_mark(const struct config *cfg, const char *name, bool set)
+{
+	char *path = vm_path(cfg, name, KILL_MARK);
+	int fd;
+
+	if (!set)
+		unlink(path);
+	else if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) >= 0)
+		close(fd);
+	free(path);
+}
+
+static bool kill_requested(const struct config *cfg, const char *name)
+{
+	char *path = vm_path(cfg, name, KILL_MARK);
+	bool set = access(path, F_OK) == 0;
+
+	free(path);
+	return set;
+}
+
+/* start.lock for a start: busy at once when another start (or a kill) holds it. */
+static int start_lock_take(const struct config *cfg, const char *name, char **err)
+{
+	int fd;
+
+	if (vm_dir_prepare(cfg, name, err) < 0)
+		return -1;
+	if ((fd = start_lock_open(cfg, name, O_CREAT)) < 0)
+		return err_set(err, "cannot open %s/%s/%s: %s", cfg->state_dir, name, START_LOCK, strerror(errno));
+	if (!flock_try(fd)) {
+		if (errno == EWOULDBLOCK)
+			err_set(err, "%s is busy: another vmdeck is starting/stopping/backing it up", name);
+		else
+			err_set(err, "cannot lock %s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* a marker now is from a kill that died, or one that waits for this lock and ends what this start makes */
+	kill_mark(cfg, name, false);
+	return fd;
+}
+
 /* ---- process helpers ---- */
 
 static void sleep_ms(int ms)
@@ -177,6 +254,33 @@ static bool wait_gone(pid_t pid, int ms)
 		sleep_ms(50);
 	}
 	return true;
+}
+
+/*
+ * SIGKILL to guest NAME's QEMU, and only to it: the pid is pinned with a
+ * pidfd, then proven to be that guest's QEMU (vm_pid_is_guest), then
+ * signalled through the pidfd, so a pid that was reused in between gets
+ * nothing. A process already gone counts as done (0); -2 when a live pid is
+ * not proven to be it, -1 with errno when it cannot be signalled.
+ */
+static int kill_guest_qemu(const struct config *cfg, const char *name, pid_t pid)
+{
+	int pfd = pidfd_open(pid, 0), rc;
+
+	if (pfd < 0 && errno == ESRCH)
+		return 0;
+	if (!vm_pid_is_guest(cfg, name, pid)) {
+		if (pfd >= 0)
+			close(pfd);
+		return pid_alive(pid) ? -2 : 0;
+	}
+	if (pfd < 0)  /* a kernel without pidfds: the proof just made must do */
+		return kill(pid, SIGKILL) < 0 && errno != ESRCH ? -1 : 0;
+	rc = pidfd_send_signal(pfd, SIGKILL, NULL, 0);
+	if (rc < 0 && errno == ESRCH)
+		rc = 0;
+	close(pfd);
+	return rc;
 }
 
 static void unlink_runtime_file(const struct config *cfg, const char *name, const char *file)
@@ -638,17 +742,15 @@ out:
 /* Something failed after QEMU came up: it must not linger half set up. */
 static void abort_start(const struct config *cfg, const struct vmdef *def, pid_t pid)
 {
-	if (pid > 0) {
-		kill(pid, SIGKILL);
+	if (pid > 0 && kill_guest_qemu(cfg, def->name, pid) == 0)
 		wait_gone(pid, KILL_WAIT_MS);
-	}
 	remove_runtime_files(cfg, def->name);
 }
 
 static int start_locked(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *o,
 			struct start_plan *p, char **warn, char **err)
 {
-	pid_t pid = vm_pid(cfg, def->name);
+	pid_t pid = vm_pid_find(cfg, def->name);
 
 	if (pid > 0)
 		return err_set(err, "already running (pid %d)", (int)pid);
@@ -660,12 +762,14 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 		return -1;
 	if (check_disks(def, err) < 0)
 		return -1;
+	if (kill_requested(cfg, def->name))
+		return err_set(err, KILLED_STARTING);
 	p->accel = qemu_accel_resolve(cfg->accel, warn);
 	if (spawn_qemu(cfg, def, p, err) < 0) {
 		remove_runtime_files(cfg, def->name);
 		return -1;
 	}
-	if (configure_and_run(cfg, def, err) < 0) {
+	if (kill_requested(cfg, def->name) || configure_and_run(cfg, def, err) < 0) {
 		abort_start(cfg, def, p->pid);
 		char *why = err ? *err : NULL;
 
@@ -692,12 +796,30 @@ static void start_logged(const struct config *cfg, const struct vmdef *def, cons
 		vm_event_log(cfg, def->name, "started");
 }
 
+/*
+ * A kill asked while this start ran: what it made is ended, and the start
+ * fails saying so (its own error, if any, was caused by the kill).
+ */
+static int start_kill_check(const struct config *cfg, const struct vmdef *def, const struct start_plan *p, int rc,
+			    char **err)
+{
+	if (!kill_requested(cfg, def->name))
+		return rc;
+	if (rc == 0)
+		abort_start(cfg, def, p->pid);
+	if (err) {
+		free(*err);
+		*err = xstrdup(KILLED_STARTING);
+	}
+	return -1;
+}
+
 int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *opts,
 	     char **warn, char **err)
 {
 	struct start_plan p = { .log_fd = -1 };
 	char *why = NULL;
-	int lock, rc = -1;
+	int slock, lock, rc = -1;
 
 	if (warn)
 		*warn = NULL;
@@ -705,14 +827,18 @@ int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_
 		err_set(&why, "%s", def->error);
 	else if (vmdef_check_vnc(def, &why) < 0)
 		; /* a screen open to the network without a password is never started */
-	else if ((lock = vm_lock(cfg, def->name, false, &why)) >= 0) {
-		rc = start_locked(cfg, def, opts, &p, warn, &why);
-		if (rc == 0)
-			start_logged(cfg, def, &p);
-		if (p.log_fd >= 0)
-			close(p.log_fd);
-		free(p.cdrom);
-		vm_unlock(lock);
+	else if ((slock = start_lock_take(cfg, def->name, &why)) >= 0) {
+		if ((lock = vm_lock(cfg, def->name, false, &why)) >= 0) {
+			rc = start_locked(cfg, def, opts, &p, warn, &why);
+			rc = start_kill_check(cfg, def, &p, rc, &why);
+			if (rc == 0)
+				start_logged(cfg, def, &p);
+			if (p.log_fd >= 0)
+				close(p.log_fd);
+			free(p.cdrom);
+			vm_unlock(lock);
+		}
+		close(slock);
 	}
 	if (rc < 0)
 		vm_event_log(cfg, def->name, "start failed: %s", why ? why : "unknown error");
@@ -838,7 +964,7 @@ static bool wait_acpi(pid_t pid, int timeout_s, void (*progress)(void *, int), v
 static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pid, int qmp_ms,
 		     enum vm_stop_step *how, char **err)
 {
-	int quit;
+	int quit, rc;
 
 	*how = STOP_QUIT;
 	/* QEMU may close the socket before its reply: wait a moment even then */
@@ -846,7 +972,9 @@ static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pi
 	if (wait_gone(pid, quit == 0 ? QUIT_WAIT_MS : 300))
 		return 0;
 	*how = STOP_KILL;
-	if (kill(pid, SIGKILL) < 0 && errno != ESRCH)
+	if ((rc = kill_guest_qemu(cfg, def->name, pid)) == -2)
+		return err_set(err, "pid %d is no longer this guest's QEMU: not killed", (int)pid);
+	if (rc < 0)
 		return err_set(err, "cannot kill pid %d: %s", (int)pid, strerror(errno));
 	if (!wait_gone(pid, KILL_WAIT_MS))
 		return err_set(err, "pid %d did not die after SIGKILL", (int)pid);
@@ -878,7 +1006,7 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
-	if ((pid = vm_pid(cfg, def->name)) > 0) {
+	if ((pid = vm_pid_find(cfg, def->name)) > 0) {
 		double t0 = now_mono();
 
 		marker_write(cfg, def->name);
@@ -902,21 +1030,66 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 }
 
 /*
- * Kill takes no lock on purpose: it is what an admin reaches for when a stop
- * or a start hangs. QMP quit first (QEMU flushes its disks), SIGKILL when QMP
- * does not answer quickly (a SIGSTOPped QEMU dies of SIGKILL too).
+ * Ends every QEMU of the guest that shows up while a start holds start.lock,
+ * until the start lets go of it (it gives up on seeing the marker) or the
+ * wait ends. true when the lock was got; *ended tells whether a QEMU was killed.
+ */
+static bool kill_through_start(const struct config *cfg, const struct vmdef *def, int slock, bool *ended)
+{
+	int64_t end = now_ms() + KILL_START_WAIT_MS;
+	pid_t pid;
+
+	kill_mark(cfg, def->name, true);
+	do {
+		if ((pid = vm_pid(cfg, def->name)) > 0 && kill_guest_qemu(cfg, def->name, pid) == 0) {
+			*ended = true;
+			wait_gone(pid, KILL_WAIT_MS);
+		}
+		if (flock_try(slock))
+			return true;
+		sleep_ms(20);
+	} while (now_ms() < end);
+	return false;
+}
+
+/*
+ * Kill takes no main lock on purpose: it is what an admin reaches for when a
+ * stop or a start hangs. QMP quit first (QEMU flushes its disks), SIGKILL
+ * when QMP does not answer quickly (a SIGSTOPped QEMU dies of SIGKILL too).
+ * A start in progress is made to give up, and waited for (start.lock).
  */
 int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	enum vm_stop_step how;
-	pid_t pid = vm_pid(cfg, def->name);
+	int slock = start_lock_open(cfg, def->name, 0);
+	bool ended = false;
+	pid_t pid;
 
-	if (pid > 0 && force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0)
-		return -1;
-	if (pid > 0)
+	/* no start.lock: no start was ever made by this vmdeck, so none is under way */
+	if (slock < 0 && errno != ENOENT)
+		return err_set(err, "cannot open %s/%s/%s: %s", cfg->state_dir, def->name, START_LOCK, strerror(errno));
+	if (slock >= 0 && !flock_try(slock) && !kill_through_start(cfg, def, slock, &ended)) {
+		close(slock);
+		return err_set(err, "a start is still under way after %d s; it was asked to give up",
+			       KILL_START_WAIT_MS / 1000);
+	}
+	if (ended)
+		vm_event_log(cfg, def->name, "forced off while starting (SIGKILL)");
+	if ((pid = vm_pid_find(cfg, def->name)) > 0) {
+		if (force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0) {
+			if (slock >= 0)
+				close(slock);
+			return -1;
+		}
 		vm_event_log(cfg, def->name, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
+		ended = true;
+	}
 	remove_runtime_files(cfg, def->name);
-	return 0;
+	if (slock >= 0) {
+		kill_mark(cfg, def->name, false);
+		close(slock);
+	}
+	return ended ? 1 : 0;
 }
 
 /* ---- the CD drive ---- */

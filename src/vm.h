@@ -46,12 +46,23 @@ const char *qemu_message(const char *line, const char *prog);
  * before is now too deep for a socket path.
  */
 #define VM_STATUS_SOCK "status.sock"
-/* The QEMU pid from qemu.pid if that process is alive and is a QEMU (not a zombie), else 0. */
+/* The pid from qemu.pid if that process is alive (not a zombie) and proven to be this guest's QEMU, else 0. */
 pid_t vm_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */
 bool pid_alive(pid_t pid);
-/* Whether pid runs a QEMU (its /proc/PID/cmdline), so a reused pid is not taken for one. */
-bool pid_is_qemu(const struct config *cfg, pid_t pid);
+/*
+ * Whether pid is guest NAME's own QEMU: its /proc/PID/cmdline runs a QEMU
+ * (argv[0] names qemu or is the configured binary) and has -qmp on
+ * state_dir/NAME/qmp.sock, as only that guest's QEMU has. A reused pid, or
+ * another guest's QEMU named by a stale or copied pidfile, is not taken for it.
+ */
+bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid);
+/*
+ * vm_pid, else the guest's QEMU looked for in /proc (a pidfile deleted, or
+ * overwritten while it runs): for start, stop and kill, which must not
+ * take a running guest for a stopped one. A scan of /proc: not for polls.
+ */
+pid_t vm_pid_find(const struct config *cfg, const char *name);
 
 /*
  * The flock on state_dir/NAME/lock, held while starting, stopping or backing
@@ -68,7 +79,9 @@ struct vm_start_opts {
 	const char *boot;   /* "cdrom" or "disk", NULL = as defined */
 };
 /*
- * Takes the lock (busy -> error), refuses a running guest, cleans stale
+ * Takes state_dir/NAME/start.lock, then the lock (busy -> error; a kill
+ * waits for start.lock and, through a marker, makes the start give up with
+ * "stopped by vmdeck kill while starting"), refuses a running guest, cleans stale
  * runtime files, pre-checks ISO, disks (creating a missing file disk of the
  * defined size), bridges and the VNC port, runs QEMU daemonized and paused,
  * sets the VNC password over QMP, then cont. Blocks well under a second on a
@@ -94,8 +107,11 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err); /* button only */
 /*
  * QMP quit, or SIGKILL when QMP does not answer within a second (a hung or
- * SIGSTOPped QEMU); no lock, so it also ends a hanging start or stop. A
- * stopped guest is not an error (its stale files are removed).
+ * SIGSTOPped QEMU); not the main lock, so it also ends a hanging start or
+ * stop. A start under way is made to give up (its QEMU killed as soon as it
+ * exists) and waited for, so on return the guest is off. A stopped guest is
+ * not an error (its stale files are removed). 1 when it ended a QEMU, 0
+ * when there was none, -1 on error.
  */
 int vm_kill(const struct config *cfg, const struct vmdef *def, char **err);
 /* These need a running guest ("not running" otherwise); one QMP command each. */

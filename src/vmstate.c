@@ -1,6 +1,7 @@
 /* vmstate.c: a guest's runtime folder and process: paths, the pidfile, liveness judged from /proc, state names. */
 #include "vm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include "util.h"
+
+#define VM_CMDLINE_MAX (256 * 1024)  /* bytes of /proc/PID/cmdline looked at */
 
 static const char *const state_names[VM_STATE_COUNT] = {
 	[VM_STOPPED] = "stopped",
@@ -98,19 +101,75 @@ bool pid_alive(pid_t pid)
 }
 
 /* argv[0]'s base name names qemu, or is the configured binary. */
-bool pid_is_qemu(const struct config *cfg, pid_t pid)
+static bool argv0_is_qemu(const struct config *cfg, const char *argv0)
 {
-	char path[64], cmd[4096];
-	const char *base, *want;
+	const char *base = path_base(argv0), *want;
 
-	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
-	if (file_read_small(path, cmd, sizeof cmd) <= 0)
-		return false;
-	base = path_base(cmd);
 	if (strstr(base, "qemu") != NULL)
 		return true;
 	want = cfg->qemu_binary ? path_base(cfg->qemu_binary) : NULL;
 	return want != NULL && strcmp(base, want) == 0;
+}
+
+/*
+ * Whether a -qmp value names the socket at path: "unix:PATH,..." with PATH's
+ * commas doubled, as qemu_argv writes it.
+ */
+static bool qmp_arg_names(const char *arg, const char *path)
+{
+	if (strncmp(arg, "unix:", 5) != 0)
+		return false;
+	for (arg += 5; *path; path++, arg++) {
+		if (*arg != *path)
+			return false;
+		if (*path == ',' && *++arg != ',')
+			return false;
+	}
+	return *arg == '\0' || (*arg == ',' && arg[1] != ',');
+}
+
+/* /proc/PID/cmdline, NUL-separated, bounded by VM_CMDLINE_MAX; its length in *len. NULL when unreadable. */
+static char *cmdline_read(pid_t pid, size_t *len)
+{
+	char path[64], chunk[4096];
+	struct sbuf b = { 0 };
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	while (b.len < VM_CMDLINE_MAX) {
+		r = read(fd, chunk, sizeof chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		sbuf_addn(&b, chunk, (size_t)r);
+	}
+	close(fd);
+	*len = b.len;
+	return sbuf_take(&b);
+}
+
+bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid)
+{
+	char *sock, *cmd;
+	size_t len;
+	bool ours = false, after_qmp = false;
+
+	if (pid <= 0 || (cmd = cmdline_read(pid, &len)) == NULL)
+		return false;
+	sock = vm_path(cfg, name, "qmp.sock");
+	if (len > 0 && argv0_is_qemu(cfg, cmd)) {
+		for (const char *a = cmd + strlen(cmd) + 1; a < cmd + len && !ours; a += strlen(a) + 1) {
+			ours = after_qmp && qmp_arg_names(a, sock);
+			after_qmp = strcmp(a, "-qmp") == 0;
+		}
+	}
+	free(sock);
+	free(cmd);
+	return ours;
 }
 
 /* The number in state_dir/NAME/qemu.pid, 0 when missing or malformed. */
@@ -136,10 +195,41 @@ pid_t vm_pid(const struct config *cfg, const char *name)
 {
 	pid_t pid = pidfile_read(cfg, name);
 
-	/* a stale pidfile after a host crash may name an unrelated process now */
-	if (pid <= 0 || !pid_alive(pid) || !pid_is_qemu(cfg, pid))
+	/* a stale pidfile (a host crash, a copied file) may name an unrelated process, even another guest's QEMU */
+	if (pid <= 0 || !pid_alive(pid) || !vm_pid_is_guest(cfg, name, pid))
 		return 0;
 	return pid;
+}
+
+/*
+ * Guest NAME's QEMU found without its pidfile: the first process in /proc
+ * proven to be it (vm_pid_is_guest), 0 when there is none.
+ */
+static pid_t pid_scan(const struct config *cfg, const char *name)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+	char *end;
+	long v;
+
+	if (d == NULL)
+		return 0;
+	while (found == 0 && (e = readdir(d)) != NULL) {
+		v = strtol(e->d_name, &end, 10);
+		if (*end == '\0' && v > 0 && v != (long)getpid() && pid_alive((pid_t)v) &&
+		    vm_pid_is_guest(cfg, name, (pid_t)v))
+			found = (pid_t)v;
+	}
+	closedir(d);
+	return found;
+}
+
+pid_t vm_pid_find(const struct config *cfg, const char *name)
+{
+	pid_t pid = vm_pid(cfg, name);
+
+	return pid > 0 ? pid : pid_scan(cfg, name);
 }
 
 void vm_status_clear(struct vm_status *st)

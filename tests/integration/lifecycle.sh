@@ -130,6 +130,22 @@ check_eq "stop of a stopped guest" "g1: was not running" "$(vd stop g1 2>&1)"
 out=$(vd stop g1 --timeout x 2>&1); rc=$?
 check_eq "stop --timeout takes seconds (exit 2)" 2 "$rc"
 
+# ---- JSON numbers: times and CPU % with one decimal, as the README shows ("seconds": 4.1) ----
+# jansson's default prints 2.1 as 2.1000000000000001; a few rounds, so a value
+# that happens to print cleanly (2.0, 2.5) cannot hide that
+json_nums=""
+for i in 1 2 3; do
+    vd start g2 > /dev/null 2>&1
+    wait_until 2 state_is g2 running
+    sleep 0.3
+    json_nums="$json_nums $(vd list --json | grep -oE '"(cpu_percent|seconds|uptime)": [^,}]+' | tr -d ' ')"
+    json_nums="$json_nums $(vd stop g2 --timeout 1 --json | grep -oE '"seconds":[^,}]+')"
+done
+check_match "json numbers: stop --json gives seconds" '"seconds":[0-9]' "$json_nums"
+check_match "json numbers: list --json gives cpu_percent" '"cpu_percent":[0-9]' "$json_nums"
+check_nomatch "json numbers: no time or CPU % with more than one decimal" '":-?[0-9]+\.[0-9]{2,}' "$json_nums"
+check_nomatch "json numbers: no exponent form" '":-?[0-9.]+[eE]' "$json_nums"
+
 # ---- stale state after kill -9 of QEMU ----
 vd start g2 > /dev/null 2>&1
 pid2=$(pid_of g2)

@@ -27,7 +27,7 @@ static struct config cfg;
 #define DEADLINE_MS 400 /* the poller's deadline in the hung-monitor test */
 #define HUNG_MS 1200    /* how long the hung peer holds its connection */
 
-static pid_t fake_qemu; /* a sleeping process whose argv[0] says QEMU */
+static pid_t fake_qemu; /* a sleeping process whose command line says QEMU, with the peers' -qmp */
 
 /* ---- a scripted monitor per guest ---- */
 
@@ -186,25 +186,54 @@ static struct vmdef guest_def(const char *name)
 
 /* ---- fixtures ---- */
 
+/*
+ * The fake QEMU names, as a real one does, each peer guest's qmp.sock after
+ * -qmp: only such a process counts as that guest's QEMU (vm_pid_is_guest).
+ * A shell under QEMU's name keeps that command line while it sleeps.
+ */
+static const char *const peer_guests[] = {
+	"map0", "map1", "map2", "map3", "map4", "map5", "map6", "map7", "map8",
+	"cdin", "cdout", "hung", "fine", "refuses", "rate", "busy", "kept", "shared", "sharer", "starting", "twosocks",
+};
+
+static pid_t fake_qemu_spawn(void)
+{
+	struct strv argv = { 0 };
+	pid_t pid;
+
+	strv_add(&argv, "qemu-system-x86_64");
+	strv_add(&argv, "-c");
+	strv_add(&argv, "while :; do sleep 1; done");
+	strv_add(&argv, "sh");
+	for (size_t i = 0; i < ARRAY_LEN(peer_guests); i++) {
+		char *sock = vm_path(&cfg, peer_guests[i], "qmp.sock");
+
+		strv_add(&argv, "-qmp");
+		strv_addf(&argv, "unix:%s,server=on,wait=off", sock);
+		free(sock);
+	}
+	pid = fork();
+	if (pid == 0) {
+		execv("/bin/sh", argv.v);
+		_exit(127);
+	}
+	strv_free(&argv);
+	return pid;
+}
+
 static int setup(void **state)
 {
-	const char *argv0 = "qemu-system-x86_64";
-
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_status.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.state_dir = tmpdir;
 	cfg.qemu_binary = (char *)"qemu-system-x86_64";
-	fake_qemu = fork();
-	if (fake_qemu == 0) {
-		execl("/bin/sleep", argv0, "60", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && !pid_is_qemu(&cfg, fake_qemu); i++)
+	fake_qemu = fake_qemu_spawn();
+	for (int i = 0; i < 200 && !vm_pid_is_guest(&cfg, "rate", fake_qemu); i++)
 		nap_ms(5);
 	nap_ms(100); /* a process fresh from exec may still show 0 resident pages */
-	return pid_is_qemu(&cfg, fake_qemu) ? 0 : -1;
+	return vm_pid_is_guest(&cfg, "rate", fake_qemu) ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -99,22 +99,87 @@ static void test_pid_alive_and_zombie(void **state)
 	assert_false(pid_alive(-1));
 }
 
-static void test_vm_pid_checks_the_process(void **state)
+/*
+ * A child that sleeps under the given argv (argv[0] first, NULL-terminated):
+ * a shell under that name, which keeps its command line while it waits.
+ */
+static pid_t spawn_argv(const char *const *args)
 {
-	pid_t q = spawn_named("/usr/bin/qemu-system-x86_64");
-	pid_t other = spawn_named("my-emulator");
+	struct strv argv = { 0 };
+	pid_t pid;
+
+	strv_add(&argv, args[0]);
+	strv_add(&argv, "-c");
+	strv_add(&argv, "while :; do sleep 1; done");
+	strv_add(&argv, "sh");
+	for (size_t i = 1; args[i]; i++)
+		strv_add(&argv, args[i]);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv("/bin/sh", argv.v);
+		_exit(127);
+	}
+	strv_free(&argv);
+	for (int i = 0; i < 200; i++) { /* until exec has replaced the cmdline */
+		char path[64], buf[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+		if ((f = fopen(path, "r")) != NULL) {
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+
+			buf[n] = '\0';
+			fclose(f);
+			if (strcmp(buf, args[0]) == 0 && n > strlen(args[0]) + 1)
+				break;
+		}
+		usleep(5000);
+	}
+	return pid;
+}
+
+/* "-qmp" "unix:STATE/NAME/qmp.sock,server=on,wait=off", as qemu_argv writes it (commas doubled). */
+static char *qmp_arg(const char *name)
+{
+	char *sock = vm_path(&cfg, name, "qmp.sock");
+	struct sbuf b = { 0 };
+
+	sbuf_add(&b, "unix:");
+	for (const char *p = sock; *p; p++)
+		sbuf_add(&b, *p == ',' ? ",," : (char[]){ *p, '\0' });
+	sbuf_add(&b, ",server=on,wait=off");
+	free(sock);
+	return sbuf_take(&b);
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void write_pid(pid_t pid)
+{
 	char buf[32];
 
-	snprintf(buf, sizeof buf, "%d\n", q);
+	snprintf(buf, sizeof buf, "%d\n", (int)pid);
 	write_pidfile(buf);
+}
+
+static void test_vm_pid_checks_the_process(void **state)
+{
+	char *g1 = qmp_arg("g1");
+	pid_t q = spawn_argv((const char *const[]){ "/usr/bin/qemu-system-x86_64", "-name", "g1", "-qmp", g1, NULL });
+	pid_t other = spawn_argv((const char *const[]){ "my-emulator", "-qmp", g1, NULL });
+
+	write_pid(q);
 	assert_int_equal(vm_pid(&cfg, "g1"), q);
 	/* the configured binary's name counts as QEMU too */
-	snprintf(buf, sizeof buf, "%d", other);
-	write_pidfile(buf);
+	write_pid(other);
 	assert_int_equal(vm_pid(&cfg, "g1"), other);
 	/* a reused pid of an unrelated process does not */
-	snprintf(buf, sizeof buf, "%d\n", getpid());
-	write_pidfile(buf);
+	write_pid(getpid());
 	assert_int_equal(vm_pid(&cfg, "g1"), 0);
 	write_pidfile("12x\n");
 	assert_int_equal(vm_pid(&cfg, "g1"), 0);
@@ -122,15 +187,102 @@ static void test_vm_pid_checks_the_process(void **state)
 	assert_int_equal(vm_pid(&cfg, "g1"), 0);
 	assert_int_equal(vm_pid(&cfg, "no-such-guest"), 0);
 	/* QEMU dead (zombie, not yet reaped) */
-	snprintf(buf, sizeof buf, "%d\n", q);
-	write_pidfile(buf);
+	write_pid(q);
 	kill(q, SIGKILL);
 	for (int i = 0; i < 200 && pid_alive(q); i++)
 		usleep(5000);
 	assert_int_equal(vm_pid(&cfg, "g1"), 0);
-	kill(other, SIGKILL);
+	reap(other);
 	waitpid(q, NULL, 0);
-	waitpid(other, NULL, 0);
+	free(g1);
+}
+
+/* A pidfile copied from another guest, or naming a QEMU that is not this guest's: never taken for it (B1). */
+static void test_vm_pid_refuses_another_guests_qemu(void **state)
+{
+	char *g1 = qmp_arg("g1"), *g2 = qmp_arg("g2"), *g10 = qmp_arg("g10");
+	char *g1_sock = vm_path(&cfg, "g1", "qmp.sock");
+	char *g1_pidfile = vm_path(&cfg, "g1", "qemu.pid");
+	char *g1_longer = xasprintf("unix:%s.old,server=on,wait=off", g1_sock);
+	pid_t gb = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g2, NULL });
+	pid_t prefix = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g10, NULL });
+	pid_t longer = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g1_longer, NULL });
+	pid_t elsewhere = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-pidfile", g1_pidfile, "-monitor", g1, NULL });
+	pid_t not_qemu = spawn_argv((const char *const[]){ "socat", "-qmp", g1, NULL });
+
+	assert_true(vm_pid_is_guest(&cfg, "g2", gb));
+	assert_false(vm_pid_is_guest(&cfg, "g1", gb));
+	write_pid(gb);
+	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_false(vm_pid_is_guest(&cfg, "g1", prefix));
+	assert_false(vm_pid_is_guest(&cfg, "g1", longer));
+	assert_false(vm_pid_is_guest(&cfg, "g1", elsewhere));
+	assert_false(vm_pid_is_guest(&cfg, "g1", not_qemu));
+	assert_false(vm_pid_is_guest(&cfg, "g1", 0));
+	reap(gb);
+	reap(prefix);
+	reap(longer);
+	reap(elsewhere);
+	reap(not_qemu);
+	free(g1);
+	free(g2);
+	free(g10);
+	free(g1_sock);
+	free(g1_pidfile);
+	free(g1_longer);
+}
+
+/* With no pidfile, or one naming another process, the guest's own QEMU is still found (start, stop, kill). */
+static void test_vm_pid_find_without_pidfile(void **state)
+{
+	char *g1 = qmp_arg("g1"), *g2 = qmp_arg("g2");
+	char *pidfile = vm_path(&cfg, "g1", "qemu.pid");
+	pid_t gb = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g2, NULL });
+
+	unlink(pidfile);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), 0);
+	pid_t q = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g1, NULL });
+
+	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), q);
+	write_pid(gb);
+	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), q);
+	reap(q);
+	assert_int_equal(vm_pid_find(&cfg, "g1"), 0);
+	reap(gb);
+	unlink(pidfile);
+	free(pidfile);
+	free(g1);
+	free(g2);
+}
+
+/* A state_dir with a comma: QEMU's option has it doubled, the proof reads it back. */
+static void test_vm_pid_is_guest_comma_in_path(void **state)
+{
+	struct config saved = cfg;
+	char *dir = xasprintf("%s/a,b", tmpdir);
+	char *arg, *sock;
+	pid_t q;
+
+	cfg.state_dir = dir;
+	arg = qmp_arg("g1");
+	sock = vm_path(&cfg, "g1", "qmp.sock");
+	assert_non_null(strstr(arg, "a,,b"));
+	q = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", arg, NULL });
+	assert_true(vm_pid_is_guest(&cfg, "g1", q));
+	reap(q);
+	/* the undoubled form would be QEMU reading "unix:.../a" and an option "b/g1/..." */
+	char *raw = xasprintf("unix:%s,server=on", sock);
+
+	q = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", raw, NULL });
+	assert_false(vm_pid_is_guest(&cfg, "g1", q));
+	reap(q);
+	free(raw);
+	free(arg);
+	free(sock);
+	free(dir);
+	cfg = saved;
 }
 
 static void test_paths_and_names(void **state)
@@ -175,6 +327,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pid_alive_and_zombie),
 		cmocka_unit_test(test_vm_pid_checks_the_process),
+		cmocka_unit_test(test_vm_pid_refuses_another_guests_qemu),
+		cmocka_unit_test(test_vm_pid_is_guest_comma_in_path),
+		cmocka_unit_test(test_vm_pid_find_without_pidfile),
 		cmocka_unit_test(test_paths_and_names),
 		cmocka_unit_test(test_status_clear),
 	};
