@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -544,8 +546,16 @@ const char *qemu_accel_resolve(const char *accel, char **warn)
 		return strcmp(accel, "kvm") == 0 ? "kvm" : "tcg";
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
+		/* the device answers as KVM does, not merely opens: a container may put anything there */
+		int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+
 		close(fd);
-		return "kvm";
+		if (version == KVM_API_VERSION)
+			return "kvm";
+		if (warn)
+			*warn = xasprintf("/dev/kvm is not a KVM device (it does not answer KVM_GET_API_VERSION), "
+					  "using TCG: guests run slowly");
+		return "tcg";
 	}
 	if (warn)
 		*warn = xasprintf("no KVM (/dev/kvm: %s), using TCG: guests run slowly", strerror(errno));

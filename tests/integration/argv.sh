@@ -185,4 +185,13 @@ check_match "argv --cdrom with a bare name shows the ISO found in iso_dirs, as s
 
 "$VMDECK" -c "$CONF" argv nosuch > /dev/null 2>&1
 check_eq "argv of an unknown guest exits 2" 2 $?
+# accel = "auto" takes KVM only from a device that answers as KVM does: a
+# /dev/kvm that merely opens (here /dev/null's device, in a private /dev,
+# as a container or CI with /dev/kvm hidden has it) means TCG.
+fake_kvm() {
+    unshare -m bash -c 'mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/kvm c 1 3 &&
+        exec "$@"' fake-kvm "$@"
+}
+out=$(fake_kvm "$VMDECK" -c "$CONF" argv q35 2>&1)
+check_match "a /dev/kvm that is /dev/null: -accel tcg" '-accel tcg' "$out"
 finish
