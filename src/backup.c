@@ -298,7 +298,7 @@ static int prepare_raw_sources(struct run *r, char **err)
 
 static int check_state(const struct run *r, char **err)
 {
-	bool running = vm_pid(r->cfg, r->def->name) > 0;
+	bool running = vm_pid_find(r->cfg, r->def->name) > 0;
 
 	if (r->def->n_disks == 0)
 		return err_set(err, "it has no disks");

@@ -63,7 +63,7 @@ static char *target_owner(struct cli *c, const struct disk_target *t, bool *runn
 	o = storage_disk_owner(defs, n, &c->cfg, t->lv, t->file);
 	if (o) {
 		name = xstrdup(o->name);
-		*running = vm_pid(&c->cfg, o->name) > 0;
+		*running = vm_pid_find(&c->cfg, o->name) > 0;
 	}
 	vmdefs_free(defs, n);
 	return name;

@@ -34,7 +34,7 @@ int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char
 	char *path = def->path ? xstrdup(def->path) : xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
 	int lock, rc = 0;
 
-	if (vm_pid(cfg, def->name) > 0) {
+	if (vm_pid_find(cfg, def->name) > 0) {
 		free(path);
 		return err_set(err, "it is running; stop it first");
 	}
@@ -42,7 +42,7 @@ int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char
 		free(path);
 		return -1;
 	}
-	if (vm_pid(cfg, def->name) > 0)
+	if (vm_pid_find(cfg, def->name) > 0)
 		rc = err_set(err, "it is running; stop it first");
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));

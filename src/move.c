@@ -388,7 +388,7 @@ static int move_body(struct mv *m, char **err)
 	uint64_t total = 0;
 	int rc;
 
-	if (vm_pid(m->cfg, m->def->name) > 0)
+	if (vm_pid_find(m->cfg, m->def->name) > 0)
 		rc = err_set(err, "it is running (stop it first)");
 	else
 		rc = remote_test_absent(m, defpath, err);

@@ -227,7 +227,7 @@ int orphans_attach(const struct config *cfg, const char *name, const char *disk,
 		err_set(err, "%s", def->error);
 	else if ((lock = vm_lock(cfg, name, false, err)) >= 0) {
 		rc = attach_locked(cfg, def, defs, n, kind, value, interface, err);
-		*running = vm_pid(cfg, name) > 0;
+		*running = vm_pid_find(cfg, name) > 0;
 		vm_unlock(lock);
 	}
 	vmdefs_free(defs, n);

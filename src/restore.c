@@ -270,7 +270,7 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 				rc = err_set(err, "%s: too many guests to lock", what);
 			else if ((fd = vm_lock(cfg, d->name, false, err)) < 0)
 				rc = -1;
-			else if ((locks->fds[locks->n++] = fd, vm_pid(cfg, d->name) > 0))
+			else if ((locks->fds[locks->n++] = fd, vm_pid_find(cfg, d->name) > 0))
 				rc = err_set(err, "%s is a disk of running guest %s (stop it first)", what, d->name);
 		}
 	}
@@ -988,7 +988,7 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 
 	if (exists && !r->o->force)
 		rc = err_set(err, "guest %s exists (--force restores over it, --as NAME restores a copy)", name);
-	else if (vm_pid(r->cfg, name) > 0)
+	else if (vm_pid_find(r->cfg, name) > 0)
 		rc = err_set(err, "guest %s is running (stop it first)", name);
 	if (rc == 0) {
 		targets_outside(r->cfg, ts, r->m->n_disks, old, &outside);

@@ -59,8 +59,10 @@ bool pid_alive(pid_t pid);
 bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid);
 /*
  * vm_pid, else the guest's QEMU looked for in /proc (a pidfile deleted, or
- * overwritten while it runs): for start, stop and kill, which must not
- * take a running guest for a stopped one. A scan of /proc: not for polls.
+ * overwritten while it runs): for start, stop, kill and every check that
+ * guards a write (restore, move, offline backup, disk delete and resize, CD,
+ * delete), which must not take a running guest for a stopped one. A scan
+ * of /proc: not for polls.
  */
 pid_t vm_pid_find(const struct config *cfg, const char *name);
 

@@ -16,7 +16,8 @@ qstatus() { qmp_return "$1" query-status | jq -r .status; }
 qemu_count() { pgrep -c -f -- "$T/state/$1/qmp.sock" || true; }
 no_qemu() { [ "$(qemu_count "$1")" = 0 ]; }
 
-mkguest ga
+truncate -s 1M "$T/disks/ga.raw"
+printf 'disks:\n  - file: %s\n' "$T/disks/ga.raw" | mkguest ga
 mkguest gb
 
 # ---- B1: a stale pidfile naming another guest's QEMU ----
@@ -72,6 +73,15 @@ out=$(vd start ga 2>&1); rc=$?
 check_eq "pid identity: start of a running ga with gb's pidfile: already running" \
     "1 vmdeck: ga: cannot start: already running (pid $pa)" "$rc $out"
 check_eq "pid identity: still one QEMU each" "1 1" "$(qemu_count ga) $(qemu_count gb)"
+# the checks that guard a write see the running ga as well (never "stopped")
+out=$(vd backup ga 2>&1); rc=$?
+check_eq "pid identity: an offline backup of a running ga with gb's pidfile is refused" \
+    "1 vmdeck: ga: cannot back up: it is running (stop it first, or use --live)" "$rc $out"
+: > "$T/iso/p.iso"
+out=$(vd cdrom ga "$T/iso/p.iso" 2>&1); rc=$?
+check_eq "pid identity: a CD for a running ga with gb's pidfile is not written into its file" \
+    "0" "$(grep -c '^cdrom:' "$T/vms.d/ga.yaml")"
+stale
 out=$(vd stop ga --timeout 1 2>&1); rc=$?
 check_eq "pid identity: stop of a running ga with gb's pidfile stops ga" \
     "0 ga: did not power off in 1 s; quit QEMU" "$rc $out"
