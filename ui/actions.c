@@ -347,13 +347,18 @@ static int offer_kill(struct ui *ui, void *arg)
 	return confirmed_verb(ui, arg);
 }
 
-/* By the time the question's turn comes the guest may have stopped after all. */
+/*
+ * By the time the question's turn comes the guest may have stopped after
+ * all, or stopped and been started again: a new run is not the one that
+ * did not power off, and is never asked about.
+ */
 static bool kill_still_wanted(struct ui *ui, const void *arg)
 {
 	char *const *w = arg;
 	ssize_t i = ui_guest_index(ui, w[1]);
 
-	return i >= 0 && ui->st[i].state != VM_STOPPED && ui->st[i].state != VM_CRASHED;
+	return i >= 0 && ui->st[i].state != VM_STOPPED && ui->st[i].state != VM_CRASHED &&
+	       ui->st[i].pid == ui->ex[i].offer_pid;
 }
 
 /* Once a second: finished countdowns, and the force-off offer when one runs out. */
@@ -376,6 +381,7 @@ void actions_tick(struct ui *ui)
 			continue;
 		ex->stop_offered = true;
 		ex->stop_deadline = 0; /* the question replaces the countdown */
+		ex->offer_pid = ui->st[i].pid;
 		ui_event(ui, ui->defs[i].name, "did not power off within %d s", ui->cfg->shutdown_timeout);
 		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
 			      ui->cfg->shutdown_timeout);

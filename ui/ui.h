@@ -87,6 +87,7 @@ struct guest_extra {
 	uint64_t next_start_stamp;
 	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
 	bool stop_offered;        /* the force-off question was asked */
+	pid_t offer_pid;          /* the QEMU the force-off question is about: another run is never its to kill */
 };
 
 /* A background job and what to do when it ends. */
