@@ -1,18 +1,13 @@
 /* pending.c: which settings of a running guest wait for its next start (its command line against its definition's). */
 #include "pending.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "qemu_argv.h"
 #include "util.h"
 #include "vm.h"
-
-#define CMDLINE_MAX (256 * 1024)  /* a QEMU command line is a few KiB; more is not QEMU's */
 
 /* Which key decides the value of an option (match: only values holding it). Checked in order. */
 static const struct {
@@ -35,26 +30,17 @@ static const struct {
 	{ NULL, NULL, PENDING_OTHER, "other settings" },
 };
 
-/* /proc/PID/cmdline as an argv (bounded), or -1. */
+/* /proc/PID/cmdline as an argv, or -1 (unreadable, or cut at the bound: not all of it to compare). */
 static int read_cmdline(pid_t pid, struct strv *out)
 {
-	char path[64], *buf = xmalloc(CMDLINE_MAX);
-	ssize_t n, len = 0;
-	int fd;
+	size_t len;
+	char *buf = vm_proc_cmdline(pid, &len);
 
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if (buf == NULL || len == 0 || buf[len - 1] != '\0') {
 		free(buf);
 		return -1;
 	}
-	while (len < CMDLINE_MAX && ((n = read(fd, buf + len, (size_t)(CMDLINE_MAX - len))) > 0 || (n < 0 && errno == EINTR)))
-		len += n > 0 ? n : 0;
-	close(fd);
-	if (len == 0 || len == CMDLINE_MAX || buf[len - 1] != '\0') {
-		free(buf);
-		return -1;
-	}
-	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(buf + i) + 1)
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
 		strv_add(out, buf + i);
 	free(buf);
 	return 0;

@@ -65,6 +65,8 @@ bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid);
  * of /proc: not for polls.
  */
 pid_t vm_pid_find(const struct config *cfg, const char *name);
+/* /proc/PID/cmdline, NUL-separated, bounded (256 KiB); its length in *len. NULL when unreadable. */
+char *vm_proc_cmdline(pid_t pid, size_t *len);
 
 /*
  * The flock on state_dir/NAME/lock, held while starting, stopping or backing

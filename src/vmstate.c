@@ -128,8 +128,7 @@ static bool qmp_arg_names(const char *arg, const char *path)
 	return *arg == '\0' || (*arg == ',' && arg[1] != ',');
 }
 
-/* /proc/PID/cmdline, NUL-separated, bounded by VM_CMDLINE_MAX; its length in *len. NULL when unreadable. */
-static char *cmdline_read(pid_t pid, size_t *len)
+char *vm_proc_cmdline(pid_t pid, size_t *len)
 {
 	char path[64], chunk[4096];
 	struct sbuf b = { 0 };
@@ -158,7 +157,7 @@ bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid)
 	size_t len;
 	bool ours = false, after_qmp = false;
 
-	if (pid <= 0 || (cmd = cmdline_read(pid, &len)) == NULL)
+	if (pid <= 0 || (cmd = vm_proc_cmdline(pid, &len)) == NULL)
 		return false;
 	sock = vm_path(cfg, name, "qmp.sock");
 	if (len > 0 && argv0_is_qemu(cfg, cmd)) {
