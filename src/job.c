@@ -24,6 +24,8 @@ static void child_setup(int wfd)
 
 	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
 		signal(sigs[i], SIG_DFL);
+	/* a group of its own: a job that must be killed takes what it started (ssh, zstd, qemu-img) with it */
+	setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (null_fd >= 0 && null_fd != 0) {
@@ -84,6 +86,7 @@ static struct job *job_fork(const char *guest, const char *title, bool *child, c
 		return j;
 	}
 	close(p[1]);
+	setpgid(pid, pid);  /* as the child does: whichever runs first, the group exists before a kill */
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	j->fd = p[0];
 	j->pid = pid;
@@ -365,7 +368,8 @@ int job_stop(struct job *j, double timeout_s)
 	kill(j->pid, SIGTERM);
 	if (job_wait_exit(j, timeout_s))
 		return 0;
-	kill(j->pid, SIGKILL);
+	/* SIGTERM went to the job alone (it ends its own children); SIGKILL goes to its whole group */
+	kill(-j->pid, SIGKILL);
 	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	j->exited = true;

@@ -139,6 +139,42 @@ static void test_stop_kills_only_after_the_wait(void **state)
 	job_free(j);
 }
 
+/* A job killed after the wait takes what it started with it (its own process group). */
+static void test_stop_kill_takes_the_jobs_children(void **state)
+{
+	const char *argv[] = { "sh", "-c", "trap '' TERM; sleep 1000 & echo \"child $!\"; echo started; wait", NULL };
+	struct job *j = job_run_argv(argv, NULL, "stubborn parent", NULL);
+	const char *line;
+	long child = 0;
+	double limit;
+
+	assert_non_null(j);
+	wait_started(j);
+	line = strstr(j->out.s, "child ");
+	assert_non_null(line);
+	child = strtol(line + 6, NULL, 10);
+	assert_true(child > 0);
+	assert_int_equal(job_stop(j, 0.3), 1);
+	/* gone, or a zombie until init reaps it */
+	limit = now_mono() + 3;
+	while (now_mono() < limit && kill((pid_t)child, 0) == 0) {
+		char path[64], st[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%ld/stat", child);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(st, sizeof st, f) == NULL)
+				st[0] = 0;
+			fclose(f);
+		}
+		if (strstr(st, ") Z "))
+			break;
+		usleep(20 * 1000);
+	}
+	assert_true(kill((pid_t)child, 0) < 0 || now_mono() < limit);
+	job_free(j);
+}
+
 /* job_free on a running job uses the same path: the child gets to clean up. */
 static void test_free_of_a_running_job_lets_it_clean_up(void **state)
 {
@@ -232,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_missing_program),
 		cmocka_unit_test(test_stop_goes_through_the_jobs_cancel_path),
 		cmocka_unit_test(test_stop_kills_only_after_the_wait),
+		cmocka_unit_test(test_stop_kill_takes_the_jobs_children),
 		cmocka_unit_test(test_free_of_a_running_job_lets_it_clean_up),
 		cmocka_unit_test(test_child_inherits_no_fds),
 		cmocka_unit_test(test_split_words),
