@@ -109,10 +109,27 @@ int cli_error(int code, const char *fmt, ...)
 }
 
 /* The error object of a --json verb that failed without printing anything. */
+/* A JSON string of s; bytes that are not UTF-8 (a file name, a remote host's words) become '?'. */
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+
+	if (j == NULL) {
+		char *copy = xstrdup(s);
+
+		for (char *p = copy; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_string(copy);
+		free(copy);
+	}
+	return j;
+}
+
 static int json_failure(const struct cli *c, int rc)
 {
 	if (c->json && rc != EXIT_DONE && !json_printed)
-		cli_json_print(json_pack("{s:s, s:i}", "error", last_error ? last_error : "failed", "exit", rc));
+		cli_json_print(json_pack("{s:o, s:i}", "error", json_text(last_error ? last_error : "failed"), "exit", rc));
 	free(last_error);
 	last_error = NULL;
 	return rc;

@@ -191,5 +191,8 @@ check_match "naming the cause" 'nosuchguest' "$(printf '%s' "$out" | jq -r .erro
 check_match "stderr still has the one line" '^vmdeck: .*nosuchguest' "$err"
 run "$VMDECK" -c "$CONF" list --json
 check_eq "list --json still prints one array, not an error object as well" "array" "$(printf '%s' "$out" | jq -r type)"
+run "$VMDECK" -c "$CONF" start "$(printf 'bad\xff')" --json
+check_eq "an error naming bytes that are not UTF-8 is still an error object" "2 object" \
+    "$rc $(printf '%s' "$out" | jq -r type)"
 
 finish
