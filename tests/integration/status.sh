@@ -92,9 +92,9 @@ kill -CONT "$(pid_of g2)"
 # ---- a client that is not vmdeck on the operations monitor: list asks its own ----
 sleep 3 | socat -d -d - "UNIX-CONNECT:$T/state/g1/qmp.sock" > /dev/null 2> "$T/busy.ops" &
 EXTRA_PIDS="$EXTRA_PIDS $!"
-wait_until 5 grep -q "successfully connected" "$T/busy.ops"
+check "another client holds qmp.sock" wait_until 5 grep -q "successfully connected" "$T/busy.ops"
 check_eq "qmp.sock held by another client: list still answers from status.sock" running "$(vm_state g1)"
-wait_until 5 state_is g1 running || true
+check "g1 running once that client has gone" wait_until 5 state_is g1 running
 
 # ---- status monitors that never greet (each busy with another client): one deadline for all ----
 for g in g1 g3; do
@@ -102,7 +102,7 @@ for g in g1 g3; do
     EXTRA_PIDS="$EXTRA_PIDS $!"
 done
 # Connected first, they are served first: QEMU accepts in order.
-for g in g1 g3; do wait_until 5 grep -q "successfully connected" "$T/busy.$g"; done
+for g in g1 g3; do check "another client holds $g's status.sock" wait_until 5 grep -q "successfully connected" "$T/busy.$g"; done
 t0=$(ms_now); json=$(list_json); t1=$(ms_now)
 check_eq "guests whose monitor does not answer are unresponsive" "unresponsive unresponsive" \
     "$(jq -r '[.[] | select(.name=="g1" or .name=="g3") | .state] | join(" ")' <<<"$json")"
