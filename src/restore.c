@@ -657,7 +657,6 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 {
 	char *dir = xstrdup(t->file), *slash = strrchr(dir, '/'), *raw;
 	bool qcow2 = strcmp(t->format, "qcow2") == 0;
-	sigset_t held;
 	int fd, rc;
 
 	if (access(t->file, F_OK) == 0 && !force) {
@@ -697,15 +696,35 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	free(raw);
 	if (rc == 0 && chmod(t->tmp, 0600) < 0)
 		rc = err_set(err, "cannot write %s: %s", t->tmp, strerror(errno));
-	if (rc == 0 && (rc = commit_hold(r->o->hooks.cancel, &held, err)) == 0) {
-		if (rename(t->tmp, t->file) < 0)
-			rc = err_set(err, "cannot replace %s: %s", t->file, strerror(errno));
+	return rc;  /* placed under its final name by restore_commit, with the others and the definition */
+}
+
+/*
+ * Every file disk renamed into place and the definition written, all under
+ * one commit: a signal before it leaves the old disks and definition as
+ * they were (the temporary files are removed by the undo); none after it
+ * stops the run half-way. LVs were written in place (they have no rename).
+ */
+static int restore_commit(struct rs *r, struct target *ts, const char *defpath, const char *text, char **err)
+{
+	sigset_t held;
+	int rc = commit_hold(r->o->hooks.cancel, &held, err);
+	bool holding = rc == 0;
+
+	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++) {
+		if (!ts[i].tmp)
+			continue;
+		if (rename(ts[i].tmp, ts[i].file) < 0)
+			rc = err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
+		else {
+			free(ts[i].tmp);
+			ts[i].tmp = NULL;
+		}
+	}
+	if (rc == 0)
+		rc = file_write_atomic(defpath, text, strlen(text), 0600, err);
+	if (holding)
 		commit_release(&held);
-	}
-	if (rc == 0) {
-		free(t->tmp);
-		t->tmp = NULL;
-	}
 	return rc;
 }
 
@@ -1016,7 +1035,6 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 {
 	char *defpath = xasprintf("%s/%s.yaml", r->cfg->vms_dir, name), *text = NULL;
 	struct owner_locks locks = { .n = 0 };
-	sigset_t held;
 	uint64_t total = 0;
 	bool exists = access(defpath, F_OK) == 0;
 	int rc = restore_checks(r, name, ts, exists, &locks, &text, err);
@@ -1033,10 +1051,8 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 	if (rc == 0) {
 		progress_end(&r->prog);
 		rc = mkdir_p(r->cfg->vms_dir, 0755, err);
-		if (rc == 0 && (rc = commit_hold(r->o->hooks.cancel, &held, err)) == 0) {
-			rc = file_write_atomic(defpath, text, strlen(text), 0600, err);
-			commit_release(&held);
-		}
+		if (rc == 0)
+			rc = restore_commit(r, ts, defpath, text, err);
 	}
 	owner_locks_release(&locks);
 	free(text);

@@ -203,6 +203,26 @@ check_eq "SIGINT before a restore puts its disk in place: exit 1" "1 yes" "$SIGN
 check_match "interrupted" "cannot restore: interrupted$" "$(cat "$T/signal.err")"
 check_eq "no definition and no disk left" "" "$(ls "$T/vms.d/g5r.yaml" "$T"/disks/g5r* 2>/dev/null)"
 
+# Two disks: one commit places both and the definition. A signal just after
+# it finds the restore done; none can leave the first disk in place alone.
+head -c 1M /dev/urandom > "$T/disks/s2.raw"
+mkguest g6 <<EOF2
+disks:
+  - file: $T/disks/s.raw
+  - file: $T/disks/s2.raw
+EOF2
+V backup g6 --to "$T/s6" > /dev/null 2>&1
+S6=$(ls -d "$T"/s6/g6-* 2>/dev/null)
+signal_at commit TERM "$VMDECK" -c "$CONF" restore "$S6" --as g6r
+check_eq "two disks, SIGTERM before the commit: exit 1" "1 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+check_eq "neither disk nor the definition is left" "" "$(ls "$T/vms.d/g6r.yaml" "$T"/disks/g6r* 2>/dev/null)"
+signal_at committed TERM "$VMDECK" -c "$CONF" restore "$S6" --as g6r
+check_eq "two disks, SIGTERM just after the commit: the restore is done" "0 yes" "$SIGNAL_RC $SIGNAL_STOPPED"
+check_eq "both disks and the definition are there" "3" \
+    "$(ls "$T/vms.d/g6r.yaml" "$T"/disks/g6r* 2>/dev/null | wc -l)"
+check "the second disk (as its definition names it) is the archived one" \
+    cmp -s "$T/disks/s2.raw" "$(V show g6r --json | jq -r '.disks[1].file')"
+
 # A running guest: no offline backup, and restore never overwrites its disk.
 mkguest g4 <<EOF2
 disks:
