@@ -252,8 +252,9 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 	size_t nd = 0;
 	int rc = 0;
 
-	if (vmdefs_load_all(cfg, &defs, &nd, NULL) < 0)
-		return 0;
+	/* who uses what cannot be told: refused, never taken for "nobody" */
+	if (vmdefs_load_all(cfg, &defs, &nd, err) < 0)
+		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *what = ts[i].lv ? ts[i].lv : ts[i].file;
 
@@ -261,7 +262,10 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 			const struct vmdef *d = &defs[j];
 			int fd;
 
-			if (strcmp(d->name, name) == 0 || !def_uses(cfg, d, &ts[i]))
+			if (strcmp(d->name, name) != 0 && d->error && vm_pid_find(cfg, d->name) > 0)
+				rc = err_set(err, "guest %s runs and its definition does not load: cannot tell whether it "
+					     "uses %s (mend %s first)", d->name, what, d->path ? d->path : d->name);
+			if (rc < 0 || strcmp(d->name, name) == 0 || !def_uses(cfg, d, &ts[i]))
 				continue;
 			if (!ts[i].named)
 				rc = err_set(err, "%s is a disk of guest %s: an archive of another guest never overwrites it",

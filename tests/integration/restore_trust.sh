@@ -142,4 +142,17 @@ check_eq "a manifest naming another (stopped) guest's disk is refused, --force o
 check_match "naming the guest" "$T/disks/o.raw is a disk of guest o" "$out"
 check "its disk is untouched" cmp -s "$T/disks/o.raw" "$T/o.orig"
 
+
+# A running guest whose definition was just broken by an edit: whose disks it
+# uses cannot be told, so a restore is refused rather than take it for nobody.
+mkguest rb < /dev/null
+V start rb > /dev/null 2>&1
+check "rb runs" wait_until 10 state_is rb running
+echo "memory: lots" >> "$T/vms.d/rb.yaml"
+out=$(V restore "$A" --as fresh1 2>&1); rc=$?
+check_eq "a restore while a running guest's definition does not load: refused" 1 "$rc"
+check_match "naming that guest and its file" "guest rb runs and its definition does not load" "$out"
+check_eq "nothing was written" "" "$(ls "$T/vms.d/fresh1.yaml" "$T"/disks/fresh1* 2>/dev/null)"
+V kill rb > /dev/null 2>&1
+
 finish
