@@ -63,18 +63,6 @@ void progress_end(struct progress_tracker *t)
 	progress_emit(t, true);
 }
 
-int dir_sync(const char *dir, char **err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		rc = err_set(err, "cannot sync %s: %s", dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 /* ---- the commit point: a cancel before it undoes the run, one after it is too late ---- */
 
 static void cancel_signals(sigset_t *set)

@@ -99,9 +99,6 @@ void progress_end(struct progress_tracker *t);
 int commit_hold(volatile sig_atomic_t *cancel, sigset_t *old, char **err);
 void commit_release(const sigset_t *old);
 
-/* fsyncs a folder so a rename or new entry in it survives a crash. */
-int dir_sync(const char *dir, char **err);
-
 /*
  * A point-in-time copy of a running guest's disks (live.c): one QEMU
  * drive-backup job per disk, started together in one QMP transaction

@@ -484,6 +484,17 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* fsyncs the folder holding path ("." for a bare name). */
+static int parent_sync(const char *path, char **err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	int rc = dir_sync(dir, err);
+
+	free(dir);
+	return rc;
+}
+
 int file_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **err)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
@@ -509,7 +520,19 @@ int file_write_atomic(const char *path, const char *data, size_t len, mode_t mod
 		return -1;
 	}
 	free(tmp);
-	return 0;
+	return parent_sync(path, err);  /* the rename itself survives a crash */
+}
+
+int dir_sync(const char *dir, char **err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		rc = err_set(err, "cannot sync %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 double now_mono(void)

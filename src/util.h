@@ -100,6 +100,8 @@ char *file_read(const char *path, size_t *len, char **err);
 ssize_t file_read_small(const char *path, char *buf, size_t len);
 /* Writes tmp file beside path, fsyncs, renames: readers never see half a file. */
 int file_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **err);
+/* fsyncs a folder so a rename or new entry in it survives a crash. */
+int dir_sync(const char *dir, char **err);
 
 double now_mono(void);  /* seconds, CLOCK_MONOTONIC */
 double now_real(void);  /* seconds since the epoch */
