@@ -90,10 +90,11 @@ check_screen "N opens the new-disk form" 'New disk'
 tui_keys C-u
 tui_keys -l "$T/disks/extra.qcow2"
 tui_keys Down C-u 8 M Enter
-# the file is made (0600) before qemu-img writes into it: wait for the image, not the name
-check "the new disk is created" wait_until 10 qemu-img info "$T/disks/extra.qcow2"
-check_eq "as a qcow2 of 8M" "qcow2 8388608" \
-    "$(qemu-img info --output=json "$T/disks/extra.qcow2" 2>/dev/null | jq -r '.format + " " + (."virtual-size"|tostring)')"
+# the file is made (0600) before qemu-img writes into it (and holds its lock):
+# wait for the finished image, not the name
+disk_is() { [ "$(qemu-img info -U --output=json "$T/disks/extra.qcow2" 2>/dev/null |
+                jq -r '.format + " " + (."virtual-size"|tostring)')" = "$1" ]; }
+check "the new disk is created, a qcow2 of 8M" wait_until 10 disk_is "qcow2 8388608"
 
 tui_select small
 tui_keys M
