@@ -355,17 +355,7 @@ int mkdir_p(const char *path, mode_t mode, char **err)
 
 int fd_read_all(int fd, struct sbuf *b)
 {
-	char chunk[16384];
-	ssize_t r;
-
-	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		sbuf_addn(b, chunk, (size_t)r);
-	}
-	return 0;
+	return fd_read_max(fd, b, SIZE_MAX);
 }
 
 ssize_t file_read_small(const char *path, char *buf, size_t len)

@@ -127,14 +127,18 @@ int vm_dir_prepare(const struct config *cfg, const char *name, char **err)
 	return rc;
 }
 
-int vm_lock(const struct config *cfg, const char *name, bool wait, char **err)
+/*
+ * Guest NAME's lock file FILE in its state folder, created 0600 (never
+ * through a link) and flocked: waiting for it, or failing at once as busy.
+ */
+static int lock_take(const struct config *cfg, const char *name, const char *file, bool wait, char **err)
 {
 	char *path;
 	int fd;
 
 	if (vm_dir_prepare(cfg, name, err) < 0)
 		return -1;
-	path = vm_path(cfg, name, "lock");
+	path = vm_path(cfg, name, file);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
@@ -153,6 +157,11 @@ int vm_lock(const struct config *cfg, const char *name, bool wait, char **err)
 		return -1;
 	}
 	return fd;
+}
+
+int vm_lock(const struct config *cfg, const char *name, bool wait, char **err)
+{
+	return lock_take(cfg, name, "lock", wait, err);
 }
 
 void vm_unlock(int fd)
@@ -214,22 +223,11 @@ static bool kill_requested(const struct config *cfg, const char *name)
 /* start.lock for a start: busy at once when another start (or a kill) holds it. */
 static int start_lock_take(const struct config *cfg, const char *name, char **err)
 {
-	int fd;
+	int fd = lock_take(cfg, name, START_LOCK, false, err);
 
-	if (vm_dir_prepare(cfg, name, err) < 0)
-		return -1;
-	if ((fd = start_lock_open(cfg, name, O_CREAT)) < 0)
-		return err_set(err, "cannot open %s/%s/%s: %s", cfg->state_dir, name, START_LOCK, strerror(errno));
-	if (!flock_try(fd)) {
-		if (errno == EWOULDBLOCK)
-			err_set(err, "%s is busy: another vmdeck is starting/stopping/backing it up", name);
-		else
-			err_set(err, "cannot lock %s: %s", name, strerror(errno));
-		close(fd);
-		return -1;
-	}
 	/* a marker now is from a kill that died, or one that waits for this lock and ends what this start makes */
-	kill_mark(cfg, name, false);
+	if (fd >= 0)
+		kill_mark(cfg, name, false);
 	return fd;
 }
 

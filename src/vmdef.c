@@ -1818,8 +1818,19 @@ static int item_kind_in(struct etext *t, const char *list, const char *kind, con
 	return rc;
 }
 
+static int item_add_in(struct etext *t, const struct item_kinds *ik, const char *kind, const char *value,
+		       const char *const *with, char **err);
+
 static int change_in(struct etext *t, const struct vmdef_change *c, char **err)
 {
+	const struct item_kinds *ik = c->add ? item_kinds_of(c->list) : NULL;
+
+	if (c->add && check_item_kind(ik, c->list, c->kind, c->value, err) < 0)
+		return -1;
+	if (c->add && c->kind == NULL)
+		return err_set(err, "%s: a new item needs a kind", c->list);
+	if (c->add)
+		return item_add_in(t, ik, c->kind, c->value, c->with, err);
 	return c->list ? item_kind_in(t, c->list, c->kind, c->value, c->with, err)
 		       : set_key_in(t, c->key, c->value, err);
 }
@@ -1940,27 +1951,10 @@ static int item_add_in(struct etext *t, const struct item_kinds *ik, const char 
 int vmdef_add_item(const char *path, const char *list, const char *kind, const char *value,
 		   const char *const *with, char **err)
 {
-	const struct item_kinds *ik = item_kinds_of(list);
-	struct etext t = { .path = path };
-	int rc;
+	struct vmdef_change c = { .list = list, .kind = kind, .value = value, .with = with, .add = true };
+	size_t bad;
 
-	if (check_item_kind(ik, list, kind, value, err) < 0)
-		return -1;
-	if (kind == NULL)
-		return err_set(err, "%s: a new item needs a kind", list);
-	if ((t.text = file_read(path, &t.len, err)) == NULL)
-		return -1;
-	rc = etext_parse(&t, err);
-	if (rc == 0)
-		rc = item_add_in(&t, ik, kind, value, with, err);
-	if (rc == 0)
-		rc = validate_text(path, t.text, t.len, err);
-	if (rc == 0)
-		rc = write_keeping_mode(path, t.text, t.len, err);
-	if (t.parsed)
-		yaml_document_delete(&t.doc);
-	free(t.text);
-	return rc;
+	return vmdef_apply_changes(path, &c, 1, &bad, err);
 }
 
 /* ---- building a definition in memory ---- */

@@ -158,7 +158,7 @@ int vmdef_add_item(const char *path, const char *list, const char *kind, const c
 /*
  * One change of an edit: KEY set to VALUE as vmdef_set_key does, or, when
  * LIST is set, item 0 of LIST made KIND VALUE with the WITH keys as
- * vmdef_set_item_kind does.
+ * vmdef_set_item_kind does (or, with ADD, a new item appended).
  */
 struct vmdef_change {
 	const char *key;
@@ -166,6 +166,7 @@ struct vmdef_change {
 	const char *list;
 	const char *kind;
 	const char *const *with;
+	bool add;               /* with LIST: a new last item of LIST, as vmdef_add_item */
 };
 
 /*
