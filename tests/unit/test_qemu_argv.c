@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -525,6 +526,14 @@ static void test_display_quotes_for_the_shell(void **state)
 	strv_free(&sv);
 }
 
+static bool kvm_device_here(void)
+{
+	struct stat st;
+
+	return stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 10 &&
+	       minor(st.st_rdev) == 232 && access("/dev/kvm", R_OK | W_OK) == 0;
+}
+
 static void test_accel_resolve(void **state)
 {
 	char *warn = NULL;
@@ -534,7 +543,8 @@ static void test_accel_resolve(void **state)
 	assert_string_equal(qemu_accel_resolve("kvm", &warn), "kvm");
 	assert_null(warn);
 	a = qemu_accel_resolve("auto", &warn);
-	if (access("/dev/kvm", R_OK | W_OK) == 0) {
+	/* KVM is the misc device 10:232; /dev/null bound over /dev/kvm (CI hiding it) opens, but is not it */
+	if (kvm_device_here()) {
 		assert_string_equal(a, "kvm");
 		assert_null(warn);
 	} else {
