@@ -304,7 +304,7 @@ static int load_config(struct cli *c)
 	return 0;
 }
 
-int cli_main(int argc, char **argv)
+int cli_main(int argc, char **argv, cli_console_fn console)
 {
 	struct cli c = { 0 };
 	const struct cli_verb *v;
@@ -330,7 +330,7 @@ int cli_main(int argc, char **argv)
 		c.verb = "";
 		if ((rc = load_config(&c)) != 0)
 			return rc;
-		rc = cmd_console_ui(&c, argc, argv);
+		rc = console(&c, argc, argv);
 		config_free(&c.cfg);
 		return rc;
 	}

@@ -31,8 +31,13 @@ struct cli_verb {
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
 
-/* The whole CLI: returns the exit code. */
-int cli_main(int argc, char **argv);
+/*
+ * The whole CLI: returns the exit code. With no verb it runs console, the
+ * full-screen console that main.c hands in: the core never names ui/, and
+ * the library links without it.
+ */
+typedef int (*cli_console_fn)(struct cli *c, int argc, char **argv);
+int cli_main(int argc, char **argv, cli_console_fn console);
 
 /* "vmdeck: NAME: what: why" on stderr, one line; returns code for `return cli_fail(...)`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -73,7 +78,6 @@ int cmd_cdrom(struct cli *c, int argc, char **argv);
 int cmd_vnc(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
 int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
-int cmd_console_ui(struct cli *c, int argc, char **argv);  /* no verb: the full-screen console */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
 int cmd_restore(struct cli *c, int argc, char **argv);

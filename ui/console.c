@@ -726,7 +726,7 @@ static void ui_free(struct ui *ui)
 	free(ui->want_sel);
 }
 
-int cmd_console_ui(struct cli *c, int argc, char **argv)
+int ui_console_main(struct cli *c, int argc, char **argv)
 {
 	struct ui ui = { 0 };
 	char *err = NULL;

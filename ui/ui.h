@@ -166,6 +166,10 @@ void ui_push(struct ui *ui, const struct view *v);
 void ui_pop(struct ui *ui);
 const struct view *ui_top(const struct ui *ui);
 
+/* The console, as the CLI runs it with no verb (main.c hands it to cli_main). */
+struct cli;
+int ui_console_main(struct cli *c, int argc, char **argv);
+
 /* ---- model (console.c) ---- */
 struct vmdef *ui_guest(struct ui *ui);             /* the selected guest or NULL */
 struct vm_status *ui_guest_status(struct ui *ui);

@@ -13,13 +13,6 @@
 #include "scratch.h"
 #include "util.h"
 
-/* cli.c names the full-screen console, which lives in ui/ and is not linked here; never called. */
-int cmd_console_ui(struct cli *c, int argc, char **argv);
-int cmd_console_ui(struct cli *c, int argc, char **argv)
-{
-	return 99;
-}
-
 static char tmpdir[64];
 
 /* What cli_json_print writes to stdout for o, without the newline. Allocated. */
