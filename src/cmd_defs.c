@@ -17,6 +17,7 @@
 #include "storage.h"
 #include "events.h"
 #include "util.h"
+#include "vm.h"
 #include "vmdef.h"
 
 /* ---- check ---- */
@@ -28,8 +29,7 @@ struct findings {
 /* Two guests on one port collide unless both listen on different specific addresses. */
 static bool vnc_clash(const struct vmdef *a, const struct vmdef *b)
 {
-	const char *la = a->vnc_listen ? a->vnc_listen : "127.0.0.1";
-	const char *lb = b->vnc_listen ? b->vnc_listen : "127.0.0.1";
+	const char *la = vm_vnc_listen(a), *lb = vm_vnc_listen(b);
 	bool any = strcmp(la, "0.0.0.0") == 0 || strcmp(lb, "0.0.0.0") == 0 ||
 		   strcmp(la, "::") == 0 || strcmp(lb, "::") == 0;
 
@@ -358,7 +358,7 @@ static int new_nic(struct vmdef *def, const struct new_opts *o, char **err)
 
 static int new_vnc(const struct cli *c, struct vmdef *def, const struct new_opts *o, char **err)
 {
-	const char *listen = o->vnc_listen ? o->vnc_listen : "127.0.0.1";
+	const char *listen = o->vnc_listen ? o->vnc_listen : vmdef_default("vnc.listen");
 	char num[16], *pw;
 	int d, rc;
 

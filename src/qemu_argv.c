@@ -185,7 +185,7 @@ static int emit_display(struct argv_ctx *c, char **err)
 	}
 	if (c->def->vnc_display < 0 || c->def->vnc_display > 59635)
 		return err_set(err, "vnc display %d is out of range", c->def->vnc_display);
-	listen = opt_escape(c->def->vnc_listen && *c->def->vnc_listen ? c->def->vnc_listen : "127.0.0.1");
+	listen = opt_escape(vm_vnc_listen(c->def));
 	strv_add(c->out, "-vnc");
 	/*
 	 * password=on only makes QEMU demand one; the secret itself is set over
@@ -360,7 +360,7 @@ static const char *nic_device(const char *model)
 static int emit_nic(struct argv_ctx *c, size_t i, char **err)
 {
 	const struct vm_nic *n = &c->def->nics[i];
-	const char *model = n->model && *n->model ? n->model : "e1000";
+	const char *model = n->model && *n->model ? n->model : vmdef_default("nics.model");
 	const char *dev = nic_device(model);
 	char *br;
 

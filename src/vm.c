@@ -563,7 +563,7 @@ static int check_bridges(const struct vmdef *def, char **err)
 
 const char *vm_vnc_listen(const struct vmdef *def)
 {
-	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : "127.0.0.1";
+	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : vmdef_default("vnc.listen");
 }
 
 char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)

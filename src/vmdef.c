@@ -389,6 +389,19 @@ static const struct vkey *key_find(enum vsec sec, const char *key)
 	return NULL;
 }
 
+const char *vmdef_default(const char *path)
+{
+	const char *dot = strchr(path, '.');
+	char *top = dot ? xstrndup(path, (size_t)(dot - path)) : xstrdup(path);
+	const struct vkey *k = key_find(SEC_TOP, top);
+	enum vsec sub = k && (k->type == VT_MAP || k->type == VT_SEQ) ? k->sub : SEC_NONE;
+
+	free(top);
+	if (dot)  /* "vnc.listen", "nics.model": a key of the mapping or of a list's items */
+		k = sub != SEC_NONE ? key_find(sub, dot + 1) : NULL;
+	return k ? k->def : NULL;
+}
+
 static char *keys_of(enum vsec sec)
 {
 	struct sbuf b = { 0 };
@@ -1054,7 +1067,7 @@ static void emit_nics(struct sbuf *b, const struct vmdef *def)
 			emit(b, "  - ", SEC_NIC, "bridge", n->bridge);
 		else
 			emit_raw(b, "  - ", SEC_NIC, "user", "{}");
-		emit(b, "    ", SEC_NIC, "model", n->model ? n->model : "e1000");
+		emit(b, "    ", SEC_NIC, "model", n->model ? n->model : vmdef_default("nics.model"));
 		if (n->mac)
 			emit(b, "    ", SEC_NIC, "mac", n->mac);
 	}
@@ -1069,7 +1082,7 @@ static void emit_vnc(struct sbuf *b, const struct vmdef *def)
 	emit(b, "", SEC_TOP, "vnc", NULL);
 	snprintf(num, sizeof num, "%d", def->vnc_display);
 	emit(b, "  ", SEC_VNC, "display", num);
-	emit(b, "  ", SEC_VNC, "listen", def->vnc_listen ? def->vnc_listen : "127.0.0.1");
+	emit(b, "  ", SEC_VNC, "listen", def->vnc_listen ? def->vnc_listen : vmdef_default("vnc.listen"));
 	if (def->vnc_password)
 		emit(b, "  ", SEC_VNC, "password", def->vnc_password);
 	if (def->vnc_allow_no_password)
@@ -1111,12 +1124,12 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit(&b, "", SEC_TOP, "memory", num);
 	snprintf(num, sizeof num, "%d", def->cpus);
 	emit(&b, "", SEC_TOP, "cpus", num);
-	emit(&b, "", SEC_TOP, "cpu", def->cpu ? def->cpu : "qemu64");
-	emit(&b, "", SEC_TOP, "machine", def->machine ? def->machine : "pc");
+	emit(&b, "", SEC_TOP, "cpu", def->cpu ? def->cpu : vmdef_default("cpu"));
+	emit(&b, "", SEC_TOP, "machine", def->machine ? def->machine : vmdef_default("machine"));
 	emit_disks(&b, def);
 	if (def->cdrom)
 		emit(&b, "", SEC_TOP, "cdrom", def->cdrom);
-	emit(&b, "", SEC_TOP, "boot", def->boot ? def->boot : "disk");
+	emit(&b, "", SEC_TOP, "boot", def->boot ? def->boot : vmdef_default("boot"));
 	emit_nics(&b, def);
 	emit_vnc(&b, def);
 	emit(&b, "", SEC_TOP, "rtc", def->rtc ? def->rtc : "utc");

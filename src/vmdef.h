@@ -94,6 +94,13 @@ void vmdef_random_mac(char out[18]);
  * vmdef_validate runs the checks that span keys (one of lv/file, bridge/user,
  * a VNC display) and reports the first failure.
  */
+/*
+ * The schema's default of a key, as text: "cpu", "vnc.listen", "nics.model"
+ * (a key of the vnc mapping or of a list's items). NULL for a key without
+ * one. The one source of defaults: nothing else spells them.
+ */
+const char *vmdef_default(const char *path);
+
 void vmdef_init(struct vmdef *def, const char *name);
 struct vm_disk *vmdef_add_disk(struct vmdef *def);
 struct vm_nic *vmdef_add_nic(struct vmdef *def);

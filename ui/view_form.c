@@ -368,16 +368,17 @@ void form_open_new(struct ui *ui)
 
 	form_reset(ui);
 	fv.edit = false;
-	set(FF_MEMORY, "512M");
-	set(FF_CPUS, "1");
-	set(FF_CPU, "qemu64");
-	set(FF_MACHINE, "pc");
+	/* what a new guest gets is what the schema gives a definition that leaves a key out */
+	set(FF_MEMORY, vmdef_default("memory"));
+	set(FF_CPUS, vmdef_default("cpus"));
+	set(FF_CPU, vmdef_default("cpu"));
+	set(FF_MACHINE, vmdef_default("machine"));
 	set(FF_DISK_KIND, ui->cfg->vg && *ui->cfg->vg ? "new LV" : "none");
 	set(FF_DISK_SIZE, "20G");
-	set(FF_DISK_BUS, "ide");
+	set(FF_DISK_BUS, vmdef_default("disks.interface"));
 	set(FF_NET, first_choice(FF_NET, fv.nets.n > 1 ? fv.nets.v[1] : NULL));
-	set(FF_NIC_MODEL, "e1000");
-	set(FF_BOOT, "disk");
+	set(FF_NIC_MODEL, vmdef_default("nics.model"));
+	set(FF_BOOT, vmdef_default("boot"));
 	if (d >= 0)
 		snprintf(disp, sizeof disp, "%d", d);
 	set(FF_VNC_DISPLAY, disp);
@@ -396,7 +397,7 @@ static void fill_from_def(const struct vmdef *d)
 	set(FF_MEMORY, num);
 	snprintf(num, sizeof num, "%d", d->cpus);
 	set(FF_CPUS, num);
-	set(FF_CPU, d->cpu ? d->cpu : "qemu64");
+	set(FF_CPU, d->cpu ? d->cpu : vmdef_default("cpu"));
 	set(FF_MACHINE, first_choice(FF_MACHINE, d->machine));
 	set(FF_DISK_KIND, d->n_disks == 0 ? "none" : d->disks[0].lv ? "existing LV" : "image file");
 	if (d->n_disks)

@@ -1117,6 +1117,19 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
+/* The schema's defaults are what the form, `new`, the argv and the YAML writer use. */
+static void test_defaults_from_the_schema(void **state)
+{
+	assert_string_equal(vmdef_default("cpu"), "qemu64");
+	assert_string_equal(vmdef_default("memory"), "1G");
+	assert_string_equal(vmdef_default("vnc.listen"), "127.0.0.1");
+	assert_string_equal(vmdef_default("nics.model"), "e1000");
+	assert_string_equal(vmdef_default("disks.interface"), "ide");
+	assert_null(vmdef_default("nosuch"));
+	assert_null(vmdef_default("vnc.nosuch"));
+	assert_null(vmdef_default("cpu.listen"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1148,6 +1161,7 @@ int main(void)
 		cmocka_unit_test(test_item_kind_nic),
 		cmocka_unit_test(test_item_kind_refused),
 		cmocka_unit_test(test_add_item_disk),
+		cmocka_unit_test(test_defaults_from_the_schema),
 		cmocka_unit_test(test_set_field_and_validate),
 	};
 
