@@ -39,7 +39,7 @@ const struct cli_verb *cli_verb_find(const char *name);
 typedef int (*cli_console_fn)(struct cli *c, int argc, char **argv);
 int cli_main(int argc, char **argv, cli_console_fn console);
 
-/* "vmdeck: NAME: what: why" on stderr, one line; returns code for `return cli_fail(...)`. */
+/* "vmdeck: MESSAGE" on stderr, one line (control characters escaped); returns code, for `return cli_error(...)`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_usage(const struct cli *c);
 /*

@@ -1,4 +1,4 @@
-/* cmd_opts.c: the long-option parser shared by the storage and backup verbs. */
+/* cmd_opts.c: the long-option parser every verb uses, and the y/N question of the verbs that ask. */
 #include "cmd_opts.h"
 
 #include <stdbool.h>

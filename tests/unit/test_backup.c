@@ -224,14 +224,6 @@ static void test_stream_damage(void **state)
 	free(data);
 }
 
-static void test_sh_quote(void **state)
-{
-	char *q = sh_quote("a b'c; $(x)");
-
-	assert_string_equal(q, "'a b'\\''c; $(x)'");
-	free(q);
-}
-
 /* Complete archives only (a manifest, no leading dot), newest first whichever guest; none is not an error. */
 static void test_list_archives(void **state)
 {
@@ -281,7 +273,6 @@ int main(void)
 		cmocka_unit_test(test_stream_zstd),
 		cmocka_unit_test(test_stream_gzip),
 		cmocka_unit_test(test_stream_damage),
-		cmocka_unit_test(test_sh_quote),
 		cmocka_unit_test(test_list_archives),
 	};
 

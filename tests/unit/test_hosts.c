@@ -36,9 +36,18 @@ static void test_signal_and_status(void **state)
 	expect_failure(1, "mkdir: cannot create directory", "kvm2: mkdir: cannot create directory");
 }
 
+static void test_sh_quote(void **state)
+{
+	char *q = sh_quote("a b'c; $(x)");
+
+	assert_string_equal(q, "'a b'\\''c; $(x)'");
+	free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sh_quote),
 		cmocka_unit_test(test_exit_255_is_ssh),
 		cmocka_unit_test(test_signal_and_status),
 	};
