@@ -724,6 +724,7 @@ static void ui_free(struct ui *ui)
 	free(ui->theme_note);
 	free(ui->load_err);
 	free(ui->want_sel);
+	free(ui->order);
 }
 
 int ui_console_main(struct cli *c, int argc, char **argv)
