@@ -53,6 +53,26 @@ static void write_pidfile(const char *text)
 	free(p);
 }
 
+/* Waits (up to a second) until exec has replaced pid's command line: argv0 first, with arguments after it if more. */
+static void exec_wait(pid_t pid, const char *argv0, bool more)
+{
+	for (int i = 0; i < 200; i++) {
+		char path[64], buf[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+		if ((f = fopen(path, "r")) != NULL) {
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+
+			buf[n] = '\0';
+			fclose(f);
+			if (strcmp(buf, argv0) == 0 && (!more || n > strlen(argv0) + 1))
+				return;
+		}
+		usleep(5000);
+	}
+}
+
 /* A child that sleeps under the given argv[0]. */
 static pid_t spawn_named(const char *argv0)
 {
@@ -63,21 +83,7 @@ static pid_t spawn_named(const char *argv0)
 		execl("/bin/sleep", argv0, "30", (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 200; i++) { /* until exec has replaced the cmdline */
-		char path[64], buf[256] = "";
-		FILE *f;
-
-		snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-		if ((f = fopen(path, "r")) != NULL) {
-			size_t n = fread(buf, 1, sizeof buf - 1, f);
-
-			buf[n] = '\0';
-			fclose(f);
-			if (strcmp(buf, argv0) == 0)
-				break;
-		}
-		usleep(5000);
-	}
+	exec_wait(pid, argv0, false);
 	return pid;
 }
 
@@ -121,21 +127,7 @@ static pid_t spawn_argv(const char *const *args)
 		_exit(127);
 	}
 	strv_free(&argv);
-	for (int i = 0; i < 200; i++) { /* until exec has replaced the cmdline */
-		char path[64], buf[256] = "";
-		FILE *f;
-
-		snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-		if ((f = fopen(path, "r")) != NULL) {
-			size_t n = fread(buf, 1, sizeof buf - 1, f);
-
-			buf[n] = '\0';
-			fclose(f);
-			if (strcmp(buf, args[0]) == 0 && n > strlen(args[0]) + 1)
-				break;
-		}
-		usleep(5000);
-	}
+	exec_wait(pid, args[0], true);
 	return pid;
 }
 
