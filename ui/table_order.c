@@ -7,7 +7,7 @@
 
 static const char *const sort_names[SORT_COUNT] = { "name", "state", "CPU%", "memory" };
 
-const char *table_order_sort_name(const struct ui *ui)
+static const char *sort_name(const struct ui *ui)
 {
 	return sort_names[ui->sort_col];
 }
@@ -82,12 +82,12 @@ void table_order_sort(struct ui *ui, int step)
 	ui->sort_col = (enum sort_col)(((int)ui->sort_col + step + SORT_COUNT) % SORT_COUNT);
 	ui->sort_desc = false;
 	table_order_rebuild(ui);
-	ui_status(ui, false, "sorted by %s (< > another column, I reverses)", table_order_sort_name(ui));
+	ui_status(ui, false, "sorted by %s (< > another column, I reverses)", sort_name(ui));
 }
 
 void table_order_reverse(struct ui *ui)
 {
 	ui->sort_desc = !ui->sort_desc;
 	table_order_rebuild(ui);
-	ui_status(ui, false, "sorted by %s, %s", table_order_sort_name(ui), ui->sort_desc ? "reversed" : "as usual");
+	ui_status(ui, false, "sorted by %s, %s", sort_name(ui), ui->sort_desc ? "reversed" : "as usual");
 }

@@ -255,7 +255,6 @@ bool table_order_shows(const struct ui *ui, size_t i);
 void table_order_select_pos(struct ui *ui, long pos); /* clamped to the rows shown */
 void table_order_sort(struct ui *ui, int step);     /* the next (1) or previous (-1) sort column */
 void table_order_reverse(struct ui *ui);
-const char *table_order_sort_name(const struct ui *ui);
 
 /* ---- keys and actions (keys.c) ---- */
 struct key_bind {

@@ -391,16 +391,18 @@ static int list_mouse(struct ui *ui)
 {
 	MEVENT ev;
 	long pos;
+	int fkey;
 
 	if (getmouse(&ev) != OK)
 		return UI_HANDLED;
 	pos = (long)ui->top + ev.y - 2;
+	fkey = ev.y == LINES - 1 ? draw_fkey_at(ev.x) : 0;
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))
 		table_order_select_pos(ui, (long)ui->sel_pos + (ev.bstate & BUTTON4_PRESSED ? -1 : 1));
 	else if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
 		return UI_HANDLED;
-	else if (ev.y == LINES - 1 && draw_fkey_at(ev.x))
-		return key_dispatch(ui, draw_fkey_at(ev.x));
+	else if (fkey)
+		return key_dispatch(ui, fkey);
 	else if (ev.y == 1)
 		click_head(ui, ev.x);
 	else if (ev.y >= 2 && ev.y < 2 + table_height() && pos < (long)ui->n_order)
