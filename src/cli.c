@@ -108,7 +108,6 @@ int cli_error(int code, const char *fmt, ...)
 	return code;
 }
 
-/* The error object of a --json verb that failed without printing anything. */
 /* A JSON string of s; bytes that are not UTF-8 (a file name, a remote host's words) become '?'. */
 static json_t *json_text(const char *s)
 {
@@ -126,6 +125,7 @@ static json_t *json_text(const char *s)
 	return j;
 }
 
+/* The error object of a --json verb that failed without printing anything. */
 static int json_failure(const struct cli *c, int rc)
 {
 	if (c->json && rc != EXIT_DONE && !json_printed)
