@@ -21,12 +21,21 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Isrc -Iui $(WARN) $(PKG_CFLAGS) -MMD -MP
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 
-CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+# Three layers, each compiled with only the headers it may use, so the
+# layout is a build rule: src/core/ (the library: model, QEMU, storage,
+# backup) sees itself; src/cli/ (the verbs) sees the core; ui/ (the console)
+# sees both. src/main.c alone joins the console to the verbs.
+CORE_INC := -Isrc/core
+CLI_INC  := $(CORE_INC) -Isrc/cli
+UI_INC   := $(CLI_INC) -Iui
+CORE_SRC := $(wildcard src/core/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
 UI_SRC   := $(wildcard ui/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -48,23 +57,34 @@ all: $(BUILD)/vmdeck vmdeck
 vmdeck: $(BUILD)/vmdeck
 	@ln -sf $(BUILD)/vmdeck vmdeck
 
-$(BUILD)/%.o: %.c | pkgcheck
+$(BUILD)/src/core/%.o: src/core/%.c | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(CORE_INC) -c -o $@ $<
+
+$(BUILD)/src/cli/%.o: src/cli/%.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CLI_INC) -c -o $@ $<
+
+$(BUILD)/ui/%.o: ui/%.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
+
+$(BUILD)/src/main.o: src/main.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
 
 $(BUILD)/libvmdeck.a: $(CORE_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@; $(AR) rcs $@ $^
 
-$(BUILD)/libvmdeck-ui.a: $(UI_OBJ)
-	$(AR) rcs $@ $^
+$(BUILD)/libvmdeck-cli.a: $(CLI_OBJ)
+	rm -f $@; $(AR) rcs $@ $^
 
-# The console's objects go in whole: cli.c (in the core archive) calls into them.
-$(BUILD)/vmdeck: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libvmdeck.a
+$(BUILD)/vmdeck: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmdeck.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(CLI_INC) -Itests/unit -o $@ $< $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 deps:
 	@tests/install-deps.sh
@@ -89,8 +109,8 @@ asan:
 # libFuzzer targets for the parsers (and the text edits on definitions).
 # `make fuzz FUZZ_TIME=300` runs each for that many seconds; findings land in $(BUILD)/fuzz/.
 FUZZ_TIME   ?= 60
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
-FUZZ_SRC    := src/vmdef.c src/config.c src/util.c src/manifest.c src/yamlcheck.c
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE $(CORE_INC) $(PKG_CFLAGS)
+FUZZ_SRC    := $(addprefix src/core/,vmdef.c config.c util.c manifest.c yamlcheck.c)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
@@ -126,4 +146,4 @@ uninstall:
 clean:
 	rm -rf build build-* vmdeck
 
--include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(BUILD)/src/main.d
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(BUILD)/src/main.d

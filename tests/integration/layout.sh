@@ -1,28 +1,42 @@
 #!/bin/bash
-# layout.sh: what may use what. The core (src/) never includes a console
-# header (ui/), the console never speaks QMP, and the core library links
-# without the console: main.c alone joins them (it hands the console to
-# cli_main). Read from the sources and from the built objects.
+# layout.sh: what may use what. Three layers: src/core/ (the library) uses
+# only itself; src/cli/ (the verbs) uses the core; ui/ (the console) uses
+# both, and never speaks QMP. src/main.c alone joins the console to the
+# verbs (it hands ui_console_main to cli_main). Read from the sources and
+# from the built objects; the Makefile also compiles each layer with only
+# the include paths it may use.
 source "$(dirname "$0")/../lib.sh"
 cd "$VMDECK_ROOT" || exit 1
 
-ui_headers=$(cd ui && ls *.h)
-bad=""
-for h in $ui_headers; do
-    bad="$bad$(grep -l "#include \"$h\"" src/*.c src/*.h 2>/dev/null | sed "s|\$| includes ui/$h |")"
-done
-check_eq "no core file includes a console header" "" "$bad"
-
+# includes_of DIR HEADERDIR...: "file includes dir/h" for every include of
+# a header that lives in one of HEADERDIRs.
+includes_of() {
+    local dir=$1; shift
+    local d h
+    for d in "$@"; do
+        for h in $(cd "$d" && ls *.h); do
+            grep -l "#include \"$h\"" "$dir"/*.c "$dir"/*.h 2>/dev/null | sed "s|\$| includes $d/$h |"
+        done
+    done | tr '\n' ' '
+}
+check_eq "no core file includes a verb or console header" "" "$(includes_of src/core src/cli ui)"
+check_eq "no verb file includes a console header" "" "$(includes_of src/cli ui)"
 check_eq "no console file includes the QMP client or the QEMU command line" "" \
     "$(grep -lE '#include "(qmp|qemu_argv|spawn)\.h"' ui/*.c ui/*.h 2>/dev/null)"
 check_eq "no console object calls a QMP function" "" \
     "$(nm -u "$BUILD"/ui/*.o | awk '{print $2}' | grep -E '^qmp_' | sort -u | tr '\n' ' ')"
 
+defined() { nm --defined-only "$@" | awk 'NF == 3 {print $3}' | sort -u; }
 nm -u "$BUILD/libvmdeck.a" | awk '{print $2}' | sort -u > "$T/core-undefined"
-nm --defined-only "$BUILD"/ui/*.o | awk 'NF == 3 {print $3}' | sort -u > "$T/ui-defined"
-check "the objects were read" test -s "$T/core-undefined" -a -s "$T/ui-defined"
-check_eq "the core library (libvmdeck.a) needs no console symbol to link" "" \
-    "$(comm -12 "$T/core-undefined" "$T/ui-defined" | tr '\n' ' ')"
+nm -u "$BUILD/libvmdeck-cli.a" | awk '{print $2}' | sort -u > "$T/cli-undefined"
+defined "$BUILD"/ui/*.o > "$T/ui-defined"
+defined "$BUILD/libvmdeck-cli.a" > "$T/cli-defined"
+check "the objects were read" test -s "$T/core-undefined" -a -s "$T/ui-defined" -a -s "$T/cli-defined"
+check_eq "the core library (libvmdeck.a) needs no verb or console symbol" "" \
+    "$(sort -u "$T/ui-defined" "$T/cli-defined" | comm -12 "$T/core-undefined" - | tr '\n' ' ')"
+check_eq "the verbs (libvmdeck-cli.a) need no console symbol" "" \
+    "$(comm -12 "$T/cli-undefined" "$T/ui-defined" | tr '\n' ' ')"
 check_eq "only main.c joins the two: it hands the console to cli_main" "1" \
     "$(grep -c 'cli_main(argc, argv, ui_console_main)' src/main.c)"
+check_eq "src/ holds only the layers and main.c" "cli core main.c" "$(ls src | tr '\n' ' ' | sed 's/ $//')"
 finish
