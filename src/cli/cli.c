@@ -47,6 +47,8 @@ const struct cli_verb cli_verbs[] = {
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	{ "snapshot", "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert TAG | NAME delete TAG",
+	  "save every disk (and RAM) at one instant, go back to it, or drop it", 0, cmd_snapshot },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 

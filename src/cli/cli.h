@@ -82,5 +82,6 @@ int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
 int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_move(struct cli *c, int argc, char **argv);
+int cmd_snapshot(struct cli *c, int argc, char **argv);    /* cmd_snapshot.c */
 
 #endif

@@ -121,6 +121,11 @@ static const struct vkey vkeys[] = {
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
 	{ SEC_TOP, "extra_args", VT_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
+	/* snapshots and clones (snapshot.c, clone.c) */
+	{ SEC_DISK, "overlay", VT_PATH, NULL, 0, 0, NULL, K(overlay), NULL, NULL, SEC_NONE,
+	  "set by vmdeck snapshot: the qcow2 overlay the guest runs on (its chain ends at lv/file)" },
+	{ SEC_TOP, "template", VT_BOOL, "false", 0, 0, NULL, D(template), NULL, NULL, SEC_NONE,
+	  "set by vmdeck clone --linked: linked clones use its disks, so it does not start" },
 };
 
 static const char *const sec_names[] = {
@@ -746,6 +751,7 @@ void vmdef_free(struct vmdef *def)
 		free(def->disks[i].lv);
 		free(def->disks[i].file);
 		free(def->disks[i].format);
+		free(def->disks[i].overlay);
 	}
 	for (size_t i = 0; i < def->n_nics; i++) {
 		free(def->nics[i].bridge);
@@ -1050,6 +1056,8 @@ static void emit_disks(struct sbuf *b, const struct vmdef *def)
 			size_text(d->size, size, sizeof size);
 			emit(b, "    ", SEC_DISK, "size", size);
 		}
+		if (d->overlay)
+			emit(b, "    ", SEC_DISK, "overlay", d->overlay);
 	}
 }
 
@@ -1136,6 +1144,8 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit(&b, "", SEC_TOP, "usb_tablet", def->usb_tablet ? "true" : "false");
 	emit(&b, "", SEC_TOP, "autostart", def->autostart ? "true" : "false");
 	emit(&b, "", SEC_TOP, "guest_agent", def->guest_agent ? "true" : "false");
+	if (def->template)
+		emit(&b, "", SEC_TOP, "template", "true");
 	emit_extra_args(&b, def);
 	return sbuf_take(&b);
 }

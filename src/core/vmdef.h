@@ -16,6 +16,7 @@ struct vm_disk {
 	char *format;          /* raw | qcow2; NULL = raw for lv, by extension for file */
 	enum disk_iface iface;
 	uint64_t size;         /* bytes; 0 when not given */
+	char *overlay;         /* the active qcow2 overlay of an external snapshot chain, or NULL (snapshot.h) */
 };
 
 struct vm_nic {
@@ -48,6 +49,7 @@ struct vmdef {
 	bool usb_tablet;
 	bool autostart;
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
+	bool template;         /* linked clones are backed by its disks: it must not start while they exist */
 	char **extra_args;
 	size_t n_extra_args;
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
