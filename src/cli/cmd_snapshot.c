@@ -106,7 +106,10 @@ static int report(struct cli *c, const struct vmdef *def, int rc, const char *ta
 		json_object_set_new(j, "note", note ? json_string(note) : json_null());
 		cli_json_print(j);
 	} else {
-		printf("%s: snapshot %s %s", def->name, tag, done);
+		if (strcmp(done, "reverted") == 0)
+			printf("%s: reverted to snapshot %s", def->name, tag);
+		else
+			printf("%s: snapshot %s %s", def->name, tag, done);
 		if (o->paused_ms >= 0)
 			printf(" (the guest was paused %.1f ms)", o->paused_ms);
 		printf("\n");
@@ -148,7 +151,7 @@ static int sub_revert(struct cli *c, const struct vmdef *def, int argc, char **a
 	if (argc != 2)
 		return cli_usage(c);
 	rc = snapshot_revert(&c->cfg, def, argv[1], &o, &note, &err);
-	return report(c, def, rc, argv[1], "reverted to", note, &o, err);
+	return report(c, def, rc, argv[1], "reverted", note, &o, err);
 }
 
 static int sub_delete(struct cli *c, const struct vmdef *def, int argc, char **argv)

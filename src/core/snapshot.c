@@ -17,6 +17,7 @@
 #include "qmp.h"
 #include "spawn.h"
 #include "storage.h"
+#include "stream.h"
 #include "util.h"
 #include "vm.h"
 
@@ -186,19 +187,23 @@ static int qjob_wait(struct qmp *q, const char *id, struct snapshot_opts *o, con
 {
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	bool cancelled = false;
+	char *why = NULL;  /* a refused job-complete: the reason to give */
 
 	for (;;) {
 		json_t *ret = NULL, *j = NULL, *e;
 		size_t i;
 		const char *st;
 
-		if (qmp_exec(q, "query-jobs", NULL, &ret, QMP_MS, err) < 0)
+		if (qmp_exec(q, "query-jobs", NULL, &ret, QMP_MS, err) < 0) {
+			free(why);
 			return -1;
+		}
 		json_array_foreach(ret, i, e)
 			if (strcmp(meta_str(e, "id"), id) == 0)
 				j = e;
 		if (j == NULL) {
 			json_decref(ret);
+			free(why);
 			return err_set(err, "the QEMU job %s ended unseen", id);
 		}
 		st = meta_str(j, "status");
@@ -206,16 +211,24 @@ static int qjob_wait(struct qmp *q, const char *id, struct snapshot_opts *o, con
 			o->progress(o->arg, what, (uint64_t)json_integer_value(json_object_get(j, "current-progress")),
 				    (uint64_t)json_integer_value(json_object_get(j, "total-progress")));
 		if (strcmp(st, "concluded") == 0) {
-			int rc = json_is_string(json_object_get(j, "error")) ? err_set(err, "%s", meta_str(j, "error"))
+			int rc = why ? err_set(err, "%s", why)
+			       : json_is_string(json_object_get(j, "error")) ? err_set(err, "%s", meta_str(j, "error"))
 			       : cancelled ? err_set(err, "interrupted") : 0;
+
+			free(why);
 
 			json_decref(ret);
 			qmp_do(q, "job-dismiss", json_pack("{s:s}", "id", id), NULL, NULL);
 			return rc;
 		}
+		bool ready = strcmp(st, "ready") == 0;
+
 		json_decref(ret);
-		if (strcmp(st, "ready") == 0 && !cancelled)
-			qmp_do(q, "job-complete", json_pack("{s:s}", "id", id), NULL, NULL);
+		if (ready && !cancelled &&
+		    qmp_do(q, "job-complete", json_pack("{s:s}", "id", id), NULL, &why) < 0) {
+			qmp_do(q, "job-cancel", json_pack("{s:s}", "id", id), NULL, NULL);
+			cancelled = true;
+		}
 		if (o && o->cancel && *o->cancel && !cancelled) {
 			cancelled = true;
 			qmp_do(q, "job-cancel", json_pack("{s:s}", "id", id), NULL, NULL);
@@ -586,7 +599,7 @@ static int def_set_overlays(const struct vmdef *def, char **paths, char **err)
 	for (size_t i = 0; i < def->n_disks; i++) {
 		keys[i] = xasprintf("disks.%zu.overlay", i);
 		c[i].key = keys[i];
-		c[i].value = paths[i];
+		c[i].value = paths[i] ? paths[i] : "";  /* overlay: "" is none (a list item's key stays) */
 	}
 	rc = vmdef_apply_changes(def->path, c, def->n_disks, &bad, err);
 	for (size_t i = 0; i < def->n_disks; i++)
@@ -728,8 +741,14 @@ static int live_commit(struct qmp *q, size_t i, const char *top, const char *bel
 		args = json_pack("{s:s, s:s, s:s, s:b}", "job-id", id, "top-node", tn, "base-node", bn, "auto-dismiss", 0);
 		json_object_set_new(args, "device", json_sprintf("disk%zu", i));
 		rc = qmp_do(q, "block-commit", args, NULL, err);
-		if (rc == 0)
-			rc = qjob_wait(q, id, o, what, err);
+		stream_test_pause("snapshot-commit");  /* tests kill QEMU here, mid-commit */
+		if (rc == 0 && (rc = qjob_wait(q, id, o, what, err)) < 0 && err && *err) {
+			char *why = *err;
+
+			*err = xasprintf("the commit of disk %zu did not finish (%s); the snapshot chain is as it was, "
+					 "delete again to retry", i + 1, why);
+			free(why);
+		}
 	}
 	free(tn);
 	free(bn);

@@ -1614,7 +1614,7 @@ static int set_key_in(struct etext *t, const char *key, const char *value, char 
 	k = path_key(parts.v, parts.n);
 	if (!single_value(k) && !(k && parts.n == 1 && value == NULL))
 		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
-	else if (parts.n == 3 && (value == NULL || !*value))
+	else if (parts.n == 3 && (value == NULL || (!*value && k->type != VT_PATH)))  /* a path may be "": none */
 		err_set(err, "%s: needs a value (a list item's key is changed, not removed)", key);
 	else if (parts.n == 3) {
 		q = yaml_quote(value);
