@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "events.h"
 #include "spawn.h"
 #include "storage.h"
@@ -359,6 +360,24 @@ static int fill_in(const struct config *cfg, struct vmdef *def, const struct gue
 	return guest_vnc_pick(cfg, def, err) < 0 ? -1 : 0;
 }
 
+/* The caller's commit (its temporaries into place) and the definition, under held signals when it has one. */
+static int commit(const struct config *cfg, const struct vmdef *def, const struct guest_create_opts *o,
+		  const char *text, char **err)
+{
+	sigset_t held;
+	int rc;
+
+	if (!(o && o->commit))
+		return guest_definition_place(cfg, def->name, text, o && o->replace, err);
+	if (commit_hold(o->cancel, &held, err) < 0)
+		return -1;
+	rc = o->commit(o->commit_arg, err);
+	if (rc == 0)
+		rc = guest_definition_place(cfg, def->name, text, o->replace, err);
+	commit_release(&held);
+	return rc;
+}
+
 int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o, char **err)
 {
 	bool *created;
@@ -376,11 +395,11 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 	if (rc == 0) {
 		if (!(o && o->text))
 			yaml = vmdef_to_yaml(def);
-		rc = guest_definition_place(cfg, def->name, o && o->text ? o->text : yaml, o && o->replace, err);
+		rc = commit(cfg, def, o, o && o->text ? o->text : yaml, err);
 	}
 	if (rc < 0)
 		disks_remove(cfg, def, created); /* no half-made guest */
-	else
+	else if (!(o && o->event && !o->event[0]))
 		vm_event_log(cfg, def->name, "%s", o && o->event ? o->event : "definition created");
 	if (yaml) {
 		explicit_bzero(yaml, strlen(yaml));

@@ -2,6 +2,7 @@
 #ifndef VMDECK_GUEST_H
 #define VMDECK_GUEST_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,9 +45,10 @@ struct guest_disk_plan {
 	const char *from;        /* COPY: the source's host path (an image file or /dev/VG/LV) */
 	const char *from_format; /* COPY: "raw" | "qcow2"; NULL: by the extension of from */
 	/*
-	 * MAKE: writes disk i (as the definition names it); *created = true when
-	 * it made a new volume, which is then removed if a later step fails.
-	 * Before returning an error it removes what it made itself.
+	 * MAKE: writes disk i (as the definition names it, or a temporary name
+	 * that o->commit puts in place); *created = true when it made a new
+	 * volume (even if it then fails): guest_create removes that volume again
+	 * on any failure. Anything else it leaves behind is the caller's.
 	 */
 	int (*make)(void *arg, size_t i, bool *created, char **err);
 	void *arg;
@@ -59,7 +61,16 @@ struct guest_create_opts {
 	 * describe def. NULL: vmdef_to_yaml(def) */
 	const char *text;
 	bool replace;            /* an existing definition of that name is replaced (restore --force) */
-	const char *event;       /* the event-log line; NULL: "definition created" */
+	const char *event;       /* the event-log line; NULL: "definition created"; "": none */
+	/*
+	 * Called once every disk is made, with SIGINT, SIGTERM and SIGHUP held
+	 * (commit_hold: a signal that came before fails the run, "interrupted";
+	 * one that comes now waits until the definition is placed too), so that
+	 * temporaries and the definition land together. NULL: none, no holding.
+	 */
+	int (*commit)(void *arg, char **err);
+	void *commit_arg;
+	volatile sig_atomic_t *cancel; /* set by the caller's signal handler */
 };
 
 /*
