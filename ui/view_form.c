@@ -375,7 +375,12 @@ static const char *first_choice(int i, const char *want)
 void form_open_new(struct ui *ui)
 {
 	char disp[16] = "";
-	int d = guest_vnc_free_display(ui->defs, ui->n, NULL, NULL);
+	struct vmdef probe;
+	int d;
+
+	vmdef_init(&probe, "");
+	d = guest_vnc_pick(ui->cfg, &probe, NULL); /* as `vmdeck new` picks: the files now, not the table's copy */
+	vmdef_free(&probe);
 
 	form_reset(ui);
 	fv.edit = false;
