@@ -43,7 +43,7 @@ struct vkey {
 	enum vtype type;
 	const char *def;        /* default as text; NULL: none */
 	int64_t min, max;       /* numbers and sizes */
-	const char *choices;    /* "pc|q35" */
+	const char *const *choices; /* VT_ENUM*: NULL-terminated */
 	size_t off;             /* in struct vmdef, vm_disk or vm_nic */
 	bool (*check)(const char *v);
 	const char *want;       /* what check() expects, for messages */
@@ -63,6 +63,14 @@ static bool check_nonempty(const char *v);
 #define N(f) offsetof(struct vm_nic, f)
 #define MiB (INT64_C(1) << 20)
 
+/* The allowed values of each choice key (vmdef_choices gives them out). */
+static const char *const ch_machine[] = { "pc", "q35", NULL };
+static const char *const ch_format[] = { "raw", "qcow2", NULL };
+static const char *const ch_iface[] = { "ide", "virtio", "scsi", "sata", NULL };
+static const char *const ch_boot[] = { "disk", "cdrom", NULL };
+static const char *const ch_model[] = { "e1000", "rtl8139", "virtio", NULL };
+static const char *const ch_rtc[] = { "utc", "localtime", NULL };
+
 /* Every key of a guest definition: parsing, defaults, checks, help and `vmdeck new` come from here. */
 static const struct vkey vkeys[] = {
 	{ SEC_TOP, "description", VT_STR, "", 0, 0, NULL, D(description), NULL, NULL, SEC_NONE,
@@ -73,7 +81,7 @@ static const struct vkey vkeys[] = {
 	  "virtual CPUs" },
 	{ SEC_TOP, "cpu", VT_STR, "qemu64", 0, 0, NULL, D(cpu), check_nonempty, "a QEMU -cpu model like qemu64 or host", SEC_NONE,
 	  "QEMU -cpu model" },
-	{ SEC_TOP, "machine", VT_ENUM, "pc", 0, 0, "pc|q35", D(machine), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "machine", VT_ENUM, "pc", 0, 0, ch_machine, D(machine), NULL, NULL, SEC_NONE,
 	  "chipset: pc (i440FX, best for old Windows) or q35" },
 	{ SEC_TOP, "disks", VT_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_DISK,
 	  "hard disks, in boot order" },
@@ -81,15 +89,15 @@ static const struct vkey vkeys[] = {
 	  "an LVM logical volume (give lv or file)" },
 	{ SEC_DISK, "file", VT_PATH, NULL, 0, 0, NULL, K(file), NULL, NULL, SEC_NONE,
 	  "a disk image file; relative to storage.file_dir (give lv or file)" },
-	{ SEC_DISK, "format", VT_ENUM, NULL, 0, 0, "raw|qcow2", K(format), NULL, NULL, SEC_NONE,
+	{ SEC_DISK, "format", VT_ENUM, NULL, 0, 0, ch_format, K(format), NULL, NULL, SEC_NONE,
 	  "image format; default raw for lv, qcow2 for *.qcow2 files, else raw" },
-	{ SEC_DISK, "interface", VT_ENUM_IDX, "ide", 0, 0, "ide|virtio|scsi|sata", K(iface), NULL, NULL, SEC_NONE,
+	{ SEC_DISK, "interface", VT_ENUM_IDX, "ide", 0, 0, ch_iface, K(iface), NULL, NULL, SEC_NONE,
 	  "disk controller; old Windows needs ide" },
 	{ SEC_DISK, "size", VT_SIZE, NULL, MiB, INT64_C(64) << 40, NULL, K(size), NULL, NULL, SEC_NONE,
 	  "size used when the volume is created" },
 	{ SEC_TOP, "cdrom", VT_PATH, NULL, 0, 0, NULL, D(cdrom), NULL, NULL, SEC_NONE,
 	  "ISO image in the CD drive; a bare name is looked up in iso_dirs" },
-	{ SEC_TOP, "boot", VT_ENUM, "disk", 0, 0, "disk|cdrom", D(boot), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "boot", VT_ENUM, "disk", 0, 0, ch_boot, D(boot), NULL, NULL, SEC_NONE,
 	  "boot device" },
 	{ SEC_TOP, "nics", VT_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NIC,
 	  "network cards" },
@@ -97,7 +105,7 @@ static const struct vkey vkeys[] = {
 	  "host bridge to attach to (give bridge or user)" },
 	{ SEC_NIC, "user", VT_USER, NULL, 0, 0, NULL, N(user), NULL, NULL, SEC_NONE,
 	  "user-mode NAT networking, no bridge needed: user: {}" },
-	{ SEC_NIC, "model", VT_ENUM, "e1000", 0, 0, "e1000|rtl8139|virtio", N(model), NULL, NULL, SEC_NONE,
+	{ SEC_NIC, "model", VT_ENUM, "e1000", 0, 0, ch_model, N(model), NULL, NULL, SEC_NONE,
 	  "emulated card" },
 	{ SEC_NIC, "mac", VT_STR, NULL, 0, 0, NULL, N(mac), check_mac, "a unicast MAC like 52:54:00:a1:b2:c3", SEC_NONE,
 	  "MAC address; generated and written back when missing" },
@@ -111,7 +119,7 @@ static const struct vkey vkeys[] = {
 	  "VNC password; the file must then be mode 0600" },
 	{ SEC_VNC, "allow_no_password", VT_BOOL, "false", 0, 0, NULL, D(vnc_allow_no_password), NULL, NULL, SEC_NONE,
 	  "true: a listen beyond loopback may go without a password (an open screen)" },
-	{ SEC_TOP, "rtc", VT_ENUM, "utc", 0, 0, "utc|localtime", D(rtc), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "rtc", VT_ENUM, "utc", 0, 0, ch_rtc, D(rtc), NULL, NULL, SEC_NONE,
 	  "guest clock; Windows guests want localtime" },
 	{ SEC_TOP, "usb_tablet", VT_BOOL, "true", 0, 0, NULL, D(usb_tablet), NULL, NULL, SEC_NONE,
 	  "absolute pointer, so the VNC mouse follows" },
@@ -389,7 +397,8 @@ static const struct vkey *key_find(enum vsec sec, const char *key)
 	return NULL;
 }
 
-const char *vmdef_default(const char *path)
+/* The row of "cpu", "vnc.listen", "nics.model": a key of the mapping or of a list's items. */
+static const struct vkey *path_row(const char *path)
 {
 	const char *dot = strchr(path, '.');
 	char *top = dot ? xstrndup(path, (size_t)(dot - path)) : xstrdup(path);
@@ -397,9 +406,23 @@ const char *vmdef_default(const char *path)
 	enum vsec sub = k && (k->type == VT_MAP || k->type == VT_SEQ) ? k->sub : SEC_NONE;
 
 	free(top);
-	if (dot)  /* "vnc.listen", "nics.model": a key of the mapping or of a list's items */
+	if (dot)
 		k = sub != SEC_NONE ? key_find(sub, dot + 1) : NULL;
+	return k;
+}
+
+const char *vmdef_default(const char *path)
+{
+	const struct vkey *k = path_row(path);
+
 	return k ? k->def : NULL;
+}
+
+const char *const *vmdef_choices(const char *path)
+{
+	const struct vkey *k = path_row(path);
+
+	return k ? k->choices : NULL;
 }
 
 static char *keys_of(enum vsec sec)
@@ -873,14 +896,16 @@ void vmdefs_free(struct vmdef *defs, size_t n)
 
 const char *disk_iface_name(enum disk_iface iface)
 {
-	static const char *const names[] = { "ide", "virtio", "scsi", "sata" };
+	size_t n = 0;
 
-	return (size_t)iface < ARRAY_LEN(names) ? names[iface] : "ide";
+	while (ch_iface[n])
+		n++;
+	return (size_t)iface < n ? ch_iface[iface] : vmdef_default("disks.interface");
 }
 
 int disk_iface_parse(const char *s, enum disk_iface *out)
 {
-	int i = choice_index("ide|virtio|scsi|sata", s);
+	int i = choice_index(ch_iface, s);
 
 	if (i < 0)
 		return -1;
@@ -1132,7 +1157,7 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit(&b, "", SEC_TOP, "boot", def->boot ? def->boot : vmdef_default("boot"));
 	emit_nics(&b, def);
 	emit_vnc(&b, def);
-	emit(&b, "", SEC_TOP, "rtc", def->rtc ? def->rtc : "utc");
+	emit(&b, "", SEC_TOP, "rtc", def->rtc ? def->rtc : vmdef_default("rtc"));
 	emit(&b, "", SEC_TOP, "usb_tablet", def->usb_tablet ? "true" : "false");
 	emit(&b, "", SEC_TOP, "autostart", def->autostart ? "true" : "false");
 	emit(&b, "", SEC_TOP, "guest_agent", def->guest_agent ? "true" : "false");
