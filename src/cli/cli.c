@@ -205,7 +205,7 @@ int cmd_help(struct cli *c, int argc, char **argv)
 	const struct cli_verb *v;
 
 	if (argc > 1) {
-		/* the file references come from the schema tables in config.c and vmdef.c */
+		/* the file references come from the schema tables in config.c and vmdef_schema.c */
 		if (strcmp(argv[1], "config") == 0) {
 			config_print_reference();
 			return EXIT_DONE;
