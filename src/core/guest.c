@@ -1,4 +1,4 @@
-/* guest.c: creating a guest, the one way: checks, a free VNC display, disks first, the definition last. */
+/* guest.c: creating a guest, the one way: checks, a free VNC display, disks, the definition. */
 #include "guest.h"
 
 #include <errno.h>
@@ -58,13 +58,15 @@ static const char *unbracket(const char *listen, char *buf, size_t len)
  */
 static int bind_test(const char *listen, int port)
 {
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
 	char host[256], serv[16];
 	const char *h = unbracket(listen, host, sizeof host);
 	int e = 0, one = 1, g;
 
 	snprintf(serv, sizeof serv, "%d", port);
-	/* a number, or localhost from /etc/hosts; another name is left to QEMU (no DNS wait in a form) */
+	/* a number, or localhost (/etc/hosts); another name is QEMU's: no DNS wait in a form */
 	if (strcmp(h, "localhost") != 0)
 		hints.ai_flags |= AI_NUMERICHOST;
 	if ((g = getaddrinfo(h, serv, &hints, &res)) != 0)
@@ -104,7 +106,9 @@ char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *sel
 	for (size_t i = 0; i < n; i++) {
 		const struct vmdef *d = &defs[i];
 
-		if (d->error || !d->vnc || d->vnc_display != display || (self && strcmp(d->name, self) == 0))
+		if (d->error || !d->vnc || d->vnc_display != display)
+			continue;
+		if (self && strcmp(d->name, self) == 0)
 			continue;
 		if (listens_meet(vm_vnc_listen(d), l))
 			return xstrdup(d->name);
@@ -128,7 +132,8 @@ int guest_vnc_free_display(const struct vmdef *defs, size_t n, const char *self,
 
 /* ---- checks ---- */
 
-static int check_against(const struct vmdef *def, const struct vmdef *defs, size_t n, bool replace, char **err)
+static int check_against(const struct vmdef *def, const struct vmdef *defs, size_t n, bool replace,
+			 char **err)
 {
 	char *who;
 	int rc;
@@ -142,9 +147,11 @@ static int check_against(const struct vmdef *def, const struct vmdef *defs, size
 		return -1;
 	if (def->vnc_display == GUEST_VNC_ANY)
 		return 0;
-	if ((who = guest_vnc_display_user(defs, n, def->name, def->vnc_display, vm_vnc_listen(def))) == NULL)
+	who = guest_vnc_display_user(defs, n, def->name, def->vnc_display, vm_vnc_listen(def));
+	if (who == NULL)
 		return 0;
-	rc = err_set(err, "vnc display %d (port %d) is used by %s", def->vnc_display, 5900 + def->vnc_display, who);
+	rc = err_set(err, "vnc display %d (port %d) is used by %s", def->vnc_display,
+		     5900 + def->vnc_display, who);
 	free(who);
 	return rc;
 }
@@ -157,14 +164,16 @@ int guest_check_new(const struct config *cfg, const struct vmdef *def, bool repl
 	int rc;
 
 	if (!name_valid(def->name))
-		return err_set(err, "not a valid guest name (letters, digits, '.', '_', '-'; at most 64, "
-			       "starting with a letter or digit)");
+		return err_set(err, "not a valid guest name (letters, digits, '.', '_', '-'; "
+			       "at most 64, starting with a letter or digit)");
 	path = xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
-	rc = !replace && access(path, F_OK) == 0 ? err_set(err, "a guest of that name exists (%s)", path) : 0;
+	rc = 0;
+	if (!replace && access(path, F_OK) == 0)
+		rc = err_set(err, "a guest of that name exists (%s)", path);
 	free(path);
 	if (rc < 0)
 		return -1;
-	if (access(cfg->vms_dir, F_OK) < 0) /* no guest yet: nothing to collide with but listeners */
+	if (access(cfg->vms_dir, F_OK) < 0) /* no guest yet: only listeners to collide with */
 		return check_against(def, NULL, 0, replace, err);
 	if (vmdefs_load_all(cfg, &defs, &n, err) < 0)
 		return -1;
@@ -182,7 +191,7 @@ char *guest_disk_default(const struct config *cfg, const char *name, bool lv)
 
 /* ---- disks ---- */
 
-/* A file disk's place: relative names live in storage.file_dir, and the definition says so in full. */
+/* A relative file name lives in storage.file_dir: the definition says so in full. */
 static void disks_absolute(const struct config *cfg, struct vmdef *def)
 {
 	for (size_t i = 0; i < def->n_disks; i++) {
@@ -196,7 +205,8 @@ static void disks_absolute(const struct config *cfg, struct vmdef *def)
 	}
 }
 
-static enum guest_disk_how disk_how(const struct guest_create_opts *o, const struct vmdef *def, size_t i)
+static enum guest_disk_how disk_how(const struct guest_create_opts *o, const struct vmdef *def,
+				    size_t i)
 {
 	enum guest_disk_how h = o && o->disks ? o->disks[i].how : GUEST_DISK_AUTO;
 
@@ -205,7 +215,8 @@ static enum guest_disk_how disk_how(const struct guest_create_opts *o, const str
 	return h;
 }
 
-static int convert(const char *from, const char *sfmt, const char *to, const char *dfmt, bool into, char **err)
+static int convert(const char *from, const char *sfmt, const char *to, const char *dfmt, bool into,
+		   char **err)
 {
 	struct strv av = { 0 };
 	int rc;
@@ -227,8 +238,8 @@ static int convert(const char *from, const char *sfmt, const char *to, const cha
 }
 
 /* A new LV, or image file made 0600 here, that qemu-img fills with a copy of from. */
-static int disk_copy(const struct config *cfg, const struct vm_disk *d, const struct guest_disk_plan *p,
-		     char **err)
+static int disk_copy(const struct config *cfg, const struct vm_disk *d,
+		     const struct guest_disk_plan *p, char **err)
 {
 	const char *sfmt, *dfmt = storage_disk_format(d);
 	uint64_t size;
@@ -260,8 +271,8 @@ static int disk_copy(const struct config *cfg, const struct vm_disk *d, const st
 }
 
 /* Makes disk i; *created when it is new (and so goes again on a later failure). */
-static int disk_make(const struct config *cfg, const struct vmdef *def, const struct guest_create_opts *o,
-		     size_t i, bool *created, char **err)
+static int disk_make(const struct config *cfg, const struct vmdef *def,
+		     const struct guest_create_opts *o, size_t i, bool *created, char **err)
 {
 	const struct vm_disk *d = &def->disks[i];
 	const struct guest_disk_plan *p = o && o->disks ? &o->disks[i] : NULL;
@@ -281,7 +292,9 @@ static int disk_make(const struct config *cfg, const struct vmdef *def, const st
 		*created = true;
 		return 0;
 	case GUEST_DISK_MAKE:
-		return p->make ? p->make(p->arg, i, created, err) : err_set(err, "disk %zu: nothing makes it", i + 1);
+		if (p->make == NULL)
+			return err_set(err, "disk %zu: nothing makes it", i + 1);
+		return p->make(p->arg, i, created, err);
 	default:
 		return 0;
 	}
@@ -301,23 +314,26 @@ static void disks_remove(const struct config *cfg, const struct vmdef *def, cons
 
 /* ---- the definition ---- */
 
-int guest_definition_place(const struct config *cfg, const char *name, const char *text, bool replace,
-			    char **err)
+int guest_definition_place(const struct config *cfg, const char *name, const char *text,
+			   bool replace, char **err)
 {
-	char *path = xasprintf("%s/%s.yaml", cfg->vms_dir, name), *tmp = xasprintf("%s.new.XXXXXX", path);
+	char *path = xasprintf("%s/%s.yaml", cfg->vms_dir, name);
+	char *tmp = xasprintf("%s.new.XXXXXX", path);
 	int fd, rc = mkdir_p(cfg->vms_dir, 0755, err);
 
 	if (rc == 0 && (fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW)) < 0)
 		rc = err_set(err, "cannot write %s: %s", path, strerror(errno));
 	if (rc == 0) {
-		if (fchmod(fd, 0600) < 0 || fd_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+		if (fchmod(fd, 0600) < 0 || fd_write_all(fd, text, strlen(text)) < 0 ||
+		    fsync(fd) < 0)
 			rc = err_set(err, "cannot write %s: %s", path, strerror(errno));
 		close(fd);
 		if (rc == 0 && replace && rename(tmp, path) < 0)
 			rc = err_set(err, "cannot write %s: %s", path, strerror(errno));
 		else if (rc == 0 && !replace && link(tmp, path) < 0)
-			rc = errno == EEXIST ? err_set(err, "a guest of that name exists (%s)", path)
-					     : err_set(err, "cannot write %s: %s", path, strerror(errno));
+			rc = errno == EEXIST
+				     ? err_set(err, "a guest of that name exists (%s)", path)
+				     : err_set(err, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 	}
 	if (rc == 0)
@@ -338,12 +354,14 @@ int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err)
 	def->vnc_display = guest_vnc_free_display(defs, n, def->name, vm_vnc_listen(def));
 	vmdefs_free(defs, n);
 	if (def->vnc_display < 0)
-		return err_set(err, "every VNC display %d..%d is taken; give one", GUEST_VNC_FIRST, GUEST_VNC_LAST);
+		return err_set(err, "every VNC display %d..%d is taken; give one", GUEST_VNC_FIRST,
+			       GUEST_VNC_LAST);
 	return def->vnc_display;
 }
 
 /* What is decided before a disk is made: MACs, the display, absolute file paths. */
-static int fill_in(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o, char **err)
+static int fill_in(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o,
+		   char **err)
 {
 	disks_absolute(cfg, def);
 	for (size_t k = 0; k < def->n_nics && !(o && o->text); k++)
@@ -360,9 +378,9 @@ static int fill_in(const struct config *cfg, struct vmdef *def, const struct gue
 	return guest_vnc_pick(cfg, def, err) < 0 ? -1 : 0;
 }
 
-/* The caller's commit (its temporaries into place) and the definition, under held signals when it has one. */
-static int commit(const struct config *cfg, const struct vmdef *def, const struct guest_create_opts *o,
-		  const char *text, char **err)
+/* The caller's commit (temporaries into place), then the definition; signals held around both. */
+static int commit(const struct config *cfg, const struct vmdef *def,
+		  const struct guest_create_opts *o, const char *text, char **err)
 {
 	sigset_t held;
 	int rc;
@@ -378,7 +396,8 @@ static int commit(const struct config *cfg, const struct vmdef *def, const struc
 	return rc;
 }
 
-int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o, char **err)
+int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o,
+		 char **err)
 {
 	bool *created;
 	char *yaml = NULL;

@@ -1,4 +1,4 @@
-/* guest.h: the one way a guest comes to be: its checks, its free VNC display, its disks, then its definition. */
+/* guest.h: the one way a guest comes to be: checks, a free VNC display, disks, the definition. */
 #ifndef VMDECK_GUEST_H
 #define VMDECK_GUEST_H
 
@@ -60,7 +60,7 @@ struct guest_create_opts {
 	/* the YAML written as it is (restore keeps the archive's comments); it must
 	 * describe def. NULL: vmdef_to_yaml(def) */
 	const char *text;
-	bool replace;            /* an existing definition of that name is replaced (restore --force) */
+	bool replace;            /* an existing definition is replaced (restore --force) */
 	const char *event;       /* the event-log line; NULL: "definition created"; "": none */
 	/*
 	 * Called once every disk is made, with SIGINT, SIGTERM and SIGHUP held
@@ -81,7 +81,8 @@ struct guest_create_opts {
  * event. o may be NULL. -1 with *err ("display 3 is used by web1", "cannot
  * create /srv/x.qcow2: ...") and nothing left behind.
  */
-int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o, char **err);
+int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o,
+		 char **err);
 
 /*
  * Writes text as cfg->vms_dir/NAME.yaml, mode 0600: a temporary file in
@@ -89,8 +90,8 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
  * exists (a concurrent creator is never overwritten), or renamed over it when
  * replace; the folder is fsynced. guest_create's last step.
  */
-int guest_definition_place(const struct config *cfg, const char *name, const char *text, bool replace,
-			   char **err);
+int guest_definition_place(const struct config *cfg, const char *name, const char *text,
+			   bool replace, char **err);
 
 /*
  * The checks a new guest must pass, against the definitions in cfg->vms_dir
@@ -106,9 +107,10 @@ int guest_check_new(const struct config *cfg, const struct vmdef *def, bool repl
  * address that meets listen (NULL: the default), and nothing listens on
  * now. -1 when every one is taken.
  */
-int guest_vnc_free_display(const struct vmdef *defs, size_t n, const char *self, const char *listen);
+int guest_vnc_free_display(const struct vmdef *defs, size_t n, const char *self,
+			   const char *listen);
 
-/* Sets def->vnc_display to the first free display for def's listen address (turns VNC on); it, or -1. */
+/* Sets def->vnc_display to the first free display for def's listen (turns VNC on); it, or -1. */
 int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err);
 
 /*
@@ -129,7 +131,7 @@ bool guest_vnc_clash(const struct vmdef *a, const struct vmdef *b);
  */
 int guest_listen_check(const char *listen, char **err);
 
-/* A new guest's disk by the naming rule: "VG/NAME" when lv, else "file_dir/NAME.qcow2". Allocated. */
+/* A new guest's disk by the naming rule: "VG/NAME" when lv, else "file_dir/NAME.qcow2". */
 char *guest_disk_default(const struct config *cfg, const char *name, bool lv);
 
 #endif

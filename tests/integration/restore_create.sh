@@ -8,13 +8,15 @@ source "$(dirname "$0")/../lib.sh"
 
 write_conf </dev/null
 V() { "$VMDECK" -c "$CONF" "$@"; }
-archives() { find "$T/backup" -mindepth 1 -maxdepth 1 -type d -name "$1-*" ! -name '.*' | sort | tail -1; }
+archives() { find "$T/backup" -mindepth 1 -maxdepth 1 -type d -name "$1-*" ! -name '.*' |
+    sort | tail -1; }
 RO=""
 ro_cleanup() { [ -n "$RO" ] && umount "$RO" 2>/dev/null; RO=""; cleanup; }
 trap 'ro_cleanup' EXIT INT TERM
 # README's rule: the first display from 1 that no definition uses and nothing listens on.
 first_free() {
-    local d used=" $(grep -h '^  display:' "$T"/vms.d/*.yaml 2>/dev/null | awk '{print $2}' | tr '\n' ' ') "
+    local d used
+    used=" $(grep -h '^  display:' "$T"/vms.d/*.yaml 2>/dev/null | awk '{print $2}' | tr '\n' ' ') "
     for d in $(seq 1 99); do
         case "$used" in *" $d "*) continue ;; esac
         ss -ltn "sport = :$((5900 + d))" | grep -q LISTEN || { echo "$d"; return; }
@@ -48,7 +50,8 @@ check "vmdeck check accepts it" V check
 mount --bind "$T/vms.d" "$T/vms.d" && RO="$T/vms.d" && mount -o remount,bind,ro "$T/vms.d"
 out=$(V restore "$A" --as copy2 2>&1); rc=$?
 check_eq "a definition that cannot be written fails the restore" 1 "$rc"
-check_match "saying why" "cannot restore: cannot write $T/vms.d/copy2.yaml: Read-only file system" "$out"
+check_match "saying why" \
+    "cannot restore: cannot write $T/vms.d/copy2.yaml: Read-only file system" "$out"
 check_eq "and leaves no disk, no temporary file and no definition" "" \
     "$(ls "$T/disks/" | grep copy2; ls "$T/vms.d/" | grep copy2)"
 umount "$RO" && RO=""

@@ -16,14 +16,26 @@ trap 'ro_cleanup' EXIT INT TERM
 
 # README's rule: the first display from 1 that no definition uses and nothing listens on.
 first_free() {
-    local d used=" $(grep -h '^  display:' "$T"/vms.d/*.yaml 2>/dev/null | awk '{print $2}' | tr '\n' ' ') "
+    local d used
+    used=" $(grep -h '^  display:' "$T"/vms.d/*.yaml 2>/dev/null | awk '{print $2}' | tr '\n' ' ') "
     for d in $(seq 1 99); do
         case "$used" in *" $d "*) continue ;; esac
         ss -ltn "sport = :$((5900 + d))" | grep -q LISTEN || { echo "$d"; return; }
     done
 }
 # The definition with what depends on the name or is generated written as NAME, MAC, DISPLAY.
-normal() { sed -e "s/$1/NAME/g" -e 's/mac: 52:54:00:[0-9a-f:]\{8\}/mac: MAC/' -e 's/^  display: [0-9]*/  display: DISPLAY/' "$T/vms.d/$1.yaml"; }
+normal() {
+    sed -e "s/$1/NAME/g" -e 's/mac: 52:54:00:[0-9a-f:]\{8\}/mac: MAC/' \
+        -e 's/^  display: [0-9]*/  display: DISPLAY/' "$T/vms.d/$1.yaml"
+}
+# disk_is NAME: mode, format and size of its image file.
+disk_is() {
+    local f="$T/disks/$1.qcow2"
+    echo "$(stat -c %a "$f")" \
+        "$(qemu-img info -U --output=json "$f" | jq -r '.format, .["virtual-size"]' | xargs)"
+}
+# gone NAME: no disk and no definition of NAME (empty when so).
+gone() { ls "$T/disks/$1"* "$T/vms.d/$1"* 2>/dev/null; }
 
 # form_new NAME: the form filled as `new NAME --memory 64M --disk 16M --user-net` would be.
 form_new() {
@@ -42,7 +54,8 @@ want=$(first_free)
 tui_start
 form_new formg
 check_screen "the form's draft is valid" 'valid: F2 saves'
-check_screen "the image file is named after the guest in storage.file_dir" "volume/file +$T/disks/formg.qcow2"
+check_screen "the image file is named after the guest, in storage.file_dir" \
+    "volume/file +$T/disks/formg.qcow2"
 P=$(tui_screen | grep -oE 'VNC display +[0-9]+' | grep -oE '[0-9]+$')
 check_eq "the form proposes the first free display from 1" "$want" "$P"
 tui_keys F2
@@ -51,15 +64,18 @@ check_screen "the form creates its guest" '^ formg +stopped' 15
 want=$(first_free)
 out=$(V new clig --memory 64M --disk 16M --user-net 2>&1); rc=$?
 check_eq "new creates the same guest: exit 0" 0 "$rc"
-check_match "new takes the next free display by the same rule" "vnc display $want \(port $((5900 + want))\)" "$out"
+check_match "new takes the next free display by the same rule" \
+    "vnc display $want \(port $((5900 + want))\)" "$out"
 check "and it is not the form's" test "$want" != "$P"
 check_eq "both definitions are the same but for name, MAC and display" "" \
     "$(diff <(normal formg) <(normal clig))"
-check_match "(and the comparison saw a whole definition)" "memory: 64M.*file: $T/disks/NAME.qcow2.*mac: MAC.*display: DISPLAY" \
+check_match "(and the comparison saw a whole definition)" \
+    "memory: 64M.*file: $T/disks/NAME.qcow2.*mac: MAC.*display: DISPLAY" \
     "$(normal clig | tr '\n' ' ')"
-check_eq "both definitions are 0600" "600 600" "$(stat -c %a "$T/vms.d/formg.yaml" "$T/vms.d/clig.yaml" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "both definitions are 0600" "600 600" \
+    "$(stat -c %a "$T/vms.d/formg.yaml" "$T/vms.d/clig.yaml" | xargs)"
 check_eq "both disks are 0600 qcow2 files of 16M" "600 qcow2 16777216 600 qcow2 16777216" \
-    "$(for g in formg clig; do echo "$(stat -c %a "$T/disks/$g.qcow2") $(qemu-img info -U --output=json "$T/disks/$g.qcow2" | jq -r '.format + " " + (.["virtual-size"] | tostring)')"; done | tr '\n' ' ' | sed 's/ $//')"
+    "$(disk_is formg) $(disk_is clig)"
 check "vmdeck check accepts both" V check
 
 # The definition folder read-only: the disk is made, then the definition cannot be written.
@@ -67,13 +83,15 @@ mount --bind "$T/vms.d" "$T/vms.d" && RO="$T/vms.d" && mount -o remount,bind,ro 
 check "(the definition folder is read-only now)" eval "! touch '$T/vms.d/probe' 2>/dev/null"
 out=$(V new clibad --memory 64M --disk 16M --user-net 2>&1); rc=$?
 check_eq "new fails when the definition cannot be written: exit 1" 1 "$rc"
-check_match "saying why in one line" "^vmdeck: clibad: cannot create: .*Read-only file system$" "$out"
-check_eq "new leaves no disk and no definition" "" "$(ls "$T/disks/clibad"* "$T/vms.d/clibad"* 2>/dev/null)"
+check_match "saying why in one line" \
+    "^vmdeck: clibad: cannot create: .*Read-only file system$" "$out"
+check_eq "new leaves no disk and no definition" "" "$(gone clibad)"
 tui_select formg
 form_new formbad
 tui_keys F2
-check_screen "the form's job fails the same way" 'formbad: cannot create: cannot write .*/formbad.yaml: Read-only' 15
-check_eq "the form leaves no disk and no definition" "" "$(ls "$T/disks/formbad"* "$T/vms.d/formbad"* 2>/dev/null)"
+check_screen "the form's job fails the same way" \
+    'formbad: cannot create: cannot write .*/formbad.yaml: Read-only' 15
+check_eq "the form leaves no disk and no definition" "" "$(gone formbad)"
 umount "$RO" && RO=""
 tui_stop
 finish

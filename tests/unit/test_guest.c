@@ -89,7 +89,8 @@ static void test_numbering(void **state)
 	vnc_def(&defs[0], "a", first, "127.0.0.1");
 	next = guest_vnc_free_display(defs, 1, NULL, NULL);
 	assert_true(next > first); /* a definition's display is taken while the guest is off too */
-	assert_int_equal(guest_vnc_free_display(defs, 1, "a", NULL), first); /* its own, when replacing it */
+	/* its own, when replacing it */
+	assert_int_equal(guest_vnc_free_display(defs, 1, "a", NULL), first);
 	/* another specific address does not meet 127.0.0.1; 0.0.0.0 meets every one */
 	vnc_def(&defs[0], "a", first, "192.0.2.7");
 	assert_int_equal(guest_vnc_free_display(defs, 1, NULL, "127.0.0.1"), first);
@@ -109,7 +110,7 @@ static void test_listener(void **state)
 	assert_non_null(who);
 	assert_string_equal(who, want);
 	free(who);
-	who = guest_vnc_display_user(NULL, 0, NULL, d, "0.0.0.0"); /* all addresses include loopback */
+	who = guest_vnc_display_user(NULL, 0, NULL, d, "0.0.0.0"); /* every address: loopback too */
 	assert_non_null(who);
 	free(who);
 	assert_true(guest_vnc_free_display(NULL, 0, NULL, NULL) != d);
@@ -123,7 +124,7 @@ static void test_listen_check(void **state)
 	assert_int_equal(guest_listen_check("127.0.0.1", NULL), 0);
 	assert_int_equal(guest_listen_check("0.0.0.0", NULL), 0);
 	assert_int_equal(guest_listen_check("localhost", NULL), 0);
-	assert_int_equal(guest_listen_check("myhost.example", NULL), 0); /* a name is left to QEMU */
+	assert_int_equal(guest_listen_check("myhost.example", NULL), 0); /* left to QEMU */
 	assert_int_equal(guest_listen_check("192.0.2.7", &err), -1);
 	assert_string_equal(err, "vnc.listen 192.0.2.7 is not an address of this host");
 	free(err);
@@ -147,7 +148,8 @@ static void test_clash(void **state)
 
 static void test_disk_default(void **state)
 {
-	char *f = guest_disk_default(&cfg, "web", false), *want = xasprintf("%s/disks/web.qcow2", dir);
+	char *f = guest_disk_default(&cfg, "web", false);
+	char *want = xasprintf("%s/disks/web.qcow2", dir);
 
 	assert_string_equal(f, want);
 	free(f);
@@ -183,7 +185,8 @@ static mode_t mode_of(const char *p)
 static void test_create(void **state)
 {
 	struct vmdef d, back;
-	char *yaml = xasprintf("%s/vms.d/one.yaml", dir), *disk = xasprintf("%s/disks/one.qcow2", dir);
+	char *yaml = xasprintf("%s/vms.d/one.yaml", dir);
+	char *disk = xasprintf("%s/disks/one.qcow2", dir);
 	char *err = NULL;
 
 	file_guest(&d, "one", "one.qcow2", "1M");
@@ -223,14 +226,16 @@ static int fail_make(void *arg, size_t i, bool *created, char **err)
 	return err_set(err, "disk %zu: injected", i + 1);
 }
 
-/* A failure after the disks were made (the commit), or at the second disk: no disk and no definition stay. */
+/* A failure once the disks are made (the commit), or at the second disk: no disk, no definition. */
 static void test_rollback(void **state)
 {
 	struct vmdef d;
-	struct guest_disk_plan plan[2] = { { .how = GUEST_DISK_CREATE }, { .how = GUEST_DISK_MAKE, .make = fail_make } };
+	struct guest_disk_plan plan[2] = { { .how = GUEST_DISK_CREATE },
+					   { .how = GUEST_DISK_MAKE, .make = fail_make } };
 	int calls = 0;
 	struct guest_create_opts o = { .commit = fail_commit, .commit_arg = &calls };
-	char *err = NULL, *yaml = xasprintf("%s/vms.d/two.yaml", dir), *disk = xasprintf("%s/disks/two.raw", dir);
+	char *err = NULL, *yaml = xasprintf("%s/vms.d/two.yaml", dir);
+	char *disk = xasprintf("%s/disks/two.raw", dir);
 
 	file_guest(&d, "two", "two.raw", "1M");
 	assert_int_equal(guest_create(&cfg, &d, &o, &err), -1);
@@ -290,9 +295,10 @@ static void test_copy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_numbering),   cmocka_unit_test(test_listener), cmocka_unit_test(test_listen_check),
-		cmocka_unit_test(test_clash),       cmocka_unit_test(test_disk_default), cmocka_unit_test(test_create),
-		cmocka_unit_test(test_rollback),    cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_numbering),    cmocka_unit_test(test_listener),
+		cmocka_unit_test(test_listen_check), cmocka_unit_test(test_clash),
+		cmocka_unit_test(test_disk_default), cmocka_unit_test(test_create),
+		cmocka_unit_test(test_rollback),     cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
