@@ -261,6 +261,12 @@ static int disk_copy(const struct config *cfg, const struct vm_disk *d,
 		free(dst);
 		return rc;
 	}
+	dst = xstrdup(d->file);
+	*strrchr(dst, '/') = '\0'; /* absolute: disks_absolute ran */
+	rc = dst[0] ? mkdir_p(dst, 0755, err) : 0;
+	free(dst);
+	if (rc < 0)
+		return -1;
 	if ((fd = open(d->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return err_set(err, "cannot create %s: %s", d->file, strerror(errno));
 	close(fd);

@@ -266,7 +266,7 @@ static void test_rollback(void **state)
 static void test_copy(void **state)
 {
 	struct vmdef d;
-	char *src = xasprintf("%s/src.raw", dir), *dst = xasprintf("%s/disks/cp.raw", dir), *a, *b;
+	char *src = xasprintf("%s/src.raw", dir), *dst = xasprintf("%s/copies/cp.raw", dir), *a, *b;
 	struct guest_disk_plan plan[1] = { { .how = GUEST_DISK_COPY, .from = src } };
 	struct guest_create_opts o = { .disks = plan };
 	FILE *f = fopen(src, "w");
@@ -277,7 +277,7 @@ static void test_copy(void **state)
 	for (int i = 0; i < 65536; i++)
 		fputc(i * 7 % 251, f);
 	fclose(f);
-	file_guest(&d, "cp", "cp.raw", NULL);
+	file_guest(&d, "cp", dst, NULL); /* in a folder not there yet */
 	assert_int_equal(guest_create(&cfg, &d, &o, &err), 0);
 	assert_int_equal(mode_of(dst), 0600);
 	a = file_read(src, &na, NULL);
