@@ -26,6 +26,15 @@
  *     absolute storage.file_dir/NAME.qcow2 (guest_disk_default).
  */
 
+/*
+ * For `vmdeck clone SRC NEW` (to come): SRC's definition loaded, renamed NEW,
+ * its disks renamed to NEW's volumes (guest_disk_default; NEW-1, NEW-2 ...
+ * for further disks, as restore --as names them), its MACs freed to NULL
+ * (new ones are generated), vnc_display = GUEST_VNC_ANY, and one plan per
+ * disk: { GUEST_DISK_COPY, .from = SRC's storage_disk_path }. A running SRC
+ * fails the copy (qemu-img takes its image lock): refuse it first.
+ */
+
 #define GUEST_VNC_FIRST 1  /* display 0 (port 5900) is left to a VNC server of the host */
 #define GUEST_VNC_LAST 99
 #define GUEST_VNC_ANY (-1) /* def->vnc_display: guest_create picks the first free display */
@@ -60,7 +69,7 @@ struct guest_create_opts {
 	/* the YAML written as it is (restore keeps the archive's comments); it must
 	 * describe def. NULL: vmdef_to_yaml(def) */
 	const char *text;
-	bool replace;            /* an existing definition is replaced (restore --force) */
+	bool replace;            /* an existing definition of that name is replaced */
 	const char *event;       /* the event-log line; NULL: "definition created"; "": none */
 	/*
 	 * Called once every disk is made, with SIGINT, SIGTERM and SIGHUP held
