@@ -10,9 +10,15 @@ write_conf </dev/null
 V() { "$VMDECK" -c "$CONF" "$@"; }
 archives() { find "$T/backup" -mindepth 1 -maxdepth 1 -type d -name "$1-*" ! -name '.*' |
     sort | tail -1; }
-RO=""
-ro_cleanup() { [ -n "$RO" ] && umount "$RO" 2>/dev/null; RO=""; cleanup; }
-trap 'ro_cleanup' EXIT INT TERM
+# ro CMD...: CMD in a private mount namespace where the definition folder is read-only.
+cat > "$T/ro.sh" <<EOS
+#!/bin/sh
+mount --make-rprivate / && mount --bind "$T/vms.d" "$T/vms.d" &&
+    mount -o remount,bind,ro "$T/vms.d" || exit 97
+exec "\$@"
+EOS
+chmod +x "$T/ro.sh"
+ro() { unshare -m "$T/ro.sh" "$@"; }
 # README's rule: the first display from 1 that no definition uses and nothing listens on.
 first_free() {
     local d used
@@ -47,14 +53,12 @@ check "its disks are the archived ones" cmp -s "$T/disks/copy-1.raw" "$T/disks/g
 check "vmdeck check accepts it" V check
 
 # The definition folder read-only: both disks are written, then the definition cannot be.
-mount --bind "$T/vms.d" "$T/vms.d" && RO="$T/vms.d" && mount -o remount,bind,ro "$T/vms.d"
-out=$(V restore "$A" --as copy2 2>&1); rc=$?
+out=$(ro "$VMDECK" -c "$CONF" restore "$A" --as copy2 2>&1); rc=$?
 check_eq "a definition that cannot be written fails the restore" 1 "$rc"
 check_match "saying why" \
     "cannot restore: cannot write $T/vms.d/copy2.yaml: Read-only file system" "$out"
 check_eq "and leaves no disk, no temporary file and no definition" "" \
     "$(ls "$T/disks/" | grep copy2; ls "$T/vms.d/" | grep copy2)"
-umount "$RO" && RO=""
 
 # A listen address that is not this host's: refused before any disk is written.
 sed -i "s/^  display: $D\$/  display: $D\n  listen: 192.0.2.7\n  password: pw/" "$T/vms.d/g.yaml"

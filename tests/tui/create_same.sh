@@ -10,9 +10,15 @@ source "$(dirname "$0")/../tui-lib.sh"
 
 write_conf < /dev/null
 V() { "$VMDECK" -c "$CONF" "$@"; }
-RO=""
-ro_cleanup() { [ -n "$RO" ] && umount "$RO" 2>/dev/null; RO=""; tui_cleanup; }
-trap 'ro_cleanup' EXIT INT TERM
+# ro CMD...: CMD in a private mount namespace where the definition folder is read-only.
+cat > "$T/ro.sh" <<EOS
+#!/bin/sh
+mount --make-rprivate / && mount --bind "$T/vms.d" "$T/vms.d" &&
+    mount -o remount,bind,ro "$T/vms.d" || exit 97
+exec "\$@"
+EOS
+chmod +x "$T/ro.sh"
+ro() { unshare -m "$T/ro.sh" "$@"; }
 
 # README's rule: the first display from 1 that no definition uses and nothing listens on.
 first_free() {
@@ -79,19 +85,20 @@ check_eq "both disks are 0600 qcow2 files of 16M" "600 qcow2 16777216 600 qcow2 
 check "vmdeck check accepts both" V check
 
 # The definition folder read-only: the disk is made, then the definition cannot be written.
-mount --bind "$T/vms.d" "$T/vms.d" && RO="$T/vms.d" && mount -o remount,bind,ro "$T/vms.d"
-check "(the definition folder is read-only now)" eval "! touch '$T/vms.d/probe' 2>/dev/null"
-out=$(V new clibad --memory 64M --disk 16M --user-net 2>&1); rc=$?
+ro touch "$T/vms.d/probe" 2> "$T/ro.err"
+check_match "(in there the definition folder is read-only)" "Read-only file system" \
+    "$(cat "$T/ro.err")"
+out=$(ro "$VMDECK" -c "$CONF" new clibad --memory 64M --disk 16M --user-net 2>&1); rc=$?
 check_eq "new fails when the definition cannot be written: exit 1" 1 "$rc"
 check_match "saying why in one line" \
     "^vmdeck: clibad: cannot create: .*Read-only file system$" "$out"
 check_eq "new leaves no disk and no definition" "" "$(gone clibad)"
-tui_select formg
+tui_stop
+tui_start unshare -m "$T/ro.sh"
 form_new formbad
 tui_keys F2
 check_screen "the form's job fails the same way" \
     'formbad: cannot create: cannot write .*/formbad.yaml: Read-only' 15
 check_eq "the form leaves no disk and no definition" "" "$(gone formbad)"
-umount "$RO" && RO=""
 tui_stop
 finish
