@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "hostinfo.h"
+#include "lvm.h"
 #include "pending.h"
 #include "storage.h"
 #include "ui.h"
@@ -598,7 +599,7 @@ static int vg_free_child(void *arg)
 	uint64_t free_bytes;
 	char *err = NULL;
 
-	if (storage_vg_free(cfg, &free_bytes, &err) < 0) {
+	if (lvm_vg_free(cfg, &free_bytes, &err) < 0) {
 		fprintf(stderr, "%s\n", err ? err : "no volume group");
 		return 1;
 	}

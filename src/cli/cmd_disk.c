@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmd_opts.h"
+#include "lvm.h"
 #include "orphans.h"
 #include "storage.h"
 #include "util.h"
@@ -32,7 +33,7 @@ static int target_parse(struct cli *c, const char *arg, struct disk_target *t)
 		t->file = arg[0] == '/' || getcwd(cwd, sizeof cwd) == NULL ? xstrdup(arg) : path_join(cwd, arg);
 		return 0;
 	}
-	if (storage_lv_split(&c->cfg, arg, &vg, &lv, &err) < 0) {
+	if (lvm_split(&c->cfg, arg, &vg, &lv, &err) < 0) {
 		cli_error(EXIT_USAGE, "%s (a file disk is given as a path: /... or ./...)", err);
 		free(err);
 		return -1;
@@ -123,7 +124,7 @@ static int disk_create(struct cli *c, int argc, char **argv)
 	if (t.file)
 		rc = storage_file_create(t.file, format, size, &err);
 	else
-		rc = storage_lv_create(&c->cfg, t.lv, size, &err);
+		rc = lvm_create(&c->cfg, t.lv, size, &err);
 	rc = disk_done(c, rc, err, "created", t.file ? t.file : t.lv, size, NULL);
 	target_free(&t);
 	return rc;
@@ -150,7 +151,7 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 		rc = err_set(&err, "%s is in use by running guest %s (stop it first)", t.arg, owner);
 	if (rc == 0)
 		rc = t.file ? storage_file_resize(t.file, NULL, size, shrink, &err)
-			    : storage_lv_resize(&c->cfg, t.lv, size, shrink, &err);
+			    : lvm_resize(&c->cfg, t.lv, size, shrink, &err);
 	free(owner);
 	rc = disk_done(c, rc, err, "resized", t.arg, size, argv[2]);
 	target_free(&t);
@@ -189,7 +190,7 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 		if (t.file)
 			rc = unlink(t.file) < 0 ? err_set(&err, "%s: %m", t.file) : 0;
 		else
-			rc = storage_lv_remove(&c->cfg, t.lv, &err);
+			rc = lvm_remove(&c->cfg, t.lv, &err);
 		rc = disk_done(c, rc, err, "deleted", t.arg, 0, NULL);
 	}
 	target_free(&t);
@@ -258,7 +259,7 @@ static void rows_from_defs(struct cli *c, const struct vmdef *defs, size_t n, st
 			uint64_t size = 0;
 			const char *state = "ok";
 
-			if (d->lv && storage_lv_split(&c->cfg, d->lv, &vg, &lv, NULL) == 0) {
+			if (d->lv && lvm_split(&c->cfg, d->lv, &vg, &lv, NULL) == 0) {
 				name = xasprintf("%s/%s", vg, lv);
 				free(vg);
 				free(lv);
@@ -319,7 +320,7 @@ static void rows_print(struct cli *c, struct disk_row *rows, size_t n, const cha
 static int disk_list(struct cli *c, int argc, char **argv)
 {
 	struct vmdef *defs = NULL;
-	struct storage_lv *lvs = NULL;
+	struct lvm_lv *lvs = NULL;
 	struct disk_row *rows = NULL;
 	size_t n = 0, nl = 0, nr = 0;
 	const char *vg = argc > 1 ? argv[1] : (c->cfg.vg && c->cfg.vg[0] ? c->cfg.vg : NULL);
@@ -332,8 +333,8 @@ static int disk_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	vmdefs_load_all(&c->cfg, &defs, &n, NULL);
 	if (vg) {
-		if ((vg_rc = storage_vg_space(&c->cfg, vg, &vg_size, &vg_free, &err)) < 0 ||
-		    storage_lv_list(&c->cfg, vg, &lvs, &nl, &err) < 0) {
+		if ((vg_rc = lvm_vg_space(&c->cfg, vg, &vg_size, &vg_free, &err)) < 0 ||
+		    lvm_list(&c->cfg, vg, &lvs, &nl, &err) < 0) {
 			vmdefs_free(defs, n);
 			return fail_with(EXIT_FAILED, "cannot list disks", err);
 		}
@@ -354,7 +355,7 @@ static int disk_list(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < nr; i++)
 		free(rows[i].name);
 	free(rows);
-	storage_lvs_free(lvs, nl);
+	lvm_lvs_free(lvs, nl);
 	vmdefs_free(defs, n);
 	return EXIT_DONE;
 }

@@ -10,6 +10,7 @@
 #include "backup.h"
 #include "backup_dest.h"
 #include "hosts.h"
+#include "lvm.h"
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
@@ -81,7 +82,7 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 		d->tmp = xasprintf("%s.vmdeck-partial", d->remote);
 		return remote_test_absent(m, d->remote, err);
 	}
-	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || storage_lv_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
+	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || lvm_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
 		return -1;
 	if (m->o->vg) {
 		free(vg);
@@ -373,7 +374,7 @@ static int delete_source(struct mv *m, char **err)
 		const struct vm_disk *vd = &m->def->disks[i];
 		char *e = NULL;
 
-		if (vd->lv ? storage_lv_remove(m->cfg, vd->lv, &e) < 0 : unlink(vd->file) < 0) {
+		if (vd->lv ? lvm_remove(m->cfg, vd->lv, &e) < 0 : unlink(vd->file) < 0) {
 			err_set(err, "copied and verified, but cannot delete the source disk: %s", e ? e : strerror(errno));
 			free(e);
 			return -1;

@@ -1,4 +1,5 @@
 /* orphans.c: disks that no definition names, found by comparing the volumes there with every definition. */
+#include "lvm.h"
 #include "orphans.h"
 
 #include <dirent.h>
@@ -86,14 +87,14 @@ void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n,
 int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg, struct orphan **out,
 		size_t *n_out, char **err)
 {
-	struct storage_lv *lvs = NULL;
+	struct lvm_lv *lvs = NULL;
 	size_t nl = 0;
 
 	if (!vg)
 		vg = cfg->vg && cfg->vg[0] ? cfg->vg : NULL;
 	if (!vg)
 		return 0;
-	if (storage_lv_list(cfg, vg, &lvs, &nl, err) < 0)
+	if (lvm_list(cfg, vg, &lvs, &nl, err) < 0)
 		return -1;
 	for (size_t i = 0; i < nl; i++) {
 		char *name = xasprintf("%s/%s", lvs[i].vg, lvs[i].lv);
@@ -103,7 +104,7 @@ int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, co
 		else
 			free(name);
 	}
-	storage_lvs_free(lvs, nl);
+	lvm_lvs_free(lvs, nl);
 	return 0;
 }
 
@@ -171,13 +172,13 @@ static int attach_target(const struct config *cfg, const char *disk, const char 
 		*value = xstrdup(disk);
 		return 0;
 	}
-	if (storage_lv_split(cfg, disk, &vg, &lv, err) < 0)
+	if (lvm_split(cfg, disk, &vg, &lv, err) < 0)
 		return -1;
 	*kind = "lv";
 	*value = xasprintf("%s/%s", vg, lv);
 	free(vg);
 	free(lv);
-	if (storage_lv_info(cfg, *value, NULL, err) != 1) {
+	if (lvm_info(cfg, *value, NULL, err) != 1) {
 		if (err && !*err)
 			err_set(err, "logical volume %s does not exist", *value);
 		free(*value);

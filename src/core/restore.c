@@ -18,6 +18,7 @@
 #include "backup.h"
 #include "hostinfo.h"
 #include "hosts.h"
+#include "lvm.h"
 #include "manifest.h"
 #include "spawn.h"
 #include "storage.h"
@@ -48,7 +49,7 @@ static void target_renamed(const struct config *cfg, const struct manifest_disk 
 	if (md->lv) {
 		char *vg = NULL, *lv = NULL;
 
-		if (storage_lv_split(cfg, md->lv, &vg, &lv, NULL) == 0) {
+		if (lvm_split(cfg, md->lv, &vg, &lv, NULL) == 0) {
 			char *base = xasprintf("%s/%s", vg, name);
 
 			t->lv = with_index(base, i, "");
@@ -89,7 +90,7 @@ static char *lv_full(const struct config *cfg, const char *ref)
 {
 	char *vg = NULL, *lv = NULL, *full;
 
-	if (storage_lv_split(cfg, ref, &vg, &lv, NULL) < 0)
+	if (lvm_split(cfg, ref, &vg, &lv, NULL) < 0)
 		return xstrdup(ref);
 	full = xasprintf("%s/%s", vg, lv);
 	free(vg);
@@ -167,7 +168,7 @@ static bool path_inside(const char *dir, const char *path)
 static bool lv_eq(const struct config *cfg, const char *a, const char *b)
 {
 	char *va = NULL, *la = NULL, *vb = NULL, *lb = NULL;
-	bool same = storage_lv_split(cfg, a, &va, &la, NULL) == 0 && storage_lv_split(cfg, b, &vb, &lb, NULL) == 0 &&
+	bool same = lvm_split(cfg, a, &va, &la, NULL) == 0 && lvm_split(cfg, b, &vb, &lb, NULL) == 0 &&
 		    strcmp(va, vb) == 0 && strcmp(la, lb) == 0;
 
 	free(va);
@@ -184,7 +185,7 @@ static bool target_in_storage(const struct config *cfg, const struct target *t)
 
 	if (t->file)
 		return path_inside(cfg->file_dir, t->file);
-	in = cfg->vg && cfg->vg[0] && storage_lv_split(cfg, t->lv, &vg, &lv, NULL) == 0 && strcmp(vg, cfg->vg) == 0;
+	in = cfg->vg && cfg->vg[0] && lvm_split(cfg, t->lv, &vg, &lv, NULL) == 0 && strcmp(vg, cfg->vg) == 0;
 	free(vg);
 	free(lv);
 	return in;
@@ -218,7 +219,7 @@ static void targets_outside(const struct config *cfg, const struct target *ts, s
 static int targets_check_exist(const struct config *cfg, const struct target *ts, size_t n, bool force, char **err)
 {
 	for (size_t i = 0; i < n && !force; i++) {
-		int rc = ts[i].lv ? storage_lv_info(cfg, ts[i].lv, NULL, err) : access(ts[i].file, F_OK) == 0;
+		int rc = ts[i].lv ? lvm_info(cfg, ts[i].lv, NULL, err) : access(ts[i].file, F_OK) == 0;
 
 		if (rc < 0)
 			return -1;
@@ -552,8 +553,8 @@ static int unpack_verified(struct rs *r, size_t i, int out, char **err)
 
 static int restore_lv(struct rs *r, size_t i, struct target *t, bool force, char **err)
 {
-	struct storage_lv info;
-	int rc = storage_lv_info(r->cfg, t->lv, &info, err), fd;
+	struct lvm_lv info;
+	int rc = lvm_info(r->cfg, t->lv, &info, err), fd;
 	uint64_t size = r->m->disks[i].size;
 	bool existed = rc == 1;
 
@@ -564,23 +565,23 @@ static int restore_lv(struct rs *r, size_t i, struct target *t, bool force, char
 	else if (rc == 1 && info.size < size)
 		rc = err_set(err, "%s is smaller than the archived disk (resize it first)", t->lv);
 	if (existed)
-		storage_lv_free(&info);
+		lvm_lv_free(&info);
 	if (rc < 0)
 		return -1;
 	if (!existed) {
-		if (storage_lv_create(r->cfg, t->lv, size, err) < 0)
+		if (lvm_create(r->cfg, t->lv, size, err) < 0)
 			return -1;
 		t->lv_created = true;
 	}
-	if (storage_lv_info(r->cfg, t->lv, &info, err) != 1)
+	if (lvm_info(r->cfg, t->lv, &info, err) != 1)
 		return -1;
 	fd = open(info.path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = err_set(err, "cannot open %s: %s", info.path, strerror(errno));
-		storage_lv_free(&info);
+		lvm_lv_free(&info);
 		return rc;
 	}
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	/* an existing volume is only overwritten by an archive known to be whole */
 	rc = existed ? unpack_verified(r, i, fd, err) : unpack(r, i, fd, err);
 	if (rc == 0 && fsync(fd) < 0)
@@ -965,7 +966,7 @@ static void targets_undo(const struct config *cfg, struct target *ts, size_t n)
 		if (ts[i].tmp)
 			unlink(ts[i].tmp);
 		if (ts[i].lv_created)
-			storage_lv_remove(cfg, ts[i].lv, NULL);
+			lvm_remove(cfg, ts[i].lv, NULL);
 	}
 }
 
@@ -1047,7 +1048,7 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 		if (ts[i].file)
 			leftovers_remove(r->cfg, name, ts[i].file);
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)  /* an existing LV is read twice: verify, then restore */
-		total += r->m->disks[i].size * (ts[i].lv && storage_lv_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
+		total += r->m->disks[i].size * (ts[i].lv && lvm_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
 	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
 		rc = ts[i].lv ? restore_lv(r, i, &ts[i], r->o->force, err)

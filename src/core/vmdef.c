@@ -1,4 +1,5 @@
 /* vmdef.c: loads guest definitions (vms.d/NAME.yaml, libyaml) from one schema table; edits them in place. */
+#include "lvm.h"
 #include "vmdef.h"
 
 #include <arpa/inet.h>
