@@ -53,12 +53,12 @@ ssize_t ui_guest_index(const struct ui *ui, const char *name)
 static void events_refresh(struct ui *ui, size_t i)
 {
 	struct guest_extra *ex = &ui->ex[i];
-	uint64_t stamp = vm_events_stamp(ui->cfg, ui->defs[i].name);
+	uint64_t stamp = events_stamp(ui->cfg, ui->defs[i].name);
 
 	if (stamp == ex->events_stamp)
 		return;
-	vm_events_free(ex->events, ex->n_events);
-	ex->n_events = vm_events_recent(ui->cfg, ui->defs[i].name, GUEST_EVENTS, ex->events);
+	events_free(ex->events, ex->n_events);
+	ex->n_events = events_recent(ui->cfg, ui->defs[i].name, GUEST_EVENTS, ex->events);
 	ex->events_stamp = stamp;
 	ui->dirty = true;
 }
@@ -72,7 +72,7 @@ void ui_event(struct ui *ui, const char *guest, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	vm_event_log(ui->cfg, guest, "%s", text);
+	events_log(ui->cfg, guest, "%s", text);
 	free(text);
 	if (i >= 0)
 		events_refresh(ui, (size_t)i);
@@ -108,7 +108,7 @@ static void status_fade(struct ui *ui, double now)
 
 static void extra_free(struct guest_extra *ex)
 {
-	vm_events_free(ex->events, ex->n_events);
+	events_free(ex->events, ex->n_events);
 	free(ex->pending);
 }
 
@@ -282,7 +282,7 @@ static const struct {
 	{ VM_INVALID, { "definition became invalid" } },
 };
 
-static bool line_explains(const struct vm_event *e, enum vm_state s, double seen_at)
+static bool line_explains(const struct events_entry *e, enum vm_state s, double seen_at)
 {
 	if ((double)e->when < seen_at - EXPLAIN_WINDOW)
 		return false;
@@ -297,16 +297,16 @@ static bool line_explains(const struct vm_event *e, enum vm_state s, double seen
 static void pending_judge(struct ui *ui, size_t i)
 {
 	struct guest_extra *ex = &ui->ex[i];
-	struct vm_event last[EXPLAIN_LINES];
+	struct events_entry last[EXPLAIN_LINES];
 	size_t n;
 	bool explained = false;
 
 	if (!ex->pending)
 		return;
-	n = vm_events_recent(ui->cfg, ui->defs[i].name, EXPLAIN_LINES, last);
+	n = events_recent(ui->cfg, ui->defs[i].name, EXPLAIN_LINES, last);
 	for (size_t k = 0; k < n && !explained; k++)
 		explained = line_explains(&last[k], ex->pending_state, ex->pending_at);
-	vm_events_free(last, n);
+	events_free(last, n);
 	if (!explained)
 		ui_event(ui, ui->defs[i].name, "%s", ex->pending);
 	free(ex->pending);

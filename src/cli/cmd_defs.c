@@ -507,7 +507,7 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	if (rc != EXIT_DONE) {
 		cli_error(rc, "%s: cannot create: %s", argv[1], err);
 	} else {
-		vm_event_log(&c->cfg, def.name, "definition created");
+		events_log(&c->cfg, def.name, "definition created");
 		new_report(c, &def, path);
 	}
 	free(err);

@@ -212,8 +212,8 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 /* The end of `show`: the newest lines of the guest's event log, local times. */
 static void show_events(const struct config *cfg, const char *name)
 {
-	struct vm_event ev[SHOW_EVENTS];
-	size_t n = vm_events_recent(cfg, name, SHOW_EVENTS, ev);
+	struct events_entry ev[SHOW_EVENTS];
+	size_t n = events_recent(cfg, name, SHOW_EVENTS, ev);
 
 	printf("\nRecent events:\n");
 	if (n == 0)
@@ -225,7 +225,7 @@ static void show_events(const struct config *cfg, const char *name)
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
 		tprintf("  %s  %s\n", when, ev[k].text);
 	}
-	vm_events_free(ev, n);
+	events_free(ev, n);
 }
 
 /* ---- verbs ---- */

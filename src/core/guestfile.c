@@ -24,7 +24,7 @@ int guestfile_create(const struct config *cfg, const char *name, const char *yam
 		rc = file_write_atomic(path, yaml, strlen(yaml), 0600, err);
 	}
 	if (rc == 0)
-		vm_event_log(cfg, name, "definition created");
+		events_log(cfg, name, "definition created");
 	free(path);
 	return rc;
 }
@@ -47,8 +47,8 @@ int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
 	if (rc == 0) {
-		vm_event_log(cfg, def->name, "definition deleted (disks kept)");
-		vm_events_archive(cfg, def->name, NULL, NULL); /* a new guest of this name starts afresh */
+		events_log(cfg, def->name, "definition deleted (disks kept)");
+		events_archive(cfg, def->name, NULL, NULL); /* a new guest of this name starts afresh */
 	}
 	vm_unlock(lock);
 	free(path);

@@ -787,11 +787,11 @@ static void start_logged(const struct config *cfg, const struct vmdef *def, cons
 	const char *iso = p->cdrom ? path_base(p->cdrom) : NULL;
 
 	if (iso && strcmp(p->boot, "cdrom") == 0)
-		vm_event_log(cfg, def->name, "started from CD %s", iso);
+		events_log(cfg, def->name, "started from CD %s", iso);
 	else if (iso)
-		vm_event_log(cfg, def->name, "started with CD %s", iso);
+		events_log(cfg, def->name, "started with CD %s", iso);
 	else
-		vm_event_log(cfg, def->name, "started");
+		events_log(cfg, def->name, "started");
 }
 
 /*
@@ -839,7 +839,7 @@ int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_
 		close(slock);
 	}
 	if (rc < 0)
-		vm_event_log(cfg, def->name, "start failed: %s", why ? why : "unknown error");
+		events_log(cfg, def->name, "start failed: %s", why ? why : "unknown error");
 	if (err)
 		*err = why;
 	else
@@ -880,10 +880,10 @@ static int guest_action_logged(const struct config *cfg, const struct vmdef *def
 	if (require_running(cfg, def, err) <= 0)
 		return -1;
 	if (guest_qmp(cfg, def, cmd, NULL, NULL, QMP_TIMEOUT_MS, err) < 0) {
-		vm_event_log(cfg, def->name, "%s failed: %s", what, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, "%s failed: %s", what, err && *err ? *err : "no answer");
 		return -1;
 	}
-	vm_event_log(cfg, def->name, "%s", done);
+	events_log(cfg, def->name, "%s", done);
 	return 0;
 }
 
@@ -986,13 +986,13 @@ static void stop_logged(const struct config *cfg, const char *name, int rc, enum
 	const char *ended = step == STOP_QUIT ? "quit" : "SIGKILL (killed)";
 
 	if (rc < 0)
-		vm_event_log(cfg, name, "stop failed: %s", err && *err ? *err : "QEMU did not end");
+		events_log(cfg, name, "stop failed: %s", err && *err ? *err : "QEMU did not end");
 	else if (step == STOP_ACPI)
-		vm_event_log(cfg, name, "%s after %.1f s", vm_stop_step_text(step), secs);
+		events_log(cfg, name, "%s after %.1f s", vm_stop_step_text(step), secs);
 	else if (secs < timeout_s) /* QMP refused the button: no wait */
-		vm_event_log(cfg, name, "the power button was not taken: ended with %s", ended);
+		events_log(cfg, name, "the power button was not taken: ended with %s", ended);
 	else
-		vm_event_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s, ended);
+		events_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s, ended);
 }
 
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
@@ -1008,7 +1008,7 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 		double t0 = now_mono();
 
 		marker_write(cfg, def->name);
-		vm_event_log(cfg, def->name, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
+		events_log(cfg, def->name, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
 		step = STOP_ACPI;
 		/* QMP that cannot take the button will not take quit either: ask only briefly */
 		if (powerdown_button(cfg, def) < 0)
@@ -1072,14 +1072,14 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 			       KILL_START_WAIT_MS / 1000);
 	}
 	if (ended)
-		vm_event_log(cfg, def->name, "forced off while starting (SIGKILL)");
+		events_log(cfg, def->name, "forced off while starting (SIGKILL)");
 	if ((pid = vm_pid_find(cfg, def->name)) > 0) {
 		if (force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0) {
 			if (slock >= 0)
 				close(slock);
 			return -1;
 		}
-		vm_event_log(cfg, def->name, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
+		events_log(cfg, def->name, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
 		ended = true;
 	}
 	remove_runtime_files(cfg, def->name);
@@ -1161,9 +1161,9 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 		json_decref(a);
 	}
 	if (rc == 0)
-		vm_event_log(cfg, def->name, "CD changed to %s", path);
+		events_log(cfg, def->name, "CD changed to %s", path);
 	else
-		vm_event_log(cfg, def->name, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
 out:
 	free(path);
 	json_decref(drive);
@@ -1182,9 +1182,9 @@ int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err
 	if (cdrom_find(cfg, def, drive, &has, err) == 0)
 		rc = cdrom_eject_args(cfg, def, drive, err);
 	if (rc == 0)
-		vm_event_log(cfg, def->name, "CD ejected");
+		events_log(cfg, def->name, "CD ejected");
 	else
-		vm_event_log(cfg, def->name, "CD eject failed: %s", err && *err ? *err : "no answer");
+		events_log(cfg, def->name, "CD eject failed: %s", err && *err ? *err : "no answer");
 	json_decref(drive);
 	return rc;
 }
