@@ -13,8 +13,8 @@
 #include "vmdef.h"
 
 /*
- * Every verb, in the order `vmdeck help` shows them. Each module adds its own
- * rows; the help text and dispatch both come from here.
+ * Every verb, in the order `vmdeck help` shows them: one row per verb, read
+ * by both the help text and dispatch. The execs live in cmd_*.c.
  */
 const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },

@@ -33,8 +33,8 @@ const struct cli_verb *cli_verb_find(const char *name);
 
 /*
  * The whole CLI: returns the exit code. With no verb it runs console, the
- * full-screen console that main.c hands in: the core never names ui/, and
- * the library links without it.
+ * full-screen console that main.c hands in: neither the verbs nor the core
+ * name ui/, and both libraries link without it.
  */
 typedef int (*cli_console_fn)(struct cli *c, int argc, char **argv);
 int cli_main(int argc, char **argv, cli_console_fn console);

@@ -26,7 +26,7 @@ static int parse_opts(struct cli *c, int *argc, char **argv, struct qemu_argv_op
 		{ "cdrom", OPT_VALUE, &o->cdrom }, { "boot", OPT_VALUE, &o->boot }, { NULL, 0, NULL },
 	};
 
-	if (opts_parse(specs, argc, argv) < 0)
+	if (cmd_opts_parse(specs, argc, argv) < 0)
 		return EXIT_USAGE;
 	if (*argc != 2 || argv[1][0] == '-')
 		return cli_usage(c);

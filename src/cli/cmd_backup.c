@@ -147,7 +147,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	char *err = NULL, *where = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
@@ -170,7 +170,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	char *err = NULL, *name = NULL, *msg = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (o.to_lv && o.to_file)
 		return cli_error(EXIT_USAGE, "restore: give --to-lv or --to-file, not both");
@@ -194,7 +194,7 @@ int cmd_move(struct cli *c, int argc, char **argv)
 	char *err = NULL, *msg;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;

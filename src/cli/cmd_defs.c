@@ -494,7 +494,7 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	char *err = NULL, *path = NULL;
 	int rc = EXIT_DONE;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (!name_valid(argv[1]))
 		return cli_error(EXIT_USAGE, "%s: cannot create: not a valid guest name "

@@ -117,7 +117,7 @@ static int disk_create(struct cli *c, int argc, char **argv)
 	char *err = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if ((rc = sized_target(c, argv, &size, &t)) != 0)
 		return rc;
@@ -140,7 +140,7 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 	bool running;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if ((rc = sized_target(c, argv, &size, &t)) != 0)
 		return rc;
@@ -167,7 +167,7 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 	bool running;
 	int rc = 0, ok = 1;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (target_parse(c, argv[1], &t) < 0)
 		return EXIT_USAGE;
@@ -178,7 +178,7 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 	} else if (!yes) {
 		q = xasprintf("Delete %s%s%s%s? Its data is lost.", t.arg, owner ? " (disk of guest " : "",
 			      owner ? owner : "", owner ? ")" : "");
-		ok = cli_confirm(q);
+		ok = cmd_opts_confirm(q);
 		free(q);
 		if (ok < 0)
 			rc = cli_error(EXIT_USAGE, "cannot delete disk: %s: confirm with --yes (stdin is not a terminal)", t.arg);
@@ -206,7 +206,7 @@ static int disk_attach(struct cli *c, int argc, char **argv)
 	bool running;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if (target_parse(c, argv[1], &t) < 0)
 		return EXIT_USAGE;

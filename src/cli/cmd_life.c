@@ -24,7 +24,7 @@ static int fail_action(const char *name, const char *what, char *why)
 /* Options (from specs) out, then exactly one positional: the guest's name. NULL after printing why. */
 static const char *one_name(struct cli *c, const struct opt_spec *specs, int argc, char **argv)
 {
-	if (opts_parse(specs, &argc, argv) < 0)
+	if (cmd_opts_parse(specs, &argc, argv) < 0)
 		return NULL;
 	if (argc != 2 || argv[1][0] == '-') {
 		cli_usage(c);

@@ -29,7 +29,7 @@ int guestfile_create(const struct config *cfg, const char *name, const char *yam
 	return rc;
 }
 
-int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char **err)
+int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	char *path = def->path ? xstrdup(def->path) : xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
 	int lock, rc = 0;

@@ -244,7 +244,7 @@ static void test_delete_archives_log(void **state)
 	assert_int_equal(events_log(&cfg, "g1", "old life"), 0);
 	def.name = xstrdup("g1");
 	def.path = xstrdup(yaml);
-	assert_int_equal(vm_delete_definition(&cfg, &def, NULL), 0);
+	assert_int_equal(guestfile_delete(&cfg, &def, NULL), 0);
 	assert_int_equal(events_recent(&cfg, "g1", 4, ev), 0);
 	assert_int_equal(events_log(&cfg, "g1", "new life"), 0);
 	assert_int_equal(events_recent(&cfg, "g1", 4, ev), 1);
