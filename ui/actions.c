@@ -8,6 +8,8 @@
 #include "term.h"
 #include "ui.h"
 #include "util.h"
+#include "vm.h"
+#include "vmstate.h"
 
 /* ---- navigation ---- */
 

@@ -15,9 +15,11 @@
 #include "hostinfo.h"
 #include "lvm.h"
 #include "pending.h"
+#include "status.h"
 #include "storage.h"
 #include "ui.h"
 #include "util.h"
+#include "vmstate.h"
 
 #define VG_EVERY 30.0  /* seconds between volume group queries (each runs lvm) */
 #define STATUS_FADE 20.0 /* seconds a non-error message stays in the status line */
@@ -156,7 +158,7 @@ static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
 			newsel = i;
 	}
 	for (size_t i = 0; i < ui->n; i++) {
-		vm_status_clear(&ui->st[i]);
+		vmstate_status_clear(&ui->st[i]);
 		extra_free(&ui->ex[i]);
 	}
 	free(ui->st);
@@ -321,7 +323,7 @@ static char *transition_line(const struct ui *ui, size_t i, const char *t, const
 	if (now->state == VM_CRASHED && now->reason)
 		return xasprintf("%s: %s", t, now->reason);
 	if (now->state == VM_STOPPED && ui->ex[i].stop_deadline == 0 &&
-	    (why = vm_log_last_line(ui->cfg, ui->defs[i].name, VM_RUN_LOG)) != NULL) {
+	    (why = vmstate_log_last_line(ui->cfg, ui->defs[i].name, VM_RUN_LOG)) != NULL) {
 		char *line = xasprintf("stopped: %s", why);
 
 		free(why);
@@ -382,7 +384,7 @@ static void status_finish(struct ui *ui)
 	note_transitions(ui, fresh);
 	note_next_start(ui, fresh);
 	for (size_t i = 0; i < ui->n; i++)
-		vm_status_clear(&ui->st[i]);
+		vmstate_status_clear(&ui->st[i]);
 	free(ui->st);
 	ui->st = fresh;
 	ui->polled_once = true;
@@ -712,7 +714,7 @@ static void ui_free(struct ui *ui)
 
 		status_poll_finish(ui->poll, tmp);
 		for (size_t i = 0; i < ui->n; i++)
-			vm_status_clear(&tmp[i]);
+			vmstate_status_clear(&tmp[i]);
 		free(tmp);
 	}
 	model_replace(ui, NULL, 0);

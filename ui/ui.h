@@ -11,8 +11,8 @@
 #include "config.h"
 #include "events.h"
 #include "job.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 struct ui;
 

@@ -11,6 +11,7 @@
 #include "ui.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 enum fkind { F_TEXT, F_CHOICE, F_SECRET };
 

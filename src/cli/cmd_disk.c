@@ -11,8 +11,8 @@
 #include "orphans.h"
 #include "storage.h"
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 /* A disk named on the command line: a file when it looks like a path, else an LV ("VG/LV" or "LV"). */
 struct disk_target {
@@ -64,7 +64,7 @@ static char *target_owner(struct cli *c, const struct disk_target *t, bool *runn
 	o = storage_disk_owner(defs, n, &c->cfg, t->lv, t->file);
 	if (o) {
 		name = xstrdup(o->name);
-		*running = vm_pid_find(&c->cfg, o->name) > 0;
+		*running = vmstate_pid_find(&c->cfg, o->name) > 0;
 	}
 	vmdefs_free(defs, n);
 	return name;

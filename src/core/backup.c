@@ -21,6 +21,7 @@
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 /* ---- progress ---- */
 
@@ -286,7 +287,7 @@ static int prepare_raw_sources(struct run *r, char **err)
 
 static int check_state(const struct run *r, char **err)
 {
-	bool running = vm_pid_find(r->cfg, r->def->name) > 0;
+	bool running = vmstate_pid_find(r->cfg, r->def->name) > 0;
 
 	if (r->def->n_disks == 0)
 		return err_set(err, "it has no disks");

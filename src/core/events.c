@@ -12,14 +12,14 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 #define EVENT_TEXT_MAX 480                   /* a longer text is cut: a line stays one small write */
 #define EVENTS_READ_MAX (2 * EVENTS_TRIM_AT) /* readers look at the tail only */
 
 static char *log_path(const struct config *cfg, const char *name)
 {
-	return vm_path(cfg, name, "events.log");
+	return vmstate_path(cfg, name, "events.log");
 }
 
 /* "EPOCH\tTEXT\n", the text cut to size (never inside a UTF-8 character) and on one line. */
@@ -92,7 +92,7 @@ int events_log(const struct config *cfg, const char *name, const char *fmt, ...)
 	struct stat st;
 	int fd, rc = -1;
 
-	if (vm_dir_prepare(cfg, name, NULL) < 0)
+	if (vmstate_dir_prepare(cfg, name, NULL) < 0)
 		return -1;
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 int guestfile_create(const struct config *cfg, const char *name, const char *yaml, char **err)
 {
@@ -34,7 +35,7 @@ int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **e
 	char *path = def->path ? xstrdup(def->path) : xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
 	int lock, rc = 0;
 
-	if (vm_pid_find(cfg, def->name) > 0) {
+	if (vmstate_pid_find(cfg, def->name) > 0) {
 		free(path);
 		return err_set(err, "it is running; stop it first");
 	}
@@ -42,7 +43,7 @@ int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **e
 		free(path);
 		return -1;
 	}
-	if (vm_pid_find(cfg, def->name) > 0)
+	if (vmstate_pid_find(cfg, def->name) > 0)
 		rc = err_set(err, "it is running; stop it first");
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 /*
  * An LV disk goes to the same VG/LV on the other host, or to the same LV name
@@ -239,7 +240,7 @@ static char *definition_for_there(const struct mv *m, char **err)
 {
 	char *dir, *file, *text;
 
-	dir = vm_path(m->cfg, m->def->name, "outgoing");
+	dir = vmstate_path(m->cfg, m->def->name, "outgoing");
 	file = xasprintf("%s/%s.yaml", dir, m->def->name);
 	text = file_read(m->def->path, NULL, err);
 	if (text && mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -389,7 +390,7 @@ static int move_body(struct mv *m, char **err)
 	uint64_t total = 0;
 	int rc;
 
-	if (vm_pid_find(m->cfg, m->def->name) > 0)
+	if (vmstate_pid_find(m->cfg, m->def->name) > 0)
 		rc = err_set(err, "it is running (stop it first)");
 	else
 		rc = remote_test_absent(m, defpath, err);

@@ -15,6 +15,7 @@
 #include "storage.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 void orphans_free(struct orphan *o, size_t n)
 {
@@ -228,7 +229,7 @@ int orphans_attach(const struct config *cfg, const char *name, const char *disk,
 		err_set(err, "%s", def->error);
 	else if ((lock = vm_lock(cfg, name, false, err)) >= 0) {
 		rc = attach_locked(cfg, def, defs, n, kind, value, interface, err);
-		*running = vm_pid_find(cfg, name) > 0;
+		*running = vmstate_pid_find(cfg, name) > 0;
 		vm_unlock(lock);
 	}
 	vmdefs_free(defs, n);

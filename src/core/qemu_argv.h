@@ -19,7 +19,7 @@ struct qemu_argv_opts {
 /*
  * Builds the argv into out (argv[0] is cfg->qemu_binary). The VNC password is
  * never on it: VNC gets password=on and the secret is set over QMP.
- * Paths for sockets and the pidfile come from vm_path(). The CD drive always
+ * Paths for sockets and the pidfile come from vmstate_path(). The CD drive always
  * exists (drive and device id "cd0"); disks are drives "disk0", "disk1"...
  * and NICs "nic0"... On error out is left empty.
  */

@@ -26,6 +26,7 @@
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 /* Where one archived disk goes. */
 struct target {
@@ -263,7 +264,7 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 			const struct vmdef *d = &defs[j];
 			int fd;
 
-			if (strcmp(d->name, name) != 0 && d->error && vm_pid_find(cfg, d->name) > 0)
+			if (strcmp(d->name, name) != 0 && d->error && vmstate_pid_find(cfg, d->name) > 0)
 				rc = err_set(err, "guest %s runs and its definition does not load: cannot tell whether it "
 					     "uses %s (mend %s first)", d->name, what, d->path ? d->path : d->name);
 			if (rc < 0 || strcmp(d->name, name) == 0 || !def_uses(cfg, d, &ts[i]))
@@ -275,7 +276,7 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 				rc = err_set(err, "%s: too many guests to lock", what);
 			else if ((fd = vm_lock(cfg, d->name, false, err)) < 0)
 				rc = -1;
-			else if ((locks->fds[locks->n++] = fd, vm_pid_find(cfg, d->name) > 0))
+			else if ((locks->fds[locks->n++] = fd, vmstate_pid_find(cfg, d->name) > 0))
 				rc = err_set(err, "%s is a disk of running guest %s (stop it first)", what, d->name);
 		}
 	}
@@ -647,7 +648,7 @@ static void leftovers_remove(const struct config *cfg, const char *name, const c
 		struct stat st;
 		char *p;
 
-		if (!is_leftover(e->d_name, base, &pid) || (pid != getpid() && pid_alive(pid)))
+		if (!is_leftover(e->d_name, base, &pid) || (pid != getpid() && vmstate_pid_alive(pid)))
 			continue;
 		p = path_join(where, e->d_name);
 		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
@@ -933,7 +934,7 @@ static int definition_edit(const struct defcheck *c, const struct manifest *m, c
 static int definition_prepare(const struct defcheck *c, const struct manifest *m, const struct target *ts,
 			      struct sbuf *outside, char **text, char **err)
 {
-	char *dir = vm_path(c->cfg, c->name, "incoming"), *file = xasprintf("%s/%s.yaml", dir, c->name);
+	char *dir = vmstate_path(c->cfg, c->name, "incoming"), *file = xasprintf("%s/%s.yaml", dir, c->name);
 	char *src = strcmp(c->name, m->guest) != 0 ? definition_for_copy(m->definition, c->name) : xstrdup(m->definition);
 	struct defcheck dc = *c;
 	int rc;
@@ -1012,7 +1013,7 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 
 	if (exists && !r->o->force)
 		rc = err_set(err, "guest %s exists (--force restores over it, --as NAME restores a copy)", name);
-	else if (vm_pid_find(r->cfg, name) > 0)
+	else if (vmstate_pid_find(r->cfg, name) > 0)
 		rc = err_set(err, "guest %s is running (stop it first)", name);
 	if (rc == 0) {
 		targets_outside(r->cfg, ts, r->m->n_disks, old, &outside);

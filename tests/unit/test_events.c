@@ -18,7 +18,7 @@
 #include "guestfile.h"
 #include "scratch.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 static char tmpdir[64];
 static struct config cfg;
@@ -40,14 +40,14 @@ static int teardown(void **state)
 
 static char *log_file(void)
 {
-	return vm_path(&cfg, "g1", "events.log");
+	return vmstate_path(&cfg, "g1", "events.log");
 }
 
 static void write_raw(const char *text)
 {
 	char *p = log_file();
 
-	assert_int_equal(vm_dir_prepare(&cfg, "g1", NULL), 0);
+	assert_int_equal(vmstate_dir_prepare(&cfg, "g1", NULL), 0);
 	assert_int_equal(file_write_atomic(p, text, strlen(text), 0600, NULL), 0);
 	free(p);
 }
@@ -72,7 +72,7 @@ static void test_append_and_read(void **state)
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	free(p);
-	p = vm_path(&cfg, "g1", NULL);
+	p = vmstate_path(&cfg, "g1", NULL);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 	free(p);
@@ -201,7 +201,7 @@ static void test_concurrent_writers(void **state)
 /* How many of g1's archived logs contain text; *n gets how many archives there are. */
 static int archives_holding(const char *text, int *n)
 {
-	char *dir = vm_path(&cfg, "g1", "");
+	char *dir = vmstate_path(&cfg, "g1", "");
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int holding = 0;
