@@ -10,6 +10,9 @@
 #include "backup.h"
 #include "cli.h"
 #include "cmd_opts.h"
+#include "move.h"
+#include "progress.h"
+#include "restore.h"
 #include "util.h"
 #include "vmdef.h"
 

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "hosts.h"
+#include "progress.h"
 #include "util.h"
 
 int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **err)
@@ -391,13 +391,13 @@ static int commit_local(struct dest *d, const char *text, char **err)
 	sigset_t old;
 
 	free(mp);
-	if (rc < 0 || dir_sync(d->partial, err) < 0 || commit_hold(d->cancel, &old, err) < 0)
+	if (rc < 0 || dir_sync(d->partial, err) < 0 || progress_commit_hold(d->cancel, &old, err) < 0)
 		return -1;
 	if (rename(d->partial, d->final) < 0)
 		rc = err_set(err, "cannot rename %s: %s", d->partial, strerror(errno));
 	else
 		rc = dir_sync(d->dir, err);
-	commit_release(&old);
+	progress_commit_release(&old);
 	return rc;
 }
 
@@ -440,12 +440,12 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 		rc = host_run(&d->host, cmd, NULL, err);
 		free(cmd);
 	}
-	if (rc == 0 && (rc = commit_hold(d->cancel, &old, err)) == 0) {
+	if (rc == 0 && (rc = progress_commit_hold(d->cancel, &old, err)) == 0) {
 		/* then the rename, then the parent; held signals reach us once it is done */
 		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- %s", qf, qp, qf, qd);
 		rc = host_run(&d->host, cmd, NULL, err);
 		free(cmd);
-		commit_release(&old);
+		progress_commit_release(&old);
 	}
 	sbuf_free(&files);
 	free(qp);
@@ -467,8 +467,8 @@ static int commit_remote_lvs(struct dest *d, const struct manifest *m, char **er
 		free(what);
 	}
 	/* an LV is written in place: the last moment a cancel still fails (and removes what we made) */
-	if (rc == 0 && (rc = commit_hold(d->cancel, &old, err)) == 0)
-		commit_release(&old);
+	if (rc == 0 && (rc = progress_commit_hold(d->cancel, &old, err)) == 0)
+		progress_commit_release(&old);
 	return rc;
 }
 

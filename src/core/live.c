@@ -10,8 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "events.h"
+#include "live.h"
+#include "progress.h"
 #include "qmp.h"
 #include "util.h"
 #include "vmstate.h"

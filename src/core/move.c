@@ -7,10 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "backup_dest.h"
 #include "hosts.h"
 #include "lvm.h"
+#include "move.h"
+#include "progress.h"
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
@@ -306,12 +307,12 @@ static int send_definition(struct mv *m, char **err)
 	int rc = text ? send_definition_text(m, path, tmp, text, err) : -1;
 
 	m->def_tmp = tmp;
-	if (rc == 0 && (rc = commit_hold(m->o->hooks.cancel, &held, err)) == 0) {
+	if (rc == 0 && (rc = progress_commit_hold(m->o->hooks.cancel, &held, err)) == 0) {
 		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- \"$(dirname -- %s)\"", qp, qt, qp, qp);
 		m->committing = true;
 		rc = host_run(&m->h, cmd, NULL, err);
 		free(cmd);
-		commit_release(&held);
+		progress_commit_release(&held);
 	}
 	free(text);
 	free(qp);

@@ -15,11 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "hostinfo.h"
 #include "hosts.h"
 #include "lvm.h"
 #include "manifest.h"
+#include "progress.h"
+#include "restore.h"
 #include "spawn.h"
 #include "storage.h"
 #include "stream.h"
@@ -714,7 +715,7 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 static int restore_commit(struct rs *r, struct target *ts, const char *defpath, const char *text, char **err)
 {
 	sigset_t held;
-	int rc = commit_hold(r->o->hooks.cancel, &held, err);
+	int rc = progress_commit_hold(r->o->hooks.cancel, &held, err);
 	bool holding = rc == 0;
 
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++) {
@@ -730,7 +731,7 @@ static int restore_commit(struct rs *r, struct target *ts, const char *defpath, 
 	if (rc == 0)
 		rc = file_write_atomic(defpath, text, strlen(text), 0600, err);
 	if (holding)
-		commit_release(&held);
+		progress_commit_release(&held);
 	return rc;
 }
 
