@@ -65,7 +65,7 @@ int cmd_argv(struct cli *c, int argc, char **argv)
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
 	/* The dry run says nothing about KVM; `start` gives that warning. */
-	o.accel = qemu_accel_resolve(c->cfg.accel, NULL);
+	o.accel = qemu_argv_accel_resolve(c->cfg.accel, NULL);
 	o.cdrom = cdrom = resolve_cdrom(c, &def, o.cdrom);
 	rc = qemu_argv_build(&c->cfg, &def, &o, &out, &err);
 	free(cdrom);

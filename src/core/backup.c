@@ -121,7 +121,7 @@ struct run {
 	const struct config *cfg;
 	const struct vmdef *def;
 	const struct backup_opts *o;
-	struct dest dest;
+	struct backup_dest dest;
 	struct src_disk *srcs;
 	struct manifest m;
 	struct progress_tracker prog;
@@ -142,7 +142,7 @@ static int copy_disk(struct run *r, size_t i, char **err)
 	r->prog.p.item = s->file;
 	if ((in = open(s->path, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set(err, "cannot read %s: %s", s->path, strerror(errno));
-	if (dest_open(&r->dest, s->file, err) < 0) {
+	if (backup_dest_open(&r->dest, s->file, err) < 0) {
 		close(in);
 		return -1;
 	}
@@ -154,7 +154,7 @@ static int copy_disk(struct run *r, size_t i, char **err)
 		s->tmp = NULL;
 	}
 	/* when the receiver died, its own reason ("No space left", "Connection closed") is the one to show */
-	if (dest_close(&r->dest, &cerr) < 0) {
+	if (backup_dest_close(&r->dest, &cerr) < 0) {
 		if (rc == 0 || r->dest.kind != DEST_DIR)
 			err_set(err, "%s", cerr);
 		rc = -1;
@@ -245,7 +245,7 @@ static int backup_body(struct run *r, char **err)
 	sizes = xcalloc(r->def->n_disks, sizeof *sizes);
 	for (size_t i = 0; i < r->def->n_disks; i++)
 		total += sizes[i] = r->srcs[i].size;
-	rc = dest_begin(&r->dest, r->def->name, stamp, sizes, r->def->n_disks, r->o->force, err);
+	rc = backup_dest_begin(&r->dest, r->def->name, stamp, sizes, r->def->n_disks, r->o->force, err);
 	free(sizes);
 	if (rc < 0 || make_tmpdir(r, err) < 0)
 		return -1;
@@ -266,7 +266,7 @@ static int backup_body(struct run *r, char **err)
 		if (copy_disk(r, i, err) < 0)
 			return -1;
 	progress_end(&r->prog);
-	return dest_commit(&r->dest, &r->m, err);
+	return backup_dest_commit(&r->dest, &r->m, err);
 }
 
 int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o, char **where,
@@ -277,21 +277,21 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 
 	if (def->error)
 		return err_set(err, "%s", def->error);
-	if (dest_parse(cfg, o->to, &r.dest, err) < 0)
+	if (backup_dest_parse(cfg, o->to, &r.dest, err) < 0)
 		return -1;
 	r.dest.cancel = o->hooks.cancel;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
 		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
 		events_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "guest busy");
-		dest_free(&r.dest);
+		backup_dest_free(&r.dest);
 		return -1;
 	}
 	rc = backup_body(&r, err);
 	if (rc < 0) {
-		dest_abort(&r.dest);
+		backup_dest_abort(&r.dest);
 		events_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "unknown error");
 	} else {
-		char *to = dest_describe(&r.dest);
+		char *to = backup_dest_describe(&r.dest);
 
 		events_log(cfg, def->name, "backup done: %s%s", to, o->live ? " (live)" : "");
 		if (where)
@@ -304,7 +304,7 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 		rmdir(r.tmpdir);
 	free(r.tmpdir);
 	manifest_free(&r.m);
-	dest_free(&r.dest);
+	backup_dest_free(&r.dest);
 	vm_unlock(lock);
 	return rc;
 }

@@ -91,7 +91,7 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 		vg = xstrdup(m->o->vg);
 	}
 	d->lv = xasprintf("%s/%s", vg, lv);
-	rc = remote_lv_query(&m->h, vg, lv, NULL, NULL, err);
+	rc = backup_dest_lv_query(&m->h, vg, lv, NULL, NULL, err);
 	free(vg);
 	free(lv);
 	if (rc != 0)
@@ -132,7 +132,7 @@ static int send_disk(struct mv *m, size_t i, char **err)
 	int in, rc, xrc;
 
 	if (d->lv) {
-		if (remote_lv_create(&m->h, d->lv, d->size, &d->remote, err) < 0)
+		if (backup_dest_lv_create(&m->h, d->lv, d->size, &d->remote, err) < 0)
 			return -1;
 		d->made = true;
 	}
@@ -166,7 +166,7 @@ static int verify_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
 	char *what = xasprintf("%s: %s", m->h.name, d->remote);
-	int rc = remote_readback(&m->h, d->tmp ? d->tmp : d->remote, d->size, d->sha, what, err);
+	int rc = backup_dest_readback(&m->h, d->tmp ? d->tmp : d->remote, d->size, d->sha, what, err);
 
 	free(what);
 	return rc;
@@ -346,7 +346,7 @@ static void undo_remote(struct mv *m)
 			continue;
 		if (d->lv) {
 			if (!keep_placed)
-				remote_lv_remove(&m->h, d->lv);
+				backup_dest_lv_remove(&m->h, d->lv);
 			continue;
 		}
 		/* the partial, and the final name if this run gave it (nothing refers to it yet) */

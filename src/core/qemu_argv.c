@@ -539,7 +539,7 @@ int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const str
 	return 0;
 }
 
-const char *qemu_accel_resolve(const char *accel, char **warn)
+const char *qemu_argv_accel_resolve(const char *accel, char **warn)
 {
 	int fd;
 

@@ -27,7 +27,7 @@ int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const str
 		    struct strv *out, char **err);
 
 /* "kvm" when /dev/kvm opens read-write (for accel = auto), else "tcg". */
-const char *qemu_accel_resolve(const char *accel, char **warn);
+const char *qemu_argv_accel_resolve(const char *accel, char **warn);
 
 /* Shell-quoted line for `vmdeck argv` display only; never executed. */
 char *qemu_argv_display(const struct strv *argv);

@@ -694,7 +694,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 		return -1;
 	if (kill_requested(cfg, def->name))
 		return err_set(err, KILLED_STARTING);
-	p->accel = qemu_accel_resolve(cfg->accel, warn);
+	p->accel = qemu_argv_accel_resolve(cfg->accel, warn);
 	if (spawn_qemu(cfg, def, p, err) < 0) {
 		remove_runtime_files(cfg, def->name);
 		return -1;
