@@ -8,9 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_argv.h"
+#include "cmd_backup.h"
+#include "cmd_defs.h"
+#include "cmd_disk.h"
+#include "cmd_life.h"
+#include "cmd_status.h"
+#include "cmd_term.h"
 #include "hosts.h"
 #include "util.h"
 #include "vmdef.h"
+
+static int cmd_help(struct cli *c, int argc, char **argv);
+static int cmd_version(struct cli *c, int argc, char **argv);
 
 /*
  * Every verb, in the order `vmdeck help` shows them: one row per verb, read
@@ -200,7 +210,7 @@ static void print_verb_usage(const struct cli_verb *v)
 	free(line);
 }
 
-int cmd_help(struct cli *c, int argc, char **argv)
+static int cmd_help(struct cli *c, int argc, char **argv)
 {
 	const struct cli_verb *v;
 
@@ -249,7 +259,7 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
-int cmd_version(struct cli *c, int argc, char **argv)
+static int cmd_version(struct cli *c, int argc, char **argv)
 {
 	printf("vmdeck %s\n", VMDECK_VERSION);
 	return EXIT_DONE;

@@ -1,10 +1,11 @@
 /* cmd_argv.c: `vmdeck argv NAME`: the QEMU command line `start` would run, printed and not run. */
+#include "cmd_argv.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "cmd_opts.h"
 #include "qemu_argv.h"
 #include "vm.h"

@@ -1,4 +1,6 @@
 /* cmd_backup.c: `vmdeck backup|restore|move`: progress bar on a terminal, plain lines or JSON lines otherwise. */
+#include "cmd_backup.h"
+
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,7 +10,6 @@
 #include <unistd.h>
 
 #include "backup.h"
-#include "cli.h"
 #include "cmd_opts.h"
 #include "move.h"
 #include "progress.h"

@@ -1,4 +1,6 @@
 /* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` writes a guest. */
+#include "cmd_defs.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +14,6 @@
 
 #include <jansson.h>
 
-#include "cli.h"
 #include "cmd_opts.h"
 #include "storage.h"
 #include "events.h"

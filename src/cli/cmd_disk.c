@@ -1,11 +1,12 @@
 /* cmd_disk.c: `vmdeck disk create|resize|delete|list`: volumes for guests, with the refusals an admin expects. */
+#include "cmd_disk.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "cmd_opts.h"
 #include "lvm.h"
 #include "orphans.h"

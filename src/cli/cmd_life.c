@@ -1,4 +1,6 @@
 /* cmd_life.c: the lifecycle verbs: start, stop, kill, reset, pause, resume, cdrom, vnc. */
+#include "cmd_life.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +8,6 @@
 #include <unistd.h>
 
 #include "cdrom.h"
-#include "cli.h"
 #include "cmd_opts.h"
 #include "hostinfo.h"
 #include "util.h"

@@ -7,6 +7,8 @@
  * for an invalid definition after printing it, since the definition is at fault.
  * "error" in the JSON carries the reason for invalid, crashed and unresponsive.
  */
+#include "cmd_status.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "events.h"
 #include "status.h"
 #include "util.h"
