@@ -1,4 +1,4 @@
-/* cmd_life.h: the lifecycle verbs' execs (start, stop, kill, ..., cdrom, vnc) for the table in cli.c. */
+/* cmd_life.h: the execs of the lifecycle verbs (start, stop, ..., cdrom, vnc), for cli.c. */
 #ifndef VMDECK_CMD_LIFE_H
 #define VMDECK_CMD_LIFE_H
 
