@@ -34,13 +34,17 @@ UI_INC   := $(CLI_INC) -Iui
 CORE_SRC := $(wildcard src/core/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UI_SRC   := $(wildcard ui/*.c)
+DOC_SRC  := $(wildcard src/doc/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+DOC_OBJ  := $(DOC_SRC:%.c=$(BUILD)/%.o)
+# Generated from the code's tables by mkdoc (src/doc/): they cannot drift.
+DOCS     := $(addprefix $(BUILD)/doc/,vmdeck.1 vmdeck.conf.5 vmdeck-guest.5 vmdeck.bash-completion)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: pkgcheck all run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
+.PHONY: pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
 
 # A build needs every library's -dev package; say which are missing and how to
 # get them, instead of hundreds of undefined references.
@@ -52,7 +56,9 @@ pkgcheck:
 		exit 1; \
 	fi
 
-all: $(BUILD)/vmdeck vmdeck
+all: $(BUILD)/vmdeck vmdeck docs
+
+docs: $(DOCS)
 
 vmdeck: $(BUILD)/vmdeck
 	@ln -sf $(BUILD)/vmdeck vmdeck
@@ -69,6 +75,10 @@ $(BUILD)/ui/%.o: ui/%.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
 
+$(BUILD)/src/doc/%.o: src/doc/%.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_INC) -Isrc/doc -c -o $@ $<
+
 $(BUILD)/src/main.o: src/main.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
@@ -81,6 +91,18 @@ $(BUILD)/libvmdeck-cli.a: $(CLI_OBJ)
 
 $(BUILD)/vmdeck: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# mkdoc reads the verb, key and schema tables; it runs at build time only.
+$(BUILD)/mkdoc: $(DOC_OBJ) $(UI_OBJ) $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/doc/vmdeck.bash-completion: $(BUILD)/mkdoc
+	@mkdir -p $(dir $@)
+	$(BUILD)/mkdoc completion > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/doc/%: $(BUILD)/mkdoc
+	@mkdir -p $(dir $@)
+	$(BUILD)/mkdoc $* > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
 	@mkdir -p $(dir $@)
@@ -146,4 +168,4 @@ uninstall:
 clean:
 	rm -rf build build-* vmdeck
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(BUILD)/src/main.d
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(DOC_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(BUILD)/src/main.d
