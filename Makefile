@@ -3,6 +3,10 @@
 # object folder so several builds can share one tree.
 PREFIX  ?= /usr/local
 DESTDIR ?=
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# vmdeck reads /etc/vmdeck/vmdeck.conf whatever PREFIX is.
+SYSCONFDIR ?= /etc
 BUILD   ?= build
 CC      ?= cc
 PKGS    := ncursesw panelw formw libconfig yaml-0.1 readline jansson libzstd zlib libcrypto
@@ -156,14 +160,26 @@ bench: all
 	tests/bench/backup.sh
 	tests/bench/console.sh
 
+# The example configuration goes in only where there is none: an admin's
+# own is never replaced. vms.d is 0700 (definitions may hold VNC passwords).
 install: all
 	install -D -m 0755 $(BUILD)/vmdeck $(DESTDIR)$(PREFIX)/bin/vmdeck
 	install -d $(DESTDIR)$(PREFIX)/share/vmdeck/themes
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vmdeck/themes/
+	install -D -m 0644 $(BUILD)/doc/vmdeck.1 $(DESTDIR)$(MANDIR)/man1/vmdeck.1
+	install -D -m 0644 $(BUILD)/doc/vmdeck.conf.5 $(DESTDIR)$(MANDIR)/man5/vmdeck.conf.5
+	install -D -m 0644 $(BUILD)/doc/vmdeck-guest.5 $(DESTDIR)$(MANDIR)/man5/vmdeck-guest.5
+	install -D -m 0644 $(BUILD)/doc/vmdeck.bash-completion $(DESTDIR)$(BASHCOMPDIR)/vmdeck
+	test -e $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf || \
+		install -D -m 0644 src/doc/vmdeck.conf.example $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vmdeck/vms.d
 
+# Leaves /etc/vmdeck (the configuration and the guests' definitions) alone.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck
 	rm -rf $(DESTDIR)$(PREFIX)/share/vmdeck
+	rm -f $(DESTDIR)$(MANDIR)/man1/vmdeck.1 $(DESTDIR)$(MANDIR)/man5/vmdeck.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/vmdeck-guest.5 $(DESTDIR)$(BASHCOMPDIR)/vmdeck
 
 clean:
 	rm -rf build build-* vmdeck

@@ -1,6 +1,7 @@
 /* man.c: the man pages, written from the verb table, the console's key table and the two schema tables. */
 #include "doc.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,6 +150,102 @@ static const char *const man_tail =
 	".SH SEE ALSO\n"
 	"\\fBvmdeck.conf\\fR(5), \\fBvmdeck\\-guest\\fR(5), \\fBqemu\\-system\\-x86_64\\fR(1), "
 	"\\fBssh\\fR(1), \\fBlvm\\fR(8)\n";
+
+/*
+ * The file references are what `vmdeck help config|yaml` prints from the
+ * schema tables, taken whole: the pages say exactly what the code checks.
+ */
+static char *capture(void (*print)(void))
+{
+	FILE *saved = stdout, *mem;
+	char *buf = NULL;
+	size_t len = 0;
+
+	fflush(stdout);
+	if ((mem = open_memstream(&buf, &len)) == NULL)
+		return xstrdup("");
+	stdout = mem;
+	print();
+	fclose(mem);
+	stdout = saved;
+	return buf;
+}
+
+/* "  disks[].lv (string: VG/LV)": a key line; the help lines below it are indented deeper. */
+static bool key_line(const char *line, const char **key_end)
+{
+	const char *p = line;
+
+	while (*p == ' ')
+		p++;
+	if (p - line > 2 || !*p)
+		return false;
+	while (*p && *p != ' ')
+		p++;
+	*key_end = p;
+	return strncmp(p, " (", 2) == 0;
+}
+
+/* The tag line of an item, without text: the help lines that follow are its text. */
+static void tag(FILE *out, const char *key, size_t n, const char *rest)
+{
+	char *name = xstrndup(key, n);
+
+	fputs(".TP\n\\fB", out);
+	doc_roff(out, name);
+	fputs("\\fR ", out);
+	doc_roff(out, rest);
+	fputc('\n', out);
+	free(name);
+}
+
+static void reference(FILE *out, void (*print)(void))
+{
+	char *text = capture(print);
+	bool intro = true;
+
+	section(out, "DESCRIPTION");
+	for (char *line = text, *next; line && *line; line = next) {
+		const char *key_end, *key = line + strspn(line, " ");
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (intro && !*line) {  /* the introduction ends at the first blank line */
+			intro = false;
+			section(out, "KEYS");
+		} else if (!intro && key_line(line, &key_end)) {
+			tag(out, key, (size_t)(key_end - key), key_end + 1);
+		} else if (*line) {
+			doc_roff(out, key);
+			fputc('\n', out);
+		}
+	}
+	free(text);
+}
+
+void doc_man_conf(FILE *out)
+{
+	title(out, "VMDECK.CONF", 5, "File Formats");
+	section(out, "NAME");
+	fputs("vmdeck.conf \\- vmdeck's host configuration\n", out);
+	reference(out, config_print_reference);
+	fputs(".SH EXAMPLE\nThe packaged /etc/vmdeck/vmdeck.conf is a commented example.\n"
+	      ".SH SEE ALSO\n\\fBvmdeck\\fR(1), \\fBvmdeck\\-guest\\fR(5)\n", out);
+}
+
+void doc_man_guest(FILE *out)
+{
+	title(out, "VMDECK-GUEST", 5, "File Formats");
+	section(out, "NAME");
+	fputs("vmdeck\\-guest \\- a vmdeck guest definition, vms.d/NAME.yaml\n", out);
+	reference(out, vmdef_print_reference);
+	fputs(".SH EXAMPLE\n.nf\n"
+	      "description: domain controller\nmemory: 4G\ncpus: 2\nmachine: pc\ndisks:\n"
+	      "  \\- lv: vg0/dc1\n    interface: virtio\n    size: 60G\nnics:\n"
+	      "  \\- bridge: br0\n    model: virtio\nvnc:\n  display: 1\nrtc: localtime\n"
+	      "autostart: true\n.fi\n"
+	      ".SH SEE ALSO\n\\fBvmdeck\\fR(1), \\fBvmdeck.conf\\fR(5)\n", out);
+}
 
 void doc_man_vmdeck(FILE *out)
 {

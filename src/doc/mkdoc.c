@@ -10,6 +10,8 @@ static const struct {
 	void (*write)(FILE *out);
 } outputs[] = {
 	{ "vmdeck.1", doc_man_vmdeck },
+	{ "vmdeck.conf.5", doc_man_conf },
+	{ "vmdeck-guest.5", doc_man_guest },
 	{ "completion", doc_bash_completion },
 };
 
