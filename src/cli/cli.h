@@ -27,6 +27,7 @@ struct cli_verb {
 	int (*exec)(struct cli *c, int argc, char **argv);
 };
 #define VERB_NO_CONFIG 0x1    /* runs without a valid configuration */
+#define VERB_NEW_NAME 0x2     /* its NAME is a guest still to be made (completion offers none) */
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
