@@ -12,8 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "events.h"
+#include "lvm.h"
+#include "progress.h"
 #include "spawn.h"
 #include "storage.h"
 #include "util.h"
@@ -252,12 +253,12 @@ static int disk_copy(const struct config *cfg, const struct vm_disk *d,
 	if (storage_file_info(p->from, &size, NULL, err) < 0)
 		return -1;
 	if (d->lv) {
-		if (storage_lv_create(cfg, d->lv, size, err) < 0)
+		if (lvm_create(cfg, d->lv, size, err) < 0)
 			return -1;
 		if ((rc = storage_disk_path(cfg, d, &dst, err)) == 0)
 			rc = convert(p->from, sfmt, dst, dfmt, true, err);
 		if (rc < 0)
-			storage_lv_remove(cfg, d->lv, NULL);
+			lvm_remove(cfg, d->lv, NULL);
 		free(dst);
 		return rc;
 	}
@@ -287,7 +288,7 @@ static int disk_make(const struct config *cfg, const struct vmdef *def,
 	*created = false;
 	switch (disk_how(o, def, i)) {
 	case GUEST_DISK_CREATE:
-		if ((d->lv ? storage_lv_create(cfg, d->lv, size, err)
+		if ((d->lv ? lvm_create(cfg, d->lv, size, err)
 			   : storage_file_create(d->file, d->format, size, err)) < 0)
 			return -1;
 		*created = true;
@@ -312,7 +313,7 @@ static void disks_remove(const struct config *cfg, const struct vmdef *def, cons
 		if (!created[i])
 			continue;
 		if (def->disks[i].lv)
-			storage_lv_remove(cfg, def->disks[i].lv, NULL);
+			lvm_remove(cfg, def->disks[i].lv, NULL);
 		else
 			unlink(def->disks[i].file);
 	}
@@ -393,12 +394,12 @@ static int commit(const struct config *cfg, const struct vmdef *def,
 
 	if (!(o && o->commit))
 		return guest_definition_place(cfg, def->name, text, o && o->replace, err);
-	if (commit_hold(o->cancel, &held, err) < 0)
+	if (progress_commit_hold(o->cancel, &held, err) < 0)
 		return -1;
 	rc = o->commit(o->commit_arg, err);
 	if (rc == 0)
 		rc = guest_definition_place(cfg, def->name, text, o->replace, err);
-	commit_release(&held);
+	progress_commit_release(&held);
 	return rc;
 }
 
@@ -425,7 +426,7 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 	if (rc < 0)
 		disks_remove(cfg, def, created); /* no half-made guest */
 	else if (!(o && o->event && !o->event[0]))
-		vm_event_log(cfg, def->name, "%s", o && o->event ? o->event : "definition created");
+		events_log(cfg, def->name, "%s", o && o->event ? o->event : "definition created");
 	if (yaml) {
 		explicit_bzero(yaml, strlen(yaml));
 		free(yaml);

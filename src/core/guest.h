@@ -73,7 +73,7 @@ struct guest_create_opts {
 	const char *event;       /* the event-log line; NULL: "definition created"; "": none */
 	/*
 	 * Called once every disk is made, with SIGINT, SIGTERM and SIGHUP held
-	 * (commit_hold: a signal that came before fails the run, "interrupted";
+	 * (progress_commit_hold: a signal that came before fails the run, "interrupted";
 	 * one that comes now waits until the definition is placed too), so that
 	 * temporaries and the definition land together. NULL: none, no holding.
 	 */
