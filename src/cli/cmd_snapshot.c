@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "cmd_snapshot.h"
 #include "cmd_opts.h"
 #include "snapshot.h"
 #include "util.h"
@@ -133,7 +133,7 @@ static int sub_create(struct cli *c, const struct vmdef *def, int argc, char **a
 	char *err = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0)
+	if (cmd_opts_parse(specs, &argc, argv) < 0)
 		return EXIT_USAGE;
 	if (argc != 2)
 		return cli_usage(c);

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup.h"
+#include "live.h"
 #include "events.h"
 #include "qmp.h"
 #include "spawn.h"
@@ -20,6 +20,7 @@
 #include "stream.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 #define QMP_MS 5000
 #define META_MAX (256 * 1024)
@@ -157,12 +158,12 @@ static int qemu_img(char **err, ...)
 
 static bool guest_running(const struct config *cfg, const struct vmdef *def)
 {
-	return vm_pid_find(cfg, def->name) > 0;
+	return vmstate_pid_find(cfg, def->name) > 0;
 }
 
 static int qmp_guest(const struct config *cfg, const struct vmdef *def, struct qmp *q, char **err)
 {
-	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	char *sock = vmstate_path(cfg, def->name, "qmp.sock");
 	int rc = qmp_open(q, sock, QMP_MS, err);
 
 	free(sock);
@@ -666,7 +667,7 @@ static int external_create(const struct config *cfg, const struct vmdef *def, co
 	    (rc = def_set_overlays(def, ovs, err)) < 0)
 		meta_remove(cfg, def, tag, NULL);
 	if (rc < 0 && running && made == n && ovs[0] && access(ovs[0], F_OK) == 0 && meta_find(meta, tag, NULL) == NULL)
-		vm_event_log(cfg, def->name, "snapshot %s: the guest may run on %s without it in its definition", tag,
+		events_log(cfg, def->name, "snapshot %s: the guest may run on %s without it in its definition", tag,
 			     ovs[0]);
 	for (size_t i = 0; rc < 0 && !running && i < made; i++)
 		unlink(ovs[i]);
@@ -911,7 +912,7 @@ int snapshot_create(const struct config *cfg, const struct vmdef *def, const cha
 {
 	int rc = snap_run(cfg, def, tag, o, do_create, 0, NULL, err);
 
-	vm_event_log(cfg, def->name, rc == 0 ? "snapshot %s created" : "snapshot %s: create failed", tag);
+	events_log(cfg, def->name, rc == 0 ? "snapshot %s created" : "snapshot %s: create failed", tag);
 	return rc;
 }
 
@@ -921,7 +922,7 @@ int snapshot_revert(const struct config *cfg, const struct vmdef *def, const cha
 	int rc = snap_run(cfg, def, tag, o, do_revert, 1, note, err);
 
 	if (rc == 0)
-		vm_event_log(cfg, def->name, "reverted to snapshot %s", tag);
+		events_log(cfg, def->name, "reverted to snapshot %s", tag);
 	return rc;
 }
 
@@ -931,6 +932,6 @@ int snapshot_delete(const struct config *cfg, const struct vmdef *def, const cha
 	int rc = snap_run(cfg, def, tag, o, do_delete, 1, NULL, err);
 
 	if (rc == 0)
-		vm_event_log(cfg, def->name, "snapshot %s deleted", tag);
+		events_log(cfg, def->name, "snapshot %s deleted", tag);
 	return rc;
 }
