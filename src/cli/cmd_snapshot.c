@@ -37,7 +37,7 @@ static void on_progress(void *arg, const char *what, uint64_t done, uint64_t tot
 	int *last = arg, pct = total ? (int)(done * 100 / total) : 0;
 	char a[16], b[16];
 
-	if (pct == *last || total == 0)
+	if (pct == *last || total <= 1)  /* a job without a measure (a RAM save) says 0 or 1 */
 		return;
 	*last = pct;
 	printf("%s: %d%% %s of %s\n", what, pct, size_human(done, a, sizeof a), size_human(total, b, sizeof b));

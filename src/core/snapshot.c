@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -822,6 +823,24 @@ struct snap_ctx {
 	char **note;
 };
 
+/* QEMU says "Input/output error" when the RAM state does not fit: name the full filesystem instead. */
+static int space_hint(const struct vmdef *def, char **err)
+{
+	struct statvfs vfs;
+	uint64_t avail;
+	char a[16], *why;
+
+	if (!err || !*err || statvfs(def->disks[0].file, &vfs) < 0)
+		return -1;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail >= def->memory)
+		return -1;
+	why = *err;
+	*err = xasprintf("%s (no room: %s free where %s is)", why, size_human(avail, a, sizeof a), def->disks[0].file);
+	free(why);
+	return -1;
+}
+
 static int do_create(struct snap_ctx *c, char **err)
 {
 	int rc;
@@ -835,7 +854,7 @@ static int do_create(struct snap_ctx *c, char **err)
 	rc = c->running ? live_internal_create(c->cfg, c->def, c->tag, c->o, err)
 			: offline_internal(c->def, "-c", c->tag, err);
 	if (rc < 0)
-		return -1;
+		return space_hint(c->def, err);
 	meta_remove(c->cfg, c->def, c->tag, NULL);  /* a stale entry of an older snapshot of this tag */
 	if (meta_add(c->cfg, c->def, c->tag, c->o->with_ram, c->o->description, NULL, err) < 0)
 		return -1;
