@@ -6,6 +6,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "storage.h"
 #include "util.h"
 #include "yamlcheck.h"
 
@@ -204,8 +205,13 @@ static int check_disk_source(const struct manifest_disk *d, char **err)
 	if (d->source_file && !manifest_path_ok(d->source_file))
 		return err_set(err, "manifest: disk %s: source_file must be an absolute path without . or .. parts",
 			       d->file);
-	if (d->format && strcmp(d->format, "raw") != 0 && strcmp(d->format, "qcow2") != 0)
-		return err_set(err, "manifest: disk %s: format must be raw or qcow2", d->file);
+	if (d->format && !storage_format_known(d->format)) {
+		char *known = choices_text(vmdef_choices("disks.format"));
+
+		err_set(err, "manifest: disk %s: format must be %s", d->file, known);
+		free(known);
+		return -1;
+	}
 	return 0;
 }
 
