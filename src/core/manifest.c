@@ -243,7 +243,7 @@ static int parse_doc(yaml_document_t *doc, struct manifest *m, char **err)
 	live = scalar(doc, map_get(doc, root, "live"));
 	m->live = live && strcmp(live, "true") == 0;
 	if (m->guest == NULL || !name_valid(m->guest) || m->definition == NULL || m->compress == NULL ||
-	    (strcmp(m->compress, "zstd") != 0 && strcmp(m->compress, "gzip") != 0))
+	    choice_index(config_choices("backup.compress"), m->compress) < 0)
 		return err_set(err, "manifest: guest, compress or definition missing or invalid");
 	disks = map_get(doc, root, "disks");
 	if (disks == NULL || disks->type != YAML_SEQUENCE_NODE)

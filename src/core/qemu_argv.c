@@ -122,7 +122,7 @@ static int cdrom_bootindex(const struct argv_ctx *c)
 
 static int emit_name(struct argv_ctx *c, char **err)
 {
-	strv_add(c->out, c->cfg->qemu_binary ? c->cfg->qemu_binary : "qemu-system-x86_64");
+	strv_add(c->out, c->cfg->qemu_binary ? c->cfg->qemu_binary : config_default("qemu.binary"));
 	add2(c, "-name", c->def->name);
 	return 0;
 }
