@@ -446,26 +446,14 @@ const struct host *config_host(const struct config *cfg, const char *name)
 	return NULL;
 }
 
-/* "qemu.binary" is a key of the top level; "hosts.vmdeck" one of a host's group. */
-static const struct schema_key *config_row(const char *path)
-{
-	if (strncmp(path, "hosts.", 6) == 0)
-		return schema_find(&cfg_schema, CSEC_HOST, path + 6);
-	return schema_find(&cfg_schema, CSEC_TOP, path);
-}
-
 const char *config_default(const char *path)
 {
-	const struct schema_key *k = config_row(path);
-
-	return k ? k->def : NULL;
+	return schema_default(&cfg_schema, path);
 }
 
 const char *const *config_choices(const char *path)
 {
-	const struct schema_key *k = config_row(path);
-
-	return k ? k->choices : NULL;
+	return schema_choices(&cfg_schema, path);
 }
 
 void config_reference_each(schema_doc_fn *fn, void *arg)
