@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pending.h"
+#include "snapshot.h"
 #include "ui.h"
 #include "util.h"
 #include "vm.h"
@@ -305,6 +306,19 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 }
 
+/* How many snapshots, and the newest (from the guest's small snapshots file only). */
+static void detail_snapshots(struct ui *ui, struct pane *p, const struct vmdef *d)
+{
+	char *newest = NULL;
+	size_t n = snapshot_summary(ui->cfg, d->name, &newest);
+
+	if (n)
+		pane_line(p, R_NORMAL, "Snaps   %zu, newest %s", n, newest);
+	else
+		pane_line(p, R_NORMAL, "Snaps   none");
+	free(newest);
+}
+
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -325,6 +339,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	pane_line(p, R_NORMAL, "CD      %s", cd ? draw_fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
 	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : vmdef_default("boot"),
 		  d->rtc ? d->rtc : vmdef_default("rtc"));
+	detail_snapshots(ui, p, d);
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
 	if (st->reason)

@@ -424,6 +424,17 @@ size_t snapshot_count(const struct config *cfg, const struct vmdef *def, char **
 	return n;
 }
 
+size_t snapshot_summary(const struct config *cfg, const char *name, char **newest)
+{
+	json_t *meta = meta_load(cfg, name, NULL), *list = json_object_get(meta, "snapshots");
+	size_t n = json_array_size(list);
+
+	if (newest)
+		*newest = n ? xstrdup(meta_str(json_array_get(list, n - 1), "tag")) : NULL;
+	json_decref(meta);
+	return n;
+}
+
 static int tag_exists(const struct config *cfg, const struct vmdef *def, const char *tag, bool *ram, char **err)
 {
 	struct snapshot *s;

@@ -74,6 +74,13 @@ int snapshot_revert(const struct config *cfg, const struct vmdef *def, const cha
 int snapshot_delete(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
 		    char **err);
 
+/*
+ * From vms_dir/NAME.snapshots.json alone (one small file, no qemu-img): how
+ * many snapshots vmdeck made of NAME and the newest one's tag (allocated,
+ * NULL when none). For the console's detail pane and shell completion.
+ */
+size_t snapshot_summary(const struct config *cfg, const char *name, char **newest);
+
 /* vms_dir/NAME.snapshots.json (allocated). */
 char *snapshot_meta_path(const struct config *cfg, const char *name);
 
