@@ -10,7 +10,6 @@
 
 #include "cmd_argv.h"
 #include "cmd_backup.h"
-#include "cmd_clone.h"
 #include "cmd_complete.h"
 #include "cmd_defs.h"
 #include "cmd_disk.h"
@@ -64,8 +63,6 @@ const struct cli_verb cli_verbs[] = {
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
 	{ "snapshot", "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert TAG | NAME delete TAG",
 	  "save every disk (and RAM) at one instant, go back to it, or drop it", 0, cmd_snapshot },
-	{ "clone", "NAME NEW [--linked] [--start]",
-	  "a new guest as a copy of a stopped one (--linked: qcow2 overlays on its disks)", 0, cmd_clone },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 

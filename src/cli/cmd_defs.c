@@ -17,7 +17,6 @@
 #include "cmd_opts.h"
 #include "guest.h"
 #include "storage.h"
-#include "template.h"
 #include "events.h"
 #include "util.h"
 #include "vm.h"
@@ -92,16 +91,6 @@ static void check_host(struct findings *f, const struct vmdef *d)
 			strv_addf(&f->warnings, "%s: nics[%zu] has no mac yet; one is written at the next start",
 				  d->path, i);
 	}
-}
-
-/* A template names its linked clones: it refuses to start while they exist. */
-static void check_template(struct findings *f, const struct config *cfg, const struct vmdef *d)
-{
-	char *why = NULL;
-
-	if (template_check(cfg, d, &why) < 0)
-		strv_addf(&f->warnings, "%s: %s (it does not start while they exist)", d->path, why);
-	free(why);
 }
 
 /* A program name without a slash is looked up in PATH, as exec does. */
@@ -187,7 +176,6 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		}
 		check_self(&f, &defs[i]);
 		check_host(&f, &defs[i]);
-		check_template(&f, &c->cfg, &defs[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!defs[j].error)
 				check_pair(&f, &defs[j], &defs[i]);

@@ -24,7 +24,6 @@
 #include "qmp.h"
 #include "spawn.h"
 #include "storage.h"
-#include "template.h"
 #include "util.h"
 #include "vmstate.h"
 
@@ -671,7 +670,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 		return -1;
 	if ((p->log_fd = log_open(cfg, def->name, err)) < 0)
 		return -1;
-	if (check_disks(def, err) < 0 || template_check(cfg, def, err) < 0)
+	if (check_disks(def, err) < 0)
 		return -1;
 	if (kill_requested(cfg, def->name))
 		return err_set(err, KILLED_STARTING);
