@@ -51,7 +51,6 @@ struct vmdef {
 	bool usb_tablet;
 	bool autostart;
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
-	bool template;         /* linked clones are backed by its disks: it must not start while they exist */
 	char **extra_args;
 	size_t n_extra_args;
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */

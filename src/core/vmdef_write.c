@@ -200,8 +200,6 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit(&b, "", SEC_TOP, "usb_tablet", def->usb_tablet ? "true" : "false");
 	emit(&b, "", SEC_TOP, "autostart", def->autostart ? "true" : "false");
 	emit(&b, "", SEC_TOP, "guest_agent", def->guest_agent ? "true" : "false");
-	if (def->template)
-		emit(&b, "", SEC_TOP, "template", "true");
 	emit_extra_args(&b, def);
 	return sbuf_take(&b);
 }
