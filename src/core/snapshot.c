@@ -435,6 +435,16 @@ size_t snapshot_summary(const struct config *cfg, const char *name, char **newes
 	return n;
 }
 
+void snapshot_tags(const struct config *cfg, const char *name, struct strv *out)
+{
+	json_t *meta = name_valid(name) ? meta_load(cfg, name, NULL) : NULL, *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(meta, "snapshots"), i, e)
+		strv_add(out, meta_str(e, "tag"));
+	json_decref(meta);
+}
+
 static int tag_exists(const struct config *cfg, const struct vmdef *def, const char *tag, bool *ram, char **err)
 {
 	struct snapshot *s;

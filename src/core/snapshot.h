@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "util.h"
 #include "vmdef.h"
 
 /*
@@ -80,6 +81,9 @@ int snapshot_delete(const struct config *cfg, const struct vmdef *def, const cha
  * NULL when none). For the console's detail pane and shell completion.
  */
 size_t snapshot_summary(const struct config *cfg, const char *name, char **newest);
+
+/* The tags in vms_dir/NAME.snapshots.json, oldest first, added to out (shell completion). */
+void snapshot_tags(const struct config *cfg, const char *name, struct strv *out);
 
 /* vms_dir/NAME.snapshots.json (allocated). */
 char *snapshot_meta_path(const struct config *cfg, const char *name);

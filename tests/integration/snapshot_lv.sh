@@ -55,6 +55,7 @@ check_match "revert under a running guest asks to power it off" "vmdeck: lin: s1
 out=$(vd snapshot lin create r1 --with-ram 2>&1)
 check_match "--with-ram on an LV is refused with a reason" "vmdeck: lin: --with-ram needs qcow2 disks" "$out"
 check "a second snapshot on top" vd snapshot lin create s2
+check_eq "complete tag offers the tags, oldest first" "s1 s2" "$(vd complete tag lin | xargs)"
 ask 'echo three > /mnt/marker; sync; echo done-$((3+3))' done-6
 check "delete the older one live (an intermediate block-commit)" vd snapshot lin delete s1
 check "its overlay is gone" test ! -e "$OV1"
