@@ -104,6 +104,7 @@ static int report(struct cli *c, const struct vmdef *def, int rc, const char *ta
 
 		json_object_set_new(j, "paused_ms", o->paused_ms >= 0 ? cli_json_tenths(o->paused_ms) : json_null());
 		json_object_set_new(j, "note", note ? json_string(note) : json_null());
+		json_object_set_new(j, "frozen", json_boolean(o->froze));
 		cli_json_print(j);
 	} else {
 		if (strcmp(done, "reverted") == 0)
@@ -111,7 +112,8 @@ static int report(struct cli *c, const struct vmdef *def, int rc, const char *ta
 		else
 			printf("%s: snapshot %s %s", def->name, tag, done);
 		if (o->paused_ms >= 0)
-			printf(" (the guest was paused %.1f ms)", o->paused_ms);
+			printf(" (the guest was paused %.1f ms%s)", o->paused_ms,
+			       o->froze ? ", its filesystems frozen by its agent" : "");
 		printf("\n");
 		if (note)
 			printf("%s: %s\n", def->name, note);

@@ -305,8 +305,10 @@ static int paused_transaction(const struct config *cfg, const struct vmdef *def,
 		rc = -1;
 	if (run)
 		o->paused_ms = paused_ms(q);
-	if (agent >= 0)
+	if (agent >= 0) {
 		rc = live_thaw(cfg, def->name, agent, rc, err);
+		o->froze = true;
+	}
 	return rc;
 }
 

@@ -50,6 +50,7 @@ struct snapshot_opts {
 	void *arg;
 	volatile sig_atomic_t *cancel;  /* stops a commit job (the chain stays as it was) */
 	double paused_ms;           /* out: how long a running guest was paused (STOP to RESUME), < 0 if not */
+	bool froze;                 /* out: the guest agent froze the guest's filesystems for it */
 };
 
 /* True when the guest's snapshots are qcow2-internal (every disk a qcow2 file without overlay). */

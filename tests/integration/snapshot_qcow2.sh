@@ -3,7 +3,8 @@
 # the real Linux fixture: a marker written on its disk through the serial
 # console, a --with-ram snapshot that brings back the disk and a shell
 # variable while the guest runs, a disk-only snapshot (every disk at one
-# instant, the guest paused for it) reverted once the guest is off, and the
+# instant, the guest paused for it and its filesystems frozen by its guest
+# agent) reverted once the guest is off, and the
 # bad cases: a tag that exists, a missing tag, a guest whose lock is held.
 source "$(dirname "$0")/../lib.sh"
 write_conf
@@ -16,7 +17,7 @@ truncate -s 16M "$T/data.raw"
 mkfs.ext4 -q -F "$T/data.raw"
 qemu-img convert -f raw -O qcow2 "$T/data.raw" "$T/disks/data.qcow2"
 qemu-img create -q -f qcow2 "$T/disks/second.qcow2" 8M
-mklinux lin <<EOF2
+mklinux lin agent <<EOF2
 disks:
   - file: $T/disks/data.qcow2
     interface: virtio
@@ -65,7 +66,8 @@ check_eq "the guest runs after the revert" running "$(vm_state lin)"
 # disk-only: both disks at one instant, the guest paused only for it
 ask 'echo disk-only > /mnt/marker; sync; echo done-$((3+3))' done-6
 out=$(vd snapshot lin create d1 2>&1)
-check_match "a disk-only snapshot reports the pause" "snapshot d1 created \(disks only\) \(the guest was paused [0-9.]+ ms\)" "$out"
+check_match "a disk-only snapshot reports the pause, its filesystems frozen by the agent" \
+    "snapshot d1 created \(disks only\) \(the guest was paused [0-9.]+ ms, its filesystems frozen by its agent\)" "$out"
 note "$out"
 check_eq "both disks hold the tag" "d1 d1" "$(for d in data second; do qemu-img snapshot -U -l "$T/disks/$d.qcow2" | awk '$2=="d1"{print $2}'; done | xargs)"
 ask 'echo overwritten > /mnt/marker; sync; echo done-$((4+4))' done-8
