@@ -4,7 +4,7 @@
 # proposed pre-YYYYmmdd-HHMM tag and RAM, one typed disk-only with a
 # description, the list showing tag, date, kind, size and description, the
 # detail pane's count and newest; a revert that says the running guest jumps
-# back; a delete that asks first.
+# back; a delete that asks first; a guest with snapshots is not deleted.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 
@@ -45,6 +45,13 @@ tui_keys y
 check_screen "the delete ran as a job" 'snapshot before-update deleted' 20
 check_nomatch "and the list lost it" 'before-update +[0-9-]+ [0-9:]+ +disk' "$(tui_screen)"
 tui_keys Escape
-tui_stop
 "$VMDECK" -c "$CONF" kill sq > /dev/null
+check_screen "the console sees it stopped" '^ sq +stopped' 10
+tui_keys D
+check_screen "D asks to delete the guest" 'Delete guest sq'
+tui_keys 'sq' Enter
+check_screen "a guest with snapshots is not deleted (an overlay may hold its newest data)" \
+    'sq: cannot delete: it has snapshots: delete them first'
+check "its definition is still there" test -f "$T/vms.d/sq.yaml"
+tui_stop
 finish
