@@ -655,13 +655,43 @@ static json_t *snapshot_sync_actions(char **ovs, size_t n)
 	return a;
 }
 
+/* The tag and its overlays in the snapshots file, then the definition naming them (written last). */
+static int external_record(const struct config *cfg, const struct vmdef *def, const char *tag,
+			   const struct snapshot_opts *o, char **ovs, size_t n, char **err)
+{
+	json_t *jov = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(jov, json_string(ovs[i]));
+	if (meta_add(cfg, def, tag, false, o->description, jov, err) < 0)
+		return -1;
+	if (def_set_overlays(def, ovs, err) == 0)
+		return 0;
+	meta_remove(cfg, def, tag, NULL);
+	return -1;
+}
+
+/* QEMU switched to the overlays but they could not be recorded: said loudly, here and in the event log. */
+static void external_unrecorded(const struct config *cfg, const struct vmdef *def, const char *tag, char **err)
+{
+	char *why = err && *err ? *err : xstrdup("unknown error");
+
+	events_log(cfg, def->name, "snapshot %s: THE GUEST NOW WRITES INTO ITS NEW OVERLAYS, which its definition "
+		   "does not name (%s): do not restart it before it does", tag, why);
+	if (err)
+		*err = xasprintf("%s; THE GUEST NOW WRITES INTO ITS NEW OVERLAYS (file_dir/%s-diskN-%s.qcow2), which "
+				 "its definition does not name: do not restart it before it does", why, def->name, tag);
+	free(why);
+}
+
 static int external_create(const struct config *cfg, const struct vmdef *def, const char *tag,
 			   struct snapshot_opts *o, bool running, char **err)
 {
-	json_t *meta = meta_load(cfg, def->name, err), *list, *jov;
+	json_t *meta = meta_load(cfg, def->name, err), *list;
 	size_t n = def->n_disks, made = 0, k;
 	char **ovs = xcalloc(n, sizeof *ovs);
 	int rc = meta ? 0 : -1;
+	bool switched = false;  /* QEMU writes into the new overlays */
 
 	list = json_object_get(meta, "snapshots");
 	k = json_array_size(list);
@@ -683,18 +713,14 @@ static int external_create(const struct config *cfg, const struct vmdef *def, co
 		if (rc == 0)
 			rc = paused_transaction(cfg, def, &q, snapshot_sync_actions(ovs, n), o, err);
 		qmp_close(&q);
+		switched = rc == 0;
 	}
-	jov = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(jov, json_string(ovs[i] ? ovs[i] : ""));
-	if (rc == 0 && (rc = meta_add(cfg, def, tag, false, o->description, jov, err)) == 0 &&
-	    (rc = def_set_overlays(def, ovs, err)) < 0)
-		meta_remove(cfg, def, tag, NULL);
-	if (rc < 0 && running && made == n && ovs[0] && access(ovs[0], F_OK) == 0 && meta_find(meta, tag, NULL) == NULL)
-		events_log(cfg, def->name, "snapshot %s: the guest may run on %s without it in its definition", tag,
-			     ovs[0]);
-	for (size_t i = 0; rc < 0 && !running && i < made; i++)
-		unlink(ovs[i]);
+	if (rc == 0)
+		rc = external_record(cfg, def, tag, o, ovs, n, err);
+	if (rc < 0 && switched)
+		external_unrecorded(cfg, def, tag, err);
+	for (size_t i = 0; rc < 0 && !switched && i < made; i++)
+		unlink(ovs[i]);  /* only the ones made here: an existing file of that name is never ours */
 	paths_free(ovs, n);
 	json_decref(meta);
 	return rc;
