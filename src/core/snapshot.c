@@ -946,6 +946,23 @@ static int do_delete(struct snap_ctx *c, char **err)
 	return meta_remove(c->cfg, c->def, c->tag, err);
 }
 
+/* Overlay snapshots made when the guest had another number of disks cannot be followed: said, not guessed. */
+static bool meta_disks_differ(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	json_t *meta = meta_load(cfg, def->name, err), *e;
+	size_t i;
+	bool differ = meta == NULL;
+
+	json_array_foreach(json_object_get(meta, "snapshots"), i, e)
+		if (!differ && json_array_size(json_object_get(e, "overlays")) != def->n_disks) {
+			err_set(err, "snapshot %s covers %zu disks, the guest has %zu: its disks changed since",
+				meta_str(e, "tag"), json_array_size(json_object_get(e, "overlays")), def->n_disks);
+			differ = true;
+		}
+	json_decref(meta);
+	return differ;
+}
+
 static int snap_run(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
 		    int (*fn)(struct snap_ctx *, char **), int want, char **note, char **err)
 {
@@ -961,6 +978,8 @@ static int snap_run(const struct config *cfg, const struct vmdef *def, const cha
 			       tag);
 	if (def->n_disks == 0)
 		return err_set(err, "it has no disks");
+	if (!c.internal && meta_disks_differ(cfg, def, err))
+		return -1;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
 	c.running = guest_running(cfg, def);

@@ -2,7 +2,8 @@
 # snapshot_backup.sh: a live backup of a guest running on a snapshot chain
 # (its raw disk under a qcow2 overlay holding newer data) stores what the
 # guest sees, and its restore is a flat raw disk with no overlay: byte for
-# byte the chain's content, not the stale base. The guest has no OS.
+# byte the chain's content, not the stale base. A disk added later is refused
+# (or noticed). The guest has no OS.
 source "$(dirname "$0")/../lib.sh"
 write_conf
 vd() { "$VMDECK" -c "$CONF" "$@"; }
@@ -26,4 +27,13 @@ check "restore it as a copy" vd restore "$arch" --as g2 --to-file "$T/disks/g2.r
 check "the restored disk is what the guest saw, byte for byte" cmp -s "$T/expect.raw" "$T/disks/g2.raw"
 check "the restored definition names no overlay" sh -c "! grep -q 'overlay: /' '$T/vms.d/g2.yaml'"
 check_eq "the restored copy has no snapshots" "[]" "$(vd snapshot g2 list --json | jq -c .)"
+
+# Its snapshots cover one disk: a second one is refused, or noticed if written in by hand.
+truncate -s 8M "$T/disks/extra.raw"
+out=$(vd disk attach "$T/disks/extra.raw" g 2>&1)
+check_match "attaching a disk to a guest with snapshots is refused" "vmdeck: g: cannot attach .*g has snapshots: delete them first" "$out"
+printf '  - file: %s\n' "$T/disks/extra.raw" >> "$T/vms.d/g.yaml"
+out=$(vd snapshot g create s2 2>&1)
+check_eq "a disk written in by hand: the snapshots are not guessed at" \
+    "vmdeck: g: snapshot s1 covers 1 disks, the guest has 2: its disks changed since" "$out"
 finish
