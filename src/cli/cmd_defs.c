@@ -18,8 +18,8 @@
 #include "storage.h"
 #include "events.h"
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vnc.h"
 
 /* ---- check ---- */
 
@@ -30,7 +30,7 @@ struct findings {
 /* Two guests on one port collide unless both listen on different specific addresses. */
 static bool vnc_clash(const struct vmdef *a, const struct vmdef *b)
 {
-	const char *la = vm_vnc_listen(a), *lb = vm_vnc_listen(b);
+	const char *la = vnc_listen(a), *lb = vnc_listen(b);
 	bool any = strcmp(la, "0.0.0.0") == 0 || strcmp(lb, "0.0.0.0") == 0 ||
 		   strcmp(la, "::") == 0 || strcmp(lb, "::") == 0;
 

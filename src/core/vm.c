@@ -26,6 +26,7 @@
 #include "storage.h"
 #include "util.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 #define QMP_TIMEOUT_MS    3000   /* one QMP action on a healthy guest */
 #define QMP_KILL_MS       1000   /* kill asks politely only this long */
@@ -493,40 +494,11 @@ static int check_bridges(const struct vmdef *def, char **err)
 	return 0;
 }
 
-const char *vm_vnc_listen(const struct vmdef *def)
-{
-	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : vmdef_default("vnc.listen");
-}
-
-char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)
-{
-	const char *bare = vm_vnc_listen(def), *when = running ? "" : " once the guest runs";
-	int port = 5900 + def->vnc_display;
-	char listen[80];
-
-	/* an IPv6 address goes in brackets, as ssh -L and viewers want it before a :port */
-	snprintf(listen, sizeof listen, strchr(bare, ':') ? "[%s]" : "%s", bare);
-	/*
-	 * Viewers read HOST:N as display N (port 5900+N) and HOST::PORT as a
-	 * port: two colons, so no viewer takes 5903 for display 5903.
-	 */
-	/* a display on loopback is reached through the admin's own SSH session to the server */
-	if (strncmp(bare, "127.", 4) == 0 || strcmp(bare, "::1") == 0 || strcmp(bare, "localhost") == 0)
-		return xasprintf("It listens on this host only. From your PC, tunnel it over SSH:\n"
-				 "  ssh -L %d:%s:%d %s\n"
-				 "  or PuTTY: Connection > SSH > Tunnels, source port %d,\n"
-				 "  destination %s:%d;\n"
-				 "then point a VNC viewer (TigerVNC, RealVNC) at localhost::%d%s.",
-				 port, listen, port, host, port, listen, port, port, when);
-	return xasprintf("Point a VNC viewer (TigerVNC, RealVNC) at %s::%d%s.",
-			 strcmp(bare, "0.0.0.0") != 0 && strcmp(bare, "::") != 0 ? listen : host, port, when);
-}
-
 /* Binds the VNC port ourselves for a moment: a clear message beats QEMU's. */
 static int check_vnc_port(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
-	const char *host = vm_vnc_listen(def);
+	const char *host = vnc_listen(def);
 	int port = 5900 + def->vnc_display, one = 1, rc = 0, fd, e;
 	char service[16];
 
