@@ -508,7 +508,7 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	if (rc != EXIT_DONE) {
 		cli_error(rc, "%s: cannot create: %s", argv[1], err);
 	} else {
-		events_log(&c->cfg, def.name, "definition created");
+		events_log(&c->cfg, def.name, EV_DEF_CREATE, "definition created");
 		new_report(c, &def, path);
 	}
 	free(err);
