@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "schema.h"
+
 struct host {
 	char *name;
 	char *ssh;      /* user@host or host, as given to ssh */
@@ -53,5 +55,7 @@ const struct host *config_host(const struct config *cfg, const char *name);
 
 /* Help text for each key, generated from the schema table (README, check). */
 void config_print_reference(void);
+/* Every key as the reference describes it ("qemu.accel", "hosts[].ssh", type, default ...). */
+void config_reference_each(schema_doc_fn *fn, void *arg);
 
 #endif
