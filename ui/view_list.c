@@ -226,6 +226,17 @@ static void pane_pair(struct pane *p, const char *head, const char *tail)
 	pane_line(p, R_NORMAL, "        %s", tail);
 }
 
+/* How many snapshots, and the newest (from the guest's small snapshots file only); nothing when none. */
+static void detail_snapshots(const struct config *cfg, struct pane *p, const struct vmdef *d)
+{
+	char *newest = NULL;
+	size_t n = snapshot_summary(cfg, d->name, &newest);
+
+	if (n)
+		pane_line(p, R_NORMAL, "Snaps   %zu, newest %s", n, newest);
+	free(newest);
+}
+
 static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st, unsigned next)
 {
 	char mem[16], rss[16], sz[16], keys[128];
@@ -306,19 +317,6 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 }
 
-/* How many snapshots, and the newest (from the guest's small snapshots file only). */
-static void detail_snapshots(struct ui *ui, struct pane *p, const struct vmdef *d)
-{
-	char *newest = NULL;
-	size_t n = snapshot_summary(ui->cfg, d->name, &newest);
-
-	if (n)
-		pane_line(p, R_NORMAL, "Snaps   %zu, newest %s", n, newest);
-	else
-		pane_line(p, R_NORMAL, "Snaps   none");
-	free(newest);
-}
-
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -339,7 +337,6 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	pane_line(p, R_NORMAL, "CD      %s", cd ? draw_fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
 	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : vmdef_default("boot"),
 		  d->rtc ? d->rtc : vmdef_default("rtc"));
-	detail_snapshots(ui, p, d);
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
 	if (st->reason)
@@ -371,6 +368,7 @@ static void draw_detail(struct ui *ui)
 		return;
 	}
 	detail_hardware(&left, d, &ui->st[ui->sel], ui->ex[ui->sel].next_start);
+	detail_snapshots(ui->cfg, &left, d);
 	detail_runtime(ui, &right, ui->sel);
 }
 

@@ -676,7 +676,7 @@ static void external_unrecorded(const struct config *cfg, const struct vmdef *de
 {
 	char *why = err && *err ? *err : xstrdup("unknown error");
 
-	events_log(cfg, def->name, "snapshot %s: THE GUEST NOW WRITES INTO ITS NEW OVERLAYS, which its definition "
+	events_log(cfg, def->name, EV_SNAPSHOT_FAIL, "snapshot %s: THE GUEST NOW WRITES INTO ITS NEW OVERLAYS, which its definition "
 		   "does not name (%s): do not restart it before it does", tag, why);
 	if (err)
 		*err = xasprintf("%s; THE GUEST NOW WRITES INTO ITS NEW OVERLAYS (file_dir/%s-diskN-%s.qcow2), which "
@@ -999,7 +999,8 @@ int snapshot_create(const struct config *cfg, const struct vmdef *def, const cha
 {
 	int rc = snap_run(cfg, def, tag, o, do_create, 0, NULL, err);
 
-	events_log(cfg, def->name, rc == 0 ? "snapshot %s created" : "snapshot %s: create failed", tag);
+	events_log(cfg, def->name, rc == 0 ? EV_SNAPSHOT : EV_SNAPSHOT_FAIL,
+		   rc == 0 ? "snapshot %s created" : "snapshot %s: create failed", tag);
 	return rc;
 }
 
@@ -1009,7 +1010,7 @@ int snapshot_revert(const struct config *cfg, const struct vmdef *def, const cha
 	int rc = snap_run(cfg, def, tag, o, do_revert, 1, note, err);
 
 	if (rc == 0)
-		events_log(cfg, def->name, "reverted to snapshot %s", tag);
+		events_log(cfg, def->name, EV_SNAPSHOT, "reverted to snapshot %s", tag);
 	return rc;
 }
 
@@ -1019,6 +1020,6 @@ int snapshot_delete(const struct config *cfg, const struct vmdef *def, const cha
 	int rc = snap_run(cfg, def, tag, o, do_delete, 1, NULL, err);
 
 	if (rc == 0)
-		events_log(cfg, def->name, "snapshot %s deleted", tag);
+		events_log(cfg, def->name, EV_SNAPSHOT, "snapshot %s deleted", tag);
 	return rc;
 }
