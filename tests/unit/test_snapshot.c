@@ -168,6 +168,33 @@ static void test_not_a_regular_file(void **state)
 	vmdef_free(&d);
 }
 
+/* A disk on a snapshot chain keeps its volume through an edit; other keys may change. */
+static void test_chain_keeps_its_volume(void **state)
+{
+	char *path = path_join(tmpdir, "chain.yaml"), *err = NULL;
+	const char *with[] = { "interface", "virtio", NULL };
+	FILE *f = fopen(path, "w");
+	struct vmdef d;
+
+	assert_non_null(f);
+	fprintf(f, "disks:\n  - lv: vg0/a\n    overlay: /srv/chain-disk0-s1.qcow2\n");
+	fclose(f);
+	assert_int_equal(vmdef_set_item_kind(path, "disks", "lv", "vg0/b", NULL, &err), -1);
+	assert_non_null(strstr(err, "the disk has snapshots"));
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_set_item_kind(path, "disks", "file", "/srv/x.raw", NULL, &err), -1);
+	free(err);
+	err = NULL;
+	assert_int_equal(vmdef_set_item_kind(path, "disks", "lv", "vg0/a", with, &err), 0);
+	assert_int_equal(vmdef_load(path, &d, NULL), 0);
+	assert_string_equal(d.disks[0].lv, "vg0/a");
+	assert_string_equal(d.disks[0].overlay, "/srv/chain-disk0-s1.qcow2");
+	assert_int_equal(d.disks[0].iface, DISK_VIRTIO);
+	vmdef_free(&d);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_listed_oldest_first),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_not_a_regular_file),
+		cmocka_unit_test(test_chain_keeps_its_volume),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
