@@ -504,13 +504,51 @@ static int meta_remove(const struct config *cfg, const struct vmdef *def, const 
 	return rc;
 }
 
-/* qemu-img snapshot OP TAG on every disk; a create undone on the disks done when one fails. */
+/* 1 when the qcow2 image holds snapshot TAG, 0 when not, -1 when it cannot be read. */
+static int image_has_tag(const char *file, const char *tag, char **err)
+{
+	char *argv[] = { (char *)"qemu-img", (char *)"info", (char *)"-U", (char *)"--output=json", (char *)file, NULL };
+	char *text = NULL;
+	json_t *info, *e;
+	size_t i;
+	int has = 0;
+
+	if (spawn_run(argv, &text, err) < 0)
+		return -1;
+	info = json_loads(text, 0, NULL);
+	free(text);
+	json_array_foreach(json_object_get(info, "snapshots"), i, e)
+		if (strcmp(meta_str(e, "name"), tag) == 0)
+			has = 1;
+	json_decref(info);
+	return has;
+}
+
+/*
+ * qemu-img snapshot OP TAG on every disk; a create is undone on the disks
+ * done when one fails. A revert first checks that every disk has the tag
+ * (a disk added later has not: nothing is reverted); a delete passes over a
+ * disk without it.
+ */
 static int offline_internal(const struct vmdef *def, const char *op, const char *tag, char **err)
 {
+	bool create = strcmp(op, "-c") == 0;
+
+	for (size_t i = 0; !create && i < def->n_disks; i++) {
+		int has = image_has_tag(def->disks[i].file, tag, err);
+
+		if (has < 0)
+			return -1;
+		if (!has && strcmp(op, "-a") == 0)
+			return err_set(err, "disk %zu (%s) has no snapshot %s: nothing was reverted", i + 1,
+				       def->disks[i].file, tag);
+	}
 	for (size_t i = 0; i < def->n_disks; i++) {
+		if (strcmp(op, "-d") == 0 && image_has_tag(def->disks[i].file, tag, NULL) == 0)
+			continue;
 		if (qemu_img(err, "snapshot", op, tag, def->disks[i].file, NULL) == 0)
 			continue;
-		while (strcmp(op, "-c") == 0 && i-- > 0)
+		while (create && i-- > 0)
 			qemu_img(NULL, "snapshot", "-d", tag, def->disks[i].file, NULL);
 		return -1;
 	}

@@ -4,7 +4,8 @@
 # the running guest unchanged); a base on a tiny tmpfs refuses a commit,
 # offline (qemu-img) and live (the QEMU job's error), and the chain stays
 # valid and in the definition; a --with-ram snapshot into a full qcow2 fails
-# with one line and leaves the image sound. Guests without an OS: no boot needed.
+# with one line and leaves the image sound; a revert where a disk lacks the tag
+# is refused whole. Guests without an OS: no boot needed.
 source "$(dirname "$0")/../lib.sh"
 write_conf
 vd() { "$VMDECK" -c "$CONF" "$@"; }
@@ -87,4 +88,21 @@ check_eq "no snapshot is listed" "[]" "$(vd snapshot c list --json | jq -c .)"
 check_eq "the guest runs on" running "$(vm_state c)"
 vd kill c > /dev/null
 check "the image is sound" qemu-img check -q "$T/q/c.qcow2"
+
+# 4. a qcow2 disk added after a snapshot: a revert would be half one, so none is made.
+qemu-img create -q -f qcow2 "$T/disks/d1.qcow2" 16M
+qemu-img create -q -f qcow2 "$T/disks/d2.qcow2" 16M
+mkguest d <<EOF2
+disks:
+  - file: $T/disks/d1.qcow2
+EOF2
+check "a snapshot of a one-disk qcow2 guest" vd snapshot d create t1
+printf '  - file: %s\n' "$T/disks/d2.qcow2" >> "$T/vms.d/d.yaml"
+qemu-io -f qcow2 -c 'write -P 0x11 0 64k' "$T/disks/d1.qcow2" > /dev/null
+out=$(vd snapshot d revert t1 2>&1)
+check_match "a revert where a disk lacks the tag is refused, one line" \
+    "^vmdeck: d: disk 2 \(.*d2.qcow2\) has no snapshot t1: nothing was reverted$" "$out"
+check "and disk 1 was not reverted either" sh -c "qemu-io -f qcow2 -c 'read -P 0x11 0 64k' '$T/disks/d1.qcow2' | grep -q 'read 65536'"
+check "a delete passes over the disk without it" vd snapshot d delete t1
+check_eq "disk 1 no longer has it" "" "$(qemu-img snapshot -l "$T/disks/d1.qcow2")"
 finish
