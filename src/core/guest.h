@@ -57,7 +57,9 @@ struct guest_disk_plan {
 	 * MAKE: writes disk i (as the definition names it, or a temporary name
 	 * that o->commit puts in place); *created = true when it made a new
 	 * volume (even if it then fails): guest_create removes that volume again
-	 * on any failure. Anything else it leaves behind is the caller's.
+	 * on any failure. A volume that o->commit puts in place may instead be
+	 * marked there, through the same pointer (it lives until guest_create
+	 * returns). Anything else it leaves behind is the caller's.
 	 */
 	int (*make)(void *arg, size_t i, bool *created, char **err);
 	void *arg;
