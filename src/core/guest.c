@@ -142,8 +142,8 @@ int guest_listen_check(const char *listen, char **err)
 	return err_set(err, "vnc.listen %s: cannot listen there: %s", listen, strerror(e));
 }
 
-char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *self, int display,
-			     const char *listen)
+char *guest_vnc_display_def_user(const struct vmdef *defs, size_t n, const char *self, int display,
+				 const char *listen)
 {
 	const char *l = listen && listen[0] ? listen : vmdef_default("vnc.listen");
 
@@ -157,6 +157,17 @@ char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *sel
 		if (listens_meet(vm_vnc_listen(d), l))
 			return xstrdup(d->name);
 	}
+	return NULL;
+}
+
+char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *self, int display,
+			     const char *listen)
+{
+	const char *l = listen && listen[0] ? listen : vmdef_default("vnc.listen");
+	char *who = guest_vnc_display_def_user(defs, n, self, display, l);
+
+	if (who)
+		return who;
 	if (bind_test(l, 5900 + display) == EADDRINUSE)
 		return xasprintf("a listener on port %d", 5900 + display);
 	return NULL;

@@ -132,6 +132,13 @@ int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err);
 char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *self, int display,
 			     const char *listen);
 
+/*
+ * The same, for the definitions only (no listener is asked): a guest's own
+ * display on a new address, which its own running VNC server still holds.
+ */
+char *guest_vnc_display_def_user(const struct vmdef *defs, size_t n, const char *self, int display,
+				 const char *listen);
+
 /* Two definitions whose VNC servers would meet: same display, and an address in common. */
 bool guest_vnc_clash(const struct vmdef *a, const struct vmdef *b);
 
