@@ -1,6 +1,7 @@
 /* completion.c: the bash completion script, written from the verb table's usage strings. */
 #include "doc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,12 +19,12 @@ static const char *const script_head =
 	"    \"${COMP_WORDS[0]}\" \"${conf[@]}\" complete \"$@\" 2>/dev/null\n"
 	"}\n"
 	"\n"
-	"_vmdeck_lines() {  # CMD...: each line it prints is one candidate, whole (never split, never globbed)\n"
+	"_vmdeck_lines() {  # CMD...: each line it prints is one whole candidate (no split, no glob)\n"
 	"    local l\n"
 	"    while IFS= read -r l; do COMPREPLY+=(\"$l\"); done < <(\"$@\")\n"
 	"}\n"
 	"\n"
-	"_vmdeck_dequote() {  # WORD as typed -> as meant: an opening quote dropped, \\x read as x (no eval)\n"
+	"_vmdeck_dequote() {  # WORD as typed -> as meant: opening quote off, \\x is x (no eval)\n"
 	"    local s=$1 out= c q=\n"
 	"    case $s in \\'*|\\\"*) q=${s:0:1}; s=${s:1} ;; esac\n"
 	"    while [[ -n $s ]]; do\n"
@@ -136,10 +137,12 @@ static void table(FILE *out, const char *fn, const char *args, int what)
 	fprintf(out, "%s() {  # %s\n    case $1%s in\n", fn, args, what ? ":$2" : "");
 	for (const struct cli_verb *v = cli_verbs; v->name; v++) {
 		struct usage u;
+		char *usage = cli_usage_text(v);
 
-		usage_parse(&u, v->usage);
+		usage_parse(&u, usage);
 		verb_cases(out, v, &u, what);
 		usage_free(&u);
+		free(usage);
 	}
 	fputs("    esac\n}\n\n", out);
 }
