@@ -707,11 +707,24 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	return rc;  /* placed under its final name by restore_commit, with the others and the definition */
 }
 
+/* tmp renamed to file only while that name is free; a file system without the flag: a link. */
+static int place_new(const char *tmp, const char *file)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, file, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, file) < 0)
+		return -1;
+	unlink(tmp);
+	return 0;
+}
+
 /*
  * Every file disk written beside its target put in place: over the file
- * there only with --force; else only while the name is free (a link, which
- * fails if a file of that name appeared since the check), so a restore never
- * replaces a file it did not mean to.
+ * there only with --force; else only while the name is free (it fails if a
+ * file of that name appeared since the check), so a restore never replaces
+ * a file it did not mean to.
  */
 static int files_place(const struct rs *r, struct target *ts, char **err)
 {
@@ -720,11 +733,9 @@ static int files_place(const struct rs *r, struct target *ts, char **err)
 			continue;
 		if (r->o->force && rename(ts[i].tmp, ts[i].file) < 0)
 			return err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
-		if (!r->o->force && link(ts[i].tmp, ts[i].file) < 0)
+		if (!r->o->force && place_new(ts[i].tmp, ts[i].file) < 0)
 			return errno == EEXIST ? err_set(err, "%s appeared meanwhile (--force replaces it)", ts[i].file)
 					       : err_set(err, "cannot write %s: %s", ts[i].file, strerror(errno));
-		if (!r->o->force)
-			unlink(ts[i].tmp);
 		if (ts[i].placed)
 			*ts[i].placed = true;
 		free(ts[i].tmp);
