@@ -19,12 +19,15 @@ check "an archive" test -f "$A/manifest.yaml"
 
 # race NAME: restores --as NAME and, once its temporary file is there, makes NAME.raw.
 race() {
-    V restore "$A" --as "$1" > "$T/$1.out" 2>&1 &
+    "$VMDECK" -c "$CONF" restore "$A" --as "$1" > "$T/$1.out" 2>&1 &
     local pid=$! made=no
     EXTRA_PIDS="$EXTRA_PIDS $pid"
     for _ in $(seq 1 3000); do
         if compgen -G "$T/disks/$1.raw.restore-*" >/dev/null; then
+            # held while the file is made, so a fast unpack cannot finish first
+            kill -STOP "$pid" 2>/dev/null
             (set -o noclobber; echo precious > "$T/disks/$1.raw") 2>/dev/null && made=yes
+            kill -CONT "$pid" 2>/dev/null
             break
         fi
         sleep 0.01
