@@ -1,4 +1,7 @@
-/* view_snapshot.c: a guest's snapshots (tag, date, RAM or disk-only, size, description); create, revert, delete run as jobs. */
+/*
+ * view_snapshot.c: a guest's snapshots (tag, date, RAM or disk-only, size, description); create,
+ * revert, delete run as jobs.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +65,9 @@ static void sv_row(WINDOW *win, int y, int w, size_t i)
 
 	localtime_r(&t, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-	snprintf(line, sizeof line, "%-20.20s %-16s %-4s %6s  %s", s->tag, date, s->ram ? "RAM" : "disk",
-		 s->size ? size_human(s->size, size, sizeof size) : "-", desc);
+	snprintf(line, sizeof line, "%-20.20s %-16s %-4s %6s  %s", s->tag, date,
+		 s->ram ? "RAM" : "disk", s->size ? size_human(s->size, size, sizeof size) : "-",
+		 desc);
 	free(desc);
 	draw_fill(win, y, 1, w - 2, r);
 	draw_text(win, y, 2, w - 4, r, line);
@@ -77,7 +81,8 @@ static void sv_draw(struct ui *ui)
 
 	snprintf(title, sizeof title, "Snapshots: %s", sv.guest);
 	draw_box(ui, win, R_DIALOG, title);
-	draw_text(win, 1, 2, w - 4, R_TABLE_HEAD, "TAG                  DATE             KIND   SIZE  DESCRIPTION");
+	draw_text(win, 1, 2, w - 4, R_TABLE_HEAD,
+		  "TAG                  DATE             KIND   SIZE  DESCRIPTION");
 	if (sv.sel < sv.top)
 		sv.top = sv.sel;
 	if (rows > 0 && sv.sel >= sv.top + rows)
@@ -89,9 +94,11 @@ static void sv_draw(struct ui *ui)
 	for (int y = 0; y < rows && sv.top + y < (int)sv.n; y++)
 		sv_row(win, 2 + y, w, (size_t)(sv.top + y));
 	draw_text(win, h - 3, 2, w - 4, R_DIALOG,
-		  sv_def(ui) && snapshot_internal(sv_def(ui)) ? "qcow2 disks: internal snapshots, RAM possible"
-							       : "LV/raw disks: overlays in file_dir, disk-only");
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "c: create   r/Enter: revert   d: delete   Esc: back");
+		  sv_def(ui) && snapshot_internal(sv_def(ui))
+			  ? "qcow2 disks: internal snapshots, RAM possible"
+			  : "LV/raw disks: overlays in file_dir, disk-only");
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  "c: create   r/Enter: revert   d: delete   Esc: back");
 }
 
 static void sv_job_done(struct ui *ui, struct job *j)
@@ -137,7 +144,8 @@ static void stopped_then_revert(struct ui *ui, struct job *j)
 	if (job_exit_code(j) == 0)
 		snapshot_view_run(ui, after_stop_guest, w);
 	else
-		ui_status(ui, true, "%s did not power off: not reverted to %s", after_stop_guest, after_stop_tag);
+		ui_status(ui, true, "%s did not power off: not reverted to %s", after_stop_guest,
+			  after_stop_tag);
 }
 
 static int do_stop_revert(struct ui *ui, void *arg)
@@ -174,14 +182,20 @@ static int sv_revert(struct ui *ui)
 	char *q;
 
 	if (guest_running(ui) && live)
-		q = xasprintf("Revert %s to %s? The running guest jumps back to that moment, RAM and all: "
-			      "what it did since is lost.", sv.guest, s->tag);
+		q = xasprintf(
+			"Revert %s to %s? The running guest jumps back to that moment, RAM and "
+			"all: what it did since is lost.",
+			sv.guest, s->tag);
 	else if (guest_running(ui))
-		q = xasprintf("%s is running and %s is a disk-only snapshot: power it off first (ACPI button), "
-			      "then revert its disks? What was written since is lost.", sv.guest, s->tag);
+		q = xasprintf(
+			"%s is running and %s is a disk-only snapshot: power it off first (ACPI "
+			"button), then revert its disks? What was written since is lost.",
+			sv.guest, s->tag);
 	else
-		q = xasprintf("Revert %s's disks to %s? What was written since is lost.", sv.guest, s->tag);
-	confirm_ask(ui, "Revert", q, NULL, guest_running(ui) && !live ? do_stop_revert : do_revert, sv_arg(s->tag));
+		q = xasprintf("Revert %s's disks to %s? What was written since is lost.", sv.guest,
+			      s->tag);
+	confirm_ask(ui, "Revert", q, NULL, guest_running(ui) && !live ? do_stop_revert : do_revert,
+		    sv_arg(s->tag));
 	free(q);
 	return UI_REDRAW;
 }
@@ -189,9 +203,11 @@ static int sv_revert(struct ui *ui)
 static int sv_delete(struct ui *ui)
 {
 	const struct snapshot *s = &sv.s[sv.sel];
-	char *q = xasprintf("Delete snapshot %s of %s? Its moment can no longer be gone back to%s.", s->tag, sv.guest,
-			    sv_def(ui) && snapshot_internal(sv_def(ui)) ? ""
-								   : " (its overlay is merged into the layer below: a job)");
+	char *q = xasprintf("Delete snapshot %s of %s? Its moment can no longer be gone back to%s.",
+			    s->tag, sv.guest,
+			    sv_def(ui) && snapshot_internal(sv_def(ui))
+				    ? ""
+				    : " (its overlay is merged into the layer below: a job)");
 
 	confirm_ask(ui, "Delete snapshot", q, NULL, do_delete, sv_arg(s->tag));
 	free(q);

@@ -1,4 +1,7 @@
-/* cmd_snapshot.c: `vmdeck snapshot NAME create|list|revert|delete`: one sub-verb table over snapshot.h. */
+/*
+ * cmd_snapshot.c: `vmdeck snapshot NAME create|list|revert|delete`: one sub-verb table over
+ * snapshot.h.
+ */
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +23,10 @@ static void on_signal(int sig)
 	cancel_flag = 1;
 }
 
-/* Ctrl-C during a commit cancels QEMU's job (the chain stays as it was) rather than killing us mid-way. */
+/*
+ * Ctrl-C during a commit cancels QEMU's job (the chain stays as it was) rather than killing us
+ * mid-way.
+ */
 static void signals_setup(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -40,7 +46,8 @@ static void on_progress(void *arg, const char *what, uint64_t done, uint64_t tot
 	if (pct == *last || total <= 1)  /* a job without a measure (a RAM save) says 0 or 1 */
 		return;
 	*last = pct;
-	printf("%s: %d%% %s of %s\n", what, pct, size_human(done, a, sizeof a), size_human(total, b, sizeof b));
+	printf("%s: %d%% %s of %s\n", what, pct, size_human(done, a, sizeof a),
+	       size_human(total, b, sizeof b));
 	fflush(stdout);
 }
 
@@ -56,8 +63,9 @@ static const char *date_text(int64_t t, char *b, size_t n)
 
 static json_t *snap_json(const struct snapshot *s)
 {
-	return json_pack("{s:s, s:I, s:s, s:I, s:s}", "tag", s->tag, "date", (json_int_t)s->date, "kind",
-			 s->ram ? "ram" : "disk", "size", (json_int_t)s->size, "description", s->description);
+	return json_pack("{s:s, s:I, s:s, s:I, s:s}", "tag", s->tag, "date", (json_int_t)s->date,
+			 "kind", s->ram ? "ram" : "disk", "size", (json_int_t)s->size,
+			 "description", s->description);
 }
 
 static int sub_list(struct cli *c, const struct vmdef *def, int argc, char **argv)
@@ -81,12 +89,14 @@ static int sub_list(struct cli *c, const struct vmdef *def, int argc, char **arg
 		cli_json_print_indented(a);
 	} else {
 		if (n)
-			printf("%-24s %-16s %-4s %7s  %s\n", "TAG", "DATE", "KIND", "SIZE", "DESCRIPTION");
+			printf("%-24s %-16s %-4s %7s  %s\n", "TAG", "DATE", "KIND", "SIZE",
+			       "DESCRIPTION");
 		for (size_t i = 0; i < n; i++) {
 			char *desc = text_escape(s[i].description, false);
 
-			printf("%-24s %-16s %-4s %7s  %s\n", s[i].tag, date_text(s[i].date, d, sizeof d),
-			       s[i].ram ? "ram" : "disk", s[i].size ? size_human(s[i].size, z, sizeof z) : "-", desc);
+			printf("%-24s %-16s %-4s %7s  %s\n", s[i].tag,
+			       date_text(s[i].date, d, sizeof d), s[i].ram ? "ram" : "disk",
+			       s[i].size ? size_human(s[i].size, z, sizeof z) : "-", desc);
 			free(desc);
 		}
 	}
@@ -94,15 +104,18 @@ static int sub_list(struct cli *c, const struct vmdef *def, int argc, char **arg
 	return EXIT_DONE;
 }
 
-static int report(struct cli *c, const struct vmdef *def, int rc, const char *tag, const char *done, char *note,
-		  const struct snapshot_opts *o, char *err)
+static int report(struct cli *c, const struct vmdef *def, int rc, const char *tag, const char *done,
+		  char *note, const struct snapshot_opts *o, char *err)
 {
 	if (rc < 0) {
 		cli_error(EXIT_FAILED, "%s: %s", def->name, err);
 	} else if (c->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "name", def->name, "tag", tag, "done", done);
+		json_t *j =
+			json_pack("{s:s, s:s, s:s}", "name", def->name, "tag", tag, "done", done);
 
-		json_object_set_new(j, "paused_ms", o->paused_ms >= 0 ? cli_json_tenths(o->paused_ms) : json_null());
+		json_object_set_new(j, "paused_ms",
+				    o->paused_ms >= 0 ? cli_json_tenths(o->paused_ms)
+						      : json_null());
 		json_object_set_new(j, "note", note ? json_string(note) : json_null());
 		json_object_set_new(j, "frozen", json_boolean(o->froze));
 		cli_json_print(j);
@@ -140,7 +153,8 @@ static int sub_create(struct cli *c, const struct vmdef *def, int argc, char **a
 	if (argc != 2)
 		return cli_usage(c);
 	rc = snapshot_create(&c->cfg, def, argv[1], &o, &err);
-	return report(c, def, rc, argv[1], o.with_ram ? "created (with RAM)" : "created (disks only)", NULL, &o, err);
+	return report(c, def, rc, argv[1],
+		      o.with_ram ? "created (with RAM)" : "created (disks only)", NULL, &o, err);
 }
 
 static int sub_revert(struct cli *c, const struct vmdef *def, int argc, char **argv)

@@ -1,4 +1,7 @@
-/* snapshot.c: create, list, revert and delete a guest's snapshots (qcow2 internal, or external overlays). */
+/*
+ * snapshot.c: create, list, revert and delete a guest's snapshots (qcow2 internal, or external
+ * overlays).
+ */
 #include "snapshot.h"
 
 #include <errno.h>
@@ -40,7 +43,8 @@ static bool meta_entry_ok(json_t *e)
 
 	if (!json_is_object(e) || !json_is_string(json_object_get(e, "tag")) ||
 	    !name_valid(json_string_value(json_object_get(e, "tag"))) ||
-	    !json_is_integer(json_object_get(e, "date")) || !json_is_boolean(json_object_get(e, "ram")) ||
+	    !json_is_integer(json_object_get(e, "date")) ||
+	    !json_is_boolean(json_object_get(e, "ram")) ||
 	    !json_is_string(json_object_get(e, "description")))
 		return false;
 	if (ov == NULL)
@@ -83,7 +87,9 @@ static json_t *meta_load(const struct config *cfg, const char *name, char **err)
 		if (!meta_entry_ok(e))
 			break;
 	if (!json_is_array(list) || i < json_array_size(list)) {
-		err_set(err, "%s: snapshot %zu: expected tag, date, ram, description (and overlays)", path, i + 1);
+		err_set(err,
+			"%s: snapshot %zu: expected tag, date, ram, description (and overlays)",
+			path, i + 1);
 		json_decref(root);
 		root = NULL;
 	}
@@ -97,7 +103,9 @@ static int meta_save(const struct config *cfg, const char *name, json_t *root, c
 	int rc;
 
 	if (json_array_size(json_object_get(root, "snapshots")) == 0) {
-		rc = unlink(path) == 0 || errno == ENOENT ? 0 : err_set(err, "%s: %s", path, strerror(errno));
+		rc = unlink(path) == 0 || errno == ENOENT
+			     ? 0
+			     : err_set(err, "%s: %s", path, strerror(errno));
 	} else {
 		rc = file_write_atomic(path, text, strlen(text), 0600, err);
 	}
@@ -185,7 +193,8 @@ static int qmp_do(struct qmp *q, const char *cmd, json_t *args, json_t **ret, ch
  * commit) is completed; progress goes to o->progress; *o->cancel cancels it.
  * The concluded job is dismissed; its error, if any, is ours.
  */
-static int qjob_wait(struct qmp *q, const char *id, struct snapshot_opts *o, const char *what, char **err)
+static int qjob_wait(struct qmp *q, const char *id, struct snapshot_opts *o, const char *what,
+		     char **err)
 {
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	bool cancelled = false;
@@ -210,12 +219,17 @@ static int qjob_wait(struct qmp *q, const char *id, struct snapshot_opts *o, con
 		}
 		st = meta_str(j, "status");
 		if (o && o->progress)
-			o->progress(o->arg, what, (uint64_t)json_integer_value(json_object_get(j, "current-progress")),
-				    (uint64_t)json_integer_value(json_object_get(j, "total-progress")));
+			o->progress(
+				o->arg, what,
+				(uint64_t)json_integer_value(
+					json_object_get(j, "current-progress")),
+				(uint64_t)json_integer_value(json_object_get(j, "total-progress")));
 		if (strcmp(st, "concluded") == 0) {
 			int rc = why ? err_set(err, "%s", why)
-			       : json_is_string(json_object_get(j, "error")) ? err_set(err, "%s", meta_str(j, "error"))
-			       : cancelled ? err_set(err, "interrupted") : 0;
+				 : json_is_string(json_object_get(j, "error"))
+					 ? err_set(err, "%s", meta_str(j, "error"))
+				 : cancelled ? err_set(err, "interrupted")
+					     : 0;
 
 			free(why);
 
@@ -285,8 +299,8 @@ static bool cpus_running(struct qmp *q)
  * Runs the transaction with the guest paused for that instant (and its
  * filesystems frozen when it has the agent): every disk at one point in time.
  */
-static int paused_transaction(const struct config *cfg, const struct vmdef *def, struct qmp *q, json_t *actions,
-			      struct snapshot_opts *o, char **err)
+static int paused_transaction(const struct config *cfg, const struct vmdef *def, struct qmp *q,
+			      json_t *actions, struct snapshot_opts *o, char **err)
 {
 	bool run = cpus_running(q);
 	int agent = -1, rc;
@@ -323,7 +337,8 @@ static json_t *node_list(const struct vmdef *def)
 
 /* ---- listing ---- */
 
-static void snap_fill(struct snapshot *s, const char *tag, int64_t date, bool ram, uint64_t size, json_t *meta)
+static void snap_fill(struct snapshot *s, const char *tag, int64_t date, bool ram, uint64_t size,
+		      json_t *meta)
 {
 	json_t *e = meta_find(meta, tag, NULL);
 
@@ -335,10 +350,11 @@ static void snap_fill(struct snapshot *s, const char *tag, int64_t date, bool ra
 }
 
 /* qcow2 snapshots of the first disk (every disk has the same tags), read shared while QEMU runs. */
-static int list_internal(const struct vmdef *def, json_t *meta, struct snapshot **out, size_t *n, char **err)
+static int list_internal(const struct vmdef *def, json_t *meta, struct snapshot **out, size_t *n,
+			 char **err)
 {
-	char *argv[] = { (char *)"qemu-img", (char *)"info", (char *)"-U", (char *)"--output=json", def->disks[0].file,
-			 NULL };
+	char *argv[] = { (char *)"qemu-img",	  (char *)"info",     (char *)"-U",
+			 (char *)"--output=json", def->disks[0].file, NULL };
 	char *text = NULL;
 	json_t *info, *list, *e;
 	size_t i;
@@ -356,8 +372,8 @@ static int list_internal(const struct vmdef *def, json_t *meta, struct snapshot 
 	json_array_foreach(list, i, e) {
 		uint64_t vm = (uint64_t)json_integer_value(json_object_get(e, "vm-state-size"));
 
-		snap_fill(&(*out)[(*n)++], meta_str(e, "name"), json_integer_value(json_object_get(e, "date-sec")),
-			  vm > 0, vm, meta);
+		snap_fill(&(*out)[(*n)++], meta_str(e, "name"),
+			  json_integer_value(json_object_get(e, "date-sec")), vm > 0, vm, meta);
 	}
 	json_decref(info);
 	return 0;
@@ -381,14 +397,15 @@ static int list_external(json_t *meta, struct snapshot **out, size_t *n)
 
 		json_array_foreach(json_object_get(e, "overlays"), k, o)
 			size += file_bytes(json_string_value(o));
-		snap_fill(&(*out)[(*n)++], meta_str(e, "tag"), json_integer_value(json_object_get(e, "date")),
+		snap_fill(&(*out)[(*n)++], meta_str(e, "tag"),
+			  json_integer_value(json_object_get(e, "date")),
 			  json_is_true(json_object_get(e, "ram")), size, meta);
 	}
 	return 0;
 }
 
-int snapshot_list(const struct config *cfg, const struct vmdef *def, struct snapshot **out, size_t *n,
-		  char **err)
+int snapshot_list(const struct config *cfg, const struct vmdef *def, struct snapshot **out,
+		  size_t *n, char **err)
 {
 	json_t *meta = meta_load(cfg, def->name, err);
 	int rc;
@@ -397,7 +414,8 @@ int snapshot_list(const struct config *cfg, const struct vmdef *def, struct snap
 	*n = 0;
 	if (meta == NULL)
 		return -1;
-	rc = snapshot_internal(def) ? list_internal(def, meta, out, n, err) : list_external(meta, out, n);
+	rc = snapshot_internal(def) ? list_internal(def, meta, out, n, err)
+				    : list_external(meta, out, n);
 	json_decref(meta);
 	return rc;
 }
@@ -447,7 +465,8 @@ void snapshot_tags(const struct config *cfg, const char *name, struct strv *out)
 	json_decref(meta);
 }
 
-static int tag_exists(const struct config *cfg, const struct vmdef *def, const char *tag, bool *ram, char **err)
+static int tag_exists(const struct config *cfg, const struct vmdef *def, const char *tag, bool *ram,
+		      char **err)
 {
 	struct snapshot *s;
 	size_t n;
@@ -477,8 +496,8 @@ static int meta_add(const struct config *cfg, const struct vmdef *def, const cha
 		json_decref(overlays);
 		return -1;
 	}
-	json_t *e = json_pack("{s:s, s:I, s:b, s:s}", "tag", tag, "date", (json_int_t)time(NULL), "ram", ram,
-			      "description", desc ? desc : "");
+	json_t *e = json_pack("{s:s, s:I, s:b, s:s}", "tag", tag, "date", (json_int_t)time(NULL),
+			      "ram", ram, "description", desc ? desc : "");
 
 	if (overlays)
 		json_object_set_new(e, "overlays", overlays);
@@ -488,7 +507,8 @@ static int meta_add(const struct config *cfg, const struct vmdef *def, const cha
 	return rc;
 }
 
-static int meta_remove(const struct config *cfg, const struct vmdef *def, const char *tag, char **err)
+static int meta_remove(const struct config *cfg, const struct vmdef *def, const char *tag,
+		       char **err)
 {
 	json_t *meta = meta_load(cfg, def->name, err);
 	size_t at;
@@ -507,7 +527,8 @@ static int meta_remove(const struct config *cfg, const struct vmdef *def, const 
 /* 1 when the qcow2 image holds snapshot TAG, 0 when not, -1 when it cannot be read. */
 static int image_has_tag(const char *file, const char *tag, char **err)
 {
-	char *argv[] = { (char *)"qemu-img", (char *)"info", (char *)"-U", (char *)"--output=json", (char *)file, NULL };
+	char *argv[] = { (char *)"qemu-img",	  (char *)"info", (char *)"-U",
+			 (char *)"--output=json", (char *)file,	  NULL };
 	char *text = NULL;
 	json_t *info, *e;
 	size_t i;
@@ -540,8 +561,9 @@ static int offline_internal(const struct vmdef *def, const char *op, const char 
 		if (has < 0)
 			return -1;
 		if (!has && strcmp(op, "-a") == 0)
-			return err_set(err, "disk %zu (%s) has no snapshot %s: nothing was reverted", i + 1,
-				       def->disks[i].file, tag);
+			return err_set(err,
+				       "disk %zu (%s) has no snapshot %s: nothing was reverted",
+				       i + 1, def->disks[i].file, tag);
 	}
 	for (size_t i = 0; i < def->n_disks; i++) {
 		if (strcmp(op, "-d") == 0 && image_has_tag(def->disks[i].file, tag, NULL) == 0)
@@ -563,7 +585,9 @@ static json_t *internal_actions(const struct vmdef *def, const char *tag)
 		json_t *data = json_pack("{s:s}", "name", tag);
 
 		json_object_set_new(data, "device", json_sprintf("disk%zu", i));
-		json_array_append_new(a, json_pack("{s:s, s:o}", "type", "blockdev-snapshot-internal-sync", "data", data));
+		json_array_append_new(a,
+				      json_pack("{s:s, s:o}", "type",
+						"blockdev-snapshot-internal-sync", "data", data));
 	}
 	return a;
 }
@@ -578,8 +602,9 @@ static int live_internal_create(const struct config *cfg, const struct vmdef *de
 		return -1;
 	if (o->with_ram) {
 		rc = qmp_do(&q, "snapshot-save",
-			    json_pack("{s:s, s:s, s:s, s:o}", "job-id", "vmdeck-snapshot", "tag", tag, "vmstate",
-				      "node-disk0", "devices", node_list(def)), NULL, err);
+			    json_pack("{s:s, s:s, s:s, s:o}", "job-id", "vmdeck-snapshot", "tag",
+				      tag, "vmstate", "node-disk0", "devices", node_list(def)),
+			    NULL, err);
 		if (rc == 0)
 			rc = qjob_wait(&q, "vmdeck-snapshot", o, "save", err);
 	} else {
@@ -589,12 +614,12 @@ static int live_internal_create(const struct config *cfg, const struct vmdef *de
 	return rc;
 }
 
-static int live_internal_job(const struct config *cfg, const struct vmdef *def, const char *cmd, const char *tag,
-			     struct snapshot_opts *o, char **err)
+static int live_internal_job(const struct config *cfg, const struct vmdef *def, const char *cmd,
+			     const char *tag, struct snapshot_opts *o, char **err)
 {
 	struct qmp q;
-	json_t *args = json_pack("{s:s, s:s, s:o}", "job-id", "vmdeck-snapshot", "tag", tag, "devices",
-				 node_list(def));
+	json_t *args = json_pack("{s:s, s:s, s:o}", "job-id", "vmdeck-snapshot", "tag", tag,
+				 "devices", node_list(def));
 	int rc;
 
 	if (strcmp(cmd, "snapshot-load") == 0)
@@ -613,8 +638,8 @@ static int live_internal_job(const struct config *cfg, const struct vmdef *def, 
 /* ---- external overlays (LV and raw disks) ---- */
 
 /* Layer k of disk i: the base (k = 0) or snapshot k-1's overlay. */
-static char *layer_path(const struct config *cfg, const struct vm_disk *d, json_t *list, size_t i, size_t k,
-			char **err)
+static char *layer_path(const struct config *cfg, const struct vm_disk *d, json_t *list, size_t i,
+			size_t k, char **err)
 {
 	char *p = NULL;
 
@@ -629,8 +654,11 @@ static const char *layer_format(const struct vm_disk *d, size_t k)
 	return k > 0 ? "qcow2" : storage_disk_format(d);
 }
 
-/* A new empty overlay over BELOW at PATH (never over an existing file unless replace), mode 0600. */
-static int overlay_make(const char *path, const char *below, const char *fmt, bool replace, char **err)
+/*
+ * A new empty overlay over BELOW at PATH (never over an existing file unless replace), mode 0600.
+ */
+static int overlay_make(const char *path, const char *below, const char *fmt, bool replace,
+			char **err)
 {
 	char *tmp = xasprintf("%s.new", path);
 	int rc;
@@ -662,7 +690,8 @@ static int def_set_overlays(const struct vmdef *def, char **paths, char **err)
 	for (size_t i = 0; i < def->n_disks; i++) {
 		keys[i] = xasprintf("disks.%zu.overlay", i);
 		c[i].key = keys[i];
-		c[i].value = paths[i] ? paths[i] : "";  /* overlay: "" is none (a list item's key stays) */
+		c[i].value = paths[i] ? paths[i]
+				      : ""; /* overlay: "" is none (a list item's key stays) */
 	}
 	rc = vmdef_apply_changes(def->path, c, def->n_disks, &bad, err);
 	for (size_t i = 0; i < def->n_disks; i++)
@@ -684,16 +713,19 @@ static json_t *snapshot_sync_actions(char **ovs, size_t n)
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *data = json_pack("{s:s, s:s, s:s}", "snapshot-file", ovs[i], "format", "qcow2", "mode",
-					 "existing");
+		json_t *data = json_pack("{s:s, s:s, s:s}", "snapshot-file", ovs[i], "format",
+					 "qcow2", "mode", "existing");
 
 		json_object_set_new(data, "device", json_sprintf("disk%zu", i));
-		json_array_append_new(a, json_pack("{s:s, s:o}", "type", "blockdev-snapshot-sync", "data", data));
+		json_array_append_new(
+			a, json_pack("{s:s, s:o}", "type", "blockdev-snapshot-sync", "data", data));
 	}
 	return a;
 }
 
-/* The tag and its overlays in the snapshots file, then the definition naming them (written last). */
+/*
+ * The tag and its overlays in the snapshots file, then the definition naming them (written last).
+ */
 static int external_record(const struct config *cfg, const struct vmdef *def, const char *tag,
 			   const struct snapshot_opts *o, char **ovs, size_t n, char **err)
 {
@@ -709,16 +741,25 @@ static int external_record(const struct config *cfg, const struct vmdef *def, co
 	return -1;
 }
 
-/* QEMU switched to the overlays but they could not be recorded: said loudly, here and in the event log. */
-static void external_unrecorded(const struct config *cfg, const struct vmdef *def, const char *tag, char **err)
+/*
+ * QEMU switched to the overlays but they could not be recorded: said loudly, here and in the event
+ * log.
+ */
+static void external_unrecorded(const struct config *cfg, const struct vmdef *def, const char *tag,
+				char **err)
 {
 	char *why = err && *err ? *err : xstrdup("unknown error");
 
-	events_log(cfg, def->name, EV_SNAPSHOT_FAIL, "snapshot %s: THE GUEST NOW WRITES INTO ITS NEW OVERLAYS, which its definition "
-		   "does not name (%s): do not restart it before it does", tag, why);
+	events_log(cfg, def->name, EV_SNAPSHOT_FAIL,
+		   "snapshot %s: THE GUEST NOW WRITES INTO ITS NEW OVERLAYS, which its definition "
+		   "does not name (%s): do not restart it before it does",
+		   tag, why);
 	if (err)
-		*err = xasprintf("%s; THE GUEST NOW WRITES INTO ITS NEW OVERLAYS (file_dir/%s-diskN-%s.qcow2), which "
-				 "its definition does not name: do not restart it before it does", why, def->name, tag);
+		*err = xasprintf(
+			"%s; THE GUEST NOW WRITES INTO ITS NEW OVERLAYS "
+			"(file_dir/%s-diskN-%s.qcow2), which "
+			"its definition does not name: do not restart it before it does",
+			why, def->name, tag);
 	free(why);
 }
 
@@ -739,7 +780,9 @@ static int external_create(const struct config *cfg, const struct vmdef *def, co
 		char *below = layer_path(cfg, &def->disks[i], list, i, k, err);
 
 		ovs[i] = xasprintf("%s/%s-disk%zu-%s.qcow2", cfg->file_dir, def->name, i, tag);
-		rc = below ? overlay_make(ovs[i], below, layer_format(&def->disks[i], k), false, err) : -1;
+		rc = below ? overlay_make(ovs[i], below, layer_format(&def->disks[i], k), false,
+					  err)
+			   : -1;
 		free(below);
 		if (rc < 0)
 			break;
@@ -749,7 +792,8 @@ static int external_create(const struct config *cfg, const struct vmdef *def, co
 
 		rc = qmp_guest(cfg, def, &q, err);
 		if (rc == 0)
-			rc = paused_transaction(cfg, def, &q, snapshot_sync_actions(ovs, n), o, err);
+			rc = paused_transaction(cfg, def, &q, snapshot_sync_actions(ovs, n), o,
+						err);
 		qmp_close(&q);
 		switched = rc == 0;
 	}
@@ -758,14 +802,16 @@ static int external_create(const struct config *cfg, const struct vmdef *def, co
 	if (rc < 0 && switched)
 		external_unrecorded(cfg, def, tag, err);
 	for (size_t i = 0; rc < 0 && !switched && i < made; i++)
-		unlink(ovs[i]);  /* only the ones made here: an existing file of that name is never ours */
+		/* only the ones made here: an existing file of that name is never ours */
+		unlink(ovs[i]);
 	paths_free(ovs, n);
 	json_decref(meta);
 	return rc;
 }
 
 /* The overlays of the newest snapshot are replaced by empty ones over the same layers. */
-static int external_revert(const struct config *cfg, const struct vmdef *def, const char *tag, char **err)
+static int external_revert(const struct config *cfg, const struct vmdef *def, const char *tag,
+			   char **err)
 {
 	json_t *meta = meta_load(cfg, def->name, err), *list;
 	size_t at = 0, k;
@@ -778,14 +824,17 @@ static int external_revert(const struct config *cfg, const struct vmdef *def, co
 	k = json_array_size(list);
 	if (at + 1 != k) {
 		json_decref(meta);
-		return err_set(err, "%s is not the newest snapshot (%s is): delete the newer ones first", tag,
-			       meta_str(json_array_get(list, k - 1), "tag"));
+		return err_set(err,
+			       "%s is not the newest snapshot (%s is): delete the newer ones first",
+			       tag, meta_str(json_array_get(list, k - 1), "tag"));
 	}
 	for (size_t i = 0; rc == 0 && i < def->n_disks; i++) {
 		char *below = layer_path(cfg, &def->disks[i], list, i, at, err);
 		char *top = layer_path(cfg, &def->disks[i], list, i, at + 1, err);
 
-		rc = below && top ? overlay_make(top, below, layer_format(&def->disks[i], at), true, err) : -1;
+		rc = below && top
+			     ? overlay_make(top, below, layer_format(&def->disks[i], at), true, err)
+			     : -1;
 		free(below);
 		free(top);
 	}
@@ -810,8 +859,8 @@ static char *node_of(json_t *nodes, const char *path)
 }
 
 /* block-commit of layer top into layer below on disk i, as a job; an active commit is completed. */
-static int live_commit(struct qmp *q, size_t i, const char *top, const char *below, struct snapshot_opts *o,
-		       char **err)
+static int live_commit(struct qmp *q, size_t i, const char *top, const char *below,
+		       struct snapshot_opts *o, char **err)
 {
 	json_t *nodes = NULL, *args;
 	char *tn, *bn, id[48], what[48];
@@ -825,17 +874,22 @@ static int live_commit(struct qmp *q, size_t i, const char *top, const char *bel
 	snprintf(id, sizeof id, "vmdeck-commit-%zu", i);
 	snprintf(what, sizeof what, "commit disk %zu", i + 1);
 	if (tn == NULL || bn == NULL) {
-		rc = err_set(err, "QEMU does not have %s open (restart the guest, then delete again)", tn ? below : top);
+		rc = err_set(err,
+			     "QEMU does not have %s open (restart the guest, then delete again)",
+			     tn ? below : top);
 	} else {
-		args = json_pack("{s:s, s:s, s:s, s:b}", "job-id", id, "top-node", tn, "base-node", bn, "auto-dismiss", 0);
+		args = json_pack("{s:s, s:s, s:s, s:b}", "job-id", id, "top-node", tn, "base-node",
+				 bn, "auto-dismiss", 0);
 		json_object_set_new(args, "device", json_sprintf("disk%zu", i));
 		rc = qmp_do(q, "block-commit", args, NULL, err);
 		stream_test_pause("snapshot-commit");  /* tests kill QEMU here, mid-commit */
 		if (rc == 0 && (rc = qjob_wait(q, id, o, what, err)) < 0 && err && *err) {
 			char *why = *err;
 
-			*err = xasprintf("the commit of disk %zu did not finish (%s); the snapshot chain is as it was, "
-					 "delete again to retry", i + 1, why);
+			*err = xasprintf(
+				"the commit of disk %zu did not finish (%s); the snapshot chain is "
+				"as it was, delete again to retry",
+				i + 1, why);
 			free(why);
 		}
 	}
@@ -844,7 +898,10 @@ static int live_commit(struct qmp *q, size_t i, const char *top, const char *bel
 	return rc;
 }
 
-/* Snapshot `at` goes: its overlays are committed into the layers below, the chain closes over the gap. */
+/*
+ * Snapshot `at` goes: its overlays are committed into the layers below, the chain closes over the
+ * gap.
+ */
 static int external_delete(const struct config *cfg, const struct vmdef *def, const char *tag,
 			   struct snapshot_opts *o, bool running, char **err)
 {
@@ -874,8 +931,8 @@ static int external_delete(const struct config *cfg, const struct vmdef *def, co
 		if (rc == 0 && !running && at + 1 < k) {
 			char *above = layer_path(cfg, &def->disks[i], list, i, at + 2, err);
 
-			rc = qemu_img(err, "rebase", "-u", "-F", layer_format(&def->disks[i], at), "-b", belows[i],
-				      above, NULL);
+			rc = qemu_img(err, "rebase", "-u", "-F", layer_format(&def->disks[i], at),
+				      "-b", belows[i], above, NULL);
 			free(above);
 		}
 	}
@@ -910,7 +967,9 @@ struct snap_ctx {
 	char **note;
 };
 
-/* QEMU says "Input/output error" when the RAM state does not fit: name the full filesystem instead. */
+/*
+ * QEMU says "Input/output error" when the RAM state does not fit: name the full filesystem instead.
+ */
 static int space_hint(const struct vmdef *def, char **err)
 {
 	struct statvfs vfs;
@@ -923,7 +982,8 @@ static int space_hint(const struct vmdef *def, char **err)
 	if (avail >= def->memory)
 		return -1;
 	why = *err;
-	*err = xasprintf("%s (no room: %s free where %s is)", why, size_human(avail, a, sizeof a), def->disks[0].file);
+	*err = xasprintf("%s (no room: %s free where %s is)", why, size_human(avail, a, sizeof a),
+			 def->disks[0].file);
 	free(why);
 	return -1;
 }
@@ -933,7 +993,9 @@ static int do_create(struct snap_ctx *c, char **err)
 	int rc;
 
 	if (c->o->with_ram && !c->internal)
-		return err_set(err, "--with-ram needs qcow2 disks (LV and raw disks get disk-only snapshots)");
+		return err_set(
+			err,
+			"--with-ram needs qcow2 disks (LV and raw disks get disk-only snapshots)");
 	if (c->o->with_ram && !c->running)
 		return err_set(err, "--with-ram needs a running guest (it saves the RAM)");
 	if (!c->internal)
@@ -942,7 +1004,8 @@ static int do_create(struct snap_ctx *c, char **err)
 			: offline_internal(c->def, "-c", c->tag, err);
 	if (rc < 0)
 		return space_hint(c->def, err);
-	meta_remove(c->cfg, c->def, c->tag, NULL);  /* a stale entry of an older snapshot of this tag */
+	/* a stale entry of an older snapshot of this tag */
+	meta_remove(c->cfg, c->def, c->tag, NULL);
 	if (meta_add(c->cfg, c->def, c->tag, c->o->with_ram, c->o->description, NULL, err) < 0)
 		return -1;
 	return 0;
@@ -955,8 +1018,11 @@ static int do_revert(struct snap_ctx *c, char **err)
 	if (tag_exists(c->cfg, c->def, c->tag, &ram, err) < 0)
 		return -1;
 	if (c->running && !(c->internal && ram))
-		return err_set(err, "%s is a disk-only snapshot: power the guest off first (vmdeck stop %s), then revert",
-			       c->tag, c->def->name);
+		return err_set(
+			err,
+			"%s is a disk-only snapshot: power the guest off first (vmdeck stop %s), "
+			"then revert",
+			c->tag, c->def->name);
 	if (!c->internal)
 		return external_revert(c->cfg, c->def, c->tag, err);
 	if (c->running) {
@@ -969,8 +1035,10 @@ static int do_revert(struct snap_ctx *c, char **err)
 	if (offline_internal(c->def, "-a", c->tag, err) < 0)
 		return -1;
 	if (c->note && ram)
-		*c->note = xasprintf("the disks are back at %s; the guest boots from them (its saved RAM is used "
-				     "only when reverting a running guest)", c->tag);
+		*c->note = xasprintf(
+			"the disks are back at %s; the guest boots from them (its saved RAM is "
+			"used only when reverting a running guest)",
+			c->tag);
 	return 0;
 }
 
@@ -984,7 +1052,10 @@ static int do_delete(struct snap_ctx *c, char **err)
 	return meta_remove(c->cfg, c->def, c->tag, err);
 }
 
-/* Overlay snapshots made when the guest had another number of disks cannot be followed: said, not guessed. */
+/*
+ * Overlay snapshots made when the guest had another number of disks cannot be followed: said, not
+ * guessed.
+ */
 static bool meta_disks_differ(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	json_t *meta = meta_load(cfg, def->name, err), *e;
@@ -993,16 +1064,19 @@ static bool meta_disks_differ(const struct config *cfg, const struct vmdef *def,
 
 	json_array_foreach(json_object_get(meta, "snapshots"), i, e)
 		if (!differ && json_array_size(json_object_get(e, "overlays")) != def->n_disks) {
-			err_set(err, "snapshot %s covers %zu disks, the guest has %zu: its disks changed since",
-				meta_str(e, "tag"), json_array_size(json_object_get(e, "overlays")), def->n_disks);
-			differ = true;
+		err_set(err,
+			"snapshot %s covers %zu disks, the guest has %zu: its disks changed since",
+			meta_str(e, "tag"), json_array_size(json_object_get(e, "overlays")),
+			def->n_disks);
+		differ = true;
 		}
 	json_decref(meta);
 	return differ;
 }
 
-static int snap_run(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
-		    int (*fn)(struct snap_ctx *, char **), int want, char **note, char **err)
+static int snap_run(const struct config *cfg, const struct vmdef *def, const char *tag,
+		    struct snapshot_opts *o, int (*fn)(struct snap_ctx *, char **), int want,
+		    char **note, char **err)
 {
 	struct snapshot_opts none = { 0 };
 	struct snap_ctx c = { cfg, def, tag, o ? o : &none, false, snapshot_internal(def), note };
@@ -1012,8 +1086,11 @@ static int snap_run(const struct config *cfg, const struct vmdef *def, const cha
 	if (def->error)
 		return err_set(err, "%s", def->error);
 	if (!name_valid(tag))
-		return err_set(err, "bad tag '%s' (letters, digits, '.', '_', '-'; at most 64, not starting with . _ -)",
-			       tag);
+		return err_set(
+			err,
+			"bad tag '%s' (letters, digits, '.', '_', '-'; at most 64, not starting "
+			"with . _ -)",
+			tag);
 	if (def->n_disks == 0)
 		return err_set(err, "it has no disks");
 	if (!c.internal && meta_disks_differ(cfg, def, err))
@@ -1024,7 +1101,9 @@ static int snap_run(const struct config *cfg, const struct vmdef *def, const cha
 	if ((have = tag_exists(cfg, def, tag, NULL, err)) < 0)
 		rc = -1;
 	else if (have != want)
-		rc = err_set(err, want ? "no snapshot %s (vmdeck snapshot %s list)" : "snapshot %s already exists",
+		rc = err_set(err,
+			     want ? "no snapshot %s (vmdeck snapshot %s list)"
+				  : "snapshot %s already exists",
 			     tag, def->name);
 	else
 		rc = fn(&c, err);
@@ -1032,8 +1111,8 @@ static int snap_run(const struct config *cfg, const struct vmdef *def, const cha
 	return rc;
 }
 
-int snapshot_create(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
-		    char **err)
+int snapshot_create(const struct config *cfg, const struct vmdef *def, const char *tag,
+		    struct snapshot_opts *o, char **err)
 {
 	int rc = snap_run(cfg, def, tag, o, do_create, 0, NULL, err);
 
@@ -1042,8 +1121,8 @@ int snapshot_create(const struct config *cfg, const struct vmdef *def, const cha
 	return rc;
 }
 
-int snapshot_revert(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
-		    char **note, char **err)
+int snapshot_revert(const struct config *cfg, const struct vmdef *def, const char *tag,
+		    struct snapshot_opts *o, char **note, char **err)
 {
 	int rc = snap_run(cfg, def, tag, o, do_revert, 1, note, err);
 
@@ -1052,8 +1131,8 @@ int snapshot_revert(const struct config *cfg, const struct vmdef *def, const cha
 	return rc;
 }
 
-int snapshot_delete(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
-		    char **err)
+int snapshot_delete(const struct config *cfg, const struct vmdef *def, const char *tag,
+		    struct snapshot_opts *o, char **err)
 {
 	int rc = snap_run(cfg, def, tag, o, do_delete, 1, NULL, err);
 

@@ -1,4 +1,7 @@
-/* snapshot.h: a guest's snapshots: internal qcow2 snapshots, or external qcow2 overlays over LV and raw disks. */
+/*
+ * snapshot.h: a guest's snapshots: internal qcow2 snapshots, or external qcow2 overlays over LV and
+ * raw disks.
+ */
 #ifndef VMDECK_SNAPSHOT_H
 #define VMDECK_SNAPSHOT_H
 
@@ -49,7 +52,8 @@ struct snapshot_opts {
 	snapshot_progress_fn progress;
 	void *arg;
 	volatile sig_atomic_t *cancel;  /* stops a commit job (the chain stays as it was) */
-	double paused_ms;           /* out: how long a running guest was paused (STOP to RESUME), < 0 if not */
+	/* out: how long a running guest was paused (STOP to RESUME), < 0 if not */
+	double paused_ms;
 	bool froze;                 /* out: the guest agent froze the guest's filesystems for it */
 };
 
@@ -57,8 +61,8 @@ struct snapshot_opts {
 bool snapshot_internal(const struct vmdef *def);
 
 /* The guest's snapshots, oldest first. */
-int snapshot_list(const struct config *cfg, const struct vmdef *def, struct snapshot **out, size_t *n,
-		  char **err);
+int snapshot_list(const struct config *cfg, const struct vmdef *def, struct snapshot **out,
+		  size_t *n, char **err);
 void snapshot_list_free(struct snapshot *s, size_t n);
 
 /*
@@ -68,13 +72,13 @@ void snapshot_list_free(struct snapshot *s, size_t n);
 size_t snapshot_count(const struct config *cfg, const struct vmdef *def, char **newest);
 
 /* Each takes the guest's lock (busy: "NAME is busy (...)"); errors are one line. */
-int snapshot_create(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
-		    char **err);
+int snapshot_create(const struct config *cfg, const struct vmdef *def, const char *tag,
+		    struct snapshot_opts *o, char **err);
 /* *note (may be NULL) gets a line for the user ("the guest jumped back to ..."). */
-int snapshot_revert(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
-		    char **note, char **err);
-int snapshot_delete(const struct config *cfg, const struct vmdef *def, const char *tag, struct snapshot_opts *o,
-		    char **err);
+int snapshot_revert(const struct config *cfg, const struct vmdef *def, const char *tag,
+		    struct snapshot_opts *o, char **note, char **err);
+int snapshot_delete(const struct config *cfg, const struct vmdef *def, const char *tag,
+		    struct snapshot_opts *o, char **err);
 
 /*
  * From vms_dir/NAME.snapshots.json alone (one small file, no qemu-img): how
