@@ -228,7 +228,11 @@ static void status_start(struct ui *ui)
 		ui->rescan_pending = false;
 		defs_reload(ui);
 	}
-	ui->poll = status_poll_start(ui->cfg, ui->defs, ui->n, ui->st, ui->cfg->status_timeout_ms);
+	bool *quiet = xcalloc(ui->n ? ui->n : 1, sizeof *quiet);
+
+	watcher_quiet_mask(ui->watcher, ui->defs, ui->n, ui->st, quiet);
+	ui->poll = status_poll_start_quiet(ui->cfg, ui->defs, ui->n, ui->st, quiet, ui->cfg->status_timeout_ms);
+	free(quiet);
 	if (status_poll_done(ui->poll))
 		status_finish(ui);  /* nothing to ask (no guest running): no reason to wait for a timer */
 }
@@ -384,6 +388,7 @@ static void status_finish(struct ui *ui)
 		vm_status_clear(&ui->st[i]);
 	free(ui->st);
 	ui->st = fresh;
+	watcher_track(ui->watcher, ui->defs, ui->n, ui->st);
 	ui->polled_once = true;
 	ui->dirty = true;
 }
@@ -393,6 +398,21 @@ void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds)
 	status_poll_process(ui->poll, fds, nfds);
 	if (status_poll_done(ui->poll))
 		status_finish(ui);
+}
+
+/* QEMU told of a change: a round now (it asks only the guests that had news), not at the next refresh. */
+void ui_watch_progress(struct ui *ui, const struct pollfd *fds, int nfds)
+{
+	size_t n;
+	char **ev;
+
+	watcher_process(ui->watcher, fds, nfds);
+	ev = watcher_take_events(ui->watcher, &n);  /* the console needs only the marks */
+	for (size_t i = 0; i < n; i++)
+		free(ev[i]);
+	free(ev);
+	if (watcher_dirty(ui->watcher))
+		ui_poll_now(ui);
 }
 
 /* ---- jobs ---- */
@@ -714,6 +734,7 @@ static void ui_free(struct ui *ui)
 			vm_status_clear(&tmp[i]);
 		free(tmp);
 	}
+	watcher_free(ui->watcher);
 	model_replace(ui, NULL, 0);
 	free(ui->st);
 	free(ui->ex);
@@ -739,6 +760,7 @@ int ui_console_main(struct cli *c, int argc, char **argv)
 	ui.cfg = &c->cfg;
 	ui.config_path = c->config_path;
 	ui.vg_free = -1;
+	ui.watcher = watcher_new(ui.cfg);
 	hostinfo_name(ui.hostname, sizeof ui.hostname);
 	if (ui_signals_install(&ui, &err) < 0) {
 		cli_error(EXIT_FAILED, "%s", err);

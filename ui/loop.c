@@ -161,12 +161,14 @@ static int sleep_ms(struct ui *ui)
 		if (t >= 0 && t < ms)
 			ms = t;
 	}
+	if (watcher_timeout(ui->watcher) >= 0 && watcher_timeout(ui->watcher) < ms)
+		ms = watcher_timeout(ui->watcher);
 	return ms;
 }
 
 static void turn(struct ui *ui, struct pollfd *fds)
 {
-	int nfds = 2, first_status, n_status = 0, first_job;
+	int nfds = 2, first_status, n_status = 0, first_watch, n_watch, first_job;
 
 	fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = ui->sig_fd, .events = POLLIN };
@@ -174,6 +176,9 @@ static void turn(struct ui *ui, struct pollfd *fds)
 	if (ui->poll)
 		n_status = status_poll_fds(ui->poll, fds + nfds, MAX_FDS / 2);
 	nfds += n_status;
+	first_watch = nfds;
+	n_watch = watcher_fds(ui->watcher, fds + nfds, MAX_FDS / 4);
+	nfds += n_watch;
 	first_job = nfds;
 	nfds += ui_jobs_fds(ui, fds + nfds, MAX_FDS - nfds);
 
@@ -187,6 +192,7 @@ static void turn(struct ui *ui, struct pollfd *fds)
 		ui->quit = true; /* the terminal went away */
 	if (ui->poll)
 		ui_status_progress(ui, fds + first_status, n_status);
+	ui_watch_progress(ui, fds + first_watch, n_watch);
 	ui_jobs_process(ui, fds + first_job, nfds - first_job);
 	ui_timers(ui);
 }

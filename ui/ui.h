@@ -13,6 +13,7 @@
 #include "job.h"
 #include "vm.h"
 #include "vmdef.h"
+#include "watcher.h"
 
 struct ui;
 
@@ -121,6 +122,7 @@ struct ui {
 	char *load_err;             /* vms_dir could not be read */
 
 	struct status_poll *poll;   /* a status round in flight, or NULL */
+	struct watcher *watcher;    /* the guests' event monitors: quiet guests are not asked */
 	double next_poll;           /* now_mono() of the next round */
 	uint64_t defs_stamp;        /* fingerprint of vms_dir when last loaded */
 	bool rescan_pending;        /* reload definitions once the poll in flight ends */
@@ -202,6 +204,7 @@ int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max);
 void ui_jobs_process(struct ui *ui, const struct pollfd *fds, int nfds);
 void ui_jobs_reap(struct ui *ui);
 void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds);
+void ui_watch_progress(struct ui *ui, const struct pollfd *fds, int nfds);
 double ui_next_timer(struct ui *ui);     /* now_mono() of the next timer */
 void ui_timers(struct ui *ui);           /* runs the timers that are due */
 

@@ -46,6 +46,12 @@ const char *qemu_message(const char *line, const char *prog);
  * before is now too deep for a socket path.
  */
 #define VM_STATUS_SOCK "status.sock"
+/*
+ * A third QMP monitor, held open by one watcher (the console, `vmdeck watch`)
+ * that listens for QEMU's events instead of asking: see watcher.h. Named no
+ * longer than serial.sock, for the same reason.
+ */
+#define VM_EVENTS_SOCK "events.sock"
 /* The pid from qemu.pid if that process is alive (not a zombie) and proven to be this guest's QEMU, else 0. */
 pid_t vm_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */
@@ -167,6 +173,12 @@ void vm_status_clear(struct vm_status *st);
 struct status_poll;
 struct status_poll *status_poll_start(const struct config *cfg, const struct vmdef *defs, size_t n,
 				      const struct vm_status *prev, int timeout_ms);
+/*
+ * The same, where quiet[i] (quiet may be NULL) says guest i's QEMU need not
+ * be asked: its state and CD are prev[i]'s, only /proc is read (watcher.h).
+ */
+struct status_poll *status_poll_start_quiet(const struct config *cfg, const struct vmdef *defs, size_t n,
+					    const struct vm_status *prev, const bool *quiet, int timeout_ms);
 int status_poll_fds(struct status_poll *sp, struct pollfd *fds, int max); /* fills, returns count */
 int status_poll_timeout(const struct status_poll *sp);   /* ms until the next deadline, -1 none */
 void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int nfds);
