@@ -113,28 +113,6 @@ static void extra_free(struct guest_extra *ex)
 
 /* ---- definitions: reloaded when vms_dir changes, statuses and events kept by name ---- */
 
-/* A cheap fingerprint of vms_dir: changes when a file is added, removed or rewritten. */
-static uint64_t defs_fingerprint(const struct config *cfg)
-{
-	DIR *d = opendir(cfg->vms_dir);
-	struct dirent *e;
-	struct stat st;
-	uint64_t h = 1469598103934665603ULL;
-
-	if (!d)
-		return 0;
-	if (fstat(dirfd(d), &st) == 0)
-		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ (uint64_t)st.st_mtime) * 1099511628211ULL;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0)
-			continue;
-		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ ((uint64_t)st.st_mtime << 20) ^ (uint64_t)st.st_size ^
-		     (uint64_t)st.st_ino) * 1099511628211ULL;
-	}
-	closedir(d);
-	return h;
-}
-
 static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
 {
 	struct vm_status *st = xcalloc(n ? n : 1, sizeof *st);
@@ -191,7 +169,7 @@ static void defs_reload(struct ui *ui)
 	size_t n = 0;
 	char *err = NULL;
 
-	ui->defs_stamp = defs_fingerprint(ui->cfg);
+	ui->defs_stamp = watcher_defs_stamp(ui->cfg);
 	free(ui->load_err);
 	ui->load_err = NULL;
 	if (vmdefs_load_all(ui->cfg, &defs, &n, &err) < 0) {
@@ -224,7 +202,7 @@ static void status_finish(struct ui *ui);
 
 static void status_start(struct ui *ui)
 {
-	if (ui->rescan_pending || defs_fingerprint(ui->cfg) != ui->defs_stamp) {
+	if (ui->rescan_pending || watcher_defs_stamp(ui->cfg) != ui->defs_stamp) {
 		ui->rescan_pending = false;
 		defs_reload(ui);
 	}
@@ -563,14 +541,9 @@ int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max)
 
 static void vg_job_check(struct ui *ui)
 {
-	long long v;
-
 	if (!ui->vg_job || !job_done(ui->vg_job))
 		return;
-	if (job_exit_code(ui->vg_job) == 0 && ui->vg_job->last_line && sscanf(ui->vg_job->last_line, "%lld", &v) == 1)
-		ui->vg_free = v;
-	else
-		ui->vg_free = -1;
+	ui->vg_free = hostinfo_vg_free_result(ui->vg_job);
 	job_free(ui->vg_job);
 	ui->vg_job = NULL;
 	ui->dirty = true;
@@ -611,21 +584,6 @@ void ui_jobs_reap(struct ui *ui)
 
 /* ---- host facts ---- */
 
-/* Runs in a child: lvm may take a while, and the console must not wait for it. */
-static int vg_free_child(void *arg)
-{
-	const struct config *cfg = arg;
-	uint64_t free_bytes;
-	char *err = NULL;
-
-	if (storage_vg_free(cfg, &free_bytes, &err) < 0) {
-		fprintf(stderr, "%s\n", err ? err : "no volume group");
-		return 1;
-	}
-	printf("%llu\n", (unsigned long long)free_bytes);
-	return 0;
-}
-
 static void host_refresh(struct ui *ui, double now)
 {
 	uint64_t mem;
@@ -635,7 +593,7 @@ static void host_refresh(struct ui *ui, double now)
 		ui->mem_avail = mem;
 	if (!ui->vg_job && now >= ui->next_vg && ui->cfg->vg && *ui->cfg->vg) {
 		ui->next_vg = now + VG_EVERY;
-		ui->vg_job = job_call(NULL, "vgs", vg_free_child, ui->cfg, NULL);
+		ui->vg_job = hostinfo_vg_free_start(ui->cfg);
 	}
 }
 
@@ -761,7 +719,7 @@ int ui_console_main(struct cli *c, int argc, char **argv)
 	ui.config_path = c->config_path;
 	ui.vg_free = -1;
 	ui.watcher = watcher_new(ui.cfg);
-	hostinfo_name(ui.hostname, sizeof ui.hostname);
+	hostinfo_host_name(ui.cfg, ui.hostname, sizeof ui.hostname);
 	if (ui_signals_install(&ui, &err) < 0) {
 		cli_error(EXIT_FAILED, "%s", err);
 		free(err);

@@ -70,6 +70,10 @@ int cmd_console(struct cli *c, int argc, char **argv);     /* cmd_term.c */
 int cmd_monitor(struct cli *c, int argc, char **argv);     /* cmd_term.c */
 int cmd_list(struct cli *c, int argc, char **argv);        /* cmd_status.c */
 int cmd_show(struct cli *c, int argc, char **argv);        /* cmd_status.c */
+struct vm_status;
+/* One guest as `list --json` gives it (DESIGN.md's shape); `watch` sends the same. */
+json_t *cmd_status_json(const struct vmdef *d, const struct vm_status *st);
+int cmd_watch(struct cli *c, int argc, char **argv);       /* cmd_watch.c */
 /* cmd_life.c */
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_stop(struct cli *c, int argc, char **argv);

@@ -79,6 +79,10 @@ static const struct cfg_key cfg_keys[] = {
 	  "seconds `stop` waits after the ACPI power button before it quits QEMU" },
 	{ "status_timeout", CFG_INT, "500", 10, 60000, NULL, O(status_timeout_ms),
 	  "milliseconds each guest's monitor gets to answer a status query" },
+	{ "host_name", CFG_STRING, "", 0, 0, NULL, O(host_name),
+	  "this host's name in `list --all-hosts` and the console; empty means the machine's hostname" },
+	{ "heartbeat", CFG_FLOAT, "2.0", 0.5, 60, NULL, O(heartbeat),
+	  "seconds between `vmdeck watch` heartbeats; a host silent for 3 heartbeats is unreachable" },
 };
 
 /* Keys of each group in the hosts list. */

@@ -1,6 +1,7 @@
 /* watcher.c: every running guest's event monitor held open; QEMU's events mark guests for a status round. */
 #include "watcher.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,4 +276,26 @@ char **watcher_take_events(struct watcher *w, size_t *n)
 	*n = w->events.n;
 	memset(&w->events, 0, sizeof w->events);
 	return v;
+}
+
+/* A cheap fingerprint of vms_dir: changes when a file is added, removed or rewritten. */
+uint64_t watcher_defs_stamp(const struct config *cfg)
+{
+	DIR *d = opendir(cfg->vms_dir);
+	struct dirent *e;
+	struct stat st;
+	uint64_t h = 1469598103934665603ULL;
+
+	if (!d)
+		return 0;
+	if (fstat(dirfd(d), &st) == 0)
+		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ (uint64_t)st.st_mtime) * 1099511628211ULL;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0)
+			continue;
+		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ ((uint64_t)st.st_mtime << 20) ^ (uint64_t)st.st_size ^
+		     (uint64_t)st.st_ino) * 1099511628211ULL;
+	}
+	closedir(d);
+	return h;
 }

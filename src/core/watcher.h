@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "vm.h"
@@ -62,5 +63,8 @@ size_t watcher_held(const struct watcher *w);
  * caller frees each string and the array.
  */
 char **watcher_take_events(struct watcher *w, size_t *n);
+
+/* A cheap fingerprint of vms_dir: changes when a definition is added, removed or rewritten. */
+uint64_t watcher_defs_stamp(const struct config *cfg);
 
 #endif
