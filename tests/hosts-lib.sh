@@ -37,8 +37,9 @@ mkguest_on() {
     chmod 600 "$T/peer-$1/vms.d/$2.yaml"
 }
 
+# Runs first in lib.sh's cleanup (so also at finish, while $T still exists).
 peers_cleanup() {
-    local n pf p
+    local n pf p s
     for n in $PEER_NAMES; do
         for pf in "$T/peer-$n"/state/*/qemu.pid; do
             [ -f "$pf" ] || continue
@@ -46,10 +47,13 @@ peers_cleanup() {
             [ -n "$p" ] && kill -CONT "$p" 2>/dev/null; [ -n "$p" ] && kill -9 "$p" 2>/dev/null
         done
         ssh -F "$T/peer-$n/ssh/config" -O exit "$n" 2>/dev/null
+        eval "s=\${PEER_SSHD_$n:-}"
+        # its sessions (and what runs in them) outlive a killed listener
+        [ -n "$s" ] && for p in $(pgrep -P "$s"); do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
     done
+    # the console's shared connections (ControlPersist) under this test's state_dir
+    for p in $(pgrep -f "^ssh: $T/"); do kill "$p" 2>/dev/null; done
+    PEER_NAMES=""
 }
-if declare -F tui_cleanup > /dev/null; then
-    trap 'peers_cleanup; tui_cleanup' EXIT INT TERM
-else
-    trap 'peers_cleanup; cleanup' EXIT INT TERM
-fi
+eval "peers_lib_cleanup() $(declare -f cleanup | tail -n +2)"
+cleanup() { peers_cleanup; peers_lib_cleanup; }

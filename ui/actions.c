@@ -330,6 +330,8 @@ int act_stop(struct ui *ui)
 
 	if (need_up(ui, "stop") < 0)
 		return UI_REDRAW;
+	if (ex->host)  /* another host's guest: its own vmdeck stop (button, its timeout, then quit) */
+		return verb1(ui, "stop", d->name);
 	if (!(j = job_call(d->name, "stop (ACPI)", powerdown_child, &a, &err))) {
 		ui_status(ui, true, "%s: cannot stop: %s", d->name, err);
 		free(err);
@@ -402,7 +404,8 @@ int act_vnc(struct ui *ui)
 		text_show(ui, "VNC", "This guest has no VNC display (add a vnc: section to its definition).");
 		return UI_REDRAW;
 	}
-	how = vm_vnc_howto(d, ui->hostname, guest_up(ui));
+	/* another host's guest: the tunnel goes through that host */
+	how = vm_vnc_howto(d, ui_guest_extra(ui)->host ? ui_guest_extra(ui)->host : ui->hostname, guest_up(ui));
 	listen = vm_vnc_listen(d);
 	body = xasprintf("Guest:     %s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
 			 d->vnc_display, 5900 + d->vnc_display, listen, d->vnc_password ? "set (from the definition)" : "none",
@@ -417,6 +420,29 @@ int act_vnc(struct ui *ui)
 
 typedef int (*term_fn)(const struct config *cfg, const struct vmdef *def, char **err);
 
+/* Another host's guest: `vmdeck --host HOST console|monitor NAME` on our terminal (ssh -t). */
+static int hand_over_remote(struct ui *ui, const char *what, const char *name, const char *hint)
+{
+	const char *host = ui_guest_extra(ui)->host;
+	const char *w[] = { "--host", host, strcmp(what, "monitor") == 0 ? "monitor" : "console", name, NULL };
+	char *err = NULL;
+	int rc;
+
+	ui_suspend(ui);
+	printf("vmdeck: %s of %s on %s; %s\n", what, name, host, hint);
+	fflush(stdout);
+	cmdline_readline_lend();
+	rc = job_run_foreground(ui->config_path, w, &err);
+	cmdline_readline_reclaim();
+	ui_resume(ui);
+	if (rc != 0)
+		ui_status(ui, true, "%s: %s on %s: %s", name, what, host, err ? err : "ended with an error");
+	else
+		ui_status(ui, false, "%s: back from the %s on %s", name, what, host);
+	free(err);
+	return UI_REDRAW;
+}
+
 static int hand_over(struct ui *ui, const char *what, term_fn fn, const char *hint)
 {
 	struct vmdef *d = ui_guest(ui);
@@ -425,6 +451,8 @@ static int hand_over(struct ui *ui, const char *what, term_fn fn, const char *hi
 
 	if (need_up(ui, what) < 0)
 		return UI_REDRAW;
+	if (ui_guest_extra(ui)->host)
+		return hand_over_remote(ui, what, d->name, hint);
 	ui_suspend(ui);
 	printf("vmdeck: %s of %s; %s\n", what, d->name, hint);
 	fflush(stdout);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "hostinfo.h"
 #include "pending.h"
+#include "remote.h"
 #include "storage.h"
 #include "ui.h"
 #include "util.h"
@@ -38,9 +39,10 @@ struct guest_extra *ui_guest_extra(struct ui *ui)
 	return ui->n && table_order_shows(ui, ui->sel) ? &ui->ex[ui->sel] : NULL;
 }
 
+/* This host's guest of that name (other hosts' rows are never found by name). */
 ssize_t ui_guest_index(const struct ui *ui, const char *name)
 {
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		if (strcmp(ui->defs[i].name, name) == 0)
 			return (ssize_t)i;
 	return -1;
@@ -113,29 +115,77 @@ static void extra_free(struct guest_extra *ex)
 
 /* ---- definitions: reloaded when vms_dir changes, statuses and events kept by name ---- */
 
-static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
+/* Row i's guest: host (NULL for this host's) and name. */
+static ssize_t row_index(const struct ui *ui, const char *host, const char *name)
 {
-	struct vm_status *st = xcalloc(n ? n : 1, sizeof *st);
-	struct guest_extra *ex = xcalloc(n ? n : 1, sizeof *ex);
-	const char *selname = ui->want_sel ? ui->want_sel : ui->n ? ui->defs[ui->sel].name : NULL;
-	size_t newsel = 0;
+	for (size_t i = 0; i < ui->n; i++) {
+		const char *h = ui->ex[i].host;
 
+		if (strcmp(ui->defs[i].name, name) == 0 && (host ? h && strcmp(h, host) == 0 : !h))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+/*
+ * The rows: this host's definitions (local, n_local; NULL keeps the current
+ * ones) and then every other host's guests (remote_rows). A row keeps its
+ * status and extras by host and name; the selection stays on its guest.
+ */
+static void model_replace(struct ui *ui, struct vmdef *local, size_t n_local)
+{
+	struct vmdef *rdefs, *defs;
+	struct vm_status *rst, *st;
+	struct guest_extra *ex;
+	const char **rhosts, *selhost = NULL, *selname = ui->want_sel;
+	size_t rn, n, newsel = 0;
+	bool keep = local == NULL;
+
+	if (keep) {
+		n_local = ui->n_local;
+		local = xcalloc(n_local ? n_local : 1, sizeof *local);
+		memcpy(local, ui->defs, n_local * sizeof *local);
+	}
+	if (!selname && ui->n) {
+		selname = ui->defs[ui->sel].name;
+		selhost = ui->ex[ui->sel].host;
+	}
+	remote_rows(ui, &rdefs, &rst, &rhosts, &rn);
+	n = n_local + rn;
+	defs = xcalloc(n ? n : 1, sizeof *defs);
+	st = xcalloc(n ? n : 1, sizeof *st);
+	ex = xcalloc(n ? n : 1, sizeof *ex);
+	memcpy(defs, local, n_local * sizeof *defs);
+	memcpy(defs + n_local, rdefs, rn * sizeof *defs);
+	free(local);
+	free(rdefs);
 	for (size_t i = 0; i < n; i++) {
-		ssize_t old = ui_guest_index(ui, defs[i].name);
+		const char *host = i < n_local ? NULL : rhosts[i - n_local];
+		ssize_t old = row_index(ui, host, defs[i].name);
 
-		if (old >= 0) {
+		if (i >= n_local)
+			st[i] = rst[i - n_local];  /* the host's own word, not ours */
+		if (old >= 0 && i < n_local) {
 			st[i] = ui->st[old];
-			ex[i] = ui->ex[old];
 			memset(&ui->st[old], 0, sizeof ui->st[old]);
+		}
+		if (old >= 0) {
+			ex[i] = ui->ex[old];
 			memset(&ui->ex[old], 0, sizeof ui->ex[old]);
 		}
-		if (selname && strcmp(defs[i].name, selname) == 0)
+		ex[i].host = host;
+		if (selname && strcmp(defs[i].name, selname) == 0 &&
+		    (selhost ? host && strcmp(host, selhost) == 0 : !host))
 			newsel = i;
 	}
+	free(rst);
+	free(rhosts);
 	for (size_t i = 0; i < ui->n; i++) {
 		vm_status_clear(&ui->st[i]);
 		extra_free(&ui->ex[i]);
 	}
+	if (keep)  /* moved into defs above: not to be freed with the old rows */
+		memset(ui->defs, 0, ui->n_local * sizeof *ui->defs);
 	free(ui->st);
 	free(ui->ex);
 	vmdefs_free(ui->defs, ui->n);
@@ -143,11 +193,22 @@ static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
 	ui->st = st;
 	ui->ex = ex;
 	ui->n = n;
+	ui->n_local = n_local;
 	ui->sel = n ? (newsel < n ? newsel : n - 1) : 0;
 	if (ui->want_sel && ui_guest_index(ui, ui->want_sel) >= 0) {
 		free(ui->want_sel);
 		ui->want_sel = NULL;
 	}
+}
+
+/* The other hosts' rows again, once no status round points into the rows. */
+static void remote_rows_refresh(struct ui *ui)
+{
+	if (ui->poll || !ui->links_changed)
+		return;
+	ui->links_changed = false;
+	model_replace(ui, NULL, 0);
+	ui->dirty = true;
 }
 
 void ui_select(struct ui *ui, const char *name)
@@ -177,7 +238,7 @@ static void defs_reload(struct ui *ui)
 		defs = NULL;
 		n = 0;
 	}
-	model_replace(ui, defs, n);
+	model_replace(ui, defs ? defs : xcalloc(1, sizeof *defs), n);  /* NULL would keep the old ones */
 	ui->dirty = true;
 }
 
@@ -208,8 +269,8 @@ static void status_start(struct ui *ui)
 	}
 	bool *quiet = xcalloc(ui->n ? ui->n : 1, sizeof *quiet);
 
-	watcher_quiet_mask(ui->watcher, ui->defs, ui->n, ui->st, quiet);
-	ui->poll = status_poll_start_quiet(ui->cfg, ui->defs, ui->n, ui->st, quiet, ui->cfg->status_timeout_ms);
+	watcher_quiet_mask(ui->watcher, ui->defs, ui->n_local, ui->st, quiet);
+	ui->poll = status_poll_start_quiet(ui->cfg, ui->defs, ui->n_local, ui->st, quiet, ui->cfg->status_timeout_ms);
 	free(quiet);
 	if (status_poll_done(ui->poll))
 		status_finish(ui);  /* nothing to ask (no guest running): no reason to wait for a timer */
@@ -313,7 +374,7 @@ static char *transition_line(const struct ui *ui, size_t i, const char *t, const
 
 static void note_transitions(struct ui *ui, const struct vm_status *now)
 {
-	for (size_t i = 0; i < ui->n; i++) {
+	for (size_t i = 0; i < ui->n_local; i++) {
 		struct guest_extra *ex = &ui->ex[i];
 		bool changed = ex->seen && ex->last_state != now[i].state;
 		const char *t;
@@ -340,7 +401,7 @@ static void note_transitions(struct ui *ui, const struct vm_status *now)
  */
 static void note_next_start(struct ui *ui, const struct vm_status *fresh)
 {
-	for (size_t i = 0; i < ui->n; i++) {
+	for (size_t i = 0; i < ui->n_local; i++) {
 		struct guest_extra *ex = &ui->ex[i];
 
 		if (fresh[i].pid <= 0) {
@@ -358,15 +419,20 @@ static void status_finish(struct ui *ui)
 {
 	struct vm_status *fresh = xcalloc(ui->n ? ui->n : 1, sizeof *fresh);
 
-	status_poll_finish(ui->poll, fresh);
+	status_poll_finish(ui->poll, fresh);  /* the first n_local; the other hosts' rows move over as they are */
 	ui->poll = NULL;
 	note_transitions(ui, fresh);
 	note_next_start(ui, fresh);
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n; i++) {
+		if (i >= ui->n_local) {
+			fresh[i] = ui->st[i];
+			continue;
+		}
 		vm_status_clear(&ui->st[i]);
+	}
 	free(ui->st);
 	ui->st = fresh;
-	watcher_track(ui->watcher, ui->defs, ui->n, ui->st);
+	watcher_track(ui->watcher, ui->defs, ui->n_local, ui->st);
 	ui->polled_once = true;
 	ui->dirty = true;
 }
@@ -385,6 +451,7 @@ void ui_watch_progress(struct ui *ui, const struct pollfd *fds, int nfds)
 	char **ev;
 
 	watcher_process(ui->watcher, fds, nfds);
+	remote_rows_refresh(ui);
 	ev = watcher_take_events(ui->watcher, &n);  /* the console needs only the marks */
 	for (size_t i = 0; i < n; i++)
 		free(ev[i]);
@@ -473,7 +540,13 @@ bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct
 struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
 			     void (*done)(struct ui *ui, struct job *j))
 {
+	const struct guest_extra *sel = ui_guest_extra(ui);
+	const struct vmdef *d = ui_guest(ui);
 	char *err = NULL;
+
+	/* an action on another host's guest (the selected one) runs there */
+	if (guest && sel && d && sel->host && strcmp(d->name, guest) == 0)
+		return remote_run_verb(ui, sel->host, guest, words, done);
 	struct job *j = job_run_verb(ui->config_path, words, guest, &err);
 
 	if (!j) {
@@ -682,7 +755,7 @@ static void curses_start(struct ui *ui)
 
 static void ui_free(struct ui *ui)
 {
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		pending_judge(ui, i); /* a change seen just before quitting still goes to the log */
 	if (ui->poll) {
 		struct vm_status *tmp = xcalloc(ui->n ? ui->n : 1, sizeof *tmp);
@@ -693,7 +766,8 @@ static void ui_free(struct ui *ui)
 		free(tmp);
 	}
 	watcher_free(ui->watcher);
-	model_replace(ui, NULL, 0);
+	remote_stop(ui);
+	model_replace(ui, xcalloc(1, sizeof(struct vmdef)), 0);
 	free(ui->st);
 	free(ui->ex);
 	for (size_t i = 0; i < ui->n_jobs; i++)
@@ -725,6 +799,7 @@ int ui_console_main(struct cli *c, int argc, char **argv)
 		free(err);
 		return EXIT_FAILED;
 	}
+	remote_start(&ui);
 	defs_reload(&ui);
 	curses_start(&ui);
 	if (ui.theme_note)

@@ -89,6 +89,7 @@ struct guest_extra {
 	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
 	bool stop_offered;        /* the force-off question was asked */
 	pid_t offer_pid;          /* the QEMU the force-off question is about: another run is never its to kill */
+	const char *host;         /* another host's guest: the hosts[] name (borrowed); NULL for this host's */
 };
 
 /* A background job and what to do when it ends. */
@@ -109,7 +110,8 @@ struct ui {
 	struct vmdef *defs;
 	struct vm_status *st;
 	struct guest_extra *ex;
-	size_t n;
+	size_t n;                   /* this host's guests first (n_local), then other hosts' (hosts.c) */
+	size_t n_local;
 	size_t sel;                 /* the selected guest: an index into defs */
 
 	/* the table's rows (table_order.c): indices into defs, filtered and sorted */
@@ -123,6 +125,10 @@ struct ui {
 
 	struct status_poll *poll;   /* a status round in flight, or NULL */
 	struct watcher *watcher;    /* the guests' event monitors: quiet guests are not asked */
+	struct hostlink **links;    /* one per hosts[] entry: its `vmdeck watch` over ssh (hosts.c) */
+	size_t n_links;
+	bool links_changed;         /* the other hosts' rows are rebuilt once no status round is in flight */
+	char host_filter[64];       /* H or :host NAME: only this host's guests ("" all) */
 	double next_poll;           /* now_mono() of the next round */
 	uint64_t defs_stamp;        /* fingerprint of vms_dir when last loaded */
 	bool rescan_pending;        /* reload definitions once the poll in flight ends */
@@ -270,10 +276,13 @@ struct key_bind {
 };
 #define KB_GUEST 0x1   /* acts on the selected guest */
 #define KB_MENU 0x2    /* offered in the action menu on Enter */
+#define KB_REMOTE 0x4  /* also works on another host's guest (runs there) */
 extern const struct key_bind key_binds[];
 const struct key_bind *key_lookup(int ch);
 const char *key_text(int key, char *buf, size_t len);
 int key_dispatch(struct ui *ui, int ch);
+/* Whether k may run on the selection now (a guest selected; another host's only for KB_REMOTE); says why not. */
+bool key_allowed(struct ui *ui, const struct key_bind *k);
 /* Teaches curses the F-key and Home/End sequences PuTTY and xterm send, whatever TERM says. */
 void key_define_sequences(void);
 

@@ -217,7 +217,7 @@ static bool vnc_taken(struct ui *ui)
 {
 	int disp = atoi(val(FF_VNC_DISPLAY));
 
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		if (ui->defs[i].vnc && ui->defs[i].vnc_display == disp &&
 		    (!fv.edit || strcmp(ui->defs[i].name, val(FF_NAME)) != 0))
 			return true;
@@ -364,7 +364,7 @@ static const char *first_choice(int i, const char *want)
 void form_open_new(struct ui *ui)
 {
 	char disp[16] = "";
-	int d = hostinfo_free_vnc_display(ui->defs, ui->n, -1);
+	int d = hostinfo_free_vnc_display(ui->defs, ui->n_local, -1);
 
 	form_reset(ui);
 	fv.edit = false;

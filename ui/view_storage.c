@@ -531,12 +531,12 @@ static void orphans_form(struct ui *ui)
 	sf_opt(f, "attach to a guest");
 	sf_opt(f, "delete it");
 	f = sf_text("Guest", NULL);
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		sf_opt(f, ui->defs[i].name);
-	if (ui->n == 0)
+	if (ui->n_local == 0)
 		sf_opt(f, "(no guests)");
 	else
-		f->opt = (int)ui->sel;
+		f->opt = ui->sel < ui->n_local ? (int)ui->sel : 0;
 	sf.hint = "Left/Right: choose  Tab: field  Enter: go  Esc: cancel";
 	ui_push(ui, &view_storage);
 }

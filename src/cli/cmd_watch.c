@@ -6,7 +6,7 @@
  * and a round asks only the guests that had news (watcher.h).
  *
  * Lines, one JSON object each (--json), "type" first:
- *   full       {"type","protocol","version","time","host":{...},"guests":[list objects]}
+ *   full       {"type","protocol","version","heartbeat","time","host":{...},"guests":[list objects]}
  *   guest      {"type","time","guest":{list object}}   a guest's object changed (uptime aside)
  *   removed    {"type","time","name"}                  a definition went away
  *   event      {"type","time","name","event"}          QEMU's event (STOP, RESUME, ...)
@@ -268,6 +268,7 @@ static void full_send(struct watch *wa)
 	}
 	json_object_set_new(l, "protocol", json_integer(WATCH_PROTOCOL));
 	json_object_set_new(l, "version", json_string(VMDECK_VERSION));
+	json_object_set_new(l, "heartbeat", json_real(wa->cfg->heartbeat));
 	json_object_set_new(l, "host", host_json(wa));
 	json_object_set_new(l, "guests", a);
 	emit(wa, l);

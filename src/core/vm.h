@@ -19,6 +19,7 @@ enum vm_state {
 	VM_UNRESPONSIVE,
 	VM_CRASHED,
 	VM_INVALID,
+	VM_UNREACHABLE,     /* a guest of another host that cannot be reached now (console, list --all-hosts) */
 	VM_STATE_COUNT
 };
 const char *vm_state_name(enum vm_state s);

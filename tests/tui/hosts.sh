@@ -1,0 +1,101 @@
+#!/bin/bash
+# hosts.sh: the console shows every host's guests. Two other servers (real
+# sshd on 127.0.0.1, each in its own mount namespace with its own
+# configuration, vms.d, state_dir and QEMU guests) are followed through one
+# ssh each running `vmdeck watch --json`: their guests in the table with a
+# HOST column, their load and memory in the header; actions on a remote
+# guest run there (checked with that host's own `vmdeck list --json`); H and
+# :host filter; a frozen link (SIGSTOP on its sshd session) is unreachable
+# within 3 heartbeats while keys still answer, and comes back after SIGCONT;
+# a killed ssh takes the remote watch with it, and the link comes back.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../tui-lib.sh"
+source "$(dirname "$0")/../ssh-lib.sh"
+source "$(dirname "$0")/../hosts-lib.sh"
+
+write_conf <<'EOF2'
+heartbeat = 1.0;
+host_name = "alpha";
+EOF2
+mkguest here < /dev/null
+peer_start kvm2 <<< "heartbeat = 1.0;"
+peer_start kvm3 <<< "heartbeat = 1.0;"
+mkguest_on kvm2 web; mkguest_on kvm2 db; mkguest_on kvm3 mail
+check "web runs on kvm2" vd_on kvm2 start web
+check "mail runs on kvm3" vd_on kvm3 start mail
+echo "hosts = ( $PEER_HOSTS );" >> "$CONF"
+# host_select NAME: the selection to NAME's row (rows start under the column heads)
+host_select() {
+    local i keys=(Home)
+    tui_wait "^ $1 " 3
+    i=$(tui_screen | sed -n '/^ NAME  /,$p' | tail -n +2 | grep -nE "^ $1 " | cut -d: -f1)
+    for _ in $(seq 2 "${i:-1}"); do keys+=(Down); done
+    tui_keys "${keys[@]}"
+    sleep 0.2
+}
+remote_state() { vd_on "$1" show "$2" --json 2>/dev/null | jq -r .state; }
+
+tui_start
+check_screen "this host's guest, with its host" '^ here +alpha +stopped' 10
+check_screen "kvm2's guests in the same table" '^ web +kvm2 +running' 10
+check_screen "... both" '^ db +kvm2 +stopped'
+check_screen "kvm3's guest" '^ mail +kvm3 +running'
+check_screen "a header line per host with load and free memory" '^ kvm2  load [0-9.]+  mem free [0-9.]+[KMGT]i?B?.*reachable'
+check_screen "the header counts every host's guests" '4 guests, 2 running'
+
+host_select db
+tui_keys s
+check "s on kvm2's db starts it there (kvm2's own list says running)" wait_until 20 eval '[ "$(remote_state kvm2 db)" = running ]'
+check_screen "and the table follows" '^ db +kvm2 +running' 5
+host_select web
+tui_keys p
+check "p pauses kvm2's web there" wait_until 10 eval '[ "$(remote_state kvm2 web)" = paused ]'
+check_screen "... shown paused" '^ web +kvm2 +paused' 5
+check_eq "nothing ran here: the local guest is still stopped and alone" "here stopped" \
+    "$("$VMDECK" -c "$CONF" list --json | jq -r '.[] | "\(.name) \(.state)"')"
+host_select mail
+tui_keys e
+check_screen "an action not offered for remote guests yet says so" 'mail is on kvm3: not from here yet'
+
+tui_keys H
+check_screen "H: only this host's guests" '^ here +alpha' 3
+check "... and no other host's" eval '! tui_has "^ web +kvm2"'
+tui_keys H
+check_screen "H again: kvm2's" '^ web +kvm2' 3
+check "... only" eval '! tui_has "^ here +alpha" && ! tui_has "^ mail +kvm3"'
+tui_keys : 'host kvm3' Enter
+check_screen ":host kvm3: only kvm3's" '^ mail +kvm3' 3
+check "... only" eval '! tui_has "^ web +kvm2"'
+tui_keys : 'host all' Enter
+check_screen ":host all: every host again" '^ here +alpha' 3
+
+# A frozen link: kvm2's sshd session processes stopped.
+sessions=$(pgrep -P "$PEER_SSHD_kvm2" | tr '\n' ' ')
+check "kvm2's sshd has session processes" [ -n "$sessions" ]
+t0=$EPOCHREALTIME
+kill -STOP $sessions
+check_screen "kvm2's rows show unreachable" '^ web +kvm2 +unreachable' 6
+ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+check "... within 3 heartbeats (3 s; took $ms ms)" [ "$ms" -le 3300 ]
+check_screen "the header says since when" '^ kvm2 UNREACHABLE since [0-9:]+: kvm2: no answer for' 2
+check_screen "kvm3 is still reachable" '^ mail +kvm3 +running' 2
+lat=$(tui_latency '?' 'Help: keys')
+check "keys still answer while the link hangs ($lat ms)" [ "$lat" -lt 1000 ]
+tui_keys Escape
+kill -CONT $sessions
+check_screen "after SIGCONT kvm2 comes back" '^ web +kvm2 +paused' 15
+check_screen "... and its header line too" '^ kvm2  load' 5
+
+# A killed ssh: the remote watch goes with it (by pid, on that host), and the link comes back.
+cpid=$(pgrep -f -x "$VMDECK -c $CONF" | head -1)
+ssh_pid=$(pgrep -P "$cpid" -f "kvm3 .*watch" | head -1)
+rwatch=$(pgrep -f "peer-kvm3/vmdeck.conf' 'watch'|peer-kvm3/vmdeck.conf watch" | head -1)
+check "the console's ssh to kvm3 and kvm3's watch are found ($ssh_pid, $rwatch)" [ -n "$ssh_pid" -a -n "$rwatch" ]
+kill -9 "$ssh_pid"
+check "kvm3's watch (pid $rwatch, checked on kvm3) ends within 5 s" wait_until 5 eval "! on_host kvm3 test -d /proc/$rwatch"
+check_screen "the console connects to kvm3 again" '^ mail +kvm3 +running' 10
+
+tui_stop
+for g in web db; do vd_on kvm2 kill "$g" > /dev/null 2>&1; done
+vd_on kvm3 kill mail > /dev/null 2>&1
+finish
