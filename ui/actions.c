@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "guestfile.h"
 #include "term.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 
@@ -203,6 +204,10 @@ int act_start_cd(struct ui *ui)
 		ui_status(ui, true, "%s is already running", ui_guest(ui)->name);
 		return UI_REDRAW;
 	}
+	if (ui_guest_extra(ui)->host) {
+		remote_iso_pick(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name, true);
+		return UI_REDRAW;
+	}
 	iso_open(ui, true);
 	return UI_REDRAW;
 }
@@ -228,6 +233,10 @@ int action_cdrom_insert(struct ui *ui, const char *guest, const char *iso)
 
 int act_cdrom(struct ui *ui)
 {
+	if (ui_guest_extra(ui)->host) {
+		remote_iso_pick(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name, false);
+		return UI_REDRAW;
+	}
 	iso_open(ui, false);
 	return UI_REDRAW;
 }

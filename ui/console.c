@@ -491,6 +491,10 @@ static void job_report(struct ui *ui, struct ui_job *uj)
 	uj->reported = true;
 	if (uj->done)
 		uj->done(ui, j);
+	if (uj->silent && !failed) {
+		ui_poll_now(ui);
+		return;
+	}
 	if (lines > 1)
 		snprintf(more, sizeof more, "   (J: all %d lines)", lines);
 	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':') {
@@ -532,7 +536,7 @@ bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct
 		job_free(j);
 		return false;
 	}
-	ui->jobs[ui->n_jobs++] = (struct ui_job){ j, done, false };
+	ui->jobs[ui->n_jobs++] = (struct ui_job){ .job = j, .done = done };
 	ui->dirty = true;
 	return true;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostinfo.h"
 #include "ui.h"
 #include "util.h"
 
@@ -208,6 +209,66 @@ struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest, 
 		return NULL;
 	ui_status(ui, false, "%s ...", j->title);
 	return j;
+}
+
+/* ---- the CD picker for another host's guest: that host's ISOs, from its `vmdeck hostinfo --json` ---- */
+
+/* The host's answer: one JSON object, after whatever ssh may have said first. */
+static json_t *answer_object(const struct job *j)
+{
+	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
+
+	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+}
+
+static void isos_arrived(struct ui *ui, struct job *j)
+{
+	json_t *o = answer_object(j), *isos = json_object_get(o, "iso"), *x;
+	char *want = j->data;  /* "HOST\0start|insert" */
+	struct iso_entry *all;
+	size_t n = 0, i;
+
+	j->data = NULL;
+	if (!want)
+		return;
+	if (job_exit_code(j) != 0 || !json_is_array(isos)) {
+		json_decref(o);
+		free(want);
+		return;  /* job_report says why */
+	}
+	all = xcalloc(json_array_size(isos) + 1, sizeof *all);
+	json_array_foreach(isos, i, x) {
+		const char *path = json_string_value(json_object_get(x, "path"));
+		const char *name = json_string_value(json_object_get(x, "name"));
+
+		if (!path || !name)
+			continue;
+		all[n].path = xstrdup(path);
+		all[n].name = xstrdup(name);
+		all[n].size = (uint64_t)json_integer_value(json_object_get(x, "size"));
+		all[n].mtime = (time_t)json_integer_value(json_object_get(x, "mtime"));
+		n++;
+	}
+	iso_open_remote(ui, strcmp(want + strlen(want) + 1, "start") == 0, want, j->guest, all, n);
+	json_decref(o);
+	free(want);
+}
+
+void remote_iso_pick(struct ui *ui, const char *host, const char *guest, bool start_after)
+{
+	static const char *const words[] = { "hostinfo", "--json", NULL };
+	struct job *j = remote_run_verb(ui, host, guest, words, isos_arrived);
+	size_t hl = strlen(host);
+	char *want;
+
+	if (!j)
+		return;
+	want = xmalloc(hl + 8);
+	memcpy(want, host, hl + 1);
+	strcpy(want + hl + 1, start_after ? "start" : "insert");
+	j->data = want;
+	ui->jobs[ui->n_jobs - 1].silent = true;
+	ui_status(ui, false, "%s: asking %s for its ISO images ...", guest, host);
 }
 
 void remote_filter(struct ui *ui, const char *name)

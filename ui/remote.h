@@ -38,6 +38,9 @@ void remote_header_text(const struct ui *ui, int k, char *buf, size_t len);
 struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest, const char *const *words,
 			    void (*done)(struct ui *ui, struct job *j));
 
+/* c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on it. */
+void remote_iso_pick(struct ui *ui, const char *host, const char *guest, bool start_after);
+
 /* H: the table shows the next host only (this one, then each of hosts[]), then all again. */
 int act_host_next(struct ui *ui);
 /* `:host NAME` (NAME "" or "all": every host); an unknown name is said on the status line. */

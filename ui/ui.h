@@ -97,6 +97,7 @@ struct ui_job {
 	struct job *job;
 	void (*done)(struct ui *ui, struct job *j);
 	bool reported;
+	bool silent;     /* its done callback says what there is to say: no status line of its own */
 };
 
 #define UI_STACK 8
@@ -309,6 +310,10 @@ void text_show_end(struct ui *ui, const char *title, const char *body);  /* open
 void form_open_new(struct ui *ui);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
+/* The picker over another host's ISOs (entries taken), for its guest: the choice runs there. */
+struct iso_entry;
+void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest, struct iso_entry *all,
+		     size_t n);
 void cmdline_open(struct ui *ui);
 void cmdline_save_history(struct ui *ui);
 void cmdline_readline_lend(void);    /* before another readline user runs in this process */

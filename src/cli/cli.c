@@ -20,6 +20,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
 	{ "list", "[--all-hosts] [--json]", "every guest with its live state (--all-hosts: and every host's)", 0, cmd_list },
+	{ "hostinfo", "[--json]", "this host's ISOs, bridges, storage, free VNC display, taken names", 0, cmd_hostinfo },
 	{ "watch", "[--json]", "the full status, then one line per change, until stdin closes", 0, cmd_watch },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
 	{ "check", "[--json]", "validate the configuration and every guest definition", 0, cmd_check },

@@ -74,7 +74,8 @@ struct vm_status;
 /* One guest as `list --json` gives it (DESIGN.md's shape); `watch` sends the same. */
 json_t *cmd_status_json(const struct vmdef *d, const struct vm_status *st);
 int cmd_watch(struct cli *c, int argc, char **argv);       /* cmd_watch.c */
-int cmd_list_all_hosts(struct cli *c);                     /* cmd_allhosts.c: list --all-hosts */
+int cmd_list_all_hosts(struct cli *c);
+int cmd_hostinfo(struct cli *c, int argc, char **argv);    /* cmd_hostinfo.c */                     /* cmd_allhosts.c: list --all-hosts */
 /* cmd_life.c */
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_stop(struct cli *c, int argc, char **argv);

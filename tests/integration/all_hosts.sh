@@ -52,6 +52,15 @@ check_match "the text form has a HOST column" "^HOST +NAME +STATE" "$text"
 check_match "... a row per remote guest" "^kvm3 +mail +running" "$text"
 check_match "... and the dead host's row" "^dead +- +unreachable .*cannot reach" "$text"
 
+# hostinfo: what a console elsewhere offers in its pickers for this host
+touch "$T/peer-kvm2/iso/b.iso" "$T/peer-kvm2/iso/a.img"
+info=$(V --host kvm2 hostinfo --json); rc=$?
+check_eq "hostinfo --json on kvm2 exits 0" 0 "$rc"
+check_eq "... names the host and its ISOs, sorted" "kvm2 a.img b.iso" "$(jq -r '[.name, (.iso[].name)] | join(" ")' <<< "$info")"
+check_eq "... with their paths there" "$T/peer-kvm2/iso/b.iso" "$(jq -r '.iso[1].path' <<< "$info")"
+check_eq "... the names taken there" "db web" "$(jq -r '.guests | join(" ")' <<< "$info")"
+check_match "... a free VNC display and the version" '^[0-9]+ [0-9]' "$(jq -r '"\(.free_vnc_display) \(.version)"' <<< "$info")"
+
 vd_on kvm2 kill web > /dev/null 2>&1
 vd_on kvm3 kill mail > /dev/null 2>&1
 finish

@@ -69,6 +69,19 @@ check "... only" eval '! tui_has "^ web +kvm2"'
 tui_keys : 'host all' Enter
 check_screen ":host all: every host again" '^ here +alpha' 3
 
+# The CD picker on a remote guest offers that host's ISOs, and the choice goes in there.
+touch "$T/iso/local-only.iso"
+head -c 4096 /dev/zero > "$T/peer-kvm2/iso/kvm2-only.iso"
+host_select web
+tui_keys c
+check_screen "c on kvm2's web: the picker is titled with the host" 'Insert CD: web on kvm2' 10
+check_screen "... and lists kvm2's ISOs" 'kvm2-only\.iso' 3
+check "... not this host's" eval '! tui_has "local-only.iso"'
+tui_keys Enter
+check "Enter inserts it there (kvm2's own show says so)" \
+    wait_until 10 eval '[ "$(vd_on kvm2 show web --json | jq -r .cdrom)" = "$T/peer-kvm2/iso/kvm2-only.iso" ]'
+check_screen "the CD column follows" '^ web +kvm2 +paused.*kvm2-only\.iso' 5
+
 # A frozen link: kvm2's sshd session processes stopped.
 sessions=$(pgrep -P "$PEER_SSHD_kvm2" | tr '\n' ' ')
 check "kvm2's sshd has session processes" [ -n "$sessions" ]
