@@ -219,7 +219,7 @@ static void on_guest(struct hostlink *hl, json_t *msg)
 {
 	json_t *g = json_object_get(msg, "guest");
 	const char *name = json_string_value(json_object_get(g, "name"));
-	json_t *one = json_array(), *sorted;
+	json_t *sorted;
 
 	if (!json_is_object(g) || !name)
 		return;
@@ -231,7 +231,6 @@ static void on_guest(struct hostlink *hl, json_t *msg)
 		json_decref(hl->guests);
 		hl->guests = sorted;
 	}
-	json_decref(one);
 	hl->changed = true;
 }
 
