@@ -23,7 +23,12 @@ peer_start kvm3 <<< "heartbeat = 1.0;"
 mkguest_on kvm2 web; mkguest_on kvm2 db; mkguest_on kvm3 mail
 check "web runs on kvm2" vd_on kvm2 start web
 check "mail runs on kvm3" vd_on kvm3 start mail
-echo "hosts = ( $PEER_HOSTS );" >> "$CONF"
+# Two more "hosts" through kvm3's sshd: a vmdeck from before `watch`, and one that speaks another protocol.
+printf '#!/bin/sh\necho "vmdeck: unknown verb '"'"'watch'"'"' (try: vmdeck help)" >&2\nexit 2\n' > "$T/old-vmdeck"
+printf '#!/bin/sh\necho '"'"'{"type":"full","protocol":9,"version":"9.0.0","time":0,"host":{},"guests":[]}'"'"'\nexec cat > /dev/null\n' > "$T/new-vmdeck"
+chmod +x "$T/old-vmdeck" "$T/new-vmdeck"
+k3="ssh = \"kvm3\"; ssh_config = \"$T/peer-kvm3/ssh/config\";"
+echo "hosts = ( $PEER_HOSTS, { name = \"old\"; $k3 vmdeck = \"$T/old-vmdeck\"; }, { name = \"nine\"; $k3 vmdeck = \"$T/new-vmdeck\"; } );" >> "$CONF"
 # host_select NAME: the selection to NAME's row (rows start under the column heads)
 host_select() {
     local i keys=(Home)
@@ -42,6 +47,8 @@ check_screen "... both" '^ db +kvm2 +stopped'
 check_screen "kvm3's guest" '^ mail +kvm3 +running'
 check_screen "a header line per host with load and free memory" '^ kvm2  load [0-9.]+  mem free [0-9.]+[KMGT]i?B?.*reachable'
 check_screen "the header counts every host's guests" '4 guests, 2 running'
+check_screen "a vmdeck without watch is incompatible, and says so" '^ old INCOMPATIBLE since [0-9:]+: old: its vmdeck has no `watch`' 10
+check_screen "one with another protocol is incompatible with its version" '^ nine INCOMPATIBLE since [0-9:]+: nine: its vmdeck 9\.0\.0 speaks watch protocol 9' 10
 
 host_select db
 tui_keys s
