@@ -34,6 +34,17 @@ struct hostlink {
 	bool got_full, changed;
 };
 
+/* A remote host's words, fit for a terminal: control characters (ESC, newlines) become '?'. */
+static char *clean(const char *s)
+{
+	char *c = xstrdup(s);
+
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c;
+}
+
 static double beat_limit(const struct hostlink *hl)
 {
 	double beat = hl->remote_beat > 0 ? hl->remote_beat : hl->cfg->heartbeat;
@@ -89,7 +100,8 @@ static void go_down(struct hostlink *hl, enum hostlink_state st, char *reason)
 	if (hl->since == 0)
 		hl->since = (double)time(NULL);
 	free(hl->reason);
-	hl->reason = reason;
+	hl->reason = clean(reason);  /* ssh's stderr, a remote vmdeck's words */
+	free(reason);
 	hl->state = st;
 	hl->changed = true;
 }
@@ -388,7 +400,7 @@ static char *str_or_null(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
-	return s ? xstrdup(s) : NULL;
+	return s ? clean(s) : NULL;
 }
 
 static enum vm_state state_from_name(const char *s)
