@@ -159,7 +159,7 @@ static int verb1(struct ui *ui, const char *verb, const char *name)
 {
 	const char *w[] = { verb, name, NULL };
 
-	ui_run_verb(ui, name, w);
+	ui_run_guest_verb(ui, name, w);
 	return UI_REDRAW;
 }
 
@@ -179,7 +179,7 @@ int action_start_with(struct ui *ui, const char *guest, const char *iso, bool bo
 		w[i++] = "cdrom";
 	}
 	w[i] = NULL;
-	ui_run_verb(ui, guest, w);
+	ui_run_guest_verb(ui, guest, w);
 	return UI_REDRAW;
 }
 
@@ -227,7 +227,7 @@ int action_cdrom_insert(struct ui *ui, const char *guest, const char *iso)
 {
 	const char *w[] = { "cdrom", guest, iso, NULL };
 
-	ui_run_verb(ui, guest, w);
+	ui_run_guest_verb(ui, guest, w);
 	return UI_REDRAW;
 }
 
@@ -245,7 +245,7 @@ int act_eject(struct ui *ui)
 {
 	const char *w[] = { "cdrom", ui_guest(ui)->name, "--eject", NULL };
 
-	ui_run_verb(ui, w[1], w);  /* a stopped guest's definition loses its CD, as `vmdeck cdrom` does */
+	ui_run_guest_verb(ui, w[1], w);  /* a stopped guest's definition loses its CD, as `vmdeck cdrom` does */
 	return UI_REDRAW;
 }
 
@@ -256,7 +256,7 @@ static int confirmed_verb(struct ui *ui, void *arg)
 	char *const *w = arg;
 	const char *words[] = { w[0], w[1], NULL };
 
-	ui_run_verb(ui, w[1], words);
+	ui_run_guest_verb(ui, w[1], words);
 	return UI_REDRAW;
 }
 

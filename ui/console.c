@@ -127,45 +127,22 @@ static ssize_t row_index(const struct ui *ui, const char *host, const char *name
 	return -1;
 }
 
-/*
- * The rows: this host's definitions (local, n_local; NULL keeps the current
- * ones) and then every other host's guests (remote_rows). A row keeps its
- * status and extras by host and name; the selection stays on its guest.
- */
-static void model_replace(struct ui *ui, struct vmdef *local, size_t n_local)
+/* The new rows take the old ones' statuses (this host's) and extras by host and name; the selection follows. */
+static size_t rows_carry(struct ui *ui, struct vmdef *defs, struct vm_status *st, struct guest_extra *ex, size_t n,
+			 size_t n_local, const char *const *rhosts)
 {
-	struct vmdef *rdefs, *defs;
-	struct vm_status *rst, *st;
-	struct guest_extra *ex;
-	const char **rhosts, *selhost = NULL, *selname = ui->want_sel;
-	size_t rn, n, newsel = 0;
-	bool keep = local == NULL;
+	const char *selhost = NULL, *selname = ui->want_sel;
+	size_t newsel = 0;
 
-	if (keep) {
-		n_local = ui->n_local;
-		local = xcalloc(n_local ? n_local : 1, sizeof *local);
-		memcpy(local, ui->defs, n_local * sizeof *local);
-	}
 	if (!selname && ui->n) {
 		selname = ui->defs[ui->sel].name;
 		selhost = ui->ex[ui->sel].host;
 	}
-	remote_rows(ui, &rdefs, &rst, &rhosts, &rn);
-	n = n_local + rn;
-	defs = xcalloc(n ? n : 1, sizeof *defs);
-	st = xcalloc(n ? n : 1, sizeof *st);
-	ex = xcalloc(n ? n : 1, sizeof *ex);
-	memcpy(defs, local, n_local * sizeof *defs);
-	memcpy(defs + n_local, rdefs, rn * sizeof *defs);
-	free(local);
-	free(rdefs);
 	for (size_t i = 0; i < n; i++) {
 		const char *host = i < n_local ? NULL : rhosts[i - n_local];
 		ssize_t old = row_index(ui, host, defs[i].name);
 
-		if (i >= n_local)
-			st[i] = rst[i - n_local];  /* the host's own word, not ours */
-		if (old >= 0 && i < n_local) {
+		if (old >= 0 && i < n_local) {  /* another host's status is its own word, not ours */
 			st[i] = ui->st[old];
 			memset(&ui->st[old], 0, sizeof ui->st[old]);
 		}
@@ -174,11 +151,42 @@ static void model_replace(struct ui *ui, struct vmdef *local, size_t n_local)
 			memset(&ui->ex[old], 0, sizeof ui->ex[old]);
 		}
 		ex[i].host = host;
-		if (selname && strcmp(defs[i].name, selname) == 0 &&
-		    (selhost ? host && strcmp(host, selhost) == 0 : !host))
+		if (selname && strcmp(defs[i].name, selname) == 0 && (selhost ? host && strcmp(host, selhost) == 0 : !host))
 			newsel = i;
 	}
+	return newsel;
+}
+
+/*
+ * The rows: this host's definitions (local, n_local; NULL keeps the current
+ * ones) and then every other host's guests (remote_rows).
+ */
+static void model_replace(struct ui *ui, struct vmdef *local, size_t n_local)
+{
+	struct vmdef *rdefs, *defs;
+	struct vm_status *rst, *st;
+	struct guest_extra *ex;
+	const char **rhosts;
+	size_t rn, n, newsel;
+	bool keep = local == NULL;
+
+	if (keep) {
+		n_local = ui->n_local;
+		local = xcalloc(n_local ? n_local : 1, sizeof *local);
+		memcpy(local, ui->defs, n_local * sizeof *local);
+	}
+	remote_rows(ui, &rdefs, &rst, &rhosts, &rn);
+	n = n_local + rn;
+	defs = xcalloc(n ? n : 1, sizeof *defs);
+	st = xcalloc(n ? n : 1, sizeof *st);
+	ex = xcalloc(n ? n : 1, sizeof *ex);
+	memcpy(defs, local, n_local * sizeof *defs);
+	memcpy(defs + n_local, rdefs, rn * sizeof *defs);
+	memcpy(st + n_local, rst, rn * sizeof *st);
+	free(local);
+	free(rdefs);
 	free(rst);
+	newsel = rows_carry(ui, defs, st, ex, n, n_local, rhosts);
 	free(rhosts);
 	for (size_t i = 0; i < ui->n; i++) {
 		vm_status_clear(&ui->st[i]);
@@ -544,13 +552,8 @@ bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct
 struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
 			     void (*done)(struct ui *ui, struct job *j))
 {
-	const struct guest_extra *sel = ui_guest_extra(ui);
-	const struct vmdef *d = ui_guest(ui);
 	char *err = NULL;
 
-	/* an action on another host's guest (the selected one) runs there */
-	if (guest && sel && d && sel->host && strcmp(d->name, guest) == 0)
-		return remote_run_verb(ui, sel->host, guest, words, done);
 	struct job *j = job_run_verb(ui->config_path, words, guest, &err);
 
 	if (!j) {
@@ -566,6 +569,16 @@ struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const
 
 struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words)
 {
+	return ui_run_verb_then(ui, guest, words, NULL);
+}
+
+struct job *ui_run_guest_verb(struct ui *ui, const char *guest, const char *const *words)
+{
+	const struct guest_extra *sel = ui_guest_extra(ui);
+	const struct vmdef *d = ui_guest(ui);
+
+	if (guest && sel && d && sel->host && strcmp(d->name, guest) == 0)
+		return remote_run_verb(ui, sel->host, guest, words, NULL);
 	return ui_run_verb_then(ui, guest, words, NULL);
 }
 

@@ -197,6 +197,8 @@ void ui_select(struct ui *ui, const char *name);    /* now, or once it appears a
 bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j));
 /* Starts a `vmdeck VERB ARGS...` job for guest (may be NULL); errors go to the status line. */
 struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words);
+/* A key's action on the selected guest: on its host when it is another host's (remote.c), else ui_run_verb. */
+struct job *ui_run_guest_verb(struct ui *ui, const char *guest, const char *const *words);
 /* The same, with done called when the job ends. */
 struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
 			     void (*done)(struct ui *ui, struct job *j));
