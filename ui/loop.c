@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "remote.h"
+#include "status.h"
 #include "ui.h"
 #include "util.h"
 

@@ -15,12 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd_allhosts.h"
+#include "cmd_status.h"
 #include "hostinfo.h"
 #include "hosts.h"
 #include "spawn.h"
+#include "status.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 
 #define ALL_HOSTS_WAIT_MS 20000       /* a host that has not answered by then is unreachable */
@@ -48,13 +50,13 @@ static int local_objects(struct cli *c, const char *host, json_t *all)
 		return -1;
 	}
 	sts = xcalloc(n ? n : 1, sizeof *sts);
-	vm_status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
+	status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = cmd_status_json(&defs[i], &sts[i]);
 
 		json_object_set_new(o, "host", json_string(host));
 		json_array_append_new(all, o);
-		vm_status_clear(&sts[i]);
+		vmstate_status_clear(&sts[i]);
 	}
 	free(sts);
 	vmdefs_free(defs, n);

@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cmd_hostinfo.h"
 #include "hostinfo.h"
-#include "storage.h"
+#include "guest.h"
+#include "lvm.h"
 #include "util.h"
 #include "vmdef.h"
 
@@ -62,13 +63,13 @@ int cmd_hostinfo(struct cli *c, int argc, char **argv)
 		strv_add(&names, defs[i].name);
 	hostinfo_bridges(&bridges);
 	hostinfo_host_name(&c->cfg, name, sizeof name);
-	has_vg = c->cfg.vg && *c->cfg.vg && storage_vg_free(&c->cfg, &vg_free, &err) == 0;
+	has_vg = c->cfg.vg && *c->cfg.vg && lvm_vg_free(&c->cfg, &vg_free, &err) == 0;
 	free(err);
 	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:o}", "name", name, "version", VMDECK_VERSION, "iso",
 		      isos_json(&c->cfg), "bridges", strv_json(&bridges), "vg",
 		      c->cfg.vg && *c->cfg.vg ? json_string(c->cfg.vg) : json_null(), "vg_free",
 		      has_vg ? json_integer((json_int_t)vg_free) : json_null(), "file_dir", c->cfg.file_dir,
-		      "free_vnc_display", hostinfo_free_vnc_display(defs, n, -1), "guests", strv_json(&names));
+		      "free_vnc_display", guest_vnc_free_display(defs, n, NULL, NULL), "guests", strv_json(&names));
 	if (c->json) {
 		cli_json_print(o);
 	} else {
@@ -76,7 +77,7 @@ int cmd_hostinfo(struct cli *c, int argc, char **argv)
 		size_t i;
 
 		printf("host %s (vmdeck %s)\n", name, VMDECK_VERSION);
-		printf("free VNC display: %d\n", hostinfo_free_vnc_display(defs, n, -1));
+		printf("free VNC display: %d\n", guest_vnc_free_display(defs, n, NULL, NULL));
 		json_array_foreach(json_object_get(o, "iso"), i, x)
 			printf("iso: %s\n", json_string_value(json_object_get(x, "path")));
 		for (size_t k = 0; k < bridges.n; k++)

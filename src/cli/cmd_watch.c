@@ -25,12 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd_watch.h"
+#include "cmd_status.h"
 #include "events.h"
 #include "hostinfo.h"
 #include "job.h"
+#include "status.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 #include "watcher.h"
 
@@ -119,7 +121,7 @@ static json_t *host_json(struct watch *wa)
 static void model_free(struct watch *wa)
 {
 	for (size_t i = 0; i < wa->n; i++)
-		vm_status_clear(&wa->st[i]);
+		vmstate_status_clear(&wa->st[i]);
 	free(wa->st);
 	vmdefs_free(wa->defs, wa->n);
 	wa->defs = NULL;
@@ -142,7 +144,7 @@ static void defs_reload(struct watch *wa)
 	}
 	wa->st = xcalloc(wa->n ? wa->n : 1, sizeof *wa->st);
 	for (size_t i = 0; i < wa->n; i++)
-		vm_status_clear(&wa->st[i]);
+		vmstate_status_clear(&wa->st[i]);
 }
 
 static void round_start(struct watch *wa)
@@ -179,7 +181,7 @@ static void guest_changes(struct watch *wa, size_t i)
 		return;
 	}
 	json_object_set_new(wa->shown, wa->defs[i].name, k);
-	say(wa, "%s: %s%s%s", wa->defs[i].name, vm_state_name(wa->st[i].state), wa->st[i].reason ? ": " : "",
+	say(wa, "%s: %s%s%s", wa->defs[i].name, vmstate_name(wa->st[i].state), wa->st[i].reason ? ": " : "",
 	    wa->st[i].reason ? wa->st[i].reason : "");
 	l = line_new("guest");
 	json_object_set_new(l, "guest", o);
@@ -223,15 +225,15 @@ static void log_changes(struct watch *wa, size_t i, bool send)
 {
 	const char *name = wa->defs[i].name;
 	json_t *seen = json_object_get(wa->logs, name);
-	uint64_t stamp = vm_events_stamp(wa->cfg, name);
+	uint64_t stamp = events_stamp(wa->cfg, name);
 	json_int_t when = json_integer_value(json_object_get(seen, "when"));
 	json_int_t at_when = json_integer_value(json_object_get(seen, "at_when"));
-	struct vm_event ev[WATCH_LOG_LINES];
+	struct events_entry ev[WATCH_LOG_LINES];
 	size_t n, same = 0;
 
 	if (seen && (uint64_t)json_integer_value(json_object_get(seen, "stamp")) == stamp)
 		return;
-	n = vm_events_recent(wa->cfg, name, WATCH_LOG_LINES, ev);
+	n = events_recent(wa->cfg, name, WATCH_LOG_LINES, ev);
 	for (size_t k = 0; k < n; k++) {  /* oldest first */
 		if ((json_int_t)ev[k].when < when || ((json_int_t)ev[k].when == when && same++ < (size_t)at_when))
 			continue;
@@ -249,7 +251,7 @@ static void log_changes(struct watch *wa, size_t i, bool send)
 			emit(wa, l);
 		}
 	}
-	vm_events_free(ev, n);
+	events_free(ev, n);
 	json_object_set_new(wa->logs, name, json_pack("{s:I, s:I, s:I}", "stamp", (json_int_t)stamp, "when", when,
 						     "at_when", at_when));
 }
@@ -264,7 +266,7 @@ static void full_send(struct watch *wa)
 		json_object_set_new(wa->shown, wa->defs[i].name, comparable(o));
 		json_array_append_new(a, o);
 		log_changes(wa, i, false);
-		say(wa, "%s: %s", wa->defs[i].name, vm_state_name(wa->st[i].state));
+		say(wa, "%s: %s", wa->defs[i].name, vmstate_name(wa->st[i].state));
 	}
 	json_object_set_new(l, "protocol", json_integer(WATCH_PROTOCOL));
 	json_object_set_new(l, "version", json_string(VMDECK_VERSION));
@@ -283,7 +285,7 @@ static void round_finish(struct watch *wa)
 	status_poll_finish(wa->poll, fresh);
 	wa->poll = NULL;
 	for (size_t i = 0; i < wa->n; i++)
-		vm_status_clear(&wa->st[i]);
+		vmstate_status_clear(&wa->st[i]);
 	free(wa->st);
 	wa->st = fresh;
 	watcher_track(wa->w, wa->defs, wa->n, wa->st);
@@ -425,7 +427,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 
 		status_poll_finish(wa.poll, tmp);
 		for (size_t i = 0; i < wa.n; i++)
-			vm_status_clear(&tmp[i]);
+			vmstate_status_clear(&tmp[i]);
 		free(tmp);
 	}
 	if (wa.vg_job) {

@@ -406,7 +406,7 @@ static char *str_or_null(const json_t *o, const char *key)
 static enum vm_state state_from_name(const char *s)
 {
 	for (int i = 0; i < VM_STATE_COUNT; i++)
-		if (s && strcmp(s, vm_state_name((enum vm_state)i)) == 0)
+		if (s && strcmp(s, vmstate_name((enum vm_state)i)) == 0)
 			return (enum vm_state)i;
 	return VM_UNRESPONSIVE;
 }
@@ -455,7 +455,7 @@ void hostlink_guest_model(const json_t *o, struct vmdef *def, struct vm_status *
 			def->vnc_password = xstrdup("(set on its host)");  /* only ever tested for NULL here */
 	}
 	def_lists(o, def);
-	vm_status_clear(st);
+	vmstate_status_clear(st);
 	st->state = state_from_name(json_string_value(json_object_get(o, "state")));
 	if (st->state == VM_INVALID)
 		def->error = str_or_null(o, "error");

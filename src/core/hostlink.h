@@ -26,7 +26,7 @@
 
 #include "config.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 
 #define HOSTLINK_PROTOCOL 1

@@ -84,7 +84,7 @@ static void let_go(struct wguest *g, bool news)
 static void try_hold(const struct watcher *w, struct wguest *g)
 {
 	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}";
-	char *sock = vm_path(w->cfg, g->name, VM_EVENTS_SOCK);
+	char *sock = vmstate_path(w->cfg, g->name, VM_EVENTS_SOCK);
 	struct stat sb;
 	char *err = NULL;
 

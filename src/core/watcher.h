@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 
 #define WATCHER_RETRY_S 10.0   /* a busy or silent event monitor is tried again after this */

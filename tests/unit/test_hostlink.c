@@ -7,10 +7,10 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
+#include "cmd_status.h"
 #include "hostlink.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 static const char guest_text[] =
 	"{\"name\": \"web\", \"state\": \"paused\", \"pid\": 4242, \"cpus\": 2, \"memory\": 1073741824,"
@@ -42,7 +42,7 @@ static void test_model_round_trip(void **state)
 	json_decref(in);
 	json_decref(out);
 	vmdef_free(&def);
-	vm_status_clear(&st);
+	vmstate_status_clear(&st);
 }
 
 static void test_unknown_state_is_not_trusted(void **state)
@@ -58,12 +58,12 @@ static void test_unknown_state_is_not_trusted(void **state)
 	assert_int_equal(def.n_disks, 0);
 	json_decref(in);
 	vmdef_free(&def);
-	vm_status_clear(&st);
+	vmstate_status_clear(&st);
 }
 
 static void test_unreachable_state_name(void **state)
 {
-	assert_string_equal(vm_state_name(VM_UNREACHABLE), "unreachable");
+	assert_string_equal(vmstate_name(VM_UNREACHABLE), "unreachable");
 }
 
 int main(void)
