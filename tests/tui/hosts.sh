@@ -50,6 +50,13 @@ check_screen "the header counts every host's guests" '4 guests, 2 running'
 check_screen "a vmdeck without watch is incompatible, and says so" '^ old INCOMPATIBLE since [0-9:]+: old: its vmdeck has no `watch`' 10
 check_screen "one with another protocol is incompatible with its version" '^ nine INCOMPATIBLE since [0-9:]+: nine: its vmdeck 9\.0\.0 speaks watch protocol 9' 10
 
+# At 80x24 (PuTTY's default) it still fits: the name column narrows, the hosts share one line.
+tmux_ resize-window -x 80 -y 24
+check_screen "80x24: one line for every host" '^ hosts: kvm2 [0-9.]+ [0-9.]+[KMGT]i?B? \| kvm3 [0-9.]+' 5
+check_screen "80x24: the HOST column stays, with a narrower name" '^ NAME +HOST +STATE +CPU% +MEM +UPTIME +VNC +CD' 3
+tmux_ resize-window -x 100 -y 30
+check_screen "100x30 again: a line per host" '^ kvm2  load' 5
+
 host_select db
 tui_keys s
 check "s on kvm2's db starts it there (kvm2's own list says running)" wait_until 20 eval '[ "$(remote_state kvm2 db)" = running ]'
