@@ -405,6 +405,23 @@ void actions_tick(struct ui *ui)
 
 /* ---- VNC details ---- */
 
+/*
+ * Whom the viewer or the tunnel goes to: this host, or another host's ssh
+ * destination (user@host for `ssh -L`, the bare host for a viewer).
+ */
+static const char *vnc_host(struct ui *ui, const char *listen)
+{
+	const char *name = ui_guest_extra(ui)->host;
+	const struct host *h = name ? config_host(ui->cfg, name) : NULL;
+	bool loopback = strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 || strcmp(listen, "localhost") == 0;
+
+	if (!h)
+		return ui->hostname;
+	if (loopback || !strchr(h->ssh, '@'))
+		return h->ssh;
+	return strchr(h->ssh, '@') + 1;
+}
+
 int act_vnc(struct ui *ui)
 {
 	struct vmdef *d = ui_guest(ui);
@@ -415,10 +432,10 @@ int act_vnc(struct ui *ui)
 		text_show(ui, "VNC", "This guest has no VNC display (add a vnc: section to its definition).");
 		return UI_REDRAW;
 	}
-	/* another host's guest: the tunnel goes through that host */
-	how = vm_vnc_howto(d, ui_guest_extra(ui)->host ? ui_guest_extra(ui)->host : ui->hostname, guest_up(ui));
 	listen = vm_vnc_listen(d);
-	body = xasprintf("Guest:     %s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
+	how = vm_vnc_howto(d, vnc_host(ui, listen), guest_up(ui));
+	body = xasprintf("Guest:     %s%s%s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
+			 ui_guest_extra(ui)->host ? " on " : "", ui_guest_extra(ui)->host ? ui_guest_extra(ui)->host : "",
 			 d->vnc_display, 5900 + d->vnc_display, listen, d->vnc_password ? "set (from the definition)" : "none",
 			 how);
 	free(how);

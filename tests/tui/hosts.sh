@@ -21,6 +21,8 @@ mkguest here < /dev/null
 peer_start kvm2 <<< "heartbeat = 1.0;"
 peer_start kvm3 <<< "heartbeat = 1.0;"
 mkguest_on kvm2 web; mkguest_on kvm2 db; mkguest_on kvm3 mail
+VNC_D=$(free_vnc_display)
+printf 'vnc:\n  display: %s\n  listen: 127.0.0.1\n' "$VNC_D" >> "$T/peer-kvm2/vms.d/db.yaml"
 check "web runs on kvm2" vd_on kvm2 start web
 check "mail runs on kvm3" vd_on kvm3 start mail
 # Two more "hosts" through kvm3's sshd: a vmdeck from before `watch`, and one that speaks another protocol.
@@ -61,6 +63,10 @@ host_select db
 tui_keys s
 check "s on kvm2's db starts it there (kvm2's own list says running)" wait_until 20 eval '[ "$(remote_state kvm2 db)" = running ]'
 check_screen "and the table follows" '^ db +kvm2 +running' 5
+tui_keys v
+check_screen "v on kvm2's db: the VNC details name the host" 'Guest: +db on kvm2' 5
+check_screen "... and the tunnel goes through kvm2" "ssh -L $((5900 + VNC_D)):127.0.0.1:$((5900 + VNC_D)) kvm2" 3
+tui_keys Escape
 host_select web
 tui_keys p
 check "p pauses kvm2's web there" wait_until 10 eval '[ "$(remote_state kvm2 web)" = paused ]'
