@@ -169,6 +169,17 @@ static json_t *comparable(json_t *o)
 	return k;
 }
 
+/* The text form tells a person of a new state, reason or CD, not of every CPU figure. */
+static bool text_news(json_t *before, json_t *now)
+{
+	static const char *const keys[] = { "state", "error", "cdrom" };
+
+	for (size_t k = 0; k < ARRAY_LEN(keys); k++)
+		if (!before || !json_equal(json_object_get(before, keys[k]), json_object_get(now, keys[k])))
+			return true;
+	return false;
+}
+
 static void guest_changes(struct watch *wa, size_t i)
 {
 	json_t *o = cmd_status_json(&wa->defs[i], &wa->st[i]);
@@ -180,9 +191,12 @@ static void guest_changes(struct watch *wa, size_t i)
 		json_decref(o);
 		return;
 	}
+	if (text_news(json_object_get(wa->shown, wa->defs[i].name), k))
+		say(wa, "%s is %s%s%s%s%s", wa->defs[i].name, vmstate_name(wa->st[i].state),
+		    wa->st[i].reason ? ": " : "", wa->st[i].reason ? wa->st[i].reason : "",
+		    json_is_string(json_object_get(k, "cdrom")) ? ", CD " : "",
+		    json_is_string(json_object_get(k, "cdrom")) ? json_string_value(json_object_get(k, "cdrom")) : "");
 	json_object_set_new(wa->shown, wa->defs[i].name, k);
-	say(wa, "%s: %s%s%s", wa->defs[i].name, vmstate_name(wa->st[i].state), wa->st[i].reason ? ": " : "",
-	    wa->st[i].reason ? wa->st[i].reason : "");
 	l = line_new("guest");
 	json_object_set_new(l, "guest", o);
 	emit(wa, l);
@@ -266,7 +280,7 @@ static void full_send(struct watch *wa)
 		json_object_set_new(wa->shown, wa->defs[i].name, comparable(o));
 		json_array_append_new(a, o);
 		log_changes(wa, i, false);
-		say(wa, "%s: %s", wa->defs[i].name, vmstate_name(wa->st[i].state));
+		say(wa, "%s is %s", wa->defs[i].name, vmstate_name(wa->st[i].state));
 	}
 	json_object_set_new(l, "protocol", json_integer(WATCH_PROTOCOL));
 	json_object_set_new(l, "version", json_string(VMDECK_VERSION));

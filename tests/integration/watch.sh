@@ -65,5 +65,9 @@ check "the event monitor is free once it is gone" wait_until 3 flock -n "$T/stat
 exec 12>&-
 check "and the second" wait_until 3 eval '! kill -0 $WATCH_PID_2 2>/dev/null'
 check_eq "nothing on stderr" "" "$(cat "$T/watch.1.err" "$T/watch.2.err")"
+text=$(sleep 1.5 | "$VMDECK" -c "$CONF" watch 2>&1); rc=$?
+check_eq "without --json: lines for a person, ended with stdin, exit 0" 0 "$rc"
+check_match "... each guest's state with the time" "^[0-9]{2}:[0-9]{2}:[0-9]{2} w1 is paused" "$text"
+check_nomatch "... and no JSON" '^\{' "$text"
 for g in w1 w2; do "$VMDECK" -c "$CONF" kill "$g" > /dev/null 2>&1; done
 finish
