@@ -128,6 +128,10 @@ int act_edit(struct ui *ui)
 
 int act_new(struct ui *ui)
 {
+	if (ui->host_filter[0] && remote_link(ui, ui->host_filter)) {  /* H or :host chose another host */
+		remote_new_guest(ui, ui->host_filter);
+		return UI_REDRAW;
+	}
 	form_open_new(ui);
 	return UI_REDRAW;
 }

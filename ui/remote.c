@@ -271,6 +271,32 @@ void remote_iso_pick(struct ui *ui, const char *host, const char *guest, bool st
 	ui_status(ui, false, "%s: asking %s for its ISO images ...", guest, host);
 }
 
+/* ---- n while the table shows another host only: the new-guest form with that host's choices ---- */
+
+static void info_arrived(struct ui *ui, struct job *j)
+{
+	json_t *o = answer_object(j);
+	char *host = j->data;
+
+	j->data = NULL;
+	if (host && job_exit_code(j) == 0 && json_is_object(o))
+		form_open_new_remote(ui, host, o);
+	json_decref(o);
+	free(host);
+}
+
+void remote_new_guest(struct ui *ui, const char *host)
+{
+	static const char *const words[] = { "hostinfo", "--json", NULL };
+	struct job *j = remote_run_verb(ui, host, NULL, words, info_arrived);
+
+	if (!j)
+		return;
+	j->data = xstrdup(host);
+	ui->jobs[ui->n_jobs - 1].silent = true;
+	ui_status(ui, false, "asking %s for its bridges, storage and free VNC display ...", host);
+}
+
 void remote_filter(struct ui *ui, const char *name)
 {
 	if (!name || !*name || strcmp(name, "all") == 0) {

@@ -41,6 +41,9 @@ struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest, 
 /* c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on it. */
 void remote_iso_pick(struct ui *ui, const char *host, const char *guest, bool start_after);
 
+/* n while only that host's guests are shown: its hostinfo is fetched (a job), then the new-guest form for it. */
+void remote_new_guest(struct ui *ui, const char *host);
+
 /* H: the table shows the next host only (this one, then each of hosts[]), then all again. */
 int act_host_next(struct ui *ui);
 /* `:host NAME` (NAME "" or "all": every host); an unknown name is said on the status line. */

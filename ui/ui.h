@@ -3,6 +3,7 @@
 #define VMDECK_UI_H
 
 #include <curses.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -310,6 +311,8 @@ void confirm_show_waiting(struct ui *ui);  /* the loop, each turn: asks a waitin
 void text_show(struct ui *ui, const char *title, const char *body);
 void text_show_end(struct ui *ui, const char *title, const char *body);  /* opens at its last page */
 void form_open_new(struct ui *ui);
+/* The new-guest form for another host, from its `vmdeck hostinfo --json` (info): saved, it runs `vmdeck new` there. */
+void form_open_new_remote(struct ui *ui, const char *host, const json_t *info);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
 /* The picker over another host's ISOs (entries taken), for its guest: the choice runs there. */

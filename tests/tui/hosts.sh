@@ -86,6 +86,19 @@ check "... only" eval '! tui_has "^ here +alpha" && ! tui_has "^ mail +kvm3"'
 tui_keys : 'host kvm3' Enter
 check_screen ":host kvm3: only kvm3's" '^ mail +kvm3' 3
 check "... only" eval '! tui_has "^ web +kvm2"'
+# n while only kvm3 is shown: the new-guest form with kvm3's choices; F2 makes the guest there.
+tui_keys n
+check_screen "n with :host kvm3: the new-guest form for kvm3" 'New guest on kvm3' 10
+tui_keys m a i l
+check_screen "a name kvm3 has already is refused" 'kvm3 has a guest named mail already' 3
+tui_keys C-u f r e s h
+n_bridges=$(ls -d /sys/class/net/*/bridge 2>/dev/null | wc -l)
+if [ "$n_bridges" -gt 0 ]; then tui_keys Down Down Down Down Down Down Down Left; fi  # user NAT for the test
+check_screen "... valid" 'valid: F2 saves' 3
+tui_keys F2
+check "F2 creates it on kvm3 (kvm3's own list says so)" wait_until 15 eval '[ "$(remote_state kvm3 fresh)" = stopped ]'
+check_screen "... the table shows it there" '^ fresh +kvm3 +stopped' 10
+check "... and nothing was written here" test ! -e "$T/vms.d/fresh.yaml"
 tui_keys : 'host all' Enter
 check_screen ":host all: every host again" '^ here +alpha' 3
 
