@@ -13,7 +13,7 @@ PEER_NAMES=""
 
 peer_start() {
     local n="$1" d="$T/peer-$1"
-    mkdir -p "$d/vms.d" "$d/state" "$d/iso" "$d/disks"
+    mkdir -p "$d/vms.d" "$d/state" "$d/iso" "$d/disks" "$d/backup"
     chmod 755 "$d/state"
     {
         echo "vms_dir = \"vms.d\";"
@@ -21,6 +21,7 @@ peer_start() {
         echo "iso_dirs = [ \"iso\" ];"
         grep -E '^qemu = ' "$CONF"
         echo "storage = { vg = \"\"; file_dir = \"disks\"; };"
+        echo "backup = { dir = \"backup\"; compress = \"zstd\"; level = 3; threads = 0; };"
         echo "host_name = \"$n\";"
         [ -t 0 ] || cat
     } > "$d/vmdeck.conf"

@@ -34,7 +34,7 @@ const struct key_bind key_binds[] = {
 	{ 'D', KEY_F(8), "Delete", "delete the guest (type its name; says which disks stay)", act_delete,
 	  KB_GUEST | KB_MENU },
 	{ 'B', 0, NULL, "back up: to backup.dir, a host, or a typed folder or VG/LV", act_backup,
-	  KB_GUEST | KB_MENU },
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'U', 0, NULL, "restore: an archive in backup.dir, a path or HOST:/path", act_restore, KB_MENU },
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move, KB_GUEST | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },

@@ -271,6 +271,33 @@ void remote_iso_pick(struct ui *ui, const char *host, const char *guest, bool st
 	ui_status(ui, false, "%s: asking %s for its ISO images ...", guest, host);
 }
 
+/* ---- B on another host's guest: its own `vmdeck backup`, to that host's backup.dir ---- */
+
+/* arg: "HOST\0NAME\0" and a last byte, 1 for a live backup (one allocation, freed by the dialog) */
+static int backup_confirmed(struct ui *ui, void *arg)
+{
+	const char *host = arg, *name = host + strlen(host) + 1;
+	bool live = name[strlen(name) + 1] == 1;
+	const char *w[] = { "backup", name, live ? "--live" : NULL, NULL };
+
+	remote_run_verb(ui, host, name, w, NULL);
+	return UI_REDRAW;
+}
+
+void remote_backup(struct ui *ui, const char *host, const char *name, bool live)
+{
+	size_t hl = strlen(host) + 1, nl = strlen(name) + 1;
+	char *arg = xmalloc(hl + nl + 1), *q;
+
+	memcpy(arg, host, hl);
+	memcpy(arg + hl, name, nl);
+	arg[hl + nl] = live ? 1 : 0;
+	q = xasprintf("Back up %s on %s into %s's own backup.dir%s? (Other destinations: `:` then "
+		      "--host %s backup %s --to ...)", name, host, host, live ? ", live (it runs)" : "", host, name);
+	confirm_ask(ui, "Back up", q, NULL, backup_confirmed, arg);
+	free(q);
+}
+
 /* ---- n while the table shows another host only: the new-guest form with that host's choices ---- */
 
 static void info_arrived(struct ui *ui, struct job *j)

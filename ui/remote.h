@@ -41,6 +41,9 @@ struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest, 
 /* c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on it. */
 void remote_iso_pick(struct ui *ui, const char *host, const char *guest, bool start_after);
 
+/* B on another host's guest: asks, then its own `vmdeck backup` (live when it runs) as a job through the link. */
+void remote_backup(struct ui *ui, const char *host, const char *name, bool live);
+
 /* n while only that host's guests are shown: its hostinfo is fetched (a job), then the new-guest form for it. */
 void remote_new_guest(struct ui *ui, const char *host);
 

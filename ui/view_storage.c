@@ -7,6 +7,7 @@
 #include "backup.h"
 #include "job.h"
 #include "orphans.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
@@ -197,6 +198,10 @@ int act_backup(struct ui *ui)
 	struct vm_status *st = ui_guest_status(ui);
 	struct sf_field *f;
 
+	if (ui_guest_extra(ui)->host) {  /* another host's guest: backed up there (remote.c) */
+		remote_backup(ui, ui_guest_extra(ui)->host, d->name, st && st->state != VM_STOPPED);
+		return UI_REDRAW;
+	}
 	sf_reset("Back up", d->name, backup_submit);
 	f = sf_text("Destination", NULL);
 	sf_opt(f, "this host");

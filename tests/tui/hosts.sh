@@ -20,7 +20,9 @@ EOF2
 mkguest here < /dev/null
 peer_start kvm2 <<< "heartbeat = 1.0;"
 peer_start kvm3 <<< "heartbeat = 1.0;"
-mkguest_on kvm2 web; mkguest_on kvm2 db; mkguest_on kvm3 mail
+mkguest_on kvm2 web; mkguest_on kvm2 db; mkguest_on kvm3 mail; mkguest_on kvm2 store
+head -c 1048576 /dev/urandom > "$T/peer-kvm2/disks/store.raw"
+printf 'disks:\n  - file: %s\n    interface: ide\n' "$T/peer-kvm2/disks/store.raw" >> "$T/peer-kvm2/vms.d/store.yaml"
 VNC_D=$(free_vnc_display)
 printf 'vnc:\n  display: %s\n  listen: 127.0.0.1\n' "$VNC_D" >> "$T/peer-kvm2/vms.d/db.yaml"
 check "web runs on kvm2" vd_on kvm2 start web
@@ -48,7 +50,7 @@ check_screen "kvm2's guests in the same table" '^ web +kvm2 +running' 10
 check_screen "... both" '^ db +kvm2 +stopped'
 check_screen "kvm3's guest" '^ mail +kvm3 +running'
 check_screen "a header line per host with load and free memory" '^ kvm2  load [0-9.]+  mem free [0-9.]+[KMGT]i?B?.*reachable'
-check_screen "the header counts every host's guests" '4 guests, 2 running'
+check_screen "the header counts every host's guests" '5 guests, 2 running'
 check_screen "a vmdeck without watch is incompatible, and says so" '^ old INCOMPATIBLE since [0-9:]+: old: its vmdeck has no `watch`' 10
 check_screen "one with another protocol is incompatible with its version" '^ nine INCOMPATIBLE since [0-9:]+: nine: its vmdeck 9\.0\.0 speaks watch protocol 9' 10
 
@@ -63,6 +65,14 @@ host_select db
 tui_keys s
 check "s on kvm2's db starts it there (kvm2's own list says running)" wait_until 20 eval '[ "$(remote_state kvm2 db)" = running ]'
 check_screen "and the table follows" '^ db +kvm2 +running' 5
+host_select store
+tui_keys B
+check_screen "B on kvm2's store asks to back it up there" 'Back up store on kvm2 into kvm2.s own backup.dir' 5
+tui_keys y
+check "y backs it up on kvm2 (an archive in kvm2's backup.dir)" wait_until 30 eval 'ls -d "$T"/peer-kvm2/backup/store-2*'
+check_screen "the status line says so" 'store: backup done' 30
+check "nothing was backed up here" test -z "$(ls "$T/backup" 2>/dev/null)"
+host_select db
 tui_keys v
 check_screen "v on kvm2's db: the VNC details name the host" 'Guest: +db on kvm2' 5
 check_screen "... and the tunnel goes through kvm2" "ssh -L $((5900 + VNC_D)):127.0.0.1:$((5900 + VNC_D)) kvm2" 3
