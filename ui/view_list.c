@@ -15,15 +15,30 @@
 enum { COL_NAME = 1, W_NAME = 20, W_NAME_NARROW = 14, W_HOST = 10, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8,
        W_VNC = 5 };
 
-/* With other hosts a HOST column follows the name; below 100 columns the name gives up 6 for it. */
+/*
+ * With other hosts' guests in the table a HOST column follows the name
+ * (hosts that only take backups add no rows and no column); below 100
+ * columns the name gives up 6 for it.
+ */
+static bool other_rows(const struct ui *ui)
+{
+	return ui->n > ui->n_local;
+}
+
 static int w_host(const struct ui *ui)
 {
-	return ui->n_links ? W_HOST : 0;
+	return other_rows(ui) ? W_HOST : 0;
 }
 
 static int w_name(const struct ui *ui)
 {
-	return ui->n_links && COLS < 100 ? W_NAME_NARROW : W_NAME;
+	return other_rows(ui) && COLS < 100 ? W_NAME_NARROW : W_NAME;
+}
+
+/* ... and the VNC column goes (the detail pane has it), so the CD column keeps room for a progress bar. */
+static int w_vnc(const struct ui *ui)
+{
+	return other_rows(ui) && COLS < 100 ? 0 : W_VNC;
 }
 
 static int detail_height(void)
@@ -90,13 +105,15 @@ static void sort_head(const struct ui *ui, int c, int *x, int *w)
 /* The column heads; the sort column's in the selection's colours (as htop does), unless it is the usual name order. */
 static void draw_table_head(const struct ui *ui)
 {
-	char buf[256], host[16] = "";
+	char buf[256], host[16] = "", vnc[16] = "";
 	int y = head_y(ui);
 
 	if (w_host(ui))
 		snprintf(host, sizeof host, "%-*s ", w_host(ui) - 1, "HOST");
-	snprintf(buf, sizeof buf, " %-*s %s%-*s %*s %*s %*s %*s  %s", w_name(ui) - 1, "NAME", host, W_STATE - 1, "STATE",
-		 W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", "CD");
+	if (w_vnc(ui))
+		snprintf(vnc, sizeof vnc, "%*s ", w_vnc(ui) - 1, "VNC");
+	snprintf(buf, sizeof buf, " %-*s %s%-*s %*s %*s %*s %s CD", w_name(ui) - 1, "NAME", host, W_STATE - 1, "STATE",
+		 W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", vnc);
 	draw_fill(stdscr, y, 0, COLS, R_TABLE_HEAD);
 	draw_text(stdscr, y, 0, COLS, R_TABLE_HEAD, buf);
 	if (ui->sort_col != SORT_NAME || ui->sort_desc) {
@@ -193,15 +210,16 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	if (ui->ex[i].next_start & PENDING_MEMORY)
 		strcat(mem, "*");  /* the guest still runs with the old memory; the pane says so */
 	fmt_uptime(st->pid > 0 ? st->uptime : -1, up, sizeof up);
-	if (d->vnc)
-		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
+	if (!w_vnc(ui))
+		vnc[0] = '\0';
+	else if (d->vnc)
+		snprintf(vnc, sizeof vnc, "%*d ", w_vnc(ui) - 1, 5900 + d->vnc_display);
 	else
-		snprintf(vnc, sizeof vnc, "-");
+		snprintf(vnc, sizeof vnc, "%*s ", w_vnc(ui) - 1, "-");
 	if (w_host(ui))
 		snprintf(host, sizeof host, "%-*.*s ", w_host(ui) - 1, w_host(ui) - 1, remote_host_name(ui, i));
-	at = snprintf(line, sizeof line, " %-*.*s %s%-*s %*s %*s %*s %*s  ", w_name(ui) - 1, w_name(ui) - 1, d->name,
-		      host, W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1,
-		      vnc);
+	at = snprintf(line, sizeof line, " %-*.*s %s%-*s %*s %*s %*s %s ", w_name(ui) - 1, w_name(ui) - 1, d->name,
+		      host, W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, vnc);
 	cd_text(ui, i, cd, sizeof cd, COLS - at);
 	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);

@@ -143,9 +143,12 @@ static void link_ended(struct hostlink *hl)
 		hl->retry_at = now_mono() + HOSTLINK_BACKOFF_MAX;
 		return;
 	}
-	if (!hl->got_full && rc == 2 && why && strstr(why, "unknown verb")) {
+	if (!hl->got_full && ((rc == 2 && why && strstr(why, "unknown verb")) || rc == 127)) {
+		/* an old vmdeck, or none (a backup server): no use asking every few seconds */
 		go_down(hl, HL_INCOMPATIBLE,
-			xasprintf("%s: its vmdeck has no `watch` (older than this one): %s", hl->h.name, why));
+			xasprintf("%s: %s: %s", hl->h.name,
+				  rc == 127 ? "no vmdeck there (hosts[].vmdeck)" : "its vmdeck has no `watch` (older than this one)",
+				  why ? why : "exit 127"));
 		free(why);
 		hl->retry_at = now_mono() + HOSTLINK_BACKOFF_MAX;
 		return;
