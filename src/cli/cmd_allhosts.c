@@ -194,7 +194,7 @@ static void table_print(json_t *all)
 	}
 }
 
-int cmd_list_all_hosts(struct cli *c)
+static int list_all_hosts(struct cli *c)
 {
 	json_t *all = json_array();
 	struct peer *ps = xcalloc(c->cfg.n_hosts ? c->cfg.n_hosts : 1, sizeof *ps);
@@ -222,4 +222,11 @@ int cmd_list_all_hosts(struct cli *c)
 	else
 		table_print(all), json_decref(all);
 	return rc;
+}
+
+int cmd_allhosts_list(struct cli *c, int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--all-hosts") == 0)
+		return list_all_hosts(c);
+	return cmd_list(c, argc, argv);
 }

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_allhosts.h"
 #include "events.h"
 #include "status.h"
 #include "util.h"
@@ -240,8 +239,6 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	size_t n = 0;
 	char *err = NULL;
 
-	if (argc == 2 && strcmp(argv[1], "--all-hosts") == 0)
-		return cmd_list_all_hosts(c);
 	if (argc > 1)
 		return cli_usage(c);
 	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
