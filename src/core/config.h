@@ -39,6 +39,8 @@ struct config {
 	bool ui_ascii;
 	int shutdown_timeout;  /* seconds */
 	int status_timeout_ms; /* per-guest deadline for status, default 500 */
+	char *host_name;     /* "" = the machine's hostname (hostinfo_name) */
+	double heartbeat;    /* seconds between `watch` heartbeats */
 };
 
 /*
