@@ -23,6 +23,7 @@ enum cfg_type {
 	CFG_BOOL,
 	CFG_GROUP,    /* a { ... } group holding dotted keys */
 	CFG_HOSTS,    /* the ( { name; ssh; ... } ) list of remote hosts */
+	CFG_ARGV,     /* a list of strings kept as given (a struct strv) */
 };
 
 struct cfg_key {
@@ -66,6 +67,32 @@ static const struct cfg_key cfg_keys[] = {
 	  "compression level (zstd 1..19, gzip 1..9)" },
 	{ "backup.threads", CFG_INT, "0", 0, 256, NULL, O(backup_threads),
 	  "compression threads; 0 means one per core" },
+	/* schedules, retention and alerts (issue 8) */
+	{ "backup.schedule", CFG_STRING, "", 0, 0, NULL, O(backup_schedule),
+	  "systemd calendar expression (\"daily 02:00\", \"Sun 03:00\") for `backup --scheduled`; empty: none" },
+	{ "backup.verify_schedule", CFG_STRING, "", 0, 0, NULL, O(backup_verify_schedule),
+	  "systemd calendar expression for `verify --all`; empty: none" },
+	{ "backup.keep", CFG_GROUP, NULL, 0, 0, NULL, 0,
+	  "retention per guest and destination (Proxmox prune rules, applied in this order; none set: keep all)" },
+	{ "backup.keep.last", CFG_INT, "0", 0, 100000, NULL, O(backup_keep.last),
+	  "keep the newest N backups" },
+	{ "backup.keep.hourly", CFG_INT, "0", 0, 100000, NULL, O(backup_keep.hourly),
+	  "keep the newest backup of each of the last N hours that have one" },
+	{ "backup.keep.daily", CFG_INT, "0", 0, 100000, NULL, O(backup_keep.daily),
+	  "keep the newest backup of each of the last N days that have one" },
+	{ "backup.keep.weekly", CFG_INT, "0", 0, 100000, NULL, O(backup_keep.weekly),
+	  "keep the newest backup of each of the last N ISO weeks that have one" },
+	{ "backup.keep.monthly", CFG_INT, "0", 0, 100000, NULL, O(backup_keep.monthly),
+	  "keep the newest backup of each of the last N months that have one" },
+	{ "backup.keep.yearly", CFG_INT, "0", 0, 100000, NULL, O(backup_keep.yearly),
+	  "keep the newest backup of each of the last N years that have one" },
+	{ "notify", CFG_ARGV, NULL, 0, 0, NULL, O(notify),
+	  "alert program and its arguments, run without a shell, a report on stdin: "
+	  "[ \"/usr/bin/mail\", \"-s\", \"vmdeck on %h: %s\", \"root\" ] (%h host, %s subject, %% a %)" },
+	{ "notify_on", CFG_ENUM, "failure", 0, 0, "failure|always", O(notify_on),
+	  "when notify runs: only on failures, or after every scheduled job too" },
+	{ "notify_timeout", CFG_INT, "60", 1, 3600, NULL, O(notify_timeout),
+	  "seconds notify may take before it is killed (a hung mailer never holds up a backup)" },
 	{ "hosts", CFG_HOSTS, NULL, 0, 0, NULL, 0,
 	  "other servers: ( { name = \"kvm2\"; ssh = \"root@kvm2\"; vmdeck = \"vmdeck\"; vms_dir = \"...\"; } )" },
 	{ "ui", CFG_GROUP, NULL, 0, 0, NULL, 0, "the full-screen console" },
@@ -209,6 +236,29 @@ static int store_paths(struct config *cfg, const config_setting_t *s, const char
 	return 0;
 }
 
+/* A non-empty list of non-empty strings, kept as given (an argv). */
+static int store_argv(struct config *cfg, void *base, const struct cfg_key *k,
+		      const config_setting_t *s, const char *key, char **err)
+{
+	struct strv *sv = (struct strv *)((char *)base + k->off);
+	int t = config_setting_type(s), n = config_setting_length(s);
+
+	if ((t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) || n == 0)
+		return key_error(cfg, err, s, key, "expected a list of strings like [ \"/usr/bin/mail\", \"root\" ], got %s",
+				 n == 0 && (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) ? "an empty list" : type_word(s));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING || !config_setting_get_string(e)[0])
+			return key_error(cfg, err, e, key, "expected a non-empty string, got %s",
+					 config_setting_type(e) == CONFIG_TYPE_STRING ? "\"\"" : type_word(e));
+	}
+	strv_free(sv);
+	for (int i = 0; i < n; i++)
+		strv_add(sv, config_setting_get_string_elem(s, (unsigned)i));
+	return 0;
+}
+
 /* Checks one scalar setting against its schema row and stores it into base. */
 static int store_value(struct config *cfg, void *base, const struct cfg_key *k,
 		       const config_setting_t *s, const char *key, char **err)
@@ -227,6 +277,8 @@ static int store_value(struct config *cfg, void *base, const struct cfg_key *k,
 		return 0;
 	case CFG_PATHS:
 		return store_paths(cfg, s, key, err);
+	case CFG_ARGV:
+		return store_argv(cfg, base, k, s, key, err);
 	default:
 		break;
 	}
@@ -478,6 +530,8 @@ void config_free(struct config *cfg)
 
 		if (k->type == CFG_STRING || k->type == CFG_PATH || k->type == CFG_ENUM)
 			free(*(char **)((char *)cfg + k->off));
+		else if (k->type == CFG_ARGV)
+			strv_free((struct strv *)((char *)cfg + k->off));
 	}
 	for (size_t i = 0; i < cfg->n_iso_dirs; i++)
 		free(cfg->iso_dirs[i]);
@@ -510,6 +564,7 @@ static const char *type_name(const struct cfg_key *k)
 		[CFG_STRING] = "string", [CFG_PATH] = "path", [CFG_PATHS] = "list of paths",
 		[CFG_ENUM] = "choice", [CFG_INT] = "integer", [CFG_FLOAT] = "number",
 		[CFG_BOOL] = "boolean", [CFG_GROUP] = "group", [CFG_HOSTS] = "list of groups",
+		[CFG_ARGV] = "list of strings",
 	};
 	return names[k->type];
 }
