@@ -47,6 +47,11 @@ const struct cli_verb cli_verbs[] = {
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	/* unattended backups (issue 8) */
+	{ "prune", "[NAME] [--dry-run] [--to DIR|HOST:/DIR]",
+	  "apply backup.keep: keep or remove each archive, and old partial ones", 0, cmd_prune },
+	{ "verify", "ARCHIVE|HOST:/ARCHIVE... | --all [--to DIR|HOST:/DIR]",
+	  "re-read archives and check every SHA-256, writing nothing", 0, cmd_verify },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 

@@ -77,6 +77,9 @@ int cmd_simple(struct cli *c, int argc, char **argv);  /* kill, reset, pause, re
 int cmd_cdrom(struct cli *c, int argc, char **argv);
 int cmd_vnc(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
+/* cmd_sched.c */
+int cmd_prune(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */

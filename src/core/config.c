@@ -69,9 +69,12 @@ static const struct cfg_key cfg_keys[] = {
 	  "compression threads; 0 means one per core" },
 	/* schedules, retention and alerts (issue 8) */
 	{ "backup.schedule", CFG_STRING, "", 0, 0, NULL, O(backup_schedule),
-	  "systemd calendar expression (\"daily 02:00\", \"Sun 03:00\") for `backup --scheduled`; empty: none" },
+	  "when vmdeck-backup.timer runs `backup --scheduled`: a systemd calendar expression (\"*-*-* 02:00\", "
+	  "\"Sun 03:00\"; \"daily 02:00\" is read as \"*-*-* 02:00\"); empty: never" },
+	{ "backup.schedule_to", CFG_STRING, "", 0, 0, NULL, O(backup_schedule_to),
+	  "where scheduled backups go: empty for backup.dir, a folder, or HOST:/folder; prune and verify --all look here too" },
 	{ "backup.verify_schedule", CFG_STRING, "", 0, 0, NULL, O(backup_verify_schedule),
-	  "systemd calendar expression for `verify --all`; empty: none" },
+	  "when vmdeck-verify.timer runs `verify --all` (a calendar expression as backup.schedule); empty: never" },
 	{ "backup.keep", CFG_GROUP, NULL, 0, 0, NULL, 0,
 	  "retention per guest and destination (Proxmox prune rules, applied in this order; none set: keep all)" },
 	{ "backup.keep.last", CFG_INT, "0", 0, 100000, NULL, O(backup_keep.last),

@@ -42,6 +42,7 @@ struct config {
 	/* schedules, retention and alerts (issue 8: sched) */
 	char *backup_schedule;        /* systemd calendar expression, "" = none */
 	char *backup_verify_schedule; /* the same for `verify --all`, "" = none */
+	char *backup_schedule_to;     /* where `backup --scheduled` writes: "" = backup.dir, a folder or HOST:/folder */
 	struct backup_keep {
 		int last, hourly, daily, weekly, monthly, yearly;  /* 0 = rule off; all 0 = keep all */
 	} backup_keep;
