@@ -50,7 +50,7 @@ const struct cli_verb cli_verbs[] = {
 	/* unattended backups (issue 8) */
 	{ "prune", "[NAME] [--dry-run] [--to DIR|HOST:/DIR]",
 	  "apply backup.keep: keep or remove each archive, and old partial ones", 0, cmd_prune },
-	{ "verify", "ARCHIVE|HOST:/ARCHIVE... | --all [--to DIR|HOST:/DIR]",
+	{ "verify", "ARCHIVE|HOST:/ARCHIVE [MORE] | --all [--to DIR|HOST:/DIR]",
 	  "re-read archives and check every SHA-256, writing nothing", 0, cmd_verify },
 	{ NULL, NULL, NULL, 0, NULL },
 };
