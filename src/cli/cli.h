@@ -80,6 +80,9 @@ int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
 /* cmd_sched.c */
 int cmd_prune(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_schedule(struct cli *c, int argc, char **argv);
+/* backup --scheduled [--to DEST]: every due guest, one at a time, then prune and notify. */
+int cli_backup_scheduled(struct cli *c, const char *to);
 int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */

@@ -17,6 +17,7 @@
 #include "manifest.h"
 #include "spawn.h"
 #include "storage.h"
+#include "schedule.h"
 #include "stream.h"
 #include "events.h"
 #include "util.h"
@@ -351,6 +352,7 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
 		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
 		vm_event_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "guest busy");
+		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "guest busy");
 		dest_free(&r.dest);
 		return -1;
 	}
@@ -358,10 +360,12 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	if (rc < 0) {
 		dest_abort(&r.dest);
 		vm_event_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "unknown error");
+		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "unknown error");
 	} else {
 		char *to = dest_describe(&r.dest);
 
 		vm_event_log(cfg, def->name, "backup done: %s%s", to, o->live ? " (live)" : "");
+		schedule_status_write(cfg, def->name, true, o->scheduled, to);
 		if (where)
 			*where = to;
 		else

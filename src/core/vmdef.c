@@ -35,6 +35,7 @@ enum vtype {
 	VT_STRLIST,   /* a list of strings */
 	VT_SEQ,       /* a list of mappings of section sub */
 	VT_MAP,       /* a mapping of section sub */
+	VT_SCHEDULE,  /* true/false, or a list of calendar expressions (backup_schedule) */
 };
 
 struct vkey {
@@ -121,6 +122,10 @@ static const struct vkey vkeys[] = {
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
 	{ SEC_TOP, "extra_args", VT_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
+	/* scheduled backups (issue 8) */
+	{ SEC_TOP, "backup_schedule", VT_SCHEDULE, "false", 0, 0, NULL, D(backup_schedule), NULL, NULL, SEC_NONE,
+	  "scheduled backups: true at backup.schedule, or a list of its own systemd calendar expressions "
+	  "like [\"Sun 03:00\"]" },
 };
 
 static const char *const sec_names[] = {
@@ -369,6 +374,7 @@ static void apply_defaults(enum vsec sec, void *base)
 			*(int *)slot(base, k) = atoi(k->def);
 			break;
 		case VT_BOOL:
+		case VT_SCHEDULE:
 			*(bool *)slot(base, k) = strcmp(k->def, "true") == 0;
 			break;
 		case VT_ENUM_IDX:
@@ -438,6 +444,44 @@ static int load_strlist(struct vload *L, const yaml_node_t *v, const char *key)
 	return 0;
 }
 
+/* backup_schedule: a boolean, or a non-empty list of calendar expressions (checked by `vmdeck check`). */
+static int load_schedule(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v, const char *key)
+{
+	struct vmdef *def = L->def;
+	struct strv sv = { 0 };
+
+	bool b;
+
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE) {
+		if (scalar(v) == NULL || !parse_bool(scalar(v), &b))
+			return verr(L, v, key, "expected true, false or a list of calendar expressions like [\"Sun 03:00\"], got %s",
+				    node_word(v));
+		*(bool *)slot(base, k) = b;
+		return 0;
+	}
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const yaml_node_t *e = yaml_document_get_node(L->doc, *it);
+
+		if (scalar(e) == NULL || is_null(e) || !scalar(e)[0] || strlen(scalar(e)) > 200 ||
+		    strpbrk(scalar(e), "\n\r")) {
+			strv_free(&sv);
+			return verr(L, e, key, "expected a calendar expression like \"Sun 03:00\", got %s", node_word(e));
+		}
+		strv_add(&sv, scalar(e));
+	}
+	if (sv.n == 0)
+		return verr(L, v, key, "expected true, false or a list of calendar expressions, got an empty list");
+	for (size_t i = 0; i < def->n_backup_calendars; i++)
+		free(def->backup_calendars[i]);
+	free(def->backup_calendars);
+	def->backup_calendars = sv.v;
+	def->n_backup_calendars = sv.n;
+	def->backup_schedule = true;
+	return 0;
+}
+
 /* disks: and nics: lists of mappings. */
 static int load_seq(struct vload *L, const struct vkey *k, const yaml_node_t *v)
 {
@@ -486,6 +530,8 @@ static int load_value(struct vload *L, const struct vkey *k, void *base, const y
 		return load_seq(L, k, v);
 	case VT_STRLIST:
 		return load_strlist(L, v, key);
+	case VT_SCHEDULE:
+		return load_schedule(L, k, base, v, key);
 	case VT_MAP:
 		if (is_null(v))
 			return 0;	/* "vnc:" with nothing under it: no VNC */
@@ -755,6 +801,9 @@ void vmdef_free(struct vmdef *def)
 	for (size_t i = 0; i < def->n_extra_args; i++)
 		free(def->extra_args[i]);
 	free(def->extra_args);
+	for (size_t i = 0; i < def->n_backup_calendars; i++)
+		free(def->backup_calendars[i]);
+	free(def->backup_calendars);
 	free(def->disks);
 	free(def->nics);
 	free(def->name);
@@ -909,6 +958,7 @@ static const char *vtype_name(const struct vkey *k)
 		[VT_STR] = "string", [VT_PATH] = "path", [VT_SIZE] = "size", [VT_INT] = "integer",
 		[VT_BOOL] = "boolean", [VT_ENUM] = "choice", [VT_ENUM_IDX] = "choice", [VT_USER] = "{}",
 		[VT_STRLIST] = "list of strings", [VT_SEQ] = "list", [VT_MAP] = "mapping",
+		[VT_SCHEDULE] = "boolean or list of strings",
 	};
 	return names[k->type];
 }
