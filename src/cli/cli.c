@@ -26,7 +26,7 @@ const struct cli_verb cli_verbs[] = {
 	  "[--format raw|qcow2] [--interface ide|virtio|scsi|sata] [--bridge BR | --user-net] [--model M] [--cdrom ISO] "
 	  "[--boot cdrom|disk] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
 	  "[--rtc localtime|utc] [--description TEXT] [--guest-agent] [--autostart]",
-	  "write a guest definition (and create its disk)", 0, cmd_new },
+	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot cdrom|disk]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
@@ -54,6 +54,8 @@ const struct cli_verb cli_verbs[] = {
 	  "re-read archives and check every SHA-256, writing nothing", 0, cmd_verify },
 	{ "schedule", "[--json] | --generate DIR [--unit-dir DIR]",
 	  "each guest's last backup and next scheduled run (--generate: systemd's timer drop-ins)", 0, cmd_schedule },
+	{ "complete", "guest|iso|host|tag [GUEST]",
+	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
@@ -212,7 +214,7 @@ int cmd_help(struct cli *c, int argc, char **argv)
 	const struct cli_verb *v;
 
 	if (argc > 1) {
-		/* the file references come from the schema tables in config.c and vmdef.c */
+		/* the file references come from the schema tables in config.c and vmdef_schema.c */
 		if (strcmp(argv[1], "config") == 0) {
 			config_print_reference();
 			return EXIT_DONE;

@@ -27,6 +27,7 @@ struct cli_verb {
 	int (*exec)(struct cli *c, int argc, char **argv);
 };
 #define VERB_NO_CONFIG 0x1    /* runs without a valid configuration */
+#define VERB_NEW_NAME 0x2     /* its NAME is a guest still to be made (completion offers none) */
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
@@ -84,6 +85,7 @@ int cmd_schedule(struct cli *c, int argc, char **argv);
 /* backup --scheduled [--to DEST]: every due guest, one at a time, then prune and notify. */
 int cli_backup_scheduled(struct cli *c, const char *to);
 int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
+int cmd_complete(struct cli *c, int argc, char **argv);    /* cmd_complete.c */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
 int cmd_restore(struct cli *c, int argc, char **argv);

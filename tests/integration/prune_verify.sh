@@ -66,7 +66,7 @@ check_eq "--json: removed ones say so" "true" \
     "$(printf '%s' "$out" | jq -r '.[] | select(.archive == "g1-20240601-023000") | .removed')"
 left=$(ls -A "$T/backup" | tr '\n' ' ')
 check_eq "exactly the removed ones are gone; g2 and foreign folders untouched" \
-    ".g1-20240606-010000.partial g1-20240525-023000 g1-20240602-023000 g1-20240603-023000 g1-20240604-023000 g1-20240605-023000 g2-20240101-000000 lost+found " \
+    ".g1-20240606-010000.partial .vmdeck-status g1-20240525-023000 g1-20240602-023000 g1-20240603-023000 g1-20240604-023000 g1-20240605-023000 g2-20240101-000000 lost+found " \
     "$left"
 out=$(V prune 2>&1)
 check_match "prune without a name covers every guest (g2 by keep-last)" "keep +keep-last +$T/backup/g2-20240101-000000" "$out"
