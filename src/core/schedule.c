@@ -376,3 +376,24 @@ void schedule_check_def(const struct config *cfg, const struct vmdef *def, struc
 		strv_addf(warnings, "%s: backup_schedule: true, but backup.schedule is empty: it is never backed up on schedule",
 			  def->path);
 }
+
+/* ---- the console ---- */
+
+void schedule_info_get(const struct config *cfg, const struct vmdef *def, time_t now, struct schedule_info *out)
+{
+	struct backup_status st;
+
+	memset(out, 0, sizeof *out);
+	if (def->error)
+		return;
+	out->next = schedule_next_run(cfg, def, now);
+	if (schedule_status_read(cfg, def->name, &st) < 0)
+		return;
+	out->has_last = true;
+	out->last = st.time;
+	out->last_ok = st.ok;
+	out->overdue = schedule_overdue(cfg, def, &st, now);
+	if (!st.ok)
+		snprintf(out->why, sizeof out->why, "%s", st.text ? st.text : "");
+	schedule_status_free(&st);
+}

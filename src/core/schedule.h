@@ -76,6 +76,19 @@ bool schedule_overdue(const struct config *cfg, const struct vmdef *def, const s
 int schedule_generate(const struct config *cfg, const struct vmdef *defs, size_t n, const char *dir,
 		      const char *unit_dir, char **err);
 
+/* What the console shows of a guest's backups; fixed size, nothing to free. */
+struct schedule_info {
+	bool has_last;      /* a backup was ever attempted */
+	time_t last;        /* its time */
+	bool last_ok;
+	time_t next;        /* next scheduled run, 0 = none */
+	bool overdue;
+	char why[160];      /* the last failure's reason, "" when it went well */
+};
+
+/* Reads the guest's status file and works out its next run (cached): cheap enough for a refresh. */
+void schedule_info_get(const struct config *cfg, const struct vmdef *def, time_t now, struct schedule_info *out);
+
 /* `vmdeck check`: calendar expressions of the config and of one guest, one line each. */
 void schedule_check_config(const struct config *cfg, struct strv *errors, struct strv *warnings);
 void schedule_check_def(const struct config *cfg, const struct vmdef *def, struct strv *errors, struct strv *warnings);
