@@ -6,14 +6,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "backup.h"
 #include "cli.h"
 #include "cmd_opts.h"
+#include "cmd_sched.h"
 #include "notify.h"
 #include "prune.h"
 #include "schedule.h"
 #include "util.h"
 #include "verify.h"
-#include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 
 /* Where prune and verify --all look: --to when given, else backup.dir and backup.schedule_to (when set). */
@@ -117,7 +119,7 @@ int cmd_prune(struct cli *c, int argc, char **argv)
 	struct sbuf fails = { 0 };
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc > 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc > 2)
 		return cli_usage(c);
 	if (argc == 2 && !name_valid(argv[1]))
 		return cli_error(EXIT_USAGE, "%s: not a guest name", argv[1]);
@@ -183,7 +185,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	struct sbuf fails = { 0 };
 	size_t n = 0;
 
-	if (opts_parse(specs, &argc, argv) < 0 || (all ? argc != 1 : argc < 2) || (to && !all))
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || (all ? argc != 1 : argc < 2) || (to && !all))
 		return cli_usage(c);
 	arr = c->json ? json_array() : NULL;
 	if (all)
@@ -237,7 +239,7 @@ static void sched_one(struct sched_run *s, const struct vmdef *def)
 	double t0 = now_mono();
 	int rc;
 
-	o.live = vm_pid_find(&s->c->cfg, def->name) > 0;
+	o.live = vmstate_pid_find(&s->c->cfg, def->name) > 0;
 	rc = backup_run(&s->c->cfg, def, &o, &where, &err);
 	if (rc == 0) {
 		s->done++;
@@ -294,7 +296,7 @@ static int sched_finish(struct sched_run *s)
 	return failed ? EXIT_FAILED : EXIT_DONE;
 }
 
-int cli_backup_scheduled(struct cli *c, const char *to)
+int cmd_backup_scheduled(struct cli *c, const char *to)
 {
 	struct sched_run s = { .c = c, .to = to };
 	struct vmdef *defs = NULL;
@@ -383,7 +385,7 @@ int cmd_schedule(struct cli *c, int argc, char **argv)
 	time_t now = time(NULL);
 	int rc = EXIT_DONE;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 1)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 1)
 		return cli_usage(c);
 	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
 		cli_error(EXIT_USAGE, "%s", err);

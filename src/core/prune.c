@@ -224,7 +224,7 @@ static int list_local(const char *dir, struct prune_report *r, char **err)
 }
 
 /* One ssh command lists the folder there: "c NAME" complete, "p NAME" without a manifest. */
-static int list_remote(const struct dest *d, const char *where, struct prune_report *r, char **err)
+static int list_remote(const struct backup_dest *d, const char *where, struct prune_report *r, char **err)
 {
 	char *q = sh_quote(d->dir), *out = NULL, *cmd;
 	int rc;
@@ -256,13 +256,13 @@ static int cmp_entry(const void *a, const void *b)
 
 int prune_list(const struct config *cfg, const char *to, const char *guest, struct prune_report *r, char **err)
 {
-	struct dest d;
+	struct backup_dest d;
 	char *where = NULL;
 	int rc;
 
 	memset(r, 0, sizeof *r);
-	if (dest_parse(cfg, to, &d, err) < 0) {
-		dest_free(&d);
+	if (backup_dest_parse(cfg, to, &d, err) < 0) {
+		backup_dest_free(&d);
 		return -1;
 	}
 	if (d.kind == DEST_REMOTE_LV) {
@@ -274,7 +274,7 @@ int prune_list(const struct config *cfg, const char *to, const char *guest, stru
 		rc = list_remote(&d, where, r, err);
 	}
 	free(where);
-	dest_free(&d);
+	backup_dest_free(&d);
 	for (size_t i = 0; rc == 0 && guest && i < r->n; i++)
 		if (strcmp(r->e[i].guest, guest) != 0) {
 			prune_entry_free(&r->e[i]);
@@ -376,7 +376,7 @@ static int remove_local(const char *dir, const char *name, char **err)
 	return rc;
 }
 
-static int remove_remote(const struct dest *d, const char *name, char **err)
+static int remove_remote(const struct backup_dest *d, const char *name, char **err)
 {
 	char *p = path_join(d->dir, name), *q = sh_quote(p), *cmd = xasprintf("rm -rf -- %s", q);
 	int rc = host_run(&d->host, cmd, NULL, err);
@@ -389,12 +389,12 @@ static int remove_remote(const struct dest *d, const char *name, char **err)
 
 static void remove_marked(const struct config *cfg, const char *to, struct prune_report *r)
 {
-	struct dest d;
+	struct backup_dest d;
 	char *err = NULL;
 
-	if (dest_parse(cfg, to, &d, &err) < 0) {
+	if (backup_dest_parse(cfg, to, &d, &err) < 0) {
 		free(err);
-		dest_free(&d);
+		backup_dest_free(&d);
 		return;
 	}
 	for (size_t i = 0; i < r->n; i++) {
@@ -409,7 +409,7 @@ static void remove_marked(const struct config *cfg, const char *to, struct prune
 	}
 	if (d.kind == DEST_DIR)
 		dir_sync(d.dir, NULL);
-	dest_free(&d);
+	backup_dest_free(&d);
 }
 
 int prune_run(const struct config *cfg, const char *to, const char *guest, bool dry_run, struct prune_report *r,

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "backup.h"
+#include "progress.h"
 #include "config.h"
 
 /*
