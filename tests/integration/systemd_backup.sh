@@ -29,7 +29,7 @@ AT=$(date -d '+25 seconds' '+%H:%M:%S')
 write_conf <<EOF2
 notify = [ "$T/notify.sh", "-s", "vmdeck on %h: %s", "root" ];
 EOF2
-sed -i "s|^backup = {|backup = { schedule = \"*-*-* $AT\"; keep = { last = 1; };|" "$CONF"
+sed -i "s|^backup = {|backup = { schedule = \"*-*-* $AT\"; verify_schedule = \"Sat 05:00\"; keep = { last = 1; };|" "$CONF"
 for g in g1 g2 g3; do head -c 1M /dev/urandom > "$T/disks/$g.raw"; truncate -s 4M "$T/disks/$g.raw"; done
 mkguest g1 <<EOF2
 backup_schedule: true
@@ -61,6 +61,8 @@ check_eq "the generator enabled the timer (timers.target wants it)" "active" "$(
 check_match "with backup.schedule as its OnCalendar" "OnCalendar=\*-\*-\* $AT" \
     "$(sd_ctl show -p TimersCalendar vmdeck-backup.timer)"
 check_eq "Persistent=true" "Persistent=yes" "$(sd_ctl show -p Persistent vmdeck-backup.timer)"
+check_eq "the verify timer too, from backup.verify_schedule" "active" "$(sd_ctl is-active vmdeck-verify.timer)"
+check_match "at its calendar" "OnCalendar=Sat \*-\*-\* 05:00:00" "$(sd_ctl show -p TimersCalendar vmdeck-verify.timer)"
 check_eq "the service is niced" "Nice=10" "$(sd_ctl show -p Nice vmdeck-backup.service)"
 check_eq "with idle I/O" "IOSchedulingClass=3" "$(sd_ctl show -p IOSchedulingClass vmdeck-backup.service)"
 
