@@ -15,7 +15,6 @@
 #define STATUS_MAX 4096
 #define OVERDUE_GRACE 3600     /* a run may take this long before it counts as missed */
 #define NEXT_CACHE 64
-#define NEXT_TTL 60.0
 
 /* ---- last-backup status ---- */
 
@@ -55,7 +54,10 @@ int schedule_status_read(const struct config *cfg, const char *guest, struct bac
 			st->text = xstrdup(l + 5);
 	}
 	free(text);
-	return st->time > 0 ? 0 : (schedule_status_free(st), -1);
+	if (st->time > 0)
+		return 0;
+	schedule_status_free(st);
+	return -1;
 }
 
 void schedule_status_write(const struct config *cfg, const char *guest, bool ok, bool scheduled, const char *text)
@@ -148,11 +150,17 @@ static int parse_elapse(const char *out, time_t *next)
 	return 0;
 }
 
+/*
+ * Next elapses already asked for. An answer never goes stale: the first
+ * elapse after a fixed time is fixed. One also answers any later base
+ * before that elapse (nothing elapses in between), so a refresh asks
+ * systemd-analyze once per elapse, not once per call.
+ */
 static struct next_cache {
 	char *expr;
 	time_t after, next;
 	int rc;
-	double at;
+	double used;
 } next_cache[NEXT_CACHE];
 
 static int next_uncached(const char *expr, time_t after, time_t *next)
@@ -170,29 +178,41 @@ static int next_uncached(const char *expr, time_t after, time_t *next)
 	return rc;
 }
 
+static bool cache_answers(const struct next_cache *c, const char *expr, time_t after)
+{
+	if (c->expr == NULL || strcmp(c->expr, expr) != 0)
+		return false;
+	if (c->after == after)
+		return c->rc >= 0;
+	return c->rc == 0 && c->after <= after && after < c->next;
+}
+
 int schedule_next(const char *expr, time_t after, time_t *next)
 {
-	double now = now_mono();
 	struct next_cache *slot = &next_cache[0];
+	int rc;
 
 	for (size_t i = 0; i < NEXT_CACHE; i++) {
 		struct next_cache *c = &next_cache[i];
 
-		if (c->expr && c->after == after && strcmp(c->expr, expr) == 0 && now - c->at < NEXT_TTL) {
+		if (cache_answers(c, expr, after)) {
+			c->used = now_mono();
 			*next = c->next;
 			return c->rc;
 		}
-		if (c->expr == NULL || c->at < slot->at)
-			slot = c;  /* an empty slot, else the oldest */
+		if (c->expr == NULL || (slot->expr && c->used < slot->used))
+			slot = c;  /* an empty slot, else the least recently used */
 	}
+	rc = next_uncached(expr, after, next);
+	if (rc < 0)
+		return rc;  /* not kept: systemd-analyze may be there next time */
 	free(slot->expr);
 	slot->expr = xstrdup(expr);
 	slot->after = after;
-	slot->next = 0;
-	slot->rc = next_uncached(expr, after, &slot->next);
-	slot->at = now;
-	*next = slot->next;
-	return slot->rc;
+	slot->next = rc == 0 ? *next : 0;
+	slot->rc = rc;
+	slot->used = now_mono();
+	return rc;
 }
 
 /* ---- which guests, when ---- */
@@ -252,9 +272,7 @@ static time_t earliest_after(const struct config *cfg, const struct vmdef *def, 
 
 time_t schedule_next_run(const struct config *cfg, const struct vmdef *def, time_t now)
 {
-	time_t base = now - now % 60, next = earliest_after(cfg, def, base);  /* one lookup a minute, cached */
-
-	return next && next <= now ? earliest_after(cfg, def, now) : next;
+	return earliest_after(cfg, def, now);
 }
 
 bool schedule_overdue(const struct config *cfg, const struct vmdef *def, const struct backup_status *st, time_t now)

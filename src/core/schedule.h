@@ -41,7 +41,7 @@ int schedule_calendar_check(const char *expr, char **err);
 
 /*
  * The first time expr elapses after `after` (local time rules), through
- * systemd-analyze; cached for a minute per (expr, after). 0 with *next;
+ * systemd-analyze, remembered (schedule.c says how). 0 with *next;
  * 1 when it never elapses again; -1 when it cannot be computed.
  */
 int schedule_next(const char *expr, time_t after, time_t *next);

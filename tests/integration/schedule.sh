@@ -56,6 +56,7 @@ out=$(V backup --scheduled --json 2>&1); rc=$?
 check_eq "a second run finds nobody due" "0 0" "$rc $(printf '%s' "$out" | jq length)"
 
 # g1's last attempt two days ago: its 02:00 has elapsed since, g2's (own times) too, g4's Sunday maybe not.
+sleep 1  # archive names are to the second: a new one must not meet the first run's
 old=$(( $(date +%s) - 2 * 86400 ))
 sed -i "s/^time=.*/time=$old/" "$T/backup/.vmdeck-status/g1" "$T/backup/.vmdeck-status/g2"
 out=$(V backup --scheduled --json 2>&1)
