@@ -198,6 +198,7 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256], bak[32];
 	const struct schedule_info *b = backup_of(ui, i);
 	int at, bx;
+	bool busy;
 	enum role r = i == ui->sel ? R_SELECTION : role_for_state(d->error ? VM_INVALID : st->state);
 
 	state_text(ui, i, state, sizeof state);
@@ -217,12 +218,13 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	bx = snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  ", W_NAME - 1, W_NAME - 1, d->name,
 		      W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1,
 		      vnc);
-	at = bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
+	busy = guest_progress_job(ui, d->name) != NULL;  /* a job's progress takes the BACKUP cell too */
+	at = busy ? bx : bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
 	cd_text(ui, i, cd, sizeof cd, COLS - at);
 	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);
 	draw_text(stdscr, y, 0, COLS, r, line);
-	if (backup_bad(b) && i != ui->sel && bx < COLS)  /* marked: the cell in the error colour */
+	if (!busy && backup_bad(b) && i != ui->sel && bx < COLS)  /* marked: the cell in the error colour */
 		draw_text(stdscr, y, bx, W_BACKUP - 1 < COLS - bx ? W_BACKUP - 1 : COLS - bx, R_ERROR, bak);
 }
 
