@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "schema.h"
 #include "util.h"
 
 struct host {
@@ -65,5 +66,7 @@ const struct host *config_host(const struct config *cfg, const char *name);
 
 /* Help text for each key, generated from the schema table (README, check). */
 void config_print_reference(void);
+/* Every key as the reference describes it ("qemu.accel", "hosts[].ssh", type, default ...). */
+void config_reference_each(schema_doc_fn *fn, void *arg);
 
 #endif

@@ -23,10 +23,11 @@ int storage_disk_size(const struct config *cfg, const struct vm_disk *d, uint64_
 const char *storage_disk_format(const struct vm_disk *d);
 
 /*
- * Creates every disk of a new definition that does not exist yet and has a
- * size (LV in its VG, or a file through qemu-img). Used by `vmdeck new
- * NAME --disk 20G` and the console's new-guest form. An LV that already
- * exists is an error (never reused silently); an existing file likewise.
+ * Creates every disk of a definition that has a size (LV in its VG, or a
+ * file through qemu-img). Used by the edit form's new disk; a new guest's
+ * disks are made by guest_create (guest.h), which also removes them again on
+ * failure. An LV that already exists is an error (never reused silently);
+ * an existing file likewise.
  */
 int storage_create_for_new(const struct config *cfg, const struct vmdef *def, char **err);
 
