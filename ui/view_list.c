@@ -66,7 +66,7 @@ static int table_height(void)
 
 static void draw_header(struct ui *ui)
 {
-	char buf[256], mem[16], vg[48] = "", clock[16], guests[128], bad[96];
+	char buf[400], mem[16], vg[48] = "", clock[16], guests[128], bad[96];
 	size_t running = 0, failed = 0, late = 0;
 	int cw;
 
