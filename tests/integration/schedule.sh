@@ -69,6 +69,25 @@ check_match "schedule: g2 its own times, the next first" "^g2 .* ok +[0-9-]+ 0[3
 check_match "schedule: g3 none" "^g3 +- +- +- +-$" "$out"
 check_eq "schedule --json: next_run is a time" "number" "$(V schedule --json | jq -r '.[0].next_run | type')"
 
+# SIGTERM (systemctl stop) while the first due guest is written: that backup ends cleanly,
+# the rest are skipped, and the alert says so.
+cat > "$T/notify.sh" <<EOF2
+#!/bin/sh
+cat > "$T/notify.stdin"
+EOF2
+chmod +x "$T/notify.sh"
+echo "notify = [ \"$T/notify.sh\" ];" >> "$CONF"
+sleep 1
+old=$(( $(date +%s) - 2 * 86400 ))
+sed -i "s/^time=.*/time=$old/" "$T/backup/.vmdeck-status/g1" "$T/backup/.vmdeck-status/g2"
+signal_at flush TERM "$VMDECK" -c "$CONF" backup --scheduled
+check_eq "SIGTERM during a scheduled run: it reached the write and exits 1" "yes 1" "$SIGNAL_STOPPED $SIGNAL_RC"
+check_eq "no partial archive is left" "" "$(ls -A "$T/backup" | grep '\.partial$')"
+check_match "g1's backup says interrupted" "result=failed" "$(cat "$T/backup/.vmdeck-status/g1")"
+check_match "g2 was not started" "^time=$old$" "$(grep '^time=' "$T/backup/.vmdeck-status/g2")"
+check_match "the alert names the interruption" "interrupted: the guests after the last one listed were not backed up" \
+    "$(cat "$T/notify.stdin" 2>/dev/null)"
+
 V schedule --generate "$T/gen" --unit-dir /usr/lib/systemd/system
 check_eq "--generate: the backup timer's OnCalendar, each once" \
     "OnCalendar= OnCalendar=*-*-* 02:00 OnCalendar=Mon..Sun 03:00 OnCalendar=*-*-01 04:00 OnCalendar=Sun 03:00" \
