@@ -53,6 +53,10 @@ struct vmdef {
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
 	char **extra_args;
 	size_t n_extra_args;
+	/* backup_schedule: true follows backup.schedule; a list gives the guest its own calendar expressions */
+	bool backup_schedule;
+	char **backup_calendars;    /* NULL-terminated; n_backup_calendars 0 = follow backup.schedule */
+	size_t n_backup_calendars;
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
 };
 

@@ -57,7 +57,7 @@ check_screen "one with another protocol is incompatible with its version" '^ nin
 # At 80x24 (PuTTY's default) it still fits: the name column narrows, the hosts share one line.
 tmux_ resize-window -x 80 -y 24
 check_screen "80x24: one line for every host" '^ hosts: kvm2 [0-9.]+ [0-9.]+[KMGT]i?B? \| kvm3 [0-9.]+' 5
-check_screen "80x24: the HOST column stays, with a narrower name and no VNC column" '^ NAME {10}HOST +STATE +CPU% +MEM +UPTIME +CD' 3
+check_screen "80x24: the HOST column stays, with a narrower name and no VNC column" '^ NAME {10}HOST +STATE +CPU% +MEM +UPTIME +BACKUP +CD' 3
 tmux_ resize-window -x 100 -y 30
 check_screen "100x30 again: a line per host" '^ kvm2  load' 5
 
