@@ -1,5 +1,5 @@
 /* cli_out.c: what every verb prints through: one-line errors, its usage, its --json object. */
-#include "cli.h"
+#include "cli_out.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 
 /*

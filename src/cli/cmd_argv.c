@@ -1,4 +1,5 @@
 /* cmd_argv.c: `vmdeck argv NAME`: the QEMU command line `start` would run, printed and not run. */
+#include "cli_out.h"
 #include "cmd_argv.h"
 
 #include <jansson.h>
@@ -8,6 +9,7 @@
 
 #include "cmd_opts.h"
 #include "qemu_argv.h"
+#include "verb.h"
 #include "vm.h"
 #include "vmdef.h"
 

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_STATUS_H
 #define VMDECK_CMD_STATUS_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);

@@ -6,7 +6,6 @@
 
 #include "lvm.h"
 #include "spawn.h"
-#include "storage.h"
 #include "util.h"
 
 /* LVM names: what lvcreate accepts, minus anything that could look like an option or a path. */
