@@ -26,7 +26,9 @@ static void print_json(const struct strv *argv)
 static int parse_opts(struct cli *c, int *argc, char **argv, struct qemu_argv_opts *o)
 {
 	const struct opt_spec specs[] = {
-		{ "cdrom", OPT_VALUE, &o->cdrom }, { "boot", OPT_VALUE, &o->boot }, { NULL, 0, NULL },
+		{ "cdrom", OPT_VALUE, &o->cdrom },
+		{ "boot", OPT_VALUE, &o->boot },
+		{ NULL, 0, NULL },
 	};
 
 	if (cmd_opts_parse(specs, argc, argv) < 0)

@@ -1,4 +1,6 @@
-/* cmd_opts.c: the long-option parser every verb uses, and the y/N question of the verbs that ask. */
+/*
+ * cmd_opts.c: the long-option parser every verb uses, and the y/N question of the verbs that ask.
+ */
 #include "cli_out.h"
 #include "cmd_opts.h"
 #include "verb.h"
