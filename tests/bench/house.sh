@@ -101,8 +101,14 @@ ctags --fields=+ne --kinds-C=f -o - $sources 2>/dev/null |
     awk -F'\t' '{ for (i = 4; i <= NF; i++) { if ($i ~ /^line:/) l = substr($i, 6); if ($i ~ /^end:/) e = substr($i, 5) }
                   if (e - l + 1 > 60) print e - l + 1, $2 ":" l, $1 }' | sort -rn > "$TMP/long"
 # Pairs whose both places lie in src/ or ui/ (tests and fuzzers left out).
-duplicates --repo "$DIR" --most 200 --seconds 120 |
-    awk '$1 ~ /^D[0-9]+$/ && $2 ~ /^(src|ui)\// && $4 ~ /^(src|ui)\// {print}' > "$TMP/dups"
+# `duplicates` is a developer tool, not a build dependency: without it, n/a.
+if command -v duplicates > /dev/null; then
+    duplicates --repo "$DIR" --most 200 --seconds 120 |
+        awk '$1 ~ /^D[0-9]+$/ && $2 ~ /^(src|ui)\// && $4 ~ /^(src|ui)\// {print}' > "$TMP/dups"
+    dups="$(wc -l < "$TMP/dups") ($(grep -vc boilerplate "$TMP/dups") not boilerplate)"
+else
+    dups="n/a (duplicates is not on PATH)"
+fi
 cycles > "$TMP/cycles"
 include_edges | scc > "$TMP/includes"
 
@@ -110,8 +116,7 @@ printf '%-34s %s\n' "tree" "$DIR ($(git -C "$DIR" rev-parse --short HEAD 2>/dev/
 printf '%-34s %s\n' "longest .c file" "$longest"
 printf '%-34s %s\n' "functions over 60 lines" "$(wc -l < "$TMP/long")"
 sed 's/^/    /' "$TMP/long"
-printf '%-34s %s\n' "duplicates pairs in src/ and ui/" \
-    "$(wc -l < "$TMP/dups") ($(grep -vc boilerplate "$TMP/dups") not boilerplate)"
+printf '%-34s %s\n' "duplicates pairs in src/ and ui/" "$dups"
 printf '%-34s %s\n' "file-level cycles (call graph)" \
     "$(wc -l < "$TMP/cycles") (largest: $(head -1 "$TMP/cycles" | cut -d: -f1 | grep . || echo 0) files)"
 sed 's/^/    /' "$TMP/cycles"
