@@ -4,9 +4,9 @@
 
 #include <jansson.h>
 
-#include "cli.h"
-#include "vmstate.h"
-#include "vmdef.h"
+struct cli;
+struct vmdef;
+struct vm_status;
 
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
