@@ -3,6 +3,10 @@
 # object folder so several builds can share one tree.
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# systemd looks for system units in PREFIX/lib/systemd/system for both
+# /usr/local and /usr (a package); the units run PREFIX/bin/vmdeck.
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS   := $(notdir $(wildcard src/systemd/*.service src/systemd/*.timer))
 BUILD   ?= build
 CC      ?= cc
 PKGS    := ncursesw panelw formw libconfig yaml-0.1 readline jansson libzstd zlib libcrypto
@@ -134,13 +138,25 @@ bench: all
 	tests/bench/backup.sh
 	tests/bench/console.sh
 
-install: all
+# The units are templates: @BINDIR@ becomes where vmdeck is installed.
+$(BUILD)/systemd/%.service: src/systemd/%.service
+	@mkdir -p $(dir $@)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
+
+# On a host that systemd runs (and not into a DESTDIR) the autostart unit is
+# enabled at once; vmdeck@NAME is started by `vmdeck start`, never enabled.
+install: all $(UNITS:%=$(BUILD)/systemd/%)
 	install -D -m 0755 $(BUILD)/vmdeck $(DESTDIR)$(PREFIX)/bin/vmdeck
 	install -d $(DESTDIR)$(PREFIX)/share/vmdeck/themes
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vmdeck/themes/
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	install -m 0644 $(UNITS:%=$(BUILD)/systemd/%) $(DESTDIR)$(SYSTEMD_UNITDIR)/
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload && systemctl enable vmdeck.service; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable vmdeck.service || true; fi
+	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck $(UNITS:%=$(DESTDIR)$(SYSTEMD_UNITDIR)/%)
 	rm -rf $(DESTDIR)$(PREFIX)/share/vmdeck
 
 clean:

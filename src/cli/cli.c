@@ -47,6 +47,7 @@ const struct cli_verb cli_verbs[] = {
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	{ "unit", "start|stop|stopped NAME", "what vmdeck@NAME.service runs", VERB_HIDDEN, cmd_unit },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
@@ -224,6 +225,8 @@ int cmd_help(struct cli *c, int argc, char **argv)
 	       "`vmdeck help config` and `vmdeck help yaml` describe every key of the two\n"
 	       "file kinds. Every verb takes --help.\n\n");
 	for (v = cli_verbs; v->name; v++) {
+		if (v->flags & VERB_HIDDEN)
+			continue;
 		char *left = xasprintf("%s %s", v->name, v->usage);
 
 		/* a usage that fits beside its text stays on one row; a longer one wraps above it */

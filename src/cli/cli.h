@@ -27,6 +27,7 @@ struct cli_verb {
 	int (*exec)(struct cli *c, int argc, char **argv);
 };
 #define VERB_NO_CONFIG 0x1    /* runs without a valid configuration */
+#define VERB_HIDDEN    0x2    /* not in `vmdeck help`: what the systemd units run */
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
@@ -82,5 +83,6 @@ int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
 int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_move(struct cli *c, int argc, char **argv);
+int cmd_unit(struct cli *c, int argc, char **argv);        /* cmd_unit.c */
 
 #endif

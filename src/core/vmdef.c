@@ -121,6 +121,13 @@ static const struct vkey vkeys[] = {
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
 	{ SEC_TOP, "extra_args", VT_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
+	/* the host starts and stops its guests (systemd units, autostart): one block */
+	{ SEC_TOP, "autostart_order", VT_INT, "0", 0, 9999, NULL, D(autostart_order), NULL, NULL, SEC_NONE,
+	  "autostart group: lower values start first, equal values start together" },
+	{ SEC_TOP, "autostart_delay", VT_INT, "0", 0, 86400, NULL, D(autostart_delay), NULL, NULL, SEC_NONE,
+	  "seconds to wait after this guest starts before the next autostart group starts" },
+	{ SEC_TOP, "shutdown_timeout", VT_INT, "0", 0, 86400, NULL, D(shutdown_timeout), NULL, NULL, SEC_NONE,
+	  "seconds the ACPI power button gets before quit and kill; 0: the configuration's shutdown_timeout" },
 };
 
 static const char *const sec_names[] = {
@@ -1137,6 +1144,18 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit(&b, "", SEC_TOP, "autostart", def->autostart ? "true" : "false");
 	emit(&b, "", SEC_TOP, "guest_agent", def->guest_agent ? "true" : "false");
 	emit_extra_args(&b, def);
+	if (def->autostart_order) {
+		snprintf(num, sizeof num, "%d", def->autostart_order);
+		emit(&b, "", SEC_TOP, "autostart_order", num);
+	}
+	if (def->autostart_delay) {
+		snprintf(num, sizeof num, "%d", def->autostart_delay);
+		emit(&b, "", SEC_TOP, "autostart_delay", num);
+	}
+	if (def->shutdown_timeout) {
+		snprintf(num, sizeof num, "%d", def->shutdown_timeout);
+		emit(&b, "", SEC_TOP, "shutdown_timeout", num);
+	}
 	return sbuf_take(&b);
 }
 

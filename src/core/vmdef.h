@@ -50,6 +50,9 @@ struct vmdef {
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
 	char **extra_args;
 	size_t n_extra_args;
+	int autostart_order;   /* autostart group: lower first, equal together */
+	int autostart_delay;   /* seconds after this guest starts before the next group */
+	int shutdown_timeout;  /* seconds for ACPI at a stop; 0 = the configuration's */
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
 };
 

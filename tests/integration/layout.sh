@@ -38,5 +38,7 @@ check_eq "the verbs (libvmdeck-cli.a) need no console symbol" "" \
     "$(comm -12 "$T/cli-undefined" "$T/ui-defined" | tr '\n' ' ')"
 check_eq "only main.c joins the two: it hands the console to cli_main" "1" \
     "$(grep -c 'cli_main(argc, argv, ui_console_main)' src/main.c)"
-check_eq "src/ holds only the layers and main.c" "cli core main.c" "$(ls src | tr '\n' ' ' | sed 's/ $//')"
+check_eq "src/ holds only the layers, main.c and the systemd units" "cli core main.c systemd" "$(ls src | tr '\n' ' ' | sed 's/ $//')"
+check_eq "src/systemd/ holds unit templates only, nothing compiled" "" \
+    "$(ls src/systemd | grep -vE '^vmdeck[-@a-z]*\.(service|timer)$')"
 finish
