@@ -22,11 +22,6 @@ enum {
 enum { DK_NONE, DK_NEW_LV, DK_LV, DK_FILE };
 
 static const char *const disk_kinds[] = { "none", "new LV", "existing LV", "image file", NULL };
-static const char *const machines[] = { "pc", "q35", NULL };
-static const char *const buses[] = { "ide", "virtio", "scsi", "sata", NULL };
-static const char *const models[] = { "e1000", "rtl8139", "virtio", NULL };
-static const char *const boots[] = { "disk", "cdrom", NULL };
-static const char *const rtcs[] = { "utc", "localtime", NULL };
 /* In edit, a guest may have no card, or lose it: the last choice of Network. */
 static const char net_none[] = "none";
 
@@ -66,19 +61,19 @@ static const struct field field_defs[FF_COUNT] = {
 	[FF_MEMORY] = { "Memory", "memory", F_TEXT, NULL, "with M or G, e.g. 512M, 2G" },
 	[FF_CPUS] = { "CPUs", "cpus", F_TEXT, NULL, "number of vCPUs" },
 	[FF_CPU] = { "CPU model", "cpu", F_TEXT, NULL, "QEMU -cpu model: qemu64, host, kvm64, ..." },
-	[FF_MACHINE] = { "Machine", "machine", F_CHOICE, machines, "Left/Right or Space: pc or q35" },
+	[FF_MACHINE] = { "Machine", "machine", F_CHOICE, NULL, "Left/Right or Space: pc or q35" },
 	[FF_DISK_KIND] = { "Disk", NULL, F_CHOICE, disk_kinds, "none, a new LV, an existing LV, or an image file" },
 	[FF_DISK] = { "  volume/file", NULL, F_TEXT, NULL, "VG/LV, or the image file's path" },
 	[FF_DISK_SIZE] = { "  size", NULL, F_TEXT, NULL, "size of a new volume or file, e.g. 20G; an image file without one is used as it is" },
-	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, buses, "ide for old Windows, virtio when it has drivers" },
+	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, NULL, "ide for old Windows, virtio when it has drivers" },
 	[FF_NET] = { "Network", NULL, F_CHOICE, NULL, "user (NAT) or one of this host's bridges" },
-	[FF_NIC_MODEL] = { "  NIC model", NULL, F_CHOICE, models, "e1000 works everywhere" },
+	[FF_NIC_MODEL] = { "  NIC model", NULL, F_CHOICE, NULL, "e1000 works everywhere" },
 	[FF_CDROM] = { "CD image", "cdrom", F_TEXT, NULL, "path of an ISO, empty for none" },
-	[FF_BOOT] = { "Boot from", "boot", F_CHOICE, boots, "disk or cdrom" },
+	[FF_BOOT] = { "Boot from", "boot", F_CHOICE, NULL, "disk or cdrom" },
 	[FF_VNC_DISPLAY] = { "VNC display", "vnc.display", F_TEXT, NULL, "port 5900+N; empty for no VNC" },
 	[FF_VNC_LISTEN] = { "  listen", "vnc.listen", F_TEXT, NULL, "address: 0.0.0.0 for all, 127.0.0.1 local" },
 	[FF_VNC_PASSWORD] = { "  password", "vnc.password", F_SECRET, NULL, "up to 8 characters; empty for none" },
-	[FF_RTC] = { "RTC", "rtc", F_CHOICE, rtcs, "localtime for Windows guests" },
+	[FF_RTC] = { "RTC", "rtc", F_CHOICE, NULL, "localtime for Windows guests" },
 };
 
 static void set(int i, const char *v)
@@ -91,9 +86,23 @@ static const char *val(int i)
 	return fv.f[i].value;
 }
 
+/* The choice fields whose values are the definition schema's (the others list their own). */
+static const struct {
+	int field;
+	const char *path;
+} schema_choices[] = {
+	{ FF_MACHINE, "machine" }, { FF_DISK_BUS, "disks.interface" }, { FF_NIC_MODEL, "nics.model" },
+	{ FF_BOOT, "boot" }, { FF_RTC, "rtc" },
+};
+
 static const char *const *choices_of(int i)
 {
-	return i == FF_NET ? (const char *const *)fv.nets.v : fv.f[i].choices;
+	if (i == FF_NET)
+		return (const char *const *)fv.nets.v;
+	for (size_t k = 0; k < ARRAY_LEN(schema_choices); k++)
+		if (schema_choices[k].field == i)
+			return vmdef_choices(schema_choices[k].path);
+	return fv.f[i].choices;
 }
 
 static int disk_kind(void)
@@ -294,16 +303,6 @@ static void form_reset(struct ui *ui)
 	complain(-1, NULL);
 }
 
-/* vnc.listen's default, from the definition schema. */
-static void set_default_listen(void)
-{
-	struct vmdef d;
-
-	vmdef_init(&d, "");
-	set(FF_VNC_LISTEN, d.vnc_listen);
-	vmdef_free(&d);
-}
-
 /* 8 characters (the VNC limit) from letters and digits that cannot be misread (no 0/O, 1/l/I). */
 static void random_password(char out[9])
 {
@@ -382,8 +381,8 @@ void form_open_new(struct ui *ui)
 	if (d >= 0)
 		snprintf(disp, sizeof disp, "%d", d);
 	set(FF_VNC_DISPLAY, disp);
-	set_default_listen();
-	set(FF_RTC, "utc");
+	set(FF_VNC_LISTEN, vmdef_default("vnc.listen"));
+	set(FF_RTC, vmdef_default("rtc"));
 	ui_push(ui, &view_form);
 }
 
@@ -402,7 +401,7 @@ static void fill_from_def(const struct vmdef *d)
 	set(FF_DISK_KIND, d->n_disks == 0 ? "none" : d->disks[0].lv ? "existing LV" : "image file");
 	if (d->n_disks)
 		set(FF_DISK, d->disks[0].lv ? d->disks[0].lv : d->disks[0].file);
-	set(FF_DISK_BUS, d->n_disks ? disk_iface_name(d->disks[0].iface) : "ide");
+	set(FF_DISK_BUS, d->n_disks ? disk_iface_name(d->disks[0].iface) : vmdef_default("disks.interface"));
 	set(FF_NET, d->n_nics == 0 ? net_none : d->nics[0].bridge ? first_choice(FF_NET, d->nics[0].bridge) : fv.nets.v[0]);
 	if (d->n_nics && d->nics[0].bridge && strcmp(val(FF_NET), d->nics[0].bridge) != 0) {
 		strv_add(&fv.nets, d->nics[0].bridge); /* a bridge not on this host still shows as it is */

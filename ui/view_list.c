@@ -235,7 +235,7 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 		pane_line(p, R_ERROR, "  %s", keys);
 	}
 	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : "default",
-		  d->machine ? d->machine : "pc");
+		  d->machine ? d->machine : vmdef_default("machine"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "Memory  %s (resident %s)", size_human(d->memory, mem, sizeof mem),
 			  size_human(st->rss, rss, sizeof rss));
@@ -321,7 +321,8 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		pane_line(p, R_NORMAL, "VNC     none");
 	cd = st->pid > 0 ? st->cdrom : d->cdrom;
 	pane_line(p, R_NORMAL, "CD      %s", cd ? draw_fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
-	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : "disk", d->rtc ? d->rtc : "utc");
+	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : vmdef_default("boot"),
+		  d->rtc ? d->rtc : vmdef_default("rtc"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
 	if (st->reason)

@@ -26,7 +26,7 @@ const struct cli_verb cli_verbs[] = {
 	  "[--format raw|qcow2] [--interface ide|virtio|scsi|sata] [--bridge BR | --user-net] [--model M] [--cdrom ISO] "
 	  "[--boot cdrom|disk] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
 	  "[--rtc localtime|utc] [--description TEXT] [--guest-agent] [--autostart]",
-	  "write a guest definition (and create its disk)", 0, cmd_new },
+	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot cdrom|disk]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
@@ -47,6 +47,8 @@ const struct cli_verb cli_verbs[] = {
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	{ "complete", "guest|iso|host|tag [GUEST]",
+	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
 	{ "unit", "start|stop|stopped NAME", "what vmdeck@NAME.service runs", VERB_HIDDEN, cmd_unit },
 	{ NULL, NULL, NULL, 0, NULL },
 };
@@ -206,7 +208,7 @@ int cmd_help(struct cli *c, int argc, char **argv)
 	const struct cli_verb *v;
 
 	if (argc > 1) {
-		/* the file references come from the schema tables in config.c and vmdef.c */
+		/* the file references come from the schema tables in config.c and vmdef_schema.c */
 		if (strcmp(argv[1], "config") == 0) {
 			config_print_reference();
 			return EXIT_DONE;

@@ -27,7 +27,8 @@ struct cli_verb {
 	int (*exec)(struct cli *c, int argc, char **argv);
 };
 #define VERB_NO_CONFIG 0x1    /* runs without a valid configuration */
-#define VERB_HIDDEN    0x2    /* not in `vmdeck help`: what the systemd units run */
+#define VERB_NEW_NAME 0x2     /* its NAME is a guest still to be made (completion offers none) */
+#define VERB_HIDDEN    0x4    /* not in `vmdeck help`: what the systemd units run */
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
@@ -79,6 +80,7 @@ int cmd_cdrom(struct cli *c, int argc, char **argv);
 int cmd_vnc(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
 int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
+int cmd_complete(struct cli *c, int argc, char **argv);    /* cmd_complete.c */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
 int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
 int cmd_restore(struct cli *c, int argc, char **argv);

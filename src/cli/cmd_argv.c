@@ -30,7 +30,7 @@ static int parse_opts(struct cli *c, int *argc, char **argv, struct qemu_argv_op
 		return EXIT_USAGE;
 	if (*argc != 2 || argv[1][0] == '-')
 		return cli_usage(c);
-	if (o->boot && strcmp(o->boot, "cdrom") != 0 && strcmp(o->boot, "disk") != 0)
+	if (o->boot && choice_index(vmdef_choices("boot"), o->boot) < 0)
 		return cli_error(EXIT_USAGE, "%s: --boot must be disk or cdrom", argv[1]);
 	return 0;
 }

@@ -306,7 +306,7 @@ static char *typed_path(const char *p)
 	return abs;
 }
 
-/* Each option is one schema key: the table in vmdef.c checks it as it would in a file. */
+/* Each option is one schema key: the table in vmdef_schema.c checks it as it would in a file. */
 static int set_opt(struct vmdef *def, const char *key, const char *value, const char *opt, char **err)
 {
 	char *why = NULL;

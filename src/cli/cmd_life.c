@@ -61,7 +61,7 @@ int cmd_start(struct cli *c, int argc, char **argv)
 
 	if (!name)
 		return EXIT_USAGE;
-	if (o.boot && strcmp(o.boot, "cdrom") != 0 && strcmp(o.boot, "disk") != 0)
+	if (o.boot && choice_index(vmdef_choices("boot"), o.boot) < 0)
 		return cli_error(EXIT_USAGE, "%s: --boot takes cdrom or disk", name);
 	if (o.cdrom && !o.cdrom[0])
 		return cli_error(EXIT_USAGE, "%s: --cdrom needs an ISO", name);

@@ -198,7 +198,7 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 		tprintf("vnc:         %s:%d (display %d)%s\n", d->vnc_listen ? d->vnc_listen : "", 5900 + d->vnc_display,
 		       d->vnc_display, d->vnc_password ? ", password set" : ", no password");
 	tprintf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
-	tprintf("boot:        %s\n", d->boot ? d->boot : "disk");
+	tprintf("boot:        %s\n", d->boot ? d->boot : vmdef_default("boot"));
 	for (size_t i = 0; i < d->n_disks; i++)
 		tprintf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
 		       disk_iface_name(d->disks[i].iface), d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");

@@ -30,12 +30,15 @@ struct cfg_key {
 	enum cfg_type type;
 	const char *def;      /* default, as text (NULL: unset) */
 	double min, max;      /* range for numbers */
-	const char *choices;  /* CFG_ENUM: "kvm|tcg|auto" */
+	const char *const *choices; /* CFG_ENUM: NULL-terminated */
 	size_t off;           /* where in struct config */
 	const char *help;
 };
 
 #define O(f) offsetof(struct config, f)
+
+static const char *const accels[] = { "kvm", "tcg", "auto", NULL };
+static const char *const compressors[] = { "zstd", "gzip", NULL };
 
 /* Every key of vmdeck.conf. Parsing, validation, defaults and `vmdeck help config` come from here. */
 static const struct cfg_key cfg_keys[] = {
@@ -48,7 +51,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "qemu", CFG_GROUP, NULL, 0, 0, NULL, 0, "how QEMU is run" },
 	{ "qemu.binary", CFG_STRING, "qemu-system-x86_64", 0, 0, NULL, O(qemu_binary),
 	  "QEMU program, a name looked up in PATH or a full path" },
-	{ "qemu.accel", CFG_ENUM, "auto", 0, 0, "kvm|tcg|auto", O(accel),
+	{ "qemu.accel", CFG_ENUM, "auto", 0, 0, accels, O(accel),
 	  "accelerator; auto uses KVM when /dev/kvm works, else TCG with a warning" },
 	{ "storage", CFG_GROUP, NULL, 0, 0, NULL, 0, "where new guest disks are created" },
 	{ "storage.vg", CFG_STRING, "", 0, 0, NULL, O(vg),
@@ -60,7 +63,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "backup", CFG_GROUP, NULL, 0, 0, NULL, 0, "backups" },
 	{ "backup.dir", CFG_PATH, "/var/lib/vmdeck/backup", 0, 0, NULL, O(backup_dir),
 	  "where backups are written unless --to is given" },
-	{ "backup.compress", CFG_ENUM, "zstd", 0, 0, "zstd|gzip", O(backup_compress),
+	{ "backup.compress", CFG_ENUM, "zstd", 0, 0, compressors, O(backup_compress),
 	  "compression of backup images" },
 	{ "backup.level", CFG_INT, "3", 1, 19, NULL, O(backup_level),
 	  "compression level (zstd 1..19, gzip 1..9)" },

@@ -162,10 +162,15 @@ static int emit_memory(struct argv_ctx *c, char **err)
 
 static int emit_rtc(struct argv_ctx *c, char **err)
 {
-	const char *base = c->def->rtc && *c->def->rtc ? c->def->rtc : "utc";
+	const char *base = c->def->rtc && *c->def->rtc ? c->def->rtc : vmdef_default("rtc");
+	char *want;
 
-	if (strcmp(base, "utc") != 0 && strcmp(base, "localtime") != 0)
-		return err_set(err, "rtc must be utc or localtime, not '%s'", base);
+	if (choice_index(vmdef_choices("rtc"), base) < 0) {
+		want = choices_text(vmdef_choices("rtc"));
+		err_set(err, "rtc must be %s, not '%s'", want, base);
+		free(want);
+		return -1;
+	}
 	strv_add(c->out, "-rtc");
 	strv_addf(c->out, "base=%s", base);
 	return 0;
@@ -364,8 +369,13 @@ static int emit_nic(struct argv_ctx *c, size_t i, char **err)
 	const char *dev = nic_device(model);
 	char *br;
 
-	if (!dev)
-		return err_set(err, "nic %zu: unknown model '%s' (e1000, rtl8139 or virtio)", i + 1, model);
+	if (!dev) {
+		char *want = choices_text(vmdef_choices("nics.model"));
+
+		err_set(err, "nic %zu: unknown model '%s' (%s)", i + 1, model, want);
+		free(want);
+		return -1;
+	}
 	strv_add(c->out, "-netdev");
 	if (n->bridge) {
 		br = opt_escape(n->bridge);
@@ -513,7 +523,7 @@ static const struct {
 static const struct machine_spec *machine_find(const char *name)
 {
 	if (!name || !*name)
-		name = "pc";
+		name = vmdef_default("machine");
 	for (size_t i = 0; i < ARRAY_LEN(machines); i++)
 		if (strcmp(machines[i].name, name) == 0)
 			return &machines[i];

@@ -57,12 +57,12 @@ int size_parse(const char *s, uint64_t *out);
 const char *size_human(uint64_t bytes, char *buf, size_t len);
 
 /*
- * Choice lists as the schema tables write them, "kvm|tcg|auto":
- * choice_index gives v's position (-1 if not a choice); choices_text the
- * list for messages ("kvm, tcg or auto", allocated).
+ * Choice lists as the schema tables hold them, NULL-terminated
+ * { "kvm", "tcg", "auto", NULL }: choice_index gives v's position (-1 if not
+ * a choice); choices_text the list for messages ("kvm, tcg or auto", allocated).
  */
-int choice_index(const char *choices, const char *v);
-char *choices_text(const char *choices);
+int choice_index(const char *const *choices, const char *v);
+char *choices_text(const char *const *choices);
 
 bool name_valid(const char *name); /* guest names: [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 

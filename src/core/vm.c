@@ -652,8 +652,8 @@ static int plan_media(const struct config *cfg, const struct vmdef *def, const s
 {
 	const char *cd = o && o->cdrom ? o->cdrom : def->cdrom;
 
-	p->boot = o && o->boot ? o->boot : (def->boot ? def->boot : "disk");
-	if (strcmp(p->boot, "disk") != 0 && strcmp(p->boot, "cdrom") != 0)
+	p->boot = o && o->boot ? o->boot : (def->boot ? def->boot : vmdef_default("boot"));
+	if (choice_index(vmdef_choices("boot"), p->boot) < 0)
 		return err_set(err, "boot must be disk or cdrom, not '%s'", p->boot);
 	if (cd && cd[0] && (p->cdrom = vm_iso_resolve(cfg, cd, err)) == NULL)
 		return -1;

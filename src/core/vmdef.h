@@ -103,6 +103,12 @@ void vmdef_random_mac(char out[18]);
  * one. The one source of defaults: nothing else spells them.
  */
 const char *vmdef_default(const char *path);
+/*
+ * The allowed values of a choice key ("machine", "disks.interface",
+ * "nics.model", "boot", "rtc"), NULL-terminated, in the schema's order; NULL
+ * for a key that is not a choice. Static: never freed.
+ */
+const char *const *vmdef_choices(const char *path);
 
 void vmdef_init(struct vmdef *def, const char *name);
 struct vm_disk *vmdef_add_disk(struct vmdef *def);
