@@ -49,6 +49,8 @@ const struct cli_verb cli_verbs[] = {
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
 	{ "complete", "guest|iso|host|tag [GUEST]",
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
+	{ "autostart", "[--dry-run]", "start the guests marked autostart, group by group (vmdeck.service runs it at boot)",
+	  0, cmd_autostart },
 	{ "unit", "start|stop|stopped NAME", "what vmdeck@NAME.service runs", VERB_HIDDEN, cmd_unit },
 	{ NULL, NULL, NULL, 0, NULL },
 };

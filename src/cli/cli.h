@@ -86,5 +86,6 @@ int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
 int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_move(struct cli *c, int argc, char **argv);
 int cmd_unit(struct cli *c, int argc, char **argv);        /* cmd_unit.c */
+int cmd_autostart(struct cli *c, int argc, char **argv);   /* cmd_autostart.c */
 
 #endif

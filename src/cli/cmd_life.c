@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actor.h"
 #include "cdrom.h"
 #include "cli.h"
 #include "cmd_opts.h"
@@ -74,7 +75,7 @@ int cmd_start(struct cli *c, int argc, char **argv)
 	}
 	/* where systemd runs the host, QEMU lives in the guest's unit, not in this login's process tree */
 	if (systemd_units_in_use(NULL))
-		rc = systemd_start_guest(&c->cfg, name, &o, NULL, &warn, &err);
+		rc = systemd_start_guest(&c->cfg, name, &o, actor_describe(), &warn, &err);
 	else
 		rc = vm_start(&c->cfg, &def, &o, &warn, &err);
 	if (warn)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autostart.h"
 #include "cli.h"
 #include "events.h"
 #include "util.h"
@@ -199,6 +200,10 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 		       d->vnc_display, d->vnc_password ? ", password set" : ", no password");
 	tprintf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
 	tprintf("boot:        %s\n", d->boot ? d->boot : vmdef_default("boot"));
+	char *as = autostart_describe(d);
+
+	tprintf("autostart:   %s\n", as);
+	free(as);
 	for (size_t i = 0; i < d->n_disks; i++)
 		tprintf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
 		       disk_iface_name(d->disks[i].iface), d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actor.h"
 #include "cli.h"
 #include "events.h"
 #include "systemd.h"
@@ -32,7 +33,13 @@ static int unit_start(struct cli *c, struct vmdef *def)
 {
 	struct vm_start_opts o = { .cdrom = env_opt("VMDECK_START_CDROM"), .boot = env_opt("VMDECK_START_BOOT") };
 	char *warn = NULL, *err = NULL, *state;
-	int rc = vmdef_fill_macs(def, &err);
+	int rc;
+
+	/* the start is the caller's: its events name who ran `vmdeck start`, not systemd */
+	if (env_opt("VMDECK_START_ACTOR"))
+		setenv("VMDECK_ACTOR", env_opt("VMDECK_START_ACTOR"), 1);
+	actor_reset();
+	rc = vmdef_fill_macs(def, &err);
 
 	if (rc == 0)
 		rc = vm_start(&c->cfg, def, &o, &warn, &err);
@@ -70,6 +77,8 @@ static int unit_stop(struct cli *c, struct vmdef *def)
 
 	systemd_notify(ext);
 	free(ext);
+	setenv("VMDECK_ACTOR", host ? "host shutdown" : "systemctl stop", 1);
+	actor_reset();
 	rc = vm_stop_at(&c->cfg, def, timeout, host ? "host shutdown" : "systemctl stop", &how, NULL, NULL, &err);
 	if (rc < 0) {
 		/* the alert hook for a stop that failed at host shutdown (issue 8, item 7) */

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Autostart at boot (issue 8, item 3): vmdeck.service, installed by
+# `make install` and wanted by the boot target, starts the guests marked
+# autostart: true through their units, group by group in autostart_order
+# (equal values together), waiting each group's autostart_delay; checked
+# from systemd's own timestamps. Also the plan (--dry-run, --json) and show.
+. "$(dirname "$0")/../lib.sh"
+. "$VMDECK_ROOT/tests/systemd-lib.sh"
+trap 'sd_cleanup; cleanup' EXIT INT TERM
+
+write_conf < /dev/null
+printf 'autostart: true\nautostart_delay: 3\n' | mkguest dc
+printf 'autostart: true\nautostart_order: 10\n' | mkguest app1
+printf 'autostart: true\nautostart_order: 10\nautostart_delay: 1\n' | mkguest app2
+mkguest legacy <<< "autostart: false"
+
+# The plan, here where systemd is not PID 1 (direct starts).
+out=$("$VMDECK" -c "$CONF" autostart --dry-run 2>&1)
+check_eq "the plan: the domain controller first, then the servers together" \
+    "autostart plan (direct starts):
+  group 0: dc; then wait 3 s
+  group 10: app1 app2" "$out"
+out=$("$VMDECK" -c "$CONF" autostart --dry-run --json)
+check_eq "the plan as JSON: orders, delays, guests" "0:3:dc 10:1:app1,app2" \
+    "$(printf '%s' "$out" | jq -r '[.groups[] | "\(.order):\(.delay):\([.guests[].name] | join(","))"] | join(" ")')"
+check_eq "a dry run starts nothing" "stopped" "$(vm_state dc)"
+out=$("$VMDECK" -c "$CONF" show app2)
+check_match "show says whether and in which group it autostarts" "^autostart: +yes, group 10, then 1 s$" "$out"
+check_match "and for one that does not" "^autostart: +no$" "$("$VMDECK" -c "$CONF" show legacy)"
+
+make -s -C "$VMDECK_ROOT" BUILD="$BUILD" install DESTDIR="$T/inst" PREFIX=/usr/local > "$T/install.log" 2>&1
+sd_overlay "$T/inst/usr/local" /usr/local
+mkdir -p "$SD_DIR/units/vmdeck-test.target.d" "$SD_DIR/units/vmdeck.service.d"
+printf '[Unit]\nWants=vmdeck.service\n' > "$SD_DIR/units/vmdeck-test.target.d/boot.conf"
+printf '[Service]\nEnvironment=VMDECK_CONFIG=%s\n' "$CONF" > "$SD_DIR/units/vmdeck.service.d/config.conf"
+sd_boot || { finish; exit 1; }
+wait_until 60 sh -c "[ \"\$(nsenter -t $SD_PID --all systemctl show -p SubState --value vmdeck.service)\" = exited ]"
+check_eq "vmdeck.service ran at boot and is done" "active exited" \
+    "$(sd_ctl show -p ActiveState --value vmdeck.service) $(sd_ctl show -p SubState --value vmdeck.service)"
+for g in dc app1 app2; do
+    check_eq "$g: started at boot, as its unit" active "$(sd_ctl is-active vmdeck@$g.service)"
+done
+check_eq "legacy (autostart: false) was not started" inactive "$(sd_ctl is-active vmdeck@legacy.service)"
+ts() { sd_ctl show -p ActiveEnterTimestampMonotonic --value "vmdeck@$1.service"; }
+dc=$(ts dc) a1=$(ts app1) a2=$(ts app2)
+note "became active (ms after dc): app1 $(( (a1 - dc) / 1000 )), app2 $(( (a2 - dc) / 1000 ))"
+check "group 10 started after dc's 3 s delay" test $(( a1 - dc )) -ge 3000000 -a $(( a2 - dc )) -ge 3000000
+check "and not much later" test $(( a1 - dc )) -lt 15000000
+d=$(( a1 > a2 ? a1 - a2 : a2 - a1 ))
+check "app1 and app2 started together (within 2 s)" test "$d" -lt 2000000
+check_match "the journal has what autostart said" "dc: started \(group 0\)" \
+    "$(sd_sh journalctl -u vmdeck.service --no-pager -o cat 2>/dev/null)"
+
+sd_poweroff 60
+check "the namespace powered off" test $? = 0
+check "nothing outside the namespace changed (marker in /tmp kept)" sd_marker_kept
+finish
