@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pending.h"
+#include "autostart.h"
 #include "ui.h"
 #include "util.h"
 
@@ -262,6 +263,10 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 			 d->nics[k].bridge ? d->nics[k].bridge : "user (NAT)", d->nics[k].model ? d->nics[k].model : "");
 		pane_pair(p, head, d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
 	}
+	char *as = autostart_describe(d);
+
+	pane_line(p, R_NORMAL, "Autostart %s", as);
+	free(as);
 }
 
 /* HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console); first, as texts get long. */
