@@ -11,6 +11,7 @@
 #include "ui.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 enum fkind { F_TEXT, F_CHOICE, F_SECRET };
 
@@ -742,7 +743,7 @@ static int edit_child(void *arg)
 			a->edit->disk_value, err);
 		return 1;
 	}
-	vm_event_log(a->cfg, a->def.name, "definition edited (new disk %s)", a->edit->disk_value);
+	events_log(a->cfg, a->def.name, "definition edited (new disk %s)", a->edit->disk_value);
 	printf("%s\n", msg);
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include "autostart.h"
 #include "ui.h"
 #include "util.h"
+#include "vm.h"
+#include "vmstate.h"
 
 /* Column layout of the table; the CD column takes what is left. */
 enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5 };
@@ -98,7 +100,7 @@ static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
 
 		snprintf(buf, len, left > 0 ? "stopping %.0fs" : "timed out", left);
 	} else
-		snprintf(buf, len, "%s", vm_state_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
+		snprintf(buf, len, "%s", vmstate_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
 }
 
 /*

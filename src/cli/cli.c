@@ -8,13 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_argv.h"
+#include "cmd_autostart.h"
+#include "cmd_backup.h"
+#include "cmd_complete.h"
+#include "cmd_defs.h"
+#include "cmd_disk.h"
+#include "cmd_life.h"
+#include "cmd_status.h"
+#include "cmd_term.h"
+#include "cmd_unit.h"
 #include "hosts.h"
 #include "util.h"
 #include "vmdef.h"
 
+static int cmd_help(struct cli *c, int argc, char **argv);
+static int cmd_version(struct cli *c, int argc, char **argv);
+
 /*
- * Every verb, in the order `vmdeck help` shows them. Each module adds its own
- * rows; the help text and dispatch both come from here.
+ * Every verb, in the order `vmdeck help` shows them: one row per verb, read
+ * by both the help text and dispatch. The execs live in cmd_*.c.
  */
 const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
@@ -205,7 +218,7 @@ static void print_verb_usage(const struct cli_verb *v)
 	free(line);
 }
 
-int cmd_help(struct cli *c, int argc, char **argv)
+static int cmd_help(struct cli *c, int argc, char **argv)
 {
 	const struct cli_verb *v;
 
@@ -256,7 +269,7 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
-int cmd_version(struct cli *c, int argc, char **argv)
+static int cmd_version(struct cli *c, int argc, char **argv)
 {
 	printf("vmdeck %s\n", VMDECK_VERSION);
 	return EXIT_DONE;

@@ -9,10 +9,12 @@
 #include "actor.h"
 #include "autostart.h"
 #include "cli.h"
+#include "cmd_autostart.h"
 #include "cmd_opts.h"
 #include "systemd.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 
 enum as_result { AS_PLANNED, AS_STARTED, AS_RUNNING, AS_FAILED };
@@ -69,7 +71,7 @@ static void group_start(struct cli *c, const struct autostart_group *g, bool uni
 	size_t *todo = xcalloc(g->n ? g->n : 1, sizeof *todo), n = 0;
 
 	for (size_t k = 0; k < g->n; k++) {
-		if (vm_pid_find(&c->cfg, g->guests[k]->name) > 0)
+		if (vmstate_pid_find(&c->cfg, g->guests[k]->name) > 0)
 			out[k].result = AS_RUNNING;
 		else
 			todo[n++] = k;
@@ -155,7 +157,7 @@ int cmd_autostart(struct cli *c, int argc, char **argv)
 	char *err = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 1)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 1)
 		return cli_usage(c);
 	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
 		cli_error(EXIT_USAGE, "%s", err);

@@ -1,10 +1,11 @@
 /* cmd_complete.c: `vmdeck complete KIND [GUEST]`: names for the shell's completion, fast and without parsing YAML. */
+#include "cmd_complete.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "hostinfo.h"
 #include "util.h"
 

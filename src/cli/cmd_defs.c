@@ -1,4 +1,6 @@
 /* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` writes a guest. */
+#include "cmd_defs.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +14,6 @@
 
 #include <jansson.h>
 
-#include "cli.h"
 #include "cmd_opts.h"
 #include "storage.h"
 #include "events.h"
@@ -501,7 +502,7 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	char *err = NULL, *path = NULL;
 	int rc = EXIT_DONE;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (!name_valid(argv[1]))
 		return cli_error(EXIT_USAGE, "%s: cannot create: not a valid guest name "
@@ -514,7 +515,7 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	if (rc != EXIT_DONE) {
 		cli_error(rc, "%s: cannot create: %s", argv[1], err);
 	} else {
-		vm_event_log(&c->cfg, def.name, "definition created");
+		events_log(&c->cfg, def.name, "definition created");
 		new_report(c, &def, path);
 	}
 	free(err);

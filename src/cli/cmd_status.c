@@ -7,6 +7,8 @@
  * for an invalid definition after printing it, since the definition is at fault.
  * "error" in the JSON carries the reason for invalid, crashed and unresponsive.
  */
+#include "cmd_status.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,9 +19,10 @@
 #include "autostart.h"
 #include "cli.h"
 #include "events.h"
+#include "status.h"
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 static bool live(const struct vm_status *st)
 {
@@ -81,7 +84,7 @@ static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "name", json_string(d->name));
-	json_object_set_new(o, "state", json_string(vm_state_name(st->state)));
+	json_object_set_new(o, "state", json_string(vmstate_name(st->state)));
 	json_object_set_new(o, "pid", on ? json_integer(st->pid) : json_null());
 	json_object_set_new(o, "cpus", valid ? json_integer(d->cpus) : json_null());
 	json_object_set_new(o, "memory", valid ? json_integer((json_int_t)d->memory) : json_null());
@@ -150,7 +153,7 @@ static void table_row(int w, const struct vmdef *d, const struct vm_status *st)
 		size_human(st->rss, rss, sizeof rss);
 	if (valid && d->vnc)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
-	tprintf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vm_state_name(st->state), cpu, mem, rss,
+	tprintf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vmstate_name(st->state), cpu, mem, rss,
 	       uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc, valid && cd ? path_base(cd) : "-");
 }
 
@@ -167,7 +170,7 @@ static void table_print(const struct vmdef *defs, const struct vm_status *sts, s
 	/* the reasons, where the admin looks next */
 	for (size_t i = 0; i < n; i++)
 		if (sts[i].reason)
-			tprintf("%s: %s: %s\n", defs[i].name, vm_state_name(sts[i].state), sts[i].reason);
+			tprintf("%s: %s: %s\n", defs[i].name, vmstate_name(sts[i].state), sts[i].reason);
 }
 
 static void show_print(const struct vmdef *d, const struct vm_status *st)
@@ -175,7 +178,7 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 	char buf[32];
 	bool valid = st->state != VM_INVALID;
 
-	tprintf("name:        %s\nstate:       %s\n", d->name, vm_state_name(st->state));
+	tprintf("name:        %s\nstate:       %s\n", d->name, vmstate_name(st->state));
 	if (st->reason)
 		tprintf("reason:      %s\n", st->reason);
 	if (!valid)
@@ -217,8 +220,8 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 /* The end of `show`: the newest lines of the guest's event log, local times. */
 static void show_events(const struct config *cfg, const char *name)
 {
-	struct vm_event ev[SHOW_EVENTS];
-	size_t n = vm_events_recent(cfg, name, SHOW_EVENTS, ev);
+	struct events_entry ev[SHOW_EVENTS];
+	size_t n = events_recent(cfg, name, SHOW_EVENTS, ev);
 
 	printf("\nRecent events:\n");
 	if (n == 0)
@@ -230,7 +233,7 @@ static void show_events(const struct config *cfg, const char *name)
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
 		tprintf("  %s  %s\n", when, ev[k].text);
 	}
-	vm_events_free(ev, n);
+	events_free(ev, n);
 }
 
 /* ---- verbs ---- */
@@ -250,7 +253,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	sts = xcalloc(n ? n : 1, sizeof *sts);
-	vm_status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
+	status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
 	if (c->json) {
 		json_t *a = json_array();
 
@@ -261,7 +264,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		table_print(defs, sts, n);
 	}
 	for (size_t i = 0; i < n; i++)
-		vm_status_clear(&sts[i]);
+		vmstate_status_clear(&sts[i]);
 	free(sts);
 	vmdefs_free(defs, n);
 	return EXIT_DONE;
@@ -286,7 +289,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	free(err);
-	vm_status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
+	status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
 	if (c->json) {
 		json_t *o = guest_json(&def, &st);
 
@@ -295,7 +298,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		show_print(&def, &st);
 		show_events(&c->cfg, def.name);
 	}
-	vm_status_clear(&st);
+	vmstate_status_clear(&st);
 	vmdef_free(&def);
 	return rc;
 }

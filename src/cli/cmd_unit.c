@@ -7,10 +7,12 @@
 
 #include "actor.h"
 #include "cli.h"
+#include "cmd_unit.h"
 #include "events.h"
 #include "systemd.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 
 /* ExecStop's ladder after the ACPI wait: QMP quit and its wait, SIGKILL and its wait, with room to spare. */
@@ -52,7 +54,7 @@ static int unit_start(struct cli *c, struct vmdef *def)
 	}
 	if (warn)
 		fprintf(stderr, "vmdeck: %s: warning: %s\n", def->name, warn);
-	state = xasprintf("MAINPID=%d\nREADY=1\nSTATUS=running", (int)vm_pid(&c->cfg, def->name));
+	state = xasprintf("MAINPID=%d\nREADY=1\nSTATUS=running", (int)vmstate_pid(&c->cfg, def->name));
 	systemd_notify(state);
 	free(state);
 	free(warn);
@@ -101,10 +103,10 @@ static int unit_stopped(struct cli *c, struct vmdef *def)
 	const char *result = getenv("SERVICE_RESULT"), *code = getenv("EXIT_CODE"), *status = getenv("EXIT_STATUS");
 	bool killed = vm_killed_by_vmdeck(&c->cfg, def->name);
 
-	if (vm_pid_find(&c->cfg, def->name) > 0)
+	if (vmstate_pid_find(&c->cfg, def->name) > 0)
 		return EXIT_DONE;  /* a start refused because another QEMU of this guest runs: leave it be */
 	if (result && strcmp(result, "success") != 0 && !killed && !systemd_start_failed(&c->cfg, def->name)) {
-		vm_event_log(&c->cfg, def->name, "QEMU ended on its own: %s %s (unit %s)", code ? code : "?",
+		events_log(&c->cfg, def->name, "QEMU ended on its own: %s %s (unit %s)", code ? code : "?",
 			     status ? status : "?", result);
 		/* the alert call site for a guest's crash (issue 8, item 7: notify) */
 		cli_error(EXIT_FAILED, "%s: QEMU ended on its own (%s %s)", def->name, code ? code : "?",

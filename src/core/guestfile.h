@@ -12,6 +12,6 @@ int guestfile_create(const struct config *cfg, const char *name, const char *yam
  * Deletes a stopped guest's definition (under its lock); disks are never
  * touched. Refuses while the guest runs.
  */
-int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char **err);
+int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **err);
 
 #endif

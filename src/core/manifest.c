@@ -1,4 +1,5 @@
 /* manifest.c: writes and reads manifest.yaml with libyaml (emitter events out, document tree in). */
+#include "lvm.h"
 #include "manifest.h"
 
 #include <stdio.h>

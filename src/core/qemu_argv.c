@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "vm.h"
+#include "vmstate.h"
 
 /*
  * The machine types and where their storage goes. "pc" (i440FX) has two PATA
@@ -425,7 +426,7 @@ static int sock_check(const char *path, char **err)
 /* Emits OPT unix:state_dir/NAME/FILE,server=on,wait=off: a listening socket QEMU never waits on. */
 static int emit_socket(struct argv_ctx *c, const char *opt, const char *file, char **err)
 {
-	char *path = vm_path(c->cfg, c->def->name, file);
+	char *path = vmstate_path(c->cfg, c->def->name, file);
 	char *esc;
 	int rc = sock_check(path, err);
 
@@ -446,7 +447,7 @@ static int emit_guest_agent(struct argv_ctx *c, char **err)
 
 	if (!c->def->guest_agent)
 		return 0;
-	path = vm_path(c->cfg, c->def->name, "qga.sock");
+	path = vmstate_path(c->cfg, c->def->name, "qga.sock");
 	if (sock_check(path, err) < 0) {
 		free(path);
 		return -1;
@@ -477,9 +478,9 @@ static int emit_process(struct argv_ctx *c, char **err)
 	char *pidfile, *runlog;
 
 	if (c->o && c->o->daemonize) {
-		pidfile = vm_path(c->cfg, c->def->name, "qemu.pid");
+		pidfile = vmstate_path(c->cfg, c->def->name, "qemu.pid");
 		/* a daemon's stderr would be /dev/null: with -D it goes here, so a crash leaves its reason */
-		runlog = vm_path(c->cfg, c->def->name, VM_RUN_LOG);
+		runlog = vmstate_path(c->cfg, c->def->name, VM_RUN_LOG);
 		add2(c, "-pidfile", pidfile);
 		add2(c, "-D", runlog);
 		strv_add(c->out, "-daemonize");
@@ -548,7 +549,7 @@ int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const str
 	return 0;
 }
 
-const char *qemu_accel_resolve(const char *accel, char **warn)
+const char *qemu_argv_accel_resolve(const char *accel, char **warn)
 {
 	int fd;
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lvm.h"
 #include "spawn.h"
 #include "storage.h"
 #include "util.h"
@@ -127,32 +128,32 @@ const char *storage_disk_format(const struct vm_disk *d)
 
 int storage_disk_path(const struct config *cfg, const struct vm_disk *d, char **path, char **err)
 {
-	struct storage_lv info;
+	struct lvm_lv info;
 	int rc;
 
 	if (d->file) {
 		*path = xstrdup(d->file);
 		return 0;
 	}
-	if ((rc = storage_lv_info(cfg, d->lv, &info, err)) <= 0)
+	if ((rc = lvm_info(cfg, d->lv, &info, err)) <= 0)
 		return rc < 0 ? -1 : err_set(err, "logical volume %s does not exist", d->lv);
 	*path = info.path;
 	info.path = NULL;
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	return 0;
 }
 
 int storage_disk_size(const struct config *cfg, const struct vm_disk *d, uint64_t *size, char **err)
 {
-	struct storage_lv info;
+	struct lvm_lv info;
 	int rc;
 
 	if (d->file)
 		return storage_file_info(d->file, size, NULL, err);
-	if ((rc = storage_lv_info(cfg, d->lv, &info, err)) <= 0)
+	if ((rc = lvm_info(cfg, d->lv, &info, err)) <= 0)
 		return rc < 0 ? -1 : err_set(err, "logical volume %s does not exist", d->lv);
 	*size = info.size;
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	return 0;
 }
 
@@ -165,7 +166,7 @@ int storage_create_for_new(const struct config *cfg, const struct vmdef *def, ch
 		if (d->size == 0)
 			continue;  /* an existing volume the admin named; nothing to create */
 		if (d->lv)
-			rc = storage_lv_create(cfg, d->lv, d->size, err);
+			rc = lvm_create(cfg, d->lv, d->size, err);
 		else
 			rc = storage_file_create(d->file, d->format, d->size, err);
 		if (rc < 0)
@@ -180,9 +181,9 @@ static bool lv_same(const struct config *cfg, const char *a, const char *b)
 	char *va, *la, *vb, *lb;
 	bool same = false;
 
-	if (storage_lv_split(cfg, a, &va, &la, NULL) < 0)
+	if (lvm_split(cfg, a, &va, &la, NULL) < 0)
 		return false;
-	if (storage_lv_split(cfg, b, &vb, &lb, NULL) == 0) {
+	if (lvm_split(cfg, b, &vb, &lb, NULL) == 0) {
 		same = strcmp(va, vb) == 0 && strcmp(la, lb) == 0;
 		free(vb);
 		free(lb);

@@ -13,6 +13,7 @@
 
 #include "spawn.h"
 #include "util.h"
+#include "vmstate.h"
 
 /* Where systemd looks for system units (systemd-analyze unit-paths), for "is the template installed". */
 static const char *const unit_dirs[] = {
@@ -156,7 +157,7 @@ static int env_write(const struct config *cfg, const char *name, const struct vm
 void systemd_start_result_write(const struct config *cfg, const char *name, int rc, const char *warn,
 				const char *err)
 {
-	char *path = vm_path(cfg, name, SYSTEMD_START_RESULT);
+	char *path = vmstate_path(cfg, name, SYSTEMD_START_RESULT);
 	struct sbuf b = { 0 };
 
 	sbuf_add(&b, rc == 0 ? "ok\n" : "");
@@ -182,7 +183,7 @@ static char *result_line(const char *text, const char *key)
 
 static char *result_read(const struct config *cfg, const char *name)
 {
-	char *path = vm_path(cfg, name, SYSTEMD_START_RESULT);
+	char *path = vmstate_path(cfg, name, SYSTEMD_START_RESULT);
 	char *text = file_read_max(path, 4096, O_NOFOLLOW, NULL, NULL);
 
 	free(path);
@@ -202,7 +203,7 @@ bool systemd_start_failed(const struct config *cfg, const char *name)
 
 static void result_clear(const struct config *cfg, const char *name)
 {
-	char *path = vm_path(cfg, name, SYSTEMD_START_RESULT);
+	char *path = vmstate_path(cfg, name, SYSTEMD_START_RESULT);
 
 	unlink(path);
 	free(path);
@@ -239,7 +240,7 @@ int systemd_start_guests(const struct config *cfg, const char *const *names, siz
 	strv_add(&argv, "start");
 	for (size_t i = 0; i < n; i++) {
 		warns[i] = errs[i] = NULL;
-		if (vm_dir_prepare(cfg, names[i], &errs[i]) < 0 || env_write(cfg, names[i], NULL, actor, &errs[i]) < 0) {
+		if (vmstate_dir_prepare(cfg, names[i], &errs[i]) < 0 || env_write(cfg, names[i], NULL, actor, &errs[i]) < 0) {
 			rc = -1;
 			continue;
 		}
@@ -266,7 +267,7 @@ int systemd_start_guest(const struct config *cfg, const char *name, const struct
 
 	if (warn)
 		*warn = NULL;
-	if (vm_dir_prepare(cfg, name, err) == 0 && env_write(cfg, name, opts, actor, err) == 0) {
+	if (vmstate_dir_prepare(cfg, name, err) == 0 && env_write(cfg, name, opts, actor, err) == 0) {
 		result_clear(cfg, name);
 		spawn_run(argv, NULL, &sysctl_err);
 		rc = result_take(cfg, name, sysctl_err, warn, err);

@@ -83,6 +83,10 @@ int mkdir_p(const char *path, mode_t mode, char **err);
 int fd_read_all(int fd, struct sbuf *b);
 /* The same, stopping once more than max bytes came: 1 then, 0 at EOF, -1 (errno set) on a read error. */
 int fd_read_max(int fd, struct sbuf *b, size_t max);
+/* Writes all of buf, retrying after EINTR and short writes; -1 with errno on failure. */
+int fd_write_all(int fd, const void *buf, size_t len);
+/* Reads until len bytes or end of file; returns bytes read, -1 with errno on failure. */
+ssize_t fd_read_full(int fd, void *buf, size_t len);
 /*
  * Reads a whole regular file of at most max bytes (a FIFO, device or folder
  * is refused, never waited on); NUL-terminated. oflags are added to open's

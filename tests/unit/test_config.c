@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lvm.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/vmdeck-test-config.XXXXXX";

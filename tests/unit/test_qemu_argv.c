@@ -539,10 +539,10 @@ static void test_accel_resolve(void **state)
 	char *warn = NULL;
 	const char *a;
 
-	assert_string_equal(qemu_accel_resolve("tcg", &warn), "tcg");
-	assert_string_equal(qemu_accel_resolve("kvm", &warn), "kvm");
+	assert_string_equal(qemu_argv_accel_resolve("tcg", &warn), "tcg");
+	assert_string_equal(qemu_argv_accel_resolve("kvm", &warn), "kvm");
 	assert_null(warn);
-	a = qemu_accel_resolve("auto", &warn);
+	a = qemu_argv_accel_resolve("auto", &warn);
 	/* KVM is the misc device 10:232; /dev/null bound over /dev/kvm (CI hiding it) opens, but is not it */
 	if (kvm_device_here()) {
 		assert_string_equal(a, "kvm");
