@@ -8,8 +8,8 @@
 #include "autostart.h"
 #include "ui.h"
 #include "util.h"
-#include "vm.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 /* Column layout of the table; the CD column takes what is left. */
 enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5 };
@@ -310,6 +310,15 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 }
 
+/* The event's text and who did it, "TEXT (by ACTOR)": at 100 columns both fit the pane's two rows. */
+static void pane_event_by(struct pane *p, const char *when, const struct events_entry *e)
+{
+	char *text = e->actor ? xasprintf("%s (by %s)", e->text, e->actor) : NULL;
+
+	pane_event(p, when, text ? text : e->text);
+	free(text);
+}
+
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -322,7 +331,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		char head[128];
 
 		snprintf(head, sizeof head, "VNC     :%d  port %d on %s", d->vnc_display, 5900 + d->vnc_display,
-			 vm_vnc_listen(d));
+			 vnc_listen(d));
 		pane_pair(p, head, d->vnc_password ? "password set" : "no password");
 	} else
 		pane_line(p, R_NORMAL, "VNC     none");
@@ -338,7 +347,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	if (ex->n_events == 0)
 		pane_line(p, R_NORMAL, "  none yet");
 	for (size_t k = ex->n_events; k-- > 0;) /* newest first */
-		pane_event(p, event_when(ex->events[k].when, when, sizeof when), ex->events[k].text);
+		pane_event_by(p, event_when(ex->events[k].when, when, sizeof when), &ex->events[k]);
 }
 
 static void draw_detail(struct ui *ui)

@@ -19,8 +19,8 @@
 #include "events.h"
 #include "systemd.h"
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vnc.h"
 
 /* ---- check ---- */
 
@@ -31,7 +31,7 @@ struct findings {
 /* Two guests on one port collide unless both listen on different specific addresses. */
 static bool vnc_clash(const struct vmdef *a, const struct vmdef *b)
 {
-	const char *la = vm_vnc_listen(a), *lb = vm_vnc_listen(b);
+	const char *la = vnc_listen(a), *lb = vnc_listen(b);
 	bool any = strcmp(la, "0.0.0.0") == 0 || strcmp(lb, "0.0.0.0") == 0 ||
 		   strcmp(la, "::") == 0 || strcmp(lb, "::") == 0;
 
@@ -515,7 +515,7 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	if (rc != EXIT_DONE) {
 		cli_error(rc, "%s: cannot create: %s", argv[1], err);
 	} else {
-		events_log(&c->cfg, def.name, "definition created");
+		events_log(&c->cfg, def.name, EV_DEF_CREATE, "definition created");
 		new_report(c, &def, path);
 	}
 	free(err);

@@ -231,7 +231,8 @@ static void show_events(const struct config *cfg, const char *name)
 		struct tm tm;
 
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
-		tprintf("  %s  %s\n", when, ev[k].text);
+		tprintf("  %s  %s%s%s%s\n", when, ev[k].text, ev[k].actor ? "  (by " : "", ev[k].actor ? ev[k].actor : "",
+			ev[k].actor ? ")" : "");
 	}
 	events_free(ev, n);
 }

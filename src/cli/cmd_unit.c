@@ -106,7 +106,7 @@ static int unit_stopped(struct cli *c, struct vmdef *def)
 	if (vmstate_pid_find(&c->cfg, def->name) > 0)
 		return EXIT_DONE;  /* a start refused because another QEMU of this guest runs: leave it be */
 	if (result && strcmp(result, "success") != 0 && !killed && !systemd_start_failed(&c->cfg, def->name)) {
-		events_log(&c->cfg, def->name, "QEMU ended on its own: %s %s (unit %s)", code ? code : "?",
+		events_log(&c->cfg, def->name, EV_SEEN_CRASHED, "QEMU ended on its own: %s %s (unit %s)", code ? code : "?",
 			     status ? status : "?", result);
 		/* the alert call site for a guest's crash (issue 8, item 7: notify) */
 		cli_error(EXIT_FAILED, "%s: QEMU ended on its own (%s %s)", def->name, code ? code : "?",

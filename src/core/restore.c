@@ -653,7 +653,7 @@ static void leftovers_remove(const struct config *cfg, const char *name, const c
 			continue;
 		p = path_join(where, e->d_name);
 		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
-			events_log(cfg, name, "removed %s, left by an interrupted restore", p);
+			events_log(cfg, name, EV_RESTORE_CLEANUP, "removed %s, left by an interrupted restore", p);
 		free(p);
 	}
 	closedir(dh);
@@ -1096,7 +1096,7 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		if (rc < 0)
 			targets_undo(cfg, ts, m.n_disks);
 		else
-			events_log(cfg, name, "restored from %s", archive);
+			events_log(cfg, name, EV_RESTORE, "restored from %s", archive);
 		vm_unlock(lock);
 	} else {
 		rc = -1;

@@ -48,6 +48,8 @@ check "group 10 started after dc's 3 s delay" test $(( a1 - dc )) -ge 3000000 -a
 check "and not much later" test $(( a1 - dc )) -lt 15000000
 d=$(( a1 > a2 ? a1 - a2 : a2 - a1 ))
 check "app1 and app2 started together (within 2 s)" test "$d" -lt 2000000
+check_eq "their events say boot started them" "by=boot" \
+    "$(grep -hF $'\tstart\t' "$T"/state/{dc,app1,app2}/events.log | cut -f3 | sort -u)"
 check_match "the journal has what autostart said" "dc: started \(group 0\)" \
     "$(sd_sh journalctl -u vmdeck.service --no-pager -o cat 2>/dev/null)"
 

@@ -49,8 +49,10 @@ check_eq "the login's processes are gone" "inactive" "$(sd_ctl is-active login-s
 check_eq "the guest it started still runs" "active" "$(sd_ctl is-active vmdeck@lin1.service)"
 check_eq "vmdeck sees it running" "running" "$(V show lin1 --json | jq -r .state)"
 
-V start lin2 > /dev/null 2>&1
+sd_sh env SSH_CONNECTION="192.0.2.7 50022 192.0.2.1 22" /usr/local/bin/vmdeck -c "$CONF" start lin2 > /dev/null 2>&1
 serial lin2
+check_eq "a start through the unit names who asked, not systemd" "by=root from 192.0.2.7" \
+    "$(grep -F $'\tstart\t' "$T/state/lin2/events.log" | tail -1 | cut -f3)"
 
 # A refused start: the unit's own reason, one line, exit 1 (not "see journalctl").
 err=$(V start broken 2>&1 >/dev/null); rc=$?
@@ -92,6 +94,8 @@ note "poweroff with 4 guests took $secs s"
 for g in lin1 lin2; do
     check_match "$g: powered off by ACPI at host shutdown" "powered off by ACPI at host shutdown after [0-9.]+ s" "$(ev $g)"
 done
+check_eq "who stopped them: host shutdown" "by=host shutdown" \
+    "$(grep -hF 'at host shutdown after' "$T"/state/lin*/events.log | cut -f3 | sort -u)"
 check_match "bios: quit after its 3 s at host shutdown" "did not power off in 3 s at host shutdown: ended with quit" "$(ev bios)"
 check_match "frozen: killed at host shutdown" "at host shutdown: ended with SIGKILL" "$(ev frozen)"
 check "the ACPI waits ran in parallel, not one after another" test "$secs" -lt 60

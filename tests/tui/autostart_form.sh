@@ -31,6 +31,7 @@ check "the edit is written" wait_until 5 grep -q '^autostart: true' "$T/vms.d/we
 check_match "with its group" '^autostart_order: 10$' "$(cat "$T/vms.d/web.yaml")"
 check_match "and its delay" '^autostart_delay: 30$' "$(cat "$T/vms.d/web.yaml")"
 check_screen "the pane follows" 'Autostart yes, group 10, then 30 s'
+check_screen "at 100 columns the pane's events name who did it" "[0-9]{2}:[0-9]{2}  .*\\(by $(id -un)\\)"
 out=$("$VMDECK" -c "$CONF" autostart --dry-run)
 check_eq "autostart's plan has it after dc" "  group 5: dc; then wait 20 s|  group 10: web" \
     "$(printf '%s\n' "$out" | tail -2 | paste -sd'|')"
