@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "guest.h"
 #include "guestfile.h"
 #include "hostinfo.h"
 #include "storage.h"
@@ -96,7 +97,7 @@ static const char *val(int i)
 static const struct {
 	int field;
 	const char *path;
-} schema_choices[] = {
+} choice_fields[] = {
 	{ FF_MACHINE, "machine" }, { FF_DISK_BUS, "disks.interface" }, { FF_NIC_MODEL, "nics.model" },
 	{ FF_BOOT, "boot" }, { FF_RTC, "rtc" },
 };
@@ -105,9 +106,9 @@ static const char *const *choices_of(int i)
 {
 	if (i == FF_NET)
 		return (const char *const *)fv.nets.v;
-	for (size_t k = 0; k < ARRAY_LEN(schema_choices); k++)
-		if (schema_choices[k].field == i)
-			return vmdef_choices(schema_choices[k].path);
+	for (size_t k = 0; k < ARRAY_LEN(choice_fields); k++)
+		if (choice_fields[k].field == i)
+			return vmdef_choices(choice_fields[k].path);
 	return fv.f[i].choices;
 }
 
@@ -136,6 +137,8 @@ static bool field_shown(int i)
 		return strcmp(val(FF_AUTOSTART), "true") == 0;
 	return true;
 }
+
+static bool changed(int i);
 
 /* ---- validation: the definition schema itself, field by field (vmdef_set_field), then across keys ---- */
 
@@ -231,14 +234,26 @@ static bool build(struct vmdef *d)
 	return true;
 }
 
-static bool vnc_taken(struct ui *ui)
+/* The display and listen address: free of other definitions and listeners, an address of this host. */
+static bool vnc_free(struct ui *ui)
 {
-	int disp = atoi(val(FF_VNC_DISPLAY));
+	const char *listen = *val(FF_VNC_LISTEN) ? val(FF_VNC_LISTEN) : NULL;
+	char *who, *err = NULL;
 
-	for (size_t i = 0; i < ui->n; i++)
-		if (ui->defs[i].vnc && ui->defs[i].vnc_display == disp &&
-		    (!fv.edit || strcmp(ui->defs[i].name, val(FF_NAME)) != 0))
-			return true;
+	if (fv.edit && !changed(FF_VNC_DISPLAY) && !changed(FF_VNC_LISTEN))
+		return true; /* as it was: a running guest's own listener is not another's */
+	if (listen && guest_listen_check(listen, &err) < 0) {
+		complain(FF_VNC_LISTEN, err);
+		return false;
+	}
+	if (fv.edit && !changed(FF_VNC_DISPLAY))
+		return true;
+	who = guest_vnc_display_user(ui->defs, ui->n, fv.edit ? val(FF_NAME) : NULL, atoi(val(FF_VNC_DISPLAY)),
+				     listen);
+	if (who == NULL)
+		return true;
+	complain(FF_VNC_DISPLAY, xasprintf("display %s is used by %s", val(FF_VNC_DISPLAY), who));
+	free(who);
 	return false;
 }
 
@@ -274,11 +289,7 @@ static bool host_checks(struct ui *ui)
 	}
 	if (!cd_found(ui))
 		return false;
-	if (*val(FF_VNC_DISPLAY) && vnc_taken(ui)) {
-		complain(FF_VNC_DISPLAY, xasprintf("display %s is used by another guest", val(FF_VNC_DISPLAY)));
-		return false;
-	}
-	return true;
+	return !*val(FF_VNC_DISPLAY) || vnc_free(ui);
 }
 
 /* Re-checks everything; true when the guest would pass `vmdeck check`. parsed (may be NULL) gets it. */
@@ -372,7 +383,12 @@ static const char *first_choice(int i, const char *want)
 void form_open_new(struct ui *ui)
 {
 	char disp[16] = "";
-	int d = hostinfo_free_vnc_display(ui->defs, ui->n, -1);
+	struct vmdef probe;
+	int d;
+
+	vmdef_init(&probe, "");
+	d = guest_vnc_pick(ui->cfg, &probe, NULL); /* as `vmdeck new` picks: the files now, not the table's copy */
+	vmdef_free(&probe);
 
 	form_reset(ui);
 	fv.edit = false;
@@ -701,26 +717,14 @@ static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *ba
 	return (int)n;
 }
 
-/* Runs in a job: creating a volume can take a while. The definition is written only when the disk exists. */
+/* Runs in a job: creating a volume can take a while. guest_create makes the disk first, the definition last. */
 static int save_child(void *arg)
 {
 	struct save_arg *a = arg;
-	char *err = NULL, *yaml;
+	char *err = NULL;
 
-	for (size_t k = 0; k < a->def.n_nics; k++)
-		if (!a->def.nics[k].mac) { /* a new guest gets its MACs now rather than at its first start */
-			char mac[18];
-
-			vmdef_random_mac(mac);
-			a->def.nics[k].mac = xstrdup(mac);
-		}
-	if (storage_create_for_new(a->cfg, &a->def, &err) < 0) {
-		fprintf(stderr, "%s: cannot create its disk: %s\n", a->def.name, err);
-		return 1;
-	}
-	yaml = vmdef_to_yaml(&a->def);
-	if (guestfile_create(a->cfg, a->def.name, yaml, &err) < 0) {
-		fprintf(stderr, "%s: cannot write the definition: %s\n", a->def.name, err);
+	if (guest_create(a->cfg, &a->def, NULL, &err) < 0) {
+		fprintf(stderr, "%s: cannot create: %s\n", a->def.name, err);
 		return 1;
 	}
 	printf("%s: created\n", a->def.name);
@@ -862,9 +866,9 @@ static void derive_disk(struct ui *ui)
 	if (fv.edit && !changed(FF_DISK_KIND))
 		v = xstrdup(fv.f[FF_DISK].orig);	/* back to the kind it had: its own volume again */
 	else if (disk_kind() == DK_NEW_LV && ui->cfg->vg && *ui->cfg->vg)
-		v = xasprintf("%s/%s", ui->cfg->vg, val(FF_NAME));
+		v = guest_disk_default(ui->cfg, val(FF_NAME), true);
 	else if (disk_kind() == DK_FILE)
-		v = xasprintf("%s/%s.qcow2", ui->cfg->file_dir, val(FF_NAME));
+		v = guest_disk_default(ui->cfg, val(FF_NAME), false);
 	else
 		return;
 	set(FF_DISK, v);

@@ -1,4 +1,4 @@
-/* guestfile.c: creating and deleting whole definition files for the console. */
+/* guestfile.c: deleting a whole definition file (creating one: guest.c). */
 #include "guestfile.h"
 
 #include <errno.h>
@@ -13,22 +13,6 @@
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
-
-int guestfile_create(const struct config *cfg, const char *name, const char *yaml, char **err)
-{
-	char *path = xasprintf("%s/%s.yaml", cfg->vms_dir, name);
-	int rc;
-
-	if (access(path, F_OK) == 0) {
-		rc = err_set(err, "%s already exists", path);
-	} else {
-		rc = file_write_atomic(path, yaml, strlen(yaml), 0600, err);
-	}
-	if (rc == 0)
-		events_log(cfg, name, EV_DEF_CREATE, "definition created");
-	free(path);
-	return rc;
-}
 
 int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **err)
 {

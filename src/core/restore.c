@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hostinfo.h"
+#include "guest.h"
 #include "hosts.h"
 #include "lvm.h"
 #include "manifest.h"
@@ -26,6 +26,7 @@
 #include "stream.h"
 #include "events.h"
 #include "util.h"
+#include "vnc.h"
 #include "vm.h"
 #include "vmstate.h"
 
@@ -706,30 +707,37 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	return rc;  /* placed under its final name by restore_commit, with the others and the definition */
 }
 
+/* Every file disk written beside its target renamed into place. */
+static int files_place(const struct rs *r, struct target *ts, char **err)
+{
+	for (size_t i = 0; i < r->m->n_disks; i++) {
+		if (!ts[i].tmp)
+			continue;
+		if (rename(ts[i].tmp, ts[i].file) < 0)
+			return err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
+		free(ts[i].tmp);
+		ts[i].tmp = NULL;
+	}
+	return 0;
+}
+
 /*
  * Every file disk renamed into place and the definition written, all under
  * one commit: a signal before it leaves the old disks and definition as
  * they were (the temporary files are removed by the undo); none after it
  * stops the run half-way. LVs were written in place (they have no rename).
  */
-static int restore_commit(struct rs *r, struct target *ts, const char *defpath, const char *text, char **err)
+static int restore_commit(struct rs *r, struct target *ts, const char *name, bool exists, const char *text,
+			  char **err)
 {
 	sigset_t held;
 	int rc = progress_commit_hold(r->o->hooks.cancel, &held, err);
 	bool holding = rc == 0;
 
-	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++) {
-		if (!ts[i].tmp)
-			continue;
-		if (rename(ts[i].tmp, ts[i].file) < 0)
-			rc = err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
-		else {
-			free(ts[i].tmp);
-			ts[i].tmp = NULL;
-		}
-	}
 	if (rc == 0)
-		rc = file_write_atomic(defpath, text, strlen(text), 0600, err);
+		rc = files_place(r, ts, err);
+	if (rc == 0)
+		rc = guest_definition_place(r->cfg, name, text, exists, err);
 	if (holding)
 		progress_commit_release(&held);
 	return rc;
@@ -882,7 +890,7 @@ static int fix_vnc(const struct defcheck *c, const struct vmdef *def, char **err
 
 	if (!def->vnc || vmdefs_load_all(c->cfg, &defs, &nd, NULL) < 0)
 		return 0;
-	disp = hostinfo_free_vnc_display(defs, nd, c->old && !c->old->error && c->old->vnc ? c->old->vnc_display : -1);
+	disp = guest_vnc_free_display(defs, nd, c->name, vnc_listen(def)); /* the definition it replaces is not another's */
 	vmdefs_free(defs, nd);
 	if (disp >= 0 && disp != def->vnc_display) {
 		snprintf(num, sizeof num, "%d", disp);
@@ -933,7 +941,7 @@ static int definition_edit(const struct defcheck *c, const struct manifest *m, c
  * (comments kept) in a private file in the guest's state folder.
  */
 static int definition_prepare(const struct defcheck *c, const struct manifest *m, const struct target *ts,
-			      struct sbuf *outside, char **text, char **err)
+			      struct sbuf *outside, char **text, struct vmdef *def, char **err)
 {
 	char *dir = vmstate_path(c->cfg, c->name, "incoming"), *file = xasprintf("%s/%s.yaml", dir, c->name);
 	char *src = strcmp(c->name, m->guest) != 0 ? definition_for_copy(m->definition, c->name) : xstrdup(m->definition);
@@ -954,6 +962,8 @@ static int definition_prepare(const struct defcheck *c, const struct manifest *m
 		rc = as_archive_err(file, err);
 	if (rc == 0 && (*text = file_read(file, NULL, err)) == NULL)
 		rc = -1;
+	if (rc == 0 && def && vmdef_load(file, def, err) < 0) /* what guest_create checks and makes */
+		rc = as_archive_err(file, err);
 	unlink(file);
 	rmdir(dir);
 	free(src);
@@ -1004,7 +1014,7 @@ static void def_drop(struct vmdef *d)
 
 /* Everything checked before a byte is written: the archive's paths and definition, then the guests involved. */
 static int restore_checks(struct rs *r, const char *name, struct target *ts, bool exists, struct owner_locks *locks,
-			  char **text, char **err)
+			  char **text, struct vmdef *def, char **err)
 {
 	struct vmdef *old = exists ? def_here(r->cfg, name) : NULL;
 	struct vmdef *orig = strcmp(name, r->m->guest) != 0 ? def_here(r->cfg, r->m->guest) : NULL;
@@ -1018,7 +1028,7 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 		rc = err_set(err, "guest %s is running (stop it first)", name);
 	if (rc == 0) {
 		targets_outside(r->cfg, ts, r->m->n_disks, old, &outside);
-		rc = definition_prepare(&c, r->m, ts, &outside, text, err);
+		rc = definition_prepare(&c, r->m, ts, &outside, text, def, err);
 	}
 	if (rc == 0 && outside.len && !r->o->allow_paths) {
 		struct sbuf b = { 0 };
@@ -1038,29 +1048,77 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 	return rc;
 }
 
+/* A copy under a new name is a new guest: guest_create makes it, as it makes one for `new` and the form. */
+struct copy_make {
+	struct rs *r;
+	struct target *ts;
+};
+
+/* Disk i onto its target (a file beside it, placed by copy_commit); guest_create owns a volume made new. */
+static int copy_make_disk(void *arg, size_t i, bool *created, char **err)
+{
+	struct copy_make *c = arg;
+	struct target *t = &c->ts[i];
+	bool existed = t->file && access(t->file, F_OK) == 0;
+	int rc = t->lv ? restore_lv(c->r, i, t, c->r->o->force, err) : restore_file(c->r, i, t, c->r->o->force, err);
+
+	*created = t->lv ? t->lv_created : !existed;
+	t->lv_created = false;
+	return rc;
+}
+
+static int copy_commit(void *arg, char **err)
+{
+	struct copy_make *c = arg;
+
+	progress_end(&c->r->prog);
+	return files_place(c->r, c->ts, err);
+}
+
+static int copy_create(struct rs *r, struct target *ts, struct vmdef *def, const char *text, char **err)
+{
+	struct guest_disk_plan *plan = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *plan);
+	struct copy_make c = { r, ts };
+	struct guest_create_opts o = { .disks = plan, .text = text, .event = "", .commit = copy_commit,
+				       .commit_arg = &c, .cancel = r->o->hooks.cancel };
+	int rc;
+
+	for (size_t i = 0; i < def->n_disks; i++)
+		plan[i] = (struct guest_disk_plan){ .how = GUEST_DISK_MAKE, .make = copy_make_disk, .arg = &c };
+	rc = guest_create(r->cfg, def, &o, err);
+	free(plan);
+	return rc;
+}
+
 static int restore_body(struct rs *r, const char *name, struct target *ts, char **err)
 {
 	char *defpath = xasprintf("%s/%s.yaml", r->cfg->vms_dir, name), *text = NULL;
 	struct owner_locks locks = { .n = 0 };
 	uint64_t total = 0;
-	bool exists = access(defpath, F_OK) == 0;
-	int rc = restore_checks(r, name, ts, exists, &locks, &text, err);
+	bool exists = access(defpath, F_OK) == 0, copy = !exists && strcmp(name, r->m->guest) != 0;
+	struct vmdef def = { 0 };
+	int rc = restore_checks(r, name, ts, exists, &locks, &text, copy ? &def : NULL, err);
 
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
 		if (ts[i].file)
 			leftovers_remove(r->cfg, name, ts[i].file);
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)  /* an existing LV is read twice: verify, then restore */
 		total += r->m->disks[i].size * (ts[i].lv && lvm_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
-	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
-	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
-		rc = ts[i].lv ? restore_lv(r, i, &ts[i], r->o->force, err)
-			      : restore_file(r, i, &ts[i], r->o->force, err);
-	if (rc == 0) {
-		progress_end(&r->prog);
-		rc = mkdir_p(r->cfg->vms_dir, 0755, err);
-		if (rc == 0)
-			rc = restore_commit(r, ts, defpath, text, err);
+	if (rc == 0)
+		progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
+	if (rc == 0 && copy) {
+		rc = copy_create(r, ts, &def, text, err);
+	} else {
+		for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
+			rc = ts[i].lv ? restore_lv(r, i, &ts[i], r->o->force, err)
+				      : restore_file(r, i, &ts[i], r->o->force, err);
+		if (rc == 0) {
+			progress_end(&r->prog);
+			rc = restore_commit(r, ts, name, exists, text, err);
+		}
 	}
+	if (copy)
+		vmdef_free(&def);
 	owner_locks_release(&locks);
 	free(text);
 	free(defpath);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "schema.h"
+
 struct config;
 
 enum disk_iface { DISK_IDE, DISK_VIRTIO, DISK_SCSI, DISK_SATA };
@@ -197,5 +199,7 @@ int disk_iface_parse(const char *s, enum disk_iface *out);
 
 /* Help text for each key, generated from the schema table. */
 void vmdef_print_reference(void);
+/* Every key as the reference describes it ("disks[].lv", its type, default ...), for generators. */
+void vmdef_reference_each(schema_doc_fn *fn, void *arg);
 
 #endif

@@ -18,7 +18,7 @@ struct vm_disk *vmdef_add_disk(struct vmdef *def)
 {
 	def->disks = xrealloc(def->disks, (def->n_disks + 2) * sizeof *def->disks);
 	memset(&def->disks[def->n_disks], 0, 2 * sizeof *def->disks);
-	vmdef_apply_defaults(SEC_DISK, &def->disks[def->n_disks]);
+	schema_apply_defaults(&vmdef_schema, SEC_DISK, &def->disks[def->n_disks], NULL);
 	return &def->disks[def->n_disks++];
 }
 
@@ -26,7 +26,7 @@ struct vm_nic *vmdef_add_nic(struct vmdef *def)
 {
 	def->nics = xrealloc(def->nics, (def->n_nics + 2) * sizeof *def->nics);
 	memset(&def->nics[def->n_nics], 0, 2 * sizeof *def->nics);
-	vmdef_apply_defaults(SEC_NIC, &def->nics[def->n_nics]);
+	schema_apply_defaults(&vmdef_schema, SEC_NIC, &def->nics[def->n_nics], NULL);
 	return &def->nics[def->n_nics++];
 }
 
@@ -58,15 +58,15 @@ int vmdef_set_field(struct vmdef *def, const char *key, const char *value, char 
 	const char *dot = strchr(key, '.'), *name = dot ? dot + 1 : key;
 	char *msg = NULL, *sec_name = dot ? xstrndup(key, (size_t)(dot - key)) : NULL;
 	struct vload L = { .path = "", .def = def, .err = &msg };
-	const struct vkey *sk = sec_name ? vmdef_key_find(SEC_TOP, sec_name) : NULL;
+	const struct schema_key *sk = sec_name ? schema_find(&vmdef_schema, SEC_TOP, sec_name) : NULL;
 	enum vsec sec = sk ? sk->sub : SEC_TOP;
 	void *base = def;
-	const struct vkey *k;
+	const struct schema_key *k;
 	yaml_node_t n = text_node(value);
 
 	free(sec_name);
-	if ((dot && (sk == NULL || sk->sub == SEC_NONE)) || (k = vmdef_key_find(sec, name)) == NULL ||
-	    k->type == VT_SEQ || k->type == VT_MAP || k->type == VT_STRLIST)
+	if ((dot && (sk == NULL || sk->sub == SEC_NONE)) || (k = schema_find(&vmdef_schema, sec, name)) == NULL ||
+	    k->type == SCHEMA_SEQ || k->type == SCHEMA_MAP || k->type == SCHEMA_STRLIST)
 		return err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
 	if (sec == SEC_DISK && def->n_disks == 0)
 		return err_set(err, "%s: no disk to set it on", key);

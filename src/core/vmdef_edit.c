@@ -385,24 +385,24 @@ static int validate_text(const char *path, const char *text, size_t len, char **
 }
 
 /* The schema row of "memory" or "vnc.display": a key at the top or in vnc. */
-static const struct vkey *path_key(char **parts, size_t n)
+static const struct schema_key *path_key(char **parts, size_t n)
 {
-	const struct vkey *k = n >= 1 ? vmdef_key_find(SEC_TOP, parts[0]) : NULL;
+	const struct schema_key *k = n >= 1 ? schema_find(&vmdef_schema, SEC_TOP, parts[0]) : NULL;
 
-	if (k && n == 2 && k->type == VT_MAP)
-		return vmdef_key_find(k->sub, parts[1]);
+	if (k && n == 2 && k->type == SCHEMA_MAP)
+		return schema_find(&vmdef_schema, k->sub, parts[1]);
 	/* "disks.0.interface": a key of one item of a list of mappings */
-	if (k && n == 3 && k->type == VT_SEQ && parts[1][0] && strspn(parts[1], "0123456789") == strlen(parts[1])) {
-		const struct vkey *item = vmdef_key_find(k->sub, parts[2]);
+	if (k && n == 3 && k->type == SCHEMA_SEQ && parts[1][0] && strspn(parts[1], "0123456789") == strlen(parts[1])) {
+		const struct schema_key *item = schema_find(&vmdef_schema, k->sub, parts[2]);
 
-		return item && item->type != VT_USER ? item : NULL;
+		return item && item->type != SCHEMA_USER ? item : NULL;
 	}
 	return n == 1 ? k : NULL;
 }
 
-static bool single_value(const struct vkey *k)
+static bool single_value(const struct schema_key *k)
 {
-	return k && k->type != VT_SEQ && k->type != VT_MAP && k->type != VT_STRLIST;
+	return k && k->type != SCHEMA_SEQ && k->type != SCHEMA_MAP && k->type != SCHEMA_STRLIST;
 }
 
 /*
@@ -410,9 +410,9 @@ static bool single_value(const struct vkey *k)
  * (description, cdrom); any other is removed, and removing vnc.display, which
  * vnc cannot do without, removes the whole vnc mapping.
  */
-static bool empty_means_remove(const struct vkey *k, const char *value)
+static bool empty_means_remove(const struct schema_key *k, const char *value)
 {
-	return value == NULL || (value[0] == '\0' && !(k->type == VT_PATH || (k->type == VT_STR && !k->check)));
+	return value == NULL || (value[0] == '\0' && !(k->type == SCHEMA_PATH || (k->type == SCHEMA_STR && !k->check)));
 }
 
 /*
@@ -477,7 +477,7 @@ static int set_key_in(struct etext *t, const char *key, const char *value, char 
 	struct strv parts = { 0 };
 	struct edit e = { 0 };
 	char *q = NULL, *dup = xstrdup(key), *save = NULL;
-	const struct vkey *k;
+	const struct schema_key *k;
 	int rc = -1;
 
 	for (char *tok = strtok_r(dup, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
@@ -494,7 +494,7 @@ static int set_key_in(struct etext *t, const char *key, const char *value, char 
 	} else if (empty_means_remove(k, value)) {
 		/* vnc.display goes with its mapping */
 		rc = plan_remove(t->path, t->text, t->len, &t->doc, parts.v,
-				 k->sec == SEC_VNC && k->type == VT_INT ? 1 : parts.n, &e, err);
+				 k->sec == SEC_VNC && k->type == SCHEMA_INT ? 1 : parts.n, &e, err);
 	} else {
 		q = vmdef_yaml_quote(value);
 		rc = plan_set(t->path, t->text, t->len, &t->doc, parts.v, parts.n, q, &e, err);

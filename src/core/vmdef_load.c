@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "storage.h"
 #include "util.h"
 #include "yamlcheck.h"
 
@@ -54,60 +55,10 @@ bool vmdef_is_null(const yaml_node_t *n)
 	       strcmp(s, "NULL") == 0;
 }
 
-static void *slot(void *base, const struct vkey *k)
-{
-	return (char *)base + k->off;
-}
-
-static void set_str(void *base, const struct vkey *k, char *v)
-{
-	char **s = slot(base, k);
-
-	free(*s);
-	*s = v;
-}
-
-void vmdef_apply_defaults(enum vsec sec, void *base)
-{
-	for (size_t i = 0; i < vmdef_n_keys; i++) {
-		const struct vkey *k = &vmdef_keys[i];
-
-		if (k->sec != sec || k->def == NULL)
-			continue;
-		switch (k->type) {
-		case VT_SIZE:
-			size_parse(k->def, slot(base, k));
-			break;
-		case VT_INT:
-			*(int *)slot(base, k) = atoi(k->def);
-			break;
-		case VT_BOOL:
-			*(bool *)slot(base, k) = strcmp(k->def, "true") == 0;
-			break;
-		case VT_ENUM_IDX:
-			*(int *)slot(base, k) = choice_index(k->choices, k->def);
-			break;
-		default:
-			set_str(base, k, xstrdup(k->def));
-			break;
-		}
-	}
-}
-
-static char *keys_of(enum vsec sec)
-{
-	struct sbuf b = { 0 };
-
-	for (size_t i = 0; i < vmdef_n_keys; i++)
-		if (vmdef_keys[i].sec == sec)
-			sbuf_printf(&b, "%s%s", b.len ? ", " : "", vmdef_keys[i].key);
-	return sbuf_take(&b);
-}
-
 void vmdef_defaults(struct vmdef *def)
 {
-	vmdef_apply_defaults(SEC_TOP, def);
-	vmdef_apply_defaults(SEC_VNC, def);
+	schema_apply_defaults(&vmdef_schema, SEC_TOP, def, NULL);
+	schema_apply_defaults(&vmdef_schema, SEC_VNC, def, NULL);
 	def->vnc_display = -1;
 	def->disks = xcalloc(1, sizeof *def->disks);
 	def->nics = xcalloc(1, sizeof *def->nics);
@@ -128,23 +79,23 @@ static bool parse_bool(const char *s, bool *out)
 	return false;
 }
 
-static int set_number(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v,
+static int set_number(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v,
 		      const char *key, const char *s)
 {
 	char *end, hmin[16], hmax[16];
 	long long n;
 	uint64_t size;
 
-	if (k->type == VT_SIZE) {
+	if (k->type == SCHEMA_SIZE) {
 		if (size_parse(s, &size) < 0)
 			return vmdef_verr(L, v, key, "expected a size like 512M or 2G, got \"%s\"", s);
-		if (size < (uint64_t)k->min || size > (uint64_t)k->max)
+		if (!schema_in_range(k, (double)size))
 			return vmdef_verr(L, v, key, "expected a size between %s and %s, got \"%s\"",
 				    size_human((uint64_t)k->min, hmin, sizeof hmin),
 				    size_human((uint64_t)k->max, hmax, sizeof hmax), s);
 		if (k->sec == SEC_TOP && size % (uint64_t)MiB != 0)
 			return vmdef_verr(L, v, key, "expected a whole number of megabytes, got \"%s\"", s);
-		*(uint64_t *)slot(base, k) = size;
+		schema_store_number(base, k, (double)size);
 		return 0;
 	}
 	errno = 0;
@@ -152,14 +103,14 @@ static int set_number(struct vload *L, const struct vkey *k, void *base, const y
 	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0)
 		return vmdef_verr(L, v, key, "expected a whole number between %lld and %lld, got \"%s\"",
 			    (long long)k->min, (long long)k->max, s);
-	if (n < k->min || n > k->max)
+	if (!schema_in_range(k, (double)n))
 		return vmdef_verr(L, v, key, "expected a number between %lld and %lld, got %lld",
 			    (long long)k->min, (long long)k->max, n);
-	*(int *)slot(base, k) = (int)n;
+	schema_store_number(base, k, (double)n);
 	return 0;
 }
 
-static int set_enum(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v,
+static int set_enum(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v,
 		    const char *key, const char *s)
 {
 	int i = choice_index(k->choices, s);
@@ -171,36 +122,36 @@ static int set_enum(struct vload *L, const struct vkey *k, void *base, const yam
 		free(want);
 		return -1;
 	}
-	if (k->type == VT_ENUM_IDX)
-		*(int *)slot(base, k) = i;
+	if (k->type == SCHEMA_ENUM_IDX)
+		*(int *)schema_slot(base, k) = i;
 	else
-		set_str(base, k, xstrdup(s));
+		schema_set_string(base, k, xstrdup(s));
 	return 0;
 }
 
 /* A scalar value: checked by its schema row, stored at its offset. */
-static int set_scalar(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v, const char *key)
+static int set_scalar(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key)
 {
 	const char *s = vmdef_scalar(v);
 	bool b;
 
 	if (s == NULL)
 		return vmdef_verr(L, v, key, "expected %s, got %s",
-			    k->type == VT_BOOL ? "true or false" : k->want ? k->want : "a single value", vmdef_node_word(v));
+			    k->type == SCHEMA_BOOL ? "true or false" : k->want ? k->want : "a single value", vmdef_node_word(v));
 	switch (k->type) {
-	case VT_SIZE:
-	case VT_INT:
+	case SCHEMA_SIZE:
+	case SCHEMA_INT:
 		return set_number(L, k, base, v, key, s);
-	case VT_ENUM:
-	case VT_ENUM_IDX:
+	case SCHEMA_ENUM:
+	case SCHEMA_ENUM_IDX:
 		return set_enum(L, k, base, v, key, s);
-	case VT_BOOL:
+	case SCHEMA_BOOL:
 		if (!parse_bool(s, &b))
 			return vmdef_verr(L, v, key, "expected true or false, got \"%s\"", s);
-		*(bool *)slot(base, k) = b;
+		*(bool *)schema_slot(base, k) = b;
 		return 0;
-	case VT_PATH:
-		set_str(base, k, s[0] ? xstrdup(s) : NULL);
+	case SCHEMA_PATH:
+		schema_set_string(base, k, s[0] ? xstrdup(s) : NULL);
 		return 0;
 	default:
 		break;
@@ -209,7 +160,7 @@ static int set_scalar(struct vload *L, const struct vkey *k, void *base, const y
 		return vmdef_verr(L, v, key, "expected %s, got %zu characters", k->want, strlen(s));	/* never echo a password */
 	if (k->check && !k->check(s))
 		return vmdef_verr(L, v, key, "expected %s, got \"%s\"", k->want, s);
-	set_str(base, k, xstrdup(s));
+	schema_set_string(base, k, xstrdup(s));
 	if (k->off == D(vnc_password) && k->sec == SEC_VNC)
 		L->password_node = v;
 	return 0;
@@ -242,7 +193,7 @@ static int load_strlist(struct vload *L, const yaml_node_t *v, const char *key)
 }
 
 /* disks: and nics: lists of mappings. */
-static int load_seq(struct vload *L, const struct vkey *k, const yaml_node_t *v)
+static int load_seq(struct vload *L, const struct schema_key *k, const yaml_node_t *v)
 {
 	size_t n, esize = k->sub == SEC_DISK ? sizeof(struct vm_disk) : sizeof(struct vm_nic);
 	char *items;
@@ -250,7 +201,7 @@ static int load_seq(struct vload *L, const struct vkey *k, const yaml_node_t *v)
 	if (vmdef_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return vmdef_verr(L, v, k->key, "expected a list of mappings (lines starting with \"- \"), got %s",
+		return vmdef_verr(L, v, k->name, "expected a list of mappings (lines starting with \"- \"), got %s",
 			    vmdef_node_word(v));
 	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	items = xcalloc(n + 1, esize);
@@ -264,10 +215,10 @@ static int load_seq(struct vload *L, const struct vkey *k, const yaml_node_t *v)
 		L->def->n_nics = n;
 	}
 	for (size_t i = 0; i < n; i++)
-		vmdef_apply_defaults(k->sub, items + i * esize);
+		schema_apply_defaults(&vmdef_schema, k->sub, items + i * esize, NULL);
 	for (size_t i = 0; i < n; i++) {
 		const yaml_node_t *e = yaml_document_get_node(L->doc, v->data.sequence.items.start[i]);
-		char *prefix = xasprintf("%s[%zu]", k->key, i);
+		char *prefix = xasprintf("%s[%zu]", k->name, i);
 		int rc;
 
 		if (e->type != YAML_MAPPING_NODE)
@@ -282,26 +233,26 @@ static int load_seq(struct vload *L, const struct vkey *k, const yaml_node_t *v)
 	return 0;
 }
 
-int vmdef_load_value(struct vload *L, const struct vkey *k, void *base, const yaml_node_t *v, const char *key)
+int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key)
 {
 	switch (k->type) {
-	case VT_SEQ:
+	case SCHEMA_SEQ:
 		return load_seq(L, k, v);
-	case VT_STRLIST:
+	case SCHEMA_STRLIST:
 		return load_strlist(L, v, key);
-	case VT_MAP:
+	case SCHEMA_MAP:
 		if (vmdef_is_null(v))
 			return 0;	/* "vnc:" with nothing under it: no VNC */
 		if (v->type != YAML_MAPPING_NODE)
 			return vmdef_verr(L, v, key, "expected a mapping like \"display: 1\", got %s", vmdef_node_word(v));
-		*(bool *)slot(base, k) = true;
+		*(bool *)schema_slot(base, k) = true;
 		return load_mapping(L, k->sub, base, v, key);
-	case VT_USER:
+	case SCHEMA_USER:
 		if (v->type == YAML_MAPPING_NODE && v->data.mapping.pairs.top == v->data.mapping.pairs.start) {
-			*(bool *)slot(base, k) = true;
+			*(bool *)schema_slot(base, k) = true;
 			return 0;
 		}
-		if (vmdef_scalar(v) && !vmdef_is_null(v) && parse_bool(vmdef_scalar(v), slot(base, k)))
+		if (vmdef_scalar(v) && !vmdef_is_null(v) && parse_bool(vmdef_scalar(v), schema_slot(base, k)))
 			return 0;
 		return vmdef_verr(L, v, key, "expected {} (user networking takes no settings here)");
 	default:
@@ -313,14 +264,10 @@ int vmdef_load_value(struct vload *L, const struct vkey *k, void *base, const ya
 
 static int check_disk(struct vload *L, struct vm_disk *d, const yaml_node_t *map, const char *prefix)
 {
-	size_t n;
-
 	if ((d->lv == NULL) == (d->file == NULL))
 		return vmdef_verr(L, map, prefix, "expected exactly one of lv or file");
-	if (d->format == NULL) {
-		n = d->file ? strlen(d->file) : 0;
-		d->format = xstrdup(n > 6 && strcmp(d->file + n - 6, ".qcow2") == 0 ? "qcow2" : "raw");
-	}
+	if (d->format == NULL)	/* raw for an LV; for a file, by its name */
+		d->format = xstrdup(storage_disk_format(d));
 	if (d->lv && strcmp(d->format, "raw") != 0)
 		return vmdef_verr(L, map, prefix, "expected format raw for an LVM volume, got \"%s\"", d->format);
 	return 0;
@@ -361,7 +308,7 @@ static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_n
 		const yaml_node_t *kn = yaml_document_get_node(L->doc, p->key);
 		const yaml_node_t *vn = yaml_document_get_node(L->doc, p->value), *first;
 		const char *name = vmdef_scalar(kn);
-		const struct vkey *k;
+		const struct schema_key *k;
 		char *key, *known;
 		int rc;
 
@@ -370,8 +317,8 @@ static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_n
 		key = prefix[0] ? xasprintf("%s.%s", prefix, name) : xstrdup(name);
 		if ((first = earlier_key(L->doc, start, p, name)) != NULL) {
 			rc = vmdef_verr(L, kn, key, "duplicate key (first given on line %zu)", first->start_mark.line + 1);
-		} else if ((k = vmdef_key_find(sec, name)) == NULL) {
-			known = keys_of(sec);
+		} else if ((k = schema_find(&vmdef_schema, sec, name)) == NULL) {
+			known = schema_keys_text(&vmdef_schema, sec, ", ");
 			rc = vmdef_verr(L, kn, key, "unknown key (expected one of: %s)", known);
 			free(known);
 		} else {

@@ -26,77 +26,77 @@ static const char *const ch_model[] = { "e1000", "rtl8139", "virtio", NULL };
 static const char *const ch_rtc[] = { "utc", "localtime", NULL };
 
 /* Every key of a guest definition: parsing, defaults, checks, help and `vmdeck new` come from here. */
-const struct vkey vmdef_keys[] = {
-	{ SEC_TOP, "description", VT_STR, "", 0, 0, NULL, D(description), NULL, NULL, SEC_NONE,
+static const struct schema_key vmdef_keys[] = {
+	{ SEC_TOP, "description", SCHEMA_STR, "", 0, 0, NULL, D(description), NULL, NULL, SEC_NONE,
 	  "free text shown in the console" },
-	{ SEC_TOP, "memory", VT_SIZE, "1G", 16 * MiB, INT64_C(16) << 40, NULL, D(memory), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "memory", SCHEMA_SIZE, "1G", 16 * MiB, INT64_C(16) << 40, NULL, D(memory), NULL, NULL, SEC_NONE,
 	  "RAM, with an M or G suffix" },
-	{ SEC_TOP, "cpus", VT_INT, "1", 1, 255, NULL, D(cpus), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "cpus", SCHEMA_INT, "1", 1, 255, NULL, D(cpus), NULL, NULL, SEC_NONE,
 	  "virtual CPUs" },
-	{ SEC_TOP, "cpu", VT_STR, "qemu64", 0, 0, NULL, D(cpu), check_nonempty, "a QEMU -cpu model like qemu64 or host", SEC_NONE,
+	{ SEC_TOP, "cpu", SCHEMA_STR, "qemu64", 0, 0, NULL, D(cpu), check_nonempty, "a QEMU -cpu model like qemu64 or host", SEC_NONE,
 	  "QEMU -cpu model" },
-	{ SEC_TOP, "machine", VT_ENUM, "pc", 0, 0, ch_machine, D(machine), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "machine", SCHEMA_ENUM, "pc", 0, 0, ch_machine, D(machine), NULL, NULL, SEC_NONE,
 	  "chipset: pc (i440FX, best for old Windows) or q35" },
-	{ SEC_TOP, "disks", VT_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_DISK,
+	{ SEC_TOP, "disks", SCHEMA_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_DISK,
 	  "hard disks, in boot order" },
-	{ SEC_DISK, "lv", VT_STR, NULL, 0, 0, NULL, K(lv), check_lv, "VG/LV like vg0/av-server", SEC_NONE,
+	{ SEC_DISK, "lv", SCHEMA_STR, NULL, 0, 0, NULL, K(lv), check_lv, "VG/LV like vg0/av-server", SEC_NONE,
 	  "an LVM logical volume (give lv or file)" },
-	{ SEC_DISK, "file", VT_PATH, NULL, 0, 0, NULL, K(file), NULL, NULL, SEC_NONE,
+	{ SEC_DISK, "file", SCHEMA_PATH, NULL, 0, 0, NULL, K(file), NULL, NULL, SEC_NONE,
 	  "a disk image file; relative to storage.file_dir (give lv or file)" },
-	{ SEC_DISK, "format", VT_ENUM, NULL, 0, 0, ch_format, K(format), NULL, NULL, SEC_NONE,
+	{ SEC_DISK, "format", SCHEMA_ENUM, NULL, 0, 0, ch_format, K(format), NULL, NULL, SEC_NONE,
 	  "image format; default raw for lv, qcow2 for *.qcow2 files, else raw" },
-	{ SEC_DISK, "interface", VT_ENUM_IDX, "ide", 0, 0, ch_iface, K(iface), NULL, NULL, SEC_NONE,
+	{ SEC_DISK, "interface", SCHEMA_ENUM_IDX, "ide", 0, 0, ch_iface, K(iface), NULL, NULL, SEC_NONE,
 	  "disk controller; old Windows needs ide" },
-	{ SEC_DISK, "size", VT_SIZE, NULL, MiB, INT64_C(64) << 40, NULL, K(size), NULL, NULL, SEC_NONE,
+	{ SEC_DISK, "size", SCHEMA_SIZE, NULL, MiB, INT64_C(64) << 40, NULL, K(size), NULL, NULL, SEC_NONE,
 	  "size used when the volume is created" },
-	{ SEC_TOP, "cdrom", VT_PATH, NULL, 0, 0, NULL, D(cdrom), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "cdrom", SCHEMA_PATH, NULL, 0, 0, NULL, D(cdrom), NULL, NULL, SEC_NONE,
 	  "ISO image in the CD drive; a bare name is looked up in iso_dirs" },
-	{ SEC_TOP, "boot", VT_ENUM, "disk", 0, 0, ch_boot, D(boot), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "boot", SCHEMA_ENUM, "disk", 0, 0, ch_boot, D(boot), NULL, NULL, SEC_NONE,
 	  "boot device" },
-	{ SEC_TOP, "nics", VT_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NIC,
+	{ SEC_TOP, "nics", SCHEMA_SEQ, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NIC,
 	  "network cards" },
-	{ SEC_NIC, "bridge", VT_STR, NULL, 0, 0, NULL, N(bridge), check_ifname, "a bridge name of at most 15 characters like br0", SEC_NONE,
+	{ SEC_NIC, "bridge", SCHEMA_STR, NULL, 0, 0, NULL, N(bridge), check_ifname, "a bridge name of at most 15 characters like br0", SEC_NONE,
 	  "host bridge to attach to (give bridge or user)" },
-	{ SEC_NIC, "user", VT_USER, NULL, 0, 0, NULL, N(user), NULL, NULL, SEC_NONE,
+	{ SEC_NIC, "user", SCHEMA_USER, NULL, 0, 0, NULL, N(user), NULL, NULL, SEC_NONE,
 	  "user-mode NAT networking, no bridge needed: user: {}" },
-	{ SEC_NIC, "model", VT_ENUM, "e1000", 0, 0, ch_model, N(model), NULL, NULL, SEC_NONE,
+	{ SEC_NIC, "model", SCHEMA_ENUM, "e1000", 0, 0, ch_model, N(model), NULL, NULL, SEC_NONE,
 	  "emulated card" },
-	{ SEC_NIC, "mac", VT_STR, NULL, 0, 0, NULL, N(mac), check_mac, "a unicast MAC like 52:54:00:a1:b2:c3", SEC_NONE,
+	{ SEC_NIC, "mac", SCHEMA_STR, NULL, 0, 0, NULL, N(mac), check_mac, "a unicast MAC like 52:54:00:a1:b2:c3", SEC_NONE,
 	  "MAC address; generated and written back when missing" },
-	{ SEC_TOP, "vnc", VT_MAP, NULL, 0, 0, NULL, D(vnc), NULL, NULL, SEC_VNC,
+	{ SEC_TOP, "vnc", SCHEMA_MAP, NULL, 0, 0, NULL, D(vnc), NULL, NULL, SEC_VNC,
 	  "the guest's screen over VNC" },
-	{ SEC_VNC, "display", VT_INT, NULL, 0, 99, NULL, D(vnc_display), NULL, NULL, SEC_NONE,
+	{ SEC_VNC, "display", SCHEMA_INT, NULL, 0, 99, NULL, D(vnc_display), NULL, NULL, SEC_NONE,
 	  "display number; the port is 5900 + display (required)" },
-	{ SEC_VNC, "listen", VT_STR, "127.0.0.1", 0, 0, NULL, D(vnc_listen), check_listen, "an address like 127.0.0.1 or 0.0.0.0", SEC_NONE,
+	{ SEC_VNC, "listen", SCHEMA_STR, "127.0.0.1", 0, 0, NULL, D(vnc_listen), check_listen, "an address like 127.0.0.1 or 0.0.0.0", SEC_NONE,
 	  "address to listen on" },
-	{ SEC_VNC, "password", VT_STR, NULL, 0, 0, NULL, D(vnc_password), check_password, "1 to 8 characters (the VNC limit)", SEC_NONE,
+	{ SEC_VNC, "password", SCHEMA_STR, NULL, 0, 0, NULL, D(vnc_password), check_password, "1 to 8 characters (the VNC limit)", SEC_NONE,
 	  "VNC password; the file must then be mode 0600" },
-	{ SEC_VNC, "allow_no_password", VT_BOOL, "false", 0, 0, NULL, D(vnc_allow_no_password), NULL, NULL, SEC_NONE,
+	{ SEC_VNC, "allow_no_password", SCHEMA_BOOL, "false", 0, 0, NULL, D(vnc_allow_no_password), NULL, NULL, SEC_NONE,
 	  "true: a listen beyond loopback may go without a password (an open screen)" },
-	{ SEC_TOP, "rtc", VT_ENUM, "utc", 0, 0, ch_rtc, D(rtc), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "rtc", SCHEMA_ENUM, "utc", 0, 0, ch_rtc, D(rtc), NULL, NULL, SEC_NONE,
 	  "guest clock; Windows guests want localtime" },
-	{ SEC_TOP, "usb_tablet", VT_BOOL, "true", 0, 0, NULL, D(usb_tablet), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "usb_tablet", SCHEMA_BOOL, "true", 0, 0, NULL, D(usb_tablet), NULL, NULL, SEC_NONE,
 	  "absolute pointer, so the VNC mouse follows" },
-	{ SEC_TOP, "autostart", VT_BOOL, "false", 0, 0, NULL, D(autostart), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "autostart", SCHEMA_BOOL, "false", 0, 0, NULL, D(autostart), NULL, NULL, SEC_NONE,
 	  "start with the host" },
-	{ SEC_TOP, "guest_agent", VT_BOOL, "false", 0, 0, NULL, D(guest_agent), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "guest_agent", SCHEMA_BOOL, "false", 0, 0, NULL, D(guest_agent), NULL, NULL, SEC_NONE,
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
-	{ SEC_TOP, "extra_args", VT_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "extra_args", SCHEMA_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
 	/* the host starts and stops its guests (systemd units, autostart): one block */
-	{ SEC_TOP, "autostart_order", VT_INT, "0", 0, 9999, NULL, D(autostart_order), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "autostart_order", SCHEMA_INT, "0", 0, 9999, NULL, D(autostart_order), NULL, NULL, SEC_NONE,
 	  "autostart group: lower values start first, equal values start together" },
-	{ SEC_TOP, "autostart_delay", VT_INT, "0", 0, 86400, NULL, D(autostart_delay), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "autostart_delay", SCHEMA_INT, "0", 0, 86400, NULL, D(autostart_delay), NULL, NULL, SEC_NONE,
 	  "seconds to wait after this guest starts before the next autostart group starts" },
-	{ SEC_TOP, "shutdown_timeout", VT_INT, "0", 0, 86400, NULL, D(shutdown_timeout), NULL, NULL, SEC_NONE,
+	{ SEC_TOP, "shutdown_timeout", SCHEMA_INT, "0", 0, 86400, NULL, D(shutdown_timeout), NULL, NULL, SEC_NONE,
 	  "seconds the ACPI power button gets before quit and kill; 0: the configuration's shutdown_timeout" },
 };
 
-const size_t vmdef_n_keys = ARRAY_LEN(vmdef_keys);
-
-static const char *const sec_names[] = {
-	[SEC_TOP] = "", [SEC_DISK] = "disks[]", [SEC_NIC] = "nics[]", [SEC_VNC] = "vnc",
+static const char *const sec_prefix[] = {
+	[SEC_TOP] = "", [SEC_DISK] = "disks[].", [SEC_NIC] = "nics[].", [SEC_VNC] = "vnc.",
 };
+
+const struct schema vmdef_schema = { vmdef_keys, ARRAY_LEN(vmdef_keys), sec_prefix, false };
 
 static bool check_nonempty(const char *v)
 {
@@ -158,48 +158,14 @@ static bool check_listen(const char *v)
 	return true;
 }
 
-const struct vkey *vmdef_key_find(enum vsec sec, const char *key)
-{
-	for (size_t i = 0; i < vmdef_n_keys; i++)
-		if (vmdef_keys[i].sec == sec && strcmp(vmdef_keys[i].key, key) == 0)
-			return &vmdef_keys[i];
-	return NULL;
-}
-
-/* The row of "cpu", "vnc.listen", "nics.model": a key of the mapping or of a list's items. */
-static const struct vkey *path_row(const char *path)
-{
-	const char *dot = strchr(path, '.');
-	char *top = dot ? xstrndup(path, (size_t)(dot - path)) : xstrdup(path);
-	const struct vkey *k = vmdef_key_find(SEC_TOP, top);
-	enum vsec sub = k && (k->type == VT_MAP || k->type == VT_SEQ) ? k->sub : SEC_NONE;
-
-	free(top);
-	if (dot)
-		k = sub != SEC_NONE ? vmdef_key_find(sub, dot + 1) : NULL;
-	return k;
-}
-
 const char *vmdef_default(const char *path)
 {
-	const struct vkey *k = path_row(path);
-
-	return k ? k->def : NULL;
+	return schema_default(&vmdef_schema, path);
 }
 
 const char *const *vmdef_choices(const char *path)
 {
-	const struct vkey *k = path_row(path);
-
-	return k ? k->choices : NULL;
-}
-
-/* vnc.listen's default, from its schema row. */
-static const char *vnc_listen_default(void)
-{
-	const struct vkey *k = vmdef_key_find(SEC_VNC, "listen");
-
-	return k && k->def ? k->def : "";
+	return schema_choices(&vmdef_schema, path);
 }
 
 bool vmdef_vnc_loopback(const char *listen)
@@ -210,7 +176,7 @@ bool vmdef_vnc_loopback(const char *listen)
 	struct in6_addr a6;
 
 	if (listen == NULL)
-		listen = vnc_listen_default();
+		listen = vmdef_default("vnc.listen");
 	n = strlen(listen);
 	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') { /* [::1] */
 		listen++;
@@ -234,7 +200,7 @@ int vmdef_check_vnc(const struct vmdef *def, char **err)
 	return err_set(err,
 		       "vnc.listen %s opens the guest's screen to the network without a password: add vnc.password "
 		       "(up to 8 characters; the file must then be 0600), listen on %s, or set vnc.allow_no_password: true",
-		       def->vnc_listen, vnc_listen_default());
+		       def->vnc_listen, vmdef_default("vnc.listen"));
 }
 
 const char *disk_iface_name(enum disk_iface iface)
@@ -256,43 +222,14 @@ int disk_iface_parse(const char *s, enum disk_iface *out)
 	return 0;
 }
 
-static const char *vtype_name(const struct vkey *k)
+void vmdef_reference_each(schema_doc_fn *fn, void *arg)
 {
-	static const char *const names[] = {
-		[VT_STR] = "string", [VT_PATH] = "path", [VT_SIZE] = "size", [VT_INT] = "integer",
-		[VT_BOOL] = "boolean", [VT_ENUM] = "choice", [VT_ENUM_IDX] = "choice", [VT_USER] = "{}",
-		[VT_STRLIST] = "list of strings", [VT_SEQ] = "list", [VT_MAP] = "mapping",
-	};
-	return names[k->type];
-}
-
-static void print_vkey(const struct vkey *k)
-{
-	char *choices = k->choices ? choices_text(k->choices) : NULL;
-	char lo[16], hi[16];
-
-	if (k->sec == SEC_TOP)
-		printf("%s (%s", k->key, vtype_name(k));
-	else
-		printf("  %s.%s (%s", sec_names[k->sec], k->key, vtype_name(k));
-	if (choices)
-		printf(": %s", choices);
-	if (k->want)
-		printf(": %s", k->want);
-	if (k->type == VT_INT)
-		printf(", %lld..%lld", (long long)k->min, (long long)k->max);
-	if (k->type == VT_SIZE)
-		printf(", %s..%s", size_human((uint64_t)k->min, lo, sizeof lo), size_human((uint64_t)k->max, hi, sizeof hi));
-	if (k->def)
-		printf(", default %s", k->def[0] ? k->def : "\"\"");
-	printf(")\n%s    %s\n", k->sec == SEC_TOP ? "" : "  ", k->help);
-	free(choices);
+	schema_each(&vmdef_schema, fn, arg);
 }
 
 void vmdef_print_reference(void)
 {
 	printf("vms.d/NAME.yaml (YAML). The file name is the guest's name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.\n"
 	       "Sizes take K, M, G or T (binary). Unknown keys, wrong types and out-of-range values are errors.\n\n");
-	for (size_t i = 0; i < vmdef_n_keys; i++)
-		print_vkey(&vmdef_keys[i]);
+	schema_print_reference(&vmdef_schema);
 }

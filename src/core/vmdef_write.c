@@ -61,7 +61,7 @@ static void size_text(uint64_t v, char *buf, size_t len)
 
 static const char *help_of(enum vsec sec, const char *key)
 {
-	const struct vkey *k = vmdef_key_find(sec, key);
+	const struct schema_key *k = schema_find(&vmdef_schema, sec, key);
 
 	return k ? k->help : "";
 }
