@@ -11,6 +11,7 @@
 #include "config.h"
 #include "events.h"
 #include "job.h"
+#include "schedule.h"
 #include "vmdef.h"
 #include "vmstate.h"
 
@@ -88,6 +89,8 @@ struct guest_extra {
 	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
 	bool stop_offered;        /* the force-off question was asked */
 	pid_t offer_pid;          /* the QEMU the force-off question is about: another run is never its to kill */
+	struct schedule_info backup; /* last backup and next scheduled run (view_list.c refreshes it) */
+	double backup_at;         /* now_mono() when backup was read, 0 = never */
 };
 
 /* A background job and what to do when it ends. */

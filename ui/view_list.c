@@ -12,7 +12,46 @@
 #include "vnc.h"
 
 /* Column layout of the table; the CD column takes what is left. */
-enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5 };
+enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5, W_BACKUP = 13 };
+
+#define BACKUP_REFRESH 5.0  /* seconds between reads of a guest's backup status file */
+
+/* The guest's last backup and next run, read again every few seconds (a small file; no archive is listed). */
+static const struct schedule_info *backup_of(struct ui *ui, size_t i)
+{
+	struct guest_extra *ex = &ui->ex[i];
+	double now = now_mono();
+
+	if (ex->backup_at == 0 || now - ex->backup_at >= BACKUP_REFRESH) {
+		schedule_info_get(ui->cfg, &ui->defs[i], time(NULL), &ex->backup);
+		ex->backup_at = now;
+	}
+	return &ex->backup;
+}
+
+static bool backup_bad(const struct schedule_info *b)
+{
+	return (b->has_last && !b->last_ok) || b->overdue;
+}
+
+/* The BACKUP cell: when the last one was, "failed MM-DD" or "late MM-DD" when it needs looking at. */
+static void backup_text(const struct schedule_info *b, char *buf, size_t len)
+{
+	struct tm tm;
+	char when[16];
+
+	if (!b->has_last) {
+		snprintf(buf, len, "%s", b->next ? "never" : "-");
+		return;
+	}
+	localtime_r(&b->last, &tm);
+	if (!b->last_ok || b->overdue) {
+		strftime(when, sizeof when, "%m-%d", &tm);
+		snprintf(buf, len, "%s %s", b->last_ok ? "late" : "failed", when);
+	} else {
+		strftime(buf, len, "%m-%d %H:%M", &tm);
+	}
+}
 
 static int detail_height(void)
 {
@@ -28,8 +67,8 @@ static int table_height(void)
 
 static void draw_header(struct ui *ui)
 {
-	char buf[256], mem[16], vg[48] = "", clock[16], guests[128];
-	size_t running = 0;
+	char buf[400], mem[16], vg[48] = "", clock[16], guests[128], bad[96];
+	size_t running = 0, failed = 0, late = 0;
 	int cw;
 
 	for (size_t i = 0; i < ui->n; i++)
@@ -41,13 +80,32 @@ static void draw_header(struct ui *ui)
 		snprintf(guests, sizeof guests, "%zu of %zu guests, filter \"%s\"", ui->n_order, ui->n, ui->filter);
 	else
 		snprintf(guests, sizeof guests, "%zu guest%s", ui->n, ui->n == 1 ? "" : "s");
-	snprintf(buf, sizeof buf, " vmdeck  %s  load %.2f  mem free %s%s  %s, %zu running", ui->hostname, ui->load1,
-		 size_human(ui->mem_avail, mem, sizeof mem), vg, guests, running);
+	for (size_t i = 0; i < ui->n; i++) {
+		const struct schedule_info *b = backup_of(ui, i);
+
+		failed += b->has_last && !b->last_ok;
+		late += b->last_ok && b->overdue;
+	}
+	/* backups that need looking at come right after the host's name, before what a narrow terminal cuts */
+	if (failed && late)
+		snprintf(bad, sizeof bad, "backups: %zu failed, %zu overdue", failed, late);
+	else if (failed || late)
+		snprintf(bad, sizeof bad, "backups: %zu %s", failed ? failed : late, failed ? "failed" : "overdue");
+	else
+		bad[0] = '\0';
+	snprintf(buf, sizeof buf, " vmdeck  %s  %s%sload %.2f  mem free %s%s  %s, %zu running", ui->hostname, bad,
+		 bad[0] ? "  " : "", ui->load1, size_human(ui->mem_avail, mem, sizeof mem), vg, guests, running);
 	fmt_clock(now_real(), clock, sizeof clock);
 	clock[5] = 0; /* HH:MM */
 	cw = (int)strlen(clock) + 1;
 	draw_fill(stdscr, 0, 0, COLS, R_HEADER);
 	draw_text(stdscr, 0, 0, COLS - cw, R_HEADER, buf);
+	if (bad[0]) {  /* marked */
+		int at = 9 + (int)strlen(ui->hostname) + 2;
+
+		if (at < COLS - cw)
+			draw_text(stdscr, 0, at, COLS - cw - at, R_ERROR, bad);
+	}
 	draw_text(stdscr, 0, COLS - cw, cw, R_HEADER, clock);
 }
 
@@ -66,8 +124,8 @@ static void draw_table_head(const struct ui *ui)
 {
 	char buf[256];
 
-	snprintf(buf, sizeof buf, " %-*s %-*s %*s %*s %*s %*s  %s", W_NAME - 1, "NAME", W_STATE - 1, "STATE", W_CPU - 1,
-		 "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", "CD");
+	snprintf(buf, sizeof buf, " %-*s %-*s %*s %*s %*s %*s  %-*s %s", W_NAME - 1, "NAME", W_STATE - 1, "STATE",
+		 W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", W_BACKUP - 1, "BACKUP", "CD");
 	draw_fill(stdscr, 1, 0, COLS, R_TABLE_HEAD);
 	draw_text(stdscr, 1, 0, COLS, R_TABLE_HEAD, buf);
 	if (ui->sort_col != SORT_NAME || ui->sort_desc) {
@@ -138,8 +196,10 @@ static void draw_row(struct ui *ui, size_t i, int y)
 {
 	const struct vmdef *d = &ui->defs[i];
 	const struct vm_status *st = &ui->st[i];
-	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256];
-	int at;
+	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256], bak[32];
+	const struct schedule_info *b = backup_of(ui, i);
+	int at, bx;
+	bool busy;
 	enum role r = i == ui->sel ? R_SELECTION : role_for_state(d->error ? VM_INVALID : st->state);
 
 	state_text(ui, i, state, sizeof state);
@@ -155,13 +215,18 @@ static void draw_row(struct ui *ui, size_t i, int y)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
 	else
 		snprintf(vnc, sizeof vnc, "-");
-	at = snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  ", W_NAME - 1, W_NAME - 1, d->name,
+	backup_text(b, bak, sizeof bak);
+	bx = snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  ", W_NAME - 1, W_NAME - 1, d->name,
 		      W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1,
 		      vnc);
+	busy = guest_progress_job(ui, d->name) != NULL;  /* a job's progress takes the BACKUP cell too */
+	at = busy ? bx : bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
 	cd_text(ui, i, cd, sizeof cd, COLS - at);
 	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);
 	draw_text(stdscr, y, 0, COLS, r, line);
+	if (!busy && backup_bad(b) && i != ui->sel && bx < COLS)  /* marked: the cell in the error colour */
+		draw_text(stdscr, y, bx, W_BACKUP - 1 < COLS - bx ? W_BACKUP - 1 : COLS - bx, R_ERROR, bak);
 }
 
 static void draw_table(struct ui *ui)
@@ -310,6 +375,32 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 }
 
+/* "Backup  12-01 02:00 ok   next 12-02 02:00", and a failure's reason under it. */
+static void detail_backup(struct pane *p, const struct schedule_info *b)
+{
+	char last[32] = "never", next[32] = "not scheduled", head[96];
+	struct tm tm;
+
+	if (b->has_last) {
+		localtime_r(&b->last, &tm);
+		strftime(last, sizeof last, "%m-%d %H:%M", &tm);
+	}
+	if (b->next) {
+		localtime_r(&b->next, &tm);
+		strftime(next, sizeof next, "next %m-%d %H:%M", &tm);
+	}
+	snprintf(head, sizeof head, "Backup  %s%s%s", last, b->has_last ? b->last_ok ? " ok" : " FAILED" : "",
+		 b->overdue ? " OVERDUE" : "");
+	pane_pair(p, head, next);
+	for (const char *w = b->why; *w && p->w > 8;) {  /* the reason, on as many rows as the pane has */
+		int take;
+		const char *rest = wrap_row(w, p->w - 8, &take);
+
+		pane_line(p, R_ERROR, "        %.*s", take, w);
+		w = rest;
+	}
+}
+
 /* The event's text and who did it, "TEXT (by ACTOR)": at 100 columns both fit the pane's two rows. */
 static void pane_event_by(struct pane *p, const char *when, const struct events_entry *e)
 {
@@ -341,6 +432,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		  d->rtc ? d->rtc : vmdef_default("rtc"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
+	detail_backup(p, backup_of(ui, i));
 	if (st->reason)
 		pane_line(p, R_ERROR, "%s", st->reason);
 	pane_line(p, R_DETAIL_TITLE, "Recent events");

@@ -13,6 +13,7 @@
 #include "cmd_defs.h"
 #include "cmd_disk.h"
 #include "cmd_life.h"
+#include "cmd_sched.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
 #include "cmd_unit.h"
@@ -51,13 +52,20 @@ const struct cli_verb cli_verbs[] = {
 	{ "vnc", "NAME", "VNC port, listen address, password or not, how to reach it", 0, cmd_vnc },
 	{ "disk", "create VG/LV|/PATH SIZE [--format raw|qcow2] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
 	  "create, grow, delete, list (orphans marked) or attach volumes", 0, cmd_disk },
-	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force]",
+	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force] | --scheduled [--to DIR|HOST:/DIR]",
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
 	{ "restore", "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] [--allow-paths]"
 		     " [--allow-extra-args]",
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	/* unattended backups (issue 8) */
+	{ "prune", "[NAME] [--dry-run] [--to DIR|HOST:/DIR]",
+	  "apply backup.keep: keep or remove each archive, and old partial ones", 0, cmd_prune },
+	{ "verify", "ARCHIVE|HOST:/ARCHIVE [MORE] | --all [--to DIR|HOST:/DIR]",
+	  "re-read archives and check every SHA-256, writing nothing", 0, cmd_verify },
+	{ "schedule", "[--json] | --generate DIR [--unit-dir DIR]",
+	  "each guest's last backup and next scheduled run (--generate: systemd's timer drop-ins)", 0, cmd_schedule },
 	{ "complete", "guest|iso|host|tag [GUEST]",
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
 	{ "autostart", "[--dry-run]", "start the guests marked autostart, group by group (vmdeck.service runs it at boot)",

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cmd_autostart.h"
 #include "cmd_opts.h"
+#include "notify.h"
 #include "systemd.h"
 #include "util.h"
 #include "vm.h"
@@ -65,6 +66,23 @@ static void start_units(struct cli *c, const struct autostart_group *g, const si
 	free(errs);
 }
 
+/* A guest that did not start: one line for the admin (the journal at boot), and the alert. */
+static void autostart_failed(struct cli *c, const char *name, const char *why)
+{
+	char *subject = xasprintf("%s: autostart failed", name);
+	char *body = xasprintf("guest %s did not start (autostart, by %s): %s\n", name, actor_describe(),
+			       why ? why : "unknown error");
+	char *err = NULL;
+
+	cli_error(EXIT_FAILED, "%s: cannot start: %s", name, why ? why : "unknown error");
+	if (notify_send(&c->cfg, true, subject, body, &err) < 0) {
+		cli_error(EXIT_FAILED, "%s", err);
+		free(err);
+	}
+	free(subject);
+	free(body);
+}
+
 /* One group: the guests not yet running are started together; a running one is left as it is. */
 static void group_start(struct cli *c, const struct autostart_group *g, bool units, struct as_outcome *out)
 {
@@ -80,9 +98,7 @@ static void group_start(struct cli *c, const struct autostart_group *g, bool uni
 	for (size_t k = 0; k < g->n; k++) {
 		out[k].at = now_real();
 		if (out[k].result == AS_FAILED)
-			/* the alert call site for a failed autostart (issue 8, item 7: notify) */
-			cli_error(EXIT_FAILED, "%s: cannot start: %s", g->guests[k]->name,
-				  out[k].error ? out[k].error : "unknown error");
+			autostart_failed(c, g->guests[k]->name, out[k].error);
 		else if (!c->json)
 			printf("%s: %s (group %d)\n", g->guests[k]->name, as_words[out[k].result], g->order);
 	}

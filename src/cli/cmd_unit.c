@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmd_unit.h"
 #include "events.h"
+#include "notify.h"
 #include "systemd.h"
 #include "util.h"
 #include "vm.h"
@@ -17,6 +18,17 @@
 
 /* ExecStop's ladder after the ACPI wait: QMP quit and its wait, SIGKILL and its wait, with room to spare. */
 #define LADDER_REST_S 30
+
+/* An alert (the configured notify program; the journal either way); a notify that fails is one more line. */
+static void unit_alert(struct cli *c, const char *subject, const char *body)
+{
+	char *err = NULL;
+
+	if (notify_send(&c->cfg, true, subject, body, &err) < 0) {
+		cli_error(EXIT_FAILED, "%s", err);
+		free(err);
+	}
+}
 
 /* An empty environment value counts as unset: the unit's file writes only what was given. */
 static const char *env_opt(const char *key)
@@ -83,8 +95,11 @@ static int unit_stop(struct cli *c, struct vmdef *def)
 	actor_reset();
 	rc = vm_stop_at(&c->cfg, def, timeout, host ? "host shutdown" : "systemctl stop", &how, NULL, NULL, &err);
 	if (rc < 0) {
-		/* the alert hook for a stop that failed at host shutdown (issue 8, item 7) */
+		char *subject = xasprintf("%s: stop %s failed", def->name, host ? "at host shutdown" : "by systemctl");
+
 		cli_error(EXIT_FAILED, "%s: cannot stop: %s", def->name, err ? err : "unknown error");
+		unit_alert(c, subject, err ? err : "unknown error");
+		free(subject);
 		free(err);
 		return EXIT_FAILED;
 	}
@@ -106,11 +121,17 @@ static int unit_stopped(struct cli *c, struct vmdef *def)
 	if (vmstate_pid_find(&c->cfg, def->name) > 0)
 		return EXIT_DONE;  /* a start refused because another QEMU of this guest runs: leave it be */
 	if (result && strcmp(result, "success") != 0 && !killed && !systemd_start_failed(&c->cfg, def->name)) {
+		char *subject = xasprintf("%s: QEMU ended on its own", def->name);
+		char *body = xasprintf("guest %s: QEMU ended on its own (%s %s); unit vmdeck@%s.service: %s\n"
+				       "see journalctl -u vmdeck@%s and %s/%s/qemu-run.log\n", def->name,
+				       code ? code : "?", status ? status : "?", def->name, result, def->name,
+				       c->cfg.state_dir, def->name);
+
 		events_log(&c->cfg, def->name, EV_SEEN_CRASHED, "QEMU ended on its own: %s %s (unit %s)", code ? code : "?",
-			     status ? status : "?", result);
-		/* the alert call site for a guest's crash (issue 8, item 7: notify) */
-		cli_error(EXIT_FAILED, "%s: QEMU ended on its own (%s %s)", def->name, code ? code : "?",
-			  status ? status : "?");
+			   status ? status : "?", result);
+		unit_alert(c, subject, body);
+		free(subject);
+		free(body);
 	}
 	return EXIT_DONE;
 }

@@ -52,6 +52,10 @@ struct vmdef {
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
 	char **extra_args;
 	size_t n_extra_args;
+	/* backup_schedule: true follows backup.schedule; a list gives the guest its own calendar expressions */
+	bool backup_schedule;
+	char **backup_calendars;    /* NULL-terminated; n_backup_calendars 0 = follow backup.schedule */
+	size_t n_backup_calendars;
 	int autostart_order;   /* autostart group: lower first, equal together */
 	int autostart_delay;   /* seconds after this guest starts before the next group */
 	int shutdown_timeout;  /* seconds for ACPI at a stop; 0 = the configuration's */

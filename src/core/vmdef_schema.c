@@ -83,6 +83,10 @@ static const struct schema_key vmdef_keys[] = {
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
 	{ SEC_TOP, "extra_args", SCHEMA_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
+	/* scheduled backups (issue 8) */
+	{ SEC_TOP, "backup_schedule", SCHEMA_SCHEDULE, "false", 0, 0, NULL, D(backup_schedule), NULL, NULL, SEC_NONE,
+	  "scheduled backups: true at backup.schedule, or a list of its own systemd calendar expressions "
+	  "like [\"Sun 03:00\"]" },
 	/* the host starts and stops its guests (systemd units, autostart): one block */
 	{ SEC_TOP, "autostart_order", SCHEMA_INT, "0", 0, 9999, NULL, D(autostart_order), NULL, NULL, SEC_NONE,
 	  "autostart group: lower values start first, equal values start together" },

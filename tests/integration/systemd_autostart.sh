@@ -8,20 +8,27 @@
 . "$VMDECK_ROOT/tests/systemd-lib.sh"
 trap 'sd_cleanup; cleanup' EXIT INT TERM
 
-write_conf < /dev/null
+cat > "$T/notify.sh" <<'EOF2'
+#!/bin/sh
+{ echo "argv: $*"; cat; echo "--"; } >> "$(dirname "$0")/notify.log"
+EOF2
+chmod 755 "$T/notify.sh"
+write_conf <<< "notify = [ \"$T/notify.sh\", \"%s\" ];"
 printf 'autostart: true\nautostart_delay: 3\n' | mkguest dc
 printf 'autostart: true\nautostart_order: 10\n' | mkguest app1
 printf 'autostart: true\nautostart_order: 10\nautostart_delay: 1\n' | mkguest app2
 mkguest legacy <<< "autostart: false"
+printf 'autostart: true\nautostart_order: 20\ncdrom: nonesuch.iso\n' | mkguest bad
 
 # The plan, here where systemd is not PID 1 (direct starts).
 out=$("$VMDECK" -c "$CONF" autostart --dry-run 2>&1)
 check_eq "the plan: the domain controller first, then the servers together" \
     "autostart plan (direct starts):
   group 0: dc; then wait 3 s
-  group 10: app1 app2" "$out"
+  group 10: app1 app2; then wait 1 s
+  group 20: bad" "$out"
 out=$("$VMDECK" -c "$CONF" autostart --dry-run --json)
-check_eq "the plan as JSON: orders, delays, guests" "0:3:dc 10:1:app1,app2" \
+check_eq "the plan as JSON: orders, delays, guests" "0:3:dc 10:1:app1,app2 20:0:bad" \
     "$(printf '%s' "$out" | jq -r '[.groups[] | "\(.order):\(.delay):\([.guests[].name] | join(","))"] | join(" ")')"
 check_eq "a dry run starts nothing" "stopped" "$(vm_state dc)"
 out=$("$VMDECK" -c "$CONF" show app2)
@@ -34,9 +41,12 @@ mkdir -p "$SD_DIR/units/vmdeck-test.target.d" "$SD_DIR/units/vmdeck.service.d"
 printf '[Unit]\nWants=vmdeck.service\n' > "$SD_DIR/units/vmdeck-test.target.d/boot.conf"
 printf '[Service]\nEnvironment=VMDECK_CONFIG=%s\n' "$CONF" > "$SD_DIR/units/vmdeck.service.d/config.conf"
 sd_boot || { finish; exit 1; }
-wait_until 60 sh -c "[ \"\$(nsenter -t $SD_PID --all systemctl show -p SubState --value vmdeck.service)\" = exited ]"
-check_eq "vmdeck.service ran at boot and is done" "active exited" \
-    "$(sd_ctl show -p ActiveState --value vmdeck.service) $(sd_ctl show -p SubState --value vmdeck.service)"
+wait_until 60 sh -c "[ \"\$(nsenter -t $SD_PID --all systemctl show -p ActiveState --value vmdeck.service)\" = failed ]"
+check_eq "vmdeck.service ran at boot; one guest did not start, so it failed" "failed" \
+    "$(sd_ctl show -p ActiveState --value vmdeck.service)"
+check_match "the notify program was told which guest and why" "argv: bad: autostart failed" "$(cat "$T/notify.log" 2>/dev/null)"
+check_match "with the reason on its stdin" "guest bad did not start \(autostart, by boot\): ISO not found: nonesuch.iso" \
+    "$(cat "$T/notify.log" 2>/dev/null)"
 for g in dc app1 app2; do
     check_eq "$g: started at boot, as its unit" active "$(sd_ctl is-active vmdeck@$g.service)"
 done

@@ -10,7 +10,13 @@
 . "$VMDECK_ROOT/tests/systemd-lib.sh"
 trap 'sd_cleanup; cleanup' EXIT INT TERM
 
-write_conf < /dev/null
+# the alert program: records its argv and stdin
+cat > "$T/notify.sh" <<'EOF2'
+#!/bin/sh
+{ echo "argv: $*"; cat; echo "--"; } >> "$(dirname "$0")/notify.log"
+EOF2
+chmod 755 "$T/notify.sh"
+write_conf <<< "notify = [ \"$T/notify.sh\", \"%s\" ];"
 mklinux lin1
 mklinux lin2
 mkguest bios <<< "shutdown_timeout: 3"     # SeaBIOS, no OS: ignores the power button
@@ -66,10 +72,14 @@ sd_sh kill -9 "$(pid_in bios)"
 wait_until 15 sh -c "[ \"\$(nsenter -t $SD_PID --all systemctl is-failed vmdeck@bios.service)\" = failed ]"
 check_eq "a QEMU killed behind vmdeck's back fails the unit" "failed" "$(sd_ctl is-failed vmdeck@bios.service)"
 check_match "its events say QEMU ended on its own" "QEMU ended on its own: killed KILL" "$(ev bios)"
+check_match "and the notify program was told, subject as its argument" "argv: bios: QEMU ended on its own" \
+    "$(wait_until 10 test -s "$T/notify.log"; cat "$T/notify.log" 2>/dev/null)"
+check_match "with a report on its stdin" "guest bios: QEMU ended on its own \(killed KILL\)" "$(cat "$T/notify.log" 2>/dev/null)"
 V start bios > /dev/null 2>&1
 V kill bios > /dev/null 2>&1
 wait_until 10 sh -c "! nsenter -t $SD_PID --all systemctl is-active -q vmdeck@bios.service"
 check_eq "vmdeck kill is no crash: one 'ended on its own' line, from before" 1 "$(ev bios | grep -c 'ended on its own')"
+check_eq "and no second alert" 1 "$(grep -c '^argv:' "$T/notify.log")"
 
 # systemctl stop runs the ladder: this one ignores ACPI, so quit after its own 3 s.
 V start bios > /dev/null 2>&1
