@@ -12,8 +12,14 @@ source "$VMDECK_ROOT/tests/systemd-lib.sh"
 trap 'sd_cleanup; cleanup' EXIT INT TERM
 
 N=${1:-${BENCH_SHUTDOWN_GUESTS:-10}}
+# The fixture powers off within a fraction of a second of the button; a real
+# server takes a while (services, a database). Once up, guest i is told over
+# its serial shell to wait i*DELAY/N seconds (at least 1) before its
+# poweroff, so the slowest takes DELAY; the one-guest run waits DELAY too.
+DELAY=${BENCH_SHUTDOWN_DELAY:-8}
 BOOT_WAIT=${BENCH_BOOT_WAIT:-600}   # seconds for N guests to boot under TCG on a loaded host
 progress() { echo "# $*" >&2; }
+declare -A READER
 
 write_conf <<< ""
 sed -i 's/^shutdown_timeout = .*/shutdown_timeout = 120;/' "$CONF"
@@ -21,6 +27,16 @@ for i in $(seq 1 "$N"); do mklinux "g$i"; done
 make -s -C "$VMDECK_ROOT" BUILD="$BUILD" install DESTDIR="$T/inst" PREFIX=/usr/local > "$T/install.log" 2>&1 ||
     { echo "make install failed: $(tail -3 "$T/install.log")" >&2; exit 1; }
 sd_overlay "$T/inst/usr/local" /usr/local
+
+# slow_poweroff NAME SECONDS: the guest's power-button action waits SECONDS first.
+slow_poweroff() {
+    local sock="$T/state/$1/serial.sock"
+    kill "${READER[$1]}" 2>/dev/null  # the reader one_run started: the socket takes one client at a time
+    sleep 0.2
+    # the table's ACPI column shows whether it took (the slowest guest's time is about DELAY)
+    printf '\necho "#!/bin/sh" > /etc/acpi/PWRF/00000080; echo "sleep %s; poweroff -f" >> /etc/acpi/PWRF/00000080\n' \
+        "$2" | socat -t1 - "UNIX-CONNECT:$sock" > /dev/null 2>&1
+}
 
 # one_run COUNT [serial]: boot a namespace, start g1..gCOUNT through their
 # units, wait for each to be up, power the namespace off (or, with serial,
@@ -34,12 +50,14 @@ one_run() {
         sd_sh /usr/local/bin/vmdeck -c "$CONF" start "g$i" > /dev/null 2>&1 || progress "g$i did not start"
         wait_until 30 test -S "$T/state/g$i/serial.sock"
         socat -u "UNIX-CONNECT:$T/state/g$i/serial.sock" "CREATE:$T/serial.g$i" 2>/dev/null &
+        READER[g$i]=$!
         EXTRA_PIDS="$EXTRA_PIDS $!"
     done
     t0=$(date +%s)
     for i in $(seq 1 "$n"); do
         wait_until $(( BOOT_WAIT - ($(date +%s) - t0) )) grep -q vmdeck-guest-ready "$T/serial.g$i" ||
             progress "g$i: not up after $BOOT_WAIT s"
+        slow_poweroff "g$i" $(( n == 1 ? DELAY : (i * DELAY + n - 1) / n ))
     done
     progress "$n guest(s) up after $(( $(date +%s) - t0 )) s; ${mode:-powering off}"
     t0=$EPOCHREALTIME
