@@ -9,8 +9,8 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 # systemd looks for system units in PREFIX/lib/systemd/system for both
 # /usr/local and /usr (a package); the units run PREFIX/bin/vmdeck.
-SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
-UNITS   := $(notdir $(wildcard src/systemd/*.service src/systemd/*.timer))
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS   := vmdeck@.service vmdeck.service
 BUILD   ?= build
 CC      ?= cc
 PKGS    := ncursesw panelw formw libconfig yaml-0.1 readline jansson libzstd zlib libcrypto
@@ -166,7 +166,7 @@ bench: all
 	tests/bench/console.sh
 
 # The units are templates: @BINDIR@ becomes where vmdeck is installed.
-$(BUILD)/systemd/%: src/systemd/%
+$(UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/%
 	@mkdir -p $(dir $@)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
 
@@ -185,15 +185,14 @@ install: all $(UNITS:%=$(BUILD)/systemd/%)
 	test -e $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf || \
 		install -D -m 0644 src/doc/vmdeck.conf.example $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vmdeck/vms.d
-	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
-	install -m 0644 $(UNITS:%=$(BUILD)/systemd/%) $(DESTDIR)$(SYSTEMD_UNITDIR)/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(UNITS:%=$(BUILD)/systemd/%) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 		systemctl daemon-reload && systemctl enable vmdeck.service; fi
 
 # Scheduled backups and verifies (issue 8): their units, and the generator
 # that gives the timers their OnCalendar= from vmdeck.conf at each boot and
 # daemon-reload. @BINDIR@ and @UNITDIR@ are filled in here.
-SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSTEMD_GENDIR  ?= $(PREFIX)/lib/systemd/system-generators
 SCHED_UNITS     := vmdeck-backup.service vmdeck-backup.timer vmdeck-verify.service vmdeck-verify.timer
 SCHED_FILES     := $(SCHED_UNITS:%=$(BUILD)/systemd/%) $(BUILD)/systemd/vmdeck-generator
@@ -206,24 +205,24 @@ $(SCHED_UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/%
 $(BUILD)/systemd/vmdeck-generator: Makefile
 	@mkdir -p $(dir $@)
 	printf '#!/bin/sh\n# vmdeck-generator: at boot and each daemon-reload, the OnCalendar= of vmdeck-backup.timer and\n# vmdeck-verify.timer from vmdeck.conf, and their enabling links (none without a schedule).\nexec %s schedule --generate "$$1" --unit-dir %s\n' \
-		'$(PREFIX)/bin/vmdeck' '$(SYSTEMD_UNITDIR)' > $@
+		'$(PREFIX)/bin/vmdeck' '$(SYSTEMDUNITDIR)' > $@
 	chmod 0755 $@
 
 .PHONY: install-schedule uninstall-schedule
 install: install-schedule
 install-schedule: $(SCHED_FILES)
-	install -d $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(SYSTEMD_GENDIR)
-	install -m 0644 $(SCHED_UNITS:%=$(BUILD)/systemd/%) $(DESTDIR)$(SYSTEMD_UNITDIR)/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMD_GENDIR)
+	install -m 0644 $(SCHED_UNITS:%=$(BUILD)/systemd/%) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0755 $(BUILD)/systemd/vmdeck-generator $(DESTDIR)$(SYSTEMD_GENDIR)/vmdeck-generator
 
 uninstall: uninstall-schedule
 uninstall-schedule:
-	rm -f $(SCHED_UNITS:%=$(DESTDIR)$(SYSTEMD_UNITDIR)/%) $(DESTDIR)$(SYSTEMD_GENDIR)/vmdeck-generator
+	rm -f $(SCHED_UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%) $(DESTDIR)$(SYSTEMD_GENDIR)/vmdeck-generator
 
 # Leaves /etc/vmdeck (the configuration and the guests' definitions) alone.
 uninstall:
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable vmdeck.service || true; fi
-	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck $(UNITS:%=$(DESTDIR)$(SYSTEMD_UNITDIR)/%)
+	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck $(UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%)
 	rm -rf $(DESTDIR)$(PREFIX)/share/vmdeck
 	rm -f $(DESTDIR)$(MANDIR)/man1/vmdeck.1 $(DESTDIR)$(MANDIR)/man5/vmdeck.conf.5 \
 		$(DESTDIR)$(MANDIR)/man5/vmdeck-guest.5 $(DESTDIR)$(BASHCOMPDIR)/vmdeck

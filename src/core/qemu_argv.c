@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "storage.h"
-#include "vm.h"
 #include "vmstate.h"
 #include "vnc.h"
 
