@@ -165,8 +165,15 @@ bench: all
 	tests/bench/backup.sh
 	tests/bench/console.sh
 
-# The units are templates: @BINDIR@ becomes where vmdeck is installed.
-$(UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/%
+# The units are templates: @BINDIR@ becomes where vmdeck is installed. They
+# are made again whenever the paths differ from the last make's (a package
+# build with PREFIX=/usr after a /usr/local one must not ship /usr/local).
+.PHONY: FORCE
+$(BUILD)/systemd/paths: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX) $(SYSTEMDUNITDIR)' | cmp -s - $@ || echo '$(PREFIX) $(SYSTEMDUNITDIR)' > $@
+
+$(UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/% $(BUILD)/systemd/paths
 	@mkdir -p $(dir $@)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
 
@@ -197,12 +204,12 @@ SYSTEMD_GENDIR  ?= $(PREFIX)/lib/systemd/system-generators
 SCHED_UNITS     := vmdeck-backup.service vmdeck-backup.timer vmdeck-verify.service vmdeck-verify.timer
 SCHED_FILES     := $(SCHED_UNITS:%=$(BUILD)/systemd/%) $(BUILD)/systemd/vmdeck-generator
 
-$(SCHED_UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/%
+$(SCHED_UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/% $(BUILD)/systemd/paths
 	@mkdir -p $(dir $@)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
 
 # The generator (systemd.generator(7)) is two lines, written here with the install paths.
-$(BUILD)/systemd/vmdeck-generator: Makefile
+$(BUILD)/systemd/vmdeck-generator: Makefile $(BUILD)/systemd/paths
 	@mkdir -p $(dir $@)
 	printf '#!/bin/sh\n# vmdeck-generator: at boot and each daemon-reload, the OnCalendar= of vmdeck-backup.timer and\n# vmdeck-verify.timer from vmdeck.conf, and their enabling links (none without a schedule).\nexec %s schedule --generate "$$1" --unit-dir %s\n' \
 		'$(PREFIX)/bin/vmdeck' '$(SYSTEMDUNITDIR)' > $@

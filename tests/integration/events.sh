@@ -81,7 +81,7 @@ check_match "and logs why" $'\tbackup failed: g2 is busy' "$(cat "$T/state/g2/ev
 vd start g1 > /dev/null 2>&1
 tui_start
 tui_select g1
-check_screen "the console shows events from before it opened" '[0-9]{2}:[0-9]{2}  forced off \(QMP quit\)'
+check_screen "the console shows events from before it opened" '[0-9]{2}:[0-9]{2}  did not power off in 1 s'
 # the detail pane's right half, from its title down
 pane() { tui_screen | cut -c52- | sed -n '/^Recent events/,$p'; }
 check_eq "newest first" "started|did not power off in 1 s" \
