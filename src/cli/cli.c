@@ -14,6 +14,7 @@
 #include "cmd_disk.h"
 #include "cmd_life.h"
 #include "cmd_sched.h"
+#include "cmd_snapshot.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
 #include "cmd_unit.h"
@@ -72,6 +73,8 @@ const struct cli_verb cli_verbs[] = {
 	{ "autostart", "[--dry-run]", "start the guests marked autostart, group by group (vmdeck.service runs it at boot)",
 	  0, cmd_autostart },
 	{ "unit", "start|stop|stopped NAME", "what vmdeck@NAME.service runs", VERB_HIDDEN, cmd_unit },
+	{ "snapshot", "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert TAG | NAME delete TAG",
+	  "save every disk (and RAM) at one instant, go back to it, or drop it", 0, cmd_snapshot },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
