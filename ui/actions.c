@@ -347,7 +347,8 @@ int act_stop(struct ui *ui)
 	ui_job_add(ui, j, powerdown_done);
 	ex->stop_deadline = now_mono() + vm_shutdown_timeout(ui->cfg, d);
 	ex->stop_offered = false;
-	ui_status(ui, false, "%s: power button pressed; waiting up to %d s", d->name, vm_shutdown_timeout(ui->cfg, d));
+	ui_status(ui, false, "%s: power button pressed; waiting up to %d s", d->name,
+		  vm_shutdown_timeout(ui->cfg, d));
 	return UI_REDRAW;
 }
 
@@ -393,8 +394,10 @@ void actions_tick(struct ui *ui)
 		ex->offer_pid = ui->st[i].pid;
 		int secs = vm_shutdown_timeout(ui->cfg, &ui->defs[i]);
 
-		ui_event(ui, ui->defs[i].name, EV_STOP_TIMEOUT, "did not power off within %d s", secs);
-		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name, secs);
+		ui_event(ui, ui->defs[i].name, EV_STOP_TIMEOUT, "did not power off within %d s",
+			 secs);
+		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
+			      secs);
 		confirm_ask_later(ui, "Stop timed out", q, offer_kill, verb_arg("kill", ui->defs[i].name), kill_still_wanted);
 		free(q);
 	}

@@ -78,9 +78,12 @@ static const struct field field_defs[FF_COUNT] = {
 	[FF_VNC_LISTEN] = { "  listen", "vnc.listen", F_TEXT, NULL, "address: 0.0.0.0 for all, 127.0.0.1 local" },
 	[FF_VNC_PASSWORD] = { "  password", "vnc.password", F_SECRET, NULL, "up to 8 characters; empty for none" },
 	[FF_RTC] = { "RTC", "rtc", F_CHOICE, NULL, "localtime for Windows guests" },
-	[FF_AUTOSTART] = { "Autostart", "autostart", F_CHOICE, yes_no, "start with the host (vmdeck.service at boot)" },
-	[FF_AS_ORDER] = { "  group", "autostart_order", F_TEXT, NULL, "lower groups start first, equal ones together" },
-	[FF_AS_DELAY] = { "  then wait", "autostart_delay", F_TEXT, NULL, "seconds before the next group starts" },
+	[FF_AUTOSTART] = { "Autostart", "autostart", F_CHOICE, yes_no,
+			   "start with the host (vmdeck.service at boot)" },
+	[FF_AS_ORDER] = { "  group", "autostart_order", F_TEXT, NULL,
+			  "lower groups start first, equal ones together" },
+	[FF_AS_DELAY] = { "  then wait", "autostart_delay", F_TEXT, NULL,
+			  "seconds before the next group starts" },
 };
 
 static void set(int i, const char *v)
@@ -204,7 +207,8 @@ static const struct {
 } scalar_keys[] = {
 	{ FF_DESC, "description" }, { FF_MEMORY, "memory" }, { FF_CPUS, "cpus" }, { FF_CPU, "cpu" },
 	{ FF_MACHINE, "machine" },  { FF_BOOT, "boot" },     { FF_RTC, "rtc" },
-	{ FF_AUTOSTART, "autostart" }, { FF_AS_ORDER, "autostart_order" }, { FF_AS_DELAY, "autostart_delay" },
+	{ FF_AUTOSTART, "autostart" }, { FF_AS_ORDER, "autostart_order" },
+	{ FF_AS_DELAY, "autostart_delay" },
 };
 
 /* A definition from the fields, or false with the first complaint set. */

@@ -413,7 +413,7 @@ static void detail_backup(struct pane *p, const struct schedule_info *b)
 	}
 }
 
-/* The event's text and who did it, "TEXT (by ACTOR)": at 100 columns both fit the pane's two rows. */
+/* The event's text and who did it, "TEXT (by ACTOR)": at 100 columns both fit its two rows. */
 static void pane_event_by(struct pane *p, const char *when, const struct events_entry *e)
 {
 	char *text = e->actor ? xasprintf("%s (by %s)", e->text, e->actor) : NULL;

@@ -1,4 +1,7 @@
-/* cmd_autostart.c: `vmdeck autostart [--dry-run]`: the boot plan (vmdeck.service runs it), shown or carried out. */
+/*
+ * cmd_autostart.c: `vmdeck autostart [--dry-run]`: the boot plan (vmdeck.service runs it), shown or
+ * carried out.
+ */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,10 @@
 
 enum as_result { AS_PLANNED, AS_STARTED, AS_RUNNING, AS_FAILED };
 static const char *const as_words[] = {
-	[AS_PLANNED] = "planned", [AS_STARTED] = "started", [AS_RUNNING] = "already running", [AS_FAILED] = "failed",
+	[AS_PLANNED] = "planned",
+	[AS_STARTED] = "started",
+	[AS_RUNNING] = "already running",
+	[AS_FAILED] = "failed",
 };
 
 struct as_outcome {
@@ -30,8 +36,8 @@ struct as_outcome {
 };
 
 /* Direct mode: one after another (each start returns in well under a second). */
-static void start_direct(struct cli *c, const struct autostart_group *g, const size_t *todo, size_t n,
-			 struct as_outcome *out)
+static void start_direct(struct cli *c, const struct autostart_group *g, const size_t *todo,
+			 size_t n, struct as_outcome *out)
 {
 	for (size_t k = 0; k < n; k++) {
 		struct vmdef *d = (struct vmdef *)g->guests[todo[k]];
@@ -47,8 +53,8 @@ static void start_direct(struct cli *c, const struct autostart_group *g, const s
 }
 
 /* Under systemd: one `systemctl start` for the whole group, so its guests start together. */
-static void start_units(struct cli *c, const struct autostart_group *g, const size_t *todo, size_t n,
-			struct as_outcome *out)
+static void start_units(struct cli *c, const struct autostart_group *g, const size_t *todo,
+			size_t n, struct as_outcome *out)
 {
 	const char **names = xcalloc(n ? n : 1, sizeof *names);
 	char **warns = xcalloc(n ? n : 1, sizeof *warns), **errs = xcalloc(n ? n : 1, sizeof *errs);
@@ -70,8 +76,8 @@ static void start_units(struct cli *c, const struct autostart_group *g, const si
 static void autostart_failed(struct cli *c, const char *name, const char *why)
 {
 	char *subject = xasprintf("%s: autostart failed", name);
-	char *body = xasprintf("guest %s did not start (autostart, by %s): %s\n", name, actor_describe(),
-			       why ? why : "unknown error");
+	char *body = xasprintf("guest %s did not start (autostart, by %s): %s\n", name,
+			       actor_describe(), why ? why : "unknown error");
 	char *err = NULL;
 
 	cli_error(EXIT_FAILED, "%s: cannot start: %s", name, why ? why : "unknown error");
@@ -84,7 +90,8 @@ static void autostart_failed(struct cli *c, const char *name, const char *why)
 }
 
 /* One group: the guests not yet running are started together; a running one is left as it is. */
-static void group_start(struct cli *c, const struct autostart_group *g, bool units, struct as_outcome *out)
+static void group_start(struct cli *c, const struct autostart_group *g, bool units,
+			struct as_outcome *out)
 {
 	size_t *todo = xcalloc(g->n ? g->n : 1, sizeof *todo), n = 0;
 
@@ -100,7 +107,8 @@ static void group_start(struct cli *c, const struct autostart_group *g, bool uni
 		if (out[k].result == AS_FAILED)
 			autostart_failed(c, g->guests[k]->name, out[k].error);
 		else if (!c->json)
-			printf("%s: %s (group %d)\n", g->guests[k]->name, as_words[out[k].result], g->order);
+			printf("%s: %s (group %d)\n", g->guests[k]->name, as_words[out[k].result],
+			       g->order);
 	}
 	fflush(stdout);
 	free(todo);
@@ -111,9 +119,10 @@ static json_t *group_json(const struct autostart_group *g, const struct as_outco
 	json_t *a = json_array();
 
 	for (size_t k = 0; k < g->n; k++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s?, s:o}", "name", g->guests[k]->name, "result",
-						   as_words[out[k].result], "error", out[k].error, "at",
-						   out[k].at > 0 ? cli_json_tenths(out[k].at) : json_null()));
+		json_array_append_new(
+			a, json_pack("{s:s, s:s, s:s?, s:o}", "name", g->guests[k]->name, "result",
+				     as_words[out[k].result], "error", out[k].error, "at",
+				     out[k].at > 0 ? cli_json_tenths(out[k].at) : json_null()));
 	return json_pack("{s:i, s:i, s:o}", "order", g->order, "delay", g->delay, "guests", a);
 }
 

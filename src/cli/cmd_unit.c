@@ -1,4 +1,7 @@
-/* cmd_unit.c: `vmdeck unit start|stop|stopped NAME`, what vmdeck@NAME.service runs (not for admins: hidden from help). */
+/*
+ * cmd_unit.c: `vmdeck unit start|stop|stopped NAME`, what vmdeck@NAME.service runs (not for admins:
+ * hidden from help).
+ */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +19,16 @@
 #include "vmstate.h"
 #include "vmdef.h"
 
-/* ExecStop's ladder after the ACPI wait: QMP quit and its wait, SIGKILL and its wait, with room to spare. */
+/*
+ * ExecStop's ladder after the ACPI wait: QMP quit and its wait, SIGKILL and its wait, with room to
+ * spare.
+ */
 #define LADDER_REST_S 30
 
-/* An alert (the configured notify program; the journal either way); a notify that fails is one more line. */
+/*
+ * An alert (the configured notify program; the journal either way); a notify that fails is one more
+ * line.
+ */
 static void unit_alert(struct cli *c, const char *subject, const char *body)
 {
 	char *err = NULL;
@@ -45,7 +54,8 @@ static const char *env_opt(const char *key)
  */
 static int unit_start(struct cli *c, struct vmdef *def)
 {
-	struct vm_start_opts o = { .cdrom = env_opt("VMDECK_START_CDROM"), .boot = env_opt("VMDECK_START_BOOT") };
+	struct vm_start_opts o = { .cdrom = env_opt("VMDECK_START_CDROM"),
+				   .boot = env_opt("VMDECK_START_BOOT") };
 	char *warn = NULL, *err = NULL, *state;
 	int rc;
 
@@ -59,14 +69,16 @@ static int unit_start(struct cli *c, struct vmdef *def)
 		rc = vm_start(&c->cfg, def, &o, &warn, &err);
 	systemd_start_result_write(&c->cfg, def->name, rc, warn, err);
 	if (rc < 0) {
-		cli_error(EXIT_FAILED, "%s: cannot start: %s", def->name, err ? err : "unknown error");
+		cli_error(EXIT_FAILED, "%s: cannot start: %s", def->name,
+			  err ? err : "unknown error");
 		free(warn);
 		free(err);
 		return EXIT_FAILED;
 	}
 	if (warn)
 		fprintf(stderr, "vmdeck: %s: warning: %s\n", def->name, warn);
-	state = xasprintf("MAINPID=%d\nREADY=1\nSTATUS=running", (int)vmstate_pid(&c->cfg, def->name));
+	state = xasprintf("MAINPID=%d\nREADY=1\nSTATUS=running",
+			  (int)vmstate_pid(&c->cfg, def->name));
 	systemd_notify(state);
 	free(state);
 	free(warn);
@@ -93,11 +105,14 @@ static int unit_stop(struct cli *c, struct vmdef *def)
 	free(ext);
 	setenv("VMDECK_ACTOR", host ? "host shutdown" : "systemctl stop", 1);
 	actor_reset();
-	rc = vm_stop_at(&c->cfg, def, timeout, host ? "host shutdown" : "systemctl stop", &how, NULL, NULL, &err);
+	rc = vm_stop_at(&c->cfg, def, timeout, host ? "host shutdown" : "systemctl stop", &how,
+			NULL, NULL, &err);
 	if (rc < 0) {
-		char *subject = xasprintf("%s: stop %s failed", def->name, host ? "at host shutdown" : "by systemctl");
+		char *subject = xasprintf("%s: stop %s failed", def->name,
+					  host ? "at host shutdown" : "by systemctl");
 
-		cli_error(EXIT_FAILED, "%s: cannot stop: %s", def->name, err ? err : "unknown error");
+		cli_error(EXIT_FAILED, "%s: cannot stop: %s", def->name,
+			  err ? err : "unknown error");
 		unit_alert(c, subject, err ? err : "unknown error");
 		free(subject);
 		free(err);
@@ -115,19 +130,24 @@ static int unit_stop(struct cli *c, struct vmdef *def)
  */
 static int unit_stopped(struct cli *c, struct vmdef *def)
 {
-	const char *result = getenv("SERVICE_RESULT"), *code = getenv("EXIT_CODE"), *status = getenv("EXIT_STATUS");
+	const char *result = getenv("SERVICE_RESULT"), *code = getenv("EXIT_CODE"),
+		   *status = getenv("EXIT_STATUS");
 	bool killed = vm_killed_by_vmdeck(&c->cfg, def->name);
 
 	if (vmstate_pid_find(&c->cfg, def->name) > 0)
-		return EXIT_DONE;  /* a start refused because another QEMU of this guest runs: leave it be */
-	if (result && strcmp(result, "success") != 0 && !killed && !systemd_start_failed(&c->cfg, def->name)) {
+		/* a start refused because another QEMU of this guest runs: leave it be */
+		return EXIT_DONE;
+	if (result && strcmp(result, "success") != 0 && !killed &&
+	    !systemd_start_failed(&c->cfg, def->name)) {
 		char *subject = xasprintf("%s: QEMU ended on its own", def->name);
-		char *body = xasprintf("guest %s: QEMU ended on its own (%s %s); unit vmdeck@%s.service: %s\n"
-				       "see journalctl -u vmdeck@%s and %s/%s/qemu-run.log\n", def->name,
-				       code ? code : "?", status ? status : "?", def->name, result, def->name,
-				       c->cfg.state_dir, def->name);
+		char *body = xasprintf(
+			"guest %s: QEMU ended on its own (%s %s); unit vmdeck@%s.service: %s\n"
+			"see journalctl -u vmdeck@%s and %s/%s/qemu-run.log\n",
+			def->name, code ? code : "?", status ? status : "?", def->name, result,
+			def->name, c->cfg.state_dir, def->name);
 
-		events_log(&c->cfg, def->name, EV_SEEN_CRASHED, "QEMU ended on its own: %s %s (unit %s)", code ? code : "?",
+		events_log(&c->cfg, def->name, EV_SEEN_CRASHED,
+			   "QEMU ended on its own: %s %s (unit %s)", code ? code : "?",
 			   status ? status : "?", result);
 		unit_alert(c, subject, body);
 		free(subject);

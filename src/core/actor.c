@@ -50,8 +50,8 @@ static void compute(void)
 		snprintf(actor, sizeof actor, "%s", set);
 	} else {
 		ssh_client(from, sizeof from);
-		snprintf(actor, sizeof actor, "%s%s%s%s", sudo ? sudo : login_user(), sudo ? " via sudo" : "",
-			 from[0] ? " from " : "", from);
+		snprintf(actor, sizeof actor, "%s%s%s%s", sudo ? sudo : login_user(),
+			 sudo ? " via sudo" : "", from[0] ? " from " : "", from);
 	}
 	for (char *p = actor; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -12,7 +12,10 @@
  */
 #define ACTOR_MAX 96
 const char *actor_describe(void);
-/* Forgets the computed line, so the next actor_describe reads the environment again (after a setenv). */
+/*
+ * Forgets the computed line, so the next actor_describe reads the environment again (after a
+ * setenv).
+ */
 void actor_reset(void);
 
 #endif

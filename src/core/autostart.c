@@ -1,4 +1,6 @@
-/* autostart.c: the boot-time start plan: guests with autostart: true, in groups by autostart_order. */
+/*
+ * autostart.c: the boot-time start plan: guests with autostart: true, in groups by autostart_order.
+ */
 #include "autostart.h"
 
 #include <stdlib.h>
@@ -8,7 +10,8 @@
 
 static int by_order_then_name(const void *a, const void *b)
 {
-	const struct vmdef *x = *(const struct vmdef *const *)a, *y = *(const struct vmdef *const *)b;
+	const struct vmdef *x = *(const struct vmdef *const *)a,
+			   *y = *(const struct vmdef *const *)b;
 
 	if (x->autostart_order != y->autostart_order)
 		return x->autostart_order < y->autostart_order ? -1 : 1;
@@ -29,7 +32,8 @@ size_t autostart_plan(const struct vmdef *defs, size_t n, struct autostart_group
 		if (ng == 0 || g[ng - 1].order != pick[i]->autostart_order) {
 			g = xrealloc(g, (ng + 1) * sizeof *g);
 			g[ng++] = (struct autostart_group){ .order = pick[i]->autostart_order,
-							    .guests = xcalloc(np, sizeof *g->guests) };
+							    .guests = xcalloc(np,
+									      sizeof *g->guests) };
 		}
 		struct autostart_group *cur = &g[ng - 1];
 
@@ -54,6 +58,7 @@ char *autostart_describe(const struct vmdef *def)
 	if (!def->autostart)
 		return xstrdup("no");
 	if (def->autostart_delay > 0)
-		return xasprintf("yes, group %d, then %d s", def->autostart_order, def->autostart_delay);
+		return xasprintf("yes, group %d, then %d s", def->autostart_order,
+				 def->autostart_delay);
 	return xasprintf("yes, group %d", def->autostart_order);
 }

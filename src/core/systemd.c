@@ -1,4 +1,7 @@
-/* systemd.c: guests as systemd units: whether systemd runs the host, starting through vmdeck@NAME.service, sd_notify. */
+/*
+ * systemd.c: guests as systemd units: whether systemd runs the host, starting through
+ * vmdeck@NAME.service, sd_notify.
+ */
 #include "systemd.h"
 
 #include <errno.h>
@@ -15,7 +18,10 @@
 #include "util.h"
 #include "vmstate.h"
 
-/* Where systemd looks for system units (systemd-analyze unit-paths), for "is the template installed". */
+/*
+ * Where systemd looks for system units (systemd-analyze unit-paths), for "is the template
+ * installed".
+ */
 static const char *const unit_dirs[] = {
 	"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
 	"/lib/systemd/system", "/usr/lib/systemd/system",
@@ -62,8 +68,8 @@ bool systemd_units_in_use(char **why)
 	else if (geteuid() != 0)
 		text = "direct: QEMU daemonized by vmdeck (systemd is PID 1, but units need root)";
 	else if (!template_installed())
-		text = "direct: QEMU daemonized by vmdeck (systemd is PID 1, but vmdeck@.service is not installed: "
-		       "make install)";
+		text = "direct: QEMU daemonized by vmdeck (systemd is PID 1, but vmdeck@.service "
+		       "is not installed: make install)";
 	else {
 		text = "systemd: each guest runs as vmdeck@NAME.service";
 		units = true;
@@ -108,7 +114,8 @@ int systemd_notify(const char *state)
 	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
-	rc = sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen) < 0 ? -1 : 0;
+	rc = sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen) < 0 ? -1
+											       : 0;
 	close(fd);
 	return rc;
 }
@@ -132,8 +139,8 @@ static int env_add(struct sbuf *b, const char *key, const char *value, char **er
 	return 0;
 }
 
-static int env_write(const struct config *cfg, const char *name, const struct vm_start_opts *o, const char *actor,
-		     char **err)
+static int env_write(const struct config *cfg, const char *name, const struct vm_start_opts *o,
+		     const char *actor, char **err)
 {
 	struct sbuf b = { 0 };
 	char *conf = realpath(cfg->path, NULL), *path = NULL;
@@ -144,7 +151,8 @@ static int env_write(const struct config *cfg, const char *name, const struct vm
 	if (env_add(&b, "VMDECK_CONFIG", conf, err) == 0 &&
 	    env_add(&b, "VMDECK_START_CDROM", o ? o->cdrom : NULL, err) == 0 &&
 	    env_add(&b, "VMDECK_START_BOOT", o ? o->boot : NULL, err) == 0 &&
-	    env_add(&b, "VMDECK_START_ACTOR", actor, err) == 0 && mkdir_p(SYSTEMD_ENV_DIR, 0755, err) == 0) {
+	    env_add(&b, "VMDECK_START_ACTOR", actor, err) == 0 &&
+	    mkdir_p(SYSTEMD_ENV_DIR, 0755, err) == 0) {
 		path = xasprintf("%s/%s.env", SYSTEMD_ENV_DIR, name);
 		rc = file_write_atomic(path, b.s ? b.s : "", b.len, 0600, err);
 	}
@@ -154,8 +162,8 @@ static int env_write(const struct config *cfg, const char *name, const struct vm
 	return rc;
 }
 
-void systemd_start_result_write(const struct config *cfg, const char *name, int rc, const char *warn,
-				const char *err)
+void systemd_start_result_write(const struct config *cfg, const char *name, int rc,
+				const char *warn, const char *err)
 {
 	char *path = vmstate_path(cfg, name, SYSTEMD_START_RESULT);
 	struct sbuf b = { 0 };
@@ -209,9 +217,12 @@ static void result_clear(const struct config *cfg, const char *name)
 	free(path);
 }
 
-/* After systemctl returned: the unit's words, else systemctl's (the unit never ran: not installed, refused). */
-static int result_take(const struct config *cfg, const char *name, const char *systemctl_err, char **warn,
-		       char **err)
+/*
+ * After systemctl returned: the unit's words, else systemctl's (the unit never ran: not installed,
+ * refused).
+ */
+static int result_take(const struct config *cfg, const char *name, const char *systemctl_err,
+		       char **warn, char **err)
 {
 	char *text = result_read(cfg, name);
 	char *e = text ? result_line(text, "error") : NULL;
@@ -222,15 +233,17 @@ static int result_take(const struct config *cfg, const char *name, const char *s
 	if (e)
 		rc = err_set(err, "%s", e);
 	else if (text == NULL || strncmp(text, "ok\n", 3) != 0)
-		rc = err_set(err, "%s", systemctl_err ? systemctl_err : "the unit did not start (journalctl -u vmdeck@NAME)");
+		rc = err_set(err, "%s",
+			     systemctl_err ? systemctl_err
+					   : "the unit did not start (journalctl -u vmdeck@NAME)");
 	result_clear(cfg, name);
 	free(e);
 	free(text);
 	return rc;
 }
 
-int systemd_start_guests(const struct config *cfg, const char *const *names, size_t n, const char *actor,
-			 char **warns, char **errs)
+int systemd_start_guests(const struct config *cfg, const char *const *names, size_t n,
+			 const char *actor, char **warns, char **errs)
 {
 	struct strv argv = { 0 };
 	char *sysctl_err = NULL;
@@ -240,7 +253,8 @@ int systemd_start_guests(const struct config *cfg, const char *const *names, siz
 	strv_add(&argv, "start");
 	for (size_t i = 0; i < n; i++) {
 		warns[i] = errs[i] = NULL;
-		if (vmstate_dir_prepare(cfg, names[i], &errs[i]) < 0 || env_write(cfg, names[i], NULL, actor, &errs[i]) < 0) {
+		if (vmstate_dir_prepare(cfg, names[i], &errs[i]) < 0 ||
+		    env_write(cfg, names[i], NULL, actor, &errs[i]) < 0) {
 			rc = -1;
 			continue;
 		}
@@ -250,15 +264,17 @@ int systemd_start_guests(const struct config *cfg, const char *const *names, siz
 	if (argv.n > 2)
 		spawn_run(argv.v, NULL, &sysctl_err);
 	for (size_t i = 0; i < n; i++)
-		if (errs[i] == NULL && result_take(cfg, names[i], sysctl_err, &warns[i], &errs[i]) < 0)
+		if (errs[i] == NULL &&
+		    result_take(cfg, names[i], sysctl_err, &warns[i], &errs[i]) < 0)
 			rc = -1;
 	free(sysctl_err);
 	strv_free(&argv);
 	return rc;
 }
 
-int systemd_start_guest(const struct config *cfg, const char *name, const struct vm_start_opts *opts,
-			const char *actor, char **warn, char **err)
+int systemd_start_guest(const struct config *cfg, const char *name,
+			const struct vm_start_opts *opts, const char *actor, char **warn,
+			char **err)
 {
 	char *unit = xasprintf(SYSTEMD_GUEST_UNIT, name);
 	char *argv[] = { (char *)"systemctl", (char *)"start", unit, NULL };
@@ -267,7 +283,8 @@ int systemd_start_guest(const struct config *cfg, const char *name, const struct
 
 	if (warn)
 		*warn = NULL;
-	if (vmstate_dir_prepare(cfg, name, err) == 0 && env_write(cfg, name, opts, actor, err) == 0) {
+	if (vmstate_dir_prepare(cfg, name, err) == 0 &&
+	    env_write(cfg, name, opts, actor, err) == 0) {
 		result_clear(cfg, name);
 		spawn_run(argv, NULL, &sysctl_err);
 		rc = result_take(cfg, name, sysctl_err, warn, err);

@@ -1,4 +1,7 @@
-/* systemd.h: guests as systemd units: whether systemd runs the host, starting through vmdeck@NAME.service, sd_notify. */
+/*
+ * systemd.h: guests as systemd units: whether systemd runs the host, starting through
+ * vmdeck@NAME.service, sd_notify.
+ */
 #ifndef VMDECK_SYSTEMD_H
 #define VMDECK_SYSTEMD_H
 
@@ -14,7 +17,10 @@
  * start's options and who asked for it (VMDECK_START_*).
  */
 #define SYSTEMD_ENV_DIR "/run/vmdeck-units"
-/* In the guest's folder: the unit's start writes how it went ("ok", "warning\tTEXT", "error\tTEXT" lines). */
+/*
+ * In the guest's folder: the unit's start writes how it went ("ok", "warning\tTEXT", "error\tTEXT"
+ * lines).
+ */
 #define SYSTEMD_START_RESULT "unit-start.result"
 
 /*
@@ -41,16 +47,25 @@ int systemd_notify(const char *state);
  * returns the unit's own outcome: its error line in *err (what vm_start said
  * inside the unit, not "see journalctl"), its warning in *warn.
  */
-int systemd_start_guest(const struct config *cfg, const char *name, const struct vm_start_opts *opts,
-			const char *actor, char **warn, char **err);
-/* Several guests at once (one systemctl start for all, so they start together); errs[i]/warns[i] per guest. */
-int systemd_start_guests(const struct config *cfg, const char *const *names, size_t n, const char *actor,
-			 char **warns, char **errs);
+int systemd_start_guest(const struct config *cfg, const char *name,
+			const struct vm_start_opts *opts, const char *actor, char **warn,
+			char **err);
+/*
+ * Several guests at once (one systemctl start for all, so they start together); errs[i]/warns[i]
+ * per guest.
+ */
+int systemd_start_guests(const struct config *cfg, const char *const *names, size_t n,
+			 const char *actor, char **warns, char **errs);
 
-/* Inside the unit: the start's outcome for systemd_start_guest to read (rc 0 or -1, warn and err may be NULL). */
-void systemd_start_result_write(const struct config *cfg, const char *name, int rc, const char *warn,
-				const char *err);
-/* Whether the unit's last start failed (its result file says error): a stop after that is no crash. */
+/*
+ * Inside the unit: the start's outcome for systemd_start_guest to read (rc 0 or -1, warn and err
+ * may be NULL).
+ */
+void systemd_start_result_write(const struct config *cfg, const char *name, int rc,
+				const char *warn, const char *err);
+/*
+ * Whether the unit's last start failed (its result file says error): a stop after that is no crash.
+ */
 bool systemd_start_failed(const struct config *cfg, const char *name);
 
 #endif
