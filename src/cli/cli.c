@@ -6,18 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_allhosts.h"
 #include "cmd_argv.h"
 #include "cmd_autostart.h"
 #include "cmd_backup.h"
 #include "cmd_complete.h"
 #include "cmd_defs.h"
 #include "cmd_disk.h"
+#include "cmd_hostinfo.h"
 #include "cmd_life.h"
 #include "cmd_sched.h"
 #include "cmd_snapshot.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
 #include "cmd_unit.h"
+#include "cmd_watch.h"
 #include "hosts.h"
 #include "util.h"
 #include "vmdef.h"
@@ -32,7 +35,10 @@ static int cmd_version(struct cli *c, int argc, char **argv);
 const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
-	{ "list", "[--json]", "every guest with its live state", 0, cmd_list },
+	{ "list", "[--all-hosts] [--json]", "every guest with its live state (--all-hosts: and every host's)", 0,
+	  cmd_allhosts_list },
+	{ "hostinfo", "[--json]", "this host's ISOs, bridges, storage, free VNC display, taken names", 0, cmd_hostinfo },
+	{ "watch", "[--json]", "the full status, then one line per change, until stdin closes", 0, cmd_watch },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
 	{ "check", "[--json]", "validate the configuration and every guest definition", 0, cmd_check },
 	{ "new", "NAME [--memory {=memory}] [--cpus N] [--cpu M] [--machine {machine}] [--disk SIZE] "

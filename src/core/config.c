@@ -115,6 +115,10 @@ static const struct schema_key cfg_keys[] = {
 	  "seconds `stop` waits after the ACPI power button before it quits QEMU"),
 	TOP("status_timeout", SCHEMA_INT, "500", 10, 60000, NULL, O(status_timeout_ms),
 	  "milliseconds each guest's monitor gets to answer a status query"),
+	TOP("host_name", SCHEMA_STR, "", 0, 0, NULL, O(host_name),
+	  "this host's name in `list --all-hosts` and the console; empty means the machine's hostname"),
+	TOP("heartbeat", SCHEMA_FLOAT, "2.0", 0.5, 60, NULL, O(heartbeat),
+	  "seconds between `vmdeck watch` heartbeats; a host silent for 3 heartbeats is unreachable"),
 };
 
 static const char *const cfg_sec_prefix[] = { [CSEC_TOP] = "", [CSEC_HOST] = "hosts[]." };

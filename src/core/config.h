@@ -40,6 +40,8 @@ struct config {
 	bool ui_ascii;
 	int shutdown_timeout;  /* seconds */
 	int status_timeout_ms; /* per-guest deadline for status, default 500 */
+	char *host_name;     /* "" = the machine's hostname (hostinfo_name) */
+	double heartbeat;    /* seconds between `watch` heartbeats */
 	/* schedules, retention and alerts (issue 8: sched) */
 	char *backup_schedule;        /* systemd calendar expression, "" = none */
 	char *backup_verify_schedule; /* the same for `verify --all`, "" = none */
