@@ -7,6 +7,10 @@ MANDIR  ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # vmdeck reads /etc/vmdeck/vmdeck.conf whatever PREFIX is.
 SYSCONFDIR ?= /etc
+# systemd looks for system units in PREFIX/lib/systemd/system for both
+# /usr/local and /usr (a package); the units run PREFIX/bin/vmdeck.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITS   := vmdeck@.service vmdeck.service
 BUILD   ?= build
 CC      ?= cc
 PKGS    := ncursesw panelw formw libconfig yaml-0.1 readline jansson libzstd zlib libcrypto
@@ -161,9 +165,23 @@ bench: all
 	tests/bench/backup.sh
 	tests/bench/console.sh
 
+# The units are templates: @BINDIR@ becomes where vmdeck is installed. They
+# are made again whenever the paths differ from the last make's (a package
+# build with PREFIX=/usr after a /usr/local one must not ship /usr/local).
+.PHONY: FORCE
+$(BUILD)/systemd/paths: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX) $(SYSTEMDUNITDIR)' | cmp -s - $@ || echo '$(PREFIX) $(SYSTEMDUNITDIR)' > $@
+
+$(UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/% $(BUILD)/systemd/paths
+	@mkdir -p $(dir $@)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
+
 # The example configuration goes in only where there is none: an admin's
 # own is never replaced. vms.d is 0700 (definitions may hold VNC passwords).
-install: all
+# On a host that systemd runs (and not into a DESTDIR) the autostart unit is
+# enabled at once; vmdeck@NAME is started by `vmdeck start`, never enabled.
+install: all $(UNITS:%=$(BUILD)/systemd/%)
 	install -D -m 0755 $(BUILD)/vmdeck $(DESTDIR)$(PREFIX)/bin/vmdeck
 	install -d $(DESTDIR)$(PREFIX)/share/vmdeck/themes
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vmdeck/themes/
@@ -174,21 +192,24 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf || \
 		install -D -m 0644 src/doc/vmdeck.conf.example $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vmdeck/vms.d
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(UNITS:%=$(BUILD)/systemd/%) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload && systemctl enable vmdeck.service; fi
 
 # Scheduled backups and verifies (issue 8): their units, and the generator
 # that gives the timers their OnCalendar= from vmdeck.conf at each boot and
 # daemon-reload. @BINDIR@ and @UNITDIR@ are filled in here.
-SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSTEMD_GENDIR  ?= $(PREFIX)/lib/systemd/system-generators
 SCHED_UNITS     := vmdeck-backup.service vmdeck-backup.timer vmdeck-verify.service vmdeck-verify.timer
 SCHED_FILES     := $(SCHED_UNITS:%=$(BUILD)/systemd/%) $(BUILD)/systemd/vmdeck-generator
 
-$(SCHED_UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/%
+$(SCHED_UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/% $(BUILD)/systemd/paths
 	@mkdir -p $(dir $@)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
 
 # The generator (systemd.generator(7)) is two lines, written here with the install paths.
-$(BUILD)/systemd/vmdeck-generator: Makefile
+$(BUILD)/systemd/vmdeck-generator: Makefile $(BUILD)/systemd/paths
 	@mkdir -p $(dir $@)
 	printf '#!/bin/sh\n# vmdeck-generator: at boot and each daemon-reload, the OnCalendar= of vmdeck-backup.timer and\n# vmdeck-verify.timer from vmdeck.conf, and their enabling links (none without a schedule).\nexec %s schedule --generate "$$1" --unit-dir %s\n' \
 		'$(PREFIX)/bin/vmdeck' '$(SYSTEMDUNITDIR)' > $@
@@ -207,7 +228,8 @@ uninstall-schedule:
 
 # Leaves /etc/vmdeck (the configuration and the guests' definitions) alone.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable vmdeck.service || true; fi
+	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck $(UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%)
 	rm -rf $(DESTDIR)$(PREFIX)/share/vmdeck
 	rm -f $(DESTDIR)$(MANDIR)/man1/vmdeck.1 $(DESTDIR)$(MANDIR)/man5/vmdeck.conf.5 \
 		$(DESTDIR)$(MANDIR)/man5/vmdeck-guest.5 $(DESTDIR)$(BASHCOMPDIR)/vmdeck

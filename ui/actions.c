@@ -360,9 +360,10 @@ int act_stop(struct ui *ui)
 		return UI_REDRAW;
 	}
 	ui_job_add(ui, j, powerdown_done);
-	ex->stop_deadline = now_mono() + ui->cfg->shutdown_timeout;
+	ex->stop_deadline = now_mono() + vm_shutdown_timeout(ui->cfg, d);
 	ex->stop_offered = false;
-	ui_status(ui, false, "%s: power button pressed; waiting up to %d s", d->name, ui->cfg->shutdown_timeout);
+	ui_status(ui, false, "%s: power button pressed; waiting up to %d s", d->name,
+		  vm_shutdown_timeout(ui->cfg, d));
 	return UI_REDRAW;
 }
 
@@ -406,9 +407,12 @@ void actions_tick(struct ui *ui)
 		ex->stop_offered = true;
 		ex->stop_deadline = 0; /* the question replaces the countdown */
 		ex->offer_pid = ui->st[i].pid;
-		ui_event(ui, ui->defs[i].name, EV_STOP_TIMEOUT, "did not power off within %d s", ui->cfg->shutdown_timeout);
+		int secs = vm_shutdown_timeout(ui->cfg, &ui->defs[i]);
+
+		ui_event(ui, ui->defs[i].name, EV_STOP_TIMEOUT, "did not power off within %d s",
+			 secs);
 		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
-			      ui->cfg->shutdown_timeout);
+			      secs);
 		confirm_ask_later(ui, "Stop timed out", q, offer_kill, verb_arg("kill", ui->defs[i].name), kill_still_wanted);
 		free(q);
 	}

@@ -77,7 +77,7 @@ void ui_event(struct ui *ui, const char *guest, enum events_kind kind, const cha
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	events_write(ui->cfg, guest, kind, NULL, text);
+	events_write(ui->cfg, guest, kind, events_actor(kind), text);
 	free(text);
 	if (i >= 0)
 		events_refresh(ui, (size_t)i);

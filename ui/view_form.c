@@ -19,7 +19,8 @@ enum fkind { F_TEXT, F_CHOICE, F_SECRET };
 
 enum {
 	FF_NAME, FF_DESC, FF_MEMORY, FF_CPUS, FF_CPU, FF_MACHINE, FF_DISK_KIND, FF_DISK, FF_DISK_SIZE, FF_DISK_BUS,
-	FF_NET, FF_NIC_MODEL, FF_CDROM, FF_BOOT, FF_VNC_DISPLAY, FF_VNC_LISTEN, FF_VNC_PASSWORD, FF_RTC, FF_COUNT
+	FF_NET, FF_NIC_MODEL, FF_AUTOSTART, FF_AS_ORDER, FF_AS_DELAY, FF_CDROM, FF_BOOT, FF_VNC_DISPLAY,
+	FF_VNC_LISTEN, FF_VNC_PASSWORD, FF_RTC, FF_COUNT
 };
 
 enum { DK_NONE, DK_NEW_LV, DK_LV, DK_FILE };
@@ -27,6 +28,7 @@ enum { DK_NONE, DK_NEW_LV, DK_LV, DK_FILE };
 static const char *const disk_kinds[] = { "none", "new LV", "existing LV", "image file", NULL };
 /* In edit, a guest may have no card, or lose it: the last choice of Network. */
 static const char net_none[] = "none";
+static const char *const yes_no[] = { "false", "true", NULL };
 
 struct field {
 	const char *label;
@@ -89,6 +91,12 @@ static const struct field field_defs[FF_COUNT] = {
 	[FF_VNC_LISTEN] = { "  listen", "vnc.listen", F_TEXT, NULL, "address: 0.0.0.0 for all, 127.0.0.1 local" },
 	[FF_VNC_PASSWORD] = { "  password", "vnc.password", F_SECRET, NULL, "up to 8 characters; empty for none" },
 	[FF_RTC] = { "RTC", "rtc", F_CHOICE, NULL, "localtime for Windows guests" },
+	[FF_AUTOSTART] = { "Autostart", "autostart", F_CHOICE, yes_no,
+			   "start with the host (vmdeck.service at boot)" },
+	[FF_AS_ORDER] = { "  group", "autostart_order", F_TEXT, NULL,
+			  "lower groups start first, equal ones together" },
+	[FF_AS_DELAY] = { "  then wait", "autostart_delay", F_TEXT, NULL,
+			  "seconds before the next group starts" },
 };
 
 static void set(int i, const char *v)
@@ -141,6 +149,8 @@ static bool field_shown(int i)
 		return strcmp(val(FF_NET), net_none) != 0;
 	if (i == FF_VNC_LISTEN || i == FF_VNC_PASSWORD)
 		return *val(FF_VNC_DISPLAY) != 0;
+	if (i == FF_AS_ORDER || i == FF_AS_DELAY)
+		return strcmp(val(FF_AUTOSTART), "true") == 0;
 	return true;
 }
 
@@ -210,6 +220,8 @@ static const struct {
 } scalar_keys[] = {
 	{ FF_DESC, "description" }, { FF_MEMORY, "memory" }, { FF_CPUS, "cpus" }, { FF_CPU, "cpu" },
 	{ FF_MACHINE, "machine" },  { FF_BOOT, "boot" },     { FF_RTC, "rtc" },
+	{ FF_AUTOSTART, "autostart" }, { FF_AS_ORDER, "autostart_order" },
+	{ FF_AS_DELAY, "autostart_delay" },
 };
 
 /* A definition from the fields, or false with the first complaint set. */
@@ -431,6 +443,9 @@ static void new_defaults(struct ui *ui, int d, bool has_vg)
 	set(FF_VNC_DISPLAY, disp);
 	set(FF_VNC_LISTEN, vmdef_default("vnc.listen"));
 	set(FF_RTC, vmdef_default("rtc"));
+	set(FF_AUTOSTART, vmdef_default("autostart"));
+	set(FF_AS_ORDER, vmdef_default("autostart_order"));
+	set(FF_AS_DELAY, vmdef_default("autostart_delay"));
 	ui_push(ui, &view_form);
 }
 
@@ -505,6 +520,11 @@ static void fill_from_def(const struct vmdef *d)
 		fv.allow_open_vnc = d->vnc_allow_no_password;
 	}
 	set(FF_RTC, first_choice(FF_RTC, d->rtc));
+	set(FF_AUTOSTART, d->autostart ? "true" : "false");
+	snprintf(num, sizeof num, "%d", d->autostart_order);
+	set(FF_AS_ORDER, num);
+	snprintf(num, sizeof num, "%d", d->autostart_delay);
+	set(FF_AS_DELAY, num);
 }
 
 void form_open_edit(struct ui *ui)

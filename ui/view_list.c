@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pending.h"
+#include "autostart.h"
 #include "remote.h"
 #include "snapshot.h"
 #include "ui.h"
@@ -408,6 +409,10 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 			 d->nics[k].bridge ? d->nics[k].bridge : "user (NAT)", d->nics[k].model ? d->nics[k].model : "");
 		pane_pair(p, head, d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
 	}
+	char *as = autostart_describe(d);
+
+	pane_line(p, R_NORMAL, "Autostart %s", as);
+	free(as);
 }
 
 /* HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console); first, as texts get long. */
@@ -475,6 +480,15 @@ static void detail_backup(struct pane *p, const struct schedule_info *b)
 	}
 }
 
+/* The event's text and who did it, "TEXT (by ACTOR)": at 100 columns both fit its two rows. */
+static void pane_event_by(struct pane *p, const char *when, const struct events_entry *e)
+{
+	char *text = e->actor ? xasprintf("%s (by %s)", e->text, e->actor) : NULL;
+
+	pane_event(p, when, text ? text : e->text);
+	free(text);
+}
+
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -504,7 +518,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	if (ex->n_events == 0)
 		pane_line(p, R_NORMAL, "  none yet");
 	for (size_t k = ex->n_events; k-- > 0;) /* newest first */
-		pane_event(p, event_when(ex->events[k].when, when, sizeof when), ex->events[k].text);
+		pane_event_by(p, event_when(ex->events[k].when, when, sizeof when), &ex->events[k]);
 }
 
 static void draw_detail(struct ui *ui)

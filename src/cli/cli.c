@@ -9,16 +9,18 @@
 #include "cli_out.h"
 #include "cmd_allhosts.h"
 #include "cmd_argv.h"
+#include "cmd_autostart.h"
 #include "cmd_backup.h"
 #include "cmd_complete.h"
 #include "cmd_defs.h"
 #include "cmd_disk.h"
 #include "cmd_hostinfo.h"
 #include "cmd_life.h"
-#include "cmd_snapshot.h"
 #include "cmd_sched.h"
+#include "cmd_snapshot.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
+#include "cmd_unit.h"
 #include "cmd_watch.h"
 #include "hosts.h"
 #include "util.h"
@@ -75,6 +77,9 @@ const struct cli_verb cli_verbs[] = {
 	  "each guest's last backup and next scheduled run (--generate: systemd's timer drop-ins)", 0, cmd_schedule },
 	{ "complete", "guest|iso|host|tag [GUEST]",
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
+	{ "autostart", "[--dry-run]", "start the guests marked autostart, group by group (vmdeck.service runs it at boot)",
+	  0, cmd_autostart },
+	{ "unit", "start|stop|stopped NAME", "what vmdeck@NAME.service runs", VERB_HIDDEN, cmd_unit },
 	{ "snapshot", "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert TAG | NAME delete TAG",
 	  "save every disk (and RAM) at one instant, go back to it, or drop it", 0, cmd_snapshot },
 	{ NULL, NULL, NULL, 0, NULL },
@@ -175,6 +180,8 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	       "`vmdeck help config` and `vmdeck help yaml` describe every key of the two\n"
 	       "file kinds. Every verb takes --help.\n\n");
 	for (v = cli_verbs; v->name; v++) {
+		if (v->flags & VERB_HIDDEN)
+			continue;
 		char *usage = cli_usage_text(v), *left = xasprintf("%s %s", v->name, usage);
 
 		/* a usage that fits beside its text stays on one row; a longer one wraps above it */

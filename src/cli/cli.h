@@ -16,6 +16,7 @@ struct cli_verb {
 };
 #define VERB_NO_CONFIG 0x1    /* runs without a valid configuration */
 #define VERB_NEW_NAME 0x2     /* its NAME is a guest still to be made (completion offers none) */
+#define VERB_HIDDEN    0x4    /* not in `vmdeck help`: what the systemd units run */
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);

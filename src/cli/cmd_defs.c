@@ -20,6 +20,7 @@
 #include "schedule.h"
 #include "storage.h"
 #include "events.h"
+#include "systemd.h"
 #include "util.h"
 #include "verb.h"
 #include "vmdef.h"
@@ -126,9 +127,12 @@ static void check_config_host(struct findings *f, const struct config *cfg)
 			strv_addf(&f->warnings, "%s: iso_dirs: %s: %s", cfg->path, cfg->iso_dirs[i], strerror(errno));
 }
 
+/* The summary, after the start mode (guests as systemd units, or QEMU daemonized by vmdeck). */
 static int check_print(const struct cli *c, struct findings *f, size_t n_ok, size_t n)
 {
 	json_t *o, *e, *w;
+	char *mode = NULL;
+	bool units = systemd_units_in_use(&mode);
 
 	if (c->json) {
 		e = json_array();
@@ -137,20 +141,23 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 			json_array_append_new(e, json_string(f->errors.v[i]));
 		for (size_t i = 0; i < f->warnings.n; i++)
 			json_array_append_new(w, json_string(f->warnings.v[i]));
-		o = json_pack("{s:s, s:I, s:I, s:o, s:o}", "config", c->cfg.path, "guests", (json_int_t)n,
-			      "valid", (json_int_t)n_ok, "errors", e, "warnings", w);
+		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:s}", "config", c->cfg.path, "guests", (json_int_t)n,
+			      "valid", (json_int_t)n_ok, "errors", e, "warnings", w, "start_mode",
+			      units ? "systemd" : "direct", "start_mode_why", mode);
 		cli_json_print_indented(o);
 	} else {
 		for (size_t i = 0; i < f->warnings.n; i++)
 			fprintf(stderr, "vmdeck: warning: %s\n", f->warnings.v[i]);
 		for (size_t i = 0; i < f->errors.n; i++)
 			cli_error(EXIT_USAGE, "%s", f->errors.v[i]);
+		printf("start mode: %s\n", mode);
 		if (f->errors.n == 0)
 			printf("%zu guest%s OK\n", n, n == 1 ? "" : "s");
 		else
 			printf("%zu error%s; %zu of %zu guests OK\n", f->errors.n, f->errors.n == 1 ? "" : "s",
 			       n_ok, n);
 	}
+	free(mode);
 	return f->errors.n ? EXIT_USAGE : EXIT_DONE;
 }
 

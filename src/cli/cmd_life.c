@@ -8,9 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actor.h"
 #include "cdrom.h"
 #include "cmd_opts.h"
 #include "hostinfo.h"
+#include "systemd.h"
 #include "util.h"
 #include "verb.h"
 #include "vm.h"
@@ -76,7 +78,11 @@ int cmd_start(struct cli *c, int argc, char **argv)
 		vmdef_free(&def);
 		return fail_action(name, "start", err);
 	}
-	rc = vm_start(&c->cfg, &def, &o, &warn, &err);
+	/* where systemd runs the host, QEMU lives in the guest's unit, not in this login's process tree */
+	if (systemd_units_in_use(NULL))
+		rc = systemd_start_guest(&c->cfg, name, &o, actor_describe(), &warn, &err);
+	else
+		rc = vm_start(&c->cfg, &def, &o, &warn, &err);
 	if (warn)
 		cli_error(0, "%s: warning: %s", name, warn);
 	if (rc == 0)
@@ -128,7 +134,7 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 	const char *tv = NULL;
 	const struct opt_spec specs[] = { { "timeout", OPT_VALUE, &tv }, { NULL, 0, NULL } };
 	const char *name = one_name(c, specs, argc, argv);
-	int timeout = c->cfg.shutdown_timeout, rc;
+	int timeout = -1, rc;
 	bool tty = isatty(2) && !c->json;
 	enum vm_stop_step how = STOP_WAS_STOPPED;
 	struct vmdef def;
@@ -140,6 +146,8 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 		return cli_error(EXIT_USAGE, "%s: --timeout takes seconds (0-86400), not '%s'", name, tv);
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
+	if (timeout < 0)
+		timeout = vm_shutdown_timeout(&c->cfg, &def);
 	double t0 = now_mono();
 
 	rc = vm_stop(&c->cfg, &def, timeout, &how, tty ? stop_progress : NULL, (void *)name, &err);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autostart.h"
 #include "events.h"
 #include "status.h"
 #include "util.h"
@@ -203,6 +204,10 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 		       d->vnc_display, d->vnc_password ? ", password set" : ", no password");
 	tprintf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
 	tprintf("boot:        %s\n", d->boot ? d->boot : vmdef_default("boot"));
+	char *as = autostart_describe(d);
+
+	tprintf("autostart:   %s\n", as);
+	free(as);
 	for (size_t i = 0; i < d->n_disks; i++)
 		tprintf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
 		       disk_iface_name(d->disks[i].iface), d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");
@@ -227,7 +232,8 @@ static void show_events(const struct config *cfg, const char *name)
 		struct tm tm;
 
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
-		tprintf("  %s  %s\n", when, ev[k].text);
+		tprintf("  %s  %s%s%s%s\n", when, ev[k].text, ev[k].actor ? "  (by " : "", ev[k].actor ? ev[k].actor : "",
+			ev[k].actor ? ")" : "");
 	}
 	events_free(ev, n);
 }

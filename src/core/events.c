@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actor.h"
 #include "util.h"
 #include "vmstate.h"
 
@@ -216,6 +217,12 @@ int events_write(const struct config *cfg, const char *name, enum events_kind ki
 	return rc;
 }
 
+/* What the console (or a unit's stop hook) saw happen on its own has no author: no by=. */
+const char *events_actor(enum events_kind kind)
+{
+	return kind >= EV_SEEN_RUNNING && kind <= EV_SEEN_INVALID ? NULL : actor_describe();
+}
+
 int events_log(const struct config *cfg, const char *name, enum events_kind kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -225,7 +232,7 @@ int events_log(const struct config *cfg, const char *name, enum events_kind kind
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	rc = events_write(cfg, name, kind, NULL, text);
+	rc = events_write(cfg, name, kind, events_actor(kind), text);
 	free(text);
 	return rc;
 }

@@ -90,7 +90,13 @@ struct events_entry {
  */
 int events_write(const struct config *cfg, const char *name, enum events_kind kind, const char *actor,
 		 const char *text);
-/* events_write with a printf text and no actor. */
+/*
+ * Who did it, for a line of this kind: actor_describe() (the user and ssh
+ * client, sudo's user, or boot / host shutdown / backup timer), or NULL for
+ * what was only seen happening (EV_SEEN_*).
+ */
+const char *events_actor(enum events_kind kind);
+/* events_write with a printf text, and events_actor(kind) as its actor. */
 int events_log(const struct config *cfg, const char *name, enum events_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

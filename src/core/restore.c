@@ -26,6 +26,7 @@
 #include "stream.h"
 #include "events.h"
 #include "util.h"
+#include "vnc.h"
 #include "vm.h"
 #include "vmstate.h"
 #include "vnc.h"

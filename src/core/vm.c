@@ -197,6 +197,11 @@ static bool wait_gone(pid_t pid, int ms)
 static int kill_guest_qemu(const struct config *cfg, const char *name, pid_t pid)
 {
 	int pfd = pidfd_open(pid, 0), rc;
+	char *mark = vmstate_path(cfg, name, VM_KILLED_MARK);
+
+	/* the unit's stop hook reads it: this SIGKILL is vmdeck's, not a crash */
+	file_write_atomic(mark, "", 0, 0600, NULL);
+	free(mark);
 
 	if (pfd < 0 && errno == ESRCH)
 		return 0;
@@ -220,6 +225,15 @@ static void unlink_runtime_file(const struct config *cfg, const char *name, cons
 
 	unlink(p);
 	free(p);
+}
+
+bool vm_killed_by_vmdeck(const struct config *cfg, const char *name)
+{
+	char *p = vmstate_path(cfg, name, VM_KILLED_MARK);
+	bool was = unlink(p) == 0;
+
+	free(p);
+	return was;
 }
 
 static void remove_runtime_files(const struct config *cfg, const char *name)
@@ -637,6 +651,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 	if (pid > 0)
 		return err_set(err, "already running (pid %d)", (int)pid);
 	remove_runtime_files(cfg, def->name);  /* stale, from a crash or kill -9 */
+	vm_killed_by_vmdeck(cfg, def->name);
 	if (plan_media(cfg, def, o, p, err) < 0 || check_bridges(def, err) < 0 ||
 	    check_vnc_port(cfg, def, err) < 0)
 		return -1;
@@ -866,42 +881,57 @@ static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pi
 
 /* The event log's line for how a stop ended: which step did it. */
 static void stop_logged(const struct config *cfg, const char *name, int rc, enum vm_stop_step step, int timeout_s,
-			double secs, char **err)
+			double secs, const char *at, char **err)
 {
 	const char *ended = step == STOP_QUIT ? "quit" : "SIGKILL (killed)";
 
 	if (rc < 0)
-		events_log(cfg, name, EV_STOP_FAIL, "stop failed: %s", err && *err ? *err : "QEMU did not end");
+		events_log(cfg, name, EV_STOP_FAIL, "stop%s failed: %s", at, err && *err ? *err : "QEMU did not end");
 	else if (step == STOP_ACPI)
-		events_log(cfg, name, EV_STOP_ACPI, "%s after %.1f s", vm_stop_step_text(step), secs);
+		events_log(cfg, name, EV_STOP_ACPI, "%s%s after %.1f s", vm_stop_step_text(step), at, secs);
 	else if (secs < timeout_s) /* QMP refused the button: no wait */
-		events_log(cfg, name, EV_STOP_REFUSED, "the power button was not taken: ended with %s", ended);
+		events_log(cfg, name, EV_STOP_REFUSED, "the power button was not taken%s: ended with %s", at, ended);
 	else
-		events_log(cfg, name, EV_STOP_TIMEOUT, "did not power off in %d s: ended with %s", timeout_s, ended);
+		events_log(cfg, name, EV_STOP_TIMEOUT, "did not power off in %d s%s: ended with %s", timeout_s, at, ended);
+}
+
+int vm_shutdown_timeout(const struct config *cfg, const struct vmdef *def)
+{
+	return def->shutdown_timeout > 0 ? def->shutdown_timeout : cfg->shutdown_timeout;
 }
 
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
 	    void (*progress)(void *arg, int left), void *arg, char **err)
 {
+	return vm_stop_at(cfg, def, timeout_s, NULL, how, progress, arg, err);
+}
+
+int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s, const char *occasion,
+	       enum vm_stop_step *how, void (*progress)(void *arg, int left), void *arg, char **err)
+{
 	enum vm_stop_step step = STOP_WAS_STOPPED;
+	char *at = occasion ? xasprintf(" at %s", occasion) : xstrdup("");
 	int lock, rc = 0;
 	pid_t pid;
 
-	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
+	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
+		free(at);
 		return -1;
+	}
 	if ((pid = vmstate_pid_find(cfg, def->name)) > 0) {
 		double t0 = now_mono();
 
 		marker_write(cfg, def->name);
-		events_log(cfg, def->name, EV_STOP_BUTTON, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
+		events_log(cfg, def->name, EV_STOP_BUTTON, "stopping%s: ACPI power button pressed, waiting up to %d s", at, timeout_s);
 		step = STOP_ACPI;
 		/* QMP that cannot take the button will not take quit either: ask only briefly */
 		if (powerdown_button(cfg, def) < 0)
 			rc = force_off(cfg, def, pid, QMP_KILL_MS, &step, err);
 		else if (!wait_acpi(pid, timeout_s, progress, arg))
 			rc = force_off(cfg, def, pid, QMP_TIMEOUT_MS, &step, err);
-		stop_logged(cfg, def->name, rc, step, timeout_s, now_mono() - t0, err);
+		stop_logged(cfg, def->name, rc, step, timeout_s, now_mono() - t0, at, err);
 	}
+	free(at);
 	if (rc == 0)
 		remove_runtime_files(cfg, def->name);
 	else

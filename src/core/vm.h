@@ -49,6 +49,11 @@ const char *vm_stop_step_text(enum vm_stop_step s); /* "powered off by ACPI", ..
  */
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
 	    void (*progress)(void *arg, int left), void *arg, char **err);
+/* The guest's own shutdown_timeout, else the configuration's: how long a stop waits for ACPI. */
+int vm_shutdown_timeout(const struct config *cfg, const struct vmdef *def);
+/* vm_stop whose event lines name the occasion: "powered off by ACPI at host shutdown after 4.0 s". */
+int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s, const char *occasion,
+	       enum vm_stop_step *how, void (*progress)(void *arg, int left), void *arg, char **err);
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err); /* button only */
 /*
  * QMP quit, or SIGKILL when QMP does not answer within a second (a hung or
@@ -59,6 +64,13 @@ int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err);
  * when there was none, -1 on error.
  */
 int vm_kill(const struct config *cfg, const struct vmdef *def, char **err);
+/*
+ * Whether vmdeck itself sent the last SIGKILL to the guest's QEMU (kill,
+ * stop's last step, an aborted start); the mark is taken away. The unit's
+ * stop hook tells such an end from a crash with it.
+ */
+#define VM_KILLED_MARK "killed-by-vmdeck"
+bool vm_killed_by_vmdeck(const struct config *cfg, const char *name);
 /* These need a running guest ("not running" otherwise); one QMP command each. */
 int vm_reset(const struct config *cfg, const struct vmdef *def, char **err);
 int vm_pause(const struct config *cfg, const struct vmdef *def, char **err);

@@ -57,6 +57,9 @@ struct vmdef {
 	bool backup_schedule;
 	char **backup_calendars;    /* NULL-terminated; n_backup_calendars 0 = follow backup.schedule */
 	size_t n_backup_calendars;
+	int autostart_order;   /* autostart group: lower first, equal together */
+	int autostart_delay;   /* seconds after this guest starts before the next group */
+	int shutdown_timeout;  /* seconds for ACPI at a stop; 0 = the configuration's */
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
 };
 

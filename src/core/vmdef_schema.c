@@ -90,6 +90,13 @@ static const struct schema_key vmdef_keys[] = {
 	{ SEC_TOP, "backup_schedule", SCHEMA_SCHEDULE, "false", 0, 0, NULL, D(backup_schedule), NULL, NULL, SEC_NONE,
 	  "scheduled backups: true at backup.schedule, or a list of its own systemd calendar expressions "
 	  "like [\"Sun 03:00\"]" },
+	/* the host starts and stops its guests (systemd units, autostart): one block */
+	{ SEC_TOP, "autostart_order", SCHEMA_INT, "0", 0, 9999, NULL, D(autostart_order), NULL, NULL, SEC_NONE,
+	  "autostart group: lower values start first, equal values start together" },
+	{ SEC_TOP, "autostart_delay", SCHEMA_INT, "0", 0, 86400, NULL, D(autostart_delay), NULL, NULL, SEC_NONE,
+	  "seconds to wait after this guest starts before the next autostart group starts" },
+	{ SEC_TOP, "shutdown_timeout", SCHEMA_INT, "0", 0, 86400, NULL, D(shutdown_timeout), NULL, NULL, SEC_NONE,
+	  "seconds the ACPI power button gets before quit and kill; 0: the configuration's shutdown_timeout" },
 };
 
 static const char *const sec_prefix[] = {

@@ -153,6 +153,17 @@ static void emit_vnc(struct sbuf *b, const struct vmdef *def)
 		emit_raw(b, "  ", SEC_VNC, "allow_no_password", "true");
 }
 
+/* A number key whose default is 0 (unset) is written only when set. */
+static void emit_int_set(struct sbuf *b, const char *key, int v)
+{
+	char num[16];
+
+	if (v == 0)
+		return;
+	snprintf(num, sizeof num, "%d", v);
+	emit(b, "", SEC_TOP, key, num);
+}
+
 static void emit_extra_args(struct sbuf *b, const struct vmdef *def)
 {
 	struct sbuf list = { 0 };
@@ -201,5 +212,8 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit(&b, "", SEC_TOP, "autostart", def->autostart ? "true" : "false");
 	emit(&b, "", SEC_TOP, "guest_agent", def->guest_agent ? "true" : "false");
 	emit_extra_args(&b, def);
+	emit_int_set(&b, "autostart_order", def->autostart_order);
+	emit_int_set(&b, "autostart_delay", def->autostart_delay);
+	emit_int_set(&b, "shutdown_timeout", def->shutdown_timeout);
 	return sbuf_take(&b);
 }

@@ -152,7 +152,8 @@ void doc_bash_completion(FILE *out)
 	fputs(script_head, out);
 	fputs("_vmdeck_verbs=\"", out);
 	for (const struct cli_verb *v = cli_verbs; v->name; v++)
-		fprintf(out, "%s%s", v == cli_verbs ? "" : " ", v->name);
+		if (!(v->flags & VERB_HIDDEN))
+			fprintf(out, "%s%s", v == cli_verbs ? "" : " ", v->name);
 	fputs("\"\n\n", out);
 	table(out, "_vmdeck_opts", "VERB: its options", 0);
 	table(out, "_vmdeck_arg", "VERB POS: what may stand there", 1);

@@ -73,6 +73,8 @@ static void man_verbs(FILE *out)
 	para(out, "With no verb, vmdeck opens the full-screen console (see CONSOLE KEYS). "
 		  "Every verb takes --help; `vmdeck help VERB` prints the same usage as below.");
 	for (const struct cli_verb *v = cli_verbs; v->name; v++) {
+		if (v->flags & VERB_HIDDEN)
+			continue;
 		char *usage = cli_usage_text(v);
 
 		item(out, v->name, usage, v->help);

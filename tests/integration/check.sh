@@ -20,7 +20,11 @@ sed -i 's/^    mac: .*/    mac: 52:54:00:00:00:0b/' "$T/vms.d/beta.yaml"
 
 run V check
 check_eq "check: valid guests exit 0" 0 "$rc"
-check_eq "check: says how many are fine" "2 guests OK" "$out"
+check_eq "check: says how many are fine" "2 guests OK" "$(printf '%s' "$out" | tail -1)"
+check_eq "check: says how guests are started here (systemd is not PID 1)" \
+    "start mode: direct: QEMU daemonized by vmdeck (systemd is not PID 1)" "$(printf '%s' "$out" | head -1)"
+run V check --json
+check_eq "check --json: the start mode as data" "direct" "$(printf '%s' "$out" | jq -r .start_mode)"
 
 # A broken definition: one line on stderr with file:line:col, exit 2; the others still listed.
 printf 'description: broken\ncpus: 2\nmemory: lots\n' > "$T/vms.d/gamma.yaml"
@@ -62,7 +66,7 @@ run V check
 check_eq "check: clashes exit 2" 2 "$rc"
 check_match "check: two guests on one VNC display" "delta.yaml: vnc.display 2 is also used by beta \(port 5902\)" "$err"
 check_match "check: two guests with one MAC" "delta.yaml: mac 52:54:00:00:00:0a is also used by alpha" "$err"
-check_eq "check: a guest with a clash is not counted OK" "2 errors; 2 of 3 guests OK" "$out"
+check_eq "check: a guest with a clash is not counted OK" "2 errors; 2 of 3 guests OK" "$(printf '%s' "$out" | tail -1)"
 run V check --json
 check_eq "check --json: valid leaves out the guest with a clash" 2 "$(printf '%s' "$out" | jq -s '.[0].valid')"
 check_eq "check --json with errors: one JSON document on stdout, no error object after it" 1 "$(printf '%s' "$out" | jq -s length)"
@@ -81,7 +85,7 @@ check_match "check: the message says chmod 600" "pw.yaml:.*vnc.password: .*reada
 check_nomatch "check: the password is not printed" "hunter2" "$out$err"
 chmod 600 "$T/vms.d/pw.yaml"
 run V check
-check_eq "check: mode 0600 is accepted" "3 guests OK" "$out"
+check_eq "check: mode 0600 is accepted" "3 guests OK" "$(printf '%s' "$out" | tail -1)"
 rm "$T/vms.d/pw.yaml"
 
 # Configuration errors: file and line, exit 2, for check and every other verb.
@@ -98,11 +102,11 @@ check_match "config: a wrong type stops other verbs too" \
     "vmdeck.conf:8: status_timeout: expected an integer between 10 and 60000, got a string" "$err"
 cp "$T/good.conf" "$CONF"
 run env VMDECK_CONFIG="$CONF" "$VMDECK" check
-check_eq "config: \$VMDECK_CONFIG is used without -c" "2 guests OK" "$out"
+check_eq "config: \$VMDECK_CONFIG is used without -c" "2 guests OK" "$(printf '%s' "$out" | tail -1)"
 sed -i 's|^qemu = .*|qemu = { binary = "qemu-system-nonesuch"; accel = "auto"; };|' "$CONF"
 sed -i '/^iso_dirs/d' "$CONF"; echo 'iso_dirs = [ "iso", "no-such-dir" ];' >> "$CONF"
 run V check
-check_eq "config: missing things on the host are warnings, not errors" "0 2 guests OK" "$rc $out"
+check_eq "config: missing things on the host are warnings, not errors" "0 2 guests OK" "$rc $(printf '%s' "$out" | tail -1)"
 check_match "config: warns about a QEMU that is not there" "warning: $CONF: qemu.binary qemu-system-nonesuch is not found in PATH" "$err"
 check_match "config: warns about a missing ISO folder" "warning: $CONF: iso_dirs: $T/no-such-dir: No such file or directory" "$err"
 cp "$T/good.conf" "$CONF"
@@ -126,7 +130,7 @@ check_eq "the MAC write-back at start keeps the file's owner" "nobody:nogroup" \
 run V argv web1
 check_match "new: the guest has a QEMU command line" "-m 64M" "$out"
 run V check
-check_eq "check: still fine with the new guest" "3 guests OK" "$out"
+check_eq "check: still fine with the new guest" "3 guests OK" "$(printf '%s' "$out" | tail -1)"
 
 run V new web1
 check_eq "new: an existing name is refused with exit 1" 1 "$rc"

@@ -37,12 +37,14 @@ CD changed to $T/iso/two.iso
 CD ejected
 forced off (QMP quit)"
 check_eq "each verb wrote one line, in order" "$expected" "$(texts)"
-check "every line is EPOCH TAB KIND TAB TEXT" awk -F'\t' 'NF != 3 || $1 !~ /^[0-9]+$/ { exit 1 }' "$LOG"
+check "every line is EPOCH TAB KIND TAB by=WHO TAB TEXT" awk -F'\t' 'NF != 4 || $1 !~ /^[0-9]+$/ || $3 !~ /^by=./ { exit 1 }' "$LOG"
+check_eq "who did it: the user running vmdeck" "by=$(id -un)" "$(cut -f3 "$LOG" | sort -u)"
 check_eq "each line says its kind" "start pause resume cdrom cdrom kill" "$(cut -f2 "$LOG" | paste -sd' ')"
 out=$(show_events g1)
-check_eq "show ends with the events, in order" "$expected" "$(sed -E 's/^  [^ ]+ [^ ]+  //' <<< "$out")"
+check_eq "show ends with the events, in order" "$expected" "$(sed -E 's/^  [^ ]+ [^ ]+  //; s/  \(by [^)]*\)$//' <<< "$out")"
+check_match "show says who did each" "  forced off \(QMP quit\)  \(by $(id -un)\)$" "$out"
 epoch=$(head -1 "$LOG" | cut -f1)
-check_eq "show gives each time as local YYYY-mm-dd HH:MM" "  $(date -d "@$epoch" '+%Y-%m-%d %H:%M')  started with CD one.iso" \
+check_eq "show gives each time as local YYYY-mm-dd HH:MM" "  $(date -d "@$epoch" '+%Y-%m-%d %H:%M')  started with CD one.iso  (by $(id -un))" \
     "$(head -1 <<< "$out")"
 check_eq "show --json keeps the list entries' shape (no events)" null "$(vd show g1 --json | jq -c '.events')"
 
@@ -52,9 +54,17 @@ check_eq "a stop that times out logs which step ended it" "did not power off in 
 check_eq "and logged it was stopping first" "stopping: ACPI power button pressed, waiting up to 1 s" "$(texts | tail -2 | head -1)"
 vd start g2 --cdrom nope.iso > /dev/null 2>&1
 check_match "a failed start logs its cause" "^start failed: ISO not found: nope.iso" \
-    "$(cut -f3- "$T/state/g2/events.log")"
+    "$(cut -f4- "$T/state/g2/events.log")"
 check_match "show of a guest lists it" "^  [0-9-]+ [0-9:]+  start failed: ISO not found" "$(show_events g2)"
 check_eq "of kind start.fail" "start.fail" "$(cut -f2 "$T/state/g2/events.log")"
+# Who did it: sudo's user and the ssh client's address.
+SSH_CONNECTION="192.0.2.7 50022 192.0.2.1 22" SUDO_USER=alice vd start g2 > /dev/null 2>&1
+SSH_CONNECTION="192.0.2.7 50022 192.0.2.1 22" SUDO_USER=alice vd kill g2 > /dev/null 2>&1
+check_eq "sudo's user and the ssh client are the actor" "by=alice via sudo from 192.0.2.7" \
+    "$(tail -1 "$T/state/g2/events.log" | cut -f3)"
+check_match "show says so" "forced off .*  \(by alice via sudo from 192\.0\.2\.7\)$" "$(show_events g2)"
+VMDECK_ACTOR="backup timer" vd start g2 > /dev/null 2>&1; vd kill g2 > /dev/null 2>&1
+check_eq "a unit's VMDECK_ACTOR wins" "by=backup timer" "$(grep -F $'\tstart\t' "$T/state/g2/events.log" | tail -1 | cut -f3)"
 # A line from before kinds (EPOCH TAB TEXT) is still read and shown as it was.
 printf '%s\tpowered off by ACPI after 3.0 s\n' "$(date +%s)" >> "$T/state/g2/events.log"
 check_match "show lists an old line as before" "^  [0-9-]+ [0-9:]+  powered off by ACPI after 3.0 s$" \
@@ -71,11 +81,11 @@ check_match "and logs why" $'\tbackup failed: g2 is busy' "$(cat "$T/state/g2/ev
 vd start g1 > /dev/null 2>&1
 tui_start
 tui_select g1
-check_screen "the console shows events from before it opened" '[0-9]{2}:[0-9]{2}  forced off \(QMP quit\)'
+check_screen "the console shows events from before it opened" '[0-9]{2}:[0-9]{2}  did not power off in 1 s'
 # the detail pane's right half, from its title down
 pane() { tui_screen | cut -c52- | sed -n '/^Recent events/,$p'; }
 check_eq "newest first" "started|did not power off in 1 s" \
-    "$(pane | sed -n 2,3p | sed -E 's/^  [0-9:]+  //; s/: ended.*//; s/ +$//' | paste -sd'|')"
+    "$(pane | sed -n 2,3p | sed -E 's/^  [0-9:]+  //; s/: ended.*//; s/ \(by [^)]*\)//; s/ +$//' | paste -sd'|')"
 vd pause g1 > /dev/null
 check_screen "a CLI pause shows up in the detail pane" '[0-9:]+  paused' 5
 check "the console saw it paused" wait_until 5 eval 'tui_row g1 | grep -q paused'

@@ -125,4 +125,6 @@ wide=$(for f in src/*.c src/*/*.[ch] ui/*.[ch]; do
     expand -t8 "$f" | awk -v f="$f" 'length($0) > 100 {print f ":" NR}'
 done | head -20 | tr '\n' ' ')
 check_eq "no source line in src/ or ui/ is wider than 100 columns" "" "$wide"
+check_eq "src/systemd/ holds unit templates only, nothing compiled" "" \
+    "$(ls src/systemd | grep -vE '^vmdeck[-@a-z]*\.(service|timer)$')"
 finish

@@ -31,8 +31,8 @@ check_screen "an image file disk gets a path from the name" "volume/file +$T/dis
 tui_keys Down Down Down Down
 [ "$n_bridges" -gt 0 ] && tui_keys Left # the first bridge is proposed; user NAT for the test
 check_screen "user networking chosen" 'Network +< user \(NAT\) >'
-# VNC listen only on loopback in the test.
-tui_keys Down Down Down Down Down C-u 1 2 7 . 0 . 0 . 1
+# VNC listen only on loopback in the test (past NIC model, Autostart, CD, Boot, display).
+tui_keys Down Down Down Down Down Down C-u 1 2 7 . 0 . 0 . 1
 check_screen "still valid" 'valid: F2 saves'
 tui_keys F2
 check_screen "saving adds the guest to the table" '^ fresh +stopped' 10

@@ -44,7 +44,7 @@ tui_select g3
 tui_keys s
 check "s starts g3 (vmdeck list --json says running)" wait_until 10 state_is g3 running
 check_screen "table follows: g3 running" '^ g3 +running' 5
-check_screen "the event log says started" '[0-9]{2}:[0-9]{2}  started$' 5
+check_screen "the event log says started" '[0-9]{2}:[0-9]{2}  started( \(by [^)]*\))?$' 5
 
 # p pauses a running guest and resumes a paused one.
 tui_select g1

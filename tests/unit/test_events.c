@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "actor.h"
 #include "events.h"
 #include "guestfile.h"
 #include "scratch.h"
@@ -275,15 +276,19 @@ static void test_kind_written_and_read(void **state)
 	struct events_entry ev[2];
 	char *p = log_file(), *text;
 
+	setenv("VMDECK_ACTOR", "host shutdown", 1);
+	actor_reset();
 	assert_int_equal(events_log(&cfg, "g1", EV_STOP_ACPI, "powered off by ACPI after %.1f s", 4.2), 0);
+	unsetenv("VMDECK_ACTOR");
+	actor_reset();
 	text = file_read(p, NULL, NULL);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "\tstop.acpi\tpowered off by ACPI after 4.2 s\n"));
+	assert_non_null(strstr(text, "\tstop.acpi\tby=host shutdown\tpowered off by ACPI after 4.2 s\n"));
 	assert_true(text[0] >= '1' && text[0] <= '9');
 	free(text);
 	assert_int_equal(events_recent(&cfg, "g1", 2, ev), 1);
 	assert_int_equal(ev[0].kind, EV_STOP_ACPI);
-	assert_null(ev[0].actor);
+	assert_string_equal(ev[0].actor, "host shutdown");
 	assert_string_equal(ev[0].text, "powered off by ACPI after 4.2 s");
 	events_free(ev, 1);
 	free(p);
