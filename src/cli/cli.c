@@ -58,6 +58,8 @@ const struct cli_verb cli_verbs[] = {
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	{ "clone", "NAME NEW [--linked] [--start] [--keep-vnc-password]",
+	  "a new guest from a stopped one: disks copied, or qcow2 overlays on them (--linked)", 0, cmd_clone },
 	{ "complete", "guest|iso|host|tag [GUEST]",
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
 	{ NULL, NULL, NULL, 0, NULL },

@@ -50,6 +50,7 @@ struct vmdef {
 	bool usb_tablet;
 	bool autostart;
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
+	bool template;         /* a base for clones; refuses to start while linked clones exist */
 	char **extra_args;
 	size_t n_extra_args;
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */

@@ -83,6 +83,8 @@ static const struct schema_key vmdef_keys[] = {
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
 	{ SEC_TOP, "extra_args", SCHEMA_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
+	{ SEC_TOP, "template", SCHEMA_BOOL, "false", 0, 0, NULL, D(template), NULL, NULL, SEC_NONE,
+	  "a base for clones (vmdeck clone); never starts while linked clones use its disks" },
 };
 
 static const char *const sec_prefix[] = {

@@ -199,5 +199,7 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit(&b, "", SEC_TOP, "autostart", def->autostart ? "true" : "false");
 	emit(&b, "", SEC_TOP, "guest_agent", def->guest_agent ? "true" : "false");
 	emit_extra_args(&b, def);
+	if (def->template)
+		emit(&b, "", SEC_TOP, "template", "true");
 	return sbuf_take(&b);
 }

@@ -1,0 +1,305 @@
+/* clone.c: `vmdeck clone`: a new guest from a stopped one, disks copied or linked; templates. */
+#include "clone.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "guest.h"
+#include "lvm.h"
+#include "storage.h"
+#include "vm.h"
+#include "vmstate.h"
+
+/* ---- linked clones ---- */
+
+/* The same file or device, by name or by what the names lead to. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* src's disks as host paths, looked up once (an LV's through lvs). */
+static int src_paths(const struct config *cfg, const struct vmdef *src, struct strv *paths, char **err)
+{
+	for (size_t i = 0; i < src->n_disks; i++) {
+		char *p = NULL;
+
+		if (storage_disk_path(cfg, &src->disks[i], &p, err) < 0)
+			return -1;
+		strv_add(paths, p);
+		free(p);
+	}
+	return 0;
+}
+
+/* Whether d has a qcow2 file disk whose backing file is one of paths (looked up when first needed). */
+static int backed_by(const struct config *cfg, const struct vmdef *d, const struct vmdef *src,
+		     struct strv *paths, bool *looked, char **err)
+{
+	int hit = 0;
+
+	for (size_t i = 0; i < d->n_disks && !hit; i++) {
+		char *b;
+
+		if (!d->disks[i].file || strcmp(storage_disk_format(&d->disks[i]), "qcow2") != 0)
+			continue;
+		if ((b = storage_backing_file(d->disks[i].file)) == NULL)
+			continue;
+		if (!*looked && src_paths(cfg, src, paths, err) < 0) {
+			free(b);
+			return -1;
+		}
+		*looked = true;
+		for (size_t k = 0; k < paths->n && !hit; k++)
+			hit = same_file(b, paths->v[k]);
+		free(b);
+	}
+	return hit;
+}
+
+int clone_linked_find(const struct config *cfg, const struct vmdef *defs, size_t n,
+		      const struct vmdef *src, struct strv *names, char **err)
+{
+	struct strv paths = { 0 };
+	bool looked = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (defs[i].error || strcmp(defs[i].name, src->name) == 0)
+			continue;
+		rc = backed_by(cfg, &defs[i], src, &paths, &looked, err);
+		if (rc == 1)
+			strv_add(names, defs[i].name);
+	}
+	strv_free(&paths);
+	return rc < 0 ? -1 : 0;
+}
+
+static char *names_text(const struct strv *names)
+{
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < names->n; i++)
+		sbuf_printf(&b, "%s%s", i ? ", " : "", names->v[i]);
+	return sbuf_take(&b);
+}
+
+int clone_start_check(const struct config *cfg, const struct vmdef *def, char **err)
+{
+	struct strv names = { 0 };
+	struct vmdef *defs;
+	size_t n;
+	char *list;
+	int rc = 0;
+
+	/* nothing to check against is no reason to refuse a start */
+	if (def->n_disks == 0 || access(cfg->vms_dir, F_OK) < 0 || vmdefs_load_all(cfg, &defs, &n, NULL) < 0)
+		return 0;
+	if (clone_linked_find(cfg, defs, n, def, &names, NULL) == 0 && names.n) {
+		list = names_text(&names);
+		rc = err_set(err, "it is a template with linked clones: %s (they read its disks; delete them "
+			     "before starting it)", list);
+		free(list);
+	}
+	strv_free(&names);
+	vmdefs_free(defs, n);
+	return rc;
+}
+
+char *clone_name_propose(const struct config *cfg, const char *src)
+{
+	for (int i = 1; i < 1000; i++) {
+		char *name = i == 1 ? xasprintf("%s-clone", src) : xasprintf("%s-clone-%d", src, i);
+		char *path = xasprintf("%s/%s.yaml", cfg->vms_dir, name);
+		bool free_name = name_valid(name) && access(path, F_OK) < 0;
+
+		free(path);
+		if (free_name)
+			return name;
+		free(name);
+	}
+	return xstrdup("");
+}
+
+/* ---- the new definition ---- */
+
+static char *with_index(const char *base, size_t i, const char *ext)
+{
+	return i ? xasprintf("%s-%zu%s", base, i, ext) : xasprintf("%s%s", base, ext);
+}
+
+/* Disk i of NEW: an LV beside SRC's, or a file in file_dir (qcow2 when linked). */
+static int disk_rename(const struct config *cfg, struct vm_disk *d, const char *name, size_t i, bool linked,
+		       char **err)
+{
+	char *vg = NULL, *base;
+
+	if (d->lv && !linked) {
+		if (lvm_split(cfg, d->lv, &vg, NULL, err) < 0)
+			return -1;
+		base = xasprintf("%s/%s", vg, name);
+		free(d->lv);
+		d->lv = with_index(base, i, "");
+		free(base);
+		free(vg);
+		return 0;
+	}
+	const char *fmt = linked ? "qcow2" : storage_disk_format(d);
+	char *file;
+
+	base = path_join(cfg->file_dir, name);
+	file = with_index(base, i, strcmp(fmt, "qcow2") == 0 ? ".qcow2" : ".raw");
+	free(base);
+	if (linked || d->lv) {  /* the name says the format */
+		free(d->format);
+		d->format = NULL;
+	}
+	free(d->lv);
+	d->lv = NULL;
+	free(d->file);
+	d->file = file;
+	return 0;
+}
+
+/* A VNC password of 8 letters and digits (the VNC limit), from the kernel's random pool. */
+static char *random_password(char **err)
+{
+	static const char set[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	unsigned char r[8];
+	char *p;
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+		err_set(err, "cannot make a VNC password: getrandom: %s", strerror(errno));
+		return NULL;
+	}
+	p = xcalloc(9, 1);
+	for (size_t i = 0; i < sizeof r; i++)
+		p[i] = set[r[i] % (sizeof set - 1)];
+	explicit_bzero(r, sizeof r);
+	return p;
+}
+
+/* SRC's definition turned into NEW's: name, disks, MACs, display, password, no template flag. */
+static int def_for_clone(const struct config *cfg, struct vmdef *def, const char *name, const struct clone_opts *o,
+			 char **err)
+{
+	free(def->name);
+	def->name = xstrdup(name);
+	free(def->path);
+	def->path = NULL;
+	def->template = false;
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (disk_rename(cfg, &def->disks[i], name, i, o->linked, err) < 0)
+			return -1;
+	for (size_t i = 0; i < def->n_nics; i++) {
+		free(def->nics[i].mac);
+		def->nics[i].mac = NULL;  /* guest_create gives each card a new one */
+	}
+	if (def->vnc)
+		def->vnc_display = GUEST_VNC_ANY;
+	if (def->vnc_password && !o->keep_vnc_password) {
+		explicit_bzero(def->vnc_password, strlen(def->vnc_password));
+		free(def->vnc_password);
+		if ((def->vnc_password = random_password(err)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the run ---- */
+
+struct cl {
+	const struct config *cfg;
+	const struct vmdef *src;
+	const struct clone_opts *o;
+};
+
+/* Once NEW's disks exist: a linked clone's SRC becomes a template, in its file, before NEW is placed. */
+static int mark_template(void *arg, char **err)
+{
+	struct cl *c = arg;
+	struct vmdef_change ch = { .key = "template", .value = "true" };
+	size_t bad;
+
+	if (!c->o->linked || c->src->template)
+		return 0;
+	return vmdef_apply_changes(c->src->path, &ch, 1, &bad, err);
+}
+
+/* The disk's format as a literal: def_for_clone frees the definition's own text. */
+static const char *fmt_static(const struct vm_disk *d)
+{
+	return strcmp(storage_disk_format(d), "qcow2") == 0 ? "qcow2" : "raw";
+}
+
+static int clone_locked(struct cl *c, const char *name, char **err)
+{
+	struct vmdef def;
+	struct guest_disk_plan *plan;
+	struct strv from = { 0 };
+	char *e = NULL;
+	int rc;
+
+	if (vmstate_pid_find(c->cfg, c->src->name) > 0)
+		return err_set(err, "it is running: stop it first (a clone is made from a stopped guest's disks)");
+	if (vmdef_load_by_name(c->cfg, c->src->name, &def, err) < 0)
+		return -1;
+	plan = xcalloc(def.n_disks ? def.n_disks : 1, sizeof *plan);
+	rc = src_paths(c->cfg, &def, &from, err);
+	for (size_t i = 0; i < def.n_disks && rc == 0; i++)
+		plan[i] = (struct guest_disk_plan){ .how = c->o->linked ? GUEST_DISK_OVERLAY : GUEST_DISK_COPY,
+						    .from = from.v[i],
+						    .from_format = fmt_static(&def.disks[i]) };
+	if (rc == 0)
+		rc = def_for_clone(c->cfg, &def, name, c->o, err);
+	if (rc == 0) {
+		struct guest_create_opts go = {
+			.disks = plan, .commit = mark_template, .commit_arg = c, .cancel = c->o->hooks.cancel,
+			.progress = c->o->hooks.progress, .progress_arg = c->o->hooks.arg,
+		};
+
+		e = xasprintf("definition created: a %s clone of %s", c->o->linked ? "linked" : "full",
+			      c->src->name);
+		go.event = e;
+		rc = guest_create(c->cfg, &def, &go, err);
+	}
+	free(e);
+	free(plan);
+	strv_free(&from);
+	vmdef_free(&def);
+	return rc;
+}
+
+int clone_run(const struct config *cfg, const char *src, const char *name, const struct clone_opts *o,
+	      char **err)
+{
+	struct vmdef def;
+	struct cl c = { cfg, &def, o };
+	int lock, rc;
+
+	if (!name_valid(name))
+		return err_set(err, "%s: not a valid guest name (letters, digits, '.', '_', '-'; at most 64, "
+			       "starting with a letter or digit)", name);
+	if (vmdef_load_by_name(cfg, src, &def, err) < 0)
+		return -1;
+	if ((lock = vm_lock(cfg, src, false, err)) < 0) {
+		vmdef_free(&def);
+		return -1;
+	}
+	rc = clone_locked(&c, name, err);
+	if (rc == 0)
+		events_log(cfg, src, "cloned to %s (%s)", name, o->linked ? "linked: now a template" : "full copy");
+	vm_unlock(lock);
+	vmdef_free(&def);
+	return rc;
+}
