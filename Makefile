@@ -136,7 +136,8 @@ asan:
 # `make fuzz FUZZ_TIME=300` runs each for that many seconds; findings land in $(BUILD)/fuzz/.
 FUZZ_TIME   ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE $(CORE_INC) $(PKG_CFLAGS)
-FUZZ_SRC    := $(wildcard src/core/vmdef_*.c) $(addprefix src/core/,config.c util.c manifest.c yamlcheck.c)
+FUZZ_SRC    := $(wildcard src/core/vmdef_*.c) $(addprefix src/core/,schema.c config.c util.c manifest.c yamlcheck.c \
+	       storage.c lvm.c spawn.c)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)

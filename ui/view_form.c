@@ -92,7 +92,7 @@ static const char *val(int i)
 static const struct {
 	int field;
 	const char *path;
-} schema_choices[] = {
+} choice_fields[] = {
 	{ FF_MACHINE, "machine" }, { FF_DISK_BUS, "disks.interface" }, { FF_NIC_MODEL, "nics.model" },
 	{ FF_BOOT, "boot" }, { FF_RTC, "rtc" },
 };
@@ -101,9 +101,9 @@ static const char *const *choices_of(int i)
 {
 	if (i == FF_NET)
 		return (const char *const *)fv.nets.v;
-	for (size_t k = 0; k < ARRAY_LEN(schema_choices); k++)
-		if (schema_choices[k].field == i)
-			return vmdef_choices(schema_choices[k].path);
+	for (size_t k = 0; k < ARRAY_LEN(choice_fields); k++)
+		if (choice_fields[k].field == i)
+			return vmdef_choices(choice_fields[k].path);
 	return fv.f[i].choices;
 }
 

@@ -236,7 +236,7 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 		pane_line(p, R_ERROR, "* applies at next start:");
 		pane_line(p, R_ERROR, "  %s", keys);
 	}
-	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : "default",
+	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : vmdef_default("cpu"),
 		  d->machine ? d->machine : vmdef_default("machine"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "Memory  %s (resident %s)", size_human(d->memory, mem, sizeof mem),

@@ -446,6 +446,16 @@ const struct host *config_host(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+const char *config_default(const char *path)
+{
+	return schema_default(&cfg_schema, path);
+}
+
+const char *const *config_choices(const char *path)
+{
+	return schema_choices(&cfg_schema, path);
+}
+
 void config_reference_each(schema_doc_fn *fn, void *arg)
 {
 	schema_each(&cfg_schema, fn, arg);

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "storage.h"
 #include "vm.h"
 #include "vmstate.h"
 
@@ -122,7 +123,7 @@ static int cdrom_bootindex(const struct argv_ctx *c)
 
 static int emit_name(struct argv_ctx *c, char **err)
 {
-	strv_add(c->out, c->cfg->qemu_binary ? c->cfg->qemu_binary : "qemu-system-x86_64");
+	strv_add(c->out, c->cfg->qemu_binary ? c->cfg->qemu_binary : config_default("qemu.binary"));
 	add2(c, "-name", c->def->name);
 	return 0;
 }
@@ -204,18 +205,6 @@ static int emit_display(struct argv_ctx *c, char **err)
 }
 
 /* ---- disks ---- */
-
-static const char *disk_format(const struct vm_disk *d)
-{
-	const char *dot;
-
-	if (d->format && *d->format)
-		return d->format;
-	if (d->lv)
-		return "raw";
-	dot = strrchr(d->file, '.');
-	return dot && strcmp(dot, ".qcow2") == 0 ? "qcow2" : "raw";
-}
 
 /* An LV "vg/lv" is the block device /dev/vg/lv. */
 static char *disk_path(const struct vm_disk *d)
@@ -303,7 +292,7 @@ static int emit_disk(struct argv_ctx *c, size_t i, char **err)
 	esc = opt_escape(path);
 	strv_add(c->out, "-drive");
 	/* An LV is already a block device: cache=none keeps it out of the host page cache a second time. */
-	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s%s", esc, disk_format(d), drive, d->lv ? ",cache=none" : "");
+	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s%s", esc, storage_disk_format(d), drive, d->lv ? ",cache=none" : "");
 	free(esc);
 	free(path);
 	if (disk_devices[d->iface](c, drive, disk_bootindex(c, i), &why) < 0) {

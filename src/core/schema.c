@@ -16,6 +16,36 @@ const struct schema_key *schema_find(const struct schema *s, int sec, const char
 	return NULL;
 }
 
+const struct schema_key *schema_path(const struct schema *s, const char *path)
+{
+	const struct schema_key *k = schema_find(s, 0, path), *top;
+	const char *dot = strchr(path, '.');
+	char *head;
+
+	if (k || dot == NULL)
+		return k;
+	head = xstrndup(path, (size_t)(dot - path));
+	top = schema_find(s, 0, head);
+	free(head);
+	if (top == NULL || (top->type != SCHEMA_MAP && top->type != SCHEMA_SEQ && top->type != SCHEMA_GROUPS))
+		return NULL;
+	return schema_find(s, top->sub, dot + 1);
+}
+
+const char *schema_default(const struct schema *s, const char *path)
+{
+	const struct schema_key *k = schema_path(s, path);
+
+	return k ? k->def : NULL;
+}
+
+const char *const *schema_choices(const struct schema *s, const char *path)
+{
+	const struct schema_key *k = schema_path(s, path);
+
+	return k ? k->choices : NULL;
+}
+
 void *schema_slot(void *base, const struct schema_key *k)
 {
 	return (char *)base + k->off;

@@ -47,6 +47,15 @@ struct schema {
 };
 
 const struct schema_key *schema_find(const struct schema *s, int sec, const char *name);
+/*
+ * The row of a key by its path: a top-level name ("memory", "qemu.accel"),
+ * or "LIST.KEY" / "MAP.KEY" for a key of a list's items or of a mapping
+ * ("nics.model", "vnc.listen", "hosts.vmdeck"). NULL when there is none.
+ */
+const struct schema_key *schema_path(const struct schema *s, const char *path);
+/* That row's default as text, and its choices (NULL-terminated); NULL when it has none. */
+const char *schema_default(const struct schema *s, const char *path);
+const char *const *schema_choices(const struct schema *s, const char *path);
 /* Where k's value lives in base (struct config, vmdef, vm_disk ...). */
 void *schema_slot(void *base, const struct schema_key *k);
 /* Stores an allocated string at k's slot, freeing the one there. */

@@ -634,7 +634,7 @@ struct status_poll *status_poll_start(const struct config *cfg, const struct vmd
 	sp->cfg = cfg;
 	sp->n = n;
 	sp->g = xcalloc(n, sizeof *sp->g);
-	sp->timeout_ms = timeout_ms > 0 ? timeout_ms : 500;
+	sp->timeout_ms = timeout_ms > 0 ? timeout_ms : atoi(config_default("status_timeout"));
 	for (size_t i = 0; i < n; i++) {
 		struct guest *g = &sp->g[i];
 

@@ -24,9 +24,9 @@ const char *storage_file_format(const char *path, const char *format)
 	return n > 6 && strcmp(path + n - 6, ".qcow2") == 0 ? "qcow2" : "raw";
 }
 
-static bool format_known(const char *f)
+bool storage_format_known(const char *format)
 {
-	return strcmp(f, "raw") == 0 || strcmp(f, "qcow2") == 0;
+	return format && choice_index(vmdef_choices("disks.format"), format) >= 0;
 }
 
 int storage_file_create(const char *path, const char *format, uint64_t size, char **err)
@@ -36,9 +36,14 @@ int storage_file_create(const char *path, const char *format, uint64_t size, cha
 	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f", (char *)fmt,
 			(char *)path, sz, NULL };
 	int rc, fd;
+	char *known;
 
-	if (!format_known(fmt))
-		return err_set(err, "%s: unknown image format '%s' (raw or qcow2)", path, fmt);
+	if (!storage_format_known(fmt)) {
+		known = choices_text(vmdef_choices("disks.format"));
+		err_set(err, "%s: unknown image format '%s' (%s)", path, fmt, known);
+		free(known);
+		return -1;
+	}
 	if (size == 0)
 		return err_set(err, "%s: no size given", path);
 	if (access(path, F_OK) == 0)
@@ -175,6 +180,29 @@ int storage_create_for_new(const struct config *cfg, const struct vmdef *def, ch
 			return -1;
 	}
 	return 0;
+}
+
+int storage_file_ensure(const struct vm_disk *d, char **err)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(d->file, &st) == 0)
+		return access(d->file, R_OK | W_OK) == 0 ? 0 :
+			err_set(err, "disk file %s: %s", d->file, strerror(errno));
+	if (errno != ENOENT)
+		return err_set(err, "disk file %s: %s", d->file, strerror(errno));
+	if (d->size == 0)
+		return err_set(err, "disk file %s does not exist (give it a size: to create it)", d->file);
+	rc = storage_file_create(d->file, d->format, d->size, err);
+	if (rc < 0 && err && *err) {
+		char *why = *err;
+
+		*err = NULL;
+		err_set(err, "cannot create disk %s: %s", d->file, why);
+		free(why);
+	}
+	return rc;
 }
 
 /* True when the two LV references name the same volume (a bare LV means storage.vg). */

@@ -11,6 +11,8 @@
 
 /* Image files through qemu-img. format: "raw" | "qcow2" (NULL: by extension, .qcow2 or raw). */
 const char *storage_file_format(const char *path, const char *format);
+/* format is one of the schema's disks.format choices (raw, qcow2). */
+bool storage_format_known(const char *format);
 /* Creates a new image of size bytes, mode 0600 (never over an existing file); used by every creator. */
 int storage_file_create(const char *path, const char *format, uint64_t size, char **err);
 int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink, char **err);
@@ -48,6 +50,12 @@ const char *storage_disk_format(const struct vm_disk *d);
  * an existing file likewise.
  */
 int storage_create_for_new(const struct config *cfg, const struct vmdef *def, char **err);
+/*
+ * A file disk that does not exist yet is created with its defined size
+ * ("created on demand", 0600 through storage_file_create); an existing one
+ * must be readable and writable. `start` calls it for every file disk.
+ */
+int storage_file_ensure(const struct vm_disk *d, char **err);
 
 /* The guest (from defs) whose definition uses LV ref or file path, NULL if none. */
 const struct vmdef *storage_disk_owner(const struct vmdef *defs, size_t n, const struct config *cfg,

@@ -433,30 +433,6 @@ char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err)
 	return NULL;
 }
 
-/* A file disk that does not exist yet is created with its defined size ("created on demand"), 0600. */
-static int disk_file_ensure(const struct vm_disk *d, char **err)
-{
-	struct stat st;
-	int rc;
-
-	if (stat(d->file, &st) == 0)
-		return access(d->file, R_OK | W_OK) == 0 ? 0 :
-			err_set(err, "disk file %s: %s", d->file, strerror(errno));
-	if (errno != ENOENT)
-		return err_set(err, "disk file %s: %s", d->file, strerror(errno));
-	if (d->size == 0)
-		return err_set(err, "disk file %s does not exist (give it a size: to create it)", d->file);
-	rc = storage_file_create(d->file, d->format, d->size, err);
-	if (rc < 0 && err && *err) {
-		char *why = *err;
-
-		*err = NULL;
-		err_set(err, "cannot create disk %s: %s", d->file, why);
-		free(why);
-	}
-	return rc;
-}
-
 static int check_disks(const struct vmdef *def, char **err)
 {
 	for (size_t i = 0; i < def->n_disks; i++) {
@@ -469,7 +445,7 @@ static int check_disks(const struct vmdef *def, char **err)
 			free(dev);
 			if (!ok)
 				return err_set(err, "logical volume %s not found (no /dev/%s)", d->lv, d->lv);
-		} else if (d->file && disk_file_ensure(d, err) < 0) {
+		} else if (d->file && storage_file_ensure(d, err) < 0) {
 			return -1;
 		}
 	}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "storage.h"
 #include "util.h"
 #include "yamlcheck.h"
 
@@ -263,14 +264,10 @@ int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, co
 
 static int check_disk(struct vload *L, struct vm_disk *d, const yaml_node_t *map, const char *prefix)
 {
-	size_t n;
-
 	if ((d->lv == NULL) == (d->file == NULL))
 		return vmdef_verr(L, map, prefix, "expected exactly one of lv or file");
-	if (d->format == NULL) {
-		n = d->file ? strlen(d->file) : 0;
-		d->format = xstrdup(n > 6 && strcmp(d->file + n - 6, ".qcow2") == 0 ? "qcow2" : "raw");
-	}
+	if (d->format == NULL)	/* raw for an LV; for a file, by its name */
+		d->format = xstrdup(storage_disk_format(d));
 	if (d->lv && strcmp(d->format, "raw") != 0)
 		return vmdef_verr(L, map, prefix, "expected format raw for an LVM volume, got \"%s\"", d->format);
 	return 0;

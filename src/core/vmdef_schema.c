@@ -153,40 +153,14 @@ static bool check_listen(const char *v)
 	return true;
 }
 
-/* The row of "cpu", "vnc.listen", "nics.model": a key of the mapping or of a list's items. */
-static const struct schema_key *path_row(const char *path)
-{
-	const char *dot = strchr(path, '.');
-	char *top = dot ? xstrndup(path, (size_t)(dot - path)) : xstrdup(path);
-	const struct schema_key *k = schema_find(&vmdef_schema, SEC_TOP, top);
-	enum vsec sub = k && (k->type == SCHEMA_MAP || k->type == SCHEMA_SEQ) ? k->sub : SEC_NONE;
-
-	free(top);
-	if (dot)
-		k = sub != SEC_NONE ? schema_find(&vmdef_schema, sub, dot + 1) : NULL;
-	return k;
-}
-
 const char *vmdef_default(const char *path)
 {
-	const struct schema_key *k = path_row(path);
-
-	return k ? k->def : NULL;
+	return schema_default(&vmdef_schema, path);
 }
 
 const char *const *vmdef_choices(const char *path)
 {
-	const struct schema_key *k = path_row(path);
-
-	return k ? k->choices : NULL;
-}
-
-/* vnc.listen's default, from its schema row. */
-static const char *vnc_listen_default(void)
-{
-	const struct schema_key *k = schema_find(&vmdef_schema, SEC_VNC, "listen");
-
-	return k && k->def ? k->def : "";
+	return schema_choices(&vmdef_schema, path);
 }
 
 bool vmdef_vnc_loopback(const char *listen)
@@ -197,7 +171,7 @@ bool vmdef_vnc_loopback(const char *listen)
 	struct in6_addr a6;
 
 	if (listen == NULL)
-		listen = vnc_listen_default();
+		listen = vmdef_default("vnc.listen");
 	n = strlen(listen);
 	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']') { /* [::1] */
 		listen++;
@@ -221,7 +195,7 @@ int vmdef_check_vnc(const struct vmdef *def, char **err)
 	return err_set(err,
 		       "vnc.listen %s opens the guest's screen to the network without a password: add vnc.password "
 		       "(up to 8 characters; the file must then be 0600), listen on %s, or set vnc.allow_no_password: true",
-		       def->vnc_listen, vnc_listen_default());
+		       def->vnc_listen, vmdef_default("vnc.listen"));
 }
 
 const char *disk_iface_name(enum disk_iface iface)

@@ -55,7 +55,7 @@ char *vmstate_log_last_line(const struct config *cfg, const char *name, const ch
 			end--;
 		*end = '\0';
 		start = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
-		msg = vmstate_qemu_message(start, cfg->qemu_binary ? cfg->qemu_binary : "qemu-system-x86_64");
+		msg = vmstate_qemu_message(start, cfg->qemu_binary ? cfg->qemu_binary : config_default("qemu.binary"));
 		if (*msg && strncmp(msg, "warning:", 8) != 0)
 			line = xstrndup(msg, strlen(msg) > 200 ? 200 : strlen(msg));
 		end = start;

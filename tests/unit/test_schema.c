@@ -34,6 +34,7 @@ static const struct schema_key rows[] = {
 	{ .name = "n", .type = SCHEMA_INT, .def = "7", .min = 1, .max = 10, .off = R(n), .help = "a count" },
 	{ .name = "size", .type = SCHEMA_SIZE, .def = "2G", .min = 1 << 20, .max = (double)(UINT64_C(1) << 40),
 	  .off = R(size), .help = "a size" },
+	{ .name = "inner", .type = SCHEMA_MAP, .sub = 1, .help = "a mapping" },
 	{ .sec = 1, .name = "ratio", .type = SCHEMA_FLOAT, .def = "0.5", .min = 0.1, .max = 2, .off = R(ratio),
 	  .help = "a ratio" },
 	{ .sec = 1, .name = "on", .type = SCHEMA_BOOL, .def = "true", .off = R(on), .help = "a switch" },
@@ -50,15 +51,24 @@ static void test_find_and_keys(void **state)
 	char *t;
 
 	assert_ptr_equal(schema_find(&plain, 0, "n"), &rows[2]);
-	assert_ptr_equal(schema_find(&plain, 1, "on"), &rows[5]);
+	assert_ptr_equal(schema_find(&plain, 1, "on"), &rows[6]);
 	assert_null(schema_find(&plain, 0, "on"));	/* another section's key */
 	assert_null(schema_find(&plain, 1, "nosuch"));
 	t = schema_keys_text(&plain, 1, " or ");
 	assert_string_equal(t, "ratio, on or colour");
 	free(t);
 	t = schema_keys_text(&plain, 0, ", ");
-	assert_string_equal(t, "name, path, n, size");
+	assert_string_equal(t, "name, path, n, size, inner");
 	free(t);
+	assert_ptr_equal(schema_path(&plain, "inner.on"), &rows[6]);	/* a key of the mapping */
+	assert_ptr_equal(schema_path(&plain, "size"), &rows[3]);
+	assert_null(schema_path(&plain, "inner.size"));		/* not the mapping's */
+	assert_null(schema_path(&plain, "name.on"));		/* name holds no keys */
+	assert_null(schema_path(&plain, "on"));
+	assert_string_equal(schema_default(&plain, "inner.colour"), "blue");
+	assert_ptr_equal(schema_choices(&plain, "inner.colour"), colours);
+	assert_null(schema_choices(&plain, "n"));
+	assert_null(schema_default(&plain, "nosuch.n"));
 }
 
 static void test_defaults_and_stores(void **state)
@@ -81,7 +91,7 @@ static void test_defaults_and_stores(void **state)
 	assert_false(schema_in_range(&rows[3], (double)UINT64_MAX));
 	schema_store_number(&r, &rows[2], 9);
 	schema_store_number(&r, &rows[3], (double)(UINT64_C(3) << 30));
-	schema_store_number(&r, &rows[4], 1.5);
+	schema_store_number(&r, &rows[5], 1.5);
 	assert_int_equal(r.n, 9);
 	assert_int_equal(r.size, UINT64_C(3) << 30);
 	assert_true(r.ratio > 1.49 && r.ratio < 1.51);
@@ -110,7 +120,7 @@ static void test_reference_docs(void **state)
 	struct seen s = { { 0 }, 0 };
 
 	schema_each(&quoted, collect, &s);
-	assert_int_equal(s.n, 7);
+	assert_int_equal(s.n, 8);
 	assert_non_null(strstr(s.b.s, "name|string|-|-|-|\"box\"|0\n"));
 	assert_non_null(strstr(s.b.s, "n|integer|-|1|10|7|0\n"));
 	assert_non_null(strstr(s.b.s, "size|size|-|1M|1T|2G|0\n"));
