@@ -142,16 +142,17 @@ static char *with_index(const char *base, size_t i, const char *ext)
 static int disk_rename(const struct config *cfg, struct vm_disk *d, const char *name, size_t i, bool linked,
 		       char **err)
 {
-	char *vg = NULL, *base;
+	char *vg = NULL, *lv = NULL, *base;
 
 	if (d->lv && !linked) {
-		if (lvm_split(cfg, d->lv, &vg, NULL, err) < 0)
+		if (lvm_split(cfg, d->lv, &vg, &lv, err) < 0)
 			return -1;
 		base = xasprintf("%s/%s", vg, name);
 		free(d->lv);
 		d->lv = with_index(base, i, "");
 		free(base);
 		free(vg);
+		free(lv);
 		return 0;
 	}
 	const char *fmt = linked ? "qcow2" : storage_disk_format(d);
