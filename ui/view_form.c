@@ -731,7 +731,7 @@ static int edit_child(void *arg)
 			a->edit->disk_value, err);
 		return 1;
 	}
-	events_log(a->cfg, a->def.name, "definition edited (new disk %s)", a->edit->disk_value);
+	events_log(a->cfg, a->def.name, EV_DEF_EDIT, "definition edited (new disk %s)", a->edit->disk_value);
 	printf("%s\n", msg);
 	return 0;
 }
@@ -805,7 +805,7 @@ static int save_edit(struct ui *ui)
 	ui_status(ui, false, "%s", msg);
 	free(msg);
 	if (changes)
-		ui_event(ui, val(FF_NAME), "definition edited");
+		ui_event(ui, val(FF_NAME), EV_DEF_EDIT, "definition edited");
 	dlg_close(&fv.dlg);
 	ui_pop(ui);
 	return UI_REDRAW | UI_RESCAN;

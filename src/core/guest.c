@@ -18,7 +18,7 @@
 #include "spawn.h"
 #include "storage.h"
 #include "util.h"
-#include "vm.h"
+#include "vnc.h"
 
 /* ---- VNC displays ---- */
 
@@ -36,7 +36,7 @@ static bool listens_meet(const char *a, const char *b)
 bool guest_vnc_clash(const struct vmdef *a, const struct vmdef *b)
 {
 	return a->vnc && b->vnc && a->vnc_display == b->vnc_display &&
-	       listens_meet(vm_vnc_listen(a), vm_vnc_listen(b));
+	       listens_meet(vnc_listen(a), vnc_listen(b));
 }
 
 /* "[::1]" -> "::1" into buf. */
@@ -111,7 +111,7 @@ char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *sel
 			continue;
 		if (self && strcmp(d->name, self) == 0)
 			continue;
-		if (listens_meet(vm_vnc_listen(d), l))
+		if (listens_meet(vnc_listen(d), l))
 			return xstrdup(d->name);
 	}
 	if (bind_test(l, 5900 + display) == EADDRINUSE)
@@ -144,11 +144,11 @@ static int check_against(const struct vmdef *def, const struct vmdef *defs, size
 			return err_set(err, "a guest of that name exists (%s)", defs[i].path);
 	if (!def->vnc)
 		return 0;
-	if (guest_listen_check(vm_vnc_listen(def), err) < 0)
+	if (guest_listen_check(vnc_listen(def), err) < 0)
 		return -1;
 	if (def->vnc_display == GUEST_VNC_ANY)
 		return 0;
-	who = guest_vnc_display_user(defs, n, def->name, def->vnc_display, vm_vnc_listen(def));
+	who = guest_vnc_display_user(defs, n, def->name, def->vnc_display, vnc_listen(def));
 	if (who == NULL)
 		return 0;
 	rc = err_set(err, "vnc display %d (port %d) is used by %s", def->vnc_display,
@@ -380,7 +380,7 @@ int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err)
 	if (access(cfg->vms_dir, F_OK) == 0 && vmdefs_load_all(cfg, &defs, &n, err) < 0)
 		return -1;
 	def->vnc = true;
-	def->vnc_display = guest_vnc_free_display(defs, n, def->name, vm_vnc_listen(def));
+	def->vnc_display = guest_vnc_free_display(defs, n, def->name, vnc_listen(def));
 	vmdefs_free(defs, n);
 	if (def->vnc_display < 0)
 		return err_set(err, "every VNC display %d..%d is taken; give one", GUEST_VNC_FIRST,
@@ -455,7 +455,7 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 	if (rc < 0)
 		disks_remove(cfg, def, created); /* no half-made guest */
 	else if (!(o && o->event && !o->event[0]))
-		events_log(cfg, def->name, "%s", o && o->event ? o->event : "definition created");
+		events_log(cfg, def->name, EV_DEF_CREATE, "%s", o && o->event ? o->event : "definition created");
 	if (yaml) {
 		explicit_bzero(yaml, strlen(yaml));
 		free(yaml);

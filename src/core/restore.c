@@ -28,6 +28,7 @@
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 /* Where one archived disk goes. */
 struct target {
@@ -653,7 +654,7 @@ static void leftovers_remove(const struct config *cfg, const char *name, const c
 			continue;
 		p = path_join(where, e->d_name);
 		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
-			events_log(cfg, name, "removed %s, left by an interrupted restore", p);
+			events_log(cfg, name, EV_RESTORE_CLEANUP, "removed %s, left by an interrupted restore", p);
 		free(p);
 	}
 	closedir(dh);
@@ -889,7 +890,7 @@ static int fix_vnc(const struct defcheck *c, const struct vmdef *def, char **err
 
 	if (!def->vnc || vmdefs_load_all(c->cfg, &defs, &nd, NULL) < 0)
 		return 0;
-	disp = guest_vnc_free_display(defs, nd, c->name, vm_vnc_listen(def)); /* the definition it replaces is not another's */
+	disp = guest_vnc_free_display(defs, nd, c->name, vnc_listen(def)); /* the definition it replaces is not another's */
 	vmdefs_free(defs, nd);
 	if (disp >= 0 && disp != def->vnc_display) {
 		snprintf(num, sizeof num, "%d", disp);
@@ -1153,7 +1154,7 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		if (rc < 0)
 			targets_undo(cfg, ts, m.n_disks);
 		else
-			events_log(cfg, name, "restored from %s", archive);
+			events_log(cfg, name, EV_RESTORE, "restored from %s", archive);
 		vm_unlock(lock);
 	} else {
 		rc = -1;
