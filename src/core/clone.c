@@ -299,7 +299,7 @@ int clone_run(const struct config *cfg, const char *src, const char *name, const
 	}
 	rc = clone_locked(&c, name, err);
 	if (rc == 0)
-		events_log(cfg, src, "cloned to %s (%s)", name, o->linked ? "linked: now a template" : "full copy");
+		events_log(cfg, src, EV_NOTE, "cloned to %s (%s)", name, o->linked ? "linked: now a template" : "full copy");
 	vm_unlock(lock);
 	vmdef_free(&def);
 	return rc;
