@@ -3,7 +3,8 @@
 # form proposing NAME-clone (then the next free name), runs `vmdeck clone` as
 # a background job, and the clone appears in the table with a copy of the
 # disk; linked: yes makes an overlay and the source a template; a bad name
-# keeps the form open; a running guest is refused with one line.
+# keeps the form open; a running guest is refused with one line. The
+# new-guest form lists templates and makes a guest from one the same way.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 
@@ -37,6 +38,18 @@ wait_until 20 grep -q '^template: true' "$T/vms.d/src.yaml"
 check "the source is marked a template" grep -q '^template: true' "$T/vms.d/src.yaml"
 check_eq "the clone's disk is an overlay on the source's" "$T/disks/src.raw" \
     "$(qemu-img info -U --output=json "$T/disks/src-clone-2.qcow2" | jq -r '."backing-filename"')"
+
+# the new-guest form starts from a template: the clone made by the same verb
+tui_keys n
+check_screen "the new-guest form offers the template" 'From template +< none >'
+tui_keys -l 'fromtpl'
+tui_keys Down Right
+check_screen "Right picks the template" 'From template +< src >'
+check_screen "the guest's own fields give way to linked yes/no" '  linked +< no >'
+tui_keys F2
+check_screen "the guest made from the template appears" '^ fromtpl +stopped' 30
+wait_until 20 test -e "$T/vms.d/fromtpl.yaml"
+check "a full copy of the template's disk" cmp -s "$T/disks/fromtpl.raw" "$T/disks/src.raw"
 
 tui_select src
 tui_keys C C-u
