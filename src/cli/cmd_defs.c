@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "clone.h"
+#include "template.h"
 #include "cmd_opts.h"
 #include "guest.h"
 #include "storage.h"
@@ -40,7 +40,7 @@ static void check_template(struct findings *f, const struct config *cfg, const s
 	json_t *a;
 	char *text;
 
-	if (clone_linked_find(cfg, defs, n, d, &names, NULL) < 0 || (names.n == 0 && !d->template)) {
+	if (template_linked_find(cfg, defs, n, d, &names, NULL) < 0 || (names.n == 0 && !d->template)) {
 		strv_free(&names);
 		return;
 	}

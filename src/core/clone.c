@@ -13,108 +13,9 @@
 #include "guest.h"
 #include "lvm.h"
 #include "storage.h"
+#include "template.h"
 #include "vm.h"
 #include "vmstate.h"
-
-/* ---- linked clones ---- */
-
-/* The same file or device, by name or by what the names lead to. */
-static bool same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	if (strcmp(a, b) == 0)
-		return true;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* src's disks as host paths, looked up once (an LV's through lvs). */
-static int src_paths(const struct config *cfg, const struct vmdef *src, struct strv *paths, char **err)
-{
-	for (size_t i = 0; i < src->n_disks; i++) {
-		char *p = NULL;
-
-		if (storage_disk_path(cfg, &src->disks[i], &p, err) < 0)
-			return -1;
-		strv_add(paths, p);
-		free(p);
-	}
-	return 0;
-}
-
-/* Whether d has a qcow2 file disk whose backing file is one of paths (looked up when first needed). */
-static int backed_by(const struct config *cfg, const struct vmdef *d, const struct vmdef *src,
-		     struct strv *paths, bool *looked, char **err)
-{
-	int hit = 0;
-
-	for (size_t i = 0; i < d->n_disks && !hit; i++) {
-		char *b;
-
-		if (!d->disks[i].file || strcmp(storage_disk_format(&d->disks[i]), "qcow2") != 0)
-			continue;
-		if ((b = storage_backing_file(d->disks[i].file)) == NULL)
-			continue;
-		if (!*looked && src_paths(cfg, src, paths, err) < 0) {
-			free(b);
-			return -1;
-		}
-		*looked = true;
-		for (size_t k = 0; k < paths->n && !hit; k++)
-			hit = same_file(b, paths->v[k]);
-		free(b);
-	}
-	return hit;
-}
-
-int clone_linked_find(const struct config *cfg, const struct vmdef *defs, size_t n,
-		      const struct vmdef *src, struct strv *names, char **err)
-{
-	struct strv paths = { 0 };
-	bool looked = false;
-	int rc = 0;
-
-	for (size_t i = 0; i < n && rc >= 0; i++) {
-		if (defs[i].error || strcmp(defs[i].name, src->name) == 0)
-			continue;
-		rc = backed_by(cfg, &defs[i], src, &paths, &looked, err);
-		if (rc == 1)
-			strv_add(names, defs[i].name);
-	}
-	strv_free(&paths);
-	return rc < 0 ? -1 : 0;
-}
-
-static char *names_text(const struct strv *names)
-{
-	struct sbuf b = { 0 };
-
-	for (size_t i = 0; i < names->n; i++)
-		sbuf_printf(&b, "%s%s", i ? ", " : "", names->v[i]);
-	return sbuf_take(&b);
-}
-
-int clone_start_check(const struct config *cfg, const struct vmdef *def, char **err)
-{
-	struct strv names = { 0 };
-	struct vmdef *defs;
-	size_t n;
-	char *list;
-	int rc = 0;
-
-	/* nothing to check against is no reason to refuse a start */
-	if (def->n_disks == 0 || access(cfg->vms_dir, F_OK) < 0 || vmdefs_load_all(cfg, &defs, &n, NULL) < 0)
-		return 0;
-	if (clone_linked_find(cfg, defs, n, def, &names, NULL) == 0 && names.n) {
-		list = names_text(&names);
-		rc = err_set(err, "it is a template with linked clones: %s (they read its disks; delete them "
-			     "before starting it)", list);
-		free(list);
-	}
-	strv_free(&names);
-	vmdefs_free(defs, n);
-	return rc;
-}
 
 char *clone_name_propose(const struct config *cfg, const char *src)
 {
@@ -256,7 +157,7 @@ static int clone_locked(struct cl *c, const char *name, char **err)
 	if (vmdef_load_by_name(c->cfg, c->src->name, &def, err) < 0)
 		return -1;
 	plan = xcalloc(def.n_disks ? def.n_disks : 1, sizeof *plan);
-	rc = src_paths(c->cfg, &def, &from, err);
+	rc = template_disk_paths(c->cfg, &def, &from, err);
 	for (size_t i = 0; i < def.n_disks && rc == 0; i++)
 		plan[i] = (struct guest_disk_plan){ .how = c->o->linked ? GUEST_DISK_OVERLAY : GUEST_DISK_COPY,
 						    .from = from.v[i],

@@ -23,7 +23,7 @@
  *   - linked: each disk a qcow2 file file_dir/NEW[-i].qcow2 (0600) whose
  *     backing file is SRC's disk. SRC is then marked template: true (its
  *     file edited in place, comments kept) and never starts while a linked
- *     clone exists (clone_start_check).
+ *     clone exists (template.h).
  * SRC must be stopped; its lock is held throughout, so no start or backup
  * begins meanwhile.
  */
@@ -35,17 +35,6 @@ struct clone_opts {
 
 int clone_run(const struct config *cfg, const char *src, const char *name, const struct clone_opts *o,
 	      char **err);
-
-/*
- * The guests of defs whose file disks are qcow2 images backed by a disk of
- * src (the images' headers say so, whatever the definitions claim), added
- * to names. 0, or -1 when src's disk paths cannot be found.
- */
-int clone_linked_find(const struct config *cfg, const struct vmdef *defs, size_t n,
-		      const struct vmdef *src, struct strv *names, char **err);
-
-/* -1 with "it is a template with linked clones: a, b (...)" when def must not start. vm_start calls it. */
-int clone_start_check(const struct config *cfg, const struct vmdef *def, char **err);
 
 /* A free name for a clone of src: "SRC-clone", then "SRC-clone-2" ...; allocated. */
 char *clone_name_propose(const struct config *cfg, const char *src);

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clone.h"
+#include "template.h"
 #include "events.h"
 #include "qemu_argv.h"
 #include "portowner.h"
@@ -633,7 +633,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 
 	if (pid > 0)
 		return err_set(err, "already running (pid %d)", (int)pid);
-	if (clone_start_check(cfg, def, err) < 0)  /* under the lock: a clone in the making waits */
+	if (template_start_check(cfg, def, err) < 0)  /* under the lock: a clone in the making waits */
 		return -1;
 	remove_runtime_files(cfg, def->name);  /* stale, from a crash or kill -9 */
 	if (plan_media(cfg, def, o, p, err) < 0 || check_bridges(def, err) < 0 ||

@@ -2,7 +2,8 @@
 # clone_lv.sh: `vmdeck clone` of a guest on an LV (a loop-backed VG): a full
 # clone is a new LV of the same size in the same VG holding the same bytes; a
 # linked clone is a qcow2 file over the LV; a copy that fails (a target too
-# small, a file_dir that fills up) leaves neither a disk nor a definition.
+# small, a file_dir that fills up) leaves neither a disk nor a definition;
+# a template's LV is not resized, deleted or restored over under its clone.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../storage-lib.sh"
 write_conf
@@ -36,6 +37,18 @@ check_eq "the clone reads the LV's bytes through it" "$(sha256sum < "$SRC_DEV")"
 out=$(vd start src 2>&1); rc=$?
 check_eq "the LV template refuses to start" 1 "$rc"
 check_match "naming the linked clone" "template with linked clones: lk" "$out"
+
+# the template's LV stays as its linked clone sees it
+out=$(vd disk resize "$VG/src" 16M 2>&1); rc=$?
+check_eq "disk resize of a template's LV is refused (exit 1)" 1 "$rc"
+check_match "naming the linked clone" "$VG/src is the base of linked clones lk" "$out"
+out=$(vd disk delete "$VG/src" --yes 2>&1); rc=$?
+check_eq "disk delete of it is refused (exit 1)" 1 "$rc"
+check "the LV is still there" lv_exists "$VG" src
+check "a backup of the template works" vd backup src
+out=$(vd restore "$(ls -d "$T"/backup/src-* | head -1)" --force 2>&1); rc=$?
+check_eq "a restore over the template is refused (exit 1)" 1 "$rc"
+check_match "saying why" "is the base of linked clones lk" "$out"
 
 # ---- a copy that fails: the LV made for it goes again ----
 lv_prelink "$VG" small 1 >/dev/null    # /dev/VG/small: a device too small for the copy
