@@ -260,10 +260,14 @@ static bool vnc_free(struct ui *ui)
 		complain(FF_VNC_LISTEN, err);
 		return false;
 	}
+	/* the display as it was, on a new address: other definitions may hold it there; its own
+	 * running VNC server is no listener of another's */
 	if (fv.edit && !changed(FF_VNC_DISPLAY))
-		return true;
-	who = guest_vnc_display_user(ui->defs, ui->n, fv.edit ? val(FF_NAME) : NULL, atoi(val(FF_VNC_DISPLAY)),
-				     listen);
+		who = guest_vnc_display_def_user(ui->defs, ui->n, val(FF_NAME), atoi(val(FF_VNC_DISPLAY)),
+						 listen);
+	else
+		who = guest_vnc_display_user(ui->defs, ui->n, fv.edit ? val(FF_NAME) : NULL,
+					     atoi(val(FF_VNC_DISPLAY)), listen);
 	if (who == NULL)
 		return true;
 	complain(FF_VNC_DISPLAY, xasprintf("display %s is used by %s", val(FF_VNC_DISPLAY), who));

@@ -31,13 +31,14 @@ const struct cli_verb cli_verbs[] = {
 	{ "list", "[--json]", "every guest with its live state", 0, cmd_list },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
 	{ "check", "[--json]", "validate the configuration and every guest definition", 0, cmd_check },
-	{ "new", "NAME [--memory 1G] [--cpus N] [--cpu M] [--machine pc|q35] [--disk SIZE] [--lv VG/LV | --file PATH] "
-	  "[--format raw|qcow2] [--interface ide|virtio|scsi|sata] [--bridge BR | --user-net] [--model M] [--cdrom ISO] "
-	  "[--boot cdrom|disk] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
-	  "[--rtc localtime|utc] [--description TEXT] [--guest-agent] [--autostart]",
+	{ "new", "NAME [--memory {=memory}] [--cpus N] [--cpu M] [--machine {machine}] [--disk SIZE] "
+	  "[--lv VG/LV | --file PATH] [--format {disks.format}] [--interface {disks.interface}] "
+	  "[--bridge BR | --user-net] [--model M] [--cdrom ISO] "
+	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
+	  "[--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
-	{ "start", "NAME [--cdrom ISO] [--boot cdrom|disk]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
+	{ "start", "NAME [--cdrom ISO] [--boot {boot}]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
 	{ "kill", "NAME", "force power-off now", 0, cmd_simple },
 	{ "reset", "NAME", "hard reset", 0, cmd_simple },
@@ -47,7 +48,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "console", "NAME", "serial console; Ctrl-] detaches", 0, cmd_console },
 	{ "monitor", "NAME", "QEMU human monitor with readline (quit is refused)", 0, cmd_monitor },
 	{ "vnc", "NAME", "VNC port, listen address, password or not, how to reach it", 0, cmd_vnc },
-	{ "disk", "create VG/LV|/PATH SIZE [--format raw|qcow2] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
+	{ "disk", "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
 	  "create, grow, delete, list (orphans marked) or attach volumes", 0, cmd_disk },
 	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force]",
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
@@ -62,6 +63,27 @@ const struct cli_verb cli_verbs[] = {
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
 	{ NULL, NULL, NULL, 0, NULL },
 };
+
+char *cli_usage_text(const struct cli_verb *v)
+{
+	struct sbuf b = { 0 };
+	const char *p = v->usage, *open, *close;
+
+	while ((open = strchr(p, '{')) != NULL && (close = strchr(open, '}')) != NULL) {
+		char *key = xstrndup(open + 1, (size_t)(close - open - 1));
+		const char *const *c = key[0] == '=' ? NULL : vmdef_choices(key);
+		const char *def = key[0] == '=' ? vmdef_default(key + 1) : NULL;
+
+		sbuf_addn(&b, p, (size_t)(open - p));
+		for (size_t i = 0; c && c[i]; i++)
+			sbuf_printf(&b, "%s%s", i ? "|" : "", c[i]);
+		sbuf_add(&b, def ? def : c ? "" : "VALUE");
+		free(key);
+		p = close + 1;
+	}
+	sbuf_add(&b, p);
+	return sbuf_take(&b);
+}
 
 const struct cli_verb *cli_verb_find(const char *name)
 {
@@ -104,12 +126,13 @@ static void print_wrapped(const char *text, int col, int indent)
 /* "usage: vmdeck VERB USAGE" wrapped, then what it does. */
 static void print_verb_usage(const struct cli_verb *v)
 {
-	char *line = xasprintf("usage: vmdeck %s %s", v->name, v->usage);
+	char *usage = cli_usage_text(v), *line = xasprintf("usage: vmdeck %s %s", v->name, usage);
 
 	print_wrapped(line, 0, 8);
 	printf("  ");
 	print_wrapped(v->help, 2, 2);
 	free(line);
+	free(usage);
 }
 
 static int cmd_help(struct cli *c, int argc, char **argv)
@@ -136,7 +159,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	       "`vmdeck help config` and `vmdeck help yaml` describe every key of the two\n"
 	       "file kinds. Every verb takes --help.\n\n");
 	for (v = cli_verbs; v->name; v++) {
-		char *left = xasprintf("%s %s", v->name, v->usage);
+		char *usage = cli_usage_text(v), *left = xasprintf("%s %s", v->name, usage);
 
 		/* a usage that fits beside its text stays on one row; a longer one wraps above it */
 		if (strlen(left) <= 36) {
@@ -148,6 +171,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 		}
 		print_wrapped(v->help, 39, 39);
 		free(left);
+		free(usage);
 	}
 	return EXIT_DONE;
 }
@@ -216,6 +240,9 @@ static int load_config(struct cli *c)
 	return 0;
 }
 
+/* The running verb's usage with the schema's words filled in (cli_usage prints it). */
+static char *verb_usage;
+
 int cli_main(int argc, char **argv, cli_console_fn console)
 {
 	struct cli c = { 0 };
@@ -255,7 +282,7 @@ int cli_main(int argc, char **argv, cli_console_fn console)
 		return EXIT_USAGE;
 	}
 	c.verb = v->name;
-	c.usage = v->usage;
+	c.usage = verb_usage = cli_usage_text(v);
 	if (wants_help(argc, argv)) {
 		print_verb_usage(v);
 		return EXIT_DONE;

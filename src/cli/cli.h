@@ -33,6 +33,13 @@ struct cli_verb {
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
+/*
+ * v's usage as help, the man page and the completion show it: "{boot}" in
+ * the table becomes the definition schema's choices of boot ("disk|cdrom"),
+ * "{=memory}" its default ("1G"), so no choice or default is typed twice.
+ * Allocated.
+ */
+char *cli_usage_text(const struct cli_verb *v);
 
 /*
  * The whole CLI: returns the exit code. With no verb it runs console, the
