@@ -334,7 +334,7 @@ int storage_convert(const char *from, const char *sfmt, const char *to, const ch
 		return err_set(err, "interrupted");
 	}
 	if (st != 0) {
-		err_set(err, "cannot copy %s to %s: qemu-img: %s", from, to, why ? why : "failed");
+		err_set(err, "cannot copy %s to %s: %s", from, to, why ? why : "qemu-img failed");
 		free(why);
 		return -1;
 	}
