@@ -126,6 +126,12 @@ int act_edit(struct ui *ui)
 	return UI_REDRAW;
 }
 
+int act_snapshots(struct ui *ui)
+{
+	ui_push(ui, &view_snapshot);
+	return UI_REDRAW;
+}
+
 int act_new(struct ui *ui)
 {
 	form_open_new(ui);

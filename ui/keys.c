@@ -35,6 +35,7 @@ const struct key_bind key_binds[] = {
 	{ 'B', 0, NULL, "back up: to backup.dir, a host, or a typed folder or VG/LV", act_backup,
 	  KB_GUEST | KB_MENU },
 	{ 'U', 0, NULL, "restore: an archive in backup.dir, a path or HOST:/path", act_restore, KB_MENU },
+	{ 'S', 0, NULL, "snapshots: list, create, revert, delete", act_snapshots, KB_GUEST | KB_MENU },
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move, KB_GUEST | KB_MENU },
 	{ 'C', 0, NULL, "clone the stopped guest: full copy, or linked (overlays on its disks)", act_clone,
 	  KB_GUEST | KB_MENU },

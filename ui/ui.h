@@ -161,7 +161,7 @@ struct ui {
 
 /* ---- views ---- */
 extern const struct view view_list, view_small, view_help, view_menu, view_confirm, view_iso, view_form,
-	view_cmdline, view_jobs, view_text, view_filter;
+	view_cmdline, view_jobs, view_text, view_filter, view_snapshot;
 void ui_push(struct ui *ui, const struct view *v);
 void ui_pop(struct ui *ui);
 const struct view *ui_top(const struct ui *ui);
@@ -303,6 +303,10 @@ void cmdline_save_history(struct ui *ui);
 void cmdline_readline_lend(void);    /* before another readline user runs in this process */
 void cmdline_readline_reclaim(void);
 void jobs_open(struct ui *ui);
+/* view_snapshot.c: runs `vmdeck snapshot ...` as a job; the snapshot list is read again when it ends. */
+void snapshot_view_run(struct ui *ui, const char *guest, const char *const *words);
+/* view_storage.c: the create form: a proposed tag (pre-YYYYmmdd-HHMM), RAM yes/no, a description. */
+void snapshot_form_open(struct ui *ui, const char *guest, bool ram);
 
 /* ---- actions (actions.c) used by menus and dialogs ---- */
 int action_start_with(struct ui *ui, const char *guest, const char *iso, bool boot_cd);

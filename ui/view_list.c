@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pending.h"
+#include "snapshot.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
@@ -225,6 +226,17 @@ static void pane_pair(struct pane *p, const char *head, const char *tail)
 	pane_line(p, R_NORMAL, "        %s", tail);
 }
 
+/* How many snapshots, and the newest (from the guest's small snapshots file only); nothing when none. */
+static void detail_snapshots(const struct config *cfg, struct pane *p, const struct vmdef *d)
+{
+	char *newest = NULL;
+	size_t n = snapshot_summary(cfg, d->name, &newest);
+
+	if (n)
+		pane_line(p, R_NORMAL, "Snaps   %zu, newest %s", n, newest);
+	free(newest);
+}
+
 static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st, unsigned next)
 {
 	char mem[16], rss[16], sz[16], keys[128];
@@ -356,6 +368,7 @@ static void draw_detail(struct ui *ui)
 		return;
 	}
 	detail_hardware(&left, d, &ui->st[ui->sel], ui->ex[ui->sel].next_start);
+	detail_snapshots(ui->cfg, &left, d);
 	detail_runtime(ui, &right, ui->sel);
 }
 

@@ -1,7 +1,8 @@
-/* view_storage.c: the small forms for disks, backup, restore, move and clone; each runs a vmdeck verb as a job. */
+/* view_storage.c: the small forms for disks, backup, restore, move, clone and snapshots; each runs a vmdeck verb as a job. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "actions.h"
 #include "backup.h"
@@ -614,4 +615,39 @@ int act_clone(struct ui *ui)
 	free(name);
 	ui_push(ui, &view_storage);
 	return UI_REDRAW;
+}
+
+/* ---- snapshot create (from the snapshot list) ---- */
+
+static void snapshot_submit(struct ui *ui, struct sf_form *s)
+{
+	const char *words[] = { "snapshot", s->guest, "create", sf_val(0), "--description", sf_val(2),
+				sf_yes(1) ? "--with-ram" : NULL, NULL };
+
+	snapshot_view_run(ui, s->guest, words);
+}
+
+static char *snapshot_check(struct ui *ui, struct sf_form *s)
+{
+	if (!name_valid(sf_val(0))) {
+		s->cur = 0;
+		return xstrdup("Tag: letters, digits, '.', '_', '-' (at most 64, a letter or digit first)");
+	}
+	return NULL;
+}
+
+void snapshot_form_open(struct ui *ui, const char *guest, bool ram)
+{
+	char tag[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(tag, sizeof tag, "pre-%Y%m%d-%H%M", &tm);
+	sf_reset("New snapshot", guest, snapshot_submit);
+	sf.check = snapshot_check;
+	sf_text("Tag", tag);
+	sf_yesno("With RAM (running qcow2)", ram);
+	sf_text("Description", NULL);
+	ui_push(ui, &view_storage);
 }

@@ -12,6 +12,7 @@
 #include "cmd_defs.h"
 #include "cmd_disk.h"
 #include "cmd_life.h"
+#include "cmd_snapshot.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
 #include "hosts.h"
@@ -61,6 +62,8 @@ const struct cli_verb cli_verbs[] = {
 	  "a new guest from a stopped one: disks copied, or qcow2 overlays on them (--linked)", 0, cmd_clone },
 	{ "complete", "guest|iso|host|tag [GUEST]",
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
+	{ "snapshot", "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert TAG | NAME delete TAG",
+	  "save every disk (and RAM) at one instant, go back to it, or drop it", 0, cmd_snapshot },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 

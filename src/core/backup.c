@@ -101,6 +101,10 @@ static int srcs_prepare(const struct config *cfg, const struct vmdef *def, const
 		if (storage_disk_path(cfg, s[i].d, &s[i].path, err) < 0 ||
 		    storage_disk_size(cfg, s[i].d, &s[i].size, err) < 0)
 			return -1;
+		if (s[i].d->overlay) {  /* a snapshot chain: what the guest sees is read through its top */
+			free(s[i].path);
+			s[i].path = xstrdup(s[i].d->overlay);
+		}
 	}
 	return 0;
 }
@@ -211,7 +215,7 @@ static int prepare_raw_sources(struct run *r, char **err)
 		return rc;
 	}
 	for (size_t i = 0; i < r->def->n_disks; i++)
-		if (strcmp(storage_disk_format(r->srcs[i].d), "qcow2") == 0 && qcow2_to_raw(&r->srcs[i], r->tmpdir, i, err) < 0)
+		if ((r->srcs[i].d->overlay || strcmp(storage_disk_format(r->srcs[i].d), "qcow2") == 0) && qcow2_to_raw(&r->srcs[i], r->tmpdir, i, err) < 0)
 			return -1;
 	return 0;
 }

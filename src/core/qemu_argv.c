@@ -288,11 +288,17 @@ static int emit_disk(struct argv_ctx *c, size_t i, char **err)
 	if ((size_t)d->iface >= ARRAY_LEN(disk_devices))
 		return err_set(err, "disk %zu has an unknown interface", i + 1);
 	snprintf(drive, sizeof drive, "disk%zu", i);
-	path = disk_path(d);
+	path = d->overlay ? xstrdup(d->overlay) : disk_path(d);
 	esc = opt_escape(path);
 	strv_add(c->out, "-drive");
-	/* An LV is already a block device: cache=none keeps it out of the host page cache a second time. */
-	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s%s", esc, storage_disk_format(d), drive, d->lv ? ",cache=none" : "");
+	/*
+	 * An LV is already a block device: cache=none keeps it out of the host
+	 * page cache a second time. The node-name lets QMP snapshot and commit
+	 * jobs name the disk's top node (QEMU wants it apart from the drive id).
+	 * A snapshot overlay is a qcow2 file whose header names the chain below.
+	 */
+	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s,node-name=node-%s%s", esc,
+		  d->overlay ? "qcow2" : storage_disk_format(d), drive, drive, d->lv && !d->overlay ? ",cache=none" : "");
 	free(esc);
 	free(path);
 	if (disk_devices[d->iface](c, drive, disk_bootindex(c, i), &why) < 0) {

@@ -439,6 +439,10 @@ static int check_disks(const struct vmdef *def, char **err)
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct vm_disk *d = &def->disks[i];
 
+		/* a snapshot's overlay holds the newest data: never start without it (its base would be stale) */
+		if (d->overlay && access(d->overlay, R_OK | W_OK) != 0)
+			return err_set(err, "snapshot overlay %s: %s (the guest's newest data is there)", d->overlay,
+				       strerror(errno));
 		if (d->lv) {
 			char *dev = xasprintf("/dev/%s", d->lv);
 			bool ok = access(dev, F_OK) == 0;

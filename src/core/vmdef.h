@@ -18,6 +18,7 @@ struct vm_disk {
 	char *format;          /* raw | qcow2; NULL = raw for lv, by extension for file */
 	enum disk_iface iface;
 	uint64_t size;         /* bytes; 0 when not given */
+	char *overlay;         /* the active qcow2 overlay of an external snapshot chain, or NULL (snapshot.h) */
 };
 
 struct vm_nic {

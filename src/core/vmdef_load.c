@@ -443,6 +443,7 @@ void vmdef_free(struct vmdef *def)
 		free(def->disks[i].lv);
 		free(def->disks[i].file);
 		free(def->disks[i].format);
+		free(def->disks[i].overlay);
 	}
 	for (size_t i = 0; i < def->n_nics; i++) {
 		free(def->nics[i].bridge);

@@ -83,6 +83,9 @@ static const struct schema_key vmdef_keys[] = {
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
 	{ SEC_TOP, "extra_args", SCHEMA_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
+	/* snapshots (snapshot.c) */
+	{ SEC_DISK, "overlay", SCHEMA_PATH, NULL, 0, 0, NULL, K(overlay), NULL, NULL, SEC_NONE,
+	  "set by vmdeck snapshot: the qcow2 overlay the guest runs on (its chain ends at lv/file)" },
 	{ SEC_TOP, "template", SCHEMA_BOOL, "false", 0, 0, NULL, D(template), NULL, NULL, SEC_NONE,
 	  "a base for clones (vmdeck clone); never starts while linked clones use its disks" },
 };

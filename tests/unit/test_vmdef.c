@@ -234,7 +234,7 @@ static void test_disk_errors(void **state)
 	expect_error("disks:\n  - lv: vg0/a\n    format: qcow2\n",
 		     "2:5: disks[0]: expected format raw for an LVM volume, got \"qcow2\"");
 	expect_error("disks:\n  - lv: vg0/a\n    sise: 1G\n",
-		     "3:5: disks[0].sise: unknown key (expected one of: lv, file, format, interface, size)");
+		     "3:5: disks[0].sise: unknown key (expected one of: lv, file, format, interface, size, overlay)");
 	expect_error("disks: vg0/a\n",
 		     "1:8: disks: expected a list of mappings (lines starting with \"- \"), got a value");
 	expect_error("disks:\n  - vg0/a\n", "2:5: disks[0]: expected a mapping like \"lv: vg0/NAME\", got a value");
