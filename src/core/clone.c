@@ -12,6 +12,7 @@
 #include "events.h"
 #include "guest.h"
 #include "lvm.h"
+#include "snapshot.h"
 #include "storage.h"
 #include "template.h"
 #include "vm.h"
@@ -100,9 +101,12 @@ static int def_for_clone(const struct config *cfg, struct vmdef *def, const char
 	free(def->path);
 	def->path = NULL;
 	def->template = false;
-	for (size_t i = 0; i < def->n_disks; i++)
+	for (size_t i = 0; i < def->n_disks; i++) {
+		free(def->disks[i].overlay);  /* SRC's snapshots stay SRC's: NEW's disks are flat */
+		def->disks[i].overlay = NULL;
 		if (disk_rename(cfg, &def->disks[i], name, i, o->linked, err) < 0)
 			return -1;
+	}
 	for (size_t i = 0; i < def->n_nics; i++) {
 		free(def->nics[i].mac);
 		def->nics[i].mac = NULL;  /* guest_create gives each card a new one */
@@ -144,6 +148,39 @@ static const char *fmt_static(const struct vm_disk *d)
 	return strcmp(storage_disk_format(d), "qcow2") == 0 ? "qcow2" : "raw";
 }
 
+/*
+ * Where each disk comes from. A full copy reads what the guest sees: the
+ * top of a snapshot chain (qemu-img flattens it) or the disk itself. A
+ * linked clone needs a base that never changes, so SRC's snapshots refuse
+ * it: a revert or a commit would rewrite the layer its overlays read.
+ */
+static int clone_sources(struct cl *c, const struct vmdef *def, struct strv *from,
+			 struct guest_disk_plan *plan, char **err)
+{
+	size_t n = c->o->linked ? snapshot_count(c->cfg, def, NULL) : 0;
+
+	for (size_t i = 0; i < def->n_disks && c->o->linked && n == 0; i++)
+		n = def->disks[i].overlay != NULL;  /* a chain the metadata lost is a snapshot still */
+	if (n)
+		return err_set(err, "it has %zu snapshot%s: a linked clone needs a base that never changes "
+			       "(delete them, or make a full clone)", n, n == 1 ? "" : "s");
+	if (template_disk_paths(c->cfg, def, from, err) < 0)
+		return -1;
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const char *top = def->disks[i].overlay;
+
+		if (top && !c->o->linked) {
+			free(from->v[i]);
+			from->v[i] = xstrdup(top);
+		}
+		plan[i] = (struct guest_disk_plan){ .how = c->o->linked ? GUEST_DISK_OVERLAY : GUEST_DISK_COPY,
+						    .from = from->v[i],
+						    .from_format = top && !c->o->linked ? "qcow2"
+											: fmt_static(&def->disks[i]) };
+	}
+	return 0;
+}
+
 static int clone_locked(struct cl *c, const char *name, char **err)
 {
 	struct vmdef def;
@@ -157,11 +194,7 @@ static int clone_locked(struct cl *c, const char *name, char **err)
 	if (vmdef_load_by_name(c->cfg, c->src->name, &def, err) < 0)
 		return -1;
 	plan = xcalloc(def.n_disks ? def.n_disks : 1, sizeof *plan);
-	rc = template_disk_paths(c->cfg, &def, &from, err);
-	for (size_t i = 0; i < def.n_disks && rc == 0; i++)
-		plan[i] = (struct guest_disk_plan){ .how = c->o->linked ? GUEST_DISK_OVERLAY : GUEST_DISK_COPY,
-						    .from = from.v[i],
-						    .from_format = fmt_static(&def.disks[i]) };
+	rc = clone_sources(c, &def, &from, plan, err);
 	if (rc == 0)
 		rc = def_for_clone(c->cfg, &def, name, c->o, err);
 	if (rc == 0) {

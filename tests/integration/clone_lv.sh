@@ -50,6 +50,26 @@ out=$(vd restore "$(ls -d "$T"/backup/src-* | head -1)" --force 2>&1); rc=$?
 check_eq "a restore over the template is refused (exit 1)" 1 "$rc"
 check_match "saying why" "is the base of linked clones lk" "$out"
 
+# ---- a guest with a snapshot (an overlay over its LV): a full clone copies what it sees ----
+SNAP_DEV=$(lv_with_random "$VG" snapd 8 1)
+mkguest snapd <<EOF2
+disks:
+  - lv: $VG/snapd
+EOF2
+check "a snapshot of the stopped LV guest" vd snapshot snapd create t1
+ov=$(sed -n 's/^ *overlay: *\([^ ]*\).*/\1/p' "$T/vms.d/snapd.yaml")
+check "the guest now runs on an overlay" test -f "$ov"
+qemu-io -f qcow2 -c "write -P 0xab 2M 1M" "$ov" >/dev/null   # what the guest wrote since
+qemu-img convert -U -f qcow2 -O raw "$ov" "$T/snapd-sees.raw"
+SNAPC_DEV=$(lv_prelink "$VG" snapc 8)
+check "a full clone of it" vd clone snapd snapc
+check "holds what the guest sees (the chain's top), not the bare LV" cmp "$T/snapd-sees.raw" "$SNAPC_DEV"
+check_nomatch "and no overlay of its own" 'overlay:' "$(cat "$T/vms.d/snapc.yaml")"
+out=$(vd clone snapd snapl --linked 2>&1); rc=$?
+check_eq "a linked clone of a guest with snapshots is refused (exit 1)" 1 "$rc"
+check_match "saying why" "snapd: cannot clone: it has 1 snapshot: a linked clone needs a base that never changes" "$out"
+check "and leaves no overlay" test ! -e "$T/disks/snapl.qcow2"
+
 # ---- a copy that fails: the LV made for it goes again ----
 lv_prelink "$VG" small 1 >/dev/null    # /dev/VG/small: a device too small for the copy
 out=$(vd clone src small 2>&1); rc=$?
