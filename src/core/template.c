@@ -85,19 +85,24 @@ static char *names_text(const struct strv *names)
 
 int template_start_check(const struct config *cfg, const struct vmdef *def, char **err)
 {
+	return template_check(cfg, def, "starting it", err);
+}
+
+int template_check(const struct config *cfg, const struct vmdef *def, const char *what, char **err)
+{
 	struct strv names = { 0 };
 	struct vmdef *defs;
 	size_t n;
 	char *list;
 	int rc = 0;
 
-	/* nothing to check against is no reason to refuse a start */
+	/* nothing to check against is no reason to refuse */
 	if (def->n_disks == 0 || access(cfg->vms_dir, F_OK) < 0 || vmdefs_load_all(cfg, &defs, &n, NULL) < 0)
 		return 0;
 	if (template_linked_find(cfg, defs, n, def, &names, NULL) == 0 && names.n) {
 		list = names_text(&names);
 		rc = err_set(err, "it is a template with linked clones: %s (they read its disks; delete them "
-			     "before starting it)", list);
+			     "before %s)", list, what);
 		free(list);
 	}
 	strv_free(&names);

@@ -35,7 +35,13 @@ int template_disk_paths(const struct config *cfg, const struct vmdef *def, struc
  */
 int template_base_check(const struct config *cfg, const struct vm_disk *d, char **err);
 
-/* -1 with "it is a template with linked clones: a, b (...)" when def must not start. vm_start calls it. */
+/*
+ * -1 with "it is a template with linked clones: a, b (they read its disks;
+ * delete them before WHAT)" when something would change def's disks: a
+ * start, a snapshot ("a snapshot"). 0 when it has none.
+ */
+int template_check(const struct config *cfg, const struct vmdef *def, const char *what, char **err);
+/* template_check(..., "starting it", ...): vm_start calls it under the guest's lock. */
 int template_start_check(const struct config *cfg, const struct vmdef *def, char **err);
 
 #endif
