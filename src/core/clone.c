@@ -41,8 +41,8 @@ static char *with_index(const char *base, size_t i, const char *ext)
 }
 
 /* Disk i of NEW: an LV beside SRC's, or a file in file_dir (qcow2 when linked). */
-static int disk_rename(const struct config *cfg, struct vm_disk *d, const char *name, size_t i, bool linked,
-		       char **err)
+static int disk_rename(const struct config *cfg, struct vm_disk *d, const char *name, size_t i,
+		       bool linked, char **err)
 {
 	char *vg = NULL, *lv = NULL, *base;
 
@@ -93,8 +93,8 @@ static char *random_password(char **err)
 }
 
 /* SRC's definition turned into NEW's: name, disks, MACs, display, password, no template flag. */
-static int def_for_clone(const struct config *cfg, struct vmdef *def, const char *name, const struct clone_opts *o,
-			 char **err)
+static int def_for_clone(const struct config *cfg, struct vmdef *def, const char *name,
+			 const struct clone_opts *o, char **err)
 {
 	free(def->name);
 	def->name = xstrdup(name);
@@ -130,7 +130,10 @@ struct cl {
 	const struct clone_opts *o;
 };
 
-/* Once NEW's disks exist: a linked clone's SRC becomes a template, in its file, before NEW is placed. */
+/*
+ * Once NEW's disks exist: a linked clone's SRC becomes a template, in its file, before NEW is
+ * placed.
+ */
 static int mark_template(void *arg, char **err)
 {
 	struct cl *c = arg;
@@ -159,11 +162,15 @@ static int clone_sources(struct cl *c, const struct vmdef *def, struct strv *fro
 {
 	size_t n = c->o->linked ? snapshot_count(c->cfg, def, NULL) : 0;
 
+	/* a chain the metadata lost is a snapshot still */
 	for (size_t i = 0; i < def->n_disks && c->o->linked && n == 0; i++)
-		n = def->disks[i].overlay != NULL;  /* a chain the metadata lost is a snapshot still */
+		n = def->disks[i].overlay != NULL;
 	if (n)
-		return err_set(err, "it has %zu snapshot%s: a linked clone needs a base that never changes "
-			       "(delete them, or make a full clone)", n, n == 1 ? "" : "s");
+		return err_set(
+			err,
+			"it has %zu snapshot%s: a linked clone needs a base that never changes "
+			"(delete them, or make a full clone)",
+			n, n == 1 ? "" : "s");
 	if (template_disk_paths(c->cfg, def, from, err) < 0)
 		return -1;
 	for (size_t i = 0; i < def->n_disks; i++) {
@@ -173,10 +180,11 @@ static int clone_sources(struct cl *c, const struct vmdef *def, struct strv *fro
 			free(from->v[i]);
 			from->v[i] = xstrdup(top);
 		}
-		plan[i] = (struct guest_disk_plan){ .how = c->o->linked ? GUEST_DISK_OVERLAY : GUEST_DISK_COPY,
-						    .from = from->v[i],
-						    .from_format = top && !c->o->linked ? "qcow2"
-											: fmt_static(&def->disks[i]) };
+		plan[i] = (struct guest_disk_plan){
+			.how = c->o->linked ? GUEST_DISK_OVERLAY : GUEST_DISK_COPY,
+			.from = from->v[i],
+			.from_format = top && !c->o->linked ? "qcow2" : fmt_static(&def->disks[i])
+		};
 	}
 	return 0;
 }
@@ -190,7 +198,10 @@ static int clone_locked(struct cl *c, const char *name, char **err)
 	int rc;
 
 	if (vmstate_pid_find(c->cfg, c->src->name) > 0)
-		return err_set(err, "it is running: stop it first (a clone is made from a stopped guest's disks)");
+		return err_set(
+			err,
+			"it is running: stop it first (a clone is made from a stopped guest's "
+			"disks)");
 	if (vmdef_load_by_name(c->cfg, c->src->name, &def, err) < 0)
 		return -1;
 	plan = xcalloc(def.n_disks ? def.n_disks : 1, sizeof *plan);
@@ -199,12 +210,16 @@ static int clone_locked(struct cl *c, const char *name, char **err)
 		rc = def_for_clone(c->cfg, &def, name, c->o, err);
 	if (rc == 0) {
 		struct guest_create_opts go = {
-			.disks = plan, .commit = mark_template, .commit_arg = c, .cancel = c->o->hooks.cancel,
-			.progress = c->o->hooks.progress, .progress_arg = c->o->hooks.arg,
+			.disks = plan,
+			.commit = mark_template,
+			.commit_arg = c,
+			.cancel = c->o->hooks.cancel,
+			.progress = c->o->hooks.progress,
+			.progress_arg = c->o->hooks.arg,
 		};
 
-		e = xasprintf("definition created: a %s clone of %s", c->o->linked ? "linked" : "full",
-			      c->src->name);
+		e = xasprintf("definition created: a %s clone of %s",
+			      c->o->linked ? "linked" : "full", c->src->name);
 		go.event = e;
 		rc = guest_create(c->cfg, &def, &go, err);
 	}
@@ -215,16 +230,19 @@ static int clone_locked(struct cl *c, const char *name, char **err)
 	return rc;
 }
 
-int clone_run(const struct config *cfg, const char *src, const char *name, const struct clone_opts *o,
-	      char **err)
+int clone_run(const struct config *cfg, const char *src, const char *name,
+	      const struct clone_opts *o, char **err)
 {
 	struct vmdef def;
 	struct cl c = { cfg, &def, o };
 	int lock, rc;
 
 	if (!name_valid(name))
-		return err_set(err, "%s: not a valid guest name (letters, digits, '.', '_', '-'; at most 64, "
-			       "starting with a letter or digit)", name);
+		return err_set(
+			err,
+			"%s: not a valid guest name (letters, digits, '.', '_', '-'; at most 64, "
+			"starting with a letter or digit)",
+			name);
 	if (vmdef_load_by_name(cfg, src, &def, err) < 0)
 		return -1;
 	if ((lock = vm_lock(cfg, src, false, err)) < 0) {
@@ -233,7 +251,8 @@ int clone_run(const struct config *cfg, const char *src, const char *name, const
 	}
 	rc = clone_locked(&c, name, err);
 	if (rc == 0)
-		events_log(cfg, src, EV_NOTE, "cloned to %s (%s)", name, o->linked ? "linked: now a template" : "full copy");
+		events_log(cfg, src, EV_NOTE, "cloned to %s (%s)", name,
+			   o->linked ? "linked: now a template" : "full copy");
 	vm_unlock(lock);
 	vmdef_free(&def);
 	return rc;

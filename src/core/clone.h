@@ -33,8 +33,8 @@ struct clone_opts {
 	struct job_hooks hooks;  /* the copy's progress, and Ctrl-C as a clean cancel */
 };
 
-int clone_run(const struct config *cfg, const char *src, const char *name, const struct clone_opts *o,
-	      char **err);
+int clone_run(const struct config *cfg, const char *src, const char *name,
+	      const struct clone_opts *o, char **err);
 
 /* A free name for a clone of src: "SRC-clone", then "SRC-clone-2" ...; allocated. */
 char *clone_name_propose(const struct config *cfg, const char *src);

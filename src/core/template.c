@@ -1,4 +1,7 @@
-/* template.c: templates: the guests whose disks back other guests' qcow2 overlays, and what they refuse. */
+/*
+ * template.c: templates: the guests whose disks back other guests' qcow2 overlays, and what they
+ * refuse.
+ */
 #include "template.h"
 
 #include <stdlib.h>
@@ -15,10 +18,12 @@ static bool same_file(const char *a, const char *b)
 
 	if (strcmp(a, b) == 0)
 		return true;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
-int template_disk_paths(const struct config *cfg, const struct vmdef *src, struct strv *paths, char **err)
+int template_disk_paths(const struct config *cfg, const struct vmdef *src, struct strv *paths,
+			char **err)
 {
 	for (size_t i = 0; i < src->n_disks; i++) {
 		char *p = NULL;
@@ -31,7 +36,9 @@ int template_disk_paths(const struct config *cfg, const struct vmdef *src, struc
 	return 0;
 }
 
-/* Whether d has a qcow2 file disk whose backing file is one of paths (looked up when first needed). */
+/*
+ * Whether d has a qcow2 file disk whose backing file is one of paths (looked up when first needed).
+ */
 static int backed_by(const struct config *cfg, const struct vmdef *d, const struct vmdef *src,
 		     struct strv *paths, bool *looked, char **err)
 {
@@ -97,12 +104,16 @@ int template_check(const struct config *cfg, const struct vmdef *def, const char
 	int rc = 0;
 
 	/* nothing to check against is no reason to refuse */
-	if (def->n_disks == 0 || access(cfg->vms_dir, F_OK) < 0 || vmdefs_load_all(cfg, &defs, &n, NULL) < 0)
+	if (def->n_disks == 0 || access(cfg->vms_dir, F_OK) < 0 ||
+	    vmdefs_load_all(cfg, &defs, &n, NULL) < 0)
 		return 0;
 	if (template_linked_find(cfg, defs, n, def, &names, NULL) == 0 && names.n) {
 		list = names_text(&names);
-		rc = err_set(err, "it is a template with linked clones: %s (they read its disks; delete them "
-			     "before %s)", list, what);
+		rc = err_set(
+			err,
+			"it is a template with linked clones: %s (they read its disks; delete them "
+			"before %s)",
+			list, what);
 		free(list);
 	}
 	strv_free(&names);
@@ -123,8 +134,11 @@ int template_base_check(const struct config *cfg, const struct vm_disk *d, char 
 		return 0;
 	if (template_linked_find(cfg, defs, n, &base, &names, NULL) == 0 && names.n) {
 		list = names_text(&names);
-		rc = err_set(err, "%s is the base of linked clones %s (their disks are overlays on it: delete them "
-			     "first)", d->lv ? d->lv : d->file, list);
+		rc = err_set(
+			err,
+			"%s is the base of linked clones %s (their disks are overlays on it: "
+			"delete them first)",
+			d->lv ? d->lv : d->file, list);
 		free(list);
 	}
 	strv_free(&names);

@@ -1,4 +1,6 @@
-/* template.h: templates: the guests whose disks back other guests' qcow2 overlays (linked clones). */
+/*
+ * template.h: templates: the guests whose disks back other guests' qcow2 overlays (linked clones).
+ */
 #ifndef VMDECK_TEMPLATE_H
 #define VMDECK_TEMPLATE_H
 
@@ -25,7 +27,8 @@ int template_linked_find(const struct config *cfg, const struct vmdef *defs, siz
 			 const struct vmdef *src, struct strv *names, char **err);
 
 /* def's disks as host paths (an LV's from lvs), added to paths in order. */
-int template_disk_paths(const struct config *cfg, const struct vmdef *def, struct strv *paths, char **err);
+int template_disk_paths(const struct config *cfg, const struct vmdef *def, struct strv *paths,
+			char **err);
 
 /*
  * Refuses a change to disk d (resize, delete, a restore over it, a move that
