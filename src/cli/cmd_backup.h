@@ -1,4 +1,4 @@
-/* cmd_backup.h: the execs of the verbs backup, restore, move, clone, for the verb table in cli.c. */
+/* cmd_backup.h: the execs of backup, restore, move and clone, for the verb table in cli.c. */
 #ifndef VMDECK_CMD_BACKUP_H
 #define VMDECK_CMD_BACKUP_H
 

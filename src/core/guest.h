@@ -54,8 +54,9 @@ enum guest_disk_how {
 struct guest_disk_plan {
 	enum guest_disk_how how;
 	uint64_t size;           /* CREATE: bytes; 0 = disks[i].size */
-	const char *from;        /* COPY, OVERLAY: the source's host path (an image file or /dev/VG/LV) */
-	const char *from_format; /* COPY, OVERLAY: "raw" | "qcow2"; NULL: by the extension of from */
+	/* COPY, OVERLAY: the source's host path (an image file or /dev/VG/LV), and its format */
+	const char *from;
+	const char *from_format; /* "raw" | "qcow2"; NULL: by the extension of from */
 	/*
 	 * MAKE: writes disk i (as the definition names it, or a temporary name
 	 * that o->commit puts in place); *created = true when it made a new
