@@ -9,6 +9,7 @@
 #include "clone.h"
 #include "job.h"
 #include "orphans.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
@@ -199,6 +200,10 @@ int act_backup(struct ui *ui)
 	struct vm_status *st = ui_guest_status(ui);
 	struct sf_field *f;
 
+	if (ui_guest_extra(ui)->host) {  /* another host's guest: backed up there (remote.c) */
+		remote_backup(ui, ui_guest_extra(ui)->host, d->name, st && st->state != VM_STOPPED);
+		return UI_REDRAW;
+	}
 	sf_reset("Back up", d->name, backup_submit);
 	f = sf_text("Destination", NULL);
 	sf_opt(f, "this host");
@@ -534,12 +539,12 @@ static void orphans_form(struct ui *ui)
 	sf_opt(f, "attach to a guest");
 	sf_opt(f, "delete it");
 	f = sf_text("Guest", NULL);
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		sf_opt(f, ui->defs[i].name);
-	if (ui->n == 0)
+	if (ui->n_local == 0)
 		sf_opt(f, "(no guests)");
 	else
-		f->opt = (int)ui->sel;
+		f->opt = ui->sel < ui->n_local ? (int)ui->sel : 0;
 	sf.hint = "Left/Right: choose  Tab: field  Enter: go  Esc: cancel";
 	ui_push(ui, &view_storage);
 }

@@ -1,4 +1,5 @@
 /* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` creates a guest. */
+#include "cli_out.h"
 #include "cmd_defs.h"
 
 #include <arpa/inet.h>
@@ -17,9 +18,11 @@
 #include "template.h"
 #include "cmd_opts.h"
 #include "guest.h"
+#include "schedule.h"
 #include "storage.h"
 #include "events.h"
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 #include "vnc.h"
 
@@ -202,6 +205,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	}
 	f.linked = json_object();
 	check_config_host(&f, &c->cfg);
+	schedule_check_config(&c->cfg, &f.errors, &f.warnings);
 	for (size_t i = 0; i < n; i++) {
 		size_t before = f.errors.n;  /* the errors below name guest i's file: it is not OK */
 
@@ -211,6 +215,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		}
 		check_self(&f, &defs[i]);
 		check_host(&f, &defs[i]);
+		schedule_check_def(&c->cfg, &defs[i], &f.errors, &f.warnings);
 		for (size_t j = 0; j < i; j++)
 			if (!defs[j].error)
 				check_pair(&f, &defs[j], &defs[i]);

@@ -7,6 +7,7 @@
  * for an invalid definition after printing it, since the definition is at fault.
  * "error" in the JSON carries the reason for invalid, crashed and unresponsive.
  */
+#include "cli_out.h"
 #include "cmd_status.h"
 
 #include <jansson.h>
@@ -19,6 +20,7 @@
 #include "events.h"
 #include "status.h"
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 #include "vmstate.h"
 
@@ -76,7 +78,7 @@ static json_t *nics_json(const struct vmdef *d)
 	return a;
 }
 
-static json_t *guest_json(const struct vmdef *d, const struct vm_status *st)
+json_t *cmd_status_json(const struct vmdef *d, const struct vm_status *st)
 {
 	bool valid = st->state != VM_INVALID, on = live(st);
 	json_t *o = json_object();
@@ -252,7 +254,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		json_t *a = json_array();
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, guest_json(&defs[i], &sts[i]));
+			json_array_append_new(a, cmd_status_json(&defs[i], &sts[i]));
 		cli_json_print_indented(a);
 	} else {
 		table_print(defs, sts, n);
@@ -285,7 +287,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	free(err);
 	status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
 	if (c->json) {
-		json_t *o = guest_json(&def, &st);
+		json_t *o = cmd_status_json(&def, &st);
 
 		cli_json_print_indented(o);
 	} else {

@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "spawn.h"
 #include "storage.h"
+#include "schedule.h"
 #include "stream.h"
 #include "events.h"
 #include "util.h"
@@ -287,6 +288,7 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
 		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
 		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "guest busy");
+		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "guest busy");
 		backup_dest_free(&r.dest);
 		return -1;
 	}
@@ -294,10 +296,12 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	if (rc < 0) {
 		backup_dest_abort(&r.dest);
 		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "unknown error");
+		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "unknown error");
 	} else {
 		char *to = backup_dest_describe(&r.dest);
 
 		events_log(cfg, def->name, EV_BACKUP, "backup done: %s%s", to, o->live ? " (live)" : "");
+		schedule_status_write(cfg, def->name, true, o->scheduled, to);
 		if (where)
 			*where = to;
 		else

@@ -461,8 +461,9 @@ static int emit_guest_agent(struct argv_ctx *c, char **err)
 
 static int emit_control(struct argv_ctx *c, char **err)
 {
-	/* two QMP monitors: operations on qmp.sock, status readers on their own (see status.c) */
+	/* three QMP monitors: operations, status readers (see status.c), one event watcher (watcher.c) */
 	if (emit_socket(c, "-qmp", "qmp.sock", err) < 0 || emit_socket(c, "-qmp", VM_STATUS_SOCK, err) < 0 ||
+	    emit_socket(c, "-qmp", VM_EVENTS_SOCK, err) < 0 ||
 	    emit_socket(c, "-monitor", "hmp.sock", err) < 0 || emit_socket(c, "-serial", "serial.sock", err) < 0)
 		return -1;
 	return 0;

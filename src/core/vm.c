@@ -42,7 +42,7 @@
 
 /* Files a running QEMU leaves in its folder; removed once it is gone. */
 static const char *const runtime_files[] = {
-	"qemu.pid", "qmp.sock", VM_STATUS_SOCK, "hmp.sock", "serial.sock", "qga.sock", "stopping",
+	"qemu.pid", "qmp.sock", VM_STATUS_SOCK, VM_EVENTS_SOCK, "hmp.sock", "serial.sock", "qga.sock", "stopping",
 };
 
 static const char *const stop_step_texts[] = {

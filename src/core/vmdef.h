@@ -54,6 +54,10 @@ struct vmdef {
 	bool template;         /* a base for clones; refuses to start while linked clones exist */
 	char **extra_args;
 	size_t n_extra_args;
+	/* backup_schedule: true follows backup.schedule; a list gives the guest its own calendar expressions */
+	bool backup_schedule;
+	char **backup_calendars;    /* NULL-terminated; n_backup_calendars 0 = follow backup.schedule */
+	size_t n_backup_calendars;
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
 };
 

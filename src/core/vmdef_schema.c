@@ -86,6 +86,10 @@ static const struct schema_key vmdef_keys[] = {
 	/* snapshots (snapshot.c) */
 	{ SEC_DISK, "overlay", SCHEMA_PATH, NULL, 0, 0, NULL, K(overlay), NULL, NULL, SEC_NONE,
 	  "set by vmdeck snapshot: the qcow2 overlay the guest runs on (its chain ends at lv/file)" },
+	/* scheduled backups (issue 8) */
+	{ SEC_TOP, "backup_schedule", SCHEMA_SCHEDULE, "false", 0, 0, NULL, D(backup_schedule), NULL, NULL, SEC_NONE,
+	  "scheduled backups: true at backup.schedule, or a list of its own systemd calendar expressions "
+	  "like [\"Sun 03:00\"]" },
 	{ SEC_TOP, "template", SCHEMA_BOOL, "false", 0, 0, NULL, D(template), NULL, NULL, SEC_NONE,
 	  "a base for clones (vmdeck clone); never starts while linked clones use its disks" },
 };

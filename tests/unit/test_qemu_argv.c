@@ -52,7 +52,8 @@ static int setup(void **state)
 	"-device", "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=" idx
 #define CONTROL                                                                                  \
 	"-qmp", "unix:/run/vmdeck/g1/qmp.sock,server=on,wait=off", "-qmp",                      \
-		"unix:/run/vmdeck/g1/status.sock,server=on,wait=off", "-monitor",               \
+		"unix:/run/vmdeck/g1/status.sock,server=on,wait=off", "-qmp",                   \
+		"unix:/run/vmdeck/g1/events.sock,server=on,wait=off", "-monitor",               \
 		"unix:/run/vmdeck/g1/hmp.sock,server=on,wait=off", "-serial",                   \
 		"unix:/run/vmdeck/g1/serial.sock,server=on,wait=off"
 #define TAIL CONTROL, "-pidfile", "/run/vmdeck/g1/qemu.pid", "-D", "/run/vmdeck/g1/qemu-run.log", "-daemonize", "-S"
@@ -498,7 +499,8 @@ static void test_from_yaml_definition(void **state)
 		"ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", "-netdev", "bridge,id=net0,br=br0", "-device",
 		"e1000,netdev=net0,mac=52:54:00:a1:b2:c3,id=nic0", "-usb", "-device", "usb-tablet", "-qmp",
 		"unix:/run/vmdeck/av-server/qmp.sock,server=on,wait=off", "-qmp",
-		"unix:/run/vmdeck/av-server/status.sock,server=on,wait=off", "-monitor",
+		"unix:/run/vmdeck/av-server/status.sock,server=on,wait=off", "-qmp",
+		"unix:/run/vmdeck/av-server/events.sock,server=on,wait=off", "-monitor",
 		"unix:/run/vmdeck/av-server/hmp.sock,server=on,wait=off", "-serial",
 		"unix:/run/vmdeck/av-server/serial.sock,server=on,wait=off", "-pidfile",
 		"/run/vmdeck/av-server/qemu.pid", "-D", "/run/vmdeck/av-server/qemu-run.log", "-daemonize", "-S", NULL,

@@ -212,7 +212,7 @@ static void test_error_kinds(void **state)
 	expect_error("machine: isapc\n", "1:10: machine: expected pc or q35, got \"isapc\"");
 	expect_error("memory: 1G\nmemroy: 2G\n",
 		     "2:1: memroy: unknown key (expected one of: description, memory, cpus, cpu, machine, "
-		     "disks, cdrom, boot, nics, vnc, rtc, usb_tablet, autostart, guest_agent, extra_args, template)");
+		     "disks, cdrom, boot, nics, vnc, rtc, usb_tablet, autostart, guest_agent, extra_args, backup_schedule, template)");
 	expect_error("cpus: 1\nmemory: 1G\ncpus: 2\n", "3:1: cpus: duplicate key (first given on line 1)");
 	expect_error("usb_tablet: maybe\n", "1:13: usb_tablet: expected true or false, got \"maybe\"");
 	expect_error("boot: floppy\n", "1:7: boot: expected disk or cdrom, got \"floppy\"");
