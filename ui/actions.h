@@ -39,6 +39,7 @@ int act_sort_reverse(struct ui *ui);
 int act_backup(struct ui *ui);
 int act_restore(struct ui *ui);
 int act_move(struct ui *ui);
+int act_clone(struct ui *ui);
 int act_disk_new(struct ui *ui);
 int act_disk_resize(struct ui *ui);
 int act_disk_orphans(struct ui *ui);

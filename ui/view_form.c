@@ -18,9 +18,9 @@
 enum fkind { F_TEXT, F_CHOICE, F_SECRET };
 
 enum {
-	FF_NAME, FF_DESC, FF_MEMORY, FF_CPUS, FF_CPU, FF_MACHINE, FF_DISK_KIND, FF_DISK, FF_DISK_SIZE, FF_DISK_BUS,
-	FF_NET, FF_NIC_MODEL, FF_AUTOSTART, FF_AS_ORDER, FF_AS_DELAY, FF_CDROM, FF_BOOT, FF_VNC_DISPLAY,
-	FF_VNC_LISTEN, FF_VNC_PASSWORD, FF_RTC, FF_COUNT
+	FF_NAME, FF_TEMPLATE, FF_TPL_LINKED, FF_DESC, FF_MEMORY, FF_CPUS, FF_CPU, FF_MACHINE, FF_DISK_KIND,
+	FF_DISK, FF_DISK_SIZE, FF_DISK_BUS, FF_NET, FF_NIC_MODEL, FF_AUTOSTART, FF_AS_ORDER, FF_AS_DELAY,
+	FF_CDROM, FF_BOOT, FF_VNC_DISPLAY, FF_VNC_LISTEN, FF_VNC_PASSWORD, FF_RTC, FF_COUNT
 };
 
 enum { DK_NONE, DK_NEW_LV, DK_LV, DK_FILE };
@@ -51,6 +51,7 @@ static struct {
 	int bad_field;             /* field the schema complains about, -1 */
 	char *err;                 /* the complaint, NULL when the draft is valid */
 	struct strv nets;          /* "user (NAT)" then the host's bridges (and "none" in edit) */
+	struct strv templates;     /* new: "none" then the guests marked template: true */
 	bool disk_touched;         /* the user typed a disk name: stop deriving it */
 	char disks_all[1024];      /* edit: every disk the definition names, "a, b" */
 	size_t n_disks;            /* edit: how many */
@@ -74,6 +75,10 @@ static struct {
 
 static const struct field field_defs[FF_COUNT] = {
 	[FF_NAME] = { "Name", NULL, F_TEXT, NULL, "letters, digits, . _ - (the file is vms.d/NAME.yaml)" },
+	[FF_TEMPLATE] = { "From template", NULL, F_CHOICE, NULL,
+			  "none, or a template: the new guest is its clone (vmdeck clone), the fields below unused" },
+	[FF_TPL_LINKED] = { "  linked", NULL, F_CHOICE, NULL,
+			    "no: its disks copied; yes: qcow2 overlays on the template's disks (made at once)" },
 	[FF_DESC] = { "Description", "description", F_TEXT, NULL, "free text" },
 	[FF_MEMORY] = { "Memory", "memory", F_TEXT, NULL, "with M or G, e.g. 512M, 2G" },
 	[FF_CPUS] = { "CPUs", "cpus", F_TEXT, NULL, "number of vCPUs" },
@@ -118,10 +123,16 @@ static const struct {
 	{ FF_BOOT, "boot" }, { FF_RTC, "rtc" },
 };
 
+static const char *const no_yes[] = { "no", "yes", NULL };
+
 static const char *const *choices_of(int i)
 {
 	if (i == FF_NET)
 		return (const char *const *)fv.nets.v;
+	if (i == FF_TEMPLATE)
+		return (const char *const *)fv.templates.v;
+	if (i == FF_TPL_LINKED)
+		return no_yes;
 	for (size_t k = 0; k < ARRAY_LEN(choice_fields); k++)
 		if (choice_fields[k].field == i)
 			return vmdef_choices(choice_fields[k].path);
@@ -136,10 +147,26 @@ static int disk_kind(void)
 	return DK_NONE;
 }
 
+/* A new guest cloned from a template: only its name, the template and linked apply. */
+static bool templates_offered(void)
+{
+	return !fv.edit && !fr.host[0] && fv.templates.n > 1;  /* this host's templates, for this host */
+}
+
+static bool from_template(void)
+{
+	return templates_offered() && strcmp(val(FF_TEMPLATE), "none") != 0;
+}
+
 /* Fields that do not apply are skipped (no disk: no size or bus; no VNC: no listen or password). */
 static bool field_shown(int i)
 {
 	int dk = disk_kind();
+
+	if (i == FF_TEMPLATE)
+		return templates_offered();
+	if (i == FF_TPL_LINKED || from_template())
+		return i == FF_NAME || (i == FF_TPL_LINKED && from_template());
 
 	if (i == FF_DISK || i == FF_DISK_BUS)
 		return dk != DK_NONE;
@@ -335,12 +362,24 @@ static bool host_checks(struct ui *ui)
 }
 
 /* Re-checks everything; true when the guest would pass `vmdeck check`. parsed (may be NULL) gets it. */
+/* A clone's name: the rule, and not taken (the rest is the template's, checked by `vmdeck clone`). */
+static bool template_validate(struct ui *ui)
+{
+	if (!name_valid(val(FF_NAME)))
+		complain(FF_NAME, xstrdup("Name: letters, digits, '.', '_', '-'; a letter or digit first"));
+	else if (ui_guest_index(ui, val(FF_NAME)) >= 0)
+		complain(FF_NAME, xasprintf("Name: %s exists", val(FF_NAME)));
+	return fv.err == NULL;
+}
+
 static bool form_validate(struct ui *ui, struct vmdef *parsed)
 {
 	struct vmdef d;
 	bool ok;
 
 	complain(-1, NULL);
+	if (from_template())
+		return template_validate(ui);
 	ok = build(&d) && host_checks(ui);
 	if (ok && parsed)
 		*parsed = d;
@@ -356,6 +395,11 @@ static void form_reset(struct ui *ui)
 	memcpy(fv.f, field_defs, sizeof fv.f);
 	strv_free(&fv.nets);
 	strv_add(&fv.nets, "user (NAT)");
+	strv_free(&fv.templates);
+	strv_add(&fv.templates, "none");
+	for (size_t i = 0; i < ui->n; i++)
+		if (!ui->defs[i].error && ui->defs[i].template)
+			strv_add(&fv.templates, ui->defs[i].name);
 	hostinfo_bridges(&fv.nets);
 	fv.cur = 0;
 	fv.top = 0;
@@ -427,6 +471,8 @@ static void new_defaults(struct ui *ui, int d, bool has_vg)
 	char disp[16] = "";
 
 	fv.edit = false;
+	set(FF_TEMPLATE, "none");
+	set(FF_TPL_LINKED, "no");
 	/* what a new guest gets is what the schema gives a definition that leaves a key out */
 	set(FF_MEMORY, vmdef_default("memory"));
 	set(FF_CPUS, vmdef_default("cpus"));
@@ -866,6 +912,20 @@ static int save_in_job(struct ui *ui, const char *verb, job_fn fn, struct save_a
 	return UI_REDRAW;
 }
 
+/* From a template: `vmdeck clone TEMPLATE NAME` as a job, its progress in the status line. */
+static int save_clone(struct ui *ui)
+{
+	const char *words[] = { "clone", val(FF_TEMPLATE), val(FF_NAME),
+				strcmp(val(FF_TPL_LINKED), "yes") == 0 ? "--linked" : NULL, NULL };
+
+	if (!form_validate(ui, NULL))
+		return UI_REDRAW;
+	ui_run_verb(ui, val(FF_TEMPLATE), words);
+	dlg_close(&fv.dlg);
+	ui_pop(ui);
+	return UI_REDRAW;
+}
+
 /* Another host's new guest: the form as `vmdeck new` options, run there (its answer in the status line). */
 static int save_remote(struct ui *ui)
 {
@@ -914,6 +974,8 @@ static int save_new(struct ui *ui)
 {
 	struct save_arg a = { ui->cfg, { 0 }, NULL };
 
+	if (from_template())
+		return save_clone(ui);
 	if (!form_validate(ui, &a.def))
 		return UI_REDRAW;
 	if (fr.host[0]) {

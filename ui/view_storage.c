@@ -1,4 +1,4 @@
-/* view_storage.c: the small forms for disks, backup, restore and move; each runs a vmdeck verb as a job. */
+/* view_storage.c: the small forms for disks, backup, restore, move, clone and snapshots; each runs a vmdeck verb as a job. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 
 #include "actions.h"
 #include "backup.h"
+#include "clone.h"
 #include "job.h"
 #include "orphans.h"
 #include "remote.h"
@@ -575,6 +576,49 @@ int act_disk_orphans(struct ui *ui)
 	}
 	if (ui_job_add(ui, j, orphans_listed))
 		ui_status(ui, false, "looking for disks no guest uses ...");
+	return UI_REDRAW;
+}
+
+/* ---- clone ---- */
+
+static char *clone_check(struct ui *ui, struct sf_form *s)
+{
+	const char *name = sf_val(0);
+
+	s->cur = 0;
+	if (!name_valid(name))
+		return xstrdup("not a valid guest name (letters, digits, '.', '_', '-'; a letter or digit first)");
+	if (ui_guest_index(ui, name) >= 0)
+		return xasprintf("%s exists: give another name", name);
+	return NULL;
+}
+
+static void clone_submit(struct ui *ui, struct sf_form *s)
+{
+	const char *words[] = { "clone", s->guest, sf_val(0), sf_yes(1) ? "--linked" : NULL, NULL };
+
+	sf_run(ui, words);
+}
+
+int act_clone(struct ui *ui)
+{
+	struct vmdef *d = ui_guest(ui);
+	struct vm_status *st = ui_guest_status(ui);
+	char *name;
+
+	if (st && st->state != VM_STOPPED) {
+		ui_status(ui, true, "clone: %s is %s: stop it first (a clone copies a stopped guest's disks)",
+			  d->name, vmstate_name(st->state));
+		return UI_REDRAW;
+	}
+	name = clone_name_propose(ui->cfg, d->name);
+	sf_reset("Clone", d->name, clone_submit);
+	sf_text("New guest name", name);
+	sf_yesno("Linked (overlays)", false);
+	sf.check = clone_check;
+	sf.hint = "Left/Right: linked  Tab: field  Enter: clone  Esc: cancel";
+	free(name);
+	ui_push(ui, &view_storage);
 	return UI_REDRAW;
 }
 

@@ -68,6 +68,8 @@ const struct cli_verb cli_verbs[] = {
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	{ "clone", "NAME NEW [--linked] [--start] [--keep-vnc-password]",
+	  "a new guest from a stopped one: disks copied, or qcow2 overlays on them (--linked)", 0, cmd_clone },
 	/* unattended backups (issue 8) */
 	{ "prune", "[NAME] [--dry-run] [--to DIR|HOST:/DIR]",
 	  "apply backup.keep: keep or remove each archive, and old partial ones", 0, cmd_prune },

@@ -1,4 +1,4 @@
-/* cmd_backup.c: `vmdeck backup|restore|move`: progress bar on a terminal, plain lines or JSON lines otherwise. */
+/* cmd_backup.c: `vmdeck backup|restore|move|clone`: progress bar on a terminal, plain lines or JSON lines otherwise. */
 #include "cli_out.h"
 #include "cmd_backup.h"
 
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backup.h"
+#include "clone.h"
 #include "cmd_opts.h"
 #include "cmd_sched.h"
 #include "move.h"
@@ -18,6 +19,7 @@
 #include "restore.h"
 #include "util.h"
 #include "verb.h"
+#include "vm.h"
 #include "vmdef.h"
 
 static volatile sig_atomic_t cancel_flag;
@@ -214,5 +216,53 @@ int cmd_move(struct cli *c, int argc, char **argv)
 	rc = finish(c, &pr, def.name, "move", rc, err, "host", c->json ? argv[2] : msg);
 	free(msg);
 	vmdef_free(&def);
+	return rc;
+}
+
+/* After the clone: start it when asked; a start that fails leaves the clone made (exit 1, one line). */
+static int clone_start(struct cli *c, const char *name, char **err)
+{
+	struct vmdef def;
+	char *warn = NULL;
+	int rc;
+
+	if (vmdef_load_by_name(&c->cfg, name, &def, err) < 0)
+		return -1;
+	rc = vm_start(&c->cfg, &def, NULL, &warn, err);
+	if (warn)
+		cli_error(0, "%s: warning: %s", name, warn);
+	free(warn);
+	vmdef_free(&def);
+	return rc;
+}
+
+int cmd_clone(struct cli *c, int argc, char **argv)
+{
+	struct clone_opts o = { 0 };
+	bool start = false;
+	struct opt_spec specs[] = { { "linked", OPT_FLAG, &o.linked }, { "start", OPT_FLAG, &start },
+				    { "keep-vnc-password", OPT_FLAG, &o.keep_vnc_password },
+				    { NULL, 0, NULL } };
+	struct printer pr;
+	char *err = NULL, *msg;
+	int rc;
+
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3 || argv[1][0] == '-' || argv[2][0] == '-')
+		return cli_usage(c);
+	hooks_setup(&o.hooks, &pr, c);
+	rc = clone_run(&c->cfg, argv[1], argv[2], &o, &err);
+	if (rc < 0)
+		return finish(c, &pr, argv[1], "clone", rc, err, NULL, NULL);
+	msg = xasprintf("%s: a %s clone of %s%s", argv[2], o.linked ? "linked" : "full", argv[1],
+			o.linked ? " (now a template: it does not start while linked clones exist)" : "");
+	rc = finish(c, &pr, argv[2], "clone", 0, NULL, "source", c->json ? argv[1] : msg);
+	free(msg);
+	if (start && clone_start(c, argv[2], &err) < 0) {
+		cli_error(EXIT_FAILED, "%s: cannot start: %s", argv[2], err);
+		free(err);
+		return EXIT_FAILED;
+	}
+	if (start && !c->json)
+		printf("%s: started\n", argv[2]);
 	return rc;
 }

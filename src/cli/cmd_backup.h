@@ -1,4 +1,4 @@
-/* cmd_backup.h: the execs of the verbs backup, restore, move, for the verb table in cli.c. */
+/* cmd_backup.h: the execs of backup, restore, move and clone, for the verb table in cli.c. */
 #ifndef VMDECK_CMD_BACKUP_H
 #define VMDECK_CMD_BACKUP_H
 
@@ -7,5 +7,6 @@ struct cli;
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_move(struct cli *c, int argc, char **argv);
+int cmd_clone(struct cli *c, int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "template.h"
 #include "cmd_opts.h"
 #include "guest.h"
 #include "schedule.h"
@@ -30,7 +31,38 @@
 
 struct findings {
 	struct strv errors, warnings;
+	struct strv templates;  /* "NAME: linked clones a, b" */
+	json_t *linked;         /* {"NAME": ["a", "b"]} */
 };
+
+/* A guest whose disks back other guests' qcow2 overlays: named with them; a template without the flag warned of. */
+static void check_template(struct findings *f, const struct config *cfg, const struct vmdef *defs, size_t n,
+			   const struct vmdef *d)
+{
+	struct strv names = { 0 };
+	struct sbuf b = { 0 };
+	json_t *a;
+	char *text;
+
+	if (template_linked_find(cfg, defs, n, d, &names, NULL) < 0 || (names.n == 0 && !d->template)) {
+		strv_free(&names);
+		return;
+	}
+	a = json_array();
+	for (size_t i = 0; i < names.n; i++) {
+		sbuf_printf(&b, "%s%s", i ? ", " : "", names.v[i]);
+		json_array_append_new(a, json_string(names.v[i]));
+	}
+	json_object_set_new(f->linked, d->name, a);
+	text = sbuf_take(&b);
+	strv_addf(&f->templates, "template %s: %s%s", d->name, names.n ? "linked clones " : "no linked clones",
+		  text);
+	if (names.n && !d->template)
+		strv_addf(&f->warnings, "%s: linked clones %s use its disks, but it lacks template: true "
+			  "(it does not start while they exist)", d->path, text);
+	free(text);
+	strv_free(&names);
+}
 
 static bool disk_same(const struct vm_disk *a, const struct vm_disk *b)
 {
@@ -141,9 +173,9 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 			json_array_append_new(e, json_string(f->errors.v[i]));
 		for (size_t i = 0; i < f->warnings.n; i++)
 			json_array_append_new(w, json_string(f->warnings.v[i]));
-		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:s}", "config", c->cfg.path, "guests", (json_int_t)n,
-			      "valid", (json_int_t)n_ok, "errors", e, "warnings", w, "start_mode",
-			      units ? "systemd" : "direct", "start_mode_why", mode);
+		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:s, s:O}", "config", c->cfg.path, "guests",
+			      (json_int_t)n, "valid", (json_int_t)n_ok, "errors", e, "warnings", w, "start_mode",
+			      units ? "systemd" : "direct", "start_mode_why", mode, "templates", f->linked);
 		cli_json_print_indented(o);
 	} else {
 		for (size_t i = 0; i < f->warnings.n; i++)
@@ -151,6 +183,8 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 		for (size_t i = 0; i < f->errors.n; i++)
 			cli_error(EXIT_USAGE, "%s", f->errors.v[i]);
 		printf("start mode: %s\n", mode);
+		for (size_t i = 0; i < f->templates.n; i++)
+			printf("%s\n", f->templates.v[i]);
 		if (f->errors.n == 0)
 			printf("%zu guest%s OK\n", n, n == 1 ? "" : "s");
 		else
@@ -163,7 +197,7 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 
 int cmd_check(struct cli *c, int argc, char **argv)
 {
-	struct findings f = { { 0 }, { 0 } };
+	struct findings f = { { 0 }, { 0 }, { 0 }, NULL };
 	struct vmdef *defs;
 	size_t n, n_ok = 0;
 	char *err = NULL;
@@ -176,6 +210,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		free(err);
 		return EXIT_USAGE;
 	}
+	f.linked = json_object();
 	check_config_host(&f, &c->cfg);
 	schedule_check_config(&c->cfg, &f.errors, &f.warnings);
 	for (size_t i = 0; i < n; i++) {
@@ -191,12 +226,15 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		for (size_t j = 0; j < i; j++)
 			if (!defs[j].error)
 				check_pair(&f, &defs[j], &defs[i]);
+		check_template(&f, &c->cfg, defs, n, &defs[i]);
 		if (f.errors.n == before)
 			n_ok++;
 	}
 	rc = check_print(c, &f, n_ok, n);
 	strv_free(&f.errors);
 	strv_free(&f.warnings);
+	strv_free(&f.templates);
+	json_decref(f.linked);
 	vmdefs_free(defs, n);
 	return rc;
 }

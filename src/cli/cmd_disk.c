@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "template.h"
 #include "cmd_opts.h"
 #include "lvm.h"
 #include "orphans.h"
@@ -163,6 +164,8 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 			     snaps, snaps == 1 ? "" : "s", owner, owner);
 	if (rc == 0 && running && (t.file || size < cur))
 		rc = err_set(&err, "%s is in use by running guest %s (stop it first)", t.arg, owner);
+	if (rc == 0)  /* overlays on it see a base of another size */
+		rc = template_base_check(&c->cfg, &(struct vm_disk){ .lv = t.lv, .file = t.file }, &err);
 	if (rc == 0)
 		rc = t.file ? storage_file_resize(t.file, NULL, size, shrink, &err)
 			    : lvm_resize(&c->cfg, t.lv, size, shrink, &err);
@@ -194,6 +197,8 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 	} else if (running) {
 		cli_error(EXIT_FAILED, "cannot delete disk: %s is in use by running guest %s", t.arg, owner);
 		rc = EXIT_FAILED;
+	} else if (template_base_check(&c->cfg, &(struct vm_disk){ .lv = t.lv, .file = t.file }, &err) < 0) {
+		rc = fail_with(EXIT_FAILED, "cannot delete disk", err);
 	} else if (!yes) {
 		q = xasprintf("Delete %s%s%s%s? Its data is lost.", t.arg, owner ? " (disk of guest " : "",
 			      owner ? owner : "", owner ? ")" : "");

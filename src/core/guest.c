@@ -270,49 +270,51 @@ static enum guest_disk_how disk_how(const struct guest_create_opts *o, const str
 	return h;
 }
 
-static int convert(const char *from, const char *sfmt, const char *to, const char *dfmt, bool into,
-		   char **err)
+/* The sizes of the COPY disks' sources, their sum the progress's total. */
+static int copy_sizes(const struct guest_create_opts *o, const struct vmdef *def, uint64_t *sizes,
+		      uint64_t *total, char **err)
 {
-	struct strv av = { 0 };
-	int rc;
+	*total = 0;
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct guest_disk_plan *p = o && o->disks ? &o->disks[i] : NULL;
 
-	strv_add(&av, "qemu-img");
-	strv_add(&av, "convert");
-	strv_add(&av, "-q");
-	if (into)
-		strv_add(&av, "-n"); /* the target exists (an LV): written as it is */
-	strv_add(&av, "-f");
-	strv_add(&av, sfmt);
-	strv_add(&av, "-O");
-	strv_add(&av, dfmt);
-	strv_add(&av, from);
-	strv_add(&av, to);
-	rc = spawn_run(av.v, NULL, err);
-	strv_free(&av);
-	return rc;
+		sizes[i] = 0;
+		if (p == NULL || p->how != GUEST_DISK_COPY)
+			continue;
+		if (p->from == NULL)
+			return err_set(err, "disk %zu: no disk to copy from", i + 1);
+		if (storage_file_info(p->from, &sizes[i], NULL, err) < 0)
+			return -1;
+		*total += sizes[i];
+	}
+	return 0;
 }
 
+struct build {
+	const struct config *cfg;
+	const struct vmdef *def;
+	const struct guest_create_opts *o;
+	uint64_t *sizes;
+	struct progress_tracker prog;
+};
+
 /* A new LV, or image file made 0600 here, that qemu-img fills with a copy of from. */
-static int disk_copy(const struct config *cfg, const struct vm_disk *d,
-		     const struct guest_disk_plan *p, char **err)
+static int disk_copy(struct build *b, size_t i, bool *created, char **err)
 {
-	const char *sfmt, *dfmt = storage_disk_format(d);
-	uint64_t size;
+	const struct vm_disk *d = &b->def->disks[i];
+	const struct guest_disk_plan *p = &b->o->disks[i];
+	const char *sfmt = storage_file_format(p->from, p->from_format), *dfmt = storage_disk_format(d);
 	char *dst = NULL;
 	int fd, rc;
 
-	if (p == NULL || p->from == NULL)
-		return err_set(err, "no disk to copy from");
-	sfmt = storage_file_format(p->from, p->from_format);
-	if (storage_file_info(p->from, &size, NULL, err) < 0)
-		return -1;
+	b->prog.p.item = d->lv ? d->lv : d->file;
 	if (d->lv) {
-		if (lvm_create(cfg, d->lv, size, err) < 0)
+		if (lvm_create(b->cfg, d->lv, b->sizes[i], err) < 0)
 			return -1;
-		if ((rc = storage_disk_path(cfg, d, &dst, err)) == 0)
-			rc = convert(p->from, sfmt, dst, dfmt, true, err);
-		if (rc < 0)
-			lvm_remove(cfg, d->lv, NULL);
+		*created = true;
+		if ((rc = storage_disk_path(b->cfg, d, &dst, err)) == 0)
+			rc = storage_convert(p->from, sfmt, dst, dfmt, true, b->sizes[i], progress_add, &b->prog,
+					     b->o->cancel, err);
 		free(dst);
 		return rc;
 	}
@@ -325,16 +327,37 @@ static int disk_copy(const struct config *cfg, const struct vm_disk *d,
 	if ((fd = open(d->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return err_set(err, "cannot create %s: %s", d->file, strerror(errno));
 	close(fd);
+	*created = true;
 	/* qemu-img opens the file it creates without O_EXCL: it keeps this inode and its mode */
-	if ((rc = convert(p->from, sfmt, d->file, dfmt, false, err)) < 0)
-		unlink(d->file);
+	return storage_convert(p->from, sfmt, d->file, dfmt, false, b->sizes[i], progress_add, &b->prog,
+			       b->o->cancel, err);
+}
+
+/* A qcow2 overlay on from, in its folder (made as a copy's is). */
+static int disk_overlay(const struct vm_disk *d, const struct guest_disk_plan *p, bool *created,
+			char **err)
+{
+	char *dir;
+	int rc;
+
+	if (d->lv || p->from == NULL)
+		return err_set(err, "an overlay is a qcow2 file backed by a disk");
+	dir = xstrdup(d->file);
+	*strrchr(dir, '/') = '\0';
+	rc = dir[0] ? mkdir_p(dir, 0755, err) : 0;
+	free(dir);
+	if (rc == 0 && (rc = storage_overlay_create(d->file, p->from,
+						    storage_file_format(p->from, p->from_format), err)) == 0)
+		*created = true;
 	return rc;
 }
 
 /* Makes disk i; *created when it is new (and so goes again on a later failure). */
-static int disk_make(const struct config *cfg, const struct vmdef *def,
-		     const struct guest_create_opts *o, size_t i, bool *created, char **err)
+static int disk_make(struct build *b, size_t i, bool *created, char **err)
 {
+	const struct config *cfg = b->cfg;
+	const struct vmdef *def = b->def;
+	const struct guest_create_opts *o = b->o;
 	const struct vm_disk *d = &def->disks[i];
 	const struct guest_disk_plan *p = o && o->disks ? &o->disks[i] : NULL;
 	uint64_t size = p && p->size ? p->size : d->size;
@@ -348,10 +371,9 @@ static int disk_make(const struct config *cfg, const struct vmdef *def,
 		*created = true;
 		return 0;
 	case GUEST_DISK_COPY:
-		if (disk_copy(cfg, d, p, err) < 0)
-			return -1;
-		*created = true;
-		return 0;
+		return disk_copy(b, i, created, err);
+	case GUEST_DISK_OVERLAY:
+		return disk_overlay(d, p, created, err);
 	case GUEST_DISK_MAKE:
 		if (p->make == NULL)
 			return err_set(err, "disk %zu: nothing makes it", i + 1);
@@ -460,6 +482,8 @@ static int commit(const struct config *cfg, const struct vmdef *def,
 int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o,
 		 char **err)
 {
+	struct build b = { .cfg = cfg, .def = def, .o = o };
+	uint64_t total;
 	bool *created;
 	char *yaml = NULL;
 	int rc;
@@ -469,9 +493,14 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 	if (!(o && o->text) && vmdef_validate(def, err) < 0)
 		return -1;
 	created = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *created);
-	rc = 0;
+	b.sizes = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *b.sizes);
+	rc = copy_sizes(o, def, b.sizes, &total, err);
+	if (rc == 0 && total)
+		progress_begin(&b.prog, o->progress, o->progress_arg, "copy", total);
 	for (size_t i = 0; i < def->n_disks && rc == 0; i++)
-		rc = disk_make(cfg, def, o, i, &created[i], err);
+		rc = disk_make(&b, i, &created[i], err);
+	if (rc == 0 && total)
+		progress_end(&b.prog);
 	if (rc == 0) {
 		if (!(o && o->text))
 			yaml = vmdef_to_yaml(def);
@@ -485,6 +514,7 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 		explicit_bzero(yaml, strlen(yaml));
 		free(yaml);
 	}
+	free(b.sizes);
 	free(created);
 	return rc;
 }

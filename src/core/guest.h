@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "progress.h"
 #include "vmdef.h"
 
 /*
@@ -27,11 +28,12 @@
  */
 
 /*
- * For `vmdeck clone SRC NEW` (to come): SRC's definition loaded, renamed NEW,
- * its disks renamed to NEW's volumes (guest_disk_default; NEW-1, NEW-2 ...
- * for further disks, as restore --as names them), its MACs freed to NULL
- * (new ones are generated), vnc_display = GUEST_VNC_ANY, and one plan per
- * disk: { GUEST_DISK_COPY, .from = SRC's storage_disk_path }. A running SRC
+ * `vmdeck clone SRC NEW` (clone.c): SRC's definition loaded, renamed NEW, its
+ * disks renamed to NEW's volumes (VG/NEW, VG/NEW-1 ... or file_dir/NEW.EXT,
+ * NEW-1.EXT ...), its MACs freed to NULL (new ones are generated),
+ * vnc_display = GUEST_VNC_ANY, and one plan per disk: { GUEST_DISK_COPY,
+ * .from = SRC's storage_disk_path } (copied with progress, o->progress), or
+ * for a linked clone { GUEST_DISK_OVERLAY, .from = the same }. A running SRC
  * fails the copy (qemu-img takes its image lock): refuse it first.
  */
 
@@ -46,13 +48,15 @@ enum guest_disk_how {
 	GUEST_DISK_CREATE,   /* a new empty volume of size (or disks[i].size) */
 	GUEST_DISK_COPY,     /* a new volume of the source's size holding a copy of from */
 	GUEST_DISK_MAKE,     /* the caller's make() puts it there (restore: an archive's disk) */
+	GUEST_DISK_OVERLAY,  /* a new qcow2 file whose backing file is from (a linked clone) */
 };
 
 struct guest_disk_plan {
 	enum guest_disk_how how;
 	uint64_t size;           /* CREATE: bytes; 0 = disks[i].size */
-	const char *from;        /* COPY: the source's host path (an image file or /dev/VG/LV) */
-	const char *from_format; /* COPY: "raw" | "qcow2"; NULL: by the extension of from */
+	/* COPY, OVERLAY: the source's host path (an image file or /dev/VG/LV), and its format */
+	const char *from;
+	const char *from_format; /* "raw" | "qcow2"; NULL: by the extension of from */
 	/*
 	 * MAKE: writes disk i (as the definition names it, or a temporary name
 	 * that o->commit puts in place); *created = true when it made a new
@@ -81,7 +85,10 @@ struct guest_create_opts {
 	 */
 	int (*commit)(void *arg, char **err);
 	void *commit_arg;
-	volatile sig_atomic_t *cancel; /* set by the caller's signal handler */
+	volatile sig_atomic_t *cancel; /* set by the caller's signal handler; stops a copy too */
+	/* COPY disks: the bytes copied over all of them, phase "copy" (may be NULL) */
+	backup_progress_fn progress;
+	void *progress_arg;
 };
 
 /*

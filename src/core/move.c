@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "template.h"
 #include "backup_dest.h"
 #include "hosts.h"
 #include "lvm.h"
@@ -432,6 +433,9 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 		return err_set(err, "--vg %s: not a valid volume group name", o->vg);
 	if (o->file_dir && o->file_dir[0] != '/')
 		return err_set(err, "--file-dir %s: give an absolute folder (it names a folder there)", o->file_dir);
+	for (size_t i = 0; i < def->n_disks && o->delete_source; i++)
+		if (template_base_check(cfg, &def->disks[i], err) < 0)
+			return -1;  /* deleting a template's disks would leave its linked clones without a base */
 	if (host_resolve(cfg, host, &m.h, err) < 0)
 		return -1;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "template.h"
 #include "guest.h"
 #include "hosts.h"
 #include "lvm.h"
@@ -263,6 +264,9 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *what = ts[i].lv ? ts[i].lv : ts[i].file;
+
+		/* a template's disk under linked clones: written over, every clone would read garbage */
+		rc = template_base_check(cfg, &(struct vm_disk){ .lv = ts[i].lv, .file = ts[i].file }, err);
 
 		for (size_t j = 0; j < nd && rc == 0; j++) {
 			const struct vmdef *d = &defs[j];

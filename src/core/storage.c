@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,4 +250,147 @@ const struct vmdef *storage_disk_owner(const struct vmdef *defs, size_t n, const
 		}
 	}
 	return NULL;
+}
+
+/* ---- copies and overlays ---- */
+
+/* The last "(NN.NN/100%)" qemu-img -p wrote, as a fraction; < 0 if none in buf. */
+static double last_percent(const char *buf, size_t len)
+{
+	double pct = -1;
+
+	for (size_t i = 0; i < len; i++) {
+		double v;
+
+		if (buf[i] == '(' && sscanf(buf + i, "(%lf/100%%)", &v) == 1)
+			pct = v / 100.0;
+	}
+	return pct;
+}
+
+/* Reads qemu-img's progress until it closes stdout; SIGTERM to it once cancel is set. */
+static void convert_follow(struct spawn *sp, uint64_t size, void (*add)(void *, uint64_t), void *arg,
+			   volatile sig_atomic_t *cancel)
+{
+	char buf[512];
+	uint64_t told = 0;
+	bool killed = false;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = sp->out, .events = POLLIN };
+		ssize_t n;
+		double pct;
+
+		if (cancel && *cancel && !killed) {
+			kill(sp->pid, SIGTERM);
+			killed = true;
+		}
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		if ((n = read(sp->out, buf, sizeof buf - 1)) <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		buf[n] = '\0';
+		pct = last_percent(buf, (size_t)n);
+		if (pct >= 0 && add && (uint64_t)(pct * (double)size) > told) {
+			add(arg, (uint64_t)(pct * (double)size) - told);
+			told = (uint64_t)(pct * (double)size);
+		}
+	}
+	if (add && size > told && !(cancel && *cancel))
+		add(arg, size - told);
+}
+
+int storage_convert(const char *from, const char *sfmt, const char *to, const char *dfmt, bool into,
+		    uint64_t size, void (*add)(void *arg, uint64_t bytes), void *arg,
+		    volatile sig_atomic_t *cancel, char **err)
+{
+	struct strv av = { 0 };
+	struct spawn sp;
+	char *why = NULL;
+	int st;
+
+	strv_add(&av, "qemu-img");
+	strv_add(&av, "convert");
+	strv_add(&av, "-p");
+	if (into)
+		strv_add(&av, "-n"); /* the target exists (an LV, a 0600 file): written as it is */
+	strv_add(&av, "-f");
+	strv_add(&av, sfmt);
+	strv_add(&av, "-O");
+	strv_add(&av, dfmt);
+	strv_add(&av, from);
+	strv_add(&av, to);
+	st = spawn_start(&sp, av.v, SPAWN_NULL, SPAWN_PIPE, err);
+	strv_free(&av);
+	if (st < 0)
+		return -1;
+	convert_follow(&sp, size, add, arg, cancel);
+	st = spawn_finish(&sp, &why);
+	if (cancel && *cancel) {
+		free(why);
+		return err_set(err, "interrupted");
+	}
+	if (st != 0) {
+		err_set(err, "cannot copy %s to %s: %s", from, to, why ? why : "qemu-img failed");
+		free(why);
+		return -1;
+	}
+	free(why);
+	return 0;
+}
+
+int storage_overlay_create(const char *path, const char *backing, const char *bfmt, char **err)
+{
+	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f", (char *)"qcow2",
+			(char *)"-b", (char *)backing, (char *)"-F", (char *)bfmt, (char *)path, NULL };
+	int fd, rc;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return err_set(err, "cannot create %s: %s", path, strerror(errno));
+	close(fd); /* born 0600 here; qemu-img writes into it and keeps its mode */
+	if ((rc = spawn_run(av, NULL, err)) < 0)
+		unlink(path);
+	return rc;
+}
+
+static uint64_t be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+char *storage_backing_file(const char *path)
+{
+	unsigned char h[20];
+	char name[1024], *dir, *out;
+	uint64_t off;
+	uint32_t len;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	bool ok;
+
+	if (fd < 0)
+		return NULL;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h &&
+	     memcmp(h, "QFI\xfb", 4) == 0;
+	off = ok ? be64(h + 8) : 0;
+	len = ok ? (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 | h[19] : 0;
+	ok = ok && off && len && len < sizeof name && pread(fd, name, len, (off_t)off) == (ssize_t)len;
+	close(fd);
+	if (!ok)
+		return NULL;
+	name[len] = '\0';
+	if (name[0] == '/' || strchr(name, ':'))
+		return xstrdup(name);
+	dir = xstrdup(path);
+	*(strrchr(dir, '/') ? strrchr(dir, '/') : dir) = '\0';
+	out = path_join(dir[0] ? dir : ".", name);
+	free(dir);
+	return out;
 }

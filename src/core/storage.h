@@ -2,6 +2,7 @@
 #ifndef VMDECK_STORAGE_H
 #define VMDECK_STORAGE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,6 +16,23 @@ bool storage_format_known(const char *format);
 /* Creates a new image of size bytes, mode 0600 (never over an existing file); used by every creator. */
 int storage_file_create(const char *path, const char *format, uint64_t size, char **err);
 int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink, char **err);
+/*
+ * qemu-img convert of from (format sfmt) into to (dfmt); into: to exists (an
+ * LV, or a file made 0600 by the caller) and is written as it is. add (may be
+ * NULL) is given the bytes done since its last call, out of size, as
+ * qemu-img reports its percentage. cancel set: qemu-img is ended, -1 with
+ * "interrupted"; what it wrote is the caller's to remove.
+ */
+int storage_convert(const char *from, const char *sfmt, const char *to, const char *dfmt, bool into,
+		    uint64_t size, void (*add)(void *arg, uint64_t bytes), void *arg,
+		    volatile sig_atomic_t *cancel, char **err);
+/*
+ * A new qcow2 file at path (0600, never over an existing file) whose backing
+ * file is backing (absolute, format bfmt), as large as it: a linked clone's disk.
+ */
+int storage_overlay_create(const char *path, const char *backing, const char *bfmt, char **err);
+/* The backing file a qcow2 image's header names (absolute: a relative one is taken from path's folder); NULL if none. */
+char *storage_backing_file(const char *path);
 /* Virtual (guest-visible) size and bytes allocated on the host. */
 int storage_file_info(const char *path, uint64_t *virtual_size, uint64_t *allocated, char **err);
 

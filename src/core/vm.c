@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "template.h"
 #include "events.h"
 #include "qemu_argv.h"
 #include "portowner.h"
@@ -650,6 +651,8 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 
 	if (pid > 0)
 		return err_set(err, "already running (pid %d)", (int)pid);
+	if (template_start_check(cfg, def, err) < 0)  /* under the lock: a clone in the making waits */
+		return -1;
 	remove_runtime_files(cfg, def->name);  /* stale, from a crash or kill -9 */
 	vm_killed_by_vmdeck(cfg, def->name);
 	if (plan_media(cfg, def, o, p, err) < 0 || check_bridges(def, err) < 0 ||

@@ -51,6 +51,7 @@ struct vmdef {
 	bool usb_tablet;
 	bool autostart;
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
+	bool template;         /* a base for clones; refuses to start while linked clones exist */
 	char **extra_args;
 	size_t n_extra_args;
 	/* backup_schedule: true follows backup.schedule; a list gives the guest its own calendar expressions */

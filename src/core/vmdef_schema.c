@@ -97,6 +97,8 @@ static const struct schema_key vmdef_keys[] = {
 	  "seconds to wait after this guest starts before the next autostart group starts" },
 	{ SEC_TOP, "shutdown_timeout", SCHEMA_INT, "0", 0, 86400, NULL, D(shutdown_timeout), NULL, NULL, SEC_NONE,
 	  "seconds the ACPI power button gets before quit and kill; 0: the configuration's shutdown_timeout" },
+	{ SEC_TOP, "template", SCHEMA_BOOL, "false", 0, 0, NULL, D(template), NULL, NULL, SEC_NONE,
+	  "a base for clones (vmdeck clone); never starts while linked clones use its disks" },
 };
 
 static const char *const sec_prefix[] = {

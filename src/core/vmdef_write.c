@@ -215,5 +215,7 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	emit_int_set(&b, "autostart_order", def->autostart_order);
 	emit_int_set(&b, "autostart_delay", def->autostart_delay);
 	emit_int_set(&b, "shutdown_timeout", def->shutdown_timeout);
+	if (def->template)
+		emit(&b, "", SEC_TOP, "template", "true");
 	return sbuf_take(&b);
 }

@@ -76,11 +76,42 @@ static void test_file_ensure(void **state)
 	free(path);
 }
 
+/* A linked clone's disk: a 0600 qcow2 whose header names its base; a bad header names nothing. */
+static void test_overlay_backing(void **state)
+{
+	char *base = path_join(dir, "base.img"), *ov = path_join(dir, "ov.qcow2"), *err = NULL, *b;
+	char *junk = path_join(dir, "junk.qcow2");
+	struct stat st;
+	FILE *f;
+
+	assert_int_equal(storage_file_create(base, "raw", UINT64_C(1) << 20, &err), 0);
+	assert_int_equal(storage_overlay_create(ov, base, "raw", &err), 0);
+	assert_int_equal(stat(ov, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	b = storage_backing_file(ov);
+	assert_non_null(b);
+	assert_string_equal(b, base);
+	free(b);
+	assert_null(storage_backing_file(base));	/* raw: no header */
+	assert_int_equal(storage_overlay_create(ov, base, "raw", &err), -1);	/* never over a file */
+	assert_non_null(strstr(err, "cannot create"));
+	free(err);
+	f = fopen(junk, "w");
+	assert_non_null(f);
+	fwrite("QFI\xfb\0\0\0\3\0\0\0\0\xff\xff\xff\xf0\0\0\0\x20", 1, 20, f);	/* offset past the end */
+	fclose(f);
+	assert_null(storage_backing_file(junk));
+	free(junk);
+	free(ov);
+	free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_file_ensure),
+		cmocka_unit_test(test_overlay_backing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -138,6 +138,26 @@ static void test_full_example(void **state)
 	free(path);
 }
 
+/* template: true loads, and a written definition keeps it (a clone's, false, leaves it out). */
+static void test_template_key(void **state)
+{
+	char *path = write_def("base", "template: true\n", 0644), *err = NULL, *yaml;
+	struct vmdef def;
+
+	assert_int_equal(vmdef_load(path, &def, &err), 0);
+	assert_true(def.template);
+	yaml = vmdef_to_yaml(&def);
+	assert_non_null(strstr(yaml, "\ntemplate: true"));
+	free(yaml);
+	def.template = false;
+	yaml = vmdef_to_yaml(&def);
+	assert_null(strstr(yaml, "template:"));
+	free(yaml);
+	vmdef_free(&def);
+	unlink(path);	/* the folder's later tests count its files */
+	free(path);
+}
+
 static void test_defaults(void **state)
 {
 	char *path = write_def("tiny", "# nothing but a comment\n", 0644), *err = NULL;
@@ -160,6 +180,7 @@ static void test_defaults(void **state)
 	assert_true(def.usb_tablet);
 	assert_false(def.autostart);
 	assert_false(def.guest_agent);
+	assert_false(def.template);
 	assert_int_equal(def.n_extra_args, 0);
 	assert_non_null(def.extra_args);
 	assert_null(def.extra_args[0]);
@@ -192,7 +213,7 @@ static void test_error_kinds(void **state)
 	expect_error("memory: 1G\nmemroy: 2G\n",
 		     "2:1: memroy: unknown key (expected one of: description, memory, cpus, cpu, machine, "
 		     "disks, cdrom, boot, nics, vnc, rtc, usb_tablet, autostart, guest_agent, extra_args, backup_schedule, "
-		     "autostart_order, autostart_delay, shutdown_timeout)");
+		     "autostart_order, autostart_delay, shutdown_timeout, template)");
 	expect_error("cpus: 1\nmemory: 1G\ncpus: 2\n", "3:1: cpus: duplicate key (first given on line 1)");
 	expect_error("usb_tablet: maybe\n", "1:13: usb_tablet: expected true or false, got \"maybe\"");
 	expect_error("boot: floppy\n", "1:7: boot: expected disk or cdrom, got \"floppy\"");
@@ -1162,6 +1183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_example),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_template_key),
 		cmocka_unit_test(test_error_kinds),
 		cmocka_unit_test(test_disk_errors),
 		cmocka_unit_test(test_nic_and_vnc_errors),
