@@ -76,6 +76,10 @@ int cmd_stop(struct cli *c, int argc, char **argv);
 int cmd_simple(struct cli *c, int argc, char **argv);  /* kill, reset, pause, resume */
 int cmd_cdrom(struct cli *c, int argc, char **argv);
 int cmd_vnc(struct cli *c, int argc, char **argv);
+/* cmd_screen.c */
+int cmd_screen(struct cli *c, int argc, char **argv);
+int cmd_sendkey(struct cli *c, int argc, char **argv);
+int cmd_type(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
 int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
