@@ -8,6 +8,7 @@
 #include "term.h"
 #include "ui.h"
 #include "util.h"
+#include "view_screen.h"
 
 /* ---- navigation ---- */
 
@@ -391,6 +392,17 @@ void actions_tick(struct ui *ui)
 }
 
 /* ---- VNC details ---- */
+
+/* The guest's display, full-size, keys going to it (view_screen.c). */
+int act_screen(struct ui *ui)
+{
+	if (!guest_up(ui)) {
+		ui_status(ui, true, "%s is not running: no screen to show", ui_guest(ui)->name);
+		return UI_REDRAW;
+	}
+	ui_push(ui, &view_screen);
+	return UI_REDRAW;
+}
 
 int act_vnc(struct ui *ui)
 {

@@ -41,6 +41,11 @@ static int dump_file_make(const char *path, char **err)
 
 int screen_grab(const struct config *cfg, const struct vmdef *def, struct image *img, char **err)
 {
+	return screen_grab_ms(cfg, def, img, SCREEN_QMP_MS, err);
+}
+
+int screen_grab_ms(const struct config *cfg, const struct vmdef *def, struct image *img, int timeout_ms, char **err)
+{
 	char *sock = qmp_sock(cfg, def, err), *file, *leaf;
 	json_t *args;
 	int rc = -1;
@@ -52,7 +57,7 @@ int screen_grab(const struct config *cfg, const struct vmdef *def, struct image 
 	file = vm_path(cfg, def->name, leaf);
 	if (dump_file_make(file, err) == 0) {
 		args = json_pack("{s:s}", "filename", file);
-		if (qmp_call(sock, "screendump", args, NULL, SCREEN_QMP_MS, err) == 0)
+		if (qmp_call(sock, "screendump", args, NULL, timeout_ms, err) == 0)
 			rc = image_ppm_read(file, img, err);
 		json_decref(args);
 		unlink(file);
@@ -140,7 +145,7 @@ int screen_key_valid(const char *combo, char **err)
 }
 
 static int send_all(const struct config *cfg, const struct vmdef *def, char *const *combos, size_t n, int hold,
-		    char **err)
+		    int timeout_ms, char **err)
 {
 	char *sock;
 	struct qmp q;
@@ -151,7 +156,7 @@ static int send_all(const struct config *cfg, const struct vmdef *def, char *con
 			return -1;
 	if ((sock = qmp_sock(cfg, def, err)) == NULL)
 		return -1;
-	if (qmp_open(&q, sock, SCREEN_QMP_MS, err) < 0) {
+	if (qmp_open(&q, sock, timeout_ms, err) < 0) {
 		free(sock);
 		return -1;
 	}
@@ -159,7 +164,7 @@ static int send_all(const struct config *cfg, const struct vmdef *def, char *con
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		json_t *args = json_pack("{s:o, s:i}", "keys", combo_json(combos[i], NULL), "hold-time", hold);
 
-		rc = qmp_exec(&q, "send-key", args, NULL, SCREEN_QMP_MS, err);
+		rc = qmp_exec(&q, "send-key", args, NULL, timeout_ms, err);
 		json_decref(args);
 	}
 	qmp_close(&q);
@@ -169,7 +174,14 @@ static int send_all(const struct config *cfg, const struct vmdef *def, char *con
 
 int screen_sendkeys(const struct config *cfg, const struct vmdef *def, char *const *combos, size_t n, char **err)
 {
-	return send_all(cfg, def, combos, n, KEY_HOLD_MS, err);
+	return send_all(cfg, def, combos, n, KEY_HOLD_MS, SCREEN_QMP_MS, err);
+}
+
+int screen_send_combo(const struct config *cfg, const struct vmdef *def, const char *combo, int timeout_ms, char **err)
+{
+	char *one[] = { (char *)combo };
+
+	return send_all(cfg, def, one, 1, TYPE_HOLD_MS, timeout_ms, err);
 }
 
 /* ---- text on a US layout ---- */
@@ -182,8 +194,7 @@ static const char *const punct_qcode[] = {
 	"bracket_left", "bracket_right", "backslash", "semicolon", "apostrophe", "comma", "dot", "slash",
 };
 
-/* The combination that types c, allocated; NULL when a US keyboard has no key for it. */
-static char *char_combo(unsigned char c)
+char *screen_char_combo(unsigned char c)
 {
 	const char *p;
 
@@ -219,7 +230,7 @@ char **screen_text_keys(const char *text, size_t *n, char **err)
 	char **keys = xcalloc(len + 1, sizeof *keys);
 
 	for (size_t i = 0; i < len; i++) {
-		if ((keys[i] = char_combo((unsigned char)text[i])) == NULL) {
+		if ((keys[i] = screen_char_combo((unsigned char)text[i])) == NULL) {
 			if ((unsigned char)text[i] >= 0x80)
 				err_set(err, "cannot type a non-ASCII character (byte %zu) on a US layout", i + 1);
 			else
@@ -241,7 +252,7 @@ int screen_type(const struct config *cfg, const struct vmdef *def, const char *t
 
 	if (!keys)
 		return -1;
-	rc = send_all(cfg, def, keys, n, TYPE_HOLD_MS, err);
+	rc = send_all(cfg, def, keys, n, TYPE_HOLD_MS, SCREEN_QMP_MS, err);
 	screen_keys_free(keys, n);
 	return rc;
 }

@@ -14,6 +14,8 @@
  * open keeps the mode), which is read back bounded and removed.
  */
 int screen_grab(const struct config *cfg, const struct vmdef *def, struct image *img, char **err);
+/* The same with its own bound on the QMP exchange (the console's refresh). */
+int screen_grab_ms(const struct config *cfg, const struct vmdef *def, struct image *img, int timeout_ms, char **err);
 
 /*
  * Key combinations by name, as `vmdeck sendkey` takes them: keys joined by
@@ -35,5 +37,9 @@ int screen_type(const struct config *cfg, const struct vmdef *def, const char *t
 /* The combinations that type text, one per character ("shift-a" for 'A'); NULL with *err when one cannot be typed. */
 char **screen_text_keys(const char *text, size_t *n, char **err);
 void screen_keys_free(char **keys, size_t n);
+/* The combination that types c on a US layout ("shift-4" for '$'), allocated; NULL when there is none. */
+char *screen_char_combo(unsigned char c);
+/* One combination, pressed briefly, the exchange bounded by timeout_ms (the console's screen view). */
+int screen_send_combo(const struct config *cfg, const struct vmdef *def, const char *combo, int timeout_ms, char **err);
 
 #endif

@@ -44,7 +44,7 @@ br_started=$?
 
 # the agent's answer
 console_open qa
-check "the agent guest takes its address by DHCP" console_wait "vmdeck-dhcp-bound 10.0.2.15" 150
+check "the agent guest takes its address by DHCP" console_wait "vmdeck-dhcp-bound 10.0.2.15" 240
 qa_ip() { [ "$(ip_of qa)" = '["10.0.2.15"]' ]; }
 check "agent: show --json says 10.0.2.15" wait_until 60 qa_ip
 check_match "agent: the answer is cached in the guest's folder, tied to the QEMU pid" \
