@@ -80,6 +80,7 @@ int cmd_vnc(struct cli *c, int argc, char **argv);
 int cmd_screen(struct cli *c, int argc, char **argv);
 int cmd_sendkey(struct cli *c, int argc, char **argv);
 int cmd_type(struct cli *c, int argc, char **argv);
+int cmd_iso(struct cli *c, int argc, char **argv);         /* cmd_iso.c */
 int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
 int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
 int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
