@@ -41,7 +41,7 @@ static void guests_free(struct guests *g)
 	vmdefs_free(g->defs, g->n);
 }
 
-static json_t *entry_json(const struct iso_entry *e)
+static json_t *entry_json(const struct iso_image *e)
 {
 	json_t *used = json_array();
 
@@ -51,7 +51,7 @@ static json_t *entry_json(const struct iso_entry *e)
 			 "mtime", (json_int_t)e->mtime, "used_by", used);
 }
 
-static void entry_print(const struct iso_entry *e)
+static void entry_print(const struct iso_image *e)
 {
 	char size[16], when[24];
 	struct tm tm;
@@ -67,7 +67,7 @@ static void entry_print(const struct iso_entry *e)
 static int iso_list_verb(struct cli *c, int argc, char **argv)
 {
 	struct guests g;
-	struct iso_entry *e;
+	struct iso_image *e;
 	size_t n;
 
 	if (argc != 2)

@@ -29,10 +29,10 @@ bool iso_name_valid(const char *name)
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct iso_entry *)a)->name, ((const struct iso_entry *)b)->name);
+	return strcmp(((const struct iso_image *)a)->name, ((const struct iso_image *)b)->name);
 }
 
-static void scan_dir(const char *dir, struct iso_entry **out, size_t *n, size_t *cap)
+static void scan_dir(const char *dir, struct iso_image **out, size_t *n, size_t *cap)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -54,14 +54,14 @@ static void scan_dir(const char *dir, struct iso_entry **out, size_t *n, size_t 
 		}
 		if (*n == *cap)
 			*out = xrealloc(*out, (*cap = *cap ? *cap * 2 : 16) * sizeof **out);
-		(*out)[(*n)++] = (struct iso_entry){ .path = p, .name = path_base(p), .size = (uint64_t)st.st_size,
+		(*out)[(*n)++] = (struct iso_image){ .path = p, .name = path_base(p), .size = (uint64_t)st.st_size,
 						     .mtime = st.st_mtime };
 	}
 	closedir(d);
 	qsort(*out + first, *n - first, sizeof **out, by_name);
 }
 
-int iso_scan(const struct config *cfg, struct iso_entry **out, size_t *n, char **err)
+int iso_scan(const struct config *cfg, struct iso_image **out, size_t *n, char **err)
 {
 	size_t cap = 0;
 
@@ -72,7 +72,7 @@ int iso_scan(const struct config *cfg, struct iso_entry **out, size_t *n, char *
 	return 0;
 }
 
-void iso_entries_free(struct iso_entry *e, size_t n)
+void iso_entries_free(struct iso_image *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(e[i].path);
@@ -101,7 +101,7 @@ static bool same_file(const char *a, const char *b)
 }
 
 void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
-		 struct iso_entry *e, size_t n)
+		 struct iso_image *e, size_t n)
 {
 	for (size_t g = 0; g < n_defs; g++) {
 		char *mine = def_iso(cfg, &defs[g]);
@@ -112,6 +112,15 @@ void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struc
 				strv_add(&e[i].used_by, defs[g].name);
 		free(mine);
 	}
+}
+
+void iso_users(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
+	       const char *path, struct strv *out)
+{
+	struct iso_image one = { .path = (char *)path };
+
+	iso_used_by(cfg, defs, sts, n_defs, &one, 1);
+	*out = one.used_by;
 }
 
 /* ---- put, make, delete ---- */
@@ -251,7 +260,7 @@ int iso_make(const struct config *cfg, const char *name, const char *dir, const 
 int iso_delete(const struct config *cfg, const char *name, const struct vmdef *defs, const struct vm_status *sts,
 	       size_t n_defs, char **err)
 {
-	struct iso_entry *e;
+	struct iso_image *e;
 	size_t n;
 	int rc = -1;
 

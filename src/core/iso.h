@@ -11,7 +11,7 @@
 #include "vm.h"
 #include "vmdef.h"
 
-struct iso_entry {
+struct iso_image {
 	char *path;            /* absolute, in one of iso_dirs */
 	const char *name;      /* its last part */
 	uint64_t size;
@@ -27,15 +27,19 @@ struct iso_entry {
 bool iso_name_valid(const char *name);
 
 /* Every regular *.iso file in iso_dirs (folders in order, names sorted); used_by is left empty. */
-int iso_scan(const struct config *cfg, struct iso_entry **out, size_t *n, char **err);
-void iso_entries_free(struct iso_entry *e, size_t n);
+int iso_scan(const struct config *cfg, struct iso_image **out, size_t *n, char **err);
+void iso_entries_free(struct iso_image *e, size_t n);
 /*
  * Fills each entry's used_by from the guests: a definition's cdrom that
  * resolves to the image, or the medium QEMU has in a running guest's drive
  * (sts may be NULL: definitions only).
  */
 void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
-		 struct iso_entry *e, size_t n);
+		 struct iso_image *e, size_t n);
+
+/* The same for one image file (any path): the guests using it into out. */
+void iso_users(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
+	       const char *path, struct strv *out);
 
 /*
  * Reads an image from fd into the first of iso_dirs as name: written under

@@ -1,0 +1,23 @@
+#!/bin/bash
+# iso_used_by.sh: the console's ISO picker has a USED BY column: the guests
+# whose definition names an image as its CD.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../tui-lib.sh"
+
+write_conf < /dev/null
+touch "$T/iso/alpha.iso" "$T/iso/beta.iso"
+mkguest cd1 <<EOF2
+cdrom: alpha.iso
+EOF2
+mkguest cd2 <<EOF2
+cdrom: alpha.iso
+EOF2
+tui_start
+tui_select cd1
+tui_keys c
+check_screen "the picker has a USED BY column" "IMAGE +SIZE +DATE +USED BY"
+check_screen "alpha.iso is used by cd1 and cd2" "alpha\.iso .* cd1,cd2"
+check_screen "beta.iso by nobody" "beta\.iso .* - "
+tui_keys Escape
+tui_stop
+finish
