@@ -3,6 +3,10 @@
 # object folder so several builds can share one tree.
 PREFIX  ?= /usr/local
 DESTDIR ?=
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# vmdeck reads /etc/vmdeck/vmdeck.conf whatever PREFIX is.
+SYSCONFDIR ?= /etc
 BUILD   ?= build
 CC      ?= cc
 PKGS    := ncursesw panelw formw libconfig yaml-0.1 readline jansson libzstd zlib libcrypto
@@ -34,13 +38,17 @@ UI_INC   := $(CLI_INC) -Iui
 CORE_SRC := $(wildcard src/core/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 UI_SRC   := $(wildcard ui/*.c)
+DOC_SRC  := $(wildcard src/doc/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+DOC_OBJ  := $(DOC_SRC:%.c=$(BUILD)/%.o)
+# Generated from the code's tables by mkdoc (src/doc/): they cannot drift.
+DOCS     := $(addprefix $(BUILD)/doc/,vmdeck.1 vmdeck.conf.5 vmdeck-guest.5 vmdeck.bash-completion)
 UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: pkgcheck all run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
+.PHONY: pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
 
 # A build needs every library's -dev package; say which are missing and how to
 # get them, instead of hundreds of undefined references.
@@ -52,7 +60,9 @@ pkgcheck:
 		exit 1; \
 	fi
 
-all: $(BUILD)/vmdeck vmdeck
+all: $(BUILD)/vmdeck vmdeck docs
+
+docs: $(DOCS)
 
 vmdeck: $(BUILD)/vmdeck
 	@ln -sf $(BUILD)/vmdeck vmdeck
@@ -69,6 +79,10 @@ $(BUILD)/ui/%.o: ui/%.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
 
+$(BUILD)/src/doc/%.o: src/doc/%.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_INC) -Isrc/doc -c -o $@ $<
+
 $(BUILD)/src/main.o: src/main.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
@@ -81,6 +95,18 @@ $(BUILD)/libvmdeck-cli.a: $(CLI_OBJ)
 
 $(BUILD)/vmdeck: $(BUILD)/src/main.o $(UI_OBJ) $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# mkdoc reads the verb, key and schema tables; it runs at build time only.
+$(BUILD)/mkdoc: $(DOC_OBJ) $(UI_OBJ) $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/doc/vmdeck.bash-completion: $(BUILD)/mkdoc
+	@mkdir -p $(dir $@)
+	$(BUILD)/mkdoc completion > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/doc/%: $(BUILD)/mkdoc
+	@mkdir -p $(dir $@)
+	$(BUILD)/mkdoc $* > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
 	@mkdir -p $(dir $@)
@@ -110,7 +136,8 @@ asan:
 # `make fuzz FUZZ_TIME=300` runs each for that many seconds; findings land in $(BUILD)/fuzz/.
 FUZZ_TIME   ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE $(CORE_INC) $(PKG_CFLAGS)
-FUZZ_SRC    := $(addprefix src/core/,vmdef.c config.c util.c manifest.c yamlcheck.c)
+FUZZ_SRC    := $(wildcard src/core/vmdef_*.c) $(addprefix src/core/,schema.c config.c util.c manifest.c yamlcheck.c \
+	       storage.c lvm.c spawn.c)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
@@ -134,16 +161,28 @@ bench: all
 	tests/bench/backup.sh
 	tests/bench/console.sh
 
+# The example configuration goes in only where there is none: an admin's
+# own is never replaced. vms.d is 0700 (definitions may hold VNC passwords).
 install: all
 	install -D -m 0755 $(BUILD)/vmdeck $(DESTDIR)$(PREFIX)/bin/vmdeck
 	install -d $(DESTDIR)$(PREFIX)/share/vmdeck/themes
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/vmdeck/themes/
+	install -D -m 0644 $(BUILD)/doc/vmdeck.1 $(DESTDIR)$(MANDIR)/man1/vmdeck.1
+	install -D -m 0644 $(BUILD)/doc/vmdeck.conf.5 $(DESTDIR)$(MANDIR)/man5/vmdeck.conf.5
+	install -D -m 0644 $(BUILD)/doc/vmdeck-guest.5 $(DESTDIR)$(MANDIR)/man5/vmdeck-guest.5
+	install -D -m 0644 $(BUILD)/doc/vmdeck.bash-completion $(DESTDIR)$(BASHCOMPDIR)/vmdeck
+	test -e $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf || \
+		install -D -m 0644 src/doc/vmdeck.conf.example $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vmdeck/vms.d
 
+# Leaves /etc/vmdeck (the configuration and the guests' definitions) alone.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck
 	rm -rf $(DESTDIR)$(PREFIX)/share/vmdeck
+	rm -f $(DESTDIR)$(MANDIR)/man1/vmdeck.1 $(DESTDIR)$(MANDIR)/man5/vmdeck.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/vmdeck-guest.5 $(DESTDIR)$(BASHCOMPDIR)/vmdeck
 
 clean:
 	rm -rf build build-* vmdeck
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(BUILD)/src/main.d
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(DOC_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(BUILD)/src/main.d

@@ -9,6 +9,8 @@
 #include "ui.h"
 #include "util.h"
 #include "view_screen.h"
+#include "vm.h"
+#include "vmstate.h"
 
 /* ---- navigation ---- */
 
@@ -472,7 +474,7 @@ static int delete_confirmed(struct ui *ui, void *arg)
 
 	if (i < 0)
 		return UI_REDRAW;
-	if (vm_delete_definition(ui->cfg, &ui->defs[i], &err) < 0) {
+	if (guestfile_delete(ui->cfg, &ui->defs[i], &err) < 0) {
 		ui_status(ui, true, "%s: cannot delete: %s", name, err);
 		free(err);
 		return UI_REDRAW;

@@ -13,11 +13,14 @@
 
 #include "cli.h"
 #include "hostinfo.h"
+#include "lvm.h"
 #include "pending.h"
+#include "status.h"
 #include "storage.h"
 #include "ui.h"
 #include "util.h"
 #include "view_screen.h"
+#include "vmstate.h"
 
 #define VG_EVERY 30.0  /* seconds between volume group queries (each runs lvm) */
 #define STATUS_FADE 20.0 /* seconds a non-error message stays in the status line */
@@ -53,12 +56,12 @@ ssize_t ui_guest_index(const struct ui *ui, const char *name)
 static void events_refresh(struct ui *ui, size_t i)
 {
 	struct guest_extra *ex = &ui->ex[i];
-	uint64_t stamp = vm_events_stamp(ui->cfg, ui->defs[i].name);
+	uint64_t stamp = events_stamp(ui->cfg, ui->defs[i].name);
 
 	if (stamp == ex->events_stamp)
 		return;
-	vm_events_free(ex->events, ex->n_events);
-	ex->n_events = vm_events_recent(ui->cfg, ui->defs[i].name, GUEST_EVENTS, ex->events);
+	events_free(ex->events, ex->n_events);
+	ex->n_events = events_recent(ui->cfg, ui->defs[i].name, GUEST_EVENTS, ex->events);
 	ex->events_stamp = stamp;
 	ui->dirty = true;
 }
@@ -72,7 +75,7 @@ void ui_event(struct ui *ui, const char *guest, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	vm_event_log(ui->cfg, guest, "%s", text);
+	events_log(ui->cfg, guest, "%s", text);
 	free(text);
 	if (i >= 0)
 		events_refresh(ui, (size_t)i);
@@ -108,7 +111,7 @@ static void status_fade(struct ui *ui, double now)
 
 static void extra_free(struct guest_extra *ex)
 {
-	vm_events_free(ex->events, ex->n_events);
+	events_free(ex->events, ex->n_events);
 	free(ex->pending);
 }
 
@@ -156,7 +159,7 @@ static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
 			newsel = i;
 	}
 	for (size_t i = 0; i < ui->n; i++) {
-		vm_status_clear(&ui->st[i]);
+		vmstate_status_clear(&ui->st[i]);
 		extra_free(&ui->ex[i]);
 	}
 	free(ui->st);
@@ -282,7 +285,7 @@ static const struct {
 	{ VM_INVALID, { "definition became invalid" } },
 };
 
-static bool line_explains(const struct vm_event *e, enum vm_state s, double seen_at)
+static bool line_explains(const struct events_entry *e, enum vm_state s, double seen_at)
 {
 	if ((double)e->when < seen_at - EXPLAIN_WINDOW)
 		return false;
@@ -297,16 +300,16 @@ static bool line_explains(const struct vm_event *e, enum vm_state s, double seen
 static void pending_judge(struct ui *ui, size_t i)
 {
 	struct guest_extra *ex = &ui->ex[i];
-	struct vm_event last[EXPLAIN_LINES];
+	struct events_entry last[EXPLAIN_LINES];
 	size_t n;
 	bool explained = false;
 
 	if (!ex->pending)
 		return;
-	n = vm_events_recent(ui->cfg, ui->defs[i].name, EXPLAIN_LINES, last);
+	n = events_recent(ui->cfg, ui->defs[i].name, EXPLAIN_LINES, last);
 	for (size_t k = 0; k < n && !explained; k++)
 		explained = line_explains(&last[k], ex->pending_state, ex->pending_at);
-	vm_events_free(last, n);
+	events_free(last, n);
 	if (!explained)
 		ui_event(ui, ui->defs[i].name, "%s", ex->pending);
 	free(ex->pending);
@@ -321,7 +324,7 @@ static char *transition_line(const struct ui *ui, size_t i, const char *t, const
 	if (now->state == VM_CRASHED && now->reason)
 		return xasprintf("%s: %s", t, now->reason);
 	if (now->state == VM_STOPPED && ui->ex[i].stop_deadline == 0 &&
-	    (why = vm_log_last_line(ui->cfg, ui->defs[i].name, VM_RUN_LOG)) != NULL) {
+	    (why = vmstate_log_last_line(ui->cfg, ui->defs[i].name, VM_RUN_LOG)) != NULL) {
 		char *line = xasprintf("stopped: %s", why);
 
 		free(why);
@@ -382,7 +385,7 @@ static void status_finish(struct ui *ui)
 	note_transitions(ui, fresh);
 	note_next_start(ui, fresh);
 	for (size_t i = 0; i < ui->n; i++)
-		vm_status_clear(&ui->st[i]);
+		vmstate_status_clear(&ui->st[i]);
 	free(ui->st);
 	ui->st = fresh;
 	ui->polled_once = true;
@@ -601,7 +604,7 @@ static int vg_free_child(void *arg)
 	uint64_t free_bytes;
 	char *err = NULL;
 
-	if (storage_vg_free(cfg, &free_bytes, &err) < 0) {
+	if (lvm_vg_free(cfg, &free_bytes, &err) < 0) {
 		fprintf(stderr, "%s\n", err ? err : "no volume group");
 		return 1;
 	}
@@ -715,7 +718,7 @@ static void ui_free(struct ui *ui)
 
 		status_poll_finish(ui->poll, tmp);
 		for (size_t i = 0; i < ui->n; i++)
-			vm_status_clear(&tmp[i]);
+			vmstate_status_clear(&tmp[i]);
 		free(tmp);
 	}
 	model_replace(ui, NULL, 0);

@@ -7,6 +7,7 @@
 
 #include "ui.h"
 #include "util.h"
+#include "vmstate.h"
 
 void draw_fill(WINDOW *w, int y, int x, int width, enum role r)
 {

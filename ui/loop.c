@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "status.h"
 #include "ui.h"
 #include "util.h"
 

@@ -11,8 +11,8 @@
 #include "config.h"
 #include "events.h"
 #include "job.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 struct ui;
 
@@ -74,9 +74,9 @@ enum role {
 
 /* What the console knows of a guest beyond its definition and status. */
 struct guest_extra {
-	struct vm_event events[GUEST_EVENTS]; /* the newest lines of its events.log, oldest first */
+	struct events_entry events[GUEST_EVENTS]; /* the newest lines of its events.log, oldest first */
 	size_t n_events;
-	uint64_t events_stamp;    /* vm_events_stamp() when they were read */
+	uint64_t events_stamp;    /* events_stamp() when they were read */
 	enum vm_state last_state;
 	bool seen;                /* last_state is valid */
 	char *pending;            /* a change of state seen, not yet judged for the log (see console.c) */

@@ -5,12 +5,14 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "guest.h"
 #include "guestfile.h"
 #include "hostinfo.h"
 #include "storage.h"
 #include "ui.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 enum fkind { F_TEXT, F_CHOICE, F_SECRET };
 
@@ -22,11 +24,6 @@ enum {
 enum { DK_NONE, DK_NEW_LV, DK_LV, DK_FILE };
 
 static const char *const disk_kinds[] = { "none", "new LV", "existing LV", "image file", NULL };
-static const char *const machines[] = { "pc", "q35", NULL };
-static const char *const buses[] = { "ide", "virtio", "scsi", "sata", NULL };
-static const char *const models[] = { "e1000", "rtl8139", "virtio", NULL };
-static const char *const boots[] = { "disk", "cdrom", NULL };
-static const char *const rtcs[] = { "utc", "localtime", NULL };
 /* In edit, a guest may have no card, or lose it: the last choice of Network. */
 static const char net_none[] = "none";
 
@@ -66,19 +63,19 @@ static const struct field field_defs[FF_COUNT] = {
 	[FF_MEMORY] = { "Memory", "memory", F_TEXT, NULL, "with M or G, e.g. 512M, 2G" },
 	[FF_CPUS] = { "CPUs", "cpus", F_TEXT, NULL, "number of vCPUs" },
 	[FF_CPU] = { "CPU model", "cpu", F_TEXT, NULL, "QEMU -cpu model: qemu64, host, kvm64, ..." },
-	[FF_MACHINE] = { "Machine", "machine", F_CHOICE, machines, "Left/Right or Space: pc or q35" },
+	[FF_MACHINE] = { "Machine", "machine", F_CHOICE, NULL, "Left/Right or Space: pc or q35" },
 	[FF_DISK_KIND] = { "Disk", NULL, F_CHOICE, disk_kinds, "none, a new LV, an existing LV, or an image file" },
 	[FF_DISK] = { "  volume/file", NULL, F_TEXT, NULL, "VG/LV, or the image file's path" },
 	[FF_DISK_SIZE] = { "  size", NULL, F_TEXT, NULL, "size of a new volume or file, e.g. 20G; an image file without one is used as it is" },
-	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, buses, "ide for old Windows, virtio when it has drivers" },
+	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, NULL, "ide for old Windows, virtio when it has drivers" },
 	[FF_NET] = { "Network", NULL, F_CHOICE, NULL, "user (NAT) or one of this host's bridges" },
-	[FF_NIC_MODEL] = { "  NIC model", NULL, F_CHOICE, models, "e1000 works everywhere" },
+	[FF_NIC_MODEL] = { "  NIC model", NULL, F_CHOICE, NULL, "e1000 works everywhere" },
 	[FF_CDROM] = { "CD image", "cdrom", F_TEXT, NULL, "path of an ISO, empty for none" },
-	[FF_BOOT] = { "Boot from", "boot", F_CHOICE, boots, "disk or cdrom" },
+	[FF_BOOT] = { "Boot from", "boot", F_CHOICE, NULL, "disk or cdrom" },
 	[FF_VNC_DISPLAY] = { "VNC display", "vnc.display", F_TEXT, NULL, "port 5900+N; empty for no VNC" },
 	[FF_VNC_LISTEN] = { "  listen", "vnc.listen", F_TEXT, NULL, "address: 0.0.0.0 for all, 127.0.0.1 local" },
 	[FF_VNC_PASSWORD] = { "  password", "vnc.password", F_SECRET, NULL, "up to 8 characters; empty for none" },
-	[FF_RTC] = { "RTC", "rtc", F_CHOICE, rtcs, "localtime for Windows guests" },
+	[FF_RTC] = { "RTC", "rtc", F_CHOICE, NULL, "localtime for Windows guests" },
 };
 
 static void set(int i, const char *v)
@@ -91,9 +88,23 @@ static const char *val(int i)
 	return fv.f[i].value;
 }
 
+/* The choice fields whose values are the definition schema's (the others list their own). */
+static const struct {
+	int field;
+	const char *path;
+} choice_fields[] = {
+	{ FF_MACHINE, "machine" }, { FF_DISK_BUS, "disks.interface" }, { FF_NIC_MODEL, "nics.model" },
+	{ FF_BOOT, "boot" }, { FF_RTC, "rtc" },
+};
+
 static const char *const *choices_of(int i)
 {
-	return i == FF_NET ? (const char *const *)fv.nets.v : fv.f[i].choices;
+	if (i == FF_NET)
+		return (const char *const *)fv.nets.v;
+	for (size_t k = 0; k < ARRAY_LEN(choice_fields); k++)
+		if (choice_fields[k].field == i)
+			return vmdef_choices(choice_fields[k].path);
+	return fv.f[i].choices;
 }
 
 static int disk_kind(void)
@@ -119,6 +130,8 @@ static bool field_shown(int i)
 		return *val(FF_VNC_DISPLAY) != 0;
 	return true;
 }
+
+static bool changed(int i);
 
 /* ---- validation: the definition schema itself, field by field (vmdef_set_field), then across keys ---- */
 
@@ -213,14 +226,26 @@ static bool build(struct vmdef *d)
 	return true;
 }
 
-static bool vnc_taken(struct ui *ui)
+/* The display and listen address: free of other definitions and listeners, an address of this host. */
+static bool vnc_free(struct ui *ui)
 {
-	int disp = atoi(val(FF_VNC_DISPLAY));
+	const char *listen = *val(FF_VNC_LISTEN) ? val(FF_VNC_LISTEN) : NULL;
+	char *who, *err = NULL;
 
-	for (size_t i = 0; i < ui->n; i++)
-		if (ui->defs[i].vnc && ui->defs[i].vnc_display == disp &&
-		    (!fv.edit || strcmp(ui->defs[i].name, val(FF_NAME)) != 0))
-			return true;
+	if (fv.edit && !changed(FF_VNC_DISPLAY) && !changed(FF_VNC_LISTEN))
+		return true; /* as it was: a running guest's own listener is not another's */
+	if (listen && guest_listen_check(listen, &err) < 0) {
+		complain(FF_VNC_LISTEN, err);
+		return false;
+	}
+	if (fv.edit && !changed(FF_VNC_DISPLAY))
+		return true;
+	who = guest_vnc_display_user(ui->defs, ui->n, fv.edit ? val(FF_NAME) : NULL, atoi(val(FF_VNC_DISPLAY)),
+				     listen);
+	if (who == NULL)
+		return true;
+	complain(FF_VNC_DISPLAY, xasprintf("display %s is used by %s", val(FF_VNC_DISPLAY), who));
+	free(who);
 	return false;
 }
 
@@ -256,11 +281,7 @@ static bool host_checks(struct ui *ui)
 	}
 	if (!cd_found(ui))
 		return false;
-	if (*val(FF_VNC_DISPLAY) && vnc_taken(ui)) {
-		complain(FF_VNC_DISPLAY, xasprintf("display %s is used by another guest", val(FF_VNC_DISPLAY)));
-		return false;
-	}
-	return true;
+	return !*val(FF_VNC_DISPLAY) || vnc_free(ui);
 }
 
 /* Re-checks everything; true when the guest would pass `vmdeck check`. parsed (may be NULL) gets it. */
@@ -292,16 +313,6 @@ static void form_reset(struct ui *ui)
 	fv.allow_open_vnc = false;
 	explicit_bzero(fv.proposed, sizeof fv.proposed);
 	complain(-1, NULL);
-}
-
-/* vnc.listen's default, from the definition schema. */
-static void set_default_listen(void)
-{
-	struct vmdef d;
-
-	vmdef_init(&d, "");
-	set(FF_VNC_LISTEN, d.vnc_listen);
-	vmdef_free(&d);
 }
 
 /* 8 characters (the VNC limit) from letters and digits that cannot be misread (no 0/O, 1/l/I). */
@@ -364,7 +375,12 @@ static const char *first_choice(int i, const char *want)
 void form_open_new(struct ui *ui)
 {
 	char disp[16] = "";
-	int d = hostinfo_free_vnc_display(ui->defs, ui->n, -1);
+	struct vmdef probe;
+	int d;
+
+	vmdef_init(&probe, "");
+	d = guest_vnc_pick(ui->cfg, &probe, NULL); /* as `vmdeck new` picks: the files now, not the table's copy */
+	vmdef_free(&probe);
 
 	form_reset(ui);
 	fv.edit = false;
@@ -382,8 +398,8 @@ void form_open_new(struct ui *ui)
 	if (d >= 0)
 		snprintf(disp, sizeof disp, "%d", d);
 	set(FF_VNC_DISPLAY, disp);
-	set_default_listen();
-	set(FF_RTC, "utc");
+	set(FF_VNC_LISTEN, vmdef_default("vnc.listen"));
+	set(FF_RTC, vmdef_default("rtc"));
 	ui_push(ui, &view_form);
 }
 
@@ -402,7 +418,7 @@ static void fill_from_def(const struct vmdef *d)
 	set(FF_DISK_KIND, d->n_disks == 0 ? "none" : d->disks[0].lv ? "existing LV" : "image file");
 	if (d->n_disks)
 		set(FF_DISK, d->disks[0].lv ? d->disks[0].lv : d->disks[0].file);
-	set(FF_DISK_BUS, d->n_disks ? disk_iface_name(d->disks[0].iface) : "ide");
+	set(FF_DISK_BUS, d->n_disks ? disk_iface_name(d->disks[0].iface) : vmdef_default("disks.interface"));
 	set(FF_NET, d->n_nics == 0 ? net_none : d->nics[0].bridge ? first_choice(FF_NET, d->nics[0].bridge) : fv.nets.v[0]);
 	if (d->n_nics && d->nics[0].bridge && strcmp(val(FF_NET), d->nics[0].bridge) != 0) {
 		strv_add(&fv.nets, d->nics[0].bridge); /* a bridge not on this host still shows as it is */
@@ -685,26 +701,14 @@ static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *ba
 	return (int)n;
 }
 
-/* Runs in a job: creating a volume can take a while. The definition is written only when the disk exists. */
+/* Runs in a job: creating a volume can take a while. guest_create makes the disk first, the definition last. */
 static int save_child(void *arg)
 {
 	struct save_arg *a = arg;
-	char *err = NULL, *yaml;
+	char *err = NULL;
 
-	for (size_t k = 0; k < a->def.n_nics; k++)
-		if (!a->def.nics[k].mac) { /* a new guest gets its MACs now rather than at its first start */
-			char mac[18];
-
-			vmdef_random_mac(mac);
-			a->def.nics[k].mac = xstrdup(mac);
-		}
-	if (storage_create_for_new(a->cfg, &a->def, &err) < 0) {
-		fprintf(stderr, "%s: cannot create its disk: %s\n", a->def.name, err);
-		return 1;
-	}
-	yaml = vmdef_to_yaml(&a->def);
-	if (guestfile_create(a->cfg, a->def.name, yaml, &err) < 0) {
-		fprintf(stderr, "%s: cannot write the definition: %s\n", a->def.name, err);
+	if (guest_create(a->cfg, &a->def, NULL, &err) < 0) {
+		fprintf(stderr, "%s: cannot create: %s\n", a->def.name, err);
 		return 1;
 	}
 	printf("%s: created\n", a->def.name);
@@ -727,7 +731,7 @@ static int edit_child(void *arg)
 			a->edit->disk_value, err);
 		return 1;
 	}
-	vm_event_log(a->cfg, a->def.name, "definition edited (new disk %s)", a->edit->disk_value);
+	events_log(a->cfg, a->def.name, "definition edited (new disk %s)", a->edit->disk_value);
 	printf("%s\n", msg);
 	return 0;
 }
@@ -846,9 +850,9 @@ static void derive_disk(struct ui *ui)
 	if (fv.edit && !changed(FF_DISK_KIND))
 		v = xstrdup(fv.f[FF_DISK].orig);	/* back to the kind it had: its own volume again */
 	else if (disk_kind() == DK_NEW_LV && ui->cfg->vg && *ui->cfg->vg)
-		v = xasprintf("%s/%s", ui->cfg->vg, val(FF_NAME));
+		v = guest_disk_default(ui->cfg, val(FF_NAME), true);
 	else if (disk_kind() == DK_FILE)
-		v = xasprintf("%s/%s.qcow2", ui->cfg->file_dir, val(FF_NAME));
+		v = guest_disk_default(ui->cfg, val(FF_NAME), false);
 	else
 		return;
 	set(FF_DISK, v);

@@ -7,6 +7,8 @@
 #include "pending.h"
 #include "ui.h"
 #include "util.h"
+#include "vm.h"
+#include "vmstate.h"
 
 /* Column layout of the table; the CD column takes what is left. */
 enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5 };
@@ -97,7 +99,7 @@ static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
 
 		snprintf(buf, len, left > 0 ? "stopping %.0fs" : "timed out", left);
 	} else
-		snprintf(buf, len, "%s", vm_state_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
+		snprintf(buf, len, "%s", vmstate_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
 }
 
 /*
@@ -234,8 +236,8 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 		pane_line(p, R_ERROR, "* applies at next start:");
 		pane_line(p, R_ERROR, "  %s", keys);
 	}
-	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : "default",
-		  d->machine ? d->machine : "pc");
+	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : vmdef_default("cpu"),
+		  d->machine ? d->machine : vmdef_default("machine"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "Memory  %s (resident %s)", size_human(d->memory, mem, sizeof mem),
 			  size_human(st->rss, rss, sizeof rss));
@@ -321,7 +323,8 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		pane_line(p, R_NORMAL, "VNC     none");
 	cd = st->pid > 0 ? st->cdrom : d->cdrom;
 	pane_line(p, R_NORMAL, "CD      %s", cd ? draw_fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
-	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : "disk", d->rtc ? d->rtc : "utc");
+	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : vmdef_default("boot"),
+		  d->rtc ? d->rtc : vmdef_default("rtc"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
 	if (st->reason)

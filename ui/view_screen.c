@@ -329,7 +329,7 @@ static void screen_init(struct ui *ui)
 	free(sv.note);
 	sv.note = NULL;
 	sv.name = xstrdup(d ? d->name : "");
-	sv.file = d ? vm_path(ui->cfg, d->name, "console-screen.ppm") : xstrdup("/nonexistent");
+	sv.file = d ? vmstate_path(ui->cfg, d->name, "console-screen.ppm") : xstrdup("/nonexistent");
 	sv.menu = false;
 	sv.menu_sel = 0;
 	sv.truecolor_256 = COLORS >= 256;

@@ -9,6 +9,7 @@
 #include "orphans.h"
 #include "ui.h"
 #include "util.h"
+#include "vmstate.h"
 
 #define SF_FIELDS 7
 #define SF_CHOICES 32

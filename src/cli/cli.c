@@ -8,13 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_argv.h"
+#include "cmd_backup.h"
+#include "cmd_complete.h"
+#include "cmd_defs.h"
+#include "cmd_disk.h"
+#include "cmd_iso.h"
+#include "cmd_life.h"
+#include "cmd_screen.h"
+#include "cmd_status.h"
+#include "cmd_term.h"
 #include "hosts.h"
 #include "util.h"
 #include "vmdef.h"
 
+static int cmd_help(struct cli *c, int argc, char **argv);
+static int cmd_version(struct cli *c, int argc, char **argv);
+
 /*
- * Every verb, in the order `vmdeck help` shows them. Each module adds its own
- * rows; the help text and dispatch both come from here.
+ * Every verb, in the order `vmdeck help` shows them: one row per verb, read
+ * by both the help text and dispatch. The execs live in cmd_*.c.
  */
 const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
@@ -26,7 +39,7 @@ const struct cli_verb cli_verbs[] = {
 	  "[--format raw|qcow2] [--interface ide|virtio|scsi|sata] [--bridge BR | --user-net] [--model M] [--cdrom ISO] "
 	  "[--boot cdrom|disk] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
 	  "[--rtc localtime|utc] [--description TEXT] [--guest-agent] [--autostart]",
-	  "write a guest definition (and create its disk)", 0, cmd_new },
+	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot cdrom|disk]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
@@ -54,6 +67,8 @@ const struct cli_verb cli_verbs[] = {
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	{ "complete", "guest|iso|host|tag [GUEST]",
+	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
@@ -207,12 +222,12 @@ static void print_verb_usage(const struct cli_verb *v)
 	free(line);
 }
 
-int cmd_help(struct cli *c, int argc, char **argv)
+static int cmd_help(struct cli *c, int argc, char **argv)
 {
 	const struct cli_verb *v;
 
 	if (argc > 1) {
-		/* the file references come from the schema tables in config.c and vmdef.c */
+		/* the file references come from the schema tables in config.c and vmdef_schema.c */
 		if (strcmp(argv[1], "config") == 0) {
 			config_print_reference();
 			return EXIT_DONE;
@@ -256,7 +271,7 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
-int cmd_version(struct cli *c, int argc, char **argv)
+static int cmd_version(struct cli *c, int argc, char **argv)
 {
 	printf("vmdeck %s\n", VMDECK_VERSION);
 	return EXIT_DONE;

@@ -27,14 +27,15 @@ struct cli_verb {
 	int (*exec)(struct cli *c, int argc, char **argv);
 };
 #define VERB_NO_CONFIG 0x1    /* runs without a valid configuration */
+#define VERB_NEW_NAME 0x2     /* its NAME is a guest still to be made (completion offers none) */
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
 
 /*
  * The whole CLI: returns the exit code. With no verb it runs console, the
- * full-screen console that main.c hands in: the core never names ui/, and
- * the library links without it.
+ * full-screen console that main.c hands in: neither the verbs nor the core
+ * name ui/, and both libraries link without it.
  */
 typedef int (*cli_console_fn)(struct cli *c, int argc, char **argv);
 int cli_main(int argc, char **argv, cli_console_fn console);
@@ -61,31 +62,5 @@ json_t *cli_json_tenths(double v);
 /* Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else 0. */
 struct vmdef;
 int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
-
-/* Verb implementations live in cmd_*.c files; each declares its exec here. */
-int cmd_help(struct cli *c, int argc, char **argv);
-int cmd_version(struct cli *c, int argc, char **argv);
-int cmd_argv(struct cli *c, int argc, char **argv);        /* cmd_argv.c */
-int cmd_console(struct cli *c, int argc, char **argv);     /* cmd_term.c */
-int cmd_monitor(struct cli *c, int argc, char **argv);     /* cmd_term.c */
-int cmd_list(struct cli *c, int argc, char **argv);        /* cmd_status.c */
-int cmd_show(struct cli *c, int argc, char **argv);        /* cmd_status.c */
-/* cmd_life.c */
-int cmd_start(struct cli *c, int argc, char **argv);
-int cmd_stop(struct cli *c, int argc, char **argv);
-int cmd_simple(struct cli *c, int argc, char **argv);  /* kill, reset, pause, resume */
-int cmd_cdrom(struct cli *c, int argc, char **argv);
-int cmd_vnc(struct cli *c, int argc, char **argv);
-/* cmd_screen.c */
-int cmd_screen(struct cli *c, int argc, char **argv);
-int cmd_sendkey(struct cli *c, int argc, char **argv);
-int cmd_type(struct cli *c, int argc, char **argv);
-int cmd_iso(struct cli *c, int argc, char **argv);         /* cmd_iso.c */
-int cmd_check(struct cli *c, int argc, char **argv);       /* cmd_defs.c */
-int cmd_new(struct cli *c, int argc, char **argv);         /* cmd_defs.c */
-int cmd_disk(struct cli *c, int argc, char **argv);        /* cmd_disk.c */
-int cmd_backup(struct cli *c, int argc, char **argv);      /* cmd_backup.c */
-int cmd_restore(struct cli *c, int argc, char **argv);
-int cmd_move(struct cli *c, int argc, char **argv);
 
 #endif

@@ -1,10 +1,11 @@
 /* cmd_argv.c: `vmdeck argv NAME`: the QEMU command line `start` would run, printed and not run. */
+#include "cmd_argv.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "cmd_opts.h"
 #include "qemu_argv.h"
 #include "vm.h"
@@ -26,11 +27,11 @@ static int parse_opts(struct cli *c, int *argc, char **argv, struct qemu_argv_op
 		{ "cdrom", OPT_VALUE, &o->cdrom }, { "boot", OPT_VALUE, &o->boot }, { NULL, 0, NULL },
 	};
 
-	if (opts_parse(specs, argc, argv) < 0)
+	if (cmd_opts_parse(specs, argc, argv) < 0)
 		return EXIT_USAGE;
 	if (*argc != 2 || argv[1][0] == '-')
 		return cli_usage(c);
-	if (o->boot && strcmp(o->boot, "cdrom") != 0 && strcmp(o->boot, "disk") != 0)
+	if (o->boot && choice_index(vmdef_choices("boot"), o->boot) < 0)
 		return cli_error(EXIT_USAGE, "%s: --boot must be disk or cdrom", argv[1]);
 	return 0;
 }
@@ -65,7 +66,7 @@ int cmd_argv(struct cli *c, int argc, char **argv)
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
 	/* The dry run says nothing about KVM; `start` gives that warning. */
-	o.accel = qemu_accel_resolve(c->cfg.accel, NULL);
+	o.accel = qemu_argv_accel_resolve(c->cfg.accel, NULL);
 	o.cdrom = cdrom = resolve_cdrom(c, &def, o.cdrom);
 	rc = qemu_argv_build(&c->cfg, &def, &o, &out, &err);
 	free(cdrom);

@@ -1,4 +1,6 @@
 /* cmd_backup.c: `vmdeck backup|restore|move`: progress bar on a terminal, plain lines or JSON lines otherwise. */
+#include "cmd_backup.h"
+
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,8 +10,10 @@
 #include <unistd.h>
 
 #include "backup.h"
-#include "cli.h"
 #include "cmd_opts.h"
+#include "move.h"
+#include "progress.h"
+#include "restore.h"
 #include "util.h"
 #include "vmdef.h"
 
@@ -147,7 +151,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	char *err = NULL, *where = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
@@ -170,7 +174,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	char *err = NULL, *name = NULL, *msg = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (o.to_lv && o.to_file)
 		return cli_error(EXIT_USAGE, "restore: give --to-lv or --to-file, not both");
@@ -194,7 +198,7 @@ int cmd_move(struct cli *c, int argc, char **argv)
 	char *err = NULL, *msg;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;

@@ -1,4 +1,6 @@
-/* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` writes a guest. */
+/* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` creates a guest. */
+#include "cmd_defs.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "cli.h"
 #include "cmd_opts.h"
+#include "guest.h"
 #include "storage.h"
 #include "events.h"
 #include "util.h"
@@ -26,16 +28,6 @@ struct findings {
 	struct strv errors, warnings;
 };
 
-/* Two guests on one port collide unless both listen on different specific addresses. */
-static bool vnc_clash(const struct vmdef *a, const struct vmdef *b)
-{
-	const char *la = vm_vnc_listen(a), *lb = vm_vnc_listen(b);
-	bool any = strcmp(la, "0.0.0.0") == 0 || strcmp(lb, "0.0.0.0") == 0 ||
-		   strcmp(la, "::") == 0 || strcmp(lb, "::") == 0;
-
-	return a->vnc && b->vnc && a->vnc_display == b->vnc_display && (any || strcmp(la, lb) == 0);
-}
-
 static bool disk_same(const struct vm_disk *a, const struct vm_disk *b)
 {
 	if (a->lv && b->lv)
@@ -45,7 +37,7 @@ static bool disk_same(const struct vm_disk *a, const struct vm_disk *b)
 
 static void check_pair(struct findings *f, const struct vmdef *a, const struct vmdef *b)
 {
-	if (vnc_clash(a, b))
+	if (guest_vnc_clash(a, b))
 		strv_addf(&f->errors, "%s: vnc.display %d is also used by %s (port %d)", b->path,
 			  b->vnc_display, a->name, 5900 + b->vnc_display);
 	for (size_t i = 0; i < a->n_nics; i++)
@@ -206,41 +198,6 @@ struct new_opts {
 	bool user_net, no_vnc, guest_agent, autostart;
 };
 
-/* A display is free when no definition uses it and nothing listens on its port now. */
-static bool display_free(const struct vmdef *defs, size_t n, int display, const char *listen)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(5900 + display)) };
-	int fd, rc;
-
-	for (size_t i = 0; i < n; i++)
-		if (!defs[i].error && defs[i].vnc && defs[i].vnc_display == display)
-			return false;
-	if (inet_pton(AF_INET, listen, &sa.sin_addr) != 1)
-		return true;
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return true;
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	close(fd);
-	return rc == 0 || errno != EADDRINUSE;
-}
-
-static int first_free_display(const struct config *cfg, const char *listen, char **err)
-{
-	struct vmdef *defs;
-	size_t n;
-	int d;
-
-	if (vmdefs_load_all(cfg, &defs, &n, err) < 0)
-		return -1;
-	/* display 0 (port 5900) is left to the host's own desktop, as admins expect */
-	for (d = 1; d <= 99 && !display_free(defs, n, d, listen); d++)
-		;
-	vmdefs_free(defs, n);
-	if (d > 99)
-		return err_set(err, "every VNC display 1..99 is taken; give --vnc DISPLAY");
-	return d;
-}
-
 /* The admin's own file, a pipe included (`<(pass show x)`): read up to a bound, never to the end of /dev/zero. */
 static char *password_text(const char *path, char **err)
 {
@@ -299,7 +256,7 @@ static char *typed_path(const char *p)
 	return abs;
 }
 
-/* Each option is one schema key: the table in vmdef.c checks it as it would in a file. */
+/* Each option is one schema key: the table in vmdef_schema.c checks it as it would in a file. */
 static int set_opt(struct vmdef *def, const char *key, const char *value, const char *opt, char **err)
 {
 	char *why = NULL;
@@ -328,9 +285,9 @@ static int new_disk(const struct cli *c, struct vmdef *def, const struct new_opt
 	else if (o->file)
 		rc = set_opt(def, "disks.file", ref = typed_path(o->file), "file", err);
 	else if (c->cfg.vg && c->cfg.vg[0])
-		rc = set_opt(def, "disks.lv", ref = xasprintf("%s/%s", c->cfg.vg, def->name), "disk", err);
+		rc = set_opt(def, "disks.lv", ref = guest_disk_default(&c->cfg, def->name, true), "disk", err);
 	else
-		rc = set_opt(def, "disks.file", ref = xasprintf("%s.qcow2", def->name), "disk", err);
+		rc = set_opt(def, "disks.file", ref = guest_disk_default(&c->cfg, def->name, false), "disk", err);
 	free(ref);
 	if (rc == 0)
 		rc = set_opt(def, "disks.size", o->disk, "disk", err);
@@ -359,21 +316,17 @@ static int new_nic(struct vmdef *def, const struct new_opts *o, char **err)
 static int new_vnc(const struct cli *c, struct vmdef *def, const struct new_opts *o, char **err)
 {
 	const char *listen = o->vnc_listen ? o->vnc_listen : vmdef_default("vnc.listen");
-	char num[16], *pw;
-	int d, rc;
+	char *pw;
+	int rc;
 
 	if (o->no_vnc)
 		return 0;
 	if (set_opt(def, "vnc.listen", listen, "vnc-listen", err) < 0)
 		return -1;
-	if (o->vnc) {
+	if (o->vnc)
 		rc = set_opt(def, "vnc.display", o->vnc, "vnc", err);
-	} else {
-		if ((d = first_free_display(&c->cfg, listen, err)) < 0)
-			return -1;
-		snprintf(num, sizeof num, "%d", d);
-		rc = set_opt(def, "vnc.display", num, "vnc", err);
-	}
+	else
+		rc = guest_vnc_pick(&c->cfg, def, err) < 0 ? -1 : 0;
 	if (rc < 0 || o->vnc_password_file == NULL)
 		return rc;
 	if ((pw = read_password_file(o->vnc_password_file, err)) == NULL)
@@ -416,42 +369,6 @@ static int new_build(const struct cli *c, struct vmdef *def, const struct new_op
 	return vmdef_validate(def, err);
 }
 
-/* Writes the file (0600 when it holds a password); an existing guest is never replaced. */
-static int new_write(const struct cli *c, const struct vmdef *def, char **path, char **err)
-{
-	char *file = xasprintf("%s.yaml", def->name), *yaml;
-	int rc;
-
-	*path = path_join(c->cfg.vms_dir, file);
-	free(file);
-	if (access(*path, F_OK) == 0)
-		return err_set(err, "a guest of that name exists (%s)", *path);
-	if (mkdir_p(c->cfg.vms_dir, 0755, err) < 0)
-		return -1;
-	yaml = vmdef_to_yaml(def);
-	rc = file_write_atomic(*path, yaml, strlen(yaml), def->vnc_password ? 0600 : 0644, err);
-	explicit_bzero(yaml, strlen(yaml));
-	free(yaml);
-	return rc;
-}
-
-/* The written file is loaded back: what `start` will see is what gets its disk created. */
-static int new_create_disks(const struct cli *c, const struct vmdef *def, const char *path, char **err)
-{
-	struct vmdef back;
-	int rc;
-
-	if (vmdef_load_by_name(&c->cfg, def->name, &back, err) < 0) {
-		unlink(path);
-		return -1;
-	}
-	rc = storage_create_for_new(&c->cfg, &back, err);
-	if (rc < 0)
-		unlink(path);	/* no half-made guest: the definition goes with its disk */
-	vmdef_free(&back);
-	return rc;
-}
-
 static void new_report(const struct cli *c, const struct vmdef *def, const char *path)
 {
 	char size[32];
@@ -491,10 +408,10 @@ int cmd_new(struct cli *c, int argc, char **argv)
 		{ "autostart", OPT_FLAG, &o.autostart }, { NULL, 0, NULL },
 	};
 	struct vmdef def;
-	char *err = NULL, *path = NULL;
+	char *err = NULL, *path;
 	int rc = EXIT_DONE;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (!name_valid(argv[1]))
 		return cli_error(EXIT_USAGE, "%s: cannot create: not a valid guest name "
@@ -502,16 +419,16 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	vmdef_init(&def, argv[1]);
 	if (new_build(c, &def, &o, &err) < 0)
 		rc = EXIT_USAGE;
-	else if (new_write(c, &def, &path, &err) < 0 || new_create_disks(c, &def, path, &err) < 0)
+	else if (guest_create(&c->cfg, &def, NULL, &err) < 0)
 		rc = EXIT_FAILED;
 	if (rc != EXIT_DONE) {
 		cli_error(rc, "%s: cannot create: %s", argv[1], err);
 	} else {
-		vm_event_log(&c->cfg, def.name, "definition created");
+		path = xasprintf("%s/%s.yaml", c->cfg.vms_dir, def.name);
 		new_report(c, &def, path);
+		free(path);
 	}
 	free(err);
-	free(path);
 	vmdef_free(&def);
 	return rc;
 }

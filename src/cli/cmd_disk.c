@@ -1,17 +1,19 @@
 /* cmd_disk.c: `vmdeck disk create|resize|delete|list`: volumes for guests, with the refusals an admin expects. */
+#include "cmd_disk.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "cmd_opts.h"
+#include "lvm.h"
 #include "orphans.h"
 #include "storage.h"
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 /* A disk named on the command line: a file when it looks like a path, else an LV ("VG/LV" or "LV"). */
 struct disk_target {
@@ -32,7 +34,7 @@ static int target_parse(struct cli *c, const char *arg, struct disk_target *t)
 		t->file = arg[0] == '/' || getcwd(cwd, sizeof cwd) == NULL ? xstrdup(arg) : path_join(cwd, arg);
 		return 0;
 	}
-	if (storage_lv_split(&c->cfg, arg, &vg, &lv, &err) < 0) {
+	if (lvm_split(&c->cfg, arg, &vg, &lv, &err) < 0) {
 		cli_error(EXIT_USAGE, "%s (a file disk is given as a path: /... or ./...)", err);
 		free(err);
 		return -1;
@@ -63,7 +65,7 @@ static char *target_owner(struct cli *c, const struct disk_target *t, bool *runn
 	o = storage_disk_owner(defs, n, &c->cfg, t->lv, t->file);
 	if (o) {
 		name = xstrdup(o->name);
-		*running = vm_pid_find(&c->cfg, o->name) > 0;
+		*running = vmstate_pid_find(&c->cfg, o->name) > 0;
 	}
 	vmdefs_free(defs, n);
 	return name;
@@ -116,14 +118,14 @@ static int disk_create(struct cli *c, int argc, char **argv)
 	char *err = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if ((rc = sized_target(c, argv, &size, &t)) != 0)
 		return rc;
 	if (t.file)
 		rc = storage_file_create(t.file, format, size, &err);
 	else
-		rc = storage_lv_create(&c->cfg, t.lv, size, &err);
+		rc = lvm_create(&c->cfg, t.lv, size, &err);
 	rc = disk_done(c, rc, err, "created", t.file ? t.file : t.lv, size, NULL);
 	target_free(&t);
 	return rc;
@@ -139,7 +141,7 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 	bool running;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if ((rc = sized_target(c, argv, &size, &t)) != 0)
 		return rc;
@@ -150,7 +152,7 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 		rc = err_set(&err, "%s is in use by running guest %s (stop it first)", t.arg, owner);
 	if (rc == 0)
 		rc = t.file ? storage_file_resize(t.file, NULL, size, shrink, &err)
-			    : storage_lv_resize(&c->cfg, t.lv, size, shrink, &err);
+			    : lvm_resize(&c->cfg, t.lv, size, shrink, &err);
 	free(owner);
 	rc = disk_done(c, rc, err, "resized", t.arg, size, argv[2]);
 	target_free(&t);
@@ -166,7 +168,7 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 	bool running;
 	int rc = 0, ok = 1;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (target_parse(c, argv[1], &t) < 0)
 		return EXIT_USAGE;
@@ -177,7 +179,7 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 	} else if (!yes) {
 		q = xasprintf("Delete %s%s%s%s? Its data is lost.", t.arg, owner ? " (disk of guest " : "",
 			      owner ? owner : "", owner ? ")" : "");
-		ok = cli_confirm(q);
+		ok = cmd_opts_confirm(q);
 		free(q);
 		if (ok < 0)
 			rc = cli_error(EXIT_USAGE, "cannot delete disk: %s: confirm with --yes (stdin is not a terminal)", t.arg);
@@ -189,7 +191,7 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 		if (t.file)
 			rc = unlink(t.file) < 0 ? err_set(&err, "%s: %m", t.file) : 0;
 		else
-			rc = storage_lv_remove(&c->cfg, t.lv, &err);
+			rc = lvm_remove(&c->cfg, t.lv, &err);
 		rc = disk_done(c, rc, err, "deleted", t.arg, 0, NULL);
 	}
 	target_free(&t);
@@ -205,7 +207,7 @@ static int disk_attach(struct cli *c, int argc, char **argv)
 	bool running;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 3)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if (target_parse(c, argv[1], &t) < 0)
 		return EXIT_USAGE;
@@ -258,7 +260,7 @@ static void rows_from_defs(struct cli *c, const struct vmdef *defs, size_t n, st
 			uint64_t size = 0;
 			const char *state = "ok";
 
-			if (d->lv && storage_lv_split(&c->cfg, d->lv, &vg, &lv, NULL) == 0) {
+			if (d->lv && lvm_split(&c->cfg, d->lv, &vg, &lv, NULL) == 0) {
 				name = xasprintf("%s/%s", vg, lv);
 				free(vg);
 				free(lv);
@@ -319,7 +321,7 @@ static void rows_print(struct cli *c, struct disk_row *rows, size_t n, const cha
 static int disk_list(struct cli *c, int argc, char **argv)
 {
 	struct vmdef *defs = NULL;
-	struct storage_lv *lvs = NULL;
+	struct lvm_lv *lvs = NULL;
 	struct disk_row *rows = NULL;
 	size_t n = 0, nl = 0, nr = 0;
 	const char *vg = argc > 1 ? argv[1] : (c->cfg.vg && c->cfg.vg[0] ? c->cfg.vg : NULL);
@@ -332,8 +334,8 @@ static int disk_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	vmdefs_load_all(&c->cfg, &defs, &n, NULL);
 	if (vg) {
-		if ((vg_rc = storage_vg_space(&c->cfg, vg, &vg_size, &vg_free, &err)) < 0 ||
-		    storage_lv_list(&c->cfg, vg, &lvs, &nl, &err) < 0) {
+		if ((vg_rc = lvm_vg_space(&c->cfg, vg, &vg_size, &vg_free, &err)) < 0 ||
+		    lvm_list(&c->cfg, vg, &lvs, &nl, &err) < 0) {
 			vmdefs_free(defs, n);
 			return fail_with(EXIT_FAILED, "cannot list disks", err);
 		}
@@ -354,7 +356,7 @@ static int disk_list(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < nr; i++)
 		free(rows[i].name);
 	free(rows);
-	storage_lvs_free(lvs, nl);
+	lvm_lvs_free(lvs, nl);
 	vmdefs_free(defs, n);
 	return EXIT_DONE;
 }

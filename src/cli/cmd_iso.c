@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_iso.h"
 #include "cmd_opts.h"
 #include "iso.h"
 #include "util.h"
+#include "status.h"
 #include "vm.h"
 #include "vmdef.h"
 
@@ -29,14 +31,14 @@ static int guests_load(struct cli *c, struct guests *g)
 		return -1;
 	}
 	g->sts = xcalloc(g->n ? g->n : 1, sizeof *g->sts);
-	vm_status_all(&c->cfg, g->defs, g->n, g->sts, c->cfg.status_timeout_ms);
+	status_all(&c->cfg, g->defs, g->n, g->sts, c->cfg.status_timeout_ms);
 	return 0;
 }
 
 static void guests_free(struct guests *g)
 {
 	for (size_t i = 0; i < g->n; i++)
-		vm_status_clear(&g->sts[i]);
+		vmstate_status_clear(&g->sts[i]);
 	free(g->sts);
 	vmdefs_free(g->defs, g->n);
 }
@@ -113,7 +115,7 @@ static int iso_make_verb(struct cli *c, int argc, char **argv)
 	char *err = NULL;
 	int rc;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 4)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 4)
 		return cli_usage(c);
 	if (!iso_name_valid(argv[2]))
 		return cli_error(EXIT_USAGE, "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)", argv[2]);

@@ -1,4 +1,6 @@
 /* cmd_life.c: the lifecycle verbs: start, stop, kill, reset, pause, resume, cdrom, vnc. */
+#include "cmd_life.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,12 +8,12 @@
 #include <unistd.h>
 
 #include "cdrom.h"
-#include "cli.h"
 #include "cmd_opts.h"
 #include "hostinfo.h"
 #include "util.h"
 #include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 /* "vmdeck: NAME: cannot VERB: why", then frees why; returns EXIT_FAILED. */
 static int fail_action(const char *name, const char *what, char *why)
@@ -24,7 +26,7 @@ static int fail_action(const char *name, const char *what, char *why)
 /* Options (from specs) out, then exactly one positional: the guest's name. NULL after printing why. */
 static const char *one_name(struct cli *c, const struct opt_spec *specs, int argc, char **argv)
 {
-	if (opts_parse(specs, &argc, argv) < 0)
+	if (cmd_opts_parse(specs, &argc, argv) < 0)
 		return NULL;
 	if (argc != 2 || argv[1][0] == '-') {
 		cli_usage(c);
@@ -60,7 +62,7 @@ int cmd_start(struct cli *c, int argc, char **argv)
 
 	if (!name)
 		return EXIT_USAGE;
-	if (o.boot && strcmp(o.boot, "cdrom") != 0 && strcmp(o.boot, "disk") != 0)
+	if (o.boot && choice_index(vmdef_choices("boot"), o.boot) < 0)
 		return cli_error(EXIT_USAGE, "%s: --boot takes cdrom or disk", name);
 	if (o.cdrom && !o.cdrom[0])
 		return cli_error(EXIT_USAGE, "%s: --cdrom needs an ISO", name);
@@ -75,7 +77,7 @@ int cmd_start(struct cli *c, int argc, char **argv)
 	if (warn)
 		cli_error(0, "%s: warning: %s", name, warn);
 	if (rc == 0)
-		start_report(c, &def, vm_pid(&c->cfg, name), warn);
+		start_report(c, &def, vmstate_pid(&c->cfg, name), warn);
 	free(warn);
 	vmdef_free(&def);
 	return rc == 0 ? EXIT_DONE : fail_action(name, "start", err);
@@ -177,7 +179,7 @@ int cmd_simple(struct cli *c, int argc, char **argv)
 		return cli_usage(c);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
-	bool was_running = vm_pid(&c->cfg, def.name) > 0;
+	bool was_running = vmstate_pid(&c->cfg, def.name) > 0;
 
 	rc = a->fn(&c->cfg, &def, &err);
 	vmdef_free(&def);
@@ -253,7 +255,7 @@ int cmd_vnc(struct cli *c, int argc, char **argv)
 		char *how;
 
 		hostinfo_name(host, sizeof host);
-		how = vm_vnc_howto(&def, host, vm_pid(&c->cfg, def.name) > 0);
+		how = vm_vnc_howto(&def, host, vmstate_pid(&c->cfg, def.name) > 0);
 		printf("display   %d\nport      %d\nlisten    %s\npassword  %s\n\n%s\n", def.vnc_display,
 		       5900 + def.vnc_display, vm_vnc_listen(&def),
 		       def.vnc_password ? "set" : "none (anyone who reaches the port gets the screen)", how);

@@ -16,7 +16,7 @@ static const struct opt_spec *opt_find(const struct opt_spec *specs, const char 
 	return NULL;
 }
 
-int opts_parse(const struct opt_spec *specs, int *argc, char **argv)
+int cmd_opts_parse(const struct opt_spec *specs, int *argc, char **argv)
 {
 	int out = 1;
 
@@ -55,7 +55,7 @@ int opts_parse(const struct opt_spec *specs, int *argc, char **argv)
 	return 0;
 }
 
-int cli_confirm(const char *question)
+int cmd_opts_confirm(const char *question)
 {
 	char line[64];
 

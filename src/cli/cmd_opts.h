@@ -15,9 +15,9 @@ struct opt_spec {
  * positional arguments in order. An unknown --option or a missing value
  * prints an error and returns -1.
  */
-int opts_parse(const struct opt_spec *specs, int *argc, char **argv);
+int cmd_opts_parse(const struct opt_spec *specs, int *argc, char **argv);
 
 /* Asks a yes/no question on the terminal: 1 yes, 0 no, -1 when stdin is not a terminal. */
-int cli_confirm(const char *question);
+int cmd_opts_confirm(const char *question);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "ansi_image.h"
 #include "cli.h"
+#include "cmd_screen.h"
 #include "cmd_opts.h"
 #include "screen.h"
 #include "util.h"
@@ -86,7 +87,7 @@ int cmd_screen(struct cli *c, int argc, char **argv)
 	char *err = NULL;
 	int rc, cols, rows;
 
-	if (opts_parse(specs, &argc, argv) < 0 || argc != 2 || argv[1][0] == '-')
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2 || argv[1][0] == '-')
 		return cli_usage(c);
 	if ((rc = screen_box(ws, hs, &cols, &rows)) != 0)
 		return rc;

@@ -7,6 +7,8 @@
  * for an invalid definition after printing it, since the definition is at fault.
  * "error" in the JSON carries the reason for invalid, crashed and unresponsive.
  */
+#include "cmd_status.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -14,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "events.h"
 #include "guestip.h"
+#include "status.h"
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 static bool live(const struct vm_status *st)
 {
@@ -104,7 +106,7 @@ static json_t *guest_json(const struct config *cfg, const struct vmdef *d, const
 	json_t *o = json_object();
 
 	json_object_set_new(o, "name", json_string(d->name));
-	json_object_set_new(o, "state", json_string(vm_state_name(st->state)));
+	json_object_set_new(o, "state", json_string(vmstate_name(st->state)));
 	json_object_set_new(o, "pid", on ? json_integer(st->pid) : json_null());
 	json_object_set_new(o, "cpus", valid ? json_integer(d->cpus) : json_null());
 	json_object_set_new(o, "memory", valid ? json_integer((json_int_t)d->memory) : json_null());
@@ -174,7 +176,7 @@ static void table_row(int w, const struct vmdef *d, const struct vm_status *st)
 		size_human(st->rss, rss, sizeof rss);
 	if (valid && d->vnc)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
-	tprintf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vm_state_name(st->state), cpu, mem, rss,
+	tprintf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vmstate_name(st->state), cpu, mem, rss,
 	       uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc, valid && cd ? path_base(cd) : "-");
 }
 
@@ -191,7 +193,7 @@ static void table_print(const struct vmdef *defs, const struct vm_status *sts, s
 	/* the reasons, where the admin looks next */
 	for (size_t i = 0; i < n; i++)
 		if (sts[i].reason)
-			tprintf("%s: %s: %s\n", defs[i].name, vm_state_name(sts[i].state), sts[i].reason);
+			tprintf("%s: %s: %s\n", defs[i].name, vmstate_name(sts[i].state), sts[i].reason);
 }
 
 /* "ip: 10.0.2.15, fd00::5" for a running guest whose addresses are known. */
@@ -215,7 +217,7 @@ static void show_print(const struct config *cfg, const struct vmdef *d, const st
 	char buf[32];
 	bool valid = st->state != VM_INVALID;
 
-	tprintf("name:        %s\nstate:       %s\n", d->name, vm_state_name(st->state));
+	tprintf("name:        %s\nstate:       %s\n", d->name, vmstate_name(st->state));
 	if (st->reason)
 		tprintf("reason:      %s\n", st->reason);
 	if (!valid)
@@ -240,7 +242,7 @@ static void show_print(const struct config *cfg, const struct vmdef *d, const st
 		tprintf("vnc:         %s:%d (display %d)%s\n", d->vnc_listen ? d->vnc_listen : "", 5900 + d->vnc_display,
 		       d->vnc_display, d->vnc_password ? ", password set" : ", no password");
 	tprintf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
-	tprintf("boot:        %s\n", d->boot ? d->boot : "disk");
+	tprintf("boot:        %s\n", d->boot ? d->boot : vmdef_default("boot"));
 	for (size_t i = 0; i < d->n_disks; i++)
 		tprintf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
 		       disk_iface_name(d->disks[i].iface), d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");
@@ -254,8 +256,8 @@ static void show_print(const struct config *cfg, const struct vmdef *d, const st
 /* The end of `show`: the newest lines of the guest's event log, local times. */
 static void show_events(const struct config *cfg, const char *name)
 {
-	struct vm_event ev[SHOW_EVENTS];
-	size_t n = vm_events_recent(cfg, name, SHOW_EVENTS, ev);
+	struct events_entry ev[SHOW_EVENTS];
+	size_t n = events_recent(cfg, name, SHOW_EVENTS, ev);
 
 	printf("\nRecent events:\n");
 	if (n == 0)
@@ -267,7 +269,7 @@ static void show_events(const struct config *cfg, const char *name)
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
 		tprintf("  %s  %s\n", when, ev[k].text);
 	}
-	vm_events_free(ev, n);
+	events_free(ev, n);
 }
 
 /* ---- verbs ---- */
@@ -287,7 +289,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	sts = xcalloc(n ? n : 1, sizeof *sts);
-	vm_status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
+	status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
 	if (c->json) {
 		json_t *a = json_array();
 
@@ -298,7 +300,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		table_print(defs, sts, n);
 	}
 	for (size_t i = 0; i < n; i++)
-		vm_status_clear(&sts[i]);
+		vmstate_status_clear(&sts[i]);
 	free(sts);
 	vmdefs_free(defs, n);
 	return EXIT_DONE;
@@ -323,7 +325,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	free(err);
-	vm_status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
+	status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
 	if (c->json) {
 		json_t *o = guest_json(&c->cfg, &def, &st, SHOW_AGENT_MS);
 
@@ -332,7 +334,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 		show_print(&c->cfg, &def, &st);
 		show_events(&c->cfg, def.name);
 	}
-	vm_status_clear(&st);
+	vmstate_status_clear(&st);
 	vmdef_free(&def);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* cmd_term.c: `vmdeck console NAME` and `vmdeck monitor NAME`, thin verbs over term.c. */
+#include "cmd_term.h"
+
 #include <stdlib.h>
 
-#include "cli.h"
 #include "term.h"
 #include "vmdef.h"
 

@@ -14,84 +14,16 @@
 #include <unistd.h>
 
 #include "backup_dest.h"
+#include "live.h"
 #include "manifest.h"
+#include "progress.h"
 #include "spawn.h"
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
 #include "util.h"
 #include "vm.h"
-
-/* ---- progress ---- */
-
-void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg, const char *phase, uint64_t total)
-{
-	memset(t, 0, sizeof *t);
-	t->fn = fn;
-	t->arg = arg;
-	t->p.phase = phase;
-	t->p.total = total;
-	t->p.eta = -1;
-	t->t0 = now_mono();
-}
-
-static void progress_emit(struct progress_tracker *t, bool final)
-{
-	double el = now_mono() - t->t0;
-
-	t->p.rate = el > 0 ? (double)t->p.done / el : 0;
-	t->p.eta = t->p.rate > 0 && t->p.total >= t->p.done ? (double)(t->p.total - t->p.done) / t->p.rate : -1;
-	t->p.final = final;
-	if (t->fn)
-		t->fn(t->arg, &t->p);
-}
-
-void progress_add(void *tracker, uint64_t bytes)
-{
-	struct progress_tracker *t = tracker;
-	double now = now_mono();
-
-	t->p.done += bytes;
-	if (now - t->last >= 0.2) {  /* a few updates a second are enough for any screen */
-		t->last = now;
-		progress_emit(t, false);
-	}
-}
-
-void progress_end(struct progress_tracker *t)
-{
-	progress_emit(t, true);
-}
-
-/* ---- the commit point: a cancel before it undoes the run, one after it is too late ---- */
-
-static void cancel_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-}
-
-int commit_hold(volatile sig_atomic_t *cancel, sigset_t *old, char **err)
-{
-	sigset_t set;
-
-	stream_test_pause("commit");
-	cancel_signals(&set);
-	pthread_sigmask(SIG_BLOCK, &set, old);
-	if (cancel && *cancel) {
-		pthread_sigmask(SIG_SETMASK, old, NULL);
-		return err_set(err, "interrupted");
-	}
-	return 0;
-}
-
-void commit_release(const sigset_t *old)
-{
-	pthread_sigmask(SIG_SETMASK, old, NULL);
-	stream_test_pause("committed");
-}
+#include "vmstate.h"
 
 /* ---- the disks we read ---- */
 
@@ -189,7 +121,7 @@ struct run {
 	const struct config *cfg;
 	const struct vmdef *def;
 	const struct backup_opts *o;
-	struct dest dest;
+	struct backup_dest dest;
 	struct src_disk *srcs;
 	struct manifest m;
 	struct progress_tracker prog;
@@ -210,7 +142,7 @@ static int copy_disk(struct run *r, size_t i, char **err)
 	r->prog.p.item = s->file;
 	if ((in = open(s->path, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_set(err, "cannot read %s: %s", s->path, strerror(errno));
-	if (dest_open(&r->dest, s->file, err) < 0) {
+	if (backup_dest_open(&r->dest, s->file, err) < 0) {
 		close(in);
 		return -1;
 	}
@@ -222,7 +154,7 @@ static int copy_disk(struct run *r, size_t i, char **err)
 		s->tmp = NULL;
 	}
 	/* when the receiver died, its own reason ("No space left", "Connection closed") is the one to show */
-	if (dest_close(&r->dest, &cerr) < 0) {
+	if (backup_dest_close(&r->dest, &cerr) < 0) {
 		if (rc == 0 || r->dest.kind != DEST_DIR)
 			err_set(err, "%s", cerr);
 		rc = -1;
@@ -286,7 +218,7 @@ static int prepare_raw_sources(struct run *r, char **err)
 
 static int check_state(const struct run *r, char **err)
 {
-	bool running = vm_pid_find(r->cfg, r->def->name) > 0;
+	bool running = vmstate_pid_find(r->cfg, r->def->name) > 0;
 
 	if (r->def->n_disks == 0)
 		return err_set(err, "it has no disks");
@@ -313,7 +245,7 @@ static int backup_body(struct run *r, char **err)
 	sizes = xcalloc(r->def->n_disks, sizeof *sizes);
 	for (size_t i = 0; i < r->def->n_disks; i++)
 		total += sizes[i] = r->srcs[i].size;
-	rc = dest_begin(&r->dest, r->def->name, stamp, sizes, r->def->n_disks, r->o->force, err);
+	rc = backup_dest_begin(&r->dest, r->def->name, stamp, sizes, r->def->n_disks, r->o->force, err);
 	free(sizes);
 	if (rc < 0 || make_tmpdir(r, err) < 0)
 		return -1;
@@ -334,7 +266,7 @@ static int backup_body(struct run *r, char **err)
 		if (copy_disk(r, i, err) < 0)
 			return -1;
 	progress_end(&r->prog);
-	return dest_commit(&r->dest, &r->m, err);
+	return backup_dest_commit(&r->dest, &r->m, err);
 }
 
 int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o, char **where,
@@ -345,23 +277,23 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 
 	if (def->error)
 		return err_set(err, "%s", def->error);
-	if (dest_parse(cfg, o->to, &r.dest, err) < 0)
+	if (backup_dest_parse(cfg, o->to, &r.dest, err) < 0)
 		return -1;
 	r.dest.cancel = o->hooks.cancel;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
 		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
-		vm_event_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "guest busy");
-		dest_free(&r.dest);
+		events_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "guest busy");
+		backup_dest_free(&r.dest);
 		return -1;
 	}
 	rc = backup_body(&r, err);
 	if (rc < 0) {
-		dest_abort(&r.dest);
-		vm_event_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "unknown error");
+		backup_dest_abort(&r.dest);
+		events_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "unknown error");
 	} else {
-		char *to = dest_describe(&r.dest);
+		char *to = backup_dest_describe(&r.dest);
 
-		vm_event_log(cfg, def->name, "backup done: %s%s", to, o->live ? " (live)" : "");
+		events_log(cfg, def->name, "backup done: %s%s", to, o->live ? " (live)" : "");
 		if (where)
 			*where = to;
 		else
@@ -372,7 +304,7 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 		rmdir(r.tmpdir);
 	free(r.tmpdir);
 	manifest_free(&r.m);
-	dest_free(&r.dest);
+	backup_dest_free(&r.dest);
 	vm_unlock(lock);
 	return rc;
 }

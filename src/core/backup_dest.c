@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "hosts.h"
+#include "progress.h"
 #include "util.h"
 
-int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **err)
+int backup_dest_parse(const struct config *cfg, const char *to, struct backup_dest *d, char **err)
 {
 	const char *colon = to ? strchr(to, ':') : NULL;
 	const char *slash = to ? strchr(to, '/') : NULL;
@@ -46,7 +46,7 @@ int dest_parse(const struct config *cfg, const char *to, struct dest *d, char **
 	return 0;
 }
 
-void dest_free(struct dest *d)
+void backup_dest_free(struct backup_dest *d)
 {
 	free(d->host_arg);
 	free(d->recv_why);
@@ -63,7 +63,7 @@ void dest_free(struct dest *d)
 	d->fd = -1;
 }
 
-char *dest_describe(const struct dest *d)
+char *backup_dest_describe(const struct backup_dest *d)
 {
 	switch (d->kind) {
 	case DEST_DIR:
@@ -86,7 +86,7 @@ char *dest_describe(const struct dest *d)
 
 /* ---- remote LVs ---- */
 
-int remote_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size, char **path, char **err)
+int backup_dest_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size, char **path, char **err)
 {
 	char *lvs = host_lvm_cmd(h, "lvs"), *qvg = sh_quote(vg), *cmd, *out = NULL;
 	json_t *root, *rows;
@@ -135,7 +135,7 @@ static int split_vglv(const char *vglv, char **vg, char **lv, char **err)
 	return 0;
 }
 
-int remote_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path, char **err)
+int backup_dest_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path, char **err)
 {
 	char *vg, *lv, *tool, *qvg, *qlv, *cmd;
 	int rc;
@@ -151,14 +151,14 @@ int remote_lv_create(const struct host *h, const char *vglv, uint64_t size, char
 	free(tool);
 	free(qvg);
 	free(qlv);
-	if (rc == 0 && remote_lv_query(h, vg, lv, NULL, path, err) != 1)
+	if (rc == 0 && backup_dest_lv_query(h, vg, lv, NULL, path, err) != 1)
 		rc = err_set(err, "%s: %s was not created", h->name, vglv);
 	free(vg);
 	free(lv);
 	return rc;
 }
 
-void remote_lv_remove(const struct host *h, const char *vglv)
+void backup_dest_lv_remove(const struct host *h, const char *vglv)
 {
 	char *tool = host_lvm_cmd(h, "lvremove"), *q = sh_quote(vglv), *cmd = xasprintf("%s --yes -- %s", tool, q);
 
@@ -168,7 +168,7 @@ void remote_lv_remove(const struct host *h, const char *vglv)
 	free(tool);
 }
 
-int remote_readback(const struct host *h, const char *path, uint64_t size, const char *sha, const char *what,
+int backup_dest_readback(const struct host *h, const char *path, uint64_t size, const char *sha, const char *what,
 		    char **err)
 {
 	char *q = sh_quote(path), *cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)size, q);
@@ -210,7 +210,7 @@ static int remote_lv_user(const struct host *h, const char *path, char **who, ch
 }
 
 /* The LV for one disk there: used when it exists (with force, large enough, not in use), else created. */
-static int begin_one_lv(struct dest *d, struct dest_lv *t, uint64_t size, bool force, char **err)
+static int begin_one_lv(struct backup_dest *d, struct dest_lv *t, uint64_t size, bool force, char **err)
 {
 	char *vg, *lv;
 	uint64_t have = 0;
@@ -218,7 +218,7 @@ static int begin_one_lv(struct dest *d, struct dest_lv *t, uint64_t size, bool f
 
 	if (split_vglv(t->name, &vg, &lv, err) < 0)
 		return -1;
-	rc = remote_lv_query(&d->host, vg, lv, &have, &t->path, err);
+	rc = backup_dest_lv_query(&d->host, vg, lv, &have, &t->path, err);
 	free(vg);
 	free(lv);
 	if (rc < 0)
@@ -239,12 +239,12 @@ static int begin_one_lv(struct dest *d, struct dest_lv *t, uint64_t size, bool f
 		free(who);
 		return rc == 1 ? 0 : -1;
 	}
-	t->created = remote_lv_create(&d->host, t->name, size, &t->path, err) == 0;
+	t->created = backup_dest_lv_create(&d->host, t->name, size, &t->path, err) == 0;
 	return t->created ? 0 : -1;
 }
 
 /* Every disk's LV, named as restore --as names a copy's: VG/LV, VG/LV-1, ... */
-static int begin_remote_lvs(struct dest *d, const uint64_t *sizes, size_t n, bool force, char **err)
+static int begin_remote_lvs(struct backup_dest *d, const uint64_t *sizes, size_t n, bool force, char **err)
 {
 	d->lvs = xcalloc(n, sizeof *d->lvs);
 	for (d->n_lvs = 0; d->n_lvs < n; d->n_lvs++) {
@@ -252,14 +252,14 @@ static int begin_remote_lvs(struct dest *d, const uint64_t *sizes, size_t n, boo
 
 		t->name = d->n_lvs ? xasprintf("%s-%zu", d->lv, d->n_lvs) : xstrdup(d->lv);
 		if (begin_one_lv(d, t, sizes[d->n_lvs], force, err) < 0) {
-			d->n_lvs++; /* so dest_abort and dest_free see it */
+			d->n_lvs++; /* so backup_dest_abort and backup_dest_free see it */
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int dest_begin(struct dest *d, const char *name, const char *stamp, const uint64_t *sizes, size_t n, bool force,
+int backup_dest_begin(struct backup_dest *d, const char *name, const char *stamp, const uint64_t *sizes, size_t n, bool force,
 	       char **err)
 {
 	char *cmd, *qd, *qp;
@@ -288,7 +288,7 @@ int dest_begin(struct dest *d, const char *name, const char *stamp, const uint64
 	return rc;
 }
 
-int dest_open(struct dest *d, const char *file, char **err)
+int backup_dest_open(struct backup_dest *d, const char *file, char **err)
 {
 	char *cmd, *q, *p;
 	int rc;
@@ -327,7 +327,7 @@ int dest_open(struct dest *d, const char *file, char **err)
 	return rc;
 }
 
-int dest_close(struct dest *d, char **err)
+int backup_dest_close(struct backup_dest *d, char **err)
 {
 	char *why = NULL;
 	int rc = 0;
@@ -383,7 +383,7 @@ static int write_local_file(const char *path, const char *text, char **err)
 	return close(fd) < 0 ? err_set(err, "cannot write %s: %s", path, strerror(errno)) : 0;
 }
 
-static int commit_local(struct dest *d, const char *text, char **err)
+static int commit_local(struct backup_dest *d, const char *text, char **err)
 {
 	char *mp = path_join(d->partial, MANIFEST_FILE);
 	int rc = write_local_file(mp, text, err);
@@ -391,13 +391,13 @@ static int commit_local(struct dest *d, const char *text, char **err)
 	sigset_t old;
 
 	free(mp);
-	if (rc < 0 || dir_sync(d->partial, err) < 0 || commit_hold(d->cancel, &old, err) < 0)
+	if (rc < 0 || dir_sync(d->partial, err) < 0 || progress_commit_hold(d->cancel, &old, err) < 0)
 		return -1;
 	if (rename(d->partial, d->final) < 0)
 		rc = err_set(err, "cannot rename %s: %s", d->partial, strerror(errno));
 	else
 		rc = dir_sync(d->dir, err);
-	commit_release(&old);
+	progress_commit_release(&old);
 	return rc;
 }
 
@@ -413,17 +413,17 @@ static bool sha_matches(const char *text, const char *hex)
 	return strcmp(mine, hex) == 0;
 }
 
-static int commit_remote_dir(struct dest *d, const struct manifest *m, const char *text, char **err)
+static int commit_remote_dir(struct backup_dest *d, const struct manifest *m, const char *text, char **err)
 {
 	struct sbuf files = { 0 };
 	char *qp = sh_quote(d->partial), *qf = sh_quote(d->final), *qd = sh_quote(d->dir), *cmd;
 	sigset_t old;
 	int rc;
 
-	rc = dest_open(d, MANIFEST_FILE, err);
+	rc = backup_dest_open(d, MANIFEST_FILE, err);
 	if (rc == 0 && fd_write_all(d->fd, text, strlen(text)) < 0)
 		rc = err_set(err, "%s: cannot send the manifest: %s", d->host.name, strerror(errno));
-	if (dest_close(d, rc == 0 ? err : NULL) < 0)
+	if (backup_dest_close(d, rc == 0 ? err : NULL) < 0)
 		rc = -1;
 	if (rc == 0 && !sha_matches(text, d->recv_sha))
 		rc = d->recv_why ? err_set(err, "%s", d->recv_why)
@@ -440,12 +440,12 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 		rc = host_run(&d->host, cmd, NULL, err);
 		free(cmd);
 	}
-	if (rc == 0 && (rc = commit_hold(d->cancel, &old, err)) == 0) {
+	if (rc == 0 && (rc = progress_commit_hold(d->cancel, &old, err)) == 0) {
 		/* then the rename, then the parent; held signals reach us once it is done */
 		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- %s", qf, qp, qf, qd);
 		rc = host_run(&d->host, cmd, NULL, err);
 		free(cmd);
-		commit_release(&old);
+		progress_commit_release(&old);
 	}
 	sbuf_free(&files);
 	free(qp);
@@ -455,7 +455,7 @@ static int commit_remote_dir(struct dest *d, const struct manifest *m, const cha
 }
 
 /* Each LV there must read back as the disk it got: its first SIZE bytes hash to the disk's SHA-256. */
-static int commit_remote_lvs(struct dest *d, const struct manifest *m, char **err)
+static int commit_remote_lvs(struct backup_dest *d, const struct manifest *m, char **err)
 {
 	sigset_t old;
 	int rc = 0;
@@ -463,16 +463,16 @@ static int commit_remote_lvs(struct dest *d, const struct manifest *m, char **er
 	for (size_t i = 0; i < m->n_disks && i < d->n_lvs && rc == 0; i++) {
 		char *what = xasprintf("%s:%s", d->host.name, d->lvs[i].name);
 
-		rc = remote_readback(&d->host, d->lvs[i].path, m->disks[i].size, m->disks[i].sha256, what, err);
+		rc = backup_dest_readback(&d->host, d->lvs[i].path, m->disks[i].size, m->disks[i].sha256, what, err);
 		free(what);
 	}
 	/* an LV is written in place: the last moment a cancel still fails (and removes what we made) */
-	if (rc == 0 && (rc = commit_hold(d->cancel, &old, err)) == 0)
-		commit_release(&old);
+	if (rc == 0 && (rc = progress_commit_hold(d->cancel, &old, err)) == 0)
+		progress_commit_release(&old);
 	return rc;
 }
 
-int dest_commit(struct dest *d, const struct manifest *m, char **err)
+int backup_dest_commit(struct backup_dest *d, const struct manifest *m, char **err)
 {
 	char *text = manifest_emit(m);
 	int rc;
@@ -505,12 +505,12 @@ static void remove_local_tree(const char *dir)
 	rmdir(dir);
 }
 
-void dest_abort(struct dest *d)
+void backup_dest_abort(struct backup_dest *d)
 {
 	char *cmd, *q;
 
 	if (d->fd >= 0 || d->sp_open)
-		dest_close(d, NULL);
+		backup_dest_close(d, NULL);
 	if (d->kind == DEST_DIR && d->partial) {
 		remove_local_tree(d->partial);
 	} else if (d->kind == DEST_REMOTE_DIR && d->partial) {
@@ -522,6 +522,6 @@ void dest_abort(struct dest *d)
 	} else if (d->kind == DEST_REMOTE_LV) {
 		for (size_t i = 0; i < d->n_lvs; i++)
 			if (d->lvs[i].created)
-				remote_lv_remove(&d->host, d->lvs[i].name);
+				backup_dest_lv_remove(&d->host, d->lvs[i].name);
 	}
 }

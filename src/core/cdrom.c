@@ -6,6 +6,7 @@
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 /* The definition's cdrom, set (path) or emptied (NULL), for the next start. */
 static int cdrom_into_definition(const struct config *cfg, const struct vmdef *def, const char *path, char **err)
@@ -17,9 +18,9 @@ static int cdrom_into_definition(const struct config *cfg, const struct vmdef *d
 	if (vmdef_set_key(def->path, "cdrom", path ? path : "", err) < 0)
 		return -1;
 	if (path)
-		vm_event_log(cfg, def->name, "CD set to %s for the next start", path);
+		events_log(cfg, def->name, "CD set to %s for the next start", path);
 	else
-		vm_event_log(cfg, def->name, "CD removed for the next start");
+		events_log(cfg, def->name, "CD removed for the next start");
 	return 0;
 }
 
@@ -36,7 +37,7 @@ static int cdrom_set_stopped(const struct config *cfg, const struct vmdef *def, 
 		free(path);
 		return -1;
 	}
-	if (vm_pid_find(cfg, def->name) > 0) {
+	if (vmstate_pid_find(cfg, def->name) > 0) {
 		vm_unlock(lock);
 		free(path);
 		*live = true;  /* it was started meanwhile: the drive it is */
@@ -50,7 +51,7 @@ static int cdrom_set_stopped(const struct config *cfg, const struct vmdef *def, 
 
 int cdrom_set(const struct config *cfg, const struct vmdef *def, const char *iso, bool *live, char **err)
 {
-	*live = vm_pid_find(cfg, def->name) > 0;
+	*live = vmstate_pid_find(cfg, def->name) > 0;
 	if (*live)
 		return iso ? vm_cdrom_change(cfg, def, iso, err) : vm_cdrom_eject(cfg, def, err);
 	return cdrom_set_stopped(cfg, def, iso, live, err);

@@ -9,93 +9,87 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "schema.h"
 #include "util.h"
 
 #define CONFIG_SYSTEM_PATH "/etc/vmdeck/vmdeck.conf"
 
-enum cfg_type {
-	CFG_STRING,   /* any string, stored as given */
-	CFG_PATH,     /* a string, resolved against the config file's folder */
-	CFG_PATHS,    /* a list or array of paths */
-	CFG_ENUM,     /* one of the words in choices */
-	CFG_INT,
-	CFG_FLOAT,
-	CFG_BOOL,
-	CFG_GROUP,    /* a { ... } group holding dotted keys */
-	CFG_HOSTS,    /* the ( { name; ssh; ... } ) list of remote hosts */
-};
+/* Sections of the table: the file's top level (dotted paths like "qemu.accel"), a host's group. */
+enum { CSEC_TOP, CSEC_HOST };
 
-struct cfg_key {
-	const char *path;     /* dotted: "qemu.accel" */
-	enum cfg_type type;
-	const char *def;      /* default, as text (NULL: unset) */
-	double min, max;      /* range for numbers */
-	const char *choices;  /* CFG_ENUM: "kvm|tcg|auto" */
-	size_t off;           /* where in struct config */
-	const char *help;
-};
+/* A row: path, type, default, min, max, choices, offset, help. */
+#define KEY(sec_, path, type_, def_, lo, hi, ch, o, h) \
+	{ .sec = sec_, .name = path, .type = type_, .def = def_, .min = lo, .max = hi, .choices = ch, \
+	  .off = o, .help = h }
+#define TOP(...) KEY(CSEC_TOP, __VA_ARGS__)
+#define HOST(...) KEY(CSEC_HOST, __VA_ARGS__)
 
 #define O(f) offsetof(struct config, f)
+#define H(f) offsetof(struct host, f)
+
+static const char *const accels[] = { "kvm", "tcg", "auto", NULL };
+static const char *const compressors[] = { "zstd", "gzip", NULL };
 
 /* Every key of vmdeck.conf. Parsing, validation, defaults and `vmdeck help config` come from here. */
-static const struct cfg_key cfg_keys[] = {
-	{ "vms_dir", CFG_PATH, "vms.d", 0, 0, NULL, O(vms_dir),
-	  "folder of guest definitions, one NAME.yaml per guest" },
-	{ "state_dir", CFG_PATH, "/run/vmdeck", 0, 0, NULL, O(state_dir),
-	  "runtime state: one 0700 folder per guest (sockets, pidfile, log, lock)" },
-	{ "iso_dirs", CFG_PATHS, NULL, 0, 0, NULL, O(iso_dirs),
-	  "folders offered when choosing a CD image (list of paths)" },
-	{ "qemu", CFG_GROUP, NULL, 0, 0, NULL, 0, "how QEMU is run" },
-	{ "qemu.binary", CFG_STRING, "qemu-system-x86_64", 0, 0, NULL, O(qemu_binary),
-	  "QEMU program, a name looked up in PATH or a full path" },
-	{ "qemu.accel", CFG_ENUM, "auto", 0, 0, "kvm|tcg|auto", O(accel),
-	  "accelerator; auto uses KVM when /dev/kvm works, else TCG with a warning" },
-	{ "storage", CFG_GROUP, NULL, 0, 0, NULL, 0, "where new guest disks are created" },
-	{ "storage.vg", CFG_STRING, "", 0, 0, NULL, O(vg),
-	  "LVM volume group for new disks; empty means file disks in storage.file_dir" },
-	{ "storage.file_dir", CFG_PATH, "/var/lib/vmdeck/disks", 0, 0, NULL, O(file_dir),
-	  "folder for file-backed disks" },
-	{ "storage.lvm_config", CFG_STRING, "", 0, 0, NULL, O(lvm_config),
-	  "passed to every LVM command as --config (filters, activation)" },
-	{ "backup", CFG_GROUP, NULL, 0, 0, NULL, 0, "backups" },
-	{ "backup.dir", CFG_PATH, "/var/lib/vmdeck/backup", 0, 0, NULL, O(backup_dir),
-	  "where backups are written unless --to is given" },
-	{ "backup.compress", CFG_ENUM, "zstd", 0, 0, "zstd|gzip", O(backup_compress),
-	  "compression of backup images" },
-	{ "backup.level", CFG_INT, "3", 1, 19, NULL, O(backup_level),
-	  "compression level (zstd 1..19, gzip 1..9)" },
-	{ "backup.threads", CFG_INT, "0", 0, 256, NULL, O(backup_threads),
-	  "compression threads; 0 means one per core" },
-	{ "hosts", CFG_HOSTS, NULL, 0, 0, NULL, 0,
-	  "other servers: ( { name = \"kvm2\"; ssh = \"root@kvm2\"; vmdeck = \"vmdeck\"; vms_dir = \"...\"; } )" },
-	{ "ui", CFG_GROUP, NULL, 0, 0, NULL, 0, "the full-screen console" },
-	{ "ui.theme", CFG_STRING, "default", 0, 0, NULL, O(ui_theme),
-	  "colour theme: a name from themes/ or a path to a theme file" },
-	{ "ui.refresh", CFG_FLOAT, "1.0", 0.1, 60, NULL, O(ui_refresh),
-	  "seconds between status refreshes" },
-	{ "ui.ascii", CFG_BOOL, "false", 0, 0, NULL, O(ui_ascii),
-	  "draw lines and marks with plain ASCII (for terminals without line drawing)" },
-	{ "shutdown_timeout", CFG_INT, "120", 1, 86400, NULL, O(shutdown_timeout),
-	  "seconds `stop` waits after the ACPI power button before it quits QEMU" },
-	{ "status_timeout", CFG_INT, "500", 10, 60000, NULL, O(status_timeout_ms),
-	  "milliseconds each guest's monitor gets to answer a status query" },
+static const struct schema_key cfg_keys[] = {
+	TOP("vms_dir", SCHEMA_PATH, "vms.d", 0, 0, NULL, O(vms_dir),
+	  "folder of guest definitions, one NAME.yaml per guest"),
+	TOP("state_dir", SCHEMA_PATH, "/run/vmdeck", 0, 0, NULL, O(state_dir),
+	  "runtime state: one 0700 folder per guest (sockets, pidfile, log, lock)"),
+	TOP("iso_dirs", SCHEMA_PATHS, NULL, 0, 0, NULL, O(iso_dirs),
+	  "folders offered when choosing a CD image (list of paths)"),
+	TOP("qemu", SCHEMA_GROUP, NULL, 0, 0, NULL, 0, "how QEMU is run"),
+	TOP("qemu.binary", SCHEMA_STR, "qemu-system-x86_64", 0, 0, NULL, O(qemu_binary),
+	  "QEMU program, a name looked up in PATH or a full path"),
+	TOP("qemu.accel", SCHEMA_ENUM, "auto", 0, 0, accels, O(accel),
+	  "accelerator; auto uses KVM when /dev/kvm works, else TCG with a warning"),
+	TOP("storage", SCHEMA_GROUP, NULL, 0, 0, NULL, 0, "where new guest disks are created"),
+	TOP("storage.vg", SCHEMA_STR, "", 0, 0, NULL, O(vg),
+	  "LVM volume group for new disks; empty means file disks in storage.file_dir"),
+	TOP("storage.file_dir", SCHEMA_PATH, "/var/lib/vmdeck/disks", 0, 0, NULL, O(file_dir),
+	  "folder for file-backed disks"),
+	TOP("storage.lvm_config", SCHEMA_STR, "", 0, 0, NULL, O(lvm_config),
+	  "passed to every LVM command as --config (filters, activation)"),
+	TOP("backup", SCHEMA_GROUP, NULL, 0, 0, NULL, 0, "backups"),
+	TOP("backup.dir", SCHEMA_PATH, "/var/lib/vmdeck/backup", 0, 0, NULL, O(backup_dir),
+	  "where backups are written unless --to is given"),
+	TOP("backup.compress", SCHEMA_ENUM, "zstd", 0, 0, compressors, O(backup_compress),
+	  "compression of backup images"),
+	TOP("backup.level", SCHEMA_INT, "3", 1, 19, NULL, O(backup_level),
+	  "compression level (zstd 1..19, gzip 1..9)"),
+	TOP("backup.threads", SCHEMA_INT, "0", 0, 256, NULL, O(backup_threads),
+	  "compression threads; 0 means one per core"),
+	{ .name = "hosts", .type = SCHEMA_GROUPS, .sub = CSEC_HOST,
+	  .help = "other servers: ( { name = \"kvm2\"; ssh = \"root@kvm2\"; vmdeck = \"vmdeck\"; "
+		  "vms_dir = \"...\"; } )" },
+	HOST("name", SCHEMA_STR, NULL, 0, 0, NULL, H(name),
+	  "name used with --host and `move` (required)"),
+	HOST("ssh", SCHEMA_STR, NULL, 0, 0, NULL, H(ssh),
+	  "ssh destination, user@host or host (required)"),
+	HOST("vmdeck", SCHEMA_STR, "vmdeck", 0, 0, NULL, H(vmdeck),
+	  "vmdeck program on that host"),
+	HOST("vms_dir", SCHEMA_STR, NULL, 0, 0, NULL, H(vms_dir),
+	  "definitions folder on that host (default: that host's configuration)"),
+	HOST("ssh_config", SCHEMA_PATH, NULL, 0, 0, NULL, H(ssh_config),
+	  "ssh client configuration file for that host (given to ssh as -F)"),
+	HOST("lvm_config", SCHEMA_STR, NULL, 0, 0, NULL, H(lvm_config),
+	  "passed as --config to LVM commands run on that host"),
+	TOP("ui", SCHEMA_GROUP, NULL, 0, 0, NULL, 0, "the full-screen console"),
+	TOP("ui.theme", SCHEMA_STR, "default", 0, 0, NULL, O(ui_theme),
+	  "colour theme: a name from themes/ or a path to a theme file"),
+	TOP("ui.refresh", SCHEMA_FLOAT, "1.0", 0.1, 60, NULL, O(ui_refresh),
+	  "seconds between status refreshes"),
+	TOP("ui.ascii", SCHEMA_BOOL, "false", 0, 0, NULL, O(ui_ascii),
+	  "draw lines and marks with plain ASCII (for terminals without line drawing)"),
+	TOP("shutdown_timeout", SCHEMA_INT, "120", 1, 86400, NULL, O(shutdown_timeout),
+	  "seconds `stop` waits after the ACPI power button before it quits QEMU"),
+	TOP("status_timeout", SCHEMA_INT, "500", 10, 60000, NULL, O(status_timeout_ms),
+	  "milliseconds each guest's monitor gets to answer a status query"),
 };
 
-/* Keys of each group in the hosts list. */
-static const struct cfg_key host_keys[] = {
-	{ "name", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, name),
-	  "name used with --host and `move` (required)" },
-	{ "ssh", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, ssh),
-	  "ssh destination, user@host or host (required)" },
-	{ "vmdeck", CFG_STRING, "vmdeck", 0, 0, NULL, offsetof(struct host, vmdeck),
-	  "vmdeck program on that host" },
-	{ "vms_dir", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, vms_dir),
-	  "definitions folder on that host (default: that host's configuration)" },
-	{ "ssh_config", CFG_PATH, NULL, 0, 0, NULL, offsetof(struct host, ssh_config),
-	  "ssh client configuration file for that host (given to ssh as -F)" },
-	{ "lvm_config", CFG_STRING, NULL, 0, 0, NULL, offsetof(struct host, lvm_config),
-	  "passed as --config to LVM commands run on that host" },
-};
+static const char *const cfg_sec_prefix[] = { [CSEC_TOP] = "", [CSEC_HOST] = "hosts[]." };
+
+static const struct schema cfg_schema = { cfg_keys, ARRAY_LEN(cfg_keys), cfg_sec_prefix, true };
 
 const char *config_locate(const char *cli_path)
 {
@@ -106,14 +100,6 @@ const char *config_locate(const char *cli_path)
 	if (env && env[0])
 		return env;
 	return CONFIG_SYSTEM_PATH;
-}
-
-static const struct cfg_key *key_find(const struct cfg_key *keys, size_t n, const char *path)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(keys[i].path, path) == 0)
-			return &keys[i];
-	return NULL;
 }
 
 /* "FILE:LINE: " for a setting; libconfig knows the file even through @include. */
@@ -155,33 +141,22 @@ static const char *type_word(const config_setting_t *s)
 	return t >= 0 && (size_t)t < ARRAY_LEN(words) && words[t] ? words[t] : "something else";
 }
 
-static void set_string(void *base, size_t off, char *v)
-{
-	char **slot = (char **)((char *)base + off);
-
-	free(*slot);
-	*slot = v;
-}
-
-static int store_number(const struct config *cfg, void *base, const struct cfg_key *k,
+static int store_number(const struct config *cfg, void *base, const struct schema_key *k,
 			const config_setting_t *s, const char *key, char **err)
 {
 	int t = config_setting_type(s);
 	bool integral = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
 	double v;
 
-	if (!integral && !(k->type == CFG_FLOAT && t == CONFIG_TYPE_FLOAT))
+	if (!integral && !(k->type == SCHEMA_FLOAT && t == CONFIG_TYPE_FLOAT))
 		return key_error(cfg, err, s, key, "expected %s between %g and %g, got %s",
-				 k->type == CFG_INT ? "an integer" : "a number",
+				 k->type == SCHEMA_INT ? "an integer" : "a number",
 				 k->min, k->max, type_word(s));
 	v = integral ? (double)config_setting_get_int64(s) : config_setting_get_float(s);
-	if (v < k->min || v > k->max)
+	if (!schema_in_range(k, v))
 		return key_error(cfg, err, s, key, "expected a value between %g and %g, got %g",
 				 k->min, k->max, v);
-	if (k->type == CFG_INT)
-		*(int *)((char *)base + k->off) = (int)v;
-	else
-		*(double *)((char *)base + k->off) = v;
+	schema_store_number(base, k, v);
 	return 0;
 }
 
@@ -210,55 +185,52 @@ static int store_paths(struct config *cfg, const config_setting_t *s, const char
 }
 
 /* Checks one scalar setting against its schema row and stores it into base. */
-static int store_value(struct config *cfg, void *base, const struct cfg_key *k,
+static int store_value(struct config *cfg, void *base, const struct schema_key *k,
 		       const config_setting_t *s, const char *key, char **err)
 {
 	const char *str;
 	char *want;
 
 	switch (k->type) {
-	case CFG_INT:
-	case CFG_FLOAT:
+	case SCHEMA_INT:
+	case SCHEMA_FLOAT:
 		return store_number(cfg, base, k, s, key, err);
-	case CFG_BOOL:
+	case SCHEMA_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			return key_error(cfg, err, s, key, "expected true or false, got %s", type_word(s));
-		*(bool *)((char *)base + k->off) = config_setting_get_bool(s);
+		*(bool *)schema_slot(base, k) = config_setting_get_bool(s);
 		return 0;
-	case CFG_PATHS:
+	case SCHEMA_PATHS:
 		return store_paths(cfg, s, key, err);
 	default:
 		break;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		want = k->type == CFG_ENUM ? choices_text(k->choices) : xstrdup(k->type == CFG_PATH ? "a path (string)" : "a string");
+		want = k->type == SCHEMA_ENUM ? choices_text(k->choices) : xstrdup(k->type == SCHEMA_PATH ? "a path (string)" : "a string");
 		key_error(cfg, err, s, key, "expected %s, got %s", want, type_word(s));
 		free(want);
 		return -1;
 	}
 	str = config_setting_get_string(s);
-	if (k->type == CFG_ENUM && choice_index(k->choices, str) < 0) {
+	if (k->type == SCHEMA_ENUM && choice_index(k->choices, str) < 0) {
 		want = choices_text(k->choices);
 		key_error(cfg, err, s, key, "expected %s, got \"%s\"", want, str);
 		free(want);
 		return -1;
 	}
-	if (k->type == CFG_PATH && str[0] == '\0')
+	if (k->type == SCHEMA_PATH && str[0] == '\0')
 		return key_error(cfg, err, s, key, "expected a path, got an empty string");
-	set_string(base, k->off, k->type == CFG_PATH ? path_resolve(cfg->dir, str) : xstrdup(str));
+	schema_set_string(base, k, k->type == SCHEMA_PATH ? path_resolve(cfg->dir, str) : xstrdup(str));
 	return 0;
 }
 
-/* The expected keys come from host_keys, so the message never falls behind the table. */
+/* The expected keys come from the table, so the message never falls behind it. */
 static int host_key_unknown(const struct config *cfg, char **err, const config_setting_t *s, const char *key)
 {
-	struct sbuf b = { 0 };
-	int rc;
+	char *known = schema_keys_text(&cfg_schema, CSEC_HOST, " or ");
+	int rc = key_error(cfg, err, s, key, "unknown key (expected %s)", known);
 
-	for (size_t i = 0; i < ARRAY_LEN(host_keys); i++)
-		sbuf_printf(&b, "%s%s", i == 0 ? "" : i + 1 == ARRAY_LEN(host_keys) ? " or " : ", ", host_keys[i].path);
-	rc = key_error(cfg, err, s, key, "unknown key (expected %s)", b.s);
-	sbuf_free(&b);
+	free(known);
 	return rc;
 }
 
@@ -269,10 +241,10 @@ static int load_host(struct config *cfg, const config_setting_t *g, struct host 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return key_error(cfg, err, g, "hosts", "expected a group like { name = \"kvm2\"; ssh = \"root@kvm2\"; }, got %s",
 				 type_word(g));
-	h->vmdeck = xstrdup("vmdeck");
+	schema_apply_defaults(&cfg_schema, CSEC_HOST, h, cfg->dir);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const struct cfg_key *k = key_find(host_keys, ARRAY_LEN(host_keys), config_setting_name(s));
+		const struct schema_key *k = schema_find(&cfg_schema, CSEC_HOST, config_setting_name(s));
 		char *key = xasprintf("hosts.%s", config_setting_name(s));
 		int rc;
 
@@ -326,16 +298,16 @@ static int load_group(struct config *cfg, const config_setting_t *g, const char 
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		char *key = prefix ? xasprintf("%s.%s", prefix, config_setting_name(s))
 				   : xstrdup(config_setting_name(s));
-		const struct cfg_key *k = key_find(cfg_keys, ARRAY_LEN(cfg_keys), key);
+		const struct schema_key *k = schema_find(&cfg_schema, CSEC_TOP, key);
 		int rc;
 
 		if (k == NULL)
 			rc = key_error(cfg, err, s, key, "unknown key (see `vmdeck help config`)");
-		else if (k->type == CFG_GROUP && config_setting_type(s) != CONFIG_TYPE_GROUP)
+		else if (k->type == SCHEMA_GROUP && config_setting_type(s) != CONFIG_TYPE_GROUP)
 			rc = key_error(cfg, err, s, key, "expected a group { ... }, got %s", type_word(s));
-		else if (k->type == CFG_GROUP)
+		else if (k->type == SCHEMA_GROUP)
 			rc = load_group(cfg, s, key, err);
-		else if (k->type == CFG_HOSTS)
+		else if (k->type == SCHEMA_GROUPS)
 			rc = load_hosts(cfg, s, err);
 		else
 			rc = store_value(cfg, cfg, k, s, key, err);
@@ -357,36 +329,6 @@ static int check_combined(struct config *cfg, config_t *lc, char **err)
 	return 0;
 }
 
-/* Defaults are stored through the same path as the file's values. */
-static void apply_default(struct config *cfg, const struct cfg_key *k)
-{
-	char *slot_s;
-
-	if (k->def == NULL)
-		return;
-	switch (k->type) {
-	case CFG_INT:
-		*(int *)((char *)cfg + k->off) = atoi(k->def);
-		break;
-	case CFG_FLOAT:
-		*(double *)((char *)cfg + k->off) = strtod(k->def, NULL);
-		break;
-	case CFG_BOOL:
-		*(bool *)((char *)cfg + k->off) = strcmp(k->def, "true") == 0;
-		break;
-	case CFG_PATH:
-		slot_s = path_resolve(cfg->dir, k->def);
-		set_string(cfg, k->off, slot_s);
-		break;
-	case CFG_STRING:
-	case CFG_ENUM:
-		set_string(cfg, k->off, xstrdup(k->def));
-		break;
-	default:
-		break;
-	}
-}
-
 void config_defaults(struct config *cfg)
 {
 	char *path = cfg->path, *dir = cfg->dir;
@@ -394,8 +336,8 @@ void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->path = path;
 	cfg->dir = dir;
-	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++)
-		apply_default(cfg, &cfg_keys[i]);
+	/* defaults are stored through the same slots as the file's values */
+	schema_apply_defaults(&cfg_schema, CSEC_TOP, cfg, cfg->dir);
 	cfg->iso_dirs = xcalloc(1, sizeof *cfg->iso_dirs);
 }
 
@@ -474,10 +416,10 @@ int config_load(const char *path, struct config *cfg, char **err)
 void config_free(struct config *cfg)
 {
 	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++) {
-		const struct cfg_key *k = &cfg_keys[i];
+		const struct schema_key *k = &cfg_keys[i];
 
-		if (k->type == CFG_STRING || k->type == CFG_PATH || k->type == CFG_ENUM)
-			free(*(char **)((char *)cfg + k->off));
+		if (k->sec == CSEC_TOP && (k->type == SCHEMA_STR || k->type == SCHEMA_PATH || k->type == SCHEMA_ENUM))
+			free(*(char **)schema_slot(cfg, k));
 	}
 	for (size_t i = 0; i < cfg->n_iso_dirs; i++)
 		free(cfg->iso_dirs[i]);
@@ -504,40 +446,24 @@ const struct host *config_host(const struct config *cfg, const char *name)
 	return NULL;
 }
 
-static const char *type_name(const struct cfg_key *k)
+const char *config_default(const char *path)
 {
-	static const char *const names[] = {
-		[CFG_STRING] = "string", [CFG_PATH] = "path", [CFG_PATHS] = "list of paths",
-		[CFG_ENUM] = "choice", [CFG_INT] = "integer", [CFG_FLOAT] = "number",
-		[CFG_BOOL] = "boolean", [CFG_GROUP] = "group", [CFG_HOSTS] = "list of groups",
-	};
-	return names[k->type];
+	return schema_default(&cfg_schema, path);
 }
 
-static void print_key(const char *prefix, const struct cfg_key *k)
+const char *const *config_choices(const char *path)
 {
-	char *choices = k->choices ? choices_text(k->choices) : NULL;
-	const char *indent = prefix[0] ? "  " : "";
+	return schema_choices(&cfg_schema, path);
+}
 
-	printf("%s%s%s (%s", indent, prefix, k->path, type_name(k));
-	if (choices)
-		printf(": %s", choices);
-	if (k->type == CFG_INT || k->type == CFG_FLOAT)
-		printf(", %g..%g", k->min, k->max);
-	if (k->def)
-		printf(", default %s%s%s", k->type >= CFG_INT ? "" : "\"", k->def, k->type >= CFG_INT ? "" : "\"");
-	printf(")\n%s    %s\n", indent, k->help);
-	free(choices);
+void config_reference_each(schema_doc_fn *fn, void *arg)
+{
+	schema_each(&cfg_schema, fn, arg);
 }
 
 void config_print_reference(void)
 {
 	printf("vmdeck.conf (libconfig syntax). Relative paths are relative to the file's folder.\n"
 	       "Looked up as -c FILE, then $VMDECK_CONFIG, then " CONFIG_SYSTEM_PATH ".\n\n");
-	for (size_t i = 0; i < ARRAY_LEN(cfg_keys); i++) {
-		print_key("", &cfg_keys[i]);
-		if (cfg_keys[i].type == CFG_HOSTS)
-			for (size_t j = 0; j < ARRAY_LEN(host_keys); j++)
-				print_key("hosts[].", &host_keys[j]);
-	}
+	schema_print_reference(&cfg_schema);
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "schema.h"
+
 struct host {
 	char *name;
 	char *ssh;      /* user@host or host, as given to ssh */
@@ -51,7 +53,17 @@ void config_defaults(struct config *cfg);  /* every key at its default */
 void config_free(struct config *cfg);
 const struct host *config_host(const struct config *cfg, const char *name);
 
+/*
+ * The schema's default of a key as text ("qemu.binary", "hosts.vmdeck"; NULL
+ * for none) and a choice key's values (NULL-terminated; NULL when not a
+ * choice), as vmdef_default/vmdef_choices give them for definitions.
+ */
+const char *config_default(const char *path);
+const char *const *config_choices(const char *path);
+
 /* Help text for each key, generated from the schema table (README, check). */
 void config_print_reference(void);
+/* Every key as the reference describes it ("qemu.accel", "hosts[].ssh", type, default ...). */
+void config_reference_each(schema_doc_fn *fn, void *arg);
 
 #endif

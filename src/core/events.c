@@ -12,14 +12,14 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 #define EVENT_TEXT_MAX 480                   /* a longer text is cut: a line stays one small write */
 #define EVENTS_READ_MAX (2 * EVENTS_TRIM_AT) /* readers look at the tail only */
 
 static char *log_path(const struct config *cfg, const char *name)
 {
-	return vm_path(cfg, name, "events.log");
+	return vmstate_path(cfg, name, "events.log");
 }
 
 /* "EPOCH\tTEXT\n", the text cut to size (never inside a UTF-8 character) and on one line. */
@@ -85,14 +85,14 @@ static void log_trim(int fd, const char *path)
 	sbuf_free(&b);
 }
 
-int vm_event_log(const struct config *cfg, const char *name, const char *fmt, ...)
+int events_log(const struct config *cfg, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 	char *text, *line, *path;
 	struct stat st;
 	int fd, rc = -1;
 
-	if (vm_dir_prepare(cfg, name, NULL) < 0)
+	if (vmstate_dir_prepare(cfg, name, NULL) < 0)
 		return -1;
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
@@ -123,7 +123,7 @@ int vm_event_log(const struct config *cfg, const char *name, const char *fmt, ..
 }
 
 /* "digits TAB text" with no control characters in the text, else false (garbage, a torn line). */
-static bool event_parse(const char *line, size_t len, struct vm_event *e)
+static bool event_parse(const char *line, size_t len, struct events_entry *e)
 {
 	const char *tab = memchr(line, '\t', len);
 	size_t tlen;
@@ -169,11 +169,11 @@ static int read_tail(const char *path, struct sbuf *b, size_t *skip)
 	return rc;
 }
 
-size_t vm_events_recent(const struct config *cfg, const char *name, size_t n, struct vm_event *out)
+size_t events_recent(const struct config *cfg, const char *name, size_t n, struct events_entry *out)
 {
 	char *path = log_path(cfg, name);
 	struct sbuf b = { 0 };
-	struct vm_event *ring;
+	struct events_entry *ring;
 	size_t skip, got = 0, head = 0;
 
 	if (n == 0 || read_tail(path, &b, &skip) < 0) {
@@ -186,7 +186,7 @@ size_t vm_events_recent(const struct config *cfg, const char *name, size_t n, st
 	/* only lines with their newline count: a final fragment is a write still torn */
 	for (const char *s = b.s + skip, *nl; s < b.s + b.len && (nl = memchr(s, '\n', (size_t)(b.s + b.len - s)));
 	     s = nl + 1) {
-		struct vm_event e;
+		struct events_entry e;
 
 		if (!event_parse(s, (size_t)(nl - s), &e))
 			continue;
@@ -202,7 +202,7 @@ size_t vm_events_recent(const struct config *cfg, const char *name, size_t n, st
 	return got;
 }
 
-void vm_events_free(struct vm_event *ev, size_t n)
+void events_free(struct events_entry *ev, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
 		free(ev[k].text);
@@ -210,7 +210,7 @@ void vm_events_free(struct vm_event *ev, size_t n)
 	}
 }
 
-uint64_t vm_events_stamp(const struct config *cfg, const char *name)
+uint64_t events_stamp(const struct config *cfg, const char *name)
 {
 	char *path = log_path(cfg, name);
 	struct stat st;
@@ -230,7 +230,7 @@ uint64_t vm_events_stamp(const struct config *cfg, const char *name)
  * The log is renamed under its lock: a writer that waited for the lock on the
  * old file opens the path again and starts a new log (log_open_locked).
  */
-int vm_events_archive(const struct config *cfg, const char *name, char **archived, char **err)
+int events_archive(const struct config *cfg, const char *name, char **archived, char **err)
 {
 	char *path = log_path(cfg, name), *to = NULL, stamp[32];
 	time_t now = time(NULL);

@@ -9,7 +9,7 @@
 #include "config.h"
 
 /* One line of the log: "EPOCH_SECONDS<TAB>TEXT\n". */
-struct vm_event {
+struct events_entry {
 	time_t when;
 	char *text;
 };
@@ -23,25 +23,25 @@ struct vm_event {
  * newlines, tabs and other control characters in the text become spaces.
  * Never fails the caller's action: returns -1 (nothing written) on error.
  */
-int vm_event_log(const struct config *cfg, const char *name, const char *fmt, ...)
+int events_log(const struct config *cfg, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
  * The newest n events, oldest first, into out[0..n) (texts allocated; free
- * with vm_events_free). Lines that are not "digits TAB text" (a torn write,
+ * with events_free). Lines that are not "digits TAB text" (a torn write,
  * garbage) are skipped. Returns how many were read; 0 when there is no log.
  */
-size_t vm_events_recent(const struct config *cfg, const char *name, size_t n, struct vm_event *out);
-void vm_events_free(struct vm_event *ev, size_t n);
+size_t events_recent(const struct config *cfg, const char *name, size_t n, struct events_entry *out);
+void events_free(struct events_entry *ev, size_t n);
 
 /* A fingerprint of the log file (inode, size, mtime), 0 if absent: cheap change detection. */
-uint64_t vm_events_stamp(const struct config *cfg, const char *name);
+uint64_t events_stamp(const struct config *cfg, const char *name);
 
 /*
  * Renames the log to events.log.deleted-YYYYmmdd-HHMMSS (local time; 0600)
  * beside it, so a new guest that takes the name starts with an empty log.
  * 0 also when there is no log; *archived (may be NULL) gets the new path.
  */
-int vm_events_archive(const struct config *cfg, const char *name, char **archived, char **err);
+int events_archive(const struct config *cfg, const char *name, char **archived, char **err);
 
 #endif

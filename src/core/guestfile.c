@@ -1,4 +1,4 @@
-/* guestfile.c: creating and deleting whole definition files for the console. */
+/* guestfile.c: deleting a whole definition file (creating one: guest.c). */
 #include "guestfile.h"
 
 #include <errno.h>
@@ -12,29 +12,14 @@
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
-int guestfile_create(const struct config *cfg, const char *name, const char *yaml, char **err)
-{
-	char *path = xasprintf("%s/%s.yaml", cfg->vms_dir, name);
-	int rc;
-
-	if (access(path, F_OK) == 0) {
-		rc = err_set(err, "%s already exists", path);
-	} else {
-		rc = file_write_atomic(path, yaml, strlen(yaml), 0600, err);
-	}
-	if (rc == 0)
-		vm_event_log(cfg, name, "definition created");
-	free(path);
-	return rc;
-}
-
-int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char **err)
+int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	char *path = def->path ? xstrdup(def->path) : xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
 	int lock, rc = 0;
 
-	if (vm_pid_find(cfg, def->name) > 0) {
+	if (vmstate_pid_find(cfg, def->name) > 0) {
 		free(path);
 		return err_set(err, "it is running; stop it first");
 	}
@@ -42,13 +27,13 @@ int vm_delete_definition(const struct config *cfg, const struct vmdef *def, char
 		free(path);
 		return -1;
 	}
-	if (vm_pid_find(cfg, def->name) > 0)
+	if (vmstate_pid_find(cfg, def->name) > 0)
 		rc = err_set(err, "it is running; stop it first");
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
 	if (rc == 0) {
-		vm_event_log(cfg, def->name, "definition deleted (disks kept)");
-		vm_events_archive(cfg, def->name, NULL, NULL); /* a new guest of this name starts afresh */
+		events_log(cfg, def->name, "definition deleted (disks kept)");
+		events_archive(cfg, def->name, NULL, NULL); /* a new guest of this name starts afresh */
 	}
 	vm_unlock(lock);
 	free(path);

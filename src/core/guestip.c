@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vm.h"
+#include "vmstate.h"
 
 #define AGENT_REPLY_MAX (256 * 1024)  /* a guest with many interfaces still answers in far less */
 #define USERNET_DHCP_FIRST "10.0.2.15"
@@ -128,7 +128,7 @@ static json_t *agent_read(int fd, struct sbuf *b, int64_t deadline, json_int_t s
 /* The interfaces as JSON text, allocated; NULL when the agent did not answer in time. */
 static char *agent_interfaces(const struct config *cfg, const char *name, int timeout_ms)
 {
-	char *path = vm_path(cfg, name, "qga.sock"), *cmd, *text = NULL;
+	char *path = vmstate_path(cfg, name, "qga.sock"), *cmd, *text = NULL;
 	json_int_t id = (json_int_t)(now_ms() & 0x7fffffff) ^ getpid();
 	int fd = agent_connect(path);
 	struct sbuf b = { 0 };
@@ -193,7 +193,7 @@ static void cache_write(const char *path, pid_t pid, const struct strv *addrs)
 /* true when the agent answered (now or within the cache's life), whether or not it had addresses */
 static bool from_agent_cached(const struct config *cfg, const struct vmdef *def, pid_t pid, int ms, struct strv *out)
 {
-	char *path = vm_path(cfg, def->name, "ip.cache"), *json = NULL;
+	char *path = vmstate_path(cfg, def->name, "ip.cache"), *json = NULL;
 	struct strv got = { 0 };
 	bool answered = cache_read(path, pid, out);
 

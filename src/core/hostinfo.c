@@ -1,4 +1,4 @@
-/* hostinfo.c: host facts the console shows or offers: load, memory, bridges, free VNC displays, ISO images. */
+/* hostinfo.c: host facts the console shows or offers: load, memory, bridges, ISO images. */
 #include "hostinfo.h"
 
 #include <dirent.h>
@@ -78,48 +78,6 @@ void hostinfo_bridges(struct strv *out)
 	closedir(d);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, cmp_str);
-}
-
-/* Scans one /proc/net/tcp* table for a socket in LISTEN (state 0A) on port. */
-static int listening_in(const char *table, int port)
-{
-	FILE *f = fopen(table, "r");
-	char line[512];
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof line, f)) {
-		char local[128];
-		unsigned st;
-		char *colon;
-
-		if (sscanf(line, " %*d: %127s %*s %x", local, &st) != 2)
-			continue;
-		if ((colon = strrchr(local, ':')) == NULL)
-			continue;
-		found = st == 0x0A && (int)strtol(colon + 1, NULL, 16) == port;
-	}
-	fclose(f);
-	return found;
-}
-
-int hostinfo_port_listening(int port)
-{
-	return listening_in("/proc/net/tcp", port) || listening_in("/proc/net/tcp6", port);
-}
-
-int hostinfo_free_vnc_display(const struct vmdef *defs, size_t n, int skip)
-{
-	for (int disp = 0; disp < 100; disp++) {
-		bool used = false;
-
-		for (size_t i = 0; i < n && !used; i++)
-			used = defs[i].vnc && defs[i].vnc_display == disp && disp != skip;
-		if (!used && (disp == skip || !hostinfo_port_listening(5900 + disp)))
-			return disp;
-	}
-	return -1;
 }
 
 static bool iso_like(const char *name)

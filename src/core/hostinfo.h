@@ -1,4 +1,4 @@
-/* hostinfo.h: facts about this host for the console: name, load, memory, bridges, free VNC displays, ISO images. */
+/* hostinfo.h: facts about this host for the console: name, load, memory, bridges, ISO images (free VNC displays: guest.h). */
 #ifndef VMDECK_HOSTINFO_H
 #define VMDECK_HOSTINFO_H
 
@@ -19,15 +19,6 @@ int hostinfo_mem_available(uint64_t *bytes);
 
 /* Names of the bridges on this host (/sys/class/net/NAME/bridge), sorted. */
 void hostinfo_bridges(struct strv *out);
-
-/*
- * The lowest VNC display (>= 0, port 5900+N) that no definition uses and
- * nothing listens on (/proc/net/tcp, tcp6); skip is one display to treat as
- * free anyway (the guest being edited keeps its own), -1 for none.
- */
-int hostinfo_free_vnc_display(const struct vmdef *defs, size_t n, int skip);
-/* True when something listens on TCP port (any address). */
-int hostinfo_port_listening(int port);
 
 /* A disk image in one of cfg->iso_dirs. */
 struct iso_entry {

@@ -160,7 +160,7 @@ int host_exec_verb(const struct config *cfg, const char *host, int argc, char **
 	if (host_resolve(cfg, host, &h, err) < 0)
 		return 2;
 	/* host.vmdeck is the admin's own command prefix (may carry -c FILE); the user's args are quoted */
-	sbuf_add(&cmd, h.vmdeck ? h.vmdeck : "vmdeck");
+	sbuf_add(&cmd, h.vmdeck ? h.vmdeck : config_default("hosts.vmdeck"));
 	for (int i = 0; i < argc; i++) {
 		char *q = sh_quote(argv[i]);
 

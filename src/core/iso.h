@@ -9,6 +9,7 @@
 #include "config.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 #include "vmdef.h"
 
 struct iso_image {

@@ -10,11 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "events.h"
+#include "live.h"
+#include "progress.h"
 #include "qmp.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 #define QMP_TIMEOUT_MS 5000
 #define QGA_TIMEOUT_MS 10000
@@ -132,7 +133,7 @@ static int qga_unfreeze(const struct config *cfg, const char *name, int fd, int 
 
 	close(fd);
 	if (ok < 0) {
-		path = vm_path(cfg, name, "qga.sock");
+		path = vmstate_path(cfg, name, "qga.sock");
 		free(why);
 		why = NULL;
 		fd = qga_connect(path, &why);
@@ -144,7 +145,7 @@ static int qga_unfreeze(const struct config *cfg, const char *name, int fd, int 
 	}
 	if (ok == 0)
 		return rc;
-	vm_event_log(cfg, name, "live backup: THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
+	events_log(cfg, name, "live backup: THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
 	if (err && rc < 0 && *err) {
 		char *first = *err;
 
@@ -160,7 +161,7 @@ static int qga_unfreeze(const struct config *cfg, const char *name, int fd, int 
 /* Freezes the guest's filesystems; returns the agent fd to thaw through later (qga_unfreeze). */
 static int qga_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel, char **err)
 {
-	char *path = vm_path(cfg, name, "qga.sock");
+	char *path = vmstate_path(cfg, name, "qga.sock");
 	int fd = qga_connect(path, err);
 	json_t *r;
 
@@ -300,7 +301,7 @@ int live_copy(const struct config *cfg, const struct vmdef *def, const char *tmp
 	      struct progress_tracker *t, volatile sig_atomic_t *cancel, char **err)
 {
 	struct qmp q;
-	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	char *sock = vmstate_path(cfg, def->name, "qmp.sock");
 	json_t *args;
 	int agent = -1, rc;
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lvm.h"
 #include "spawn.h"
 #include "storage.h"
 #include "util.h"
@@ -25,7 +26,7 @@ bool lvm_name_valid(const char *s)
 	return true;
 }
 
-int storage_lv_split(const struct config *cfg, const char *ref, char **vg, char **lv, char **err)
+int lvm_split(const struct config *cfg, const char *ref, char **vg, char **lv, char **err)
 {
 	const char *slash = strchr(ref, '/');
 	char *v = slash ? xstrndup(ref, (size_t)(slash - ref)) : xstrdup(cfg->vg ? cfg->vg : "");
@@ -107,7 +108,7 @@ static char *row_str(json_t *row, const char *key)
 	return xstrdup(s ? s : "");
 }
 
-void storage_lv_free(struct storage_lv *lv)
+void lvm_lv_free(struct lvm_lv *lv)
 {
 	free(lv->vg);
 	free(lv->lv);
@@ -115,15 +116,15 @@ void storage_lv_free(struct storage_lv *lv)
 	memset(lv, 0, sizeof *lv);
 }
 
-void storage_lvs_free(struct storage_lv *lvs, size_t n)
+void lvm_lvs_free(struct lvm_lv *lvs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		storage_lv_free(&lvs[i]);
+		lvm_lv_free(&lvs[i]);
 	free(lvs);
 }
 
 /* lvs for one target ("VG", "VG/LV") or all when target is NULL. */
-static int lvs_query(const struct config *cfg, const char *target, struct storage_lv **out, size_t *n, char **err)
+static int lvs_query(const struct config *cfg, const char *target, struct lvm_lv **out, size_t *n, char **err)
 {
 	struct strv av = { 0 };
 	char *text = NULL;
@@ -142,7 +143,7 @@ static int lvs_query(const struct config *cfg, const char *target, struct storag
 	*out = xcalloc(*n, sizeof **out);
 	for (size_t i = 0; i < *n; i++) {
 		json_t *r = json_array_get(rows, i);
-		struct storage_lv *l = &(*out)[i];
+		struct lvm_lv *l = &(*out)[i];
 
 		l->vg = row_str(r, "vg_name");
 		l->lv = row_str(r, "lv_name");
@@ -157,19 +158,19 @@ static int lvs_query(const struct config *cfg, const char *target, struct storag
 	return 0;
 }
 
-int storage_lv_list(const struct config *cfg, const char *vg, struct storage_lv **out, size_t *n, char **err)
+int lvm_list(const struct config *cfg, const char *vg, struct lvm_lv **out, size_t *n, char **err)
 {
 	return lvs_query(cfg, vg && vg[0] ? vg : NULL, out, n, err);
 }
 
-int storage_lv_info(const struct config *cfg, const char *ref, struct storage_lv *info, char **err)
+int lvm_info(const struct config *cfg, const char *ref, struct lvm_lv *info, char **err)
 {
 	char *vg, *lv;
-	struct storage_lv *all = NULL;
+	struct lvm_lv *all = NULL;
 	size_t n = 0;
 	int found = 0;
 
-	if (storage_lv_split(cfg, ref, &vg, &lv, err) < 0)
+	if (lvm_split(cfg, ref, &vg, &lv, err) < 0)
 		return -1;
 	/* list the VG rather than VG/LV: lvs fails on a missing LV, which is not an error here */
 	if (lvs_query(cfg, vg, &all, &n, err) < 0) {
@@ -186,13 +187,13 @@ int storage_lv_info(const struct config *cfg, const char *ref, struct storage_lv
 			memset(&all[i], 0, sizeof all[i]);
 		}
 	}
-	storage_lvs_free(all, n);
+	lvm_lvs_free(all, n);
 	free(vg);
 	free(lv);
 	return found;
 }
 
-int storage_lv_create(const struct config *cfg, const char *ref, uint64_t size, char **err)
+int lvm_create(const struct config *cfg, const char *ref, uint64_t size, char **err)
 {
 	struct strv av = { 0 };
 	char *vg, *lv;
@@ -200,9 +201,9 @@ int storage_lv_create(const struct config *cfg, const char *ref, uint64_t size, 
 
 	if (size == 0 || size % 512)
 		return err_set(err, "%s: size must be a positive multiple of 512 bytes", ref);
-	if ((rc = storage_lv_info(cfg, ref, NULL, err)) != 0)
+	if ((rc = lvm_info(cfg, ref, NULL, err)) != 0)
 		return rc < 0 ? -1 : err_set(err, "%s already exists (not overwritten)", ref);
-	if (storage_lv_split(cfg, ref, &vg, &lv, err) < 0)
+	if (lvm_split(cfg, ref, &vg, &lv, err) < 0)
 		return -1;
 	lvm_argv(cfg, &av, "lvcreate");
 	strv_add(&av, "--yes");
@@ -215,20 +216,20 @@ int storage_lv_create(const struct config *cfg, const char *ref, uint64_t size, 
 	return lvm_run(&av, NULL, err);
 }
 
-int storage_lv_resize(const struct config *cfg, const char *ref, uint64_t size, bool allow_shrink, char **err)
+int lvm_resize(const struct config *cfg, const char *ref, uint64_t size, bool allow_shrink, char **err)
 {
-	struct storage_lv info;
+	struct lvm_lv info;
 	struct strv av = { 0 };
-	int rc = storage_lv_info(cfg, ref, &info, err);
+	int rc = lvm_info(cfg, ref, &info, err);
 
 	if (rc <= 0)
 		return rc < 0 ? -1 : err_set(err, "%s does not exist", ref);
 	if (size < info.size && !allow_shrink) {
-		storage_lv_free(&info);
+		lvm_lv_free(&info);
 		return err_set(err, "%s: shrinking loses data at its end (confirm with --shrink)", ref);
 	}
 	if (size == info.size) {
-		storage_lv_free(&info);
+		lvm_lv_free(&info);
 		return 0;
 	}
 	lvm_argv(cfg, &av, size > info.size ? "lvextend" : "lvreduce");
@@ -236,26 +237,26 @@ int storage_lv_resize(const struct config *cfg, const char *ref, uint64_t size, 
 		strv_add(&av, "--force");  /* the user confirmed; lvreduce would ask on a tty */
 	strv_addf(&av, "-L%llub", (unsigned long long)size);
 	strv_addf(&av, "%s/%s", info.vg, info.lv);
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	return lvm_run(&av, NULL, err);
 }
 
-int storage_lv_remove(const struct config *cfg, const char *ref, char **err)
+int lvm_remove(const struct config *cfg, const char *ref, char **err)
 {
-	struct storage_lv info;
+	struct lvm_lv info;
 	struct strv av = { 0 };
-	int rc = storage_lv_info(cfg, ref, &info, err);
+	int rc = lvm_info(cfg, ref, &info, err);
 
 	if (rc <= 0)
 		return rc < 0 ? -1 : err_set(err, "%s does not exist", ref);
 	lvm_argv(cfg, &av, "lvremove");
 	strv_add(&av, "--yes");
 	strv_addf(&av, "%s/%s", info.vg, info.lv);
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	return lvm_run(&av, NULL, err);
 }
 
-int storage_vg_space(const struct config *cfg, const char *vg, uint64_t *size, uint64_t *free_bytes, char **err)
+int lvm_vg_space(const struct config *cfg, const char *vg, uint64_t *size, uint64_t *free_bytes, char **err)
 {
 	struct strv av = { 0 };
 	char *text = NULL;
@@ -283,9 +284,9 @@ int storage_vg_space(const struct config *cfg, const char *vg, uint64_t *size, u
 	return 0;
 }
 
-int storage_vg_free(const struct config *cfg, uint64_t *free_bytes, char **err)
+int lvm_vg_free(const struct config *cfg, uint64_t *free_bytes, char **err)
 {
 	if (cfg->vg == NULL || cfg->vg[0] == '\0')
 		return err_set(err, "storage.vg is not set");
-	return storage_vg_space(cfg, cfg->vg, NULL, free_bytes, err);
+	return lvm_vg_space(cfg, cfg->vg, NULL, free_bytes, err);
 }

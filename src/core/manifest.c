@@ -1,4 +1,5 @@
 /* manifest.c: writes and reads manifest.yaml with libyaml (emitter events out, document tree in). */
+#include "lvm.h"
 #include "manifest.h"
 
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "storage.h"
 #include "util.h"
 #include "yamlcheck.h"
 
@@ -204,8 +206,13 @@ static int check_disk_source(const struct manifest_disk *d, char **err)
 	if (d->source_file && !manifest_path_ok(d->source_file))
 		return err_set(err, "manifest: disk %s: source_file must be an absolute path without . or .. parts",
 			       d->file);
-	if (d->format && strcmp(d->format, "raw") != 0 && strcmp(d->format, "qcow2") != 0)
-		return err_set(err, "manifest: disk %s: format must be raw or qcow2", d->file);
+	if (d->format && !storage_format_known(d->format)) {
+		char *known = choices_text(vmdef_choices("disks.format"));
+
+		err_set(err, "manifest: disk %s: format must be %s", d->file, known);
+		free(known);
+		return -1;
+	}
 	return 0;
 }
 
@@ -237,7 +244,7 @@ static int parse_doc(yaml_document_t *doc, struct manifest *m, char **err)
 	live = scalar(doc, map_get(doc, root, "live"));
 	m->live = live && strcmp(live, "true") == 0;
 	if (m->guest == NULL || !name_valid(m->guest) || m->definition == NULL || m->compress == NULL ||
-	    (strcmp(m->compress, "zstd") != 0 && strcmp(m->compress, "gzip") != 0))
+	    choice_index(config_choices("backup.compress"), m->compress) < 0)
 		return err_set(err, "manifest: guest, compress or definition missing or invalid");
 	disks = map_get(doc, root, "disks");
 	if (disks == NULL || disks->type != YAML_SEQUENCE_NODE)

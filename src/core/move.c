@@ -7,14 +7,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backup.h"
 #include "backup_dest.h"
 #include "hosts.h"
+#include "lvm.h"
+#include "move.h"
+#include "progress.h"
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 /*
  * An LV disk goes to the same VG/LV on the other host, or to the same LV name
@@ -81,14 +84,14 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 		d->tmp = xasprintf("%s.vmdeck-partial", d->remote);
 		return remote_test_absent(m, d->remote, err);
 	}
-	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || storage_lv_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
+	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || lvm_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
 		return -1;
 	if (m->o->vg) {
 		free(vg);
 		vg = xstrdup(m->o->vg);
 	}
 	d->lv = xasprintf("%s/%s", vg, lv);
-	rc = remote_lv_query(&m->h, vg, lv, NULL, NULL, err);
+	rc = backup_dest_lv_query(&m->h, vg, lv, NULL, NULL, err);
 	free(vg);
 	free(lv);
 	if (rc != 0)
@@ -129,7 +132,7 @@ static int send_disk(struct mv *m, size_t i, char **err)
 	int in, rc, xrc;
 
 	if (d->lv) {
-		if (remote_lv_create(&m->h, d->lv, d->size, &d->remote, err) < 0)
+		if (backup_dest_lv_create(&m->h, d->lv, d->size, &d->remote, err) < 0)
 			return -1;
 		d->made = true;
 	}
@@ -163,7 +166,7 @@ static int verify_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
 	char *what = xasprintf("%s: %s", m->h.name, d->remote);
-	int rc = remote_readback(&m->h, d->tmp ? d->tmp : d->remote, d->size, d->sha, what, err);
+	int rc = backup_dest_readback(&m->h, d->tmp ? d->tmp : d->remote, d->size, d->sha, what, err);
 
 	free(what);
 	return rc;
@@ -238,7 +241,7 @@ static char *definition_for_there(const struct mv *m, char **err)
 {
 	char *dir, *file, *text;
 
-	dir = vm_path(m->cfg, m->def->name, "outgoing");
+	dir = vmstate_path(m->cfg, m->def->name, "outgoing");
 	file = xasprintf("%s/%s.yaml", dir, m->def->name);
 	text = file_read(m->def->path, NULL, err);
 	if (text && mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -304,12 +307,12 @@ static int send_definition(struct mv *m, char **err)
 	int rc = text ? send_definition_text(m, path, tmp, text, err) : -1;
 
 	m->def_tmp = tmp;
-	if (rc == 0 && (rc = commit_hold(m->o->hooks.cancel, &held, err)) == 0) {
+	if (rc == 0 && (rc = progress_commit_hold(m->o->hooks.cancel, &held, err)) == 0) {
 		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- \"$(dirname -- %s)\"", qp, qt, qp, qp);
 		m->committing = true;
 		rc = host_run(&m->h, cmd, NULL, err);
 		free(cmd);
-		commit_release(&held);
+		progress_commit_release(&held);
 	}
 	free(text);
 	free(qp);
@@ -343,7 +346,7 @@ static void undo_remote(struct mv *m)
 			continue;
 		if (d->lv) {
 			if (!keep_placed)
-				remote_lv_remove(&m->h, d->lv);
+				backup_dest_lv_remove(&m->h, d->lv);
 			continue;
 		}
 		/* the partial, and the final name if this run gave it (nothing refers to it yet) */
@@ -373,7 +376,7 @@ static int delete_source(struct mv *m, char **err)
 		const struct vm_disk *vd = &m->def->disks[i];
 		char *e = NULL;
 
-		if (vd->lv ? storage_lv_remove(m->cfg, vd->lv, &e) < 0 : unlink(vd->file) < 0) {
+		if (vd->lv ? lvm_remove(m->cfg, vd->lv, &e) < 0 : unlink(vd->file) < 0) {
 			err_set(err, "copied and verified, but cannot delete the source disk: %s", e ? e : strerror(errno));
 			free(e);
 			return -1;
@@ -388,7 +391,7 @@ static int move_body(struct mv *m, char **err)
 	uint64_t total = 0;
 	int rc;
 
-	if (vm_pid_find(m->cfg, m->def->name) > 0)
+	if (vmstate_pid_find(m->cfg, m->def->name) > 0)
 		rc = err_set(err, "it is running (stop it first)");
 	else
 		rc = remote_test_absent(m, defpath, err);
@@ -435,7 +438,7 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 	m.d = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *m.d);
 	rc = move_body(&m, err);
 	if (rc == 0)
-		vm_event_log(cfg, def->name, "moved to %s (%s)", host, o->delete_source ? "source deleted" : "source kept");
+		events_log(cfg, def->name, "moved to %s (%s)", host, o->delete_source ? "source deleted" : "source kept");
 	for (size_t i = 0; i < def->n_disks; i++) {
 		free(m.d[i].src);
 		free(m.d[i].remote);

@@ -1,4 +1,5 @@
 /* orphans.c: disks that no definition names, found by comparing the volumes there with every definition. */
+#include "lvm.h"
 #include "orphans.h"
 
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include "storage.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 void orphans_free(struct orphan *o, size_t n)
 {
@@ -86,14 +88,14 @@ void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n,
 int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg, struct orphan **out,
 		size_t *n_out, char **err)
 {
-	struct storage_lv *lvs = NULL;
+	struct lvm_lv *lvs = NULL;
 	size_t nl = 0;
 
 	if (!vg)
 		vg = cfg->vg && cfg->vg[0] ? cfg->vg : NULL;
 	if (!vg)
 		return 0;
-	if (storage_lv_list(cfg, vg, &lvs, &nl, err) < 0)
+	if (lvm_list(cfg, vg, &lvs, &nl, err) < 0)
 		return -1;
 	for (size_t i = 0; i < nl; i++) {
 		char *name = xasprintf("%s/%s", lvs[i].vg, lvs[i].lv);
@@ -103,7 +105,7 @@ int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, co
 		else
 			free(name);
 	}
-	storage_lvs_free(lvs, nl);
+	lvm_lvs_free(lvs, nl);
 	return 0;
 }
 
@@ -171,13 +173,13 @@ static int attach_target(const struct config *cfg, const char *disk, const char 
 		*value = xstrdup(disk);
 		return 0;
 	}
-	if (storage_lv_split(cfg, disk, &vg, &lv, err) < 0)
+	if (lvm_split(cfg, disk, &vg, &lv, err) < 0)
 		return -1;
 	*kind = "lv";
 	*value = xasprintf("%s/%s", vg, lv);
 	free(vg);
 	free(lv);
-	if (storage_lv_info(cfg, *value, NULL, err) != 1) {
+	if (lvm_info(cfg, *value, NULL, err) != 1) {
 		if (err && !*err)
 			err_set(err, "logical volume %s does not exist", *value);
 		free(*value);
@@ -198,7 +200,7 @@ static int attach_locked(const struct config *cfg, const struct vmdef *def, cons
 		return err_set(err, "%s is already a disk of guest %s", value, owner->name);
 	if (vmdef_add_item(def->path, "disks", kind, value, interface ? with : NULL, err) < 0)
 		return -1;
-	vm_event_log(cfg, def->name, "disk %s attached", value);
+	events_log(cfg, def->name, "disk %s attached", value);
 	return 0;
 }
 
@@ -227,7 +229,7 @@ int orphans_attach(const struct config *cfg, const char *name, const char *disk,
 		err_set(err, "%s", def->error);
 	else if ((lock = vm_lock(cfg, name, false, err)) >= 0) {
 		rc = attach_locked(cfg, def, defs, n, kind, value, interface, err);
-		*running = vm_pid_find(cfg, name) > 0;
+		*running = vmstate_pid_find(cfg, name) > 0;
 		vm_unlock(lock);
 	}
 	vmdefs_free(defs, n);

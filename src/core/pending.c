@@ -7,7 +7,7 @@
 
 #include "qemu_argv.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 /* Which key decides the value of an option (match: only values holding it). Checked in order. */
 static const struct {
@@ -34,7 +34,7 @@ static const struct {
 static int read_cmdline(pid_t pid, struct strv *out)
 {
 	size_t len;
-	char *buf = vm_proc_cmdline(pid, &len);
+	char *buf = vmstate_proc_cmdline(pid, &len);
 
 	if (buf == NULL || len == 0 || buf[len - 1] != '\0') {
 		free(buf);
@@ -87,7 +87,7 @@ unsigned pending_changes(const struct config *cfg, const struct vmdef *def, pid_
 	struct qemu_argv_opts o = { .accel = "tcg", .daemonize = true, .paused = true };
 	struct strv now = { 0 }, ran = { 0 };
 	struct sbuf a[ROWS], b[ROWS];
-	char *state = vm_path(cfg, def->name, ""), *err = NULL;
+	char *state = vmstate_path(cfg, def->name, ""), *err = NULL;
 	unsigned mask = 0;
 
 	memset(a, 0, sizeof a);

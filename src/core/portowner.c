@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vmstate.h"
 
 #define TCP_LISTEN 0x0A
 #define MAX_INODES 16
@@ -94,7 +94,7 @@ static char *guest_named(const struct config *cfg, pid_t pid, int port)
 	if (vmdefs_load_all(cfg, &defs, &n, NULL) < 0)
 		return NULL;
 	for (size_t i = 0; i < n && !who; i++) {
-		pid_t gp = vm_pid(cfg, defs[i].name);
+		pid_t gp = vmstate_pid(cfg, defs[i].name);
 
 		if (gp > 0 && (pid ? gp == pid : defs[i].vnc && 5900 + defs[i].vnc_display == port))
 			who = xasprintf("guest %s", defs[i].name);

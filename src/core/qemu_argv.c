@@ -11,7 +11,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "storage.h"
 #include "vm.h"
+#include "vmstate.h"
 
 /*
  * The machine types and where their storage goes. "pc" (i440FX) has two PATA
@@ -121,7 +123,7 @@ static int cdrom_bootindex(const struct argv_ctx *c)
 
 static int emit_name(struct argv_ctx *c, char **err)
 {
-	strv_add(c->out, c->cfg->qemu_binary ? c->cfg->qemu_binary : "qemu-system-x86_64");
+	strv_add(c->out, c->cfg->qemu_binary ? c->cfg->qemu_binary : config_default("qemu.binary"));
 	add2(c, "-name", c->def->name);
 	return 0;
 }
@@ -162,10 +164,15 @@ static int emit_memory(struct argv_ctx *c, char **err)
 
 static int emit_rtc(struct argv_ctx *c, char **err)
 {
-	const char *base = c->def->rtc && *c->def->rtc ? c->def->rtc : "utc";
+	const char *base = c->def->rtc && *c->def->rtc ? c->def->rtc : vmdef_default("rtc");
+	char *want;
 
-	if (strcmp(base, "utc") != 0 && strcmp(base, "localtime") != 0)
-		return err_set(err, "rtc must be utc or localtime, not '%s'", base);
+	if (choice_index(vmdef_choices("rtc"), base) < 0) {
+		want = choices_text(vmdef_choices("rtc"));
+		err_set(err, "rtc must be %s, not '%s'", want, base);
+		free(want);
+		return -1;
+	}
 	strv_add(c->out, "-rtc");
 	strv_addf(c->out, "base=%s", base);
 	return 0;
@@ -198,18 +205,6 @@ static int emit_display(struct argv_ctx *c, char **err)
 }
 
 /* ---- disks ---- */
-
-static const char *disk_format(const struct vm_disk *d)
-{
-	const char *dot;
-
-	if (d->format && *d->format)
-		return d->format;
-	if (d->lv)
-		return "raw";
-	dot = strrchr(d->file, '.');
-	return dot && strcmp(dot, ".qcow2") == 0 ? "qcow2" : "raw";
-}
 
 /* An LV "vg/lv" is the block device /dev/vg/lv. */
 static char *disk_path(const struct vm_disk *d)
@@ -297,7 +292,7 @@ static int emit_disk(struct argv_ctx *c, size_t i, char **err)
 	esc = opt_escape(path);
 	strv_add(c->out, "-drive");
 	/* An LV is already a block device: cache=none keeps it out of the host page cache a second time. */
-	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s%s", esc, disk_format(d), drive, d->lv ? ",cache=none" : "");
+	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s%s", esc, storage_disk_format(d), drive, d->lv ? ",cache=none" : "");
 	free(esc);
 	free(path);
 	if (disk_devices[d->iface](c, drive, disk_bootindex(c, i), &why) < 0) {
@@ -364,8 +359,13 @@ static int emit_nic(struct argv_ctx *c, size_t i, char **err)
 	const char *dev = nic_device(model);
 	char *br;
 
-	if (!dev)
-		return err_set(err, "nic %zu: unknown model '%s' (e1000, rtl8139 or virtio)", i + 1, model);
+	if (!dev) {
+		char *want = choices_text(vmdef_choices("nics.model"));
+
+		err_set(err, "nic %zu: unknown model '%s' (%s)", i + 1, model, want);
+		free(want);
+		return -1;
+	}
 	strv_add(c->out, "-netdev");
 	if (n->bridge) {
 		br = opt_escape(n->bridge);
@@ -415,7 +415,7 @@ static int sock_check(const char *path, char **err)
 /* Emits OPT unix:state_dir/NAME/FILE,server=on,wait=off: a listening socket QEMU never waits on. */
 static int emit_socket(struct argv_ctx *c, const char *opt, const char *file, char **err)
 {
-	char *path = vm_path(c->cfg, c->def->name, file);
+	char *path = vmstate_path(c->cfg, c->def->name, file);
 	char *esc;
 	int rc = sock_check(path, err);
 
@@ -436,7 +436,7 @@ static int emit_guest_agent(struct argv_ctx *c, char **err)
 
 	if (!c->def->guest_agent)
 		return 0;
-	path = vm_path(c->cfg, c->def->name, "qga.sock");
+	path = vmstate_path(c->cfg, c->def->name, "qga.sock");
 	if (sock_check(path, err) < 0) {
 		free(path);
 		return -1;
@@ -467,9 +467,9 @@ static int emit_process(struct argv_ctx *c, char **err)
 	char *pidfile, *runlog;
 
 	if (c->o && c->o->daemonize) {
-		pidfile = vm_path(c->cfg, c->def->name, "qemu.pid");
+		pidfile = vmstate_path(c->cfg, c->def->name, "qemu.pid");
 		/* a daemon's stderr would be /dev/null: with -D it goes here, so a crash leaves its reason */
-		runlog = vm_path(c->cfg, c->def->name, VM_RUN_LOG);
+		runlog = vmstate_path(c->cfg, c->def->name, VM_RUN_LOG);
 		add2(c, "-pidfile", pidfile);
 		add2(c, "-D", runlog);
 		strv_add(c->out, "-daemonize");
@@ -513,7 +513,7 @@ static const struct {
 static const struct machine_spec *machine_find(const char *name)
 {
 	if (!name || !*name)
-		name = "pc";
+		name = vmdef_default("machine");
 	for (size_t i = 0; i < ARRAY_LEN(machines); i++)
 		if (strcmp(machines[i].name, name) == 0)
 			return &machines[i];
@@ -538,7 +538,7 @@ int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const str
 	return 0;
 }
 
-const char *qemu_accel_resolve(const char *accel, char **warn)
+const char *qemu_argv_accel_resolve(const char *accel, char **warn)
 {
 	int fd;
 

@@ -19,7 +19,7 @@ struct qemu_argv_opts {
 /*
  * Builds the argv into out (argv[0] is cfg->qemu_binary). The VNC password is
  * never on it: VNC gets password=on and the secret is set over QMP.
- * Paths for sockets and the pidfile come from vm_path(). The CD drive always
+ * Paths for sockets and the pidfile come from vmstate_path(). The CD drive always
  * exists (drive and device id "cd0"); disks are drives "disk0", "disk1"...
  * and NICs "nic0"... On error out is left empty.
  */
@@ -27,7 +27,7 @@ int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const str
 		    struct strv *out, char **err);
 
 /* "kvm" when /dev/kvm opens read-write (for accel = auto), else "tcg". */
-const char *qemu_accel_resolve(const char *accel, char **warn);
+const char *qemu_argv_accel_resolve(const char *accel, char **warn);
 
 /* Shell-quoted line for `vmdeck argv` display only; never executed. */
 char *qemu_argv_display(const struct strv *argv);

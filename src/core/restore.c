@@ -15,16 +15,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup.h"
-#include "hostinfo.h"
+#include "guest.h"
 #include "hosts.h"
+#include "lvm.h"
 #include "manifest.h"
+#include "progress.h"
+#include "restore.h"
 #include "spawn.h"
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 /* Where one archived disk goes. */
 struct target {
@@ -48,7 +51,7 @@ static void target_renamed(const struct config *cfg, const struct manifest_disk 
 	if (md->lv) {
 		char *vg = NULL, *lv = NULL;
 
-		if (storage_lv_split(cfg, md->lv, &vg, &lv, NULL) == 0) {
+		if (lvm_split(cfg, md->lv, &vg, &lv, NULL) == 0) {
 			char *base = xasprintf("%s/%s", vg, name);
 
 			t->lv = with_index(base, i, "");
@@ -89,7 +92,7 @@ static char *lv_full(const struct config *cfg, const char *ref)
 {
 	char *vg = NULL, *lv = NULL, *full;
 
-	if (storage_lv_split(cfg, ref, &vg, &lv, NULL) < 0)
+	if (lvm_split(cfg, ref, &vg, &lv, NULL) < 0)
 		return xstrdup(ref);
 	full = xasprintf("%s/%s", vg, lv);
 	free(vg);
@@ -167,7 +170,7 @@ static bool path_inside(const char *dir, const char *path)
 static bool lv_eq(const struct config *cfg, const char *a, const char *b)
 {
 	char *va = NULL, *la = NULL, *vb = NULL, *lb = NULL;
-	bool same = storage_lv_split(cfg, a, &va, &la, NULL) == 0 && storage_lv_split(cfg, b, &vb, &lb, NULL) == 0 &&
+	bool same = lvm_split(cfg, a, &va, &la, NULL) == 0 && lvm_split(cfg, b, &vb, &lb, NULL) == 0 &&
 		    strcmp(va, vb) == 0 && strcmp(la, lb) == 0;
 
 	free(va);
@@ -184,7 +187,7 @@ static bool target_in_storage(const struct config *cfg, const struct target *t)
 
 	if (t->file)
 		return path_inside(cfg->file_dir, t->file);
-	in = cfg->vg && cfg->vg[0] && storage_lv_split(cfg, t->lv, &vg, &lv, NULL) == 0 && strcmp(vg, cfg->vg) == 0;
+	in = cfg->vg && cfg->vg[0] && lvm_split(cfg, t->lv, &vg, &lv, NULL) == 0 && strcmp(vg, cfg->vg) == 0;
 	free(vg);
 	free(lv);
 	return in;
@@ -218,7 +221,7 @@ static void targets_outside(const struct config *cfg, const struct target *ts, s
 static int targets_check_exist(const struct config *cfg, const struct target *ts, size_t n, bool force, char **err)
 {
 	for (size_t i = 0; i < n && !force; i++) {
-		int rc = ts[i].lv ? storage_lv_info(cfg, ts[i].lv, NULL, err) : access(ts[i].file, F_OK) == 0;
+		int rc = ts[i].lv ? lvm_info(cfg, ts[i].lv, NULL, err) : access(ts[i].file, F_OK) == 0;
 
 		if (rc < 0)
 			return -1;
@@ -262,7 +265,7 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 			const struct vmdef *d = &defs[j];
 			int fd;
 
-			if (strcmp(d->name, name) != 0 && d->error && vm_pid_find(cfg, d->name) > 0)
+			if (strcmp(d->name, name) != 0 && d->error && vmstate_pid_find(cfg, d->name) > 0)
 				rc = err_set(err, "guest %s runs and its definition does not load: cannot tell whether it "
 					     "uses %s (mend %s first)", d->name, what, d->path ? d->path : d->name);
 			if (rc < 0 || strcmp(d->name, name) == 0 || !def_uses(cfg, d, &ts[i]))
@@ -274,7 +277,7 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 				rc = err_set(err, "%s: too many guests to lock", what);
 			else if ((fd = vm_lock(cfg, d->name, false, err)) < 0)
 				rc = -1;
-			else if ((locks->fds[locks->n++] = fd, vm_pid_find(cfg, d->name) > 0))
+			else if ((locks->fds[locks->n++] = fd, vmstate_pid_find(cfg, d->name) > 0))
 				rc = err_set(err, "%s is a disk of running guest %s (stop it first)", what, d->name);
 		}
 	}
@@ -552,8 +555,8 @@ static int unpack_verified(struct rs *r, size_t i, int out, char **err)
 
 static int restore_lv(struct rs *r, size_t i, struct target *t, bool force, char **err)
 {
-	struct storage_lv info;
-	int rc = storage_lv_info(r->cfg, t->lv, &info, err), fd;
+	struct lvm_lv info;
+	int rc = lvm_info(r->cfg, t->lv, &info, err), fd;
 	uint64_t size = r->m->disks[i].size;
 	bool existed = rc == 1;
 
@@ -564,23 +567,23 @@ static int restore_lv(struct rs *r, size_t i, struct target *t, bool force, char
 	else if (rc == 1 && info.size < size)
 		rc = err_set(err, "%s is smaller than the archived disk (resize it first)", t->lv);
 	if (existed)
-		storage_lv_free(&info);
+		lvm_lv_free(&info);
 	if (rc < 0)
 		return -1;
 	if (!existed) {
-		if (storage_lv_create(r->cfg, t->lv, size, err) < 0)
+		if (lvm_create(r->cfg, t->lv, size, err) < 0)
 			return -1;
 		t->lv_created = true;
 	}
-	if (storage_lv_info(r->cfg, t->lv, &info, err) != 1)
+	if (lvm_info(r->cfg, t->lv, &info, err) != 1)
 		return -1;
 	fd = open(info.path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = err_set(err, "cannot open %s: %s", info.path, strerror(errno));
-		storage_lv_free(&info);
+		lvm_lv_free(&info);
 		return rc;
 	}
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	/* an existing volume is only overwritten by an archive known to be whole */
 	rc = existed ? unpack_verified(r, i, fd, err) : unpack(r, i, fd, err);
 	if (rc == 0 && fsync(fd) < 0)
@@ -646,11 +649,11 @@ static void leftovers_remove(const struct config *cfg, const char *name, const c
 		struct stat st;
 		char *p;
 
-		if (!is_leftover(e->d_name, base, &pid) || (pid != getpid() && pid_alive(pid)))
+		if (!is_leftover(e->d_name, base, &pid) || (pid != getpid() && vmstate_pid_alive(pid)))
 			continue;
 		p = path_join(where, e->d_name);
 		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
-			vm_event_log(cfg, name, "removed %s, left by an interrupted restore", p);
+			events_log(cfg, name, "removed %s, left by an interrupted restore", p);
 		free(p);
 	}
 	closedir(dh);
@@ -703,32 +706,39 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	return rc;  /* placed under its final name by restore_commit, with the others and the definition */
 }
 
+/* Every file disk written beside its target renamed into place. */
+static int files_place(const struct rs *r, struct target *ts, char **err)
+{
+	for (size_t i = 0; i < r->m->n_disks; i++) {
+		if (!ts[i].tmp)
+			continue;
+		if (rename(ts[i].tmp, ts[i].file) < 0)
+			return err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
+		free(ts[i].tmp);
+		ts[i].tmp = NULL;
+	}
+	return 0;
+}
+
 /*
  * Every file disk renamed into place and the definition written, all under
  * one commit: a signal before it leaves the old disks and definition as
  * they were (the temporary files are removed by the undo); none after it
  * stops the run half-way. LVs were written in place (they have no rename).
  */
-static int restore_commit(struct rs *r, struct target *ts, const char *defpath, const char *text, char **err)
+static int restore_commit(struct rs *r, struct target *ts, const char *name, bool exists, const char *text,
+			  char **err)
 {
 	sigset_t held;
-	int rc = commit_hold(r->o->hooks.cancel, &held, err);
+	int rc = progress_commit_hold(r->o->hooks.cancel, &held, err);
 	bool holding = rc == 0;
 
-	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++) {
-		if (!ts[i].tmp)
-			continue;
-		if (rename(ts[i].tmp, ts[i].file) < 0)
-			rc = err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
-		else {
-			free(ts[i].tmp);
-			ts[i].tmp = NULL;
-		}
-	}
 	if (rc == 0)
-		rc = file_write_atomic(defpath, text, strlen(text), 0600, err);
+		rc = files_place(r, ts, err);
+	if (rc == 0)
+		rc = guest_definition_place(r->cfg, name, text, exists, err);
 	if (holding)
-		commit_release(&held);
+		progress_commit_release(&held);
 	return rc;
 }
 
@@ -879,7 +889,7 @@ static int fix_vnc(const struct defcheck *c, const struct vmdef *def, char **err
 
 	if (!def->vnc || vmdefs_load_all(c->cfg, &defs, &nd, NULL) < 0)
 		return 0;
-	disp = hostinfo_free_vnc_display(defs, nd, c->old && !c->old->error && c->old->vnc ? c->old->vnc_display : -1);
+	disp = guest_vnc_free_display(defs, nd, c->name, vm_vnc_listen(def)); /* the definition it replaces is not another's */
 	vmdefs_free(defs, nd);
 	if (disp >= 0 && disp != def->vnc_display) {
 		snprintf(num, sizeof num, "%d", disp);
@@ -930,9 +940,9 @@ static int definition_edit(const struct defcheck *c, const struct manifest *m, c
  * (comments kept) in a private file in the guest's state folder.
  */
 static int definition_prepare(const struct defcheck *c, const struct manifest *m, const struct target *ts,
-			      struct sbuf *outside, char **text, char **err)
+			      struct sbuf *outside, char **text, struct vmdef *def, char **err)
 {
-	char *dir = vm_path(c->cfg, c->name, "incoming"), *file = xasprintf("%s/%s.yaml", dir, c->name);
+	char *dir = vmstate_path(c->cfg, c->name, "incoming"), *file = xasprintf("%s/%s.yaml", dir, c->name);
 	char *src = strcmp(c->name, m->guest) != 0 ? definition_for_copy(m->definition, c->name) : xstrdup(m->definition);
 	struct defcheck dc = *c;
 	int rc;
@@ -951,6 +961,8 @@ static int definition_prepare(const struct defcheck *c, const struct manifest *m
 		rc = as_archive_err(file, err);
 	if (rc == 0 && (*text = file_read(file, NULL, err)) == NULL)
 		rc = -1;
+	if (rc == 0 && def && vmdef_load(file, def, err) < 0) /* what guest_create checks and makes */
+		rc = as_archive_err(file, err);
 	unlink(file);
 	rmdir(dir);
 	free(src);
@@ -965,7 +977,7 @@ static void targets_undo(const struct config *cfg, struct target *ts, size_t n)
 		if (ts[i].tmp)
 			unlink(ts[i].tmp);
 		if (ts[i].lv_created)
-			storage_lv_remove(cfg, ts[i].lv, NULL);
+			lvm_remove(cfg, ts[i].lv, NULL);
 	}
 }
 
@@ -1001,7 +1013,7 @@ static void def_drop(struct vmdef *d)
 
 /* Everything checked before a byte is written: the archive's paths and definition, then the guests involved. */
 static int restore_checks(struct rs *r, const char *name, struct target *ts, bool exists, struct owner_locks *locks,
-			  char **text, char **err)
+			  char **text, struct vmdef *def, char **err)
 {
 	struct vmdef *old = exists ? def_here(r->cfg, name) : NULL;
 	struct vmdef *orig = strcmp(name, r->m->guest) != 0 ? def_here(r->cfg, r->m->guest) : NULL;
@@ -1011,11 +1023,11 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 
 	if (exists && !r->o->force)
 		rc = err_set(err, "guest %s exists (--force restores over it, --as NAME restores a copy)", name);
-	else if (vm_pid_find(r->cfg, name) > 0)
+	else if (vmstate_pid_find(r->cfg, name) > 0)
 		rc = err_set(err, "guest %s is running (stop it first)", name);
 	if (rc == 0) {
 		targets_outside(r->cfg, ts, r->m->n_disks, old, &outside);
-		rc = definition_prepare(&c, r->m, ts, &outside, text, err);
+		rc = definition_prepare(&c, r->m, ts, &outside, text, def, err);
 	}
 	if (rc == 0 && outside.len && !r->o->allow_paths) {
 		struct sbuf b = { 0 };
@@ -1035,29 +1047,77 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 	return rc;
 }
 
+/* A copy under a new name is a new guest: guest_create makes it, as it makes one for `new` and the form. */
+struct copy_make {
+	struct rs *r;
+	struct target *ts;
+};
+
+/* Disk i onto its target (a file beside it, placed by copy_commit); guest_create owns a volume made new. */
+static int copy_make_disk(void *arg, size_t i, bool *created, char **err)
+{
+	struct copy_make *c = arg;
+	struct target *t = &c->ts[i];
+	bool existed = t->file && access(t->file, F_OK) == 0;
+	int rc = t->lv ? restore_lv(c->r, i, t, c->r->o->force, err) : restore_file(c->r, i, t, c->r->o->force, err);
+
+	*created = t->lv ? t->lv_created : !existed;
+	t->lv_created = false;
+	return rc;
+}
+
+static int copy_commit(void *arg, char **err)
+{
+	struct copy_make *c = arg;
+
+	progress_end(&c->r->prog);
+	return files_place(c->r, c->ts, err);
+}
+
+static int copy_create(struct rs *r, struct target *ts, struct vmdef *def, const char *text, char **err)
+{
+	struct guest_disk_plan *plan = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *plan);
+	struct copy_make c = { r, ts };
+	struct guest_create_opts o = { .disks = plan, .text = text, .event = "", .commit = copy_commit,
+				       .commit_arg = &c, .cancel = r->o->hooks.cancel };
+	int rc;
+
+	for (size_t i = 0; i < def->n_disks; i++)
+		plan[i] = (struct guest_disk_plan){ .how = GUEST_DISK_MAKE, .make = copy_make_disk, .arg = &c };
+	rc = guest_create(r->cfg, def, &o, err);
+	free(plan);
+	return rc;
+}
+
 static int restore_body(struct rs *r, const char *name, struct target *ts, char **err)
 {
 	char *defpath = xasprintf("%s/%s.yaml", r->cfg->vms_dir, name), *text = NULL;
 	struct owner_locks locks = { .n = 0 };
 	uint64_t total = 0;
-	bool exists = access(defpath, F_OK) == 0;
-	int rc = restore_checks(r, name, ts, exists, &locks, &text, err);
+	bool exists = access(defpath, F_OK) == 0, copy = !exists && strcmp(name, r->m->guest) != 0;
+	struct vmdef def = { 0 };
+	int rc = restore_checks(r, name, ts, exists, &locks, &text, copy ? &def : NULL, err);
 
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
 		if (ts[i].file)
 			leftovers_remove(r->cfg, name, ts[i].file);
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)  /* an existing LV is read twice: verify, then restore */
-		total += r->m->disks[i].size * (ts[i].lv && storage_lv_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
-	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
-	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
-		rc = ts[i].lv ? restore_lv(r, i, &ts[i], r->o->force, err)
-			      : restore_file(r, i, &ts[i], r->o->force, err);
-	if (rc == 0) {
-		progress_end(&r->prog);
-		rc = mkdir_p(r->cfg->vms_dir, 0755, err);
-		if (rc == 0)
-			rc = restore_commit(r, ts, defpath, text, err);
+		total += r->m->disks[i].size * (ts[i].lv && lvm_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
+	if (rc == 0)
+		progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
+	if (rc == 0 && copy) {
+		rc = copy_create(r, ts, &def, text, err);
+	} else {
+		for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
+			rc = ts[i].lv ? restore_lv(r, i, &ts[i], r->o->force, err)
+				      : restore_file(r, i, &ts[i], r->o->force, err);
+		if (rc == 0) {
+			progress_end(&r->prog);
+			rc = restore_commit(r, ts, name, exists, text, err);
+		}
 	}
+	if (copy)
+		vmdef_free(&def);
 	owner_locks_release(&locks);
 	free(text);
 	free(defpath);
@@ -1093,7 +1153,7 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		if (rc < 0)
 			targets_undo(cfg, ts, m.n_disks);
 		else
-			vm_event_log(cfg, name, "restored from %s", archive);
+			events_log(cfg, name, "restored from %s", archive);
 		vm_unlock(lock);
 	} else {
 		rc = -1;

@@ -9,7 +9,7 @@
 
 #include "qmp.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 #define SCREEN_QMP_MS 5000     /* a screendump of a large display under TCG takes a while */
 #define KEY_HOLD_MS   100      /* QEMU's own default for send-key */
@@ -17,11 +17,11 @@
 
 static char *qmp_sock(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	if (vm_pid(cfg, def->name) <= 0) {
+	if (vmstate_pid(cfg, def->name) <= 0) {
 		err_set(err, "not running");
 		return NULL;
 	}
-	return vm_path(cfg, def->name, "qmp.sock");
+	return vmstate_path(cfg, def->name, "qmp.sock");
 }
 
 /* ---- screendump ---- */
@@ -54,7 +54,7 @@ int screen_grab_ms(const struct config *cfg, const struct vmdef *def, struct ima
 	if (!sock)
 		return -1;
 	leaf = xasprintf("screen-%d.ppm", (int)getpid());
-	file = vm_path(cfg, def->name, leaf);
+	file = vmstate_path(cfg, def->name, leaf);
 	if (dump_file_make(file, err) == 0) {
 		args = json_pack("{s:s}", "filename", file);
 		if (qmp_call(sock, "screendump", args, NULL, timeout_ms, err) == 0)

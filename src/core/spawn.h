@@ -30,9 +30,4 @@ int spawn_finish(struct spawn *sp, char **errtext);
  */
 int spawn_run(char *const argv[], char **out, char **err);
 
-/* Writes all of buf, retrying after EINTR and short writes; -1 with errno on failure. */
-int fd_write_all(int fd, const void *buf, size_t len);
-/* Reads until len bytes or end of file; returns bytes read, -1 with errno on failure. */
-ssize_t fd_read_full(int fd, void *buf, size_t len);
-
 #endif

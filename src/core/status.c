@@ -35,6 +35,7 @@
  * asked on qmp.sock (and its lock). A SIGSTOPped QEMU is seen in /proc at once, whoever
  * holds its monitor.
  */
+#include "status.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -49,6 +50,7 @@
 
 #include "qmp.h"
 #include "util.h"
+#include "vmstate.h"
 
 /* PH_WAIT: no connection yet, tried again at retry_at (the lock is another's, or QEMU's backlog is full). */
 enum phase { PH_DONE, PH_WAIT, PH_TALK };
@@ -91,7 +93,7 @@ struct status_poll {
 
 static bool exists_in_state(const struct config *cfg, const char *name, const char *file)
 {
-	char *p = vm_path(cfg, name, file);
+	char *p = vmstate_path(cfg, name, file);
 	int rc = access(p, F_OK);
 
 	free(p);
@@ -115,7 +117,7 @@ static double host_boot_time(void)
  */
 static bool lock_held(const struct config *cfg, const char *name)
 {
-	char *path = vm_path(cfg, name, "lock");
+	char *path = vmstate_path(cfg, name, "lock");
 	struct stat sb;
 	char want[64];
 	char *text;
@@ -223,8 +225,8 @@ static void judge_dead(const struct config *cfg, struct guest *g, const struct s
 		return;
 	}
 	/* what QEMU said while running (a KVM error, an assertion), else while starting */
-	if ((last = vm_log_last_line(cfg, name, VM_RUN_LOG)) == NULL)
-		last = vm_log_last_line(cfg, name, "qemu.log");
+	if ((last = vmstate_log_last_line(cfg, name, VM_RUN_LOG)) == NULL)
+		last = vmstate_log_last_line(cfg, name, "qemu.log");
 	finish(g, VM_CRASHED, last ? xasprintf("QEMU ended without a clean shutdown: %s", last)
 				   : xstrdup("QEMU ended without a clean shutdown (killed?)"));
 	free(last);
@@ -240,7 +242,7 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
 		finish(g, VM_PAUSED, NULL);
 		return;
 	}
-	if (!pid_alive(g->st.pid)) {
+	if (!vmstate_pid_alive(g->st.pid)) {
 		free(reason);
 		g->st.pid = 0;
 		g->st.cpu_percent = -1;
@@ -503,7 +505,7 @@ static void on_event(const struct config *cfg, struct guest *g, short revents)
 /* The pid in qemu.pid, and the file's times in *sb: 0 when there is no pidfile, -1 when it holds no pid. */
 static pid_t pidfile_open(const struct config *cfg, const char *name, struct stat *sb)
 {
-	char *path = vm_path(cfg, name, "qemu.pid");
+	char *path = vmstate_path(cfg, name, "qemu.pid");
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	char buf[32];
 	ssize_t r;
@@ -524,13 +526,13 @@ static pid_t pidfile_open(const struct config *cfg, const char *name, struct sta
 /* The monitor a reader asks: its own (VM_STATUS_SOCK) when this QEMU has one. */
 static char *status_socket(const struct config *cfg, const char *name)
 {
-	char *sock = vm_path(cfg, name, VM_STATUS_SOCK);
+	char *sock = vmstate_path(cfg, name, VM_STATUS_SOCK);
 	struct stat sb;
 
 	if (lstat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode))
 		return sock;
 	free(sock);
-	return vm_path(cfg, name, "qmp.sock");
+	return vmstate_path(cfg, name, "qmp.sock");
 }
 
 /*
@@ -609,7 +611,7 @@ static void check_process(struct status_poll *sp, struct guest *g)
 	}
 	/* a zombie or a reused pid after a host crash is no QEMU of ours */
 	if (g->st.pid < 0 || proc_sample(g->st.pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X' ||
-	    !vm_pid_is_guest(cfg, g->def->name, g->st.pid)) {
+	    !vmstate_pid_is_guest(cfg, g->def->name, g->st.pid)) {
 		judge_dead(cfg, g, &g->pidfile, sp->boot);
 		return;
 	}
@@ -632,14 +634,14 @@ struct status_poll *status_poll_start(const struct config *cfg, const struct vmd
 	sp->cfg = cfg;
 	sp->n = n;
 	sp->g = xcalloc(n, sizeof *sp->g);
-	sp->timeout_ms = timeout_ms > 0 ? timeout_ms : 500;
+	sp->timeout_ms = timeout_ms > 0 ? timeout_ms : atoi(config_default("status_timeout"));
 	for (size_t i = 0; i < n; i++) {
 		struct guest *g = &sp->g[i];
 
 		g->def = &defs[i];
 		g->prev = prev ? &prev[i] : NULL;
 		qmp_init(&g->q);
-		vm_status_clear(&g->st);
+		vmstate_status_clear(&g->st);
 		begin_guest(sp, g);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -739,14 +741,14 @@ void status_poll_finish(struct status_poll *sp, struct vm_status *out)
 
 		if (g->phase != PH_DONE)
 			finish(g, VM_UNRESPONSIVE, xstrdup("status poll abandoned before QEMU answered"));
-		vm_status_clear(&out[i]);
+		vmstate_status_clear(&out[i]);
 		out[i] = g->st;
 	}
 	free(sp->g);
 	free(sp);
 }
 
-int vm_status_all(const struct config *cfg, const struct vmdef *defs, size_t n, struct vm_status *out, int timeout_ms)
+int status_all(const struct config *cfg, const struct vmdef *defs, size_t n, struct vm_status *out, int timeout_ms)
 {
 	struct status_poll *sp = status_poll_start(cfg, defs, n, NULL, timeout_ms);
 	struct pollfd *fds = xcalloc(n ? n : 1, sizeof *fds);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lvm.h"
 #include "spawn.h"
 #include "storage.h"
 #include "util.h"
@@ -21,9 +22,9 @@ const char *storage_file_format(const char *path, const char *format)
 	return n > 6 && strcmp(path + n - 6, ".qcow2") == 0 ? "qcow2" : "raw";
 }
 
-static bool format_known(const char *f)
+bool storage_format_known(const char *format)
 {
-	return strcmp(f, "raw") == 0 || strcmp(f, "qcow2") == 0;
+	return format && choice_index(vmdef_choices("disks.format"), format) >= 0;
 }
 
 int storage_file_create(const char *path, const char *format, uint64_t size, char **err)
@@ -33,9 +34,14 @@ int storage_file_create(const char *path, const char *format, uint64_t size, cha
 	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f", (char *)fmt,
 			(char *)path, sz, NULL };
 	int rc, fd;
+	char *known;
 
-	if (!format_known(fmt))
-		return err_set(err, "%s: unknown image format '%s' (raw or qcow2)", path, fmt);
+	if (!storage_format_known(fmt)) {
+		known = choices_text(vmdef_choices("disks.format"));
+		err_set(err, "%s: unknown image format '%s' (%s)", path, fmt, known);
+		free(known);
+		return -1;
+	}
 	if (size == 0)
 		return err_set(err, "%s: no size given", path);
 	if (access(path, F_OK) == 0)
@@ -127,32 +133,32 @@ const char *storage_disk_format(const struct vm_disk *d)
 
 int storage_disk_path(const struct config *cfg, const struct vm_disk *d, char **path, char **err)
 {
-	struct storage_lv info;
+	struct lvm_lv info;
 	int rc;
 
 	if (d->file) {
 		*path = xstrdup(d->file);
 		return 0;
 	}
-	if ((rc = storage_lv_info(cfg, d->lv, &info, err)) <= 0)
+	if ((rc = lvm_info(cfg, d->lv, &info, err)) <= 0)
 		return rc < 0 ? -1 : err_set(err, "logical volume %s does not exist", d->lv);
 	*path = info.path;
 	info.path = NULL;
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	return 0;
 }
 
 int storage_disk_size(const struct config *cfg, const struct vm_disk *d, uint64_t *size, char **err)
 {
-	struct storage_lv info;
+	struct lvm_lv info;
 	int rc;
 
 	if (d->file)
 		return storage_file_info(d->file, size, NULL, err);
-	if ((rc = storage_lv_info(cfg, d->lv, &info, err)) <= 0)
+	if ((rc = lvm_info(cfg, d->lv, &info, err)) <= 0)
 		return rc < 0 ? -1 : err_set(err, "logical volume %s does not exist", d->lv);
 	*size = info.size;
-	storage_lv_free(&info);
+	lvm_lv_free(&info);
 	return 0;
 }
 
@@ -165,7 +171,7 @@ int storage_create_for_new(const struct config *cfg, const struct vmdef *def, ch
 		if (d->size == 0)
 			continue;  /* an existing volume the admin named; nothing to create */
 		if (d->lv)
-			rc = storage_lv_create(cfg, d->lv, d->size, err);
+			rc = lvm_create(cfg, d->lv, d->size, err);
 		else
 			rc = storage_file_create(d->file, d->format, d->size, err);
 		if (rc < 0)
@@ -174,15 +180,38 @@ int storage_create_for_new(const struct config *cfg, const struct vmdef *def, ch
 	return 0;
 }
 
+int storage_file_ensure(const struct vm_disk *d, char **err)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(d->file, &st) == 0)
+		return access(d->file, R_OK | W_OK) == 0 ? 0 :
+			err_set(err, "disk file %s: %s", d->file, strerror(errno));
+	if (errno != ENOENT)
+		return err_set(err, "disk file %s: %s", d->file, strerror(errno));
+	if (d->size == 0)
+		return err_set(err, "disk file %s does not exist (give it a size: to create it)", d->file);
+	rc = storage_file_create(d->file, d->format, d->size, err);
+	if (rc < 0 && err && *err) {
+		char *why = *err;
+
+		*err = NULL;
+		err_set(err, "cannot create disk %s: %s", d->file, why);
+		free(why);
+	}
+	return rc;
+}
+
 /* True when the two LV references name the same volume (a bare LV means storage.vg). */
 static bool lv_same(const struct config *cfg, const char *a, const char *b)
 {
 	char *va, *la, *vb, *lb;
 	bool same = false;
 
-	if (storage_lv_split(cfg, a, &va, &la, NULL) < 0)
+	if (lvm_split(cfg, a, &va, &la, NULL) < 0)
 		return false;
-	if (storage_lv_split(cfg, b, &vb, &lb, NULL) == 0) {
+	if (lvm_split(cfg, b, &vb, &lb, NULL) == 0) {
 		same = strcmp(va, vb) == 0 && strcmp(la, lb) == 0;
 		free(vb);
 		free(lb);

@@ -17,7 +17,6 @@
 #define ZSTD_STATIC_LINKING_ONLY  /* ZSTD_getFrameProgression: exported by the shared library too */
 #include <zstd.h>
 
-#include "spawn.h"
 #include "util.h"
 
 const char *stream_ext(const char *compress)

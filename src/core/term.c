@@ -18,7 +18,7 @@
 
 #include "qmp.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 #define DETACH_KEY 0x1d           /* Ctrl-] */
 #define LINGER_MS 1000            /* output kept after stdin ends (pipes) */
@@ -70,7 +70,7 @@ static int write_all(int fd, const char *p, size_t n, bool sock)
 /* Connects to state_dir/NAME/FILE; a missing or refused socket means the guest is not running. */
 static int sock_connect(const struct config *cfg, const struct vmdef *def, const char *file, char **err)
 {
-	char *path = vm_path(cfg, def->name, file);
+	char *path = vmstate_path(cfg, def->name, file);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
@@ -103,7 +103,7 @@ static int sock_connect(const struct config *cfg, const struct vmdef *def, const
  */
 static bool chardev_taken(const struct config *cfg, const struct vmdef *def, const char *file)
 {
-	char *qmp = vm_path(cfg, def->name, "qmp.sock"), *path = vm_path(cfg, def->name, file);
+	char *qmp = vmstate_path(cfg, def->name, "qmp.sock"), *path = vmstate_path(cfg, def->name, file);
 	json_t *ret = NULL, *dev;
 	size_t i;
 	bool taken = false;

@@ -233,28 +233,20 @@ const char *size_human(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-int choice_index(const char *choices, const char *v)
+int choice_index(const char *const *choices, const char *v)
 {
-	size_t n = strlen(v);
-	int i = 0;
-
-	for (const char *p = choices; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL, i++)
-		if (n > 0 && strncmp(p, v, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+	for (int i = 0; choices && choices[i]; i++)
+		if (strcmp(choices[i], v) == 0)
 			return i;
 	return -1;
 }
 
-char *choices_text(const char *choices)
+char *choices_text(const char *const *choices)
 {
 	struct sbuf b = { 0 };
-	const char *p = choices, *bar;
 
-	while ((bar = strchr(p, '|')) != NULL) {
-		sbuf_addn(&b, p, (size_t)(bar - p));
-		p = bar + 1;
-		sbuf_add(&b, strchr(p, '|') ? ", " : " or ");
-	}
-	sbuf_add(&b, p);
+	for (size_t i = 0; choices[i]; i++)
+		sbuf_printf(&b, "%s%s", i == 0 ? "" : choices[i + 1] ? ", " : " or ", choices[i]);
 	return sbuf_take(&b);
 }
 
@@ -390,6 +382,42 @@ int fd_read_max(int fd, struct sbuf *b, size_t max)
 			return 1;
 	}
 	return 0;
+}
+
+int fd_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+ssize_t fd_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, p + got, len - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
 }
 
 char *file_read_max(const char *path, size_t max, int oflags, size_t *len, char **err)

@@ -57,12 +57,12 @@ int size_parse(const char *s, uint64_t *out);
 const char *size_human(uint64_t bytes, char *buf, size_t len);
 
 /*
- * Choice lists as the schema tables write them, "kvm|tcg|auto":
- * choice_index gives v's position (-1 if not a choice); choices_text the
- * list for messages ("kvm, tcg or auto", allocated).
+ * Choice lists as the schema tables hold them, NULL-terminated
+ * { "kvm", "tcg", "auto", NULL }: choice_index gives v's position (-1 if not
+ * a choice); choices_text the list for messages ("kvm, tcg or auto", allocated).
  */
-int choice_index(const char *choices, const char *v);
-char *choices_text(const char *choices);
+int choice_index(const char *const *choices, const char *v);
+char *choices_text(const char *const *choices);
 
 bool name_valid(const char *name); /* guest names: [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 
@@ -83,6 +83,10 @@ int mkdir_p(const char *path, mode_t mode, char **err);
 int fd_read_all(int fd, struct sbuf *b);
 /* The same, stopping once more than max bytes came: 1 then, 0 at EOF, -1 (errno set) on a read error. */
 int fd_read_max(int fd, struct sbuf *b, size_t max);
+/* Writes all of buf, retrying after EINTR and short writes; -1 with errno on failure. */
+int fd_write_all(int fd, const void *buf, size_t len);
+/* Reads until len bytes or end of file; returns bytes read, -1 with errno on failure. */
+ssize_t fd_read_full(int fd, void *buf, size_t len);
 /*
  * Reads a whole regular file of at most max bytes (a FIFO, device or folder
  * is refused, never waited on); NUL-terminated. oflags are added to open's

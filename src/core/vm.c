@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "spawn.h"
 #include "storage.h"
 #include "util.h"
+#include "vmstate.h"
 
 #define QMP_TIMEOUT_MS    3000   /* one QMP action on a healthy guest */
 #define QMP_KILL_MS       1000   /* kill asks politely only this long */
@@ -58,76 +60,6 @@ const char *vm_stop_step_text(enum vm_stop_step s)
 /* ---- runtime folder and lock ---- */
 
 /*
- * Root writes logs, a pidfile and sockets in these folders and QEMU creates
- * files there: a folder another user owns or may write in could hold a link
- * that sends those writes anywhere. Refused, with the fix in the line.
- */
-static int dir_trusted(const char *dir, const struct stat *st, char **err)
-{
-	if (st->st_uid != geteuid())
-		return err_set(err, "%s belongs to uid %u, not to uid %u running vmdeck: refused, links planted there "
-			       "would be followed (remove it, or chown %u it)", dir, (unsigned)st->st_uid,
-			       (unsigned)geteuid(), (unsigned)geteuid());
-	if (st->st_mode & 022)
-		return err_set(err, "%s is writable by group or others (mode %04o): refused, links planted there would "
-			       "be followed (run: chmod go-w %s)", dir, (unsigned)(st->st_mode & 07777), dir);
-	return 0;
-}
-
-/* vmdeck never makes a symbolic link in a guest's folder: one found there was planted. */
-static int dir_without_links(const char *dir, char **err)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	struct stat st;
-	int rc = 0;
-
-	if (d == NULL)
-		return err_set(err, "cannot read %s: %s", dir, strerror(errno));
-	while (rc == 0 && (e = readdir(d)) != NULL)
-		if (e->d_type == DT_LNK || (e->d_type == DT_UNKNOWN &&
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
-			rc = err_set(err, "%s/%s is a symbolic link: refused, vmdeck never makes one there (remove it)",
-				     dir, e->d_name);
-	closedir(d);
-	return rc;
-}
-
-static int state_dir_trusted(const struct config *cfg, char **err)
-{
-	struct stat st;
-
-	if (mkdir_p(cfg->state_dir, 0755, err) < 0)
-		return -1;
-	if (stat(cfg->state_dir, &st) < 0)
-		return err_set(err, "cannot stat %s: %s", cfg->state_dir, strerror(errno));
-	return dir_trusted(cfg->state_dir, &st, err);
-}
-
-int vm_dir_prepare(const struct config *cfg, const char *name, char **err)
-{
-	char *dir;
-	struct stat st;
-	int rc = 0;
-
-	if (!name_valid(name))
-		return err_set(err, "invalid guest name '%s'", name);
-	if (state_dir_trusted(cfg, err) < 0)
-		return -1;
-	dir = vm_path(cfg, name, NULL);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		rc = err_set(err, "cannot create %s: %s", dir, strerror(errno));
-	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		rc = err_set(err, "%s is not a folder", dir);
-	else if (dir_trusted(dir, &st, err) < 0 || dir_without_links(dir, err) < 0)
-		rc = -1;
-	else if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0)
-		rc = err_set(err, "cannot chmod 700 %s: %s", dir, strerror(errno));
-	free(dir);
-	return rc;
-}
-
-/*
  * Guest NAME's lock file FILE in its state folder, created 0600 (never
  * through a link) and flocked: waiting for it, or failing at once as busy.
  */
@@ -136,9 +68,9 @@ static int lock_take(const struct config *cfg, const char *name, const char *fil
 	char *path;
 	int fd;
 
-	if (vm_dir_prepare(cfg, name, err) < 0)
+	if (vmstate_dir_prepare(cfg, name, err) < 0)
 		return -1;
-	path = vm_path(cfg, name, file);
+	path = vmstate_path(cfg, name, file);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
@@ -184,7 +116,7 @@ void vm_unlock(int fd)
 
 static int start_lock_open(const struct config *cfg, const char *name, int create)
 {
-	char *path = vm_path(cfg, name, START_LOCK);
+	char *path = vmstate_path(cfg, name, START_LOCK);
 	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | create, 0600);
 
 	free(path);
@@ -201,7 +133,7 @@ static bool flock_try(int fd)
 
 static void kill_mark(const struct config *cfg, const char *name, bool set)
 {
-	char *path = vm_path(cfg, name, KILL_MARK);
+	char *path = vmstate_path(cfg, name, KILL_MARK);
 	int fd;
 
 	if (!set)
@@ -213,7 +145,7 @@ static void kill_mark(const struct config *cfg, const char *name, bool set)
 
 static bool kill_requested(const struct config *cfg, const char *name)
 {
-	char *path = vm_path(cfg, name, KILL_MARK);
+	char *path = vmstate_path(cfg, name, KILL_MARK);
 	bool set = access(path, F_OK) == 0;
 
 	free(path);
@@ -246,7 +178,7 @@ static bool wait_gone(pid_t pid, int ms)
 {
 	int64_t end = now_ms() + ms;
 
-	while (pid_alive(pid)) {
+	while (vmstate_pid_alive(pid)) {
 		if (now_ms() >= end)
 			return false;
 		sleep_ms(50);
@@ -256,7 +188,7 @@ static bool wait_gone(pid_t pid, int ms)
 
 /*
  * SIGKILL to guest NAME's QEMU, and only to it: the pid is pinned with a
- * pidfd, then proven to be that guest's QEMU (vm_pid_is_guest), then
+ * pidfd, then proven to be that guest's QEMU (vmstate_pid_is_guest), then
  * signalled through the pidfd, so a pid that was reused in between gets
  * nothing. A process already gone counts as done (0); -2 when a live pid is
  * not proven to be it, -1 with errno when it cannot be signalled.
@@ -267,10 +199,10 @@ static int kill_guest_qemu(const struct config *cfg, const char *name, pid_t pid
 
 	if (pfd < 0 && errno == ESRCH)
 		return 0;
-	if (!vm_pid_is_guest(cfg, name, pid)) {
+	if (!vmstate_pid_is_guest(cfg, name, pid)) {
 		if (pfd >= 0)
 			close(pfd);
-		return pid_alive(pid) ? -2 : 0;
+		return vmstate_pid_alive(pid) ? -2 : 0;
 	}
 	if (pfd < 0)  /* a kernel without pidfds: the proof just made must do */
 		return kill(pid, SIGKILL) < 0 && errno != ESRCH ? -1 : 0;
@@ -283,7 +215,7 @@ static int kill_guest_qemu(const struct config *cfg, const char *name, pid_t pid
 
 static void unlink_runtime_file(const struct config *cfg, const char *name, const char *file)
 {
-	char *p = vm_path(cfg, name, file);
+	char *p = vmstate_path(cfg, name, file);
 
 	unlink(p);
 	free(p);
@@ -342,7 +274,7 @@ static int wait_child(pid_t pid, int timeout_ms)
 /* FILE of the last run (say, of a guest that crashed) stays as FILE.old. */
 static void log_keep_old(const struct config *cfg, const char *name, const char *file)
 {
-	char *path = vm_path(cfg, name, file);
+	char *path = vmstate_path(cfg, name, file);
 	struct stat st;
 
 	if (lstat(path, &st) < 0) {
@@ -365,7 +297,7 @@ static void log_keep_old(const struct config *cfg, const char *name, const char 
  */
 static int log_open(const struct config *cfg, const char *name, char **err)
 {
-	char *path = vm_path(cfg, name, "qemu.log");
+	char *path = vmstate_path(cfg, name, "qemu.log");
 	int fd;
 
 	log_keep_old(cfg, name, "qemu.log");
@@ -407,7 +339,7 @@ static char *error_from_text(char *text, const char *prog)
 	const char *last = NULL;
 
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *msg = qemu_message(line, prog);
+		const char *msg = vmstate_qemu_message(line, prog);
 
 		if (strncmp(msg, "warning:", 8) == 0 || *msg == '\0')
 			continue;
@@ -500,30 +432,6 @@ char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err)
 	return NULL;
 }
 
-/* A file disk that does not exist yet is created with its defined size ("created on demand"), 0600. */
-static int disk_file_ensure(const struct vm_disk *d, char **err)
-{
-	struct stat st;
-	int rc;
-
-	if (stat(d->file, &st) == 0)
-		return access(d->file, R_OK | W_OK) == 0 ? 0 :
-			err_set(err, "disk file %s: %s", d->file, strerror(errno));
-	if (errno != ENOENT)
-		return err_set(err, "disk file %s: %s", d->file, strerror(errno));
-	if (d->size == 0)
-		return err_set(err, "disk file %s does not exist (give it a size: to create it)", d->file);
-	rc = storage_file_create(d->file, d->format, d->size, err);
-	if (rc < 0 && err && *err) {
-		char *why = *err;
-
-		*err = NULL;
-		err_set(err, "cannot create disk %s: %s", d->file, why);
-		free(why);
-	}
-	return rc;
-}
-
 static int check_disks(const struct vmdef *def, char **err)
 {
 	for (size_t i = 0; i < def->n_disks; i++) {
@@ -536,7 +444,7 @@ static int check_disks(const struct vmdef *def, char **err)
 			free(dev);
 			if (!ok)
 				return err_set(err, "logical volume %s not found (no /dev/%s)", d->lv, d->lv);
-		} else if (d->file && disk_file_ensure(d, err) < 0) {
+		} else if (d->file && storage_file_ensure(d, err) < 0) {
 			return -1;
 		}
 	}
@@ -638,8 +546,8 @@ static int plan_media(const struct config *cfg, const struct vmdef *def, const s
 {
 	const char *cd = o && o->cdrom ? o->cdrom : def->cdrom;
 
-	p->boot = o && o->boot ? o->boot : (def->boot ? def->boot : "disk");
-	if (strcmp(p->boot, "disk") != 0 && strcmp(p->boot, "cdrom") != 0)
+	p->boot = o && o->boot ? o->boot : (def->boot ? def->boot : vmdef_default("boot"));
+	if (choice_index(vmdef_choices("boot"), p->boot) < 0)
 		return err_set(err, "boot must be disk or cdrom, not '%s'", p->boot);
 	if (cd && cd[0] && (p->cdrom = vm_iso_resolve(cfg, cd, err)) == NULL)
 		return -1;
@@ -656,7 +564,7 @@ static int plan_media(const struct config *cfg, const struct vmdef *def, const s
 static void startup_words(const struct config *cfg, const struct vmdef *def, int log_fd, const char *prog, bool failed,
 			  char **why)
 {
-	char *path = vm_path(cfg, def->name, VM_RUN_LOG);
+	char *path = vmstate_path(cfg, def->name, VM_RUN_LOG);
 	size_t len = 0;
 	char *text = file_read_max(path, FILE_READ_MAX, O_NOFOLLOW, &len, NULL);
 
@@ -686,7 +594,7 @@ static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct 
 	st = run_child(argv.v, p->log_fd, SPAWN_TIMEOUT_MS, &why, err);
 	startup_words(cfg, def, p->log_fd, argv.v[0], st != 0 && st != -2, &why);
 	if (st != 0 && st != -2) {
-		char *log = vm_path(cfg, def->name, "qemu.log");
+		char *log = vmstate_path(cfg, def->name, "qemu.log");
 
 		if (st == -1)
 			err_set(err, "QEMU did not come up within %d s (see %s)", SPAWN_TIMEOUT_MS / 1000, log);
@@ -701,8 +609,8 @@ static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct 
 	}
 	free(why);
 	strv_free(&argv);
-	if ((p->pid = vm_pid(cfg, def->name)) <= 0) {
-		char *log = vm_path(cfg, def->name, "qemu.log");
+	if ((p->pid = vmstate_pid(cfg, def->name)) <= 0) {
+		char *log = vmstate_path(cfg, def->name, "qemu.log");
 
 		err_set(err, "QEMU exited at once (see %s)", log);
 		free(log);
@@ -714,7 +622,7 @@ static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct 
 /* The paused QEMU gets its secret over QMP, never on its command line, then runs. */
 static int configure_and_run(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	char *sock = vmstate_path(cfg, def->name, "qmp.sock");
 	struct qmp q;
 	int rc = -1;
 
@@ -748,7 +656,7 @@ static void abort_start(const struct config *cfg, const struct vmdef *def, pid_t
 static int start_locked(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *o,
 			struct start_plan *p, char **warn, char **err)
 {
-	pid_t pid = vm_pid_find(cfg, def->name);
+	pid_t pid = vmstate_pid_find(cfg, def->name);
 
 	if (pid > 0)
 		return err_set(err, "already running (pid %d)", (int)pid);
@@ -762,7 +670,7 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 		return -1;
 	if (kill_requested(cfg, def->name))
 		return err_set(err, KILLED_STARTING);
-	p->accel = qemu_accel_resolve(cfg->accel, warn);
+	p->accel = qemu_argv_accel_resolve(cfg->accel, warn);
 	if (spawn_qemu(cfg, def, p, err) < 0) {
 		remove_runtime_files(cfg, def->name);
 		return -1;
@@ -787,11 +695,11 @@ static void start_logged(const struct config *cfg, const struct vmdef *def, cons
 	const char *iso = p->cdrom ? path_base(p->cdrom) : NULL;
 
 	if (iso && strcmp(p->boot, "cdrom") == 0)
-		vm_event_log(cfg, def->name, "started from CD %s", iso);
+		events_log(cfg, def->name, "started from CD %s", iso);
 	else if (iso)
-		vm_event_log(cfg, def->name, "started with CD %s", iso);
+		events_log(cfg, def->name, "started with CD %s", iso);
 	else
-		vm_event_log(cfg, def->name, "started");
+		events_log(cfg, def->name, "started");
 }
 
 /*
@@ -839,7 +747,7 @@ int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_
 		close(slock);
 	}
 	if (rc < 0)
-		vm_event_log(cfg, def->name, "start failed: %s", why ? why : "unknown error");
+		events_log(cfg, def->name, "start failed: %s", why ? why : "unknown error");
 	if (err)
 		*err = why;
 	else
@@ -851,7 +759,7 @@ int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_
 
 static pid_t require_running(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	pid_t pid = vm_pid(cfg, def->name);
+	pid_t pid = vmstate_pid(cfg, def->name);
 
 	if (pid <= 0)
 		err_set(err, "not running");
@@ -861,7 +769,7 @@ static pid_t require_running(const struct config *cfg, const struct vmdef *def, 
 static int guest_qmp(const struct config *cfg, const struct vmdef *def, const char *cmd, json_t *args,
 		     json_t **ret, int timeout_ms, char **err)
 {
-	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	char *sock = vmstate_path(cfg, def->name, "qmp.sock");
 	int rc = qmp_call(sock, cmd, args, ret, timeout_ms, err);
 
 	free(sock);
@@ -880,10 +788,10 @@ static int guest_action_logged(const struct config *cfg, const struct vmdef *def
 	if (require_running(cfg, def, err) <= 0)
 		return -1;
 	if (guest_qmp(cfg, def, cmd, NULL, NULL, QMP_TIMEOUT_MS, err) < 0) {
-		vm_event_log(cfg, def->name, "%s failed: %s", what, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, "%s failed: %s", what, err && *err ? *err : "no answer");
 		return -1;
 	}
-	vm_event_log(cfg, def->name, "%s", done);
+	events_log(cfg, def->name, "%s", done);
 	return 0;
 }
 
@@ -911,7 +819,7 @@ int vm_resume(const struct config *cfg, const struct vmdef *def, char **err)
 
 static void marker_write(const struct config *cfg, const char *name)
 {
-	char *p = vm_path(cfg, name, "stopping");
+	char *p = vmstate_path(cfg, name, "stopping");
 	char stamp[32];
 	int n = snprintf(stamp, sizeof stamp, "%.0f\n", now_real());
 
@@ -922,7 +830,7 @@ static void marker_write(const struct config *cfg, const char *name)
 /* A paused guest cannot react to the power button: let it run first. */
 static int powerdown_button(const struct config *cfg, const struct vmdef *def)
 {
-	char *sock = vm_path(cfg, def->name, "qmp.sock");
+	char *sock = vmstate_path(cfg, def->name, "qmp.sock");
 	struct qmp q;
 	json_t *st = NULL;
 	int rc = -1;
@@ -944,7 +852,7 @@ static bool wait_acpi(pid_t pid, int timeout_s, void (*progress)(void *, int), v
 	int64_t end = now_ms() + (int64_t)timeout_s * 1000;
 	int shown = -1;
 
-	while (pid_alive(pid)) {
+	while (vmstate_pid_alive(pid)) {
 		int64_t left = end - now_ms();
 
 		if (left <= 0)
@@ -986,13 +894,13 @@ static void stop_logged(const struct config *cfg, const char *name, int rc, enum
 	const char *ended = step == STOP_QUIT ? "quit" : "SIGKILL (killed)";
 
 	if (rc < 0)
-		vm_event_log(cfg, name, "stop failed: %s", err && *err ? *err : "QEMU did not end");
+		events_log(cfg, name, "stop failed: %s", err && *err ? *err : "QEMU did not end");
 	else if (step == STOP_ACPI)
-		vm_event_log(cfg, name, "%s after %.1f s", vm_stop_step_text(step), secs);
+		events_log(cfg, name, "%s after %.1f s", vm_stop_step_text(step), secs);
 	else if (secs < timeout_s) /* QMP refused the button: no wait */
-		vm_event_log(cfg, name, "the power button was not taken: ended with %s", ended);
+		events_log(cfg, name, "the power button was not taken: ended with %s", ended);
 	else
-		vm_event_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s, ended);
+		events_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s, ended);
 }
 
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
@@ -1004,11 +912,11 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
-	if ((pid = vm_pid_find(cfg, def->name)) > 0) {
+	if ((pid = vmstate_pid_find(cfg, def->name)) > 0) {
 		double t0 = now_mono();
 
 		marker_write(cfg, def->name);
-		vm_event_log(cfg, def->name, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
+		events_log(cfg, def->name, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
 		step = STOP_ACPI;
 		/* QMP that cannot take the button will not take quit either: ask only briefly */
 		if (powerdown_button(cfg, def) < 0)
@@ -1039,7 +947,7 @@ static bool kill_through_start(const struct config *cfg, const struct vmdef *def
 
 	kill_mark(cfg, def->name, true);
 	do {
-		if ((pid = vm_pid(cfg, def->name)) > 0 && kill_guest_qemu(cfg, def->name, pid) == 0) {
+		if ((pid = vmstate_pid(cfg, def->name)) > 0 && kill_guest_qemu(cfg, def->name, pid) == 0) {
 			*ended = true;
 			wait_gone(pid, KILL_WAIT_MS);
 		}
@@ -1072,14 +980,14 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 			       KILL_START_WAIT_MS / 1000);
 	}
 	if (ended)
-		vm_event_log(cfg, def->name, "forced off while starting (SIGKILL)");
-	if ((pid = vm_pid_find(cfg, def->name)) > 0) {
+		events_log(cfg, def->name, "forced off while starting (SIGKILL)");
+	if ((pid = vmstate_pid_find(cfg, def->name)) > 0) {
 		if (force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0) {
 			if (slock >= 0)
 				close(slock);
 			return -1;
 		}
-		vm_event_log(cfg, def->name, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
+		events_log(cfg, def->name, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
 		ended = true;
 	}
 	remove_runtime_files(cfg, def->name);
@@ -1161,9 +1069,9 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 		json_decref(a);
 	}
 	if (rc == 0)
-		vm_event_log(cfg, def->name, "CD changed to %s", path);
+		events_log(cfg, def->name, "CD changed to %s", path);
 	else
-		vm_event_log(cfg, def->name, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
 out:
 	free(path);
 	json_decref(drive);
@@ -1182,9 +1090,9 @@ int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err
 	if (cdrom_find(cfg, def, drive, &has, err) == 0)
 		rc = cdrom_eject_args(cfg, def, drive, err);
 	if (rc == 0)
-		vm_event_log(cfg, def->name, "CD ejected");
+		events_log(cfg, def->name, "CD ejected");
 	else
-		vm_event_log(cfg, def->name, "CD eject failed: %s", err && *err ? *err : "no answer");
+		events_log(cfg, def->name, "CD eject failed: %s", err && *err ? *err : "no answer");
 	json_decref(drive);
 	return rc;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "schema.h"
+
 struct config;
 
 enum disk_iface { DISK_IDE, DISK_VIRTIO, DISK_SCSI, DISK_SATA };
@@ -100,6 +102,12 @@ void vmdef_random_mac(char out[18]);
  * one. The one source of defaults: nothing else spells them.
  */
 const char *vmdef_default(const char *path);
+/*
+ * The allowed values of a choice key ("machine", "disks.interface",
+ * "nics.model", "boot", "rtc"), NULL-terminated, in the schema's order; NULL
+ * for a key that is not a choice. Static: never freed.
+ */
+const char *const *vmdef_choices(const char *path);
 
 void vmdef_init(struct vmdef *def, const char *name);
 struct vm_disk *vmdef_add_disk(struct vmdef *def);
@@ -188,5 +196,7 @@ int disk_iface_parse(const char *s, enum disk_iface *out);
 
 /* Help text for each key, generated from the schema table. */
 void vmdef_print_reference(void);
+/* Every key as the reference describes it ("disks[].lv", its type, default ...), for generators. */
+void vmdef_reference_each(schema_doc_fn *fn, void *arg);
 
 #endif

@@ -1,5 +1,5 @@
 /* vmstate.c: a guest's runtime folder and process: paths, the pidfile, liveness judged from /proc, state names. */
-#include "vm.h"
+#include "vmstate.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -24,12 +25,12 @@ static const char *const state_names[VM_STATE_COUNT] = {
 	[VM_INVALID] = "invalid",
 };
 
-const char *vm_state_name(enum vm_state s)
+const char *vmstate_name(enum vm_state s)
 {
 	return (unsigned)s < VM_STATE_COUNT ? state_names[s] : "unknown";
 }
 
-const char *qemu_message(const char *line, const char *prog)
+const char *vmstate_qemu_message(const char *line, const char *prog)
 {
 	const char *base = path_base(prog);
 	size_t blen = strlen(base);
@@ -37,9 +38,9 @@ const char *qemu_message(const char *line, const char *prog)
 	return strncmp(line, base, blen) == 0 && strncmp(line + blen, ": ", 2) == 0 ? line + blen + 2 : line;
 }
 
-char *vm_log_last_line(const struct config *cfg, const char *name, const char *file)
+char *vmstate_log_last_line(const struct config *cfg, const char *name, const char *file)
 {
-	char *path = vm_path(cfg, name, file);
+	char *path = vmstate_path(cfg, name, file);
 	char *text = file_read_tail(path, 64 * 1024, O_NOFOLLOW), *line = NULL;  /* the end says why */
 	const char *msg;
 
@@ -54,7 +55,7 @@ char *vm_log_last_line(const struct config *cfg, const char *name, const char *f
 			end--;
 		*end = '\0';
 		start = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
-		msg = qemu_message(start, cfg->qemu_binary ? cfg->qemu_binary : "qemu-system-x86_64");
+		msg = vmstate_qemu_message(start, cfg->qemu_binary ? cfg->qemu_binary : config_default("qemu.binary"));
 		if (*msg && strncmp(msg, "warning:", 8) != 0)
 			line = xstrndup(msg, strlen(msg) > 200 ? 200 : strlen(msg));
 		end = start;
@@ -63,11 +64,81 @@ char *vm_log_last_line(const struct config *cfg, const char *name, const char *f
 	return line;
 }
 
-char *vm_path(const struct config *cfg, const char *name, const char *file)
+char *vmstate_path(const struct config *cfg, const char *name, const char *file)
 {
 	if (file == NULL)
 		return path_join(cfg->state_dir, name);
 	return xasprintf("%s/%s/%s", cfg->state_dir, name, file);
+}
+
+/*
+ * Root writes logs, a pidfile and sockets in these folders and QEMU creates
+ * files there: a folder another user owns or may write in could hold a link
+ * that sends those writes anywhere. Refused, with the fix in the line.
+ */
+static int dir_trusted(const char *dir, const struct stat *st, char **err)
+{
+	if (st->st_uid != geteuid())
+		return err_set(err, "%s belongs to uid %u, not to uid %u running vmdeck: refused, links planted there "
+			       "would be followed (remove it, or chown %u it)", dir, (unsigned)st->st_uid,
+			       (unsigned)geteuid(), (unsigned)geteuid());
+	if (st->st_mode & 022)
+		return err_set(err, "%s is writable by group or others (mode %04o): refused, links planted there would "
+			       "be followed (run: chmod go-w %s)", dir, (unsigned)(st->st_mode & 07777), dir);
+	return 0;
+}
+
+/* vmdeck never makes a symbolic link in a guest's folder: one found there was planted. */
+static int dir_without_links(const char *dir, char **err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	int rc = 0;
+
+	if (d == NULL)
+		return err_set(err, "cannot read %s: %s", dir, strerror(errno));
+	while (rc == 0 && (e = readdir(d)) != NULL)
+		if (e->d_type == DT_LNK || (e->d_type == DT_UNKNOWN &&
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
+			rc = err_set(err, "%s/%s is a symbolic link: refused, vmdeck never makes one there (remove it)",
+				     dir, e->d_name);
+	closedir(d);
+	return rc;
+}
+
+static int state_dir_trusted(const struct config *cfg, char **err)
+{
+	struct stat st;
+
+	if (mkdir_p(cfg->state_dir, 0755, err) < 0)
+		return -1;
+	if (stat(cfg->state_dir, &st) < 0)
+		return err_set(err, "cannot stat %s: %s", cfg->state_dir, strerror(errno));
+	return dir_trusted(cfg->state_dir, &st, err);
+}
+
+int vmstate_dir_prepare(const struct config *cfg, const char *name, char **err)
+{
+	char *dir;
+	struct stat st;
+	int rc = 0;
+
+	if (!name_valid(name))
+		return err_set(err, "invalid guest name '%s'", name);
+	if (state_dir_trusted(cfg, err) < 0)
+		return -1;
+	dir = vmstate_path(cfg, name, NULL);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = err_set(err, "cannot create %s: %s", dir, strerror(errno));
+	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		rc = err_set(err, "%s is not a folder", dir);
+	else if (dir_trusted(dir, &st, err) < 0 || dir_without_links(dir, err) < 0)
+		rc = -1;
+	else if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0)
+		rc = err_set(err, "cannot chmod 700 %s: %s", dir, strerror(errno));
+	free(dir);
+	return rc;
 }
 
 /*
@@ -90,7 +161,7 @@ static char proc_state(pid_t pid)
  * A daemonized QEMU that exited stays a zombie until PID 1 reaps it, and
  * kill(pid, 0) succeeds on zombies: only the state letter tells.
  */
-bool pid_alive(pid_t pid)
+bool vmstate_pid_alive(pid_t pid)
 {
 	char st;
 
@@ -128,7 +199,7 @@ static bool qmp_arg_names(const char *arg, const char *path)
 	return *arg == '\0' || (*arg == ',' && arg[1] != ',');
 }
 
-char *vm_proc_cmdline(pid_t pid, size_t *len)
+char *vmstate_proc_cmdline(pid_t pid, size_t *len)
 {
 	char path[64], chunk[4096];
 	struct sbuf b = { 0 };
@@ -151,15 +222,15 @@ char *vm_proc_cmdline(pid_t pid, size_t *len)
 	return sbuf_take(&b);
 }
 
-bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid)
+bool vmstate_pid_is_guest(const struct config *cfg, const char *name, pid_t pid)
 {
 	char *sock, *cmd;
 	size_t len;
 	bool ours = false, after_qmp = false;
 
-	if (pid <= 0 || (cmd = vm_proc_cmdline(pid, &len)) == NULL)
+	if (pid <= 0 || (cmd = vmstate_proc_cmdline(pid, &len)) == NULL)
 		return false;
-	sock = vm_path(cfg, name, "qmp.sock");
+	sock = vmstate_path(cfg, name, "qmp.sock");
 	if (len > 0 && argv0_is_qemu(cfg, cmd)) {
 		for (const char *a = cmd + strlen(cmd) + 1; a < cmd + len && !ours; a += strlen(a) + 1) {
 			ours = after_qmp && qmp_arg_names(a, sock);
@@ -174,7 +245,7 @@ bool vm_pid_is_guest(const struct config *cfg, const char *name, pid_t pid)
 /* The number in state_dir/NAME/qemu.pid, 0 when missing or malformed. */
 static pid_t pidfile_read(const struct config *cfg, const char *name)
 {
-	char *path = vm_path(cfg, name, "qemu.pid");
+	char *path = vmstate_path(cfg, name, "qemu.pid");
 	char buf[32], *end;
 	long v;
 
@@ -190,19 +261,19 @@ static pid_t pidfile_read(const struct config *cfg, const char *name)
 	return (pid_t)v;
 }
 
-pid_t vm_pid(const struct config *cfg, const char *name)
+pid_t vmstate_pid(const struct config *cfg, const char *name)
 {
 	pid_t pid = pidfile_read(cfg, name);
 
 	/* a stale pidfile (a host crash, a copied file) may name an unrelated process, even another guest's QEMU */
-	if (pid <= 0 || !pid_alive(pid) || !vm_pid_is_guest(cfg, name, pid))
+	if (pid <= 0 || !vmstate_pid_alive(pid) || !vmstate_pid_is_guest(cfg, name, pid))
 		return 0;
 	return pid;
 }
 
 /*
  * Guest NAME's QEMU found without its pidfile: the first process in /proc
- * proven to be it (vm_pid_is_guest), 0 when there is none.
+ * proven to be it (vmstate_pid_is_guest), 0 when there is none.
  */
 static pid_t pid_scan(const struct config *cfg, const char *name)
 {
@@ -216,22 +287,22 @@ static pid_t pid_scan(const struct config *cfg, const char *name)
 		return 0;
 	while (found == 0 && (e = readdir(d)) != NULL) {
 		v = strtol(e->d_name, &end, 10);
-		if (*end == '\0' && v > 0 && v != (long)getpid() && pid_alive((pid_t)v) &&
-		    vm_pid_is_guest(cfg, name, (pid_t)v))
+		if (*end == '\0' && v > 0 && v != (long)getpid() && vmstate_pid_alive((pid_t)v) &&
+		    vmstate_pid_is_guest(cfg, name, (pid_t)v))
 			found = (pid_t)v;
 	}
 	closedir(d);
 	return found;
 }
 
-pid_t vm_pid_find(const struct config *cfg, const char *name)
+pid_t vmstate_pid_find(const struct config *cfg, const char *name)
 {
-	pid_t pid = vm_pid(cfg, name);
+	pid_t pid = vmstate_pid(cfg, name);
 
 	return pid > 0 ? pid : pid_scan(cfg, name);
 }
 
-void vm_status_clear(struct vm_status *st)
+void vmstate_status_clear(struct vm_status *st)
 {
 	free(st->cdrom);
 	free(st->reason);

@@ -115,7 +115,7 @@ check_match "new: the first free display after 1 and 2 is 3" "vnc display 3 \(po
 check "new: the disk file exists" test -f "$T/disks/web1.qcow2"
 check_eq "new: the disk is a qcow2 of the given size" "qcow2 33554432" \
     "$(qemu-img info --output=json "$T/disks/web1.qcow2" | jq -r '.format + " " + (.["virtual-size"] | tostring)')"
-check_eq "new: the definition is 0644 without a password" 644 "$(stat -c %a "$T/vms.d/web1.yaml")"
+check_eq "new: the definition is 0600, password or not" 600 "$(stat -c %a "$T/vms.d/web1.yaml")"
 chown nobody:nogroup "$T/vms.d/web1.yaml"
 run V show web1 --json
 check_eq "new: the guest loads with the given values" "67108864 2 3 localtime" \

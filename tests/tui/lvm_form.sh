@@ -19,7 +19,7 @@ check_screen "with a VG configured, a new LV is proposed" 'Disk +< new LV >'
 tui_keys l v g u e s t
 check_screen "the LV is named after the guest" "volume/file +$VG/lvguest"
 tui_keys F2
-check_screen "an LV larger than the VG fails with lvm's reason" 'lvguest: cannot create its disk: .*' 15
+check_screen "an LV larger than the VG fails with lvm's reason" 'lvguest: cannot create: .*' 15
 check "and no definition is written" test ! -f "$T/vms.d/lvguest.yaml"
 
 tui_keys n l v g u e s t Down Down Down Down Down Down Down Down C-u 1 6 M F2

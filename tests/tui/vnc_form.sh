@@ -45,21 +45,25 @@ check "it shows the password as stars only" eval "! tui_has '$pw' && ! tui_has '
 tui_keys Escape
 
 # A second guest: the proposed password cleared leaves an open door, which is refused.
+# (Every IPv6 address: an address must be this host's, and 192.0.2.10 is not.)
 tui_keys n
 check_screen "n again" 'New guest'
-tui_keys s h u t Up Up Up C-u 1 9 2 . 0 . 2 . 1 0
+tui_keys s h u t Up Up Up C-u : :
 check_screen "another address, another proposal" 'VNC password proposed: [A-Za-z0-9]{8} '
 pw2=$(tui_screen | sed -nE 's/.*VNC password proposed: ([A-Za-z0-9]{8}) .*/\1/p' | head -1)
 check "a fresh password, not the first one" test "$pw2" != "$pw"
 tui_keys Down C-u
 check_screen "without the password the form refuses, saying how to fix it" \
-    'vnc.listen 192.0.2.10 opens the guest.s screen to the network without a password'
+    'vnc.listen :: opens the guest.s screen to the network without a password'
 tui_keys F2
 sleep 0.5
 check "and F2 does not save it" test ! -e "$T/vms.d/shut.yaml"
 tui_keys Up C-u 1 2 7 . 0 . 0 . 1
 check_screen "back on loopback the draft is valid without a password" 'valid: F2 saves'
 check_screen "the untouched proposal is taken back" 'password +│'
+tui_keys C-u 1 9 2 . 0 . 2 . 1 0 Down C-u s e c r e t
+check_screen "an address this host does not have is refused, as new refuses it" \
+    'vnc.listen 192.0.2.10 is not an address of this host'
 tui_keys Escape
 
 tui_select lab

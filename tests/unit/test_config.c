@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lvm.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/vmdeck-test-config.XXXXXX";
@@ -298,6 +299,26 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
+/* Defaults and choices as the rest of vmdeck reads them: from the table, never spelled again. */
+static void test_defaults_and_choices_from_the_table(void **state)
+{
+	struct config cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dir = xstrdup("/etc/vmdeck");
+	config_defaults(&cfg);
+	assert_string_equal(config_default("qemu.binary"), cfg.qemu_binary);
+	assert_int_equal(atoi(config_default("status_timeout")), cfg.status_timeout_ms);
+	assert_string_equal(config_default("hosts.vmdeck"), "vmdeck");
+	assert_null(config_default("hosts.ssh"));
+	assert_null(config_default("nosuch"));
+	assert_null(config_default("hosts.nosuch"));
+	assert_string_equal(config_choices("backup.compress")[1], "gzip");
+	assert_int_equal(choice_index(config_choices("qemu.accel"), cfg.accel), 2);
+	assert_null(config_choices("qemu.binary"));
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_locate_order),
 		cmocka_unit_test(test_relative_config_path),
 		cmocka_unit_test(test_include_is_relative_to_the_file),
+		cmocka_unit_test(test_defaults_and_choices_from_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -18,7 +18,7 @@
 #include "guestfile.h"
 #include "scratch.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 static char tmpdir[64];
 static struct config cfg;
@@ -40,71 +40,71 @@ static int teardown(void **state)
 
 static char *log_file(void)
 {
-	return vm_path(&cfg, "g1", "events.log");
+	return vmstate_path(&cfg, "g1", "events.log");
 }
 
 static void write_raw(const char *text)
 {
 	char *p = log_file();
 
-	assert_int_equal(vm_dir_prepare(&cfg, "g1", NULL), 0);
+	assert_int_equal(vmstate_dir_prepare(&cfg, "g1", NULL), 0);
 	assert_int_equal(file_write_atomic(p, text, strlen(text), 0600, NULL), 0);
 	free(p);
 }
 
 static void test_append_and_read(void **state)
 {
-	struct vm_event ev[4];
+	struct events_entry ev[4];
 	time_t t0 = time(NULL), t1;
 	struct stat st;
 	char *p = log_file();
 
-	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 0); /* no log yet */
-	assert_true(vm_events_stamp(&cfg, "g1") == 0);
-	assert_int_equal(vm_event_log(&cfg, "g1", "started from CD %s", "x.iso"), 0);
-	assert_int_equal(vm_event_log(&cfg, "g1", "paused"), 0);
+	assert_int_equal(events_recent(&cfg, "g1", 4, ev), 0); /* no log yet */
+	assert_true(events_stamp(&cfg, "g1") == 0);
+	assert_int_equal(events_log(&cfg, "g1", "started from CD %s", "x.iso"), 0);
+	assert_int_equal(events_log(&cfg, "g1", "paused"), 0);
 	t1 = time(NULL);
-	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 2);
+	assert_int_equal(events_recent(&cfg, "g1", 4, ev), 2);
 	assert_string_equal(ev[0].text, "started from CD x.iso");
 	assert_string_equal(ev[1].text, "paused");
 	assert_true(ev[0].when >= t0 && ev[1].when <= t1);
-	vm_events_free(ev, 2);
+	events_free(ev, 2);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	free(p);
-	p = vm_path(&cfg, "g1", NULL);
+	p = vmstate_path(&cfg, "g1", NULL);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 	free(p);
-	assert_int_equal(vm_event_log(&cfg, "../x", "bad name"), -1);
+	assert_int_equal(events_log(&cfg, "../x", "bad name"), -1);
 }
 
 static void test_newest_n_in_order(void **state)
 {
-	struct vm_event ev[3];
+	struct events_entry ev[3];
 	uint64_t before;
 
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(vm_event_log(&cfg, "g1", "event %d", i), 0);
-	before = vm_events_stamp(&cfg, "g1");
+		assert_int_equal(events_log(&cfg, "g1", "event %d", i), 0);
+	before = events_stamp(&cfg, "g1");
 	assert_true(before != 0);
-	assert_int_equal(vm_events_recent(&cfg, "g1", 3, ev), 3);
+	assert_int_equal(events_recent(&cfg, "g1", 3, ev), 3);
 	assert_string_equal(ev[0].text, "event 7");
 	assert_string_equal(ev[2].text, "event 9");
-	vm_events_free(ev, 3);
-	vm_event_log(&cfg, "g1", "one more");
-	assert_true(vm_events_stamp(&cfg, "g1") != before);
+	events_free(ev, 3);
+	events_log(&cfg, "g1", "one more");
+	assert_true(events_stamp(&cfg, "g1") != before);
 }
 
 static void test_text_made_one_line(void **state)
 {
-	struct vm_event ev[2];
+	struct events_entry ev[2];
 	char *p = log_file(), *text;
 
-	assert_int_equal(vm_event_log(&cfg, "g1", "a\nb\tc\rd"), 0);
-	assert_int_equal(vm_events_recent(&cfg, "g1", 2, ev), 1);
+	assert_int_equal(events_log(&cfg, "g1", "a\nb\tc\rd"), 0);
+	assert_int_equal(events_recent(&cfg, "g1", 2, ev), 1);
 	assert_string_equal(ev[0].text, "a b c d");
-	vm_events_free(ev, 1);
+	events_free(ev, 1);
 	text = file_read(p, NULL, NULL);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\ta b c d\n"));
@@ -115,7 +115,7 @@ static void test_text_made_one_line(void **state)
 
 static void test_garbage_and_torn_lines_skipped(void **state)
 {
-	struct vm_event ev[8];
+	struct events_entry ev[8];
 
 	write_raw("100\tfirst\n"
 		  "garbage without a tab\n"
@@ -124,22 +124,22 @@ static void test_garbage_and_torn_lines_skipped(void **state)
 		  "200\t\n"
 		  "300\tsecond\n"
 		  "400\tcut off in the midd");
-	assert_int_equal(vm_events_recent(&cfg, "g1", 8, ev), 2);
+	assert_int_equal(events_recent(&cfg, "g1", 8, ev), 2);
 	assert_int_equal(ev[0].when, 100);
 	assert_string_equal(ev[0].text, "first");
 	assert_string_equal(ev[1].text, "second");
-	vm_events_free(ev, 2);
+	events_free(ev, 2);
 	/* the next event does not join the torn line */
-	assert_int_equal(vm_event_log(&cfg, "g1", "after the tear"), 0);
-	assert_int_equal(vm_events_recent(&cfg, "g1", 8, ev), 3);
+	assert_int_equal(events_log(&cfg, "g1", "after the tear"), 0);
+	assert_int_equal(events_recent(&cfg, "g1", 8, ev), 3);
 	assert_string_equal(ev[2].text, "after the tear");
-	vm_events_free(ev, 3);
+	events_free(ev, 3);
 }
 
 static void test_trimmed_to_newest_lines(void **state)
 {
 	enum { N = 600 };
-	struct vm_event *ev = xcalloc(N, sizeof *ev);
+	struct events_entry *ev = xcalloc(N, sizeof *ev);
 	char pad[201];
 	struct stat st;
 	char *p = log_file();
@@ -148,11 +148,11 @@ static void test_trimmed_to_newest_lines(void **state)
 	memset(pad, 'x', 200);
 	pad[200] = 0;
 	for (int i = 0; i < N; i++)
-		assert_int_equal(vm_event_log(&cfg, "g1", "event %d %s", i, pad), 0);
+		assert_int_equal(events_log(&cfg, "g1", "event %d %s", i, pad), 0);
 	assert_int_equal(stat(p, &st), 0);
 	assert_true(st.st_size <= EVENTS_TRIM_AT + 300);
 	assert_int_equal(st.st_mode & 07777, 0600);
-	got = vm_events_recent(&cfg, "g1", N, ev);
+	got = events_recent(&cfg, "g1", N, ev);
 	assert_true(got >= EVENTS_KEEP && got < N);
 	for (size_t k = 0; k < got; k++) { /* the newest, in order, none lost at a trim */
 		char want[32];
@@ -160,7 +160,7 @@ static void test_trimmed_to_newest_lines(void **state)
 		snprintf(want, sizeof want, "event %zu ", N - got + k);
 		assert_true(strncmp(ev[k].text, want, strlen(want)) == 0);
 	}
-	vm_events_free(ev, got);
+	events_free(ev, got);
 	free(ev);
 	free(p);
 }
@@ -169,7 +169,7 @@ static void test_trimmed_to_newest_lines(void **state)
 static void test_concurrent_writers(void **state)
 {
 	enum { KIDS = 4, EACH = 100 };
-	struct vm_event *ev = xcalloc(KIDS * EACH + 1, sizeof *ev);
+	struct events_entry *ev = xcalloc(KIDS * EACH + 1, sizeof *ev);
 	int seen[KIDS] = { 0 };
 	size_t got;
 
@@ -179,13 +179,13 @@ static void test_concurrent_writers(void **state)
 		assert_true(pid >= 0);
 		if (pid == 0) {
 			for (int i = 0; i < EACH; i++)
-				vm_event_log(&cfg, "g1", "writer %d line %d", k, i);
+				events_log(&cfg, "g1", "writer %d line %d", k, i);
 			_exit(0);
 		}
 	}
 	for (int k = 0; k < KIDS; k++)
 		wait(NULL);
-	got = vm_events_recent(&cfg, "g1", KIDS * EACH + 1, ev);
+	got = events_recent(&cfg, "g1", KIDS * EACH + 1, ev);
 	assert_int_equal(got, KIDS * EACH);
 	for (size_t i = 0; i < got; i++) {
 		int w, l;
@@ -194,14 +194,14 @@ static void test_concurrent_writers(void **state)
 		assert_true(w >= 0 && w < KIDS);
 		assert_int_equal(l, seen[w]++); /* each writer's lines in its own order */
 	}
-	vm_events_free(ev, got);
+	events_free(ev, got);
 	free(ev);
 }
 
 /* How many of g1's archived logs contain text; *n gets how many archives there are. */
 static int archives_holding(const char *text, int *n)
 {
-	char *dir = vm_path(&cfg, "g1", "");
+	char *dir = vmstate_path(&cfg, "g1", "");
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int holding = 0;
@@ -234,29 +234,29 @@ static void test_delete_archives_log(void **state)
 {
 	char *vms = xasprintf("%s/vms.d", tmpdir), *yaml = xasprintf("%s/g1.yaml", vms), *arch = NULL;
 	struct vmdef def = { 0 };
-	struct vm_event ev[4];
+	struct events_entry ev[4];
 	struct stat st;
 	int n;
 
 	assert_int_equal(mkdir(vms, 0700), 0);
 	cfg.vms_dir = vms;
 	assert_int_equal(file_write_atomic(yaml, "memory: 256M\n", 13, 0600, NULL), 0);
-	assert_int_equal(vm_event_log(&cfg, "g1", "old life"), 0);
+	assert_int_equal(events_log(&cfg, "g1", "old life"), 0);
 	def.name = xstrdup("g1");
 	def.path = xstrdup(yaml);
-	assert_int_equal(vm_delete_definition(&cfg, &def, NULL), 0);
-	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 0);
-	assert_int_equal(vm_event_log(&cfg, "g1", "new life"), 0);
-	assert_int_equal(vm_events_recent(&cfg, "g1", 4, ev), 1);
+	assert_int_equal(guestfile_delete(&cfg, &def, NULL), 0);
+	assert_int_equal(events_recent(&cfg, "g1", 4, ev), 0);
+	assert_int_equal(events_log(&cfg, "g1", "new life"), 0);
+	assert_int_equal(events_recent(&cfg, "g1", 4, ev), 1);
 	assert_string_equal(ev[0].text, "new life");
-	vm_events_free(ev, 1);
+	events_free(ev, 1);
 	/* a second delete within the same second keeps both archives */
-	assert_int_equal(vm_events_archive(&cfg, "g1", &arch, NULL), 0);
+	assert_int_equal(events_archive(&cfg, "g1", &arch, NULL), 0);
 	assert_non_null(strstr(arch, "/g1/events.log.deleted-"));
 	assert_int_equal(stat(arch, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	free(arch);
-	assert_int_equal(vm_events_archive(&cfg, "g1", &arch, NULL), 0);
+	assert_int_equal(events_archive(&cfg, "g1", &arch, NULL), 0);
 	assert_null(arch); /* no log: nothing to do */
 	vmdef_free(&def);
 	/* both archives are there; one holds the old life and its deletion */

@@ -1,12 +1,10 @@
-/* test_hostinfo.c: ISO images in iso_dirs, the first free VNC display, load and memory figures. */
-#include <netinet/in.h>
+/* test_hostinfo.c: ISO images in iso_dirs, load and memory figures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -74,40 +72,6 @@ static void test_iso_list(void **state)
 	remove_all(b, (const char *const[]){ "alpha.iso", "floppy.img", NULL });
 }
 
-static int listen_on(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(s, 1) < 0) {
-		if (s >= 0)
-			close(s);
-		return -1;
-	}
-	return s;
-}
-
-static void test_free_vnc_display(void **state)
-{
-	struct vmdef defs[2] = { 0 };
-	int first = hostinfo_free_vnc_display(NULL, 0, -1), next, s;
-
-	assert_true(first >= 0);
-	defs[0].vnc = true;
-	defs[0].vnc_display = first;
-	next = hostinfo_free_vnc_display(defs, 1, -1);
-	assert_true(next > first); /* a definition's display is taken even while the guest is off */
-	assert_int_equal(hostinfo_free_vnc_display(defs, 1, first), first); /* the guest being edited keeps its own */
-
-	s = listen_on(5900 + next);
-	if (s < 0)
-		skip();
-	assert_true(hostinfo_port_listening(5900 + next));
-	assert_true(hostinfo_free_vnc_display(defs, 1, -1) > next); /* something listens there */
-	close(s);
-}
-
 static void test_load_and_memory(void **state)
 {
 	double load = -1;
@@ -127,7 +91,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iso_list),
-		cmocka_unit_test(test_free_vnc_display),
 		cmocka_unit_test(test_load_and_memory),
 	};
 

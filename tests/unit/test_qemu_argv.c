@@ -324,7 +324,23 @@ static void test_unknown_nic_model(void **state)
 {
 	nics[0] = (struct vm_nic){ .user = true, .model = (char *)"ne2k_pci" };
 	def.n_nics = 1;
-	expect_error("nic 1: unknown model 'ne2k_pci'");
+	expect_error("nic 1: unknown model 'ne2k_pci' (e1000, rtl8139 or virtio)");
+}
+
+/* Every model the schema (and so the form) offers has a QEMU device: the two lists cannot part. */
+static void test_every_schema_model_has_a_device(void **state)
+{
+	const char *const *models = vmdef_choices("nics.model");
+	struct strv out = { 0 };
+	char *err = NULL;
+
+	def.n_nics = 1;
+	for (size_t i = 0; models[i]; i++) {
+		nics[0] = (struct vm_nic){ .user = true, .model = (char *)models[i] };
+		if (qemu_argv_build(&cfg, &def, &opts, &out, &err) < 0)
+			fail_msg("model %s: %s", models[i], err);
+		strv_free(&out);
+	}
 }
 
 /* ---- VNC ---- */
@@ -539,10 +555,10 @@ static void test_accel_resolve(void **state)
 	char *warn = NULL;
 	const char *a;
 
-	assert_string_equal(qemu_accel_resolve("tcg", &warn), "tcg");
-	assert_string_equal(qemu_accel_resolve("kvm", &warn), "kvm");
+	assert_string_equal(qemu_argv_accel_resolve("tcg", &warn), "tcg");
+	assert_string_equal(qemu_argv_accel_resolve("kvm", &warn), "kvm");
 	assert_null(warn);
-	a = qemu_accel_resolve("auto", &warn);
+	a = qemu_argv_accel_resolve("auto", &warn);
 	/* KVM is the misc device 10:232; /dev/null bound over /dev/kvm (CI hiding it) opens, but is not it */
 	if (kvm_device_here()) {
 		assert_string_equal(a, "kvm");
@@ -578,6 +594,7 @@ int main(void)
 		cmocka_unit_test_setup(test_start_overrides, setup),
 		cmocka_unit_test_setup(test_nics_each_model, setup),
 		cmocka_unit_test_setup(test_user_virtio_nic_without_mac, setup),
+		cmocka_unit_test_setup(test_every_schema_model_has_a_device, setup),
 		cmocka_unit_test_setup(test_unknown_nic_model, setup),
 		cmocka_unit_test_setup(test_vnc_with_password, setup),
 		cmocka_unit_test_setup(test_vnc_without_password, setup),

@@ -19,8 +19,10 @@
 #include <cmocka.h>
 
 #include "qmp.h"
+#include "status.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 static char tmpdir[64];
 static struct config cfg;
@@ -126,7 +128,7 @@ static void *peer_main(void *arg)
 
 static char *state_file(const char *name, const char *file)
 {
-	return vm_path(&cfg, name, file);
+	return vmstate_path(&cfg, name, file);
 }
 
 static void write_text(const char *name, const char *file, const char *text)
@@ -142,7 +144,7 @@ static void write_text(const char *name, const char *file, const char *text)
 
 static void make_guest_dir(const char *name)
 {
-	char *d = vm_path(&cfg, name, NULL);
+	char *d = vmstate_path(&cfg, name, NULL);
 
 	mkdir(d, 0700);
 	free(d);
@@ -188,7 +190,7 @@ static struct vmdef guest_def(const char *name)
 
 /*
  * The fake QEMU names, as a real one does, each peer guest's qmp.sock after
- * -qmp: only such a process counts as that guest's QEMU (vm_pid_is_guest).
+ * -qmp: only such a process counts as that guest's QEMU (vmstate_pid_is_guest).
  * A shell under QEMU's name keeps that command line while it sleeps.
  */
 static const char *const peer_guests[] = {
@@ -206,7 +208,7 @@ static pid_t fake_qemu_spawn(void)
 	strv_add(&argv, "while :; do sleep 1; done");
 	strv_add(&argv, "sh");
 	for (size_t i = 0; i < ARRAY_LEN(peer_guests); i++) {
-		char *sock = vm_path(&cfg, peer_guests[i], "qmp.sock");
+		char *sock = vmstate_path(&cfg, peer_guests[i], "qmp.sock");
 
 		strv_add(&argv, "-qmp");
 		strv_addf(&argv, "unix:%s,server=on,wait=off", sock);
@@ -230,10 +232,10 @@ static int setup(void **state)
 	cfg.state_dir = tmpdir;
 	cfg.qemu_binary = (char *)"qemu-system-x86_64";
 	fake_qemu = fake_qemu_spawn();
-	for (int i = 0; i < 200 && !vm_pid_is_guest(&cfg, "rate", fake_qemu); i++)
+	for (int i = 0; i < 200 && !vmstate_pid_is_guest(&cfg, "rate", fake_qemu); i++)
 		nap_ms(5);
 	nap_ms(100); /* a process fresh from exec may still show 0 resident pages */
-	return vm_pid_is_guest(&cfg, "rate", fake_qemu) ? 0 : -1;
+	return vmstate_pid_is_guest(&cfg, "rate", fake_qemu) ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -287,19 +289,19 @@ static void test_qmp_status_mapping(void **state)
 		peer_start(&peers[i], names[i]);
 		defs[i] = guest_def(names[i]);
 	}
-	vm_status_all(&cfg, defs, n, out, 2000);
+	status_all(&cfg, defs, n, out, 2000);
 	for (size_t i = 0; i < n; i++) {
 		peer_stop(&peers[i]);
 		if (out[i].state != cases[i].want)
-			fail_msg("QMP status %s gave %s, expected %s (%s)", cases[i].qmp, vm_state_name(out[i].state),
-				 vm_state_name(cases[i].want), out[i].reason ? out[i].reason : "");
+			fail_msg("QMP status %s gave %s, expected %s (%s)", cases[i].qmp, vmstate_name(out[i].state),
+				 vmstate_name(cases[i].want), out[i].reason ? out[i].reason : "");
 		if (cases[i].reason_part)
 			assert_non_null(strstr(out[i].reason, cases[i].reason_part));
 		assert_int_equal(out[i].pid, fake_qemu);
 		assert_true(out[i].rss > 0);
 		assert_true(out[i].uptime >= 0);
 		assert_true(out[i].cpu_percent >= 0);
-		vm_status_clear(&out[i]);
+		vmstate_status_clear(&out[i]);
 	}
 }
 
@@ -312,14 +314,14 @@ static void test_cd_medium_from_query_block(void **state)
 
 	peer_start(&with, "cdin");
 	peer_start(&without, "cdout");
-	vm_status_all(&cfg, defs, 2, out, 2000);
+	status_all(&cfg, defs, 2, out, 2000);
 	peer_stop(&with);
 	peer_stop(&without);
 	assert_int_equal(out[0].state, VM_RUNNING);
 	assert_string_equal(out[0].cdrom, "/srv/iso/drivers.iso");
 	assert_null(out[1].cdrom);
-	vm_status_clear(&out[0]);
-	vm_status_clear(&out[1]);
+	vmstate_status_clear(&out[0]);
+	vmstate_status_clear(&out[1]);
 }
 
 /* A hung monitor costs one deadline, and the guests around it are answered meanwhile. */
@@ -335,7 +337,7 @@ static void test_hung_monitor_does_not_hold_up_others(void **state)
 	peer_start(&ok, "fine");
 	peer_start(&refused, "refuses");
 	t0 = now_ms();
-	vm_status_all(&cfg, defs, 3, out, DEADLINE_MS);
+	status_all(&cfg, defs, 3, out, DEADLINE_MS);
 	/* the deadline, not the hung peer, ends the poll; the slack is for a busy machine */
 	assert_true(now_ms() - t0 >= DEADLINE_MS - 10);
 	assert_true(now_ms() - t0 < HUNG_MS - 100);
@@ -349,7 +351,7 @@ static void test_hung_monitor_does_not_hold_up_others(void **state)
 	peer_stop(&ok);
 	peer_stop(&refused);
 	for (int i = 0; i < 3; i++)
-		vm_status_clear(&out[i]);
+		vmstate_status_clear(&out[i]);
 }
 
 /* The pidfile rules: see status.c's header comment. */
@@ -382,7 +384,7 @@ static void test_pidfile_rules(void **state)
 	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0); /* older than the host's boot */
 	free(p);
 	defs[4].error = (char *)"broken.yaml:3:7: cpus: expected a number";
-	vm_status_all(&cfg, defs, 5, out, 500);
+	status_all(&cfg, defs, 5, out, 500);
 	assert_int_equal(out[0].state, VM_STOPPED);
 	assert_int_equal(out[1].state, VM_CRASHED);
 	/* QEMU's words while it ran explain the crash, not its start-up warnings */
@@ -394,16 +396,16 @@ static void test_pidfile_rules(void **state)
 	assert_int_equal(out[4].state, VM_INVALID);
 	assert_string_equal(out[4].reason, "broken.yaml:3:7: cpus: expected a number");
 	for (int i = 0; i < 5; i++)
-		vm_status_clear(&out[i]);
+		vmstate_status_clear(&out[i]);
 	/* nothing said while running (a SIGKILL): the start log's last line that is no warning, program name off */
 	p = state_file("killed", VM_RUN_LOG);
 	unlink(p);
 	free(p);
-	vm_status_all(&cfg, defs, 5, out, 500);
+	status_all(&cfg, defs, 5, out, 500);
 	assert_int_equal(out[1].state, VM_CRASHED);
 	assert_non_null(strstr(out[1].reason, "shutdown: the last real line"));
 	for (int i = 0; i < 5; i++)
-		vm_status_clear(&out[i]);
+		vmstate_status_clear(&out[i]);
 }
 
 /* Given the previous sample of the same process, CPU % is a rate over the interval. */
@@ -432,7 +434,7 @@ static void test_cpu_rate_from_previous_sample(void **state)
 	assert_int_equal(out.state, VM_RUNNING);
 	assert_true(out.cpu_percent >= 0 && out.cpu_percent < 1);
 	assert_true(out.sampled_at > prev.sampled_at);
-	vm_status_clear(&out);
+	vmstate_status_clear(&out);
 }
 
 /* ---- B17: busy is not hung ---- */
@@ -454,10 +456,10 @@ static void test_status_monitor_is_asked(void **state)
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
 	assert_int_equal(listen(lfd, 0), 0);
-	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	status_all(&cfg, &def, 1, &out, DEADLINE_MS);
 	if (out.state != VM_RUNNING)
-		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
-	vm_status_clear(&out);
+		fail_msg("got %s (%s)", vmstate_name(out.state), out.reason ? out.reason : "");
+	vmstate_status_clear(&out);
 	peer_stop(&own);
 	close(lfd);
 	free(ops);
@@ -539,11 +541,11 @@ static void test_busy_monitor_is_waited_for(void **state)
 	peer_start(&p, "busy");
 	monitor_hold(&h, "busy", "qmp.sock", 300);
 	t0 = now_ms();
-	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	status_all(&cfg, &def, 1, &out, DEADLINE_MS);
 	assert_true(now_ms() - t0 >= 290);
 	if (out.state != VM_PAUSED)
-		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
-	vm_status_clear(&out);
+		fail_msg("got %s (%s)", vmstate_name(out.state), out.reason ? out.reason : "");
+	vmstate_status_clear(&out);
 	hold_end(&h);
 	peer_stop(&p);
 }
@@ -564,11 +566,11 @@ static void test_monitor_kept_past_the_deadline(void **state)
 	assert_int_equal(qmp_note_write(&h.q, note), 0);
 	free(note);
 	t0 = now_ms();
-	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	status_all(&cfg, &def, 1, &out, DEADLINE_MS);
 	assert_true(now_ms() - t0 >= DEADLINE_MS - 10 && now_ms() - t0 < 1100);
 	assert_int_equal(out.state, VM_UNRESPONSIVE);
 	assert_non_null(strstr(out.reason, "busy with other vmdeck clients for 400 ms"));
-	vm_status_clear(&out);
+	vmstate_status_clear(&out);
 	hold_end(&h);
 }
 
@@ -607,22 +609,22 @@ static void test_shared_answer_is_taken(void **state)
 	monitor_hold(&h, "shared", "qmp.sock", 1200);
 	assert_int_equal(pthread_create(&n.thread, NULL, note_later, &n), 0);
 	t0 = now_ms();
-	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	status_all(&cfg, &def, 1, &out, DEADLINE_MS);
 	assert_true(now_ms() - t0 < DEADLINE_MS - 50);
 	if (out.state != VM_PAUSED)
-		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
+		fail_msg("got %s (%s)", vmstate_name(out.state), out.reason ? out.reason : "");
 	assert_string_equal(out.cdrom, "/srv/iso/x.iso");
 	assert_int_equal(out.pid, fake_qemu);
-	vm_status_clear(&out);
+	vmstate_status_clear(&out);
 	pthread_join(n.thread, NULL);
 	hold_end(&h);
 
 	monitor_hold(&h, "shared", "qmp.sock", 1200);
 	n.pid = fake_qemu + 1;
 	assert_int_equal(pthread_create(&n.thread, NULL, note_later, &n), 0);
-	vm_status_all(&cfg, &def, 1, &out, DEADLINE_MS);
+	status_all(&cfg, &def, 1, &out, DEADLINE_MS);
 	assert_int_equal(out.state, VM_UNRESPONSIVE);
-	vm_status_clear(&out);
+	vmstate_status_clear(&out);
 	pthread_join(n.thread, NULL);
 	hold_end(&h);
 }
@@ -641,12 +643,12 @@ static void test_prelaunch_while_a_start_lets_go(void **state)
 
 	peer_start(&p, "starting");
 	vm_lock_hold(&h, "starting", 50);
-	vm_status_all(&cfg, &def, 1, &out, 2000);
+	status_all(&cfg, &def, 1, &out, 2000);
 	peer_stop(&p);
 	hold_end(&h);
 	if (out.state != VM_RUNNING)
-		fail_msg("got %s (%s)", vm_state_name(out.state), out.reason ? out.reason : "");
-	vm_status_clear(&out);
+		fail_msg("got %s (%s)", vmstate_name(out.state), out.reason ? out.reason : "");
+	vmstate_status_clear(&out);
 }
 
 /* The reader that got QEMU's answer leaves its verdict in the lock file (0600) for the others. */
@@ -660,10 +662,10 @@ static void test_answer_is_shared(void **state)
 	struct stat sb;
 
 	peer_start(&p, "sharer");
-	vm_status_all(&cfg, &def, 1, &out, 2000);
+	status_all(&cfg, &def, 1, &out, 2000);
 	peer_stop(&p);
 	assert_int_equal(out.state, VM_RUNNING);
-	vm_status_clear(&out);
+	vmstate_status_clear(&out);
 	sock = state_file("sharer", VM_STATUS_SOCK);
 	lock = xasprintf("%s.lock", sock);
 	assert_int_equal(lstat(lock, &sb), 0);

@@ -13,6 +13,7 @@
 #include "scratch.h"
 #include "util.h"
 #include "vm.h"
+#include "vmstate.h"
 
 static char tmpdir[64];
 static char *iso_dir;
@@ -48,20 +49,20 @@ static mode_t mode_of(const char *p)
 
 static void test_dir_created_0700(void **state)
 {
-	char *err = NULL, *dir = vm_path(&cfg, "g1", NULL);
+	char *err = NULL, *dir = vmstate_path(&cfg, "g1", NULL);
 
-	assert_int_equal(vm_dir_prepare(&cfg, "g1", &err), 0);
+	assert_int_equal(vmstate_dir_prepare(&cfg, "g1", &err), 0);
 	assert_int_equal(mode_of(dir), 0700);
 	free(dir);
 }
 
 static void test_dir_mode_fixed(void **state)
 {
-	char *err = NULL, *dir = vm_path(&cfg, "g2", NULL);
+	char *err = NULL, *dir = vmstate_path(&cfg, "g2", NULL);
 
 	assert_int_equal(mkdir_p(dir, 0755, NULL), 0);
 	chmod(dir, 0755);
-	assert_int_equal(vm_dir_prepare(&cfg, "g2", &err), 0);
+	assert_int_equal(vmstate_dir_prepare(&cfg, "g2", &err), 0);
 	assert_int_equal(mode_of(dir), 0700);
 	free(dir);
 }
@@ -70,7 +71,7 @@ static void test_dir_bad_name(void **state)
 {
 	char *err = NULL;
 
-	assert_int_equal(vm_dir_prepare(&cfg, "../etc", &err), -1);
+	assert_int_equal(vmstate_dir_prepare(&cfg, "../etc", &err), -1);
 	assert_string_equal(err, "invalid guest name '../etc'");
 	free(err);
 }

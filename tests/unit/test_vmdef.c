@@ -1130,6 +1130,32 @@ static void test_defaults_from_the_schema(void **state)
 	assert_null(vmdef_default("cpu.listen"));
 }
 
+/* The choice lists the form offers and the checks accept come from the same rows. */
+static void test_choices_from_the_schema(void **state)
+{
+	const char *const *c = vmdef_choices("nics.model");
+	struct vmdef def;
+	char *err = NULL;
+	size_t n = 0;
+
+	assert_non_null(c);
+	for (; c[n]; n++) {
+		vmdef_init(&def, "g");
+		vmdef_add_nic(&def);
+		assert_int_equal(vmdef_set_field(&def, "nics.model", c[n], &err), 0);
+		vmdef_free(&def);
+	}
+	assert_int_equal(n, 3);
+	assert_string_equal(vmdef_choices("machine")[1], "q35");
+	assert_string_equal(vmdef_choices("disks.interface")[0], vmdef_default("disks.interface"));
+	assert_int_equal(choice_index(vmdef_choices("disks.interface"), "sata"), DISK_SATA);
+	assert_string_equal(disk_iface_name(DISK_VIRTIO), "virtio");
+	assert_string_equal(vmdef_choices("rtc")[1], "localtime");
+	assert_null(vmdef_choices("boot")[2]);
+	assert_null(vmdef_choices("cpu"));
+	assert_null(vmdef_choices("nosuch.model"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1162,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(test_item_kind_refused),
 		cmocka_unit_test(test_add_item_disk),
 		cmocka_unit_test(test_defaults_from_the_schema),
+		cmocka_unit_test(test_choices_from_the_schema),
 		cmocka_unit_test(test_set_field_and_validate),
 	};
 

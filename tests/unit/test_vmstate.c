@@ -15,7 +15,7 @@
 
 #include "scratch.h"
 #include "util.h"
-#include "vm.h"
+#include "vmstate.h"
 
 static char tmpdir[64];
 static struct config cfg;
@@ -28,7 +28,7 @@ static int setup(void **state)
 	cfg.state_dir = tmpdir;
 	cfg.qemu_binary = (char *)"/opt/qemu/bin/my-emulator";
 	{
-		char *g1 = vm_path(&cfg, "g1", NULL);
+		char *g1 = vmstate_path(&cfg, "g1", NULL);
 		int rc = mkdir(g1, 0700);
 
 		free(g1);
@@ -44,7 +44,7 @@ static int teardown(void **state)
 
 static void write_pidfile(const char *text)
 {
-	char *p = vm_path(&cfg, "g1", "qemu.pid");
+	char *p = vmstate_path(&cfg, "g1", "qemu.pid");
 	FILE *f = fopen(p, "w");
 
 	assert_non_null(f);
@@ -91,18 +91,18 @@ static void test_pid_alive_and_zombie(void **state)
 {
 	pid_t pid = spawn_named("sleeper");
 
-	assert_true(pid_alive(getpid()));
-	assert_true(pid_alive(pid));
+	assert_true(vmstate_pid_alive(getpid()));
+	assert_true(vmstate_pid_alive(pid));
 	kill(pid, SIGKILL);
-	for (int i = 0; i < 200 && pid_alive(pid); i++)
+	for (int i = 0; i < 200 && vmstate_pid_alive(pid); i++)
 		usleep(5000);
 	/* not reaped yet: a zombie, which kill(pid, 0) would still accept */
 	assert_int_equal(kill(pid, 0), 0);
-	assert_false(pid_alive(pid));
+	assert_false(vmstate_pid_alive(pid));
 	waitpid(pid, NULL, 0);
-	assert_false(pid_alive(pid));
-	assert_false(pid_alive(0));
-	assert_false(pid_alive(-1));
+	assert_false(vmstate_pid_alive(pid));
+	assert_false(vmstate_pid_alive(0));
+	assert_false(vmstate_pid_alive(-1));
 }
 
 /*
@@ -134,7 +134,7 @@ static pid_t spawn_argv(const char *const *args)
 /* "-qmp" "unix:STATE/NAME/qmp.sock,server=on,wait=off", as qemu_argv writes it (commas doubled). */
 static char *qmp_arg(const char *name)
 {
-	char *sock = vm_path(&cfg, name, "qmp.sock");
+	char *sock = vmstate_path(&cfg, name, "qmp.sock");
 	struct sbuf b = { 0 };
 
 	sbuf_add(&b, "unix:");
@@ -166,24 +166,24 @@ static void test_vm_pid_checks_the_process(void **state)
 	pid_t other = spawn_argv((const char *const[]){ "my-emulator", "-qmp", g1, NULL });
 
 	write_pid(q);
-	assert_int_equal(vm_pid(&cfg, "g1"), q);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), q);
 	/* the configured binary's name counts as QEMU too */
 	write_pid(other);
-	assert_int_equal(vm_pid(&cfg, "g1"), other);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), other);
 	/* a reused pid of an unrelated process does not */
 	write_pid(getpid());
-	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), 0);
 	write_pidfile("12x\n");
-	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), 0);
 	write_pidfile("");
-	assert_int_equal(vm_pid(&cfg, "g1"), 0);
-	assert_int_equal(vm_pid(&cfg, "no-such-guest"), 0);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid(&cfg, "no-such-guest"), 0);
 	/* QEMU dead (zombie, not yet reaped) */
 	write_pid(q);
 	kill(q, SIGKILL);
-	for (int i = 0; i < 200 && pid_alive(q); i++)
+	for (int i = 0; i < 200 && vmstate_pid_alive(q); i++)
 		usleep(5000);
-	assert_int_equal(vm_pid(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), 0);
 	reap(other);
 	waitpid(q, NULL, 0);
 	free(g1);
@@ -193,8 +193,8 @@ static void test_vm_pid_checks_the_process(void **state)
 static void test_vm_pid_refuses_another_guests_qemu(void **state)
 {
 	char *g1 = qmp_arg("g1"), *g2 = qmp_arg("g2"), *g10 = qmp_arg("g10");
-	char *g1_sock = vm_path(&cfg, "g1", "qmp.sock");
-	char *g1_pidfile = vm_path(&cfg, "g1", "qemu.pid");
+	char *g1_sock = vmstate_path(&cfg, "g1", "qmp.sock");
+	char *g1_pidfile = vmstate_path(&cfg, "g1", "qemu.pid");
 	char *g1_longer = xasprintf("unix:%s.old,server=on,wait=off", g1_sock);
 	pid_t gb = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g2, NULL });
 	pid_t prefix = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g10, NULL });
@@ -202,15 +202,15 @@ static void test_vm_pid_refuses_another_guests_qemu(void **state)
 	pid_t elsewhere = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-pidfile", g1_pidfile, "-monitor", g1, NULL });
 	pid_t not_qemu = spawn_argv((const char *const[]){ "socat", "-qmp", g1, NULL });
 
-	assert_true(vm_pid_is_guest(&cfg, "g2", gb));
-	assert_false(vm_pid_is_guest(&cfg, "g1", gb));
+	assert_true(vmstate_pid_is_guest(&cfg, "g2", gb));
+	assert_false(vmstate_pid_is_guest(&cfg, "g1", gb));
 	write_pid(gb);
-	assert_int_equal(vm_pid(&cfg, "g1"), 0);
-	assert_false(vm_pid_is_guest(&cfg, "g1", prefix));
-	assert_false(vm_pid_is_guest(&cfg, "g1", longer));
-	assert_false(vm_pid_is_guest(&cfg, "g1", elsewhere));
-	assert_false(vm_pid_is_guest(&cfg, "g1", not_qemu));
-	assert_false(vm_pid_is_guest(&cfg, "g1", 0));
+	assert_int_equal(vmstate_pid(&cfg, "g1"), 0);
+	assert_false(vmstate_pid_is_guest(&cfg, "g1", prefix));
+	assert_false(vmstate_pid_is_guest(&cfg, "g1", longer));
+	assert_false(vmstate_pid_is_guest(&cfg, "g1", elsewhere));
+	assert_false(vmstate_pid_is_guest(&cfg, "g1", not_qemu));
+	assert_false(vmstate_pid_is_guest(&cfg, "g1", 0));
 	reap(gb);
 	reap(prefix);
 	reap(longer);
@@ -228,20 +228,20 @@ static void test_vm_pid_refuses_another_guests_qemu(void **state)
 static void test_vm_pid_find_without_pidfile(void **state)
 {
 	char *g1 = qmp_arg("g1"), *g2 = qmp_arg("g2");
-	char *pidfile = vm_path(&cfg, "g1", "qemu.pid");
+	char *pidfile = vmstate_path(&cfg, "g1", "qemu.pid");
 	pid_t gb = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g2, NULL });
 
 	unlink(pidfile);
-	assert_int_equal(vm_pid_find(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid_find(&cfg, "g1"), 0);
 	pid_t q = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", g1, NULL });
 
-	assert_int_equal(vm_pid(&cfg, "g1"), 0);
-	assert_int_equal(vm_pid_find(&cfg, "g1"), q);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid_find(&cfg, "g1"), q);
 	write_pid(gb);
-	assert_int_equal(vm_pid(&cfg, "g1"), 0);
-	assert_int_equal(vm_pid_find(&cfg, "g1"), q);
+	assert_int_equal(vmstate_pid(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid_find(&cfg, "g1"), q);
 	reap(q);
-	assert_int_equal(vm_pid_find(&cfg, "g1"), 0);
+	assert_int_equal(vmstate_pid_find(&cfg, "g1"), 0);
 	reap(gb);
 	unlink(pidfile);
 	free(pidfile);
@@ -259,16 +259,16 @@ static void test_vm_pid_is_guest_comma_in_path(void **state)
 
 	cfg.state_dir = dir;
 	arg = qmp_arg("g1");
-	sock = vm_path(&cfg, "g1", "qmp.sock");
+	sock = vmstate_path(&cfg, "g1", "qmp.sock");
 	assert_non_null(strstr(arg, "a,,b"));
 	q = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", arg, NULL });
-	assert_true(vm_pid_is_guest(&cfg, "g1", q));
+	assert_true(vmstate_pid_is_guest(&cfg, "g1", q));
 	reap(q);
 	/* the undoubled form would be QEMU reading "unix:.../a" and an option "b/g1/..." */
 	char *raw = xasprintf("unix:%s,server=on", sock);
 
 	q = spawn_argv((const char *const[]){ "qemu-system-x86_64", "-qmp", raw, NULL });
-	assert_false(vm_pid_is_guest(&cfg, "g1", q));
+	assert_false(vmstate_pid_is_guest(&cfg, "g1", q));
 	reap(q);
 	free(raw);
 	free(arg);
@@ -279,22 +279,22 @@ static void test_vm_pid_is_guest_comma_in_path(void **state)
 
 static void test_paths_and_names(void **state)
 {
-	char *p = vm_path(&cfg, "av-server", "qmp.sock");
+	char *p = vmstate_path(&cfg, "av-server", "qmp.sock");
 	char *want = xasprintf("%s/av-server/qmp.sock", tmpdir);
 
 	assert_string_equal(p, want);
 	free(p);
 	free(want);
-	p = vm_path(&cfg, "av-server", NULL);
+	p = vmstate_path(&cfg, "av-server", NULL);
 	want = xasprintf("%s/av-server", tmpdir);
 	assert_string_equal(p, want);
 	free(p);
 	free(want);
-	assert_string_equal(vm_state_name(VM_SHUTTING_DOWN), "shutting-down");
-	assert_string_equal(vm_state_name(VM_UNRESPONSIVE), "unresponsive");
-	assert_string_equal(vm_state_name(VM_INVALID), "invalid");
+	assert_string_equal(vmstate_name(VM_SHUTTING_DOWN), "shutting-down");
+	assert_string_equal(vmstate_name(VM_UNRESPONSIVE), "unresponsive");
+	assert_string_equal(vmstate_name(VM_INVALID), "invalid");
 	for (int s = 0; s < VM_STATE_COUNT; s++)
-		assert_non_null(vm_state_name((enum vm_state)s));
+		assert_non_null(vmstate_name((enum vm_state)s));
 }
 
 static void test_status_clear(void **state)
@@ -305,7 +305,7 @@ static void test_status_clear(void **state)
 	st.cdrom = xstrdup("/srv/iso/x.iso");
 	st.reason = xstrdup("why");
 	st.pid = 42;
-	vm_status_clear(&st);
+	vmstate_status_clear(&st);
 	assert_int_equal(st.state, VM_STOPPED);
 	assert_null(st.cdrom);
 	assert_null(st.reason);

@@ -1,0 +1,9 @@
+/* cmd_complete.h: the exec of the verb complete, for the verb table in cli.c. */
+#ifndef VMDECK_CMD_COMPLETE_H
+#define VMDECK_CMD_COMPLETE_H
+
+#include "cli.h"
+
+int cmd_complete(struct cli *c, int argc, char **argv);
+
+#endif

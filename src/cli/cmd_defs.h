@@ -1,0 +1,10 @@
+/* cmd_defs.h: the execs of the verbs check, new, for the verb table in cli.c. */
+#ifndef VMDECK_CMD_DEFS_H
+#define VMDECK_CMD_DEFS_H
+
+#include "cli.h"
+
+int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_new(struct cli *c, int argc, char **argv);
+
+#endif

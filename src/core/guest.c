@@ -1,0 +1,436 @@
+/* guest.c: creating a guest, the one way: checks, a free VNC display, disks, the definition. */
+#include "guest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "lvm.h"
+#include "progress.h"
+#include "spawn.h"
+#include "storage.h"
+#include "util.h"
+#include "vm.h"
+
+/* ---- VNC displays ---- */
+
+static bool listen_any(const char *l)
+{
+	return strcmp(l, "0.0.0.0") == 0 || strcmp(l, "::") == 0 || strcmp(l, "[::]") == 0;
+}
+
+/* Two listen addresses meet unless both are different specific addresses. */
+static bool listens_meet(const char *a, const char *b)
+{
+	return listen_any(a) || listen_any(b) || strcmp(a, b) == 0;
+}
+
+bool guest_vnc_clash(const struct vmdef *a, const struct vmdef *b)
+{
+	return a->vnc && b->vnc && a->vnc_display == b->vnc_display &&
+	       listens_meet(vm_vnc_listen(a), vm_vnc_listen(b));
+}
+
+/* "[::1]" -> "::1" into buf. */
+static const char *unbracket(const char *listen, char *buf, size_t len)
+{
+	size_t n = strlen(listen);
+
+	if (n >= 2 && listen[0] == '[' && listen[n - 1] == ']' && n - 1 <= len) {
+		memcpy(buf, listen + 1, n - 2);
+		buf[n - 2] = '\0';
+		return buf;
+	}
+	return listen;
+}
+
+/*
+ * Binds a socket to each address of listen on port as QEMU would
+ * (SO_REUSEADDR): 0 when every bind works, else the first errno
+ * (EADDRINUSE: a listener; EADDRNOTAVAIL: not an address of this host).
+ */
+static int bind_test(const char *listen, int port)
+{
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
+	char host[256], serv[16];
+	const char *h = unbracket(listen, host, sizeof host);
+	int e = 0, one = 1, g;
+
+	snprintf(serv, sizeof serv, "%d", port);
+	/* a number, or localhost (/etc/hosts); another name is QEMU's: no DNS wait in a form */
+	if (strcmp(h, "localhost") != 0)
+		hints.ai_flags |= AI_NUMERICHOST;
+	if ((g = getaddrinfo(h, serv, &hints, &res)) != 0)
+		return g == EAI_NONAME && strcmp(h, "localhost") != 0 ? 0 : EADDRNOTAVAIL;
+	for (ai = res; ai && e == 0; ai = ai->ai_next) {
+		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+			e = errno;
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return e;
+}
+
+int guest_listen_check(const char *listen, char **err)
+{
+	int e = bind_test(listen, 0);
+
+	if (e == 0)
+		return 0;
+	if (e == EADDRNOTAVAIL || e == EAFNOSUPPORT)
+		return err_set(err, "vnc.listen %s is not an address of this host", listen);
+	return err_set(err, "vnc.listen %s: cannot listen there: %s", listen, strerror(e));
+}
+
+char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *self, int display,
+			     const char *listen)
+{
+	const char *l = listen && listen[0] ? listen : vmdef_default("vnc.listen");
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vmdef *d = &defs[i];
+
+		if (d->error || !d->vnc || d->vnc_display != display)
+			continue;
+		if (self && strcmp(d->name, self) == 0)
+			continue;
+		if (listens_meet(vm_vnc_listen(d), l))
+			return xstrdup(d->name);
+	}
+	if (bind_test(l, 5900 + display) == EADDRINUSE)
+		return xasprintf("a listener on port %d", 5900 + display);
+	return NULL;
+}
+
+int guest_vnc_free_display(const struct vmdef *defs, size_t n, const char *self, const char *listen)
+{
+	for (int d = GUEST_VNC_FIRST; d <= GUEST_VNC_LAST; d++) {
+		char *who = guest_vnc_display_user(defs, n, self, d, listen);
+
+		if (who == NULL)
+			return d;
+		free(who);
+	}
+	return -1;
+}
+
+/* ---- checks ---- */
+
+static int check_against(const struct vmdef *def, const struct vmdef *defs, size_t n, bool replace,
+			 char **err)
+{
+	char *who;
+	int rc;
+
+	for (size_t i = 0; i < n && !replace; i++)
+		if (strcmp(defs[i].name, def->name) == 0)
+			return err_set(err, "a guest of that name exists (%s)", defs[i].path);
+	if (!def->vnc)
+		return 0;
+	if (guest_listen_check(vm_vnc_listen(def), err) < 0)
+		return -1;
+	if (def->vnc_display == GUEST_VNC_ANY)
+		return 0;
+	who = guest_vnc_display_user(defs, n, def->name, def->vnc_display, vm_vnc_listen(def));
+	if (who == NULL)
+		return 0;
+	rc = err_set(err, "vnc display %d (port %d) is used by %s", def->vnc_display,
+		     5900 + def->vnc_display, who);
+	free(who);
+	return rc;
+}
+
+int guest_check_new(const struct config *cfg, const struct vmdef *def, bool replace, char **err)
+{
+	struct vmdef *defs;
+	size_t n;
+	char *path;
+	int rc;
+
+	if (!name_valid(def->name))
+		return err_set(err, "not a valid guest name (letters, digits, '.', '_', '-'; "
+			       "at most 64, starting with a letter or digit)");
+	path = xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
+	rc = 0;
+	if (!replace && access(path, F_OK) == 0)
+		rc = err_set(err, "a guest of that name exists (%s)", path);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (access(cfg->vms_dir, F_OK) < 0) /* no guest yet: only listeners to collide with */
+		return check_against(def, NULL, 0, replace, err);
+	if (vmdefs_load_all(cfg, &defs, &n, err) < 0)
+		return -1;
+	rc = check_against(def, defs, n, replace, err);
+	vmdefs_free(defs, n);
+	return rc;
+}
+
+char *guest_disk_default(const struct config *cfg, const char *name, bool lv)
+{
+	if (lv)
+		return xasprintf("%s/%s", cfg->vg ? cfg->vg : "", name);
+	return xasprintf("%s/%s.qcow2", cfg->file_dir, name);
+}
+
+/* ---- disks ---- */
+
+/* A relative file name lives in storage.file_dir: the definition says so in full. */
+static void disks_absolute(const struct config *cfg, struct vmdef *def)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		char *abs;
+
+		if (!def->disks[i].file || def->disks[i].file[0] == '/')
+			continue;
+		abs = path_resolve(cfg->file_dir, def->disks[i].file);
+		free(def->disks[i].file);
+		def->disks[i].file = abs;
+	}
+}
+
+static enum guest_disk_how disk_how(const struct guest_create_opts *o, const struct vmdef *def,
+				    size_t i)
+{
+	enum guest_disk_how h = o && o->disks ? o->disks[i].how : GUEST_DISK_AUTO;
+
+	if (h == GUEST_DISK_AUTO)
+		return def->disks[i].size ? GUEST_DISK_CREATE : GUEST_DISK_USE;
+	return h;
+}
+
+static int convert(const char *from, const char *sfmt, const char *to, const char *dfmt, bool into,
+		   char **err)
+{
+	struct strv av = { 0 };
+	int rc;
+
+	strv_add(&av, "qemu-img");
+	strv_add(&av, "convert");
+	strv_add(&av, "-q");
+	if (into)
+		strv_add(&av, "-n"); /* the target exists (an LV): written as it is */
+	strv_add(&av, "-f");
+	strv_add(&av, sfmt);
+	strv_add(&av, "-O");
+	strv_add(&av, dfmt);
+	strv_add(&av, from);
+	strv_add(&av, to);
+	rc = spawn_run(av.v, NULL, err);
+	strv_free(&av);
+	return rc;
+}
+
+/* A new LV, or image file made 0600 here, that qemu-img fills with a copy of from. */
+static int disk_copy(const struct config *cfg, const struct vm_disk *d,
+		     const struct guest_disk_plan *p, char **err)
+{
+	const char *sfmt, *dfmt = storage_disk_format(d);
+	uint64_t size;
+	char *dst = NULL;
+	int fd, rc;
+
+	if (p == NULL || p->from == NULL)
+		return err_set(err, "no disk to copy from");
+	sfmt = storage_file_format(p->from, p->from_format);
+	if (storage_file_info(p->from, &size, NULL, err) < 0)
+		return -1;
+	if (d->lv) {
+		if (lvm_create(cfg, d->lv, size, err) < 0)
+			return -1;
+		if ((rc = storage_disk_path(cfg, d, &dst, err)) == 0)
+			rc = convert(p->from, sfmt, dst, dfmt, true, err);
+		if (rc < 0)
+			lvm_remove(cfg, d->lv, NULL);
+		free(dst);
+		return rc;
+	}
+	dst = xstrdup(d->file);
+	*strrchr(dst, '/') = '\0'; /* absolute: disks_absolute ran */
+	rc = dst[0] ? mkdir_p(dst, 0755, err) : 0;
+	free(dst);
+	if (rc < 0)
+		return -1;
+	if ((fd = open(d->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return err_set(err, "cannot create %s: %s", d->file, strerror(errno));
+	close(fd);
+	/* qemu-img opens the file it creates without O_EXCL: it keeps this inode and its mode */
+	if ((rc = convert(p->from, sfmt, d->file, dfmt, false, err)) < 0)
+		unlink(d->file);
+	return rc;
+}
+
+/* Makes disk i; *created when it is new (and so goes again on a later failure). */
+static int disk_make(const struct config *cfg, const struct vmdef *def,
+		     const struct guest_create_opts *o, size_t i, bool *created, char **err)
+{
+	const struct vm_disk *d = &def->disks[i];
+	const struct guest_disk_plan *p = o && o->disks ? &o->disks[i] : NULL;
+	uint64_t size = p && p->size ? p->size : d->size;
+
+	*created = false;
+	switch (disk_how(o, def, i)) {
+	case GUEST_DISK_CREATE:
+		if ((d->lv ? lvm_create(cfg, d->lv, size, err)
+			   : storage_file_create(d->file, d->format, size, err)) < 0)
+			return -1;
+		*created = true;
+		return 0;
+	case GUEST_DISK_COPY:
+		if (disk_copy(cfg, d, p, err) < 0)
+			return -1;
+		*created = true;
+		return 0;
+	case GUEST_DISK_MAKE:
+		if (p->make == NULL)
+			return err_set(err, "disk %zu: nothing makes it", i + 1);
+		return p->make(p->arg, i, created, err);
+	default:
+		return 0;
+	}
+}
+
+static void disks_remove(const struct config *cfg, const struct vmdef *def, const bool *created)
+{
+	for (size_t i = def->n_disks; i-- > 0;) {
+		if (!created[i])
+			continue;
+		if (def->disks[i].lv)
+			lvm_remove(cfg, def->disks[i].lv, NULL);
+		else
+			unlink(def->disks[i].file);
+	}
+}
+
+/* ---- the definition ---- */
+
+int guest_definition_place(const struct config *cfg, const char *name, const char *text,
+			   bool replace, char **err)
+{
+	char *path = xasprintf("%s/%s.yaml", cfg->vms_dir, name);
+	char *tmp = xasprintf("%s.new.XXXXXX", path);
+	int fd, rc = mkdir_p(cfg->vms_dir, 0755, err);
+
+	if (rc == 0 && (fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW)) < 0)
+		rc = err_set(err, "cannot write %s: %s", path, strerror(errno));
+	if (rc == 0) {
+		if (fchmod(fd, 0600) < 0 || fd_write_all(fd, text, strlen(text)) < 0 ||
+		    fsync(fd) < 0)
+			rc = err_set(err, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		if (rc == 0 && replace && rename(tmp, path) < 0)
+			rc = err_set(err, "cannot write %s: %s", path, strerror(errno));
+		else if (rc == 0 && !replace && link(tmp, path) < 0)
+			rc = errno == EEXIST
+				     ? err_set(err, "a guest of that name exists (%s)", path)
+				     : err_set(err, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	if (rc == 0)
+		rc = dir_sync(cfg->vms_dir, err);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err)
+{
+	struct vmdef *defs = NULL;
+	size_t n = 0;
+
+	if (access(cfg->vms_dir, F_OK) == 0 && vmdefs_load_all(cfg, &defs, &n, err) < 0)
+		return -1;
+	def->vnc = true;
+	def->vnc_display = guest_vnc_free_display(defs, n, def->name, vm_vnc_listen(def));
+	vmdefs_free(defs, n);
+	if (def->vnc_display < 0)
+		return err_set(err, "every VNC display %d..%d is taken; give one", GUEST_VNC_FIRST,
+			       GUEST_VNC_LAST);
+	return def->vnc_display;
+}
+
+/* What is decided before a disk is made: MACs, the display, absolute file paths. */
+static int fill_in(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o,
+		   char **err)
+{
+	disks_absolute(cfg, def);
+	for (size_t k = 0; k < def->n_nics && !(o && o->text); k++)
+		if (!def->nics[k].mac) {
+			char mac[18];
+
+			vmdef_random_mac(mac);
+			def->nics[k].mac = xstrdup(mac);
+		}
+	if (!def->vnc || def->vnc_display != GUEST_VNC_ANY)
+		return 0;
+	if (o && o->text)
+		return err_set(err, "the definition's text needs its VNC display");
+	return guest_vnc_pick(cfg, def, err) < 0 ? -1 : 0;
+}
+
+/* The caller's commit (temporaries into place), then the definition; signals held around both. */
+static int commit(const struct config *cfg, const struct vmdef *def,
+		  const struct guest_create_opts *o, const char *text, char **err)
+{
+	sigset_t held;
+	int rc;
+
+	if (!(o && o->commit))
+		return guest_definition_place(cfg, def->name, text, o && o->replace, err);
+	if (progress_commit_hold(o->cancel, &held, err) < 0)
+		return -1;
+	rc = o->commit(o->commit_arg, err);
+	if (rc == 0)
+		rc = guest_definition_place(cfg, def->name, text, o->replace, err);
+	progress_commit_release(&held);
+	return rc;
+}
+
+int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o,
+		 char **err)
+{
+	bool *created;
+	char *yaml = NULL;
+	int rc;
+
+	if (guest_check_new(cfg, def, o && o->replace, err) < 0 || fill_in(cfg, def, o, err) < 0)
+		return -1;
+	if (!(o && o->text) && vmdef_validate(def, err) < 0)
+		return -1;
+	created = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *created);
+	rc = 0;
+	for (size_t i = 0; i < def->n_disks && rc == 0; i++)
+		rc = disk_make(cfg, def, o, i, &created[i], err);
+	if (rc == 0) {
+		if (!(o && o->text))
+			yaml = vmdef_to_yaml(def);
+		rc = commit(cfg, def, o, o && o->text ? o->text : yaml, err);
+	}
+	if (rc < 0)
+		disks_remove(cfg, def, created); /* no half-made guest */
+	else if (!(o && o->event && !o->event[0]))
+		events_log(cfg, def->name, "%s", o && o->event ? o->event : "definition created");
+	if (yaml) {
+		explicit_bzero(yaml, strlen(yaml));
+		free(yaml);
+	}
+	free(created);
+	return rc;
+}
