@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "guestip.h"
 #include "pending.h"
 #include "ui.h"
 #include "util.h"
@@ -305,6 +306,20 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 }
 
+/* The guest's addresses as far as known without asking it (the agent's cached answer, neighbours, user net). */
+static void detail_ip(struct ui *ui, struct pane *p, const struct vmdef *d, pid_t pid)
+{
+	struct strv ips = { 0 };
+	struct sbuf b = { 0 };
+
+	guestip_get(ui->cfg, d, pid, 0, &ips);
+	for (size_t k = 0; k < ips.n; k++)
+		sbuf_printf(&b, "%s%s", k ? ", " : "", ips.v[k]);
+	pane_line(p, R_NORMAL, "IP      %s", ips.n ? b.s : "unknown");
+	sbuf_free(&b);
+	strv_free(&ips);
+}
+
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -327,6 +342,8 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		  d->rtc ? d->rtc : vmdef_default("rtc"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
+	if (st->pid > 0 && st->state != VM_UNRESPONSIVE)
+		detail_ip(ui, p, d, st->pid);
 	if (st->reason)
 		pane_line(p, R_ERROR, "%s", st->reason);
 	pane_line(p, R_DETAIL_TITLE, "Recent events");

@@ -197,7 +197,7 @@ static bool from_agent_cached(const struct config *cfg, const struct vmdef *def,
 	struct strv got = { 0 };
 	bool answered = cache_read(path, pid, out);
 
-	if (!answered && (json = agent_interfaces(cfg, def->name, ms)) != NULL) {
+	if (!answered && ms > 0 && (json = agent_interfaces(cfg, def->name, ms)) != NULL) {
 		answered = true;
 		guestip_from_agent(json, def, &got);
 		cache_write(path, pid, &got);

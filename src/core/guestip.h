@@ -24,6 +24,8 @@
  *    built-in DHCP server hands out (dhcpstart defaults to x.x.x.15 of
  *    10.0.2.0/24; each user NIC is its own network with one client).
  * pid is the guest's running QEMU (0: not running, nothing is known).
+ * agent_ms 0 never asks the agent, only reads its cached answer (the
+ * console's detail pane, drawn often, must not wait on a guest).
  */
 #define GUESTIP_CACHE_S 30
 #define GUESTIP_CACHE_EMPTY_S 3   /* an answer without addresses */

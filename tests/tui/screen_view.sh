@@ -19,6 +19,7 @@ check "it boots" console_wait "vmdeck-guest-ready" 120
 
 tui_start TERM=xterm-256color
 tui_select lin
+check_screen "the detail pane shows the address (user networking)" "IP +10\.0\.2\.15"
 t0=$(date +%s%N)
 tui_keys w
 check_screen "w opens the screen view: the guest's name and its 720x400 text mode" "lin +720x400 +keys go to the guest" 15
