@@ -298,6 +298,8 @@ void form_open_new(struct ui *ui);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
 void cmdline_open(struct ui *ui);
+/* The command line, its line already holding text (the ISO picker's "iso make "). */
+void cmdline_open_with(struct ui *ui, const char *text);
 void cmdline_save_history(struct ui *ui);
 void cmdline_readline_lend(void);    /* before another readline user runs in this process */
 void cmdline_readline_reclaim(void);

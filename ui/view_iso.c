@@ -116,7 +116,8 @@ static void iso_draw(struct ui *ui)
 	for (int y = 0; y < rows && iv.top + (size_t)y < iv.n_shown; y++)
 		iso_row(win, 3 + y, w, &iv.all[iv.shown[iv.top + (size_t)y]], iv.users[iv.shown[iv.top + (size_t)y]],
 			iv.top + (size_t)y == iv.sel);
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "type to filter, Up/Down choose, Enter takes it, Esc closes");
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  "type to filter, Up/Down choose, Enter takes it, F7 make an image from a folder, Esc closes");
 	ui->cursor_y = getbegy(win) + 1;
 	ui->cursor_x = getbegx(win) + 2 + 8 + (int)iv.flen;
 }
@@ -151,6 +152,11 @@ static int iso_key(struct ui *ui, int ch)
 	}
 	if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && iv.n_shown)
 		return iso_choose(ui);
+	if (ch == KEY_F(7)) {  /* `vmdeck iso make` on the command line: the admin types name and folder */
+		iso_close(ui);
+		cmdline_open_with(ui, "iso make ");
+		return UI_REDRAW;
+	}
 	if (ch == KEY_UP && iv.sel > 0)
 		iv.sel--;
 	else if (ch == KEY_DOWN && iv.sel + 1 < iv.n_shown)
