@@ -1,10 +1,12 @@
 #!/bin/bash
 # guest_ip.sh: `show` and `list --json` give a running guest's addresses.
 #  - user networking: the first lease of QEMU's DHCP server, 10.0.2.15;
-#  - the guest agent (the agent fixture, vmdeck.dhcp=1: udhcpc on user
-#    networking gets 10.0.2.15): what the guest says, cached in the guest's
-#    folder, believed over the user-net guess (a second address given
-#    through the serial console shows up);
+#  - the guest agent (the agent fixture): what the guest says, cached in
+#    the guest's folder, believed over the user-net guess: [] before the
+#    guest has an address, then the ones given to it through its serial
+#    console. (Not by udhcpc: bringing the virtio link up on user
+#    networking slowed this TCG guest to a crawl on a loaded host, its
+#    IPv6 autoconfiguration suspected; the addresses go on a link left down.)
 #  - a bridged NIC: the host's neighbour table, in a network namespace with a
 #    bridge that this test makes (vmdeck run inside it).
 # A stopped guest's ip is null.
@@ -16,9 +18,9 @@ ip_of() { vd show "$1" --json | jq -c .ip; }
 mkguest bios
 check_eq "a stopped guest: ip null" "null" "$(ip_of bios)"
 
-# the agent guest (its NIC virtio: the cloud kernel has no e1000), DHCP at boot
+# the agent guest (its NIC virtio: the cloud kernel has no e1000)
 mklinux qa agent
-sed -i -e 's/model: e1000/model: virtio/' -e 's/"console=ttyS0/"vmdeck.dhcp=1 console=ttyS0/' "$T/vms.d/qa.yaml"
+sed -i -e 's/model: e1000/model: virtio/' "$T/vms.d/qa.yaml"
 check "start the agent guest" vd start qa
 
 check "start a SeaBIOS guest on user networking" vd start bios
@@ -27,13 +29,16 @@ check_match "show prints it" "ip: +10\.0\.2\.15" "$(vd show bios)"
 check_eq "list --json has it too" '["10.0.2.15"]' "$(vd list --json | jq -c '.[] | select(.name == "bios") | .ip')"
 vd kill bios > /dev/null
 
-# the agent's answer: the DHCP lease, then a second address the guest is
-# given through its serial console (no guess could know that one)
+# the agent's answer: none yet, then the addresses the guest is given
+# through its serial console (no guess could know 10.0.2.99)
 console_open qa
-check "the agent guest gets its address by udhcpc" console_wait "vmdeck-dhcp-bound 10.0.2.15" 120
-check "and runs its agent" console_wait "vmdeck-guest-agent-started" 60
+check "the agent guest boots and runs its agent" console_wait "vmdeck-guest-agent-started" 120
+qa_none() { [ "$(ip_of qa)" = '[]' ]; }
+check "agent: no address yet gives [] (the agent is believed over the user-net guess)" wait_until 60 qa_none
+console_send "ip addr add 10.0.2.15/24 dev eth0"
+rm -f "$T/state/qa/ip.cache"  # not to wait out the cached "none yet"
 qa_one() { [ "$(ip_of qa)" = '["10.0.2.15"]' ]; }
-check "agent: show --json gives 10.0.2.15" wait_until 60 qa_one
+check "agent: show --json gives 10.0.2.15" wait_until 30 qa_one
 check_match "agent: its answer is cached in the guest's folder, tied to the QEMU pid" \
     "^$(cat "$T/state/qa/qemu.pid") [0-9]+ 10\.0\.2\.15 $" "$(tr '\n' ' ' < "$T/state/qa/ip.cache")"
 check_eq "agent: the cache is 0600" 600 "$(stat -c %a "$T/state/qa/ip.cache")"
