@@ -11,6 +11,7 @@
 #include "view_screen.h"
 #include "vm.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 /* ---- navigation ---- */
 
@@ -385,7 +386,7 @@ void actions_tick(struct ui *ui)
 		ex->stop_offered = true;
 		ex->stop_deadline = 0; /* the question replaces the countdown */
 		ex->offer_pid = ui->st[i].pid;
-		ui_event(ui, ui->defs[i].name, "did not power off within %d s", ui->cfg->shutdown_timeout);
+		ui_event(ui, ui->defs[i].name, EV_STOP_TIMEOUT, "did not power off within %d s", ui->cfg->shutdown_timeout);
 		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
 			      ui->cfg->shutdown_timeout);
 		confirm_ask_later(ui, "Stop timed out", q, offer_kill, verb_arg("kill", ui->defs[i].name), kill_still_wanted);
@@ -416,8 +417,8 @@ int act_vnc(struct ui *ui)
 		text_show(ui, "VNC", "This guest has no VNC display (add a vnc: section to its definition).");
 		return UI_REDRAW;
 	}
-	how = vm_vnc_howto(d, ui->hostname, guest_up(ui));
-	listen = vm_vnc_listen(d);
+	how = vnc_howto(d, ui->hostname, guest_up(ui));
+	listen = vnc_listen(d);
 	body = xasprintf("Guest:     %s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
 			 d->vnc_display, 5900 + d->vnc_display, listen, d->vnc_password ? "set (from the definition)" : "none",
 			 how);

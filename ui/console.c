@@ -66,7 +66,7 @@ static void events_refresh(struct ui *ui, size_t i)
 	ui->dirty = true;
 }
 
-void ui_event(struct ui *ui, const char *guest, const char *fmt, ...)
+void ui_event(struct ui *ui, const char *guest, enum events_kind kind, const char *fmt, ...)
 {
 	ssize_t i = ui_guest_index(ui, guest);
 	va_list ap;
@@ -75,7 +75,7 @@ void ui_event(struct ui *ui, const char *guest, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	events_log(ui->cfg, guest, "%s", text);
+	events_write(ui->cfg, guest, kind, NULL, text);
 	free(text);
 	if (i >= 0)
 		events_refresh(ui, (size_t)i);
@@ -258,60 +258,15 @@ static const char *transition_text(enum vm_state from, enum vm_state to, bool st
 	return NULL;
 }
 
-/*
- * Verbs (from the CLI or a console job) log what they do themselves, so the
- * console logs a change of state it sees only when no verb explains it. The
- * rule: a change waits EXPLAIN_GRACE seconds (a verb may write its line just
- * after the change shows), then it is dropped if one of the guest's newest
- * EXPLAIN_LINES lines is at most EXPLAIN_WINDOW seconds older than the change
- * and begins with a word that explains the new state. Crashes and hangs have
- * no verb: only the same line (from another console) explains them.
- */
-#define EXPLAIN_GRACE 2.0
-#define EXPLAIN_WINDOW 10.0
-#define EXPLAIN_LINES 4
-
-static const struct {
-	enum vm_state state;
-	const char *words[6];
-} explains[] = {
-	{ VM_STOPPED, { "powered off", "did not power off", "the power button was not taken", "forced off", "stopped",
-			"start failed" } },
-	{ VM_RUNNING, { "started", "resumed", "reset", "responding again" } },
-	{ VM_PAUSED, { "paused" } },
-	{ VM_SHUTTING_DOWN, { "stopping", "ACPI power button pressed", "shutting down" } },
-	{ VM_CRASHED, { "crashed" } },
-	{ VM_UNRESPONSIVE, { "became unresponsive" } },
-	{ VM_INVALID, { "definition became invalid" } },
-};
-
-static bool line_explains(const struct events_entry *e, enum vm_state s, double seen_at)
-{
-	if ((double)e->when < seen_at - EXPLAIN_WINDOW)
-		return false;
-	for (size_t k = 0; k < ARRAY_LEN(explains); k++)
-		for (size_t w = 0; explains[k].state == s && w < ARRAY_LEN(explains[k].words) && explains[k].words[w]; w++)
-			if (strncmp(e->text, explains[k].words[w], strlen(explains[k].words[w])) == 0)
-				return true;
-	return false;
-}
-
 /* Logs the pending change unless a verb's line explains it; clears it either way. */
 static void pending_judge(struct ui *ui, size_t i)
 {
 	struct guest_extra *ex = &ui->ex[i];
-	struct events_entry last[EXPLAIN_LINES];
-	size_t n;
-	bool explained = false;
 
 	if (!ex->pending)
 		return;
-	n = events_recent(ui->cfg, ui->defs[i].name, EXPLAIN_LINES, last);
-	for (size_t k = 0; k < n && !explained; k++)
-		explained = line_explains(&last[k], ex->pending_state, ex->pending_at);
-	events_free(last, n);
-	if (!explained)
-		ui_event(ui, ui->defs[i].name, "%s", ex->pending);
+	if (!events_already_logged(ui->cfg, ui->defs[i].name, ex->pending_state, ex->pending_at))
+		ui_event(ui, ui->defs[i].name, events_kind_seen(ex->pending_state), "%s", ex->pending);
 	free(ex->pending);
 	ex->pending = NULL;
 }
@@ -340,7 +295,7 @@ static void note_transitions(struct ui *ui, const struct vm_status *now)
 		bool changed = ex->seen && ex->last_state != now[i].state;
 		const char *t;
 
-		if (ex->pending && (changed || now_real() - ex->pending_at >= EXPLAIN_GRACE))
+		if (ex->pending && (changed || now_real() - ex->pending_at >= EVENTS_EXPLAIN_GRACE))
 			pending_judge(ui, i);
 		if (changed && (t = transition_text(ex->last_state, now[i].state, ex->stop_deadline > 0)) != NULL) {
 			ex->pending = transition_line(ui, i, t, &now[i]);

@@ -79,7 +79,7 @@ struct guest_extra {
 	uint64_t events_stamp;    /* events_stamp() when they were read */
 	enum vm_state last_state;
 	bool seen;                /* last_state is valid */
-	char *pending;            /* a change of state seen, not yet judged for the log (see console.c) */
+	char *pending;            /* a change of state seen, not yet judged for the log (see events_already_logged) */
 	enum vm_state pending_state;
 	double pending_at;        /* now_real() when it was seen */
 	unsigned next_start;      /* pending_changes(): what the running guest waits for its next start for */
@@ -176,7 +176,8 @@ struct vm_status *ui_guest_status(struct ui *ui);
 struct guest_extra *ui_guest_extra(struct ui *ui);
 ssize_t ui_guest_index(const struct ui *ui, const char *name);
 /* Appends to the guest's persisted event log (what only the console knows: edits, timeouts). */
-void ui_event(struct ui *ui, const char *guest, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_event(struct ui *ui, const char *guest, enum events_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void ui_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ui_status_clear(struct ui *ui);
 void ui_rescan(struct ui *ui);                      /* reload definitions, poll now */

@@ -238,10 +238,14 @@ static bool vnc_free(struct ui *ui)
 		complain(FF_VNC_LISTEN, err);
 		return false;
 	}
+	/* the display as it was, on a new address: other definitions may hold it there; its own
+	 * running VNC server is no listener of another's */
 	if (fv.edit && !changed(FF_VNC_DISPLAY))
-		return true;
-	who = guest_vnc_display_user(ui->defs, ui->n, fv.edit ? val(FF_NAME) : NULL, atoi(val(FF_VNC_DISPLAY)),
-				     listen);
+		who = guest_vnc_display_def_user(ui->defs, ui->n, val(FF_NAME), atoi(val(FF_VNC_DISPLAY)),
+						 listen);
+	else
+		who = guest_vnc_display_user(ui->defs, ui->n, fv.edit ? val(FF_NAME) : NULL,
+					     atoi(val(FF_VNC_DISPLAY)), listen);
 	if (who == NULL)
 		return true;
 	complain(FF_VNC_DISPLAY, xasprintf("display %s is used by %s", val(FF_VNC_DISPLAY), who));
@@ -731,7 +735,7 @@ static int edit_child(void *arg)
 			a->edit->disk_value, err);
 		return 1;
 	}
-	events_log(a->cfg, a->def.name, "definition edited (new disk %s)", a->edit->disk_value);
+	events_log(a->cfg, a->def.name, EV_DEF_EDIT, "definition edited (new disk %s)", a->edit->disk_value);
 	printf("%s\n", msg);
 	return 0;
 }
@@ -805,7 +809,7 @@ static int save_edit(struct ui *ui)
 	ui_status(ui, false, "%s", msg);
 	free(msg);
 	if (changes)
-		ui_event(ui, val(FF_NAME), "definition edited");
+		ui_event(ui, val(FF_NAME), EV_DEF_EDIT, "definition edited");
 	dlg_close(&fv.dlg);
 	ui_pop(ui);
 	return UI_REDRAW | UI_RESCAN;

@@ -8,8 +8,8 @@
 #include "pending.h"
 #include "ui.h"
 #include "util.h"
-#include "vm.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 /* Column layout of the table; the CD column takes what is left. */
 enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5 };
@@ -332,7 +332,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		char head[128];
 
 		snprintf(head, sizeof head, "VNC     :%d  port %d on %s", d->vnc_display, 5900 + d->vnc_display,
-			 vm_vnc_listen(d));
+			 vnc_listen(d));
 		pane_pair(p, head, d->vnc_password ? "password set" : "no password");
 	} else
 		pane_line(p, R_NORMAL, "VNC     none");

@@ -1,8 +1,6 @@
 /* cli.c: global options, the verb table and dispatch; verbs live in cmd_*.c. */
 #include "cli.h"
 
-#include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +33,14 @@ const struct cli_verb cli_verbs[] = {
 	{ "list", "[--json]", "every guest with its live state", 0, cmd_list },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
 	{ "check", "[--json]", "validate the configuration and every guest definition", 0, cmd_check },
-	{ "new", "NAME [--memory 1G] [--cpus N] [--cpu M] [--machine pc|q35] [--disk SIZE] [--lv VG/LV | --file PATH] "
-	  "[--format raw|qcow2] [--interface ide|virtio|scsi|sata] [--bridge BR | --user-net] [--model M] [--cdrom ISO] "
-	  "[--boot cdrom|disk] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
-	  "[--rtc localtime|utc] [--description TEXT] [--guest-agent] [--autostart]",
+	{ "new", "NAME [--memory {=memory}] [--cpus N] [--cpu M] [--machine {machine}] [--disk SIZE] "
+	  "[--lv VG/LV | --file PATH] [--format {disks.format}] [--interface {disks.interface}] "
+	  "[--bridge BR | --user-net] [--model M] [--cdrom ISO] "
+	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
+	  "[--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
-	{ "start", "NAME [--cdrom ISO] [--boot cdrom|disk]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
+	{ "start", "NAME [--cdrom ISO] [--boot {boot}]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
 	{ "kill", "NAME", "force power-off now", 0, cmd_simple },
 	{ "reset", "NAME", "hard reset", 0, cmd_simple },
@@ -58,7 +57,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "iso", "list | make NAME.iso DIR [--label LABEL] | put NAME.iso < FILE | delete NAME.iso",
 	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, upload, delete", 0,
 	  cmd_iso },
-	{ "disk", "create VG/LV|/PATH SIZE [--format raw|qcow2] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
+	{ "disk", "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
 	  "create, grow, delete, list (orphans marked) or attach volumes", 0, cmd_disk },
 	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force]",
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
@@ -72,113 +71,33 @@ const struct cli_verb cli_verbs[] = {
 	{ NULL, NULL, NULL, 0, NULL },
 };
 
+char *cli_usage_text(const struct cli_verb *v)
+{
+	struct sbuf b = { 0 };
+	const char *p = v->usage, *open, *close;
+
+	while ((open = strchr(p, '{')) != NULL && (close = strchr(open, '}')) != NULL) {
+		char *key = xstrndup(open + 1, (size_t)(close - open - 1));
+		const char *const *c = key[0] == '=' ? NULL : vmdef_choices(key);
+		const char *def = key[0] == '=' ? vmdef_default(key + 1) : NULL;
+
+		sbuf_addn(&b, p, (size_t)(open - p));
+		for (size_t i = 0; c && c[i]; i++)
+			sbuf_printf(&b, "%s%s", i ? "|" : "", c[i]);
+		sbuf_add(&b, def ? def : c ? "" : "VALUE");
+		free(key);
+		p = close + 1;
+	}
+	sbuf_add(&b, p);
+	return sbuf_take(&b);
+}
+
 const struct cli_verb *cli_verb_find(const char *name)
 {
 	for (const struct cli_verb *v = cli_verbs; v->name; v++)
 		if (strcmp(v->name, name) == 0)
 			return v;
 	return NULL;
-}
-
-/*
- * With --json a script reads stdout: a verb that fails before printing its
- * object still prints one, {"error": LAST ERROR LINE, "exit": CODE}.
- */
-static bool json_printed;
-static char *last_error;
-
-json_t *cli_json_tenths(double v)
-{
-	return json_real(round(v * 10) / 10);
-}
-
-/* The verb's JSON on stdout (compact, or indented for a person), taking o. */
-static void json_out(json_t *o, size_t flags)
-{
-	char *s = json_dumps(o, flags | JSON_PRESERVE_ORDER | CLI_JSON_REALS);
-
-	json_printed = true;
-	puts(s ? s : "null");
-	free(s);
-	json_decref(o);
-}
-
-void cli_json_print(json_t *o)
-{
-	json_out(o, JSON_COMPACT);
-}
-
-void cli_json_print_indented(json_t *o)
-{
-	json_out(o, JSON_INDENT(2));
-}
-
-int cli_error(int code, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	fflush(stdout);
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	/* a message may quote a definition's value or a remote host's words: no raw ESC reaches the terminal */
-	free(last_error);
-	last_error = text_escape(s, true);
-	fprintf(stderr, "vmdeck: %s\n", last_error);
-	free(s);
-	return code;
-}
-
-/* A JSON string of s; bytes that are not UTF-8 (a file name, a remote host's words) become '?'. */
-static json_t *json_text(const char *s)
-{
-	json_t *j = json_string(s);
-
-	if (j == NULL) {
-		char *copy = xstrdup(s);
-
-		for (char *p = copy; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-		j = json_string(copy);
-		free(copy);
-	}
-	return j;
-}
-
-/* The error object of a --json verb that failed without printing anything. */
-static int json_failure(const struct cli *c, int rc)
-{
-	if (c->json && rc != EXIT_DONE && !json_printed)
-		cli_json_print(json_pack("{s:o, s:i}", "error", json_text(last_error ? last_error : "failed"), "exit", rc));
-	free(last_error);
-	last_error = NULL;
-	return rc;
-}
-
-int cli_usage(const struct cli *c)
-{
-	const struct cli_verb *v = c->verb ? cli_verb_find(c->verb) : NULL;
-
-	if (v)
-		fprintf(stderr, "usage: vmdeck %s %s\n", v->name, v->usage);
-	else
-		fprintf(stderr, "usage: vmdeck [-c FILE] [--host NAME] VERB [ARGS] [--json]\n");
-	return EXIT_USAGE;
-}
-
-int cli_load_def(struct cli *c, const char *name, struct vmdef *def)
-{
-	char *err = NULL;
-
-	if (vmdef_load_by_name(&c->cfg, name, def, &err) < 0) {
-		cli_error(EXIT_USAGE, "%s", err);
-		free(err);
-		vmdef_free(def);  /* a failed load still fills def; callers only free on success */
-		return EXIT_USAGE;
-	}
-	return 0;
 }
 
 /*
@@ -214,12 +133,13 @@ static void print_wrapped(const char *text, int col, int indent)
 /* "usage: vmdeck VERB USAGE" wrapped, then what it does. */
 static void print_verb_usage(const struct cli_verb *v)
 {
-	char *line = xasprintf("usage: vmdeck %s %s", v->name, v->usage);
+	char *usage = cli_usage_text(v), *line = xasprintf("usage: vmdeck %s %s", v->name, usage);
 
 	print_wrapped(line, 0, 8);
 	printf("  ");
 	print_wrapped(v->help, 2, 2);
 	free(line);
+	free(usage);
 }
 
 static int cmd_help(struct cli *c, int argc, char **argv)
@@ -246,7 +166,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	       "`vmdeck help config` and `vmdeck help yaml` describe every key of the two\n"
 	       "file kinds. Every verb takes --help.\n\n");
 	for (v = cli_verbs; v->name; v++) {
-		char *left = xasprintf("%s %s", v->name, v->usage);
+		char *usage = cli_usage_text(v), *left = xasprintf("%s %s", v->name, usage);
 
 		/* a usage that fits beside its text stays on one row; a longer one wraps above it */
 		if (strlen(left) <= 36) {
@@ -258,6 +178,7 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 		}
 		print_wrapped(v->help, 39, 39);
 		free(left);
+		free(usage);
 	}
 	return EXIT_DONE;
 }
@@ -326,6 +247,9 @@ static int load_config(struct cli *c)
 	return 0;
 }
 
+/* The running verb's usage with the schema's words filled in (cli_usage prints it). */
+static char *verb_usage;
+
 int cli_main(int argc, char **argv, cli_console_fn console)
 {
 	struct cli c = { 0 };
@@ -365,13 +289,14 @@ int cli_main(int argc, char **argv, cli_console_fn console)
 		return EXIT_USAGE;
 	}
 	c.verb = v->name;
+	c.usage = verb_usage = cli_usage_text(v);
 	if (wants_help(argc, argv)) {
 		print_verb_usage(v);
 		return EXIT_DONE;
 	}
 	if (!(v->flags & VERB_NO_CONFIG) && (rc = load_config(&c)) != 0)
-		return json_failure(&c, rc);
-	rc = json_failure(&c, v->exec(&c, argc, argv));
+		return cli_json_failure(&c, rc);
+	rc = cli_json_failure(&c, v->exec(&c, argc, argv));
 	if (c.config_loaded)
 		config_free(&c.cfg);
 	return rc;

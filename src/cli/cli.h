@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "cli_out.h"
 #include "config.h"
 
 enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
@@ -16,6 +17,7 @@ struct cli {
 	bool json;                /* --json was given */
 	const char *host;         /* --host NAME, NULL for this host */
 	const char *verb;
+	const char *usage;        /* the verb's usage line (after "vmdeck VERB "), for cli_usage */
 };
 
 struct cli_verb {
@@ -31,6 +33,13 @@ struct cli_verb {
 
 extern const struct cli_verb cli_verbs[];
 const struct cli_verb *cli_verb_find(const char *name);
+/*
+ * v's usage as help, the man page and the completion show it: "{boot}" in
+ * the table becomes the definition schema's choices of boot ("disk|cdrom"),
+ * "{=memory}" its default ("1G"), so no choice or default is typed twice.
+ * Allocated.
+ */
+char *cli_usage_text(const struct cli_verb *v);
 
 /*
  * The whole CLI: returns the exit code. With no verb it runs console, the
@@ -39,28 +48,5 @@ const struct cli_verb *cli_verb_find(const char *name);
  */
 typedef int (*cli_console_fn)(struct cli *c, int argc, char **argv);
 int cli_main(int argc, char **argv, cli_console_fn console);
-
-/* "vmdeck: MESSAGE" on stderr, one line (control characters escaped); returns code, for `return cli_error(...)`. */
-int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int cli_usage(const struct cli *c);
-/*
- * A verb's --json result on stdout: o is taken and freed. Compact on one
- * line, or indented (list, show, check). A verb that fails without printing
- * one gets {"error": ..., "exit": ...} from the dispatcher instead.
- */
-void cli_json_print(json_t *o);
-void cli_json_print_indented(json_t *o);
-/*
- * Every JSON output is dumped with these flags: 15 significant digits, so a
- * number rounded to tenths prints as written (2.1, not jansson's default
- * 17 digits, 2.1000000000000001).
- */
-#define CLI_JSON_REALS JSON_REAL_PRECISION(15)
-/* v rounded to one decimal, as JSON (times in seconds, CPU %). */
-json_t *cli_json_tenths(double v);
-
-/* Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else 0. */
-struct vmdef;
-int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
 
 #endif

@@ -19,8 +19,8 @@
 #include "storage.h"
 #include "events.h"
 #include "util.h"
-#include "vm.h"
 #include "vmdef.h"
+#include "vnc.h"
 
 /* ---- check ---- */
 

@@ -14,6 +14,7 @@
 #include "vm.h"
 #include "vmdef.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 /* "vmdeck: NAME: cannot VERB: why", then frees why; returns EXIT_FAILED. */
 static int fail_action(const char *name, const char *what, char *why)
@@ -43,7 +44,7 @@ static void start_report(const struct cli *c, const struct vmdef *def, pid_t pid
 		cli_json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", def->name, "state", "running", "pid",
 				     (int)pid, "warning", warn));
 	else if (def->vnc)
-		printf("%s: started (pid %d, VNC on %s:%d)\n", def->name, (int)pid, vm_vnc_listen(def),
+		printf("%s: started (pid %d, VNC on %s:%d)\n", def->name, (int)pid, vnc_listen(def),
 		       5900 + def->vnc_display);
 	else
 		printf("%s: started (pid %d)\n", def->name, (int)pid);
@@ -243,7 +244,7 @@ int cmd_vnc(struct cli *c, int argc, char **argv)
 		return rc;
 	if (c->json) {
 		json_t *v = def.vnc ? json_pack("{s:i, s:i, s:s, s:b}", "display", def.vnc_display, "port",
-						5900 + def.vnc_display, "listen", vm_vnc_listen(&def),
+						5900 + def.vnc_display, "listen", vnc_listen(&def),
 						"password", def.vnc_password != NULL)
 				    : json_null();
 
@@ -255,9 +256,9 @@ int cmd_vnc(struct cli *c, int argc, char **argv)
 		char *how;
 
 		hostinfo_name(host, sizeof host);
-		how = vm_vnc_howto(&def, host, vmstate_pid(&c->cfg, def.name) > 0);
+		how = vnc_howto(&def, host, vmstate_pid(&c->cfg, def.name) > 0);
 		printf("display   %d\nport      %d\nlisten    %s\npassword  %s\n\n%s\n", def.vnc_display,
-		       5900 + def.vnc_display, vm_vnc_listen(&def),
+		       5900 + def.vnc_display, vnc_listen(&def),
 		       def.vnc_password ? "set" : "none (anyone who reaches the port gets the screen)", how);
 		free(how);
 	}

@@ -282,18 +282,18 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	r.dest.cancel = o->hooks.cancel;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
 		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
-		events_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "guest busy");
+		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "guest busy");
 		backup_dest_free(&r.dest);
 		return -1;
 	}
 	rc = backup_body(&r, err);
 	if (rc < 0) {
 		backup_dest_abort(&r.dest);
-		events_log(cfg, def->name, "backup failed: %s", err && *err ? *err : "unknown error");
+		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "unknown error");
 	} else {
 		char *to = backup_dest_describe(&r.dest);
 
-		events_log(cfg, def->name, "backup done: %s%s", to, o->live ? " (live)" : "");
+		events_log(cfg, def->name, EV_BACKUP, "backup done: %s%s", to, o->live ? " (live)" : "");
 		if (where)
 			*where = to;
 		else

@@ -18,9 +18,9 @@ static int cdrom_into_definition(const struct config *cfg, const struct vmdef *d
 	if (vmdef_set_key(def->path, "cdrom", path ? path : "", err) < 0)
 		return -1;
 	if (path)
-		events_log(cfg, def->name, "CD set to %s for the next start", path);
+		events_log(cfg, def->name, EV_CDROM_NEXT, "CD set to %s for the next start", path);
 	else
-		events_log(cfg, def->name, "CD removed for the next start");
+		events_log(cfg, def->name, EV_CDROM_NEXT, "CD removed for the next start");
 	return 0;
 }
 

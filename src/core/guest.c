@@ -1,6 +1,7 @@
 /* guest.c: creating a guest, the one way: checks, a free VNC display, disks, the definition. */
 #include "guest.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,26 +20,9 @@
 #include "spawn.h"
 #include "storage.h"
 #include "util.h"
-#include "vm.h"
+#include "vnc.h"
 
 /* ---- VNC displays ---- */
-
-static bool listen_any(const char *l)
-{
-	return strcmp(l, "0.0.0.0") == 0 || strcmp(l, "::") == 0 || strcmp(l, "[::]") == 0;
-}
-
-/* Two listen addresses meet unless both are different specific addresses. */
-static bool listens_meet(const char *a, const char *b)
-{
-	return listen_any(a) || listen_any(b) || strcmp(a, b) == 0;
-}
-
-bool guest_vnc_clash(const struct vmdef *a, const struct vmdef *b)
-{
-	return a->vnc && b->vnc && a->vnc_display == b->vnc_display &&
-	       listens_meet(vm_vnc_listen(a), vm_vnc_listen(b));
-}
 
 /* "[::1]" -> "::1" into buf. */
 static const char *unbracket(const char *listen, char *buf, size_t len)
@@ -50,6 +35,64 @@ static const char *unbracket(const char *listen, char *buf, size_t len)
 		return buf;
 	}
 	return listen;
+}
+
+/*
+ * The addresses listen stands for, as IPv6 (IPv4 mapped): "::1" and "[::1]"
+ * alike, localhost both 127.0.0.1 and ::1 (QEMU binds every address it
+ * resolves to). 0 for another host name.
+ */
+static size_t listen_addrs(const char *listen, struct in6_addr out[2])
+{
+	char buf[64];
+	const char *h = unbracket(listen, buf, sizeof buf);
+	struct in_addr a4;
+
+	if (strcasecmp(h, "localhost") == 0) {
+		inet_pton(AF_INET6, "::ffff:127.0.0.1", &out[0]);
+		out[1] = in6addr_loopback;
+		return 2;
+	}
+	if (inet_pton(AF_INET, h, &a4) == 1) {
+		memset(&out[0], 0, sizeof out[0]);
+		out[0].s6_addr[10] = out[0].s6_addr[11] = 0xff;
+		memcpy(&out[0].s6_addr[12], &a4, sizeof a4);
+		return 1;
+	}
+	return inet_pton(AF_INET6, h, &out[0]) == 1 ? 1 : 0;
+}
+
+/* 0.0.0.0 or :: (either family's wildcard: :: takes IPv4 too) */
+static bool addr_any(const struct in6_addr *a)
+{
+	static const struct in6_addr any4 = { .s6_addr = { [10] = 0xff, [11] = 0xff } };
+
+	return IN6_IS_ADDR_UNSPECIFIED(a) || memcmp(a, &any4, sizeof *a) == 0;
+}
+
+/*
+ * Two listen addresses meet unless both are different specific addresses,
+ * however each is spelled ("localhost" meets "127.0.0.1"); a host name
+ * other than localhost meets itself and the wildcards.
+ */
+static bool listens_meet(const char *a, const char *b)
+{
+	struct in6_addr x[2], y[2];
+	size_t nx = listen_addrs(a, x), ny = listen_addrs(b, y);
+
+	if (nx == 0 || ny == 0)
+		return strcasecmp(a, b) == 0 || (nx && addr_any(&x[0])) || (ny && addr_any(&y[0]));
+	for (size_t i = 0; i < nx; i++)
+		for (size_t j = 0; j < ny; j++)
+			if (addr_any(&x[i]) || addr_any(&y[j]) || memcmp(&x[i], &y[j], sizeof x[i]) == 0)
+				return true;
+	return false;
+}
+
+bool guest_vnc_clash(const struct vmdef *a, const struct vmdef *b)
+{
+	return a->vnc && b->vnc && a->vnc_display == b->vnc_display &&
+	       listens_meet(vnc_listen(a), vnc_listen(b));
 }
 
 /*
@@ -99,8 +142,8 @@ int guest_listen_check(const char *listen, char **err)
 	return err_set(err, "vnc.listen %s: cannot listen there: %s", listen, strerror(e));
 }
 
-char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *self, int display,
-			     const char *listen)
+char *guest_vnc_display_def_user(const struct vmdef *defs, size_t n, const char *self, int display,
+				 const char *listen)
 {
 	const char *l = listen && listen[0] ? listen : vmdef_default("vnc.listen");
 
@@ -111,9 +154,20 @@ char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *sel
 			continue;
 		if (self && strcmp(d->name, self) == 0)
 			continue;
-		if (listens_meet(vm_vnc_listen(d), l))
+		if (listens_meet(vnc_listen(d), l))
 			return xstrdup(d->name);
 	}
+	return NULL;
+}
+
+char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *self, int display,
+			     const char *listen)
+{
+	const char *l = listen && listen[0] ? listen : vmdef_default("vnc.listen");
+	char *who = guest_vnc_display_def_user(defs, n, self, display, l);
+
+	if (who)
+		return who;
 	if (bind_test(l, 5900 + display) == EADDRINUSE)
 		return xasprintf("a listener on port %d", 5900 + display);
 	return NULL;
@@ -144,11 +198,11 @@ static int check_against(const struct vmdef *def, const struct vmdef *defs, size
 			return err_set(err, "a guest of that name exists (%s)", defs[i].path);
 	if (!def->vnc)
 		return 0;
-	if (guest_listen_check(vm_vnc_listen(def), err) < 0)
+	if (guest_listen_check(vnc_listen(def), err) < 0)
 		return -1;
 	if (def->vnc_display == GUEST_VNC_ANY)
 		return 0;
-	who = guest_vnc_display_user(defs, n, def->name, def->vnc_display, vm_vnc_listen(def));
+	who = guest_vnc_display_user(defs, n, def->name, def->vnc_display, vnc_listen(def));
 	if (who == NULL)
 		return 0;
 	rc = err_set(err, "vnc display %d (port %d) is used by %s", def->vnc_display,
@@ -358,7 +412,7 @@ int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err)
 	if (access(cfg->vms_dir, F_OK) == 0 && vmdefs_load_all(cfg, &defs, &n, err) < 0)
 		return -1;
 	def->vnc = true;
-	def->vnc_display = guest_vnc_free_display(defs, n, def->name, vm_vnc_listen(def));
+	def->vnc_display = guest_vnc_free_display(defs, n, def->name, vnc_listen(def));
 	vmdefs_free(defs, n);
 	if (def->vnc_display < 0)
 		return err_set(err, "every VNC display %d..%d is taken; give one", GUEST_VNC_FIRST,
@@ -426,7 +480,7 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 	if (rc < 0)
 		disks_remove(cfg, def, created); /* no half-made guest */
 	else if (!(o && o->event && !o->event[0]))
-		events_log(cfg, def->name, "%s", o && o->event ? o->event : "definition created");
+		events_log(cfg, def->name, EV_DEF_CREATE, "%s", o && o->event ? o->event : "definition created");
 	if (yaml) {
 		explicit_bzero(yaml, strlen(yaml));
 		free(yaml);

@@ -57,7 +57,9 @@ struct guest_disk_plan {
 	 * MAKE: writes disk i (as the definition names it, or a temporary name
 	 * that o->commit puts in place); *created = true when it made a new
 	 * volume (even if it then fails): guest_create removes that volume again
-	 * on any failure. Anything else it leaves behind is the caller's.
+	 * on any failure. A volume that o->commit puts in place may instead be
+	 * marked there, through the same pointer (it lives until guest_create
+	 * returns). Anything else it leaves behind is the caller's.
 	 */
 	int (*make)(void *arg, size_t i, bool *created, char **err);
 	void *arg;
@@ -129,6 +131,13 @@ int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err);
  */
 char *guest_vnc_display_user(const struct vmdef *defs, size_t n, const char *self, int display,
 			     const char *listen);
+
+/*
+ * The same, for the definitions only (no listener is asked): a guest's own
+ * display on a new address, which its own running VNC server still holds.
+ */
+char *guest_vnc_display_def_user(const struct vmdef *defs, size_t n, const char *self, int display,
+				 const char *listen);
 
 /* Two definitions whose VNC servers would meet: same display, and an address in common. */
 bool guest_vnc_clash(const struct vmdef *a, const struct vmdef *b);

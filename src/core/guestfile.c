@@ -32,7 +32,7 @@ int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **e
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
 	if (rc == 0) {
-		events_log(cfg, def->name, "definition deleted (disks kept)");
+		events_log(cfg, def->name, EV_DEF_DELETE, "definition deleted (disks kept)");
 		events_archive(cfg, def->name, NULL, NULL); /* a new guest of this name starts afresh */
 	}
 	vm_unlock(lock);

@@ -145,7 +145,7 @@ static int qga_unfreeze(const struct config *cfg, const char *name, int fd, int 
 	}
 	if (ok == 0)
 		return rc;
-	events_log(cfg, name, "live backup: THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
+	events_log(cfg, name, EV_BACKUP_FROZEN, "live backup: THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
 	if (err && rc < 0 && *err) {
 		char *first = *err;
 

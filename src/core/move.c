@@ -438,7 +438,7 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 	m.d = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *m.d);
 	rc = move_body(&m, err);
 	if (rc == 0)
-		events_log(cfg, def->name, "moved to %s (%s)", host, o->delete_source ? "source deleted" : "source kept");
+		events_log(cfg, def->name, EV_MOVE, "moved to %s (%s)", host, o->delete_source ? "source deleted" : "source kept");
 	for (size_t i = 0; i < def->n_disks; i++) {
 		free(m.d[i].src);
 		free(m.d[i].remote);

@@ -200,7 +200,7 @@ static int attach_locked(const struct config *cfg, const struct vmdef *def, cons
 		return err_set(err, "%s is already a disk of guest %s", value, owner->name);
 	if (vmdef_add_item(def->path, "disks", kind, value, interface ? with : NULL, err) < 0)
 		return -1;
-	events_log(cfg, def->name, "disk %s attached", value);
+	events_log(cfg, def->name, EV_DISK_ATTACH, "disk %s attached", value);
 	return 0;
 }
 

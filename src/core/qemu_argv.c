@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "storage.h"
-#include "vm.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 /*
  * The machine types and where their storage goes. "pc" (i440FX) has two PATA
@@ -192,7 +192,7 @@ static int emit_display(struct argv_ctx *c, char **err)
 	}
 	if (c->def->vnc_display < 0 || c->def->vnc_display > 59635)
 		return err_set(err, "vnc display %d is out of range", c->def->vnc_display);
-	listen = opt_escape(vm_vnc_listen(c->def));
+	listen = opt_escape(vnc_listen(c->def));
 	strv_add(c->out, "-vnc");
 	/*
 	 * password=on only makes QEMU demand one; the secret itself is set over

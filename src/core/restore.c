@@ -28,6 +28,7 @@
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 /* Where one archived disk goes. */
 struct target {
@@ -36,6 +37,7 @@ struct target {
 	const char *format;
 	bool lv_created;   /* so a failure removes it again */
 	char *tmp;         /* file targets are written beside, then renamed */
+	bool *placed;      /* restore --as: guest_create's "created" flag, set once the file is in place */
 	bool named;        /* --to-lv / --to-file: the admin's own choice */
 };
 
@@ -653,7 +655,7 @@ static void leftovers_remove(const struct config *cfg, const char *name, const c
 			continue;
 		p = path_join(where, e->d_name);
 		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
-			events_log(cfg, name, "removed %s, left by an interrupted restore", p);
+			events_log(cfg, name, EV_RESTORE_CLEANUP, "removed %s, left by an interrupted restore", p);
 		free(p);
 	}
 	closedir(dh);
@@ -706,14 +708,37 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	return rc;  /* placed under its final name by restore_commit, with the others and the definition */
 }
 
-/* Every file disk written beside its target renamed into place. */
+/* tmp renamed to file only while that name is free; a file system without the flag: a link. */
+static int place_new(const char *tmp, const char *file)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, file, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, file) < 0)
+		return -1;
+	unlink(tmp);
+	return 0;
+}
+
+/*
+ * Every file disk written beside its target put in place: over the file
+ * there only with --force; else only while the name is free (it fails if a
+ * file of that name appeared since the check), so a restore never replaces
+ * a file it did not mean to.
+ */
 static int files_place(const struct rs *r, struct target *ts, char **err)
 {
 	for (size_t i = 0; i < r->m->n_disks; i++) {
 		if (!ts[i].tmp)
 			continue;
-		if (rename(ts[i].tmp, ts[i].file) < 0)
+		if (r->o->force && rename(ts[i].tmp, ts[i].file) < 0)
 			return err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
+		if (!r->o->force && place_new(ts[i].tmp, ts[i].file) < 0)
+			return errno == EEXIST ? err_set(err, "%s appeared meanwhile (--force replaces it)", ts[i].file)
+					       : err_set(err, "cannot write %s: %s", ts[i].file, strerror(errno));
+		if (ts[i].placed)
+			*ts[i].placed = true;
 		free(ts[i].tmp);
 		ts[i].tmp = NULL;
 	}
@@ -889,7 +914,7 @@ static int fix_vnc(const struct defcheck *c, const struct vmdef *def, char **err
 
 	if (!def->vnc || vmdefs_load_all(c->cfg, &defs, &nd, NULL) < 0)
 		return 0;
-	disp = guest_vnc_free_display(defs, nd, c->name, vm_vnc_listen(def)); /* the definition it replaces is not another's */
+	disp = guest_vnc_free_display(defs, nd, c->name, vnc_listen(def)); /* the definition it replaces is not another's */
 	vmdefs_free(defs, nd);
 	if (disp >= 0 && disp != def->vnc_display) {
 		snprintf(num, sizeof num, "%d", disp);
@@ -1058,10 +1083,11 @@ static int copy_make_disk(void *arg, size_t i, bool *created, char **err)
 {
 	struct copy_make *c = arg;
 	struct target *t = &c->ts[i];
-	bool existed = t->file && access(t->file, F_OK) == 0;
 	int rc = t->lv ? restore_lv(c->r, i, t, c->r->o->force, err) : restore_file(c->r, i, t, c->r->o->force, err);
 
-	*created = t->lv ? t->lv_created : !existed;
+	/* a file is new only once copy_commit puts it in place, if its name is still free */
+	*created = t->lv ? t->lv_created : false;
+	t->placed = t->file ? created : NULL;
 	t->lv_created = false;
 	return rc;
 }
@@ -1153,7 +1179,7 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		if (rc < 0)
 			targets_undo(cfg, ts, m.n_disks);
 		else
-			events_log(cfg, name, "restored from %s", archive);
+			events_log(cfg, name, EV_RESTORE, "restored from %s", archive);
 		vm_unlock(lock);
 	} else {
 		rc = -1;

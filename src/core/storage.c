@@ -170,10 +170,15 @@ int storage_create_for_new(const struct config *cfg, const struct vmdef *def, ch
 
 		if (d->size == 0)
 			continue;  /* an existing volume the admin named; nothing to create */
-		if (d->lv)
+		if (d->lv) {
 			rc = lvm_create(cfg, d->lv, d->size, err);
-		else
-			rc = storage_file_create(d->file, d->format, d->size, err);
+		} else {
+			/* a bare name is where the definition will find it: in storage.file_dir */
+			char *path = path_resolve(cfg->file_dir, d->file);
+
+			rc = storage_file_create(path, d->format, d->size, err);
+			free(path);
+		}
 		if (rc < 0)
 			return -1;
 	}

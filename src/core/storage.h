@@ -26,7 +26,8 @@ const char *storage_disk_format(const struct vm_disk *d);
 
 /*
  * Creates every disk of a definition that has a size (LV in its VG, or a
- * file through qemu-img). Used by the edit form's new disk; a new guest's
+ * file through qemu-img; a relative file name in storage.file_dir, where
+ * the definition finds it). Used by the edit form's new disk; a new guest's
  * disks are made by guest_create (guest.h), which also removes them again on
  * failure. An LV that already exists is an error (never reused silently);
  * an existing file likewise.

@@ -505,72 +505,90 @@ static int sink_add(struct sink *k, const unsigned char *p, size_t n, char **err
 	return 0;
 }
 
+/* One decompressor (gzip or zstd) and its output buffer; ended once a whole stream was seen. */
+struct decoder {
+	bool gzip;
+	z_stream z;
+	ZSTD_DCtx *zd;
+	unsigned char *ob;
+	size_t ocap;
+	bool ended;
+};
+
+/* Inflates one chunk of gzip input into the sink; a member that ends starts the next. */
+static int gunzip_chunk(struct decoder *d, unsigned char *ib, size_t n, struct sink *k, char **err)
+{
+	d->z.next_in = ib;
+	d->z.avail_in = (uInt)n;
+	while (d->z.avail_in > 0) {
+		d->z.next_out = d->ob;
+		d->z.avail_out = (uInt)d->ocap;
+		int zr = inflate(&d->z, Z_NO_FLUSH);
+
+		if (zr != Z_OK && zr != Z_STREAM_END)
+			return err_set(err, "the archive is damaged (gzip: %s)", d->z.msg ? d->z.msg : "bad data");
+		if (sink_add(k, d->ob, d->ocap - d->z.avail_out, err) < 0)
+			return -1;
+		d->ended = zr == Z_STREAM_END;
+		if (d->ended && d->z.avail_in > 0) {  /* another gzip member follows */
+			inflateReset(&d->z);
+			d->ended = false;
+		}
+	}
+	return 0;
+}
+
+/* Decompresses one chunk of zstd input into the sink. */
+static int unzstd_chunk(struct decoder *d, unsigned char *ib, size_t n, struct sink *k, char **err)
+{
+	ZSTD_inBuffer zi = { ib, n, 0 };
+
+	while (zi.pos < zi.size) {
+		ZSTD_outBuffer zo = { d->ob, d->ocap, 0 };
+		size_t zr = ZSTD_decompressStream(d->zd, &zo, &zi);
+
+		if (ZSTD_isError(zr))
+			return err_set(err, "the archive is damaged (zstd: %s)", ZSTD_getErrorName(zr));
+		if (sink_add(k, d->ob, zo.pos, err) < 0)
+			return -1;
+		d->ended = zr == 0;
+	}
+	return 0;
+}
+
 /* Runs the decoder over everything in `in`, handing raw bytes to the sink. */
 static int decode_all(bool gzip, int in, struct sink *k, EVP_MD_CTX *cmd, uint64_t *comp, char **err)
 {
-	size_t icap = 1u << 20, ocap = 1u << 20;
-	unsigned char *ib = xmalloc(icap), *ob = xmalloc(ocap);
-	ZSTD_DCtx *zd = gzip ? NULL : ZSTD_createDCtx();
-	z_stream z = { 0 };
-	ssize_t r;
-	bool ended = false;
+	size_t icap = 1u << 20;
+	unsigned char *ib = xmalloc(icap);
+	struct decoder d = { .gzip = gzip, .ocap = 1u << 20 };
+	ssize_t r = 0;
 	int rc = -1;
 
-	if (gzip && inflateInit2(&z, 15 + 32) != Z_OK) {
+	d.ob = xmalloc(d.ocap);
+	d.zd = gzip ? NULL : ZSTD_createDCtx();
+	if (gzip && inflateInit2(&d.z, 15 + 32) != Z_OK) {
 		err_set(err, "cannot start gzip");
 		goto out;
 	}
 	while ((r = fd_read_full(in, ib, icap)) > 0) {
 		EVP_DigestUpdate(cmd, ib, (size_t)r);
 		*comp += (uint64_t)r;
-		if (gzip) {
-			z.next_in = ib;
-			z.avail_in = (uInt)r;
-			while (z.avail_in > 0) {
-				z.next_out = ob;
-				z.avail_out = (uInt)ocap;
-				int zr = inflate(&z, Z_NO_FLUSH);
-
-				if (zr != Z_OK && zr != Z_STREAM_END) {
-					err_set(err, "the archive is damaged (gzip: %s)", z.msg ? z.msg : "bad data");
-					goto out;
-				}
-				if (sink_add(k, ob, ocap - z.avail_out, err) < 0)
-					goto out;
-				ended = zr == Z_STREAM_END;
-				if (ended && z.avail_in > 0) {  /* another gzip member follows */
-					inflateReset(&z);
-					ended = false;
-				}
-			}
-			continue;
-		}
-		ZSTD_inBuffer zi = { ib, (size_t)r, 0 };
-		while (zi.pos < zi.size) {
-			ZSTD_outBuffer zo = { ob, ocap, 0 };
-			size_t zr = ZSTD_decompressStream(zd, &zo, &zi);
-
-			if (ZSTD_isError(zr)) {
-				err_set(err, "the archive is damaged (zstd: %s)", ZSTD_getErrorName(zr));
-				goto out;
-			}
-			if (sink_add(k, ob, zo.pos, err) < 0)
-				goto out;
-			ended = zr == 0;
-		}
+		if ((gzip ? gunzip_chunk(&d, ib, (size_t)r, k, err) : unzstd_chunk(&d, ib, (size_t)r, k, err)) < 0)
+			goto out;
 	}
 	if (r < 0)
 		err_set(err, "cannot read the archive: %s", strerror(errno));
-	else if (!gzip && !ended)
+	else if (!gzip && !d.ended)
 		err_set(err, "the archive is truncated");
 	else
 		rc = 0;
 out:
 	if (gzip)
-		inflateEnd(&z);
-	ZSTD_freeDCtx(zd);
+		inflateEnd(&d.z);
+	ZSTD_freeDCtx(d.zd);
 	free(ib);
-	free(ob);
+	free(d.ob);
 	return rc;
 }
 

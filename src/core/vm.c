@@ -26,6 +26,7 @@
 #include "storage.h"
 #include "util.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 #define QMP_TIMEOUT_MS    3000   /* one QMP action on a healthy guest */
 #define QMP_KILL_MS       1000   /* kill asks politely only this long */
@@ -469,40 +470,11 @@ static int check_bridges(const struct vmdef *def, char **err)
 	return 0;
 }
 
-const char *vm_vnc_listen(const struct vmdef *def)
-{
-	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : vmdef_default("vnc.listen");
-}
-
-char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running)
-{
-	const char *bare = vm_vnc_listen(def), *when = running ? "" : " once the guest runs";
-	int port = 5900 + def->vnc_display;
-	char listen[80];
-
-	/* an IPv6 address goes in brackets, as ssh -L and viewers want it before a :port */
-	snprintf(listen, sizeof listen, strchr(bare, ':') ? "[%s]" : "%s", bare);
-	/*
-	 * Viewers read HOST:N as display N (port 5900+N) and HOST::PORT as a
-	 * port: two colons, so no viewer takes 5903 for display 5903.
-	 */
-	/* a display on loopback is reached through the admin's own SSH session to the server */
-	if (strncmp(bare, "127.", 4) == 0 || strcmp(bare, "::1") == 0 || strcmp(bare, "localhost") == 0)
-		return xasprintf("It listens on this host only. From your PC, tunnel it over SSH:\n"
-				 "  ssh -L %d:%s:%d %s\n"
-				 "  or PuTTY: Connection > SSH > Tunnels, source port %d,\n"
-				 "  destination %s:%d;\n"
-				 "then point a VNC viewer (TigerVNC, RealVNC) at localhost::%d%s.",
-				 port, listen, port, host, port, listen, port, port, when);
-	return xasprintf("Point a VNC viewer (TigerVNC, RealVNC) at %s::%d%s.",
-			 strcmp(bare, "0.0.0.0") != 0 && strcmp(bare, "::") != 0 ? listen : host, port, when);
-}
-
 /* Binds the VNC port ourselves for a moment: a clear message beats QEMU's. */
 static int check_vnc_port(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
-	const char *host = vm_vnc_listen(def);
+	const char *host = vnc_listen(def);
 	int port = 5900 + def->vnc_display, one = 1, rc = 0, fd, e;
 	char service[16];
 
@@ -695,11 +667,11 @@ static void start_logged(const struct config *cfg, const struct vmdef *def, cons
 	const char *iso = p->cdrom ? path_base(p->cdrom) : NULL;
 
 	if (iso && strcmp(p->boot, "cdrom") == 0)
-		events_log(cfg, def->name, "started from CD %s", iso);
+		events_log(cfg, def->name, EV_START, "started from CD %s", iso);
 	else if (iso)
-		events_log(cfg, def->name, "started with CD %s", iso);
+		events_log(cfg, def->name, EV_START, "started with CD %s", iso);
 	else
-		events_log(cfg, def->name, "started");
+		events_log(cfg, def->name, EV_START, "started");
 }
 
 /*
@@ -747,7 +719,7 @@ int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_
 		close(slock);
 	}
 	if (rc < 0)
-		events_log(cfg, def->name, "start failed: %s", why ? why : "unknown error");
+		events_log(cfg, def->name, EV_START_FAIL, "start failed: %s", why ? why : "unknown error");
 	if (err)
 		*err = why;
 	else
@@ -783,36 +755,37 @@ static int guest_qmp(const struct config *cfg, const struct vmdef *def, const ch
  * answer in time). A guest that is not running is only the caller's error.
  */
 static int guest_action_logged(const struct config *cfg, const struct vmdef *def, const char *cmd,
-			       const char *done, const char *what, char **err)
+			       enum events_kind kind, const char *done, const char *what, char **err)
 {
 	if (require_running(cfg, def, err) <= 0)
 		return -1;
 	if (guest_qmp(cfg, def, cmd, NULL, NULL, QMP_TIMEOUT_MS, err) < 0) {
-		events_log(cfg, def->name, "%s failed: %s", what, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, EV_ACTION_FAIL, "%s failed: %s", what, err && *err ? *err : "no answer");
 		return -1;
 	}
-	events_log(cfg, def->name, "%s", done);
+	events_log(cfg, def->name, kind, "%s", done);
 	return 0;
 }
 
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "system_powerdown", "ACPI power button pressed", "power button", err);
+	return guest_action_logged(cfg, def, "system_powerdown", EV_STOP_BUTTON, "ACPI power button pressed",
+				   "power button", err);
 }
 
 int vm_reset(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "system_reset", "reset", "reset", err);
+	return guest_action_logged(cfg, def, "system_reset", EV_RESET, "reset", "reset", err);
 }
 
 int vm_pause(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "stop", "paused", "pause", err);
+	return guest_action_logged(cfg, def, "stop", EV_PAUSE, "paused", "pause", err);
 }
 
 int vm_resume(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "cont", "resumed", "resume", err);
+	return guest_action_logged(cfg, def, "cont", EV_RESUME, "resumed", "resume", err);
 }
 
 /* ---- stop and kill ---- */
@@ -894,13 +867,13 @@ static void stop_logged(const struct config *cfg, const char *name, int rc, enum
 	const char *ended = step == STOP_QUIT ? "quit" : "SIGKILL (killed)";
 
 	if (rc < 0)
-		events_log(cfg, name, "stop failed: %s", err && *err ? *err : "QEMU did not end");
+		events_log(cfg, name, EV_STOP_FAIL, "stop failed: %s", err && *err ? *err : "QEMU did not end");
 	else if (step == STOP_ACPI)
-		events_log(cfg, name, "%s after %.1f s", vm_stop_step_text(step), secs);
+		events_log(cfg, name, EV_STOP_ACPI, "%s after %.1f s", vm_stop_step_text(step), secs);
 	else if (secs < timeout_s) /* QMP refused the button: no wait */
-		events_log(cfg, name, "the power button was not taken: ended with %s", ended);
+		events_log(cfg, name, EV_STOP_REFUSED, "the power button was not taken: ended with %s", ended);
 	else
-		events_log(cfg, name, "did not power off in %d s: ended with %s", timeout_s, ended);
+		events_log(cfg, name, EV_STOP_TIMEOUT, "did not power off in %d s: ended with %s", timeout_s, ended);
 }
 
 int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
@@ -916,7 +889,7 @@ int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, en
 		double t0 = now_mono();
 
 		marker_write(cfg, def->name);
-		events_log(cfg, def->name, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
+		events_log(cfg, def->name, EV_STOP_BUTTON, "stopping: ACPI power button pressed, waiting up to %d s", timeout_s);
 		step = STOP_ACPI;
 		/* QMP that cannot take the button will not take quit either: ask only briefly */
 		if (powerdown_button(cfg, def) < 0)
@@ -980,14 +953,14 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 			       KILL_START_WAIT_MS / 1000);
 	}
 	if (ended)
-		events_log(cfg, def->name, "forced off while starting (SIGKILL)");
+		events_log(cfg, def->name, EV_KILL, "forced off while starting (SIGKILL)");
 	if ((pid = vmstate_pid_find(cfg, def->name)) > 0) {
 		if (force_off(cfg, def, pid, QMP_KILL_MS, &how, err) < 0) {
 			if (slock >= 0)
 				close(slock);
 			return -1;
 		}
-		events_log(cfg, def->name, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
+		events_log(cfg, def->name, EV_KILL, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
 		ended = true;
 	}
 	remove_runtime_files(cfg, def->name);
@@ -1069,9 +1042,9 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 		json_decref(a);
 	}
 	if (rc == 0)
-		events_log(cfg, def->name, "CD changed to %s", path);
+		events_log(cfg, def->name, EV_CDROM, "CD changed to %s", path);
 	else
-		events_log(cfg, def->name, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, EV_CDROM_FAIL, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
 out:
 	free(path);
 	json_decref(drive);
@@ -1090,9 +1063,9 @@ int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err
 	if (cdrom_find(cfg, def, drive, &has, err) == 0)
 		rc = cdrom_eject_args(cfg, def, drive, err);
 	if (rc == 0)
-		events_log(cfg, def->name, "CD ejected");
+		events_log(cfg, def->name, EV_CDROM, "CD ejected");
 	else
-		events_log(cfg, def->name, "CD eject failed: %s", err && *err ? *err : "no answer");
+		events_log(cfg, def->name, EV_CDROM_FAIL, "CD eject failed: %s", err && *err ? *err : "no answer");
 	json_decref(drive);
 	return rc;
 }

@@ -70,15 +70,6 @@ int vm_resume(const struct config *cfg, const struct vmdef *def, char **err);
  */
 int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const char *iso, char **err);
 int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err);
-/* The address QEMU's VNC server listens on (the definition's, or 127.0.0.1 as in the argv). */
-const char *vm_vnc_listen(const struct vmdef *def);
-/*
- * How an admin reaches the display from a PC, as text for a person: for one
- * on loopback the SSH tunnel (ssh -L, and the same in PuTTY's terms) through
- * host, the server's name; else the address to point a viewer at. running
- * false adds "once the guest runs". Allocated; the definition must have VNC.
- */
-char *vm_vnc_howto(const struct vmdef *def, const char *host, bool running);
 /* An ISO's absolute path: a bare name is looked up in iso_dirs, a path is taken as is. */
 char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err);
 

@@ -1,6 +1,7 @@
 /* completion.c: the bash completion script, written from the verb table's usage strings. */
 #include "doc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,6 +19,22 @@ static const char *const script_head =
 	"    \"${COMP_WORDS[0]}\" \"${conf[@]}\" complete \"$@\" 2>/dev/null\n"
 	"}\n"
 	"\n"
+	"_vmdeck_lines() {  # CMD...: each line it prints is one whole candidate (no split, no glob)\n"
+	"    local l\n"
+	"    while IFS= read -r l; do COMPREPLY+=(\"$l\"); done < <(\"$@\")\n"
+	"}\n"
+	"\n"
+	"_vmdeck_dequote() {  # WORD as typed -> as meant: opening quote off, \\x is x (no eval)\n"
+	"    local s=$1 out= c q=\n"
+	"    case $s in \\'*|\\\"*) q=${s:0:1}; s=${s:1} ;; esac\n"
+	"    while [[ -n $s ]]; do\n"
+	"        c=${s:0:1}; s=${s:1}\n"
+	"        if [[ $c == \\\\ && $q != \\' && -n $s ]]; then c=${s:0:1}; s=${s:1}; fi\n"
+	"        out+=$c\n"
+	"    done\n"
+	"    printf '%s' \"$out\"\n"
+	"}\n"
+	"\n"
 	"_vmdeck_offer() {  # CUR WORD...: kinds (guest iso host tag file dir) or literal words\n"
 	"    local cur=$1 w n\n"
 	"    shift\n"
@@ -28,10 +45,10 @@ static const char *const script_head =
 	"            while IFS= read -r n; do\n"
 	"                [[ $n == \"$cur\"* ]] && COMPREPLY+=(\"$n\")\n"
 	"            done < <(_vmdeck_names \"$w\" \"$_vmdeck_guest\") ;;\n"
-	"        file) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -f -- \"$cur\")) ;;\n"
+	"        file) compopt -o filenames 2>/dev/null; _vmdeck_lines compgen -f -- \"$cur\" ;;\n"
 	"        verb) _vmdeck_offer \"$cur\" $_vmdeck_verbs ;;\n"
 	"        any) ;;\n"
-	"        dir) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -d -- \"$cur\")) ;;\n"
+	"        dir) compopt -o filenames 2>/dev/null; _vmdeck_lines compgen -d -- \"$cur\" ;;\n"
 	"        *) [[ $w == \"$cur\"* ]] && COMPREPLY+=(\"$w\") ;;\n"
 	"        esac\n"
 	"    done\n"
@@ -43,10 +60,11 @@ static const char *const script_main =
 	"    local cur=${COMP_WORDS[COMP_CWORD]} i w verb= pos=0 want=\n"
 	"    local _vmdeck_conf= _vmdeck_guest=\n"
 	"    COMPREPLY=()\n"
+	"    cur=$(_vmdeck_dequote \"$cur\")\n"
 	"    for ((i = 1; i < COMP_CWORD; i++)); do\n"
 	"        w=${COMP_WORDS[i]}\n"
 	"        if [ -n \"$want\" ]; then\n"
-	"            [ \"$want\" = conf ] && _vmdeck_conf=$w\n"
+	"            [ \"$want\" = conf ] && _vmdeck_conf=$(_vmdeck_dequote \"$w\")\n"
 	"            want=\n"
 	"            continue\n"
 	"        fi\n"
@@ -119,10 +137,12 @@ static void table(FILE *out, const char *fn, const char *args, int what)
 	fprintf(out, "%s() {  # %s\n    case $1%s in\n", fn, args, what ? ":$2" : "");
 	for (const struct cli_verb *v = cli_verbs; v->name; v++) {
 		struct usage u;
+		char *usage = cli_usage_text(v);
 
-		usage_parse(&u, v->usage);
+		usage_parse(&u, usage);
 		verb_cases(out, v, &u, what);
 		usage_free(&u);
+		free(usage);
 	}
 	fputs("    esac\n}\n\n", out);
 }

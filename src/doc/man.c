@@ -72,8 +72,12 @@ static void man_verbs(FILE *out)
 	section(out, "COMMANDS");
 	para(out, "With no verb, vmdeck opens the full-screen console (see CONSOLE KEYS). "
 		  "Every verb takes --help; `vmdeck help VERB` prints the same usage as below.");
-	for (const struct cli_verb *v = cli_verbs; v->name; v++)
-		item(out, v->name, v->usage, v->help);
+	for (const struct cli_verb *v = cli_verbs; v->name; v++) {
+		char *usage = cli_usage_text(v);
+
+		item(out, v->name, usage, v->help);
+		free(usage);
+	}
 }
 
 static const struct {

@@ -12,8 +12,8 @@ ui = { refresh = 0.5; };
 EOF2
 vd() { "$VMDECK" -c "$CONF" "$@"; }
 LOG="$T/state/g1/events.log"
-# The texts of the log, one a line, oldest first.
-texts() { cut -f2- "$LOG"; }
+# The texts of the log, one a line, oldest first (the text is a line's last field).
+texts() { awk -F'\t' '{print $NF}' "$LOG"; }
 count_of() { texts | grep -cxF -- "$1"; }
 # The "Recent events" section of `show`.
 show_events() { vd show "$1" | sed -n '/^Recent events:$/,$p' | tail -n +2; }
@@ -37,7 +37,8 @@ CD changed to $T/iso/two.iso
 CD ejected
 forced off (QMP quit)"
 check_eq "each verb wrote one line, in order" "$expected" "$(texts)"
-check "every line is EPOCH TAB TEXT" awk -F'\t' 'NF < 2 || $1 !~ /^[0-9]+$/ { exit 1 }' "$LOG"
+check "every line is EPOCH TAB KIND TAB TEXT" awk -F'\t' 'NF != 3 || $1 !~ /^[0-9]+$/ { exit 1 }' "$LOG"
+check_eq "each line says its kind" "start pause resume cdrom cdrom kill" "$(cut -f2 "$LOG" | paste -sd' ')"
 out=$(show_events g1)
 check_eq "show ends with the events, in order" "$expected" "$(sed -E 's/^  [^ ]+ [^ ]+  //' <<< "$out")"
 epoch=$(head -1 "$LOG" | cut -f1)
@@ -51,8 +52,13 @@ check_eq "a stop that times out logs which step ended it" "did not power off in 
 check_eq "and logged it was stopping first" "stopping: ACPI power button pressed, waiting up to 1 s" "$(texts | tail -2 | head -1)"
 vd start g2 --cdrom nope.iso > /dev/null 2>&1
 check_match "a failed start logs its cause" "^start failed: ISO not found: nope.iso" \
-    "$(cut -f2- "$T/state/g2/events.log")"
+    "$(cut -f3- "$T/state/g2/events.log")"
 check_match "show of a guest lists it" "^  [0-9-]+ [0-9:]+  start failed: ISO not found" "$(show_events g2)"
+check_eq "of kind start.fail" "start.fail" "$(cut -f2 "$T/state/g2/events.log")"
+# A line from before kinds (EPOCH TAB TEXT) is still read and shown as it was.
+printf '%s\tpowered off by ACPI after 3.0 s\n' "$(date +%s)" >> "$T/state/g2/events.log"
+check_match "show lists an old line as before" "^  [0-9-]+ [0-9:]+  powered off by ACPI after 3.0 s$" \
+    "$(show_events g2 | tail -1)"
 # A backup that finds the guest busy (a scheduled one, say) says so in the log.
 exec 9> "$T/state/g2/lock"
 flock -x 9
@@ -77,7 +83,7 @@ vd resume g1 > /dev/null
 check "the console saw it running again" wait_until 5 eval 'tui_row g1 | grep -q running'
 pid=$(cat "$T/state/g1/qemu.pid")
 kill -9 "$pid"
-check "the console logs a QEMU killed behind its back" wait_until 10 grep -q $'\tcrashed' "$LOG"
+check "the console logs a QEMU killed behind its back" wait_until 10 grep -q $'\tseen.crashed\tcrashed' "$LOG"
 check_screen "and shows it" '[0-9:]+  crashed: QEMU ended' 5
 # the crash was judged last, so the pause and resume were judged before it
 check_eq "the pause the CLI logged was not logged again" 2 "$(count_of paused)"

@@ -14,6 +14,7 @@
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
+#include "vnc.h"
 
 static char tmpdir[64];
 static char *iso_dir;
@@ -132,7 +133,7 @@ static void test_iso_missing(void **state)
 	free(err);
 }
 
-/* howto(LISTEN, RUNNING): vm_vnc_howto's text for display 3 on a server called kvm1 */
+/* howto(LISTEN, RUNNING): vnc_howto's text for display 3 on a server called kvm1 */
 static char *howto(const char *listen, bool running)
 {
 	struct vmdef d;
@@ -141,7 +142,7 @@ static char *howto(const char *listen, bool running)
 	d.vnc = true;
 	d.vnc_display = 3;
 	d.vnc_listen = (char *)listen;
-	return vm_vnc_howto(&d, "kvm1", running);
+	return vnc_howto(&d, "kvm1", running);
 }
 
 static void test_vnc_howto(void **state)
