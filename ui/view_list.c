@@ -12,7 +12,9 @@
 #include "vnc.h"
 
 /* Column layout of the table; the CD column takes what is left. */
-enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5 };
+enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5, W_IP = 16 };
+/* The IP column (a guest's first address) only where it leaves the CD column room: 120 columns and up. */
+#define IP_COLS 120
 
 static int detail_height(void)
 {
@@ -66,8 +68,9 @@ static void draw_table_head(const struct ui *ui)
 {
 	char buf[256];
 
-	snprintf(buf, sizeof buf, " %-*s %-*s %*s %*s %*s %*s  %s", W_NAME - 1, "NAME", W_STATE - 1, "STATE", W_CPU - 1,
-		 "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", "CD");
+	snprintf(buf, sizeof buf, " %-*s %-*s %*s %*s %*s %*s  %-*s%s", W_NAME - 1, "NAME", W_STATE - 1, "STATE",
+		 W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", COLS >= IP_COLS ? W_IP : 0,
+		 COLS >= IP_COLS ? "IP" : "", "CD");
 	draw_fill(stdscr, 1, 0, COLS, R_TABLE_HEAD);
 	draw_text(stdscr, 1, 0, COLS, R_TABLE_HEAD, buf);
 	if (ui->sort_col != SORT_NAME || ui->sort_desc) {
@@ -134,6 +137,17 @@ static void cd_text(const struct ui *ui, size_t i, char *buf, size_t len, int wi
 	snprintf(buf, len, "%s", cd ? path_base(cd) : "-");
 }
 
+/* The guest's first address as far as known without asking it, or "-". */
+static void ip_text(struct ui *ui, size_t i, char *buf, size_t len)
+{
+	struct strv ips = { 0 };
+
+	if (ui->st[i].pid > 0 && ui->st[i].state != VM_UNRESPONSIVE)
+		guestip_get(ui->cfg, &ui->defs[i], ui->st[i].pid, 0, &ips);
+	snprintf(buf, len, "%s", ips.n ? ips.v[0] : "-");
+	strv_free(&ips);
+}
+
 static void draw_row(struct ui *ui, size_t i, int y)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -158,6 +172,12 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	at = snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  ", W_NAME - 1, W_NAME - 1, d->name,
 		      W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1,
 		      vnc);
+	if (COLS >= IP_COLS) {
+		char ip[64];
+
+		ip_text(ui, i, ip, sizeof ip);
+		at += snprintf(line + at, sizeof line - (size_t)at, "%-*.*s", W_IP, W_IP - 1, ip);
+	}
 	cd_text(ui, i, cd, sizeof cd, COLS - at);
 	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);
