@@ -175,6 +175,36 @@ install: all
 		install -D -m 0644 src/doc/vmdeck.conf.example $(DESTDIR)$(SYSCONFDIR)/vmdeck/vmdeck.conf
 	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/vmdeck/vms.d
 
+# Scheduled backups and verifies (issue 8): their units, and the generator
+# that gives the timers their OnCalendar= from vmdeck.conf at each boot and
+# daemon-reload. @BINDIR@ and @UNITDIR@ are filled in here.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMD_GENDIR  ?= $(PREFIX)/lib/systemd/system-generators
+SCHED_UNITS     := vmdeck-backup.service vmdeck-backup.timer vmdeck-verify.service vmdeck-verify.timer
+SCHED_FILES     := $(SCHED_UNITS:%=$(BUILD)/systemd/%) $(BUILD)/systemd/vmdeck-generator
+
+$(SCHED_UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/%
+	@mkdir -p $(dir $@)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
+
+# The generator (systemd.generator(7)) is two lines, written here with the install paths.
+$(BUILD)/systemd/vmdeck-generator: Makefile
+	@mkdir -p $(dir $@)
+	printf '#!/bin/sh\n# vmdeck-generator: at boot and each daemon-reload, the OnCalendar= of vmdeck-backup.timer and\n# vmdeck-verify.timer from vmdeck.conf, and their enabling links (none without a schedule).\nexec %s schedule --generate "$$1" --unit-dir %s\n' \
+		'$(PREFIX)/bin/vmdeck' '$(SYSTEMDUNITDIR)' > $@
+	chmod 0755 $@
+
+.PHONY: install-schedule uninstall-schedule
+install: install-schedule
+install-schedule: $(SCHED_FILES)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMD_GENDIR)
+	install -m 0644 $(SCHED_UNITS:%=$(BUILD)/systemd/%) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0755 $(BUILD)/systemd/vmdeck-generator $(DESTDIR)$(SYSTEMD_GENDIR)/vmdeck-generator
+
+uninstall: uninstall-schedule
+uninstall-schedule:
+	rm -f $(SCHED_UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%) $(DESTDIR)$(SYSTEMD_GENDIR)/vmdeck-generator
+
 # Leaves /etc/vmdeck (the configuration and the guests' definitions) alone.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vmdeck

@@ -64,7 +64,8 @@ tui_select() {
     local i keys=()
     # the row must be on screen first: a dialog just closed may not be redrawn yet
     tui_wait "^ $1 " 3 || echo "# tui_select: no row for $1 on screen"
-    i=$(tui_screen | sed -n '3,$p' | grep -nE "^ [^ ]" | grep -E "^[0-9]+: $1 " | cut -d: -f1)
+    # rows start under the column heads (other hosts' lines may come first)
+    i=$(tui_screen | sed -n '/^ NAME  /,$p' | tail -n +2 | grep -nE "^ [^ ]" | grep -E "^[0-9]+: $1 " | cut -d: -f1)
     for _ in $(seq 1 20); do keys+=(Up); done
     for _ in $(seq 2 "${i:-1}"); do keys+=(Down); done
     tui_keys "${keys[@]}"

@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "guestfile.h"
 #include "term.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 #include "view_screen.h"
@@ -127,8 +128,18 @@ int act_edit(struct ui *ui)
 	return UI_REDRAW;
 }
 
+int act_snapshots(struct ui *ui)
+{
+	ui_push(ui, &view_snapshot);
+	return UI_REDRAW;
+}
+
 int act_new(struct ui *ui)
 {
+	if (ui->host_filter[0] && remote_link(ui, ui->host_filter)) {  /* H or :host chose another host */
+		remote_new_guest(ui, ui->host_filter);
+		return UI_REDRAW;
+	}
 	form_open_new(ui);
 	return UI_REDRAW;
 }
@@ -162,7 +173,7 @@ static int verb1(struct ui *ui, const char *verb, const char *name)
 {
 	const char *w[] = { verb, name, NULL };
 
-	ui_run_verb(ui, name, w);
+	ui_run_guest_verb(ui, name, w);
 	return UI_REDRAW;
 }
 
@@ -182,7 +193,7 @@ int action_start_with(struct ui *ui, const char *guest, const char *iso, bool bo
 		w[i++] = "cdrom";
 	}
 	w[i] = NULL;
-	ui_run_verb(ui, guest, w);
+	ui_run_guest_verb(ui, guest, w);
 	return UI_REDRAW;
 }
 
@@ -207,6 +218,10 @@ int act_start_cd(struct ui *ui)
 		ui_status(ui, true, "%s is already running", ui_guest(ui)->name);
 		return UI_REDRAW;
 	}
+	if (ui_guest_extra(ui)->host) {
+		remote_iso_pick(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name, true);
+		return UI_REDRAW;
+	}
 	iso_open(ui, true);
 	return UI_REDRAW;
 }
@@ -226,12 +241,16 @@ int action_cdrom_insert(struct ui *ui, const char *guest, const char *iso)
 {
 	const char *w[] = { "cdrom", guest, iso, NULL };
 
-	ui_run_verb(ui, guest, w);
+	ui_run_guest_verb(ui, guest, w);
 	return UI_REDRAW;
 }
 
 int act_cdrom(struct ui *ui)
 {
+	if (ui_guest_extra(ui)->host) {
+		remote_iso_pick(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name, false);
+		return UI_REDRAW;
+	}
 	iso_open(ui, false);
 	return UI_REDRAW;
 }
@@ -240,7 +259,7 @@ int act_eject(struct ui *ui)
 {
 	const char *w[] = { "cdrom", ui_guest(ui)->name, "--eject", NULL };
 
-	ui_run_verb(ui, w[1], w);  /* a stopped guest's definition loses its CD, as `vmdeck cdrom` does */
+	ui_run_guest_verb(ui, w[1], w);  /* a stopped guest's definition loses its CD, as `vmdeck cdrom` does */
 	return UI_REDRAW;
 }
 
@@ -251,7 +270,7 @@ static int confirmed_verb(struct ui *ui, void *arg)
 	char *const *w = arg;
 	const char *words[] = { w[0], w[1], NULL };
 
-	ui_run_verb(ui, w[1], words);
+	ui_run_guest_verb(ui, w[1], words);
 	return UI_REDRAW;
 }
 
@@ -334,6 +353,8 @@ int act_stop(struct ui *ui)
 
 	if (need_up(ui, "stop") < 0)
 		return UI_REDRAW;
+	if (ex->host)  /* another host's guest: its own vmdeck stop (button, its timeout, then quit) */
+		return verb1(ui, "stop", d->name);
 	if (!(j = job_call(d->name, "stop (ACPI)", powerdown_child, &a, &err))) {
 		ui_status(ui, true, "%s: cannot stop: %s", d->name, err);
 		free(err);
@@ -407,6 +428,23 @@ int act_screen(struct ui *ui)
 	return UI_REDRAW;
 }
 
+/*
+ * Whom the viewer or the tunnel goes to: this host, or another host's ssh
+ * destination (user@host for `ssh -L`, the bare host for a viewer).
+ */
+static const char *vnc_host(struct ui *ui, const char *listen)
+{
+	const char *name = ui_guest_extra(ui)->host;
+	const struct host *h = name ? config_host(ui->cfg, name) : NULL;
+	bool loopback = strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 || strcmp(listen, "localhost") == 0;
+
+	if (!h)
+		return ui->hostname;
+	if (loopback || !strchr(h->ssh, '@'))
+		return h->ssh;
+	return strchr(h->ssh, '@') + 1;
+}
+
 int act_vnc(struct ui *ui)
 {
 	struct vmdef *d = ui_guest(ui);
@@ -417,9 +455,10 @@ int act_vnc(struct ui *ui)
 		text_show(ui, "VNC", "This guest has no VNC display (add a vnc: section to its definition).");
 		return UI_REDRAW;
 	}
-	how = vnc_howto(d, ui->hostname, guest_up(ui));
 	listen = vnc_listen(d);
-	body = xasprintf("Guest:     %s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
+	how = vnc_howto(d, vnc_host(ui, listen), guest_up(ui));
+	body = xasprintf("Guest:     %s%s%s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
+			 ui_guest_extra(ui)->host ? " on " : "", ui_guest_extra(ui)->host ? ui_guest_extra(ui)->host : "",
 			 d->vnc_display, 5900 + d->vnc_display, listen, d->vnc_password ? "set (from the definition)" : "none",
 			 how);
 	free(how);
@@ -432,6 +471,29 @@ int act_vnc(struct ui *ui)
 
 typedef int (*term_fn)(const struct config *cfg, const struct vmdef *def, char **err);
 
+/* Another host's guest: `vmdeck --host HOST console|monitor NAME` on our terminal (ssh -t). */
+static int hand_over_remote(struct ui *ui, const char *what, const char *name, const char *hint)
+{
+	const char *host = ui_guest_extra(ui)->host;
+	const char *w[] = { "--host", host, strcmp(what, "monitor") == 0 ? "monitor" : "console", name, NULL };
+	char *err = NULL;
+	int rc;
+
+	ui_suspend(ui);
+	printf("vmdeck: %s of %s on %s; %s\n", what, name, host, hint);
+	fflush(stdout);
+	cmdline_readline_lend();
+	rc = job_run_foreground(ui->config_path, w, &err);
+	cmdline_readline_reclaim();
+	ui_resume(ui);
+	if (rc != 0)
+		ui_status(ui, true, "%s: %s on %s: %s", name, what, host, err ? err : "ended with an error");
+	else
+		ui_status(ui, false, "%s: back from the %s on %s", name, what, host);
+	free(err);
+	return UI_REDRAW;
+}
+
 static int hand_over(struct ui *ui, const char *what, term_fn fn, const char *hint)
 {
 	struct vmdef *d = ui_guest(ui);
@@ -440,6 +502,8 @@ static int hand_over(struct ui *ui, const char *what, term_fn fn, const char *hi
 
 	if (need_up(ui, what) < 0)
 		return UI_REDRAW;
+	if (ui_guest_extra(ui)->host)
+		return hand_over_remote(ui, what, d->name, hint);
 	ui_suspend(ui);
 	printf("vmdeck: %s of %s; %s\n", what, d->name, hint);
 	fflush(stdout);

@@ -25,6 +25,7 @@ int act_delete(struct ui *ui);
 int act_cmdline(struct ui *ui);
 int act_jobs(struct ui *ui);
 int act_refresh(struct ui *ui);
+int act_snapshots(struct ui *ui);
 int act_up(struct ui *ui);
 int act_down(struct ui *ui);
 int act_page_up(struct ui *ui);

@@ -15,6 +15,7 @@
 #include "hostinfo.h"
 #include "lvm.h"
 #include "pending.h"
+#include "remote.h"
 #include "status.h"
 #include "storage.h"
 #include "ui.h"
@@ -42,9 +43,10 @@ struct guest_extra *ui_guest_extra(struct ui *ui)
 	return ui->n && table_order_shows(ui, ui->sel) ? &ui->ex[ui->sel] : NULL;
 }
 
+/* This host's guest of that name (other hosts' rows are never found by name). */
 ssize_t ui_guest_index(const struct ui *ui, const char *name)
 {
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		if (strcmp(ui->defs[i].name, name) == 0)
 			return (ssize_t)i;
 	return -1;
@@ -117,51 +119,85 @@ static void extra_free(struct guest_extra *ex)
 
 /* ---- definitions: reloaded when vms_dir changes, statuses and events kept by name ---- */
 
-/* A cheap fingerprint of vms_dir: changes when a file is added, removed or rewritten. */
-static uint64_t defs_fingerprint(const struct config *cfg)
+/* Row i's guest: host (NULL for this host's) and name. */
+static ssize_t row_index(const struct ui *ui, const char *host, const char *name)
 {
-	DIR *d = opendir(cfg->vms_dir);
-	struct dirent *e;
-	struct stat st;
-	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < ui->n; i++) {
+		const char *h = ui->ex[i].host;
 
-	if (!d)
-		return 0;
-	if (fstat(dirfd(d), &st) == 0)
-		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ (uint64_t)st.st_mtime) * 1099511628211ULL;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0)
-			continue;
-		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ ((uint64_t)st.st_mtime << 20) ^ (uint64_t)st.st_size ^
-		     (uint64_t)st.st_ino) * 1099511628211ULL;
+		if (strcmp(ui->defs[i].name, name) == 0 && (host ? h && strcmp(h, host) == 0 : !h))
+			return (ssize_t)i;
 	}
-	closedir(d);
-	return h;
+	return -1;
 }
 
-static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
+/* The new rows take the old ones' statuses (this host's) and extras by host and name; the selection follows. */
+static size_t rows_carry(struct ui *ui, struct vmdef *defs, struct vm_status *st, struct guest_extra *ex, size_t n,
+			 size_t n_local, const char *const *rhosts)
 {
-	struct vm_status *st = xcalloc(n ? n : 1, sizeof *st);
-	struct guest_extra *ex = xcalloc(n ? n : 1, sizeof *ex);
-	const char *selname = ui->want_sel ? ui->want_sel : ui->n ? ui->defs[ui->sel].name : NULL;
+	const char *selhost = NULL, *selname = ui->want_sel;
 	size_t newsel = 0;
 
+	if (!selname && ui->n) {
+		selname = ui->defs[ui->sel].name;
+		selhost = ui->ex[ui->sel].host;
+	}
 	for (size_t i = 0; i < n; i++) {
-		ssize_t old = ui_guest_index(ui, defs[i].name);
+		const char *host = i < n_local ? NULL : rhosts[i - n_local];
+		ssize_t old = row_index(ui, host, defs[i].name);
 
-		if (old >= 0) {
+		if (old >= 0 && i < n_local) {  /* another host's status is its own word, not ours */
 			st[i] = ui->st[old];
-			ex[i] = ui->ex[old];
 			memset(&ui->st[old], 0, sizeof ui->st[old]);
+		}
+		if (old >= 0) {
+			ex[i] = ui->ex[old];
 			memset(&ui->ex[old], 0, sizeof ui->ex[old]);
 		}
-		if (selname && strcmp(defs[i].name, selname) == 0)
+		ex[i].host = host;
+		if (selname && strcmp(defs[i].name, selname) == 0 && (selhost ? host && strcmp(host, selhost) == 0 : !host))
 			newsel = i;
 	}
+	return newsel;
+}
+
+/*
+ * The rows: this host's definitions (local, n_local; NULL keeps the current
+ * ones) and then every other host's guests (remote_rows).
+ */
+static void model_replace(struct ui *ui, struct vmdef *local, size_t n_local)
+{
+	struct vmdef *rdefs, *defs;
+	struct vm_status *rst, *st;
+	struct guest_extra *ex;
+	const char **rhosts;
+	size_t rn, n, newsel;
+	bool keep = local == NULL;
+
+	if (keep) {
+		n_local = ui->n_local;
+		local = xcalloc(n_local ? n_local : 1, sizeof *local);
+		memcpy(local, ui->defs, n_local * sizeof *local);
+	}
+	remote_rows(ui, &rdefs, &rst, &rhosts, &rn);
+	n = n_local + rn;
+	defs = xcalloc(n ? n : 1, sizeof *defs);
+	st = xcalloc(n ? n : 1, sizeof *st);
+	ex = xcalloc(n ? n : 1, sizeof *ex);
+	memcpy(defs, local, n_local * sizeof *defs);
+	memcpy(defs + n_local, rdefs, rn * sizeof *defs);
+	memcpy(st + n_local, rst, rn * sizeof *st);
+	free(local);
+	free(rdefs);
+	free(rst);
+	newsel = rows_carry(ui, defs, st, ex, n, n_local, rhosts);
+	free(rhosts);
 	for (size_t i = 0; i < ui->n; i++) {
 		vmstate_status_clear(&ui->st[i]);
 		extra_free(&ui->ex[i]);
 	}
+	if (keep)  /* moved into defs above: not to be freed with the old rows */
+		memset(ui->defs, 0, ui->n_local * sizeof *ui->defs);
 	free(ui->st);
 	free(ui->ex);
 	vmdefs_free(ui->defs, ui->n);
@@ -169,11 +205,22 @@ static void model_replace(struct ui *ui, struct vmdef *defs, size_t n)
 	ui->st = st;
 	ui->ex = ex;
 	ui->n = n;
+	ui->n_local = n_local;
 	ui->sel = n ? (newsel < n ? newsel : n - 1) : 0;
 	if (ui->want_sel && ui_guest_index(ui, ui->want_sel) >= 0) {
 		free(ui->want_sel);
 		ui->want_sel = NULL;
 	}
+}
+
+/* The other hosts' rows again, once no status round points into the rows. */
+static void remote_rows_refresh(struct ui *ui)
+{
+	if (ui->poll || !ui->links_changed)
+		return;
+	ui->links_changed = false;
+	model_replace(ui, NULL, 0);
+	ui->dirty = true;
 }
 
 void ui_select(struct ui *ui, const char *name)
@@ -195,7 +242,7 @@ static void defs_reload(struct ui *ui)
 	size_t n = 0;
 	char *err = NULL;
 
-	ui->defs_stamp = defs_fingerprint(ui->cfg);
+	ui->defs_stamp = watcher_defs_stamp(ui->cfg);
 	free(ui->load_err);
 	ui->load_err = NULL;
 	if (vmdefs_load_all(ui->cfg, &defs, &n, &err) < 0) {
@@ -203,7 +250,7 @@ static void defs_reload(struct ui *ui)
 		defs = NULL;
 		n = 0;
 	}
-	model_replace(ui, defs, n);
+	model_replace(ui, defs ? defs : xcalloc(1, sizeof *defs), n);  /* NULL would keep the old ones */
 	ui->dirty = true;
 }
 
@@ -228,11 +275,15 @@ static void status_finish(struct ui *ui);
 
 static void status_start(struct ui *ui)
 {
-	if (ui->rescan_pending || defs_fingerprint(ui->cfg) != ui->defs_stamp) {
+	if (ui->rescan_pending || watcher_defs_stamp(ui->cfg) != ui->defs_stamp) {
 		ui->rescan_pending = false;
 		defs_reload(ui);
 	}
-	ui->poll = status_poll_start(ui->cfg, ui->defs, ui->n, ui->st, ui->cfg->status_timeout_ms);
+	bool *quiet = xcalloc(ui->n ? ui->n : 1, sizeof *quiet);
+
+	watcher_quiet_mask(ui->watcher, ui->defs, ui->n_local, ui->st, quiet);
+	ui->poll = status_poll_start_quiet(ui->cfg, ui->defs, ui->n_local, ui->st, quiet, ui->cfg->status_timeout_ms);
+	free(quiet);
 	if (status_poll_done(ui->poll))
 		status_finish(ui);  /* nothing to ask (no guest running): no reason to wait for a timer */
 }
@@ -290,7 +341,7 @@ static char *transition_line(const struct ui *ui, size_t i, const char *t, const
 
 static void note_transitions(struct ui *ui, const struct vm_status *now)
 {
-	for (size_t i = 0; i < ui->n; i++) {
+	for (size_t i = 0; i < ui->n_local; i++) {
 		struct guest_extra *ex = &ui->ex[i];
 		bool changed = ex->seen && ex->last_state != now[i].state;
 		const char *t;
@@ -317,7 +368,7 @@ static void note_transitions(struct ui *ui, const struct vm_status *now)
  */
 static void note_next_start(struct ui *ui, const struct vm_status *fresh)
 {
-	for (size_t i = 0; i < ui->n; i++) {
+	for (size_t i = 0; i < ui->n_local; i++) {
 		struct guest_extra *ex = &ui->ex[i];
 
 		if (fresh[i].pid <= 0) {
@@ -335,14 +386,20 @@ static void status_finish(struct ui *ui)
 {
 	struct vm_status *fresh = xcalloc(ui->n ? ui->n : 1, sizeof *fresh);
 
-	status_poll_finish(ui->poll, fresh);
+	status_poll_finish(ui->poll, fresh);  /* the first n_local; the other hosts' rows move over as they are */
 	ui->poll = NULL;
 	note_transitions(ui, fresh);
 	note_next_start(ui, fresh);
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n; i++) {
+		if (i >= ui->n_local) {
+			fresh[i] = ui->st[i];
+			continue;
+		}
 		vmstate_status_clear(&ui->st[i]);
+	}
 	free(ui->st);
 	ui->st = fresh;
+	watcher_track(ui->watcher, ui->defs, ui->n_local, ui->st);
 	ui->polled_once = true;
 	ui->dirty = true;
 }
@@ -352,6 +409,22 @@ void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds)
 	status_poll_process(ui->poll, fds, nfds);
 	if (status_poll_done(ui->poll))
 		status_finish(ui);
+}
+
+/* QEMU told of a change: a round now (it asks only the guests that had news), not at the next refresh. */
+void ui_watch_progress(struct ui *ui, const struct pollfd *fds, int nfds)
+{
+	size_t n;
+	char **ev;
+
+	watcher_process(ui->watcher, fds, nfds);
+	remote_rows_refresh(ui);
+	ev = watcher_take_events(ui->watcher, &n);  /* the console needs only the marks */
+	for (size_t i = 0; i < n; i++)
+		free(ev[i]);
+	free(ev);
+	if (watcher_dirty(ui->watcher))
+		ui_poll_now(ui);
 }
 
 /* ---- jobs ---- */
@@ -385,6 +458,10 @@ static void job_report(struct ui *ui, struct ui_job *uj)
 	uj->reported = true;
 	if (uj->done)
 		uj->done(ui, j);
+	if (uj->silent && !failed) {
+		ui_poll_now(ui);
+		return;
+	}
 	if (lines > 1)
 		snprintf(more, sizeof more, "   (J: all %d lines)", lines);
 	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':') {
@@ -426,7 +503,7 @@ bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct
 		job_free(j);
 		return false;
 	}
-	ui->jobs[ui->n_jobs++] = (struct ui_job){ j, done, false };
+	ui->jobs[ui->n_jobs++] = (struct ui_job){ .job = j, .done = done };
 	ui->dirty = true;
 	return true;
 }
@@ -435,6 +512,7 @@ struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const
 			     void (*done)(struct ui *ui, struct job *j))
 {
 	char *err = NULL;
+
 	struct job *j = job_run_verb(ui->config_path, words, guest, &err);
 
 	if (!j) {
@@ -450,6 +528,16 @@ struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const
 
 struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words)
 {
+	return ui_run_verb_then(ui, guest, words, NULL);
+}
+
+struct job *ui_run_guest_verb(struct ui *ui, const char *guest, const char *const *words)
+{
+	const struct guest_extra *sel = ui_guest_extra(ui);
+	const struct vmdef *d = ui_guest(ui);
+
+	if (guest && sel && d && sel->host && strcmp(d->name, guest) == 0)
+		return remote_run_verb(ui, sel->host, guest, words, NULL);
 	return ui_run_verb_then(ui, guest, words, NULL);
 }
 
@@ -502,14 +590,9 @@ int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max)
 
 static void vg_job_check(struct ui *ui)
 {
-	long long v;
-
 	if (!ui->vg_job || !job_done(ui->vg_job))
 		return;
-	if (job_exit_code(ui->vg_job) == 0 && ui->vg_job->last_line && sscanf(ui->vg_job->last_line, "%lld", &v) == 1)
-		ui->vg_free = v;
-	else
-		ui->vg_free = -1;
+	ui->vg_free = hostinfo_vg_free_result(ui->vg_job);
 	job_free(ui->vg_job);
 	ui->vg_job = NULL;
 	ui->dirty = true;
@@ -552,21 +635,6 @@ void ui_jobs_reap(struct ui *ui)
 
 /* ---- host facts ---- */
 
-/* Runs in a child: lvm may take a while, and the console must not wait for it. */
-static int vg_free_child(void *arg)
-{
-	const struct config *cfg = arg;
-	uint64_t free_bytes;
-	char *err = NULL;
-
-	if (lvm_vg_free(cfg, &free_bytes, &err) < 0) {
-		fprintf(stderr, "%s\n", err ? err : "no volume group");
-		return 1;
-	}
-	printf("%llu\n", (unsigned long long)free_bytes);
-	return 0;
-}
-
 static void host_refresh(struct ui *ui, double now)
 {
 	uint64_t mem;
@@ -576,7 +644,7 @@ static void host_refresh(struct ui *ui, double now)
 		ui->mem_avail = mem;
 	if (!ui->vg_job && now >= ui->next_vg && ui->cfg->vg && *ui->cfg->vg) {
 		ui->next_vg = now + VG_EVERY;
-		ui->vg_job = job_call(NULL, "vgs", vg_free_child, ui->cfg, NULL);
+		ui->vg_job = hostinfo_vg_free_start(ui->cfg);
 	}
 }
 
@@ -666,7 +734,7 @@ static void curses_start(struct ui *ui)
 
 static void ui_free(struct ui *ui)
 {
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		pending_judge(ui, i); /* a change seen just before quitting still goes to the log */
 	if (ui->poll) {
 		struct vm_status *tmp = xcalloc(ui->n ? ui->n : 1, sizeof *tmp);
@@ -676,7 +744,9 @@ static void ui_free(struct ui *ui)
 			vmstate_status_clear(&tmp[i]);
 		free(tmp);
 	}
-	model_replace(ui, NULL, 0);
+	watcher_free(ui->watcher);
+	remote_stop(ui);
+	model_replace(ui, xcalloc(1, sizeof(struct vmdef)), 0);
 	free(ui->st);
 	free(ui->ex);
 	for (size_t i = 0; i < ui->n_jobs; i++)
@@ -701,12 +771,14 @@ int ui_console_main(struct cli *c, int argc, char **argv)
 	ui.cfg = &c->cfg;
 	ui.config_path = c->config_path;
 	ui.vg_free = -1;
-	hostinfo_name(ui.hostname, sizeof ui.hostname);
+	ui.watcher = watcher_new(ui.cfg);
+	hostinfo_host_name(ui.cfg, ui.hostname, sizeof ui.hostname);
 	if (ui_signals_install(&ui, &err) < 0) {
 		cli_error(EXIT_FAILED, "%s", err);
 		free(err);
 		return EXIT_FAILED;
 	}
+	remote_start(&ui);
 	defs_reload(&ui);
 	curses_start(&ui);
 	if (ui.theme_note)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 
@@ -15,36 +16,38 @@
  */
 const struct key_bind key_binds[] = {
 	{ '?', KEY_F(1), "Help", "this help: every key and what it does", act_help, 0 },
-	{ 's', KEY_F(2), "Start", "start the guest", act_start, KB_GUEST | KB_MENU },
-	{ 'b', 0, NULL, "start from CD (install mode): pick an ISO, boot from it", act_start_cd, KB_GUEST | KB_MENU },
+	{ 's', KEY_F(2), "Start", "start the guest", act_start, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'b', 0, NULL, "start from CD (install mode): pick an ISO, boot from it", act_start_cd, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'h', KEY_F(3), "Stop", "graceful stop: ACPI power button, countdown, offer force-off", act_stop,
-	  KB_GUEST | KB_MENU },
-	{ 'K', 0, NULL, "force off now (asks first)", act_kill, KB_GUEST | KB_MENU },
-	{ 'R', 0, NULL, "reset (asks first)", act_reset, KB_GUEST | KB_MENU },
-	{ 'p', 0, NULL, "pause or resume", act_pause, KB_GUEST | KB_MENU },
-	{ 'c', KEY_F(5), "CD", "change CD: pick an ISO and insert it now", act_cdrom, KB_GUEST | KB_MENU },
-	{ 'E', 0, NULL, "eject the CD", act_eject, KB_GUEST | KB_MENU },
-	{ 'v', 0, NULL, "VNC details: port, listen address, password", act_vnc, KB_GUEST | KB_MENU },
+	  KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'K', 0, NULL, "force off now (asks first)", act_kill, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'R', 0, NULL, "reset (asks first)", act_reset, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'p', 0, NULL, "pause or resume", act_pause, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'c', KEY_F(5), "CD", "change CD: pick an ISO and insert it now", act_cdrom, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'E', 0, NULL, "eject the CD", act_eject, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'v', 0, NULL, "VNC details: port, listen address, password", act_vnc, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'w', 0, NULL, "the guest's screen; keys go to it, F9 key menu, Ctrl-] back", act_screen,
 	  KB_GUEST | KB_MENU },
-	{ 'o', KEY_F(6), "Console", "serial console (Ctrl-] comes back)", act_console, KB_GUEST | KB_MENU },
+	{ 'o', KEY_F(6), "Console", "serial console (Ctrl-] comes back)", act_console, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'm', 0, NULL, "QEMU monitor shell (Ctrl-D comes back)", act_monitor,
-	  KB_GUEST | KB_MENU },
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'e', KEY_F(4), "Edit", "edit the guest's definition", act_edit, KB_GUEST | KB_MENU },
 	{ 'n', KEY_F(7), "New", "new guest", act_new, KB_MENU },
 	{ 'D', KEY_F(8), "Delete", "delete the guest (type its name; says which disks stay)", act_delete,
 	  KB_GUEST | KB_MENU },
 	{ 'B', 0, NULL, "back up: to backup.dir, a host, or a typed folder or VG/LV", act_backup,
-	  KB_GUEST | KB_MENU },
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'U', 0, NULL, "restore: an archive in backup.dir, a path or HOST:/path", act_restore, KB_MENU },
+	{ 'S', 0, NULL, "snapshots: list, create, revert, delete", act_snapshots, KB_GUEST | KB_MENU },
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move, KB_GUEST | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },
 	{ 'Z', 0, NULL, "resize one of the guest's disks", act_disk_resize, KB_GUEST | KB_MENU },
 	{ 'O', 0, NULL, "disks no guest uses: attach one to a guest, or delete it", act_disk_orphans, KB_MENU },
-	{ '\n', KEY_F(9), "Menu", "action menu for the selected guest", act_menu, KB_GUEST },
+	{ '\n', KEY_F(9), "Menu", "action menu for the selected guest", act_menu, KB_GUEST | KB_REMOTE },
 	{ ':', 0, NULL, "command line: any vmdeck verb, Tab completes", act_cmdline, 0 },
 	{ 'J', 0, NULL, "background jobs and their output", act_jobs, 0 },
 	{ '/', 0, NULL, "filter guests by name or description (Esc: back)", act_filter, 0 },
+	{ 'H', 0, NULL, "show one host's guests, the next host, then all (:host NAME)", act_host_next, 0 },
 	{ '>', 0, NULL, "sort by the next column: name, state, CPU%, memory", act_sort_next, 0 },
 	{ '<', 0, NULL, "sort by the previous column", act_sort_prev, 0 },
 	{ 'I', 0, NULL, "reverse the sort order", act_sort_reverse, 0 },
@@ -138,9 +141,23 @@ int key_dispatch(struct ui *ui, int ch)
 
 	if (!k)
 		return UI_UNHANDLED;
+	if (!key_allowed(ui, k))
+		return UI_HANDLED | UI_REDRAW;
+	return k->fn(ui) | UI_HANDLED | UI_REDRAW;
+}
+
+bool key_allowed(struct ui *ui, const struct key_bind *k)
+{
+	const struct guest_extra *ex = ui_guest_extra(ui);
+
 	if ((k->flags & KB_GUEST) && !ui_guest(ui)) {
 		ui_status(ui, true, "no guest selected");
-		return UI_REDRAW;
+		return false;
 	}
-	return k->fn(ui) | UI_HANDLED | UI_REDRAW;
+	if ((k->flags & KB_GUEST) && !(k->flags & KB_REMOTE) && ex && ex->host) {
+		ui_status(ui, true, "%s is on %s: not from here yet (there: vmdeck --host %s ..., or : then a verb with --host)",
+			  ui_guest(ui)->name, ex->host, ex->host);
+		return false;
+	}
+	return true;
 }

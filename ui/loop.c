@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "remote.h"
 #include "status.h"
 #include "ui.h"
 #include "util.h"
@@ -162,12 +163,16 @@ static int sleep_ms(struct ui *ui)
 		if (t >= 0 && t < ms)
 			ms = t;
 	}
+	if (watcher_timeout(ui->watcher) >= 0 && watcher_timeout(ui->watcher) < ms)
+		ms = watcher_timeout(ui->watcher);
+	if (remote_timeout(ui) >= 0 && remote_timeout(ui) < ms)
+		ms = remote_timeout(ui);
 	return ms;
 }
 
 static void turn(struct ui *ui, struct pollfd *fds)
 {
-	int nfds = 2, first_status, n_status = 0, first_job;
+	int nfds = 2, first_status, n_status = 0, first_watch, n_watch, first_link, n_link, first_job;
 
 	fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = ui->sig_fd, .events = POLLIN };
@@ -175,6 +180,12 @@ static void turn(struct ui *ui, struct pollfd *fds)
 	if (ui->poll)
 		n_status = status_poll_fds(ui->poll, fds + nfds, MAX_FDS / 2);
 	nfds += n_status;
+	first_watch = nfds;
+	n_watch = watcher_fds(ui->watcher, fds + nfds, MAX_FDS / 4);
+	nfds += n_watch;
+	first_link = nfds;
+	n_link = remote_fds(ui, fds + nfds, 64);
+	nfds += n_link;
 	first_job = nfds;
 	nfds += ui_jobs_fds(ui, fds + nfds, MAX_FDS - nfds);
 
@@ -188,6 +199,8 @@ static void turn(struct ui *ui, struct pollfd *fds)
 		ui->quit = true; /* the terminal went away */
 	if (ui->poll)
 		ui_status_progress(ui, fds + first_status, n_status);
+	remote_process(ui, fds + first_link, n_link);  /* before the watcher's turn, which rebuilds the rows */
+	ui_watch_progress(ui, fds + first_watch, n_watch);
 	ui_jobs_process(ui, fds + first_job, nfds - first_job);
 	ui_timers(ui);
 }

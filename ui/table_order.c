@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 
@@ -17,6 +18,8 @@ bool table_order_shows(const struct ui *ui, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
 
+	if (ui->host_filter[0] && strcmp(remote_host_name(ui, i), ui->host_filter) != 0)
+		return false;
 	return !ui->filter[0] || strcasestr(d->name, ui->filter) ||
 	       (d->description && strcasestr(d->description, ui->filter));
 }

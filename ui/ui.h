@@ -3,6 +3,7 @@
 #define VMDECK_UI_H
 
 #include <curses.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,8 +12,10 @@
 #include "config.h"
 #include "events.h"
 #include "job.h"
+#include "schedule.h"
 #include "vmdef.h"
 #include "vmstate.h"
+#include "watcher.h"
 
 struct ui;
 
@@ -88,6 +91,9 @@ struct guest_extra {
 	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
 	bool stop_offered;        /* the force-off question was asked */
 	pid_t offer_pid;          /* the QEMU the force-off question is about: another run is never its to kill */
+	const char *host;         /* another host's guest: the hosts[] name (borrowed); NULL for this host's */
+	struct schedule_info backup; /* last backup and next scheduled run (view_list.c refreshes it) */
+	double backup_at;         /* now_mono() when backup was read, 0 = never */
 };
 
 /* A background job and what to do when it ends. */
@@ -95,6 +101,7 @@ struct ui_job {
 	struct job *job;
 	void (*done)(struct ui *ui, struct job *j);
 	bool reported;
+	bool silent;     /* its done callback says what there is to say: no status line of its own */
 };
 
 #define UI_STACK 8
@@ -108,7 +115,8 @@ struct ui {
 	struct vmdef *defs;
 	struct vm_status *st;
 	struct guest_extra *ex;
-	size_t n;
+	size_t n;                   /* this host's guests first (n_local), then other hosts' (hosts.c) */
+	size_t n_local;
 	size_t sel;                 /* the selected guest: an index into defs */
 
 	/* the table's rows (table_order.c): indices into defs, filtered and sorted */
@@ -121,6 +129,11 @@ struct ui {
 	char *load_err;             /* vms_dir could not be read */
 
 	struct status_poll *poll;   /* a status round in flight, or NULL */
+	struct watcher *watcher;    /* the guests' event monitors: quiet guests are not asked */
+	struct hostlink **links;    /* one per hosts[] entry: its `vmdeck watch` over ssh (hosts.c) */
+	size_t n_links;
+	bool links_changed;         /* the other hosts' rows are rebuilt once no status round is in flight */
+	char host_filter[64];       /* H or :host NAME: only this host's guests ("" all) */
 	double next_poll;           /* now_mono() of the next round */
 	uint64_t defs_stamp;        /* fingerprint of vms_dir when last loaded */
 	bool rescan_pending;        /* reload definitions once the poll in flight ends */
@@ -161,7 +174,7 @@ struct ui {
 
 /* ---- views ---- */
 extern const struct view view_list, view_small, view_help, view_menu, view_confirm, view_iso, view_form,
-	view_cmdline, view_jobs, view_text, view_filter;
+	view_cmdline, view_jobs, view_text, view_filter, view_snapshot;
 void ui_push(struct ui *ui, const struct view *v);
 void ui_pop(struct ui *ui);
 const struct view *ui_top(const struct ui *ui);
@@ -189,6 +202,8 @@ void ui_select(struct ui *ui, const char *name);    /* now, or once it appears a
 bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j));
 /* Starts a `vmdeck VERB ARGS...` job for guest (may be NULL); errors go to the status line. */
 struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words);
+/* A key's action on the selected guest: on its host when it is another host's (remote.c), else ui_run_verb. */
+struct job *ui_run_guest_verb(struct ui *ui, const char *guest, const char *const *words);
 /* The same, with done called when the job ends. */
 struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
 			     void (*done)(struct ui *ui, struct job *j));
@@ -203,6 +218,7 @@ int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max);
 void ui_jobs_process(struct ui *ui, const struct pollfd *fds, int nfds);
 void ui_jobs_reap(struct ui *ui);
 void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds);
+void ui_watch_progress(struct ui *ui, const struct pollfd *fds, int nfds);
 double ui_next_timer(struct ui *ui);     /* now_mono() of the next timer */
 void ui_timers(struct ui *ui);           /* runs the timers that are due */
 
@@ -268,10 +284,13 @@ struct key_bind {
 };
 #define KB_GUEST 0x1   /* acts on the selected guest */
 #define KB_MENU 0x2    /* offered in the action menu on Enter */
+#define KB_REMOTE 0x4  /* also works on another host's guest (runs there) */
 extern const struct key_bind key_binds[];
 const struct key_bind *key_lookup(int ch);
 const char *key_text(int key, char *buf, size_t len);
 int key_dispatch(struct ui *ui, int ch);
+/* Whether k may run on the selection now (a guest selected; another host's only for KB_REMOTE); says why not. */
+bool key_allowed(struct ui *ui, const struct key_bind *k);
 /* Teaches curses the F-key and Home/End sequences PuTTY and xterm send, whatever TERM says. */
 void key_define_sequences(void);
 
@@ -296,8 +315,14 @@ void confirm_show_waiting(struct ui *ui);  /* the loop, each turn: asks a waitin
 void text_show(struct ui *ui, const char *title, const char *body);
 void text_show_end(struct ui *ui, const char *title, const char *body);  /* opens at its last page */
 void form_open_new(struct ui *ui);
+/* The new-guest form for another host, from its `vmdeck hostinfo --json` (info): saved, it runs `vmdeck new` there. */
+void form_open_new_remote(struct ui *ui, const char *host, const json_t *info);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
+/* The picker over another host's ISOs (entries taken), for its guest: the choice runs there. */
+struct iso_entry;
+void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest, struct iso_entry *all,
+		     size_t n);
 void cmdline_open(struct ui *ui);
 /* The command line, its line already holding text (the ISO picker's "iso make "). */
 void cmdline_open_with(struct ui *ui, const char *text);
@@ -305,6 +330,10 @@ void cmdline_save_history(struct ui *ui);
 void cmdline_readline_lend(void);    /* before another readline user runs in this process */
 void cmdline_readline_reclaim(void);
 void jobs_open(struct ui *ui);
+/* view_snapshot.c: runs `vmdeck snapshot ...` as a job; the snapshot list is read again when it ends. */
+void snapshot_view_run(struct ui *ui, const char *guest, const char *const *words);
+/* view_storage.c: the create form: a proposed tag (pre-YYYYmmdd-HHMM), RAM yes/no, a description. */
+void snapshot_form_open(struct ui *ui, const char *guest, bool ram);
 
 /* ---- actions (actions.c) used by menus and dialogs ---- */
 int action_start_with(struct ui *ui, const char *guest, const char *iso, bool boot_cd);

@@ -10,6 +10,7 @@
 #include "actions.h"
 #include "cli.h"
 #include "hostinfo.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 
@@ -324,6 +325,10 @@ static void run_words(struct ui *ui, struct strv *w)
 
 	if (strcmp(words[0], "q") == 0 || strcmp(words[0], "quit") == 0) {
 		act_quit(ui); /* asks first while jobs run */
+		return;
+	}
+	if (strcmp(words[0], "host") == 0) {  /* the console's own: which host's guests the table shows */
+		remote_filter(ui, w->n > 1 ? words[1] : "");
 		return;
 	}
 	if (!cli_verb_find(words[0])) {

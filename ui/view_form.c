@@ -9,6 +9,7 @@
 #include "guestfile.h"
 #include "hostinfo.h"
 #include "storage.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 #include "vm.h"
@@ -56,6 +57,18 @@ static struct {
 	bool allow_open_vnc;       /* edit: the file says vnc.allow_no_password: true (no field; kept) */
 	int top;
 } fv;
+
+/*
+ * A new guest on another host (remote.c fetched its `vmdeck hostinfo`): that
+ * host's bridges, storage, free VNC display and taken names; its own
+ * `vmdeck new` makes it and checks what only it can (ISO, volumes, ports).
+ */
+static struct {
+	char host[64];          /* "" for this host */
+	char vg[128], file_dir[1024];
+	struct config cfg;      /* ours, with that host's storage: the derived disk name */
+	struct strv taken;
+} fr;
 
 static const struct field field_defs[FF_COUNT] = {
 	[FF_NAME] = { "Name", NULL, F_TEXT, NULL, "letters, digits, . _ - (the file is vms.d/NAME.yaml)" },
@@ -241,10 +254,10 @@ static bool vnc_free(struct ui *ui)
 	/* the display as it was, on a new address: other definitions may hold it there; its own
 	 * running VNC server is no listener of another's */
 	if (fv.edit && !changed(FF_VNC_DISPLAY))
-		who = guest_vnc_display_def_user(ui->defs, ui->n, val(FF_NAME), atoi(val(FF_VNC_DISPLAY)),
+		who = guest_vnc_display_def_user(ui->defs, ui->n_local, val(FF_NAME), atoi(val(FF_VNC_DISPLAY)),
 						 listen);
 	else
-		who = guest_vnc_display_user(ui->defs, ui->n, fv.edit ? val(FF_NAME) : NULL,
+		who = guest_vnc_display_user(ui->defs, ui->n_local, fv.edit ? val(FF_NAME) : NULL,
 					     atoi(val(FF_VNC_DISPLAY)), listen);
 	if (who == NULL)
 		return true;
@@ -269,8 +282,29 @@ static bool cd_found(struct ui *ui)
 	return true;
 }
 
+/* Another host's new guest: what this side can know; its `vmdeck new` checks the rest. */
+static bool remote_checks(void)
+{
+	for (size_t i = 0; i < fr.taken.n; i++)
+		if (strcmp(fr.taken.v[i], val(FF_NAME)) == 0) {
+			complain(FF_NAME, xasprintf("%s has a guest named %s already", fr.host, val(FF_NAME)));
+			return false;
+		}
+	if (disk_kind() == DK_NEW_LV && !*val(FF_DISK_SIZE)) {
+		complain(FF_DISK_SIZE, xstrdup("a new volume needs a size"));
+		return false;
+	}
+	if (*val(FF_VNC_PASSWORD)) {  /* `vmdeck new` takes it from a file there: never on a command line */
+		complain(FF_VNC_PASSWORD, xasprintf("set a VNC password on %s itself (edit it there)", fr.host));
+		return false;
+	}
+	return true;
+}
+
 static bool host_checks(struct ui *ui)
 {
+	if (fr.host[0])
+		return remote_checks();
 	if (!fv.edit && ui_guest_index(ui, val(FF_NAME)) >= 0) {
 		complain(FF_NAME, xasprintf("a guest named %s exists already", val(FF_NAME)));
 		return false;
@@ -376,24 +410,17 @@ static const char *first_choice(int i, const char *want)
 	return c ? c[0] : "";
 }
 
-void form_open_new(struct ui *ui)
+static void new_defaults(struct ui *ui, int d, bool has_vg)
 {
 	char disp[16] = "";
-	struct vmdef probe;
-	int d;
 
-	vmdef_init(&probe, "");
-	d = guest_vnc_pick(ui->cfg, &probe, NULL); /* as `vmdeck new` picks: the files now, not the table's copy */
-	vmdef_free(&probe);
-
-	form_reset(ui);
 	fv.edit = false;
 	/* what a new guest gets is what the schema gives a definition that leaves a key out */
 	set(FF_MEMORY, vmdef_default("memory"));
 	set(FF_CPUS, vmdef_default("cpus"));
 	set(FF_CPU, vmdef_default("cpu"));
 	set(FF_MACHINE, vmdef_default("machine"));
-	set(FF_DISK_KIND, ui->cfg->vg && *ui->cfg->vg ? "new LV" : "none");
+	set(FF_DISK_KIND, has_vg ? "new LV" : "none");
 	set(FF_DISK_SIZE, "20G");
 	set(FF_DISK_BUS, vmdef_default("disks.interface"));
 	set(FF_NET, first_choice(FF_NET, fv.nets.n > 1 ? fv.nets.v[1] : NULL));
@@ -405,6 +432,45 @@ void form_open_new(struct ui *ui)
 	set(FF_VNC_LISTEN, vmdef_default("vnc.listen"));
 	set(FF_RTC, vmdef_default("rtc"));
 	ui_push(ui, &view_form);
+}
+
+void form_open_new(struct ui *ui)
+{
+	struct vmdef probe;
+	int d;
+
+	fr.host[0] = '\0';
+	vmdef_init(&probe, "");
+	d = guest_vnc_pick(ui->cfg, &probe, NULL); /* as `vmdeck new` picks: the files now, not the table's copy */
+	vmdef_free(&probe);
+	form_reset(ui);
+	new_defaults(ui, d, ui->cfg->vg && *ui->cfg->vg);
+}
+
+void form_open_new_remote(struct ui *ui, const char *host, const json_t *info)
+{
+	const char *vg = json_string_value(json_object_get(info, "vg"));
+	const char *dir = json_string_value(json_object_get(info, "file_dir"));
+	json_t *x;
+	size_t i;
+
+	form_reset(ui);
+	snprintf(fr.host, sizeof fr.host, "%s", host);
+	snprintf(fr.vg, sizeof fr.vg, "%s", vg ? vg : "");
+	snprintf(fr.file_dir, sizeof fr.file_dir, "%s", dir ? dir : "");
+	fr.cfg = *ui->cfg;
+	fr.cfg.vg = fr.vg;
+	fr.cfg.file_dir = fr.file_dir;
+	strv_free(&fr.taken);
+	json_array_foreach(json_object_get(info, "guests"), i, x)
+		if (json_is_string(x))
+			strv_add(&fr.taken, json_string_value(x));
+	strv_free(&fv.nets);
+	strv_add(&fv.nets, "user (NAT)");
+	json_array_foreach(json_object_get(info, "bridges"), i, x)
+		if (json_is_string(x))
+			strv_add(&fv.nets, json_string_value(x));
+	new_defaults(ui, (int)json_integer_value(json_object_get(info, "free_vnc_display")), vg && *vg);
 }
 
 static void fill_from_def(const struct vmdef *d)
@@ -450,6 +516,7 @@ void form_open_edit(struct ui *ui)
 		return;
 	}
 	form_reset(ui);
+	fr.host[0] = '\0';
 	fv.edit = true;
 	snprintf(fv.path, sizeof fv.path, "%s", d->path);
 	strv_add(&fv.nets, net_none);
@@ -529,7 +596,10 @@ static void form_draw(struct ui *ui)
 	if (err_rows > (h - 5) / 2)
 		err_rows = (h - 5) / 2 > 1 ? (h - 5) / 2 : 1;
 	rows = h - 4 - err_rows;
-	snprintf(title, sizeof title, fv.edit ? "Edit %s" : "New guest%s", fv.edit ? val(FF_NAME) : "");
+	if (fr.host[0] && !fv.edit)
+		snprintf(title, sizeof title, "New guest on %s", fr.host);
+	else
+		snprintf(title, sizeof title, fv.edit ? "Edit %s" : "New guest%s", fv.edit ? val(FF_NAME) : "");
 	draw_box(ui, win, R_DIALOG, title);
 	for (int i = 0; i < fv.cur; i++)
 		shown_before += field_shown(i);
@@ -776,12 +846,60 @@ static int save_in_job(struct ui *ui, const char *verb, job_fn fn, struct save_a
 	return UI_REDRAW;
 }
 
+/* Another host's new guest: the form as `vmdeck new` options, run there (its answer in the status line). */
+static int save_remote(struct ui *ui)
+{
+	struct strv w = { 0 };
+	int k = disk_kind();
+
+	strv_add(&w, "new");
+	strv_add(&w, val(FF_NAME));
+	if (*val(FF_DESC)) {
+		strv_add(&w, "--description");
+		strv_add(&w, val(FF_DESC));
+	}
+	strv_addf(&w, "--memory=%s", val(FF_MEMORY));
+	strv_addf(&w, "--cpus=%s", val(FF_CPUS));
+	strv_addf(&w, "--cpu=%s", val(FF_CPU));
+	strv_addf(&w, "--machine=%s", val(FF_MACHINE));
+	if (k != DK_NONE) {
+		strv_addf(&w, k == DK_FILE ? "--file=%s" : "--lv=%s", val(FF_DISK));
+		if (k != DK_LV && *val(FF_DISK_SIZE))
+			strv_addf(&w, "--disk=%s", val(FF_DISK_SIZE));
+		strv_addf(&w, "--interface=%s", val(FF_DISK_BUS));
+	}
+	if (strcmp(val(FF_NET), fv.nets.v[0]) == 0)
+		strv_add(&w, "--user-net");
+	else
+		strv_addf(&w, "--bridge=%s", val(FF_NET));
+	strv_addf(&w, "--model=%s", val(FF_NIC_MODEL));
+	if (*val(FF_CDROM))
+		strv_addf(&w, "--cdrom=%s", val(FF_CDROM));
+	strv_addf(&w, "--boot=%s", val(FF_BOOT));
+	if (*val(FF_VNC_DISPLAY)) {
+		strv_addf(&w, "--vnc=%s", val(FF_VNC_DISPLAY));
+		strv_addf(&w, "--vnc-listen=%s", val(FF_VNC_LISTEN));
+	} else {
+		strv_add(&w, "--no-vnc");
+	}
+	strv_addf(&w, "--rtc=%s", val(FF_RTC));
+	remote_run_verb(ui, fr.host, val(FF_NAME), (const char *const *)w.v, NULL);
+	strv_free(&w);
+	dlg_close(&fv.dlg);
+	ui_pop(ui);
+	return UI_REDRAW;
+}
+
 static int save_new(struct ui *ui)
 {
 	struct save_arg a = { ui->cfg, { 0 }, NULL };
 
 	if (!form_validate(ui, &a.def))
 		return UI_REDRAW;
+	if (fr.host[0]) {
+		vmdef_free(&a.def);
+		return save_remote(ui);
+	}
 	keep_existing_disks(&a.def);
 	return save_in_job(ui, "new", save_child, &a);
 }
@@ -847,16 +965,17 @@ static void cycle_choice(int dir)
 /* The new-LV name follows the guest's name until the user types one. */
 static void derive_disk(struct ui *ui)
 {
+	const struct config *cfg = fr.host[0] && !fv.edit ? &fr.cfg : ui->cfg;
 	char *v;
 
 	if (fv.disk_touched)
 		return;
 	if (fv.edit && !changed(FF_DISK_KIND))
 		v = xstrdup(fv.f[FF_DISK].orig);	/* back to the kind it had: its own volume again */
-	else if (disk_kind() == DK_NEW_LV && ui->cfg->vg && *ui->cfg->vg)
-		v = guest_disk_default(ui->cfg, val(FF_NAME), true);
+	else if (disk_kind() == DK_NEW_LV && cfg->vg && *cfg->vg)
+		v = guest_disk_default(cfg, val(FF_NAME), true);
 	else if (disk_kind() == DK_FILE)
-		v = guest_disk_default(ui->cfg, val(FF_NAME), false);
+		v = guest_disk_default(cfg, val(FF_NAME), false);
 	else
 		return;
 	set(FF_DISK, v);

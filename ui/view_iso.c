@@ -7,6 +7,7 @@
 
 #include "hostinfo.h"
 #include "iso.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 
@@ -21,6 +22,9 @@ static struct {
 	size_t flen;
 	bool start_after;  /* start the guest from this CD instead of inserting it */
 	char guest[80];
+	char host[64];     /* another host's guest: its ISOs (given), the choice runs there; "" here */
+	struct iso_entry *given;
+	size_t n_given;
 } iv;
 
 static void iso_filter(void)
@@ -37,6 +41,18 @@ void iso_open(struct ui *ui, bool start_after)
 {
 	iv.start_after = start_after;
 	snprintf(iv.guest, sizeof iv.guest, "%s", ui_guest(ui)->name);
+	iv.host[0] = '\0';
+	ui_push(ui, &view_iso);
+}
+
+void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest, struct iso_entry *all,
+		     size_t n)
+{
+	iv.start_after = start_after;
+	snprintf(iv.guest, sizeof iv.guest, "%s", guest);
+	snprintf(iv.host, sizeof iv.host, "%s", host);
+	iv.given = all;
+	iv.n_given = n;
 	ui_push(ui, &view_iso);
 }
 
@@ -58,7 +74,12 @@ static void iso_init(struct ui *ui)
 	char *err = NULL;
 
 	iso_release();
-	if (hostinfo_iso_list(ui->cfg, &iv.all, &iv.n_all, &err) < 0) {
+	if (iv.host[0]) {
+		iv.all = iv.given;
+		iv.n_all = iv.n_given;
+		iv.given = NULL;
+		iv.n_given = 0;
+	} else if (hostinfo_iso_list(ui->cfg, &iv.all, &iv.n_all, &err) < 0) {
 		ui_status(ui, true, "ISO images: %s", err);
 		free(err);
 	}
@@ -98,9 +119,10 @@ static void iso_draw(struct ui *ui)
 {
 	int h = LINES - 4, w = COLS - 8 > 100 ? 100 : COLS - 8, rows = h - 6;
 	WINDOW *win = dlg_open(&iv.dlg, h, w);
-	char title[128], flt[96];
+	char title[192], flt[96];
 
-	snprintf(title, sizeof title, "%s: %s", iv.start_after ? "Start from CD" : "Insert CD", iv.guest);
+	snprintf(title, sizeof title, "%s: %s%s%s", iv.start_after ? "Start from CD" : "Insert CD", iv.guest,
+		 iv.host[0] ? " on " : "", iv.host);
 	draw_box(ui, win, R_DIALOG, title);
 	snprintf(flt, sizeof flt, "Filter: %s", iv.filter);
 	draw_fill(win, 1, 2, w - 4, R_INPUT);
@@ -132,11 +154,17 @@ static void iso_close(struct ui *ui)
 static int iso_choose(struct ui *ui)
 {
 	char *path = xstrdup(iv.all[iv.shown[iv.sel]].path);
-	char guest[80];
+	char guest[80], host[64];
 
 	snprintf(guest, sizeof guest, "%s", iv.guest);
+	snprintf(host, sizeof host, "%s", iv.host);
 	iso_close(ui);
-	if (iv.start_after)
+	if (host[0]) {  /* that host's path, for that host's vmdeck */
+		const char *start[] = { "start", guest, "--cdrom", path, "--boot", "cdrom", NULL };
+		const char *insert[] = { "cdrom", guest, path, NULL };
+
+		remote_run_verb(ui, host, guest, iv.start_after ? start : insert, NULL);
+	} else if (iv.start_after)
 		action_start_with(ui, guest, path, true);
 	else  /* `vmdeck cdrom`: the drive of a running guest, the definition of a stopped one */
 		action_cdrom_insert(ui, guest, path);

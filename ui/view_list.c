@@ -6,15 +6,87 @@
 
 #include "guestip.h"
 #include "pending.h"
+#include "remote.h"
+#include "snapshot.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
 #include "vnc.h"
 
 /* Column layout of the table; the CD column takes what is left. */
-enum { COL_NAME = 1, W_NAME = 20, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8, W_VNC = 5, W_IP = 16 };
-/* The IP column (a guest's first address) only where it leaves the CD column room: 120 columns and up. */
-#define IP_COLS 120
+enum { COL_NAME = 1, W_NAME = 20, W_NAME_NARROW = 14, W_HOST = 10, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8,
+       W_VNC = 5, W_BACKUP = 13, W_IP = 16 };
+/* The IP column (a guest's first address) only where it leaves the CD column room. */
+#define IP_COLS 130
+
+/*
+ * With other hosts' guests in the table a HOST column follows the name
+ * (hosts that only take backups add no rows and no column); below 100
+ * columns the name gives up 6 for it.
+ */
+static bool other_rows(const struct ui *ui)
+{
+	return ui->n > ui->n_local;
+}
+
+static int w_host(const struct ui *ui)
+{
+	return other_rows(ui) ? W_HOST : 0;
+}
+
+static int w_name(const struct ui *ui)
+{
+	return other_rows(ui) && COLS < 100 ? W_NAME_NARROW : W_NAME;
+}
+
+/* ... and the VNC column goes (the detail pane has it), so the CD column keeps room for a progress bar. */
+static int w_vnc(const struct ui *ui)
+{
+	return other_rows(ui) && COLS < 100 ? 0 : W_VNC;
+}
+
+#define BACKUP_REFRESH 5.0  /* seconds between reads of a guest's backup status file */
+
+/* The guest's last backup and next run, read again every few seconds (a small file; no archive is listed). */
+static const struct schedule_info *backup_of(struct ui *ui, size_t i)
+{
+	struct guest_extra *ex = &ui->ex[i];
+	double now = now_mono();
+
+	if (i >= ui->n_local) {  /* another host's guest: its backups are that host's business */
+		memset(&ex->backup, 0, sizeof ex->backup);
+		return &ex->backup;
+	}
+	if (ex->backup_at == 0 || now - ex->backup_at >= BACKUP_REFRESH) {
+		schedule_info_get(ui->cfg, &ui->defs[i], time(NULL), &ex->backup);
+		ex->backup_at = now;
+	}
+	return &ex->backup;
+}
+
+static bool backup_bad(const struct schedule_info *b)
+{
+	return (b->has_last && !b->last_ok) || b->overdue;
+}
+
+/* The BACKUP cell: when the last one was, "failed MM-DD" or "late MM-DD" when it needs looking at. */
+static void backup_text(const struct schedule_info *b, char *buf, size_t len)
+{
+	struct tm tm;
+	char when[16];
+
+	if (!b->has_last) {
+		snprintf(buf, len, "%s", b->next ? "never" : "-");
+		return;
+	}
+	localtime_r(&b->last, &tm);
+	if (!b->last_ok || b->overdue) {
+		strftime(when, sizeof when, "%m-%d", &tm);
+		snprintf(buf, len, "%s %s", b->last_ok ? "late" : "failed", when);
+	} else {
+		strftime(buf, len, "%m-%d %H:%M", &tm);
+	}
+}
 
 static int detail_height(void)
 {
@@ -23,15 +95,22 @@ static int detail_height(void)
 	return h > 12 ? 12 : h;
 }
 
-static int table_height(void)
+/* The row of the column heads: under the header and the other hosts' lines. */
+static int head_y(const struct ui *ui)
 {
-	return LINES - 5 - detail_height();
+	return 1 + remote_header_lines(ui);
 }
+
+static int table_height_of(const struct ui *ui)
+{
+	return LINES - 4 - head_y(ui) - detail_height();
+}
+#define table_height() table_height_of(ui)
 
 static void draw_header(struct ui *ui)
 {
-	char buf[256], mem[16], vg[48] = "", clock[16], guests[128];
-	size_t running = 0;
+	char buf[400], mem[16], vg[48] = "", clock[16], guests[128], bad[96];
+	size_t running = 0, failed = 0, late = 0;
 	int cw;
 
 	for (size_t i = 0; i < ui->n; i++)
@@ -43,40 +122,84 @@ static void draw_header(struct ui *ui)
 		snprintf(guests, sizeof guests, "%zu of %zu guests, filter \"%s\"", ui->n_order, ui->n, ui->filter);
 	else
 		snprintf(guests, sizeof guests, "%zu guest%s", ui->n, ui->n == 1 ? "" : "s");
-	snprintf(buf, sizeof buf, " vmdeck  %s  load %.2f  mem free %s%s  %s, %zu running", ui->hostname, ui->load1,
-		 size_human(ui->mem_avail, mem, sizeof mem), vg, guests, running);
+	for (size_t i = 0; i < ui->n; i++) {
+		const struct schedule_info *b = backup_of(ui, i);
+
+		failed += b->has_last && !b->last_ok;
+		late += b->last_ok && b->overdue;
+	}
+	/* backups that need looking at come right after the host's name, before what a narrow terminal cuts */
+	if (failed && late)
+		snprintf(bad, sizeof bad, "backups: %zu failed, %zu overdue", failed, late);
+	else if (failed || late)
+		snprintf(bad, sizeof bad, "backups: %zu %s", failed ? failed : late, failed ? "failed" : "overdue");
+	else
+		bad[0] = '\0';
+	snprintf(buf, sizeof buf, " vmdeck  %s  %s%sload %.2f  mem free %s%s  %s, %zu running", ui->hostname, bad,
+		 bad[0] ? "  " : "", ui->load1, size_human(ui->mem_avail, mem, sizeof mem), vg, guests, running);
 	fmt_clock(now_real(), clock, sizeof clock);
 	clock[5] = 0; /* HH:MM */
 	cw = (int)strlen(clock) + 1;
 	draw_fill(stdscr, 0, 0, COLS, R_HEADER);
 	draw_text(stdscr, 0, 0, COLS - cw, R_HEADER, buf);
+	if (bad[0]) {  /* marked */
+		int at = 9 + (int)strlen(ui->hostname) + 2;
+
+		if (at < COLS - cw)
+			draw_text(stdscr, 0, at, COLS - cw - at, R_ERROR, bad);
+	}
 	draw_text(stdscr, 0, COLS - cw, cw, R_HEADER, clock);
 }
 
-/* Where each sortable column's title is, in the order of enum sort_col. */
-static const struct {
-	int x, w;
-} sort_heads[SORT_COUNT] = {
-	{ COL_NAME, W_NAME - 1 },
-	{ COL_NAME + W_NAME, W_STATE - 1 },
-	{ COL_NAME + W_NAME + W_STATE, W_CPU - 1 },
-	{ COL_NAME + W_NAME + W_STATE + W_CPU, W_MEM - 1 },
-};
+/* Where sortable column c's title is (in the order of enum sort_col): x and width. */
+static void sort_head(const struct ui *ui, int c, int *x, int *w)
+{
+	static const int widths[SORT_COUNT] = { 0, W_STATE, W_CPU, W_MEM };
+	int at = COL_NAME + w_name(ui) + w_host(ui);
+
+	if (c == SORT_NAME) {
+		*x = COL_NAME;
+		*w = w_name(ui) - 1;
+		return;
+	}
+	for (int k = 1; k < c; k++)
+		at += widths[k];
+	*x = at;
+	*w = widths[c] - 1;
+}
 
 /* The column heads; the sort column's in the selection's colours (as htop does), unless it is the usual name order. */
 static void draw_table_head(const struct ui *ui)
 {
-	char buf[256];
+	char buf[256], host[16] = "", vnc[16] = "";
+	int y = head_y(ui);
 
-	snprintf(buf, sizeof buf, " %-*s %-*s %*s %*s %*s %*s  %-*s%s", W_NAME - 1, "NAME", W_STATE - 1, "STATE",
-		 W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", W_VNC - 1, "VNC", COLS >= IP_COLS ? W_IP : 0,
-		 COLS >= IP_COLS ? "IP" : "", "CD");
-	draw_fill(stdscr, 1, 0, COLS, R_TABLE_HEAD);
-	draw_text(stdscr, 1, 0, COLS, R_TABLE_HEAD, buf);
+	if (w_host(ui))
+		snprintf(host, sizeof host, "%-*s ", w_host(ui) - 1, "HOST");
+	if (w_vnc(ui))
+		snprintf(vnc, sizeof vnc, "%*s ", w_vnc(ui) - 1, "VNC");
+	snprintf(buf, sizeof buf, " %-*s %s%-*s %*s %*s %*s %s %-*s %-*sCD", w_name(ui) - 1, "NAME", host,
+		 W_STATE - 1, "STATE", W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", vnc, W_BACKUP - 1,
+		 "BACKUP", COLS >= IP_COLS ? W_IP : 0, COLS >= IP_COLS ? "IP" : "");
+	draw_fill(stdscr, y, 0, COLS, R_TABLE_HEAD);
+	draw_text(stdscr, y, 0, COLS, R_TABLE_HEAD, buf);
 	if (ui->sort_col != SORT_NAME || ui->sort_desc) {
-		int x = sort_heads[ui->sort_col].x, w = sort_heads[ui->sort_col].w;
+		int x, w;
 
-		draw_text(stdscr, 1, x, w, R_SELECTION, buf + x);
+		sort_head(ui, (int)ui->sort_col, &x, &w);
+		draw_text(stdscr, y, x, w, R_SELECTION, buf + x);
+	}
+}
+
+/* The other hosts: load, free memory, free VG, reachable or since when not (remote.c). */
+static void draw_hosts(const struct ui *ui)
+{
+	char buf[512];
+
+	for (int k = 0; k < remote_header_lines(ui); k++) {
+		remote_header_text(ui, k, buf, sizeof buf);
+		draw_fill(stdscr, 1 + k, 0, COLS, R_HEADER);
+		draw_text(stdscr, 1 + k, 0, COLS, R_HEADER, buf);
 	}
 }
 
@@ -142,7 +265,7 @@ static void ip_text(struct ui *ui, size_t i, char *buf, size_t len)
 {
 	struct strv ips = { 0 };
 
-	if (ui->st[i].pid > 0 && ui->st[i].state != VM_UNRESPONSIVE)
+	if (i < ui->n_local && ui->st[i].pid > 0 && ui->st[i].state != VM_UNRESPONSIVE)
 		guestip_get(ui->cfg, &ui->defs[i], ui->st[i].pid, 0, &ips);
 	snprintf(buf, len, "%s", ips.n ? ips.v[0] : "-");
 	strv_free(&ips);
@@ -152,8 +275,10 @@ static void draw_row(struct ui *ui, size_t i, int y)
 {
 	const struct vmdef *d = &ui->defs[i];
 	const struct vm_status *st = &ui->st[i];
-	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256];
-	int at;
+	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256], host[32] = "", bak[32];
+	const struct schedule_info *b = backup_of(ui, i);
+	int at, bx;
+	bool busy;
 	enum role r = i == ui->sel ? R_SELECTION : role_for_state(d->error ? VM_INVALID : st->state);
 
 	state_text(ui, i, state, sizeof state);
@@ -165,14 +290,20 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	if (ui->ex[i].next_start & PENDING_MEMORY)
 		strcat(mem, "*");  /* the guest still runs with the old memory; the pane says so */
 	fmt_uptime(st->pid > 0 ? st->uptime : -1, up, sizeof up);
-	if (d->vnc)
-		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
+	if (!w_vnc(ui))
+		vnc[0] = '\0';
+	else if (d->vnc)
+		snprintf(vnc, sizeof vnc, "%*d ", w_vnc(ui) - 1, 5900 + d->vnc_display);
 	else
-		snprintf(vnc, sizeof vnc, "-");
-	at = snprintf(line, sizeof line, " %-*.*s %-*s %*s %*s %*s %*s  ", W_NAME - 1, W_NAME - 1, d->name,
-		      W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, W_VNC - 1,
-		      vnc);
-	if (COLS >= IP_COLS) {
+		snprintf(vnc, sizeof vnc, "%*s ", w_vnc(ui) - 1, "-");
+	if (w_host(ui))
+		snprintf(host, sizeof host, "%-*.*s ", w_host(ui) - 1, w_host(ui) - 1, remote_host_name(ui, i));
+	backup_text(b, bak, sizeof bak);
+	bx = snprintf(line, sizeof line, " %-*.*s %s%-*s %*s %*s %*s %s ", w_name(ui) - 1, w_name(ui) - 1, d->name,
+		      host, W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, vnc);
+	busy = guest_progress_job(ui, d->name) != NULL;  /* a job's progress takes the BACKUP cell too */
+	at = busy ? bx : bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
+	if (!busy && COLS >= IP_COLS) {
 		char ip[64];
 
 		ip_text(ui, i, ip, sizeof ip);
@@ -182,6 +313,8 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);
 	draw_text(stdscr, y, 0, COLS, r, line);
+	if (!busy && backup_bad(b) && i != ui->sel && bx < COLS)  /* marked: the cell in the error colour */
+		draw_text(stdscr, y, bx, W_BACKUP - 1 < COLS - bx ? W_BACKUP - 1 : COLS - bx, R_ERROR, bak);
 }
 
 static void draw_table(struct ui *ui)
@@ -208,7 +341,7 @@ static void draw_table(struct ui *ui)
 		return;
 	}
 	for (int row = 0; row < h && ui->top + (size_t)row < ui->n_order; row++)
-		draw_row(ui, ui->order[ui->top + (size_t)row], 2 + row);
+		draw_row(ui, ui->order[ui->top + (size_t)row], head_y(ui) + 1 + row);
 }
 
 /* ---- detail pane ---- */
@@ -244,6 +377,17 @@ static void pane_pair(struct pane *p, const char *head, const char *tail)
 	}
 	pane_line(p, R_NORMAL, "%s", head);
 	pane_line(p, R_NORMAL, "        %s", tail);
+}
+
+/* How many snapshots, and the newest (from the guest's small snapshots file only); nothing when none. */
+static void detail_snapshots(const struct config *cfg, struct pane *p, const struct vmdef *d)
+{
+	char *newest = NULL;
+	size_t n = snapshot_summary(cfg, d->name, &newest);
+
+	if (n)
+		pane_line(p, R_NORMAL, "Snaps   %zu, newest %s", n, newest);
+	free(newest);
 }
 
 static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st, unsigned next)
@@ -340,6 +484,32 @@ static void detail_ip(struct ui *ui, struct pane *p, const struct vmdef *d, pid_
 	strv_free(&ips);
 }
 
+/* "Backup  12-01 02:00 ok   next 12-02 02:00", and a failure's reason under it. */
+static void detail_backup(struct pane *p, const struct schedule_info *b)
+{
+	char last[32] = "never", next[32] = "not scheduled", head[96];
+	struct tm tm;
+
+	if (b->has_last) {
+		localtime_r(&b->last, &tm);
+		strftime(last, sizeof last, "%m-%d %H:%M", &tm);
+	}
+	if (b->next) {
+		localtime_r(&b->next, &tm);
+		strftime(next, sizeof next, "next %m-%d %H:%M", &tm);
+	}
+	snprintf(head, sizeof head, "Backup  %s%s%s", last, b->has_last ? b->last_ok ? " ok" : " FAILED" : "",
+		 b->overdue ? " OVERDUE" : "");
+	pane_pair(p, head, next);
+	for (const char *w = b->why; *w && p->w > 8;) {  /* the reason, on as many rows as the pane has */
+		int take;
+		const char *rest = wrap_row(w, p->w - 8, &take);
+
+		pane_line(p, R_ERROR, "        %.*s", take, w);
+		w = rest;
+	}
+}
+
 static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -362,8 +532,9 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		  d->rtc ? d->rtc : vmdef_default("rtc"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
-	if (st->pid > 0 && st->state != VM_UNRESPONSIVE)
+	if (i < ui->n_local && st->pid > 0 && st->state != VM_UNRESPONSIVE)  /* another host's: not from here */
 		detail_ip(ui, p, d, st->pid);
+	detail_backup(p, backup_of(ui, i));
 	if (st->reason)
 		pane_line(p, R_ERROR, "%s", st->reason);
 	pane_line(p, R_DETAIL_TITLE, "Recent events");
@@ -375,7 +546,7 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 
 static void draw_detail(struct ui *ui)
 {
-	int top = 2 + table_height(), half = COLS / 2;
+	int top = head_y(ui) + 1 + table_height(), half = COLS / 2;
 	struct pane left = { top + 1, 1, half - 2, LINES - 2 }, right = { top + 1, half + 1, COLS - half - 2, LINES - 2 };
 	const struct vmdef *d = ui_guest(ui);
 	char title[96];
@@ -393,6 +564,7 @@ static void draw_detail(struct ui *ui)
 		return;
 	}
 	detail_hardware(&left, d, &ui->st[ui->sel], ui->ex[ui->sel].next_start);
+	detail_snapshots(ui->cfg, &left, d);
 	detail_runtime(ui, &right, ui->sel);
 }
 
@@ -404,6 +576,7 @@ static void list_draw(struct ui *ui)
 {
 	table_order_rebuild(ui);
 	draw_header(ui);
+	draw_hosts(ui);
 	draw_table_head(ui);
 	draw_table(ui);
 	draw_detail(ui);
@@ -414,13 +587,17 @@ static void list_draw(struct ui *ui)
 /* A column head clicked: sort by it; clicked again, the other way round. */
 static void click_head(struct ui *ui, int x)
 {
-	for (int c = 0; c < SORT_COUNT; c++)
-		if (x >= sort_heads[c].x && x < sort_heads[c].x + sort_heads[c].w) {
+	for (int c = 0; c < SORT_COUNT; c++) {
+		int hx, hw;
+
+		sort_head(ui, c, &hx, &hw);
+		if (x >= hx && x < hx + hw) {
 			if ((int)ui->sort_col == c)
 				table_order_reverse(ui);
 			else
 				table_order_sort(ui, c - (int)ui->sort_col);
 		}
+	}
 }
 
 /*
@@ -435,7 +612,7 @@ static int list_mouse(struct ui *ui)
 
 	if (getmouse(&ev) != OK)
 		return UI_HANDLED;
-	pos = (long)ui->top + ev.y - 2;
+	pos = (long)ui->top + ev.y - head_y(ui) - 1;
 	fkey = ev.y == LINES - 1 ? draw_fkey_at(ev.x) : 0;
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))
 		table_order_select_pos(ui, (long)ui->sel_pos + (ev.bstate & BUTTON4_PRESSED ? -1 : 1));
@@ -443,9 +620,9 @@ static int list_mouse(struct ui *ui)
 		return UI_HANDLED;
 	else if (fkey)
 		return key_dispatch(ui, fkey);
-	else if (ev.y == 1)
+	else if (ev.y == head_y(ui))
 		click_head(ui, ev.x);
-	else if (ev.y >= 2 && ev.y < 2 + table_height() && pos < (long)ui->n_order)
+	else if (ev.y > head_y(ui) && ev.y <= head_y(ui) + table_height() && pos < (long)ui->n_order)
 		table_order_select_pos(ui, pos);
 	return UI_HANDLED | UI_REDRAW;
 }

@@ -70,7 +70,7 @@ static int menu_run(struct ui *ui, const struct key_bind *k)
 {
 	dlg_close(&mv.dlg);
 	ui_pop(ui);
-	if ((k->flags & KB_GUEST) && !ui_guest(ui))
+	if (!key_allowed(ui, k))
 		return UI_REDRAW;
 	return k->fn(ui) | UI_REDRAW;
 }

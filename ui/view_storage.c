@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "actions.h"
 #include "backup.h"
 #include "job.h"
 #include "orphans.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
@@ -197,6 +199,10 @@ int act_backup(struct ui *ui)
 	struct vm_status *st = ui_guest_status(ui);
 	struct sf_field *f;
 
+	if (ui_guest_extra(ui)->host) {  /* another host's guest: backed up there (remote.c) */
+		remote_backup(ui, ui_guest_extra(ui)->host, d->name, st && st->state != VM_STOPPED);
+		return UI_REDRAW;
+	}
 	sf_reset("Back up", d->name, backup_submit);
 	f = sf_text("Destination", NULL);
 	sf_opt(f, "this host");
@@ -532,12 +538,12 @@ static void orphans_form(struct ui *ui)
 	sf_opt(f, "attach to a guest");
 	sf_opt(f, "delete it");
 	f = sf_text("Guest", NULL);
-	for (size_t i = 0; i < ui->n; i++)
+	for (size_t i = 0; i < ui->n_local; i++)
 		sf_opt(f, ui->defs[i].name);
-	if (ui->n == 0)
+	if (ui->n_local == 0)
 		sf_opt(f, "(no guests)");
 	else
-		f->opt = (int)ui->sel;
+		f->opt = ui->sel < ui->n_local ? (int)ui->sel : 0;
 	sf.hint = "Left/Right: choose  Tab: field  Enter: go  Esc: cancel";
 	ui_push(ui, &view_storage);
 }
@@ -570,4 +576,39 @@ int act_disk_orphans(struct ui *ui)
 	if (ui_job_add(ui, j, orphans_listed))
 		ui_status(ui, false, "looking for disks no guest uses ...");
 	return UI_REDRAW;
+}
+
+/* ---- snapshot create (from the snapshot list) ---- */
+
+static void snapshot_submit(struct ui *ui, struct sf_form *s)
+{
+	const char *words[] = { "snapshot", s->guest, "create", sf_val(0), "--description", sf_val(2),
+				sf_yes(1) ? "--with-ram" : NULL, NULL };
+
+	snapshot_view_run(ui, s->guest, words);
+}
+
+static char *snapshot_check(struct ui *ui, struct sf_form *s)
+{
+	if (!name_valid(sf_val(0))) {
+		s->cur = 0;
+		return xstrdup("Tag: letters, digits, '.', '_', '-' (at most 64, a letter or digit first)");
+	}
+	return NULL;
+}
+
+void snapshot_form_open(struct ui *ui, const char *guest, bool ram)
+{
+	char tag[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(tag, sizeof tag, "pre-%Y%m%d-%H%M", &tm);
+	sf_reset("New snapshot", guest, snapshot_submit);
+	sf.check = snapshot_check;
+	sf_text("Tag", tag);
+	sf_yesno("With RAM (running qcow2)", ram);
+	sf_text("Description", NULL);
+	ui_push(ui, &view_storage);
 }

@@ -6,16 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_allhosts.h"
 #include "cmd_argv.h"
 #include "cmd_backup.h"
 #include "cmd_complete.h"
 #include "cmd_defs.h"
 #include "cmd_disk.h"
+#include "cmd_hostinfo.h"
 #include "cmd_iso.h"
 #include "cmd_life.h"
 #include "cmd_screen.h"
+#include "cmd_snapshot.h"
+#include "cmd_sched.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
+#include "cmd_watch.h"
 #include "hosts.h"
 #include "util.h"
 #include "vmdef.h"
@@ -30,7 +35,10 @@ static int cmd_version(struct cli *c, int argc, char **argv);
 const struct cli_verb cli_verbs[] = {
 	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
-	{ "list", "[--json]", "every guest with its live state", 0, cmd_list },
+	{ "list", "[--all-hosts] [--json]", "every guest with its live state (--all-hosts: and every host's)", 0,
+	  cmd_allhosts_list },
+	{ "hostinfo", "[--json]", "this host's ISOs, bridges, storage, free VNC display, taken names", 0, cmd_hostinfo },
+	{ "watch", "[--json]", "the full status, then one line per change, until stdin closes", 0, cmd_watch },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
 	{ "check", "[--json]", "validate the configuration and every guest definition", 0, cmd_check },
 	{ "new", "NAME [--memory {=memory}] [--cpus N] [--cpu M] [--machine {machine}] [--disk SIZE] "
@@ -59,15 +67,24 @@ const struct cli_verb cli_verbs[] = {
 	  cmd_iso },
 	{ "disk", "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
 	  "create, grow, delete, list (orphans marked) or attach volumes", 0, cmd_disk },
-	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force]",
+	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force] | --scheduled [--to DIR|HOST:/DIR]",
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
 	{ "restore", "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] [--allow-paths]"
 		     " [--allow-extra-args]",
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
+	/* unattended backups (issue 8) */
+	{ "prune", "[NAME] [--dry-run] [--to DIR|HOST:/DIR]",
+	  "apply backup.keep: keep or remove each archive, and old partial ones", 0, cmd_prune },
+	{ "verify", "ARCHIVE|HOST:/ARCHIVE [MORE] | --all [--to DIR|HOST:/DIR]",
+	  "re-read archives and check every SHA-256, writing nothing", 0, cmd_verify },
+	{ "schedule", "[--json] | --generate DIR [--unit-dir DIR]",
+	  "each guest's last backup and next scheduled run (--generate: systemd's timer drop-ins)", 0, cmd_schedule },
 	{ "complete", "guest|iso|host|tag [GUEST]",
 	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
+	{ "snapshot", "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert TAG | NAME delete TAG",
+	  "save every disk (and RAM) at one instant, go back to it, or drop it", 0, cmd_snapshot },
 	{ NULL, NULL, NULL, 0, NULL },
 };
 

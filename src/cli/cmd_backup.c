@@ -11,6 +11,7 @@
 
 #include "backup.h"
 #include "cmd_opts.h"
+#include "cmd_sched.h"
 #include "move.h"
 #include "progress.h"
 #include "restore.h"
@@ -144,15 +145,18 @@ static int finish(struct cli *c, struct printer *pr, const char *name, const cha
 int cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct backup_opts o = { 0 };
+	bool scheduled = false;
 	struct opt_spec specs[] = { { "to", OPT_VALUE, &o.to }, { "live", OPT_FLAG, &o.live },
-				    { "force", OPT_FLAG, &o.force }, { NULL, 0, NULL } };
+				    { "force", OPT_FLAG, &o.force }, { "scheduled", OPT_FLAG, &scheduled }, { NULL, 0, NULL } };
 	struct vmdef def;
 	struct printer pr;
 	char *err = NULL, *where = NULL;
 	int rc;
 
-	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != (scheduled ? 1 : 2) || (scheduled && (o.live || o.force)))
 		return cli_usage(c);
+	if (scheduled)
+		return cmd_backup_scheduled(c, o.to);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
 	hooks_setup(&o.hooks, &pr, c);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hostinfo.h"
+#include "snapshot.h"
 #include "util.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -63,6 +64,20 @@ static int complete_hosts(struct cli *c, const char *unused)
 	return EXIT_DONE;
 }
 
+/* A guest's snapshot tags, from its small snapshots file (no YAML, no qemu-img). */
+static int complete_tags(struct cli *c, const char *guest)
+{
+	struct strv tags = { 0 };
+
+	if (!guest)
+		return cli_error(EXIT_USAGE, "complete: tag needs the guest's name");
+	snapshot_tags(&c->cfg, guest, &tags);
+	for (size_t i = 0; i < tags.n; i++)
+		puts(tags.v[i]);
+	strv_free(&tags);
+	return EXIT_DONE;
+}
+
 static const struct {
 	const char *kind;
 	int (*list)(struct cli *c, const char *guest);
@@ -70,6 +85,7 @@ static const struct {
 	{ "guest", complete_guests },
 	{ "iso", complete_isos },
 	{ "host", complete_hosts },
+	{ "tag", complete_tags },
 };
 
 int cmd_complete(struct cli *c, int argc, char **argv)

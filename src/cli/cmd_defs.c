@@ -16,6 +16,7 @@
 
 #include "cmd_opts.h"
 #include "guest.h"
+#include "schedule.h"
 #include "storage.h"
 #include "events.h"
 #include "util.h"
@@ -167,6 +168,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	check_config_host(&f, &c->cfg);
+	schedule_check_config(&c->cfg, &f.errors, &f.warnings);
 	for (size_t i = 0; i < n; i++) {
 		size_t before = f.errors.n;  /* the errors below name guest i's file: it is not OK */
 
@@ -176,6 +178,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		}
 		check_self(&f, &defs[i]);
 		check_host(&f, &defs[i]);
+		schedule_check_def(&c->cfg, &defs[i], &f.errors, &f.warnings);
 		for (size_t j = 0; j < i; j++)
 			if (!defs[j].error)
 				check_pair(&f, &defs[j], &defs[i]);

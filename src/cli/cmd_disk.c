@@ -10,6 +10,7 @@
 #include "cmd_opts.h"
 #include "lvm.h"
 #include "orphans.h"
+#include "snapshot.h"
 #include "storage.h"
 #include "util.h"
 #include "vmdef.h"
@@ -51,8 +52,12 @@ static void target_free(struct disk_target *t)
 	free(t->lv);
 }
 
-/* The guest using this disk, loaded from vms.d; *running tells whether its QEMU is alive. */
-static char *target_owner(struct cli *c, const struct disk_target *t, bool *running)
+/*
+ * The guest using this disk, loaded from vms.d; *running tells whether its
+ * QEMU is alive, *snaps how many snapshots it has (a resize or delete under
+ * them would break every one).
+ */
+static char *target_owner(struct cli *c, const struct disk_target *t, bool *running, size_t *snaps)
 {
 	struct vmdef *defs = NULL;
 	size_t n = 0;
@@ -60,12 +65,14 @@ static char *target_owner(struct cli *c, const struct disk_target *t, bool *runn
 	char *name = NULL;
 
 	*running = false;
+	*snaps = 0;
 	if (vmdefs_load_all(&c->cfg, &defs, &n, NULL) < 0)
 		return NULL;
 	o = storage_disk_owner(defs, n, &c->cfg, t->lv, t->file);
 	if (o) {
 		name = xstrdup(o->name);
 		*running = vmstate_pid_find(&c->cfg, o->name) > 0;
+		*snaps = snapshot_count(&c->cfg, o, NULL);
 	}
 	vmdefs_free(defs, n);
 	return name;
@@ -139,15 +146,19 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 	uint64_t size, cur = 0;
 	char *err = NULL, *owner;
 	bool running;
+	size_t snaps;
 	int rc;
 
 	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3)
 		return cli_usage(c);
 	if ((rc = sized_target(c, argv, &size, &t)) != 0)
 		return rc;
-	owner = target_owner(c, &t, &running);
+	owner = target_owner(c, &t, &running, &snaps);
 	rc = t.file ? storage_file_info(t.file, &cur, NULL, &err)
 		    : storage_disk_size(&c->cfg, &(struct vm_disk){ .lv = t.lv }, &cur, &err);
+	if (rc == 0 && snaps)
+		rc = err_set(&err, "%s has %zu snapshot%s of guest %s: delete them first (vmdeck snapshot %s list)", t.arg,
+			     snaps, snaps == 1 ? "" : "s", owner, owner);
 	if (rc == 0 && running && (t.file || size < cur))
 		rc = err_set(&err, "%s is in use by running guest %s (stop it first)", t.arg, owner);
 	if (rc == 0)
@@ -166,14 +177,19 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 	struct disk_target t;
 	char *err = NULL, *owner, *q;
 	bool running;
+	size_t snaps;
 	int rc = 0, ok = 1;
 
 	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (target_parse(c, argv[1], &t) < 0)
 		return EXIT_USAGE;
-	owner = target_owner(c, &t, &running);
-	if (running) {
+	owner = target_owner(c, &t, &running, &snaps);
+	if (snaps) {
+		cli_error(EXIT_FAILED, "cannot delete disk: %s has %zu snapshot%s of guest %s: delete them first", t.arg,
+			  snaps, snaps == 1 ? "" : "s", owner);
+		rc = EXIT_FAILED;
+	} else if (running) {
 		cli_error(EXIT_FAILED, "cannot delete disk: %s is in use by running guest %s", t.arg, owner);
 		rc = EXIT_FAILED;
 	} else if (!yes) {

@@ -81,7 +81,7 @@ static json_t *nics_json(const struct vmdef *d)
  * How long list and show wait for a guest agent's addresses: list asks many
  * guests and must stay fast (answers are cached, see guestip.h).
  */
-#define LIST_AGENT_MS 300
+#define LIST_AGENT_MS CMD_STATUS_LIST_AGENT_MS
 #define SHOW_AGENT_MS 1500
 
 /* The guest's addresses (a list), or null while nothing is known. */
@@ -90,7 +90,7 @@ static json_t *ip_json(const struct config *cfg, const struct vmdef *d, const st
 	struct strv ips = { 0 };
 	json_t *a;
 
-	if (!live(st) || st->state == VM_INVALID || st->state == VM_UNRESPONSIVE)
+	if (!cfg || !live(st) || st->state == VM_INVALID || st->state == VM_UNRESPONSIVE)
 		return json_null();
 	guestip_get(cfg, d, st->pid, agent_ms, &ips);
 	a = ips.n || d->guest_agent ? json_array() : json_null();
@@ -100,7 +100,7 @@ static json_t *ip_json(const struct config *cfg, const struct vmdef *d, const st
 	return a;
 }
 
-static json_t *guest_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st, int agent_ms)
+json_t *cmd_status_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st, int agent_ms)
 {
 	bool valid = st->state != VM_INVALID, on = live(st);
 	json_t *o = json_object();
@@ -294,7 +294,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		json_t *a = json_array();
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, guest_json(&c->cfg, &defs[i], &sts[i], LIST_AGENT_MS));
+			json_array_append_new(a, cmd_status_json(&c->cfg, &defs[i], &sts[i], LIST_AGENT_MS));
 		cli_json_print_indented(a);
 	} else {
 		table_print(defs, sts, n);
@@ -327,7 +327,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	free(err);
 	status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
 	if (c->json) {
-		json_t *o = guest_json(&c->cfg, &def, &st, SHOW_AGENT_MS);
+		json_t *o = cmd_status_json(&c->cfg, &def, &st, SHOW_AGENT_MS);
 
 		cli_json_print_indented(o);
 	} else {

@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "spawn.h"
 #include "storage.h"
+#include "schedule.h"
 #include "stream.h"
 #include "events.h"
 #include "util.h"
@@ -101,6 +102,10 @@ static int srcs_prepare(const struct config *cfg, const struct vmdef *def, const
 		if (storage_disk_path(cfg, s[i].d, &s[i].path, err) < 0 ||
 		    storage_disk_size(cfg, s[i].d, &s[i].size, err) < 0)
 			return -1;
+		if (s[i].d->overlay) {  /* a snapshot chain: what the guest sees is read through its top */
+			free(s[i].path);
+			s[i].path = xstrdup(s[i].d->overlay);
+		}
 	}
 	return 0;
 }
@@ -211,7 +216,7 @@ static int prepare_raw_sources(struct run *r, char **err)
 		return rc;
 	}
 	for (size_t i = 0; i < r->def->n_disks; i++)
-		if (strcmp(storage_disk_format(r->srcs[i].d), "qcow2") == 0 && qcow2_to_raw(&r->srcs[i], r->tmpdir, i, err) < 0)
+		if ((r->srcs[i].d->overlay || strcmp(storage_disk_format(r->srcs[i].d), "qcow2") == 0) && qcow2_to_raw(&r->srcs[i], r->tmpdir, i, err) < 0)
 			return -1;
 	return 0;
 }
@@ -283,6 +288,7 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
 		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
 		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "guest busy");
+		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "guest busy");
 		backup_dest_free(&r.dest);
 		return -1;
 	}
@@ -290,10 +296,12 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 	if (rc < 0) {
 		backup_dest_abort(&r.dest);
 		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "unknown error");
+		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "unknown error");
 	} else {
 		char *to = backup_dest_describe(&r.dest);
 
 		events_log(cfg, def->name, EV_BACKUP, "backup done: %s%s", to, o->live ? " (live)" : "");
+		schedule_status_write(cfg, def->name, true, o->scheduled, to);
 		if (where)
 			*where = to;
 		else

@@ -22,10 +22,14 @@ struct backup_opts {
 	const char *to;         /* NULL = backup.dir; a local folder; HOST:/path; HOST:VG/LV */
 	bool live;              /* the guest runs: copy through a QEMU backup job */
 	bool force;             /* HOST:VG/LV may overwrite an existing LV */
+	bool scheduled;         /* run by `backup --scheduled` (recorded in the guest's backup status) */
 	struct job_hooks hooks;
 };
 
-/* Backs up def; *where (may be NULL) receives the archive's final name. Holds the guest's lock. */
+/*
+ * Backs up def; *where (may be NULL) receives the archive's final name. Holds the guest's lock.
+ * Every run that got the lock is recorded in backup.dir/.vmdeck-status/NAME (schedule.h).
+ */
 int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o, char **where,
 	       char **err);
 

@@ -29,6 +29,7 @@ enum { CSEC_TOP, CSEC_HOST };
 
 static const char *const accels[] = { "kvm", "tcg", "auto", NULL };
 static const char *const compressors[] = { "zstd", "gzip", NULL };
+static const char *const notify_whens[] = { "failure", "always", NULL };
 
 /* Every key of vmdeck.conf. Parsing, validation, defaults and `vmdeck help config` come from here. */
 static const struct schema_key cfg_keys[] = {
@@ -59,6 +60,35 @@ static const struct schema_key cfg_keys[] = {
 	  "compression level (zstd 1..19, gzip 1..9)"),
 	TOP("backup.threads", SCHEMA_INT, "0", 0, 256, NULL, O(backup_threads),
 	  "compression threads; 0 means one per core"),
+	/* schedules, retention and alerts (issue 8) */
+	TOP("backup.schedule", SCHEMA_STR, "", 0, 0, NULL, O(backup_schedule),
+	  "when vmdeck-backup.timer runs `backup --scheduled`: a systemd calendar expression (\"*-*-* 02:00\", "
+	  "\"Sun 03:00\"; \"daily 02:00\" is read as \"*-*-* 02:00\"); empty: never"),
+	TOP("backup.schedule_to", SCHEMA_STR, "", 0, 0, NULL, O(backup_schedule_to),
+	  "where scheduled backups go: empty for backup.dir, a folder, or HOST:/folder; prune and verify --all look here too"),
+	TOP("backup.verify_schedule", SCHEMA_STR, "", 0, 0, NULL, O(backup_verify_schedule),
+	  "when vmdeck-verify.timer runs `verify --all` (a calendar expression as backup.schedule); empty: never"),
+	TOP("backup.keep", SCHEMA_GROUP, NULL, 0, 0, NULL, 0,
+	  "retention per guest and destination (Proxmox prune rules, applied in this order; none set: keep all)"),
+	TOP("backup.keep.last", SCHEMA_INT, "0", 0, 100000, NULL, O(backup_keep.last),
+	  "keep the newest N backups"),
+	TOP("backup.keep.hourly", SCHEMA_INT, "0", 0, 100000, NULL, O(backup_keep.hourly),
+	  "keep the newest backup of each of the last N hours that have one"),
+	TOP("backup.keep.daily", SCHEMA_INT, "0", 0, 100000, NULL, O(backup_keep.daily),
+	  "keep the newest backup of each of the last N days that have one"),
+	TOP("backup.keep.weekly", SCHEMA_INT, "0", 0, 100000, NULL, O(backup_keep.weekly),
+	  "keep the newest backup of each of the last N ISO weeks that have one"),
+	TOP("backup.keep.monthly", SCHEMA_INT, "0", 0, 100000, NULL, O(backup_keep.monthly),
+	  "keep the newest backup of each of the last N months that have one"),
+	TOP("backup.keep.yearly", SCHEMA_INT, "0", 0, 100000, NULL, O(backup_keep.yearly),
+	  "keep the newest backup of each of the last N years that have one"),
+	TOP("notify", SCHEMA_STRLIST, NULL, 0, 0, NULL, O(notify),
+	  "alert program and its arguments, run without a shell, a report on stdin: "
+	  "[ \"/usr/bin/mail\", \"-s\", \"vmdeck on %h: %s\", \"root\" ] (%h host, %s subject, %% a %)"),
+	TOP("notify_on", SCHEMA_ENUM, "failure", 0, 0, notify_whens, O(notify_on),
+	  "when notify runs: only on failures, or after every scheduled job too"),
+	TOP("notify_timeout", SCHEMA_INT, "60", 1, 3600, NULL, O(notify_timeout),
+	  "seconds notify may take before it is killed (a hung mailer never holds up a backup)"),
 	{ .name = "hosts", .type = SCHEMA_GROUPS, .sub = CSEC_HOST,
 	  .help = "other servers: ( { name = \"kvm2\"; ssh = \"root@kvm2\"; vmdeck = \"vmdeck\"; "
 		  "vms_dir = \"...\"; } )" },
@@ -85,6 +115,10 @@ static const struct schema_key cfg_keys[] = {
 	  "seconds `stop` waits after the ACPI power button before it quits QEMU"),
 	TOP("status_timeout", SCHEMA_INT, "500", 10, 60000, NULL, O(status_timeout_ms),
 	  "milliseconds each guest's monitor gets to answer a status query"),
+	TOP("host_name", SCHEMA_STR, "", 0, 0, NULL, O(host_name),
+	  "this host's name in `list --all-hosts` and the console; empty means the machine's hostname"),
+	TOP("heartbeat", SCHEMA_FLOAT, "2.0", 0.5, 60, NULL, O(heartbeat),
+	  "seconds between `vmdeck watch` heartbeats; a host silent for 3 heartbeats is unreachable"),
 };
 
 static const char *const cfg_sec_prefix[] = { [CSEC_TOP] = "", [CSEC_HOST] = "hosts[]." };
@@ -184,6 +218,29 @@ static int store_paths(struct config *cfg, const config_setting_t *s, const char
 	return 0;
 }
 
+/* A non-empty list of non-empty strings, kept as given (an argv: notify). */
+static int store_argv(struct config *cfg, void *base, const struct schema_key *k,
+		      const config_setting_t *s, const char *key, char **err)
+{
+	struct strv *sv = schema_slot(base, k);
+	int t = config_setting_type(s), n = config_setting_length(s);
+
+	if ((t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) || n == 0)
+		return key_error(cfg, err, s, key, "expected a list of strings like [ \"/usr/bin/mail\", \"root\" ], got %s",
+				 n == 0 && (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) ? "an empty list" : type_word(s));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING || !config_setting_get_string(e)[0])
+			return key_error(cfg, err, e, key, "expected a non-empty string, got %s",
+					 config_setting_type(e) == CONFIG_TYPE_STRING ? "\"\"" : type_word(e));
+	}
+	strv_free(sv);
+	for (int i = 0; i < n; i++)
+		strv_add(sv, config_setting_get_string_elem(s, (unsigned)i));
+	return 0;
+}
+
 /* Checks one scalar setting against its schema row and stores it into base. */
 static int store_value(struct config *cfg, void *base, const struct schema_key *k,
 		       const config_setting_t *s, const char *key, char **err)
@@ -202,6 +259,8 @@ static int store_value(struct config *cfg, void *base, const struct schema_key *
 		return 0;
 	case SCHEMA_PATHS:
 		return store_paths(cfg, s, key, err);
+	case SCHEMA_STRLIST:
+		return store_argv(cfg, base, k, s, key, err);
 	default:
 		break;
 	}
@@ -420,6 +479,8 @@ void config_free(struct config *cfg)
 
 		if (k->sec == CSEC_TOP && (k->type == SCHEMA_STR || k->type == SCHEMA_PATH || k->type == SCHEMA_ENUM))
 			free(*(char **)schema_slot(cfg, k));
+		else if (k->sec == CSEC_TOP && k->type == SCHEMA_STRLIST)
+			strv_free(schema_slot(cfg, k));
 	}
 	for (size_t i = 0; i < cfg->n_iso_dirs; i++)
 		free(cfg->iso_dirs[i]);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "schema.h"
+#include "util.h"
 
 struct host {
 	char *name;
@@ -39,6 +40,18 @@ struct config {
 	bool ui_ascii;
 	int shutdown_timeout;  /* seconds */
 	int status_timeout_ms; /* per-guest deadline for status, default 500 */
+	char *host_name;     /* "" = the machine's hostname (hostinfo_name) */
+	double heartbeat;    /* seconds between `watch` heartbeats */
+	/* schedules, retention and alerts (issue 8: sched) */
+	char *backup_schedule;        /* systemd calendar expression, "" = none */
+	char *backup_verify_schedule; /* the same for `verify --all`, "" = none */
+	char *backup_schedule_to;     /* where `backup --scheduled` writes: "" = backup.dir, a folder or HOST:/folder */
+	struct backup_keep {
+		int last, hourly, daily, weekly, monthly, yearly;  /* 0 = rule off; all 0 = keep all */
+	} backup_keep;
+	struct strv notify;           /* argv of the alert program; n == 0: none */
+	char *notify_on;              /* failure | always */
+	int notify_timeout;           /* seconds the alert program may take */
 };
 
 /*

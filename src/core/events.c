@@ -53,6 +53,8 @@ static const struct {
 	[EV_RESTORE] = { "restore", EXPLAINS_NONE },
 	[EV_RESTORE_CLEANUP] = { "restore.cleanup", EXPLAINS_NONE },
 	[EV_MOVE] = { "move", EXPLAINS_NONE },
+	[EV_SNAPSHOT] = { "snapshot", EXPLAINS_NONE },
+	[EV_SNAPSHOT_FAIL] = { "snapshot.fail", EXPLAINS_NONE },
 	[EV_SEEN_RUNNING] = { "seen.running", VM_RUNNING },
 	[EV_SEEN_PAUSED] = { "seen.paused", VM_PAUSED },
 	[EV_SEEN_STOPPED] = { "seen.stopped", VM_STOPPED },

@@ -52,6 +52,8 @@ enum events_kind {
 	EV_RESTORE,
 	EV_RESTORE_CLEANUP,
 	EV_MOVE,
+	EV_SNAPSHOT,        /* a snapshot created, reverted to or deleted */
+	EV_SNAPSHOT_FAIL,
 	/* what the console saw happen, no verb having said so */
 	EV_SEEN_RUNNING,
 	EV_SEEN_PAUSED,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "snapshot.h"
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
@@ -29,6 +30,8 @@ int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **e
 	}
 	if (vmstate_pid_find(cfg, def->name) > 0)
 		rc = err_set(err, "it is running; stop it first");
+	else if (snapshot_summary(cfg, def->name, NULL) > 0)  /* an overlay may hold its newest data */
+		rc = err_set(err, "it has snapshots: delete them first (vmdeck snapshot %s list)", def->name);
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
 	if (rc == 0) {

@@ -7,7 +7,8 @@
 
 /*
  * Deletes a stopped guest's definition (under its lock); disks are never
- * touched. Refuses while the guest runs.
+ * touched. Refuses while the guest runs, and while it has snapshots (an
+ * overlay may hold its newest data; its snapshots file would outlive it).
  */
 int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **err);
 

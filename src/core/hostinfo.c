@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "job.h"
+#include "lvm.h"
+
 void hostinfo_name(char *buf, size_t len)
 {
 	char *dot;
@@ -19,6 +22,44 @@ void hostinfo_name(char *buf, size_t len)
 	buf[len - 1] = 0;
 	if ((dot = strchr(buf, '.')) != NULL)
 		*dot = 0;
+}
+
+void hostinfo_host_name(const struct config *cfg, char *buf, size_t len)
+{
+	if (cfg->host_name && *cfg->host_name)
+		snprintf(buf, len, "%s", cfg->host_name);
+	else
+		hostinfo_name(buf, len);
+}
+
+static int vg_free_child(void *arg)
+{
+	const struct config *cfg = arg;
+	uint64_t free_bytes;
+	char *err = NULL;
+
+	if (lvm_vg_free(cfg, &free_bytes, &err) < 0) {
+		fprintf(stderr, "%s\n", err ? err : "no volume group");
+		return 1;
+	}
+	printf("%llu\n", (unsigned long long)free_bytes);
+	return 0;
+}
+
+struct job *hostinfo_vg_free_start(const struct config *cfg)
+{
+	if (!cfg->vg || !*cfg->vg)
+		return NULL;
+	return job_call(NULL, "vgs", vg_free_child, (void *)cfg, NULL);
+}
+
+long long hostinfo_vg_free_result(const struct job *j)
+{
+	long long v;
+
+	if (j && job_exit_code(j) == 0 && j->last_line && sscanf(j->last_line, "%lld", &v) == 1)
+		return v;
+	return -1;
 }
 
 int hostinfo_load(double *load1)

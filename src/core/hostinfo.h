@@ -12,6 +12,16 @@
 
 /* Short host name (up to the first dot). */
 void hostinfo_name(char *buf, size_t len);
+/* This host's name for other hosts and for `list --all-hosts`: host_name, else hostinfo_name. */
+void hostinfo_host_name(const struct config *cfg, char *buf, size_t len);
+/*
+ * Free bytes in storage.vg, asked in a child (lvm may take a while, and the
+ * caller's loop must not wait): the job prints them. NULL when there is no
+ * VG or no child could be made. The result, once job_done: bytes, -1 unknown.
+ */
+struct job;
+struct job *hostinfo_vg_free_start(const struct config *cfg);
+long long hostinfo_vg_free_result(const struct job *j);
 /* 1-minute load average from /proc/loadavg; -1 on error. */
 int hostinfo_load(double *load1);
 /* MemAvailable from /proc/meminfo, bytes; -1 on error. */

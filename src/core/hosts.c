@@ -58,6 +58,9 @@ void host_ssh_argv(const struct host *h, struct strv *av, const char *remote_cmd
 	strv_add(av, "ServerAliveInterval=15");
 	strv_add(av, "-o");
 	strv_add(av, "ServerAliveCountMax=4");
+	/* a host that is down answers nothing: give up on it in seconds, not at TCP's two minutes */
+	strv_add(av, "-o");
+	strv_add(av, "ConnectTimeout=10");
 	strv_add(av, tty ? "-t" : "-T");
 	strv_add(av, "--");
 	strv_add(av, h->ssh);

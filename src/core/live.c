@@ -126,7 +126,7 @@ static int qga_thaw_on(int fd, char **err)
  * guest left frozen is said loudly: in *err (joined to the run's own error,
  * if any) and in its event log. Returns rc, or -1 when the thaw failed.
  */
-static int qga_unfreeze(const struct config *cfg, const char *name, int fd, int rc, char **err)
+int live_thaw(const struct config *cfg, const char *name, int fd, int rc, char **err)
 {
 	char *why = NULL, *path;
 	int ok = qga_thaw_on(fd, &why);
@@ -158,8 +158,8 @@ static int qga_unfreeze(const struct config *cfg, const char *name, int fd, int 
 	return -1;
 }
 
-/* Freezes the guest's filesystems; returns the agent fd to thaw through later (qga_unfreeze). */
-static int qga_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel, char **err)
+/* Freezes the guest's filesystems; returns the agent fd to thaw through later (live_thaw). */
+int live_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel, char **err)
 {
 	char *path = vmstate_path(cfg, name, "qga.sock");
 	int fd = qga_connect(path, err);
@@ -177,10 +177,10 @@ static int qga_freeze(const struct config *cfg, const char *name, volatile sig_a
 	json_decref(r);
 	/* from here on the freeze was asked: whatever ends this, a thaw follows */
 	if (r == NULL)
-		return qga_unfreeze(cfg, name, fd, -1, err);
+		return live_thaw(cfg, name, fd, -1, err);
 	if (cancel && *cancel) {
 		err_set(err, "interrupted");
-		return qga_unfreeze(cfg, name, fd, -1, err);
+		return live_thaw(cfg, name, fd, -1, err);
 	}
 	return fd;
 }
@@ -311,7 +311,7 @@ int live_copy(const struct config *cfg, const struct vmdef *def, const char *tmp
 	free(sock);
 	if (rc < 0)
 		return -1;
-	if (def->guest_agent && (agent = qga_freeze(cfg, def->name, cancel, err)) < 0) {
+	if (def->guest_agent && (agent = live_freeze(cfg, def->name, cancel, err)) < 0) {
 		qmp_close(&q);
 		return -1;
 	}
@@ -320,7 +320,7 @@ int live_copy(const struct config *cfg, const struct vmdef *def, const char *tmp
 	rc = qmp_exec(&q, "transaction", args, NULL, QMP_TIMEOUT_MS, err);
 	json_decref(args);
 	if (agent >= 0)  /* the jobs hold the point in time; the guest may write again */
-		rc = qga_unfreeze(cfg, def->name, agent, rc, err);
+		rc = live_thaw(cfg, def->name, agent, rc, err);
 	if (rc < 0 && agent >= 0)
 		jobs_cancel(&q, def->n_disks);
 	if (rc == 0)

@@ -15,6 +15,7 @@
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
+#include "snapshot.h"
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
@@ -435,6 +436,12 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 		return -1;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
+	/* snapshots stay with the host they were made on: a copy of the base alone would be stale */
+	if (snapshot_count(cfg, def, NULL) > 0) {
+		vm_unlock(lock);
+		return err_set(err, "it has snapshots, which do not travel: delete them first (vmdeck snapshot %s list)",
+			       def->name);
+	}
 	m.d = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *m.d);
 	rc = move_body(&m, err);
 	if (rc == 0)

@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "storage.h"
+#include "snapshot.h"
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
@@ -227,6 +228,8 @@ int orphans_attach(const struct config *cfg, const char *name, const char *disk,
 		err_set(err, "no guest named %s", name);
 	else if (def->error)
 		err_set(err, "%s", def->error);
+	else if (snapshot_summary(cfg, name, NULL) > 0)  /* its snapshots would not cover the new disk */
+		err_set(err, "%s has snapshots: delete them first (vmdeck snapshot %s list)", name, name);
 	else if ((lock = vm_lock(cfg, name, false, err)) >= 0) {
 		rc = attach_locked(cfg, def, defs, n, kind, value, interface, err);
 		*running = vmstate_pid_find(cfg, name) > 0;

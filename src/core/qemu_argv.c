@@ -288,11 +288,17 @@ static int emit_disk(struct argv_ctx *c, size_t i, char **err)
 	if ((size_t)d->iface >= ARRAY_LEN(disk_devices))
 		return err_set(err, "disk %zu has an unknown interface", i + 1);
 	snprintf(drive, sizeof drive, "disk%zu", i);
-	path = disk_path(d);
+	path = d->overlay ? xstrdup(d->overlay) : disk_path(d);
 	esc = opt_escape(path);
 	strv_add(c->out, "-drive");
-	/* An LV is already a block device: cache=none keeps it out of the host page cache a second time. */
-	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s%s", esc, storage_disk_format(d), drive, d->lv ? ",cache=none" : "");
+	/*
+	 * An LV is already a block device: cache=none keeps it out of the host
+	 * page cache a second time. The node-name lets QMP snapshot and commit
+	 * jobs name the disk's top node (QEMU wants it apart from the drive id).
+	 * A snapshot overlay is a qcow2 file whose header names the chain below.
+	 */
+	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s,node-name=node-%s%s", esc,
+		  d->overlay ? "qcow2" : storage_disk_format(d), drive, drive, d->lv && !d->overlay ? ",cache=none" : "");
 	free(esc);
 	free(path);
 	if (disk_devices[d->iface](c, drive, disk_bootindex(c, i), &why) < 0) {
@@ -455,8 +461,9 @@ static int emit_guest_agent(struct argv_ctx *c, char **err)
 
 static int emit_control(struct argv_ctx *c, char **err)
 {
-	/* two QMP monitors: operations on qmp.sock, status readers on their own (see status.c) */
+	/* three QMP monitors: operations, status readers (see status.c), one event watcher (watcher.c) */
 	if (emit_socket(c, "-qmp", "qmp.sock", err) < 0 || emit_socket(c, "-qmp", VM_STATUS_SOCK, err) < 0 ||
+	    emit_socket(c, "-qmp", VM_EVENTS_SOCK, err) < 0 ||
 	    emit_socket(c, "-monitor", "hmp.sock", err) < 0 || emit_socket(c, "-serial", "serial.sock", err) < 0)
 		return -1;
 	return 0;

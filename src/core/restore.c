@@ -887,15 +887,24 @@ static int fix_disk(const struct defcheck *c, const struct vmdef *def, size_t k,
 	int rc = 0;
 
 	free(have);
+	/* a restore gives a flat disk (the archive holds the chain's content): the overlay goes first */
+	if (d->overlay) {
+		key = xasprintf("disks.%zu.overlay", k);
+		rc = vmdef_set_key(c->file, key, "", err);  /* overlay: "" is none */
+		free(key);
+		if (rc < 0)
+			return -1;
+	}
 	if (!same && (t->lv ? d->lv == NULL : d->file == NULL)) {
 		if (def->n_disks != 1)
 			return err_set(err, "the archive's definition and manifest disagree about disk %zu", k + 1);
-		return vmdef_set_item_kind(c->file, "disks", t->lv ? "lv" : "file", t->lv ? t->lv : t->file, NULL, err);
+		rc = vmdef_set_item_kind(c->file, "disks", t->lv ? "lv" : "file", t->lv ? t->lv : t->file, NULL, err);
+	} else {
+		key = xasprintf("disks.%zu.%s", k, t->lv ? "lv" : "file");
+		if (!same)
+			rc = vmdef_set_key(c->file, key, t->lv ? t->lv : t->file, err);
+		free(key);
 	}
-	key = xasprintf("disks.%zu.%s", k, t->lv ? "lv" : "file");
-	if (!same)
-		rc = vmdef_set_key(c->file, key, t->lv ? t->lv : t->file, err);
-	free(key);
 	if (rc == 0 && t->file && d->format && strcmp(d->format, t->format) != 0) {
 		key = xasprintf("disks.%zu.format", k);
 		rc = vmdef_set_key(c->file, key, t->format, err);

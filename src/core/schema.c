@@ -88,6 +88,7 @@ static void apply_default(const struct schema_key *k, void *base, const char *di
 		*(double *)schema_slot(base, k) = strtod(k->def, NULL);
 		break;
 	case SCHEMA_BOOL:
+	case SCHEMA_SCHEDULE:
 		*(bool *)schema_slot(base, k) = strcmp(k->def, "true") == 0;
 		break;
 	case SCHEMA_ENUM_IDX:
@@ -137,6 +138,7 @@ static const char *type_word(enum schema_type t)
 		[SCHEMA_INT] = "integer", [SCHEMA_FLOAT] = "number", [SCHEMA_SIZE] = "size",
 		[SCHEMA_BOOL] = "boolean", [SCHEMA_USER] = "{}", [SCHEMA_GROUP] = "group",
 		[SCHEMA_GROUPS] = "list of groups", [SCHEMA_MAP] = "mapping", [SCHEMA_SEQ] = "list",
+		[SCHEMA_SCHEDULE] = "boolean or list of strings",
 	};
 	return words[t];
 }

@@ -22,6 +22,7 @@ enum schema_type {
 	SCHEMA_GROUPS,    /* a list of groups of section sub */
 	SCHEMA_MAP,       /* a mapping of section sub */
 	SCHEMA_SEQ,       /* a list of mappings of section sub */
+	SCHEMA_SCHEDULE,  /* true/false (a bool), or a list of calendar expressions: backup_schedule */
 };
 
 /* One row of a schema table: parsing, defaults, checks and help come from it. */

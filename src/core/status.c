@@ -374,7 +374,11 @@ static void judge_answer(const struct config *cfg, struct guest *g, const char *
 	finish(g, state, reason ? xstrdup(reason) : NULL);
 }
 
-/* The medium in the CD drive: drive "cd0" as qemu_argv names it, else the first removable drive. */
+/*
+ * The medium in the CD drive: drive "cd0" as qemu_argv names it, else the
+ * first removable drive. A tray the guest opened (its own eject) reads as
+ * empty: QEMU keeps the medium, but the guest can read nothing from it.
+ */
 static char *cdrom_from_blocks(json_t *blocks)
 {
 	json_t *pick = NULL, *b;
@@ -392,6 +396,8 @@ static char *cdrom_from_blocks(json_t *blocks)
 		if (pick == NULL && json_is_true(json_object_get(b, "removable")))
 			pick = b;
 	}
+	if (json_is_true(json_object_get(pick, "tray_open")))
+		return NULL;
 	file = json_string_value(json_object_get(json_object_get(pick, "inserted"), "file"));
 	return file && *file ? xstrdup(file) : NULL;
 }
@@ -594,6 +600,33 @@ static void begin_guest(struct status_poll *sp, struct guest *g)
 	try_talk(sp, g);
 }
 
+/*
+ * A guest whose event monitor a watcher holds, with no event since its last
+ * round (watcher.h): its state stands, only /proc is read. Anything odd (a
+ * new pid, a process gone or stopped by a signal) and it is asked as usual:
+ * 1 when settled here, 0 when not.
+ */
+static int begin_quiet(struct status_poll *sp, struct guest *g)
+{
+	struct proc_sample ps;
+	pid_t pid;
+
+	if (g->def->error || !g->prev || (pid = pidfile_open(sp->cfg, g->def->name, &g->pidfile)) <= 0 ||
+	    pid != g->prev->pid || proc_sample(pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X' ||
+	    ps.state == 'T' || ps.state == 't')
+		return 0;
+	if (!sp->host_known) {
+		sp->uptime = host_uptime();
+		sp->boot = host_boot_time();
+		sp->host_known = true;
+	}
+	g->st.pid = pid;
+	fill_process(g, &ps, sp->uptime);
+	g->st.cdrom = g->prev->cdrom ? xstrdup(g->prev->cdrom) : NULL;
+	finish(g, g->prev->state, g->prev->reason ? xstrdup(g->prev->reason) : NULL);
+	return 1;
+}
+
 /* Second pass, while QEMU answers: the process itself, from /proc. */
 static void check_process(struct status_poll *sp, struct guest *g)
 {
@@ -629,6 +662,12 @@ static void check_process(struct status_poll *sp, struct guest *g)
 struct status_poll *status_poll_start(const struct config *cfg, const struct vmdef *defs, size_t n,
 				      const struct vm_status *prev, int timeout_ms)
 {
+	return status_poll_start_quiet(cfg, defs, n, prev, NULL, timeout_ms);
+}
+
+struct status_poll *status_poll_start_quiet(const struct config *cfg, const struct vmdef *defs, size_t n,
+					    const struct vm_status *prev, const bool *quiet, int timeout_ms)
+{
 	struct status_poll *sp = xcalloc(1, sizeof *sp);
 
 	sp->cfg = cfg;
@@ -642,7 +681,8 @@ struct status_poll *status_poll_start(const struct config *cfg, const struct vmd
 		g->prev = prev ? &prev[i] : NULL;
 		qmp_init(&g->q);
 		vmstate_status_clear(&g->st);
-		begin_guest(sp, g);
+		if (!quiet || !quiet[i] || !begin_quiet(sp, g))
+			begin_guest(sp, g);
 	}
 	for (size_t i = 0; i < n; i++)
 		check_process(sp, &sp->g[i]);

@@ -41,7 +41,7 @@
 
 /* Files a running QEMU leaves in its folder; removed once it is gone. */
 static const char *const runtime_files[] = {
-	"qemu.pid", "qmp.sock", VM_STATUS_SOCK, "hmp.sock", "serial.sock", "qga.sock", "stopping",
+	"qemu.pid", "qmp.sock", VM_STATUS_SOCK, VM_EVENTS_SOCK, "hmp.sock", "serial.sock", "qga.sock", "stopping",
 };
 
 static const char *const stop_step_texts[] = {
@@ -438,6 +438,10 @@ static int check_disks(const struct vmdef *def, char **err)
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct vm_disk *d = &def->disks[i];
 
+		/* a snapshot's overlay holds the newest data: never start without it (its base would be stale) */
+		if (d->overlay && access(d->overlay, R_OK | W_OK) != 0)
+			return err_set(err, "snapshot overlay %s: %s (the guest's newest data is there)", d->overlay,
+				       strerror(errno));
 		if (d->lv) {
 			char *dev = xasprintf("/dev/%s", d->lv);
 			bool ok = access(dev, F_OK) == 0;

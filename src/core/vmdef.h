@@ -18,6 +18,7 @@ struct vm_disk {
 	char *format;          /* raw | qcow2; NULL = raw for lv, by extension for file */
 	enum disk_iface iface;
 	uint64_t size;         /* bytes; 0 when not given */
+	char *overlay;         /* the active qcow2 overlay of an external snapshot chain, or NULL (snapshot.h) */
 };
 
 struct vm_nic {
@@ -52,6 +53,10 @@ struct vmdef {
 	bool guest_agent;      /* a virtio-serial QEMU guest agent channel */
 	char **extra_args;
 	size_t n_extra_args;
+	/* backup_schedule: true follows backup.schedule; a list gives the guest its own calendar expressions */
+	bool backup_schedule;
+	char **backup_calendars;    /* NULL-terminated; n_backup_calendars 0 = follow backup.schedule */
+	size_t n_backup_calendars;
 	char *error;           /* set when the file is invalid: "FILE:L:C: ..." */
 };
 

@@ -486,7 +486,7 @@ static int set_key_in(struct etext *t, const char *key, const char *value, char 
 	k = path_key(parts.v, parts.n);
 	if (!single_value(k) && !(k && parts.n == 1 && value == NULL))
 		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
-	else if (parts.n == 3 && (value == NULL || !*value))
+	else if (parts.n == 3 && (value == NULL || (!*value && k->type != SCHEMA_PATH)))  /* a path may be "": none */
 		err_set(err, "%s: needs a value (a list item's key is changed, not removed)", key);
 	else if (parts.n == 3) {
 		q = vmdef_yaml_quote(value);
@@ -694,6 +694,26 @@ static int check_item_kind(const struct item_kinds *ik, const char *list, const 
 }
 
 /* What item 0 of LIST is, in the text being edited (see vmdef_set_item_kind). */
+/*
+ * A disk on a snapshot chain (overlay: set by vmdeck snapshot) keeps its
+ * volume: the chain's overlays sit on it. Refused with one line; the same
+ * volume named again (other keys edited) is fine.
+ */
+static int item_chain_check(struct etext *t, const char *list, const char *kind, const char *value, char **err)
+{
+	const yaml_node_t *item = strcmp(list, "disks") == 0 ? first_item(t, list) : NULL, *ov, *cur;
+
+	if (item == NULL || (ov = map_get(&t->doc, item, "overlay", NULL)) == NULL ||
+	    ov->type != YAML_SCALAR_NODE || ov->data.scalar.length == 0)
+		return 0;
+	cur = kind ? map_get(&t->doc, item, kind, NULL) : NULL;
+	if (cur && cur->type == YAML_SCALAR_NODE && value && strlen(value) == cur->data.scalar.length &&
+	    memcmp(value, cur->data.scalar.value, cur->data.scalar.length) == 0)
+		return 0;
+	return err_set(err, "disks: the disk has snapshots (it runs on an overlay): delete them first "
+		       "(vmdeck snapshot NAME list)");
+}
+
 static int item_kind_in(struct etext *t, const char *list, const char *kind, const char *value,
 			const char *const *with, char **err)
 {
@@ -702,7 +722,7 @@ static int item_kind_in(struct etext *t, const char *list, const char *kind, con
 	char *parts[1] = { (char *)list };
 	int rc;
 
-	if (check_item_kind(ik, list, kind, value, err) < 0)
+	if (check_item_kind(ik, list, kind, value, err) < 0 || item_chain_check(t, list, kind, value, err) < 0)
 		return -1;
 	if (kind != NULL)
 		return item_kind_edit(t, ik, kind, value, with, err);

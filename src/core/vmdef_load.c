@@ -233,6 +233,44 @@ static int load_seq(struct vload *L, const struct schema_key *k, const yaml_node
 	return 0;
 }
 
+/* backup_schedule: a boolean, or a non-empty list of calendar expressions (checked by `vmdeck check`). */
+static int load_schedule(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key)
+{
+	struct vmdef *def = L->def;
+	struct strv sv = { 0 };
+	bool b;
+
+	if (vmdef_is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE) {
+		if (vmdef_scalar(v) == NULL || !parse_bool(vmdef_scalar(v), &b))
+			return vmdef_verr(L, v, key, "expected true, false or a list of calendar expressions like [\"Sun 03:00\"], got %s",
+					  vmdef_node_word(v));
+		*(bool *)schema_slot(base, k) = b;
+		return 0;
+	}
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		const yaml_node_t *e = yaml_document_get_node(L->doc, *it);
+		const char *s = vmdef_scalar(e);
+
+		if (s == NULL || vmdef_is_null(e) || !s[0] || strlen(s) > 200 || strpbrk(s, "\n\r")) {
+			strv_free(&sv);
+			return vmdef_verr(L, e, key, "expected a calendar expression like \"Sun 03:00\", got %s",
+					  vmdef_node_word(e));
+		}
+		strv_add(&sv, s);
+	}
+	if (sv.n == 0)
+		return vmdef_verr(L, v, key, "expected true, false or a list of calendar expressions, got an empty list");
+	for (size_t i = 0; i < def->n_backup_calendars; i++)
+		free(def->backup_calendars[i]);
+	free(def->backup_calendars);
+	def->backup_calendars = sv.v;
+	def->n_backup_calendars = sv.n;
+	def->backup_schedule = true;
+	return 0;
+}
+
 int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key)
 {
 	switch (k->type) {
@@ -240,6 +278,8 @@ int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, co
 		return load_seq(L, k, v);
 	case SCHEMA_STRLIST:
 		return load_strlist(L, v, key);
+	case SCHEMA_SCHEDULE:
+		return load_schedule(L, k, base, v, key);
 	case SCHEMA_MAP:
 		if (vmdef_is_null(v))
 			return 0;	/* "vnc:" with nothing under it: no VNC */
@@ -443,6 +483,7 @@ void vmdef_free(struct vmdef *def)
 		free(def->disks[i].lv);
 		free(def->disks[i].file);
 		free(def->disks[i].format);
+		free(def->disks[i].overlay);
 	}
 	for (size_t i = 0; i < def->n_nics; i++) {
 		free(def->nics[i].bridge);
@@ -452,6 +493,9 @@ void vmdef_free(struct vmdef *def)
 	for (size_t i = 0; i < def->n_extra_args; i++)
 		free(def->extra_args[i]);
 	free(def->extra_args);
+	for (size_t i = 0; i < def->n_backup_calendars; i++)
+		free(def->backup_calendars[i]);
+	free(def->backup_calendars);
 	free(def->disks);
 	free(def->nics);
 	free(def->name);

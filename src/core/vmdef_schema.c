@@ -83,6 +83,13 @@ static const struct schema_key vmdef_keys[] = {
 	  "QEMU guest agent channel (filesystem freeze for live backups)" },
 	{ SEC_TOP, "extra_args", SCHEMA_STRLIST, NULL, 0, 0, NULL, 0, NULL, NULL, SEC_NONE,
 	  "extra QEMU arguments, passed as-is" },
+	/* snapshots (snapshot.c) */
+	{ SEC_DISK, "overlay", SCHEMA_PATH, NULL, 0, 0, NULL, K(overlay), NULL, NULL, SEC_NONE,
+	  "set by vmdeck snapshot: the qcow2 overlay the guest runs on (its chain ends at lv/file)" },
+	/* scheduled backups (issue 8) */
+	{ SEC_TOP, "backup_schedule", SCHEMA_SCHEDULE, "false", 0, 0, NULL, D(backup_schedule), NULL, NULL, SEC_NONE,
+	  "scheduled backups: true at backup.schedule, or a list of its own systemd calendar expressions "
+	  "like [\"Sun 03:00\"]" },
 };
 
 static const char *const sec_prefix[] = {

@@ -112,6 +112,8 @@ static void emit_disks(struct sbuf *b, const struct vmdef *def)
 			size_text(d->size, size, sizeof size);
 			emit(b, "    ", SEC_DISK, "size", size);
 		}
+		if (d->overlay)
+			emit(b, "    ", SEC_DISK, "overlay", d->overlay);
 	}
 }
 

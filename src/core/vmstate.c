@@ -23,6 +23,7 @@ static const char *const state_names[VM_STATE_COUNT] = {
 	[VM_UNRESPONSIVE] = "unresponsive",
 	[VM_CRASHED] = "crashed",
 	[VM_INVALID] = "invalid",
+	[VM_UNREACHABLE] = "unreachable",
 };
 
 const char *vmstate_name(enum vm_state s)

@@ -17,6 +17,7 @@ enum vm_state {
 	VM_UNRESPONSIVE,
 	VM_CRASHED,
 	VM_INVALID,
+	VM_UNREACHABLE,     /* a guest of another host that cannot be reached now (console, list --all-hosts) */
 	VM_STATE_COUNT
 };
 const char *vmstate_name(enum vm_state s);
@@ -44,6 +45,12 @@ const char *vmstate_qemu_message(const char *line, const char *prog);
  * before is now too deep for a socket path.
  */
 #define VM_STATUS_SOCK "status.sock"
+/*
+ * A third QMP monitor, held open by one watcher (the console, `vmdeck watch`)
+ * that listens for QEMU's events instead of asking: see watcher.h. Named no
+ * longer than serial.sock, for the same reason.
+ */
+#define VM_EVENTS_SOCK "events.sock"
 /* The pid from qemu.pid if that process is alive (not a zombie) and proven to be this guest's QEMU, else 0. */
 pid_t vmstate_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */

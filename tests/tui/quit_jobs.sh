@@ -18,7 +18,7 @@ EOF
 
 backup_pid() { pgrep -f -- "vmdeck -c $CONF backup big" | head -1; }
 partial_there() { compgen -G "$T/backup/.big-*.partial" > /dev/null; }
-backup_empty() { [ -z "$(ls -A "$T/backup")" ]; }
+backup_empty() { [ -z "$(ls -A "$T/backup" | grep -vx '.vmdeck-status')" ]; }  # the backup's status file stays
 start_backup() {
     tui_keys :
     tui_wait '^:' 3

@@ -52,7 +52,8 @@ static int setup(void **state)
 	"-device", "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=" idx
 #define CONTROL                                                                                  \
 	"-qmp", "unix:/run/vmdeck/g1/qmp.sock,server=on,wait=off", "-qmp",                      \
-		"unix:/run/vmdeck/g1/status.sock,server=on,wait=off", "-monitor",               \
+		"unix:/run/vmdeck/g1/status.sock,server=on,wait=off", "-qmp",                   \
+		"unix:/run/vmdeck/g1/events.sock,server=on,wait=off", "-monitor",               \
 		"unix:/run/vmdeck/g1/hmp.sock,server=on,wait=off", "-serial",                   \
 		"unix:/run/vmdeck/g1/serial.sock,server=on,wait=off"
 #define TAIL CONTROL, "-pidfile", "/run/vmdeck/g1/qemu.pid", "-D", "/run/vmdeck/g1/qemu-run.log", "-daemonize", "-S"
@@ -157,14 +158,14 @@ static void test_rtc_localtime(void **state)
 static void test_lv_ide(void **state)
 {
 	add_lv("vg0/av-server", DISK_IDE);
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/av-server,format=raw,if=none,id=disk0,cache=none",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/av-server,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none",
 	       "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", CD_EMPTY_PC("2"), TAIL);
 }
 
 static void test_lv_virtio(void **state)
 {
 	add_lv("vg0/lin", DISK_VIRTIO);
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/lin,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/lin,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "virtio-blk-pci,drive=disk0,bootindex=1", CD_EMPTY_PC("2"), TAIL);
 }
 
@@ -173,9 +174,9 @@ static void test_lv_scsi_two_disks_one_controller(void **state)
 {
 	add_lv("vg0/a", DISK_SCSI);
 	add_lv("vg0/b", DISK_SCSI);
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=disk0,bus=scsi0.0,bootindex=1", "-drive",
-	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
+	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,node-name=node-disk1,cache=none", "-device",
 	       "scsi-hd,drive=disk1,bus=scsi0.0,bootindex=2", CD_EMPTY_PC("3"), TAIL);
 }
 
@@ -184,9 +185,9 @@ static void test_lv_sata_pc(void **state)
 {
 	add_lv("vg0/a", DISK_SATA);
 	add_lv("vg0/b", DISK_SATA);
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ahci,id=ahci0", "-device", "ide-hd,drive=disk0,bus=ahci0.0,bootindex=1", "-drive",
-	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
+	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,node-name=node-disk1,cache=none", "-device",
 	       "ide-hd,drive=disk1,bus=ahci0.1,bootindex=2", CD_EMPTY_PC("3"), TAIL);
 }
 
@@ -197,11 +198,11 @@ static void test_q35_sata_and_ide(void **state)
 	add_lv("vg0/a", DISK_SATA);
 	add_lv("vg0/b", DISK_IDE);
 	add_lv("vg0/c", DISK_SATA);
-	EXPECT(HEAD("q35"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("q35"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ide-hd,drive=disk0,bus=ide.0,bootindex=1", "-drive",
-	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
+	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,node-name=node-disk1,cache=none", "-device",
 	       "ide-hd,drive=disk1,bus=ide.1,bootindex=2", "-drive",
-	       "file=/dev/vg0/c,format=raw,if=none,id=disk2,cache=none", "-device",
+	       "file=/dev/vg0/c,format=raw,if=none,id=disk2,node-name=node-disk2,cache=none", "-device",
 	       "ide-hd,drive=disk2,bus=ide.3,bootindex=3", "-drive", "if=none,id=cd0,media=cdrom,readonly=on",
 	       "-device", "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=4", TAIL);
 }
@@ -212,11 +213,11 @@ static void test_pc_ide_slots_and_limit(void **state)
 	add_lv("vg0/a", DISK_IDE);
 	add_lv("vg0/b", DISK_IDE);
 	add_lv("vg0/c", DISK_IDE);
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/a,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
-	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,cache=none", "-device",
+	       "file=/dev/vg0/b,format=raw,if=none,id=disk1,node-name=node-disk1,cache=none", "-device",
 	       "ide-hd,drive=disk1,bus=ide.0,unit=1,bootindex=2", "-drive",
-	       "file=/dev/vg0/c,format=raw,if=none,id=disk2,cache=none", "-device",
+	       "file=/dev/vg0/c,format=raw,if=none,id=disk2,node-name=node-disk2,cache=none", "-device",
 	       "ide-hd,drive=disk2,bus=ide.1,unit=1,bootindex=3", CD_EMPTY_PC("4"), TAIL);
 	add_lv("vg0/d", DISK_IDE);
 	expect_error("disk 4: at most 3 ide disks fit on machine pc");
@@ -228,13 +229,13 @@ static void test_file_formats_and_interfaces(void **state)
 	add_file("/var/lib/vmdeck/disks/d.img", NULL, DISK_VIRTIO);
 	add_file("/var/lib/vmdeck/disks/s.raw", NULL, DISK_SCSI);
 	add_file("/var/lib/vmdeck/disks/odd.bin", "qcow2", DISK_SATA);
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/var/lib/vmdeck/disks/w.qcow2,format=qcow2,if=none,id=disk0",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/var/lib/vmdeck/disks/w.qcow2,format=qcow2,if=none,id=disk0,node-name=node-disk0",
 	       "-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
-	       "file=/var/lib/vmdeck/disks/d.img,format=raw,if=none,id=disk1", "-device",
+	       "file=/var/lib/vmdeck/disks/d.img,format=raw,if=none,id=disk1,node-name=node-disk1", "-device",
 	       "virtio-blk-pci,drive=disk1,bootindex=2", "-drive",
-	       "file=/var/lib/vmdeck/disks/s.raw,format=raw,if=none,id=disk2", "-device", "virtio-scsi-pci,id=scsi0",
+	       "file=/var/lib/vmdeck/disks/s.raw,format=raw,if=none,id=disk2,node-name=node-disk2", "-device", "virtio-scsi-pci,id=scsi0",
 	       "-device", "scsi-hd,drive=disk2,bus=scsi0.0,bootindex=3", "-drive",
-	       "file=/var/lib/vmdeck/disks/odd.bin,format=qcow2,if=none,id=disk3", "-device", "ahci,id=ahci0",
+	       "file=/var/lib/vmdeck/disks/odd.bin,format=qcow2,if=none,id=disk3,node-name=node-disk3", "-device", "ahci,id=ahci0",
 	       "-device", "ide-hd,drive=disk3,bus=ahci0.0,bootindex=4", CD_EMPTY_PC("5"), TAIL);
 }
 
@@ -243,7 +244,7 @@ static void test_comma_in_path_escaped(void **state)
 {
 	add_file("/srv/disks/a,b.img", NULL, DISK_VIRTIO);
 	def.cdrom = (char *)"/srv/iso/x,format=qcow2.iso";
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/srv/disks/a,,b.img,format=raw,if=none,id=disk0", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/srv/disks/a,,b.img,format=raw,if=none,id=disk0,node-name=node-disk0", "-device",
 	       "virtio-blk-pci,drive=disk0,bootindex=1", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/x,,format=qcow2.iso", "-device",
 	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=2", TAIL);
@@ -261,7 +262,7 @@ static void test_cdrom_with_iso(void **state)
 {
 	add_lv("vg0/xp", DISK_IDE);
 	def.cdrom = (char *)"/srv/iso/xp-sp3.iso";
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/xp-sp3.iso", "-device",
 	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=2", TAIL);
@@ -273,9 +274,9 @@ static void test_boot_cdrom(void **state)
 	add_lv("vg0/data", DISK_VIRTIO);
 	def.cdrom = (char *)"/srv/iso/xp-sp3.iso";
 	def.boot = (char *)"cdrom";
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=2", "-drive",
-	       "file=/dev/vg0/data,format=raw,if=none,id=disk1,cache=none", "-device",
+	       "file=/dev/vg0/data,format=raw,if=none,id=disk1,node-name=node-disk1,cache=none", "-device",
 	       "virtio-blk-pci,drive=disk1,bootindex=3", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/xp-sp3.iso", "-device",
 	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", TAIL);
@@ -288,13 +289,13 @@ static void test_start_overrides(void **state)
 	def.cdrom = (char *)"/srv/iso/xp-sp3.iso";
 	opts.cdrom = "/srv/iso/drivers.iso";
 	opts.boot = "cdrom";
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=2", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/drivers.iso", "-device",
 	       "ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", TAIL);
 	opts.cdrom = "";
 	opts.boot = "disk";
-	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,cache=none", "-device",
+	EXPECT(HEAD("pc"), NO_VNC, "-drive", "file=/dev/vg0/xp,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1", CD_EMPTY_PC("2"), TAIL);
 }
 
@@ -453,9 +454,9 @@ static void test_every_key_together_q35(void **state)
 	def.n_nics = 1;
 	EXPECT("qemu-system-x86_64", "-name", "g1", "-machine", "q35", "-accel", "tcg", "-nodefaults", "-cpu", "qemu64",
 	       "-smp", "2", "-m", "512M", "-rtc", "base=localtime", "-vga", "std", "-vnc", "0.0.0.0:2,password=on",
-	       "-drive", "file=/dev/vg0/app,format=raw,if=none,id=disk0,cache=none", "-device",
+	       "-drive", "file=/dev/vg0/app,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none", "-device",
 	       "ide-hd,drive=disk0,bus=ide.0,bootindex=2", "-drive",
-	       "file=/var/lib/vmdeck/disks/data.qcow2,format=qcow2,if=none,id=disk1", "-device",
+	       "file=/var/lib/vmdeck/disks/data.qcow2,format=qcow2,if=none,id=disk1,node-name=node-disk1", "-device",
 	       "virtio-scsi-pci,id=scsi0", "-device", "scsi-hd,drive=disk1,bus=scsi0.0,bootindex=3", "-drive",
 	       "if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/w2k8r2.iso", "-device",
 	       "ide-cd,drive=cd0,id=cd0,bus=ide.2,bootindex=1", "-netdev", "bridge,id=net0,br=br0", "-device",
@@ -492,13 +493,14 @@ static void test_from_yaml_definition(void **state)
 	const char *want[] = {
 		"qemu-system-x86_64", "-name", "av-server", "-machine", "pc", "-accel", "tcg", "-nodefaults", "-cpu",
 		"qemu64", "-smp", "2", "-m", "1024M", "-rtc", "base=localtime", "-vga", "std", "-vnc",
-		"0.0.0.0:1,password=on", "-drive", "file=/dev/vg0/av-server,format=raw,if=none,id=disk0,cache=none",
+		"0.0.0.0:1,password=on", "-drive", "file=/dev/vg0/av-server,format=raw,if=none,id=disk0,node-name=node-disk0,cache=none",
 		"-device", "ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=2", "-drive",
 		"if=none,id=cd0,media=cdrom,readonly=on,format=raw,file=/srv/iso/xp-sp3.iso", "-device",
 		"ide-cd,drive=cd0,id=cd0,bus=ide.1,unit=0,bootindex=1", "-netdev", "bridge,id=net0,br=br0", "-device",
 		"e1000,netdev=net0,mac=52:54:00:a1:b2:c3,id=nic0", "-usb", "-device", "usb-tablet", "-qmp",
 		"unix:/run/vmdeck/av-server/qmp.sock,server=on,wait=off", "-qmp",
-		"unix:/run/vmdeck/av-server/status.sock,server=on,wait=off", "-monitor",
+		"unix:/run/vmdeck/av-server/status.sock,server=on,wait=off", "-qmp",
+		"unix:/run/vmdeck/av-server/events.sock,server=on,wait=off", "-monitor",
 		"unix:/run/vmdeck/av-server/hmp.sock,server=on,wait=off", "-serial",
 		"unix:/run/vmdeck/av-server/serial.sock,server=on,wait=off", "-pidfile",
 		"/run/vmdeck/av-server/qemu.pid", "-D", "/run/vmdeck/av-server/qemu-run.log", "-daemonize", "-S", NULL,

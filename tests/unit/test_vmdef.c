@@ -191,7 +191,7 @@ static void test_error_kinds(void **state)
 	expect_error("machine: isapc\n", "1:10: machine: expected pc or q35, got \"isapc\"");
 	expect_error("memory: 1G\nmemroy: 2G\n",
 		     "2:1: memroy: unknown key (expected one of: description, memory, cpus, cpu, machine, "
-		     "disks, cdrom, boot, nics, vnc, rtc, usb_tablet, autostart, guest_agent, extra_args)");
+		     "disks, cdrom, boot, nics, vnc, rtc, usb_tablet, autostart, guest_agent, extra_args, backup_schedule)");
 	expect_error("cpus: 1\nmemory: 1G\ncpus: 2\n", "3:1: cpus: duplicate key (first given on line 1)");
 	expect_error("usb_tablet: maybe\n", "1:13: usb_tablet: expected true or false, got \"maybe\"");
 	expect_error("boot: floppy\n", "1:7: boot: expected disk or cdrom, got \"floppy\"");
@@ -213,7 +213,7 @@ static void test_disk_errors(void **state)
 	expect_error("disks:\n  - lv: vg0/a\n    format: qcow2\n",
 		     "2:5: disks[0]: expected format raw for an LVM volume, got \"qcow2\"");
 	expect_error("disks:\n  - lv: vg0/a\n    sise: 1G\n",
-		     "3:5: disks[0].sise: unknown key (expected one of: lv, file, format, interface, size)");
+		     "3:5: disks[0].sise: unknown key (expected one of: lv, file, format, interface, size, overlay)");
 	expect_error("disks: vg0/a\n",
 		     "1:8: disks: expected a list of mappings (lines starting with \"- \"), got a value");
 	expect_error("disks:\n  - vg0/a\n", "2:5: disks[0]: expected a mapping like \"lv: vg0/NAME\", got a value");

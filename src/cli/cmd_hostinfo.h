@@ -1,0 +1,9 @@
+/* cmd_hostinfo.h: the exec of the verb hostinfo, for the verb table in cli.c. */
+#ifndef VMDECK_CMD_HOSTINFO_H
+#define VMDECK_CMD_HOSTINFO_H
+
+#include "cli.h"
+
+int cmd_hostinfo(struct cli *c, int argc, char **argv);
+
+#endif
