@@ -51,9 +51,9 @@ check "back on tty1 they run again" console_wait "vmdeck-back-100" 30
 
 tui_keys C-]
 check_screen "Ctrl-] leaves the view for the guest list" "NAME +STATE"
-check_nomatch "at 100 columns the table has no IP column" "VNC +IP +CD" "$(tui_screen)"
+check_nomatch "at 100 columns the table has no IP column" "BACKUP +IP +CD" "$(tui_screen)"
 tmux_ resize-window -x 130 -y 30
-check_screen "at 130 columns it has one" "VNC +IP +CD"
+check_screen "at 130 columns it has one" "BACKUP +IP +CD"
 check_screen "with the guest's address in its row" "^ lin .* 10\.0\.2\.15 "
 tui_stop
 console_close
