@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_out.h"
 #include "hostinfo.h"
 #include "lvm.h"
 #include "pending.h"
@@ -20,6 +20,7 @@
 #include "storage.h"
 #include "ui.h"
 #include "util.h"
+#include "verb.h"
 #include "view_screen.h"
 #include "vmstate.h"
 

@@ -1,4 +1,7 @@
-/* theme.c: colour roles and themes/NAME.theme (libconfig): each role gets a foreground, background and attributes. */
+/*
+ * theme.c: colour roles and themes/NAME.theme (libconfig): each role gets a foreground, background
+ * and attributes.
+ */
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,8 +123,14 @@ struct name_val {
 };
 
 static const struct name_val colour_names[] = {
-	{ "default", -1 }, { "black", COLOR_BLACK }, { "red", COLOR_RED }, { "green", COLOR_GREEN },
-	{ "yellow", COLOR_YELLOW }, { "blue", COLOR_BLUE }, { "magenta", COLOR_MAGENTA }, { "cyan", COLOR_CYAN },
+	{ "default", -1 },
+	{ "black", COLOR_BLACK },
+	{ "red", COLOR_RED },
+	{ "green", COLOR_GREEN },
+	{ "yellow", COLOR_YELLOW },
+	{ "blue", COLOR_BLUE },
+	{ "magenta", COLOR_MAGENTA },
+	{ "cyan", COLOR_CYAN },
 	{ "white", COLOR_WHITE },
 };
 
@@ -171,13 +180,14 @@ static int attr_parse(const char *s, attr_t *out)
 	return -1;
 }
 
-static int where(config_setting_t *s, const char *file, char **err, const char *fmt, const char *what)
+static int where(config_setting_t *s, const char *file, char **err, const char *fmt,
+		 const char *what)
 {
 	return err_set(err, "%s:%d: %s '%s'", file, config_setting_source_line(s), fmt, what);
 }
 
-static int parse_colour_key(config_setting_t *role, const char *key, short *out, attr_t *extra, const char *file,
-			    char **err)
+static int parse_colour_key(config_setting_t *role, const char *key, short *out, attr_t *extra,
+			    const char *file, char **err)
 {
 	config_setting_t *c = config_setting_lookup(role, key);
 	const char *v;
@@ -185,7 +195,8 @@ static int parse_colour_key(config_setting_t *role, const char *key, short *out,
 	if (!c)
 		return 0;
 	if (!(v = config_setting_get_string(c)))
-		return err_set(err, "%s:%d: %s must be a colour name", file, config_setting_source_line(c), key);
+		return err_set(err, "%s:%d: %s must be a colour name", file,
+			       config_setting_source_line(c), key);
 	if (colour_parse(v, out, extra) < 0)
 		return where(c, file, err, "unknown colour", v);
 	return 0;
@@ -216,16 +227,18 @@ static int parse_role(config_setting_t *r, struct role_style *out, const char *f
 	if (idx < 0)
 		return where(r, file, err, "unknown role", name);
 	if (!config_setting_is_group(r))
-		return where(r, file, err, "expected { fg = ...; bg = ...; attrs = [...]; } for role", name);
+		return where(r, file, err,
+			     "expected { fg = ...; bg = ...; attrs = [...]; } for role", name);
 	for (int i = 0; i < config_setting_length(r); i++) {
 		const char *k = config_setting_name(config_setting_get_elem(r, (unsigned)i));
 
 		if (strcmp(k, "fg") && strcmp(k, "bg") && strcmp(k, "attrs"))
-			return where(config_setting_get_elem(r, (unsigned)i), file, err, "unknown key (fg, bg, attrs)",
-				     k);
+			return where(config_setting_get_elem(r, (unsigned)i), file, err,
+				     "unknown key (fg, bg, attrs)", k);
 	}
 	if (parse_colour_key(r, "fg", &st.fg, &st.attrs, file, err) < 0 ||
-	    parse_colour_key(r, "bg", &st.bg, &st.attrs, file, err) < 0 || parse_attrs(r, &st.attrs, file, err) < 0)
+	    parse_colour_key(r, "bg", &st.bg, &st.attrs, file, err) < 0 ||
+	    parse_attrs(r, &st.attrs, file, err) < 0)
 		return -1;
 	out[idx] = st;
 	return 0;
@@ -243,7 +256,8 @@ static int theme_load_file(const char *file, struct role_style *out, char **err)
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
 			rc = err_set(err, "%s: cannot read", file);
 		else
-			rc = err_set(err, "%s:%d: %s", file, config_error_line(&cf), config_error_text(&cf));
+			rc = err_set(err, "%s:%d: %s", file, config_error_line(&cf),
+				     config_error_text(&cf));
 		config_destroy(&cf);
 		return rc;
 	}
@@ -314,7 +328,8 @@ static void theme_choose(struct ui *ui)
 	memcpy(styles, builtin_default, sizeof styles);
 	if (!file) {
 		if (strcmp(name, "default") != 0)
-			ui->theme_note = xasprintf("theme '%s' not found; using the default theme", name);
+			ui->theme_note =
+				xasprintf("theme '%s' not found; using the default theme", name);
 		return;
 	}
 	memcpy(loaded, builtin_default, sizeof loaded);
@@ -327,7 +342,9 @@ static void theme_choose(struct ui *ui)
 	free(file);
 }
 
-/* The colours a terminal with only 8 really shows (bright ones are bold there, see colour_parse). */
+/*
+ * The colours a terminal with only 8 really shows (bright ones are bold there, see colour_parse).
+ */
 static short colour_shown(short c)
 {
 	return c >= COLORS ? (short)(c - 8) : c;
@@ -345,8 +362,8 @@ static void theme_keep_visible(enum role sel, enum role under)
 	const struct role_style *b = &styles[under];
 	short fg = a->fg;
 
-	if (colour_shown(a->fg) != colour_shown(b->fg) || colour_shown(a->bg) != colour_shown(b->bg) ||
-	    a->attrs != b->attrs)
+	if (colour_shown(a->fg) != colour_shown(b->fg) ||
+	    colour_shown(a->bg) != colour_shown(b->bg) || a->attrs != b->attrs)
 		return;
 	if (a->fg < 0 && a->bg < 0) {
 		a->attrs ^= A_REVERSE;

@@ -5,7 +5,9 @@
 #include "ui.h"
 #include "util.h"
 
-/* Seconds a question that no key asked for ignores keys: typing that runs on into it is no answer. */
+/*
+ * Seconds a question that no key asked for ignores keys: typing that runs on into it is no answer.
+ */
 #define CONFIRM_GUARD 0.5
 #define CONFIRM_WAITING 8
 
@@ -28,7 +30,8 @@ static struct waiting {
 } waiting[CONFIRM_WAITING];
 static size_t n_waiting;
 
-void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes, void *arg)
+void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed,
+		 confirm_fn on_yes, void *arg)
 {
 	if (ui_top(ui) == &view_confirm) { /* one question at a time: the newer one wins */
 		free(cv.arg);
@@ -53,8 +56,8 @@ static void waiting_free(struct waiting *q)
 	free(q->arg);
 }
 
-void confirm_ask_later(struct ui *ui, const char *title, const char *text, confirm_fn on_yes, void *arg,
-		       confirm_still_fn still)
+void confirm_ask_later(struct ui *ui, const char *title, const char *text, confirm_fn on_yes,
+		       void *arg, confirm_still_fn still)
 {
 	struct waiting *q = NULL;
 
@@ -122,7 +125,8 @@ static void confirm_draw(struct ui *ui)
 	WINDOW *win = dlg_open(&cv.dlg, h, w);
 	int y;
 
-	h = getmaxy(win);  /* a question taller than the screen loses its last lines, never the answer's */
+	/* a question taller than the screen loses its last lines, never the answer's */
+	h = getmaxy(win);
 	draw_box(ui, win, R_DIALOG, cv.title);
 	y = wrap(win, 1, h - (cv.typed ? 4 : 3), w - 4, cv.text) + 1;
 	if (cv.typed) {
@@ -132,7 +136,8 @@ static void confirm_draw(struct ui *ui)
 		draw_text(win, y, 2, w - 4, ok ? R_INPUT : R_INPUT_ERROR, cv.input);
 		ui->cursor_y = getbegy(win) + y;
 		ui->cursor_x = getbegx(win) + 2 + (int)cv.len;
-		draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Enter confirms when the name matches, Esc cancels");
+		draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+			  "Enter confirms when the name matches, Esc cancels");
 	} else {
 		draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "y: yes   n or Esc: no");
 	}

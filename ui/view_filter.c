@@ -1,9 +1,13 @@
-/* view_filter.c: the "/" prompt on the status line: the table shows the guests whose name or description holds it. */
+/*
+ * view_filter.c: the "/" prompt on the status line: the table shows the guests whose name or
+ * description holds it.
+ */
 #include <string.h>
 
 #include "ui.h"
 
-static char before[sizeof ((struct ui *)0)->filter]; /* the filter when the prompt opened: Esc goes back to it */
+/* the filter when the prompt opened: Esc goes back to it */
+static char before[sizeof ((struct ui *)0)->filter];
 
 static void filter_init(struct ui *ui)
 {
@@ -22,7 +26,9 @@ static void filter_draw(struct ui *ui)
 	ui->cursor_x = (int)strlen(line) < COLS ? (int)strlen(line) : COLS - 1;
 }
 
-/* Each key narrows or widens the table at once; Enter keeps the filter, Esc puts the old one back. */
+/*
+ * Each key narrows or widens the table at once; Enter keeps the filter, Esc puts the old one back.
+ */
 static int filter_key(struct ui *ui, int ch)
 {
 	size_t len = strlen(ui->filter);
@@ -30,8 +36,9 @@ static int filter_key(struct ui *ui, int ch)
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		ui_pop(ui);
 		if (ui->filter[0])
-			ui_status(ui, false, "filter \"%s\": %zu of %zu guests (/ then Ctrl-U clears it)", ui->filter,
-				  ui->n_order, ui->n);
+			ui_status(ui, false,
+				  "filter \"%s\": %zu of %zu guests (/ then Ctrl-U clears it)",
+				  ui->filter, ui->n_order, ui->n);
 	} else if (ch == 27) {
 		memcpy(ui->filter, before, sizeof before);
 		ui_pop(ui);

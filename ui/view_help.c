@@ -57,7 +57,8 @@ static int help_key(struct ui *ui, int ch)
 		hv.scroll = hv.scroll > 0 ? hv.scroll - 1 : 0;
 		return UI_REDRAW;
 	}
-	if (ch == 27 || ch == 'q' || ch == KEY_F(1) || ch == '?' || ch == '\n' || ch == '\r' || ch == KEY_F(10)) {
+	if (ch == 27 || ch == 'q' || ch == KEY_F(1) || ch == '?' || ch == '\n' || ch == '\r' ||
+	    ch == KEY_F(10)) {
 		dlg_close(&hv.dlg);
 		ui_pop(ui);
 	}

@@ -1,4 +1,6 @@
-/* view_jobs.c: the job list: every background job, its progress or result; Enter shows its output. */
+/*
+ * view_jobs.c: the job list: every background job, its progress or result; Enter shows its output.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,10 @@ static const char *job_state(const struct job *j, char *buf, size_t len)
 	if (!j->exited && j->progress >= 0)
 		snprintf(buf, len, "%3d%%", j->progress);
 	else
-		snprintf(buf, len, "%s", !j->exited ? "running" : job_exit_code(j) == 0 ? "done" : "failed");
+		snprintf(buf, len, "%s",
+			 !j->exited		 ? "running"
+			 : job_exit_code(j) == 0 ? "done"
+						 : "failed");
 	return buf;
 }
 
@@ -41,7 +46,8 @@ static void job_lines(const struct job *j, char *head, char *tail, size_t len)
 	double secs = (j->exited ? j->ended : now_mono()) - j->started;
 	char state[48];
 
-	snprintf(head, len, "#%-3d %-7s %5.0fs  %s", j->id, job_state(j, state, sizeof state), secs, j->title);
+	snprintf(head, len, "#%-3d %-7s %5.0fs  %s", j->id, job_state(j, state, sizeof state), secs,
+		 j->title);
 	snprintf(tail, len, "                    %s", j->last_line ? j->last_line : "");
 }
 
@@ -72,10 +78,13 @@ static void jobs_draw(struct ui *ui)
 
 	draw_box(ui, win, R_DIALOG, "Jobs");
 	if (ui->n_jobs == 0)
-		draw_text(win, 1, 2, w - 4, R_DIALOG, "No jobs yet: starts, stops, CD changes and : commands run here.");
+		draw_text(win, 1, 2, w - 4, R_DIALOG,
+			  "No jobs yet: starts, stops, CD changes and : commands run here.");
 	for (int y = 0; y < rows && first + (size_t)y < ui->n_jobs; y++)
-		jobs_row(win, 1 + 2 * y, w, ui->jobs[first + (size_t)y].job, first + (size_t)y == jv.sel);
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Enter: output   c: cancel the job   Esc: close");
+		jobs_row(win, 1 + 2 * y, w, ui->jobs[first + (size_t)y].job,
+			 first + (size_t)y == jv.sel);
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  "Enter: output   c: cancel the job   Esc: close");
 }
 
 /* The job is found again by its number: the list may have moved while the question was open. */

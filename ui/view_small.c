@@ -23,9 +23,14 @@ static void small_draw(struct ui *ui)
 	snprintf(l2, sizeof l2, "%dx%d, need 80x24", COLS, LINES);
 	if (y < 0)
 		y = 0;
-	draw_text(stdscr, y, (COLS - (int)strlen(l1)) / 2 > 0 ? (COLS - (int)strlen(l1)) / 2 : 0, COLS, R_TOO_SMALL, l1);
-	draw_text(stdscr, y + 1, (COLS - (int)strlen(l2)) / 2 > 0 ? (COLS - (int)strlen(l2)) / 2 : 0, COLS, R_NORMAL, l2);
-	draw_text(stdscr, y + 2, (COLS - (int)strlen(l3)) / 2 > 0 ? (COLS - (int)strlen(l3)) / 2 : 0, COLS, R_NORMAL, l3);
+	draw_text(stdscr, y, (COLS - (int)strlen(l1)) / 2 > 0 ? (COLS - (int)strlen(l1)) / 2 : 0,
+		  COLS, R_TOO_SMALL, l1);
+	draw_text(stdscr, y + 1,
+		  (COLS - (int)strlen(l2)) / 2 > 0 ? (COLS - (int)strlen(l2)) / 2 : 0, COLS,
+		  R_NORMAL, l2);
+	draw_text(stdscr, y + 2,
+		  (COLS - (int)strlen(l3)) / 2 > 0 ? (COLS - (int)strlen(l3)) / 2 : 0, COLS,
+		  R_NORMAL, l3);
 }
 
 static int small_key(struct ui *ui, int ch)

@@ -1,4 +1,7 @@
-/* view_text.c: a box of read-only text, word-wrapped (VNC details, a job's output); any key closes it. */
+/*
+ * view_text.c: a box of read-only text, word-wrapped (VNC details, a job's output); any key closes
+ * it.
+ */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +13,8 @@ static struct {
 	struct dlg dlg;
 	char *title, *body;
 	int scroll;                 /* first row shown; -1: the last page, worked out when drawn */
-	bool at_end;                /* opens at its last page (a job's output: the result is last) */
+	/* opens at its last page (a job's output: the result is last) */
+	bool at_end;
 } tv;
 
 static void text_open(struct ui *ui, const char *title, const char *body, bool at_end)
@@ -46,7 +50,8 @@ static int text_cols(void)
 
 static void text_draw(struct ui *ui)
 {
-	int w = text_cols() + 4, rows = wrap_rows(tv.body, text_cols()), h = rows + 4, y = 0, row = 0, take;
+	int w = text_cols() + 4, rows = wrap_rows(tv.body, text_cols()), h = rows + 4, y = 0,
+	    row = 0, take;
 	WINDOW *win;
 
 	if (h > LINES - 4)
@@ -64,7 +69,8 @@ static void text_draw(struct ui *ui)
 		}
 		s = next;
 	}
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, rows > h - 3 ? "Up/Down scroll, any other key closes" : "any key closes");
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  rows > h - 3 ? "Up/Down scroll, any other key closes" : "any key closes");
 }
 
 static int text_key(struct ui *ui, int ch)

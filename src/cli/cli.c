@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_out.h"
 #include "cmd_allhosts.h"
 #include "cmd_argv.h"
 #include "cmd_backup.h"

@@ -1,24 +1,10 @@
-/* cli.h: the command line: one table of verbs, global options, exit codes, output helpers. */
+/* cli.h: the command line: the verb table, global options and dispatch (cli_main). */
 #ifndef VMDECK_CLI_H
 #define VMDECK_CLI_H
 
-#include <jansson.h>
 #include <stdbool.h>
 
-#include "cli_out.h"
-#include "config.h"
-
-enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
-struct cli {
-	const char *config_path;  /* the file the config came from */
-	struct config cfg;
-	bool config_loaded;
-	bool json;                /* --json was given */
-	const char *host;         /* --host NAME, NULL for this host */
-	const char *verb;
-	const char *usage;        /* the verb's usage line (after "vmdeck VERB "), for cli_usage */
-};
+#include "verb.h"
 
 struct cli_verb {
 	const char *name;

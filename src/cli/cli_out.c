@@ -1,5 +1,5 @@
 /* cli_out.c: what every verb prints through: one-line errors, its usage, its --json object. */
-#include "cli.h"
+#include "cli_out.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 
 /*
@@ -52,7 +53,10 @@ int cli_error(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	/* a message may quote a definition's value or a remote host's words: no raw ESC reaches the terminal */
+	/*
+	 * a message may quote a definition's value or a remote host's words: no raw ESC reaches the
+	 * terminal
+	 */
 	free(last_error);
 	last_error = text_escape(s, true);
 	fprintf(stderr, "vmdeck: %s\n", last_error);
@@ -81,7 +85,9 @@ static json_t *json_text(const char *s)
 int cli_json_failure(const struct cli *c, int rc)
 {
 	if (c->json && rc != EXIT_DONE && !json_printed)
-		cli_json_print(json_pack("{s:o, s:i}", "error", json_text(last_error ? last_error : "failed"), "exit", rc));
+		cli_json_print(json_pack("{s:o, s:i}", "error",
+					 json_text(last_error ? last_error : "failed"), "exit",
+					 rc));
 	free(last_error);
 	last_error = NULL;
 	return rc;

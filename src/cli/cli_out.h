@@ -7,10 +7,16 @@
 struct cli;
 struct vmdef;
 
-/* "vmdeck: MESSAGE" on stderr, one line (control characters escaped); returns code, for `return cli_error(...)`. */
+/*
+ * "vmdeck: MESSAGE" on stderr, one line (control characters escaped); returns code, for `return
+ * cli_error(...)`.
+ */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_usage(const struct cli *c);
-/* cli_main's last step: a --json verb that failed without printing gets {"error", "exit"}; returns rc. */
+/*
+ * cli_main's last step: a --json verb that failed without printing gets {"error", "exit"}; returns
+ * rc.
+ */
 int cli_json_failure(const struct cli *c, int rc);
 /*
  * A verb's --json result on stdout: o is taken and freed. Compact on one
@@ -28,7 +34,10 @@ void cli_json_print_indented(json_t *o);
 /* v rounded to one decimal, as JSON (times in seconds, CPU %). */
 json_t *cli_json_tenths(double v);
 
-/* Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else 0. */
+/*
+ * Loads cfg->vms_dir/NAME.yaml into def; prints the error and returns EXIT_USAGE on failure, else
+ * 0.
+ */
 int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
 
 #endif

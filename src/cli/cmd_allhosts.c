@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cmd_allhosts.h"
+#include "cli_out.h"
+#include "verb.h"
 #include "cmd_status.h"
 #include "hostinfo.h"
 #include "hosts.h"

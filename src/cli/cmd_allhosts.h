@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_ALLHOSTS_H
 #define VMDECK_CMD_ALLHOSTS_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_allhosts_list(struct cli *c, int argc, char **argv);
 

@@ -1,4 +1,5 @@
 /* cmd_argv.c: `vmdeck argv NAME`: the QEMU command line `start` would run, printed and not run. */
+#include "cli_out.h"
 #include "cmd_argv.h"
 
 #include <jansson.h>
@@ -8,6 +9,7 @@
 
 #include "cmd_opts.h"
 #include "qemu_argv.h"
+#include "verb.h"
 #include "vm.h"
 #include "vmdef.h"
 
@@ -24,7 +26,9 @@ static void print_json(const struct strv *argv)
 static int parse_opts(struct cli *c, int *argc, char **argv, struct qemu_argv_opts *o)
 {
 	const struct opt_spec specs[] = {
-		{ "cdrom", OPT_VALUE, &o->cdrom }, { "boot", OPT_VALUE, &o->boot }, { NULL, 0, NULL },
+		{ "cdrom", OPT_VALUE, &o->cdrom },
+		{ "boot", OPT_VALUE, &o->boot },
+		{ NULL, 0, NULL },
 	};
 
 	if (cmd_opts_parse(specs, argc, argv) < 0)

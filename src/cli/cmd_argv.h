@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_ARGV_H
 #define VMDECK_CMD_ARGV_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_argv(struct cli *c, int argc, char **argv);
 

@@ -1,4 +1,5 @@
 /* cmd_backup.c: `vmdeck backup|restore|move`: progress bar on a terminal, plain lines or JSON lines otherwise. */
+#include "cli_out.h"
 #include "cmd_backup.h"
 
 #include <jansson.h>
@@ -16,6 +17,7 @@
 #include "progress.h"
 #include "restore.h"
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 
 static volatile sig_atomic_t cancel_flag;

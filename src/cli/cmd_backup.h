@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_BACKUP_H
 #define VMDECK_CMD_BACKUP_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_restore(struct cli *c, int argc, char **argv);

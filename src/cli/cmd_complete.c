@@ -1,4 +1,5 @@
 /* cmd_complete.c: `vmdeck complete KIND [GUEST]`: names for the shell's completion, fast and without parsing YAML. */
+#include "cli_out.h"
 #include "cmd_complete.h"
 
 #include <dirent.h>
@@ -9,6 +10,7 @@
 #include "hostinfo.h"
 #include "snapshot.h"
 #include "util.h"
+#include "verb.h"
 
 static int cmp_str(const void *a, const void *b)
 {

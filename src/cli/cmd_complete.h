@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_COMPLETE_H
 #define VMDECK_CMD_COMPLETE_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_complete(struct cli *c, int argc, char **argv);
 

@@ -1,4 +1,5 @@
 /* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` creates a guest. */
+#include "cli_out.h"
 #include "cmd_defs.h"
 
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include "storage.h"
 #include "events.h"
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 #include "vnc.h"
 

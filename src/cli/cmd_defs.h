@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_DEFS_H
 #define VMDECK_CMD_DEFS_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_check(struct cli *c, int argc, char **argv);
 int cmd_new(struct cli *c, int argc, char **argv);

@@ -1,4 +1,5 @@
 /* cmd_disk.c: `vmdeck disk create|resize|delete|list`: volumes for guests, with the refusals an admin expects. */
+#include "cli_out.h"
 #include "cmd_disk.h"
 
 #include <jansson.h>
@@ -13,6 +14,7 @@
 #include "snapshot.h"
 #include "storage.h"
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 #include "vmstate.h"
 

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_DISK_H
 #define VMDECK_CMD_DISK_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_disk(struct cli *c, int argc, char **argv);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include "cmd_hostinfo.h"
+#include "cli_out.h"
+#include "verb.h"
 #include "hostinfo.h"
 #include "guest.h"
 #include "lvm.h"

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_HOSTINFO_H
 #define VMDECK_CMD_HOSTINFO_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_hostinfo(struct cli *c, int argc, char **argv);
 

@@ -5,11 +5,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_out.h"
 #include "cmd_iso.h"
 #include "cmd_opts.h"
 #include "iso.h"
 #include "util.h"
+#include "verb.h"
 #include "status.h"
 #include "vm.h"
 #include "vmdef.h"

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_ISO_H
 #define VMDECK_CMD_ISO_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_iso(struct cli *c, int argc, char **argv);
 

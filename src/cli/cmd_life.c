@@ -1,4 +1,5 @@
 /* cmd_life.c: the lifecycle verbs: start, stop, kill, reset, pause, resume, cdrom, vnc. */
+#include "cli_out.h"
 #include "cmd_life.h"
 
 #include <jansson.h>
@@ -11,6 +12,7 @@
 #include "cmd_opts.h"
 #include "hostinfo.h"
 #include "util.h"
+#include "verb.h"
 #include "vm.h"
 #include "vmdef.h"
 #include "vmstate.h"

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_LIFE_H
 #define VMDECK_CMD_LIFE_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_start(struct cli *c, int argc, char **argv);
 int cmd_stop(struct cli *c, int argc, char **argv);

@@ -1,12 +1,15 @@
-/* cmd_opts.c: the long-option parser every verb uses, and the y/N question of the verbs that ask. */
+/*
+ * cmd_opts.c: the long-option parser every verb uses, and the y/N question of the verbs that ask.
+ */
+#include "cli_out.h"
 #include "cmd_opts.h"
+#include "verb.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
 
 static const struct opt_spec *opt_find(const struct opt_spec *specs, const char *name, size_t len)
 {

@@ -1,4 +1,7 @@
-/* cmd_opts.h: a small long-option parser for verbs (--flag, --name VALUE, --name=VALUE) and confirmation. */
+/*
+ * cmd_opts.h: a small long-option parser for verbs (--flag, --name VALUE, --name=VALUE) and
+ * confirmation.
+ */
 #ifndef VMDECK_CMD_OPTS_H
 #define VMDECK_CMD_OPTS_H
 

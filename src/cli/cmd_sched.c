@@ -7,7 +7,8 @@
 #include <time.h>
 
 #include "backup.h"
-#include "cli.h"
+#include "cli_out.h"
+#include "verb.h"
 #include "cmd_opts.h"
 #include "cmd_sched.h"
 #include "notify.h"

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_SCHED_H
 #define VMDECK_CMD_SCHED_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_prune(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);

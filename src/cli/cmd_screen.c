@@ -6,11 +6,12 @@
 #include <unistd.h>
 
 #include "ansi_image.h"
-#include "cli.h"
+#include "cli_out.h"
 #include "cmd_screen.h"
 #include "cmd_opts.h"
 #include "screen.h"
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 
 #define SIDE_MAX 1000  /* --width / --height */

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_SCREEN_H
 #define VMDECK_CMD_SCREEN_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_screen(struct cli *c, int argc, char **argv);
 int cmd_sendkey(struct cli *c, int argc, char **argv);

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "cmd_snapshot.h"
+#include "cli_out.h"
+#include "verb.h"
 #include "cmd_opts.h"
 #include "snapshot.h"
 #include "util.h"

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_SNAPSHOT_H
 #define VMDECK_CMD_SNAPSHOT_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_snapshot(struct cli *c, int argc, char **argv);
 

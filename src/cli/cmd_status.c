@@ -7,6 +7,7 @@
  * for an invalid definition after printing it, since the definition is at fault.
  * "error" in the JSON carries the reason for invalid, crashed and unresponsive.
  */
+#include "cli_out.h"
 #include "cmd_status.h"
 
 #include <jansson.h>
@@ -20,6 +21,7 @@
 #include "guestip.h"
 #include "status.h"
 #include "util.h"
+#include "verb.h"
 #include "vmdef.h"
 #include "vmstate.h"
 

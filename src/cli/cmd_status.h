@@ -4,9 +4,10 @@
 
 #include <jansson.h>
 
-#include "cli.h"
-#include "vmstate.h"
-#include "vmdef.h"
+struct cli;
+struct config;
+struct vmdef;
+struct vm_status;
 
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);

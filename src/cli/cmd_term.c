@@ -1,9 +1,11 @@
 /* cmd_term.c: `vmdeck console NAME` and `vmdeck monitor NAME`, thin verbs over term.c. */
+#include "cli_out.h"
 #include "cmd_term.h"
 
 #include <stdlib.h>
 
 #include "term.h"
+#include "verb.h"
 #include "vmdef.h"
 
 typedef int (*term_fn)(const struct config *, const struct vmdef *, char **);

@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_TERM_H
 #define VMDECK_CMD_TERM_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_console(struct cli *c, int argc, char **argv);
 int cmd_monitor(struct cli *c, int argc, char **argv);

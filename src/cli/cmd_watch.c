@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "cmd_watch.h"
+#include "cli_out.h"
+#include "verb.h"
 #include "cmd_status.h"
 #include "events.h"
 #include "hostinfo.h"

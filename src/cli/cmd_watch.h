@@ -2,7 +2,7 @@
 #ifndef VMDECK_CMD_WATCH_H
 #define VMDECK_CMD_WATCH_H
 
-#include "cli.h"
+struct cli;
 
 int cmd_watch(struct cli *c, int argc, char **argv);
 

@@ -1,4 +1,7 @@
-/* backup_dest.c: archive destinations: local folder (fsync + rename), remote folder or LV over ssh with standard tools. */
+/*
+ * backup_dest.c: archive destinations: local folder (fsync + rename), remote folder or LV over ssh
+ * with standard tools.
+ */
 #include "backup_dest.h"
 
 #include <dirent.h>
@@ -23,7 +26,8 @@ int backup_dest_parse(const struct config *cfg, const char *to, struct backup_de
 
 	memset(d, 0, sizeof *d);
 	d->fd = -1;
-	d->compress = cfg->backup_compress && strcmp(cfg->backup_compress, "gzip") == 0 ? "gzip" : "zstd";
+	d->compress =
+		cfg->backup_compress && strcmp(cfg->backup_compress, "gzip") == 0 ? "gzip" : "zstd";
 	if (to && to[0] == '\0')
 		return err_set(err, "--to is empty: give a folder, HOST:/folder or HOST:VG/LV");
 	if (to == NULL || colon == NULL || (slash && slash < colon)) {
@@ -86,13 +90,16 @@ char *backup_dest_describe(const struct backup_dest *d)
 
 /* ---- remote LVs ---- */
 
-int backup_dest_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size, char **path, char **err)
+int backup_dest_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size,
+			 char **path, char **err)
 {
 	char *lvs = host_lvm_cmd(h, "lvs"), *qvg = sh_quote(vg), *cmd, *out = NULL;
 	json_t *root, *rows;
 	int found = 0;
 
-	cmd = xasprintf("%s --reportformat json --units b --nosuffix -o lv_name,lv_size,lv_path -- %s", lvs, qvg);
+	cmd = xasprintf(
+		"%s --reportformat json --units b --nosuffix -o lv_name,lv_size,lv_path -- %s", lvs,
+		qvg);
 	free(lvs);
 	free(qvg);
 	if (host_run(h, cmd, &out, err) < 0) {
@@ -116,7 +123,8 @@ int backup_dest_lv_query(const struct host *h, const char *vg, const char *lv, u
 			continue;
 		found = 1;
 		if (size)
-			*size = strtoull(json_string_value(json_object_get(r, "lv_size")) ?: "0", NULL, 10);
+			*size = strtoull(json_string_value(json_object_get(r, "lv_size")) ?: "0",
+					 NULL, 10);
 		if (path)
 			*path = p && p[0] ? xstrdup(p) : xasprintf("/dev/%s/%s", vg, lv);
 	}
@@ -128,14 +136,16 @@ static int split_vglv(const char *vglv, char **vg, char **lv, char **err)
 {
 	const char *s = strchr(vglv, '/');
 
-	if (s == NULL || s == vglv || s[1] == '\0' || strchr(s + 1, '/') || vglv[0] == '-' || s[1] == '-')
+	if (s == NULL || s == vglv || s[1] == '\0' || strchr(s + 1, '/') || vglv[0] == '-' ||
+	    s[1] == '-')
 		return err_set(err, "%s: expected VG/LV", vglv);
 	*vg = xstrndup(vglv, (size_t)(s - vglv));
 	*lv = xstrdup(s + 1);
 	return 0;
 }
 
-int backup_dest_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path, char **err)
+int backup_dest_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path,
+			  char **err)
 {
 	char *vg, *lv, *tool, *qvg, *qlv, *cmd;
 	int rc;
@@ -160,7 +170,8 @@ int backup_dest_lv_create(const struct host *h, const char *vglv, uint64_t size,
 
 void backup_dest_lv_remove(const struct host *h, const char *vglv)
 {
-	char *tool = host_lvm_cmd(h, "lvremove"), *q = sh_quote(vglv), *cmd = xasprintf("%s --yes -- %s", tool, q);
+	char *tool = host_lvm_cmd(h, "lvremove"), *q = sh_quote(vglv),
+	     *cmd = xasprintf("%s --yes -- %s", tool, q);
 
 	host_run(h, cmd, NULL, NULL);
 	free(cmd);
@@ -168,10 +179,11 @@ void backup_dest_lv_remove(const struct host *h, const char *vglv)
 	free(tool);
 }
 
-int backup_dest_readback(const struct host *h, const char *path, uint64_t size, const char *sha, const char *what,
-		    char **err)
+int backup_dest_readback(const struct host *h, const char *path, uint64_t size, const char *sha,
+			 const char *what, char **err)
 {
-	char *q = sh_quote(path), *cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)size, q);
+	char *q = sh_quote(path),
+	     *cmd = xasprintf("head -c %llu -- %s | sha256sum", (unsigned long long)size, q);
 	char *out = NULL;
 	int rc = host_run(h, cmd, &out, err);
 
@@ -193,10 +205,12 @@ static int remote_lv_user(const struct host *h, const char *path, char **who, ch
 	char *q = sh_quote(path), *cmd, *out = NULL;
 	int rc;
 
-	cmd = xasprintf("d=$(readlink -f -- %s) || exit 1; "
-			"f=$(find /proc/[0-9]*/fd -maxdepth 1 -lname \"$d\" 2>/dev/null | head -n 1); "
-			"[ -z \"$f\" ] && exit 0; p=${f#/proc/}; p=${p%%%%/*}; echo \"$p $(cat /proc/$p/comm 2>/dev/null)\"",
-			q);
+	cmd = xasprintf(
+		"d=$(readlink -f -- %s) || exit 1; "
+		"f=$(find /proc/[0-9]*/fd -maxdepth 1 -lname \"$d\" 2>/dev/null | head -n 1); "
+		"[ -z \"$f\" ] && exit 0; p=${f#/proc/}; p=${p%%%%/*}; echo \"$p $(cat "
+		"/proc/$p/comm 2>/dev/null)\"",
+		q);
 	rc = host_run(h, cmd, &out, err);
 	free(cmd);
 	free(q);
@@ -209,8 +223,12 @@ static int remote_lv_user(const struct host *h, const char *path, char **who, ch
 	return rc;
 }
 
-/* The LV for one disk there: used when it exists (with force, large enough, not in use), else created. */
-static int begin_one_lv(struct backup_dest *d, struct dest_lv *t, uint64_t size, bool force, char **err)
+/*
+ * The LV for one disk there: used when it exists (with force, large enough, not in use), else
+ * created.
+ */
+static int begin_one_lv(struct backup_dest *d, struct dest_lv *t, uint64_t size, bool force,
+			char **err)
 {
 	char *vg, *lv;
 	uint64_t have = 0;
@@ -224,18 +242,22 @@ static int begin_one_lv(struct backup_dest *d, struct dest_lv *t, uint64_t size,
 	if (rc < 0)
 		return -1;
 	if (rc == 1 && !force)
-		return err_set(err, "%s:%s already exists (--force overwrites it)", d->host.name, t->name);
+		return err_set(err, "%s:%s already exists (--force overwrites it)", d->host.name,
+			       t->name);
 	if (rc == 1 && have < size)
-		return err_set(err, "%s:%s is smaller than the disk (%llu < %llu bytes)", d->host.name, t->name,
-			       (unsigned long long)have, (unsigned long long)size);
+		return err_set(err, "%s:%s is smaller than the disk (%llu < %llu bytes)",
+			       d->host.name, t->name, (unsigned long long)have,
+			       (unsigned long long)size);
 	if (rc == 1) {
 		char *who = NULL;
 
 		if (remote_lv_user(&d->host, t->path, &who, err) < 0 || who == NULL)
 			return -1;
 		if (who[0])
-			rc = err_set(err, "%s:%s is in use there (pid %s; a running guest?): stop it first", d->host.name,
-				     t->name, who);
+			rc = err_set(
+				err,
+				"%s:%s is in use there (pid %s; a running guest?): stop it first",
+				d->host.name, t->name, who);
 		free(who);
 		return rc == 1 ? 0 : -1;
 	}
@@ -244,7 +266,8 @@ static int begin_one_lv(struct backup_dest *d, struct dest_lv *t, uint64_t size,
 }
 
 /* Every disk's LV, named as restore --as names a copy's: VG/LV, VG/LV-1, ... */
-static int begin_remote_lvs(struct backup_dest *d, const uint64_t *sizes, size_t n, bool force, char **err)
+static int begin_remote_lvs(struct backup_dest *d, const uint64_t *sizes, size_t n, bool force,
+			    char **err)
 {
 	d->lvs = xcalloc(n, sizeof *d->lvs);
 	for (d->n_lvs = 0; d->n_lvs < n; d->n_lvs++) {
@@ -259,8 +282,8 @@ static int begin_remote_lvs(struct backup_dest *d, const uint64_t *sizes, size_t
 	return 0;
 }
 
-int backup_dest_begin(struct backup_dest *d, const char *name, const char *stamp, const uint64_t *sizes, size_t n, bool force,
-	       char **err)
+int backup_dest_begin(struct backup_dest *d, const char *name, const char *stamp,
+		      const uint64_t *sizes, size_t n, bool force, char **err)
 {
 	char *cmd, *qd, *qp;
 	int rc;
@@ -318,7 +341,8 @@ int backup_dest_open(struct backup_dest *d, const char *file, char **err)
 				strcmp(d->compress, "gzip") == 0 ? "gzip" : "zstd -q", q);
 	}
 	free(q);
-	rc = host_spawn(&d->host, cmd, &d->sp, SPAWN_PIPE, d->kind == DEST_REMOTE_DIR ? SPAWN_PIPE : SPAWN_NULL, err);
+	rc = host_spawn(&d->host, cmd, &d->sp, SPAWN_PIPE,
+			d->kind == DEST_REMOTE_DIR ? SPAWN_PIPE : SPAWN_NULL, err);
 	free(cmd);
 	if (rc == 0) {
 		d->sp_open = true;
@@ -391,7 +415,8 @@ static int commit_local(struct backup_dest *d, const char *text, char **err)
 	sigset_t old;
 
 	free(mp);
-	if (rc < 0 || dir_sync(d->partial, err) < 0 || progress_commit_hold(d->cancel, &old, err) < 0)
+	if (rc < 0 || dir_sync(d->partial, err) < 0 ||
+	    progress_commit_hold(d->cancel, &old, err) < 0)
 		return -1;
 	if (rename(d->partial, d->final) < 0)
 		rc = err_set(err, "cannot rename %s: %s", d->partial, strerror(errno));
@@ -413,7 +438,8 @@ static bool sha_matches(const char *text, const char *hex)
 	return strcmp(mine, hex) == 0;
 }
 
-static int commit_remote_dir(struct backup_dest *d, const struct manifest *m, const char *text, char **err)
+static int commit_remote_dir(struct backup_dest *d, const struct manifest *m, const char *text,
+			     char **err)
 {
 	struct sbuf files = { 0 };
 	char *qp = sh_quote(d->partial), *qf = sh_quote(d->final), *qd = sh_quote(d->dir), *cmd;
@@ -422,12 +448,17 @@ static int commit_remote_dir(struct backup_dest *d, const struct manifest *m, co
 
 	rc = backup_dest_open(d, MANIFEST_FILE, err);
 	if (rc == 0 && fd_write_all(d->fd, text, strlen(text)) < 0)
-		rc = err_set(err, "%s: cannot send the manifest: %s", d->host.name, strerror(errno));
+		rc = err_set(err, "%s: cannot send the manifest: %s", d->host.name,
+			     strerror(errno));
 	if (backup_dest_close(d, rc == 0 ? err : NULL) < 0)
 		rc = -1;
 	if (rc == 0 && !sha_matches(text, d->recv_sha))
-		rc = d->recv_why ? err_set(err, "%s", d->recv_why)
-				 : err_set(err, "%s: the manifest arrived damaged (its checksum there differs)", d->host.name);
+		rc = d->recv_why
+			     ? err_set(err, "%s", d->recv_why)
+			     : err_set(err,
+				       "%s: the manifest arrived damaged (its checksum there "
+				       "differs)",
+				       d->host.name);
 	for (size_t i = 0; i < m->n_disks; i++) {
 		char *q = sh_quote(m->disks[i].file);
 
@@ -454,7 +485,9 @@ static int commit_remote_dir(struct backup_dest *d, const struct manifest *m, co
 	return rc;
 }
 
-/* Each LV there must read back as the disk it got: its first SIZE bytes hash to the disk's SHA-256. */
+/*
+ * Each LV there must read back as the disk it got: its first SIZE bytes hash to the disk's SHA-256.
+ */
 static int commit_remote_lvs(struct backup_dest *d, const struct manifest *m, char **err)
 {
 	sigset_t old;
@@ -463,10 +496,14 @@ static int commit_remote_lvs(struct backup_dest *d, const struct manifest *m, ch
 	for (size_t i = 0; i < m->n_disks && i < d->n_lvs && rc == 0; i++) {
 		char *what = xasprintf("%s:%s", d->host.name, d->lvs[i].name);
 
-		rc = backup_dest_readback(&d->host, d->lvs[i].path, m->disks[i].size, m->disks[i].sha256, what, err);
+		rc = backup_dest_readback(&d->host, d->lvs[i].path, m->disks[i].size,
+					  m->disks[i].sha256, what, err);
 		free(what);
 	}
-	/* an LV is written in place: the last moment a cancel still fails (and removes what we made) */
+	/*
+	 * an LV is written in place: the last moment a cancel still fails (and removes what we
+	 * made)
+	 */
 	if (rc == 0 && (rc = progress_commit_hold(d->cancel, &old, err)) == 0)
 		progress_commit_release(&old);
 	return rc;

@@ -1,4 +1,7 @@
-/* backup_dest.h: where an archive goes: a local folder, a folder on another host, or an LV on another host. */
+/*
+ * backup_dest.h: where an archive goes: a local folder, a folder on another host, or an LV on
+ * another host.
+ */
 #ifndef VMDECK_BACKUP_DEST_H
 #define VMDECK_BACKUP_DEST_H
 
@@ -32,20 +35,23 @@ struct backup_dest {
 	struct spawn sp;        /* the remote receiver of the current file */
 	bool sp_open;
 	int fd;                 /* write the compressed stream here */
-	char recv_sha[65];      /* DEST_REMOTE_DIR: SHA-256 of what the other side stored, "" if unknown */
+	char recv_sha[65]; /* DEST_REMOTE_DIR: SHA-256 of what the other side stored, "" if unknown
+			    */
 	char *recv_why;         /* the last error line the other side printed, or NULL */
 	volatile sig_atomic_t *cancel; /* checked (signals held) right before the commit's rename */
 };
 
-/* NULL = backup.dir; "HOST:/path" a remote folder; "HOST:VG/LV" a remote LV; else a local folder. */
+/*
+ * NULL = backup.dir; "HOST:/path" a remote folder; "HOST:VG/LV" a remote LV; else a local folder.
+ */
 int backup_dest_parse(const struct config *cfg, const char *to, struct backup_dest *d, char **err);
 /*
  * Makes the partial folder NAME-STAMP, or for HOST:VG/LV one LV per disk of
  * sizes[i] bytes (an existing one is used only with force, and must be large
  * enough). backup_dest_open is then called once per disk, in order.
  */
-int backup_dest_begin(struct backup_dest *d, const char *name, const char *stamp, const uint64_t *sizes, size_t n, bool force,
-	       char **err);
+int backup_dest_begin(struct backup_dest *d, const char *name, const char *stamp,
+		      const uint64_t *sizes, size_t n, bool force, char **err);
 int backup_dest_open(struct backup_dest *d, const char *file, char **err);
 /*
  * Ends the current file: fsync locally; remotely the receiver's exit status,
@@ -61,16 +67,18 @@ void backup_dest_free(struct backup_dest *d);
 char *backup_dest_describe(const struct backup_dest *d);
 
 /* Remote LV facts through that host's lvs: 1 exists (size, path set), 0 not, -1 error. */
-int backup_dest_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size, char **path, char **err);
+int backup_dest_lv_query(const struct host *h, const char *vg, const char *lv, uint64_t *size,
+			 char **path, char **err);
 /* Creates VG/LV of size bytes on h and returns its path. */
-int backup_dest_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path, char **err);
+int backup_dest_lv_create(const struct host *h, const char *vglv, uint64_t size, char **path,
+			  char **err);
 /* Removes VG/LV on h (what a failed run made there); a failure is only ignored. */
 void backup_dest_lv_remove(const struct host *h, const char *vglv);
 /*
  * Reads the first size bytes of path back on h with sha256sum; they must
  * hash to sha (hex). The error names what ("HOST:VG/LV", "HOST: /path").
  */
-int backup_dest_readback(const struct host *h, const char *path, uint64_t size, const char *sha, const char *what,
-		    char **err);
+int backup_dest_readback(const struct host *h, const char *path, uint64_t size, const char *sha,
+			 const char *what, char **err);
 
 #endif

@@ -9,7 +9,8 @@
 #include "vmstate.h"
 
 /* The definition's cdrom, set (path) or emptied (NULL), for the next start. */
-static int cdrom_into_definition(const struct config *cfg, const struct vmdef *def, const char *path, char **err)
+static int cdrom_into_definition(const struct config *cfg, const struct vmdef *def,
+				 const char *path, char **err)
 {
 	if (!def->path)
 		return err_set(err, "no definition file");
@@ -25,8 +26,8 @@ static int cdrom_into_definition(const struct config *cfg, const struct vmdef *d
 }
 
 /* Under the lock, so a start cannot begin between the check and the edit. */
-static int cdrom_set_stopped(const struct config *cfg, const struct vmdef *def, const char *iso, bool *live,
-			     char **err)
+static int cdrom_set_stopped(const struct config *cfg, const struct vmdef *def, const char *iso,
+			     bool *live, char **err)
 {
 	char *path = NULL;
 	int lock, rc;
@@ -49,7 +50,8 @@ static int cdrom_set_stopped(const struct config *cfg, const struct vmdef *def, 
 	return rc;
 }
 
-int cdrom_set(const struct config *cfg, const struct vmdef *def, const char *iso, bool *live, char **err)
+int cdrom_set(const struct config *cfg, const struct vmdef *def, const char *iso, bool *live,
+	      char **err)
 {
 	*live = vmstate_pid_find(cfg, def->name) > 0;
 	if (*live)

@@ -14,6 +14,7 @@
  * an empty cdrom, under the guest's lock, which applies at its next start.
  * *live says which happened. The event log gets either outcome.
  */
-int cdrom_set(const struct config *cfg, const struct vmdef *def, const char *iso, bool *live, char **err);
+int cdrom_set(const struct config *cfg, const struct vmdef *def, const char *iso, bool *live,
+	      char **err);
 
 #endif

@@ -1,4 +1,7 @@
-/* hosts.h: other servers reached over OpenSSH: resolving a host, ssh argv, safe remote quoting, --host. */
+/*
+ * hosts.h: other servers reached over OpenSSH: resolving a host, ssh argv, safe remote quoting,
+ * --host.
+ */
 #ifndef VMDECK_HOSTS_H
 #define VMDECK_HOSTS_H
 
@@ -30,7 +33,8 @@ char *host_failure(const struct host *h, int status, char *why);
 int host_run(const struct host *h, const char *remote_cmd, char **out, char **err);
 
 /* Starts remote_cmd on h with its stdin (in) / stdout (out) per spawn_start. */
-int host_spawn(const struct host *h, const char *remote_cmd, struct spawn *sp, int in, int out, char **err);
+int host_spawn(const struct host *h, const char *remote_cmd, struct spawn *sp, int in, int out,
+	       char **err);
 
 /* "lvcreate --config '...'" for that host: the LVM tool with the host's lvm_config. */
 char *host_lvm_cmd(const struct host *h, const char *tool);

@@ -1,4 +1,7 @@
-/* job.c: background jobs run in child processes, their output read through a pipe by the caller's loop. */
+/*
+ * job.c: background jobs run in child processes, their output read through a pipe by the caller's
+ * loop.
+ */
 #include "job.h"
 
 #include <errno.h>
@@ -18,13 +21,17 @@ static int job_next_id = 1;
 /* In the child: output to the pipe, nothing else inherited, signals as for a fresh program. */
 static void child_setup(int wfd)
 {
-	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGTSTP };
+	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGINT,	SIGTERM,
+				    SIGPIPE, SIGHUP,   SIGQUIT, SIGTSTP };
 	sigset_t none;
 	int null_fd = open("/dev/null", O_RDONLY);
 
 	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
 		signal(sigs[i], SIG_DFL);
-	/* a group of its own: a job that must be killed takes what it started (ssh, zstd, qemu-img) with it */
+	/*
+	 * a group of its own: a job that must be killed takes what it started (ssh, zstd, qemu-img)
+	 * with it
+	 */
 	setpgid(0, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -86,7 +93,8 @@ static struct job *job_fork(const char *guest, const char *title, bool *child, c
 		return j;
 	}
 	close(p[1]);
-	setpgid(pid, pid);  /* as the child does: whichever runs first, the group exists before a kill */
+	/* as the child does: whichever runs first, the group exists before a kill */
+	setpgid(pid, pid);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	j->fd = p[0];
 	j->pid = pid;
@@ -108,8 +116,8 @@ struct job *job_call(const char *guest, const char *title, job_fn fn, void *arg,
 	return j;
 }
 
-static struct job *job_exec(const char *path, char *const *argv, bool use_path, const char *guest, const char *title,
-			    char **err)
+static struct job *job_exec(const char *path, char *const *argv, bool use_path, const char *guest,
+			    const char *title, char **err)
 {
 	bool child;
 	struct job *j = job_fork(guest, title, &child, err);
@@ -137,7 +145,8 @@ static void verb_argv(const char *config_path, const char *const *words, struct 
 		strv_add(argv, words[i]);
 }
 
-struct job *job_run_verb(const char *config_path, const char *const *words, const char *guest, char **err)
+struct job *job_run_verb(const char *config_path, const char *const *words, const char *guest,
+			 char **err)
 {
 	struct strv argv = { 0 };
 	struct sbuf title = { 0 };
@@ -343,7 +352,9 @@ void job_cancel(struct job *j)
 		kill(j->pid, SIGTERM);
 }
 
-/* Waits up to timeout_s for the child to exit, reading its output so a full pipe never holds it up. */
+/*
+ * Waits up to timeout_s for the child to exit, reading its output so a full pipe never holds it up.
+ */
 static bool job_wait_exit(struct job *j, double timeout_s)
 {
 	double end = now_mono() + timeout_s;
@@ -368,7 +379,9 @@ int job_stop(struct job *j, double timeout_s)
 	kill(j->pid, SIGTERM);
 	if (job_wait_exit(j, timeout_s))
 		return 0;
-	/* SIGTERM went to the job alone (it ends its own children); SIGKILL goes to its whole group */
+	/*
+	 * SIGTERM went to the job alone (it ends its own children); SIGKILL goes to its whole group
+	 */
 	kill(-j->pid, SIGKILL);
 	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
 		;

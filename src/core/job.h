@@ -1,4 +1,7 @@
-/* job.h: background jobs: a child process (a core call or a vmdeck verb) whose output comes back on a pipe. */
+/*
+ * job.h: background jobs: a child process (a core call or a vmdeck verb) whose output comes back on
+ * a pipe.
+ */
 #ifndef VMDECK_JOB_H
 #define VMDECK_JOB_H
 
@@ -44,7 +47,8 @@ struct job *job_call(const char *guest, const char *title, job_fn fn, void *arg,
  * Runs this same program as `vmdeck -c CONFIG WORDS...` (re-executing
  * /proc/self/exe with an explicit argv: no shell).
  */
-struct job *job_run_verb(const char *config_path, const char *const *words, const char *guest, char **err);
+struct job *job_run_verb(const char *config_path, const char *const *words, const char *guest,
+			 char **err);
 
 /* Runs an arbitrary program (argv[0] looked up in PATH) as a job. */
 struct job *job_run_argv(const char *const *argv, const char *guest, const char *title, char **err);

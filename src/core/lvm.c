@@ -1,4 +1,6 @@
-/* lvm.c: logical volumes through the lvm2 tools (explicit argv, JSON reports parsed with jansson). */
+/*
+ * lvm.c: logical volumes through the lvm2 tools (explicit argv, JSON reports parsed with jansson).
+ */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +8,6 @@
 
 #include "lvm.h"
 #include "spawn.h"
-#include "storage.h"
 #include "util.h"
 
 /* LVM names: what lvcreate accepts, minus anything that could look like an option or a path. */
@@ -59,9 +60,11 @@ static void lvm_argv(const struct config *cfg, struct strv *av, const char *tool
 }
 
 /* A JSON report in bytes without suffixes: `lvs`/`vgs` with the fields asked. */
-static void lvm_report_argv(const struct config *cfg, struct strv *av, const char *tool, const char *fields)
+static void lvm_report_argv(const struct config *cfg, struct strv *av, const char *tool,
+			    const char *fields)
 {
-	static const char *const report_opts[] = { "--reportformat", "json", "--units", "b", "--nosuffix", "-o" };
+	static const char *const report_opts[] = { "--reportformat", "json", "--units", "b",
+						   "--nosuffix",     "-o" };
 
 	lvm_argv(cfg, av, tool);
 	for (size_t i = 0; i < ARRAY_LEN(report_opts); i++)
@@ -88,7 +91,8 @@ static json_t *report_rows(const char *text, const char *key, json_t **root, cha
 	if (!json_is_array(rows)) {
 		json_decref(*root);
 		*root = NULL;
-		err_set(err, "cannot read the lvm report (%s)", je.text[0] ? je.text : "unexpected shape");
+		err_set(err, "cannot read the lvm report (%s)",
+			je.text[0] ? je.text : "unexpected shape");
 		return NULL;
 	}
 	return rows;
@@ -124,7 +128,8 @@ void lvm_lvs_free(struct lvm_lv *lvs, size_t n)
 }
 
 /* lvs for one target ("VG", "VG/LV") or all when target is NULL. */
-static int lvs_query(const struct config *cfg, const char *target, struct lvm_lv **out, size_t *n, char **err)
+static int lvs_query(const struct config *cfg, const char *target, struct lvm_lv **out, size_t *n,
+		     char **err)
 {
 	struct strv av = { 0 };
 	char *text = NULL;
@@ -216,7 +221,8 @@ int lvm_create(const struct config *cfg, const char *ref, uint64_t size, char **
 	return lvm_run(&av, NULL, err);
 }
 
-int lvm_resize(const struct config *cfg, const char *ref, uint64_t size, bool allow_shrink, char **err)
+int lvm_resize(const struct config *cfg, const char *ref, uint64_t size, bool allow_shrink,
+	       char **err)
 {
 	struct lvm_lv info;
 	struct strv av = { 0 };
@@ -226,7 +232,8 @@ int lvm_resize(const struct config *cfg, const char *ref, uint64_t size, bool al
 		return rc < 0 ? -1 : err_set(err, "%s does not exist", ref);
 	if (size < info.size && !allow_shrink) {
 		lvm_lv_free(&info);
-		return err_set(err, "%s: shrinking loses data at its end (confirm with --shrink)", ref);
+		return err_set(err, "%s: shrinking loses data at its end (confirm with --shrink)",
+			       ref);
 	}
 	if (size == info.size) {
 		lvm_lv_free(&info);
@@ -256,7 +263,8 @@ int lvm_remove(const struct config *cfg, const char *ref, char **err)
 	return lvm_run(&av, NULL, err);
 }
 
-int lvm_vg_space(const struct config *cfg, const char *vg, uint64_t *size, uint64_t *free_bytes, char **err)
+int lvm_vg_space(const struct config *cfg, const char *vg, uint64_t *size, uint64_t *free_bytes,
+		 char **err)
 {
 	struct strv av = { 0 };
 	char *text = NULL;

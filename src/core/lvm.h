@@ -33,11 +33,16 @@ int lvm_list(const struct config *cfg, const char *vg, struct lvm_lv **out, size
 /* Creates VG/LV of size bytes; an existing LV of that name is an error. */
 int lvm_create(const struct config *cfg, const char *ref, uint64_t size, char **err);
 /* Sets the LV's size; shrinking only when allow_shrink (the caller has asked the user). */
-int lvm_resize(const struct config *cfg, const char *ref, uint64_t size, bool allow_shrink, char **err);
+int lvm_resize(const struct config *cfg, const char *ref, uint64_t size, bool allow_shrink,
+	       char **err);
 int lvm_remove(const struct config *cfg, const char *ref, char **err);
 /* Size and free space of a volume group, bytes. */
-int lvm_vg_space(const struct config *cfg, const char *vg, uint64_t *size, uint64_t *free_bytes, char **err);
-/* Free space of storage.vg for the console header; -1 (with *err) when no VG is configured or lvm fails. */
+int lvm_vg_space(const struct config *cfg, const char *vg, uint64_t *size, uint64_t *free_bytes,
+		 char **err);
+/*
+ * Free space of storage.vg for the console header; -1 (with *err) when no VG is configured or lvm
+ * fails.
+ */
 int lvm_vg_free(const struct config *cfg, uint64_t *free_bytes, char **err);
 
 #endif

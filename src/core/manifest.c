@@ -1,4 +1,6 @@
-/* manifest.c: writes and reads manifest.yaml with libyaml (emitter events out, document tree in). */
+/*
+ * manifest.c: writes and reads manifest.yaml with libyaml (emitter events out, document tree in).
+ */
 #include "lvm.h"
 #include "manifest.h"
 
@@ -21,7 +23,8 @@ static void emit_scalar(yaml_emitter_t *e, const char *s, yaml_scalar_style_t st
 {
 	yaml_event_t ev;
 
-	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(uintptr_t)s, (int)strlen(s), 1, 1, style);
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(uintptr_t)s, (int)strlen(s),
+				     1, 1, style);
 	yaml_emitter_emit(e, &ev);
 }
 
@@ -116,7 +119,8 @@ static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *
 {
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
 		const char *k = scalar(doc, yaml_document_get_node(doc, p->key));
 
 		if (k && strcmp(k, key) == 0)
@@ -156,10 +160,12 @@ static int map_sha(yaml_document_t *doc, yaml_node_t *map, const char *key, char
 /* An LVM name as lvcreate takes it: [A-Za-z0-9+_.-], not starting with '-', not "." or "..". */
 static bool lvm_part_ok(const char *s, size_t n)
 {
-	if (n == 0 || n > 127 || s[0] == '-' || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+	if (n == 0 || n > 127 || s[0] == '-' || (n == 1 && s[0] == '.') ||
+	    (n == 2 && s[0] == '.' && s[1] == '.'))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-", s[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-",
+			    s[i]))
 			return false;
 	return true;
 }
@@ -168,7 +174,8 @@ bool manifest_lv_ok(const char *lv)
 {
 	const char *slash = strchr(lv, '/');
 
-	return slash && lvm_part_ok(lv, (size_t)(slash - lv)) && lvm_part_ok(slash + 1, strlen(slash + 1));
+	return slash && lvm_part_ok(lv, (size_t)(slash - lv)) &&
+	       lvm_part_ok(slash + 1, strlen(slash + 1));
 }
 
 /* An absolute path without ".", ".." or empty parts and without control characters. */
@@ -183,7 +190,8 @@ bool manifest_path_ok(const char *p)
 		const char *end = strchr(part, '/');
 		size_t n = end ? (size_t)(end - part) : strlen(part);
 
-		if (n == 0 || (n == 1 && part[0] == '.') || (n == 2 && part[0] == '.' && part[1] == '.'))
+		if (n == 0 || (n == 1 && part[0] == '.') ||
+		    (n == 2 && part[0] == '.' && part[1] == '.'))
 			return false;
 		part = end ? end + 1 : NULL;
 	}
@@ -204,8 +212,11 @@ static int check_disk_source(const struct manifest_disk *d, char **err)
 	if (d->lv && !manifest_lv_ok(d->lv))
 		return err_set(err, "manifest: disk %s: lv %s is not a VG/LV name", d->file, d->lv);
 	if (d->source_file && !manifest_path_ok(d->source_file))
-		return err_set(err, "manifest: disk %s: source_file must be an absolute path without . or .. parts",
-			       d->file);
+		return err_set(
+			err,
+			"manifest: disk %s: source_file must be an absolute path without . or .. "
+			"parts",
+			d->file);
 	if (d->format && !storage_format_known(d->format)) {
 		char *known = choices_text(vmdef_choices("disks.format"));
 
@@ -224,8 +235,11 @@ static int parse_disk(yaml_document_t *doc, yaml_node_t *n, struct manifest_disk
 	d->format = map_str(doc, n, "format");
 	if (d->file == NULL || strchr(d->file, '/') || d->file[0] == '.' ||
 	    map_u64(doc, n, "size", &d->size) < 0 || map_sha(doc, n, "sha256", d->sha256) < 0 ||
-	    map_u64(doc, n, "stored", &d->stored) < 0 || map_sha(doc, n, "stored_sha256", d->stored_sha256) < 0)
-		return err_set(err, "manifest: a disk entry lacks file, size, sha256, stored or stored_sha256");
+	    map_u64(doc, n, "stored", &d->stored) < 0 ||
+	    map_sha(doc, n, "stored_sha256", d->stored_sha256) < 0)
+		return err_set(
+			err,
+			"manifest: a disk entry lacks file, size, sha256, stored or stored_sha256");
 	return check_disk_source(d, err);
 }
 
@@ -235,7 +249,8 @@ static int parse_doc(yaml_document_t *doc, struct manifest *m, char **err)
 	const char *fmt = scalar(doc, map_get(doc, root, "format")), *live;
 
 	if (fmt == NULL || strcmp(fmt, "vmdeck-backup 1") != 0)
-		return err_set(err, "manifest: not a vmdeck backup (format: %s)", fmt ? fmt : "missing");
+		return err_set(err, "manifest: not a vmdeck backup (format: %s)",
+			       fmt ? fmt : "missing");
 	m->guest = map_str(doc, root, "guest");
 	m->tool = map_str(doc, root, "tool");
 	m->created = map_str(doc, root, "created");
@@ -243,8 +258,8 @@ static int parse_doc(yaml_document_t *doc, struct manifest *m, char **err)
 	m->definition = map_str(doc, root, "definition");
 	live = scalar(doc, map_get(doc, root, "live"));
 	m->live = live && strcmp(live, "true") == 0;
-	if (m->guest == NULL || !name_valid(m->guest) || m->definition == NULL || m->compress == NULL ||
-	    choice_index(config_choices("backup.compress"), m->compress) < 0)
+	if (m->guest == NULL || !name_valid(m->guest) || m->definition == NULL ||
+	    m->compress == NULL || choice_index(config_choices("backup.compress"), m->compress) < 0)
 		return err_set(err, "manifest: guest, compress or definition missing or invalid");
 	disks = map_get(doc, root, "disks");
 	if (disks == NULL || disks->type != YAML_SEQUENCE_NODE)
@@ -252,7 +267,9 @@ static int parse_doc(yaml_document_t *doc, struct manifest *m, char **err)
 	m->n_disks = (size_t)(disks->data.sequence.items.top - disks->data.sequence.items.start);
 	m->disks = xcalloc(m->n_disks, sizeof *m->disks);
 	for (size_t i = 0; i < m->n_disks; i++)
-		if (parse_disk(doc, yaml_document_get_node(doc, disks->data.sequence.items.start[i]), &m->disks[i], err) < 0)
+		if (parse_disk(doc,
+			       yaml_document_get_node(doc, disks->data.sequence.items.start[i]),
+			       &m->disks[i], err) < 0)
 			return -1;
 	return 0;
 }
@@ -269,7 +286,8 @@ int manifest_parse(const char *text, struct manifest *m, char **err)
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
 	if (!yaml_parser_load(&p, &doc)) {
-		rc = err_set(err, "manifest: line %zu: %s", p.problem_mark.line + 1, p.problem ? p.problem : "bad YAML");
+		rc = err_set(err, "manifest: line %zu: %s", p.problem_mark.line + 1,
+			     p.problem ? p.problem : "bad YAML");
 		yaml_parser_delete(&p);
 		return rc;
 	}

@@ -1,4 +1,7 @@
-/* manifest.h: a backup's manifest.yaml (libyaml): the definition, each disk's size and SHA-256, tool and time. */
+/*
+ * manifest.h: a backup's manifest.yaml (libyaml): the definition, each disk's size and SHA-256,
+ * tool and time.
+ */
 #ifndef VMDECK_MANIFEST_H
 #define VMDECK_MANIFEST_H
 
@@ -34,7 +37,10 @@ char *manifest_emit(const struct manifest *m);
 int manifest_parse(const char *text, struct manifest *m, char **err);
 int manifest_load(const char *path, struct manifest *m, char **err);
 void manifest_free(struct manifest *m);
-/* What the reader accepts as a disk's source: "VG/LV" with LVM's characters; an absolute path without . or .. parts. */
+/*
+ * What the reader accepts as a disk's source: "VG/LV" with LVM's characters; an absolute path
+ * without . or .. parts.
+ */
 bool manifest_lv_ok(const char *lv);
 bool manifest_path_ok(const char *p);
 

@@ -1,4 +1,7 @@
-/* orphans.h: disks no guest uses: LVs in storage.vg and image files in storage.file_dir; attaching one to a guest. */
+/*
+ * orphans.h: disks no guest uses: LVs in storage.vg and image files in storage.file_dir; attaching
+ * one to a guest.
+ */
 #ifndef VMDECK_ORPHANS_H
 #define VMDECK_ORPHANS_H
 
@@ -23,17 +26,18 @@ void orphans_free(struct orphan *o, size_t n);
  * resolved against file_dir as the loader does, and a symlink match too.
  * Appended to *out (sorted by name).
  */
-void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n, struct orphan **out,
-		   size_t *n_out);
+void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n,
+		   struct orphan **out, size_t *n_out);
 /* The LVs of vg (NULL: storage.vg; none when neither) that no definition names. */
-int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg, struct orphan **out,
-		size_t *n_out, char **err);
+int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg,
+		struct orphan **out, size_t *n_out, char **err);
 /*
  * Both, LVs first, from the definitions in cfg->vms_dir; *unsure (may be
  * NULL) gets the path of a definition that does not load (orphans_unsure),
  * allocated, or NULL.
  */
-int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **unsure, char **err);
+int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **unsure,
+		 char **err);
 
 /*
  * For the console, which reads them back from a job's output: one line per
@@ -57,7 +61,7 @@ const struct vmdef *orphans_unsure(const struct vmdef *defs, size_t n);
  * exist, or when the guest's definition does not load. A running guest sees
  * it at its next start: *running says so.
  */
-int orphans_attach(const struct config *cfg, const char *name, const char *disk, const char *interface,
-		   bool *running, char **err);
+int orphans_attach(const struct config *cfg, const char *name, const char *disk,
+		   const char *interface, bool *running, char **err);
 
 #endif

@@ -1,4 +1,7 @@
-/* pending.c: which settings of a running guest wait for its next start (its command line against its definition's). */
+/*
+ * pending.c: which settings of a running guest wait for its next start (its command line against
+ * its definition's).
+ */
 #include "pending.h"
 
 #include <stdio.h>
@@ -30,7 +33,9 @@ static const struct {
 	{ NULL, NULL, PENDING_OTHER, "other settings" },
 };
 
-/* /proc/PID/cmdline as an argv, or -1 (unreadable, or cut at the bound: not all of it to compare). */
+/*
+ * /proc/PID/cmdline as an argv, or -1 (unreadable, or cut at the bound: not all of it to compare).
+ */
 static int read_cmdline(pid_t pid, struct strv *out)
 {
 	size_t len;
@@ -52,7 +57,8 @@ static size_t row_of(const char *opt, const char *v)
 	size_t r = 0;
 
 	for (; pending_opts[r].opt; r++)
-		if (strcmp(pending_opts[r].opt, opt) == 0 && (!pending_opts[r].match || strstr(v, pending_opts[r].match)))
+		if (strcmp(pending_opts[r].opt, opt) == 0 &&
+		    (!pending_opts[r].match || strstr(v, pending_opts[r].match)))
 			break;
 	return r;
 }
@@ -66,14 +72,17 @@ static size_t row_of(const char *opt, const char *v)
 static void collect(const struct strv *argv, const char *state, struct sbuf *rows)
 {
 	for (size_t i = 1; i < argv->n; i++) {
-		const char *opt = argv->v[i], *v = i + 1 < argv->n && argv->v[i + 1][0] != '-' ? argv->v[++i] : "";
+		const char *opt = argv->v[i],
+			   *v = i + 1 < argv->n && argv->v[i + 1][0] != '-' ? argv->v[++i] : "";
 		const char *boot = strstr(v, ",bootindex=");
 		size_t r = row_of(opt, v);
 
-		if (strcmp(opt, "-accel") == 0 || (*state && strstr(v, state)) || strcmp(opt, "-S") == 0)
+		if (strcmp(opt, "-accel") == 0 || (*state && strstr(v, state)) ||
+		    strcmp(opt, "-S") == 0)
 			continue;
 		if (boot) {
-			sbuf_printf(&rows[row_of("-device", "drive=cd0")], "%.*s %s\n", (int)strcspn(v, ","), v, boot);
+			sbuf_printf(&rows[row_of("-device", "drive=cd0")], "%.*s %s\n",
+				    (int)strcspn(v, ","), v, boot);
 			sbuf_printf(&rows[r], "%s %.*s\n", opt, (int)(boot - v), v);
 		} else {
 			sbuf_printf(&rows[r], "%s %s\n", opt, v);
@@ -92,7 +101,8 @@ unsigned pending_changes(const struct config *cfg, const struct vmdef *def, pid_
 
 	memset(a, 0, sizeof a);
 	memset(b, 0, sizeof b);
-	if (pid > 0 && read_cmdline(pid, &ran) == 0 && qemu_argv_build(cfg, def, &o, &now, &err) == 0) {
+	if (pid > 0 && read_cmdline(pid, &ran) == 0 &&
+	    qemu_argv_build(cfg, def, &o, &now, &err) == 0) {
 		collect(&ran, state, a);
 		collect(&now, state, b);
 		for (size_t r = 0; r < ROWS; r++)
@@ -117,6 +127,7 @@ const char *pending_names(unsigned mask, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t r = 0; r < sizeof pending_opts / sizeof pending_opts[0] && at < len; r++)
 		if ((mask & pending_opts[r].key) && pending_opts[r].name)
-			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", pending_opts[r].name);
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+					       pending_opts[r].name);
 	return buf;
 }

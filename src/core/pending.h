@@ -1,4 +1,7 @@
-/* pending.h: what a running guest's definition has changed since QEMU started: it applies at the next start. */
+/*
+ * pending.h: what a running guest's definition has changed since QEMU started: it applies at the
+ * next start.
+ */
 #ifndef VMDECK_PENDING_H
 #define VMDECK_PENDING_H
 
@@ -18,7 +21,8 @@ enum pending_key {
 	PENDING_VNC = 1 << 6,
 	PENDING_BOOT = 1 << 7,
 	PENDING_RTC = 1 << 8,
-	PENDING_OTHER = 1 << 9,  /* anything else on QEMU's command line (extra_args, usb_tablet ...) */
+	/* anything else on QEMU's command line (extra_args, usb_tablet ...) */
+	PENDING_OTHER = 1 << 9,
 };
 
 /*

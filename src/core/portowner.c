@@ -1,4 +1,7 @@
-/* portowner.c: the listener on a TCP port: its socket inode from /proc/net/tcp{,6}, its process from /proc/PID/fd. */
+/*
+ * portowner.c: the listener on a TCP port: its socket inode from /proc/net/tcp{,6}, its process
+ * from /proc/PID/fd.
+ */
 #include "portowner.h"
 
 #include <ctype.h>
@@ -32,9 +35,14 @@ static void listeners_in(const char *table, int port, unsigned long *ino, size_t
 		return;
 	}
 	while (fgets(line, sizeof line, f) && *n < MAX_INODES) {
-		/* "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt   uid  timeout inode" */
-		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &lport,
-			   &state, &inode) == 3 &&
+		/*
+		 * "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt
+		 * uid  timeout inode"
+		 */
+		if (sscanf(line,
+			   " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u "
+			   "%*u %lu",
+			   &lport, &state, &inode) == 3 &&
 		    (int)lport == port && state == TCP_LISTEN && inode != 0)
 			ino[(*n)++] = inode;
 	}

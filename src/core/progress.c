@@ -1,4 +1,7 @@
-/* progress.c: a long copy's progress (rate, time left) and its commit point, for backup, restore, move and live copy. */
+/*
+ * progress.c: a long copy's progress (rate, time left) and its commit point, for backup, restore,
+ * move and live copy.
+ */
 #include "progress.h"
 
 #include <pthread.h>
@@ -10,7 +13,8 @@
 
 /* ---- progress ---- */
 
-void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg, const char *phase, uint64_t total)
+void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg, const char *phase,
+		    uint64_t total)
 {
 	memset(t, 0, sizeof *t);
 	t->fn = fn;
@@ -26,7 +30,9 @@ static void progress_emit(struct progress_tracker *t, bool final)
 	double el = now_mono() - t->t0;
 
 	t->p.rate = el > 0 ? (double)t->p.done / el : 0;
-	t->p.eta = t->p.rate > 0 && t->p.total >= t->p.done ? (double)(t->p.total - t->p.done) / t->p.rate : -1;
+	t->p.eta = t->p.rate > 0 && t->p.total >= t->p.done
+			   ? (double)(t->p.total - t->p.done) / t->p.rate
+			   : -1;
 	t->p.final = final;
 	if (t->fn)
 		t->fn(t->arg, &t->p);

@@ -1,4 +1,7 @@
-/* progress.h: a long copy's progress and its commit point, shared by backup, restore, move and live copy. */
+/*
+ * progress.h: a long copy's progress and its commit point, shared by backup, restore, move and live
+ * copy.
+ */
 #ifndef VMDECK_PROGRESS_H
 #define VMDECK_PROGRESS_H
 
@@ -29,7 +32,8 @@ struct progress_tracker {
 	struct backup_progress p;
 	double t0, last;
 };
-void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg, const char *phase, uint64_t total);
+void progress_begin(struct progress_tracker *t, backup_progress_fn fn, void *arg, const char *phase,
+		    uint64_t total);
 void progress_add(void *tracker, uint64_t bytes);  /* a stream_opts progress callback */
 void progress_end(struct progress_tracker *t);
 

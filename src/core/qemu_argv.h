@@ -23,8 +23,8 @@ struct qemu_argv_opts {
  * exists (drive and device id "cd0"); disks are drives "disk0", "disk1"...
  * and NICs "nic0"... On error out is left empty.
  */
-int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const struct qemu_argv_opts *o,
-		    struct strv *out, char **err);
+int qemu_argv_build(const struct config *cfg, const struct vmdef *def,
+		    const struct qemu_argv_opts *o, struct strv *out, char **err);
 
 /* "kvm" when /dev/kvm opens read-write (for accel = auto), else "tcg". */
 const char *qemu_argv_accel_resolve(const char *accel, char **warn);

@@ -1,4 +1,7 @@
-/* qmp.c: a QMP client over a unix socket: non-blocking I/O with poll() deadlines, line framing, replies and events. */
+/*
+ * qmp.c: a QMP client over a unix socket: non-blocking I/O with poll() deadlines, line framing,
+ * replies and events.
+ */
 #include "qmp.h"
 
 #include <errno.h>
@@ -190,14 +193,19 @@ int qmp_lock_try(struct qmp *q, const char *sock_path)
 
 	if (q->lock_fd < 0) {
 		path = xasprintf("%s.lock", sock_path);
-		q->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+		q->lock_fd =
+			open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 		free(path);
 		if (q->lock_fd >= 0 && (fstat(q->lock_fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
 			close(q->lock_fd);
 			q->lock_fd = -1;
 		}
 		if (q->lock_fd < 0)
-			return 0; /* no lock to be had here (read-only folder, planted non-file): go on without */
+			/*
+			 * no lock to be had here (read-only folder, planted non-file): go on
+			 * without
+			 */
+			return 0;
 	}
 	if (flock(q->lock_fd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
@@ -457,7 +465,8 @@ static json_t *recv_message(struct qmp *q, int64_t deadline, char **err)
 	}
 }
 
-static int exec_until(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int64_t deadline, char **err)
+static int exec_until(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int64_t deadline,
+		      char **err)
 {
 	unsigned id;
 	char *line = qmp_command_line(q, cmd, args, &id);
@@ -491,7 +500,8 @@ static int lock_until(struct qmp *q, const char *sock_path, int64_t deadline, ch
 {
 	while (qmp_lock_try(q, sock_path) == 1) {
 		if (now_ms() >= deadline) {
-			err_set(err, "the monitor stayed busy with another vmdeck client (%s.lock)", sock_path);
+			err_set(err, "the monitor stayed busy with another vmdeck client (%s.lock)",
+				sock_path);
 			errno = EBUSY;
 			return -1;
 		}
@@ -500,14 +510,19 @@ static int lock_until(struct qmp *q, const char *sock_path, int64_t deadline, ch
 	return 0;
 }
 
-/* Connects, trying again while the listen backlog is full (a client that is not vmdeck holds the monitor). */
+/*
+ * Connects, trying again while the listen backlog is full (a client that is not vmdeck holds the
+ * monitor).
+ */
 static int connect_until(struct qmp *q, const char *sock_path, int64_t deadline, char **err)
 {
 	int rc;
 
 	while ((rc = qmp_connect(q, sock_path, err)) == 1) {
 		if (now_ms() >= deadline) {
-			err_set(err, "QEMU did not take the monitor connection in time (its queue is full)");
+			err_set(err,
+				"QEMU did not take the monitor connection in time (its queue is "
+				"full)");
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -516,8 +531,12 @@ static int connect_until(struct qmp *q, const char *sock_path, int64_t deadline,
 	return rc;
 }
 
-/* timeout_ms bounds the wait for the lock, then again the exchange from the moment the monitor is ours. */
-static int open_until(struct qmp *q, const char *sock_path, int timeout_ms, int64_t *deadline, char **err)
+/*
+ * timeout_ms bounds the wait for the lock, then again the exchange from the moment the monitor is
+ * ours.
+ */
+static int open_until(struct qmp *q, const char *sock_path, int timeout_ms, int64_t *deadline,
+		      char **err)
 {
 	json_t *msg;
 	int rc;
@@ -567,7 +586,8 @@ int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int tim
 	return exec_until(q, cmd, args, ret, now_ms() + timeout_ms, err);
 }
 
-int qmp_call(const char *sock_path, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err)
+int qmp_call(const char *sock_path, const char *cmd, json_t *args, json_t **ret, int timeout_ms,
+	     char **err)
 {
 	int64_t deadline;
 	struct qmp q;

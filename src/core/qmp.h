@@ -39,10 +39,15 @@ void qmp_close(struct qmp *q);
  * its reply until timeout_ms. On success *ret (if given) gets the "return"
  * value (a new reference). A QMP "error" reply gives -1 and its "desc".
  */
-int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err);
+int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, int timeout_ms,
+	     char **err);
 
-/* Convenience: open, exec one command, close; timeout_ms bounds the wait for the lock, then the exchange. */
-int qmp_call(const char *sock_path, const char *cmd, json_t *args, json_t **ret, int timeout_ms, char **err);
+/*
+ * Convenience: open, exec one command, close; timeout_ms bounds the wait for the lock, then the
+ * exchange.
+ */
+int qmp_call(const char *sock_path, const char *cmd, json_t *args, json_t **ret, int timeout_ms,
+	     char **err);
 
 /*
  * Framing, exposed for tests and for the non-blocking status poller: feed
@@ -88,7 +93,9 @@ char *qmp_note_read(struct qmp *q);
  * (a unix socket's EAGAIN: the socket is closed again, try later), -1 error.
  */
 int qmp_connect(struct qmp *q, const char *sock_path, char **err);
-/* Reads what is available: > 0 bytes framed in, 0 at EOF, -1 error (errno; EAGAIN = nothing yet). */
+/*
+ * Reads what is available: > 0 bytes framed in, 0 at EOF, -1 error (errno; EAGAIN = nothing yet).
+ */
 ssize_t qmp_read(struct qmp *q);
 /* The next command as one line ready to send, allocated; *id (may be NULL) gets its id. */
 char *qmp_command_line(struct qmp *q, const char *cmd, json_t *args, unsigned *id);

@@ -1,4 +1,7 @@
-/* restore.h: an archive (local or HOST:/folder) back onto LVs or files, checked, then its definition. */
+/*
+ * restore.h: an archive (local or HOST:/folder) back onto LVs or files, checked, then its
+ * definition.
+ */
 #ifndef VMDECK_RESTORE_H
 #define VMDECK_RESTORE_H
 
@@ -12,13 +15,14 @@ struct restore_opts {
 	const char *to_lv;      /* put the (single) disk into this VG/LV */
 	const char *to_file;    /* or into this file */
 	bool force;             /* replace an existing definition of that name, existing disks */
-	bool allow_paths;       /* write disks outside storage.file_dir / storage.vg, a CD outside iso_dirs */
+	/* write disks outside storage.file_dir / storage.vg, a CD outside iso_dirs */
+	bool allow_paths;
 	bool allow_extra_args;  /* take the archived definition's extra_args */
 	struct job_hooks hooks;
 };
 
 /* Restores an archive folder; *name (may be NULL) receives the restored guest's name. */
-int restore_run(const struct config *cfg, const char *archive, const struct restore_opts *o, char **name,
-		char **err);
+int restore_run(const struct config *cfg, const char *archive, const struct restore_opts *o,
+		char **name, char **err);
 
 #endif

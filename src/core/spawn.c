@@ -1,4 +1,7 @@
-/* spawn.c: fork/exec of helper programs with explicit argv, pipes, and their stderr kept for errors. */
+/*
+ * spawn.c: fork/exec of helper programs with explicit argv, pipes, and their stderr kept for
+ * errors.
+ */
 #include "spawn.h"
 
 #include <errno.h>
@@ -100,7 +103,8 @@ static char *last_line(int fd)
 	if (n <= 0)
 		return NULL;
 	buf[n] = '\0';
-	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		while (*l == ' ' || *l == '\t')
 			l++;
 		size_t len = strlen(l);
@@ -140,7 +144,8 @@ int spawn_run(char *const argv[], char **out, char **err)
 
 	if (spawn_start(&sp, argv, SPAWN_NULL, SPAWN_PIPE, err) < 0)
 		return -1;
-	(void)fd_read_all(sp.out, &b);  /* a failed read only ends the output early: the exit status decides */
+	/* a failed read only ends the output early: the exit status decides */
+	(void)fd_read_all(sp.out, &b);
 	rc = spawn_finish(&sp, &why);
 	if (rc != 0) {
 		if (why)

@@ -1,4 +1,6 @@
-/* spawn.h: running helper programs (lvm, qemu-img, ssh, zstd) with an explicit argv, never a shell. */
+/*
+ * spawn.h: running helper programs (lvm, qemu-img, ssh, zstd) with an explicit argv, never a shell.
+ */
 #ifndef VMDECK_SPAWN_H
 #define VMDECK_SPAWN_H
 

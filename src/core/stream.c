@@ -1,4 +1,7 @@
-/* stream.c: compresses disk content with multi-threaded zstd (or gzip), hashing and finding zero blocks on the way. */
+/*
+ * stream.c: compresses disk content with multi-threaded zstd (or gzip), hashing and finding zero
+ * blocks on the way.
+ */
 #include "stream.h"
 
 #include <errno.h>
@@ -63,7 +66,8 @@ void stream_test_pause(const char *point)
 	const char *at = getenv("VMDECK_TEST_PAUSE_AT");
 
 	if (at && strcmp(at, point) == 0)
-		raise(SIGSTOP);  /* the whole process stops; the test signals it, then sends SIGCONT */
+		/* the whole process stops; the test signals it, then sends SIGCONT */
+		raise(SIGSTOP);
 }
 
 /* ---- compressed side: one writer for both codecs ---- */
@@ -96,7 +100,9 @@ static void codec_report(struct codec *c, uint64_t done)
 		c->reported = done;
 }
 
-/* zstd's workers take input long before they compress it; its frame progression says what is done. */
+/*
+ * zstd's workers take input long before they compress it; its frame progression says what is done.
+ */
 static void codec_tick(struct codec *c)
 {
 	uint64_t done = c->fed;
@@ -124,13 +130,15 @@ static int codec_emit(struct codec *c, const void *p, size_t n, char **err)
 	EVP_DigestUpdate(c->md, p, n);
 	c->bytes += n;
 	if (fd_write_all(c->fd, p, n) < 0)
-		return err_set(err, "cannot write the archive: %s", errno == EPIPE ? "the receiving side went away" : strerror(errno));
+		return err_set(err, "cannot write the archive: %s",
+			       errno == EPIPE ? "the receiving side went away" : strerror(errno));
 	/*
 	 * Start writing a file's data to disk as it comes, so the fsync at the end
 	 * waits for the last few megabytes only (on a pipe this fails, harmlessly).
 	 */
 	if (c->bytes - c->flushed >= (32u << 20)) {
-		sync_file_range(c->fd, (off_t)c->flushed, (off_t)(c->bytes - c->flushed), SYNC_FILE_RANGE_WRITE);
+		sync_file_range(c->fd, (off_t)c->flushed, (off_t)(c->bytes - c->flushed),
+				SYNC_FILE_RANGE_WRITE);
 		c->flushed = c->bytes;
 	}
 	return 0;
@@ -165,7 +173,8 @@ static int codec_init_compress(struct codec *c, const struct stream_opts *o, int
 	ZSTD_CCtx_setParameter(c->zc, ZSTD_c_compressionLevel, o->level);
 	ZSTD_CCtx_setParameter(c->zc, ZSTD_c_checksumFlag, 1);
 	/* nbWorkers > 0 makes compression asynchronous: our thread reads and hashes meanwhile */
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(c->zc, ZSTD_c_nbWorkers, threads_default(o->threads))))
+	if (ZSTD_isError(
+		    ZSTD_CCtx_setParameter(c->zc, ZSTD_c_nbWorkers, threads_default(o->threads))))
 		return err_set(err, "this libzstd has no multi-threading");
 	return 0;
 }
@@ -182,7 +191,8 @@ static int codec_compress(struct codec *c, const void *p, size_t n, bool end, ch
 			c->z.avail_out = (uInt)c->cap;
 			if (deflate(&c->z, end ? Z_FINISH : Z_NO_FLUSH) == Z_STREAM_ERROR)
 				return err_set(err, "gzip failed");
-			if (codec_emit(c, c->buf, c->cap - c->z.avail_out, err) < 0 || cancelled(c->o, err) < 0)
+			if (codec_emit(c, c->buf, c->cap - c->z.avail_out, err) < 0 ||
+			    cancelled(c->o, err) < 0)
 				return -1;
 		} while (c->z.avail_out == 0 || (end && c->z.avail_in > 0));
 		if (end)
@@ -207,7 +217,10 @@ static int codec_compress(struct codec *c, const void *p, size_t n, bool end, ch
 			stream_test_pause("flush");
 			c->last = false;
 		}
-		/* with workers, most of the compressing happens in the final flush: a cancel counts there too */
+		/*
+		 * with workers, most of the compressing happens in the final flush: a cancel counts
+		 * there too
+		 */
 		if (cancelled(c->o, err) < 0)
 			return -1;
 	} while (in.pos < in.size || (end && left > 0));
@@ -256,7 +269,8 @@ static void *reader_main(void *arg)
 		pthread_mutex_unlock(&r->mu);
 		if (done)
 			break;
-		size_t want = r->size - r->queued < STREAM_BLOCK ? (size_t)(r->size - r->queued) : STREAM_BLOCK;
+		size_t want = r->size - r->queued < STREAM_BLOCK ? (size_t)(r->size - r->queued)
+								 : STREAM_BLOCK;
 		ssize_t got = fd_read_full(r->fd, r->buf[slot], want);
 
 		pthread_mutex_lock(&r->mu);
@@ -363,8 +377,8 @@ static int emit_zero_block(struct codec *c, size_t n, bool *frame_open, char **e
 	return rc;
 }
 
-static int compress_loop(struct reader *r, struct codec *c, EVP_MD_CTX *md, const struct stream_opts *o,
-			 struct stream_sums *s, char **err)
+static int compress_loop(struct reader *r, struct codec *c, EVP_MD_CTX *md,
+			 const struct stream_opts *o, struct stream_sums *s, char **err)
 {
 	bool frame_open = false;
 
@@ -374,9 +388,12 @@ static int compress_loop(struct reader *r, struct codec *c, EVP_MD_CTX *md, cons
 		const unsigned char *blk = reader_next(r, &n, &error);
 
 		if (blk == NULL)
-			return error > 0 ? err_set(err, "cannot read the disk: %s", strerror(error))
-					 : err_set(err, "the disk ended early (after %llu of %llu bytes)",
-						   (unsigned long long)s->raw_bytes, (unsigned long long)r->size);
+			return error > 0
+				       ? err_set(err, "cannot read the disk: %s", strerror(error))
+				       : err_set(err,
+						 "the disk ended early (after %llu of %llu bytes)",
+						 (unsigned long long)s->raw_bytes,
+						 (unsigned long long)r->size);
 		EVP_DigestUpdate(md, blk, n);
 		int rc;
 
@@ -401,7 +418,8 @@ static int compress_loop(struct reader *r, struct codec *c, EVP_MD_CTX *md, cons
 	return cancelled(o, err);
 }
 
-int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o, struct stream_sums *s, char **err)
+int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o,
+		    struct stream_sums *s, char **err)
 {
 	struct codec c;
 	struct reader r;
@@ -476,11 +494,13 @@ static int sink_flush(struct sink *k, char **err)
 		if (k->fd >= 0 && sink_zero(k, n, err) < 0)
 			return -1;
 	} else if (k->fd >= 0) {
-		ssize_t w = (k->regular || k->blockdev) ? pwrite(k->fd, k->blk, n, (off_t)k->off)
-							: (fd_write_all(k->fd, k->blk, n) == 0 ? (ssize_t)n : -1);
+		ssize_t w = (k->regular || k->blockdev)
+				    ? pwrite(k->fd, k->blk, n, (off_t)k->off)
+				    : (fd_write_all(k->fd, k->blk, n) == 0 ? (ssize_t)n : -1);
 
 		if (w != (ssize_t)n)
-			return err_set(err, "cannot write the disk: %s", w < 0 ? strerror(errno) : "short write");
+			return err_set(err, "cannot write the disk: %s",
+				       w < 0 ? strerror(errno) : "short write");
 	}
 	k->off += n;
 	k->s->raw_bytes += n;
@@ -526,7 +546,8 @@ static int gunzip_chunk(struct decoder *d, unsigned char *ib, size_t n, struct s
 		int zr = inflate(&d->z, Z_NO_FLUSH);
 
 		if (zr != Z_OK && zr != Z_STREAM_END)
-			return err_set(err, "the archive is damaged (gzip: %s)", d->z.msg ? d->z.msg : "bad data");
+			return err_set(err, "the archive is damaged (gzip: %s)",
+				       d->z.msg ? d->z.msg : "bad data");
 		if (sink_add(k, d->ob, d->ocap - d->z.avail_out, err) < 0)
 			return -1;
 		d->ended = zr == Z_STREAM_END;
@@ -548,7 +569,8 @@ static int unzstd_chunk(struct decoder *d, unsigned char *ib, size_t n, struct s
 		size_t zr = ZSTD_decompressStream(d->zd, &zo, &zi);
 
 		if (ZSTD_isError(zr))
-			return err_set(err, "the archive is damaged (zstd: %s)", ZSTD_getErrorName(zr));
+			return err_set(err, "the archive is damaged (zstd: %s)",
+				       ZSTD_getErrorName(zr));
 		if (sink_add(k, d->ob, zo.pos, err) < 0)
 			return -1;
 		d->ended = zr == 0;
@@ -557,7 +579,8 @@ static int unzstd_chunk(struct decoder *d, unsigned char *ib, size_t n, struct s
 }
 
 /* Runs the decoder over everything in `in`, handing raw bytes to the sink. */
-static int decode_all(bool gzip, int in, struct sink *k, EVP_MD_CTX *cmd, uint64_t *comp, char **err)
+static int decode_all(bool gzip, int in, struct sink *k, EVP_MD_CTX *cmd, uint64_t *comp,
+		      char **err)
 {
 	size_t icap = 1u << 20;
 	unsigned char *ib = xmalloc(icap);
@@ -574,7 +597,8 @@ static int decode_all(bool gzip, int in, struct sink *k, EVP_MD_CTX *cmd, uint64
 	while ((r = fd_read_full(in, ib, icap)) > 0) {
 		EVP_DigestUpdate(cmd, ib, (size_t)r);
 		*comp += (uint64_t)r;
-		if ((gzip ? gunzip_chunk(&d, ib, (size_t)r, k, err) : unzstd_chunk(&d, ib, (size_t)r, k, err)) < 0)
+		if ((gzip ? gunzip_chunk(&d, ib, (size_t)r, k, err)
+			  : unzstd_chunk(&d, ib, (size_t)r, k, err)) < 0)
 			goto out;
 	}
 	if (r < 0)
@@ -592,7 +616,8 @@ out:
 	return rc;
 }
 
-int stream_decompress(int in, int out, uint64_t size, const struct stream_opts *o, struct stream_sums *s, char **err)
+int stream_decompress(int in, int out, uint64_t size, const struct stream_opts *o,
+		      struct stream_sums *s, char **err)
 {
 	struct sink k = { .fd = out, .s = s, .o = o };
 	EVP_MD_CTX *cmd = EVP_MD_CTX_new();

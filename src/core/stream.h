@@ -1,4 +1,7 @@
-/* stream.h: the backup data path: raw disk bytes <-> zstd/gzip stream, zero blocks, SHA-256, sparse writes. */
+/*
+ * stream.h: the backup data path: raw disk bytes <-> zstd/gzip stream, zero blocks, SHA-256, sparse
+ * writes.
+ */
 #ifndef VMDECK_STREAM_H
 #define VMDECK_STREAM_H
 
@@ -27,14 +30,16 @@ struct stream_sums {
 };
 
 /* Reads exactly size bytes from in, compresses them into out. A short source is an error. */
-int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o, struct stream_sums *s, char **err);
+int stream_compress(int in, uint64_t size, int out, const struct stream_opts *o,
+		    struct stream_sums *s, char **err);
 
 /*
  * Decompresses in into out (-1: only check) at offset 0, expecting size raw
  * bytes. Zero blocks become holes in a regular file, BLKZEROOUT on a block
  * device, zeros on a pipe. Sums are of what was read and written.
  */
-int stream_decompress(int in, int out, uint64_t size, const struct stream_opts *o, struct stream_sums *s, char **err);
+int stream_decompress(int in, int out, uint64_t size, const struct stream_opts *o,
+		      struct stream_sums *s, char **err);
 
 /*
  * TEST-ONLY hook, inert in real use: when $VMDECK_TEST_PAUSE_AT names this

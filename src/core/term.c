@@ -1,4 +1,7 @@
-/* term.c: `vmdeck console` (serial relay, Ctrl-] detaches) and `vmdeck monitor` (HMP with readline). */
+/*
+ * term.c: `vmdeck console` (serial relay, Ctrl-] detaches) and `vmdeck monitor` (HMP with
+ * readline).
+ */
 #include "term.h"
 
 #include <errno.h>
@@ -51,7 +54,10 @@ static void signals_restore(const struct sigaction *old, const int *sigs, size_t
 		sigaction(sigs[i], &old[i], NULL);
 }
 
-/* Writes everything; to a socket with MSG_NOSIGNAL, so a QEMU that went away is an error, not SIGPIPE. */
+/*
+ * Writes everything; to a socket with MSG_NOSIGNAL, so a QEMU that went away is an error, not
+ * SIGPIPE.
+ */
 static int write_all(int fd, const char *p, size_t n, bool sock)
 {
 	while (n > 0) {
@@ -68,7 +74,8 @@ static int write_all(int fd, const char *p, size_t n, bool sock)
 }
 
 /* Connects to state_dir/NAME/FILE; a missing or refused socket means the guest is not running. */
-static int sock_connect(const struct config *cfg, const struct vmdef *def, const char *file, char **err)
+static int sock_connect(const struct config *cfg, const struct vmdef *def, const char *file,
+			char **err)
 {
 	char *path = vmstate_path(cfg, def->name, file);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -103,7 +110,8 @@ static int sock_connect(const struct config *cfg, const struct vmdef *def, const
  */
 static bool chardev_taken(const struct config *cfg, const struct vmdef *def, const char *file)
 {
-	char *qmp = vmstate_path(cfg, def->name, "qmp.sock"), *path = vmstate_path(cfg, def->name, file);
+	char *qmp = vmstate_path(cfg, def->name, "qmp.sock"),
+	     *path = vmstate_path(cfg, def->name, file);
 	json_t *ret = NULL, *dev;
 	size_t i;
 	bool taken = false;
@@ -122,8 +130,8 @@ static bool chardev_taken(const struct config *cfg, const struct vmdef *def, con
 	return taken;
 }
 
-static int term_connect(const struct config *cfg, const struct vmdef *def, const char *file, const char *what,
-			char **err)
+static int term_connect(const struct config *cfg, const struct vmdef *def, const char *file,
+			const char *what, char **err)
 {
 	if (chardev_taken(cfg, def, file))
 		return err_set(err, "another %s is attached (QEMU serves one at a time)", what);
@@ -215,7 +223,10 @@ static void relay_loop(struct relay *r)
 
 int term_serial(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	/* SIGPIPE too: a closed stdout must end the relay and restore the terminal, not kill us in raw mode. */
+	/*
+	 * SIGPIPE too: a closed stdout must end the relay and restore the terminal, not kill us in
+	 * raw mode.
+	 */
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct sigaction old[ARRAY_LEN(sigs)];
 	struct relay r = { .stdin_open = true, .tty = isatty(STDIN_FILENO) };
@@ -227,7 +238,8 @@ int term_serial(const struct config *cfg, const struct vmdef *def, char **err)
 		r.tty = false;
 	signals_catch(old, sigs, ARRAY_LEN(sigs));
 	if (r.tty) {
-		fprintf(stderr, "Connected to %s's serial console. Ctrl-] detaches.\r\n", def->name);
+		fprintf(stderr, "Connected to %s's serial console. Ctrl-] detaches.\r\n",
+			def->name);
 		raw = saved;
 		cfmakeraw(&raw);
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
@@ -235,7 +247,8 @@ int term_serial(const struct config *cfg, const struct vmdef *def, char **err)
 	relay_loop(&r);
 	if (r.tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-		fprintf(stderr, "\n%s\n", r.closed ? "The guest closed the serial console." : "Detached.");
+		fprintf(stderr, "\n%s\n",
+			r.closed ? "The guest closed the serial console." : "Detached.");
 	}
 	signals_restore(old, sigs, ARRAY_LEN(sigs));
 	close(r.sock);
@@ -289,7 +302,10 @@ static int hmp_wait_prompt(struct hmp *h)
 	return rc;
 }
 
-/* Prints QEMU's answer: CR LF become LF; the echo of the typed line (up to the first CR LF) is dropped. */
+/*
+ * Prints QEMU's answer: CR LF become LF; the echo of the typed line (up to the first CR LF) is
+ * dropped.
+ */
 static void hmp_print_answer(struct hmp *h, bool skip_echo)
 {
 	const char *p = h->in.s ? h->in.s : "";
@@ -310,7 +326,8 @@ static bool hmp_is_quit(const char *line)
 	size_t skip = strspn(line, " \t");
 	size_t len = strcspn(line + skip, " \t");
 
-	return (len == 4 && strncmp(line + skip, "quit", 4) == 0) || (len == 1 && line[skip] == 'q');
+	return (len == 4 && strncmp(line + skip, "quit", 4) == 0) ||
+	       (len == 1 && line[skip] == 'q');
 }
 
 static char *history_path(void)
@@ -372,18 +389,24 @@ static char *read_command(bool tty)
 static int hmp_command(struct hmp *h, const struct vmdef *def, const char *line)
 {
 	if (hmp_is_quit(line)) {
-		fprintf(stderr, "vmdeck: %s: quit in the monitor would end the guest; use `vmdeck stop %s` "
-			"(ACPI) or `vmdeck kill %s`\n", def->name, def->name, def->name);
+		fprintf(stderr,
+			"vmdeck: %s: quit in the monitor would end the guest; use `vmdeck stop %s` "
+			"(ACPI) or `vmdeck kill %s`\n",
+			def->name, def->name, def->name);
 		return 0;
 	}
-	if (write_all(h->sock, line, strlen(line), true) < 0 || write_all(h->sock, "\n", 1, true) < 0)
+	if (write_all(h->sock, line, strlen(line), true) < 0 ||
+	    write_all(h->sock, "\n", 1, true) < 0)
 		return -1;
 	switch (hmp_wait_prompt(h)) {
 	case 0:
 		hmp_print_answer(h, true);
 		return 0;
 	case 1:
-		/* QEMU still answers: wait for its prompt again, so the next answer is not this one. */
+		/*
+		 * QEMU still answers: wait for its prompt again, so the next answer is not this
+		 * one.
+		 */
 		fprintf(stderr, "\n(interrupted; waiting for QEMU to finish the command)\n");
 		if (hmp_wait_prompt(h) < 0)
 			return -1;
@@ -409,7 +432,8 @@ static void monitor_loop(struct hmp *h, const struct vmdef *def, bool tty)
 		}
 		free(line);
 		if (rc < 0) {
-			fprintf(stderr, "vmdeck: %s: the monitor closed (the guest stopped?)\n", def->name);
+			fprintf(stderr, "vmdeck: %s: the monitor closed (the guest stopped?)\n",
+				def->name);
 			return;
 		}
 	}
@@ -454,7 +478,8 @@ int term_monitor(const struct config *cfg, const struct vmdef *def, char **err)
 	hist = tty ? history_path() : NULL;
 	if (tty) {
 		hmp_print_answer(&h, false);
-		printf("(vmdeck: Ctrl-D leaves, Ctrl-C drops the line; quit is refused, use vmdeck stop or kill)\n");
+		printf("(vmdeck: Ctrl-D leaves, Ctrl-C drops the line; quit is refused, use vmdeck "
+		       "stop or kill)\n");
 		using_history();
 		stifle_history(HISTORY_LINES);
 		if (hist)

@@ -287,7 +287,8 @@ char *text_escape(const char *s, bool keep_newline)
 			sbuf_add(&b, "\n");
 		else if (*p < 0x20 || *p == 0x7f)
 			escape_control(&b, *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)  /* C1 controls in UTF-8: U+009B is a CSI too */
+		/* C1 controls in UTF-8: U+009B is a CSI too */
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
 			sbuf_printf(&b, "\\u%04x", (unsigned)*++p);
 		else
 			sbuf_addn(&b, (const char *)p, 1);
@@ -506,7 +507,8 @@ static int write_all(int fd, const char *data, size_t len)
 static int parent_sync(const char *path, char **err)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	char *dir =
+		slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	int rc = dir_sync(dir, err);
 
 	free(dir);
@@ -516,7 +518,8 @@ static int parent_sync(const char *path, char **err)
 int file_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **err)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);  /* a new name: O_EXCL, never a planted file or link */
+	/* a new name: O_EXCL, never a planted file or link */
+	int fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0) {
 		err_set(err, "cannot write %s: %s", tmp, strerror(errno));

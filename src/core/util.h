@@ -74,14 +74,20 @@ bool name_valid(const char *name); /* guest names: [A-Za-z0-9][A-Za-z0-9._-]{0,6
 char *text_escape(const char *s, bool keep_newline);
 
 char *path_join(const char *dir, const char *name);
-/* What follows the last / of path (all of it when there is none; NULL stays NULL); points into path. */
+/*
+ * What follows the last / of path (all of it when there is none; NULL stays NULL); points into
+ * path.
+ */
 const char *path_base(const char *path);
 /* Resolve p relative to base_dir unless it is absolute. */
 char *path_resolve(const char *base_dir, const char *p);
 int mkdir_p(const char *path, mode_t mode, char **err);
 /* Appends everything readable from fd until EOF; -1 (errno set) on a read error. */
 int fd_read_all(int fd, struct sbuf *b);
-/* The same, stopping once more than max bytes came: 1 then, 0 at EOF, -1 (errno set) on a read error. */
+/*
+ * The same, stopping once more than max bytes came: 1 then, 0 at EOF, -1 (errno set) on a read
+ * error.
+ */
 int fd_read_max(int fd, struct sbuf *b, size_t max);
 /* Writes all of buf, retrying after EINTR and short writes; -1 with errno on failure. */
 int fd_write_all(int fd, const void *buf, size_t len);
@@ -100,7 +106,10 @@ char *file_read_tail(const char *path, size_t max, int oflags);
 #define FILE_READ_MAX (1024 * 1024)
 /* file_read_max(path, FILE_READ_MAX, 0, len, err). */
 char *file_read(const char *path, size_t *len, char **err);
-/* One read of a small file (a /proc entry, a pidfile; never through a link) into buf, NUL-terminated; bytes or -1. */
+/*
+ * One read of a small file (a /proc entry, a pidfile; never through a link) into buf,
+ * NUL-terminated; bytes or -1.
+ */
 ssize_t file_read_small(const char *path, char *buf, size_t len);
 /* Writes tmp file beside path, fsyncs, renames: readers never see half a file. */
 int file_write_atomic(const char *path, const char *data, size_t len, mode_t mode, char **err);

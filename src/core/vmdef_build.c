@@ -58,16 +58,19 @@ int vmdef_set_field(struct vmdef *def, const char *key, const char *value, char 
 	const char *dot = strchr(key, '.'), *name = dot ? dot + 1 : key;
 	char *msg = NULL, *sec_name = dot ? xstrndup(key, (size_t)(dot - key)) : NULL;
 	struct vload L = { .path = "", .def = def, .err = &msg };
-	const struct schema_key *sk = sec_name ? schema_find(&vmdef_schema, SEC_TOP, sec_name) : NULL;
+	const struct schema_key *sk =
+		sec_name ? schema_find(&vmdef_schema, SEC_TOP, sec_name) : NULL;
 	enum vsec sec = sk ? sk->sub : SEC_TOP;
 	void *base = def;
 	const struct schema_key *k;
 	yaml_node_t n = text_node(value);
 
 	free(sec_name);
-	if ((dot && (sk == NULL || sk->sub == SEC_NONE)) || (k = schema_find(&vmdef_schema, sec, name)) == NULL ||
-	    k->type == SCHEMA_SEQ || k->type == SCHEMA_MAP || k->type == SCHEMA_STRLIST)
-		return err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
+	if ((dot && (sk == NULL || sk->sub == SEC_NONE)) ||
+	    (k = schema_find(&vmdef_schema, sec, name)) == NULL || k->type == SCHEMA_SEQ ||
+	    k->type == SCHEMA_MAP || k->type == SCHEMA_STRLIST)
+		return err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)",
+			       key);
 	if (sec == SEC_DISK && def->n_disks == 0)
 		return err_set(err, "%s: no disk to set it on", key);
 	if (sec == SEC_NIC && def->n_nics == 0)
@@ -103,8 +106,11 @@ int vmdef_validate(struct vmdef *def, char **err)
 	if (rc == 0 && def->vnc)
 		rc = vmdef_check_section(&L, SEC_VNC, def, &n, "vnc");
 	if (rc == 0 && !name_valid(def->name ? def->name : ""))
-		return err_set(err, "\"%s\" is not a valid guest name (letters, digits, '.', '_', '-'; at most 64)",
-			       def->name ? def->name : "");
+		return err_set(
+			err,
+			"\"%s\" is not a valid guest name (letters, digits, '.', '_', '-'; at most "
+			"64)",
+			def->name ? def->name : "");
 	if (rc == 0)
 		return vmdef_check_vnc(def, err);
 	return rc < 0 ? field_error(err, msg) : 0;

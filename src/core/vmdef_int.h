@@ -38,8 +38,10 @@ const char *vmdef_node_word(const yaml_node_t *n);
 const char *vmdef_scalar(const yaml_node_t *n);
 bool vmdef_is_null(const yaml_node_t *n);
 void vmdef_defaults(struct vmdef *def);
-int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key);
-int vmdef_check_section(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix);
+int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v,
+		     const char *key);
+int vmdef_check_section(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map,
+			const char *prefix);
 char *vmdef_name_from_path(const char *path);
 int vmdef_parse_text(struct vload *L, const char *text, size_t len, yaml_document_t *doc);
 int vmdef_load_text(struct vload *L, const char *text, size_t len, const struct stat *st);

@@ -1,4 +1,7 @@
-/* vnc.c: how a guest's display is reached: the address QEMU listens on, and the way there for an admin. */
+/*
+ * vnc.c: how a guest's display is reached: the address QEMU listens on, and the way there for an
+ * admin.
+ */
 #include "vnc.h"
 
 #include <stdio.h>
@@ -8,7 +11,8 @@
 
 const char *vnc_listen(const struct vmdef *def)
 {
-	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen : vmdef_default("vnc.listen");
+	return def->vnc_listen && def->vnc_listen[0] ? def->vnc_listen
+						     : vmdef_default("vnc.listen");
 }
 
 char *vnc_howto(const struct vmdef *def, const char *host, bool running)
@@ -24,7 +28,8 @@ char *vnc_howto(const struct vmdef *def, const char *host, bool running)
 	 * port: two colons, so no viewer takes 5903 for display 5903.
 	 */
 	/* a display on loopback is reached through the admin's own SSH session to the server */
-	if (strncmp(bare, "127.", 4) == 0 || strcmp(bare, "::1") == 0 || strcmp(bare, "localhost") == 0)
+	if (strncmp(bare, "127.", 4) == 0 || strcmp(bare, "::1") == 0 ||
+	    strcmp(bare, "localhost") == 0)
 		return xasprintf("It listens on this host only. From your PC, tunnel it over SSH:\n"
 				 "  ssh -L %d:%s:%d %s\n"
 				 "  or PuTTY: Connection > SSH > Tunnels, source port %d,\n"
@@ -32,5 +37,6 @@ char *vnc_howto(const struct vmdef *def, const char *host, bool running)
 				 "then point a VNC viewer (TigerVNC, RealVNC) at localhost::%d%s.",
 				 port, listen, port, host, port, listen, port, port, when);
 	return xasprintf("Point a VNC viewer (TigerVNC, RealVNC) at %s::%d%s.",
-			 strcmp(bare, "0.0.0.0") != 0 && strcmp(bare, "::") != 0 ? listen : host, port, when);
+			 strcmp(bare, "0.0.0.0") != 0 && strcmp(bare, "::") != 0 ? listen : host,
+			 port, when);
 }

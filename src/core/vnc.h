@@ -1,4 +1,7 @@
-/* vnc.h: how a guest's display is reached: the address QEMU listens on, and the way there for an admin. */
+/*
+ * vnc.h: how a guest's display is reached: the address QEMU listens on, and the way there for an
+ * admin.
+ */
 #ifndef VMDECK_VNC_H
 #define VMDECK_VNC_H
 

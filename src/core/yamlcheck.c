@@ -6,7 +6,8 @@
 static int nul_in_values(yaml_document_t *doc, size_t *line)
 {
 	for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++)
-		if (n->type == YAML_SCALAR_NODE && memchr(n->data.scalar.value, '\0', n->data.scalar.length)) {
+		if (n->type == YAML_SCALAR_NODE &&
+		    memchr(n->data.scalar.value, '\0', n->data.scalar.length)) {
 			*line = n->start_mark.line + 1;
 			return -1;
 		}

@@ -1,4 +1,7 @@
-/* mkdoc.c: build tool: writes the man pages and the bash completion from the tables the code runs on. */
+/*
+ * mkdoc.c: build tool: writes the man pages and the bash completion from the tables the code runs
+ * on.
+ */
 #include <stdio.h>
 #include <string.h>
 

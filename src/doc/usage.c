@@ -1,4 +1,7 @@
-/* usage.c: reads a verb's usage string (the verb table's) into its options and positional argument kinds. */
+/*
+ * usage.c: reads a verb's usage string (the verb table's) into its options and positional argument
+ * kinds.
+ */
 #include "usage.h"
 
 #include <ctype.h>

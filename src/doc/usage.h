@@ -32,7 +32,10 @@ struct usage {
 	size_t nopts;
 };
 
-/* "NAME ISO | NAME --eject" → pos[0] {guest}, pos[1] {iso, --eject}; options from every "--x [VALUE]". */
+/*
+ * "NAME ISO | NAME --eject" → pos[0] {guest}, pos[1] {iso, --eject}; options from every "--x
+ * [VALUE]".
+ */
 void usage_parse(struct usage *u, const char *usage);
 void usage_free(struct usage *u);
 /* The kind a placeholder stands for ("ISO" → "iso"), or NULL. */

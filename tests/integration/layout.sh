@@ -91,12 +91,38 @@ foreign_decls() {
 }
 check_eq "each header declares only its own file's functions" "" "$(foreign_decls)"
 # No file-level cycles below the console: file A calling a function of file
-# B is an edge (read from the objects by tests/bench/house.sh); a cycle is
-# a set of files that all reach each other, so none of them can be read,
-# tested or replaced alone. The core and the verbs have none.
+# B is an edge (read from the objects by tests/bench/house.sh), and so is A
+# including B's header; a cycle is a set of files that all reach each
+# other, so none of them can be read, tested or replaced alone. The core
+# and the verbs have none.
 lower=" $(cd src/core && ls *.c | sed 's/\.c$//' | tr '\n' ' ') $(cd src/cli && ls *.c | sed 's/\.c$//' | tr '\n' ' ') "
 tests/bench/house.sh --cycles > "$T/cycles"
 check "the call graph was read" test $? = 0
-check_eq "no file-level cycle in src/core or src/cli" "" \
+check_eq "no file-level call or include cycle in src/core or src/cli" "" \
     "$(awk -v lower="$lower" '{for (i = 2; i <= NF; i++) if (index(lower, " " $i " ")) {print; next}}' "$T/cycles")"
+# Source lines within 100 columns (a TAB is 8), in every layer and main.c.
+# WIDE_LATER: files other open branches change, to be rewrapped once they
+# are merged (issue 12 item 9); the list only shrinks.
+WIDE_LATER="
+    src/cli/cli.c src/cli/cmd_backup.c src/cli/cmd_complete.c
+    src/cli/cmd_defs.c src/cli/cmd_disk.c src/cli/cmd_life.c
+    src/cli/cmd_status.c src/core/backup.c src/core/backup.h
+    src/core/config.c src/core/config.h src/core/events.c
+    src/core/events.h src/core/guest.c src/core/guestfile.c
+    src/core/hostinfo.h src/core/hosts.c src/core/live.c src/core/move.c
+    src/core/orphans.c src/core/qemu_argv.c src/core/restore.c
+    src/core/schema.c src/core/schema.h src/core/status.c
+    src/core/status.h src/core/storage.c src/core/storage.h
+    src/core/vm.c src/core/vm.h src/core/vmdef.h src/core/vmdef_edit.c
+    src/core/vmdef_load.c src/core/vmdef_schema.c src/core/vmdef_write.c
+    src/core/vmstate.c src/core/vmstate.h src/doc/completion.c
+    src/doc/man.c ui/actions.c ui/console.c ui/draw.c ui/keys.c
+    ui/loop.c ui/table_order.c ui/ui.h ui/view_cmdline.c ui/view_form.c
+    ui/view_iso.c ui/view_list.c ui/view_menu.c ui/view_storage.c
+"
+wide=$(for f in src/*.c src/*/*.[ch] ui/*.[ch]; do
+    case " $(echo $WIDE_LATER) " in *" $f "*) continue ;; esac
+    expand -t8 "$f" | awk -v f="$f" 'length($0) > 100 {print f ":" NR}'
+done | head -20 | tr '\n' ' ')
+check_eq "no source line in src/ or ui/ is wider than 100 columns" "" "$wide"
 finish

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "cli_out.h"
 #include "scratch.h"
 #include "util.h"
 
