@@ -41,13 +41,29 @@ static struct {
 } sv;
 
 /* The combinations a terminal cannot send, in the menu's order. */
-static const struct { const char *label, *combo; } menu_keys[] = {
-	{ "Ctrl-Alt-Del", "ctrl-alt-delete" }, { "Alt-Tab", "alt-tab" },       { "Alt-F4", "alt-f4" },
-	{ "Windows key", "meta_l" },           { "Windows-R", "meta_l-r" },    { "F9", "f9" },
-	{ "Ctrl-]", "ctrl-bracket_right" },    { "Ctrl-Alt-F1", "ctrl-alt-f1" }, { "Ctrl-Alt-F2", "ctrl-alt-f2" },
-	{ "Ctrl-Alt-F3", "ctrl-alt-f3" },      { "Ctrl-Alt-F4", "ctrl-alt-f4" }, { "Ctrl-Alt-F5", "ctrl-alt-f5" },
-	{ "Ctrl-Alt-F6", "ctrl-alt-f6" },      { "Ctrl-Alt-F7", "ctrl-alt-f7" }, { "Ctrl-Alt-F8", "ctrl-alt-f8" },
-	{ "Ctrl-Alt-F9", "ctrl-alt-f9" },      { "Ctrl-Alt-F10", "ctrl-alt-f10" }, { "Ctrl-Alt-F11", "ctrl-alt-f11" },
+struct menu_key {
+	const char *label, *combo;
+};
+
+static const struct menu_key menu_keys[] = {
+	{ "Ctrl-Alt-Del", "ctrl-alt-delete" },
+	{ "Alt-Tab", "alt-tab" },
+	{ "Alt-F4", "alt-f4" },
+	{ "Windows key", "meta_l" },
+	{ "Windows-R", "meta_l-r" },
+	{ "F9", "f9" },
+	{ "Ctrl-]", "ctrl-bracket_right" },
+	{ "Ctrl-Alt-F1", "ctrl-alt-f1" },
+	{ "Ctrl-Alt-F2", "ctrl-alt-f2" },
+	{ "Ctrl-Alt-F3", "ctrl-alt-f3" },
+	{ "Ctrl-Alt-F4", "ctrl-alt-f4" },
+	{ "Ctrl-Alt-F5", "ctrl-alt-f5" },
+	{ "Ctrl-Alt-F6", "ctrl-alt-f6" },
+	{ "Ctrl-Alt-F7", "ctrl-alt-f7" },
+	{ "Ctrl-Alt-F8", "ctrl-alt-f8" },
+	{ "Ctrl-Alt-F9", "ctrl-alt-f9" },
+	{ "Ctrl-Alt-F10", "ctrl-alt-f10" },
+	{ "Ctrl-Alt-F11", "ctrl-alt-f11" },
 	{ "Ctrl-Alt-F12", "ctrl-alt-f12" },
 };
 #define MENU_N ((int)(sizeof menu_keys / sizeof menu_keys[0]))
@@ -160,7 +176,8 @@ static short pair_for(int fg, int bg)
 		if (sv.pair_key[h] < 0)
 			break;
 	}
-	if (sv.n_pairs >= sv.pairs_max) {  /* a picture with more colour pairs than the terminal: start over */
+	/* a picture with more colour pairs than the terminal: start over */
+	if (sv.n_pairs >= sv.pairs_max) {
 		pairs_reset();
 		return pair_for(fg, bg);
 	}
@@ -183,7 +200,8 @@ static void draw_cells(struct ui *ui, const struct image *px, int y0, int x0)
 {
 	for (int r = 0; r < px->h / 2; r++)
 		for (int c = 0; c < px->w; c++) {
-			const uint8_t *top = px->px + ((size_t)(2 * r) * (size_t)px->w + (size_t)c) * 3;
+			const uint8_t *top =
+				px->px + ((size_t)(2 * r) * (size_t)px->w + (size_t)c) * 3;
 			const uint8_t *bot = top + (size_t)px->w * 3;
 			short pair = pair_for(colour_of(top), colour_of(bot));
 			cchar_t cc;
@@ -217,16 +235,19 @@ static void screen_draw(struct ui *ui)
 	char title[160];
 	int cols, rows;
 
-	attrset(A_NORMAL);  /* the whole screen is the guest's: nothing of the list shows at the sides */
+	/* the whole screen is the guest's: nothing of the list shows at the sides */
+	attrset(A_NORMAL);
 	for (int y = 1; y < LINES; y++)
 		mvhline(y, 0, ' ', COLS);
 	attrset(role_attr(R_HEADER));
 	mvhline(0, 0, ' ', COLS);
 	if (sv.img.px)
-		snprintf(title, sizeof title, " %s  %dx%d  keys go to the guest  F9 key menu  Ctrl-] back%s%s", sv.name,
+		snprintf(title, sizeof title,
+			 " %s  %dx%d  keys go to the guest  F9 key menu  Ctrl-] back%s%s", sv.name,
 			 sv.img.w, sv.img.h, sv.note ? "  | " : "", sv.note ? sv.note : "");
 	else
-		snprintf(title, sizeof title, " %s  %s  Ctrl-] back", sv.name, sv.err ? sv.err : "taking the picture...");
+		snprintf(title, sizeof title, " %s  %s  Ctrl-] back", sv.name,
+			 sv.err ? sv.err : "taking the picture...");
 	mvaddnstr(0, 0, title, COLS);
 	attrset(A_NORMAL);
 	if (sv.img.px) {
@@ -246,12 +267,17 @@ static void screen_draw(struct ui *ui)
 /* What the guest gets for a terminal key, allocated; NULL when it has no counterpart. */
 static char *key_combo(int ch)
 {
-	static const struct { int key; const char *combo; } special[] = {
-		{ '\n', "ret" }, { '\r', "ret" }, { KEY_ENTER, "ret" }, { '\t', "tab" }, { KEY_BTAB, "shift-tab" },
-		{ 27, "esc" }, { 127, "backspace" }, { KEY_BACKSPACE, "backspace" }, { KEY_UP, "up" },
-		{ KEY_DOWN, "down" }, { KEY_LEFT, "left" }, { KEY_RIGHT, "right" }, { KEY_HOME, "home" },
-		{ KEY_END, "end" }, { KEY_PPAGE, "pgup" }, { KEY_NPAGE, "pgdn" }, { KEY_IC, "insert" },
-		{ KEY_DC, "delete" },
+	static const struct { int key; const char *combo;
+	} special[] = {
+		{ '\n', "ret" },	   { '\r', "ret" },
+		{ KEY_ENTER, "ret" },	   { '\t', "tab" },
+		{ KEY_BTAB, "shift-tab" }, { 27, "esc" },
+		{ 127, "backspace" },	   { KEY_BACKSPACE, "backspace" },
+		{ KEY_UP, "up" },	   { KEY_DOWN, "down" },
+		{ KEY_LEFT, "left" },	   { KEY_RIGHT, "right" },
+		{ KEY_HOME, "home" },	   { KEY_END, "end" },
+		{ KEY_PPAGE, "pgup" },	   { KEY_NPAGE, "pgdn" },
+		{ KEY_IC, "insert" },	   { KEY_DC, "delete" },
 	};
 
 	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
@@ -329,11 +355,13 @@ static void screen_init(struct ui *ui)
 	free(sv.note);
 	sv.note = NULL;
 	sv.name = xstrdup(d ? d->name : "");
-	sv.file = d ? vmstate_path(ui->cfg, d->name, "console-screen.ppm") : xstrdup("/nonexistent");
+	sv.file =
+		d ? vmstate_path(ui->cfg, d->name, "console-screen.ppm") : xstrdup("/nonexistent");
 	sv.menu = false;
 	sv.menu_sel = 0;
 	sv.truecolor_256 = COLORS >= 256;
-	sv.pairs_max = COLOR_PAIRS - PAIR_BASE < PAIR_SLOTS / 2 ? COLOR_PAIRS - PAIR_BASE : PAIR_SLOTS / 2;
+	sv.pairs_max =
+		COLOR_PAIRS - PAIR_BASE < PAIR_SLOTS / 2 ? COLOR_PAIRS - PAIR_BASE : PAIR_SLOTS / 2;
 	if (sv.pairs_max > 32767 - PAIR_BASE)
 		sv.pairs_max = 32767 - PAIR_BASE;
 	pairs_reset();

@@ -1,4 +1,7 @@
-/* view_screen.h: the guest's display in the console: the view, and its picture job's hooks into the loop. */
+/*
+ * view_screen.h: the guest's display in the console: the view, and its picture job's hooks into the
+ * loop.
+ */
 #ifndef VMDECK_UI_VIEW_SCREEN_H
 #define VMDECK_UI_VIEW_SCREEN_H
 

@@ -1,4 +1,7 @@
-/* ansi_image.c: an image drawn on a terminal with upper half blocks and SGR colours (24-bit, 256 or 16). */
+/*
+ * ansi_image.c: an image drawn on a terminal with upper half blocks and SGR colours (24-bit, 256 or
+ * 16).
+ */
 #include "ansi_image.h"
 
 #include <string.h>

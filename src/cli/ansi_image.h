@@ -1,4 +1,7 @@
-/* ansi_image.h: an image drawn on a terminal with upper half blocks and SGR colours (24-bit, 256 or 16). */
+/*
+ * ansi_image.h: an image drawn on a terminal with upper half blocks and SGR colours (24-bit, 256 or
+ * 16).
+ */
 #ifndef VMDECK_ANSI_IMAGE_H
 #define VMDECK_ANSI_IMAGE_H
 

@@ -50,8 +50,8 @@ static json_t *entry_json(const struct iso_image *e)
 
 	for (size_t k = 0; k < e->used_by.n; k++)
 		json_array_append_new(used, json_string(e->used_by.v[k]));
-	return json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", e->name, "path", e->path, "size", (json_int_t)e->size,
-			 "mtime", (json_int_t)e->mtime, "used_by", used);
+	return json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", e->name, "path", e->path, "size",
+			 (json_int_t)e->size, "mtime", (json_int_t)e->mtime, "used_by", used);
 }
 
 static void entry_print(const struct iso_image *e)
@@ -63,7 +63,8 @@ static void entry_print(const struct iso_image *e)
 	for (size_t k = 0; k < e->used_by.n; k++)
 		sbuf_printf(&who, "%s%s", k ? "," : "", e->used_by.v[k]);
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&e->mtime, &tm));
-	printf("%-40s %7s  %s  %s\n", e->name, size_human(e->size, size, sizeof size), when, who.s ? who.s : "-");
+	printf("%-40s %7s  %s  %s\n", e->name, size_human(e->size, size, sizeof size), when,
+	       who.s ? who.s : "-");
 	sbuf_free(&who);
 }
 
@@ -95,7 +96,8 @@ static int iso_list_verb(struct cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
-static int done_or_fail(struct cli *c, const char *name, const char *what, int rc, char *err, uint64_t bytes)
+static int done_or_fail(struct cli *c, const char *name, const char *what, int rc, char *err,
+			uint64_t bytes)
 {
 	if (rc < 0) {
 		cli_error(EXIT_FAILED, "%s: cannot %s: %s", name, what, err);
@@ -103,7 +105,8 @@ static int done_or_fail(struct cli *c, const char *name, const char *what, int r
 		return EXIT_FAILED;
 	}
 	if (c->json)
-		cli_json_print(json_pack("{s:s, s:s, s:I}", "name", name, "done", what, "size", (json_int_t)bytes));
+		cli_json_print(json_pack("{s:s, s:s, s:I}", "name", name, "done", what, "size",
+					 (json_int_t)bytes));
 	else
 		printf("%s: %s done\n", name, what);
 	return EXIT_DONE;
@@ -119,7 +122,9 @@ static int iso_make_verb(struct cli *c, int argc, char **argv)
 	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 4)
 		return cli_usage(c);
 	if (!iso_name_valid(argv[2]))
-		return cli_error(EXIT_USAGE, "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)", argv[2]);
+		return cli_error(EXIT_USAGE,
+				 "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)",
+				 argv[2]);
 	rc = iso_make(&c->cfg, argv[2], argv[3], label, &err);
 	return done_or_fail(c, argv[2], "make", rc, err, 0);
 }
@@ -133,9 +138,13 @@ static int iso_put_verb(struct cli *c, int argc, char **argv)
 	if (argc != 3)
 		return cli_usage(c);
 	if (!iso_name_valid(argv[2]))
-		return cli_error(EXIT_USAGE, "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)", argv[2]);
+		return cli_error(EXIT_USAGE,
+				 "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)",
+				 argv[2]);
 	if (isatty(STDIN_FILENO))
-		return cli_error(EXIT_USAGE, "%s: the image comes on stdin (vmdeck iso put %s < FILE)", argv[2], argv[2]);
+		return cli_error(EXIT_USAGE,
+				 "%s: the image comes on stdin (vmdeck iso put %s < FILE)", argv[2],
+				 argv[2]);
 	rc = iso_put(&c->cfg, argv[2], STDIN_FILENO, &bytes, &err);
 	return done_or_fail(c, argv[2], "put", rc, err, bytes);
 }
@@ -161,7 +170,10 @@ int cmd_iso(struct cli *c, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct cli *, int, char **);
 	} subs[] = {
-		{ "list", iso_list_verb }, { "make", iso_make_verb }, { "put", iso_put_verb }, { "delete", iso_delete_verb },
+		{ "list", iso_list_verb },
+		{ "make", iso_make_verb },
+		{ "put", iso_put_verb },
+		{ "delete", iso_delete_verb },
 	};
 
 	for (size_t i = 0; argc >= 2 && i < ARRAY_LEN(subs); i++)

@@ -1,4 +1,7 @@
-/* cmd_screen.c: `vmdeck screen` (the guest's display in the terminal), `vmdeck sendkey` and `vmdeck type`. */
+/*
+ * cmd_screen.c: `vmdeck screen` (the guest's display in the terminal), `vmdeck sendkey` and `vmdeck
+ * type`.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +84,10 @@ int cmd_screen(struct cli *c, int argc, char **argv)
 {
 	const char *ws = NULL, *hs = NULL, *ppm = NULL;
 	const struct opt_spec specs[] = {
-		{ "width", OPT_VALUE, &ws }, { "height", OPT_VALUE, &hs }, { "ppm", OPT_VALUE, &ppm }, { NULL, 0, NULL },
+		{ "width", OPT_VALUE, &ws },
+		{ "height", OPT_VALUE, &hs },
+		{ "ppm", OPT_VALUE, &ppm },
+		{ NULL, 0, NULL },
 	};
 	struct vmdef def;
 	struct image img;
@@ -93,7 +99,9 @@ int cmd_screen(struct cli *c, int argc, char **argv)
 	if ((rc = screen_box(ws, hs, &cols, &rows)) != 0)
 		return rc;
 	if (!ppm && !isatty(STDOUT_FILENO))
-		return cli_error(EXIT_USAGE, "%s: stdout is not a terminal; to save the image use --ppm FILE", argv[1]);
+		return cli_error(EXIT_USAGE,
+				 "%s: stdout is not a terminal; to save the image use --ppm FILE",
+				 argv[1]);
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
 	if (screen_grab(&c->cfg, &def, &img, &err) < 0) {
@@ -117,7 +125,8 @@ static int keys_run(struct cli *c, const char *name, const char *what, char *con
 
 	if (rc != 0)
 		return rc;
-	if ((text ? screen_type(&c->cfg, &def, text, &err) : screen_sendkeys(&c->cfg, &def, keys, n, &err)) < 0) {
+	if ((text ? screen_type(&c->cfg, &def, text, &err)
+		  : screen_sendkeys(&c->cfg, &def, keys, n, &err)) < 0) {
 		rc = cli_error(EXIT_FAILED, "%s: cannot %s: %s", def.name, what, err);
 		free(err);
 	} else if (c->json) {

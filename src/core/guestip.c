@@ -1,4 +1,7 @@
-/* guestip.c: a running guest's IP addresses: from its guest agent, the host's neighbour table, or QEMU's user-net DHCP. */
+/*
+ * guestip.c: a running guest's IP addresses: from its guest agent, the host's neighbour table, or
+ * QEMU's user-net DHCP.
+ */
 #include "guestip.h"
 
 #include <errno.h>
@@ -36,7 +39,8 @@ static void strv_add_once(struct strv *sv, const char *s)
 
 static bool addr_wanted(const char *a)
 {
-	return strncmp(a, "127.", 4) != 0 && strcmp(a, "::1") != 0 && strncasecmp(a, "fe80:", 5) != 0;
+	return strncmp(a, "127.", 4) != 0 && strcmp(a, "::1") != 0 &&
+	       strncasecmp(a, "fe80:", 5) != 0;
 }
 
 static bool nic_mac(const struct vmdef *def, const char *mac)
@@ -93,14 +97,19 @@ static int agent_connect(const char *path)
 	return fd;
 }
 
-/* The "return" of the reply line carrying want (the sync id), or of the first reply after it; NULL at the deadline. */
-static json_t *agent_read(int fd, struct sbuf *b, int64_t deadline, json_int_t sync_id, bool *synced)
+/*
+ * The "return" of the reply line carrying want (the sync id), or of the first reply after it; NULL
+ * at the deadline.
+ */
+static json_t *agent_read(int fd, struct sbuf *b, int64_t deadline, json_int_t sync_id,
+			  bool *synced)
 {
 	char chunk[4096], *nl;
 
 	for (;;) {
 		while (b->s && (nl = memchr(b->s, '\n', b->len)) != NULL) {
-			json_t *msg = json_loadb(b->s, (size_t)(nl - b->s), 0, NULL), *ret = json_object_get(msg, "return");
+			json_t *msg = json_loadb(b->s, (size_t)(nl - b->s), 0, NULL),
+			       *ret = json_object_get(msg, "return");
 
 			b->len -= (size_t)(nl + 1 - b->s);
 			memmove(b->s, nl + 1, b->len + 1);
@@ -119,7 +128,8 @@ static json_t *agent_read(int fd, struct sbuf *b, int64_t deadline, json_int_t s
 
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return NULL;
-		if ((n = read(fd, chunk, sizeof chunk)) <= 0 || b->len + (size_t)n > AGENT_REPLY_MAX)
+		if ((n = read(fd, chunk, sizeof chunk)) <= 0 ||
+		    b->len + (size_t)n > AGENT_REPLY_MAX)
 			return NULL;
 		sbuf_addn(b, chunk, (size_t)n);
 	}
@@ -166,7 +176,8 @@ static bool cache_read(const char *path, pid_t pid, struct strv *out)
 	if (!text)
 		return false;
 	body = strchr(text, '\n');
-	for (line = body ? strtok_r(body + 1, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+	for (line = body ? strtok_r(body + 1, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
 		if (strlen(line) < 64)
 			strv_add_once(&got, line);
 	age = now_real() - (sscanf(text, "%ld %lf", &cpid, &when) == 2 ? when : 0);
@@ -191,7 +202,8 @@ static void cache_write(const char *path, pid_t pid, const struct strv *addrs)
 }
 
 /* true when the agent answered (now or within the cache's life), whether or not it had addresses */
-static bool from_agent_cached(const struct config *cfg, const struct vmdef *def, pid_t pid, int ms, struct strv *out)
+static bool from_agent_cached(const struct config *cfg, const struct vmdef *def, pid_t pid, int ms,
+			      struct strv *out)
 {
 	char *path = vmstate_path(cfg, def->name, "ip.cache"), *json = NULL;
 	struct strv got = { 0 };
@@ -221,14 +233,15 @@ void guestip_from_arp(const char *text, const char *mac, struct strv *out)
 		unsigned type, flags;
 
 		/* IP address, HW type, Flags, HW address, Mask, Device; flags 0x2: complete */
-		if (sscanf(line, "%63s 0x%x 0x%x %31s %*s %31s", ip, &type, &flags, hw, dev) == 5 && (flags & 0x2) &&
-		    strcasecmp(hw, mac) == 0)
+		if (sscanf(line, "%63s 0x%x 0x%x %31s %*s %31s", ip, &type, &flags, hw, dev) == 5 &&
+		    (flags & 0x2) && strcasecmp(hw, mac) == 0)
 			strv_add_once(out, ip);
 		line = strchr(line, '\n');
 	}
 }
 
-void guestip_get(const struct config *cfg, const struct vmdef *def, pid_t pid, int agent_ms, struct strv *out)
+void guestip_get(const struct config *cfg, const struct vmdef *def, pid_t pid, int agent_ms,
+		 struct strv *out)
 {
 	char *arp = NULL;
 	bool agent = false;

@@ -1,4 +1,7 @@
-/* guestip.h: a running guest's IP addresses: from its guest agent, the host's neighbour table, or QEMU's user-net DHCP. */
+/*
+ * guestip.h: a running guest's IP addresses: from its guest agent, the host's neighbour table, or
+ * QEMU's user-net DHCP.
+ */
 #ifndef VMDECK_GUESTIP_H
 #define VMDECK_GUESTIP_H
 
@@ -29,9 +32,13 @@
  */
 #define GUESTIP_CACHE_S 30
 #define GUESTIP_CACHE_EMPTY_S 3   /* an answer without addresses */
-void guestip_get(const struct config *cfg, const struct vmdef *def, pid_t pid, int agent_ms, struct strv *out);
+void guestip_get(const struct config *cfg, const struct vmdef *def, pid_t pid, int agent_ms,
+		 struct strv *out);
 
-/* Parsers, for tests: the interfaces array of guest-network-get-interfaces (JSON text), /proc/net/arp's text. */
+/*
+ * Parsers, for tests: the interfaces array of guest-network-get-interfaces (JSON text),
+ * /proc/net/arp's text.
+ */
 void guestip_from_agent(const char *json, const struct vmdef *def, struct strv *out);
 void guestip_from_arp(const char *text, const char *mac, struct strv *out);
 

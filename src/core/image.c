@@ -1,4 +1,7 @@
-/* image.c: RGB images for the screen view: a bounded PPM reader, an area-averaging scaler and colour quantising. */
+/*
+ * image.c: RGB images for the screen view: a bounded PPM reader, an area-averaging scaler and
+ * colour quantising.
+ */
 #include "image.h"
 
 #include <ctype.h>
@@ -75,7 +78,8 @@ static int ppm_header(struct ppm_cursor *c, long *w, long *h, long *maxval, char
 	if ((*maxval = ppm_number(c, 65535)) < 0)
 		return err_set(err, "PPM maxval missing or malformed");
 	if (*maxval > 255)
-		return err_set(err, "PPM with 16-bit samples (maxval %ld) is not supported", *maxval);
+		return err_set(err, "PPM with 16-bit samples (maxval %ld) is not supported",
+			       *maxval);
 	/* exactly one whitespace byte ends the header; the pixels follow */
 	if (c->p >= c->end || !isspace(*c->p))
 		return err_set(err, "PPM header not followed by pixel data");
@@ -158,7 +162,10 @@ void image_fit(int w, int h, int max_cols, int max_rows, int *cols, int *rows)
 	*rows = (ph + 1) / 2 < 1 ? 1 : (ph + 1) / 2;
 }
 
-/* The source pixels [first, last] that output pixel i of n covers out of size, and the edge weights. */
+/*
+ * The source pixels [first, last] that output pixel i of n covers out of size, and the edge
+ * weights.
+ */
 struct span {
 	int first, last;
 	double w_first, w_last;
@@ -189,7 +196,8 @@ static double span_weight(const struct span *s, int k)
 }
 
 /* The mean colour of the source area that xs x ys covers, into out. */
-static void area_mean(const struct image *src, const struct span *xs, const struct span *ys, uint8_t *out)
+static void area_mean(const struct image *src, const struct span *xs, const struct span *ys,
+		      uint8_t *out)
 {
 	double sum[3] = { 0, 0, 0 }, total = 0;
 
@@ -216,7 +224,8 @@ void image_scale(const struct image *src, int w, int h, struct image *dst)
 	image_alloc(dst, w, h);
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++)
-			area_mean(src, &xs[x], &ys[y], dst->px + ((size_t)y * (size_t)w + (size_t)x) * 3);
+			area_mean(src, &xs[x], &ys[y],
+				  dst->px + ((size_t)y * (size_t)w + (size_t)x) * 3);
 	free(xs);
 	free(ys);
 }

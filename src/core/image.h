@@ -1,4 +1,7 @@
-/* image.h: RGB images for the screen view: a bounded PPM reader, an area-averaging scaler and colour quantising. */
+/*
+ * image.h: RGB images for the screen view: a bounded PPM reader, an area-averaging scaler and
+ * colour quantising.
+ */
 #ifndef VMDECK_IMAGE_H
 #define VMDECK_IMAGE_H
 
@@ -37,7 +40,9 @@ uint8_t *image_ppm_encode(const struct image *img, size_t *len);
  */
 void image_fit(int w, int h, int max_cols, int max_rows, int *cols, int *rows);
 
-/* src scaled to w x h by area averaging (each output pixel the mean of the source area it covers). */
+/*
+ * src scaled to w x h by area averaging (each output pixel the mean of the source area it covers).
+ */
 void image_scale(const struct image *src, int w, int h, struct image *dst);
 
 /*

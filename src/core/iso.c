@@ -1,4 +1,7 @@
-/* iso.c: the ISO library: images in iso_dirs, who uses them, and making, uploading and deleting them. */
+/*
+ * iso.c: the ISO library: images in iso_dirs, who uses them, and making, uploading and deleting
+ * them.
+ */
 #include "iso.h"
 
 #include <dirent.h>
@@ -22,7 +25,8 @@ bool iso_name_valid(const char *name)
 	if (!((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z') ||
 	      (name[0] >= '0' && name[0] <= '9')))
 		return false;
-	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-") == len;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-") ==
+	       len;
 }
 
 /* ---- listing ---- */
@@ -54,7 +58,9 @@ static void scan_dir(const char *dir, struct iso_image **out, size_t *n, size_t 
 		}
 		if (*n == *cap)
 			*out = xrealloc(*out, (*cap = *cap ? *cap * 2 : 16) * sizeof **out);
-		(*out)[(*n)++] = (struct iso_image){ .path = p, .name = path_base(p), .size = (uint64_t)st.st_size,
+		(*out)[(*n)++] = (struct iso_image){ .path = p,
+						     .name = path_base(p),
+						     .size = (uint64_t)st.st_size,
 						     .mtime = st.st_mtime };
 	}
 	closedir(d);
@@ -97,11 +103,12 @@ static bool same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
-	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
-void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
-		 struct iso_image *e, size_t n)
+void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts,
+		 size_t n_defs, struct iso_image *e, size_t n)
 {
 	for (size_t g = 0; g < n_defs; g++) {
 		char *mine = def_iso(cfg, &defs[g]);
@@ -114,8 +121,8 @@ void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struc
 	}
 }
 
-void iso_users(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
-	       const char *path, struct strv *out)
+void iso_users(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts,
+	       size_t n_defs, const char *path, struct strv *out)
 {
 	struct iso_image one = { .path = (char *)path };
 
@@ -130,7 +137,9 @@ static int target_path(const struct config *cfg, const char *name, char **path, 
 	struct stat st;
 
 	if (!iso_name_valid(name))
-		return err_set(err, "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)", name);
+		return err_set(err,
+			       "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)",
+			       name);
 	if (cfg->n_iso_dirs == 0)
 		return err_set(err, "no iso_dirs in the configuration");
 	*path = path_join(cfg->iso_dirs[0], name);
@@ -169,7 +178,8 @@ static int commit_file(int tmpfd, const char *tmp, const char *path, char **err)
 
 	if (fsync(tmpfd) < 0 || close(tmpfd) < 0)
 		rc = err_set(err, "%s: %s", tmp, strerror(errno));
-	else if (link(tmp, path) < 0)  /* like rename, but never replaces an image that appeared meanwhile */
+	/* like rename, but never replaces an image that appeared meanwhile */
+	else if (link(tmp, path) < 0)
 		rc = err_set(err, "%s: %s", path, strerror(errno));
 	unlink(tmp);
 	if (rc == 0)
@@ -209,7 +219,8 @@ int iso_put(const struct config *cfg, const char *name, int fd, uint64_t *bytes,
 	return -1;
 }
 
-int iso_make(const struct config *cfg, const char *name, const char *dir, const char *label, char **err)
+int iso_make(const struct config *cfg, const char *name, const char *dir, const char *label,
+	     char **err)
 {
 	char *path, *tmp, *vol = xstrdup(label && *label ? label : name);
 	struct stat st;
@@ -230,12 +241,24 @@ int iso_make(const struct config *cfg, const char *name, const char *dir, const 
 		err_set(err, "%s: %s", cfg->iso_dirs[0], strerror(errno));
 	} else {
 		/*
-		 * -J Joliet (Windows), -R Rock Ridge (Unix names and modes), -V the label. "--" would end
-		 * xorriso's mkisofs emulation, so a folder that looks like an option is given as ./-x.
+		 * -J Joliet (Windows), -R Rock Ridge (Unix names and modes), -V the label. "--"
+		 * would end
+		 * xorriso's mkisofs emulation, so a folder that looks like an option is given as
+		 * ./-x.
 		 */
 		char *src = dir[0] == '-' ? xasprintf("./%s", dir) : xstrdup(dir);
-		char *argv[] = { (char *)"xorriso", (char *)"-as", (char *)"mkisofs", (char *)"-quiet", (char *)"-J",
-				 (char *)"-R", (char *)"-V", vol, (char *)"-o", tmp, src, NULL };
+		char *argv[] = { (char *)"xorriso",
+				 (char *)"-as",
+				 (char *)"mkisofs",
+				 (char *)"-quiet",
+				 (char *)"-J",
+				 (char *)"-R",
+				 (char *)"-V",
+				 vol,
+				 (char *)"-o",
+				 tmp,
+				 src,
+				 NULL };
 
 		rc = spawn_run(argv, NULL, err);
 		free(src);
@@ -257,15 +280,17 @@ int iso_make(const struct config *cfg, const char *name, const char *dir, const 
 	return rc;
 }
 
-int iso_delete(const struct config *cfg, const char *name, const struct vmdef *defs, const struct vm_status *sts,
-	       size_t n_defs, char **err)
+int iso_delete(const struct config *cfg, const char *name, const struct vmdef *defs,
+	       const struct vm_status *sts, size_t n_defs, char **err)
 {
 	struct iso_image *e;
 	size_t n;
 	int rc = -1;
 
 	if (!iso_name_valid(name))
-		return err_set(err, "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)", name);
+		return err_set(err,
+			       "'%s' is not an image name (NAME.iso: letters, digits, . _ + -)",
+			       name);
 	iso_scan(cfg, &e, &n, NULL);
 	for (size_t i = 0; i < n && rc < 0; i++) {
 		if (strcmp(e[i].name, name) != 0)

@@ -1,4 +1,7 @@
-/* iso.h: the ISO library: images in iso_dirs, who uses them, and making, uploading and deleting them. */
+/*
+ * iso.h: the ISO library: images in iso_dirs, who uses them, and making, uploading and deleting
+ * them.
+ */
 #ifndef VMDECK_ISO_H
 #define VMDECK_ISO_H
 
@@ -35,12 +38,12 @@ void iso_entries_free(struct iso_image *e, size_t n);
  * resolves to the image, or the medium QEMU has in a running guest's drive
  * (sts may be NULL: definitions only).
  */
-void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
-		 struct iso_image *e, size_t n);
+void iso_used_by(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts,
+		 size_t n_defs, struct iso_image *e, size_t n);
 
 /* The same for one image file (any path): the guests using it into out. */
-void iso_users(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts, size_t n_defs,
-	       const char *path, struct strv *out);
+void iso_users(const struct config *cfg, const struct vmdef *defs, const struct vm_status *sts,
+	       size_t n_defs, const char *path, struct strv *out);
 
 /*
  * Reads an image from fd into the first of iso_dirs as name: written under
@@ -49,10 +52,17 @@ void iso_users(const struct config *cfg, const struct vmdef *defs, const struct 
  * first), as is an empty stream. *bytes gets the size.
  */
 int iso_put(const struct config *cfg, const char *name, int fd, uint64_t *bytes, char **err);
-/* An ISO 9660 image with Joliet and Rock Ridge of folder dir (xorriso), volume label label (may be NULL). */
-int iso_make(const struct config *cfg, const char *name, const char *dir, const char *label, char **err);
-/* Removes the image name from the iso_dirs folder that has it, unless a guest uses it (its names in *err). */
-int iso_delete(const struct config *cfg, const char *name, const struct vmdef *defs, const struct vm_status *sts,
-	       size_t n_defs, char **err);
+/*
+ * An ISO 9660 image with Joliet and Rock Ridge of folder dir (xorriso), volume label label (may be
+ * NULL).
+ */
+int iso_make(const struct config *cfg, const char *name, const char *dir, const char *label,
+	     char **err);
+/*
+ * Removes the image name from the iso_dirs folder that has it, unless a guest uses it (its names in
+ * *err).
+ */
+int iso_delete(const struct config *cfg, const char *name, const struct vmdef *defs,
+	       const struct vm_status *sts, size_t n_defs, char **err);
 
 #endif

@@ -1,4 +1,7 @@
-/* screen.c: a running guest's display and keyboard over QMP: screendump into an image, send-key from key names and text. */
+/*
+ * screen.c: a running guest's display and keyboard over QMP: screendump into an image, send-key
+ * from key names and text.
+ */
 #include "screen.h"
 
 #include <errno.h>
@@ -44,7 +47,8 @@ int screen_grab(const struct config *cfg, const struct vmdef *def, struct image 
 	return screen_grab_ms(cfg, def, img, SCREEN_QMP_MS, err);
 }
 
-int screen_grab_ms(const struct config *cfg, const struct vmdef *def, struct image *img, int timeout_ms, char **err)
+int screen_grab_ms(const struct config *cfg, const struct vmdef *def, struct image *img,
+		   int timeout_ms, char **err)
 {
 	char *sock = qmp_sock(cfg, def, err), *file, *leaf;
 	json_t *args;
@@ -72,32 +76,40 @@ int screen_grab_ms(const struct config *cfg, const struct vmdef *def, struct ima
 
 /* QEMU's QKeyCode names (qapi/ui.json) that a keyboard has. */
 static const char *const qcodes[] = {
-	"shift", "shift_r", "alt", "alt_r", "ctrl", "ctrl_r", "menu", "esc", "1", "2", "3", "4", "5", "6", "7",
-	"8", "9", "0", "minus", "equal", "backspace", "tab", "q", "w", "e", "r", "t", "y", "u", "i", "o", "p",
-	"bracket_left", "bracket_right", "ret", "a", "s", "d", "f", "g", "h", "j", "k", "l", "semicolon",
-	"apostrophe", "grave_accent", "backslash", "z", "x", "c", "v", "b", "n", "m", "comma", "dot", "slash",
-	"asterisk", "spc", "caps_lock", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11",
-	"f12", "num_lock", "scroll_lock", "kp_divide", "kp_multiply", "kp_subtract", "kp_add", "kp_enter",
-	"kp_decimal", "sysrq", "kp_0", "kp_1", "kp_2", "kp_3", "kp_4", "kp_5", "kp_6", "kp_7", "kp_8", "kp_9",
-	"less", "print", "home", "pgup", "pgdn", "end", "left", "up", "down", "right", "insert", "delete",
-	"meta_l", "meta_r", "compose", "pause", "power", "sleep", "wake", "volumeup", "volumedown", "audiomute",
-	NULL,
+	"shift", "shift_r", "alt", "alt_r", "ctrl", "ctrl_r", "menu", "esc", "1", "2", "3", "4",
+	"5", "6", "7", "8", "9", "0", "minus", "equal", "backspace", "tab", "q", "w", "e", "r",
+	"t", "y", "u", "i", "o", "p", "bracket_left", "bracket_right", "ret", "a", "s", "d", "f",
+	"g", "h", "j", "k", "l", "semicolon", "apostrophe", "grave_accent", "backslash", "z",
+	"x", "c", "v", "b", "n", "m", "comma", "dot", "slash", "asterisk", "spc", "caps_lock",
+	"f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12", "num_lock",
+	"scroll_lock", "kp_divide", "kp_multiply", "kp_subtract", "kp_add", "kp_enter",
+	"kp_decimal", "sysrq", "kp_0", "kp_1", "kp_2", "kp_3", "kp_4", "kp_5", "kp_6", "kp_7",
+	"kp_8", "kp_9", "less", "print", "home", "pgup", "pgdn", "end", "left", "up", "down",
+	"right", "insert", "delete", "meta_l", "meta_r", "compose", "pause", "power", "sleep",
+	"wake", "volumeup", "volumedown", "audiomute", NULL,
 };
 
 /* Friendlier names, as people write them, for the QKeyCode QEMU wants. */
-static const struct { const char *name, *qcode; } key_aliases[] = {
-	{ "enter", "ret" },      { "return", "ret" },   { "space", "spc" },     { "del", "delete" },
-	{ "escape", "esc" },     { "win", "meta_l" },   { "super", "meta_l" },  { "windows", "meta_l" },
-	{ "meta", "meta_l" },    { "control", "ctrl" }, { "altgr", "alt_r" },   { "ins", "insert" },
-	{ "pageup", "pgup" },    { "pagedown", "pgdn" }, { "bksp", "backspace" }, { "capslock", "caps_lock" },
-	{ "printscreen", "print" }, { "prtsc", "print" }, { "break", "pause" },
+struct key_alias {
+	const char *name, *qcode;
+};
+
+static const struct key_alias key_aliases[] = {
+	{ "enter", "ret" },	     { "return", "ret" },	 { "space", "spc" },
+	{ "del", "delete" },	     { "escape", "esc" },	 { "win", "meta_l" },
+	{ "super", "meta_l" },	     { "windows", "meta_l" },	 { "meta", "meta_l" },
+	{ "control", "ctrl" },	     { "altgr", "alt_r" },	 { "ins", "insert" },
+	{ "pageup", "pgup" },	     { "pagedown", "pgdn" },	 { "bksp", "backspace" },
+	{ "capslock", "caps_lock" }, { "printscreen", "print" }, { "prtsc", "print" },
+	{ "break", "pause" },
 };
 
 /* The QKeyCode for a name (case-insensitive), or NULL. */
 static const char *key_qcode(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_LEN(key_aliases); i++)
-		if (strlen(key_aliases[i].name) == len && strncasecmp(key_aliases[i].name, name, len) == 0)
+		if (strlen(key_aliases[i].name) == len &&
+		    strncasecmp(key_aliases[i].name, name, len) == 0)
 			return key_aliases[i].qcode;
 	for (const char *const *q = qcodes; *q; q++)
 		if (strlen(*q) == len && strncasecmp(*q, name, len) == 0)
@@ -144,8 +156,8 @@ int screen_key_valid(const char *combo, char **err)
 	return k ? 0 : -1;
 }
 
-static int send_all(const struct config *cfg, const struct vmdef *def, char *const *combos, size_t n, int hold,
-		    int timeout_ms, char **err)
+static int send_all(const struct config *cfg, const struct vmdef *def, char *const *combos,
+		    size_t n, int hold, int timeout_ms, char **err)
 {
 	char *sock;
 	struct qmp q;
@@ -160,9 +172,13 @@ static int send_all(const struct config *cfg, const struct vmdef *def, char *con
 		free(sock);
 		return -1;
 	}
-	/* QEMU queues the presses and their releases in order, each after the last, so one connection does all */
+	/*
+	 * QEMU queues the presses and their releases in order, each after the last, so one
+	 * connection does all
+	 */
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		json_t *args = json_pack("{s:o, s:i}", "keys", combo_json(combos[i], NULL), "hold-time", hold);
+		json_t *args = json_pack("{s:o, s:i}", "keys", combo_json(combos[i], NULL),
+					 "hold-time", hold);
 
 		rc = qmp_exec(&q, "send-key", args, NULL, timeout_ms, err);
 		json_decref(args);
@@ -172,12 +188,14 @@ static int send_all(const struct config *cfg, const struct vmdef *def, char *con
 	return rc;
 }
 
-int screen_sendkeys(const struct config *cfg, const struct vmdef *def, char *const *combos, size_t n, char **err)
+int screen_sendkeys(const struct config *cfg, const struct vmdef *def, char *const *combos,
+		    size_t n, char **err)
 {
 	return send_all(cfg, def, combos, n, KEY_HOLD_MS, SCREEN_QMP_MS, err);
 }
 
-int screen_send_combo(const struct config *cfg, const struct vmdef *def, const char *combo, int timeout_ms, char **err)
+int screen_send_combo(const struct config *cfg, const struct vmdef *def, const char *combo,
+		      int timeout_ms, char **err)
 {
 	char *one[] = { (char *)combo };
 
@@ -190,8 +208,27 @@ int screen_send_combo(const struct config *cfg, const struct vmdef *def, const c
 static const char shifted[] = "~!@#$%^&*()_+{}|:\"<>?";
 static const char unshifted[] = "`1234567890-=[]\\;',./";
 static const char *const punct_qcode[] = {
-	"grave_accent", "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "minus", "equal",
-	"bracket_left", "bracket_right", "backslash", "semicolon", "apostrophe", "comma", "dot", "slash",
+	"grave_accent",
+	"1",
+	"2",
+	"3",
+	"4",
+	"5",
+	"6",
+	"7",
+	"8",
+	"9",
+	"0",
+	"minus",
+	"equal",
+	"bracket_left",
+	"bracket_right",
+	"backslash",
+	"semicolon",
+	"apostrophe",
+	"comma",
+	"dot",
+	"slash",
 };
 
 char *screen_char_combo(unsigned char c)
@@ -232,9 +269,13 @@ char **screen_text_keys(const char *text, size_t *n, char **err)
 	for (size_t i = 0; i < len; i++) {
 		if ((keys[i] = screen_char_combo((unsigned char)text[i])) == NULL) {
 			if ((unsigned char)text[i] >= 0x80)
-				err_set(err, "cannot type a non-ASCII character (byte %zu) on a US layout", i + 1);
+				err_set(err,
+					"cannot type a non-ASCII character (byte %zu) on a US "
+					"layout",
+					i + 1);
 			else
-				err_set(err, "cannot type character 0x%02x (byte %zu) on a US layout",
+				err_set(err,
+					"cannot type character 0x%02x (byte %zu) on a US layout",
 					(unsigned char)text[i], i + 1);
 			screen_keys_free(keys, i);
 			return NULL;
