@@ -18,7 +18,7 @@ int cmd_show(struct cli *c, int argc, char **argv);
  */
 json_t *cmd_status_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st,
 			int agent_ms);
-/* list's bound on an agent's answer: it asks many guests, and must stay fast (answers are cached). */
+/* list's bound on an agent's answer: it asks many guests and must stay fast (cached). */
 #define CMD_STATUS_LIST_AGENT_MS 300
 
 #endif
