@@ -9,6 +9,7 @@
 #include "remote.h"
 #include "ui.h"
 #include "util.h"
+#include "view_screen.h"
 #include "vm.h"
 #include "vmstate.h"
 #include "vnc.h"
@@ -419,6 +420,17 @@ void actions_tick(struct ui *ui)
 }
 
 /* ---- VNC details ---- */
+
+/* The guest's display, full-size, keys going to it (view_screen.c). */
+int act_screen(struct ui *ui)
+{
+	if (!guest_up(ui)) {
+		ui_status(ui, true, "%s is not running: no screen to show", ui_guest(ui)->name);
+		return UI_REDRAW;
+	}
+	ui_push(ui, &view_screen);
+	return UI_REDRAW;
+}
 
 /*
  * Whom the viewer or the tunnel goes to: this host, or another host's ssh

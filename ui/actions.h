@@ -16,6 +16,7 @@ int act_pause(struct ui *ui);
 int act_cdrom(struct ui *ui);
 int act_eject(struct ui *ui);
 int act_vnc(struct ui *ui);
+int act_screen(struct ui *ui);
 int act_console(struct ui *ui);
 int act_monitor(struct ui *ui);
 int act_edit(struct ui *ui);

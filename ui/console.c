@@ -21,6 +21,7 @@
 #include "ui.h"
 #include "util.h"
 #include "verb.h"
+#include "view_screen.h"
 #include "vmstate.h"
 
 #define VG_EVERY 30.0  /* seconds between volume group queries (each runs lvm) */
@@ -585,7 +586,7 @@ int ui_jobs_fds(struct ui *ui, struct pollfd *fds, int max)
 			fds[n++] = (struct pollfd){ .fd = ui->jobs[i].job->fd, .events = POLLIN };
 	if (ui->vg_job && ui->vg_job->fd >= 0 && n < max)
 		fds[n++] = (struct pollfd){ .fd = ui->vg_job->fd, .events = POLLIN };
-	return n;
+	return n + view_screen_fds(fds + n, max - n);
 }
 
 static void vg_job_check(struct ui *ui)
@@ -619,6 +620,7 @@ void ui_jobs_process(struct ui *ui, const struct pollfd *fds, int nfds)
 		if (ui->vg_job && ui->vg_job->fd == fds[k].fd)
 			job_read(ui->vg_job);
 	}
+	view_screen_process(ui, fds, nfds);
 	jobs_check(ui);
 }
 
@@ -628,6 +630,7 @@ void ui_jobs_reap(struct ui *ui)
 		job_reap(ui->jobs[i].job);
 	if (ui->vg_job)
 		job_reap(ui->vg_job);
+	view_screen_process(ui, NULL, 0);
 	jobs_check(ui);
 }
 
@@ -670,6 +673,7 @@ void ui_timers(struct ui *ui)
 	if (now >= ui->next_tick) {
 		ui->next_tick = now + 1.0;
 		actions_tick(ui);
+		view_screen_tick(ui);
 		status_fade(ui, now);
 	}
 }

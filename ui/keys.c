@@ -26,6 +26,8 @@ const struct key_bind key_binds[] = {
 	{ 'c', KEY_F(5), "CD", "change CD: pick an ISO and insert it now", act_cdrom, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'E', 0, NULL, "eject the CD", act_eject, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'v', 0, NULL, "VNC details: port, listen address, password", act_vnc, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'w', 0, NULL, "the guest's screen; keys go to it, F9 key menu, Ctrl-] back", act_screen,
+	  KB_GUEST | KB_MENU },
 	{ 'o', KEY_F(6), "Console", "serial console (Ctrl-] comes back)", act_console, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'm', 0, NULL, "QEMU monitor shell (Ctrl-D comes back)", act_monitor,
 	  KB_GUEST | KB_REMOTE | KB_MENU },

@@ -324,6 +324,8 @@ struct iso_entry;
 void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest, struct iso_entry *all,
 		     size_t n);
 void cmdline_open(struct ui *ui);
+/* The command line, its line already holding text (the ISO picker's "iso make "). */
+void cmdline_open_with(struct ui *ui, const char *text);
 void cmdline_save_history(struct ui *ui);
 void cmdline_readline_lend(void);    /* before another readline user runs in this process */
 void cmdline_readline_reclaim(void);

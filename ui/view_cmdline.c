@@ -245,8 +245,17 @@ void cmdline_save_history(struct ui *ui)
 	cl.matches = NULL;
 }
 
+static char *cl_prefill;  /* the line the next open starts with (cmdline_open_with) */
+
 void cmdline_open(struct ui *ui)
 {
+	ui_push(ui, &view_cmdline);
+}
+
+void cmdline_open_with(struct ui *ui, const char *text)
+{
+	free(cl_prefill);
+	cl_prefill = xstrdup(text);
 	ui_push(ui, &view_cmdline);
 }
 
@@ -258,6 +267,11 @@ static void cmdline_init(struct ui *ui)
 	free(cl.matches);
 	cl.matches = NULL;
 	rl_callback_handler_install(":", cl_handler);
+	if (cl_prefill) {
+		rl_insert_text(cl_prefill);
+		free(cl_prefill);
+		cl_prefill = NULL;
+	}
 }
 
 /* ---- drawing: the prompt and line on the status row, scrolled so the cursor shows ---- */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "hostinfo.h"
+#include "iso.h"
 #include "remote.h"
 #include "ui.h"
 #include "util.h"
@@ -14,6 +15,7 @@ static struct {
 	struct dlg dlg;
 	struct iso_entry *all;
 	size_t n_all;
+	char **users;      /* per image: the guests using it, "av,dc" or "" */
 	size_t *shown;     /* indexes into all that match the filter */
 	size_t n_shown, sel, top;
 	char filter[64];
@@ -56,6 +58,10 @@ void iso_open_remote(struct ui *ui, bool start_after, const char *host, const ch
 
 static void iso_release(void)
 {
+	for (size_t i = 0; iv.users && i < iv.n_all; i++)
+		free(iv.users[i]);
+	free(iv.users);
+	iv.users = NULL;
 	hostinfo_iso_free(iv.all, iv.n_all);
 	free(iv.shown);
 	iv.all = NULL;
@@ -78,13 +84,24 @@ static void iso_init(struct ui *ui)
 		free(err);
 	}
 	iv.shown = xcalloc(iv.n_all ? iv.n_all : 1, sizeof *iv.shown);
+	iv.users = xcalloc(iv.n_all ? iv.n_all : 1, sizeof *iv.users);
+	for (size_t i = 0; i < iv.n_all; i++) {
+		struct strv who = { 0 };
+		struct sbuf b = { 0 };
+
+		iso_users(ui->cfg, ui->defs, ui->st, ui->n, iv.all[i].path, &who);
+		for (size_t k = 0; k < who.n; k++)
+			sbuf_printf(&b, "%s%s", k ? "," : "", who.v[k]);
+		iv.users[i] = sbuf_take(&b);
+		strv_free(&who);
+	}
 	iv.flen = 0;
 	iv.filter[0] = 0;
 	iv.sel = iv.top = 0;
 	iso_filter();
 }
 
-static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, bool selected)
+static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, const char *users, bool selected)
 {
 	char size[16], date[20], line[512];
 	struct tm tm;
@@ -92,8 +109,8 @@ static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, bool s
 
 	localtime_r(&e->mtime, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-	snprintf(line, sizeof line, "%-*.*s %7s  %s", w - 30, w - 30, e->name, size_human(e->size, size, sizeof size),
-		 date);
+	snprintf(line, sizeof line, "%-*.*s %7s  %s  %-.*s", w - 46, w - 46, e->name,
+		 size_human(e->size, size, sizeof size), date, 14, *users ? users : "-");
 	draw_fill(win, y, 1, w - 2, r);
 	draw_text(win, y, 2, w - 4, r, line);
 }
@@ -110,6 +127,8 @@ static void iso_draw(struct ui *ui)
 	snprintf(flt, sizeof flt, "Filter: %s", iv.filter);
 	draw_fill(win, 1, 2, w - 4, R_INPUT);
 	draw_text(win, 1, 2, w - 4, R_INPUT, flt);
+	wattrset(win, role_attr(R_DIALOG_TITLE));
+	mvwprintw(win, 2, 2, "%-*s %7s  %-16s  %s", w - 46, "IMAGE", "SIZE", "DATE", "USED BY");
 	if (iv.sel < iv.top)
 		iv.top = iv.sel;
 	if (iv.sel >= iv.top + (size_t)rows)
@@ -117,8 +136,10 @@ static void iso_draw(struct ui *ui)
 	if (iv.n_shown == 0)
 		draw_text(win, 3, 2, w - 4, R_DIALOG, iv.n_all ? "nothing matches the filter" : "no .iso or .img files in iso_dirs");
 	for (int y = 0; y < rows && iv.top + (size_t)y < iv.n_shown; y++)
-		iso_row(win, 3 + y, w, &iv.all[iv.shown[iv.top + (size_t)y]], iv.top + (size_t)y == iv.sel);
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "type to filter, Up/Down choose, Enter takes it, Esc closes");
+		iso_row(win, 3 + y, w, &iv.all[iv.shown[iv.top + (size_t)y]], iv.users[iv.shown[iv.top + (size_t)y]],
+			iv.top + (size_t)y == iv.sel);
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  "type to filter, Up/Down choose, Enter takes it, F7 make an image from a folder, Esc closes");
 	ui->cursor_y = getbegy(win) + 1;
 	ui->cursor_x = getbegx(win) + 2 + 8 + (int)iv.flen;
 }
@@ -159,6 +180,11 @@ static int iso_key(struct ui *ui, int ch)
 	}
 	if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && iv.n_shown)
 		return iso_choose(ui);
+	if (ch == KEY_F(7)) {  /* `vmdeck iso make` on the command line: the admin types name and folder */
+		iso_close(ui);
+		cmdline_open_with(ui, "iso make ");
+		return UI_REDRAW;
+	}
 	if (ch == KEY_UP && iv.sel > 0)
 		iv.sel--;
 	else if (ch == KEY_DOWN && iv.sel + 1 < iv.n_shown)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "guestip.h"
 #include "pending.h"
 #include "autostart.h"
 #include "remote.h"
@@ -15,7 +16,9 @@
 
 /* Column layout of the table; the CD column takes what is left. */
 enum { COL_NAME = 1, W_NAME = 20, W_NAME_NARROW = 14, W_HOST = 10, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8,
-       W_VNC = 5, W_BACKUP = 13 };
+       W_VNC = 5, W_BACKUP = 13, W_IP = 16 };
+/* The IP column (a guest's first address) only where it leaves the CD column room. */
+#define IP_COLS 130
 
 /*
  * With other hosts' guests in the table a HOST column follows the name
@@ -176,8 +179,9 @@ static void draw_table_head(const struct ui *ui)
 		snprintf(host, sizeof host, "%-*s ", w_host(ui) - 1, "HOST");
 	if (w_vnc(ui))
 		snprintf(vnc, sizeof vnc, "%*s ", w_vnc(ui) - 1, "VNC");
-	snprintf(buf, sizeof buf, " %-*s %s%-*s %*s %*s %*s %s %-*s CD", w_name(ui) - 1, "NAME", host, W_STATE - 1,
-		 "STATE", W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", vnc, W_BACKUP - 1, "BACKUP");
+	snprintf(buf, sizeof buf, " %-*s %s%-*s %*s %*s %*s %s %-*s %-*sCD", w_name(ui) - 1, "NAME", host,
+		 W_STATE - 1, "STATE", W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", vnc, W_BACKUP - 1,
+		 "BACKUP", COLS >= IP_COLS ? W_IP : 0, COLS >= IP_COLS ? "IP" : "");
 	draw_fill(stdscr, y, 0, COLS, R_TABLE_HEAD);
 	draw_text(stdscr, y, 0, COLS, R_TABLE_HEAD, buf);
 	if (ui->sort_col != SORT_NAME || ui->sort_desc) {
@@ -257,6 +261,17 @@ static void cd_text(const struct ui *ui, size_t i, char *buf, size_t len, int wi
 	snprintf(buf, len, "%s", cd ? path_base(cd) : "-");
 }
 
+/* The guest's first address as far as known without asking it, or "-". */
+static void ip_text(struct ui *ui, size_t i, char *buf, size_t len)
+{
+	struct strv ips = { 0 };
+
+	if (i < ui->n_local && ui->st[i].pid > 0 && ui->st[i].state != VM_UNRESPONSIVE)
+		guestip_get(ui->cfg, &ui->defs[i], ui->st[i].pid, 0, &ips);
+	snprintf(buf, len, "%s", ips.n ? ips.v[0] : "-");
+	strv_free(&ips);
+}
+
 static void draw_row(struct ui *ui, size_t i, int y)
 {
 	const struct vmdef *d = &ui->defs[i];
@@ -289,6 +304,12 @@ static void draw_row(struct ui *ui, size_t i, int y)
 		      host, W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, vnc);
 	busy = guest_progress_job(ui, d->name) != NULL;  /* a job's progress takes the BACKUP cell too */
 	at = busy ? bx : bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
+	if (!busy && COLS >= IP_COLS) {
+		char ip[64];
+
+		ip_text(ui, i, ip, sizeof ip);
+		at += snprintf(line + at, sizeof line - (size_t)at, "%-*.*s", W_IP, W_IP - 1, ip);
+	}
 	cd_text(ui, i, cd, sizeof cd, COLS - at);
 	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);
@@ -454,6 +475,20 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 }
 
+/* The guest's addresses as far as known without asking it (the agent's cached answer, neighbours, user net). */
+static void detail_ip(struct ui *ui, struct pane *p, const struct vmdef *d, pid_t pid)
+{
+	struct strv ips = { 0 };
+	struct sbuf b = { 0 };
+
+	guestip_get(ui->cfg, d, pid, 0, &ips);
+	for (size_t k = 0; k < ips.n; k++)
+		sbuf_printf(&b, "%s%s", k ? ", " : "", ips.v[k]);
+	pane_line(p, R_NORMAL, "IP      %s", ips.n ? b.s : "unknown");
+	sbuf_free(&b);
+	strv_free(&ips);
+}
+
 /* "Backup  12-01 02:00 ok   next 12-02 02:00", and a failure's reason under it. */
 static void detail_backup(struct pane *p, const struct schedule_info *b)
 {
@@ -511,6 +546,8 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 		  d->rtc ? d->rtc : vmdef_default("rtc"));
 	if (st->pid > 0)
 		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
+	if (i < ui->n_local && st->pid > 0 && st->state != VM_UNRESPONSIVE)  /* another host's: not from here */
+		detail_ip(ui, p, d, st->pid);
 	detail_backup(p, backup_of(ui, i));
 	if (st->reason)
 		pane_line(p, R_ERROR, "%s", st->reason);

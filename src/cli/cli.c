@@ -15,7 +15,9 @@
 #include "cmd_defs.h"
 #include "cmd_disk.h"
 #include "cmd_hostinfo.h"
+#include "cmd_iso.h"
 #include "cmd_life.h"
+#include "cmd_screen.h"
 #include "cmd_sched.h"
 #include "cmd_snapshot.h"
 #include "cmd_status.h"
@@ -59,6 +61,13 @@ const struct cli_verb cli_verbs[] = {
 	{ "console", "NAME", "serial console; Ctrl-] detaches", 0, cmd_console },
 	{ "monitor", "NAME", "QEMU human monitor with readline (quit is refused)", 0, cmd_monitor },
 	{ "vnc", "NAME", "VNC port, listen address, password or not, how to reach it", 0, cmd_vnc },
+	{ "screen", "NAME [--width COLS] [--height ROWS] [--ppm FILE]",
+	  "the guest's screen drawn in the terminal (or saved as a PPM)", 0, cmd_screen },
+	{ "sendkey", "NAME KEY [MORE]", "press keys on the guest's keyboard (ctrl-alt-delete, alt-f4, ret, a)", 0, cmd_sendkey },
+	{ "type", "NAME TEXT", "type text on the guest's keyboard (US layout)", 0, cmd_type },
+	{ "iso", "list | make NAME.iso DIR [--label LABEL] | put NAME.iso < FILE | delete NAME.iso",
+	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, upload, delete", 0,
+	  cmd_iso },
 	{ "disk", "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
 	  "create, grow, delete, list (orphans marked) or attach volumes", 0, cmd_disk },
 	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force] | --scheduled [--to DIR|HOST:/DIR]",

@@ -54,7 +54,7 @@ static int local_objects(struct cli *c, const char *host, json_t *all)
 	sts = xcalloc(n ? n : 1, sizeof *sts);
 	status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = cmd_status_json(&defs[i], &sts[i]);
+		json_t *o = cmd_status_json(&c->cfg, &defs[i], &sts[i], CMD_STATUS_LIST_AGENT_MS);
 
 		json_object_set_new(o, "host", json_string(host));
 		json_array_append_new(all, o);

@@ -19,6 +19,7 @@
 
 #include "autostart.h"
 #include "events.h"
+#include "guestip.h"
 #include "status.h"
 #include "util.h"
 #include "verb.h"
@@ -79,7 +80,30 @@ static json_t *nics_json(const struct vmdef *d)
 	return a;
 }
 
-json_t *cmd_status_json(const struct vmdef *d, const struct vm_status *st)
+/*
+ * How long list and show wait for a guest agent's addresses: list asks many
+ * guests and must stay fast (answers are cached, see guestip.h).
+ */
+#define LIST_AGENT_MS CMD_STATUS_LIST_AGENT_MS
+#define SHOW_AGENT_MS 1500
+
+/* The guest's addresses (a list), or null while nothing is known. */
+static json_t *ip_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st, int agent_ms)
+{
+	struct strv ips = { 0 };
+	json_t *a;
+
+	if (!cfg || !live(st) || st->state == VM_INVALID || st->state == VM_UNRESPONSIVE)
+		return json_null();
+	guestip_get(cfg, d, st->pid, agent_ms, &ips);
+	a = ips.n || d->guest_agent ? json_array() : json_null();
+	for (size_t i = 0; i < ips.n; i++)
+		json_array_append_new(a, json_string(ips.v[i]));
+	strv_free(&ips);
+	return a;
+}
+
+json_t *cmd_status_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st, int agent_ms)
 {
 	bool valid = st->state != VM_INVALID, on = live(st);
 	json_t *o = json_object();
@@ -97,6 +121,7 @@ json_t *cmd_status_json(const struct vmdef *d, const struct vm_status *st)
 	json_object_set_new(o, "cdrom", valid ? json_str_or_null(cdrom_shown(d, st)) : json_null());
 	json_object_set_new(o, "disks", valid ? disks_json(d) : json_array());
 	json_object_set_new(o, "nics", valid ? nics_json(d) : json_array());
+	json_object_set_new(o, "ip", ip_json(cfg, d, st, agent_ms));
 	json_object_set_new(o, "error", json_str_or_null(st->reason));
 	return o;
 }
@@ -174,7 +199,23 @@ static void table_print(const struct vmdef *defs, const struct vm_status *sts, s
 			tprintf("%s: %s: %s\n", defs[i].name, vmstate_name(sts[i].state), sts[i].reason);
 }
 
-static void show_print(const struct vmdef *d, const struct vm_status *st)
+/* "ip: 10.0.2.15, fd00::5" for a running guest whose addresses are known. */
+static void show_ip(const struct config *cfg, const struct vmdef *d, const struct vm_status *st)
+{
+	struct strv ips = { 0 };
+	struct sbuf b = { 0 };
+
+	if (!live(st) || st->state == VM_UNRESPONSIVE)
+		return;
+	guestip_get(cfg, d, st->pid, SHOW_AGENT_MS, &ips);
+	for (size_t i = 0; i < ips.n; i++)
+		sbuf_printf(&b, "%s%s", i ? ", " : "", ips.v[i]);
+	tprintf("ip:          %s\n", ips.n ? b.s : "(unknown)");
+	sbuf_free(&b);
+	strv_free(&ips);
+}
+
+static void show_print(const struct config *cfg, const struct vmdef *d, const struct vm_status *st)
 {
 	char buf[32];
 	bool valid = st->state != VM_INVALID;
@@ -196,6 +237,7 @@ static void show_print(const struct vmdef *d, const struct vm_status *st)
 			printf("cpu:         %.1f%%\n", st->cpu_percent);
 		tprintf("resident:    %s\n", size_human(st->rss, buf, sizeof buf));
 		tprintf("uptime:      %s\n", uptime_text(st->uptime, buf, sizeof buf));
+		show_ip(cfg, d, st);
 	}
 	tprintf("cpus:        %d (%s, %s)\n", d->cpus, d->cpu ? d->cpu : "-", d->machine ? d->machine : "-");
 	tprintf("memory:      %s\n", size_human(d->memory, buf, sizeof buf));
@@ -260,7 +302,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		json_t *a = json_array();
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, cmd_status_json(&defs[i], &sts[i]));
+			json_array_append_new(a, cmd_status_json(&c->cfg, &defs[i], &sts[i], LIST_AGENT_MS));
 		cli_json_print_indented(a);
 	} else {
 		table_print(defs, sts, n);
@@ -293,11 +335,11 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	free(err);
 	status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
 	if (c->json) {
-		json_t *o = cmd_status_json(&def, &st);
+		json_t *o = cmd_status_json(&c->cfg, &def, &st, SHOW_AGENT_MS);
 
 		cli_json_print_indented(o);
 	} else {
-		show_print(&def, &st);
+		show_print(&c->cfg, &def, &st);
 		show_events(&c->cfg, def.name);
 	}
 	vmstate_status_clear(&st);

@@ -5,12 +5,20 @@
 #include <jansson.h>
 
 struct cli;
+struct config;
 struct vmdef;
 struct vm_status;
 
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
-/* One guest as `list --json` gives it (DESIGN.md's shape); `watch` and `list --all-hosts` send the same. */
-json_t *cmd_status_json(const struct vmdef *d, const struct vm_status *st);
+/*
+ * One guest as `list --json` gives it (DESIGN.md's shape); `watch` and `list --all-hosts` send the same.
+ * agent_ms bounds the wait for a guest agent's addresses ("ip"); 0 reads only its cached
+ * answer; cfg NULL (a model of another host's guest) gives "ip": null.
+ */
+json_t *cmd_status_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st,
+			int agent_ms);
+/* list's bound on an agent's answer: it asks many guests and must stay fast (cached). */
+#define CMD_STATUS_LIST_AGENT_MS 300
 
 #endif

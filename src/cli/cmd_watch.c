@@ -184,7 +184,7 @@ static bool text_news(json_t *before, json_t *now)
 
 static void guest_changes(struct watch *wa, size_t i)
 {
-	json_t *o = cmd_status_json(&wa->defs[i], &wa->st[i]);
+	json_t *o = cmd_status_json(wa->cfg, &wa->defs[i], &wa->st[i], 0);
 	json_t *k = comparable(o);
 	json_t *l;
 
@@ -277,7 +277,7 @@ static void full_send(struct watch *wa)
 	json_t *l = line_new("full"), *a = json_array();
 
 	for (size_t i = 0; i < wa->n; i++) {
-		json_t *o = cmd_status_json(&wa->defs[i], &wa->st[i]);
+		json_t *o = cmd_status_json(wa->cfg, &wa->defs[i], &wa->st[i], 0);
 
 		json_object_set_new(wa->shown, wa->defs[i].name, comparable(o));
 		json_array_append_new(a, o);

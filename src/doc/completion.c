@@ -35,20 +35,20 @@ static const char *const script_head =
 	"    printf '%s' \"$out\"\n"
 	"}\n"
 	"\n"
-	"_vmdeck_offer() {  # CUR WORD...: kinds (guest iso host tag file dir) or literal words\n"
+	"_vmdeck_offer() {  # CUR WORD...: kinds (@guest @iso @host @tag @file @dir) or literal words\n"
 	"    local cur=$1 w n\n"
 	"    shift\n"
 	"    for w in \"$@\"; do\n"
 	"        case $w in\n"
-	"        guest|iso|host|tag)\n"
-	"            [ \"$w\" = iso ] && compopt -o filenames 2>/dev/null\n"
+	"        @guest|@iso|@host|@tag)\n"
+	"            [ \"$w\" = @iso ] && compopt -o filenames 2>/dev/null\n"
 	"            while IFS= read -r n; do\n"
 	"                [[ $n == \"$cur\"* ]] && COMPREPLY+=(\"$n\")\n"
-	"            done < <(_vmdeck_names \"$w\" \"$_vmdeck_guest\") ;;\n"
-	"        file) compopt -o filenames 2>/dev/null; _vmdeck_lines compgen -f -- \"$cur\" ;;\n"
-	"        verb) _vmdeck_offer \"$cur\" $_vmdeck_verbs ;;\n"
-	"        any) ;;\n"
-	"        dir) compopt -o filenames 2>/dev/null; _vmdeck_lines compgen -d -- \"$cur\" ;;\n"
+	"            done < <(_vmdeck_names \"${w#@}\" \"$_vmdeck_guest\") ;;\n"
+	"        @file) compopt -o filenames 2>/dev/null; _vmdeck_lines compgen -f -- \"$cur\" ;;\n"
+	"        @verb) _vmdeck_offer \"$cur\" $_vmdeck_verbs ;;\n"
+	"        @any) ;;\n"
+	"        @dir) compopt -o filenames 2>/dev/null; _vmdeck_lines compgen -d -- \"$cur\" ;;\n"
 	"        *) [[ $w == \"$cur\"* ]] && COMPREPLY+=(\"$w\") ;;\n"
 	"        esac\n"
 	"    done\n"
@@ -79,8 +79,8 @@ static const char *const script_main =
 	"        [ $pos = 1 ] && _vmdeck_guest=$w\n"
 	"    done\n"
 	"    case $want in\n"
-	"    conf) _vmdeck_offer \"$cur\" file; return ;;\n"
-	"    host) _vmdeck_offer \"$cur\" host; return ;;\n"
+	"    conf) _vmdeck_offer \"$cur\" @file; return ;;\n"
+	"    host) _vmdeck_offer \"$cur\" @host; return ;;\n"
 	"    -*) _vmdeck_offer \"$cur\" $(_vmdeck_optarg \"$verb\" \"$want\"); return ;;\n"
 	"    esac\n"
 	"    if [ -z \"$verb\" ]; then\n"
@@ -126,7 +126,7 @@ static void verb_cases(FILE *out, const struct cli_verb *v, const struct usage *
 			if (u->opts[i].value.n)
 				words(out, &u->opts[i].value);
 			else
-				fputs("any", out);
+				fputs("@any", out);
 			fputs("\" ;;\n", out);
 		}
 }

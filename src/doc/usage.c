@@ -16,10 +16,10 @@ static const struct {
 	const char *word;
 	const char *kind;
 } kinds[] = {
-	{ "NAME", "guest" }, { "SRC", "guest" }, { "GUEST", "guest" },
-	{ "ISO", "iso" }, { "HOST", "host" }, { "TAG", "tag" },
-	{ "ARCHIVE", "file" }, { "FILE", "file" }, { "DIR", "dir" }, { "PATH", "file" },
-	{ "VERB", "verb" },
+	{ "NAME", "@guest" }, { "SRC", "@guest" }, { "GUEST", "@guest" },
+	{ "ISO", "@iso" }, { "HOST", "@host" }, { "TAG", "@tag" },
+	{ "ARCHIVE", "@file" }, { "FILE", "@file" }, { "DIR", "@dir" }, { "PATH", "@file" },
+	{ "VERB", "@verb" },
 };
 
 const char *usage_kind(const char *word)

@@ -40,6 +40,8 @@ check_eq "vmdeck --host <Tab>: hosts" "backup1 kvm2" "$(complete_line vmdeck --h
 check_eq "vmdeck -c FILE st<Tab>: the file is skipped, the verb is next" "start stop" \
     "$(complete_line vmdeck -c "$CONF" st)"
 check_eq "vmdeck new <Tab>: a new name, nothing offered" "" "$(complete_line vmdeck new '')"
+check_eq "vmdeck iso <Tab>: its sub-verbs, not images (a verb named like a kind)" "delete list make put" \
+    "$(complete_line vmdeck iso '')"
 check_eq "vmdeck disk <Tab>: its sub-verbs" "attach create delete list resize" "$(complete_line vmdeck disk '')"
 check_eq "vmdeck help <Tab>: verbs and the two file references" \
     "$( (echo config; echo yaml; "$VMDECK" help | awk '/^  [a-z]/ {print $1}') | sort | tr '\n' ' ' | sed 's/ $//')" \

@@ -65,7 +65,7 @@ check_match "cpu_percent is a number" '^[0-9]+(\.[0-9]+)?$' "$(field g1 .cpu_per
 check_match "uptime in whole seconds" '^[0-9]+$' "$(field g1 .uptime)"
 check_eq "memory in bytes" 33554432 "$(field g1 .memory)"
 check_eq "JSON keys as DESIGN.md fixes them" \
-    "cdrom cpu_percent cpus disks error memory name nics pid rss state uptime vnc" \
+    "cdrom cpu_percent cpus disks error ip memory name nics pid rss state uptime vnc" \
     "$(list_json | jq -r '.[0] | keys | join(" ")')"
 check_eq "vnc object" "true 127.0.0.1 false" \
     "$(field g3 '"\(.vnc.port == 5900 + .vnc.display) \(.vnc.listen) \(.vnc.password)"')"

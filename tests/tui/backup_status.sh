@@ -49,7 +49,7 @@ tui_select g2
 check_screen "the detail pane: the last result" 'Backup +[0-9-]+ [0-9:]+ FAILED'
 check_screen "its next run (g2's own calendar)" ' next [0-9-]+ 03:00'
 check_screen "and why it failed" 'g2.raw: cannot read:'
-check_screen "on as many rows as it takes" '^ +Input/output error'
+check_screen "on as many rows as it takes" ' {2,}Input/output error *$'
 tui_select g1
 check_screen "g1's next run is backup.schedule's" ' next [0-9-]+ 02:00'
 tmux_ resize-window -x 100 -y 30
