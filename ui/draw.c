@@ -16,7 +16,10 @@ void draw_fill(WINDOW *w, int y, int x, int width, enum role r)
 		mvwaddch(w, y, x + i, ' ');
 }
 
-/* Text clipped to width (multibyte-aware through waddnstr's byte limit being generous enough for ASCII names). */
+/*
+ * Text clipped to width (multibyte-aware through waddnstr's byte limit being generous enough for
+ * ASCII names).
+ */
 void draw_text(WINDOW *w, int y, int x, int width, enum role r, const char *s)
 {
 	int maxx = getmaxx(w);
@@ -85,11 +88,12 @@ void draw_box(struct ui *ui, WINDOW *w, enum role r, const char *title)
 
 	wattrset(w, role_attr(r));
 	if (!ui->ascii && ui->utf8)
-		wborder_set(w, WACS_VLINE, WACS_VLINE, WACS_HLINE, WACS_HLINE, WACS_ULCORNER, WACS_URCORNER,
-			    WACS_LLCORNER, WACS_LRCORNER);
+		wborder_set(w, WACS_VLINE, WACS_VLINE, WACS_HLINE, WACS_HLINE, WACS_ULCORNER,
+			    WACS_URCORNER, WACS_LLCORNER, WACS_LRCORNER);
 	else
-		wborder(w, line_ch(ui, ACS_VLINE, '|'), line_ch(ui, ACS_VLINE, '|'), line_ch(ui, ACS_HLINE, '-'),
-			line_ch(ui, ACS_HLINE, '-'), line_ch(ui, ACS_ULCORNER, '+'), line_ch(ui, ACS_URCORNER, '+'),
+		wborder(w, line_ch(ui, ACS_VLINE, '|'), line_ch(ui, ACS_VLINE, '|'),
+			line_ch(ui, ACS_HLINE, '-'), line_ch(ui, ACS_HLINE, '-'),
+			line_ch(ui, ACS_ULCORNER, '+'), line_ch(ui, ACS_URCORNER, '+'),
 			line_ch(ui, ACS_LLCORNER, '+'), line_ch(ui, ACS_LRCORNER, '+'));
 	if (title && *title) {
 		char buf[128];
@@ -102,9 +106,14 @@ void draw_box(struct ui *ui, WINDOW *w, enum role r, const char *title)
 enum role role_for_state(enum vm_state s)
 {
 	static const enum role map[VM_STATE_COUNT] = {
-		[VM_STOPPED] = R_STOPPED,	  [VM_STARTING] = R_STARTING, [VM_RUNNING] = R_RUNNING,
-		[VM_PAUSED] = R_PAUSED,		  [VM_SHUTTING_DOWN] = R_SHUTTING_DOWN,
-		[VM_UNRESPONSIVE] = R_UNRESPONSIVE, [VM_CRASHED] = R_CRASHED, [VM_INVALID] = R_INVALID,
+		[VM_STOPPED] = R_STOPPED,
+		[VM_STARTING] = R_STARTING,
+		[VM_RUNNING] = R_RUNNING,
+		[VM_PAUSED] = R_PAUSED,
+		[VM_SHUTTING_DOWN] = R_SHUTTING_DOWN,
+		[VM_UNRESPONSIVE] = R_UNRESPONSIVE,
+		[VM_CRASHED] = R_CRASHED,
+		[VM_INVALID] = R_INVALID,
 		[VM_UNREACHABLE] = R_UNRESPONSIVE,
 	};
 	return (unsigned)s < VM_STATE_COUNT ? map[s] : R_NORMAL;
@@ -195,12 +204,15 @@ void draw_status_line(struct ui *ui, int y)
 
 	draw_fill(stdscr, y, 0, COLS, R_STATUS);
 	if (running)
-		snprintf(right, sizeof right, " %d job%s running (J) ", running, running == 1 ? "" : "s");
+		snprintf(right, sizeof right, " %d job%s running (J) ", running,
+			 running == 1 ? "" : "s");
 	rw = (int)strlen(right);
 	if (ui->status_msg)
-		draw_text(stdscr, y, 0, COLS - rw, ui->status_error ? R_ERROR : R_STATUS, ui->status_msg);
+		draw_text(stdscr, y, 0, COLS - rw, ui->status_error ? R_ERROR : R_STATUS,
+			  ui->status_msg);
 	else
-		draw_text(stdscr, y, 0, COLS - rw, R_STATUS, "Enter: actions  :: command line  ?: help  q: quit");
+		draw_text(stdscr, y, 0, COLS - rw, R_STATUS,
+			  "Enter: actions  :: command line  ?: help  q: quit");
 	if (rw)
 		draw_text(stdscr, y, COLS - rw, rw, R_PROGRESS, right);
 }
@@ -219,7 +231,10 @@ void dlg_invalidate_all(void)
 	dlg_epoch++;
 }
 
-/* Dialogs keep to the rows between the header and the status line, so those and the F-key bar stay in view. */
+/*
+ * Dialogs keep to the rows between the header and the status line, so those and the F-key bar stay
+ * in view.
+ */
 WINDOW *dlg_open(struct dlg *d, int h, int w)
 {
 	int top = 1, rows = LINES - 3, y, x;

@@ -1,4 +1,7 @@
-/* loop.c: the console's one poll() loop: keyboard, signal pipe, status poller, job pipes and timers. */
+/*
+ * loop.c: the console's one poll() loop: keyboard, signal pipe, status poller, job pipes and
+ * timers.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -123,7 +126,8 @@ static void on_key(struct ui *ui, int ch)
 		ui->dirty = true;
 		return;
 	}
-	if (ch == CTRL_L) { /* repaints everything whatever is open; the list also rescans (act_refresh) */
+	/* repaints everything whatever is open; the list also rescans (act_refresh) */
+	if (ch == CTRL_L) {
 		clearok(curscr, TRUE);
 		dlg_invalidate_all();
 		ui->dirty = true;
@@ -172,7 +176,8 @@ static int sleep_ms(struct ui *ui)
 
 static void turn(struct ui *ui, struct pollfd *fds)
 {
-	int nfds = 2, first_status, n_status = 0, first_watch, n_watch, first_link, n_link, first_job;
+	int nfds = 2, first_status, n_status = 0, first_watch, n_watch, first_link, n_link,
+	    first_job;
 
 	fds[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = ui->sig_fd, .events = POLLIN };
@@ -199,7 +204,8 @@ static void turn(struct ui *ui, struct pollfd *fds)
 		ui->quit = true; /* the terminal went away */
 	if (ui->poll)
 		ui_status_progress(ui, fds + first_status, n_status);
-	remote_process(ui, fds + first_link, n_link);  /* before the watcher's turn, which rebuilds the rows */
+	/* before the watcher's turn, which rebuilds the rows */
+	remote_process(ui, fds + first_link, n_link);
 	ui_watch_progress(ui, fds + first_watch, n_watch);
 	ui_jobs_process(ui, fds + first_job, nfds - first_job);
 	ui_timers(ui);
@@ -209,7 +215,8 @@ int ui_loop_run(struct ui *ui)
 {
 	struct pollfd *fds = xcalloc(MAX_FDS, sizeof *fds);
 
-	ui_timers(ui);  /* the first screen already has the host's figures and, where no guest runs, the states */
+	/* the first screen already has the host's figures and, where no guest runs, the states */
+	ui_timers(ui);
 	ui->dirty = true;
 	while (!ui->quit) {
 		confirm_show_waiting(ui);

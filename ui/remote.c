@@ -1,4 +1,7 @@
-/* remote.c: the other hosts in the console: one hostlink each (hostlink.h), rows, header lines, remote actions. */
+/*
+ * remote.c: the other hosts in the console: one hostlink each (hostlink.h), rows, header lines,
+ * remote actions.
+ */
 #include "remote.h"
 
 #include <stdio.h>
@@ -77,12 +80,14 @@ static void mark_down(const struct hostlink *hl, struct vm_status *st)
 	strftime(when, sizeof when, "%H:%M:%S", localtime_r(&t, &tm));
 	st->state = VM_UNREACHABLE;
 	free(st->reason);
-	st->reason = xasprintf("%s since %s: %s",
-			       hostlink_state(hl) == HL_INCOMPATIBLE ? "incompatible" : "unreachable", when,
-			       hostlink_reason(hl) ? hostlink_reason(hl) : "?");
+	st->reason =
+		xasprintf("%s since %s: %s",
+			  hostlink_state(hl) == HL_INCOMPATIBLE ? "incompatible" : "unreachable",
+			  when, hostlink_reason(hl) ? hostlink_reason(hl) : "?");
 }
 
-void remote_rows(struct ui *ui, struct vmdef **defs, struct vm_status **st, const char ***hosts, size_t *n)
+void remote_rows(struct ui *ui, struct vmdef **defs, struct vm_status **st, const char ***hosts,
+		 size_t *n)
 {
 	size_t total = 0, k = 0;
 
@@ -127,7 +132,9 @@ int remote_header_lines(const struct ui *ui)
 	return LINES >= 30 ? (int)ui->n_links : 1;
 }
 
-/* One host, long ("kvm2  load 0.12  mem free 3.1G  vg free 20G  up") or short ("kvm2 0.12 3.1G"). */
+/*
+ * One host, long ("kvm2  load 0.12  mem free 3.1G  vg free 20G  up") or short ("kvm2 0.12 3.1G").
+ */
 static void host_text(const struct hostlink *hl, bool longer, struct sbuf *b)
 {
 	json_t *f = hostlink_facts(hl);
@@ -155,9 +162,11 @@ static void host_text(const struct hostlink *hl, bool longer, struct sbuf *b)
 	if (json_is_number(load))
 		sbuf_printf(b, longer ? "  load %.2f" : " %.2f", json_number_value(load));
 	if (json_is_integer(mem))
-		sbuf_printf(b, longer ? "  mem free %s" : " %s", size_human((uint64_t)json_integer_value(mem), m, sizeof m));
+		sbuf_printf(b, longer ? "  mem free %s" : " %s",
+			    size_human((uint64_t)json_integer_value(mem), m, sizeof m));
 	if (longer && json_is_integer(vg))
-		sbuf_printf(b, "  vg free %s", size_human((uint64_t)json_integer_value(vg), v, sizeof v));
+		sbuf_printf(b, "  vg free %s",
+			    size_human((uint64_t)json_integer_value(vg), v, sizeof v));
 	if (longer)
 		sbuf_add(b, "  reachable");
 }
@@ -180,8 +189,8 @@ void remote_header_text(const struct ui *ui, int k, char *buf, size_t len)
 	sbuf_free(&b);
 }
 
-struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest, const char *const *words,
-			    void (*done)(struct ui *ui, struct job *j))
+struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,
+			    const char *const *words, void (*done)(struct ui *ui, struct job *j))
 {
 	struct hostlink *hl = remote_link(ui, host);
 	struct strv av = { 0 };
@@ -211,14 +220,18 @@ struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest, 
 	return j;
 }
 
-/* ---- the CD picker for another host's guest: that host's ISOs, from its `vmdeck hostinfo --json` ---- */
+/*
+ * ---- the CD picker for another host's guest: that host's ISOs, from its `vmdeck hostinfo --json`
+ * ----
+ */
 
 /* The host's answer: one JSON object, after whatever ssh may have said first. */
 static json_t *answer_object(const struct job *j)
 {
 	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
 
-	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL)
+		 : NULL;
 }
 
 static void isos_arrived(struct ui *ui, struct job *j)
@@ -293,12 +306,13 @@ void remote_backup(struct ui *ui, const char *host, const char *name, bool live)
 	memcpy(arg + hl, name, nl);
 	arg[hl + nl] = live ? 1 : 0;
 	q = xasprintf("Back up %s on %s into %s's own backup.dir%s? (Other destinations: `:` then "
-		      "--host %s backup %s --to ...)", name, host, host, live ? ", live (it runs)" : "", host, name);
+		      "--host %s backup %s --to ...)",
+		      name, host, host, live ? ", live (it runs)" : "", host, name);
 	confirm_ask(ui, "Back up", q, NULL, backup_confirmed, arg);
 	free(q);
 }
 
-/* ---- n while the table shows another host only: the new-guest form with that host's choices ---- */
+/* ---- n while the table shows another host only: the new-guest form with that host's choices */
 
 static void info_arrived(struct ui *ui, struct job *j)
 {

@@ -1,4 +1,7 @@
-/* remote.h: the other hosts in the console: their links, their rows, their header lines, actions there. */
+/*
+ * remote.h: the other hosts in the console: their links, their rows, their header lines, actions
+ * there.
+ */
 #ifndef VMDECK_UI_REMOTE_H
 #define VMDECK_UI_REMOTE_H
 
@@ -24,27 +27,40 @@ void remote_process(struct ui *ui, const struct pollfd *fds, int nfds);
  * borrowed) of *n entries, allocated. A host that is unreachable shows its
  * last known guests as `unreachable`, with the reason and since when.
  */
-void remote_rows(struct ui *ui, struct vmdef **defs, struct vm_status **st, const char ***hosts, size_t *n);
+void remote_rows(struct ui *ui, struct vmdef **defs, struct vm_status **st, const char ***hosts,
+		 size_t *n);
 
 struct hostlink *remote_link(const struct ui *ui, const char *host);
 /* The host row i belongs to: its hosts[] name, or this host's name. */
 const char *remote_host_name(const struct ui *ui, size_t i);
-/* How many header lines the other hosts take (0 without hosts; one each when the terminal is tall enough). */
+/*
+ * How many header lines the other hosts take (0 without hosts; one each when the terminal is tall
+ * enough).
+ */
 int remote_header_lines(const struct ui *ui);
 /* Header line k (0 .. remote_header_lines - 1) into buf. */
 void remote_header_text(const struct ui *ui, int k, char *buf, size_t len);
 
 /* Runs `vmdeck WORDS` on host as a background job through its shared connection. */
-struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest, const char *const *words,
-			    void (*done)(struct ui *ui, struct job *j));
+struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,
+			    const char *const *words, void (*done)(struct ui *ui, struct job *j));
 
-/* c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on it. */
+/*
+ * c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on
+ * it.
+ */
 void remote_iso_pick(struct ui *ui, const char *host, const char *guest, bool start_after);
 
-/* B on another host's guest: asks, then its own `vmdeck backup` (live when it runs) as a job through the link. */
+/*
+ * B on another host's guest: asks, then its own `vmdeck backup` (live when it runs) as a job
+ * through the link.
+ */
 void remote_backup(struct ui *ui, const char *host, const char *name, bool live);
 
-/* n while only that host's guests are shown: its hostinfo is fetched (a job), then the new-guest form for it. */
+/*
+ * n while only that host's guests are shown: its hostinfo is fetched (a job), then the new-guest
+ * form for it.
+ */
 void remote_new_guest(struct ui *ui, const char *host);
 
 /* H: the table shows the next host only (this one, then each of hosts[]), then all again. */

@@ -1,4 +1,7 @@
-/* table_order.c: which guests the table shows, in what order: the / filter and the sort column (< > I). */
+/*
+ * table_order.c: which guests the table shows, in what order: the / filter and the sort column (< >
+ * I).
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +44,9 @@ static int compare(const void *a, const void *b, void *arg)
 	else if (ui->sort_col == SORT_CPU)
 		c = cpu_of(ui, i) < cpu_of(ui, j) ? 1 : cpu_of(ui, i) > cpu_of(ui, j) ? -1 : 0;
 	else if (ui->sort_col == SORT_MEMORY)
-		c = ui->defs[i].memory < ui->defs[j].memory ? 1 : ui->defs[i].memory > ui->defs[j].memory ? -1 : 0;
+		c = ui->defs[i].memory < ui->defs[j].memory   ? 1
+		    : ui->defs[i].memory > ui->defs[j].memory ? -1
+							      : 0;
 	c = c ? c : by_name;
 	return ui->sort_desc ? -c : c;
 }
@@ -92,5 +97,6 @@ void table_order_reverse(struct ui *ui)
 {
 	ui->sort_desc = !ui->sort_desc;
 	table_order_rebuild(ui);
-	ui_status(ui, false, "sorted by %s, %s", sort_name(ui), ui->sort_desc ? "reversed" : "as usual");
+	ui_status(ui, false, "sorted by %s, %s", sort_name(ui),
+		  ui->sort_desc ? "reversed" : "as usual");
 }

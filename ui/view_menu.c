@@ -35,7 +35,8 @@ static void menu_row(WINDOW *win, int y, int w, int i)
 	enum role r = i == mv.sel ? R_DIALOG_SEL : R_DIALOG;
 
 	draw_fill(win, y, 1, w - 2, r);
-	draw_text(win, y, 2, 3, i == mv.sel ? R_DIALOG_SEL : R_MENU_KEY, key_text(mv.rows[i]->key, key, sizeof key));
+	draw_text(win, y, 2, 3, i == mv.sel ? R_DIALOG_SEL : R_MENU_KEY,
+		  key_text(mv.rows[i]->key, key, sizeof key));
 	draw_text(win, y, 6, w - 8, r, mv.rows[i]->help);
 }
 
@@ -46,7 +47,8 @@ static void menu_draw(struct ui *ui)
 	int w = 44, h, rows;
 	WINDOW *win;
 
-	for (int i = 0; i < mv.n; i++)  /* wide enough for every row's text (dlg_open keeps it on screen) */
+	/* wide enough for every row's text (dlg_open keeps it on screen) */
+	for (int i = 0; i < mv.n; i++)
 		if ((int)strlen(mv.rows[i]->help) + 8 > w)
 			w = (int)strlen(mv.rows[i]->help) + 8;
 	win = dlg_open(&mv.dlg, mv.n + 4, w);

@@ -1,4 +1,7 @@
-/* cmd_complete.c: `vmdeck complete KIND [GUEST]`: names for the shell's completion, fast and without parsing YAML. */
+/*
+ * cmd_complete.c: `vmdeck complete KIND [GUEST]`: names for the shell's completion, fast and
+ * without parsing YAML.
+ */
 #include "cli_out.h"
 #include "cmd_complete.h"
 
@@ -97,5 +100,6 @@ int cmd_complete(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_LEN(kinds); i++)
 		if (strcmp(argv[1], kinds[i].kind) == 0)
 			return kinds[i].list(c, argc == 3 ? argv[2] : NULL);
-	return cli_error(EXIT_USAGE, "complete: unknown kind '%s' (guest, iso, host, tag)", argv[1]);
+	return cli_error(EXIT_USAGE, "complete: unknown kind '%s' (guest, iso, host, tag)",
+			 argv[1]);
 }

@@ -29,8 +29,9 @@ static json_t *isos_json(const struct config *cfg)
 		return a;
 	}
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}", "path", e[i].path, "name", e[i].name, "size",
-						   (json_int_t)e[i].size, "mtime", (json_int_t)e[i].mtime));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}", "path", e[i].path,
+						   "name", e[i].name, "size", (json_int_t)e[i].size,
+						   "mtime", (json_int_t)e[i].mtime));
 	hostinfo_iso_free(e, n);
 	return a;
 }
@@ -67,11 +68,12 @@ int cmd_hostinfo(struct cli *c, int argc, char **argv)
 	hostinfo_host_name(&c->cfg, name, sizeof name);
 	has_vg = c->cfg.vg && *c->cfg.vg && lvm_vg_free(&c->cfg, &vg_free, &err) == 0;
 	free(err);
-	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:o}", "name", name, "version", VMDECK_VERSION, "iso",
-		      isos_json(&c->cfg), "bridges", strv_json(&bridges), "vg",
-		      c->cfg.vg && *c->cfg.vg ? json_string(c->cfg.vg) : json_null(), "vg_free",
-		      has_vg ? json_integer((json_int_t)vg_free) : json_null(), "file_dir", c->cfg.file_dir,
-		      "free_vnc_display", guest_vnc_free_display(defs, n, NULL, NULL), "guests", strv_json(&names));
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:o}", "name", name, "version",
+		      VMDECK_VERSION, "iso", isos_json(&c->cfg), "bridges", strv_json(&bridges),
+		      "vg", c->cfg.vg && *c->cfg.vg ? json_string(c->cfg.vg) : json_null(),
+		      "vg_free", has_vg ? json_integer((json_int_t)vg_free) : json_null(),
+		      "file_dir", c->cfg.file_dir, "free_vnc_display",
+		      guest_vnc_free_display(defs, n, NULL, NULL), "guests", strv_json(&names));
 	if (c->json) {
 		cli_json_print(o);
 	} else {

@@ -1,4 +1,7 @@
-/* cmd_sched.c: `vmdeck prune`, `vmdeck verify` and `vmdeck backup --scheduled`: the unattended side of backups. */
+/*
+ * cmd_sched.c: `vmdeck prune`, `vmdeck verify` and `vmdeck backup --scheduled`: the unattended side
+ * of backups.
+ */
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +22,10 @@
 #include "vmstate.h"
 #include "vmdef.h"
 
-/* Where prune and verify --all look: --to when given, else backup.dir and backup.schedule_to (when set). */
+/*
+ * Where prune and verify --all look: --to when given, else backup.dir and backup.schedule_to (when
+ * set).
+ */
 static size_t sched_dests(const struct config *cfg, const char *to, const char *out[2])
 {
 	if (to) {
@@ -50,10 +56,10 @@ static const char *action_word(const struct prune_entry *e, bool dry_run)
 
 static json_t *prune_entry_json(const struct prune_entry *e, bool dry_run)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:b, s:s, s:s?, s:b, s:s?}", "destination", e->where, "guest", e->guest,
-			 "archive", e->name, "time", (json_int_t)e->time, "partial", e->partial, "action",
-			 e->keep ? "keep" : "remove", "rule", e->rule, "removed", !e->keep && !dry_run && !e->error,
-			 "error", e->error);
+	return json_pack("{s:s, s:s, s:s, s:I, s:b, s:s, s:s?, s:b, s:s?}", "destination", e->where,
+			 "guest", e->guest, "archive", e->name, "time", (json_int_t)e->time,
+			 "partial", e->partial, "action", e->keep ? "keep" : "remove", "rule",
+			 e->rule, "removed", !e->keep && !dry_run && !e->error, "error", e->error);
 }
 
 static void prune_print(const struct prune_report *r, bool dry_run, json_t *arr, struct sbuf *fails)
@@ -64,14 +70,16 @@ static void prune_print(const struct prune_report *r, bool dry_run, json_t *arr,
 		if (arr)
 			json_array_append_new(arr, prune_entry_json(e, dry_run));
 		else
-			printf("%-8s %-13s %s/%s\n", action_word(e, dry_run), e->rule ? e->rule : "-", e->where, e->name);
+			printf("%-8s %-13s %s/%s\n", action_word(e, dry_run),
+			       e->rule ? e->rule : "-", e->where, e->name);
 		if (e->error)
 			sbuf_printf(fails, "%s/%s: %s\n", e->where, e->name, e->error);
 	}
 }
 
 /* Prunes every destination for guest (NULL: all); failures go to *fails, one line each. */
-static int sched_prune(struct cli *c, const char *guest, const char *to, bool dry_run, json_t *arr, struct sbuf *fails)
+static int sched_prune(struct cli *c, const char *guest, const char *to, bool dry_run, json_t *arr,
+		       struct sbuf *fails)
 {
 	const char *dests[2];
 	size_t nd = sched_dests(&c->cfg, to, dests), kept = 0, gone = 0;
@@ -91,7 +99,8 @@ static int sched_prune(struct cli *c, const char *guest, const char *to, bool dr
 		prune_report_free(&r);
 	}
 	if (!arr && !c->json)
-		printf("%zu kept, %zu %s\n", kept, gone, dry_run ? "to remove (dry run: nothing removed)" : "removed");
+		printf("%zu kept, %zu %s\n", kept, gone,
+		       dry_run ? "to remove (dry run: nothing removed)" : "removed");
 	return fails->len ? -1 : 0;
 }
 
@@ -100,7 +109,8 @@ static int sched_failed(struct cli *c, const char *subject, struct sbuf *fails)
 {
 	char *err = NULL, *body = sbuf_take(fails), *copy = xstrdup(body);
 
-	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
 		cli_error(EXIT_FAILED, "%s", l);
 	free(copy);
 	if (notify_send(&c->cfg, true, subject, body, &err) < 0) {
@@ -115,7 +125,9 @@ int cmd_prune(struct cli *c, int argc, char **argv)
 {
 	bool dry_run = false;
 	const char *to = NULL;
-	struct opt_spec specs[] = { { "dry-run", OPT_FLAG, &dry_run }, { "to", OPT_VALUE, &to }, { NULL, 0, NULL } };
+	struct opt_spec specs[] = { { "dry-run", OPT_FLAG, &dry_run },
+				    { "to", OPT_VALUE, &to },
+				    { NULL, 0, NULL } };
 	json_t *arr;
 	struct sbuf fails = { 0 };
 	int rc;
@@ -131,7 +143,9 @@ int cmd_prune(struct cli *c, int argc, char **argv)
 	return rc < 0 ? sched_failed(c, "prune failed", &fails) : EXIT_DONE;
 }
 
-/* Verifies one archive: a line "ok ARCHIVE" (or a JSON object); a damaged one adds a line to fails. */
+/*
+ * Verifies one archive: a line "ok ARCHIVE" (or a JSON object); a damaged one adds a line to fails.
+ */
 static void verify_one(struct cli *c, const char *archive, json_t *arr, struct sbuf *fails)
 {
 	char *err = NULL, sz[16];
@@ -139,8 +153,9 @@ static void verify_one(struct cli *c, const char *archive, json_t *arr, struct s
 	int rc = verify_archive(&c->cfg, archive, NULL, &bytes, &err);
 
 	if (arr)
-		json_array_append_new(arr, json_pack("{s:s, s:b, s:I, s:s?}", "archive", archive, "ok", rc == 0, "bytes",
-						     (json_int_t)bytes, "error", err));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:b, s:I, s:s?}", "archive", archive, "ok",
+						rc == 0, "bytes", (json_int_t)bytes, "error", err));
 	else if (rc == 0)
 		printf("ok %s (%s checked)\n", archive, size_human(bytes, sz, sizeof sz));
 	if (rc < 0)
@@ -181,7 +196,9 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	bool all = false;
 	const char *to = NULL;
-	struct opt_spec specs[] = { { "all", OPT_FLAG, &all }, { "to", OPT_VALUE, &to }, { NULL, 0, NULL } };
+	struct opt_spec specs[] = { { "all", OPT_FLAG, &all },
+				    { "to", OPT_VALUE, &to },
+				    { NULL, 0, NULL } };
 	json_t *arr;
 	struct sbuf fails = { 0 };
 	size_t n = 0;
@@ -234,7 +251,9 @@ struct sched_run {
 /* One due guest: live when it runs, offline when not; then its archives there are pruned. */
 static void sched_one(struct sched_run *s, const struct vmdef *def)
 {
-	struct backup_opts o = { .to = s->to, .scheduled = true, .hooks = { .cancel = &sched_cancel } };
+	struct backup_opts o = { .to = s->to,
+				 .scheduled = true,
+				 .hooks = { .cancel = &sched_cancel } };
 	char *err = NULL, *where = NULL, *line;
 	json_t *pj;
 	double t0 = now_mono();
@@ -244,17 +263,19 @@ static void sched_one(struct sched_run *s, const struct vmdef *def)
 	rc = backup_run(&s->c->cfg, def, &o, &where, &err);
 	if (rc == 0) {
 		s->done++;
-		line = xasprintf("%s: backed up %s to %s in %.0f s\n", def->name, o.live ? "live" : "offline", where,
-				 now_mono() - t0);
+		line = xasprintf("%s: backed up %s to %s in %.0f s\n", def->name,
+				 o.live ? "live" : "offline", where, now_mono() - t0);
 	} else {
 		s->failed++;
 		line = xasprintf("%s: backup FAILED: %s\n", def->name, err ? err : "?");
-		sbuf_printf(&s->fails, "%s: scheduled backup failed: %s\n", def->name, err ? err : "?");
+		sbuf_printf(&s->fails, "%s: scheduled backup failed: %s\n", def->name,
+			    err ? err : "?");
 	}
 	sbuf_add(&s->report, line);
 	if (s->arr)
-		json_array_append_new(s->arr, json_pack("{s:s, s:b, s:b, s:s?, s:s?}", "name", def->name, "ok", rc == 0,
-							"live", o.live, "archive", where, "error", err));
+		json_array_append_new(s->arr, json_pack("{s:s, s:b, s:b, s:s?, s:s?}", "name",
+							def->name, "ok", rc == 0, "live", o.live,
+							"archive", where, "error", err));
 	else
 		fputs(line, stdout);
 	fflush(stdout);
@@ -287,7 +308,8 @@ static int sched_finish(struct sched_run *s)
 	if (s->fails.len && !s->arr) {
 		char *copy = sbuf_take(&s->fails);
 
-		for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save))
 			cli_error(EXIT_FAILED, "%s", l);
 		free(copy);
 	}
@@ -324,7 +346,9 @@ int cmd_backup_scheduled(struct cli *c, const char *to)
 		schedule_status_free(&st);
 	}
 	if (sched_cancel)
-		sbuf_printf(&s.fails, "interrupted: the guests after the last one listed were not backed up\n");
+		sbuf_printf(
+			&s.fails,
+			"interrupted: the guests after the last one listed were not backed up\n");
 	vmdefs_free(defs, n);
 	return sched_finish(&s);
 }
@@ -362,13 +386,18 @@ static void schedule_row(struct cli *c, const struct vmdef *def, time_t now, jso
 	char *cals = calendars_text(&c->cfg, def), a[32], b[32];
 
 	if (arr) {
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "name", def->name, "schedule", cals,
-						     "last_backup", have ? json_integer(st.time) : json_null(),
-						     "last_result", have ? json_string(st.ok ? "ok" : "failed") : json_null(),
-						     "next_run", next ? json_integer(next) : json_null(), "overdue", overdue));
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "name", def->name,
+				       "schedule", cals, "last_backup",
+				       have ? json_integer(st.time) : json_null(), "last_result",
+				       have ? json_string(st.ok ? "ok" : "failed") : json_null(),
+				       "next_run", next ? json_integer(next) : json_null(),
+				       "overdue", overdue));
 	} else {
-		printf("%-16s %-16s %-7s %-16s %s%s\n", def->name, when_text(have ? st.time : 0, a, sizeof a),
-		       have ? st.ok ? "ok" : "FAILED" : "-", when_text(next, b, sizeof b), cals, overdue ? "  OVERDUE" : "");
+		printf("%-16s %-16s %-7s %-16s %s%s\n", def->name,
+		       when_text(have ? st.time : 0, a, sizeof a),
+		       have ? st.ok ? "ok" : "FAILED" : "-", when_text(next, b, sizeof b), cals,
+		       overdue ? "  OVERDUE" : "");
 	}
 	free(cals);
 	schedule_status_free(&st);
@@ -377,7 +406,8 @@ static void schedule_row(struct cli *c, const struct vmdef *def, time_t now, jso
 int cmd_schedule(struct cli *c, int argc, char **argv)
 {
 	const char *gen = NULL, *unit_dir = "/etc/systemd/system";
-	struct opt_spec specs[] = { { "generate", OPT_VALUE, &gen }, { "unit-dir", OPT_VALUE, &unit_dir },
+	struct opt_spec specs[] = { { "generate", OPT_VALUE, &gen },
+				    { "unit-dir", OPT_VALUE, &unit_dir },
 				    { NULL, 0, NULL } };
 	struct vmdef *defs = NULL;
 	size_t n = 0;
@@ -402,7 +432,8 @@ int cmd_schedule(struct cli *c, int argc, char **argv)
 	}
 	arr = c->json ? json_array() : NULL;
 	if (!arr)
-		printf("%-16s %-16s %-7s %-16s %s\n", "NAME", "LAST BACKUP", "RESULT", "NEXT RUN", "SCHEDULE");
+		printf("%-16s %-16s %-7s %-16s %s\n", "NAME", "LAST BACKUP", "RESULT", "NEXT RUN",
+		       "SCHEDULE");
 	for (size_t i = 0; i < n; i++)
 		if (!defs[i].error)
 			schedule_row(c, &defs[i], now, arr);

@@ -1,4 +1,7 @@
-/* cmd_sched.h: the execs of the verbs prune, verify, schedule and backup --scheduled, for cli.c and cmd_backup.c. */
+/*
+ * cmd_sched.h: the execs of the verbs prune, verify, schedule and backup --scheduled, for cli.c and
+ * cmd_backup.c.
+ */
 #ifndef VMDECK_CMD_SCHED_H
 #define VMDECK_CMD_SCHED_H
 

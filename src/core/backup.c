@@ -1,4 +1,7 @@
-/* backup.c: `vmdeck backup`: a stopped (or, with --live, running) guest's disks into a verified, atomic archive. */
+/*
+ * backup.c: `vmdeck backup`: a stopped (or, with --live, running) guest's disks into a verified,
+ * atomic archive.
+ */
 #include "backup.h"
 
 #include <dirent.h>
@@ -31,7 +34,8 @@
 struct src_disk {
 	const struct vm_disk *d;
 	char *path;       /* what is read: the LV, the raw file, or a temporary raw copy */
-	char *tmp;        /* that temporary copy (qcow2 converted, or a live copy), removed at the end */
+	/* that temporary copy (qcow2 converted, or a live copy), removed at the end */
+	char *tmp;
 	uint64_t size;
 	char *file;       /* name inside the archive */
 };
@@ -49,13 +53,15 @@ static void srcs_free(struct src_disk *s, size_t n)
 }
 
 /* "av-server" from vg0/av-server or /x/av-server.qcow2; made unique with -N. */
-static char *archive_file_name(const struct vm_disk *d, size_t i, const struct src_disk *prev, const char *ext)
+static char *archive_file_name(const struct vm_disk *d, size_t i, const struct src_disk *prev,
+			       const char *ext)
 {
 	const char *base = d->lv ? (strchr(d->lv, '/') ? strchr(d->lv, '/') + 1 : d->lv)
 				 : path_base(d->file);
 	char *stem = xstrdup(base), *dot = strrchr(stem, '.'), *name;
 
-	if (dot && dot != stem && (!strcmp(dot, ".qcow2") || !strcmp(dot, ".raw") || !strcmp(dot, ".img")))
+	if (dot && dot != stem &&
+	    (!strcmp(dot, ".qcow2") || !strcmp(dot, ".raw") || !strcmp(dot, ".img")))
 		*dot = '\0';
 	for (char *p = stem; *p; p++)
 		if (*p == '/' || *p == ' ')
@@ -76,8 +82,10 @@ static char *archive_file_name(const struct vm_disk *d, size_t i, const struct s
 static int qcow2_to_raw(struct src_disk *s, const char *tmpdir, size_t i, char **err)
 {
 	char *tmp = xasprintf("%s/.convert-%d-%zu.raw", tmpdir, (int)getpid(), i);
-	char *av[] = { (char *)"qemu-img", (char *)"convert", (char *)"-U", (char *)"-f", (char *)"qcow2",
-		       (char *)"-O", (char *)"raw", s->path, tmp, NULL };
+	char *av[] = {
+		(char *)"qemu-img", (char *)"convert", (char *)"-U", (char *)"-f", (char *)"qcow2",
+		(char *)"-O",	    (char *)"raw",     s->path,	     tmp,	   NULL
+	};
 
 	if (spawn_run(av, NULL, err) < 0) {
 		unlink(tmp);
@@ -90,8 +98,8 @@ static int qcow2_to_raw(struct src_disk *s, const char *tmpdir, size_t i, char *
 	return 0;
 }
 
-static int srcs_prepare(const struct config *cfg, const struct vmdef *def, const char *ext, struct src_disk **out,
-			char **err)
+static int srcs_prepare(const struct config *cfg, const struct vmdef *def, const char *ext,
+			struct src_disk **out, char **err)
 {
 	struct src_disk *s = xcalloc(def->n_disks, sizeof *s);
 
@@ -102,7 +110,8 @@ static int srcs_prepare(const struct config *cfg, const struct vmdef *def, const
 		if (storage_disk_path(cfg, s[i].d, &s[i].path, err) < 0 ||
 		    storage_disk_size(cfg, s[i].d, &s[i].size, err) < 0)
 			return -1;
-		if (s[i].d->overlay) {  /* a snapshot chain: what the guest sees is read through its top */
+		/* a snapshot chain: what the guest sees is read through its top */
+		if (s[i].d->overlay) {
 			free(s[i].path);
 			s[i].path = xstrdup(s[i].d->overlay);
 		}
@@ -138,8 +147,10 @@ static int copy_disk(struct run *r, size_t i, char **err)
 {
 	struct src_disk *s = &r->srcs[i];
 	struct manifest_disk *md = &r->m.disks[i];
-	struct stream_opts so = { r->dest.compress, r->cfg->backup_level, r->cfg->backup_threads, progress_add,
-				  &r->prog, r->o->hooks.cancel };
+	struct stream_opts so = {
+		r->dest.compress, r->cfg->backup_level, r->cfg->backup_threads, progress_add,
+		&r->prog,	  r->o->hooks.cancel
+	};
 	struct stream_sums sums;
 	int in, rc;
 	char *cerr = NULL;
@@ -158,7 +169,10 @@ static int copy_disk(struct run *r, size_t i, char **err)
 		free(s->tmp);
 		s->tmp = NULL;
 	}
-	/* when the receiver died, its own reason ("No space left", "Connection closed") is the one to show */
+	/*
+	 * when the receiver died, its own reason ("No space left", "Connection closed") is the one
+	 * to show
+	 */
 	if (backup_dest_close(&r->dest, &cerr) < 0) {
 		if (rc == 0 || r->dest.kind != DEST_DIR)
 			err_set(err, "%s", cerr);
@@ -167,11 +181,17 @@ static int copy_disk(struct run *r, size_t i, char **err)
 	free(cerr);
 	if (rc < 0)
 		return -1;
-	/* the receiving side's own complaint ("No space left on device") says more than the checksum */
+	/*
+	 * the receiving side's own complaint ("No space left on device") says more than the
+	 * checksum
+	 */
 	if (r->dest.kind == DEST_REMOTE_DIR && strcmp(r->dest.recv_sha, sums.comp_sha) != 0)
-		return r->dest.recv_why ? err_set(err, "%s", r->dest.recv_why)
-					: err_set(err, "%s: %s arrived damaged or incomplete (its checksum there differs)",
-						  r->dest.host.name, s->file);
+		return r->dest.recv_why
+			       ? err_set(err, "%s", r->dest.recv_why)
+			       : err_set(err,
+					 "%s: %s arrived damaged or incomplete (its checksum there "
+					 "differs)",
+					 r->dest.host.name, s->file);
 	md->file = xstrdup(s->file);
 	md->lv = s->d->lv ? xstrdup(s->d->lv) : NULL;
 	md->source_file = s->d->file ? xstrdup(s->d->file) : NULL;
@@ -198,12 +218,16 @@ static int make_tmpdir(struct run *r, char **err)
 	return 0;
 }
 
-/* Sources that are not plain raw content become temporary raw files: live copies, qcow2 conversions. */
+/*
+ * Sources that are not plain raw content become temporary raw files: live copies, qcow2
+ * conversions.
+ */
 static int prepare_raw_sources(struct run *r, char **err)
 {
 	if (r->o->live) {
 		char **paths = xcalloc(r->def->n_disks, sizeof *paths);
-		int rc = live_copy(r->cfg, r->def, r->tmpdir, paths, &r->prog, r->o->hooks.cancel, err);
+		int rc = live_copy(r->cfg, r->def, r->tmpdir, paths, &r->prog, r->o->hooks.cancel,
+				   err);
 
 		for (size_t i = 0; i < r->def->n_disks; i++) {
 			if (paths[i] == NULL)
@@ -216,7 +240,9 @@ static int prepare_raw_sources(struct run *r, char **err)
 		return rc;
 	}
 	for (size_t i = 0; i < r->def->n_disks; i++)
-		if ((r->srcs[i].d->overlay || strcmp(storage_disk_format(r->srcs[i].d), "qcow2") == 0) && qcow2_to_raw(&r->srcs[i], r->tmpdir, i, err) < 0)
+		if ((r->srcs[i].d->overlay ||
+		     strcmp(storage_disk_format(r->srcs[i].d), "qcow2") == 0) &&
+		    qcow2_to_raw(&r->srcs[i], r->tmpdir, i, err) < 0)
 			return -1;
 	return 0;
 }
@@ -250,11 +276,13 @@ static int backup_body(struct run *r, char **err)
 	sizes = xcalloc(r->def->n_disks, sizeof *sizes);
 	for (size_t i = 0; i < r->def->n_disks; i++)
 		total += sizes[i] = r->srcs[i].size;
-	rc = backup_dest_begin(&r->dest, r->def->name, stamp, sizes, r->def->n_disks, r->o->force, err);
+	rc = backup_dest_begin(&r->dest, r->def->name, stamp, sizes, r->def->n_disks, r->o->force,
+			       err);
 	free(sizes);
 	if (rc < 0 || make_tmpdir(r, err) < 0)
 		return -1;
-	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, r->o->live ? "live copy" : "convert", total);
+	progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg,
+		       r->o->live ? "live copy" : "convert", total);
 	if (prepare_raw_sources(r, err) < 0)
 		return -1;
 	r->m.guest = xstrdup(r->def->name);
@@ -274,8 +302,8 @@ static int backup_body(struct run *r, char **err)
 	return backup_dest_commit(&r->dest, &r->m, err);
 }
 
-int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o, char **where,
-	       char **err)
+int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o,
+	       char **where, char **err)
 {
 	struct run r = { .cfg = cfg, .def = def, .o = o };
 	int lock, rc;
@@ -286,21 +314,29 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 		return -1;
 	r.dest.cancel = o->hooks.cancel;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0) {
-		/* a scheduled backup that found the guest busy is worth a line in its log; a typo above is not */
-		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "guest busy");
-		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "guest busy");
+		/*
+		 * a scheduled backup that found the guest busy is worth a line in its log; a typo
+		 * above is not
+		 */
+		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s",
+			   err && *err ? *err : "guest busy");
+		schedule_status_write(cfg, def->name, false, o->scheduled,
+				      err && *err ? *err : "guest busy");
 		backup_dest_free(&r.dest);
 		return -1;
 	}
 	rc = backup_body(&r, err);
 	if (rc < 0) {
 		backup_dest_abort(&r.dest);
-		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s", err && *err ? *err : "unknown error");
-		schedule_status_write(cfg, def->name, false, o->scheduled, err && *err ? *err : "unknown error");
+		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s",
+			   err && *err ? *err : "unknown error");
+		schedule_status_write(cfg, def->name, false, o->scheduled,
+				      err && *err ? *err : "unknown error");
 	} else {
 		char *to = backup_dest_describe(&r.dest);
 
-		events_log(cfg, def->name, EV_BACKUP, "backup done: %s%s", to, o->live ? " (live)" : "");
+		events_log(cfg, def->name, EV_BACKUP, "backup done: %s%s", to,
+			   o->live ? " (live)" : "");
 		schedule_status_write(cfg, def->name, true, o->scheduled, to);
 		if (where)
 			*where = to;
@@ -344,7 +380,8 @@ int backup_list_archives(const char *dir, char ***names, size_t *n, char **err)
 	*names = NULL;
 	*n = 0;
 	if (dh == NULL)
-		return errno == ENOENT ? 0 : err_set(err, "cannot read %s: %s", dir, strerror(errno));
+		return errno == ENOENT ? 0
+				       : err_set(err, "cannot read %s: %s", dir, strerror(errno));
 	while ((e = readdir(dh)) != NULL) {
 		char *mp;
 

@@ -1,4 +1,7 @@
-/* backup.h: backup of a guest into an archive folder (local, HOST:/path or HOST:VG/LV); listing archives. */
+/*
+ * backup.h: backup of a guest into an archive folder (local, HOST:/path or HOST:VG/LV); listing
+ * archives.
+ */
 #ifndef VMDECK_BACKUP_H
 #define VMDECK_BACKUP_H
 
@@ -22,7 +25,8 @@ struct backup_opts {
 	const char *to;         /* NULL = backup.dir; a local folder; HOST:/path; HOST:VG/LV */
 	bool live;              /* the guest runs: copy through a QEMU backup job */
 	bool force;             /* HOST:VG/LV may overwrite an existing LV */
-	bool scheduled;         /* run by `backup --scheduled` (recorded in the guest's backup status) */
+	/* run by `backup --scheduled` (recorded in the guest's backup status) */
+	bool scheduled;
 	struct job_hooks hooks;
 };
 
@@ -30,8 +34,8 @@ struct backup_opts {
  * Backs up def; *where (may be NULL) receives the archive's final name. Holds the guest's lock.
  * Every run that got the lock is recorded in backup.dir/.vmdeck-status/NAME (schedule.h).
  */
-int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o, char **where,
-	       char **err);
+int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o,
+	       char **where, char **err);
 
 /* "NAME-YYYYmmdd-HHMMSS" -> its "YYYYmmdd-HHMMSS" part; "" for a name not made so. */
 const char *backup_archive_stamp(const char *name);

@@ -13,7 +13,8 @@ struct host {
 	char *ssh;      /* user@host or host, as given to ssh */
 	char *vmdeck;   /* remote vmdeck binary, NULL if none (default "vmdeck") */
 	char *vms_dir;  /* remote vms.d, NULL for the remote default */
-	char *ssh_config; /* file given to ssh as -F (options, keys, port), NULL for ssh's default */
+	/* file given to ssh as -F (options, keys, port), NULL for ssh's default */
+	char *ssh_config;
 	char *lvm_config; /* --config for LVM commands run on that host, NULL for none */
 };
 
@@ -45,9 +46,11 @@ struct config {
 	/* schedules, retention and alerts (issue 8: sched) */
 	char *backup_schedule;        /* systemd calendar expression, "" = none */
 	char *backup_verify_schedule; /* the same for `verify --all`, "" = none */
-	char *backup_schedule_to;     /* where `backup --scheduled` writes: "" = backup.dir, a folder or HOST:/folder */
+	char *backup_schedule_to; /* where `backup --scheduled` writes: "" = backup.dir, a folder or
+				     HOST:/folder */
 	struct backup_keep {
-		int last, hourly, daily, weekly, monthly, yearly;  /* 0 = rule off; all 0 = keep all */
+		/* 0 = rule off; all 0 = keep all */
+		int last, hourly, daily, weekly, monthly, yearly;
 	} backup_keep;
 	struct strv notify;           /* argv of the alert program; n == 0: none */
 	char *notify_on;              /* failure | always */

@@ -17,7 +17,8 @@
 
 int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	char *path = def->path ? xstrdup(def->path) : xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
+	char *path =
+		def->path ? xstrdup(def->path) : xasprintf("%s/%s.yaml", cfg->vms_dir, def->name);
 	int lock, rc = 0;
 
 	if (vmstate_pid_find(cfg, def->name) > 0) {
@@ -30,13 +31,16 @@ int guestfile_delete(const struct config *cfg, const struct vmdef *def, char **e
 	}
 	if (vmstate_pid_find(cfg, def->name) > 0)
 		rc = err_set(err, "it is running; stop it first");
-	else if (snapshot_summary(cfg, def->name, NULL) > 0)  /* an overlay may hold its newest data */
-		rc = err_set(err, "it has snapshots: delete them first (vmdeck snapshot %s list)", def->name);
+	/* an overlay may hold its newest data */
+	else if (snapshot_summary(cfg, def->name, NULL) > 0)
+		rc = err_set(err, "it has snapshots: delete them first (vmdeck snapshot %s list)",
+			     def->name);
 	else if (unlink(path) < 0)
 		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
 	if (rc == 0) {
 		events_log(cfg, def->name, EV_DEF_DELETE, "definition deleted (disks kept)");
-		events_archive(cfg, def->name, NULL, NULL); /* a new guest of this name starts afresh */
+		/* a new guest of this name starts afresh */
+		events_archive(cfg, def->name, NULL, NULL);
 	}
 	vm_unlock(lock);
 	free(path);

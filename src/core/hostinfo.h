@@ -1,4 +1,7 @@
-/* hostinfo.h: facts about this host for the console: name, load, memory, bridges, ISO images (free VNC displays: guest.h). */
+/*
+ * hostinfo.h: facts about this host for the console: name, load, memory, bridges, ISO images (free
+ * VNC displays: guest.h).
+ */
 #ifndef VMDECK_HOSTINFO_H
 #define VMDECK_HOSTINFO_H
 

@@ -1,4 +1,7 @@
-/* hostlink.c: another host's `vmdeck watch --json` over one ssh, read without blocking; see hostlink.h. */
+/*
+ * hostlink.c: another host's `vmdeck watch --json` over one ssh, read without blocking; see
+ * hostlink.h.
+ */
 #include "hostlink.h"
 
 #include <errno.h>
@@ -75,7 +78,8 @@ static char *vmdeck_cmd(const struct hostlink *hl, const char *const *words)
 {
 	struct sbuf b = { 0 };
 
-	sbuf_add(&b, hl->h.vmdeck ? hl->h.vmdeck : "vmdeck");  /* the admin's own prefix (may carry -c FILE) */
+	/* the admin's own prefix (may carry -c FILE) */
+	sbuf_add(&b, hl->h.vmdeck ? hl->h.vmdeck : "vmdeck");
 	for (size_t i = 0; words[i]; i++) {
 		char *q = sh_quote(words[i]);
 
@@ -85,7 +89,8 @@ static char *vmdeck_cmd(const struct hostlink *hl, const char *const *words)
 	return sbuf_take(&b);
 }
 
-void hostlink_verb_argv(const struct hostlink *hl, const char *const *words, bool tty, struct strv *av)
+void hostlink_verb_argv(const struct hostlink *hl, const char *const *words, bool tty,
+			struct strv *av)
 {
 	char *cmd = vmdeck_cmd(hl, words);
 
@@ -137,7 +142,8 @@ static void link_ended(struct hostlink *hl)
 
 	hl->running = false;
 	hl->retry_at = now_mono() + hl->backoff;
-	hl->backoff = hl->backoff * 2 > HOSTLINK_BACKOFF_MAX ? HOSTLINK_BACKOFF_MAX : hl->backoff * 2;
+	hl->backoff =
+		hl->backoff * 2 > HOSTLINK_BACKOFF_MAX ? HOSTLINK_BACKOFF_MAX : hl->backoff * 2;
 	if (hl->state == HL_INCOMPATIBLE) {
 		free(why);
 		hl->retry_at = now_mono() + HOSTLINK_BACKOFF_MAX;
@@ -147,7 +153,8 @@ static void link_ended(struct hostlink *hl)
 		/* an old vmdeck, or none (a backup server): no use asking every few seconds */
 		go_down(hl, HL_INCOMPATIBLE,
 			xasprintf("%s: %s: %s", hl->h.name,
-				  rc == 127 ? "no vmdeck there (hosts[].vmdeck)" : "its vmdeck has no `watch` (older than this one)",
+				  rc == 127 ? "no vmdeck there (hosts[].vmdeck)"
+					    : "its vmdeck has no `watch` (older than this one)",
 				  why ? why : "exit 127"));
 		free(why);
 		hl->retry_at = now_mono() + HOSTLINK_BACKOFF_MAX;
@@ -215,8 +222,10 @@ static void on_full(struct hostlink *hl, json_t *msg)
 
 	if (json_integer_value(proto) != HOSTLINK_PROTOCOL) {
 		go_down(hl, HL_INCOMPATIBLE,
-			xasprintf("%s: its vmdeck %s speaks watch protocol %lld; this one speaks %d", hl->h.name,
-				  ver ? ver : "(no version)", (long long)json_integer_value(proto), HOSTLINK_PROTOCOL));
+			xasprintf(
+				"%s: its vmdeck %s speaks watch protocol %lld; this one speaks %d",
+				hl->h.name, ver ? ver : "(no version)",
+				(long long)json_integer_value(proto), HOSTLINK_PROTOCOL));
 		link_stop(hl);
 		return;
 	}
@@ -305,8 +314,9 @@ static void on_readable(struct hostlink *hl)
 		hl->buf.len -= start;
 		hl->buf.s[hl->buf.len] = '\0';
 		if (hl->buf.len > LINE_MAX_BYTES) {
-			go_down(hl, HL_DOWN, xasprintf("%s: a line of more than %d MiB: not vmdeck watch", hl->h.name,
-						       LINE_MAX_BYTES >> 20));
+			go_down(hl, HL_DOWN,
+				xasprintf("%s: a line of more than %d MiB: not vmdeck watch",
+					  hl->h.name, LINE_MAX_BYTES >> 20));
 			link_stop(hl);
 			return;
 		}
@@ -391,8 +401,8 @@ void hostlink_process(struct hostlink *hl, short revents)
 	now = now_mono();
 	if (hl->running && hl->state != HL_DOWN && now - hl->last_line >= beat_limit(hl))
 		go_down(hl, HL_DOWN,
-			xasprintf("%s: no answer for %.0f s (%d heartbeats): link or host hung", hl->h.name,
-				  now - hl->last_line, BEATS_MISSED));
+			xasprintf("%s: no answer for %.0f s (%d heartbeats): link or host hung",
+				  hl->h.name, now - hl->last_line, BEATS_MISSED));
 	if (!hl->running && now >= hl->retry_at)
 		link_start(hl);
 }
@@ -455,7 +465,8 @@ void hostlink_guest_model(const json_t *o, struct vmdef *def, struct vm_status *
 		def->vnc_display = (int)json_integer_value(json_object_get(vnc, "display"));
 		def->vnc_listen = str_or_null(vnc, "listen");
 		if (json_is_true(json_object_get(vnc, "password")))
-			def->vnc_password = xstrdup("(set on its host)");  /* only ever tested for NULL here */
+			/* only ever tested for NULL here */
+			def->vnc_password = xstrdup("(set on its host)");
 	}
 	def_lists(o, def);
 	vmstate_status_clear(st);

@@ -43,11 +43,17 @@ void hostlink_free(struct hostlink *hl);
 const char *hostlink_name(const struct hostlink *hl);
 enum hostlink_state hostlink_state(const struct hostlink *hl);
 const char *hostlink_reason(const struct hostlink *hl);   /* why down or incompatible, else NULL */
-double hostlink_since(const struct hostlink *hl);         /* epoch seconds it went down, 0 while up */
+/* epoch seconds it went down, 0 while up */
+double hostlink_since(const struct hostlink *hl);
 pid_t hostlink_pid(const struct hostlink *hl);            /* the ssh process, 0 when none */
-/* The host's facts from its last line ("name", "load", "mem_available", "vg_free", "version"), or NULL. */
+/*
+ * The host's facts from its last line ("name", "load", "mem_available", "vg_free", "version"), or
+ * NULL.
+ */
 json_t *hostlink_facts(const struct hostlink *hl);
-/* Its guests, list --json objects sorted by name (borrowed; valid until the next hostlink_process). */
+/*
+ * Its guests, list --json objects sorted by name (borrowed; valid until the next hostlink_process).
+ */
 json_t *hostlink_guests(const struct hostlink *hl);
 /* True once after the guests or the state changed (the caller rebuilds its rows). */
 bool hostlink_take_changed(struct hostlink *hl);
@@ -59,9 +65,13 @@ int hostlink_timeout(const struct hostlink *hl);          /* ms to its next dead
 void hostlink_process(struct hostlink *hl, short revents);
 
 /* ssh argv that runs `VMDECK WORDS...` on the host through the shared connection (words quoted). */
-void hostlink_verb_argv(const struct hostlink *hl, const char *const *words, bool tty, struct strv *av);
+void hostlink_verb_argv(const struct hostlink *hl, const char *const *words, bool tty,
+			struct strv *av);
 
-/* A guest object from the host as the console's model: def and st (both cleared first; free as usual). */
+/*
+ * A guest object from the host as the console's model: def and st (both cleared first; free as
+ * usual).
+ */
 void hostlink_guest_model(const json_t *o, struct vmdef *def, struct vm_status *st);
 
 #endif

@@ -1,4 +1,7 @@
-/* hosts.c: other servers over OpenSSH: explicit ssh argv, remote commands with every argument single-quoted. */
+/*
+ * hosts.c: other servers over OpenSSH: explicit ssh argv, remote commands with every argument
+ * single-quoted.
+ */
 #include "hosts.h"
 
 #include <errno.h>
@@ -20,9 +23,14 @@ int host_resolve(const struct config *cfg, const char *arg, struct host *out, ch
 		*out = *h;
 		return 0;
 	}
-	/* not a configured name: a plain ssh destination; never one that ssh would read as an option */
+	/*
+	 * not a configured name: a plain ssh destination; never one that ssh would read as an
+	 * option
+	 */
 	if (arg[0] == '\0' || arg[0] == '-' || strpbrk(arg, " \t\n'\"\\;|&$`<>()") != NULL)
-		return err_set(err, "%s: not a configured host nor an ssh destination like user@host", arg);
+		return err_set(err,
+			       "%s: not a configured host nor an ssh destination like user@host",
+			       arg);
 	out->name = (char *)(uintptr_t)arg;
 	out->ssh = (char *)(uintptr_t)arg;
 	return 0;
@@ -58,7 +66,9 @@ void host_ssh_argv(const struct host *h, struct strv *av, const char *remote_cmd
 	strv_add(av, "ServerAliveInterval=15");
 	strv_add(av, "-o");
 	strv_add(av, "ServerAliveCountMax=4");
-	/* a host that is down answers nothing: give up on it in seconds, not at TCP's two minutes */
+	/*
+	 * a host that is down answers nothing: give up on it in seconds, not at TCP's two minutes
+	 */
 	strv_add(av, "-o");
 	strv_add(av, "ConnectTimeout=10");
 	strv_add(av, tty ? "-t" : "-T");
@@ -75,11 +85,13 @@ char *host_failure(const struct host *h, int status, char *why)
 	if (status == 255) {
 		const char *w = why && strncmp(why, "ssh: ", 5) == 0 ? why + 5 : why;
 
-		s = xasprintf("%s: ssh: cannot reach the host (exit 255)%s%s", h->name, w ? ": " : "", w ? w : "");
+		s = xasprintf("%s: ssh: cannot reach the host (exit 255)%s%s", h->name,
+			      w ? ": " : "", w ? w : "");
 	} else if (why)
 		s = xasprintf("%s: %s", h->name, why);
 	else if (status > 128)  /* our ssh itself died: the link is gone */
-		s = xasprintf("%s: the connection ended (ssh killed by signal %d)", h->name, status - 128);
+		s = xasprintf("%s: the connection ended (ssh killed by signal %d)", h->name,
+			      status - 128);
 	else
 		s = xasprintf("%s: the remote command failed (exit status %d)", h->name, status);
 	free(why);
@@ -95,7 +107,8 @@ static int host_fail(const struct host *h, int rc, char *why, char **err)
 	return -1;
 }
 
-int host_spawn(const struct host *h, const char *remote_cmd, struct spawn *sp, int in, int out, char **err)
+int host_spawn(const struct host *h, const char *remote_cmd, struct spawn *sp, int in, int out,
+	       char **err)
 {
 	struct strv av = { 0 };
 	int rc;
@@ -120,8 +133,8 @@ int host_run(const struct host *h, const char *remote_cmd, char **out, char **er
 		kill(sp.pid, SIGTERM);  /* a remote /dev/zero would fill our memory */
 		spawn_finish(&sp, NULL);
 		sbuf_free(&b);
-		return err_set(err, "%s: the remote command printed more than %d MiB: refused", h->name,
-			       HOST_OUTPUT_MAX >> 20);
+		return err_set(err, "%s: the remote command printed more than %d MiB: refused",
+			       h->name, HOST_OUTPUT_MAX >> 20);
 	}
 	rc = spawn_finish(&sp, &why);
 	if (rc != 0) {
@@ -129,9 +142,11 @@ int host_run(const struct host *h, const char *remote_cmd, char **out, char **er
 		return host_fail(h, rc, why, err);
 	}
 	free(why);
-	if (b.s && strlen(b.s) != b.len) {  /* every caller reads text: a NUL would cut it short unseen */
+	/* every caller reads text: a NUL would cut it short unseen */
+	if (b.s && strlen(b.s) != b.len) {
 		sbuf_free(&b);
-		return err_set(err, "%s: the remote command printed a NUL byte: not text, refused", h->name);
+		return err_set(err, "%s: the remote command printed a NUL byte: not text, refused",
+			       h->name);
 	}
 	if (out)
 		*out = sbuf_take(&b);
@@ -162,7 +177,10 @@ int host_exec_verb(const struct config *cfg, const char *host, int argc, char **
 
 	if (host_resolve(cfg, host, &h, err) < 0)
 		return 2;
-	/* host.vmdeck is the admin's own command prefix (may carry -c FILE); the user's args are quoted */
+	/*
+	 * host.vmdeck is the admin's own command prefix (may carry -c FILE); the user's args are
+	 * quoted
+	 */
 	sbuf_add(&cmd, h.vmdeck ? h.vmdeck : config_default("hosts.vmdeck"));
 	for (int i = 0; i < argc; i++) {
 		char *q = sh_quote(argv[i]);

@@ -1,4 +1,7 @@
-/* live.c: point-in-time copy of a running guest's disks: QMP drive-backup jobs, optional fs freeze via the guest agent. */
+/*
+ * live.c: point-in-time copy of a running guest's disks: QMP drive-backup jobs, optional fs freeze
+ * via the guest agent.
+ */
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
@@ -39,7 +42,10 @@ static int qga_connect(const char *path, char **err)
 	return fd;
 }
 
-/* Sends one command and returns the first reply whose "return" passes match (or any reply if want_id < 0). */
+/*
+ * Sends one command and returns the first reply whose "return" passes match (or any reply if
+ * want_id < 0).
+ */
 static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
 {
 	struct sbuf b = { 0 };
@@ -61,7 +67,9 @@ static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
 			b.len = strlen(b.s);
 			if (json_object_get(msg, "error")) {
 				err_set(err, "guest agent: %s",
-					json_string_value(json_object_get(json_object_get(msg, "error"), "desc")) ?: "error");
+					json_string_value(json_object_get(
+						json_object_get(msg, "error"), "desc"))
+						?: "error");
 				json_decref(msg);
 				sbuf_free(&b);
 				return NULL;
@@ -78,10 +86,17 @@ static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
 		int pr = left > 0 ? poll(&p, 1, left) : 0;
 
 		if (pr < 0 && errno == EINTR)
-			continue;  /* a signal (Ctrl-C) does not end the wait: a freeze under way must be answered, then undone */
+			/*
+			 * a signal (Ctrl-C) does not end the wait: a freeze under way must be
+			 * answered, then undone
+			 */
+			continue;
 		if (pr <= 0 || (r = read(fd, chunk, sizeof chunk)) <= 0) {
 			sbuf_free(&b);
-			return err_set(err, "the guest agent did not answer (is qemu-guest-agent running in the guest?)"), NULL;
+			return err_set(err,
+				       "the guest agent did not answer (is qemu-guest-agent "
+				       "running in the guest?)"),
+			       NULL;
 		}
 		sbuf_addn(&b, chunk, (size_t)r);
 	}
@@ -91,7 +106,8 @@ static json_t *qga_exec(int fd, const char *json, long long want_id, char **err)
 static int qga_sync(int fd, char **err)
 {
 	static long long turn;
-	long long id = (long long)((now_ms() + ++turn) & 0x7fffffff);  /* two syncs in one ms still differ */
+	/* two syncs in one ms still differ */
+	long long id = (long long)((now_ms() + ++turn) & 0x7fffffff);
 	char cmd[128];
 	json_t *r;
 
@@ -114,8 +130,10 @@ static int qga_thaw_on(int fd, char **err)
 	json_decref(qga_exec(fd, "{\"execute\":\"guest-fsfreeze-thaw\"}\n", -1, NULL));
 	if ((r = qga_exec(fd, "{\"execute\":\"guest-fsfreeze-status\"}\n", -1, err)) == NULL)
 		return -1;
-	rc = json_is_string(r) && strcmp(json_string_value(r), "thawed") == 0 ? 0
-		: err_set(err, "the agent says its filesystems are %s", json_is_string(r) ? json_string_value(r) : "in an unknown state");
+	rc = json_is_string(r) && strcmp(json_string_value(r), "thawed") == 0
+		     ? 0
+		     : err_set(err, "the agent says its filesystems are %s",
+			       json_is_string(r) ? json_string_value(r) : "in an unknown state");
 	json_decref(r);
 	return rc;
 }
@@ -145,21 +163,29 @@ int live_thaw(const struct config *cfg, const char *name, int fd, int rc, char *
 	}
 	if (ok == 0)
 		return rc;
-	events_log(cfg, name, EV_BACKUP_FROZEN, "live backup: THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
+	events_log(
+		cfg, name, EV_BACKUP_FROZEN,
+		"live backup: THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)",
+		why);
 	if (err && rc < 0 && *err) {
 		char *first = *err;
 
-		*err = xasprintf("%s; and THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", first, why);
+		*err = xasprintf(
+			"%s; and THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: "
+			"%s)",
+			first, why);
 		free(first);
 	} else {
-		err_set(err, "THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)", why);
+		err_set(err, "THE GUEST'S FILESYSTEMS MAY STILL BE FROZEN (thaw not confirmed: %s)",
+			why);
 	}
 	free(why);
 	return -1;
 }
 
 /* Freezes the guest's filesystems; returns the agent fd to thaw through later (live_thaw). */
-int live_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel, char **err)
+int live_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel,
+		char **err)
 {
 	char *path = vmstate_path(cfg, name, "qga.sock");
 	int fd = qga_connect(path, err);
@@ -197,9 +223,11 @@ static json_t *backup_actions(const struct vmdef *def, char **paths)
 		/* the drive ids are the ones qemu_argv gives: disk0, disk1, ... */
 		snprintf(dev, sizeof dev, "disk%zu", i);
 		snprintf(job, sizeof job, "vmdeck-backup-%zu", i);
-		json_array_append_new(acts, json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "type", "drive-backup",
-						      "data", "device", dev, "job-id", job, "target", paths[i],
-						      "sync", "full", "format", "raw", "mode", "absolute-paths"));
+		json_array_append_new(acts,
+				      json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "type",
+						"drive-backup", "data", "device", dev, "job-id",
+						job, "target", paths[i], "sync", "full", "format",
+						"raw", "mode", "absolute-paths"));
 	}
 	return acts;
 }
@@ -267,7 +295,8 @@ static void jobs_cancel(struct qmp *q, size_t n)
 	}
 }
 
-static int jobs_wait(struct qmp *q, size_t n, struct progress_tracker *t, volatile sig_atomic_t *cancel, char **err)
+static int jobs_wait(struct qmp *q, size_t n, struct progress_tracker *t,
+		     volatile sig_atomic_t *cancel, char **err)
 {
 	uint64_t done, total, last = 0;
 	int running = (int)n;

@@ -15,7 +15,8 @@
  * checks, closes it and returns rc, or -1 when the thaw is not confirmed
  * (said loudly in *err and the guest's event log).
  */
-int live_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel, char **err);
+int live_freeze(const struct config *cfg, const char *name, volatile sig_atomic_t *cancel,
+		char **err);
 int live_thaw(const struct config *cfg, const char *name, int fd, int rc, char **err);
 
 /*

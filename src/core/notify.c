@@ -59,7 +59,8 @@ static void journal_lines(int prio, const char *subject, const char *body)
 		openlog("vmdeck", LOG_PID, LOG_DAEMON);
 		syslog(prio, "%s", subject);
 	}
-	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		if (to_stderr)
 			fprintf(stderr, "<%d>vmdeck:   %s\n", prio, l);
 		else
@@ -147,7 +148,8 @@ static int run_notifier(char *const argv[], const char *body, int timeout, char 
 	return hung || rc != 0 ? -1 : 0;
 }
 
-int notify_send(const struct config *cfg, bool failed, const char *subject, const char *body, char **err)
+int notify_send(const struct config *cfg, bool failed, const char *subject, const char *body,
+		char **err)
 {
 	struct strv av = { 0 };
 	char *host;

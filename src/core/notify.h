@@ -1,4 +1,7 @@
-/* notify.h: alerts: the configured `notify` argv gets a subject and a short report; everything also goes to the journal. */
+/*
+ * notify.h: alerts: the configured `notify` argv gets a subject and a short report; everything also
+ * goes to the journal.
+ */
 #ifndef VMDECK_NOTIFY_H
 #define VMDECK_NOTIFY_H
 
@@ -20,7 +23,8 @@
  * Returns 0 when nothing had to run or the program exited 0; -1 with *err
  * ("notify: /usr/bin/mail: why") when it could not run, failed or hung.
  */
-int notify_send(const struct config *cfg, bool failed, const char *subject, const char *body, char **err);
+int notify_send(const struct config *cfg, bool failed, const char *subject, const char *body,
+		char **err);
 
 /* One argument with %h, %s and %% replaced (allocated); exposed for tests. */
 char *notify_expand(const char *arg, const char *host, const char *subject);

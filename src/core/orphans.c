@@ -1,4 +1,7 @@
-/* orphans.c: disks that no definition names, found by comparing the volumes there with every definition. */
+/*
+ * orphans.c: disks that no definition names, found by comparing the volumes there with every
+ * definition.
+ */
 #include "lvm.h"
 #include "orphans.h"
 
@@ -55,8 +58,8 @@ static int orphan_cmp(const void *a, const void *b)
 	return strcmp(((const struct orphan *)a)->name, ((const struct orphan *)b)->name);
 }
 
-void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n, struct orphan **out,
-		   size_t *n_out)
+void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n,
+		   struct orphan **out, size_t *n_out)
 {
 	size_t first = *n_out;
 
@@ -67,14 +70,16 @@ void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n,
 	while (d && (e = readdir(d)) != NULL) {
 		char *path;
 
-		if (!file_name_listed(e->d_name) || fstatat(dirfd(d), e->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		if (!file_name_listed(e->d_name) || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		path = path_join(cfg->file_dir, e->d_name);
 		if (storage_disk_owner(defs, n, cfg, NULL, path) == NULL) {
 			uint64_t size;
 
 			if (storage_file_info(path, &size, NULL, NULL) < 0)
-				size = (uint64_t)st.st_size;  /* not an image qemu-img knows: its bytes */
+				/* not an image qemu-img knows: its bytes */
+				size = (uint64_t)st.st_size;
 			orphan_add(out, n_out, path, false, size);
 		} else {
 			free(path);
@@ -83,11 +88,12 @@ void orphans_files(const struct config *cfg, const struct vmdef *defs, size_t n,
 	if (d)
 		closedir(d);
 	if (*n_out > first)
-		qsort(*out + first, *n_out - first, sizeof **out, orphan_cmp);  /* readdir's order is no order */
+		/* readdir's order is no order */
+		qsort(*out + first, *n_out - first, sizeof **out, orphan_cmp);
 }
 
-int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg, struct orphan **out,
-		size_t *n_out, char **err)
+int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, const char *vg,
+		struct orphan **out, size_t *n_out, char **err)
 {
 	struct lvm_lv *lvs = NULL;
 	size_t nl = 0;
@@ -110,7 +116,8 @@ int orphans_lvs(const struct config *cfg, const struct vmdef *defs, size_t n, co
 	return 0;
 }
 
-int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **unsure, char **err)
+int orphans_find(const struct config *cfg, struct orphan **out, size_t *n_out, char **unsure,
+		 char **err)
 {
 	struct vmdef *defs = NULL;
 	const struct vmdef *bad;
@@ -148,8 +155,9 @@ int orphans_print(const struct config *cfg)
 	if (unsure)
 		printf("unsure\t%s\n", unsure);
 	if (n == 0)
-		printf("every disk in %s%s%s belongs to a guest\n", cfg->vg && cfg->vg[0] ? cfg->vg : "",
-		       cfg->vg && cfg->vg[0] ? " and " : "", cfg->file_dir);
+		printf("every disk in %s%s%s belongs to a guest\n",
+		       cfg->vg && cfg->vg[0] ? cfg->vg : "", cfg->vg && cfg->vg[0] ? " and " : "",
+		       cfg->file_dir);
 	else
 		printf("%zu disk%s no guest uses\n", n, n == 1 ? "" : "s");
 	fflush(stdout);
@@ -158,8 +166,11 @@ int orphans_print(const struct config *cfg)
 	return 0;
 }
 
-/* The disk as the definition will name it: kind "lv" with "VG/LV", or "file" with an absolute path. */
-static int attach_target(const struct config *cfg, const char *disk, const char **kind, char **value, char **err)
+/*
+ * The disk as the definition will name it: kind "lv" with "VG/LV", or "file" with an absolute path.
+ */
+static int attach_target(const struct config *cfg, const char *disk, const char **kind,
+			 char **value, char **err)
 {
 	char *vg, *lv;
 
@@ -189,12 +200,17 @@ static int attach_target(const struct config *cfg, const char *disk, const char 
 	return 0;
 }
 
-/* Under the guest's lock: the check that nobody names the disk and the edit are one step for vmdeck. */
-static int attach_locked(const struct config *cfg, const struct vmdef *def, const struct vmdef *defs, size_t n,
-			 const char *kind, const char *value, const char *interface, char **err)
+/*
+ * Under the guest's lock: the check that nobody names the disk and the edit are one step for
+ * vmdeck.
+ */
+static int attach_locked(const struct config *cfg, const struct vmdef *def,
+			 const struct vmdef *defs, size_t n, const char *kind, const char *value,
+			 const char *interface, char **err)
 {
 	const bool is_lv = strcmp(kind, "lv") == 0;
-	const struct vmdef *owner = storage_disk_owner(defs, n, cfg, is_lv ? value : NULL, is_lv ? NULL : value);
+	const struct vmdef *owner =
+		storage_disk_owner(defs, n, cfg, is_lv ? value : NULL, is_lv ? NULL : value);
 	const char *with[] = { "interface", interface, NULL };
 
 	if (owner)
@@ -205,8 +221,8 @@ static int attach_locked(const struct config *cfg, const struct vmdef *def, cons
 	return 0;
 }
 
-int orphans_attach(const struct config *cfg, const char *name, const char *disk, const char *interface,
-		   bool *running, char **err)
+int orphans_attach(const struct config *cfg, const char *name, const char *disk,
+		   const char *interface, bool *running, char **err)
 {
 	struct vmdef *defs = NULL, *def = NULL;
 	size_t n = 0;
@@ -228,8 +244,10 @@ int orphans_attach(const struct config *cfg, const char *name, const char *disk,
 		err_set(err, "no guest named %s", name);
 	else if (def->error)
 		err_set(err, "%s", def->error);
-	else if (snapshot_summary(cfg, name, NULL) > 0)  /* its snapshots would not cover the new disk */
-		err_set(err, "%s has snapshots: delete them first (vmdeck snapshot %s list)", name, name);
+	/* its snapshots would not cover the new disk */
+	else if (snapshot_summary(cfg, name, NULL) > 0)
+		err_set(err, "%s has snapshots: delete them first (vmdeck snapshot %s list)", name,
+			name);
 	else if ((lock = vm_lock(cfg, name, false, err)) >= 0) {
 		rc = attach_locked(cfg, def, defs, n, kind, value, interface, err);
 		*running = vmstate_pid_find(cfg, name) > 0;

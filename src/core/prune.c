@@ -1,4 +1,7 @@
-/* prune.c: Proxmox-style retention over a guest's archives, and pruning a local folder or one on another host. */
+/*
+ * prune.c: Proxmox-style retention over a guest's archives, and pruning a local folder or one on
+ * another host.
+ */
 #include "prune.h"
 
 #include <dirent.h>
@@ -73,8 +76,8 @@ static void period_of(const struct prune_item *it, enum period p, size_t idx, ch
 }
 
 /* Is period p held by an item whose mark is KEPT and whose "before this rule" flag is before? */
-static bool period_held(char (*per)[PERIOD_LEN], const char *mark, const bool *pre, size_t n, const char *p,
-			bool before)
+static bool period_held(char (*per)[PERIOD_LEN], const char *mark, const bool *pre, size_t n,
+			const char *p, bool before)
 {
 	for (size_t j = 0; j < n; j++)
 		if (mark[j] == KEPT && pre[j] == before && strcmp(per[j], p) == 0)
@@ -82,8 +85,11 @@ static bool period_held(char (*per)[PERIOD_LEN], const char *mark, const bool *p
 	return false;
 }
 
-/* One rule's pass (Proxmox's mark_selections): newest first over the items no earlier rule marked. */
-static void mark_rule(struct prune_item *items, char *mark, size_t n, int keep, const struct prune_rule *r)
+/*
+ * One rule's pass (Proxmox's mark_selections): newest first over the items no earlier rule marked.
+ */
+static void mark_rule(struct prune_item *items, char *mark, size_t n, int keep,
+		      const struct prune_rule *r)
 {
 	char (*per)[PERIOD_LEN] = xcalloc(n ? n : 1, PERIOD_LEN);
 	bool *pre = xcalloc(n ? n : 1, sizeof *pre);
@@ -158,8 +164,8 @@ int prune_parse_name(const char *folder, char **guest, time_t *t, bool *partial)
 		if (i != 8 && (stamp[i] < '0' || stamp[i] > '9'))
 			return -1;
 	memset(&tm, 0, sizeof tm);
-	if (sscanf(stamp, "%4d%2d%2d-%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-		   &tm.tm_sec) != 6)
+	if (sscanf(stamp, "%4d%2d%2d-%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tm.tm_sec) != 6)
 		return -1;
 	g = xstrndup(folder, n - 16);
 	if (!name_valid(g)) {
@@ -211,7 +217,8 @@ static int list_local(const char *dir, struct prune_report *r, char **err)
 	struct dirent *e;
 
 	if (dh == NULL)
-		return errno == ENOENT ? 0 : err_set(err, "cannot read %s: %s", dir, strerror(errno));
+		return errno == ENOENT ? 0
+				       : err_set(err, "cannot read %s: %s", dir, strerror(errno));
 	while ((e = readdir(dh)) != NULL) {
 		bool complete;
 
@@ -224,16 +231,20 @@ static int list_local(const char *dir, struct prune_report *r, char **err)
 }
 
 /* One ssh command lists the folder there: "c NAME" complete, "p NAME" without a manifest. */
-static int list_remote(const struct backup_dest *d, const char *where, struct prune_report *r, char **err)
+static int list_remote(const struct backup_dest *d, const char *where, struct prune_report *r,
+		       char **err)
 {
 	char *q = sh_quote(d->dir), *out = NULL, *cmd;
 	int rc;
 
-	cmd = xasprintf("cd -- %s 2>/dev/null || exit 0; for d in */ .*.partial/; do "
-			"[ -d \"$d\" ] && [ ! -L \"${d%%/}\" ] || continue; d=${d%%/}; "
-			"if [ -f \"$d/manifest.yaml\" ]; then echo \"c $d\"; else echo \"p $d\"; fi; done", q);
+	cmd = xasprintf(
+		"cd -- %s 2>/dev/null || exit 0; for d in */ .*.partial/; do "
+		"[ -d \"$d\" ] && [ ! -L \"${d%%/}\" ] || continue; d=${d%%/}; "
+		"if [ -f \"$d/manifest.yaml\" ]; then echo \"c $d\"; else echo \"p $d\"; fi; done",
+		q);
 	rc = host_run(&d->host, cmd, &out, err);
-	for (char *save = NULL, *l = rc == 0 ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+	for (char *save = NULL, *l = rc == 0 ? strtok_r(out, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save))
 		if ((l[0] == 'c' || l[0] == 'p') && l[1] == ' ')
 			entry_add(r, where, l + 2, l[0] == 'c');
 	free(out);
@@ -254,7 +265,8 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int prune_list(const struct config *cfg, const char *to, const char *guest, struct prune_report *r, char **err)
+int prune_list(const struct config *cfg, const char *to, const char *guest, struct prune_report *r,
+	       char **err)
 {
 	struct backup_dest d;
 	char *where = NULL;
@@ -266,7 +278,9 @@ int prune_list(const struct config *cfg, const char *to, const char *guest, stru
 		return -1;
 	}
 	if (d.kind == DEST_REMOTE_LV) {
-		rc = err_set(err, "%s: an LV holds no archives to list (give a folder or HOST:/folder)", to);
+		rc = err_set(err,
+			     "%s: an LV holds no archives to list (give a folder or HOST:/folder)",
+			     to);
 	} else if (d.kind == DEST_DIR) {
 		rc = list_local(d.dir, r, err);
 	} else {
@@ -314,7 +328,10 @@ bool prune_failed(const struct prune_report *r)
 
 /* ---- deciding and removing ---- */
 
-/* The plan for one guest's entries e[0..n): archives by the rules; partials by the newest complete one. */
+/*
+ * The plan for one guest's entries e[0..n): archives by the rules; partials by the newest complete
+ * one.
+ */
 static void decide_guest(const struct backup_keep *keep, struct prune_entry *e, size_t n)
 {
 	struct prune_item *items = xcalloc(n ? n : 1, sizeof *items);
@@ -365,8 +382,10 @@ static int remove_local(const char *dir, const char *name, char **err)
 			close(fd);
 	}
 	while (dh && (e = readdir(dh)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 && unlinkat(dirfd(dh), e->d_name, 0) < 0)
-			rc = err_set(err, "cannot remove %s/%s/%s: %s", dir, name, e->d_name, strerror(errno));
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    unlinkat(dirfd(dh), e->d_name, 0) < 0)
+			rc = err_set(err, "cannot remove %s/%s/%s: %s", dir, name, e->d_name,
+				     strerror(errno));
 	if (dh)
 		closedir(dh);
 	if (rc == 0 && unlinkat(dfd, name, AT_REMOVEDIR) < 0)
@@ -402,7 +421,8 @@ static void remove_marked(const struct config *cfg, const char *to, struct prune
 
 		if (e->keep)
 			continue;
-		if ((d.kind == DEST_DIR ? remove_local(d.dir, e->name, &err) : remove_remote(&d, e->name, &err)) < 0) {
+		if ((d.kind == DEST_DIR ? remove_local(d.dir, e->name, &err)
+					: remove_remote(&d, e->name, &err)) < 0) {
 			e->error = err ? err : xstrdup("cannot remove it");
 			err = NULL;
 		}
@@ -412,8 +432,8 @@ static void remove_marked(const struct config *cfg, const char *to, struct prune
 	backup_dest_free(&d);
 }
 
-int prune_run(const struct config *cfg, const char *to, const char *guest, bool dry_run, struct prune_report *r,
-	      char **err)
+int prune_run(const struct config *cfg, const char *to, const char *guest, bool dry_run,
+	      struct prune_report *r, char **err)
 {
 	if (prune_list(cfg, to, guest, r, err) < 0)
 		return -1;

@@ -1,4 +1,7 @@
-/* prune.h: retention (Proxmox's prune rules) over archive lists, and pruning a local or remote backup folder. */
+/*
+ * prune.h: retention (Proxmox's prune rules) over archive lists, and pruning a local or remote
+ * backup folder.
+ */
 #ifndef VMDECK_PRUNE_H
 #define VMDECK_PRUNE_H
 
@@ -13,7 +16,8 @@ struct prune_item {
 	const char *name;    /* the archive folder's name (not owned) */
 	time_t time;         /* when it was made */
 	bool keep;
-	const char *rule;    /* keep: "keep-last" ... "keep-yearly", or "keep-all" when no rule is set; remove: NULL */
+	const char *rule; /* keep: "keep-last" ... "keep-yearly", or "keep-all" when no rule is set;
+			     remove: NULL */
 };
 
 /*
@@ -51,15 +55,22 @@ struct prune_report {
  * dry_run only fills the report. -1 when the destination cannot be read;
  * a removal that fails is an entry's error (and prune_failed says so).
  */
-/* Lists a destination's archives and partial folders (of guest, or all; NULL), by guest then newest first; keep is true. */
-int prune_list(const struct config *cfg, const char *to, const char *guest, struct prune_report *r, char **err);
-int prune_run(const struct config *cfg, const char *to, const char *guest, bool dry_run, struct prune_report *r,
-	      char **err);
+/*
+ * Lists a destination's archives and partial folders (of guest, or all; NULL), by guest then newest
+ * first; keep is true.
+ */
+int prune_list(const struct config *cfg, const char *to, const char *guest, struct prune_report *r,
+	       char **err);
+int prune_run(const struct config *cfg, const char *to, const char *guest, bool dry_run,
+	      struct prune_report *r, char **err);
 bool prune_failed(const struct prune_report *r);
 void prune_report_free(struct prune_report *r);
 void prune_entry_free(struct prune_entry *e);
 
-/* "NAME-YYYYmmdd-HHMMSS" (or ".NAME-....partial") -> guest and local time; -1 for a name not made so. */
+/*
+ * "NAME-YYYYmmdd-HHMMSS" (or ".NAME-....partial") -> guest and local time; -1 for a name not made
+ * so.
+ */
 int prune_parse_name(const char *folder, char **guest, time_t *t, bool *partial);
 
 #endif

@@ -38,10 +38,18 @@ struct machine_spec {
 };
 
 static const struct machine_spec machines[] = {
-	{ "pc", "pc", { "ide.1", 0 },
-	  { { "ide.0", 0 }, { "ide.0", 1 }, { "ide.1", 1 } }, 3, false },
-	{ "q35", "q35", { "ide.2", -1 },
-	  { { "ide.0", -1 }, { "ide.1", -1 }, { "ide.3", -1 }, { "ide.4", -1 }, { "ide.5", -1 } }, 5, true },
+	{ "pc",
+	  "pc",
+	  { "ide.1", 0 },
+	  { { "ide.0", 0 }, { "ide.0", 1 }, { "ide.1", 1 } },
+	  3,
+	  false },
+	{ "q35",
+	  "q35",
+	  { "ide.2", -1 },
+	  { { "ide.0", -1 }, { "ide.1", -1 }, { "ide.3", -1 }, { "ide.4", -1 }, { "ide.5", -1 } },
+	  5,
+	  true },
 };
 
 #define AHCI_PORTS 6
@@ -198,8 +206,9 @@ static int emit_display(struct argv_ctx *c, char **err)
 	 * password=on only makes QEMU demand one; the secret itself is set over
 	 * QMP after start, so it never shows in /proc/PID/cmdline.
 	 */
-	strv_addf(c->out, "%s%s%s:%d%s", strchr(listen, ':') ? "[" : "", listen, strchr(listen, ':') ? "]" : "",
-		  c->def->vnc_display, c->def->vnc_password ? ",password=on" : "");
+	strv_addf(c->out, "%s%s%s:%d%s", strchr(listen, ':') ? "[" : "", listen,
+		  strchr(listen, ':') ? "]" : "", c->def->vnc_display,
+		  c->def->vnc_password ? ",password=on" : "");
 	free(listen);
 	return 0;
 }
@@ -214,22 +223,24 @@ static char *disk_path(const struct vm_disk *d)
 	return xstrdup(d->file);
 }
 
-static void add_slot_device(struct argv_ctx *c, const char *driver, const char *drive, const struct bus_slot *s,
-			    const char *bus_prefix, int bootindex)
+static void add_slot_device(struct argv_ctx *c, const char *driver, const char *drive,
+			    const struct bus_slot *s, const char *bus_prefix, int bootindex)
 {
 	strv_add(c->out, "-device");
 	if (s->unit >= 0)
-		strv_addf(c->out, "%s,drive=%s,bus=%s%s,unit=%d,bootindex=%d", driver, drive, bus_prefix, s->bus,
-			  s->unit, bootindex);
+		strv_addf(c->out, "%s,drive=%s,bus=%s%s,unit=%d,bootindex=%d", driver, drive,
+			  bus_prefix, s->bus, s->unit, bootindex);
 	else
-		strv_addf(c->out, "%s,drive=%s,bus=%s%s,bootindex=%d", driver, drive, bus_prefix, s->bus, bootindex);
+		strv_addf(c->out, "%s,drive=%s,bus=%s%s,bootindex=%d", driver, drive, bus_prefix,
+			  s->bus, bootindex);
 }
 
 static int disk_dev_ide(struct argv_ctx *c, const char *drive, int bootindex, char **err)
 {
 	if (c->ide_used >= c->m->n_ide)
-		return err_set(err, "at most %zu ide%s disks fit on machine %s (one place holds the CD)", c->m->n_ide,
-			       c->m->sata_builtin ? "/sata" : "", c->m->name);
+		return err_set(err,
+			       "at most %zu ide%s disks fit on machine %s (one place holds the CD)",
+			       c->m->n_ide, c->m->sata_builtin ? "/sata" : "", c->m->name);
 	add_slot_device(c, "ide-hd", drive, &c->m->ide[c->ide_used++], "", bootindex);
 	return 0;
 }
@@ -242,7 +253,8 @@ static int disk_dev_sata(struct argv_ctx *c, const char *drive, int bootindex, c
 	if (c->m->sata_builtin)
 		return disk_dev_ide(c, drive, bootindex, err);
 	if (c->ahci_used >= AHCI_PORTS)
-		return err_set(err, "at most %d sata disks fit on machine %s", AHCI_PORTS, c->m->name);
+		return err_set(err, "at most %d sata disks fit on machine %s", AHCI_PORTS,
+			       c->m->name);
 	if (!c->ahci_added) {
 		add2(c, "-device", "ahci,id=ahci0");
 		c->ahci_added = true;
@@ -298,7 +310,8 @@ static int emit_disk(struct argv_ctx *c, size_t i, char **err)
 	 * A snapshot overlay is a qcow2 file whose header names the chain below.
 	 */
 	strv_addf(c->out, "file=%s,format=%s,if=none,id=%s,node-name=node-%s%s", esc,
-		  d->overlay ? "qcow2" : storage_disk_format(d), drive, drive, d->lv && !d->overlay ? ",cache=none" : "");
+		  d->overlay ? "qcow2" : storage_disk_format(d), drive, drive,
+		  d->lv && !d->overlay ? ",cache=none" : "");
 	free(esc);
 	free(path);
 	if (disk_devices[d->iface](c, drive, disk_bootindex(c, i), &why) < 0) {
@@ -336,10 +349,11 @@ static int emit_cdrom(struct argv_ctx *c, char **err)
 	}
 	strv_add(c->out, "-device");
 	if (c->m->cd.unit >= 0)
-		strv_addf(c->out, "ide-cd,drive=cd0,id=cd0,bus=%s,unit=%d,bootindex=%d", c->m->cd.bus, c->m->cd.unit,
-			  cdrom_bootindex(c));
+		strv_addf(c->out, "ide-cd,drive=cd0,id=cd0,bus=%s,unit=%d,bootindex=%d",
+			  c->m->cd.bus, c->m->cd.unit, cdrom_bootindex(c));
 	else
-		strv_addf(c->out, "ide-cd,drive=cd0,id=cd0,bus=%s,bootindex=%d", c->m->cd.bus, cdrom_bootindex(c));
+		strv_addf(c->out, "ide-cd,drive=cd0,id=cd0,bus=%s,bootindex=%d", c->m->cd.bus,
+			  cdrom_bootindex(c));
 	return 0;
 }
 
@@ -413,7 +427,8 @@ static int sock_check(const char *path, char **err)
 	struct sockaddr_un sa;
 
 	if (strlen(path) >= sizeof sa.sun_path)
-		return err_set(err, "socket path too long (%zu bytes, at most %zu): %s; use a shorter state_dir",
+		return err_set(err, "socket path too long (%zu bytes, at most %zu): %s; "
+			       "use a shorter state_dir",
 			       strlen(path), sizeof sa.sun_path - 1, path);
 	return 0;
 }
@@ -451,7 +466,8 @@ static int emit_guest_agent(struct argv_ctx *c, char **err)
 	add2(c, "-device", "virtio-serial-pci,id=vserial0");
 	strv_add(c->out, "-chardev");
 	strv_addf(c->out, "socket,id=qga0,path=%s,server=on,wait=off", esc);
-	add2(c, "-device", "virtserialport,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0");
+	add2(c, "-device",
+	     "virtserialport,bus=vserial0.0,chardev=qga0,name=org.qemu.guest_agent.0");
 	free(esc);
 	free(path);
 	return 0;
@@ -461,10 +477,15 @@ static int emit_guest_agent(struct argv_ctx *c, char **err)
 
 static int emit_control(struct argv_ctx *c, char **err)
 {
-	/* three QMP monitors: operations, status readers (see status.c), one event watcher (watcher.c) */
-	if (emit_socket(c, "-qmp", "qmp.sock", err) < 0 || emit_socket(c, "-qmp", VM_STATUS_SOCK, err) < 0 ||
+	/*
+	 * three QMP monitors: operations, status readers (see status.c), one event watcher
+	 * (watcher.c)
+	 */
+	if (emit_socket(c, "-qmp", "qmp.sock", err) < 0 ||
+	    emit_socket(c, "-qmp", VM_STATUS_SOCK, err) < 0 ||
 	    emit_socket(c, "-qmp", VM_EVENTS_SOCK, err) < 0 ||
-	    emit_socket(c, "-monitor", "hmp.sock", err) < 0 || emit_socket(c, "-serial", "serial.sock", err) < 0)
+	    emit_socket(c, "-monitor", "hmp.sock", err) < 0 ||
+	    emit_socket(c, "-serial", "serial.sock", err) < 0)
 		return -1;
 	return 0;
 }
@@ -475,7 +496,10 @@ static int emit_process(struct argv_ctx *c, char **err)
 
 	if (c->o && c->o->daemonize) {
 		pidfile = vmstate_path(c->cfg, c->def->name, "qemu.pid");
-		/* a daemon's stderr would be /dev/null: with -D it goes here, so a crash leaves its reason */
+		/*
+		 * a daemon's stderr would be /dev/null: with -D it goes here, so a crash leaves its
+		 * reason
+		 */
 		runlog = vmstate_path(c->cfg, c->def->name, VM_RUN_LOG);
 		add2(c, "-pidfile", pidfile);
 		add2(c, "-D", runlog);
@@ -527,15 +551,16 @@ static const struct machine_spec *machine_find(const char *name)
 	return NULL;
 }
 
-int qemu_argv_build(const struct config *cfg, const struct vmdef *def, const struct qemu_argv_opts *o,
-		    struct strv *out, char **err)
+int qemu_argv_build(const struct config *cfg, const struct vmdef *def,
+		    const struct qemu_argv_opts *o, struct strv *out, char **err)
 {
 	struct argv_ctx c = { .cfg = cfg, .def = def, .o = o, .out = out };
 
 	if (!name_valid(def->name))
 		return err_set(err, "invalid guest name '%s'", def->name ? def->name : "");
 	if ((c.m = machine_find(def->machine)) == NULL)
-		return err_set(err, "%s: machine must be pc or q35, not '%s'", def->name, def->machine);
+		return err_set(err, "%s: machine must be pc or q35, not '%s'", def->name,
+			       def->machine);
 	for (size_t i = 0; i < ARRAY_LEN(emitters); i++) {
 		if (emitters[i].emit(&c, err) < 0) {
 			strv_free(out);
@@ -553,28 +578,34 @@ const char *qemu_argv_accel_resolve(const char *accel, char **warn)
 		return strcmp(accel, "kvm") == 0 ? "kvm" : "tcg";
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
-		/* the device answers as KVM does, not merely opens: a container may put anything there */
+		/*
+		 * the device answers as KVM does, not merely opens: a container may put anything
+		 * there
+		 */
 		int version = ioctl(fd, KVM_GET_API_VERSION, 0);
 
 		close(fd);
 		if (version == KVM_API_VERSION)
 			return "kvm";
 		if (warn)
-			*warn = xasprintf("/dev/kvm is not a KVM device (it does not answer KVM_GET_API_VERSION), "
-					  "using TCG: guests run slowly");
+			*warn = xasprintf(
+				"/dev/kvm is not a KVM device (it does not answer "
+				"KVM_GET_API_VERSION), using TCG: guests run slowly");
 		return "tcg";
 	}
 	if (warn)
-		*warn = xasprintf("no KVM (/dev/kvm: %s), using TCG: guests run slowly", strerror(errno));
+		*warn = xasprintf("no KVM (/dev/kvm: %s), using TCG: guests run slowly",
+				  strerror(errno));
 	return "tcg";
 }
 
 /* Characters that need no quoting in a POSIX shell word. */
 static bool shell_safe(const char *s)
 {
-	if (!*s)
-		return false;
-	return s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-")] == '\0';
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789_@%+=:,./-";
+
+	return *s && s[strspn(s, safe)] == '\0';
 }
 
 static void add_quoted(struct sbuf *b, const char *s)

@@ -1,4 +1,7 @@
-/* schedule.c: calendar expressions through systemd-analyze, due and overdue guests, last-backup status files, timer drop-ins. */
+/*
+ * schedule.c: calendar expressions through systemd-analyze, due and overdue guests, last-backup
+ * status files, timer drop-ins.
+ */
 #include "schedule.h"
 
 #include <errno.h>
@@ -41,7 +44,8 @@ int schedule_status_read(const struct config *cfg, const char *guest, struct bac
 	free(p);
 	if (text == NULL)
 		return -1;
-	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(l, "time=", 5) == 0)
 			st->time = (time_t)strtoll(l + 5, NULL, 10);
 		else if (strncmp(l, "last_ok=", 8) == 0)
@@ -60,18 +64,21 @@ int schedule_status_read(const struct config *cfg, const char *guest, struct bac
 	return -1;
 }
 
-void schedule_status_write(const struct config *cfg, const char *guest, bool ok, bool scheduled, const char *text)
+void schedule_status_write(const struct config *cfg, const char *guest, bool ok, bool scheduled,
+			   const char *text)
 {
 	struct backup_status old;
 	time_t now = time(NULL);
-	char *dir = path_join(cfg->backup_dir, SCHEDULE_STATUS_DIR), *p, *body, *flat = xstrdup(text ? text : "");
+	char *dir = path_join(cfg->backup_dir, SCHEDULE_STATUS_DIR), *p, *body,
+	     *flat = xstrdup(text ? text : "");
 
 	for (char *c = flat; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
 	schedule_status_read(cfg, guest, &old);
-	body = xasprintf("time=%lld\nresult=%s\nscheduled=%d\nlast_ok=%lld\ntext=%s\n", (long long)now,
-			 ok ? "ok" : "failed", scheduled, (long long)(ok ? now : old.last_ok), flat);
+	body = xasprintf("time=%lld\nresult=%s\nscheduled=%d\nlast_ok=%lld\ntext=%s\n",
+			 (long long)now, ok ? "ok" : "failed", scheduled,
+			 (long long)(ok ? now : old.last_ok), flat);
 	p = status_path(cfg, guest);
 	if (mkdir_p(dir, 0755, NULL) == 0)
 		file_write_atomic(p, body, strlen(body), 0644, NULL);
@@ -119,7 +126,8 @@ int schedule_calendar_check(const char *expr, char **err)
 	}
 	rc = spawn_run(argv, NULL, &why) == 0 ? 1 : -1;
 	if (rc < 0)
-		err_set(err, "\"%s\" is not a systemd calendar expression (see systemd.time(7))", expr);
+		err_set(err, "\"%s\" is not a systemd calendar expression (see systemd.time(7))",
+			expr);
 	free(why);
 	free(e);
 	return rc;
@@ -141,8 +149,8 @@ static int parse_elapse(const char *out, time_t *next)
 	if (strncmp(l, "never", 5) == 0)
 		return 1;
 	memset(&tm, 0, sizeof tm);
-	if (sscanf(l, "%*s %d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-		   &tm.tm_sec) != 6)
+	if (sscanf(l, "%*s %d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tm.tm_sec) != 6)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -165,8 +173,14 @@ static struct next_cache {
 
 static int next_uncached(const char *expr, time_t after, time_t *next)
 {
-	char *e = schedule_normalize(expr), *base = xasprintf("--base-time=@%lld", (long long)after), *out = NULL;
-	char *argv[] = { (char *)"systemd-analyze", (char *)"calendar", (char *)"--iterations=1", base, (char *)"--", e,
+	char *e = schedule_normalize(expr),
+	     *base = xasprintf("--base-time=@%lld", (long long)after), *out = NULL;
+	char *argv[] = { (char *)"systemd-analyze",
+			 (char *)"calendar",
+			 (char *)"--iterations=1",
+			 base,
+			 (char *)"--",
+			 e,
 			 NULL };
 	int rc = -1;
 
@@ -217,7 +231,8 @@ int schedule_next(const char *expr, time_t after, time_t *next)
 
 /* ---- which guests, when ---- */
 
-size_t schedule_calendars(const struct config *cfg, const struct vmdef *def, const char *const **out)
+size_t schedule_calendars(const struct config *cfg, const struct vmdef *def,
+			  const char *const **out)
 {
 	static const char *one[2];
 
@@ -235,7 +250,8 @@ size_t schedule_calendars(const struct config *cfg, const struct vmdef *def, con
 	return 1;
 }
 
-bool schedule_due(const struct config *cfg, const struct vmdef *def, const struct backup_status *st, time_t now)
+bool schedule_due(const struct config *cfg, const struct vmdef *def, const struct backup_status *st,
+		  time_t now)
 {
 	const char *const *cals;
 	size_t n = schedule_calendars(cfg, def, &cals);
@@ -249,7 +265,8 @@ bool schedule_due(const struct config *cfg, const struct vmdef *def, const struc
 		int rc = schedule_next(cals[i], st->time, &next);
 
 		if (rc < 0 || (rc == 0 && next <= now))
-			return true;  /* elapsed since the last attempt (or not computable: rather back up) */
+			/* elapsed since the last attempt (or not computable: rather back up) */
+			return true;
 	}
 	return false;
 }
@@ -275,7 +292,8 @@ time_t schedule_next_run(const struct config *cfg, const struct vmdef *def, time
 	return earliest_after(cfg, def, now);
 }
 
-bool schedule_overdue(const struct config *cfg, const struct vmdef *def, const struct backup_status *st, time_t now)
+bool schedule_overdue(const struct config *cfg, const struct vmdef *def,
+		      const struct backup_status *st, time_t now)
 {
 	time_t base, due;
 
@@ -288,7 +306,10 @@ bool schedule_overdue(const struct config *cfg, const struct vmdef *def, const s
 
 /* ---- the generator ---- */
 
-/* Adds expr once, escaped for a unit file; one systemd would refuse is left out (`vmdeck check` names it). */
+/*
+ * Adds expr once, escaped for a unit file; one systemd would refuse is left out (`vmdeck check`
+ * names it).
+ */
 static void add_calendar(struct strv *sv, const char *expr)
 {
 	char *e = schedule_normalize(expr);
@@ -314,22 +335,30 @@ out:
 }
 
 /* DIR/UNIT.d/50-vmdeck-schedule.conf and DIR/timers.target.wants/UNIT, for one timer. */
-static int generate_timer(const char *dir, const char *unit, const char *unit_dir, const struct strv *cals,
-			  const char *source, char **err)
+static int generate_timer(const char *dir, const char *unit, const char *unit_dir,
+			  const struct strv *cals, const char *source, char **err)
 {
 	struct sbuf b = { 0 };
 	char *d = xasprintf("%s/%s.d", dir, unit), *f = path_join(d, "50-vmdeck-schedule.conf");
-	char *w = path_join(dir, "timers.target.wants"), *link = path_join(w, unit), *target = path_join(unit_dir, unit);
+	char *w = path_join(dir, "timers.target.wants"), *link = path_join(w, unit),
+	     *target = path_join(unit_dir, unit);
 	int rc = -1;
 
-	sbuf_printf(&b, "# Written by vmdeck's systemd generator from %s at each boot and daemon-reload.\n"
-			"# Edit vmdeck.conf (backup.schedule, backup.verify_schedule, backup_schedule), then\n"
-			"# run systemctl daemon-reload.\n[Timer]\nOnCalendar=\n", source);
+	sbuf_printf(
+		&b,
+		"# Written by vmdeck's systemd generator from %s at each boot and daemon-reload.\n"
+		"# Edit vmdeck.conf (backup.schedule, backup.verify_schedule, backup_schedule), "
+		"then\n"
+		"# run systemctl daemon-reload.\n[Timer]\nOnCalendar=\n",
+		source);
 	for (size_t i = 0; i < cals->n; i++)
 		sbuf_printf(&b, "OnCalendar=%s\n", cals->v[i]);
-	if (mkdir_p(d, 0755, err) == 0 && file_write_atomic(f, b.s, b.len, 0644, err) == 0 && mkdir_p(w, 0755, err) == 0) {
+	if (mkdir_p(d, 0755, err) == 0 && file_write_atomic(f, b.s, b.len, 0644, err) == 0 &&
+	    mkdir_p(w, 0755, err) == 0) {
 		unlink(link);
-		rc = symlink(target, link) == 0 ? 0 : err_set(err, "cannot link %s: %s", link, strerror(errno));
+		rc = symlink(target, link) == 0
+			     ? 0
+			     : err_set(err, "cannot link %s: %s", link, strerror(errno));
 	}
 	sbuf_free(&b);
 	free(d);
@@ -364,7 +393,8 @@ int schedule_generate(const struct config *cfg, const struct vmdef *defs, size_t
 
 /* ---- vmdeck check ---- */
 
-static void check_one(const char *where, const char *key, const char *expr, struct strv *errors, struct strv *warnings)
+static void check_one(const char *where, const char *key, const char *expr, struct strv *errors,
+		      struct strv *warnings)
 {
 	char *err = NULL;
 	int rc = schedule_calendar_check(expr, &err);
@@ -372,7 +402,9 @@ static void check_one(const char *where, const char *key, const char *expr, stru
 	if (rc < 0)
 		strv_addf(errors, "%s: %s: %s", where, key, err);
 	else if (rc == 0)
-		strv_addf(warnings, "%s: %s: systemd-analyze is not installed: \"%s\" was not checked", where, key, expr);
+		strv_addf(warnings,
+			  "%s: %s: systemd-analyze is not installed: \"%s\" was not checked", where,
+			  key, expr);
 	free(err);
 }
 
@@ -381,23 +413,29 @@ void schedule_check_config(const struct config *cfg, struct strv *errors, struct
 	if (cfg->backup_schedule[0])
 		check_one(cfg->path, "backup.schedule", cfg->backup_schedule, errors, warnings);
 	if (cfg->backup_verify_schedule[0])
-		check_one(cfg->path, "backup.verify_schedule", cfg->backup_verify_schedule, errors, warnings);
+		check_one(cfg->path, "backup.verify_schedule", cfg->backup_verify_schedule, errors,
+			  warnings);
 }
 
-void schedule_check_def(const struct config *cfg, const struct vmdef *def, struct strv *errors, struct strv *warnings)
+void schedule_check_def(const struct config *cfg, const struct vmdef *def, struct strv *errors,
+			struct strv *warnings)
 {
 	if (def->error || !def->backup_schedule)
 		return;
 	for (size_t i = 0; i < def->n_backup_calendars; i++)
 		check_one(def->path, "backup_schedule", def->backup_calendars[i], errors, warnings);
 	if (def->n_backup_calendars == 0 && cfg->backup_schedule[0] == '\0')
-		strv_addf(warnings, "%s: backup_schedule: true, but backup.schedule is empty: it is never backed up on schedule",
-			  def->path);
+		strv_addf(
+			warnings,
+			"%s: backup_schedule: true, but backup.schedule is empty: it is never "
+			"backed up on schedule",
+			def->path);
 }
 
 /* ---- the console ---- */
 
-void schedule_info_get(const struct config *cfg, const struct vmdef *def, time_t now, struct schedule_info *out)
+void schedule_info_get(const struct config *cfg, const struct vmdef *def, time_t now,
+		       struct schedule_info *out)
 {
 	struct backup_status st;
 

@@ -1,4 +1,7 @@
-/* schedule.h: backup schedules: calendar expressions (systemd-analyze), due guests, last-backup status, timer drop-ins. */
+/*
+ * schedule.h: backup schedules: calendar expressions (systemd-analyze), due guests, last-backup
+ * status, timer drop-ins.
+ */
 #ifndef VMDECK_SCHEDULE_H
 #define VMDECK_SCHEDULE_H
 
@@ -27,10 +30,14 @@ struct backup_status {
 /* 0 with *st filled, -1 when there is none (st zeroed). */
 int schedule_status_read(const struct config *cfg, const char *guest, struct backup_status *st);
 /* Records an attempt; a failure to write is only ignored (the backup itself stands). */
-void schedule_status_write(const struct config *cfg, const char *guest, bool ok, bool scheduled, const char *text);
+void schedule_status_write(const struct config *cfg, const char *guest, bool ok, bool scheduled,
+			   const char *text);
 void schedule_status_free(struct backup_status *st);
 
-/* "daily 02:00" -> "*-*-* 02:00" (the form the admins write); anything else as given. Allocated. */
+/*
+ * "daily 02:00" -> "*-*-* 02:00" (the form the issue's admins write); anything else as given.
+ * Allocated.
+ */
 char *schedule_normalize(const char *expr);
 
 /*
@@ -46,14 +53,18 @@ int schedule_calendar_check(const char *expr, char **err);
  */
 int schedule_next(const char *expr, time_t after, time_t *next);
 
-/* The guest's calendar expressions: its own list, or backup.schedule when true (and set); none: 0. */
-size_t schedule_calendars(const struct config *cfg, const struct vmdef *def, const char *const **out);
+/*
+ * The guest's calendar expressions: its own list, or backup.schedule when true (and set); none: 0.
+ */
+size_t schedule_calendars(const struct config *cfg, const struct vmdef *def,
+			  const char *const **out);
 
 /*
  * Is a scheduled backup of def due at now? Never attempted: yes; else when
  * one of its calendars elapsed after the last attempt, at or before now.
  */
-bool schedule_due(const struct config *cfg, const struct vmdef *def, const struct backup_status *st, time_t now);
+bool schedule_due(const struct config *cfg, const struct vmdef *def, const struct backup_status *st,
+		  time_t now);
 
 /* The guest's next scheduled run after now, or 0 when it has none. */
 time_t schedule_next_run(const struct config *cfg, const struct vmdef *def, time_t now);
@@ -63,7 +74,8 @@ time_t schedule_next_run(const struct config *cfg, const struct vmdef *def, time
  * successful backup, or after its first attempt when none succeeded) is more
  * than an hour past without a success since.
  */
-bool schedule_overdue(const struct config *cfg, const struct vmdef *def, const struct backup_status *st, time_t now);
+bool schedule_overdue(const struct config *cfg, const struct vmdef *def,
+		      const struct backup_status *st, time_t now);
 
 /*
  * The systemd generator's work (vmdeck schedule --generate DIR): into DIR,
@@ -87,10 +99,12 @@ struct schedule_info {
 };
 
 /* Reads the guest's status file and works out its next run (cached): cheap enough for a refresh. */
-void schedule_info_get(const struct config *cfg, const struct vmdef *def, time_t now, struct schedule_info *out);
+void schedule_info_get(const struct config *cfg, const struct vmdef *def, time_t now,
+		       struct schedule_info *out);
 
 /* `vmdeck check`: calendar expressions of the config and of one guest, one line each. */
 void schedule_check_config(const struct config *cfg, struct strv *errors, struct strv *warnings);
-void schedule_check_def(const struct config *cfg, const struct vmdef *def, struct strv *errors, struct strv *warnings);
+void schedule_check_def(const struct config *cfg, const struct vmdef *def, struct strv *errors,
+			struct strv *warnings);
 
 #endif

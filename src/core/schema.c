@@ -27,7 +27,8 @@ const struct schema_key *schema_path(const struct schema *s, const char *path)
 	head = xstrndup(path, (size_t)(dot - path));
 	top = schema_find(s, 0, head);
 	free(head);
-	if (top == NULL || (top->type != SCHEMA_MAP && top->type != SCHEMA_SEQ && top->type != SCHEMA_GROUPS))
+	if (top == NULL ||
+	    (top->type != SCHEMA_MAP && top->type != SCHEMA_SEQ && top->type != SCHEMA_GROUPS))
 		return NULL;
 	return schema_find(s, top->sub, dot + 1);
 }
@@ -122,7 +123,11 @@ char *schema_keys_text(const struct schema *s, int sec, const char *last)
 		total += s->keys[i].sec == sec;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->keys[i].sec == sec) {
-			sbuf_printf(&b, "%s%s", n == 0 ? "" : n + 1 == total ? last : ", ", s->keys[i].name);
+			sbuf_printf(&b, "%s%s",
+				    n == 0	     ? ""
+				    : n + 1 == total ? last
+						     : ", ",
+				    s->keys[i].name);
 			n++;
 		}
 	return sbuf_take(&b);
@@ -133,11 +138,21 @@ char *schema_keys_text(const struct schema *s, int sec, const char *last)
 static const char *type_word(enum schema_type t)
 {
 	static const char *const words[] = {
-		[SCHEMA_STR] = "string", [SCHEMA_PATH] = "path", [SCHEMA_PATHS] = "list of paths",
-		[SCHEMA_STRLIST] = "list of strings", [SCHEMA_ENUM] = "choice", [SCHEMA_ENUM_IDX] = "choice",
-		[SCHEMA_INT] = "integer", [SCHEMA_FLOAT] = "number", [SCHEMA_SIZE] = "size",
-		[SCHEMA_BOOL] = "boolean", [SCHEMA_USER] = "{}", [SCHEMA_GROUP] = "group",
-		[SCHEMA_GROUPS] = "list of groups", [SCHEMA_MAP] = "mapping", [SCHEMA_SEQ] = "list",
+		[SCHEMA_STR] = "string",
+		[SCHEMA_PATH] = "path",
+		[SCHEMA_PATHS] = "list of paths",
+		[SCHEMA_STRLIST] = "list of strings",
+		[SCHEMA_ENUM] = "choice",
+		[SCHEMA_ENUM_IDX] = "choice",
+		[SCHEMA_INT] = "integer",
+		[SCHEMA_FLOAT] = "number",
+		[SCHEMA_SIZE] = "size",
+		[SCHEMA_BOOL] = "boolean",
+		[SCHEMA_USER] = "{}",
+		[SCHEMA_GROUP] = "group",
+		[SCHEMA_GROUPS] = "list of groups",
+		[SCHEMA_MAP] = "mapping",
+		[SCHEMA_SEQ] = "list",
 		[SCHEMA_SCHEDULE] = "boolean or list of strings",
 	};
 	return words[t];
@@ -177,13 +192,20 @@ void schema_each(const struct schema *s, schema_doc_fn *fn, void *arg)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct schema_key *k = &s->keys[i];
-		bool ranged = k->type == SCHEMA_INT || k->type == SCHEMA_FLOAT || k->type == SCHEMA_SIZE;
+		bool ranged =
+			k->type == SCHEMA_INT || k->type == SCHEMA_FLOAT || k->type == SCHEMA_SIZE;
 		char lo[32], hi[32];
 		char *path = xasprintf("%s%s", s->sec_prefix ? s->sec_prefix[k->sec] : "", k->name);
-		char *choices = k->choices ? choices_text(k->choices) : NULL, *def = default_text(s, k);
+		char *choices = k->choices ? choices_text(k->choices) : NULL,
+		     *def = default_text(s, k);
 		struct schema_doc d = {
-			.path = path, .nested = k->sec != 0, .type = type_word(k->type), .choices = choices,
-			.want = k->want, .def = def, .help = k->help,
+			.path = path,
+			.nested = k->sec != 0,
+			.type = type_word(k->type),
+			.choices = choices,
+			.want = k->want,
+			.def = def,
+			.help = k->help,
 		};
 
 		if (ranged) {

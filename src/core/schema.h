@@ -22,7 +22,8 @@ enum schema_type {
 	SCHEMA_GROUPS,    /* a list of groups of section sub */
 	SCHEMA_MAP,       /* a mapping of section sub */
 	SCHEMA_SEQ,       /* a list of mappings of section sub */
-	SCHEMA_SCHEDULE,  /* true/false (a bool), or a list of calendar expressions: backup_schedule */
+	/* true/false (a bool), or a list of calendar expressions: backup_schedule */
+	SCHEMA_SCHEDULE,
 };
 
 /* One row of a schema table: parsing, defaults, checks and help come from it. */
@@ -44,7 +45,8 @@ struct schema {
 	const struct schema_key *keys;
 	size_t n;
 	const char *const *sec_prefix;  /* by section: "disks[].", "vnc."; [0] is "" */
-	bool quote_text_defaults;       /* help shows string defaults in quotes (libconfig's syntax) */
+	/* help shows string defaults in quotes (libconfig's syntax) */
+	bool quote_text_defaults;
 };
 
 const struct schema_key *schema_find(const struct schema *s, int sec, const char *name);
@@ -77,7 +79,7 @@ struct schema_doc {
 	const char *choices;  /* "pc or q35", or NULL */
 	const char *want;     /* what a string must look like, or NULL */
 	const char *min, *max; /* the range of a number or size as text, or NULL */
-	const char *def;      /* the default as written in help ("1G", "\"vms.d\"", "\"\""), or NULL */
+	const char *def; /* the default as written in help ("1G", "\"vms.d\"", "\"\""), or NULL */
 	const char *help;
 };
 

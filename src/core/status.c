@@ -52,7 +52,10 @@
 #include "util.h"
 #include "vmstate.h"
 
-/* PH_WAIT: no connection yet, tried again at retry_at (the lock is another's, or QEMU's backlog is full). */
+/*
+ * PH_WAIT: no connection yet, tried again at retry_at (the lock is another's, or QEMU's backlog is
+ * full).
+ */
 enum phase { PH_DONE, PH_WAIT, PH_TALK };
 
 /* How often a waiting reader tries again for a monitor another client holds. */
@@ -67,8 +70,10 @@ struct guest {
 	char *sock;            /* the monitor asked: VM_STATUS_SOCK, else qmp.sock */
 	bool locked;           /* the monitor lock is ours: deadline now counts QEMU's silence */
 	bool checked;          /* check_process ran: connect errors are judged at once */
-	double asked_real;     /* when this poll began to ask (wall clock): a shared answer must be newer */
-	char *seen_note;       /* the note last read while waiting, so an unchanged one is not parsed again */
+	/* when this poll began to ask (wall clock): a shared answer must be newer */
+	double asked_real;
+	/* the note last read while waiting, so an unchanged one is not parsed again */
+	char *seen_note;
 	bool rechecked;        /* a "prelaunch" with no start holding the lock was asked again */
 	int64_t retry_at;
 	struct stat pidfile;   /* its mtime tells a host crash from a QEMU crash */
@@ -106,7 +111,8 @@ static double host_boot_time(void)
 	char buf[8192];
 	const char *b;
 
-	if (file_read_small("/proc/stat", buf, sizeof buf) <= 0 || (b = strstr(buf, "\nbtime ")) == NULL)
+	if (file_read_small("/proc/stat", buf, sizeof buf) <= 0 ||
+	    (b = strstr(buf, "\nbtime ")) == NULL)
 		return 0;
 	return strtod(b + 7, NULL);
 }
@@ -128,11 +134,14 @@ static bool lock_held(const struct config *cfg, const char *name)
 		return false;
 	}
 	free(path);
-	snprintf(want, sizeof want, " %02x:%02x:%lu ", major(sb.st_dev), minor(sb.st_dev), (unsigned long)sb.st_ino);
-	if ((text = file_read_max("/proc/locks", 64 << 20, 0, NULL, NULL)) == NULL)  /* a busy host has many */
+	snprintf(want, sizeof want, " %02x:%02x:%lu ", major(sb.st_dev), minor(sb.st_dev),
+		 (unsigned long)sb.st_ino);
+	/* a busy host has many */
+	if ((text = file_read_max("/proc/locks", 64 << 20, 0, NULL, NULL)) == NULL)
 		return false;
 	for (char *line = strtok(text, "\n"); line && !held; line = strtok(NULL, "\n"))
-		held = strstr(line, " FLOCK ") && strstr(line, " WRITE ") && !strstr(line, "->") && strstr(line, want);
+		held = strstr(line, " FLOCK ") && strstr(line, " WRITE ") && !strstr(line, "->") &&
+		       strstr(line, want);
 	free(text);
 	return held;
 }
@@ -146,7 +155,10 @@ struct proc_sample {
 	uint64_t rss;
 };
 
-/* One read of /proc/PID/stat gives state, CPU ticks, start time and resident pages (as statm would). */
+/*
+ * One read of /proc/PID/stat gives state, CPU ticks, start time and resident pages (as statm
+ * would).
+ */
 static int proc_sample(pid_t pid, struct proc_sample *ps)
 {
 	char path[64], buf[1024];
@@ -156,7 +168,9 @@ static int proc_sample(pid_t pid, struct proc_sample *ps)
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
 	if (file_read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL)
 		return -1;
-	if (sscanf(rp + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %*u %llu",
+	if (sscanf(rp + 2,
+		   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
+		   "%llu %*u %llu",
 		   &ps->state, &ut, &stt, &ps->start, &pages) != 5)
 		return -1;
 	ps->ticks = ut + stt;
@@ -171,7 +185,10 @@ static double host_uptime(void)
 	return file_read_small("/proc/uptime", buf, sizeof buf) > 0 ? strtod(buf, NULL) : -1;
 }
 
-/* CPU % as a rate since the previous sample of the same process, else averaged over its life (like ps). */
+/*
+ * CPU % as a rate since the previous sample of the same process, else averaged over its life (like
+ * ps).
+ */
 static void fill_process(struct guest *g, const struct proc_sample *ps, double uptime_now)
 {
 	double hz = (double)sysconf(_SC_CLK_TCK);
@@ -185,9 +202,10 @@ static void fill_process(struct guest *g, const struct proc_sample *ps, double u
 		g->st.uptime = uptime_now - (double)ps->start / hz;
 	if (g->st.uptime < 0 && uptime_now >= 0)
 		g->st.uptime = 0;
-	if (prev && prev->pid == g->st.pid && prev->sampled_at > 0 && now - prev->sampled_at > 0.05 &&
-	    ps->ticks >= prev->cpu_ticks)
-		g->st.cpu_percent = (double)(ps->ticks - prev->cpu_ticks) / hz / (now - prev->sampled_at) * 100.0;
+	if (prev && prev->pid == g->st.pid && prev->sampled_at > 0 &&
+	    now - prev->sampled_at > 0.05 && ps->ticks >= prev->cpu_ticks)
+		g->st.cpu_percent = (double)(ps->ticks - prev->cpu_ticks) / hz /
+				    (now - prev->sampled_at) * 100.0;
 	else if (g->st.uptime > 0)
 		g->st.cpu_percent = (double)ps->ticks / hz / g->st.uptime * 100.0;
 	else
@@ -214,13 +232,15 @@ static void finish(struct guest *g, enum vm_state state, char *reason)
 }
 
 /* A pidfile that names no live QEMU: see the rules at the top. */
-static void judge_dead(const struct config *cfg, struct guest *g, const struct stat *pidfile, double boot)
+static void judge_dead(const struct config *cfg, struct guest *g, const struct stat *pidfile,
+		       double boot)
 {
 	const char *name = g->def->name;
 	char *last;
 
 	g->st.pid = 0;
-	if (exists_in_state(cfg, name, "stopping") || (boot > 0 && (double)pidfile->st_mtime < boot)) {
+	if (exists_in_state(cfg, name, "stopping") ||
+	    (boot > 0 && (double)pidfile->st_mtime < boot)) {
 		finish(g, VM_STOPPED, NULL);
 		return;
 	}
@@ -253,7 +273,8 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
 	}
 	if (lock_held(cfg, name)) {
 		free(reason);
-		finish(g, exists_in_state(cfg, name, "stopping") ? VM_SHUTTING_DOWN : VM_STARTING, NULL);
+		finish(g, exists_in_state(cfg, name, "stopping") ? VM_SHUTTING_DOWN : VM_STARTING,
+		       NULL);
 		return;
 	}
 	finish(g, VM_UNRESPONSIVE, reason);
@@ -269,8 +290,9 @@ static void judge_silent(const struct config *cfg, struct guest *g, char *reason
  */
 static void answer_share(struct guest *g, enum vm_state state, const char *reason)
 {
-	json_t *a = json_pack("{s:f, s:i, s:i, s:s?, s:s?}", "at", now_real(), "pid", (int)g->st.pid, "state",
-			      (int)state, "reason", reason, "cdrom", g->st.cdrom);
+	json_t *a =
+		json_pack("{s:f, s:i, s:i, s:s?, s:s?}", "at", now_real(), "pid", (int)g->st.pid,
+			  "state", (int)state, "reason", reason, "cdrom", g->st.cdrom);
 	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
 
 	if (text)
@@ -316,7 +338,10 @@ static int ask_again(struct guest *g)
 	static const char again[] = "{\"execute\":\"query-status\"}";
 
 	g->rechecked = true;
-	return send(g->q.fd, again, sizeof again - 1, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof again - 1 ? 0 : -1;
+	return send(g->q.fd, again, sizeof again - 1, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+			       (ssize_t)sizeof again - 1
+		       ? 0
+		       : -1;
 }
 
 struct qmp_state_map {
@@ -344,7 +369,8 @@ static const struct qmp_state_map qmp_states[] = {
 	{ "internal-error", VM_CRASHED, "QEMU stopped on an internal error" },
 };
 
-static void judge_answer(const struct config *cfg, struct guest *g, const char *status, bool running)
+static void judge_answer(const struct config *cfg, struct guest *g, const char *status,
+			 bool running)
 {
 	const char *name = g->def->name;
 	enum vm_state state = running ? VM_RUNNING : VM_PAUSED;
@@ -415,7 +441,8 @@ static char *cdrom_from_blocks(json_t *blocks)
 static const char questions[] = "{\"execute\":\"qmp_capabilities\"}{\"execute\":\"query-status\"}"
 				"{\"execute\":\"query-block\"}";
 enum { ANS_GREETING, ANS_CAPS, ANS_STATUS, ANS_BLOCK, ANS_ALL };
-static const char *const question_names[] = { "greeting", "qmp_capabilities", "query-status", "query-block" };
+static const char *const question_names[] = { "greeting", "qmp_capabilities", "query-status",
+					      "query-block" };
 
 static void send_pending(const struct config *cfg, struct guest *g)
 {
@@ -430,7 +457,8 @@ static void send_pending(const struct config *cfg, struct guest *g)
 		} else if (w < 0 && errno == EAGAIN) {
 			return;
 		} else {
-			judge_silent(cfg, g, xasprintf("cannot write to the monitor: %s", strerror(errno)));
+			judge_silent(cfg, g,
+				     xasprintf("cannot write to the monitor: %s", strerror(errno)));
 			return;
 		}
 	}
@@ -448,8 +476,9 @@ static void on_answer(const struct config *cfg, struct guest *g, json_t *msg)
 		return;
 	}
 	if (qmp_reply_result(msg, &ret, &err) < 0) {
-		judge_silent(cfg, g, xasprintf("the monitor refused %s: %s", n < ANS_ALL ? question_names[n] : "query-status",
-					       err));
+		judge_silent(cfg, g,
+			     xasprintf("the monitor refused %s: %s",
+				       n < ANS_ALL ? question_names[n] : "query-status", err));
 		free(err);
 		return;
 	}
@@ -508,7 +537,10 @@ static void on_event(const struct config *cfg, struct guest *g, short revents)
 
 /* ---- starting each guest ---- */
 
-/* The pid in qemu.pid, and the file's times in *sb: 0 when there is no pidfile, -1 when it holds no pid. */
+/*
+ * The pid in qemu.pid, and the file's times in *sb: 0 when there is no pidfile, -1 when it holds no
+ * pid.
+ */
 static pid_t pidfile_open(const struct config *cfg, const char *name, struct stat *sb)
 {
 	char *path = vmstate_path(cfg, name, "qemu.pid");
@@ -611,9 +643,10 @@ static int begin_quiet(struct status_poll *sp, struct guest *g)
 	struct proc_sample ps;
 	pid_t pid;
 
-	if (g->def->error || !g->prev || (pid = pidfile_open(sp->cfg, g->def->name, &g->pidfile)) <= 0 ||
-	    pid != g->prev->pid || proc_sample(pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X' ||
-	    ps.state == 'T' || ps.state == 't')
+	if (g->def->error || !g->prev ||
+	    (pid = pidfile_open(sp->cfg, g->def->name, &g->pidfile)) <= 0 || pid != g->prev->pid ||
+	    proc_sample(pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X' || ps.state == 'T' ||
+	    ps.state == 't')
 		return 0;
 	if (!sp->host_known) {
 		sp->uptime = host_uptime();
@@ -643,14 +676,15 @@ static void check_process(struct status_poll *sp, struct guest *g)
 		sp->host_known = true;
 	}
 	/* a zombie or a reused pid after a host crash is no QEMU of ours */
-	if (g->st.pid < 0 || proc_sample(g->st.pid, &ps) < 0 || ps.state == 'Z' || ps.state == 'X' ||
-	    !vmstate_pid_is_guest(cfg, g->def->name, g->st.pid)) {
+	if (g->st.pid < 0 || proc_sample(g->st.pid, &ps) < 0 || ps.state == 'Z' ||
+	    ps.state == 'X' || !vmstate_pid_is_guest(cfg, g->def->name, g->st.pid)) {
 		judge_dead(cfg, g, &g->pidfile, sp->boot);
 		return;
 	}
 	fill_process(g, &ps, sp->uptime);
 	if (ps.state == 'T' || ps.state == 't') {
-		finish(g, VM_UNRESPONSIVE, xasprintf("QEMU (pid %ld) is stopped by a signal", (long)g->st.pid));
+		finish(g, VM_UNRESPONSIVE,
+		       xasprintf("QEMU (pid %ld) is stopped by a signal", (long)g->st.pid));
 		return;
 	}
 	if ((err = g->connect_err) != NULL) {
@@ -665,8 +699,9 @@ struct status_poll *status_poll_start(const struct config *cfg, const struct vmd
 	return status_poll_start_quiet(cfg, defs, n, prev, NULL, timeout_ms);
 }
 
-struct status_poll *status_poll_start_quiet(const struct config *cfg, const struct vmdef *defs, size_t n,
-					    const struct vm_status *prev, const bool *quiet, int timeout_ms)
+struct status_poll *status_poll_start_quiet(const struct config *cfg, const struct vmdef *defs,
+					    size_t n, const struct vm_status *prev,
+					    const bool *quiet, int timeout_ms)
 {
 	struct status_poll *sp = xcalloc(1, sizeof *sp);
 
@@ -714,7 +749,8 @@ int status_poll_timeout(const struct status_poll *sp)
 
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct guest *g = &sp->g[i];
-		int64_t t = g->phase == PH_WAIT && g->retry_at < g->deadline ? g->retry_at : g->deadline;
+		int64_t t = g->phase == PH_WAIT && g->retry_at < g->deadline ? g->retry_at
+									     : g->deadline;
 
 		if (g->phase != PH_DONE && (next < 0 || t < next))
 			next = t;
@@ -739,7 +775,8 @@ void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int n
 	for (int i = 0; i < nfds; i++) {
 		struct guest *g;
 
-		if (fds[i].revents == 0 || fds[i].fd < 0 || (g = guest_by_fd(sp, fds[i].fd)) == NULL)
+		if (fds[i].revents == 0 || fds[i].fd < 0 ||
+		    (g = guest_by_fd(sp, fds[i].fd)) == NULL)
 			continue;
 		on_event(sp->cfg, g, fds[i].revents);
 	}
@@ -756,13 +793,21 @@ void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int n
 		if (g->phase == PH_WAIT && !g->locked && answer_take(g) == 0)
 			continue;
 		if (g->phase == PH_WAIT && !g->locked)
-			judge_silent(sp->cfg, g, xasprintf("its monitor stayed busy with other vmdeck clients for %d ms",
-							   sp->timeout_ms));
+			judge_silent(
+				sp->cfg, g,
+				xasprintf(
+					"its monitor stayed busy with other vmdeck clients for %d "
+					"ms",
+					sp->timeout_ms));
 		else if (g->phase == PH_WAIT)
-			judge_silent(sp->cfg, g, xasprintf("QEMU did not take the monitor connection within %d ms",
-							   sp->timeout_ms));
+			judge_silent(
+				sp->cfg, g,
+				xasprintf("QEMU did not take the monitor connection within %d ms",
+					  sp->timeout_ms));
 		else
-			judge_silent(sp->cfg, g, xasprintf("QEMU's monitor did not answer within %d ms", sp->timeout_ms));
+			judge_silent(sp->cfg, g,
+				     xasprintf("QEMU's monitor did not answer within %d ms",
+					       sp->timeout_ms));
 	}
 }
 
@@ -780,7 +825,8 @@ void status_poll_finish(struct status_poll *sp, struct vm_status *out)
 		struct guest *g = &sp->g[i];
 
 		if (g->phase != PH_DONE)
-			finish(g, VM_UNRESPONSIVE, xstrdup("status poll abandoned before QEMU answered"));
+			finish(g, VM_UNRESPONSIVE,
+			       xstrdup("status poll abandoned before QEMU answered"));
 		vmstate_status_clear(&out[i]);
 		out[i] = g->st;
 	}
@@ -788,7 +834,8 @@ void status_poll_finish(struct status_poll *sp, struct vm_status *out)
 	free(sp);
 }
 
-int status_all(const struct config *cfg, const struct vmdef *defs, size_t n, struct vm_status *out, int timeout_ms)
+int status_all(const struct config *cfg, const struct vmdef *defs, size_t n, struct vm_status *out,
+	       int timeout_ms)
 {
 	struct status_poll *sp = status_poll_start(cfg, defs, n, NULL, timeout_ms);
 	struct pollfd *fds = xcalloc(n ? n : 1, sizeof *fds);

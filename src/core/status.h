@@ -1,4 +1,7 @@
-/* status.h: live status of many guests at once, each asked over its own QMP socket with its own deadline. */
+/*
+ * status.h: live status of many guests at once, each asked over its own QMP socket with its own
+ * deadline.
+ */
 #ifndef VMDECK_STATUS_H
 #define VMDECK_STATUS_H
 
@@ -23,8 +26,9 @@ struct status_poll *status_poll_start(const struct config *cfg, const struct vmd
  * The same, where quiet[i] (quiet may be NULL) says guest i's QEMU need not
  * be asked: its state and CD are prev[i]'s, only /proc is read (watcher.h).
  */
-struct status_poll *status_poll_start_quiet(const struct config *cfg, const struct vmdef *defs, size_t n,
-					    const struct vm_status *prev, const bool *quiet, int timeout_ms);
+struct status_poll *status_poll_start_quiet(const struct config *cfg, const struct vmdef *defs,
+					    size_t n, const struct vm_status *prev,
+					    const bool *quiet, int timeout_ms);
 int status_poll_fds(struct status_poll *sp, struct pollfd *fds, int max); /* fills, returns count */
 int status_poll_timeout(const struct status_poll *sp);   /* ms until the next deadline, -1 none */
 void status_poll_process(struct status_poll *sp, const struct pollfd *fds, int nfds);

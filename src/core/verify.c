@@ -1,4 +1,7 @@
-/* verify.c: checks an archive's every SHA-256 by reading it back whole, locally or over ssh; writes nothing. */
+/*
+ * verify.c: checks an archive's every SHA-256 by reading it back whole, locally or over ssh; writes
+ * nothing.
+ */
 #include "verify.h"
 
 #include <errno.h>
@@ -126,9 +129,15 @@ static int verify_disk(struct vsrc *s, const struct manifest *m, const struct ma
 	rc = stream_decompress(in, -1, md->size, &so, &sums, err);
 	rc = vsrc_close(s, in, rc, err);
 	if (rc == 0 && md->stored_sha256[0] && strcmp(sums.comp_sha, md->stored_sha256) != 0)
-		rc = err_set(err, "checksum of the stored file differs from the manifest: the archive is damaged");
+		rc = err_set(
+			err,
+			"checksum of the stored file differs from the manifest: the archive is "
+			"damaged");
 	else if (rc == 0 && strcmp(sums.raw_sha, md->sha256) != 0)
-		rc = err_set(err, "checksum of the disk's content differs from the manifest: the archive is damaged");
+		rc = err_set(
+			err,
+			"checksum of the disk's content differs from the manifest: the archive is "
+			"damaged");
 	if (rc < 0 && *err) {
 		char *e = *err;
 
@@ -138,8 +147,8 @@ static int verify_disk(struct vsrc *s, const struct manifest *m, const struct ma
 	return rc;
 }
 
-int verify_archive(const struct config *cfg, const char *archive, const struct job_hooks *hooks, uint64_t *bytes,
-		   char **err)
+int verify_archive(const struct config *cfg, const char *archive, const struct job_hooks *hooks,
+		   uint64_t *bytes, char **err)
 {
 	struct vsrc s;
 	struct manifest m;
@@ -155,7 +164,8 @@ int verify_archive(const struct config *cfg, const char *archive, const struct j
 	}
 	for (size_t i = 0; i < m.n_disks; i++)
 		total += m.disks[i].size;
-	progress_begin(&t, hooks ? hooks->progress : NULL, hooks ? hooks->arg : NULL, "verify", total);
+	progress_begin(&t, hooks ? hooks->progress : NULL, hooks ? hooks->arg : NULL, "verify",
+		       total);
 	for (size_t i = 0; i < m.n_disks && rc == 0; i++)
 		rc = verify_disk(&s, &m, &m.disks[i], hooks, &t, err);
 	if (rc == 0)

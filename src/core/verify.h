@@ -1,4 +1,7 @@
-/* verify.h: re-reading stored archives (local or HOST:/folder) and checking every SHA-256 of their manifest. */
+/*
+ * verify.h: re-reading stored archives (local or HOST:/folder) and checking every SHA-256 of their
+ * manifest.
+ */
 #ifndef VMDECK_VERIFY_H
 #define VMDECK_VERIFY_H
 
@@ -14,7 +17,7 @@
  * *bytes (may be NULL) gets the raw bytes checked. A damaged or unreadable
  * archive gives -1 and *err "DISK: why".
  */
-int verify_archive(const struct config *cfg, const char *archive, const struct job_hooks *hooks, uint64_t *bytes,
-		   char **err);
+int verify_archive(const struct config *cfg, const char *archive, const struct job_hooks *hooks,
+		   uint64_t *bytes, char **err);
 
 #endif

@@ -19,7 +19,8 @@ void vmdef_random_mac(char out[18])
 		/* getrandom only fails before the pool is seeded; any distinct value will do */
 		uint64_t t = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 16);
 
-		b[0] = (unsigned char)t, b[1] = (unsigned char)(t >> 8), b[2] = (unsigned char)(t >> 16);
+		b[0] = (unsigned char)t, b[1] = (unsigned char)(t >> 8),
+		b[2] = (unsigned char)(t >> 16);
 	}
 	snprintf(out, 18, "52:54:00:%02x:%02x:%02x", b[0], b[1], b[2]);
 }
@@ -55,10 +56,12 @@ static size_t after_node(const char *text, size_t len, yaml_document_t *doc, con
 
 	if (n->type == YAML_SEQUENCE_NODE && n->data.sequence.style == YAML_BLOCK_SEQUENCE_STYLE &&
 	    n->data.sequence.items.top > n->data.sequence.items.start)
-		return after_node(text, len, doc, yaml_document_get_node(doc, n->data.sequence.items.top[-1]));
+		return after_node(text, len, doc,
+				  yaml_document_get_node(doc, n->data.sequence.items.top[-1]));
 	if (n->type == YAML_MAPPING_NODE && n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE &&
 	    n->data.mapping.pairs.top > n->data.mapping.pairs.start)
-		return after_node(text, len, doc, yaml_document_get_node(doc, n->data.mapping.pairs.top[-1].value));
+		return after_node(text, len, doc,
+				  yaml_document_get_node(doc, n->data.mapping.pairs.top[-1].value));
 	off = mark_offset(text, len, n->end_mark);
 	if (n->end_mark.column == 0 && off > 0)
 		return off;	/* a block scalar ends at the start of the next line */
@@ -104,7 +107,8 @@ static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, 
 {
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
 		const yaml_node_t *k = yaml_document_get_node(doc, p->key);
 
 		if (vmdef_scalar(k) && strcmp(vmdef_scalar(k), key) == 0) {
@@ -120,8 +124,9 @@ static const yaml_node_t *map_get(yaml_document_t *doc, const yaml_node_t *map, 
  * An edit that adds "key: value" (value already YAML text, possibly several
  * lines for nested keys) at the end of mapping map.
  */
-static void edit_add_to_map(const char *text, size_t len, yaml_document_t *doc, const yaml_node_t *map,
-			    const char *key, const char *value, struct edit *e)
+static void edit_add_to_map(const char *text, size_t len, yaml_document_t *doc,
+			    const yaml_node_t *map, const char *key, const char *value,
+			    struct edit *e)
 {
 	const yaml_node_t *first;
 	size_t indent = 0, at;
@@ -132,7 +137,10 @@ static void edit_add_to_map(const char *text, size_t len, yaml_document_t *doc, 
 
 		/* after the last value, or just inside the braces of {} */
 		e->at = empty ? mark_offset(text, len, map->end_mark) - 1
-			      : mark_offset(text, len, yaml_document_get_node(doc, map->data.mapping.pairs.top[-1].value)->end_mark);
+			      : mark_offset(text, len,
+					    yaml_document_get_node(
+						    doc, map->data.mapping.pairs.top[-1].value)
+						    ->end_mark);
 		e->del = 0;
 		e->with = xasprintf("%s%s: %s", empty ? "" : ", ", key, value);
 		return;
@@ -149,8 +157,8 @@ static void edit_add_to_map(const char *text, size_t len, yaml_document_t *doc, 
 }
 
 /* An edit that gives existing key (key node kn, value node v) a new scalar value. */
-static void edit_replace_value(const char *text, size_t len, const yaml_node_t *kn, const yaml_node_t *v,
-			       const char *value, struct edit *e)
+static void edit_replace_value(const char *text, size_t len, const yaml_node_t *kn,
+			       const yaml_node_t *v, const char *value, struct edit *e)
 {
 	size_t colon = mark_offset(text, len, kn->end_mark);
 
@@ -167,7 +175,9 @@ static void edit_replace_value(const char *text, size_t len, const yaml_node_t *
 	e->with = xstrdup(value);
 }
 
-/* The new file replaces the old one: it gets the old one's mode, and its owner when we may set it. */
+/*
+ * The new file replaces the old one: it gets the old one's mode, and its owner when we may set it.
+ */
 static int write_keeping_mode(const char *path, const char *text, size_t len, char **err)
 {
 	struct stat st;
@@ -176,8 +186,8 @@ static int write_keeping_mode(const char *path, const char *text, size_t len, ch
 		return err_set(err, "cannot stat %s: %s", path, strerror(errno));
 	if (file_write_atomic(path, text, len, st.st_mode & 07777, err) < 0)
 		return -1;
-	if ((st.st_uid != geteuid() || st.st_gid != getegid()) && chown(path, st.st_uid, st.st_gid) < 0 &&
-	    errno != EPERM)
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    chown(path, st.st_uid, st.st_gid) < 0 && errno != EPERM)
 		return err_set(err, "cannot give %s back its owner: %s", path, strerror(errno));
 	return 0;
 }
@@ -214,18 +224,25 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 		return -1;
 	nics = map_get(&doc, yaml_document_get_root_node(&doc), "nics", NULL);
 	n = 0;
-	for (yaml_node_item_t *it = nics && nics->type == YAML_SEQUENCE_NODE ? nics->data.sequence.items.start : NULL;
+	for (yaml_node_item_t *it = nics && nics->type == YAML_SEQUENCE_NODE
+					    ? nics->data.sequence.items.start
+					    : NULL;
 	     it && it < nics->data.sequence.items.top && n < ARRAY_LEN(edits); it++, idx++) {
 		const yaml_node_t *nic = yaml_document_get_node(&doc, *it);
 		const yaml_node_t *kn = NULL, *mac = map_get(&doc, nic, "mac", &kn);
 
-		if (nic->type != YAML_MAPPING_NODE || (mac && !vmdef_is_null(mac)) || idx >= def->n_nics ||
-		    def->nics[idx].mac)
+		if (nic->type != YAML_MAPPING_NODE || (mac && !vmdef_is_null(mac)) ||
+		    idx >= def->n_nics || def->nics[idx].mac)
 			continue;
 		for (yaml_node_item_t *prev = nics->data.sequence.items.start; prev < it; prev++)
-			if (*prev == *it) {	/* "- *card": one text for two cards, which need two MACs */
-				rc = err_set(err, "%s:%zu:%zu: nics[%zu]: an alias of another card needs its own mac",
-					     def->path, nic->start_mark.line + 1, nic->start_mark.column + 1, idx);
+			if (*prev ==
+			    *it) { /* "- *card": one text for two cards, which need two MACs */
+				rc = err_set(
+					err,
+					"%s:%zu:%zu: nics[%zu]: an alias of another card needs its "
+					"own mac",
+					def->path, nic->start_mark.line + 1,
+					nic->start_mark.column + 1, idx);
 				break;
 			}
 		if (rc < 0)
@@ -260,13 +277,14 @@ static size_t map_indent(yaml_document_t *doc, const yaml_node_t *map)
 
 static int not_single(const char *path, const yaml_node_t *v, const char *key, char **err)
 {
-	return err_set(err, "%s:%zu:%zu: %s holds %s, not a single value", path, v->start_mark.line + 1,
-		       v->start_mark.column + 1, key, vmdef_node_word(v));
+	return err_set(err, "%s:%zu:%zu: %s holds %s, not a single value", path,
+		       v->start_mark.line + 1, v->start_mark.column + 1, key, vmdef_node_word(v));
 }
 
 /* An edit that removes a key and its value: whole lines, for a key that starts its line. */
 static int edit_remove(const char *path, const char *text, size_t len, yaml_document_t *doc,
-		       const yaml_node_t *kn, const yaml_node_t *v, const char *key, struct edit *e, char **err)
+		       const yaml_node_t *kn, const yaml_node_t *v, const char *key, struct edit *e,
+		       char **err)
 {
 	size_t ks = mark_offset(text, len, kn->start_mark), ls = ks, end;
 
@@ -274,10 +292,12 @@ static int edit_remove(const char *path, const char *text, size_t len, yaml_docu
 		ls--;
 	for (size_t p = ls; p < ks; p++)
 		if (text[p] != ' ')
-			return err_set(err, "%s:%zu:%zu: %s cannot be removed from here; edit the file", path,
-				       kn->start_mark.line + 1, kn->start_mark.column + 1, key);
+			return err_set(
+				err, "%s:%zu:%zu: %s cannot be removed from here; edit the file",
+				path, kn->start_mark.line + 1, kn->start_mark.column + 1, key);
 	/* an empty value may be marked on the next line: the key's own line ends it */
-	if (v->type == YAML_SCALAR_NODE && (vmdef_is_null(v) || v->start_mark.line != kn->start_mark.line))
+	if (v->type == YAML_SCALAR_NODE &&
+	    (vmdef_is_null(v) || v->start_mark.line != kn->start_mark.line))
 		end = after_node(text, len, doc, kn);
 	else
 		end = after_node(text, len, doc, v);
@@ -288,13 +308,14 @@ static int edit_remove(const char *path, const char *text, size_t len, yaml_docu
 }
 
 /* Removes parts[0] or parts[0].parts[1]; a key that is not there is already removed. */
-static int plan_remove(const char *path, const char *text, size_t len, yaml_document_t *doc, char **parts,
-		       size_t n, struct edit *e, char **err)
+static int plan_remove(const char *path, const char *text, size_t len, yaml_document_t *doc,
+		       char **parts, size_t n, struct edit *e, char **err)
 {
 	const yaml_node_t *root = yaml_document_get_root_node(doc), *kn = NULL, *v;
 
 	e->with = xstrdup("");
-	if (root == NULL || root->type != YAML_MAPPING_NODE || (v = map_get(doc, root, parts[0], &kn)) == NULL)
+	if (root == NULL || root->type != YAML_MAPPING_NODE ||
+	    (v = map_get(doc, root, parts[0], &kn)) == NULL)
 		return 0;
 	if (n == 2 && (v = map_get(doc, v, parts[1], &kn)) == NULL)
 		return 0;
@@ -307,22 +328,26 @@ static int plan_remove(const char *path, const char *text, size_t len, yaml_docu
  * Builds the one edit that sets parts[0] (n == 1) or parts[0].parts[1]: the
  * value replaced where it is, or the key added at the end of its mapping.
  */
-static int plan_set(const char *path, const char *text, size_t len, yaml_document_t *doc, char **parts,
-		    size_t n, const char *value, struct edit *e, char **err)
+static int plan_set(const char *path, const char *text, size_t len, yaml_document_t *doc,
+		    char **parts, size_t n, const char *value, struct edit *e, char **err)
 {
 	const yaml_node_t *root = yaml_document_get_root_node(doc), *kn = NULL, *v, *inner;
-	char *sub = n == 2 ? xasprintf("\n%*s%s: %s", (int)(root && root->type == YAML_MAPPING_NODE ?
-					map_indent(doc, root) + 2 : 2), "", parts[1], value) : NULL;
+	char *sub = n == 2 ? xasprintf("\n%*s%s: %s",
+				       (int)(root && root->type == YAML_MAPPING_NODE
+						     ? map_indent(doc, root) + 2
+						     : 2),
+				       "", parts[1], value)
+			   : NULL;
 	const char *add = sub ? sub : value;
 	int rc = 0;
 
 	if (root == NULL || vmdef_is_null(root)) {
 		e->at = len;	/* an empty file */
-		e->with = xasprintf("%s%s:%s%s\n", len > 0 && text[len - 1] != '\n' ? "\n" : "", parts[0],
-				    sub ? "" : " ", add);
+		e->with = xasprintf("%s%s:%s%s\n", len > 0 && text[len - 1] != '\n' ? "\n" : "",
+				    parts[0], sub ? "" : " ", add);
 	} else if (root->type != YAML_MAPPING_NODE) {
-		rc = err_set(err, "%s:%zu:%zu: the file is not a mapping of keys", path, root->start_mark.line + 1,
-			     root->start_mark.column + 1);
+		rc = err_set(err, "%s:%zu:%zu: the file is not a mapping of keys", path,
+			     root->start_mark.line + 1, root->start_mark.column + 1);
 	} else if ((v = map_get(doc, root, parts[0], &kn)) == NULL) {
 		edit_add_to_map(text, len, doc, root, parts[0], add, e);
 	} else if (n == 1 || vmdef_is_null(v)) {
@@ -343,9 +368,11 @@ static int plan_set(const char *path, const char *text, size_t len, yaml_documen
 	return rc;
 }
 
-/* "disks.0.interface": the value replaced in that item of the list, or the key added to the item. */
-static int plan_set_item(const char *path, const char *text, size_t len, yaml_document_t *doc, char **parts,
-			 const char *value, struct edit *e, char **err)
+/*
+ * "disks.0.interface": the value replaced in that item of the list, or the key added to the item.
+ */
+static int plan_set_item(const char *path, const char *text, size_t len, yaml_document_t *doc,
+			 char **parts, const char *value, struct edit *e, char **err)
 {
 	const yaml_node_t *root = yaml_document_get_root_node(doc), *kn = NULL, *seq, *item, *v;
 	long idx = strtol(parts[1], NULL, 10);
@@ -353,11 +380,14 @@ static int plan_set_item(const char *path, const char *text, size_t len, yaml_do
 	seq = root && root->type == YAML_MAPPING_NODE ? map_get(doc, root, parts[0], &kn) : NULL;
 	if (!seq || seq->type != YAML_SEQUENCE_NODE ||
 	    idx >= seq->data.sequence.items.top - seq->data.sequence.items.start)
-		return err_set(err, "%s: there is no %s[%ld] to set %s on", path, parts[0], idx, parts[2]);
+		return err_set(err, "%s: there is no %s[%ld] to set %s on", path, parts[0], idx,
+			       parts[2]);
 	item = yaml_document_get_node(doc, seq->data.sequence.items.start[idx]);
-	if (item->type != YAML_MAPPING_NODE || item->data.mapping.pairs.top == item->data.mapping.pairs.start)
-		return err_set(err, "%s:%zu:%zu: %s[%ld] is not a mapping of keys", path, item->start_mark.line + 1,
-			       item->start_mark.column + 1, parts[0], idx);
+	if (item->type != YAML_MAPPING_NODE ||
+	    item->data.mapping.pairs.top == item->data.mapping.pairs.start)
+		return err_set(err, "%s:%zu:%zu: %s[%ld] is not a mapping of keys", path,
+			       item->start_mark.line + 1, item->start_mark.column + 1, parts[0],
+			       idx);
 	if ((v = map_get(doc, item, parts[2], &kn)) == NULL) {
 		edit_add_to_map(text, len, doc, item, parts[2], value, e);
 		return 0;
@@ -392,7 +422,8 @@ static const struct schema_key *path_key(char **parts, size_t n)
 	if (k && n == 2 && k->type == SCHEMA_MAP)
 		return schema_find(&vmdef_schema, k->sub, parts[1]);
 	/* "disks.0.interface": a key of one item of a list of mappings */
-	if (k && n == 3 && k->type == SCHEMA_SEQ && parts[1][0] && strspn(parts[1], "0123456789") == strlen(parts[1])) {
+	if (k && n == 3 && k->type == SCHEMA_SEQ && parts[1][0] &&
+	    strspn(parts[1], "0123456789") == strlen(parts[1])) {
 		const struct schema_key *item = schema_find(&vmdef_schema, k->sub, parts[2]);
 
 		return item && item->type != SCHEMA_USER ? item : NULL;
@@ -412,7 +443,8 @@ static bool single_value(const struct schema_key *k)
  */
 static bool empty_means_remove(const struct schema_key *k, const char *value)
 {
-	return value == NULL || (value[0] == '\0' && !(k->type == SCHEMA_PATH || (k->type == SCHEMA_STR && !k->check)));
+	return value == NULL || (value[0] == '\0' &&
+				 !(k->type == SCHEMA_PATH || (k->type == SCHEMA_STR && !k->check)));
 }
 
 /*
@@ -436,7 +468,10 @@ static const struct item_kinds *item_kinds_of(const char *list)
 	return NULL;
 }
 
-/* A definition's text while several edits are made to it, each planned on the text the last one left. */
+/*
+ * A definition's text while several edits are made to it, each planned on the text the last one
+ * left.
+ */
 struct etext {
 	const char *path;
 	char *text;
@@ -471,7 +506,10 @@ static int etext_apply(struct etext *t, struct edit *e, size_t n, char **err)
 	return etext_parse(t, err);
 }
 
-/* KEY set to VALUE in the text being edited (see vmdef_set_key); t is parsed again for the next change. */
+/*
+ * KEY set to VALUE in the text being edited (see vmdef_set_key); t is parsed again for the next
+ * change.
+ */
 static int set_key_in(struct etext *t, const char *key, const char *value, char **err)
 {
 	struct strv parts = { 0 };
@@ -486,7 +524,8 @@ static int set_key_in(struct etext *t, const char *key, const char *value, char 
 	k = path_key(parts.v, parts.n);
 	if (!single_value(k) && !(k && parts.n == 1 && value == NULL))
 		err_set(err, "%s: not a key that takes one value (see `vmdeck help yaml`)", key);
-	else if (parts.n == 3 && (value == NULL || (!*value && k->type != SCHEMA_PATH)))  /* a path may be "": none */
+	else if (parts.n == 3 && (value == NULL ||
+				  (!*value && k->type != SCHEMA_PATH))) /* a path may be "": none */
 		err_set(err, "%s: needs a value (a list item's key is changed, not removed)", key);
 	else if (parts.n == 3) {
 		q = vmdef_yaml_quote(value);
@@ -519,7 +558,8 @@ static const yaml_node_t *first_item(struct etext *t, const char *list)
 {
 	const yaml_node_t *seq = map_get(&t->doc, etext_root(t), list, NULL);
 
-	if (!seq || seq->type != YAML_SEQUENCE_NODE || seq->data.sequence.items.top == seq->data.sequence.items.start)
+	if (!seq || seq->type != YAML_SEQUENCE_NODE ||
+	    seq->data.sequence.items.top == seq->data.sequence.items.start)
 		return NULL;
 	return yaml_document_get_node(&t->doc, seq->data.sequence.items.start[0]);
 }
@@ -576,13 +616,17 @@ static int plan_new_list(struct etext *t, const char *list, const char *kind, co
 	e[1].at = after_node(t->text, t->len, &t->doc, vmdef_is_null(v) ? kn : v);
 	lines = item_lines(kn->start_mark.column + 2, kind, vtext, with);
 	e[1].del = 0;
-	e[1].with = xasprintf("%s%s", e[1].at > 0 && t->text[e[1].at - 1] != '\n' ? "\n" : "", lines);
+	e[1].with =
+		xasprintf("%s%s", e[1].at > 0 && t->text[e[1].at - 1] != '\n' ? "\n" : "", lines);
 	free(lines);
 	*n = 2;
 	return 0;
 }
 
-/* The end of a value node in the text; a block scalar's end (the next line's start) stays before its newline. */
+/*
+ * The end of a value node in the text; a block scalar's end (the next line's start) stays before
+ * its newline.
+ */
 static size_t value_end(const char *text, size_t len, const yaml_node_t *v)
 {
 	size_t end = mark_offset(text, len, v->end_mark);
@@ -597,15 +641,17 @@ static size_t value_end(const char *text, size_t len, const yaml_node_t *v)
  * are (its other keys and the comments stay). *changed tells whether it names
  * another volume or network than before.
  */
-static int plan_item_kind(struct etext *t, const struct item_kinds *ik, const yaml_node_t *item, const char *kind,
-			  const char *value, const char *vtext, struct edit *e, bool *changed, char **err)
+static int plan_item_kind(struct etext *t, const struct item_kinds *ik, const yaml_node_t *item,
+			  const char *kind, const char *value, const char *vtext, struct edit *e,
+			  bool *changed, char **err)
 {
 	const yaml_node_t *kn = NULL, *v = NULL;
 	const char *old = NULL;
 
-	if (item->type != YAML_MAPPING_NODE || item->data.mapping.pairs.top == item->data.mapping.pairs.start)
-		return err_set(err, "%s:%zu:%zu: %s[0] is not a mapping of keys", t->path, item->start_mark.line + 1,
-			       item->start_mark.column + 1, ik->list);
+	if (item->type != YAML_MAPPING_NODE ||
+	    item->data.mapping.pairs.top == item->data.mapping.pairs.start)
+		return err_set(err, "%s:%zu:%zu: %s[0] is not a mapping of keys", t->path,
+			       item->start_mark.line + 1, item->start_mark.column + 1, ik->list);
 	for (size_t i = 0; i < 2 && !v; i++)
 		if ((v = map_get(&t->doc, item, ik->kinds[i], &kn)) != NULL)
 			old = ik->kinds[i];
@@ -614,7 +660,8 @@ static int plan_item_kind(struct etext *t, const struct item_kinds *ik, const ya
 		edit_add_to_map(t->text, t->len, &t->doc, item, kind, vtext, e);
 		return 0;
 	}
-	*changed = strcmp(old, kind) != 0 || (value && (!vmdef_scalar(v) || strcmp(vmdef_scalar(v), value) != 0));
+	*changed = strcmp(old, kind) != 0 ||
+		   (value && (!vmdef_scalar(v) || strcmp(vmdef_scalar(v), value) != 0));
 	e->at = mark_offset(t->text, t->len, kn->start_mark);
 	e->del = value_end(t->text, t->len, v) - e->at;
 	e->with = xasprintf("%s: %s", kind, vtext);
@@ -622,8 +669,8 @@ static int plan_item_kind(struct etext *t, const struct item_kinds *ik, const ya
 }
 
 /* Keys that described the old volume (a disk's format and size) go when the volume changes. */
-static int plan_drop_volume_keys(struct etext *t, const struct item_kinds *ik, struct edit e[2], size_t *n,
-				 char **err)
+static int plan_drop_volume_keys(struct etext *t, const struct item_kinds *ik, struct edit e[2],
+				 size_t *n, char **err)
 {
 	const yaml_node_t *item = first_item(t, ik->list);
 
@@ -631,7 +678,8 @@ static int plan_drop_volume_keys(struct etext *t, const struct item_kinds *ik, s
 	for (size_t i = 0; i < 2 && ik->volume_keys[i]; i++) {
 		const yaml_node_t *kn = NULL, *v = map_get(&t->doc, item, ik->volume_keys[i], &kn);
 
-		if (v && edit_remove(t->path, t->text, t->len, &t->doc, kn, v, ik->volume_keys[i], &e[(*n)++], err) < 0)
+		if (v && edit_remove(t->path, t->text, t->len, &t->doc, kn, v, ik->volume_keys[i],
+				     &e[(*n)++], err) < 0)
 			return -1;
 	}
 	return 0;
@@ -641,7 +689,8 @@ static int plan_drop_volume_keys(struct etext *t, const struct item_kinds *ik, s
 static int set_with_keys(struct etext *t, const char *list, const char *const *with, char **err)
 {
 	for (size_t i = 0; with && with[i] && with[i + 1]; i += 2) {
-		char *parts[3] = { (char *)list, (char *)"0", (char *)with[i] }, *q = vmdef_yaml_quote(with[i + 1]);
+		char *parts[3] = { (char *)list, (char *)"0", (char *)with[i] },
+		     *q = vmdef_yaml_quote(with[i + 1]);
 		struct edit e = { 0 };
 		int rc = plan_set_item(t->path, t->text, t->len, &t->doc, parts, q, &e, err);
 
@@ -655,8 +704,8 @@ static int set_with_keys(struct etext *t, const char *list, const char *const *w
 }
 
 /* Every step of vmdef_set_item_kind on the text in memory; the caller validates and writes. */
-static int item_kind_edit(struct etext *t, const struct item_kinds *ik, const char *kind, const char *value,
-			  const char *const *with, char **err)
+static int item_kind_edit(struct etext *t, const struct item_kinds *ik, const char *kind,
+			  const char *value, const char *const *with, char **err)
 {
 	char *vtext = strcmp(kind, "user") == 0 ? xstrdup("{}") : vmdef_yaml_quote(value);
 	const yaml_node_t *item = first_item(t, ik->list);
@@ -681,13 +730,14 @@ static int item_kind_edit(struct etext *t, const struct item_kinds *ik, const ch
 	return rc;
 }
 
-static int check_item_kind(const struct item_kinds *ik, const char *list, const char *kind, const char *value,
-			   char **err)
+static int check_item_kind(const struct item_kinds *ik, const char *list, const char *kind,
+			   const char *value, char **err)
 {
 	if (ik == NULL)
 		return err_set(err, "%s: not a list whose items have a kind (disks or nics)", list);
 	if (kind && strcmp(kind, ik->kinds[0]) != 0 && strcmp(kind, ik->kinds[1]) != 0)
-		return err_set(err, "%s: an item is %s or %s, not \"%s\"", list, ik->kinds[0], ik->kinds[1], kind);
+		return err_set(err, "%s: an item is %s or %s, not \"%s\"", list, ik->kinds[0],
+			       ik->kinds[1], kind);
 	if (kind && strcmp(kind, "user") != 0 && (value == NULL || value[0] == '\0'))
 		return err_set(err, "%s.0.%s: needs a value", list, kind);
 	return 0;
@@ -699,18 +749,22 @@ static int check_item_kind(const struct item_kinds *ik, const char *list, const 
  * volume: the chain's overlays sit on it. Refused with one line; the same
  * volume named again (other keys edited) is fine.
  */
-static int item_chain_check(struct etext *t, const char *list, const char *kind, const char *value, char **err)
+static int item_chain_check(struct etext *t, const char *list, const char *kind, const char *value,
+			    char **err)
 {
-	const yaml_node_t *item = strcmp(list, "disks") == 0 ? first_item(t, list) : NULL, *ov, *cur;
+	const yaml_node_t *item = strcmp(list, "disks") == 0 ? first_item(t, list) : NULL, *ov,
+			  *cur;
 
 	if (item == NULL || (ov = map_get(&t->doc, item, "overlay", NULL)) == NULL ||
 	    ov->type != YAML_SCALAR_NODE || ov->data.scalar.length == 0)
 		return 0;
 	cur = kind ? map_get(&t->doc, item, kind, NULL) : NULL;
-	if (cur && cur->type == YAML_SCALAR_NODE && value && strlen(value) == cur->data.scalar.length &&
+	if (cur && cur->type == YAML_SCALAR_NODE && value &&
+	    strlen(value) == cur->data.scalar.length &&
 	    memcmp(value, cur->data.scalar.value, cur->data.scalar.length) == 0)
 		return 0;
-	return err_set(err, "disks: the disk has snapshots (it runs on an overlay): delete them first "
+	return err_set(err,
+		       "disks: the disk has snapshots (it runs on an overlay): delete them first "
 		       "(vmdeck snapshot NAME list)");
 }
 
@@ -722,7 +776,8 @@ static int item_kind_in(struct etext *t, const char *list, const char *kind, con
 	char *parts[1] = { (char *)list };
 	int rc;
 
-	if (check_item_kind(ik, list, kind, value, err) < 0 || item_chain_check(t, list, kind, value, err) < 0)
+	if (check_item_kind(ik, list, kind, value, err) < 0 ||
+	    item_chain_check(t, list, kind, value, err) < 0)
 		return -1;
 	if (kind != NULL)
 		return item_kind_edit(t, ik, kind, value, with, err);
@@ -733,8 +788,8 @@ static int item_kind_in(struct etext *t, const char *list, const char *kind, con
 	return rc;
 }
 
-static int item_add_in(struct etext *t, const struct item_kinds *ik, const char *kind, const char *value,
-		       const char *const *with, char **err);
+static int item_add_in(struct etext *t, const struct item_kinds *ik, const char *kind,
+		       const char *value, const char *const *with, char **err);
 
 static int change_in(struct etext *t, const struct vmdef_change *c, char **err)
 {
@@ -757,7 +812,8 @@ static int change_in(struct etext *t, const struct vmdef_change *c, char **err)
  * loads (a later change may mend an earlier one, e.g. a listen address and
  * its password).
  */
-int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad, char **err)
+int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad,
+			char **err)
 {
 	struct etext t = { .path = path };
 	size_t first_bad = n;
@@ -804,8 +860,8 @@ int vmdef_set_item_kind(const char *path, const char *list, const char *kind, co
 }
 
 /* A new last item of a block list, "- KIND: VALUE" lines at the column of the list's dashes. */
-static void plan_append_block(struct etext *t, const yaml_node_t *seq, const char *kind, const char *vtext,
-			      const char *const *with, struct edit *e)
+static void plan_append_block(struct etext *t, const yaml_node_t *seq, const char *kind,
+			      const char *vtext, const char *const *with, struct edit *e)
 {
 	size_t at = after_node(t->text, t->len, &t->doc, seq);
 	char *lines = item_lines(seq->start_mark.column, kind, vtext, with);
@@ -817,15 +873,15 @@ static void plan_append_block(struct etext *t, const yaml_node_t *seq, const cha
 }
 
 /* A new last item of a flow list: ", {KIND: VALUE, ...}" just inside its "]". */
-static int plan_append_flow(struct etext *t, const yaml_node_t *seq, const char *kind, const char *vtext,
-			    const char *const *with, struct edit *e, char **err)
+static int plan_append_flow(struct etext *t, const yaml_node_t *seq, const char *kind,
+			    const char *vtext, const char *const *with, struct edit *e, char **err)
 {
 	size_t end = mark_offset(t->text, t->len, seq->end_mark);
 	struct sbuf b = { 0 };
 
 	if (end == 0 || t->text[end - 1] != ']')
-		return err_set(err, "%s:%zu:%zu: cannot add to this list", t->path, seq->start_mark.line + 1,
-			       seq->start_mark.column + 1);
+		return err_set(err, "%s:%zu:%zu: cannot add to this list", t->path,
+			       seq->start_mark.line + 1, seq->start_mark.column + 1);
 	sbuf_printf(&b, ", {%s: %s", kind, vtext);
 	for (size_t i = 0; with && with[i] && with[i + 1]; i += 2) {
 		char *q = vmdef_yaml_quote(with[i + 1]);
@@ -840,8 +896,8 @@ static int plan_append_flow(struct etext *t, const yaml_node_t *seq, const char 
 	return 0;
 }
 
-static int item_add_in(struct etext *t, const struct item_kinds *ik, const char *kind, const char *value,
-		       const char *const *with, char **err)
+static int item_add_in(struct etext *t, const struct item_kinds *ik, const char *kind,
+		       const char *value, const char *const *with, char **err)
 {
 	char *vtext = strcmp(kind, "user") == 0 ? xstrdup("{}") : vmdef_yaml_quote(value);
 	const yaml_node_t *seq = map_get(&t->doc, etext_root(t), ik->list, NULL);
@@ -866,7 +922,9 @@ static int item_add_in(struct etext *t, const struct item_kinds *ik, const char 
 int vmdef_add_item(const char *path, const char *list, const char *kind, const char *value,
 		   const char *const *with, char **err)
 {
-	struct vmdef_change c = { .list = list, .kind = kind, .value = value, .with = with, .add = true };
+	struct vmdef_change c = {
+		.list = list, .kind = kind, .value = value, .with = with, .add = true
+	};
 	size_t bad;
 
 	return vmdef_apply_changes(path, &c, 1, &bad, err);

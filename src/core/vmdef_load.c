@@ -24,8 +24,8 @@ int vmdef_verr(struct vload *L, const yaml_node_t *n, const char *key, const cha
 	va_start(ap, fmt);
 	what = xvasprintf(fmt, ap);
 	va_end(ap);
-	err_set(L->err, "%s:%zu:%zu: %s%s%s", L->path, n->start_mark.line + 1, n->start_mark.column + 1,
-		key ? key : "", key ? ": " : "", what);
+	err_set(L->err, "%s:%zu:%zu: %s%s%s", L->path, n->start_mark.line + 1,
+		n->start_mark.column + 1, key ? key : "", key ? ": " : "", what);
 	free(what);
 	return -1;
 }
@@ -51,8 +51,8 @@ bool vmdef_is_null(const yaml_node_t *n)
 
 	if (s == NULL || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
-	return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-	       strcmp(s, "NULL") == 0;
+	return s[0] == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	       strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
 void vmdef_defaults(struct vmdef *def)
@@ -88,21 +88,25 @@ static int set_number(struct vload *L, const struct schema_key *k, void *base, c
 
 	if (k->type == SCHEMA_SIZE) {
 		if (size_parse(s, &size) < 0)
-			return vmdef_verr(L, v, key, "expected a size like 512M or 2G, got \"%s\"", s);
+			return vmdef_verr(L, v, key, "expected a size like 512M or 2G, got \"%s\"",
+					  s);
 		if (!schema_in_range(k, (double)size))
-			return vmdef_verr(L, v, key, "expected a size between %s and %s, got \"%s\"",
-				    size_human((uint64_t)k->min, hmin, sizeof hmin),
-				    size_human((uint64_t)k->max, hmax, sizeof hmax), s);
+			return vmdef_verr(L, v, key,
+					  "expected a size between %s and %s, got \"%s\"",
+					  size_human((uint64_t)k->min, hmin, sizeof hmin),
+					  size_human((uint64_t)k->max, hmax, sizeof hmax), s);
 		if (k->sec == SEC_TOP && size % (uint64_t)MiB != 0)
-			return vmdef_verr(L, v, key, "expected a whole number of megabytes, got \"%s\"", s);
+			return vmdef_verr(L, v, key,
+					  "expected a whole number of megabytes, got \"%s\"", s);
 		schema_store_number(base, k, (double)size);
 		return 0;
 	}
 	errno = 0;
 	n = strtoll(s, &end, 10);
 	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0)
-		return vmdef_verr(L, v, key, "expected a whole number between %lld and %lld, got \"%s\"",
-			    (long long)k->min, (long long)k->max, s);
+		return vmdef_verr(L, v, key,
+				  "expected a whole number between %lld and %lld, got \"%s\"",
+				  (long long)k->min, (long long)k->max, s);
 	if (!schema_in_range(k, (double)n))
 		return vmdef_verr(L, v, key, "expected a number between %lld and %lld, got %lld",
 			    (long long)k->min, (long long)k->max, n);
@@ -130,14 +134,18 @@ static int set_enum(struct vload *L, const struct schema_key *k, void *base, con
 }
 
 /* A scalar value: checked by its schema row, stored at its offset. */
-static int set_scalar(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key)
+static int set_scalar(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v,
+		      const char *key)
 {
 	const char *s = vmdef_scalar(v);
 	bool b;
 
 	if (s == NULL)
 		return vmdef_verr(L, v, key, "expected %s, got %s",
-			    k->type == SCHEMA_BOOL ? "true or false" : k->want ? k->want : "a single value", vmdef_node_word(v));
+				  k->type == SCHEMA_BOOL ? "true or false"
+				  : k->want		 ? k->want
+							 : "a single value",
+				  vmdef_node_word(v));
 	switch (k->type) {
 	case SCHEMA_SIZE:
 	case SCHEMA_INT:
@@ -157,7 +165,8 @@ static int set_scalar(struct vload *L, const struct schema_key *k, void *base, c
 		break;
 	}
 	if (k->check && !k->check(s) && k->off == D(vnc_password) && k->sec == SEC_VNC)
-		return vmdef_verr(L, v, key, "expected %s, got %zu characters", k->want, strlen(s));	/* never echo a password */
+		/* never echo a password */
+		return vmdef_verr(L, v, key, "expected %s, got %zu characters", k->want, strlen(s));
 	if (k->check && !k->check(s))
 		return vmdef_verr(L, v, key, "expected %s, got \"%s\"", k->want, s);
 	schema_set_string(base, k, xstrdup(s));
@@ -166,7 +175,8 @@ static int set_scalar(struct vload *L, const struct schema_key *k, void *base, c
 	return 0;
 }
 
-static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix);
+static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map,
+			const char *prefix);
 
 static int load_strlist(struct vload *L, const yaml_node_t *v, const char *key)
 {
@@ -176,13 +186,17 @@ static int load_strlist(struct vload *L, const yaml_node_t *v, const char *key)
 	if (vmdef_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return vmdef_verr(L, v, key, "expected a list of strings like [\"-device\", \"...\"], got %s", vmdef_node_word(v));
-	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		return vmdef_verr(L, v, key,
+				  "expected a list of strings like [\"-device\", \"...\"], got %s",
+				  vmdef_node_word(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
 		const yaml_node_t *e = yaml_document_get_node(L->doc, *it);
 
 		if (vmdef_scalar(e) == NULL) {
 			strv_free(&sv);
-			return vmdef_verr(L, e, key, "expected a string, got %s", vmdef_node_word(e));
+			return vmdef_verr(L, e, key, "expected a string, got %s",
+					  vmdef_node_word(e));
 		}
 		strv_add(&sv, vmdef_scalar(e));
 	}
@@ -201,8 +215,10 @@ static int load_seq(struct vload *L, const struct schema_key *k, const yaml_node
 	if (vmdef_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return vmdef_verr(L, v, k->name, "expected a list of mappings (lines starting with \"- \"), got %s",
-			    vmdef_node_word(v));
+		return vmdef_verr(
+			L, v, k->name,
+			"expected a list of mappings (lines starting with \"- \"), got %s",
+			vmdef_node_word(v));
 	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	items = xcalloc(n + 1, esize);
 	if (k->sub == SEC_DISK) {
@@ -217,13 +233,15 @@ static int load_seq(struct vload *L, const struct schema_key *k, const yaml_node
 	for (size_t i = 0; i < n; i++)
 		schema_apply_defaults(&vmdef_schema, k->sub, items + i * esize, NULL);
 	for (size_t i = 0; i < n; i++) {
-		const yaml_node_t *e = yaml_document_get_node(L->doc, v->data.sequence.items.start[i]);
+		const yaml_node_t *e =
+			yaml_document_get_node(L->doc, v->data.sequence.items.start[i]);
 		char *prefix = xasprintf("%s[%zu]", k->name, i);
 		int rc;
 
 		if (e->type != YAML_MAPPING_NODE)
 			rc = vmdef_verr(L, e, prefix, "expected a mapping like \"%s\", got %s",
-				  k->sub == SEC_DISK ? "lv: vg0/NAME" : "bridge: br0", vmdef_node_word(e));
+					k->sub == SEC_DISK ? "lv: vg0/NAME" : "bridge: br0",
+					vmdef_node_word(e));
 		else
 			rc = load_mapping(L, k->sub, items + i * esize, e, prefix);
 		free(prefix);
@@ -233,8 +251,12 @@ static int load_seq(struct vload *L, const struct schema_key *k, const yaml_node
 	return 0;
 }
 
-/* backup_schedule: a boolean, or a non-empty list of calendar expressions (checked by `vmdeck check`). */
-static int load_schedule(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key)
+/*
+ * backup_schedule: a boolean, or a non-empty list of calendar expressions (checked by `vmdeck
+ * check`).
+ */
+static int load_schedule(struct vload *L, const struct schema_key *k, void *base,
+			 const yaml_node_t *v, const char *key)
 {
 	struct vmdef *def = L->def;
 	struct strv sv = { 0 };
@@ -244,24 +266,34 @@ static int load_schedule(struct vload *L, const struct schema_key *k, void *base
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE) {
 		if (vmdef_scalar(v) == NULL || !parse_bool(vmdef_scalar(v), &b))
-			return vmdef_verr(L, v, key, "expected true, false or a list of calendar expressions like [\"Sun 03:00\"], got %s",
-					  vmdef_node_word(v));
+			return vmdef_verr(
+				L, v, key,
+				"expected true, false or a list of calendar expressions like "
+				"[\"Sun 03:00\"], got %s",
+				vmdef_node_word(v));
 		*(bool *)schema_slot(base, k) = b;
 		return 0;
 	}
-	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
 		const yaml_node_t *e = yaml_document_get_node(L->doc, *it);
 		const char *s = vmdef_scalar(e);
 
-		if (s == NULL || vmdef_is_null(e) || !s[0] || strlen(s) > 200 || strpbrk(s, "\n\r")) {
+		if (s == NULL || vmdef_is_null(e) || !s[0] || strlen(s) > 200 ||
+		    strpbrk(s, "\n\r")) {
 			strv_free(&sv);
-			return vmdef_verr(L, e, key, "expected a calendar expression like \"Sun 03:00\", got %s",
-					  vmdef_node_word(e));
+			return vmdef_verr(
+				L, e, key,
+				"expected a calendar expression like \"Sun 03:00\", got %s",
+				vmdef_node_word(e));
 		}
 		strv_add(&sv, s);
 	}
 	if (sv.n == 0)
-		return vmdef_verr(L, v, key, "expected true, false or a list of calendar expressions, got an empty list");
+		return vmdef_verr(
+			L, v, key,
+			"expected true, false or a list of calendar expressions, got an empty "
+			"list");
 	for (size_t i = 0; i < def->n_backup_calendars; i++)
 		free(def->backup_calendars[i]);
 	free(def->backup_calendars);
@@ -271,7 +303,8 @@ static int load_schedule(struct vload *L, const struct schema_key *k, void *base
 	return 0;
 }
 
-int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v, const char *key)
+int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, const yaml_node_t *v,
+		     const char *key)
 {
 	switch (k->type) {
 	case SCHEMA_SEQ:
@@ -284,17 +317,22 @@ int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, co
 		if (vmdef_is_null(v))
 			return 0;	/* "vnc:" with nothing under it: no VNC */
 		if (v->type != YAML_MAPPING_NODE)
-			return vmdef_verr(L, v, key, "expected a mapping like \"display: 1\", got %s", vmdef_node_word(v));
+			return vmdef_verr(L, v, key,
+					  "expected a mapping like \"display: 1\", got %s",
+					  vmdef_node_word(v));
 		*(bool *)schema_slot(base, k) = true;
 		return load_mapping(L, k->sub, base, v, key);
 	case SCHEMA_USER:
-		if (v->type == YAML_MAPPING_NODE && v->data.mapping.pairs.top == v->data.mapping.pairs.start) {
+		if (v->type == YAML_MAPPING_NODE &&
+		    v->data.mapping.pairs.top == v->data.mapping.pairs.start) {
 			*(bool *)schema_slot(base, k) = true;
 			return 0;
 		}
-		if (vmdef_scalar(v) && !vmdef_is_null(v) && parse_bool(vmdef_scalar(v), schema_slot(base, k)))
+		if (vmdef_scalar(v) && !vmdef_is_null(v) &&
+		    parse_bool(vmdef_scalar(v), schema_slot(base, k)))
 			return 0;
-		return vmdef_verr(L, v, key, "expected {} (user networking takes no settings here)");
+		return vmdef_verr(L, v, key,
+				  "expected {} (user networking takes no settings here)");
 	default:
 		if (vmdef_is_null(v))
 			return 0;	/* "key:" with nothing after it keeps the default */
@@ -302,18 +340,21 @@ int vmdef_load_value(struct vload *L, const struct schema_key *k, void *base, co
 	}
 }
 
-static int check_disk(struct vload *L, struct vm_disk *d, const yaml_node_t *map, const char *prefix)
+static int check_disk(struct vload *L, struct vm_disk *d, const yaml_node_t *map,
+		      const char *prefix)
 {
 	if ((d->lv == NULL) == (d->file == NULL))
 		return vmdef_verr(L, map, prefix, "expected exactly one of lv or file");
 	if (d->format == NULL)	/* raw for an LV; for a file, by its name */
 		d->format = xstrdup(storage_disk_format(d));
 	if (d->lv && strcmp(d->format, "raw") != 0)
-		return vmdef_verr(L, map, prefix, "expected format raw for an LVM volume, got \"%s\"", d->format);
+		return vmdef_verr(L, map, prefix,
+				  "expected format raw for an LVM volume, got \"%s\"", d->format);
 	return 0;
 }
 
-int vmdef_check_section(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix)
+int vmdef_check_section(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map,
+			const char *prefix)
 {
 	struct vm_nic *nic = base;
 
@@ -322,7 +363,9 @@ int vmdef_check_section(struct vload *L, enum vsec sec, void *base, const yaml_n
 	if (sec == SEC_NIC && (nic->bridge != NULL) == nic->user)
 		return vmdef_verr(L, map, prefix, "expected exactly one of bridge or user");
 	if (sec == SEC_VNC && L->def->vnc_display < 0)
-		return vmdef_verr(L, map, prefix, "expected display: a number between 0 and 99 (port 5900 + display)");
+		return vmdef_verr(
+			L, map, prefix,
+			"expected display: a number between 0 and 99 (port 5900 + display)");
 	return 0;
 }
 
@@ -340,7 +383,8 @@ static const yaml_node_t *earlier_key(yaml_document_t *doc, const yaml_node_pair
 }
 
 /* Matches every pair of a mapping against the schema: unknown and duplicate keys are errors. */
-static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map, const char *prefix)
+static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_node_t *map,
+			const char *prefix)
 {
 	yaml_node_pair_t *start = map->data.mapping.pairs.start;
 
@@ -353,10 +397,12 @@ static int load_mapping(struct vload *L, enum vsec sec, void *base, const yaml_n
 		int rc;
 
 		if (name == NULL)
-			return vmdef_verr(L, kn, prefix[0] ? prefix : NULL, "expected a key name, got %s", vmdef_node_word(kn));
+			return vmdef_verr(L, kn, prefix[0] ? prefix : NULL,
+					  "expected a key name, got %s", vmdef_node_word(kn));
 		key = prefix[0] ? xasprintf("%s.%s", prefix, name) : xstrdup(name);
 		if ((first = earlier_key(L->doc, start, p, name)) != NULL) {
-			rc = vmdef_verr(L, kn, key, "duplicate key (first given on line %zu)", first->start_mark.line + 1);
+			rc = vmdef_verr(L, kn, key, "duplicate key (first given on line %zu)",
+					first->start_mark.line + 1);
 		} else if ((k = schema_find(&vmdef_schema, sec, name)) == NULL) {
 			known = schema_keys_text(&vmdef_schema, sec, ", ");
 			rc = vmdef_verr(L, kn, key, "unknown key (expected one of: %s)", known);
@@ -386,10 +432,11 @@ static int syntax_error(struct vload *L, const yaml_parser_t *p)
 	const yaml_mark_t *m = &p->problem_mark;
 
 	if (p->error == YAML_READER_ERROR)
-		return err_set(L->err, "%s: not a text file: %s at byte %zu", L->path, p->problem, p->problem_offset);
-	return err_set(L->err, "%s:%zu:%zu: YAML syntax error: %s%s%s", L->path, m->line + 1, m->column + 1,
-		       p->problem ? p->problem : "unknown problem", p->context ? " " : "",
-		       p->context ? p->context : "");
+		return err_set(L->err, "%s: not a text file: %s at byte %zu", L->path, p->problem,
+			       p->problem_offset);
+	return err_set(L->err, "%s:%zu:%zu: YAML syntax error: %s%s%s", L->path, m->line + 1,
+		       m->column + 1, p->problem ? p->problem : "unknown problem",
+		       p->context ? " " : "", p->context ? p->context : "");
 }
 
 /* The file's text is parsed into a document; marks give every node's line and column. */
@@ -417,9 +464,11 @@ static int check_file_mode(struct vload *L, const struct stat *st)
 {
 	if (L->def->vnc_password == NULL || (st->st_mode & 077) == 0)
 		return 0;
-	return vmdef_verr(L, L->password_node, "vnc.password",
-		    "this file holds a VNC password but is readable by group or others (mode %04o); run: chmod 600 %s",
-		    (unsigned)(st->st_mode & 07777), L->path);
+	return vmdef_verr(
+		L, L->password_node, "vnc.password",
+		"this file holds a VNC password but is readable by group or others (mode %04o); "
+		"run: chmod 600 %s",
+		(unsigned)(st->st_mode & 07777), L->path);
 }
 
 int vmdef_load_text(struct vload *L, const char *text, size_t len, const struct stat *st)
@@ -434,8 +483,9 @@ int vmdef_load_text(struct vload *L, const char *text, size_t len, const struct 
 	root = yaml_document_get_root_node(&doc);
 	if (root && !vmdef_is_null(root)) {
 		if (root->type != YAML_MAPPING_NODE)
-			rc = vmdef_verr(L, root, NULL, "expected a mapping of keys like \"memory: 1G\", got %s",
-				  vmdef_node_word(root));
+			rc = vmdef_verr(L, root, NULL,
+					"expected a mapping of keys like \"memory: 1G\", got %s",
+					vmdef_node_word(root));
 		else
 			rc = load_mapping(L, SEC_TOP, L->def, root, "");
 	}
@@ -460,7 +510,9 @@ int vmdef_load(const char *path, struct vmdef *def, char **err)
 	vmdef_defaults(def);
 	L.err = &msg;
 	if (!name_valid(def->name))
-		err_set(&msg, "%s: \"%s\" is not a valid guest name (letters, digits, '.', '_', '-'; at most 64)",
+		err_set(&msg,
+			"%s: \"%s\" is not a valid guest name (letters, digits, '.', '_', '-'; at "
+			"most 64)",
 			path, def->name);
 	else if ((text = file_read(path, &len, &msg)) != NULL) {
 		if (stat(path, &st) < 0)

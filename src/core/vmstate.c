@@ -1,4 +1,7 @@
-/* vmstate.c: a guest's runtime folder and process: paths, the pidfile, liveness judged from /proc, state names. */
+/*
+ * vmstate.c: a guest's runtime folder and process: paths, the pidfile, liveness judged from /proc,
+ * state names.
+ */
 #include "vmstate.h"
 
 #include <dirent.h>
@@ -36,13 +39,16 @@ const char *vmstate_qemu_message(const char *line, const char *prog)
 	const char *base = path_base(prog);
 	size_t blen = strlen(base);
 
-	return strncmp(line, base, blen) == 0 && strncmp(line + blen, ": ", 2) == 0 ? line + blen + 2 : line;
+	return strncmp(line, base, blen) == 0 && strncmp(line + blen, ": ", 2) == 0
+		       ? line + blen + 2
+		       : line;
 }
 
 char *vmstate_log_last_line(const struct config *cfg, const char *name, const char *file)
 {
 	char *path = vmstate_path(cfg, name, file);
-	char *text = file_read_tail(path, 64 * 1024, O_NOFOLLOW), *line = NULL;  /* the end says why */
+	/* the end says why */
+	char *text = file_read_tail(path, 64 * 1024, O_NOFOLLOW), *line = NULL;
 	const char *msg;
 
 	free(path);
@@ -56,7 +62,8 @@ char *vmstate_log_last_line(const struct config *cfg, const char *name, const ch
 			end--;
 		*end = '\0';
 		start = strrchr(text, '\n') ? strrchr(text, '\n') + 1 : text;
-		msg = vmstate_qemu_message(start, cfg->qemu_binary ? cfg->qemu_binary : config_default("qemu.binary"));
+		msg = vmstate_qemu_message(start, cfg->qemu_binary ? cfg->qemu_binary
+								   : config_default("qemu.binary"));
 		if (*msg && strncmp(msg, "warning:", 8) != 0)
 			line = xstrndup(msg, strlen(msg) > 200 ? 200 : strlen(msg));
 		end = start;
@@ -80,12 +87,17 @@ char *vmstate_path(const struct config *cfg, const char *name, const char *file)
 static int dir_trusted(const char *dir, const struct stat *st, char **err)
 {
 	if (st->st_uid != geteuid())
-		return err_set(err, "%s belongs to uid %u, not to uid %u running vmdeck: refused, links planted there "
-			       "would be followed (remove it, or chown %u it)", dir, (unsigned)st->st_uid,
-			       (unsigned)geteuid(), (unsigned)geteuid());
+		return err_set(
+			err,
+			"%s belongs to uid %u, not to uid %u running vmdeck: refused, links "
+			"planted there would be followed (remove it, or chown %u it)",
+			dir, (unsigned)st->st_uid, (unsigned)geteuid(), (unsigned)geteuid());
 	if (st->st_mode & 022)
-		return err_set(err, "%s is writable by group or others (mode %04o): refused, links planted there would "
-			       "be followed (run: chmod go-w %s)", dir, (unsigned)(st->st_mode & 07777), dir);
+		return err_set(
+			err,
+			"%s is writable by group or others (mode %04o): refused, links planted "
+			"there would be followed (run: chmod go-w %s)",
+			dir, (unsigned)(st->st_mode & 07777), dir);
 	return 0;
 }
 
@@ -100,10 +112,15 @@ static int dir_without_links(const char *dir, char **err)
 	if (d == NULL)
 		return err_set(err, "cannot read %s: %s", dir, strerror(errno));
 	while (rc == 0 && (e = readdir(d)) != NULL)
-		if (e->d_type == DT_LNK || (e->d_type == DT_UNKNOWN &&
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
-			rc = err_set(err, "%s/%s is a symbolic link: refused, vmdeck never makes one there (remove it)",
-				     dir, e->d_name);
+		if (e->d_type == DT_LNK ||
+		    (e->d_type == DT_UNKNOWN &&
+		     fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		     S_ISLNK(st.st_mode)))
+			rc = err_set(
+				err,
+				"%s/%s is a symbolic link: refused, vmdeck never makes one there "
+				"(remove it)",
+				dir, e->d_name);
 	closedir(d);
 	return rc;
 }
@@ -153,7 +170,8 @@ static char proc_state(pid_t pid)
 	char *rp;
 
 	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if (file_read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL || rp[1] != ' ')
+	if (file_read_small(path, buf, sizeof buf) <= 0 || (rp = strrchr(buf, ')')) == NULL ||
+	    rp[1] != ' ')
 		return 0;
 	return rp[2];
 }
@@ -233,7 +251,8 @@ bool vmstate_pid_is_guest(const struct config *cfg, const char *name, pid_t pid)
 		return false;
 	sock = vmstate_path(cfg, name, "qmp.sock");
 	if (len > 0 && argv0_is_qemu(cfg, cmd)) {
-		for (const char *a = cmd + strlen(cmd) + 1; a < cmd + len && !ours; a += strlen(a) + 1) {
+		for (const char *a = cmd + strlen(cmd) + 1; a < cmd + len && !ours;
+		     a += strlen(a) + 1) {
 			ours = after_qmp && qmp_arg_names(a, sock);
 			after_qmp = strcmp(a, "-qmp") == 0;
 		}
@@ -266,7 +285,10 @@ pid_t vmstate_pid(const struct config *cfg, const char *name)
 {
 	pid_t pid = pidfile_read(cfg, name);
 
-	/* a stale pidfile (a host crash, a copied file) may name an unrelated process, even another guest's QEMU */
+	/*
+	 * a stale pidfile (a host crash, a copied file) may name an unrelated process, even another
+	 * guest's QEMU
+	 */
 	if (pid <= 0 || !vmstate_pid_alive(pid) || !vmstate_pid_is_guest(cfg, name, pid))
 		return 0;
 	return pid;

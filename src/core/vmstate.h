@@ -1,4 +1,7 @@
-/* vmstate.h: a guest's runtime folder and process: paths, the pidfile, liveness from /proc, state names. */
+/*
+ * vmstate.h: a guest's runtime folder and process: paths, the pidfile, liveness from /proc, state
+ * names.
+ */
 #ifndef VMDECK_VMSTATE_H
 #define VMDECK_VMSTATE_H
 
@@ -17,7 +20,8 @@ enum vm_state {
 	VM_UNRESPONSIVE,
 	VM_CRASHED,
 	VM_INVALID,
-	VM_UNREACHABLE,     /* a guest of another host that cannot be reached now (console, list --all-hosts) */
+	/* a guest of another host that cannot be reached now (console, list --all-hosts) */
+	VM_UNREACHABLE,
 	VM_STATE_COUNT
 };
 const char *vmstate_name(enum vm_state s);
@@ -36,7 +40,10 @@ int vmstate_dir_prepare(const struct config *cfg, const char *name, char **err);
  * ended, when it ended on its own; qemu.log what it printed while starting.
  */
 char *vmstate_log_last_line(const struct config *cfg, const char *name, const char *file);
-/* One line QEMU printed, without "PROG: " in front ("qemu-system-x86_64: why" -> "why"); line itself if not so. */
+/*
+ * One line QEMU printed, without "PROG: " in front ("qemu-system-x86_64: why" -> "why"); line
+ * itself if not so.
+ */
 const char *vmstate_qemu_message(const char *line, const char *prog);
 #define VM_RUN_LOG "qemu-run.log"
 /*
@@ -51,7 +58,10 @@ const char *vmstate_qemu_message(const char *line, const char *prog);
  * longer than serial.sock, for the same reason.
  */
 #define VM_EVENTS_SOCK "events.sock"
-/* The pid from qemu.pid if that process is alive (not a zombie) and proven to be this guest's QEMU, else 0. */
+/*
+ * The pid from qemu.pid if that process is alive (not a zombie) and proven to be this guest's QEMU,
+ * else 0.
+ */
 pid_t vmstate_pid(const struct config *cfg, const char *name);
 /* True while pid exists and is not a zombie (/proc/PID/stat state != Z). */
 bool vmstate_pid_alive(pid_t pid);

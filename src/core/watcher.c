@@ -1,4 +1,7 @@
-/* watcher.c: every running guest's event monitor held open; QEMU's events mark guests for a status round. */
+/*
+ * watcher.c: every running guest's event monitor held open; QEMU's events mark guests for a status
+ * round.
+ */
 #include "watcher.h"
 
 #include <dirent.h>
@@ -11,7 +14,8 @@
 #include "qmp.h"
 #include "util.h"
 
-#define GREET_MS 2000          /* greeting and capabilities must come by then, else another client has it */
+#define GREET_MS 2000 /* greeting and capabilities must come by then, else another client has it \
+		       */
 #define EVENTS_KEPT 256        /* events kept for watcher_take_events; older ones are dropped */
 
 enum wphase {
@@ -80,7 +84,9 @@ static void let_go(struct wguest *g, bool news)
 	g->dirty = g->dirty || news;
 }
 
-/* Takes the lock, connects and asks for capabilities; stays WP_IDLE while another watcher has it. */
+/*
+ * Takes the lock, connects and asks for capabilities; stays WP_IDLE while another watcher has it.
+ */
 static void try_hold(const struct watcher *w, struct wguest *g)
 {
 	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}";
@@ -97,7 +103,8 @@ static void try_hold(const struct watcher *w, struct wguest *g)
 		return;
 	}
 	free(sock);
-	if (send(g->q.fd, caps, sizeof caps - 1, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof caps - 1) {
+	if (send(g->q.fd, caps, sizeof caps - 1, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+	    (ssize_t)sizeof caps - 1) {
 		let_go(g, false);
 		return;
 	}
@@ -121,7 +128,8 @@ static struct wguest *add(struct watcher *w, const char *name, pid_t pid)
 	return g;
 }
 
-void watcher_track(struct watcher *w, const struct vmdef *defs, size_t n, const struct vm_status *st)
+void watcher_track(struct watcher *w, const struct vmdef *defs, size_t n,
+		   const struct vm_status *st)
 {
 	double now = now_mono();
 
@@ -236,11 +244,12 @@ void watcher_process(struct watcher *w, const struct pollfd *fds, int nfds)
 	now = now_ms();
 	for (size_t i = 0; i < w->n; i++)
 		if (w->g[i].phase == WP_GREET && now >= w->g[i].deadline)
-			let_go(&w->g[i], false); /* a client that is not vmdeck has it: QEMU never greeted us */
+			/* a client that is not vmdeck has it: QEMU never greeted us */
+			let_go(&w->g[i], false);
 }
 
-void watcher_quiet_mask(struct watcher *w, const struct vmdef *defs, size_t n, const struct vm_status *st,
-			bool *quiet)
+void watcher_quiet_mask(struct watcher *w, const struct vmdef *defs, size_t n,
+			const struct vm_status *st, bool *quiet)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct wguest *g = find(w, defs[i].name);
@@ -293,8 +302,9 @@ uint64_t watcher_defs_stamp(const struct config *cfg)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0)
 			continue;
-		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ ((uint64_t)st.st_mtime << 20) ^ (uint64_t)st.st_size ^
-		     (uint64_t)st.st_ino) * 1099511628211ULL;
+		h = (h ^ (uint64_t)st.st_mtim.tv_nsec ^ ((uint64_t)st.st_mtime << 20) ^
+		     (uint64_t)st.st_size ^ (uint64_t)st.st_ino) *
+		    1099511628211ULL;
 	}
 	closedir(d);
 	return h;

@@ -40,18 +40,20 @@ void watcher_free(struct watcher *w);
  * After a status round: holds an event monitor for every guest that is
  * running or paused (connecting without blocking), lets go of every other.
  */
-void watcher_track(struct watcher *w, const struct vmdef *defs, size_t n, const struct vm_status *st);
+void watcher_track(struct watcher *w, const struct vmdef *defs, size_t n,
+		   const struct vm_status *st);
 
 int watcher_fds(struct watcher *w, struct pollfd *fds, int max);   /* fills, returns count */
-int watcher_timeout(const struct watcher *w);                      /* ms to the next deadline, -1 none */
+/* ms to the next deadline, -1 none */
+int watcher_timeout(const struct watcher *w);
 void watcher_process(struct watcher *w, const struct pollfd *fds, int nfds);
 
 /*
  * quiet[i] for each guest: whether the next round may skip asking its QEMU.
  * Clears the guests' dirty marks: an event after this makes them dirty again.
  */
-void watcher_quiet_mask(struct watcher *w, const struct vmdef *defs, size_t n, const struct vm_status *st,
-			bool *quiet);
+void watcher_quiet_mask(struct watcher *w, const struct vmdef *defs, size_t n,
+			const struct vm_status *st, bool *quiet);
 /* Whether some guest had an event since the last mask: a round is due now. */
 bool watcher_dirty(const struct watcher *w);
 /* How many guests' monitors are held (the rest are polled). */
