@@ -1,4 +1,7 @@
-/* actions.c: what each console action does; long ones run as background jobs so the loop never waits. */
+/*
+ * actions.c: what each console action does; long ones run as background jobs so the loop never
+ * waits.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +91,12 @@ int act_quit(struct ui *ui)
 
 	if (!names)
 		return quit_now(ui, NULL);
-	q = xasprintf("Still running: %s. Quit and end %s? Each is asked to stop and removes what it had written "
-		      "(a backup, restore or move is not finished); the guests keep running.",
-		      names, n == 1 ? "it" : "them");
-	confirm_ask(ui, n == 1 ? "Quit: a job is running" : "Quit: jobs are running", q, NULL, quit_now, NULL);
+	q = xasprintf(
+		"Still running: %s. Quit and end %s? Each is asked to stop and removes what it had "
+		"written (a backup, restore or move is not finished); the guests keep running.",
+		names, n == 1 ? "it" : "them");
+	confirm_ask(ui, n == 1 ? "Quit: a job is running" : "Quit: jobs are running", q, NULL,
+		    quit_now, NULL);
 	free(q);
 	free(names);
 	return UI_REDRAW;
@@ -136,7 +141,8 @@ int act_snapshots(struct ui *ui)
 
 int act_new(struct ui *ui)
 {
-	if (ui->host_filter[0] && remote_link(ui, ui->host_filter)) {  /* H or :host chose another host */
+	/* H or :host chose another host */
+	if (ui->host_filter[0] && remote_link(ui, ui->host_filter)) {
 		remote_new_guest(ui, ui->host_filter);
 		return UI_REDRAW;
 	}
@@ -157,8 +163,9 @@ static bool guest_up(struct ui *ui)
 {
 	struct vm_status *st = ui_guest_status(ui);
 
-	return st && (st->state == VM_RUNNING || st->state == VM_PAUSED || st->state == VM_SHUTTING_DOWN ||
-		      st->state == VM_UNRESPONSIVE || st->state == VM_STARTING);
+	return st && (st->state == VM_RUNNING || st->state == VM_PAUSED ||
+		      st->state == VM_SHUTTING_DOWN || st->state == VM_UNRESPONSIVE ||
+		      st->state == VM_STARTING);
 }
 
 static int need_up(struct ui *ui, const char *what)
@@ -259,7 +266,8 @@ int act_eject(struct ui *ui)
 {
 	const char *w[] = { "cdrom", ui_guest(ui)->name, "--eject", NULL };
 
-	ui_run_guest_verb(ui, w[1], w);  /* a stopped guest's definition loses its CD, as `vmdeck cdrom` does */
+	/* a stopped guest's definition loses its CD, as `vmdeck cdrom` does */
+	ui_run_guest_verb(ui, w[1], w);
 	return UI_REDRAW;
 }
 
@@ -295,7 +303,8 @@ int act_kill(struct ui *ui)
 
 	if (need_up(ui, "force off") < 0)
 		return UI_REDRAW;
-	q = xasprintf("Force %s off now? Like pulling the plug: unsaved data in the guest is lost.", name);
+	q = xasprintf("Force %s off now? Like pulling the plug: unsaved data in the guest is lost.",
+		      name);
 	confirm_ask(ui, "Force off", q, NULL, confirmed_verb, verb_arg("kill", name));
 	free(q);
 	return UI_REDRAW;
@@ -308,13 +317,15 @@ int act_reset(struct ui *ui)
 
 	if (need_up(ui, "reset") < 0)
 		return UI_REDRAW;
-	q = xasprintf("Reset %s now? Like pressing the reset button: unsaved data in the guest is lost.", name);
+	q = xasprintf(
+		"Reset %s now? Like pressing the reset button: unsaved data in the guest is lost.",
+		name);
 	confirm_ask(ui, "Reset", q, NULL, confirmed_verb, verb_arg("reset", name));
 	free(q);
 	return UI_REDRAW;
 }
 
-/* ---- graceful stop: the power button now, a countdown in the loop, then the offer to force off ---- */
+/* ---- graceful stop: the power button now, a countdown in the loop, then the offer to force off */
 
 struct powerdown_arg {
 	const struct config *cfg;
@@ -353,7 +364,8 @@ int act_stop(struct ui *ui)
 
 	if (need_up(ui, "stop") < 0)
 		return UI_REDRAW;
-	if (ex->host)  /* another host's guest: its own vmdeck stop (button, its timeout, then quit) */
+	/* another host's guest: its own vmdeck stop (button, its timeout, then quit) */
+	if (ex->host)
 		return verb1(ui, "stop", d->name);
 	if (!(j = job_call(d->name, "stop (ACPI)", powerdown_child, &a, &err))) {
 		ui_status(ui, true, "%s: cannot stop: %s", d->name, err);
@@ -412,9 +424,10 @@ void actions_tick(struct ui *ui)
 
 		ui_event(ui, ui->defs[i].name, EV_STOP_TIMEOUT, "did not power off within %d s",
 			 secs);
-		q = xasprintf("%s did not power off within %d s. Force it off now?", ui->defs[i].name,
-			      secs);
-		confirm_ask_later(ui, "Stop timed out", q, offer_kill, verb_arg("kill", ui->defs[i].name), kill_still_wanted);
+		q = xasprintf("%s did not power off within %d s. Force it off now?",
+			      ui->defs[i].name, secs);
+		confirm_ask_later(ui, "Stop timed out", q, offer_kill,
+				  verb_arg("kill", ui->defs[i].name), kill_still_wanted);
 		free(q);
 	}
 }
@@ -440,7 +453,8 @@ static const char *vnc_host(struct ui *ui, const char *listen)
 {
 	const char *name = ui_guest_extra(ui)->host;
 	const struct host *h = name ? config_host(ui->cfg, name) : NULL;
-	bool loopback = strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 || strcmp(listen, "localhost") == 0;
+	bool loopback = strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 ||
+			strcmp(listen, "localhost") == 0;
 
 	if (!h)
 		return ui->hostname;
@@ -456,15 +470,19 @@ int act_vnc(struct ui *ui)
 	char *body, *how;
 
 	if (!d->vnc) {
-		text_show(ui, "VNC", "This guest has no VNC display (add a vnc: section to its definition).");
+		text_show(ui, "VNC",
+			  "This guest has no VNC display (add a vnc: section to its definition).");
 		return UI_REDRAW;
 	}
 	listen = vnc_listen(d);
 	how = vnc_howto(d, vnc_host(ui, listen), guest_up(ui));
-	body = xasprintf("Guest:     %s%s%s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  %s\n\n%s", d->name,
-			 ui_guest_extra(ui)->host ? " on " : "", ui_guest_extra(ui)->host ? ui_guest_extra(ui)->host : "",
-			 d->vnc_display, 5900 + d->vnc_display, listen, d->vnc_password ? "set (from the definition)" : "none",
-			 how);
+	body = xasprintf(
+		"Guest:     %s%s%s\nDisplay:   :%d\nPort:      %d\nListen:    %s\nPassword:  "
+		"%s\n\n%s",
+		d->name, ui_guest_extra(ui)->host ? " on " : "",
+		ui_guest_extra(ui)->host ? ui_guest_extra(ui)->host : "", d->vnc_display,
+		5900 + d->vnc_display, listen,
+		d->vnc_password ? "set (from the definition)" : "none", how);
 	free(how);
 	text_show(ui, "VNC", body);
 	free(body);
@@ -479,7 +497,8 @@ typedef int (*term_fn)(const struct config *cfg, const struct vmdef *def, char *
 static int hand_over_remote(struct ui *ui, const char *what, const char *name, const char *hint)
 {
 	const char *host = ui_guest_extra(ui)->host;
-	const char *w[] = { "--host", host, strcmp(what, "monitor") == 0 ? "monitor" : "console", name, NULL };
+	const char *w[] = { "--host", host, strcmp(what, "monitor") == 0 ? "monitor" : "console",
+			    name, NULL };
 	char *err = NULL;
 	int rc;
 
@@ -491,7 +510,8 @@ static int hand_over_remote(struct ui *ui, const char *what, const char *name, c
 	cmdline_readline_reclaim();
 	ui_resume(ui);
 	if (rc != 0)
-		ui_status(ui, true, "%s: %s on %s: %s", name, what, host, err ? err : "ended with an error");
+		ui_status(ui, true, "%s: %s on %s: %s", name, what, host,
+			  err ? err : "ended with an error");
 	else
 		ui_status(ui, false, "%s: back from the %s on %s", name, what, host);
 	free(err);
@@ -557,7 +577,8 @@ static char *delete_question(const struct vmdef *d)
 {
 	struct sbuf b = { 0 };
 
-	sbuf_printf(&b, "Delete guest %s? Its definition %s is removed.\n", d->name, d->path ? d->path : "");
+	sbuf_printf(&b, "Delete guest %s? Its definition %s is removed.\n", d->name,
+		    d->path ? d->path : "");
 	if (d->n_disks == 0)
 		sbuf_add(&b, "It has no disks.\n");
 	for (size_t k = 0; k < d->n_disks; k++)

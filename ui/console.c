@@ -1,4 +1,7 @@
-/* console.c: `vmdeck` with no verb: sets up the terminal, keeps the guests' model live, runs the loop. */
+/*
+ * console.c: `vmdeck` with no verb: sets up the terminal, keeps the guests' model live, runs the
+ * loop.
+ */
 #include <dirent.h>
 #include <locale.h>
 #include <panel.h>
@@ -132,9 +135,13 @@ static ssize_t row_index(const struct ui *ui, const char *host, const char *name
 	return -1;
 }
 
-/* The new rows take the old ones' statuses (this host's) and extras by host and name; the selection follows. */
-static size_t rows_carry(struct ui *ui, struct vmdef *defs, struct vm_status *st, struct guest_extra *ex, size_t n,
-			 size_t n_local, const char *const *rhosts)
+/*
+ * The new rows take the old ones' statuses (this host's) and extras by host and name; the selection
+ * follows.
+ */
+static size_t rows_carry(struct ui *ui, struct vmdef *defs, struct vm_status *st,
+			 struct guest_extra *ex, size_t n, size_t n_local,
+			 const char *const *rhosts)
 {
 	const char *selhost = NULL, *selname = ui->want_sel;
 	size_t newsel = 0;
@@ -147,7 +154,8 @@ static size_t rows_carry(struct ui *ui, struct vmdef *defs, struct vm_status *st
 		const char *host = i < n_local ? NULL : rhosts[i - n_local];
 		ssize_t old = row_index(ui, host, defs[i].name);
 
-		if (old >= 0 && i < n_local) {  /* another host's status is its own word, not ours */
+		/* another host's status is its own word, not ours */
+		if (old >= 0 && i < n_local) {
 			st[i] = ui->st[old];
 			memset(&ui->st[old], 0, sizeof ui->st[old]);
 		}
@@ -156,7 +164,8 @@ static size_t rows_carry(struct ui *ui, struct vmdef *defs, struct vm_status *st
 			memset(&ui->ex[old], 0, sizeof ui->ex[old]);
 		}
 		ex[i].host = host;
-		if (selname && strcmp(defs[i].name, selname) == 0 && (selhost ? host && strcmp(host, selhost) == 0 : !host))
+		if (selname && strcmp(defs[i].name, selname) == 0 &&
+		    (selhost ? host && strcmp(host, selhost) == 0 : !host))
 			newsel = i;
 	}
 	return newsel;
@@ -251,7 +260,8 @@ static void defs_reload(struct ui *ui)
 		defs = NULL;
 		n = 0;
 	}
-	model_replace(ui, defs ? defs : xcalloc(1, sizeof *defs), n);  /* NULL would keep the old ones */
+	/* NULL would keep the old ones */
+	model_replace(ui, defs ? defs : xcalloc(1, sizeof *defs), n);
 	ui->dirty = true;
 }
 
@@ -283,22 +293,27 @@ static void status_start(struct ui *ui)
 	bool *quiet = xcalloc(ui->n ? ui->n : 1, sizeof *quiet);
 
 	watcher_quiet_mask(ui->watcher, ui->defs, ui->n_local, ui->st, quiet);
-	ui->poll = status_poll_start_quiet(ui->cfg, ui->defs, ui->n_local, ui->st, quiet, ui->cfg->status_timeout_ms);
+	ui->poll = status_poll_start_quiet(ui->cfg, ui->defs, ui->n_local, ui->st, quiet,
+					   ui->cfg->status_timeout_ms);
 	free(quiet);
 	if (status_poll_done(ui->poll))
-		status_finish(ui);  /* nothing to ask (no guest running): no reason to wait for a timer */
+		/* nothing to ask (no guest running): no reason to wait for a timer */
+		status_finish(ui);
 }
 
 /* What a change of state means to the person watching, for the guest's event log. */
 static const char *transition_text(enum vm_state from, enum vm_state to, bool stopping)
 {
 	if (to == VM_RUNNING)
-		return from == VM_PAUSED ? "resumed" : from == VM_UNRESPONSIVE ? "responding again" : "started";
+		return from == VM_PAUSED	 ? "resumed"
+		       : from == VM_UNRESPONSIVE ? "responding again"
+						 : "started";
 	if (to == VM_PAUSED)
 		return "paused";
 	if (to == VM_STOPPED)
 		return from == VM_INVALID || from == VM_CRASHED ? NULL
-		       : stopping ? "powered off by ACPI" : "stopped on its own (powered off inside, or QEMU ended)";
+		       : stopping				? "powered off by ACPI"
+				  : "stopped on its own (powered off inside, or QEMU ended)";
 	if (to == VM_UNRESPONSIVE)
 		return "became unresponsive";
 	if (to == VM_CRASHED)
@@ -318,13 +333,18 @@ static void pending_judge(struct ui *ui, size_t i)
 	if (!ex->pending)
 		return;
 	if (!events_already_logged(ui->cfg, ui->defs[i].name, ex->pending_state, ex->pending_at))
-		ui_event(ui, ui->defs[i].name, events_kind_seen(ex->pending_state), "%s", ex->pending);
+		ui_event(ui, ui->defs[i].name, events_kind_seen(ex->pending_state), "%s",
+			 ex->pending);
 	free(ex->pending);
 	ex->pending = NULL;
 }
 
-/* The event line for a change: a crash with its reason, a guest that ended on its own with QEMU's last words. */
-static char *transition_line(const struct ui *ui, size_t i, const char *t, const struct vm_status *now)
+/*
+ * The event line for a change: a crash with its reason, a guest that ended on its own with QEMU's
+ * last words.
+ */
+static char *transition_line(const struct ui *ui, size_t i, const char *t,
+			     const struct vm_status *now)
 {
 	char *why;
 
@@ -349,7 +369,8 @@ static void note_transitions(struct ui *ui, const struct vm_status *now)
 
 		if (ex->pending && (changed || now_real() - ex->pending_at >= EVENTS_EXPLAIN_GRACE))
 			pending_judge(ui, i);
-		if (changed && (t = transition_text(ex->last_state, now[i].state, ex->stop_deadline > 0)) != NULL) {
+		if (changed && (t = transition_text(ex->last_state, now[i].state,
+						    ex->stop_deadline > 0)) != NULL) {
 			ex->pending = transition_line(ui, i, t, &now[i]);
 			ex->pending_state = now[i].state;
 			ex->pending_at = now_real();
@@ -375,7 +396,8 @@ static void note_next_start(struct ui *ui, const struct vm_status *fresh)
 		if (fresh[i].pid <= 0) {
 			ex->next_start = 0;
 			ex->next_start_pid = 0;
-		} else if (fresh[i].pid != ex->next_start_pid || ui->defs_stamp != ex->next_start_stamp) {
+		} else if (fresh[i].pid != ex->next_start_pid ||
+			   ui->defs_stamp != ex->next_start_stamp) {
 			ex->next_start = pending_changes(ui->cfg, &ui->defs[i], fresh[i].pid);
 			ex->next_start_pid = fresh[i].pid;
 			ex->next_start_stamp = ui->defs_stamp;
@@ -387,7 +409,8 @@ static void status_finish(struct ui *ui)
 {
 	struct vm_status *fresh = xcalloc(ui->n ? ui->n : 1, sizeof *fresh);
 
-	status_poll_finish(ui->poll, fresh);  /* the first n_local; the other hosts' rows move over as they are */
+	/* the first n_local; the other hosts' rows move over as they are */
+	status_poll_finish(ui->poll, fresh);
 	ui->poll = NULL;
 	note_transitions(ui, fresh);
 	note_next_start(ui, fresh);
@@ -412,7 +435,10 @@ void ui_status_progress(struct ui *ui, const struct pollfd *fds, int nfds)
 		status_finish(ui);
 }
 
-/* QEMU told of a change: a round now (it asks only the guests that had news), not at the next refresh. */
+/*
+ * QEMU told of a change: a round now (it asks only the guests that had news), not at the next
+ * refresh.
+ */
 void ui_watch_progress(struct ui *ui, const struct pollfd *fds, int nfds)
 {
 	size_t n;
@@ -468,8 +494,10 @@ static void job_report(struct ui *ui, struct ui_job *uj)
 	if (gl && strncmp(res, j->guest, gl) == 0 && res[gl] == ':') {
 		ui_status(ui, failed, "%s%s", res, more);
 	} else if (gl) {
-		int room = COLS - snprintf(head, sizeof head, "%s: %.*s %s: ", j->guest, verb, j->title,
-					   failed ? "failed" : "done") - (int)strlen(more);
+		int room = COLS -
+			   snprintf(head, sizeof head, "%s: %.*s %s: ", j->guest, verb, j->title,
+				    failed ? "failed" : "done") -
+			   (int)strlen(more);
 
 		/* a bare path (an archive) keeps its end, the part that names it */
 		if (!strchr(res, ' '))
@@ -560,12 +588,14 @@ static void job_end_told(struct job *j)
 {
 	int killed;
 
-	printf("vmdeck: ending %s (asked to stop; waiting up to %.0f s) ...\n", j->title, JOB_STOP_WAIT);
+	printf("vmdeck: ending %s (asked to stop; waiting up to %.0f s) ...\n", j->title,
+	       JOB_STOP_WAIT);
 	fflush(stdout);
 	killed = job_stop(j, JOB_STOP_WAIT);
 	job_read(j); /* its last words are in the pipe already */
 	if (killed)
-		printf("vmdeck: %s did not stop within %.0f s and was killed\n", j->title, JOB_STOP_WAIT);
+		printf("vmdeck: %s did not stop within %.0f s and was killed\n", j->title,
+		       JOB_STOP_WAIT);
 	else
 		printf("vmdeck: %s ended: %s\n", j->title, job_result(j));
 }
@@ -723,7 +753,10 @@ static void curses_start(struct ui *ui)
 	keypad(stdscr, TRUE);
 	key_define_sequences();
 	nodelay(stdscr, TRUE);
-	/* clicks and the wheel, as PuTTY and xterm report them; a click acts at once (no double-click wait) */
+	/*
+	 * clicks and the wheel, as PuTTY and xterm report them; a click acts at once (no
+	 * double-click wait)
+	 */
 	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	set_escdelay(50);
@@ -766,7 +799,8 @@ int ui_console_main(struct cli *c, int argc, char **argv)
 	char *err = NULL;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return cli_error(EXIT_USAGE, "the console needs a terminal (for scripts: vmdeck help)");
+		return cli_error(EXIT_USAGE,
+				 "the console needs a terminal (for scripts: vmdeck help)");
 	setlocale(LC_ALL, "");
 	ui.utf8 = MB_CUR_MAX > 1;
 	ui.cfg = &c->cfg;

@@ -1,4 +1,7 @@
-/* keys.c: the one key table: dispatch, the F-key bar, the help screen and the action menu all read it. */
+/*
+ * keys.c: the one key table: dispatch, the F-key bar, the help screen and the action menu all read
+ * it.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,39 +20,49 @@
 const struct key_bind key_binds[] = {
 	{ '?', KEY_F(1), "Help", "this help: every key and what it does", act_help, 0 },
 	{ 's', KEY_F(2), "Start", "start the guest", act_start, KB_GUEST | KB_REMOTE | KB_MENU },
-	{ 'b', 0, NULL, "start from CD (install mode): pick an ISO, boot from it", act_start_cd, KB_GUEST | KB_REMOTE | KB_MENU },
-	{ 'h', KEY_F(3), "Stop", "graceful stop: ACPI power button, countdown, offer force-off", act_stop,
+	{ 'b', 0, NULL, "start from CD (install mode): pick an ISO, boot from it", act_start_cd,
 	  KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'h', KEY_F(3), "Stop", "graceful stop: ACPI power button, countdown, offer force-off",
+	  act_stop, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'K', 0, NULL, "force off now (asks first)", act_kill, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'R', 0, NULL, "reset (asks first)", act_reset, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'p', 0, NULL, "pause or resume", act_pause, KB_GUEST | KB_REMOTE | KB_MENU },
-	{ 'c', KEY_F(5), "CD", "change CD: pick an ISO and insert it now", act_cdrom, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'c', KEY_F(5), "CD", "change CD: pick an ISO and insert it now", act_cdrom,
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'E', 0, NULL, "eject the CD", act_eject, KB_GUEST | KB_REMOTE | KB_MENU },
-	{ 'v', 0, NULL, "VNC details: port, listen address, password", act_vnc, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'v', 0, NULL, "VNC details: port, listen address, password", act_vnc,
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'w', 0, NULL, "the guest's screen; keys go to it, F9 key menu, Ctrl-] back", act_screen,
 	  KB_GUEST | KB_MENU },
-	{ 'o', KEY_F(6), "Console", "serial console (Ctrl-] comes back)", act_console, KB_GUEST | KB_REMOTE | KB_MENU },
+	{ 'o', KEY_F(6), "Console", "serial console (Ctrl-] comes back)", act_console,
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'm', 0, NULL, "QEMU monitor shell (Ctrl-D comes back)", act_monitor,
 	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'e', KEY_F(4), "Edit", "edit the guest's definition", act_edit, KB_GUEST | KB_MENU },
 	{ 'n', KEY_F(7), "New", "new guest", act_new, KB_MENU },
-	{ 'D', KEY_F(8), "Delete", "delete the guest (type its name; says which disks stay)", act_delete,
-	  KB_GUEST | KB_MENU },
+	{ 'D', KEY_F(8), "Delete", "delete the guest (type its name; says which disks stay)",
+	  act_delete, KB_GUEST | KB_MENU },
 	{ 'B', 0, NULL, "back up: to backup.dir, a host, or a typed folder or VG/LV", act_backup,
 	  KB_GUEST | KB_REMOTE | KB_MENU },
-	{ 'U', 0, NULL, "restore: an archive in backup.dir, a path or HOST:/path", act_restore, KB_MENU },
-	{ 'S', 0, NULL, "snapshots: list, create, revert, delete", act_snapshots, KB_GUEST | KB_MENU },
-	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move, KB_GUEST | KB_MENU },
-	{ 'C', 0, NULL, "clone the stopped guest: full copy, or linked (overlays on its disks)", act_clone,
+	{ 'U', 0, NULL, "restore: an archive in backup.dir, a path or HOST:/path", act_restore,
+	  KB_MENU },
+	{ 'S', 0, NULL, "snapshots: list, create, revert, delete", act_snapshots,
 	  KB_GUEST | KB_MENU },
+	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move,
+	  KB_GUEST | KB_MENU },
+	{ 'C', 0, NULL, "clone the stopped guest: full copy, or linked (overlays on its disks)",
+	  act_clone, KB_GUEST | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },
 	{ 'Z', 0, NULL, "resize one of the guest's disks", act_disk_resize, KB_GUEST | KB_MENU },
-	{ 'O', 0, NULL, "disks no guest uses: attach one to a guest, or delete it", act_disk_orphans, KB_MENU },
-	{ '\n', KEY_F(9), "Menu", "action menu for the selected guest", act_menu, KB_GUEST | KB_REMOTE },
+	{ 'O', 0, NULL, "disks no guest uses: attach one to a guest, or delete it",
+	  act_disk_orphans, KB_MENU },
+	{ '\n', KEY_F(9), "Menu", "action menu for the selected guest", act_menu,
+	  KB_GUEST | KB_REMOTE },
 	{ ':', 0, NULL, "command line: any vmdeck verb, Tab completes", act_cmdline, 0 },
 	{ 'J', 0, NULL, "background jobs and their output", act_jobs, 0 },
 	{ '/', 0, NULL, "filter guests by name or description (Esc: back)", act_filter, 0 },
-	{ 'H', 0, NULL, "show one host's guests, the next host, then all (:host NAME)", act_host_next, 0 },
+	{ 'H', 0, NULL, "show one host's guests, the next host, then all (:host NAME)",
+	  act_host_next, 0 },
 	{ '>', 0, NULL, "sort by the next column: name, state, CPU%, memory", act_sort_next, 0 },
 	{ '<', 0, NULL, "sort by the previous column", act_sort_prev, 0 },
 	{ 'I', 0, NULL, "reverse the sort order", act_sort_reverse, 0 },
@@ -63,7 +76,8 @@ const struct key_bind key_binds[] = {
 	{ KEY_NPAGE, 0, NULL, "page down", act_page_down, 0 },
 	{ KEY_HOME, 0, NULL, "first guest", act_home, 0 },
 	{ KEY_END, 0, NULL, "last guest", act_end, 0 },
-	{ 'q', KEY_F(10), "Quit", "quit the console (guests keep running; asks if jobs run)", act_quit, 0 },
+	{ 'q', KEY_F(10), "Quit", "quit the console (guests keep running; asks if jobs run)",
+	  act_quit, 0 },
 	{ 0, 0, NULL, NULL, NULL, 0 },
 };
 
@@ -88,15 +102,14 @@ static const struct {
 	const char *seq;
 	int key;
 } key_seqs[] = {
-	{ "\033[11~", KEY_F(1) },  { "\033OP", KEY_F(1) },
-	{ "\033[12~", KEY_F(2) },  { "\033OQ", KEY_F(2) },
-	{ "\033[13~", KEY_F(3) },  { "\033OR", KEY_F(3) },
-	{ "\033[14~", KEY_F(4) },  { "\033OS", KEY_F(4) },
-	{ "\033[15~", KEY_F(5) },  { "\033[17~", KEY_F(6) },
-	{ "\033[18~", KEY_F(7) },  { "\033[19~", KEY_F(8) },
-	{ "\033[20~", KEY_F(9) },  { "\033[21~", KEY_F(10) },
-	{ "\033[1~", KEY_HOME },   { "\033OH", KEY_HOME },   { "\033[H", KEY_HOME }, { "\033[7~", KEY_HOME },
-	{ "\033[4~", KEY_END },    { "\033OF", KEY_END },    { "\033[F", KEY_END },  { "\033[8~", KEY_END },
+	{ "\033[11~", KEY_F(1) }, { "\033OP", KEY_F(1) },    { "\033[12~", KEY_F(2) },
+	{ "\033OQ", KEY_F(2) },	  { "\033[13~", KEY_F(3) },  { "\033OR", KEY_F(3) },
+	{ "\033[14~", KEY_F(4) }, { "\033OS", KEY_F(4) },    { "\033[15~", KEY_F(5) },
+	{ "\033[17~", KEY_F(6) }, { "\033[18~", KEY_F(7) },  { "\033[19~", KEY_F(8) },
+	{ "\033[20~", KEY_F(9) }, { "\033[21~", KEY_F(10) }, { "\033[1~", KEY_HOME },
+	{ "\033OH", KEY_HOME },	  { "\033[H", KEY_HOME },    { "\033[7~", KEY_HOME },
+	{ "\033[4~", KEY_END },	  { "\033OF", KEY_END },     { "\033[F", KEY_END },
+	{ "\033[8~", KEY_END },
 };
 
 void key_define_sequences(void)
@@ -105,9 +118,11 @@ void key_define_sequences(void)
 		int had = key_defined(key_seqs[i].seq);
 
 		if (had == key_seqs[i].key || had < 0)
-			continue; /* known already, or the start of a longer sequence this terminal has */
+			/* known already, or the start of a longer sequence this terminal has */
+			continue;
 		if (had > 0)
-			define_key(key_seqs[i].seq, 0); /* the terminfo's other meaning goes (xterm's Find, Select) */
+			/* the terminfo's other meaning goes (xterm's Find, Select) */
+			define_key(key_seqs[i].seq, 0);
 		define_key(key_seqs[i].seq, key_seqs[i].key);
 	}
 }
@@ -116,7 +131,7 @@ static const struct {
 	int key;
 	const char *name;
 } key_names[] = {
-	{ '\n', "Enter" },     { KEY_UP, "Up" },	   { KEY_DOWN, "Down" }, { KEY_PPAGE, "PgUp" },
+	{ '\n', "Enter" },     { KEY_UP, "Up" },     { KEY_DOWN, "Down" }, { KEY_PPAGE, "PgUp" },
 	{ KEY_NPAGE, "PgDn" }, { KEY_HOME, "Home" }, { KEY_END, "End" },   { CTRL('l'), "Ctrl-L" },
 	{ '\t', "Tab" },       { 27, "Esc" },
 };
@@ -157,8 +172,11 @@ bool key_allowed(struct ui *ui, const struct key_bind *k)
 		return false;
 	}
 	if ((k->flags & KB_GUEST) && !(k->flags & KB_REMOTE) && ex && ex->host) {
-		ui_status(ui, true, "%s is on %s: not from here yet (there: vmdeck --host %s ..., or : then a verb with --host)",
-			  ui_guest(ui)->name, ex->host, ex->host);
+		ui_status(
+			ui, true,
+			"%s is on %s: not from here yet (there: vmdeck --host %s ..., or : then a "
+			"verb with --host)",
+			ui_guest(ui)->name, ex->host, ex->host);
 		return false;
 	}
 	return true;

@@ -77,22 +77,29 @@ enum role {
 
 /* What the console knows of a guest beyond its definition and status. */
 struct guest_extra {
-	struct events_entry events[GUEST_EVENTS]; /* the newest lines of its events.log, oldest first */
+	/* the newest lines of its events.log, oldest first */
+	struct events_entry events[GUEST_EVENTS];
 	size_t n_events;
 	uint64_t events_stamp;    /* events_stamp() when they were read */
 	enum vm_state last_state;
 	bool seen;                /* last_state is valid */
-	char *pending;            /* a change of state seen, not yet judged for the log (see events_already_logged) */
+	/* a change of state seen, not yet judged for the log (see events_already_logged) */
+	char *pending;
 	enum vm_state pending_state;
 	double pending_at;        /* now_real() when it was seen */
-	unsigned next_start;      /* pending_changes(): what the running guest waits for its next start for */
-	pid_t next_start_pid;     /* the QEMU and the definitions (defs_stamp) it was worked out for */
+	/* pending_changes(): what the running guest waits for its next start for */
+	unsigned next_start;
+	/* the QEMU and the definitions (defs_stamp) it was worked out for */
+	pid_t next_start_pid;
 	uint64_t next_start_stamp;
 	double stop_deadline;     /* graceful stop countdown ends (now_mono), 0 = none */
 	bool stop_offered;        /* the force-off question was asked */
-	pid_t offer_pid;          /* the QEMU the force-off question is about: another run is never its to kill */
-	const char *host;         /* another host's guest: the hosts[] name (borrowed); NULL for this host's */
-	struct schedule_info backup; /* last backup and next scheduled run (view_list.c refreshes it) */
+	/* the QEMU the force-off question is about: another run is never its to kill */
+	pid_t offer_pid;
+	/* another host's guest: the hosts[] name (borrowed); NULL for this host's */
+	const char *host;
+	/* last backup and next scheduled run (view_list.c refreshes it) */
+	struct schedule_info backup;
 	double backup_at;         /* now_mono() when backup was read, 0 = never */
 };
 
@@ -101,7 +108,8 @@ struct ui_job {
 	struct job *job;
 	void (*done)(struct ui *ui, struct job *j);
 	bool reported;
-	bool silent;     /* its done callback says what there is to say: no status line of its own */
+	/* its done callback says what there is to say: no status line of its own */
+	bool silent;
 };
 
 #define UI_STACK 8
@@ -115,13 +123,15 @@ struct ui {
 	struct vmdef *defs;
 	struct vm_status *st;
 	struct guest_extra *ex;
-	size_t n;                   /* this host's guests first (n_local), then other hosts' (hosts.c) */
+	/* this host's guests first (n_local), then other hosts' (hosts.c) */
+	size_t n;
 	size_t n_local;
 	size_t sel;                 /* the selected guest: an index into defs */
 
 	/* the table's rows (table_order.c): indices into defs, filtered and sorted */
 	size_t *order, n_order;
-	size_t sel_pos, top;        /* the selection's row, the first visible row: positions in order */
+	/* the selection's row, the first visible row: positions in order */
+	size_t sel_pos, top;
 	char filter[64];            /* "/": guests whose name or description holds it, any case */
 	enum sort_col { SORT_NAME, SORT_STATE, SORT_CPU, SORT_MEMORY, SORT_COUNT } sort_col;
 	bool sort_desc;             /* "I": the sort column reversed */
@@ -130,9 +140,11 @@ struct ui {
 
 	struct status_poll *poll;   /* a status round in flight, or NULL */
 	struct watcher *watcher;    /* the guests' event monitors: quiet guests are not asked */
-	struct hostlink **links;    /* one per hosts[] entry: its `vmdeck watch` over ssh (hosts.c) */
+	/* one per hosts[] entry: its `vmdeck watch` over ssh (hosts.c) */
+	struct hostlink **links;
 	size_t n_links;
-	bool links_changed;         /* the other hosts' rows are rebuilt once no status round is in flight */
+	/* the other hosts' rows are rebuilt once no status round is in flight */
+	bool links_changed;
 	char host_filter[64];       /* H or :host NAME: only this host's guests ("" all) */
 	double next_poll;           /* now_mono() of the next round */
 	uint64_t defs_stamp;        /* fingerprint of vms_dir when last loaded */
@@ -173,8 +185,8 @@ struct ui {
 };
 
 /* ---- views ---- */
-extern const struct view view_list, view_small, view_help, view_menu, view_confirm, view_iso, view_form,
-	view_cmdline, view_jobs, view_text, view_filter, view_snapshot;
+extern const struct view view_list, view_small, view_help, view_menu, view_confirm, view_iso,
+	view_form, view_cmdline, view_jobs, view_text, view_filter, view_snapshot;
 void ui_push(struct ui *ui, const struct view *v);
 void ui_pop(struct ui *ui);
 const struct view *ui_top(const struct ui *ui);
@@ -191,7 +203,8 @@ ssize_t ui_guest_index(const struct ui *ui, const char *name);
 /* Appends to the guest's persisted event log (what only the console knows: edits, timeouts). */
 void ui_event(struct ui *ui, const char *guest, enum events_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void ui_status(struct ui *ui, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ui_status(struct ui *ui, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void ui_status_clear(struct ui *ui);
 void ui_rescan(struct ui *ui);                      /* reload definitions, poll now */
 void ui_poll_now(struct ui *ui);
@@ -202,12 +215,18 @@ void ui_select(struct ui *ui, const char *name);    /* now, or once it appears a
 bool ui_job_add(struct ui *ui, struct job *j, void (*done)(struct ui *ui, struct job *j));
 /* Starts a `vmdeck VERB ARGS...` job for guest (may be NULL); errors go to the status line. */
 struct job *ui_run_verb(struct ui *ui, const char *guest, const char *const *words);
-/* A key's action on the selected guest: on its host when it is another host's (remote.c), else ui_run_verb. */
+/*
+ * A key's action on the selected guest: on its host when it is another host's (remote.c), else
+ * ui_run_verb.
+ */
 struct job *ui_run_guest_verb(struct ui *ui, const char *guest, const char *const *words);
 /* The same, with done called when the job ends. */
 struct job *ui_run_verb_then(struct ui *ui, const char *guest, const char *const *words,
 			     void (*done)(struct ui *ui, struct job *j));
-/* The titles of the jobs still running, "backup gm, restore x" (*n of them), or NULL when none runs. */
+/*
+ * The titles of the jobs still running, "backup gm, restore x" (*n of them), or NULL when none
+ * runs.
+ */
 char *ui_jobs_running(const struct ui *ui, size_t *n);
 /* At exit, curses ended: each running job is ended through job_stop, saying so on stdout. */
 void ui_jobs_end(struct ui *ui);
@@ -235,7 +254,10 @@ attr_t role_attr(enum role r);
 void ui_draw(struct ui *ui);
 void draw_fill(WINDOW *w, int y, int x, int width, enum role r);
 void draw_text(WINDOW *w, int y, int x, int width, enum role r, const char *s);
-/* Word wrap at w columns: the next row of s (its length in *take) and where the row after it starts. */
+/*
+ * Word wrap at w columns: the next row of s (its length in *take) and where the row after it
+ * starts.
+ */
 const char *wrap_row(const char *s, int w, int *take);
 /* a path cut to w columns from the left, as ".../tail" (buf holds it when cut) */
 const char *draw_fit_left(const char *s, int w, char *buf, size_t len);
@@ -267,7 +289,8 @@ void dlg_close(struct dlg *d);
 void dlg_invalidate_all(void);
 
 /* ---- the table's rows (table_order.c) ---- */
-void table_order_rebuild(struct ui *ui);            /* after any change of guests, statuses, filter or sort */
+/* after any change of guests, statuses, filter or sort */
+void table_order_rebuild(struct ui *ui);
 bool table_order_shows(const struct ui *ui, size_t i);
 void table_order_select_pos(struct ui *ui, long pos); /* clamped to the rows shown */
 void table_order_sort(struct ui *ui, int step);     /* the next (1) or previous (-1) sort column */
@@ -289,7 +312,10 @@ extern const struct key_bind key_binds[];
 const struct key_bind *key_lookup(int ch);
 const char *key_text(int key, char *buf, size_t len);
 int key_dispatch(struct ui *ui, int ch);
-/* Whether k may run on the selection now (a guest selected; another host's only for KB_REMOTE); says why not. */
+/*
+ * Whether k may run on the selection now (a guest selected; another host's only for KB_REMOTE);
+ * says why not.
+ */
 bool key_allowed(struct ui *ui, const struct key_bind *k);
 /* Teaches curses the F-key and Home/End sequences PuTTY and xterm send, whatever TERM says. */
 void key_define_sequences(void);
@@ -300,8 +326,8 @@ typedef int (*confirm_fn)(struct ui *ui, void *arg);
  * Asks a yes/no question, or (typed != NULL) asks for that word to be typed.
  * on_yes runs on confirmation; arg is freed with free() afterwards.
  */
-void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed, confirm_fn on_yes,
-		 void *arg);
+void confirm_ask(struct ui *ui, const char *title, const char *text, const char *typed,
+		 confirm_fn on_yes, void *arg);
 typedef bool (*confirm_still_fn)(struct ui *ui, const void *arg);
 /*
  * A yes/no question that no key asked for (a countdown ran out): it waits
@@ -309,20 +335,25 @@ typedef bool (*confirm_still_fn)(struct ui *ui, const void *arg);
  * never answers it, and then ignores keys for its first half second. still
  * (may be NULL) is asked when its turn comes; false drops the question.
  */
-void confirm_ask_later(struct ui *ui, const char *title, const char *text, confirm_fn on_yes, void *arg,
-		       confirm_still_fn still);
-void confirm_show_waiting(struct ui *ui);  /* the loop, each turn: asks a waiting question when it may */
+void confirm_ask_later(struct ui *ui, const char *title, const char *text, confirm_fn on_yes,
+		       void *arg, confirm_still_fn still);
+/* the loop, each turn: asks a waiting question when it may */
+void confirm_show_waiting(struct ui *ui);
 void text_show(struct ui *ui, const char *title, const char *body);
-void text_show_end(struct ui *ui, const char *title, const char *body);  /* opens at its last page */
+/* opens at its last page */
+void text_show_end(struct ui *ui, const char *title, const char *body);
 void form_open_new(struct ui *ui);
-/* The new-guest form for another host, from its `vmdeck hostinfo --json` (info): saved, it runs `vmdeck new` there. */
+/*
+ * The new-guest form for another host, from its `vmdeck hostinfo --json` (info): saved, it runs
+ * `vmdeck new` there.
+ */
 void form_open_new_remote(struct ui *ui, const char *host, const json_t *info);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
 /* The picker over another host's ISOs (entries taken), for its guest: the choice runs there. */
 struct iso_entry;
-void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest, struct iso_entry *all,
-		     size_t n);
+void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest,
+		     struct iso_entry *all, size_t n);
 void cmdline_open(struct ui *ui);
 /* The command line, its line already holding text (the ISO picker's "iso make "). */
 void cmdline_open_with(struct ui *ui, const char *text);
@@ -330,9 +361,14 @@ void cmdline_save_history(struct ui *ui);
 void cmdline_readline_lend(void);    /* before another readline user runs in this process */
 void cmdline_readline_reclaim(void);
 void jobs_open(struct ui *ui);
-/* view_snapshot.c: runs `vmdeck snapshot ...` as a job; the snapshot list is read again when it ends. */
+/*
+ * view_snapshot.c: runs `vmdeck snapshot ...` as a job; the snapshot list is read again when it
+ * ends.
+ */
 void snapshot_view_run(struct ui *ui, const char *guest, const char *const *words);
-/* view_storage.c: the create form: a proposed tag (pre-YYYYmmdd-HHMM), RAM yes/no, a description. */
+/*
+ * view_storage.c: the create form: a proposed tag (pre-YYYYmmdd-HHMM), RAM yes/no, a description.
+ */
 void snapshot_form_open(struct ui *ui, const char *guest, bool ram);
 
 /* ---- actions (actions.c) used by menus and dialogs ---- */

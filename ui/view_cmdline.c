@@ -1,4 +1,7 @@
-/* view_cmdline.c: the `:` command line: GNU readline's callback interface fed from the loop, drawn by us. */
+/*
+ * view_cmdline.c: the `:` command line: GNU readline's callback interface fed from the loop, drawn
+ * by us.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +119,8 @@ static int comp_kind(int start, const char *text)
 	free(head);
 	if (before.n == 0)
 		kind = 0;
-	else if (text[0] == '/' || text[0] == '.' || strcmp(before.v[before.n - 1], "--cdrom") == 0 ||
+	else if (text[0] == '/' || text[0] == '.' ||
+		 strcmp(before.v[before.n - 1], "--cdrom") == 0 ||
 		 (strcmp(before.v[0], "cdrom") == 0 && before.n == 2))
 		kind = 2;
 	else
@@ -327,7 +331,8 @@ static void run_words(struct ui *ui, struct strv *w)
 		act_quit(ui); /* asks first while jobs run */
 		return;
 	}
-	if (strcmp(words[0], "host") == 0) {  /* the console's own: which host's guests the table shows */
+	/* the console's own: which host's guests the table shows */
+	if (strcmp(words[0], "host") == 0) {
 		remote_filter(ui, w->n > 1 ? words[1] : "");
 		return;
 	}
@@ -347,7 +352,8 @@ static void run_words(struct ui *ui, struct strv *w)
 		free(err);
 		return;
 	}
-	ui_run_verb_then(ui, w->n > 1 && is_guest(ui, words[1]) ? words[1] : NULL, words, cmdline_job_done);
+	ui_run_verb_then(ui, w->n > 1 && is_guest(ui, words[1]) ? words[1] : NULL, words,
+			 cmdline_job_done);
 }
 
 static int cmdline_finish(struct ui *ui)

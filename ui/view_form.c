@@ -1,4 +1,7 @@
-/* view_form.c: the new-guest and edit forms; every keystroke re-checks the draft with the definition schema. */
+/*
+ * view_form.c: the new-guest and edit forms; every keystroke re-checks the draft with the
+ * definition schema.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +21,30 @@
 enum fkind { F_TEXT, F_CHOICE, F_SECRET };
 
 enum {
-	FF_NAME, FF_TEMPLATE, FF_TPL_LINKED, FF_DESC, FF_MEMORY, FF_CPUS, FF_CPU, FF_MACHINE, FF_DISK_KIND,
-	FF_DISK, FF_DISK_SIZE, FF_DISK_BUS, FF_NET, FF_NIC_MODEL, FF_AUTOSTART, FF_AS_ORDER, FF_AS_DELAY,
-	FF_CDROM, FF_BOOT, FF_VNC_DISPLAY, FF_VNC_LISTEN, FF_VNC_PASSWORD, FF_RTC, FF_COUNT
+	FF_NAME,
+	FF_TEMPLATE,
+	FF_TPL_LINKED,
+	FF_DESC,
+	FF_MEMORY,
+	FF_CPUS,
+	FF_CPU,
+	FF_MACHINE,
+	FF_DISK_KIND,
+	FF_DISK,
+	FF_DISK_SIZE,
+	FF_DISK_BUS,
+	FF_NET,
+	FF_NIC_MODEL,
+	FF_AUTOSTART,
+	FF_AS_ORDER,
+	FF_AS_DELAY,
+	FF_CDROM,
+	FF_BOOT,
+	FF_VNC_DISPLAY,
+	FF_VNC_LISTEN,
+	FF_VNC_PASSWORD,
+	FF_RTC,
+	FF_COUNT
 };
 
 enum { DK_NONE, DK_NEW_LV, DK_LV, DK_FILE };
@@ -32,7 +56,8 @@ static const char *const yes_no[] = { "false", "true", NULL };
 
 struct field {
 	const char *label;
-	const char *key;            /* vmdef_set_key path when editing; NULL: the name, or the disk and NIC (edit_plan) */
+	/* vmdef_set_key path when editing; NULL: the name, or the disk and NIC (edit_plan) */
+	const char *key;
 	enum fkind kind;
 	const char *const *choices; /* F_CHOICE */
 	const char *help;
@@ -57,7 +82,8 @@ static struct {
 	size_t n_disks;            /* edit: how many */
 	bool running;              /* edit: the guest ran when the form opened */
 	char proposed[9];          /* a VNC password we proposed, shown while the field holds it */
-	bool allow_open_vnc;       /* edit: the file says vnc.allow_no_password: true (no field; kept) */
+	/* edit: the file says vnc.allow_no_password: true (no field; kept) */
+	bool allow_open_vnc;
 	int top;
 } fv;
 
@@ -74,27 +100,38 @@ static struct {
 } fr;
 
 static const struct field field_defs[FF_COUNT] = {
-	[FF_NAME] = { "Name", NULL, F_TEXT, NULL, "letters, digits, . _ - (the file is vms.d/NAME.yaml)" },
+	[FF_NAME] = { "Name", NULL, F_TEXT, NULL,
+		      "letters, digits, . _ - (the file is vms.d/NAME.yaml)" },
 	[FF_TEMPLATE] = { "From template", NULL, F_CHOICE, NULL,
-			  "none, or a template: the new guest is its clone (vmdeck clone), the fields below unused" },
+			  "none, or a template: the new guest is its clone (vmdeck clone), the "
+			  "fields below unused" },
 	[FF_TPL_LINKED] = { "  linked", NULL, F_CHOICE, NULL,
-			    "no: its disks copied; yes: qcow2 overlays on the template's disks (made at once)" },
+			    "no: its disks copied; yes: qcow2 overlays on the template's disks "
+			    "(made at once)" },
 	[FF_DESC] = { "Description", "description", F_TEXT, NULL, "free text" },
 	[FF_MEMORY] = { "Memory", "memory", F_TEXT, NULL, "with M or G, e.g. 512M, 2G" },
 	[FF_CPUS] = { "CPUs", "cpus", F_TEXT, NULL, "number of vCPUs" },
-	[FF_CPU] = { "CPU model", "cpu", F_TEXT, NULL, "QEMU -cpu model: qemu64, host, kvm64, ..." },
+	[FF_CPU] = { "CPU model", "cpu", F_TEXT, NULL,
+		     "QEMU -cpu model: qemu64, host, kvm64, ..." },
 	[FF_MACHINE] = { "Machine", "machine", F_CHOICE, NULL, "Left/Right or Space: pc or q35" },
-	[FF_DISK_KIND] = { "Disk", NULL, F_CHOICE, disk_kinds, "none, a new LV, an existing LV, or an image file" },
+	[FF_DISK_KIND] = { "Disk", NULL, F_CHOICE, disk_kinds,
+			   "none, a new LV, an existing LV, or an image file" },
 	[FF_DISK] = { "  volume/file", NULL, F_TEXT, NULL, "VG/LV, or the image file's path" },
-	[FF_DISK_SIZE] = { "  size", NULL, F_TEXT, NULL, "size of a new volume or file, e.g. 20G; an image file without one is used as it is" },
-	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, NULL, "ide for old Windows, virtio when it has drivers" },
+	[FF_DISK_SIZE] = { "  size", NULL, F_TEXT, NULL,
+			   "size of a new volume or file, e.g. 20G; an image file without one is "
+			   "used as it is" },
+	[FF_DISK_BUS] = { "  bus", NULL, F_CHOICE, NULL,
+			  "ide for old Windows, virtio when it has drivers" },
 	[FF_NET] = { "Network", NULL, F_CHOICE, NULL, "user (NAT) or one of this host's bridges" },
 	[FF_NIC_MODEL] = { "  NIC model", NULL, F_CHOICE, NULL, "e1000 works everywhere" },
 	[FF_CDROM] = { "CD image", "cdrom", F_TEXT, NULL, "path of an ISO, empty for none" },
 	[FF_BOOT] = { "Boot from", "boot", F_CHOICE, NULL, "disk or cdrom" },
-	[FF_VNC_DISPLAY] = { "VNC display", "vnc.display", F_TEXT, NULL, "port 5900+N; empty for no VNC" },
-	[FF_VNC_LISTEN] = { "  listen", "vnc.listen", F_TEXT, NULL, "address: 0.0.0.0 for all, 127.0.0.1 local" },
-	[FF_VNC_PASSWORD] = { "  password", "vnc.password", F_SECRET, NULL, "up to 8 characters; empty for none" },
+	[FF_VNC_DISPLAY] = { "VNC display", "vnc.display", F_TEXT, NULL,
+			     "port 5900+N; empty for no VNC" },
+	[FF_VNC_LISTEN] = { "  listen", "vnc.listen", F_TEXT, NULL,
+			    "address: 0.0.0.0 for all, 127.0.0.1 local" },
+	[FF_VNC_PASSWORD] = { "  password", "vnc.password", F_SECRET, NULL,
+			      "up to 8 characters; empty for none" },
 	[FF_RTC] = { "RTC", "rtc", F_CHOICE, NULL, "localtime for Windows guests" },
 	[FF_AUTOSTART] = { "Autostart", "autostart", F_CHOICE, yes_no,
 			   "start with the host (vmdeck.service at boot)" },
@@ -119,8 +156,11 @@ static const struct {
 	int field;
 	const char *path;
 } choice_fields[] = {
-	{ FF_MACHINE, "machine" }, { FF_DISK_BUS, "disks.interface" }, { FF_NIC_MODEL, "nics.model" },
-	{ FF_BOOT, "boot" }, { FF_RTC, "rtc" },
+	{ FF_MACHINE, "machine" },
+	{ FF_DISK_BUS, "disks.interface" },
+	{ FF_NIC_MODEL, "nics.model" },
+	{ FF_BOOT, "boot" },
+	{ FF_RTC, "rtc" },
 };
 
 static const char *const no_yes[] = { "no", "yes", NULL };
@@ -150,7 +190,8 @@ static int disk_kind(void)
 /* A new guest cloned from a template: only its name, the template and linked apply. */
 static bool templates_offered(void)
 {
-	return !fv.edit && !fr.host[0] && fv.templates.n > 1;  /* this host's templates, for this host */
+	/* this host's templates, for this host */
+	return !fv.edit && !fr.host[0] && fv.templates.n > 1;
 }
 
 static bool from_template(void)
@@ -183,7 +224,7 @@ static bool field_shown(int i)
 
 static bool changed(int i);
 
-/* ---- validation: the definition schema itself, field by field (vmdef_set_field), then across keys ---- */
+/* ---- validation: the schema, field by field (vmdef_set_field), then across keys ---- */
 
 static void complain(int field, char *msg)
 {
@@ -237,7 +278,8 @@ static bool build_vnc(struct vmdef *d)
 	d->vnc_allow_no_password = fv.allow_open_vnc;
 	return put(d, FF_VNC_DISPLAY, "vnc.display", val(FF_VNC_DISPLAY)) &&
 	       (!*val(FF_VNC_LISTEN) || put(d, FF_VNC_LISTEN, "vnc.listen", val(FF_VNC_LISTEN))) &&
-	       (!*val(FF_VNC_PASSWORD) || put(d, FF_VNC_PASSWORD, "vnc.password", val(FF_VNC_PASSWORD)));
+	       (!*val(FF_VNC_PASSWORD) ||
+		put(d, FF_VNC_PASSWORD, "vnc.password", val(FF_VNC_PASSWORD)));
 }
 
 /* Top-level keys that hold one value each, in form order. */
@@ -258,7 +300,10 @@ static bool build(struct vmdef *d)
 
 	vmdef_init(d, val(FF_NAME));
 	if (!name_valid(val(FF_NAME))) {
-		complain(FF_NAME, xstrdup("name: up to 64 letters, digits, '.', '_' or '-', first a letter or digit"));
+		complain(
+			FF_NAME,
+			xstrdup("name: up to 64 letters, digits, '.', '_' or '-', first a letter "
+			        "or digit"));
 		return false;
 	}
 	for (size_t i = 0; i < ARRAY_LEN(scalar_keys); i++)
@@ -269,16 +314,20 @@ static bool build(struct vmdef *d)
 	if (!build_disk(d) || !build_nic(d) || !build_vnc(d))
 		return false;
 	if (vmdef_validate(d, &err) < 0) {
-		complain(strncmp(err, "disks", 5) == 0 ? FF_DISK : strncmp(err, "nics", 4) == 0 ? FF_NET
-							       : strncmp(err, "vnc.listen", 10) == 0 ? FF_VNC_PASSWORD
-							       : strncmp(err, "vnc", 3) == 0 ? FF_VNC_DISPLAY : -1,
+		complain(strncmp(err, "disks", 5) == 0	       ? FF_DISK
+			 : strncmp(err, "nics", 4) == 0	       ? FF_NET
+			 : strncmp(err, "vnc.listen", 10) == 0 ? FF_VNC_PASSWORD
+			 : strncmp(err, "vnc", 3) == 0	       ? FF_VNC_DISPLAY
+							       : -1,
 			 err);
 		return false;
 	}
 	return true;
 }
 
-/* The display and listen address: free of other definitions and listeners, an address of this host. */
+/*
+ * The display and listen address: free of other definitions and listeners, an address of this host.
+ */
 static bool vnc_free(struct ui *ui)
 {
 	const char *listen = *val(FF_VNC_LISTEN) ? val(FF_VNC_LISTEN) : NULL;
@@ -293,8 +342,8 @@ static bool vnc_free(struct ui *ui)
 	/* the display as it was, on a new address: other definitions may hold it there; its own
 	 * running VNC server is no listener of another's */
 	if (fv.edit && !changed(FF_VNC_DISPLAY))
-		who = guest_vnc_display_def_user(ui->defs, ui->n_local, val(FF_NAME), atoi(val(FF_VNC_DISPLAY)),
-						 listen);
+		who = guest_vnc_display_def_user(ui->defs, ui->n_local, val(FF_NAME),
+						 atoi(val(FF_VNC_DISPLAY)), listen);
 	else
 		who = guest_vnc_display_user(ui->defs, ui->n_local, fv.edit ? val(FF_NAME) : NULL,
 					     atoi(val(FF_VNC_DISPLAY)), listen);
@@ -306,7 +355,10 @@ static bool vnc_free(struct ui *ui)
 }
 
 /* What only this host can tell: names, volumes and ports already in use. */
-/* A CD typed (or changed) is looked up as a start would: a bare name in iso_dirs, else the path itself. */
+/*
+ * A CD typed (or changed) is looked up as a start would: a bare name in iso_dirs, else the path
+ * itself.
+ */
 static bool cd_found(struct ui *ui)
 {
 	char *err = NULL, *path;
@@ -326,15 +378,18 @@ static bool remote_checks(void)
 {
 	for (size_t i = 0; i < fr.taken.n; i++)
 		if (strcmp(fr.taken.v[i], val(FF_NAME)) == 0) {
-			complain(FF_NAME, xasprintf("%s has a guest named %s already", fr.host, val(FF_NAME)));
+			complain(FF_NAME, xasprintf("%s has a guest named %s already", fr.host,
+						    val(FF_NAME)));
 			return false;
 		}
 	if (disk_kind() == DK_NEW_LV && !*val(FF_DISK_SIZE)) {
 		complain(FF_DISK_SIZE, xstrdup("a new volume needs a size"));
 		return false;
 	}
-	if (*val(FF_VNC_PASSWORD)) {  /* `vmdeck new` takes it from a file there: never on a command line */
-		complain(FF_VNC_PASSWORD, xasprintf("set a VNC password on %s itself (edit it there)", fr.host));
+	/* `vmdeck new` takes it from a file there: never on a command line */
+	if (*val(FF_VNC_PASSWORD)) {
+		complain(FF_VNC_PASSWORD,
+			 xasprintf("set a VNC password on %s itself (edit it there)", fr.host));
 		return false;
 	}
 	return true;
@@ -353,7 +408,8 @@ static bool host_checks(struct ui *ui)
 		return false;
 	}
 	if (disk_kind() == DK_FILE && *val(FF_DISK_SIZE) && access(val(FF_DISK), F_OK) == 0) {
-		complain(FF_DISK, xasprintf("%s exists: empty the size to use it as it is", val(FF_DISK)));
+		complain(FF_DISK,
+			 xasprintf("%s exists: empty the size to use it as it is", val(FF_DISK)));
 		return false;
 	}
 	if (!cd_found(ui))
@@ -361,12 +417,18 @@ static bool host_checks(struct ui *ui)
 	return !*val(FF_VNC_DISPLAY) || vnc_free(ui);
 }
 
-/* Re-checks everything; true when the guest would pass `vmdeck check`. parsed (may be NULL) gets it. */
-/* A clone's name: the rule, and not taken (the rest is the template's, checked by `vmdeck clone`). */
+/*
+ * Re-checks everything; true when the guest would pass `vmdeck check`. parsed (may be NULL) gets
+ * it.
+ */
+/*
+ * A clone's name: the rule, and not taken (the rest is the template's, checked by `vmdeck clone`).
+ */
 static bool template_validate(struct ui *ui)
 {
 	if (!name_valid(val(FF_NAME)))
-		complain(FF_NAME, xstrdup("Name: letters, digits, '.', '_', '-'; a letter or digit first"));
+		complain(FF_NAME,
+			 xstrdup("Name: letters, digits, '.', '_', '-'; a letter or digit first"));
 	else if (ui_guest_index(ui, val(FF_NAME)) >= 0)
 		complain(FF_NAME, xasprintf("Name: %s exists", val(FF_NAME)));
 	return fv.err == NULL;
@@ -502,7 +564,8 @@ void form_open_new(struct ui *ui)
 
 	fr.host[0] = '\0';
 	vmdef_init(&probe, "");
-	d = guest_vnc_pick(ui->cfg, &probe, NULL); /* as `vmdeck new` picks: the files now, not the table's copy */
+	/* as `vmdeck new` picks: the files now, not the table's copy */
+	d = guest_vnc_pick(ui->cfg, &probe, NULL);
 	vmdef_free(&probe);
 	form_reset(ui);
 	new_defaults(ui, d, ui->cfg->vg && *ui->cfg->vg);
@@ -531,7 +594,8 @@ void form_open_new_remote(struct ui *ui, const char *host, const json_t *info)
 	json_array_foreach(json_object_get(info, "bridges"), i, x)
 		if (json_is_string(x))
 			strv_add(&fv.nets, json_string_value(x));
-	new_defaults(ui, (int)json_integer_value(json_object_get(info, "free_vnc_display")), vg && *vg);
+	new_defaults(ui, (int)json_integer_value(json_object_get(info, "free_vnc_display")),
+		     vg && *vg);
 }
 
 static void fill_from_def(const struct vmdef *d)
@@ -549,10 +613,14 @@ static void fill_from_def(const struct vmdef *d)
 	set(FF_DISK_KIND, d->n_disks == 0 ? "none" : d->disks[0].lv ? "existing LV" : "image file");
 	if (d->n_disks)
 		set(FF_DISK, d->disks[0].lv ? d->disks[0].lv : d->disks[0].file);
-	set(FF_DISK_BUS, d->n_disks ? disk_iface_name(d->disks[0].iface) : vmdef_default("disks.interface"));
-	set(FF_NET, d->n_nics == 0 ? net_none : d->nics[0].bridge ? first_choice(FF_NET, d->nics[0].bridge) : fv.nets.v[0]);
+	set(FF_DISK_BUS,
+	    d->n_disks ? disk_iface_name(d->disks[0].iface) : vmdef_default("disks.interface"));
+	set(FF_NET, d->n_nics == 0	? net_none
+		    : d->nics[0].bridge ? first_choice(FF_NET, d->nics[0].bridge)
+					: fv.nets.v[0]);
 	if (d->n_nics && d->nics[0].bridge && strcmp(val(FF_NET), d->nics[0].bridge) != 0) {
-		strv_add(&fv.nets, d->nics[0].bridge); /* a bridge not on this host still shows as it is */
+		/* a bridge not on this host still shows as it is */
+		strv_add(&fv.nets, d->nics[0].bridge);
 		set(FF_NET, d->nics[0].bridge);
 	}
 	set(FF_NIC_MODEL, first_choice(FF_NIC_MODEL, d->n_nics ? d->nics[0].model : NULL));
@@ -590,10 +658,14 @@ void form_open_edit(struct ui *ui)
 	fv.disks_all[0] = 0;
 	fv.n_disks = d->n_disks;
 	for (size_t k = 0; k < d->n_disks; k++)
-		snprintf(fv.disks_all + strlen(fv.disks_all), sizeof fv.disks_all - strlen(fv.disks_all), "%s%s",
-			 k ? ", " : "", d->disks[k].lv ? d->disks[k].lv : d->disks[k].file);
+		snprintf(fv.disks_all + strlen(fv.disks_all),
+			 sizeof fv.disks_all - strlen(fv.disks_all), "%s%s", k ? ", " : "",
+			 d->disks[k].lv ? d->disks[k].lv : d->disks[k].file);
 	fv.running = ui_guest_status(ui) && ui_guest_status(ui)->state != VM_STOPPED;
-	/* the first disk and NIC are planned by plan_disk and plan_nic, whatever their kind; only the name stays */
+	/*
+	 * the first disk and NIC are planned by plan_disk and plan_nic, whatever their kind; only
+	 * the name stays
+	 */
 	for (int i = 0; i < FF_COUNT; i++) {
 		memcpy(fv.f[i].orig, fv.f[i].value, sizeof fv.f[i].orig);
 		fv.f[i].ro = i == FF_NAME;
@@ -636,7 +708,10 @@ static void draw_field(struct ui *ui, WINDOW *win, int y, int i, int w)
 	}
 }
 
-/* The complaint, wrapped whole (it ends with the fix, e.g. "run: chmod 600 FILE"), above the help lines. */
+/*
+ * The complaint, wrapped whole (it ends with the fix, e.g. "run: chmod 600 FILE"), above the help
+ * lines.
+ */
 static void draw_complaint(WINDOW *win, int y, int w, int rows)
 {
 	const char *s = fv.err;
@@ -665,7 +740,8 @@ static void form_draw(struct ui *ui)
 	if (fr.host[0] && !fv.edit)
 		snprintf(title, sizeof title, "New guest on %s", fr.host);
 	else
-		snprintf(title, sizeof title, fv.edit ? "Edit %s" : "New guest%s", fv.edit ? val(FF_NAME) : "");
+		snprintf(title, sizeof title, fv.edit ? "Edit %s" : "New guest%s",
+			 fv.edit ? val(FF_NAME) : "");
 	draw_box(ui, win, R_DIALOG, title);
 	for (int i = 0; i < fv.cur; i++)
 		shown_before += field_shown(i);
@@ -685,16 +761,19 @@ static void form_draw(struct ui *ui)
 	} else if (proposal_shown()) {
 		char note[160];
 
-		snprintf(note, sizeof note, "VNC password proposed: %s (note it now: shown only here); F2 saves",
+		snprintf(note, sizeof note,
+			 "VNC password proposed: %s (note it now: shown only here); F2 saves",
 			 fv.proposed);
 		draw_text(win, h - 4, 2, w - 4, R_DIALOG_TITLE, note);
 		explicit_bzero(note, sizeof note);
 	} else {
 		draw_text(win, h - 4, 2, w - 4, R_DIALOG, "valid: F2 saves");
 	}
-	draw_text(win, h - 3, 2, w - 4, R_DIALOG, fv.f[fv.cur].ro ? "(not changed here: the name is the file's name)"
-							      : fv.f[fv.cur].help);
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE, "Up/Down/Tab move  Left/Right choose  F2 or Ctrl-S save  Esc cancel");
+	draw_text(win, h - 3, 2, w - 4, R_DIALOG,
+		  fv.f[fv.cur].ro ? "(not changed here: the name is the file's name)"
+				  : fv.f[fv.cur].help);
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  "Up/Down/Tab move  Left/Right choose  F2 or Ctrl-S save  Esc cancel");
 }
 
 /* ---- saving ---- */
@@ -715,7 +794,8 @@ struct edit_plan {
 	bool disk, nic;             /* the first disk / NIC becomes another one */
 	const char *disk_kind;      /* "lv", "file", or NULL: no disks */
 	const char *nic_kind;       /* "bridge", "user", or NULL: no cards */
-	char disk_value[256], bus[256], size[256], net[256], model[256], mac[18]; /* as the fields hold them */
+	/* as the fields hold them */
+	char disk_value[256], bus[256], size[256], net[256], model[256], mac[18];
 	char kept[1024];            /* volumes the definition stops naming; never deleted */
 	int n_kept;
 	bool next_start;            /* the guest runs and its hardware changed */
@@ -740,7 +820,10 @@ static void plan_key(struct edit_plan *p, int field, const char *key)
 	p->n_keys++;
 }
 
-/* A disk to create (a new LV, or an image file given a size) or another volume: the whole item changes. */
+/*
+ * A disk to create (a new LV, or an image file given a size) or another volume: the whole item
+ * changes.
+ */
 static void plan_disk(struct edit_plan *p)
 {
 	int dk = disk_kind();
@@ -794,7 +877,8 @@ static void plan_edit(struct edit_plan *p)
 		if (!fv.f[i].ro && fv.f[i].key && changed(i))
 			plan_key(p, i, fv.f[i].key);
 	plan_nic(p);
-	p->next_start = fv.running && (p->disk || p->nic || changed(FF_DISK_BUS) || changed(FF_NIC_MODEL));
+	p->next_start =
+		fv.running && (p->disk || p->nic || changed(FF_DISK_BUS) || changed(FF_NIC_MODEL));
 }
 
 static char *edit_message(const struct edit_plan *p, int n)
@@ -803,7 +887,8 @@ static char *edit_message(const struct edit_plan *p, int n)
 
 	sbuf_printf(&b, "%s: %d change%s saved", p->name, n, n == 1 ? "" : "s");
 	if (p->n_kept)
-		sbuf_printf(&b, "; disk%s %s %s kept", p->n_kept > 1 ? "s" : "", p->kept, p->n_kept > 1 ? "are" : "is");
+		sbuf_printf(&b, "; disk%s %s %s kept", p->n_kept > 1 ? "s" : "", p->kept,
+			    p->n_kept > 1 ? "are" : "is");
 	if (p->next_start)
 		sbuf_add(&b, "; takes effect at the next start");
 	return sbuf_take(&b);
@@ -816,7 +901,8 @@ static char *edit_message(const struct edit_plan *p, int n)
  */
 static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *bad)
 {
-	const char *disk_with[] = { "interface", p->bus, p->size[0] ? "size" : NULL, p->size, NULL };
+	const char *disk_with[] = { "interface", p->bus, p->size[0] ? "size" : NULL, p->size,
+				    NULL };
 	const char *nic_with[] = { "model", p->model, p->mac[0] ? "mac" : NULL, p->mac, NULL };
 	struct vmdef_change c[FF_COUNT + 2];
 	int field[FF_COUNT + 2];
@@ -824,7 +910,9 @@ static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *ba
 
 	if (p->disk) {
 		field[n] = FF_DISK_KIND;
-		c[n++] = (struct vmdef_change){ .list = "disks", .kind = p->disk_kind, .value = p->disk_value,
+		c[n++] = (struct vmdef_change){ .list = "disks",
+						.kind = p->disk_kind,
+						.value = p->disk_value,
 						.with = disk_with };
 	}
 	for (int i = 0; i < p->n_keys; i++) {
@@ -833,7 +921,9 @@ static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *ba
 	}
 	if (p->nic) {
 		field[n] = FF_NET;
-		c[n++] = (struct vmdef_change){ .list = "nics", .kind = p->nic_kind, .value = p->net, .with = nic_with };
+		c[n++] = (struct vmdef_change){
+			.list = "nics", .kind = p->nic_kind, .value = p->net, .with = nic_with
+		};
 	}
 	if (n > 0 && vmdef_apply_changes(p->path, c, n, &at, err) < 0)
 		return *bad = field[at], -1;
@@ -841,7 +931,10 @@ static int edit_apply(const struct edit_plan *p, char **msg, char **err, int *ba
 	return (int)n;
 }
 
-/* Runs in a job: creating a volume can take a while. guest_create makes the disk first, the definition last. */
+/*
+ * Runs in a job: creating a volume can take a while. guest_create makes the disk first, the
+ * definition last.
+ */
 static int save_child(void *arg)
 {
 	struct save_arg *a = arg;
@@ -855,7 +948,9 @@ static int save_child(void *arg)
 	return 0;
 }
 
-/* The edit's job: the new volume exactly as for a new guest, then the definition edited to name it. */
+/*
+ * The edit's job: the new volume exactly as for a new guest, then the definition edited to name it.
+ */
 static int edit_child(void *arg)
 {
 	struct save_arg *a = arg;
@@ -867,11 +962,12 @@ static int edit_child(void *arg)
 		return 1;
 	}
 	if (edit_apply(a->edit, &msg, &err, &bad) < 0) {
-		fprintf(stderr, "%s: %s was created, but the definition was not changed: %s\n", a->def.name,
-			a->edit->disk_value, err);
+		fprintf(stderr, "%s: %s was created, but the definition was not changed: %s\n",
+			a->def.name, a->edit->disk_value, err);
 		return 1;
 	}
-	events_log(a->cfg, a->def.name, EV_DEF_EDIT, "definition edited (new disk %s)", a->edit->disk_value);
+	events_log(a->cfg, a->def.name, EV_DEF_EDIT, "definition edited (new disk %s)",
+		   a->edit->disk_value);
 	printf("%s\n", msg);
 	return 0;
 }
@@ -883,7 +979,10 @@ static void save_done(struct ui *ui, struct job *j)
 		ui_select(ui, j->guest);
 }
 
-/* Only a new LV, or an image file given a size, is created; a named existing volume is used as it is. */
+/*
+ * Only a new LV, or an image file given a size, is created; a named existing volume is used as it
+ * is.
+ */
 static void keep_existing_disks(struct vmdef *d)
 {
 	if (disk_kind() == DK_LV || (disk_kind() == DK_FILE && !*val(FF_DISK_SIZE)))
@@ -926,7 +1025,10 @@ static int save_clone(struct ui *ui)
 	return UI_REDRAW;
 }
 
-/* Another host's new guest: the form as `vmdeck new` options, run there (its answer in the status line). */
+/*
+ * Another host's new guest: the form as `vmdeck new` options, run there (its answer in the status
+ * line).
+ */
 static int save_remote(struct ui *ui)
 {
 	struct strv w = { 0 };
@@ -1053,7 +1155,8 @@ static void derive_disk(struct ui *ui)
 	if (fv.disk_touched)
 		return;
 	if (fv.edit && !changed(FF_DISK_KIND))
-		v = xstrdup(fv.f[FF_DISK].orig);	/* back to the kind it had: its own volume again */
+		/* back to the kind it had: its own volume again */
+		v = xstrdup(fv.f[FF_DISK].orig);
 	else if (disk_kind() == DK_NEW_LV && cfg->vg && *cfg->vg)
 		v = guest_disk_default(cfg, val(FF_NAME), true);
 	else if (disk_kind() == DK_FILE)
@@ -1105,8 +1208,8 @@ static int form_key(struct ui *ui, int ch)
 	}
 	if (ch == KEY_F(2) || ch == 19) /* F2, Ctrl-S */
 		return fv.edit ? save_edit(ui) : save_new(ui);
-	if (ch == KEY_UP || ch == KEY_BTAB || ch == KEY_DOWN || ch == '\t' || ch == '\n' || ch == '\r' ||
-	    ch == KEY_ENTER) {
+	if (ch == KEY_UP || ch == KEY_BTAB || ch == KEY_DOWN || ch == '\t' || ch == '\n' ||
+	    ch == '\r' || ch == KEY_ENTER) {
 		move_field(ch == KEY_UP || ch == KEY_BTAB ? -1 : 1);
 		return UI_REDRAW;
 	}

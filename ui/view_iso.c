@@ -1,4 +1,7 @@
-/* view_iso.c: the ISO picker over iso_dirs: size and date, a type-ahead filter; Enter inserts or boots. */
+/*
+ * view_iso.c: the ISO picker over iso_dirs: size and date, a type-ahead filter; Enter inserts or
+ * boots.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,7 @@ static struct {
 	size_t flen;
 	bool start_after;  /* start the guest from this CD instead of inserting it */
 	char guest[80];
-	char host[64];     /* another host's guest: its ISOs (given), the choice runs there; "" here */
+	char host[64]; /* another host's guest: its ISOs (given), the choice runs there; "" here */
 	struct iso_entry *given;
 	size_t n_given;
 } iv;
@@ -45,8 +48,8 @@ void iso_open(struct ui *ui, bool start_after)
 	ui_push(ui, &view_iso);
 }
 
-void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest, struct iso_entry *all,
-		     size_t n)
+void iso_open_remote(struct ui *ui, bool start_after, const char *host, const char *guest,
+		     struct iso_entry *all, size_t n)
 {
 	iv.start_after = start_after;
 	snprintf(iv.guest, sizeof iv.guest, "%s", guest);
@@ -101,7 +104,8 @@ static void iso_init(struct ui *ui)
 	iso_filter();
 }
 
-static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, const char *users, bool selected)
+static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, const char *users,
+		    bool selected)
 {
 	char size[16], date[20], line[512];
 	struct tm tm;
@@ -121,8 +125,8 @@ static void iso_draw(struct ui *ui)
 	WINDOW *win = dlg_open(&iv.dlg, h, w);
 	char title[192], flt[96];
 
-	snprintf(title, sizeof title, "%s: %s%s%s", iv.start_after ? "Start from CD" : "Insert CD", iv.guest,
-		 iv.host[0] ? " on " : "", iv.host);
+	snprintf(title, sizeof title, "%s: %s%s%s", iv.start_after ? "Start from CD" : "Insert CD",
+		 iv.guest, iv.host[0] ? " on " : "", iv.host);
 	draw_box(ui, win, R_DIALOG, title);
 	snprintf(flt, sizeof flt, "Filter: %s", iv.filter);
 	draw_fill(win, 1, 2, w - 4, R_INPUT);
@@ -134,12 +138,16 @@ static void iso_draw(struct ui *ui)
 	if (iv.sel >= iv.top + (size_t)rows)
 		iv.top = iv.sel - (size_t)rows + 1;
 	if (iv.n_shown == 0)
-		draw_text(win, 3, 2, w - 4, R_DIALOG, iv.n_all ? "nothing matches the filter" : "no .iso or .img files in iso_dirs");
+		draw_text(win, 3, 2, w - 4, R_DIALOG,
+			  iv.n_all ? "nothing matches the filter"
+				   : "no .iso or .img files in iso_dirs");
 	for (int y = 0; y < rows && iv.top + (size_t)y < iv.n_shown; y++)
-		iso_row(win, 3 + y, w, &iv.all[iv.shown[iv.top + (size_t)y]], iv.users[iv.shown[iv.top + (size_t)y]],
-			iv.top + (size_t)y == iv.sel);
-	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
-		  "type to filter, Up/Down choose, Enter takes it, F7 make an image from a folder, Esc closes");
+		iso_row(win, 3 + y, w, &iv.all[iv.shown[iv.top + (size_t)y]],
+			iv.users[iv.shown[iv.top + (size_t)y]], iv.top + (size_t)y == iv.sel);
+	draw_text(
+		win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		"type to filter, Up/Down choose, Enter takes it, F7 make an image from a folder, "
+		"Esc closes");
 	ui->cursor_y = getbegy(win) + 1;
 	ui->cursor_x = getbegx(win) + 2 + 8 + (int)iv.flen;
 }
@@ -180,7 +188,8 @@ static int iso_key(struct ui *ui, int ch)
 	}
 	if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && iv.n_shown)
 		return iso_choose(ui);
-	if (ch == KEY_F(7)) {  /* `vmdeck iso make` on the command line: the admin types name and folder */
+	/* `vmdeck iso make` on the command line: the admin types name and folder */
+	if (ch == KEY_F(7)) {
 		iso_close(ui);
 		cmdline_open_with(ui, "iso make ");
 		return UI_REDRAW;

@@ -1,4 +1,7 @@
-/* view_list.c: the main screen: header, the table of guests, the detail pane, status line and F-key bar. */
+/*
+ * view_list.c: the main screen: header, the table of guests, the detail pane, status line and F-key
+ * bar.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +18,19 @@
 #include "vnc.h"
 
 /* Column layout of the table; the CD column takes what is left. */
-enum { COL_NAME = 1, W_NAME = 20, W_NAME_NARROW = 14, W_HOST = 10, W_STATE = 14, W_CPU = 6, W_MEM = 6, W_UP = 8,
-       W_VNC = 5, W_BACKUP = 13, W_IP = 16 };
+enum {
+	COL_NAME = 1,
+	W_NAME = 20,
+	W_NAME_NARROW = 14,
+	W_HOST = 10,
+	W_STATE = 14,
+	W_CPU = 6,
+	W_MEM = 6,
+	W_UP = 8,
+	W_VNC = 5,
+	W_BACKUP = 13,
+	W_IP = 16
+};
 /* The IP column (a guest's first address) only where it leaves the CD column room. */
 #define IP_COLS 130
 
@@ -40,7 +54,10 @@ static int w_name(const struct ui *ui)
 	return other_rows(ui) && COLS < 100 ? W_NAME_NARROW : W_NAME;
 }
 
-/* ... and the VNC column goes (the detail pane has it), so the CD column keeps room for a progress bar. */
+/*
+ * ... and the VNC column goes (the detail pane has it), so the CD column keeps room for a progress
+ * bar.
+ */
 static int w_vnc(const struct ui *ui)
 {
 	return other_rows(ui) && COLS < 100 ? 0 : W_VNC;
@@ -48,7 +65,10 @@ static int w_vnc(const struct ui *ui)
 
 #define BACKUP_REFRESH 5.0  /* seconds between reads of a guest's backup status file */
 
-/* The guest's last backup and next run, read again every few seconds (a small file; no archive is listed). */
+/*
+ * The guest's last backup and next run, read again every few seconds (a small file; no archive is
+ * listed).
+ */
 static const struct schedule_info *backup_of(struct ui *ui, size_t i)
 {
 	struct guest_extra *ex = &ui->ex[i];
@@ -70,7 +90,9 @@ static bool backup_bad(const struct schedule_info *b)
 	return (b->has_last && !b->last_ok) || b->overdue;
 }
 
-/* The BACKUP cell: when the last one was, "failed MM-DD" or "late MM-DD" when it needs looking at. */
+/*
+ * The BACKUP cell: when the last one was, "failed MM-DD" or "late MM-DD" when it needs looking at.
+ */
 static void backup_text(const struct schedule_info *b, char *buf, size_t len)
 {
 	struct tm tm;
@@ -120,7 +142,8 @@ static void draw_header(struct ui *ui)
 		snprintf(vg, sizeof vg, "  vg %s free %s", ui->cfg->vg,
 			 size_human((uint64_t)ui->vg_free, (char[16]){ 0 }, 16));
 	if (ui->filter[0])  /* a filtered table says so, with how many of all it shows */
-		snprintf(guests, sizeof guests, "%zu of %zu guests, filter \"%s\"", ui->n_order, ui->n, ui->filter);
+		snprintf(guests, sizeof guests, "%zu of %zu guests, filter \"%s\"", ui->n_order,
+			 ui->n, ui->filter);
 	else
 		snprintf(guests, sizeof guests, "%zu guest%s", ui->n, ui->n == 1 ? "" : "s");
 	for (size_t i = 0; i < ui->n; i++) {
@@ -129,15 +152,20 @@ static void draw_header(struct ui *ui)
 		failed += b->has_last && !b->last_ok;
 		late += b->last_ok && b->overdue;
 	}
-	/* backups that need looking at come right after the host's name, before what a narrow terminal cuts */
+	/*
+	 * backups that need looking at come right after the host's name, before what a narrow
+	 * terminal cuts
+	 */
 	if (failed && late)
 		snprintf(bad, sizeof bad, "backups: %zu failed, %zu overdue", failed, late);
 	else if (failed || late)
-		snprintf(bad, sizeof bad, "backups: %zu %s", failed ? failed : late, failed ? "failed" : "overdue");
+		snprintf(bad, sizeof bad, "backups: %zu %s", failed ? failed : late,
+			 failed ? "failed" : "overdue");
 	else
 		bad[0] = '\0';
-	snprintf(buf, sizeof buf, " vmdeck  %s  %s%sload %.2f  mem free %s%s  %s, %zu running", ui->hostname, bad,
-		 bad[0] ? "  " : "", ui->load1, size_human(ui->mem_avail, mem, sizeof mem), vg, guests, running);
+	snprintf(buf, sizeof buf, " vmdeck  %s  %s%sload %.2f  mem free %s%s  %s, %zu running",
+		 ui->hostname, bad, bad[0] ? "  " : "", ui->load1,
+		 size_human(ui->mem_avail, mem, sizeof mem), vg, guests, running);
 	fmt_clock(now_real(), clock, sizeof clock);
 	clock[5] = 0; /* HH:MM */
 	cw = (int)strlen(clock) + 1;
@@ -169,7 +197,10 @@ static void sort_head(const struct ui *ui, int c, int *x, int *w)
 	*w = widths[c] - 1;
 }
 
-/* The column heads; the sort column's in the selection's colours (as htop does), unless it is the usual name order. */
+/*
+ * The column heads; the sort column's in the selection's colours (as htop does), unless it is the
+ * usual name order.
+ */
 static void draw_table_head(const struct ui *ui)
 {
 	char buf[256], host[16] = "", vnc[16] = "";
@@ -179,9 +210,10 @@ static void draw_table_head(const struct ui *ui)
 		snprintf(host, sizeof host, "%-*s ", w_host(ui) - 1, "HOST");
 	if (w_vnc(ui))
 		snprintf(vnc, sizeof vnc, "%*s ", w_vnc(ui) - 1, "VNC");
-	snprintf(buf, sizeof buf, " %-*s %s%-*s %*s %*s %*s %s %-*s %-*sCD", w_name(ui) - 1, "NAME", host,
-		 W_STATE - 1, "STATE", W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1, "UPTIME", vnc, W_BACKUP - 1,
-		 "BACKUP", COLS >= IP_COLS ? W_IP : 0, COLS >= IP_COLS ? "IP" : "");
+	snprintf(buf, sizeof buf, " %-*s %s%-*s %*s %*s %*s %s %-*s %-*sCD", w_name(ui) - 1, "NAME",
+		 host, W_STATE - 1, "STATE", W_CPU - 1, "CPU%", W_MEM - 1, "MEM", W_UP - 1,
+		 "UPTIME", vnc, W_BACKUP - 1, "BACKUP", COLS >= IP_COLS ? W_IP : 0,
+		 COLS >= IP_COLS ? "IP" : "");
 	draw_fill(stdscr, y, 0, COLS, R_TABLE_HEAD);
 	draw_text(stdscr, y, 0, COLS, R_TABLE_HEAD, buf);
 	if (ui->sort_col != SORT_NAME || ui->sort_desc) {
@@ -227,7 +259,8 @@ static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
 
 		snprintf(buf, len, left > 0 ? "stopping %.0fs" : "timed out", left);
 	} else
-		snprintf(buf, len, "%s", vmstate_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
+		snprintf(buf, len, "%s",
+			 vmstate_name(ui->defs[i].error ? VM_INVALID : ui->st[i].state));
 }
 
 /*
@@ -276,11 +309,13 @@ static void draw_row(struct ui *ui, size_t i, int y)
 {
 	const struct vmdef *d = &ui->defs[i];
 	const struct vm_status *st = &ui->st[i];
-	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256], host[32] = "", bak[32];
+	char line[512], state[32], cpu[16], mem[16], up[16], vnc[16], cd[256], host[32] = "",
+									       bak[32];
 	const struct schedule_info *b = backup_of(ui, i);
 	int at, bx;
 	bool busy;
-	enum role r = i == ui->sel ? R_SELECTION : role_for_state(d->error ? VM_INVALID : st->state);
+	enum role r =
+		i == ui->sel ? R_SELECTION : role_for_state(d->error ? VM_INVALID : st->state);
 
 	state_text(ui, i, state, sizeof state);
 	if (st->cpu_percent >= 0 && st->pid > 0)
@@ -298,12 +333,16 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	else
 		snprintf(vnc, sizeof vnc, "%*s ", w_vnc(ui) - 1, "-");
 	if (w_host(ui))
-		snprintf(host, sizeof host, "%-*.*s ", w_host(ui) - 1, w_host(ui) - 1, remote_host_name(ui, i));
+		snprintf(host, sizeof host, "%-*.*s ", w_host(ui) - 1, w_host(ui) - 1,
+			 remote_host_name(ui, i));
 	backup_text(b, bak, sizeof bak);
-	bx = snprintf(line, sizeof line, " %-*.*s %s%-*s %*s %*s %*s %s ", w_name(ui) - 1, w_name(ui) - 1, d->name,
-		      host, W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1, d->error ? "-" : mem, W_UP - 1, up, vnc);
-	busy = guest_progress_job(ui, d->name) != NULL;  /* a job's progress takes the BACKUP cell too */
-	at = busy ? bx : bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
+	bx = snprintf(line, sizeof line, " %-*.*s %s%-*s %*s %*s %*s %s ", w_name(ui) - 1,
+		      w_name(ui) - 1, d->name, host, W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1,
+		      d->error ? "-" : mem, W_UP - 1, up, vnc);
+	/* a job's progress takes the BACKUP cell too */
+	busy = guest_progress_job(ui, d->name) != NULL;
+	at = busy ? bx
+		  : bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
 	if (!busy && COLS >= IP_COLS) {
 		char ip[64];
 
@@ -314,8 +353,10 @@ static void draw_row(struct ui *ui, size_t i, int y)
 	snprintf(line + at, sizeof line - (size_t)at, "%s", cd);
 	draw_fill(stdscr, y, 0, COLS, r);
 	draw_text(stdscr, y, 0, COLS, r, line);
-	if (!busy && backup_bad(b) && i != ui->sel && bx < COLS)  /* marked: the cell in the error colour */
-		draw_text(stdscr, y, bx, W_BACKUP - 1 < COLS - bx ? W_BACKUP - 1 : COLS - bx, R_ERROR, bak);
+	/* marked: the cell in the error colour */
+	if (!busy && backup_bad(b) && i != ui->sel && bx < COLS)
+		draw_text(stdscr, y, bx, W_BACKUP - 1 < COLS - bx ? W_BACKUP - 1 : COLS - bx,
+			  R_ERROR, bak);
 }
 
 static void draw_table(struct ui *ui)
@@ -330,13 +371,15 @@ static void draw_table(struct ui *ui)
 		ui->top = 0;
 	if (ui->n == 0) {
 		draw_text(stdscr, 3, 2, COLS - 4, R_NORMAL,
-			  ui->load_err ? ui->load_err : "No guests yet. Press n (or F7) to make one.");
+			  ui->load_err ? ui->load_err
+				       : "No guests yet. Press n (or F7) to make one.");
 		return;
 	}
 	if (ui->n_order == 0) {
 		char msg[160];
 
-		snprintf(msg, sizeof msg, "No guest's name or description holds \"%s\" (/ changes the filter).",
+		snprintf(msg, sizeof msg,
+			 "No guest's name or description holds \"%s\" (/ changes the filter).",
 			 ui->filter);
 		draw_text(stdscr, 3, 2, COLS - 4, R_NORMAL, msg);
 		return;
@@ -351,7 +394,8 @@ struct pane {
 	int y, x, w, bottom;
 };
 
-static void pane_line(struct pane *p, enum role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void pane_line(struct pane *p, enum role r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void pane_line(struct pane *p, enum role r, const char *fmt, ...)
 {
 	char buf[512];
@@ -380,7 +424,10 @@ static void pane_pair(struct pane *p, const char *head, const char *tail)
 	pane_line(p, R_NORMAL, "        %s", tail);
 }
 
-/* How many snapshots, and the newest (from the guest's small snapshots file only); nothing when none. */
+/*
+ * How many snapshots, and the newest (from the guest's small snapshots file only); nothing when
+ * none.
+ */
 static void detail_snapshots(const struct config *cfg, struct pane *p, const struct vmdef *d)
 {
 	char *newest = NULL;
@@ -391,7 +438,8 @@ static void detail_snapshots(const struct config *cfg, struct pane *p, const str
 	free(newest);
 }
 
-static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st, unsigned next)
+static void detail_hardware(struct pane *p, const struct vmdef *d, const struct vm_status *st,
+			    unsigned next)
 {
 	char mem[16], rss[16], sz[16], keys[128];
 
@@ -402,10 +450,12 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 		pane_line(p, R_ERROR, "* applies at next start:");
 		pane_line(p, R_ERROR, "  %s", keys);
 	}
-	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus, d->cpu ? d->cpu : vmdef_default("cpu"),
+	pane_line(p, R_NORMAL, "CPU     %d x %s   machine %s", d->cpus,
+		  d->cpu ? d->cpu : vmdef_default("cpu"),
 		  d->machine ? d->machine : vmdef_default("machine"));
 	if (st->pid > 0)
-		pane_line(p, R_NORMAL, "Memory  %s (resident %s)", size_human(d->memory, mem, sizeof mem),
+		pane_line(p, R_NORMAL, "Memory  %s (resident %s)",
+			  size_human(d->memory, mem, sizeof mem),
 			  size_human(st->rss, rss, sizeof rss));
 	else
 		pane_line(p, R_NORMAL, "Memory  %s", size_human(d->memory, mem, sizeof mem));
@@ -418,7 +468,8 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 
 		/* size and bus first, so a long file path costs only its own start */
 		size_human(dk->size, sz, sizeof sz);
-		pane_line(p, R_NORMAL, "%s  %-5s %-6s %s", k ? "      " : "Disks ", dk->size ? sz : "?", bus,
+		pane_line(p, R_NORMAL, "%s  %-5s %-6s %s", k ? "      " : "Disks ",
+			  dk->size ? sz : "?", bus,
 			  draw_fit_left(dk->lv ? dk->lv : dk->file, p->w - 22, fit, sizeof fit));
 	}
 	if (d->n_nics == 0)
@@ -427,7 +478,8 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 		char head[128];
 
 		snprintf(head, sizeof head, "%s  %s  %s", k ? "      " : "NICs  ",
-			 d->nics[k].bridge ? d->nics[k].bridge : "user (NAT)", d->nics[k].model ? d->nics[k].model : "");
+			 d->nics[k].bridge ? d->nics[k].bridge : "user (NAT)",
+			 d->nics[k].model ? d->nics[k].model : "");
 		pane_pair(p, head, d->nics[k].mac ? d->nics[k].mac : "(MAC on first start)");
 	}
 	char *as = autostart_describe(d);
@@ -436,7 +488,10 @@ static void detail_hardware(struct pane *p, const struct vmdef *d, const struct 
 	free(as);
 }
 
-/* HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console); first, as texts get long. */
+/*
+ * HH:MM for today's events, MM-DD HH:MM for older ones (the log outlives the console); first, as
+ * texts get long.
+ */
 static const char *event_when(time_t t, char *buf, size_t len)
 {
 	time_t now = time(NULL);
@@ -444,7 +499,10 @@ static const char *event_when(time_t t, char *buf, size_t len)
 
 	localtime_r(&now, &today);
 	localtime_r(&t, &tm);
-	strftime(buf, len, tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year ? "%H:%M" : "%m-%d %H:%M", &tm);
+	strftime(buf, len,
+		 tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year ? "%H:%M"
+									    : "%m-%d %H:%M",
+		 &tm);
 	return buf;
 }
 
@@ -475,7 +533,10 @@ static void pane_event(struct pane *p, const char *when, const char *text)
 	}
 }
 
-/* The guest's addresses as far as known without asking it (the agent's cached answer, neighbours, user net). */
+/*
+ * The guest's addresses as far as known without asking it (the agent's cached answer, neighbours,
+ * user net).
+ */
 static void detail_ip(struct ui *ui, struct pane *p, const struct vmdef *d, pid_t pid)
 {
 	struct strv ips = { 0 };
@@ -503,10 +564,11 @@ static void detail_backup(struct pane *p, const struct schedule_info *b)
 		localtime_r(&b->next, &tm);
 		strftime(next, sizeof next, "next %m-%d %H:%M", &tm);
 	}
-	snprintf(head, sizeof head, "Backup  %s%s%s", last, b->has_last ? b->last_ok ? " ok" : " FAILED" : "",
-		 b->overdue ? " OVERDUE" : "");
+	snprintf(head, sizeof head, "Backup  %s%s%s", last,
+		 b->has_last ? b->last_ok ? " ok" : " FAILED" : "", b->overdue ? " OVERDUE" : "");
 	pane_pair(p, head, next);
-	for (const char *w = b->why; *w && p->w > 8;) {  /* the reason, on as many rows as the pane has */
+	/* the reason, on as many rows as the pane has */
+	for (const char *w = b->why; *w && p->w > 8;) {
 		int take;
 		const char *rest = wrap_row(w, p->w - 8, &take);
 
@@ -535,18 +597,21 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	if (d->vnc) {
 		char head[128];
 
-		snprintf(head, sizeof head, "VNC     :%d  port %d on %s", d->vnc_display, 5900 + d->vnc_display,
-			 vnc_listen(d));
+		snprintf(head, sizeof head, "VNC     :%d  port %d on %s", d->vnc_display,
+			 5900 + d->vnc_display, vnc_listen(d));
 		pane_pair(p, head, d->vnc_password ? "password set" : "no password");
 	} else
 		pane_line(p, R_NORMAL, "VNC     none");
 	cd = st->pid > 0 ? st->cdrom : d->cdrom;
-	pane_line(p, R_NORMAL, "CD      %s", cd ? draw_fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
+	pane_line(p, R_NORMAL, "CD      %s",
+		  cd ? draw_fit_left(cd, p->w - 8, fit, sizeof fit) : "empty");
 	pane_line(p, R_NORMAL, "Boot    %s   rtc %s", d->boot ? d->boot : vmdef_default("boot"),
 		  d->rtc ? d->rtc : vmdef_default("rtc"));
 	if (st->pid > 0)
-		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid, fmt_uptime(st->uptime, up, sizeof up));
-	if (i < ui->n_local && st->pid > 0 && st->state != VM_UNRESPONSIVE)  /* another host's: not from here */
+		pane_line(p, R_NORMAL, "PID     %d   up %s", (int)st->pid,
+			  fmt_uptime(st->uptime, up, sizeof up));
+	/* another host's: not from here */
+	if (i < ui->n_local && st->pid > 0 && st->state != VM_UNRESPONSIVE)
 		detail_ip(ui, p, d, st->pid);
 	detail_backup(p, backup_of(ui, i));
 	if (st->reason)
@@ -561,7 +626,8 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 static void draw_detail(struct ui *ui)
 {
 	int top = head_y(ui) + 1 + table_height(), half = COLS / 2;
-	struct pane left = { top + 1, 1, half - 2, LINES - 2 }, right = { top + 1, half + 1, COLS - half - 2, LINES - 2 };
+	struct pane left = { top + 1, 1, half - 2, LINES - 2 },
+		    right = { top + 1, half + 1, COLS - half - 2, LINES - 2 };
 	const struct vmdef *d = ui_guest(ui);
 	char title[96];
 
@@ -573,7 +639,9 @@ static void draw_detail(struct ui *ui)
 	if (d->error) {
 		left.w = COLS - 2;
 		pane_line(&left, R_ERROR, "invalid definition:");
-		for (const char *s = d->error; *s && left.y < left.bottom; s += strlen(s) > (size_t)left.w ? (size_t)left.w : strlen(s))
+		for (const char *s = d->error;
+		     *s && left.y<left.bottom; s += strlen(s)>(size_t) left.w ? (size_t)left.w
+									      : strlen(s))
 			pane_line(&left, R_ERROR, "%.*s", left.w, s);
 		return;
 	}
@@ -629,14 +697,16 @@ static int list_mouse(struct ui *ui)
 	pos = (long)ui->top + ev.y - head_y(ui) - 1;
 	fkey = ev.y == LINES - 1 ? draw_fkey_at(ev.x) : 0;
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))
-		table_order_select_pos(ui, (long)ui->sel_pos + (ev.bstate & BUTTON4_PRESSED ? -1 : 1));
+		table_order_select_pos(ui,
+				       (long)ui->sel_pos + (ev.bstate & BUTTON4_PRESSED ? -1 : 1));
 	else if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
 		return UI_HANDLED;
 	else if (fkey)
 		return key_dispatch(ui, fkey);
 	else if (ev.y == head_y(ui))
 		click_head(ui, ev.x);
-	else if (ev.y > head_y(ui) && ev.y <= head_y(ui) + table_height() && pos < (long)ui->n_order)
+	else if (ev.y > head_y(ui) && ev.y <= head_y(ui) + table_height() &&
+		 pos < (long)ui->n_order)
 		table_order_select_pos(ui, pos);
 	return UI_HANDLED | UI_REDRAW;
 }
@@ -646,13 +716,17 @@ static int list_key(struct ui *ui, int ch)
 	int r = ch == KEY_MOUSE ? list_mouse(ui) : key_dispatch(ui, ch);
 
 	if (r == UI_UNHANDLED && ch == 27) {
-		/* Esc on the main screen: nothing to close or cancel; it only clears the status line */
+		/*
+		 * Esc on the main screen: nothing to close or cancel; it only clears the status
+		 * line
+		 */
 		ui_status_clear(ui);
 		r = UI_REDRAW;
 	} else if (r == UI_UNHANDLED && ch != ERR) {
 		char name[16];
 
-		ui_status(ui, true, "%s: no such key (? shows them all)", key_text(ch, name, sizeof name));
+		ui_status(ui, true, "%s: no such key (? shows them all)",
+			  key_text(ch, name, sizeof name));
 		r = UI_REDRAW;
 	}
 	return r;

@@ -1,4 +1,7 @@
-/* view_storage.c: the small forms for disks, backup, restore, move, clone and snapshots; each runs a vmdeck verb as a job. */
+/*
+ * view_storage.c: the small forms for disks, backup, restore, move, clone and snapshots; each runs
+ * a vmdeck verb as a job.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +36,10 @@ struct sf_form {
 	int n, cur;
 	void (*submit)(struct ui *ui, struct sf_form *s);
 	void (*changed)(struct sf_form *s, int field);  /* after an edit of that field, or NULL */
-	/* before submit: why the form cannot go (it stays open, the cursor on the field at fault), or NULL */
+	/*
+	 * before submit: why the form cannot go (it stays open, the cursor on the field at fault),
+	 * or NULL
+	 */
 	char *(*check)(struct ui *ui, struct sf_form *s);
 	char *err;                   /* the last refusal, shown above the hint */
 	struct dlg dlg;
@@ -41,7 +47,8 @@ struct sf_form {
 
 static struct sf_form sf;
 
-static void sf_reset(const char *title, const char *guest, void (*submit)(struct ui *, struct sf_form *))
+static void sf_reset(const char *title, const char *guest,
+		     void (*submit)(struct ui *, struct sf_form *))
 {
 	for (int i = 0; i < SF_FIELDS; i++)
 		for (int k = 0; k < sf.f[i].n_opts; k++)
@@ -121,7 +128,8 @@ static void sf_draw(struct ui *ui)
 	if (sf.err)
 		draw_text(win, h - 3, 2, w - 4, R_INPUT_ERROR, sf.err);
 	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
-		  sf.hint ? sf.hint : "Enter: go   Tab/Up/Down: field   Left/Right: choose   Esc: cancel");
+		  sf.hint ? sf.hint
+			  : "Enter: go   Tab/Up/Down: field   Left/Right: choose   Esc: cancel");
 }
 
 static int sf_edit(struct sf_field *f, int ch)
@@ -177,7 +185,10 @@ static int sf_key(struct ui *ui, int ch)
 
 static const struct view view_storage = { "storage-form", sf_init, sf_draw, sf_key };
 
-/* Runs `vmdeck WORDS...` as a background job on the form's guest; the job list and the guest's row show it. */
+/*
+ * Runs `vmdeck WORDS...` as a background job on the form's guest; the job list and the guest's row
+ * show it.
+ */
 static void sf_run(struct ui *ui, const char *const *words)
 {
 	ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
@@ -223,11 +234,16 @@ int act_backup(struct ui *ui)
 
 enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE, RS_PATHS, RS_EXTRA };
 
-/* The name last proposed for "Restore as": while the field still holds it, it follows the archive. */
+/*
+ * The name last proposed for "Restore as": while the field still holds it, it follows the archive.
+ */
 static char rs_proposed[72];
 static bool rs_listed;  /* backup.dir had archives to pick from */
 
-/* The archive as the form names it: the typed one when given, else the picked one's name (NULL if neither). */
+/*
+ * The archive as the form names it: the typed one when given, else the picked one's name (NULL if
+ * neither).
+ */
 static const char *restore_named(const struct sf_form *s)
 {
 	if (s->f[RS_PATH].text[0])
@@ -270,7 +286,9 @@ static void restore_changed(struct sf_form *s, int field)
 	snprintf(s->f[RS_AS].text, sizeof s->f[RS_AS].text, "%s", rs_proposed);
 }
 
-/* A guest of that name exists: the form says which of its own fields decide, not the CLI's flags. */
+/*
+ * A guest of that name exists: the form says which of its own fields decide, not the CLI's flags.
+ */
 static char *restore_check(struct ui *ui, struct sf_form *s)
 {
 	const char *as = sf_val(RS_AS)[0] ? sf_val(RS_AS) : rs_proposed;
@@ -339,7 +357,9 @@ int act_restore(struct ui *ui)
 	sf_text("Restore as guest", NULL);
 	sf_text("Onto LV or /file", NULL);
 	sf_yesno("Replace it if it exists", false);
-	/* what an archive from elsewhere may ask for: refused unless the admin, shown it, says so */
+	/*
+	 * what an archive from elsewhere may ask for: refused unless the admin, shown it, says so
+	 */
 	sf_yesno("Allow paths outside storage", false);
 	sf_yesno("Allow its extra_args", false);
 	sf.check = restore_check;
@@ -403,7 +423,8 @@ static void disk_new_submit(struct ui *ui, struct sf_form *s)
 
 int act_disk_new(struct ui *ui)
 {
-	char *def = ui->cfg->vg && ui->cfg->vg[0] ? xasprintf("%s/", ui->cfg->vg) : xasprintf("%s/", ui->cfg->file_dir);
+	char *def = ui->cfg->vg && ui->cfg->vg[0] ? xasprintf("%s/", ui->cfg->vg)
+						  : xasprintf("%s/", ui->cfg->file_dir);
 
 	sf_reset("New disk", NULL, disk_new_submit);
 	sf_text("VG/LV or /path/file", def);
@@ -415,7 +436,9 @@ int act_disk_new(struct ui *ui)
 
 static void disk_resize_submit(struct ui *ui, struct sf_form *s)
 {
-	const char *words[] = { "disk", "resize", sf_val(0), sf_val(1), sf_yes(2) ? "--shrink" : NULL, NULL };
+	const char *words[] = {
+		"disk", "resize", sf_val(0), sf_val(1), sf_yes(2) ? "--shrink" : NULL, NULL
+	};
 
 	sf_run(ui, words);
 }
@@ -448,7 +471,8 @@ int act_disk_resize(struct ui *ui)
 enum { OR_DISK, OR_DO, OR_GUEST };
 
 static char *or_names[SF_CHOICES];  /* the disks, in the order of the form's choices */
-static char *or_shown[SF_CHOICES];  /* the same as the form shows them: a file in file_dir by its name, and the size */
+/* the same as the form shows them: a file in file_dir by its name, and the size */
+static char *or_shown[SF_CHOICES];
 static int or_n;
 static char or_unsure[300];         /* a definition that does not load: deleting waits */
 
@@ -486,7 +510,8 @@ static void orphans_submit(struct ui *ui, struct sf_form *s)
 		return;
 	}
 	if (or_unsure[0]) {
-		ui_status(ui, true, "%s: not deleted: %s does not load, and may name it", disk, or_unsure);
+		ui_status(ui, true, "%s: not deleted: %s does not load, and may name it", disk,
+			  or_unsure);
 		return;
 	}
 	q = xasprintf("Delete disk %s? No guest uses it. Its data is lost.", disk);
@@ -518,7 +543,8 @@ static void orphans_read(const struct ui *ui, const char *out)
 		*tab = '\0';
 		if (strcmp(line, "unsure") == 0)
 			snprintf(or_unsure, sizeof or_unsure, "%s", tab + 1);
-		else if (strcmp(line, "orphan") == 0 && or_n < SF_CHOICES && (end = strchr(tab + 1, '\t')) != NULL) {
+		else if (strcmp(line, "orphan") == 0 && or_n < SF_CHOICES &&
+			 (end = strchr(tab + 1, '\t')) != NULL) {
 			*end = '\0';
 			or_shown[or_n] = orphan_shown(ui, tab + 1, end + 1);
 			or_names[or_n++] = xstrdup(tab + 1);
@@ -549,7 +575,10 @@ static void orphans_form(struct ui *ui)
 	ui_push(ui, &view_storage);
 }
 
-/* The job's end: the form opens on the main screen only, never over a view the admin has moved on to. */
+/*
+ * The job's end: the form opens on the main screen only, never over a view the admin has moved on
+ * to.
+ */
 static void orphans_listed(struct ui *ui, struct job *j)
 {
 	if (job_exit_code(j) != 0)
@@ -587,7 +616,9 @@ static char *clone_check(struct ui *ui, struct sf_form *s)
 
 	s->cur = 0;
 	if (!name_valid(name))
-		return xstrdup("not a valid guest name (letters, digits, '.', '_', '-'; a letter or digit first)");
+		return xstrdup(
+			"not a valid guest name (letters, digits, '.', '_', '-'; a letter or digit "
+			"first)");
 	if (ui_guest_index(ui, name) >= 0)
 		return xasprintf("%s exists: give another name", name);
 	return NULL;
@@ -607,7 +638,8 @@ int act_clone(struct ui *ui)
 	char *name;
 
 	if (st && st->state != VM_STOPPED) {
-		ui_status(ui, true, "clone: %s is %s: stop it first (a clone copies a stopped guest's disks)",
+		ui_status(ui, true,
+			  "clone: %s is %s: stop it first (a clone copies a stopped guest's disks)",
 			  d->name, vmstate_name(st->state));
 		return UI_REDRAW;
 	}
@@ -626,8 +658,14 @@ int act_clone(struct ui *ui)
 
 static void snapshot_submit(struct ui *ui, struct sf_form *s)
 {
-	const char *words[] = { "snapshot", s->guest, "create", sf_val(0), "--description", sf_val(2),
-				sf_yes(1) ? "--with-ram" : NULL, NULL };
+	const char *words[] = { "snapshot",
+				s->guest,
+				"create",
+				sf_val(0),
+				"--description",
+				sf_val(2),
+				sf_yes(1) ? "--with-ram" : NULL,
+				NULL };
 
 	snapshot_view_run(ui, s->guest, words);
 }
@@ -636,7 +674,9 @@ static char *snapshot_check(struct ui *ui, struct sf_form *s)
 {
 	if (!name_valid(sf_val(0))) {
 		s->cur = 0;
-		return xstrdup("Tag: letters, digits, '.', '_', '-' (at most 64, a letter or digit first)");
+		return xstrdup(
+			"Tag: letters, digits, '.', '_', '-' (at most 64, a letter or digit "
+			"first)");
 	}
 	return NULL;
 }

@@ -36,62 +36,84 @@ static int cmd_version(struct cli *c, int argc, char **argv);
  * by both the help text and dispatch. The execs live in cmd_*.c.
  */
 const struct cli_verb cli_verbs[] = {
-	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG, cmd_help },
+	{ "help", "[VERB | config | yaml]", "show the verbs, or one verb's usage", VERB_NO_CONFIG,
+	  cmd_help },
 	{ "version", "", "print the version", VERB_NO_CONFIG, cmd_version },
-	{ "list", "[--all-hosts] [--json]", "every guest with its live state (--all-hosts: and every host's)", 0,
-	  cmd_allhosts_list },
-	{ "hostinfo", "[--json]", "this host's ISOs, bridges, storage, free VNC display, taken names", 0, cmd_hostinfo },
-	{ "watch", "[--json]", "the full status, then one line per change, until stdin closes", 0, cmd_watch },
+	{ "list", "[--all-hosts] [--json]",
+	  "every guest with its live state (--all-hosts: and every host's)", 0, cmd_allhosts_list },
+	{ "hostinfo", "[--json]",
+	  "this host's ISOs, bridges, storage, free VNC display, taken names", 0, cmd_hostinfo },
+	{ "watch", "[--json]", "the full status, then one line per change, until stdin closes", 0,
+	  cmd_watch },
 	{ "show", "NAME [--json]", "one guest's definition and live state", 0, cmd_show },
-	{ "check", "[--json]", "validate the configuration and every guest definition", 0, cmd_check },
-	{ "new", "NAME [--memory {=memory}] [--cpus N] [--cpu M] [--machine {machine}] [--disk SIZE] "
+	{ "check", "[--json]", "validate the configuration and every guest definition", 0,
+	  cmd_check },
+	{ "new",
+	  "NAME [--memory {=memory}] [--cpus N] [--cpu M] [--machine {machine}] [--disk SIZE] "
 	  "[--lv VG/LV | --file PATH] [--format {disks.format}] [--interface {disks.interface}] "
 	  "[--bridge BR | --user-net] [--model M] [--cdrom ISO] "
-	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file FILE] "
-	  "[--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
+	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file "
+	  "FILE] [--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
-	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0, cmd_argv },
-	{ "start", "NAME [--cdrom ISO] [--boot {boot}]", "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
+	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0,
+	  cmd_argv },
+	{ "start", "NAME [--cdrom ISO] [--boot {boot}]",
+	  "start a guest (paused, set up over QMP, then run)", 0, cmd_start },
 	{ "stop", "NAME [--timeout S]", "ACPI power button, then quit, then SIGKILL", 0, cmd_stop },
 	{ "kill", "NAME", "force power-off now", 0, cmd_simple },
 	{ "reset", "NAME", "hard reset", 0, cmd_simple },
 	{ "pause", "NAME", "pause the guest's CPUs", 0, cmd_simple },
 	{ "resume", "NAME", "resume a paused guest", 0, cmd_simple },
-	{ "cdrom", "NAME ISO | NAME --eject", "change or eject the CD (a stopped guest: in its definition)", 0, cmd_cdrom },
+	{ "cdrom", "NAME ISO | NAME --eject",
+	  "change or eject the CD (a stopped guest: in its definition)", 0, cmd_cdrom },
 	{ "console", "NAME", "serial console; Ctrl-] detaches", 0, cmd_console },
 	{ "monitor", "NAME", "QEMU human monitor with readline (quit is refused)", 0, cmd_monitor },
 	{ "vnc", "NAME", "VNC port, listen address, password or not, how to reach it", 0, cmd_vnc },
 	{ "screen", "NAME [--width COLS] [--height ROWS] [--ppm FILE]",
 	  "the guest's screen drawn in the terminal (or saved as a PPM)", 0, cmd_screen },
-	{ "sendkey", "NAME KEY [MORE]", "press keys on the guest's keyboard (ctrl-alt-delete, alt-f4, ret, a)", 0, cmd_sendkey },
+	{ "sendkey", "NAME KEY [MORE]",
+	  "press keys on the guest's keyboard (ctrl-alt-delete, alt-f4, ret, a)", 0, cmd_sendkey },
 	{ "type", "NAME TEXT", "type text on the guest's keyboard (US layout)", 0, cmd_type },
 	{ "iso", "list | make NAME.iso DIR [--label LABEL] | put NAME.iso < FILE | delete NAME.iso",
-	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, upload, delete", 0,
-	  cmd_iso },
-	{ "disk", "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] | delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
+	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, "
+	  "upload, delete",
+	  0, cmd_iso },
+	{ "disk",
+	  "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] "
+	  "| delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
 	  "create, grow, delete, list (orphans marked) or attach volumes", 0, cmd_disk },
-	{ "backup", "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force] | --scheduled [--to DIR|HOST:/DIR]",
+	{ "backup",
+	  "NAME [--to DIR|HOST:/DIR|HOST:VG/LV] [--live] [--force] | --scheduled [--to "
+	  "DIR|HOST:/DIR]",
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
-	{ "restore", "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] [--allow-paths]"
-		     " [--allow-extra-args]",
+	{ "restore",
+	  "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] "
+	  "[--allow-paths] [--allow-extra-args]",
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
 	{ "clone", "NAME NEW [--linked] [--start] [--keep-vnc-password]",
-	  "a new guest from a stopped one: disks copied, or qcow2 overlays on them (--linked)", 0, cmd_clone },
+	  "a new guest from a stopped one: disks copied, or qcow2 overlays on them (--linked)", 0,
+	  cmd_clone },
 	/* unattended backups (issue 8) */
 	{ "prune", "[NAME] [--dry-run] [--to DIR|HOST:/DIR]",
 	  "apply backup.keep: keep or remove each archive, and old partial ones", 0, cmd_prune },
 	{ "verify", "ARCHIVE|HOST:/ARCHIVE [MORE] | --all [--to DIR|HOST:/DIR]",
 	  "re-read archives and check every SHA-256, writing nothing", 0, cmd_verify },
 	{ "schedule", "[--json] | --generate DIR [--unit-dir DIR]",
-	  "each guest's last backup and next scheduled run (--generate: systemd's timer drop-ins)", 0, cmd_schedule },
+	  "each guest's last backup and next scheduled run (--generate: systemd's timer drop-ins)",
+	  0, cmd_schedule },
 	{ "complete", "guest|iso|host|tag [GUEST]",
-	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0, cmd_complete },
-	{ "autostart", "[--dry-run]", "start the guests marked autostart, group by group (vmdeck.service runs it at boot)",
-	  0, cmd_autostart },
-	{ "unit", "start|stop|stopped NAME", "what vmdeck@NAME.service runs", VERB_HIDDEN, cmd_unit },
-	{ "snapshot", "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert TAG | NAME delete TAG",
+	  "names for the shell's Tab completion, one per line (no YAML is parsed)", 0,
+	  cmd_complete },
+	{ "autostart", "[--dry-run]",
+	  "start the guests marked autostart, group by group (vmdeck.service runs it at boot)", 0,
+	  cmd_autostart },
+	{ "unit", "start|stop|stopped NAME", "what vmdeck@NAME.service runs", VERB_HIDDEN,
+	  cmd_unit },
+	{ "snapshot",
+	  "NAME create TAG [--with-ram] [--description TEXT] | NAME list [--json] | NAME revert "
+	  "TAG | NAME delete TAG",
 	  "save every disk (and RAM) at one instant, go back to it, or drop it", 0, cmd_snapshot },
 	{ NULL, NULL, NULL, 0, NULL },
 };
@@ -182,7 +204,8 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 			return EXIT_DONE;
 		}
 		if ((v = cli_verb_find(argv[1])) == NULL)
-			return cli_error(EXIT_USAGE, "unknown verb '%s' (or: help config, help yaml)", argv[1]);
+			return cli_error(EXIT_USAGE,
+					 "unknown verb '%s' (or: help config, help yaml)", argv[1]);
 		print_verb_usage(v);
 		return EXIT_DONE;
 	}
@@ -195,7 +218,9 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 			continue;
 		char *usage = cli_usage_text(v), *left = xasprintf("%s %s", v->name, usage);
 
-		/* a usage that fits beside its text stays on one row; a longer one wraps above it */
+		/*
+		 * a usage that fits beside its text stays on one row; a longer one wraps above it
+		 */
 		if (strlen(left) <= 36) {
 			printf("  %-36s ", left);
 		} else {
@@ -240,7 +265,8 @@ static int take_global_options(struct cli *c, int *argc, char **argv)
 		}
 		if (strcmp(a, "--json") == 0) {
 			c->json = true;
-		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 || strcmp(a, "--host") == 0) {
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
+			   strcmp(a, "--host") == 0) {
 			if (i + 1 >= *argc)
 				return cli_error(EXIT_USAGE, "%s needs a value", a);
 			if (a[1] == 'c' || a[2] == 'c')
@@ -290,7 +316,8 @@ int cli_main(int argc, char **argv, cli_console_fn console)
 		if ((rc = load_config(&c)) != 0)
 			return rc;
 		if (c.json)
-			argv[argc++] = (char *)"--json";  /* take_global_options left room: it only removes */
+			/* take_global_options left room: it only removes */
+			argv[argc++] = (char *)"--json";
 		char *err = NULL;
 
 		rc = host_exec_verb(&c.cfg, c.host, argc, argv, &err);

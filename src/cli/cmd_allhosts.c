@@ -47,7 +47,8 @@ static int local_objects(struct cli *c, const char *host, json_t *all)
 	char *err = NULL;
 
 	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
-		json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "host", host, "state", "unreachable", "error", err));
+		json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "host", host, "state",
+						     "unreachable", "error", err));
 		free(err);
 		return -1;
 	}
@@ -92,8 +93,8 @@ static void peer_read(struct peer *p)
 		return;
 	if (p->out.len > ALL_HOSTS_OUTPUT_MAX) {
 		kill(p->sp.pid, SIGTERM);
-		p->error = xasprintf("%s: the remote list printed more than %d MiB: refused", p->h.name,
-				     ALL_HOSTS_OUTPUT_MAX >> 20);
+		p->error = xasprintf("%s: the remote list printed more than %d MiB: refused",
+				     p->h.name, ALL_HOSTS_OUTPUT_MAX >> 20);
 	}
 	p->running = false;
 	{
@@ -107,7 +108,9 @@ static void peer_read(struct peer *p)
 	}
 }
 
-/* Waits for every host at once, up to ALL_HOSTS_WAIT_MS; the late ones are ended and unreachable. */
+/*
+ * Waits for every host at once, up to ALL_HOSTS_WAIT_MS; the late ones are ended and unreachable.
+ */
 static void peers_wait(struct peer *ps, size_t n)
 {
 	struct pollfd *fds = xcalloc(n ? n : 1, sizeof *fds);
@@ -132,7 +135,8 @@ static void peers_wait(struct peer *ps, size_t n)
 		if (!ps[i].running)
 			continue;
 		kill(ps[i].sp.pid, SIGTERM);
-		ps[i].error = xasprintf("%s: no answer within %d s", ps[i].h.name, ALL_HOSTS_WAIT_MS / 1000);
+		ps[i].error = xasprintf("%s: no answer within %d s", ps[i].h.name,
+					ALL_HOSTS_WAIT_MS / 1000);
 		ps[i].running = false;
 		spawn_finish(&ps[i].sp, NULL);
 	}
@@ -150,8 +154,8 @@ static int peer_objects(struct peer *p, json_t *all)
 		return -1;
 	a = json_loadb(p->out.s ? p->out.s : "", p->out.len, 0, &je);
 	if (!json_is_array(a)) {
-		p->error = xasprintf("%s: its `vmdeck list --json` did not give a JSON array: %s", p->h.name,
-				     a ? "another JSON value" : je.text);
+		p->error = xasprintf("%s: its `vmdeck list --json` did not give a JSON array: %s",
+				     p->h.name, a ? "another JSON value" : je.text);
 		json_decref(a);
 		return -1;
 	}
@@ -170,7 +174,8 @@ static void table_print(json_t *all)
 	json_t *o;
 	size_t i;
 
-	printf("%-12s %-20s %-13s %5s %6s %s\n", "HOST", "NAME", "STATE", "CPU%", "RSS", "ERROR/CD");
+	printf("%-12s %-20s %-13s %5s %6s %s\n", "HOST", "NAME", "STATE", "CPU%", "RSS",
+	       "ERROR/CD");
 	json_array_foreach(all, i, o) {
 		const char *name = json_string_value(json_object_get(o, "name"));
 		json_t *cpu = json_object_get(o, "cpu_percent"), *rss = json_object_get(o, "rss");
@@ -183,11 +188,15 @@ static void table_print(json_t *all)
 			snprintf(cpus, sizeof cpus, "%.1f", json_number_value(cpu));
 		if (json_is_integer(rss))
 			size_human((uint64_t)json_integer_value(rss), rsss, sizeof rsss);
-		line = xasprintf("%-12s %-20s %-13s %5s %6s %s", json_string_value(json_object_get(o, "host")),
-				 name ? name : "-", json_string_value(json_object_get(o, "state")), cpus, rsss,
-				 why ? why : cd ? path_base(cd) : "-");
+		line = xasprintf("%-12s %-20s %-13s %5s %6s %s",
+				 json_string_value(json_object_get(o, "host")), name ? name : "-",
+				 json_string_value(json_object_get(o, "state")), cpus, rsss,
+				 why  ? why
+				 : cd ? path_base(cd)
+				      : "-");
 		{
-			char *safe = text_escape(line, false);  /* remote words never reach the terminal raw */
+			/* remote words never reach the terminal raw */
+			char *safe = text_escape(line, false);
 
 			puts(safe);
 			free(safe);
@@ -204,15 +213,17 @@ static int list_all_hosts(struct cli *c)
 	int rc = EXIT_DONE;
 
 	hostinfo_host_name(&c->cfg, me, sizeof me);
-	for (size_t i = 0; i < c->cfg.n_hosts; i++)  /* the remote ones work while this one is asked */
+	/* the remote ones work while this one is asked */
+	for (size_t i = 0; i < c->cfg.n_hosts; i++)
 		peer_start(&ps[i], &c->cfg.hosts[i]);
 	if (local_objects(c, me, all) < 0)
 		rc = EXIT_FAILED;
 	peers_wait(ps, c->cfg.n_hosts);
 	for (size_t i = 0; i < c->cfg.n_hosts; i++) {
 		if (peer_objects(&ps[i], all) < 0) {
-			json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "host", ps[i].h.name, "state",
-							     "unreachable", "error", ps[i].error));
+			json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "host",
+							     ps[i].h.name, "state", "unreachable",
+							     "error", ps[i].error));
 			rc = EXIT_FAILED;
 		}
 		free(ps[i].error);

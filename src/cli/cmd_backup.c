@@ -1,4 +1,7 @@
-/* cmd_backup.c: `vmdeck backup|restore|move|clone`: progress bar on a terminal, plain lines or JSON lines otherwise. */
+/*
+ * cmd_backup.c: `vmdeck backup|restore|move|clone`: progress bar on a terminal, plain lines or JSON
+ * lines otherwise.
+ */
 #include "cli_out.h"
 #include "cmd_backup.h"
 
@@ -30,7 +33,10 @@ static void on_signal(int sig)
 	cancel_flag = 1;
 }
 
-/* Ctrl-C or a kill ends the run cleanly (partial archive removed); a dead ssh gives EPIPE, not death. */
+/*
+ * Ctrl-C or a kill ends the run cleanly (partial archive removed); a dead ssh gives EPIPE, not
+ * death.
+ */
 static void signals_setup(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -98,8 +104,10 @@ static void on_progress(void *arg, const struct backup_progress *p)
 	char a[16], b[16], r[16], e[16];
 
 	if (pr->json) {  /* one object per line on stdout: what a job runner reads */
-		printf("{\"progress\": {\"phase\": \"%s\", \"done\": %llu, \"total\": %llu, \"rate\": %.0f, \"eta\": %.0f}}\n",
-		       p->phase, (unsigned long long)p->done, (unsigned long long)p->total, p->rate, p->eta);
+		printf("{\"progress\": {\"phase\": \"%s\", \"done\": %llu, \"total\": %llu, "
+		       "\"rate\": %.0f, \"eta\": %.0f}}\n",
+		       p->phase, (unsigned long long)p->done, (unsigned long long)p->total, p->rate,
+		       p->eta);
 		fflush(stdout);
 		return;
 	}
@@ -111,11 +119,15 @@ static void on_progress(void *arg, const struct backup_progress *p)
 		return;
 	pr->last = now;
 	fprintf(stderr, "%s: %d%% %s of %s, %s/s, ETA %s\n", p->phase,
-		p->total ? (int)((double)p->done * 100 / (double)p->total) : 100, size_human(p->done, a, sizeof a),
-		size_human(p->total, b, sizeof b), size_human((uint64_t)p->rate, r, sizeof r), eta_text(p->eta, e, sizeof e));
+		p->total ? (int)((double)p->done * 100 / (double)p->total) : 100,
+		size_human(p->done, a, sizeof a), size_human(p->total, b, sizeof b),
+		size_human((uint64_t)p->rate, r, sizeof r), eta_text(p->eta, e, sizeof e));
 }
 
-/* The printer for this run, Ctrl-C as a clean cancel, and both handed to the copy through its hooks. */
+/*
+ * The printer for this run, Ctrl-C as a clean cancel, and both handed to the copy through its
+ * hooks.
+ */
 static void hooks_setup(struct job_hooks *h, struct printer *pr, const struct cli *c)
 {
 	memset(pr, 0, sizeof *pr);
@@ -128,8 +140,8 @@ static void hooks_setup(struct job_hooks *h, struct printer *pr, const struct cl
 	h->cancel = &cancel_flag;
 }
 
-static int finish(struct cli *c, struct printer *pr, const char *name, const char *what, int rc, char *err,
-		  const char *key, const char *value)
+static int finish(struct cli *c, struct printer *pr, const char *name, const char *what, int rc,
+		  char *err, const char *key, const char *value)
 {
 	if (pr->drew)
 		fputc('\n', stderr);
@@ -150,14 +162,18 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct backup_opts o = { 0 };
 	bool scheduled = false;
-	struct opt_spec specs[] = { { "to", OPT_VALUE, &o.to }, { "live", OPT_FLAG, &o.live },
-				    { "force", OPT_FLAG, &o.force }, { "scheduled", OPT_FLAG, &scheduled }, { NULL, 0, NULL } };
+	struct opt_spec specs[] = { { "to", OPT_VALUE, &o.to },
+				    { "live", OPT_FLAG, &o.live },
+				    { "force", OPT_FLAG, &o.force },
+				    { "scheduled", OPT_FLAG, &scheduled },
+				    { NULL, 0, NULL } };
 	struct vmdef def;
 	struct printer pr;
 	char *err = NULL, *where = NULL;
 	int rc;
 
-	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != (scheduled ? 1 : 2) || (scheduled && (o.live || o.force)))
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != (scheduled ? 1 : 2) ||
+	    (scheduled && (o.live || o.force)))
 		return cli_usage(c);
 	if (scheduled)
 		return cmd_backup_scheduled(c, o.to);
@@ -174,10 +190,13 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 int cmd_restore(struct cli *c, int argc, char **argv)
 {
 	struct restore_opts o = { 0 };
-	struct opt_spec specs[] = { { "as", OPT_VALUE, &o.as }, { "to-lv", OPT_VALUE, &o.to_lv },
-				    { "to-file", OPT_VALUE, &o.to_file }, { "force", OPT_FLAG, &o.force },
+	struct opt_spec specs[] = { { "as", OPT_VALUE, &o.as },
+				    { "to-lv", OPT_VALUE, &o.to_lv },
+				    { "to-file", OPT_VALUE, &o.to_file },
+				    { "force", OPT_FLAG, &o.force },
 				    { "allow-paths", OPT_FLAG, &o.allow_paths },
-				    { "allow-extra-args", OPT_FLAG, &o.allow_extra_args }, { NULL, 0, NULL } };
+				    { "allow-extra-args", OPT_FLAG, &o.allow_extra_args },
+				    { NULL, 0, NULL } };
 	struct printer pr;
 	char *err = NULL, *name = NULL, *msg = NULL;
 	int rc;
@@ -190,7 +209,8 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 	rc = restore_run(&c->cfg, argv[1], &o, &name, &err);
 	if (rc == 0 && !c->json)
 		msg = xasprintf("restored %s (every checksum verified)", name);
-	rc = finish(c, &pr, name ? name : argv[1], "restore", rc, err, "restored", c->json ? name : msg);
+	rc = finish(c, &pr, name ? name : argv[1], "restore", rc, err, "restored",
+		    c->json ? name : msg);
 	free(msg);
 	free(name);
 	return rc;
@@ -199,8 +219,10 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 int cmd_move(struct cli *c, int argc, char **argv)
 {
 	struct move_opts o = { 0 };
-	struct opt_spec specs[] = { { "delete-source", OPT_FLAG, &o.delete_source }, { "vg", OPT_VALUE, &o.vg },
-				    { "file-dir", OPT_VALUE, &o.file_dir }, { NULL, 0, NULL } };
+	struct opt_spec specs[] = { { "delete-source", OPT_FLAG, &o.delete_source },
+				    { "vg", OPT_VALUE, &o.vg },
+				    { "file-dir", OPT_VALUE, &o.file_dir },
+				    { NULL, 0, NULL } };
 	struct vmdef def;
 	struct printer pr;
 	char *err = NULL, *msg;
@@ -212,14 +234,18 @@ int cmd_move(struct cli *c, int argc, char **argv)
 		return rc;
 	hooks_setup(&o.hooks, &pr, c);
 	rc = move_run(&c->cfg, &def, argv[2], &o, &err);
-	msg = xasprintf("moved to %s (verified)%s", argv[2], o.delete_source ? ", source deleted" : ", source kept");
+	msg = xasprintf("moved to %s (verified)%s", argv[2],
+			o.delete_source ? ", source deleted" : ", source kept");
 	rc = finish(c, &pr, def.name, "move", rc, err, "host", c->json ? argv[2] : msg);
 	free(msg);
 	vmdef_free(&def);
 	return rc;
 }
 
-/* After the clone: start it when asked; a start that fails leaves the clone made (exit 1, one line). */
+/*
+ * After the clone: start it when asked; a start that fails leaves the clone made (exit 1, one
+ * line).
+ */
 static int clone_start(struct cli *c, const char *name, char **err)
 {
 	struct vmdef def;
@@ -240,21 +266,24 @@ int cmd_clone(struct cli *c, int argc, char **argv)
 {
 	struct clone_opts o = { 0 };
 	bool start = false;
-	struct opt_spec specs[] = { { "linked", OPT_FLAG, &o.linked }, { "start", OPT_FLAG, &start },
+	struct opt_spec specs[] = { { "linked", OPT_FLAG, &o.linked },
+				    { "start", OPT_FLAG, &start },
 				    { "keep-vnc-password", OPT_FLAG, &o.keep_vnc_password },
 				    { NULL, 0, NULL } };
 	struct printer pr;
 	char *err = NULL, *msg;
 	int rc;
 
-	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3 || argv[1][0] == '-' || argv[2][0] == '-')
+	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 3 || argv[1][0] == '-' ||
+	    argv[2][0] == '-')
 		return cli_usage(c);
 	hooks_setup(&o.hooks, &pr, c);
 	rc = clone_run(&c->cfg, argv[1], argv[2], &o, &err);
 	if (rc < 0)
 		return finish(c, &pr, argv[1], "clone", rc, err, NULL, NULL);
 	msg = xasprintf("%s: a %s clone of %s%s", argv[2], o.linked ? "linked" : "full", argv[1],
-			o.linked ? " (now a template: it does not start while linked clones exist)" : "");
+			o.linked ? " (now a template: it does not start while linked clones exist)"
+				 : "");
 	rc = finish(c, &pr, argv[2], "clone", 0, NULL, "source", c->json ? argv[1] : msg);
 	free(msg);
 	if (start && clone_start(c, argv[2], &err) < 0) {

@@ -1,4 +1,7 @@
-/* cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` creates a guest. */
+/*
+ * cmd_defs.c: the definition verbs: `vmdeck check` validates everything, `vmdeck new` creates a
+ * guest.
+ */
 #include "cli_out.h"
 #include "cmd_defs.h"
 
@@ -35,16 +38,20 @@ struct findings {
 	json_t *linked;         /* {"NAME": ["a", "b"]} */
 };
 
-/* A guest whose disks back other guests' qcow2 overlays: named with them; a template without the flag warned of. */
-static void check_template(struct findings *f, const struct config *cfg, const struct vmdef *defs, size_t n,
-			   const struct vmdef *d)
+/*
+ * A guest whose disks back other guests' qcow2 overlays: named with them; a template without the
+ * flag warned of.
+ */
+static void check_template(struct findings *f, const struct config *cfg, const struct vmdef *defs,
+			   size_t n, const struct vmdef *d)
 {
 	struct strv names = { 0 };
 	struct sbuf b = { 0 };
 	json_t *a;
 	char *text;
 
-	if (template_linked_find(cfg, defs, n, d, &names, NULL) < 0 || (names.n == 0 && !d->template)) {
+	if (template_linked_find(cfg, defs, n, d, &names, NULL) < 0 ||
+	    (names.n == 0 && !d->template)) {
 		strv_free(&names);
 		return;
 	}
@@ -55,11 +62,13 @@ static void check_template(struct findings *f, const struct config *cfg, const s
 	}
 	json_object_set_new(f->linked, d->name, a);
 	text = sbuf_take(&b);
-	strv_addf(&f->templates, "template %s: %s%s", d->name, names.n ? "linked clones " : "no linked clones",
-		  text);
+	strv_addf(&f->templates, "template %s: %s%s", d->name,
+		  names.n ? "linked clones " : "no linked clones", text);
 	if (names.n && !d->template)
-		strv_addf(&f->warnings, "%s: linked clones %s use its disks, but it lacks template: true "
-			  "(it does not start while they exist)", d->path, text);
+		strv_addf(&f->warnings,
+			  "%s: linked clones %s use its disks, but it lacks template: true "
+			  "(it does not start while they exist)",
+			  d->path, text);
 	free(text);
 	strv_free(&names);
 }
@@ -78,8 +87,10 @@ static void check_pair(struct findings *f, const struct vmdef *a, const struct v
 			  b->vnc_display, a->name, 5900 + b->vnc_display);
 	for (size_t i = 0; i < a->n_nics; i++)
 		for (size_t j = 0; j < b->n_nics; j++)
-			if (a->nics[i].mac && b->nics[j].mac && strcasecmp(a->nics[i].mac, b->nics[j].mac) == 0)
-				strv_addf(&f->errors, "%s: mac %s is also used by %s", b->path, b->nics[j].mac,
+			if (a->nics[i].mac && b->nics[j].mac &&
+			    strcasecmp(a->nics[i].mac, b->nics[j].mac) == 0)
+				strv_addf(&f->errors, "%s: mac %s is also used by %s", b->path,
+					  b->nics[j].mac,
 					  a == b ? "another card of this guest" : a->name);
 	for (size_t i = 0; i < a->n_disks; i++)
 		for (size_t j = 0; j < b->n_disks; j++)
@@ -100,8 +111,10 @@ static void check_self(struct findings *f, const struct vmdef *d)
 	}
 	for (size_t i = 0; i < d->n_nics; i++)
 		for (size_t j = i + 1; j < d->n_nics; j++)
-			if (d->nics[i].mac && d->nics[j].mac && strcasecmp(d->nics[i].mac, d->nics[j].mac) == 0)
-				strv_addf(&f->errors, "%s: mac %s is given to two cards", d->path, d->nics[j].mac);
+			if (d->nics[i].mac && d->nics[j].mac &&
+			    strcasecmp(d->nics[i].mac, d->nics[j].mac) == 0)
+				strv_addf(&f->errors, "%s: mac %s is given to two cards", d->path,
+					  d->nics[j].mac);
 	for (size_t i = 0; i < d->n_disks; i++)
 		for (size_t j = i + 1; j < d->n_disks; j++)
 			if (disk_same(&d->disks[i], &d->disks[j]))
@@ -120,11 +133,12 @@ static void check_host(struct findings *f, const struct vmdef *d)
 		if (d->nics[i].bridge) {
 			snprintf(path, sizeof path, "/sys/class/net/%s/bridge", d->nics[i].bridge);
 			if (access(path, F_OK) < 0)
-				strv_addf(&f->warnings, "%s: bridge %s is not present on this host", d->path,
-					  d->nics[i].bridge);
+				strv_addf(&f->warnings, "%s: bridge %s is not present on this host",
+					  d->path, d->nics[i].bridge);
 		}
 		if (d->nics[i].mac == NULL)
-			strv_addf(&f->warnings, "%s: nics[%zu] has no mac yet; one is written at the next start",
+			strv_addf(&f->warnings,
+				  "%s: nics[%zu] has no mac yet; one is written at the next start",
 				  d->path, i);
 	}
 }
@@ -152,11 +166,12 @@ static bool program_found(const char *prog)
 static void check_config_host(struct findings *f, const struct config *cfg)
 {
 	if (!program_found(cfg->qemu_binary))
-		strv_addf(&f->warnings, "%s: qemu.binary %s is not found%s", cfg->path, cfg->qemu_binary,
-			  strchr(cfg->qemu_binary, '/') ? "" : " in PATH");
+		strv_addf(&f->warnings, "%s: qemu.binary %s is not found%s", cfg->path,
+			  cfg->qemu_binary, strchr(cfg->qemu_binary, '/') ? "" : " in PATH");
 	for (size_t i = 0; i < cfg->n_iso_dirs; i++)
 		if (access(cfg->iso_dirs[i], R_OK | X_OK) < 0)
-			strv_addf(&f->warnings, "%s: iso_dirs: %s: %s", cfg->path, cfg->iso_dirs[i], strerror(errno));
+			strv_addf(&f->warnings, "%s: iso_dirs: %s: %s", cfg->path, cfg->iso_dirs[i],
+				  strerror(errno));
 }
 
 /* The summary, after the start mode (guests as systemd units, or QEMU daemonized by vmdeck). */
@@ -173,9 +188,10 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 			json_array_append_new(e, json_string(f->errors.v[i]));
 		for (size_t i = 0; i < f->warnings.n; i++)
 			json_array_append_new(w, json_string(f->warnings.v[i]));
-		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:s, s:O}", "config", c->cfg.path, "guests",
-			      (json_int_t)n, "valid", (json_int_t)n_ok, "errors", e, "warnings", w, "start_mode",
-			      units ? "systemd" : "direct", "start_mode_why", mode, "templates", f->linked);
+		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:s, s:s, s:O}", "config", c->cfg.path,
+			      "guests", (json_int_t)n, "valid", (json_int_t)n_ok, "errors", e,
+			      "warnings", w, "start_mode", units ? "systemd" : "direct",
+			      "start_mode_why", mode, "templates", f->linked);
 		cli_json_print_indented(o);
 	} else {
 		for (size_t i = 0; i < f->warnings.n; i++)
@@ -188,8 +204,8 @@ static int check_print(const struct cli *c, struct findings *f, size_t n_ok, siz
 		if (f->errors.n == 0)
 			printf("%zu guest%s OK\n", n, n == 1 ? "" : "s");
 		else
-			printf("%zu error%s; %zu of %zu guests OK\n", f->errors.n, f->errors.n == 1 ? "" : "s",
-			       n_ok, n);
+			printf("%zu error%s; %zu of %zu guests OK\n", f->errors.n,
+			       f->errors.n == 1 ? "" : "s", n_ok, n);
 	}
 	free(mode);
 	return f->errors.n ? EXIT_USAGE : EXIT_DONE;
@@ -214,7 +230,8 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	check_config_host(&f, &c->cfg);
 	schedule_check_config(&c->cfg, &f.errors, &f.warnings);
 	for (size_t i = 0; i < n; i++) {
-		size_t before = f.errors.n;  /* the errors below name guest i's file: it is not OK */
+		/* the errors below name guest i's file: it is not OK */
+		size_t before = f.errors.n;
 
 		if (defs[i].error) {
 			strv_add(&f.errors, defs[i].error);
@@ -248,7 +265,10 @@ struct new_opts {
 	bool user_net, no_vnc, guest_agent, autostart;
 };
 
-/* The admin's own file, a pipe included (`<(pass show x)`): read up to a bound, never to the end of /dev/zero. */
+/*
+ * The admin's own file, a pipe included (`<(pass show x)`): read up to a bound, never to the end of
+ * /dev/zero.
+ */
 static char *password_text(const char *path, char **err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -307,7 +327,8 @@ static char *typed_path(const char *p)
 }
 
 /* Each option is one schema key: the table in vmdef_schema.c checks it as it would in a file. */
-static int set_opt(struct vmdef *def, const char *key, const char *value, const char *opt, char **err)
+static int set_opt(struct vmdef *def, const char *key, const char *value, const char *opt,
+		   char **err)
 {
 	char *why = NULL;
 	size_t n = strlen(key);
@@ -315,7 +336,8 @@ static int set_opt(struct vmdef *def, const char *key, const char *value, const 
 	if (value == NULL || vmdef_set_field(def, key, value, &why) == 0)
 		return 0;
 	/* "--memory: expected ..." reads better than "--memory: memory: expected ..." */
-	err_set(err, "--%s: %s", opt, strncmp(why, key, n) == 0 && why[n] == ':' ? why + n + 2 : why);
+	err_set(err, "--%s: %s", opt,
+		strncmp(why, key, n) == 0 && why[n] == ':' ? why + n + 2 : why);
 	free(why);
 	return -1;
 }
@@ -335,9 +357,11 @@ static int new_disk(const struct cli *c, struct vmdef *def, const struct new_opt
 	else if (o->file)
 		rc = set_opt(def, "disks.file", ref = typed_path(o->file), "file", err);
 	else if (c->cfg.vg && c->cfg.vg[0])
-		rc = set_opt(def, "disks.lv", ref = guest_disk_default(&c->cfg, def->name, true), "disk", err);
+		rc = set_opt(def, "disks.lv", ref = guest_disk_default(&c->cfg, def->name, true),
+			     "disk", err);
 	else
-		rc = set_opt(def, "disks.file", ref = guest_disk_default(&c->cfg, def->name, false), "disk", err);
+		rc = set_opt(def, "disks.file", ref = guest_disk_default(&c->cfg, def->name, false),
+			     "disk", err);
 	free(ref);
 	if (rc == 0)
 		rc = set_opt(def, "disks.size", o->disk, "disk", err);
@@ -402,8 +426,9 @@ static int new_build(const struct cli *c, struct vmdef *def, const struct new_op
 	int rc;
 
 	for (size_t i = 0; i < ARRAY_LEN(simple); i++)
-		if (set_opt(def, simple[i].key, *(const char *const *)((const char *)o + simple[i].off),
-			    simple[i].opt, err) < 0)
+		if (set_opt(def, simple[i].key,
+			    *(const char *const *)((const char *)o + simple[i].off), simple[i].opt,
+			    err) < 0)
 			return -1;
 	cdrom = typed_path(o->cdrom);
 	rc = set_opt(def, "cdrom", cdrom, "cdrom", err);
@@ -425,37 +450,53 @@ static void new_report(const struct cli *c, const struct vmdef *def, const char 
 
 	if (c->json) {
 		cli_json_print(json_pack("{s:s, s:s, s:o}", "name", def->name, "path", path,
-					 "vnc_display", def->vnc ? json_integer(def->vnc_display) : json_null()));
+					 "vnc_display",
+					 def->vnc ? json_integer(def->vnc_display) : json_null()));
 		return;
 	}
 	printf("wrote %s\n", path);
 	for (size_t i = 0; i < def->n_disks; i++)
 		if (def->disks[i].size) {
-			char *file = def->disks[i].file ? path_resolve(c->cfg.file_dir, def->disks[i].file) : NULL;
+			char *file = def->disks[i].file
+					     ? path_resolve(c->cfg.file_dir, def->disks[i].file)
+					     : NULL;
 
 			printf("created disk %s (%s)\n", file ? file : def->disks[i].lv,
 			       size_human(def->disks[i].size, size, sizeof size));
 			free(file);
 		}
 	if (def->vnc)
-		printf("vnc display %d (port %d) on %s\n", def->vnc_display, 5900 + def->vnc_display,
-		       def->vnc_listen);
+		printf("vnc display %d (port %d) on %s\n", def->vnc_display,
+		       5900 + def->vnc_display, def->vnc_listen);
 }
 
 int cmd_new(struct cli *c, int argc, char **argv)
 {
 	struct new_opts o = { 0 };
 	struct opt_spec specs[] = {
-		{ "memory", OPT_VALUE, &o.memory }, { "cpus", OPT_VALUE, &o.cpus }, { "cpu", OPT_VALUE, &o.cpu },
-		{ "machine", OPT_VALUE, &o.machine }, { "disk", OPT_VALUE, &o.disk }, { "lv", OPT_VALUE, &o.lv },
-		{ "file", OPT_VALUE, &o.file }, { "format", OPT_VALUE, &o.format },
-		{ "interface", OPT_VALUE, &o.interface }, { "bridge", OPT_VALUE, &o.bridge },
-		{ "user-net", OPT_FLAG, &o.user_net }, { "model", OPT_VALUE, &o.model },
-		{ "cdrom", OPT_VALUE, &o.cdrom }, { "boot", OPT_VALUE, &o.boot }, { "vnc", OPT_VALUE, &o.vnc },
-		{ "no-vnc", OPT_FLAG, &o.no_vnc }, { "vnc-listen", OPT_VALUE, &o.vnc_listen },
-		{ "vnc-password-file", OPT_VALUE, &o.vnc_password_file }, { "rtc", OPT_VALUE, &o.rtc },
-		{ "description", OPT_VALUE, &o.description }, { "guest-agent", OPT_FLAG, &o.guest_agent },
-		{ "autostart", OPT_FLAG, &o.autostart }, { NULL, 0, NULL },
+		{ "memory", OPT_VALUE, &o.memory },
+		{ "cpus", OPT_VALUE, &o.cpus },
+		{ "cpu", OPT_VALUE, &o.cpu },
+		{ "machine", OPT_VALUE, &o.machine },
+		{ "disk", OPT_VALUE, &o.disk },
+		{ "lv", OPT_VALUE, &o.lv },
+		{ "file", OPT_VALUE, &o.file },
+		{ "format", OPT_VALUE, &o.format },
+		{ "interface", OPT_VALUE, &o.interface },
+		{ "bridge", OPT_VALUE, &o.bridge },
+		{ "user-net", OPT_FLAG, &o.user_net },
+		{ "model", OPT_VALUE, &o.model },
+		{ "cdrom", OPT_VALUE, &o.cdrom },
+		{ "boot", OPT_VALUE, &o.boot },
+		{ "vnc", OPT_VALUE, &o.vnc },
+		{ "no-vnc", OPT_FLAG, &o.no_vnc },
+		{ "vnc-listen", OPT_VALUE, &o.vnc_listen },
+		{ "vnc-password-file", OPT_VALUE, &o.vnc_password_file },
+		{ "rtc", OPT_VALUE, &o.rtc },
+		{ "description", OPT_VALUE, &o.description },
+		{ "guest-agent", OPT_FLAG, &o.guest_agent },
+		{ "autostart", OPT_FLAG, &o.autostart },
+		{ NULL, 0, NULL },
 	};
 	struct vmdef def;
 	char *err = NULL, *path;
@@ -464,8 +505,12 @@ int cmd_new(struct cli *c, int argc, char **argv)
 	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 2)
 		return cli_usage(c);
 	if (!name_valid(argv[1]))
-		return cli_error(EXIT_USAGE, "%s: cannot create: not a valid guest name "
-			"(letters, digits, '.', '_', '-'; at most 64, starting with a letter or digit)", argv[1]);
+		return cli_error(
+			EXIT_USAGE,
+			"%s: cannot create: not a valid guest name "
+			"(letters, digits, '.', '_', '-'; at most 64, starting with a letter or "
+			"digit)",
+			argv[1]);
 	vmdef_init(&def, argv[1]);
 	if (new_build(c, &def, &o, &err) < 0)
 		rc = EXIT_USAGE;

@@ -1,4 +1,7 @@
-/* cmd_disk.c: `vmdeck disk create|resize|delete|list`: volumes for guests, with the refusals an admin expects. */
+/*
+ * cmd_disk.c: `vmdeck disk create|resize|delete|list`: volumes for guests, with the refusals an
+ * admin expects.
+ */
 #include "cli_out.h"
 #include "cmd_disk.h"
 
@@ -19,7 +22,9 @@
 #include "vmdef.h"
 #include "vmstate.h"
 
-/* A disk named on the command line: a file when it looks like a path, else an LV ("VG/LV" or "LV"). */
+/*
+ * A disk named on the command line: a file when it looks like a path, else an LV ("VG/LV" or "LV").
+ */
 struct disk_target {
 	const char *arg;
 	char *file;    /* absolute path, or NULL */
@@ -35,7 +40,8 @@ static int target_parse(struct cli *c, const char *arg, struct disk_target *t)
 	if (arg[0] == '/' || arg[0] == '.') {
 		char cwd[4096];
 
-		t->file = arg[0] == '/' || getcwd(cwd, sizeof cwd) == NULL ? xstrdup(arg) : path_join(cwd, arg);
+		t->file = arg[0] == '/' || getcwd(cwd, sizeof cwd) == NULL ? xstrdup(arg)
+									   : path_join(cwd, arg);
 		return 0;
 	}
 	if (lvm_split(&c->cfg, arg, &vg, &lv, &err) < 0) {
@@ -93,25 +99,28 @@ static int fail_with(int code, const char *what, char *err)
  * done ("created VG/LV", "resized X to 30G": TO is the size as typed), or
  * with --json {"disk": ..., "action": ..., "size": bytes or null}.
  */
-static int disk_done(const struct cli *c, int rc, char *err, const char *action, const char *disk, uint64_t size,
-		     const char *to)
+static int disk_done(const struct cli *c, int rc, char *err, const char *action, const char *disk,
+		     uint64_t size, const char *to)
 {
 	if (rc < 0) {
-		char *what = xasprintf("cannot %.*s disk", (int)strlen(action) - 1, action); /* "created" -> "create" */
+		char *what = xasprintf("cannot %.*s disk", (int)strlen(action) - 1,
+				       action); /* "created" -> "create" */
 		int code = fail_with(EXIT_FAILED, what, err);
 
 		free(what);
 		return code;
 	}
 	if (c->json)
-		cli_json_print(json_pack("{s:s, s:s, s:o}", "disk", disk, "action", action,
-					 "size", size ? json_integer((json_int_t)size) : json_null()));
+		cli_json_print(json_pack("{s:s, s:s, s:o}", "disk", disk, "action", action, "size",
+					 size ? json_integer((json_int_t)size) : json_null()));
 	else
 		printf("%s %s%s%s\n", action, disk, to ? " to " : "", to ? to : "");
 	return EXIT_DONE;
 }
 
-/* "disk VERB TARGET SIZE": the size (non-zero) and the target, or an exit code for the usage error. */
+/*
+ * "disk VERB TARGET SIZE": the size (non-zero) and the target, or an exit code for the usage error.
+ */
 static int sized_target(struct cli *c, char **argv, uint64_t *size, struct disk_target *t)
 {
 	if (size_parse(argv[2], size) < 0 || *size == 0)
@@ -160,12 +169,17 @@ static int disk_resize(struct cli *c, int argc, char **argv)
 	rc = t.file ? storage_file_info(t.file, &cur, NULL, &err)
 		    : storage_disk_size(&c->cfg, &(struct vm_disk){ .lv = t.lv }, &cur, &err);
 	if (rc == 0 && snaps)
-		rc = err_set(&err, "%s has %zu snapshot%s of guest %s: delete them first (vmdeck snapshot %s list)", t.arg,
-			     snaps, snaps == 1 ? "" : "s", owner, owner);
+		rc = err_set(
+			&err,
+			"%s has %zu snapshot%s of guest %s: delete them first (vmdeck snapshot %s "
+			"list)",
+			t.arg, snaps, snaps == 1 ? "" : "s", owner, owner);
 	if (rc == 0 && running && (t.file || size < cur))
-		rc = err_set(&err, "%s is in use by running guest %s (stop it first)", t.arg, owner);
+		rc = err_set(&err, "%s is in use by running guest %s (stop it first)", t.arg,
+			     owner);
 	if (rc == 0)  /* overlays on it see a base of another size */
-		rc = template_base_check(&c->cfg, &(struct vm_disk){ .lv = t.lv, .file = t.file }, &err);
+		rc = template_base_check(&c->cfg, &(struct vm_disk){ .lv = t.lv, .file = t.file },
+					 &err);
 	if (rc == 0)
 		rc = t.file ? storage_file_resize(t.file, NULL, size, shrink, &err)
 			    : lvm_resize(&c->cfg, t.lv, size, shrink, &err);
@@ -191,21 +205,30 @@ static int disk_delete(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	owner = target_owner(c, &t, &running, &snaps);
 	if (snaps) {
-		cli_error(EXIT_FAILED, "cannot delete disk: %s has %zu snapshot%s of guest %s: delete them first", t.arg,
-			  snaps, snaps == 1 ? "" : "s", owner);
+		cli_error(
+			EXIT_FAILED,
+			"cannot delete disk: %s has %zu snapshot%s of guest %s: delete them first",
+			t.arg, snaps, snaps == 1 ? "" : "s", owner);
 		rc = EXIT_FAILED;
 	} else if (running) {
-		cli_error(EXIT_FAILED, "cannot delete disk: %s is in use by running guest %s", t.arg, owner);
+		cli_error(EXIT_FAILED, "cannot delete disk: %s is in use by running guest %s",
+			  t.arg, owner);
 		rc = EXIT_FAILED;
-	} else if (template_base_check(&c->cfg, &(struct vm_disk){ .lv = t.lv, .file = t.file }, &err) < 0) {
+	} else if (template_base_check(&c->cfg, &(struct vm_disk){ .lv = t.lv, .file = t.file },
+				       &err) < 0) {
 		rc = fail_with(EXIT_FAILED, "cannot delete disk", err);
 	} else if (!yes) {
-		q = xasprintf("Delete %s%s%s%s? Its data is lost.", t.arg, owner ? " (disk of guest " : "",
-			      owner ? owner : "", owner ? ")" : "");
+		q = xasprintf("Delete %s%s%s%s? Its data is lost.", t.arg,
+			      owner ? " (disk of guest " : "", owner ? owner : "",
+			      owner ? ")" : "");
 		ok = cmd_opts_confirm(q);
 		free(q);
 		if (ok < 0)
-			rc = cli_error(EXIT_USAGE, "cannot delete disk: %s: confirm with --yes (stdin is not a terminal)", t.arg);
+			rc = cli_error(
+				EXIT_USAGE,
+				"cannot delete disk: %s: confirm with --yes (stdin is not a "
+				"terminal)",
+				t.arg);
 		else if (ok == 0)
 			rc = cli_error(EXIT_FAILED, "cannot delete disk: %s: not confirmed", t.arg);
 	}
@@ -242,8 +265,8 @@ static int disk_attach(struct cli *c, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	if (c->json)
-		cli_json_print(json_pack("{s:s, s:s, s:s}", "disk", t.file ? t.file : t.lv, "action", "attached",
-					 "guest", argv[2]));
+		cli_json_print(json_pack("{s:s, s:s, s:s}", "disk", t.file ? t.file : t.lv,
+					 "action", "attached", "guest", argv[2]));
 	else
 		printf("%s: disk %s attached%s\n", argv[2], t.file ? t.file : t.lv,
 		       running ? " (applies at next start)" : "");
@@ -259,8 +282,8 @@ struct disk_row {
 	const char *state; /* "missing" when a definition names a volume that is not there */
 };
 
-static void rows_add(struct disk_row **rows, size_t *n, const char *name, uint64_t size, const char *guest,
-		     const char *state)
+static void rows_add(struct disk_row **rows, size_t *n, const char *name, uint64_t size,
+		     const char *guest, const char *state)
 {
 	*rows = xrealloc(*rows, (*n + 1) * sizeof **rows);
 	(*rows)[(*n)++] = (struct disk_row){ xstrdup(name), size, guest, state };
@@ -274,7 +297,8 @@ static bool rows_has(struct disk_row *rows, size_t n, const char *name)
 	return false;
 }
 
-static void rows_from_defs(struct cli *c, const struct vmdef *defs, size_t n, struct disk_row **rows, size_t *nr)
+static void rows_from_defs(struct cli *c, const struct vmdef *defs, size_t n,
+			   struct disk_row **rows, size_t *nr)
 {
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < defs[i].n_disks; j++) {
@@ -300,9 +324,12 @@ static void rows_from_defs(struct cli *c, const struct vmdef *defs, size_t n, st
 	}
 }
 
-/* Image files in storage.file_dir that no definition names (the files definitions name are rows already). */
-static void rows_add_orphan_files(struct cli *c, const struct vmdef *defs, size_t n, struct disk_row **rows,
-				  size_t *nr)
+/*
+ * Image files in storage.file_dir that no definition names (the files definitions name are rows
+ * already).
+ */
+static void rows_add_orphan_files(struct cli *c, const struct vmdef *defs, size_t n,
+				  struct disk_row **rows, size_t *nr)
 {
 	struct orphan *o = NULL;
 	size_t no = 0;
@@ -322,19 +349,23 @@ static void rows_print(struct cli *c, struct disk_row *rows, size_t n, const cha
 		json_t *arr = json_array(), *o = json_object();
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:I, s:s?, s:s}", "name", rows[i].name,
-							     "size", (json_int_t)rows[i].size, "guest",
-							     rows[i].guest, "state", rows[i].state));
+			json_array_append_new(
+				arr, json_pack("{s:s, s:I, s:s?, s:s}", "name", rows[i].name,
+					       "size", (json_int_t)rows[i].size, "guest",
+					       rows[i].guest, "state", rows[i].state));
 		json_object_set_new(o, "disks", arr);
 		json_object_set_new(o, "vg", vg ? json_string(vg) : json_null());
-		json_object_set_new(o, "vg_size", vg_rc == 0 ? json_integer((json_int_t)vg_size) : json_null());
-		json_object_set_new(o, "vg_free", vg_rc == 0 ? json_integer((json_int_t)vg_free) : json_null());
+		json_object_set_new(o, "vg_size",
+				    vg_rc == 0 ? json_integer((json_int_t)vg_size) : json_null());
+		json_object_set_new(o, "vg_free",
+				    vg_rc == 0 ? json_integer((json_int_t)vg_free) : json_null());
 		cli_json_print(o);
 		return;
 	}
 	printf("%-40s %8s  %-16s %s\n", "DISK", "SIZE", "GUEST", "STATE");
 	for (size_t i = 0; i < n; i++)
-		printf("%-40s %8s  %-16s %s\n", rows[i].name, rows[i].size ? size_human(rows[i].size, a, sizeof a) : "-",
+		printf("%-40s %8s  %-16s %s\n", rows[i].name,
+		       rows[i].size ? size_human(rows[i].size, a, sizeof a) : "-",
 		       rows[i].guest ? rows[i].guest : "-", rows[i].state);
 	if (vg && vg_rc == 0)
 		printf("volume group %s: %s free of %s\n", vg, size_human(vg_free, a, sizeof a),
@@ -375,7 +406,9 @@ static int disk_list(struct cli *c, int argc, char **argv)
 	rows_add_orphan_files(c, defs, n, &rows, &nr);
 	rows_print(c, rows, nr, vg, vg_rc, vg_size, vg_free);
 	if ((unsure = orphans_unsure(defs, n)) != NULL)
-		fprintf(stderr, "vmdeck: warning: %s does not load: a disk it names may show as orphan\n", unsure->path);
+		fprintf(stderr,
+			"vmdeck: warning: %s does not load: a disk it names may show as orphan\n",
+			unsure->path);
 	for (size_t i = 0; i < nr; i++)
 		free(rows[i].name);
 	free(rows);

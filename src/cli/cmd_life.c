@@ -28,7 +28,9 @@ static int fail_action(const char *name, const char *what, char *why)
 	return EXIT_FAILED;
 }
 
-/* Options (from specs) out, then exactly one positional: the guest's name. NULL after printing why. */
+/*
+ * Options (from specs) out, then exactly one positional: the guest's name. NULL after printing why.
+ */
 static const char *one_name(struct cli *c, const struct opt_spec *specs, int argc, char **argv)
 {
 	if (cmd_opts_parse(specs, &argc, argv) < 0)
@@ -45,8 +47,8 @@ static const char *one_name(struct cli *c, const struct opt_spec *specs, int arg
 static void start_report(const struct cli *c, const struct vmdef *def, pid_t pid, const char *warn)
 {
 	if (c->json)
-		cli_json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", def->name, "state", "running", "pid",
-				     (int)pid, "warning", warn));
+		cli_json_print(json_pack("{s:s, s:s, s:i, s:s?}", "name", def->name, "state",
+					 "running", "pid", (int)pid, "warning", warn));
 	else if (def->vnc)
 		printf("%s: started (pid %d, VNC on %s:%d)\n", def->name, (int)pid, vnc_listen(def),
 		       5900 + def->vnc_display);
@@ -78,7 +80,10 @@ int cmd_start(struct cli *c, int argc, char **argv)
 		vmdef_free(&def);
 		return fail_action(name, "start", err);
 	}
-	/* where systemd runs the host, QEMU lives in the guest's unit, not in this login's process tree */
+	/*
+	 * where systemd runs the host, QEMU lives in the guest's unit, not in this login's process
+	 * tree
+	 */
 	if (systemd_units_in_use(NULL))
 		rc = systemd_start_guest(&c->cfg, name, &o, actor_describe(), &warn, &err);
 	else
@@ -95,7 +100,10 @@ int cmd_start(struct cli *c, int argc, char **argv)
 /* ---- stop ---- */
 
 static const char *const stop_step_keys[] = {
-	[STOP_WAS_STOPPED] = "was-stopped", [STOP_ACPI] = "acpi", [STOP_QUIT] = "quit", [STOP_KILL] = "kill",
+	[STOP_WAS_STOPPED] = "was-stopped",
+	[STOP_ACPI] = "acpi",
+	[STOP_QUIT] = "quit",
+	[STOP_KILL] = "kill",
 };
 
 /* A countdown on a terminal, so a long ACPI wait does not look like a hang. */
@@ -104,17 +112,20 @@ static void stop_progress(void *arg, int left)
 	fprintf(stderr, "\r%s: waiting for ACPI power-off, %d s left ", (const char *)arg, left);
 }
 
-static void stop_report(const struct cli *c, const char *name, enum vm_stop_step how, int timeout, double secs)
+static void stop_report(const struct cli *c, const char *name, enum vm_stop_step how, int timeout,
+			double secs)
 {
 	if (c->json) {
-		cli_json_print(json_pack("{s:s, s:s, s:o}", "name", name, "stopped_by", stop_step_keys[how],
-				     "seconds", cli_json_tenths(secs)));
+		cli_json_print(json_pack("{s:s, s:s, s:o}", "name", name, "stopped_by",
+					 stop_step_keys[how], "seconds", cli_json_tenths(secs)));
 	} else if (how == STOP_ACPI) {
-		printf("%s: %s after %.*f s\n", name, vm_stop_step_text(how), secs < 10 ? 1 : 0, secs);
+		printf("%s: %s after %.*f s\n", name, vm_stop_step_text(how), secs < 10 ? 1 : 0,
+		       secs);
 	} else if (how == STOP_QUIT) {
 		printf("%s: did not power off in %d s; quit QEMU\n", name, timeout);
 	} else if (how == STOP_KILL) {
-		printf("%s: did not power off in %d s, nor quit; %s\n", name, timeout, vm_stop_step_text(how));
+		printf("%s: did not power off in %d s, nor quit; %s\n", name, timeout,
+		       vm_stop_step_text(how));
 	} else {
 		printf("%s: %s\n", name, vm_stop_step_text(how));
 	}
@@ -143,7 +154,8 @@ int cmd_stop(struct cli *c, int argc, char **argv)
 	if (!name)
 		return EXIT_USAGE;
 	if (tv && (timeout = parse_timeout(tv)) < 0)
-		return cli_error(EXIT_USAGE, "%s: --timeout takes seconds (0-86400), not '%s'", name, tv);
+		return cli_error(EXIT_USAGE, "%s: --timeout takes seconds (0-86400), not '%s'",
+				 name, tv);
 	if ((rc = cli_load_def(c, name, &def)) != 0)
 		return rc;
 	if (timeout < 0)
@@ -196,12 +208,13 @@ int cmd_simple(struct cli *c, int argc, char **argv)
 	vmdef_free(&def);
 	if (rc < 0)
 		return fail_action(argv[1], a->verb, err);
-	was_running = was_running || rc > 0; /* kill: it ended a QEMU, maybe one a start under way made */
+	/* kill: it ended a QEMU, maybe one a start under way made */
+	was_running = was_running || rc > 0;
 	const char *done = was_running || a->needs_running ? a->done : "was not running";
 
 	if (c->json)
-		cli_json_print(json_pack("{s:s, s:s, s:b}", "name", argv[1], "action", a->verb, "was_running",
-				     was_running));
+		cli_json_print(json_pack("{s:s, s:s, s:b}", "name", argv[1], "action", a->verb,
+					 "was_running", was_running));
 	else
 		printf("%s: %s\n", argv[1], done);
 	return EXIT_DONE;
@@ -228,8 +241,9 @@ int cmd_cdrom(struct cli *c, int argc, char **argv)
 	if (rc < 0)
 		return fail_action(argv[1], eject ? "eject the CD" : "change the CD", err);
 	if (c->json)
-		cli_json_print(json_pack("{s:s, s:s?, s:s}", "name", argv[1], "cdrom", eject ? NULL : argv[2],
-					 "applies", live ? "now" : "next start"));
+		cli_json_print(json_pack("{s:s, s:s?, s:s}", "name", argv[1], "cdrom",
+					 eject ? NULL : argv[2], "applies",
+					 live ? "now" : "next start"));
 	else if (live && eject)
 		printf("%s: CD ejected\n", argv[1]);
 	else if (live)
@@ -237,7 +251,8 @@ int cmd_cdrom(struct cli *c, int argc, char **argv)
 	else if (eject)
 		printf("%s: CD removed from the definition (applies at next start)\n", argv[1]);
 	else
-		printf("%s: CD set to %s in the definition (applies at next start)\n", argv[1], argv[2]);
+		printf("%s: CD set to %s in the definition (applies at next start)\n", argv[1],
+		       argv[2]);
 	return EXIT_DONE;
 }
 
@@ -253,10 +268,11 @@ int cmd_vnc(struct cli *c, int argc, char **argv)
 	if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 		return rc;
 	if (c->json) {
-		json_t *v = def.vnc ? json_pack("{s:i, s:i, s:s, s:b}", "display", def.vnc_display, "port",
-						5900 + def.vnc_display, "listen", vnc_listen(&def),
-						"password", def.vnc_password != NULL)
-				    : json_null();
+		json_t *v =
+			def.vnc ? json_pack("{s:i, s:i, s:s, s:b}", "display", def.vnc_display,
+					    "port", 5900 + def.vnc_display, "listen",
+					    vnc_listen(&def), "password", def.vnc_password != NULL)
+				: json_null();
 
 		cli_json_print(json_pack("{s:s, s:o}", "name", def.name, "vnc", v));
 	} else if (!def.vnc) {
@@ -267,9 +283,11 @@ int cmd_vnc(struct cli *c, int argc, char **argv)
 
 		hostinfo_name(host, sizeof host);
 		how = vnc_howto(&def, host, vmstate_pid(&c->cfg, def.name) > 0);
-		printf("display   %d\nport      %d\nlisten    %s\npassword  %s\n\n%s\n", def.vnc_display,
-		       5900 + def.vnc_display, vnc_listen(&def),
-		       def.vnc_password ? "set" : "none (anyone who reaches the port gets the screen)", how);
+		printf("display   %d\nport      %d\nlisten    %s\npassword  %s\n\n%s\n",
+		       def.vnc_display, 5900 + def.vnc_display, vnc_listen(&def),
+		       def.vnc_password ? "set"
+					: "none (anyone who reaches the port gets the screen)",
+		       how);
 		free(how);
 	}
 	vmdef_free(&def);

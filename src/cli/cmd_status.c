@@ -48,8 +48,9 @@ static json_t *vnc_json(const struct vmdef *d)
 {
 	if (!d->vnc)
 		return json_null();
-	return json_pack("{s:i, s:i, s:o, s:b}", "display", d->vnc_display, "port", 5900 + d->vnc_display, "listen",
-			 json_str_or_null(d->vnc_listen), "password", d->vnc_password != NULL);
+	return json_pack("{s:i, s:i, s:o, s:b}", "display", d->vnc_display, "port",
+			 5900 + d->vnc_display, "listen", json_str_or_null(d->vnc_listen),
+			 "password", d->vnc_password != NULL);
 }
 
 static json_t *disks_json(const struct vmdef *d)
@@ -59,9 +60,11 @@ static json_t *disks_json(const struct vmdef *d)
 	for (size_t i = 0; i < d->n_disks; i++) {
 		const struct vm_disk *k = &d->disks[i];
 
-		json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:o}", "lv", json_str_or_null(k->lv), "file",
-						   json_str_or_null(k->file), "interface", disk_iface_name(k->iface),
-						   "size", k->size ? json_integer((json_int_t)k->size) : json_null()));
+		json_array_append_new(
+			a, json_pack("{s:o, s:o, s:s, s:o}", "lv", json_str_or_null(k->lv), "file",
+				     json_str_or_null(k->file), "interface",
+				     disk_iface_name(k->iface), "size",
+				     k->size ? json_integer((json_int_t)k->size) : json_null()));
 	}
 	return a;
 }
@@ -74,8 +77,10 @@ static json_t *nics_json(const struct vmdef *d)
 		const struct vm_nic *n = &d->nics[i];
 
 		/* "bridge": null is user networking, the only other kind */
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "bridge", json_str_or_null(n->bridge), "model",
-						   json_str_or_null(n->model), "mac", json_str_or_null(n->mac)));
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "bridge",
+						   json_str_or_null(n->bridge), "model",
+						   json_str_or_null(n->model), "mac",
+						   json_str_or_null(n->mac)));
 	}
 	return a;
 }
@@ -88,7 +93,8 @@ static json_t *nics_json(const struct vmdef *d)
 #define SHOW_AGENT_MS 1500
 
 /* The guest's addresses (a list), or null while nothing is known. */
-static json_t *ip_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st, int agent_ms)
+static json_t *ip_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st,
+		       int agent_ms)
 {
 	struct strv ips = { 0 };
 	json_t *a;
@@ -103,7 +109,8 @@ static json_t *ip_json(const struct config *cfg, const struct vmdef *d, const st
 	return a;
 }
 
-json_t *cmd_status_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st, int agent_ms)
+json_t *cmd_status_json(const struct config *cfg, const struct vmdef *d, const struct vm_status *st,
+			int agent_ms)
 {
 	bool valid = st->state != VM_INVALID, on = live(st);
 	json_t *o = json_object();
@@ -114,9 +121,12 @@ json_t *cmd_status_json(const struct config *cfg, const struct vmdef *d, const s
 	json_object_set_new(o, "cpus", valid ? json_integer(d->cpus) : json_null());
 	json_object_set_new(o, "memory", valid ? json_integer((json_int_t)d->memory) : json_null());
 	json_object_set_new(o, "cpu_percent",
-			    on && st->cpu_percent >= 0 ? cli_json_tenths(st->cpu_percent) : json_null());
+			    on && st->cpu_percent >= 0 ? cli_json_tenths(st->cpu_percent)
+						       : json_null());
 	json_object_set_new(o, "rss", on ? json_integer((json_int_t)st->rss) : json_null());
-	json_object_set_new(o, "uptime", on && st->uptime >= 0 ? json_integer((json_int_t)st->uptime) : json_null());
+	json_object_set_new(o, "uptime",
+			    on && st->uptime >= 0 ? json_integer((json_int_t)st->uptime)
+						  : json_null());
 	json_object_set_new(o, "vnc", valid ? vnc_json(d) : json_null());
 	json_object_set_new(o, "cdrom", valid ? json_str_or_null(cdrom_shown(d, st)) : json_null());
 	json_object_set_new(o, "disks", valid ? disks_json(d) : json_array());
@@ -179,8 +189,9 @@ static void table_row(int w, const struct vmdef *d, const struct vm_status *st)
 		size_human(st->rss, rss, sizeof rss);
 	if (valid && d->vnc)
 		snprintf(vnc, sizeof vnc, "%d", 5900 + d->vnc_display);
-	tprintf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vmstate_name(st->state), cpu, mem, rss,
-	       uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc, valid && cd ? path_base(cd) : "-");
+	tprintf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, d->name, vmstate_name(st->state), cpu,
+		mem, rss, uptime_text(live(st) ? st->uptime : -1, up, sizeof up), vnc,
+		valid && cd ? path_base(cd) : "-");
 }
 
 static void table_print(const struct vmdef *defs, const struct vm_status *sts, size_t n)
@@ -190,13 +201,15 @@ static void table_print(const struct vmdef *defs, const struct vm_status *sts, s
 	for (size_t i = 0; i < n; i++)
 		if ((int)strlen(defs[i].name) > w)
 			w = (int)strlen(defs[i].name);
-	printf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, "NAME", "STATE", "CPU%", "MEM", "RSS", "UPTIME", "VNC", "CD");
+	printf("%-*s %-13s %5s %6s %6s %7s %5s %s\n", w, "NAME", "STATE", "CPU%", "MEM", "RSS",
+	       "UPTIME", "VNC", "CD");
 	for (size_t i = 0; i < n; i++)
 		table_row(w, &defs[i], &sts[i]);
 	/* the reasons, where the admin looks next */
 	for (size_t i = 0; i < n; i++)
 		if (sts[i].reason)
-			tprintf("%s: %s: %s\n", defs[i].name, vmstate_name(sts[i].state), sts[i].reason);
+			tprintf("%s: %s: %s\n", defs[i].name, vmstate_name(sts[i].state),
+				sts[i].reason);
 }
 
 /* "ip: 10.0.2.15, fd00::5" for a running guest whose addresses are known. */
@@ -239,11 +252,13 @@ static void show_print(const struct config *cfg, const struct vmdef *d, const st
 		tprintf("uptime:      %s\n", uptime_text(st->uptime, buf, sizeof buf));
 		show_ip(cfg, d, st);
 	}
-	tprintf("cpus:        %d (%s, %s)\n", d->cpus, d->cpu ? d->cpu : "-", d->machine ? d->machine : "-");
+	tprintf("cpus:        %d (%s, %s)\n", d->cpus, d->cpu ? d->cpu : "-",
+		d->machine ? d->machine : "-");
 	tprintf("memory:      %s\n", size_human(d->memory, buf, sizeof buf));
 	if (d->vnc)
-		tprintf("vnc:         %s:%d (display %d)%s\n", d->vnc_listen ? d->vnc_listen : "", 5900 + d->vnc_display,
-		       d->vnc_display, d->vnc_password ? ", password set" : ", no password");
+		tprintf("vnc:         %s:%d (display %d)%s\n", d->vnc_listen ? d->vnc_listen : "",
+			5900 + d->vnc_display, d->vnc_display,
+			d->vnc_password ? ", password set" : ", no password");
 	tprintf("cdrom:       %s\n", cdrom_shown(d, st) ? cdrom_shown(d, st) : "(empty)");
 	tprintf("boot:        %s\n", d->boot ? d->boot : vmdef_default("boot"));
 	char *as = autostart_describe(d);
@@ -251,11 +266,15 @@ static void show_print(const struct config *cfg, const struct vmdef *d, const st
 	tprintf("autostart:   %s\n", as);
 	free(as);
 	for (size_t i = 0; i < d->n_disks; i++)
-		tprintf("disk %zu:      %s %s %s\n", i, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
-		       disk_iface_name(d->disks[i].iface), d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");
+		tprintf("disk %zu:      %s %s %s\n", i,
+			d->disks[i].lv ? d->disks[i].lv : d->disks[i].file,
+			disk_iface_name(d->disks[i].iface),
+			d->disks[i].size ? size_human(d->disks[i].size, buf, sizeof buf) : "");
 	for (size_t i = 0; i < d->n_nics; i++)
-		tprintf("nic %zu:       %s %s %s\n", i, d->nics[i].bridge ? d->nics[i].bridge : "user",
-		       d->nics[i].model ? d->nics[i].model : "", d->nics[i].mac ? d->nics[i].mac : "");
+		tprintf("nic %zu:       %s %s %s\n", i,
+			d->nics[i].bridge ? d->nics[i].bridge : "user",
+			d->nics[i].model ? d->nics[i].model : "",
+			d->nics[i].mac ? d->nics[i].mac : "");
 }
 
 #define SHOW_EVENTS 10
@@ -274,8 +293,8 @@ static void show_events(const struct config *cfg, const char *name)
 		struct tm tm;
 
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&ev[k].when, &tm));
-		tprintf("  %s  %s%s%s%s\n", when, ev[k].text, ev[k].actor ? "  (by " : "", ev[k].actor ? ev[k].actor : "",
-			ev[k].actor ? ")" : "");
+		tprintf("  %s  %s%s%s%s\n", when, ev[k].text, ev[k].actor ? "  (by " : "",
+			ev[k].actor ? ev[k].actor : "", ev[k].actor ? ")" : "");
 	}
 	events_free(ev, n);
 }
@@ -302,7 +321,8 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		json_t *a = json_array();
 
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, cmd_status_json(&c->cfg, &defs[i], &sts[i], LIST_AGENT_MS));
+			json_array_append_new(
+				a, cmd_status_json(&c->cfg, &defs[i], &sts[i], LIST_AGENT_MS));
 		cli_json_print_indented(a);
 	} else {
 		table_print(defs, sts, n);

@@ -6,7 +6,8 @@
  * and a round asks only the guests that had news (watcher.h).
  *
  * Lines, one JSON object each (--json), "type" first:
- *   full       {"type","protocol","version","heartbeat","time","host":{...},"guests":[list objects]}
+ *   full       {"type","protocol","version","heartbeat","time","host":{...},"guests":[list
+ * objects]}
  *   guest      {"type","time","guest":{list object}}   a guest's object changed (uptime aside)
  *   removed    {"type","time","name"}                  a definition went away
  *   event      {"type","time","name","event"}          QEMU's event (STOP, RESUME, ...)
@@ -53,7 +54,7 @@ struct watch {
 	struct watcher *w;
 	struct status_poll *poll;
 	json_t *shown;        /* name -> the guest's object as last sent, uptime aside */
-	json_t *logs;         /* name -> {"stamp", "when", "at_when"}: what of its event log was sent */
+	json_t *logs; /* name -> {"stamp", "when", "at_when"}: what of its event log was sent */
 	double next_round, next_beat, next_vg;
 	struct job *vg_job;
 	long long vg_free;
@@ -113,9 +114,11 @@ static json_t *host_json(struct watch *wa)
 
 	hostinfo_load(&load);
 	return json_pack("{s:s, s:o, s:o, s:o, s:s}", "name", wa->host, "load",
-			 load >= 0 ? json_real((double)(long)(load * 100 + 0.5) / 100) : json_null(), "mem_available",
-			 has_mem ? json_integer((json_int_t)mem) : json_null(), "vg_free",
-			 wa->vg_free >= 0 ? json_integer(wa->vg_free) : json_null(), "version", VMDECK_VERSION);
+			 load >= 0 ? json_real((double)(long)(load * 100 + 0.5) / 100)
+				   : json_null(),
+			 "mem_available", has_mem ? json_integer((json_int_t)mem) : json_null(),
+			 "vg_free", wa->vg_free >= 0 ? json_integer(wa->vg_free) : json_null(),
+			 "version", VMDECK_VERSION);
 }
 
 /* ---- the guests ---- */
@@ -157,7 +160,8 @@ static void round_start(struct watch *wa)
 		defs_reload(wa);
 	quiet = xcalloc(wa->n ? wa->n : 1, sizeof *quiet);
 	watcher_quiet_mask(wa->w, wa->defs, wa->n, wa->st, quiet);
-	wa->poll = status_poll_start_quiet(wa->cfg, wa->defs, wa->n, wa->st, quiet, wa->cfg->status_timeout_ms);
+	wa->poll = status_poll_start_quiet(wa->cfg, wa->defs, wa->n, wa->st, quiet,
+					   wa->cfg->status_timeout_ms);
 	free(quiet);
 	wa->next_round = now_mono() + (wa->cfg->ui_refresh > 0.05 ? wa->cfg->ui_refresh : 1.0);
 }
@@ -177,7 +181,8 @@ static bool text_news(json_t *before, json_t *now)
 	static const char *const keys[] = { "state", "error", "cdrom" };
 
 	for (size_t k = 0; k < ARRAY_LEN(keys); k++)
-		if (!before || !json_equal(json_object_get(before, keys[k]), json_object_get(now, keys[k])))
+		if (!before ||
+		    !json_equal(json_object_get(before, keys[k]), json_object_get(now, keys[k])))
 			return true;
 	return false;
 }
@@ -197,7 +202,9 @@ static void guest_changes(struct watch *wa, size_t i)
 		say(wa, "%s is %s%s%s%s%s", wa->defs[i].name, vmstate_name(wa->st[i].state),
 		    wa->st[i].reason ? ": " : "", wa->st[i].reason ? wa->st[i].reason : "",
 		    json_is_string(json_object_get(k, "cdrom")) ? ", CD " : "",
-		    json_is_string(json_object_get(k, "cdrom")) ? json_string_value(json_object_get(k, "cdrom")) : "");
+		    json_is_string(json_object_get(k, "cdrom"))
+			    ? json_string_value(json_object_get(k, "cdrom"))
+			    : "");
 	json_object_set_new(wa->shown, wa->defs[i].name, k);
 	l = line_new("guest");
 	json_object_set_new(l, "guest", o);
@@ -251,7 +258,8 @@ static void log_changes(struct watch *wa, size_t i, bool send)
 		return;
 	n = events_recent(wa->cfg, name, WATCH_LOG_LINES, ev);
 	for (size_t k = 0; k < n; k++) {  /* oldest first */
-		if ((json_int_t)ev[k].when < when || ((json_int_t)ev[k].when == when && same++ < (size_t)at_when))
+		if ((json_int_t)ev[k].when < when ||
+		    ((json_int_t)ev[k].when == when && same++ < (size_t)at_when))
 			continue;
 		if ((json_int_t)ev[k].when > when) {
 			when = (json_int_t)ev[k].when;
@@ -260,16 +268,18 @@ static void log_changes(struct watch *wa, size_t i, bool send)
 		}
 		at_when++;
 		if (send) {
-			json_t *l = json_pack("{s:s, s:I, s:s, s:s}", "type", "log", "time", (json_int_t)ev[k].when, "name",
-					      name, "text", ev[k].text);
+			json_t *l =
+				json_pack("{s:s, s:I, s:s, s:s}", "type", "log", "time",
+					  (json_int_t)ev[k].when, "name", name, "text", ev[k].text);
 
 			say(wa, "%s: %s", name, ev[k].text);
 			emit(wa, l);
 		}
 	}
 	events_free(ev, n);
-	json_object_set_new(wa->logs, name, json_pack("{s:I, s:I, s:I}", "stamp", (json_int_t)stamp, "when", when,
-						     "at_when", at_when));
+	json_object_set_new(wa->logs, name,
+			    json_pack("{s:I, s:I, s:I}", "stamp", (json_int_t)stamp, "when", when,
+				      "at_when", at_when));
 }
 
 static void full_send(struct watch *wa)
@@ -329,8 +339,8 @@ static void qemu_events(struct watch *wa)
 		if (sp && wa->started) {
 			*sp = '\0';
 			say(wa, "%s: QEMU event %s", ev[i], sp + 1);
-			emit(wa, json_pack("{s:s, s:I, s:s, s:s}", "type", "event", "time", (json_int_t)time(NULL), "name",
-					   ev[i], "event", sp + 1));
+			emit(wa, json_pack("{s:s, s:I, s:s, s:s}", "type", "event", "time",
+					   (json_int_t)time(NULL), "name", ev[i], "event", sp + 1));
 		}
 		free(ev[i]);
 	}
@@ -369,7 +379,8 @@ static int sleep_ms(struct watch *wa)
 	if (!wa->poll && wa->next_round < next)
 		next = wa->next_round;
 	if (wa->vg_job)
-		next = next < now + 0.2 ? next : now + 0.2;  /* its pipe is read by job_read below */
+		/* its pipe is read by job_read below */
+		next = next < now + 0.2 ? next : now + 0.2;
 	ms = next <= now ? 0 : (int)((next - now) * 1000.0) + 1;
 	if (wa->poll && (t = status_poll_timeout(wa->poll)) >= 0 && t < ms)
 		ms = t;
@@ -384,7 +395,8 @@ static void on_stdin(struct watch *wa, short revents)
 	char buf[512];
 	ssize_t r = read(STDIN_FILENO, buf, sizeof buf);
 
-	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) || (r < 0 && (revents & (POLLHUP | POLLERR))))
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) ||
+	    (r < 0 && (revents & (POLLHUP | POLLERR))))
 		wa->quit = true;
 }
 

@@ -15,7 +15,7 @@
 #include "util.h"
 #include "vmstate.h"
 
-#define EVENT_TEXT_MAX 480                   /* a longer text is cut: a line stays one small write */
+#define EVENT_TEXT_MAX 480 /* a longer text is cut: a line stays one small write */
 #define EVENT_ACTOR_MAX 120                  /* user@address, likewise */
 #define EVENTS_READ_MAX (2 * EVENTS_TRIM_AT) /* readers look at the tail only */
 
@@ -73,8 +73,9 @@ static const struct {
 	enum vm_state state;
 	const char *words[6];
 } legacy_explains[] = {
-	{ VM_STOPPED, { "powered off", "did not power off", "the power button was not taken", "forced off", "stopped",
-			"start failed" } },
+	{ VM_STOPPED,
+	  { "powered off", "did not power off", "the power button was not taken", "forced off",
+	    "stopped", "start failed" } },
 	{ VM_RUNNING, { "started", "resumed", "reset", "responding again" } },
 	{ VM_PAUSED, { "paused" } },
 	{ VM_SHUTTING_DOWN, { "stopping", "ACPI power button pressed", "shutting down" } },
@@ -127,9 +128,10 @@ static char *one_line(const char *s, size_t max)
 /* "EPOCH\tKIND[\tby=ACTOR]\tTEXT\n" (the format in events.h), every field on one line. */
 static char *event_line(enum events_kind kind, const char *actor, const char *text)
 {
-	char *t = one_line(text, EVENT_TEXT_MAX), *a = actor ? one_line(actor, EVENT_ACTOR_MAX) : NULL;
-	char *line = xasprintf("%lld\t%s%s%s\t%s\n", (long long)time(NULL), events_kind_name(kind), a ? "\tby=" : "",
-			       a ? a : "", t);
+	char *t = one_line(text, EVENT_TEXT_MAX),
+	     *a = actor ? one_line(actor, EVENT_ACTOR_MAX) : NULL;
+	char *line = xasprintf("%lld\t%s%s%s\t%s\n", (long long)time(NULL), events_kind_name(kind),
+			       a ? "\tby=" : "", a ? a : "", t);
 
 	free(t);
 	free(a);
@@ -148,8 +150,8 @@ static int log_open_locked(const char *path)
 
 		if (fd < 0)
 			return -1;
-		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
+		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 			return fd;
 		close(fd);
 	}
@@ -184,8 +186,8 @@ static void log_trim(int fd, const char *path)
 	sbuf_free(&b);
 }
 
-int events_write(const struct config *cfg, const char *name, enum events_kind kind, const char *actor,
-		 const char *text)
+int events_write(const struct config *cfg, const char *name, enum events_kind kind,
+		 const char *actor, const char *text)
 {
 	char *line, *path;
 	struct stat st;
@@ -223,7 +225,8 @@ const char *events_actor(enum events_kind kind)
 	return kind >= EV_SEEN_RUNNING && kind <= EV_SEEN_INVALID ? NULL : actor_describe();
 }
 
-int events_log(const struct config *cfg, const char *name, enum events_kind kind, const char *fmt, ...)
+int events_log(const struct config *cfg, const char *name, enum events_kind kind, const char *fmt,
+	       ...)
 {
 	va_list ap;
 	char *text;
@@ -252,7 +255,8 @@ static bool kind_word(const char *s, size_t len)
 	if (len == 0 || len > 40)
 		return false;
 	for (size_t k = 0; k < len; k++)
-		if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '.' || s[k] == '-'))
+		if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '.' ||
+		      s[k] == '-'))
 			return false;
 	return true;
 }
@@ -359,8 +363,8 @@ size_t events_recent(const struct config *cfg, const char *name, size_t n, struc
 	free(path);
 	ring = xcalloc(n, sizeof *ring);
 	/* only lines with their newline count: a final fragment is a write still torn */
-	for (const char *s = b.s + skip, *nl; s < b.s + b.len && (nl = memchr(s, '\n', (size_t)(b.s + b.len - s)));
-	     s = nl + 1) {
+	for (const char *s = b.s + skip, *nl;
+	     s < b.s + b.len && (nl = memchr(s, '\n', (size_t)(b.s + b.len - s))); s = nl + 1) {
 		struct events_entry e;
 
 		if (!event_parse(s, (size_t)(nl - s), &e))
@@ -397,8 +401,8 @@ uint64_t events_stamp(const struct config *cfg, const char *name)
 		return 0;
 	}
 	free(path);
-	h = ((uint64_t)st.st_ino * 1099511628211ULL) ^ (uint64_t)st.st_size ^ ((uint64_t)st.st_mtime << 30) ^
-	    (uint64_t)st.st_mtim.tv_nsec;
+	h = ((uint64_t)st.st_ino * 1099511628211ULL) ^ (uint64_t)st.st_size ^
+	    ((uint64_t)st.st_mtime << 30) ^ (uint64_t)st.st_mtim.tv_nsec;
 	return h ? h : 1;
 }
 
@@ -427,7 +431,8 @@ int events_archive(const struct config *cfg, const char *name, char **archived, 
 	} else {
 		for (int k = 1; k < 100 && rc < 0; k++) {  /* two deletes in one second keep both */
 			free(to);
-			to = k == 1 ? xasprintf("%s.deleted-%s", path, stamp) : xasprintf("%s.deleted-%s-%d", path, stamp, k);
+			to = k == 1 ? xasprintf("%s.deleted-%s", path, stamp)
+				    : xasprintf("%s.deleted-%s-%d", path, stamp, k);
 			if (renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
 				rc = 0;
 			else if (errno != EEXIST)
@@ -454,14 +459,18 @@ bool events_explains(const struct events_entry *e, enum vm_state state, double s
 	if (e->kind != EV_LEGACY)
 		return (unsigned)e->kind < EV_KIND_COUNT && kinds[e->kind].explains == state;
 	for (size_t k = 0; k < ARRAY_LEN(legacy_explains); k++)
-		for (size_t w = 0; legacy_explains[k].state == state && w < ARRAY_LEN(legacy_explains[k].words) &&
-		     legacy_explains[k].words[w]; w++)
-			if (strncmp(e->text, legacy_explains[k].words[w], strlen(legacy_explains[k].words[w])) == 0)
+		for (size_t w = 0;
+		     legacy_explains[k].state == state && w < ARRAY_LEN(legacy_explains[k].words) &&
+		     legacy_explains[k].words[w];
+		     w++)
+			if (strncmp(e->text, legacy_explains[k].words[w],
+				    strlen(legacy_explains[k].words[w])) == 0)
 				return true;
 	return false;
 }
 
-bool events_already_logged(const struct config *cfg, const char *name, enum vm_state state, double seen_at)
+bool events_already_logged(const struct config *cfg, const char *name, enum vm_state state,
+			   double seen_at)
 {
 	struct events_entry last[EVENTS_EXPLAIN_LINES];
 	size_t n = events_recent(cfg, name, EVENTS_EXPLAIN_LINES, last);

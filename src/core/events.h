@@ -1,4 +1,7 @@
-/* events.h: a guest's persisted event log, state_dir/NAME/events.log, shared by the CLI and the console. */
+/*
+ * events.h: a guest's persisted event log, state_dir/NAME/events.log, shared by the CLI and the
+ * console.
+ */
 #ifndef VMDECK_EVENTS_H
 #define VMDECK_EVENTS_H
 
@@ -88,8 +91,8 @@ struct events_entry {
  * spaces. actor (may be NULL) is written as the by= field. Never fails the
  * caller's action: returns -1 (nothing written) on error.
  */
-int events_write(const struct config *cfg, const char *name, enum events_kind kind, const char *actor,
-		 const char *text);
+int events_write(const struct config *cfg, const char *name, enum events_kind kind,
+		 const char *actor, const char *text);
 /*
  * Who did it, for a line of this kind: actor_describe() (the user and ssh
  * client, sudo's user, or boot / host shutdown / backup timer), or NULL for
@@ -97,15 +100,16 @@ int events_write(const struct config *cfg, const char *name, enum events_kind ki
  */
 const char *events_actor(enum events_kind kind);
 /* events_write with a printf text, and events_actor(kind) as its actor. */
-int events_log(const struct config *cfg, const char *name, enum events_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int events_log(const struct config *cfg, const char *name, enum events_kind kind, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * The newest n events, oldest first, into out[0..n) (texts allocated; free
  * with events_free). Lines that are not of the form above (a torn write,
  * garbage) are skipped. Returns how many were read; 0 when there is no log.
  */
-size_t events_recent(const struct config *cfg, const char *name, size_t n, struct events_entry *out);
+size_t events_recent(const struct config *cfg, const char *name, size_t n,
+		     struct events_entry *out);
 void events_free(struct events_entry *ev, size_t n);
 
 /* A fingerprint of the log file (inode, size, mtime), 0 if absent: cheap change detection. */
@@ -134,6 +138,7 @@ int events_archive(const struct config *cfg, const char *name, char **archived, 
 #define EVENTS_EXPLAIN_WINDOW 10.0
 #define EVENTS_EXPLAIN_LINES 4
 bool events_explains(const struct events_entry *e, enum vm_state state, double seen_at);
-bool events_already_logged(const struct config *cfg, const char *name, enum vm_state state, double seen_at);
+bool events_already_logged(const struct config *cfg, const char *name, enum vm_state state,
+			   double seen_at);
 
 #endif

@@ -84,7 +84,8 @@ static bool listens_meet(const char *a, const char *b)
 		return strcasecmp(a, b) == 0 || (nx && addr_any(&x[0])) || (ny && addr_any(&y[0]));
 	for (size_t i = 0; i < nx; i++)
 		for (size_t j = 0; j < ny; j++)
-			if (addr_any(&x[i]) || addr_any(&y[j]) || memcmp(&x[i], &y[j], sizeof x[i]) == 0)
+			if (addr_any(&x[i]) || addr_any(&y[j]) ||
+			    memcmp(&x[i], &y[j], sizeof x[i]) == 0)
 				return true;
 	return false;
 }
@@ -303,7 +304,8 @@ static int disk_copy(struct build *b, size_t i, bool *created, char **err)
 {
 	const struct vm_disk *d = &b->def->disks[i];
 	const struct guest_disk_plan *p = &b->o->disks[i];
-	const char *sfmt = storage_file_format(p->from, p->from_format), *dfmt = storage_disk_format(d);
+	const char *sfmt = storage_file_format(p->from, p->from_format),
+		   *dfmt = storage_disk_format(d);
 	char *dst = NULL;
 	int fd, rc;
 
@@ -313,8 +315,8 @@ static int disk_copy(struct build *b, size_t i, bool *created, char **err)
 			return -1;
 		*created = true;
 		if ((rc = storage_disk_path(b->cfg, d, &dst, err)) == 0)
-			rc = storage_convert(p->from, sfmt, dst, dfmt, true, b->sizes[i], progress_add, &b->prog,
-					     b->o->cancel, err);
+			rc = storage_convert(p->from, sfmt, dst, dfmt, true, b->sizes[i],
+					     progress_add, &b->prog, b->o->cancel, err);
 		free(dst);
 		return rc;
 	}
@@ -329,8 +331,8 @@ static int disk_copy(struct build *b, size_t i, bool *created, char **err)
 	close(fd);
 	*created = true;
 	/* qemu-img opens the file it creates without O_EXCL: it keeps this inode and its mode */
-	return storage_convert(p->from, sfmt, d->file, dfmt, false, b->sizes[i], progress_add, &b->prog,
-			       b->o->cancel, err);
+	return storage_convert(p->from, sfmt, d->file, dfmt, false, b->sizes[i], progress_add,
+			       &b->prog, b->o->cancel, err);
 }
 
 /* A qcow2 overlay on from, in its folder (made as a copy's is). */
@@ -346,8 +348,9 @@ static int disk_overlay(const struct vm_disk *d, const struct guest_disk_plan *p
 	*strrchr(dir, '/') = '\0';
 	rc = dir[0] ? mkdir_p(dir, 0755, err) : 0;
 	free(dir);
-	if (rc == 0 && (rc = storage_overlay_create(d->file, p->from,
-						    storage_file_format(p->from, p->from_format), err)) == 0)
+	if (rc == 0 &&
+	    (rc = storage_overlay_create(d->file, p->from,
+					 storage_file_format(p->from, p->from_format), err)) == 0)
 		*created = true;
 	return rc;
 }
@@ -509,7 +512,8 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 	if (rc < 0)
 		disks_remove(cfg, def, created); /* no half-made guest */
 	else if (!(o && o->event && !o->event[0]))
-		events_log(cfg, def->name, EV_DEF_CREATE, "%s", o && o->event ? o->event : "definition created");
+		events_log(cfg, def->name, EV_DEF_CREATE, "%s",
+			   o && o->event ? o->event : "definition created");
 	if (yaml) {
 		explicit_bzero(yaml, strlen(yaml));
 		free(yaml);

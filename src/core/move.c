@@ -1,4 +1,7 @@
-/* move.c: `vmdeck move`: a stopped guest's disks and definition to another host over ssh, verified, source kept. */
+/*
+ * move.c: `vmdeck move`: a stopped guest's disks and definition to another host over ssh, verified,
+ * source kept.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,7 +64,9 @@ static int remote_test_absent(struct mv *m, const char *path, char **err)
 
 	free(cmd);
 	free(q);
-	return rc == 0 ? 0 : err_set(err, "%s: %s already exists there (never overwritten)", m->h.name, path);
+	return rc == 0 ? 0
+		       : err_set(err, "%s: %s already exists there (never overwritten)", m->h.name,
+				 path);
 }
 
 static int plan_disk(struct mv *m, size_t i, char **err)
@@ -79,14 +84,20 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 		if (stat(d->src, &st) < 0)
 			return err_set(err, "%s: %s", d->src, strerror(errno));
 		d->size = (uint64_t)st.st_size;
-		/* the path as resolved here, never the definition's text: a relative one means another folder there */
-		d->remote = m->o->file_dir ? path_join(m->o->file_dir, path_base(d->src)) : xstrdup(d->src);
+		/*
+		 * the path as resolved here, never the definition's text: a relative one means
+		 * another folder there
+		 */
+		d->remote = m->o->file_dir ? path_join(m->o->file_dir, path_base(d->src))
+					   : xstrdup(d->src);
 		if (d->remote[0] != '/')
-			return err_set(err, "%s: not an absolute path (give --file-dir)", d->remote);
+			return err_set(err, "%s: not an absolute path (give --file-dir)",
+				       d->remote);
 		d->tmp = xasprintf("%s.vmdeck-partial", d->remote);
 		return remote_test_absent(m, d->remote, err);
 	}
-	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 || lvm_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
+	if (storage_disk_size(m->cfg, vd, &d->size, err) < 0 ||
+	    lvm_split(m->cfg, vd->lv, &vg, &lv, err) < 0)
 		return -1;
 	if (m->o->vg) {
 		free(vg);
@@ -97,7 +108,9 @@ static int plan_disk(struct mv *m, size_t i, char **err)
 	free(vg);
 	free(lv);
 	if (rc != 0)
-		return rc < 0 ? -1 : err_set(err, "%s: %s already exists there (never overwritten)", m->h.name, d->lv);
+		return rc < 0 ? -1
+			      : err_set(err, "%s: %s already exists there (never overwritten)",
+					m->h.name, d->lv);
 	return 0;
 }
 
@@ -111,13 +124,16 @@ static char *receiver(const struct mv_disk *d)
 	char *q = sh_quote(d->remote), *qt = d->tmp ? sh_quote(d->tmp) : NULL, *pipe, *cmd;
 
 	/* conv=sparse: zero blocks of a new file become holes, as they were here */
-	pipe = xasprintf("{ zs=$( { { zstd -q -dc; echo $? >&3; } | dd of=%s bs=4M iflag=fullblock conv=%sfsync "
-			 "status=none >&4; } 3>&1 ) && test \"$zs\" = 0; } 4>&1", qt ? qt : q, qt ? "sparse," : "");
+	pipe = xasprintf(
+		"{ zs=$( { { zstd -q -dc; echo $? >&3; } | dd of=%s bs=4M iflag=fullblock "
+		"conv=%sfsync status=none >&4; } 3>&1 ) && test \"$zs\" = 0; } 4>&1",
+		qt ? qt : q, qt ? "sparse," : "");
 	if (qt == NULL) {
 		free(q);
 		return pipe;
 	}
-	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && rm -f -- %s && %s", q, qt, pipe);
+	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && rm -f -- %s && %s", q, qt,
+			pipe);
 	free(pipe);
 	free(qt);
 	free(q);
@@ -127,7 +143,8 @@ static char *receiver(const struct mv_disk *d)
 static int send_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
-	struct stream_opts so = { "zstd", 1, m->cfg->backup_threads, progress_add, &m->prog, m->o->hooks.cancel };
+	struct stream_opts so = { "zstd",	1,	  m->cfg->backup_threads,
+				  progress_add, &m->prog, m->o->hooks.cancel };
 	struct stream_sums sums;
 	struct spawn sp;
 	char *cmd, *why = NULL;
@@ -168,13 +185,16 @@ static int verify_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
 	char *what = xasprintf("%s: %s", m->h.name, d->remote);
-	int rc = backup_dest_readback(&m->h, d->tmp ? d->tmp : d->remote, d->size, d->sha, what, err);
+	int rc = backup_dest_readback(&m->h, d->tmp ? d->tmp : d->remote, d->size, d->sha, what,
+				      err);
 
 	free(what);
 	return rc;
 }
 
-/* A verified file takes its final name there (never over an existing one), the rename made durable. */
+/*
+ * A verified file takes its final name there (never over an existing one), the rename made durable.
+ */
 static int place_disk(struct mv *m, size_t i, char **err)
 {
 	struct mv_disk *d = &m->d[i];
@@ -185,7 +205,8 @@ static int place_disk(struct mv *m, size_t i, char **err)
 		return 0;
 	q = sh_quote(d->remote);
 	qt = sh_quote(d->tmp);
-	cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- %s \"$(dirname -- %s)\"", q, qt, q, q, q);
+	cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- %s \"$(dirname -- %s)\"", q, qt, q,
+			q, q);
 	rc = host_run(&m->h, cmd, NULL, err);
 	d->placed = rc == 0;
 	free(cmd);
@@ -199,7 +220,10 @@ static char *remote_def_path(const struct mv *m)
 	return xasprintf("%s/%s.yaml", m->h.vms_dir ? m->h.vms_dir : m->cfg->vms_dir, m->def->name);
 }
 
-/* Sets every disk key of the copy at FILE to where the disk went: VG/LV, or the absolute path there. */
+/*
+ * Sets every disk key of the copy at FILE to where the disk went: VG/LV, or the absolute path
+ * there.
+ */
 static int rename_disks(const struct mv *m, const char *file, char **err)
 {
 	int rc = 0;
@@ -213,7 +237,10 @@ static int rename_disks(const struct mv *m, const char *file, char **err)
 	return rc;
 }
 
-/* The edited copy must name each disk exactly where its verified bytes are, needing no folder to resolve. */
+/*
+ * The edited copy must name each disk exactly where its verified bytes are, needing no folder to
+ * resolve.
+ */
 static int check_copy(const struct mv *m, const char *file, char **err)
 {
 	struct vmdef def;
@@ -221,14 +248,16 @@ static int check_copy(const struct mv *m, const char *file, char **err)
 
 	for (size_t i = 0; i < def.n_disks && rc == 0; i++) {
 		const struct vm_disk *vd = &def.disks[i];
-		const char *want = m->d[i].lv ? m->d[i].lv : m->d[i].remote, *got = vd->lv ? vd->lv : vd->file;
+		const char *want = m->d[i].lv ? m->d[i].lv : m->d[i].remote,
+			   *got = vd->lv ? vd->lv : vd->file;
 
 		if (got == NULL || strcmp(got, want) != 0 || (vd->file && vd->file[0] != '/'))
-			rc = err_set(err, "the definition for there names disk %zu as %s, not %s", i + 1, got ? got : "nothing",
-				     want);
+			rc = err_set(err, "the definition for there names disk %zu as %s, not %s",
+				     i + 1, got ? got : "nothing", want);
 	}
 	if (rc == 0 && def.n_disks != m->def->n_disks)
-		rc = err_set(err, "the definition for there lists %zu disks, not %zu", def.n_disks, m->def->n_disks);
+		rc = err_set(err, "the definition for there lists %zu disks, not %zu", def.n_disks,
+			     m->def->n_disks);
 	vmdef_free(&def);
 	return rc;
 }
@@ -265,20 +294,27 @@ static char *definition_for_there(const struct mv *m, char **err)
 	return text;
 }
 
-/* Sends text to path's partial name there (0600, synced); what is stored there must read back as text. */
-static int send_definition_text(struct mv *m, const char *path, const char *tmp, const char *text, char **err)
+/*
+ * Sends text to path's partial name there (0600, synced); what is stored there must read back as
+ * text.
+ */
+static int send_definition_text(struct mv *m, const char *path, const char *tmp, const char *text,
+				char **err)
 {
 	char *qp = sh_quote(path), *qt = sh_quote(tmp), *cmd, *why = NULL, *back = NULL;
 	struct spawn sp;
 	int rc;
 
-	cmd = xasprintf("mkdir -p -- \"$(dirname -- %s)\" && umask 077 && rm -f -- %s && cat > %s && sync -- %s", qp, qt,
-			qt, qt);
+	cmd = xasprintf(
+		"mkdir -p -- \"$(dirname -- %s)\" && umask 077 && rm -f -- %s && cat > %s && sync "
+		"-- %s",
+		qp, qt, qt, qt);
 	rc = host_spawn(&m->h, cmd, &sp, SPAWN_PIPE, SPAWN_NULL, err);
 	free(cmd);
 	if (rc == 0) {
 		if (fd_write_all(sp.in, text, strlen(text)) < 0)
-			rc = err_set(err, "%s: cannot send the definition: %s", m->h.name, strerror(errno));
+			rc = err_set(err, "%s: cannot send the definition: %s", m->h.name,
+				     strerror(errno));
 		int xrc = spawn_finish(&sp, &why);
 
 		if (xrc != 0) {
@@ -300,7 +336,10 @@ static int send_definition_text(struct mv *m, const char *path, const char *tmp,
 	return rc;
 }
 
-/* The definition there, last: sent and read back under a partial name, then (the commit) renamed into place. */
+/*
+ * The definition there, last: sent and read back under a partial name, then (the commit) renamed
+ * into place.
+ */
 static int send_definition(struct mv *m, char **err)
 {
 	char *path = remote_def_path(m), *tmp = xasprintf("%s.vmdeck-partial", path);
@@ -310,7 +349,8 @@ static int send_definition(struct mv *m, char **err)
 
 	m->def_tmp = tmp;
 	if (rc == 0 && (rc = progress_commit_hold(m->o->hooks.cancel, &held, err)) == 0) {
-		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- \"$(dirname -- %s)\"", qp, qt, qp, qp);
+		cmd = xasprintf("test ! -e %s && mv -- %s %s && sync -- \"$(dirname -- %s)\"", qp,
+				qt, qp, qp);
 		m->committing = true;
 		rc = host_run(&m->h, cmd, NULL, err);
 		free(cmd);
@@ -354,7 +394,8 @@ static void undo_remote(struct mv *m)
 		/* the partial, and the final name if this run gave it (nothing refers to it yet) */
 		qt = sh_quote(d->tmp);
 		q = sh_quote(d->remote);
-		cmd = d->placed && !keep_placed ? xasprintf("rm -f -- %s %s", qt, q) : xasprintf("rm -f -- %s", qt);
+		cmd = d->placed && !keep_placed ? xasprintf("rm -f -- %s %s", qt, q)
+						: xasprintf("rm -f -- %s", qt);
 		host_run(&m->h, cmd, NULL, NULL);
 		free(cmd);
 		free(q);
@@ -371,15 +412,20 @@ static void undo_remote(struct mv *m)
 
 static int delete_source(struct mv *m, char **err)
 {
-	/* the definition first: a crash in between leaves spare volumes, never a guest without its disks */
+	/*
+	 * the definition first: a crash in between leaves spare volumes, never a guest without its
+	 * disks
+	 */
 	if (unlink(m->def->path) < 0)
-		return err_set(err, "copied and verified, but cannot delete %s: %s", m->def->path, strerror(errno));
+		return err_set(err, "copied and verified, but cannot delete %s: %s", m->def->path,
+			       strerror(errno));
 	for (size_t i = 0; i < m->def->n_disks; i++) {
 		const struct vm_disk *vd = &m->def->disks[i];
 		char *e = NULL;
 
 		if (vd->lv ? lvm_remove(m->cfg, vd->lv, &e) < 0 : unlink(vd->file) < 0) {
-			err_set(err, "copied and verified, but cannot delete the source disk: %s", e ? e : strerror(errno));
+			err_set(err, "copied and verified, but cannot delete the source disk: %s",
+				e ? e : strerror(errno));
 			free(e);
 			return -1;
 		}
@@ -421,8 +467,8 @@ static int move_body(struct mv *m, char **err)
 	return m->o->delete_source ? delete_source(m, err) : 0;
 }
 
-int move_run(const struct config *cfg, const struct vmdef *def, const char *host, const struct move_opts *o,
-	     char **err)
+int move_run(const struct config *cfg, const struct vmdef *def, const char *host,
+	     const struct move_opts *o, char **err)
 {
 	struct mv m = { .cfg = cfg, .def = def, .o = o };
 	int lock, rc;
@@ -432,24 +478,35 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 	if (o->vg && !lvm_name_valid(o->vg))
 		return err_set(err, "--vg %s: not a valid volume group name", o->vg);
 	if (o->file_dir && o->file_dir[0] != '/')
-		return err_set(err, "--file-dir %s: give an absolute folder (it names a folder there)", o->file_dir);
+		return err_set(err,
+			       "--file-dir %s: give an absolute folder (it names a folder there)",
+			       o->file_dir);
 	for (size_t i = 0; i < def->n_disks && o->delete_source; i++)
 		if (template_base_check(cfg, &def->disks[i], err) < 0)
-			return -1;  /* deleting a template's disks would leave its linked clones without a base */
+			/*
+			 * deleting a template's disks would leave its linked clones without a base
+			 */
+			return -1;
 	if (host_resolve(cfg, host, &m.h, err) < 0)
 		return -1;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
-	/* snapshots stay with the host they were made on: a copy of the base alone would be stale */
+	/*
+	 * snapshots stay with the host they were made on: a copy of the base alone would be stale
+	 */
 	if (snapshot_count(cfg, def, NULL) > 0) {
 		vm_unlock(lock);
-		return err_set(err, "it has snapshots, which do not travel: delete them first (vmdeck snapshot %s list)",
-			       def->name);
+		return err_set(
+			err,
+			"it has snapshots, which do not travel: delete them first (vmdeck snapshot "
+			"%s list)",
+			def->name);
 	}
 	m.d = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *m.d);
 	rc = move_body(&m, err);
 	if (rc == 0)
-		events_log(cfg, def->name, EV_MOVE, "moved to %s (%s)", host, o->delete_source ? "source deleted" : "source kept");
+		events_log(cfg, def->name, EV_MOVE, "moved to %s (%s)", host,
+			   o->delete_source ? "source deleted" : "source kept");
 	for (size_t i = 0; i < def->n_disks; i++) {
 		free(m.d[i].src);
 		free(m.d[i].remote);

@@ -39,7 +39,8 @@ struct target {
 	const char *format;
 	bool lv_created;   /* so a failure removes it again */
 	char *tmp;         /* file targets are written beside, then renamed */
-	bool *placed;      /* restore --as: guest_create's "created" flag, set once the file is in place */
+	bool *placed; /* restore --as: guest_create's "created" flag, set once the file is in place
+		       */
 	bool named;        /* --to-lv / --to-file: the admin's own choice */
 };
 
@@ -49,8 +50,8 @@ static char *with_index(const char *base, size_t i, const char *ext)
 }
 
 /* A restored copy under a new name gets disks named after it, beside the originals. */
-static void target_renamed(const struct config *cfg, const struct manifest_disk *md, const char *name, size_t i,
-			   struct target *t)
+static void target_renamed(const struct config *cfg, const struct manifest_disk *md,
+			   const char *name, size_t i, struct target *t)
 {
 	if (md->lv) {
 		char *vg = NULL, *lv = NULL;
@@ -77,7 +78,10 @@ static void target_renamed(const struct config *cfg, const struct manifest_disk 
 	free(dir);
 }
 
-/* --to-file ./x.raw is the admin's file here, so the definition gets it absolute (a relative one means file_dir). */
+/*
+ * --to-file ./x.raw is the admin's file here, so the definition gets it absolute (a relative one
+ * means file_dir).
+ */
 static char *file_absolute(const char *p)
 {
 	char *dir = xstrdup(p), *slash = strrchr(dir, '/'), *real, *out;
@@ -104,13 +108,16 @@ static char *lv_full(const struct config *cfg, const char *ref)
 	return full;
 }
 
-static int targets_plan(const struct config *cfg, const struct manifest *m, const struct restore_opts *o,
-			const char *name, struct target *ts, char **err)
+static int targets_plan(const struct config *cfg, const struct manifest *m,
+			const struct restore_opts *o, const char *name, struct target *ts,
+			char **err)
 {
 	bool renamed = strcmp(name, m->guest) != 0;
 
 	if ((o->to_lv || o->to_file) && m->n_disks != 1)
-		return err_set(err, "--to-lv/--to-file take an archive of one disk; this one has %zu", m->n_disks);
+		return err_set(err,
+			       "--to-lv/--to-file take an archive of one disk; this one has %zu",
+			       m->n_disks);
 	for (size_t i = 0; i < m->n_disks; i++) {
 		const struct manifest_disk *md = &m->disks[i];
 		struct target *t = &ts[i];
@@ -124,18 +131,22 @@ static int targets_plan(const struct config *cfg, const struct manifest *m, cons
 		else if (renamed)
 			target_renamed(cfg, md, name, i, t);
 		else
-			t->lv = md->lv ? xstrdup(md->lv) : NULL, t->file = md->lv ? NULL : xstrdup(md->source_file);
+			t->lv = md->lv ? xstrdup(md->lv) : NULL,
+			t->file = md->lv ? NULL : xstrdup(md->source_file);
 		if (t->lv == NULL && t->file == NULL)
 			return err_set(err, "%s: cannot tell where to restore it", md->file);
 		if (t->file && !manifest_path_ok(t->file))
-			return err_set(err, "%s: not an absolute path without . or .. parts", t->file);
+			return err_set(err, "%s: not an absolute path without . or .. parts",
+				       t->file);
 		if (t->lv && !t->named && !manifest_lv_ok(t->lv))
 			return err_set(err, "%s: not a VG/LV name", t->lv);
 		if (t->file && o->to_file)
 			t->format = storage_file_format(t->file, NULL);
 		for (size_t j = 0; j < i; j++)
-			if (ts[j].lv ? t->lv && strcmp(ts[j].lv, t->lv) == 0 : t->file && strcmp(ts[j].file, t->file) == 0)
-				return err_set(err, "the archive puts two disks on %s", t->lv ? t->lv : t->file);
+			if (ts[j].lv ? t->lv && strcmp(ts[j].lv, t->lv) == 0
+				     : t->file && strcmp(ts[j].file, t->file) == 0)
+				return err_set(err, "the archive puts two disks on %s",
+					       t->lv ? t->lv : t->file);
 	}
 	return 0;
 }
@@ -174,8 +185,9 @@ static bool path_inside(const char *dir, const char *path)
 static bool lv_eq(const struct config *cfg, const char *a, const char *b)
 {
 	char *va = NULL, *la = NULL, *vb = NULL, *lb = NULL;
-	bool same = lvm_split(cfg, a, &va, &la, NULL) == 0 && lvm_split(cfg, b, &vb, &lb, NULL) == 0 &&
-		    strcmp(va, vb) == 0 && strcmp(la, lb) == 0;
+	bool same = lvm_split(cfg, a, &va, &la, NULL) == 0 &&
+		    lvm_split(cfg, b, &vb, &lb, NULL) == 0 && strcmp(va, vb) == 0 &&
+		    strcmp(la, lb) == 0;
 
 	free(va);
 	free(la);
@@ -191,7 +203,8 @@ static bool target_in_storage(const struct config *cfg, const struct target *t)
 
 	if (t->file)
 		return path_inside(cfg->file_dir, t->file);
-	in = cfg->vg && cfg->vg[0] && lvm_split(cfg, t->lv, &vg, &lv, NULL) == 0 && strcmp(vg, cfg->vg) == 0;
+	in = cfg->vg && cfg->vg[0] && lvm_split(cfg, t->lv, &vg, &lv, NULL) == 0 &&
+	     strcmp(vg, cfg->vg) == 0;
 	free(vg);
 	free(lv);
 	return in;
@@ -209,8 +222,8 @@ static bool def_uses(const struct config *cfg, const struct vmdef *def, const st
  * the target the admin named; anything else only with --allow-paths.
  * Every path that needs it is named in the one line of the refusal.
  */
-static void targets_outside(const struct config *cfg, const struct target *ts, size_t n, const struct vmdef *old,
-			    struct sbuf *outside)
+static void targets_outside(const struct config *cfg, const struct target *ts, size_t n,
+			    const struct vmdef *old, struct sbuf *outside)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct target *t = &ts[i];
@@ -222,15 +235,18 @@ static void targets_outside(const struct config *cfg, const struct target *ts, s
 }
 
 /* Existing disks are replaced only with --force: checked for all before the first is written. */
-static int targets_check_exist(const struct config *cfg, const struct target *ts, size_t n, bool force, char **err)
+static int targets_check_exist(const struct config *cfg, const struct target *ts, size_t n,
+			       bool force, char **err)
 {
 	for (size_t i = 0; i < n && !force; i++) {
-		int rc = ts[i].lv ? lvm_info(cfg, ts[i].lv, NULL, err) : access(ts[i].file, F_OK) == 0;
+		int rc = ts[i].lv ? lvm_info(cfg, ts[i].lv, NULL, err)
+				  : access(ts[i].file, F_OK) == 0;
 
 		if (rc < 0)
 			return -1;
 		if (rc == 1)
-			return err_set(err, "%s already exists (--force replaces it)", ts[i].lv ? ts[i].lv : ts[i].file);
+			return err_set(err, "%s already exists (--force replaces it)",
+				       ts[i].lv ? ts[i].lv : ts[i].file);
 	}
 	return 0;
 }
@@ -252,8 +268,8 @@ static void owner_locks_release(struct owner_locks *l)
  * (--to-lv/--to-file), and never while that guest runs: its lock is taken
  * (so it cannot start meanwhile) before its pid is looked at, and kept.
  */
-static int targets_check_owners(const struct config *cfg, const char *name, const struct target *ts, size_t n,
-				struct owner_locks *locks, char **err)
+static int targets_check_owners(const struct config *cfg, const char *name, const struct target *ts,
+				size_t n, struct owner_locks *locks, char **err)
 {
 	struct vmdef *defs = NULL;
 	size_t nd = 0;
@@ -265,27 +281,40 @@ static int targets_check_owners(const struct config *cfg, const char *name, cons
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *what = ts[i].lv ? ts[i].lv : ts[i].file;
 
-		/* a template's disk under linked clones: written over, every clone would read garbage */
-		rc = template_base_check(cfg, &(struct vm_disk){ .lv = ts[i].lv, .file = ts[i].file }, err);
+		/*
+		 * a template's disk under linked clones: written over, every clone would read
+		 * garbage
+		 */
+		rc = template_base_check(
+			cfg, &(struct vm_disk){ .lv = ts[i].lv, .file = ts[i].file }, err);
 
 		for (size_t j = 0; j < nd && rc == 0; j++) {
 			const struct vmdef *d = &defs[j];
 			int fd;
 
-			if (strcmp(d->name, name) != 0 && d->error && vmstate_pid_find(cfg, d->name) > 0)
-				rc = err_set(err, "guest %s runs and its definition does not load: cannot tell whether it "
-					     "uses %s (mend %s first)", d->name, what, d->path ? d->path : d->name);
+			if (strcmp(d->name, name) != 0 && d->error &&
+			    vmstate_pid_find(cfg, d->name) > 0)
+				rc = err_set(
+					err,
+					"guest %s runs and its definition does not load: cannot "
+					"tell whether it uses %s (mend %s first)",
+					d->name, what, d->path ? d->path : d->name);
 			if (rc < 0 || strcmp(d->name, name) == 0 || !def_uses(cfg, d, &ts[i]))
 				continue;
 			if (!ts[i].named)
-				rc = err_set(err, "%s is a disk of guest %s: an archive of another guest never overwrites it",
-					     what, d->name);
+				rc = err_set(
+					err,
+					"%s is a disk of guest %s: an archive of another guest "
+					"never overwrites it",
+					what, d->name);
 			else if (locks->n >= sizeof locks->fds / sizeof locks->fds[0])
 				rc = err_set(err, "%s: too many guests to lock", what);
 			else if ((fd = vm_lock(cfg, d->name, false, err)) < 0)
 				rc = -1;
 			else if ((locks->fds[locks->n++] = fd, vmstate_pid_find(cfg, d->name) > 0))
-				rc = err_set(err, "%s is a disk of running guest %s (stop it first)", what, d->name);
+				rc = err_set(err,
+					     "%s is a disk of running guest %s (stop it first)",
+					     what, d->name);
 		}
 	}
 	vmdefs_free(defs, nd);
@@ -304,7 +333,8 @@ struct archive_src {
 	struct spawn sp;    /* the ssh cat of the file being read */
 };
 
-static int src_parse(const struct config *cfg, const char *archive, struct archive_src *s, char **err)
+static int src_parse(const struct config *cfg, const char *archive, struct archive_src *s,
+		     char **err)
 {
 	const char *colon = strchr(archive, ':'), *slash = strchr(archive, '/');
 
@@ -430,14 +460,19 @@ static int disk_err(const struct manifest_disk *md, int rc, char **err)
 static int unpack_fd(struct rs *r, size_t i, int in, int out, char **err)
 {
 	const struct manifest_disk *md = &r->m->disks[i];
-	struct stream_opts so = { r->m->compress, 0, 0, progress_add, &r->prog, r->o->hooks.cancel };
+	struct stream_opts so = {
+		r->m->compress, 0, 0, progress_add, &r->prog, r->o->hooks.cancel
+	};
 	struct stream_sums sums;
 	int rc;
 
 	r->prog.p.item = md->file;
 	rc = stream_decompress(in, out, md->size, &so, &sums, err);
 	if (rc == 0 && strcmp(sums.raw_sha, md->sha256) != 0)
-		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
+		rc = err_set(
+			err,
+			"%s: checksum mismatch, the archive is damaged (nothing restored from it)",
+			md->file);
 	return disk_err(md, rc, err);
 }
 
@@ -445,7 +480,9 @@ static int unpack_fd(struct rs *r, size_t i, int in, int out, char **err)
 static int unpack(struct rs *r, size_t i, int out, char **err)
 {
 	const struct manifest_disk *md = &r->m->disks[i];
-	struct stream_opts so = { r->m->compress, 0, 0, progress_add, &r->prog, r->o->hooks.cancel };
+	struct stream_opts so = {
+		r->m->compress, 0, 0, progress_add, &r->prog, r->o->hooks.cancel
+	};
 	struct stream_sums sums;
 	int in, rc;
 
@@ -455,7 +492,10 @@ static int unpack(struct rs *r, size_t i, int out, char **err)
 	rc = stream_decompress(in, out, md->size, &so, &sums, err);
 	rc = src_close(&r->src, in, rc, r->o->hooks.cancel && *r->o->hooks.cancel, err);
 	if (rc == 0 && strcmp(sums.raw_sha, md->sha256) != 0)
-		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
+		rc = err_set(
+			err,
+			"%s: checksum mismatch, the archive is damaged (nothing restored from it)",
+			md->file);
 	return disk_err(md, rc, err);
 }
 
@@ -469,7 +509,9 @@ static int spool_create(const struct config *cfg, char **err)
 		return -1;
 	fd = open(cfg->backup_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
-		return fd >= 0 ? fd : err_set(err, "cannot create a file in %s: %s", cfg->backup_dir, strerror(errno));
+		return fd >= 0 ? fd
+			       : err_set(err, "cannot create a file in %s: %s", cfg->backup_dir,
+					 strerror(errno));
 	tmpl = path_join(cfg->backup_dir, ".restore-spool-XXXXXX");
 	fd = mkostemp(tmpl, O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -527,7 +569,10 @@ static int spool_fetch(struct rs *r, size_t i, char **err)
 	rc = spool_copy(in, fd, r->o->hooks.cancel, hex, err);
 	rc = src_close(&r->src, in, rc, r->o->hooks.cancel && *r->o->hooks.cancel, err);
 	if (rc == 0 && strcmp(hex, md->stored_sha256) != 0)
-		rc = err_set(err, "%s: checksum mismatch, the archive is damaged (nothing restored from it)", md->file);
+		rc = err_set(
+			err,
+			"%s: checksum mismatch, the archive is damaged (nothing restored from it)",
+			md->file);
 	if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
 		rc = err_set(err, "cannot read the local copy: %s", strerror(errno));
 	if (rc < 0) {
@@ -537,7 +582,10 @@ static int spool_fetch(struct rs *r, size_t i, char **err)
 	return fd;
 }
 
-/* Verifies, then writes disk i into out: from a local archive, or from a local copy of a remote one. */
+/*
+ * Verifies, then writes disk i into out: from a local archive, or from a local copy of a remote
+ * one.
+ */
 static int unpack_verified(struct rs *r, size_t i, int out, char **err)
 {
 	int sp, rc;
@@ -601,8 +649,9 @@ static int restore_lv(struct rs *r, size_t i, struct target *t, bool force, char
 
 static int to_qcow2(const char *raw, const char *dst, char **err)
 {
-	char *av[] = { (char *)"qemu-img", (char *)"convert", (char *)"-f", (char *)"raw", (char *)"-O",
-		       (char *)"qcow2", (char *)raw, (char *)dst, NULL };
+	char *av[] = { (char *)"qemu-img", (char *)"convert", (char *)"-f",
+		       (char *)"raw",	   (char *)"-O",      (char *)"qcow2",
+		       (char *)raw,	   (char *)dst,	      NULL };
 
 	return spawn_run(av, NULL, err);
 }
@@ -615,7 +664,10 @@ static int tmp_create(const char *path, char **err)
 	return fd >= 0 ? fd : err_set(err, "cannot create %s: %s", path, strerror(errno));
 }
 
-/* The temporary names of a restore into file: FILE.restore-PID, and FILE.restore-PID.raw before a qcow2 conversion. */
+/*
+ * The temporary names of a restore into file: FILE.restore-PID, and FILE.restore-PID.raw before a
+ * qcow2 conversion.
+ */
 static bool is_leftover(const char *entry, const char *base, pid_t *pid)
 {
 	size_t n = strlen(base);
@@ -623,8 +675,8 @@ static bool is_leftover(const char *entry, const char *base, pid_t *pid)
 	char *end;
 	long v;
 
-	if (strncmp(entry, base, n) != 0 || strncmp(entry + n, ".restore-", strlen(".restore-")) != 0 ||
-	    *p < '1' || *p > '9')
+	if (strncmp(entry, base, n) != 0 ||
+	    strncmp(entry + n, ".restore-", strlen(".restore-")) != 0 || *p < '1' || *p > '9')
 		return false;
 	v = strtol(p, &end, 10);
 	*pid = (pid_t)v;
@@ -656,11 +708,14 @@ static void leftovers_remove(const struct config *cfg, const char *name, const c
 		struct stat st;
 		char *p;
 
-		if (!is_leftover(e->d_name, base, &pid) || (pid != getpid() && vmstate_pid_alive(pid)))
+		if (!is_leftover(e->d_name, base, &pid) ||
+		    (pid != getpid() && vmstate_pid_alive(pid)))
 			continue;
 		p = path_join(where, e->d_name);
-		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && unlink(p) == 0)
-			events_log(cfg, name, EV_RESTORE_CLEANUP, "removed %s, left by an interrupted restore", p);
+		if (lstat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
+		    unlink(p) == 0)
+			events_log(cfg, name, EV_RESTORE_CLEANUP,
+				   "removed %s, left by an interrupted restore", p);
 		free(p);
 	}
 	closedir(dh);
@@ -710,7 +765,8 @@ static int restore_file(struct rs *r, size_t i, struct target *t, bool force, ch
 	free(raw);
 	if (rc == 0 && chmod(t->tmp, 0600) < 0)
 		rc = err_set(err, "cannot write %s: %s", t->tmp, strerror(errno));
-	return rc;  /* placed under its final name by restore_commit, with the others and the definition */
+	/* placed under its final name by restore_commit, with the others and the definition */
+	return rc;
 }
 
 /* tmp renamed to file only while that name is free; a file system without the flag: a link. */
@@ -740,8 +796,11 @@ static int files_place(const struct rs *r, struct target *ts, char **err)
 		if (r->o->force && rename(ts[i].tmp, ts[i].file) < 0)
 			return err_set(err, "cannot replace %s: %s", ts[i].file, strerror(errno));
 		if (!r->o->force && place_new(ts[i].tmp, ts[i].file) < 0)
-			return errno == EEXIST ? err_set(err, "%s appeared meanwhile (--force replaces it)", ts[i].file)
-					       : err_set(err, "cannot write %s: %s", ts[i].file, strerror(errno));
+			return errno == EEXIST
+				       ? err_set(err, "%s appeared meanwhile (--force replaces it)",
+						 ts[i].file)
+				       : err_set(err, "cannot write %s: %s", ts[i].file,
+						 strerror(errno));
 		if (ts[i].placed)
 			*ts[i].placed = true;
 		free(ts[i].tmp);
@@ -756,8 +815,8 @@ static int files_place(const struct rs *r, struct target *ts, char **err)
  * they were (the temporary files are removed by the undo); none after it
  * stops the run half-way. LVs were written in place (they have no rename).
  */
-static int restore_commit(struct rs *r, struct target *ts, const char *name, bool exists, const char *text,
-			  char **err)
+static int restore_commit(struct rs *r, struct target *ts, const char *name, bool exists,
+			  const char *text, char **err)
 {
 	sigset_t held;
 	int rc = progress_commit_hold(r->o->hooks.cancel, &held, err);
@@ -787,9 +846,11 @@ static char *definition_for_copy(const char *text, const char *name)
 	bool head = true;
 
 	strftime(day, sizeof day, "%Y-%m-%d", gmtime_r(&now, &tm));
-	sbuf_printf(&b, "# %s: a copy restored by `vmdeck restore --as %s` on %s.\n", name, name, day);
+	sbuf_printf(&b, "# %s: a copy restored by `vmdeck restore --as %s` on %s.\n", name, name,
+		    day);
 	for (const char *line = text; *line;) {
-		const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line), *p = line;
+		const char *nl = strchr(line, '\n'), *end = nl ? nl : line + strlen(line),
+			   *p = line;
 
 		while (p < end && (*p == ' ' || *p == '-'))
 			p++;
@@ -837,7 +898,10 @@ static bool same_args(const struct vmdef *a, const struct vmdef *b)
 	return true;
 }
 
-/* What restore checks and writes besides the disks: the archive's definition and the guests here it is compared with. */
+/*
+ * What restore checks and writes besides the disks: the archive's definition and the guests here it
+ * is compared with.
+ */
 struct defcheck {
 	const struct config *cfg;
 	const char *name;
@@ -855,14 +919,17 @@ static int check_extra_args(const struct defcheck *c, const struct vmdef *def, c
 {
 	struct sbuf b = { 0 };
 
-	if (def->n_extra_args == 0 || c->o->allow_extra_args || same_args(c->old, def) || same_args(c->orig, def))
+	if (def->n_extra_args == 0 || c->o->allow_extra_args || same_args(c->old, def) ||
+	    same_args(c->orig, def))
 		return 0;
 	for (size_t i = 0; i < def->n_extra_args; i++) {
 		sbuf_add(&b, i ? " \"" : "\"");
 		add_escaped(&b, def->extra_args[i]);
 		sbuf_add(&b, "\"");
 	}
-	err_set(err, "the archive's definition passes extra_args to QEMU: %s (--allow-extra-args after checking them)",
+	err_set(err,
+		"the archive's definition passes extra_args to QEMU: %s (--allow-extra-args after "
+		"checking them)",
 		b.s);
 	sbuf_free(&b);
 	return -1;
@@ -884,15 +951,20 @@ static bool cdrom_trusted(const struct defcheck *c, const char *cd)
 }
 
 /* Sets disk k of the definition to its target, if it names something else. */
-static int fix_disk(const struct defcheck *c, const struct vmdef *def, size_t k, const struct target *t, char **err)
+static int fix_disk(const struct defcheck *c, const struct vmdef *def, size_t k,
+		    const struct target *t, char **err)
 {
 	const struct vm_disk *d = &def->disks[k];
 	char *have = d->file ? path_resolve(c->cfg->file_dir, d->file) : NULL, *key;
-	bool same = t->lv ? d->lv && lv_eq(c->cfg, d->lv, t->lv) : have && strcmp(have, t->file) == 0;
+	bool same =
+		t->lv ? d->lv && lv_eq(c->cfg, d->lv, t->lv) : have && strcmp(have, t->file) == 0;
 	int rc = 0;
 
 	free(have);
-	/* a restore gives a flat disk (the archive holds the chain's content): the overlay goes first */
+	/*
+	 * a restore gives a flat disk (the archive holds the chain's content): the overlay goes
+	 * first
+	 */
 	if (d->overlay) {
 		key = xasprintf("disks.%zu.overlay", k);
 		rc = vmdef_set_key(c->file, key, "", err);  /* overlay: "" is none */
@@ -902,8 +974,12 @@ static int fix_disk(const struct defcheck *c, const struct vmdef *def, size_t k,
 	}
 	if (!same && (t->lv ? d->lv == NULL : d->file == NULL)) {
 		if (def->n_disks != 1)
-			return err_set(err, "the archive's definition and manifest disagree about disk %zu", k + 1);
-		rc = vmdef_set_item_kind(c->file, "disks", t->lv ? "lv" : "file", t->lv ? t->lv : t->file, NULL, err);
+			return err_set(
+				err,
+				"the archive's definition and manifest disagree about disk %zu",
+				k + 1);
+		rc = vmdef_set_item_kind(c->file, "disks", t->lv ? "lv" : "file",
+					 t->lv ? t->lv : t->file, NULL, err);
 	} else {
 		key = xasprintf("disks.%zu.%s", k, t->lv ? "lv" : "file");
 		if (!same)
@@ -928,7 +1004,8 @@ static int fix_vnc(const struct defcheck *c, const struct vmdef *def, char **err
 
 	if (!def->vnc || vmdefs_load_all(c->cfg, &defs, &nd, NULL) < 0)
 		return 0;
-	disp = guest_vnc_free_display(defs, nd, c->name, vnc_listen(def)); /* the definition it replaces is not another's */
+	/* the definition it replaces is not another's */
+	disp = guest_vnc_free_display(defs, nd, c->name, vnc_listen(def));
 	vmdefs_free(defs, nd);
 	if (disp >= 0 && disp != def->vnc_display) {
 		snprintf(num, sizeof num, "%d", disp);
@@ -951,15 +1028,19 @@ static int as_archive_err(const char *file, char **err)
 	return -1;
 }
 
-/* Checks the edited definition as a vms.d file and applies the edits it needs; def is loaded from c->file. */
-static int definition_edit(const struct defcheck *c, const struct manifest *m, const struct target *ts,
-			   struct sbuf *outside, char **err)
+/*
+ * Checks the edited definition as a vms.d file and applies the edits it needs; def is loaded from
+ * c->file.
+ */
+static int definition_edit(const struct defcheck *c, const struct manifest *m,
+			   const struct target *ts, struct sbuf *outside, char **err)
 {
 	struct vmdef def;
 	int rc = vmdef_load(c->file, &def, err);
 
 	if (rc == 0 && def.n_disks != m->n_disks)
-		rc = err_set(err, "the archive's definition has %zu disks, its manifest %zu", def.n_disks, m->n_disks);
+		rc = err_set(err, "the archive's definition has %zu disks, its manifest %zu",
+			     def.n_disks, m->n_disks);
 	if (rc == 0)
 		rc = check_extra_args(c, &def, err);
 	if (rc == 0 && !cdrom_trusted(c, def.cdrom))
@@ -978,11 +1059,14 @@ static int definition_edit(const struct defcheck *c, const struct manifest *m, c
  * (relative names resolved as a definition resolves them), edited in place
  * (comments kept) in a private file in the guest's state folder.
  */
-static int definition_prepare(const struct defcheck *c, const struct manifest *m, const struct target *ts,
-			      struct sbuf *outside, char **text, struct vmdef *def, char **err)
+static int definition_prepare(const struct defcheck *c, const struct manifest *m,
+			      const struct target *ts, struct sbuf *outside, char **text,
+			      struct vmdef *def, char **err)
 {
-	char *dir = vmstate_path(c->cfg, c->name, "incoming"), *file = xasprintf("%s/%s.yaml", dir, c->name);
-	char *src = strcmp(c->name, m->guest) != 0 ? definition_for_copy(m->definition, c->name) : xstrdup(m->definition);
+	char *dir = vmstate_path(c->cfg, c->name, "incoming"),
+	     *file = xasprintf("%s/%s.yaml", dir, c->name);
+	char *src = strcmp(c->name, m->guest) != 0 ? definition_for_copy(m->definition, c->name)
+						   : xstrdup(m->definition);
 	struct defcheck dc = *c;
 	int rc;
 
@@ -992,7 +1076,8 @@ static int definition_prepare(const struct defcheck *c, const struct manifest *m
 	*text = NULL;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		rc = err_set(err, "cannot create %s: %s", dir, strerror(errno));
-	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+	else if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		 (st.st_mode & 077))
 		rc = err_set(err, "%s is not a private folder of this user (remove it)", dir);
 	else
 		rc = file_write_atomic(file, src, strlen(src), 0600, err);
@@ -1000,7 +1085,8 @@ static int definition_prepare(const struct defcheck *c, const struct manifest *m
 		rc = as_archive_err(file, err);
 	if (rc == 0 && (*text = file_read(file, NULL, err)) == NULL)
 		rc = -1;
-	if (rc == 0 && def && vmdef_load(file, def, err) < 0) /* what guest_create checks and makes */
+	/* what guest_create checks and makes */
+	if (rc == 0 && def && vmdef_load(file, def, err) < 0)
 		rc = as_archive_err(file, err);
 	unlink(file);
 	rmdir(dir);
@@ -1050,9 +1136,12 @@ static void def_drop(struct vmdef *d)
 	}
 }
 
-/* Everything checked before a byte is written: the archive's paths and definition, then the guests involved. */
-static int restore_checks(struct rs *r, const char *name, struct target *ts, bool exists, struct owner_locks *locks,
-			  char **text, struct vmdef *def, char **err)
+/*
+ * Everything checked before a byte is written: the archive's paths and definition, then the guests
+ * involved.
+ */
+static int restore_checks(struct rs *r, const char *name, struct target *ts, bool exists,
+			  struct owner_locks *locks, char **text, struct vmdef *def, char **err)
 {
 	struct vmdef *old = exists ? def_here(r->cfg, name) : NULL;
 	struct vmdef *orig = strcmp(name, r->m->guest) != 0 ? def_here(r->cfg, r->m->guest) : NULL;
@@ -1061,7 +1150,10 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 	int rc = 0;
 
 	if (exists && !r->o->force)
-		rc = err_set(err, "guest %s exists (--force restores over it, --as NAME restores a copy)", name);
+		rc = err_set(
+			err,
+			"guest %s exists (--force restores over it, --as NAME restores a copy)",
+			name);
 	else if (vmstate_pid_find(r->cfg, name) > 0)
 		rc = err_set(err, "guest %s is running (stop it first)", name);
 	if (rc == 0) {
@@ -1072,8 +1164,11 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 		struct sbuf b = { 0 };
 
 		add_escaped(&b, outside.s);
-		rc = err_set(err, "the archive names %s, outside storage.file_dir, storage.vg and iso_dirs "
-			     "(--allow-paths after checking it)", b.s);
+		rc = err_set(
+			err,
+			"the archive names %s, outside storage.file_dir, storage.vg and iso_dirs "
+			"(--allow-paths after checking it)",
+			b.s);
 		sbuf_free(&b);
 	}
 	if (rc == 0)
@@ -1086,18 +1181,25 @@ static int restore_checks(struct rs *r, const char *name, struct target *ts, boo
 	return rc;
 }
 
-/* A copy under a new name is a new guest: guest_create makes it, as it makes one for `new` and the form. */
+/*
+ * A copy under a new name is a new guest: guest_create makes it, as it makes one for `new` and the
+ * form.
+ */
 struct copy_make {
 	struct rs *r;
 	struct target *ts;
 };
 
-/* Disk i onto its target (a file beside it, placed by copy_commit); guest_create owns a volume made new. */
+/*
+ * Disk i onto its target (a file beside it, placed by copy_commit); guest_create owns a volume made
+ * new.
+ */
 static int copy_make_disk(void *arg, size_t i, bool *created, char **err)
 {
 	struct copy_make *c = arg;
 	struct target *t = &c->ts[i];
-	int rc = t->lv ? restore_lv(c->r, i, t, c->r->o->force, err) : restore_file(c->r, i, t, c->r->o->force, err);
+	int rc = t->lv ? restore_lv(c->r, i, t, c->r->o->force, err)
+		       : restore_file(c->r, i, t, c->r->o->force, err);
 
 	/* a file is new only once copy_commit puts it in place, if its name is still free */
 	*created = t->lv ? t->lv_created : false;
@@ -1114,16 +1216,23 @@ static int copy_commit(void *arg, char **err)
 	return files_place(c->r, c->ts, err);
 }
 
-static int copy_create(struct rs *r, struct target *ts, struct vmdef *def, const char *text, char **err)
+static int copy_create(struct rs *r, struct target *ts, struct vmdef *def, const char *text,
+		       char **err)
 {
 	struct guest_disk_plan *plan = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *plan);
 	struct copy_make c = { r, ts };
-	struct guest_create_opts o = { .disks = plan, .text = text, .event = "", .commit = copy_commit,
-				       .commit_arg = &c, .cancel = r->o->hooks.cancel };
+	struct guest_create_opts o = { .disks = plan,
+				       .text = text,
+				       .event = "",
+				       .commit = copy_commit,
+				       .commit_arg = &c,
+				       .cancel = r->o->hooks.cancel };
 	int rc;
 
 	for (size_t i = 0; i < def->n_disks; i++)
-		plan[i] = (struct guest_disk_plan){ .how = GUEST_DISK_MAKE, .make = copy_make_disk, .arg = &c };
+		plan[i] = (struct guest_disk_plan){ .how = GUEST_DISK_MAKE,
+						    .make = copy_make_disk,
+						    .arg = &c };
 	rc = guest_create(r->cfg, def, &o, err);
 	free(plan);
 	return rc;
@@ -1141,8 +1250,10 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
 		if (ts[i].file)
 			leftovers_remove(r->cfg, name, ts[i].file);
-	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)  /* an existing LV is read twice: verify, then restore */
-		total += r->m->disks[i].size * (ts[i].lv && lvm_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
+	/* an existing LV is read twice: verify, then restore */
+	for (size_t i = 0; i < r->m->n_disks && rc == 0; i++)
+		total += r->m->disks[i].size *
+			 (ts[i].lv && lvm_info(r->cfg, ts[i].lv, NULL, NULL) == 1 ? 2 : 1);
 	if (rc == 0)
 		progress_begin(&r->prog, r->o->hooks.progress, r->o->hooks.arg, "restore", total);
 	if (rc == 0 && copy) {
@@ -1164,8 +1275,8 @@ static int restore_body(struct rs *r, const char *name, struct target *ts, char 
 	return rc;
 }
 
-int restore_run(const struct config *cfg, const char *archive, const struct restore_opts *o, char **name_out,
-		char **err)
+int restore_run(const struct config *cfg, const char *archive, const struct restore_opts *o,
+		char **name_out, char **err)
 {
 	struct manifest m;
 	struct rs r = { .cfg = cfg, .m = &m, .o = o };

@@ -1,4 +1,7 @@
-/* storage.c: image files through qemu-img, and a guest disk's path, size and format whatever its kind. */
+/*
+ * storage.c: image files through qemu-img, and a guest disk's path, size and format whatever its
+ * kind.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -33,8 +36,8 @@ int storage_file_create(const char *path, const char *format, uint64_t size, cha
 {
 	const char *fmt = storage_file_format(path, format);
 	char sz[32], *dir, *slash;
-	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f", (char *)fmt,
-			(char *)path, sz, NULL };
+	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f",
+		       (char *)fmt,	   (char *)path,     sz,	   NULL };
 	int rc, fd;
 	char *known;
 
@@ -97,7 +100,8 @@ int storage_file_info(const char *path, uint64_t *virtual_size, uint64_t *alloca
 	return 0;
 }
 
-int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink, char **err)
+int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink,
+			char **err)
 {
 	const char *fmt = storage_file_format(path, format);
 	uint64_t cur;
@@ -108,7 +112,8 @@ int storage_file_resize(const char *path, const char *format, uint64_t size, boo
 	if (storage_file_info(path, &cur, NULL, err) < 0)
 		return -1;
 	if (size < cur && !allow_shrink)
-		return err_set(err, "%s: shrinking loses data at its end (confirm with --shrink)", path);
+		return err_set(err, "%s: shrinking loses data at its end (confirm with --shrink)",
+			       path);
 	if (size == cur)
 		return 0;
 	snprintf(sz, sizeof sz, "%llu", (unsigned long long)size);
@@ -198,7 +203,8 @@ int storage_file_ensure(const struct vm_disk *d, char **err)
 	if (errno != ENOENT)
 		return err_set(err, "disk file %s: %s", d->file, strerror(errno));
 	if (d->size == 0)
-		return err_set(err, "disk file %s does not exist (give it a size: to create it)", d->file);
+		return err_set(err, "disk file %s does not exist (give it a size: to create it)",
+			       d->file);
 	rc = storage_file_create(d->file, d->format, d->size, err);
 	if (rc < 0 && err && *err) {
 		char *why = *err;
@@ -234,7 +240,8 @@ static bool file_same(const char *a, const char *b)
 
 	if (strcmp(a, b) == 0)
 		return true;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
 const struct vmdef *storage_disk_owner(const struct vmdef *defs, size_t n, const struct config *cfg,
@@ -269,8 +276,8 @@ static double last_percent(const char *buf, size_t len)
 }
 
 /* Reads qemu-img's progress until it closes stdout; SIGTERM to it once cancel is set. */
-static void convert_follow(struct spawn *sp, uint64_t size, void (*add)(void *, uint64_t), void *arg,
-			   volatile sig_atomic_t *cancel)
+static void convert_follow(struct spawn *sp, uint64_t size, void (*add)(void *, uint64_t),
+			   void *arg, volatile sig_atomic_t *cancel)
 {
 	char buf[512];
 	uint64_t told = 0;
@@ -344,8 +351,17 @@ int storage_convert(const char *from, const char *sfmt, const char *to, const ch
 
 int storage_overlay_create(const char *path, const char *backing, const char *bfmt, char **err)
 {
-	char *av[] = { (char *)"qemu-img", (char *)"create", (char *)"-q", (char *)"-f", (char *)"qcow2",
-			(char *)"-b", (char *)backing, (char *)"-F", (char *)bfmt, (char *)path, NULL };
+	char *av[] = { (char *)"qemu-img",
+		       (char *)"create",
+		       (char *)"-q",
+		       (char *)"-f",
+		       (char *)"qcow2",
+		       (char *)"-b",
+		       (char *)backing,
+		       (char *)"-F",
+		       (char *)bfmt,
+		       (char *)path,
+		       NULL };
 	int fd, rc;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
@@ -377,11 +393,12 @@ char *storage_backing_file(const char *path)
 
 	if (fd < 0)
 		return NULL;
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h &&
-	     memcmp(h, "QFI\xfb", 4) == 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	     pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h && memcmp(h, "QFI\xfb", 4) == 0;
 	off = ok ? be64(h + 8) : 0;
 	len = ok ? (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 | h[19] : 0;
-	ok = ok && off && len && len < sizeof name && pread(fd, name, len, (off_t)off) == (ssize_t)len;
+	ok = ok && off && len && len < sizeof name &&
+	     pread(fd, name, len, (off_t)off) == (ssize_t)len;
 	close(fd);
 	if (!ok)
 		return NULL;

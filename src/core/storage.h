@@ -13,9 +13,13 @@
 const char *storage_file_format(const char *path, const char *format);
 /* format is one of the schema's disks.format choices (raw, qcow2). */
 bool storage_format_known(const char *format);
-/* Creates a new image of size bytes, mode 0600 (never over an existing file); used by every creator. */
+/*
+ * Creates a new image of size bytes, mode 0600 (never over an existing file); used by every
+ * creator.
+ */
 int storage_file_create(const char *path, const char *format, uint64_t size, char **err);
-int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink, char **err);
+int storage_file_resize(const char *path, const char *format, uint64_t size, bool allow_shrink,
+			char **err);
 /*
  * qemu-img convert of from (format sfmt) into to (dfmt); into: to exists (an
  * LV, or a file made 0600 by the caller) and is written as it is. add (may be
@@ -31,14 +35,18 @@ int storage_convert(const char *from, const char *sfmt, const char *to, const ch
  * file is backing (absolute, format bfmt), as large as it: a linked clone's disk.
  */
 int storage_overlay_create(const char *path, const char *backing, const char *bfmt, char **err);
-/* The backing file a qcow2 image's header names (absolute: a relative one is taken from path's folder); NULL if none. */
+/*
+ * The backing file a qcow2 image's header names (absolute: a relative one is taken from path's
+ * folder); NULL if none.
+ */
 char *storage_backing_file(const char *path);
 /* Virtual (guest-visible) size and bytes allocated on the host. */
 int storage_file_info(const char *path, uint64_t *virtual_size, uint64_t *allocated, char **err);
 
 /* A guest disk's host path (the LV's path from lvs, or the file) and its guest-visible size. */
 int storage_disk_path(const struct config *cfg, const struct vm_disk *d, char **path, char **err);
-int storage_disk_size(const struct config *cfg, const struct vm_disk *d, uint64_t *size, char **err);
+int storage_disk_size(const struct config *cfg, const struct vm_disk *d, uint64_t *size,
+		      char **err);
 /* Format the disk's content is stored in: "raw" or "qcow2". */
 const char *storage_disk_format(const struct vm_disk *d);
 

@@ -1,4 +1,7 @@
-/* vm.c: a guest's lifecycle: state folder, lock, start (pre-checks, spawn, QMP set-up), stop, kill and live actions. */
+/*
+ * vm.c: a guest's lifecycle: state folder, lock, start (pre-checks, spawn, QMP set-up), stop, kill
+ * and live actions.
+ */
 #include "vm.h"
 
 #include <dirent.h>
@@ -42,7 +45,8 @@
 
 /* Files a running QEMU leaves in its folder; removed once it is gone. */
 static const char *const runtime_files[] = {
-	"qemu.pid", "qmp.sock", VM_STATUS_SOCK, VM_EVENTS_SOCK, "hmp.sock", "serial.sock", "qga.sock", "stopping",
+	"qemu.pid", "qmp.sock",	   VM_STATUS_SOCK, VM_EVENTS_SOCK,
+	"hmp.sock", "serial.sock", "qga.sock",	   "stopping",
 };
 
 static const char *const stop_step_texts[] = {
@@ -65,7 +69,8 @@ const char *vm_stop_step_text(enum vm_stop_step s)
  * Guest NAME's lock file FILE in its state folder, created 0600 (never
  * through a link) and flocked: waiting for it, or failing at once as busy.
  */
-static int lock_take(const struct config *cfg, const char *name, const char *file, bool wait, char **err)
+static int lock_take(const struct config *cfg, const char *name, const char *file, bool wait,
+		     char **err)
 {
 	char *path;
 	int fd;
@@ -84,7 +89,9 @@ static int lock_take(const struct config *cfg, const char *name, const char *fil
 		if (errno == EINTR)
 			continue;
 		if (errno == EWOULDBLOCK)
-			err_set(err, "%s is busy: another vmdeck is starting/stopping/backing it up", name);
+			err_set(err,
+				"%s is busy: another vmdeck is starting/stopping/backing it up",
+				name);
 		else
 			err_set(err, "cannot lock %s: %s", name, strerror(errno));
 		close(fd);
@@ -159,7 +166,10 @@ static int start_lock_take(const struct config *cfg, const char *name, char **er
 {
 	int fd = lock_take(cfg, name, START_LOCK, false, err);
 
-	/* a marker now is from a kill that died, or one that waits for this lock and ends what this start makes */
+	/*
+	 * a marker now is from a kill that died, or one that waits for this lock and ends what this
+	 * start makes
+	 */
 	if (fd >= 0)
 		kill_mark(cfg, name, false);
 	return fd;
@@ -354,12 +364,14 @@ static char *error_from_text(char *text, const char *prog)
 {
 	const char *last = NULL;
 
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		const char *msg = vmstate_qemu_message(line, prog);
 
 		if (strncmp(msg, "warning:", 8) == 0 || *msg == '\0')
 			continue;
-		if (msg == line) {  /* not in PROG's error form; kept in case nothing better comes */
+		/* not in PROG's error form; kept in case nothing better comes */
+		if (msg == line) {
 			last = msg;
 			continue;
 		}
@@ -412,7 +424,8 @@ static bool is_readable_file(const char *p)
 {
 	struct stat st;
 
-	return stat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) && access(p, R_OK) == 0;
+	return stat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) &&
+	       access(p, R_OK) == 0;
 }
 
 /*
@@ -440,7 +453,8 @@ char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err)
 
 		for (size_t i = 0; i < cfg->n_iso_dirs; i++)
 			sbuf_printf(&where, "%s, ", cfg->iso_dirs[i]);
-		err_set(err, "ISO not found: %s (looked in %sand the current folder)", iso, where.s);
+		err_set(err, "ISO not found: %s (looked in %sand the current folder)", iso,
+			where.s);
 		sbuf_free(&where);
 		return NULL;
 	}
@@ -453,17 +467,22 @@ static int check_disks(const struct vmdef *def, char **err)
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct vm_disk *d = &def->disks[i];
 
-		/* a snapshot's overlay holds the newest data: never start without it (its base would be stale) */
+		/*
+		 * a snapshot's overlay holds the newest data: never start without it (its base
+		 * would be stale)
+		 */
 		if (d->overlay && access(d->overlay, R_OK | W_OK) != 0)
-			return err_set(err, "snapshot overlay %s: %s (the guest's newest data is there)", d->overlay,
-				       strerror(errno));
+			return err_set(err,
+				       "snapshot overlay %s: %s (the guest's newest data is there)",
+				       d->overlay, strerror(errno));
 		if (d->lv) {
 			char *dev = xasprintf("/dev/%s", d->lv);
 			bool ok = access(dev, F_OK) == 0;
 
 			free(dev);
 			if (!ok)
-				return err_set(err, "logical volume %s not found (no /dev/%s)", d->lv, d->lv);
+				return err_set(err, "logical volume %s not found (no /dev/%s)",
+					       d->lv, d->lv);
 		} else if (d->file && storage_file_ensure(d, err) < 0) {
 			return -1;
 		}
@@ -509,8 +528,9 @@ static int check_vnc_port(const struct config *cfg, const struct vmdef *def, cha
 			if (errno == EADDRINUSE) {
 				char *who = portowner_describe(cfg, port);
 
-				rc = err_set(err, "VNC port %d (display %d) on %s is taken%s%s", port,
-					     def->vnc_display, host, who ? " by " : "", who ? who : "");
+				rc = err_set(err, "VNC port %d (display %d) on %s is taken%s%s",
+					     port, def->vnc_display, host, who ? " by " : "",
+					     who ? who : "");
 				free(who);
 			} else
 				rc = err_set(err, "cannot listen for VNC on %s:%d: %s", host, port,
@@ -532,8 +552,8 @@ struct start_plan {
 	pid_t pid;
 };
 
-static int plan_media(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *o,
-		      struct start_plan *p, char **err)
+static int plan_media(const struct config *cfg, const struct vmdef *def,
+		      const struct vm_start_opts *o, struct start_plan *p, char **err)
 {
 	const char *cd = o && o->cdrom ? o->cdrom : def->cdrom;
 
@@ -543,7 +563,8 @@ static int plan_media(const struct config *cfg, const struct vmdef *def, const s
 	if (cd && cd[0] && (p->cdrom = vm_iso_resolve(cfg, cd, err)) == NULL)
 		return -1;
 	if (strcmp(p->boot, "cdrom") == 0 && !p->cdrom)
-		return err_set(err, "boot from CD needs a CD (cdrom: in the definition, or --cdrom ISO)");
+		return err_set(
+			err, "boot from CD needs a CD (cdrom: in the definition, or --cdrom ISO)");
 	return 0;
 }
 
@@ -552,8 +573,8 @@ static int plan_media(const struct config *cfg, const struct vmdef *def, const s
  * its stderr: what it said while starting is copied into qemu.log (which
  * keeps the whole start), and explains a failed start (*why, when unset).
  */
-static void startup_words(const struct config *cfg, const struct vmdef *def, int log_fd, const char *prog, bool failed,
-			  char **why)
+static void startup_words(const struct config *cfg, const struct vmdef *def, int log_fd,
+			  const char *prog, bool failed, char **why)
 {
 	char *path = vmstate_path(cfg, def->name, VM_RUN_LOG);
 	size_t len = 0;
@@ -570,7 +591,8 @@ static void startup_words(const struct config *cfg, const struct vmdef *def, int
 }
 
 /* Runs QEMU's daemonizing parent; when it fails, the reason is the first error it printed. */
-static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct start_plan *p, char **err)
+static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct start_plan *p,
+		      char **err)
 {
 	struct qemu_argv_opts ao = {
 		.accel = p->accel, .cdrom = p->cdrom, .boot = p->boot,
@@ -588,7 +610,8 @@ static int spawn_qemu(const struct config *cfg, const struct vmdef *def, struct 
 		char *log = vmstate_path(cfg, def->name, "qemu.log");
 
 		if (st == -1)
-			err_set(err, "QEMU did not come up within %d s (see %s)", SPAWN_TIMEOUT_MS / 1000, log);
+			err_set(err, "QEMU did not come up within %d s (see %s)",
+				SPAWN_TIMEOUT_MS / 1000, log);
 		else if (why)
 			err_set(err, "%s", why);
 		else if (st != -3)
@@ -623,7 +646,8 @@ static int configure_and_run(const struct config *cfg, const struct vmdef *def, 
 	}
 	free(sock);
 	if (def->vnc && def->vnc_password) {
-		json_t *a = json_pack("{s:s, s:s}", "protocol", "vnc", "password", def->vnc_password);
+		json_t *a =
+			json_pack("{s:s, s:s}", "protocol", "vnc", "password", def->vnc_password);
 
 		rc = qmp_exec(&q, "set_password", a, NULL, QMP_TIMEOUT_MS, err);
 		json_decref(a);
@@ -644,14 +668,16 @@ static void abort_start(const struct config *cfg, const struct vmdef *def, pid_t
 	remove_runtime_files(cfg, def->name);
 }
 
-static int start_locked(const struct config *cfg, const struct vmdef *def, const struct vm_start_opts *o,
-			struct start_plan *p, char **warn, char **err)
+static int start_locked(const struct config *cfg, const struct vmdef *def,
+			const struct vm_start_opts *o, struct start_plan *p, char **warn,
+			char **err)
 {
 	pid_t pid = vmstate_pid_find(cfg, def->name);
 
 	if (pid > 0)
 		return err_set(err, "already running (pid %d)", (int)pid);
-	if (template_start_check(cfg, def, err) < 0)  /* under the lock: a clone in the making waits */
+	/* under the lock: a clone in the making waits */
+	if (template_start_check(cfg, def, err) < 0)
 		return -1;
 	remove_runtime_files(cfg, def->name);  /* stale, from a crash or kill -9 */
 	vm_killed_by_vmdeck(cfg, def->name);
@@ -684,7 +710,8 @@ static int start_locked(const struct config *cfg, const struct vmdef *def, const
 }
 
 /* The event log's line for a start: which CD, and whether it boots from it. */
-static void start_logged(const struct config *cfg, const struct vmdef *def, const struct start_plan *p)
+static void start_logged(const struct config *cfg, const struct vmdef *def,
+			 const struct start_plan *p)
 {
 	const char *iso = p->cdrom ? path_base(p->cdrom) : NULL;
 
@@ -700,8 +727,8 @@ static void start_logged(const struct config *cfg, const struct vmdef *def, cons
  * A kill asked while this start ran: what it made is ended, and the start
  * fails saying so (its own error, if any, was caused by the kill).
  */
-static int start_kill_check(const struct config *cfg, const struct vmdef *def, const struct start_plan *p, int rc,
-			    char **err)
+static int start_kill_check(const struct config *cfg, const struct vmdef *def,
+			    const struct start_plan *p, int rc, char **err)
 {
 	if (!kill_requested(cfg, def->name))
 		return rc;
@@ -741,7 +768,8 @@ int vm_start(const struct config *cfg, const struct vmdef *def, const struct vm_
 		close(slock);
 	}
 	if (rc < 0)
-		events_log(cfg, def->name, EV_START_FAIL, "start failed: %s", why ? why : "unknown error");
+		events_log(cfg, def->name, EV_START_FAIL, "start failed: %s",
+			   why ? why : "unknown error");
 	if (err)
 		*err = why;
 	else
@@ -760,8 +788,8 @@ static pid_t require_running(const struct config *cfg, const struct vmdef *def, 
 	return pid;
 }
 
-static int guest_qmp(const struct config *cfg, const struct vmdef *def, const char *cmd, json_t *args,
-		     json_t **ret, int timeout_ms, char **err)
+static int guest_qmp(const struct config *cfg, const struct vmdef *def, const char *cmd,
+		     json_t *args, json_t **ret, int timeout_ms, char **err)
 {
 	char *sock = vmstate_path(cfg, def->name, "qmp.sock");
 	int rc = qmp_call(sock, cmd, args, ret, timeout_ms, err);
@@ -777,12 +805,14 @@ static int guest_qmp(const struct config *cfg, const struct vmdef *def, const ch
  * answer in time). A guest that is not running is only the caller's error.
  */
 static int guest_action_logged(const struct config *cfg, const struct vmdef *def, const char *cmd,
-			       enum events_kind kind, const char *done, const char *what, char **err)
+			       enum events_kind kind, const char *done, const char *what,
+			       char **err)
 {
 	if (require_running(cfg, def, err) <= 0)
 		return -1;
 	if (guest_qmp(cfg, def, cmd, NULL, NULL, QMP_TIMEOUT_MS, err) < 0) {
-		events_log(cfg, def->name, EV_ACTION_FAIL, "%s failed: %s", what, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, EV_ACTION_FAIL, "%s failed: %s", what,
+			   err && *err ? *err : "no answer");
 		return -1;
 	}
 	events_log(cfg, def->name, kind, "%s", done);
@@ -791,8 +821,8 @@ static int guest_action_logged(const struct config *cfg, const struct vmdef *def
 
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err)
 {
-	return guest_action_logged(cfg, def, "system_powerdown", EV_STOP_BUTTON, "ACPI power button pressed",
-				   "power button", err);
+	return guest_action_logged(cfg, def, "system_powerdown", EV_STOP_BUTTON,
+				   "ACPI power button pressed", "power button", err);
 }
 
 int vm_reset(const struct config *cfg, const struct vmdef *def, char **err)
@@ -883,19 +913,23 @@ static int force_off(const struct config *cfg, const struct vmdef *def, pid_t pi
 }
 
 /* The event log's line for how a stop ended: which step did it. */
-static void stop_logged(const struct config *cfg, const char *name, int rc, enum vm_stop_step step, int timeout_s,
-			double secs, const char *at, char **err)
+static void stop_logged(const struct config *cfg, const char *name, int rc, enum vm_stop_step step,
+			int timeout_s, double secs, const char *at, char **err)
 {
 	const char *ended = step == STOP_QUIT ? "quit" : "SIGKILL (killed)";
 
 	if (rc < 0)
-		events_log(cfg, name, EV_STOP_FAIL, "stop%s failed: %s", at, err && *err ? *err : "QEMU did not end");
+		events_log(cfg, name, EV_STOP_FAIL, "stop%s failed: %s", at,
+			   err && *err ? *err : "QEMU did not end");
 	else if (step == STOP_ACPI)
-		events_log(cfg, name, EV_STOP_ACPI, "%s%s after %.1f s", vm_stop_step_text(step), at, secs);
+		events_log(cfg, name, EV_STOP_ACPI, "%s%s after %.1f s", vm_stop_step_text(step),
+			   at, secs);
 	else if (secs < timeout_s) /* QMP refused the button: no wait */
-		events_log(cfg, name, EV_STOP_REFUSED, "the power button was not taken%s: ended with %s", at, ended);
+		events_log(cfg, name, EV_STOP_REFUSED,
+			   "the power button was not taken%s: ended with %s", at, ended);
 	else
-		events_log(cfg, name, EV_STOP_TIMEOUT, "did not power off in %d s%s: ended with %s", timeout_s, at, ended);
+		events_log(cfg, name, EV_STOP_TIMEOUT, "did not power off in %d s%s: ended with %s",
+			   timeout_s, at, ended);
 }
 
 int vm_shutdown_timeout(const struct config *cfg, const struct vmdef *def)
@@ -903,14 +937,15 @@ int vm_shutdown_timeout(const struct config *cfg, const struct vmdef *def)
 	return def->shutdown_timeout > 0 ? def->shutdown_timeout : cfg->shutdown_timeout;
 }
 
-int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
-	    void (*progress)(void *arg, int left), void *arg, char **err)
+int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s,
+	    enum vm_stop_step *how, void (*progress)(void *arg, int left), void *arg, char **err)
 {
 	return vm_stop_at(cfg, def, timeout_s, NULL, how, progress, arg, err);
 }
 
-int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s, const char *occasion,
-	       enum vm_stop_step *how, void (*progress)(void *arg, int left), void *arg, char **err)
+int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s,
+	       const char *occasion, enum vm_stop_step *how, void (*progress)(void *arg, int left),
+	       void *arg, char **err)
 {
 	enum vm_stop_step step = STOP_WAS_STOPPED;
 	char *at = occasion ? xasprintf(" at %s", occasion) : xstrdup("");
@@ -925,7 +960,9 @@ int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s,
 		double t0 = now_mono();
 
 		marker_write(cfg, def->name);
-		events_log(cfg, def->name, EV_STOP_BUTTON, "stopping%s: ACPI power button pressed, waiting up to %d s", at, timeout_s);
+		events_log(cfg, def->name, EV_STOP_BUTTON,
+			   "stopping%s: ACPI power button pressed, waiting up to %d s", at,
+			   timeout_s);
 		step = STOP_ACPI;
 		/* QMP that cannot take the button will not take quit either: ask only briefly */
 		if (powerdown_button(cfg, def) < 0)
@@ -950,14 +987,16 @@ int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s,
  * until the start lets go of it (it gives up on seeing the marker) or the
  * wait ends. true when the lock was got; *ended tells whether a QEMU was killed.
  */
-static bool kill_through_start(const struct config *cfg, const struct vmdef *def, int slock, bool *ended)
+static bool kill_through_start(const struct config *cfg, const struct vmdef *def, int slock,
+			       bool *ended)
 {
 	int64_t end = now_ms() + KILL_START_WAIT_MS;
 	pid_t pid;
 
 	kill_mark(cfg, def->name, true);
 	do {
-		if ((pid = vmstate_pid(cfg, def->name)) > 0 && kill_guest_qemu(cfg, def->name, pid) == 0) {
+		if ((pid = vmstate_pid(cfg, def->name)) > 0 &&
+		    kill_guest_qemu(cfg, def->name, pid) == 0) {
 			*ended = true;
 			wait_gone(pid, KILL_WAIT_MS);
 		}
@@ -983,10 +1022,12 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 
 	/* no start.lock: no start was ever made by this vmdeck, so none is under way */
 	if (slock < 0 && errno != ENOENT)
-		return err_set(err, "cannot open %s/%s/%s: %s", cfg->state_dir, def->name, START_LOCK, strerror(errno));
+		return err_set(err, "cannot open %s/%s/%s: %s", cfg->state_dir, def->name,
+			       START_LOCK, strerror(errno));
 	if (slock >= 0 && !flock_try(slock) && !kill_through_start(cfg, def, slock, &ended)) {
 		close(slock);
-		return err_set(err, "a start is still under way after %d s; it was asked to give up",
+		return err_set(err,
+			       "a start is still under way after %d s; it was asked to give up",
 			       KILL_START_WAIT_MS / 1000);
 	}
 	if (ended)
@@ -997,7 +1038,8 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
 				close(slock);
 			return -1;
 		}
-		events_log(cfg, def->name, EV_KILL, "forced off (%s)", how == STOP_QUIT ? "QMP quit" : "SIGKILL");
+		events_log(cfg, def->name, EV_KILL, "forced off (%s)",
+			   how == STOP_QUIT ? "QMP quit" : "SIGKILL");
 		ended = true;
 	}
 	remove_runtime_files(cfg, def->name);
@@ -1014,8 +1056,8 @@ int vm_kill(const struct config *cfg, const struct vmdef *def, char **err)
  * The CD drive as QMP names it: a removable drive, preferring one whose name
  * says "cd" (a floppy drive is removable too). Sets "device" or "id" in args.
  */
-static int cdrom_find(const struct config *cfg, const struct vmdef *def, json_t *args, bool *has_medium,
-		      char **err)
+static int cdrom_find(const struct config *cfg, const struct vmdef *def, json_t *args,
+		      bool *has_medium, char **err)
 {
 	json_t *blocks = NULL, *b, *pick = NULL;
 	size_t i;
@@ -1049,7 +1091,8 @@ static int cdrom_find(const struct config *cfg, const struct vmdef *def, json_t 
 }
 
 /* Forced eject: a tray the guest has locked opens anyway. */
-static int cdrom_eject_args(const struct config *cfg, const struct vmdef *def, json_t *drive, char **err)
+static int cdrom_eject_args(const struct config *cfg, const struct vmdef *def, json_t *drive,
+			    char **err)
 {
 	json_t *a = json_deep_copy(drive);
 	int rc;
@@ -1070,7 +1113,8 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 	if (require_running(cfg, def, err) <= 0 || (path = vm_iso_resolve(cfg, iso, err)) == NULL)
 		goto out;
 	/* from here on QEMU is asked, so the outcome goes to the event log either way */
-	if (cdrom_find(cfg, def, drive, &has, err) == 0 && (!has || cdrom_eject_args(cfg, def, drive, err) == 0)) {
+	if (cdrom_find(cfg, def, drive, &has, err) == 0 &&
+	    (!has || cdrom_eject_args(cfg, def, drive, err) == 0)) {
 		json_t *a = json_deep_copy(drive);
 
 		json_object_set_new(a, "filename", json_string(path));
@@ -1081,7 +1125,8 @@ int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const cha
 	if (rc == 0)
 		events_log(cfg, def->name, EV_CDROM, "CD changed to %s", path);
 	else
-		events_log(cfg, def->name, EV_CDROM_FAIL, "CD change to %s failed: %s", path, err && *err ? *err : "no answer");
+		events_log(cfg, def->name, EV_CDROM_FAIL, "CD change to %s failed: %s", path,
+			   err && *err ? *err : "no answer");
 out:
 	free(path);
 	json_decref(drive);
@@ -1102,7 +1147,8 @@ int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err
 	if (rc == 0)
 		events_log(cfg, def->name, EV_CDROM, "CD ejected");
 	else
-		events_log(cfg, def->name, EV_CDROM_FAIL, "CD eject failed: %s", err && *err ? *err : "no answer");
+		events_log(cfg, def->name, EV_CDROM_FAIL, "CD eject failed: %s",
+			   err && *err ? *err : "no answer");
 	json_decref(drive);
 	return rc;
 }

@@ -47,13 +47,16 @@ const char *vm_stop_step_text(enum vm_stop_step s); /* "powered off by ACPI", ..
  * STOP_WAS_STOPPED. progress (may be NULL) is called about once a second
  * with the seconds left.
  */
-int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s, enum vm_stop_step *how,
-	    void (*progress)(void *arg, int left), void *arg, char **err);
+int vm_stop(const struct config *cfg, const struct vmdef *def, int timeout_s,
+	    enum vm_stop_step *how, void (*progress)(void *arg, int left), void *arg, char **err);
 /* The guest's own shutdown_timeout, else the configuration's: how long a stop waits for ACPI. */
 int vm_shutdown_timeout(const struct config *cfg, const struct vmdef *def);
-/* vm_stop whose event lines name the occasion: "powered off by ACPI at host shutdown after 4.0 s". */
-int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s, const char *occasion,
-	       enum vm_stop_step *how, void (*progress)(void *arg, int left), void *arg, char **err);
+/*
+ * vm_stop whose event lines name the occasion: "powered off by ACPI at host shutdown after 4.0 s".
+ */
+int vm_stop_at(const struct config *cfg, const struct vmdef *def, int timeout_s,
+	       const char *occasion, enum vm_stop_step *how, void (*progress)(void *arg, int left),
+	       void *arg, char **err);
 int vm_powerdown(const struct config *cfg, const struct vmdef *def, char **err); /* button only */
 /*
  * QMP quit, or SIGKILL when QMP does not answer within a second (a hung or

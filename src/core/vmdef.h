@@ -18,7 +18,8 @@ struct vm_disk {
 	char *format;          /* raw | qcow2; NULL = raw for lv, by extension for file */
 	enum disk_iface iface;
 	uint64_t size;         /* bytes; 0 when not given */
-	char *overlay;         /* the active qcow2 overlay of an external snapshot chain, or NULL (snapshot.h) */
+	/* the active qcow2 overlay of an external snapshot chain, or NULL (snapshot.h) */
+	char *overlay;
 };
 
 struct vm_nic {
@@ -54,9 +55,13 @@ struct vmdef {
 	bool template;         /* a base for clones; refuses to start while linked clones exist */
 	char **extra_args;
 	size_t n_extra_args;
-	/* backup_schedule: true follows backup.schedule; a list gives the guest its own calendar expressions */
+	/*
+	 * backup_schedule: true follows backup.schedule; a list gives the guest its own calendar
+	 * expressions
+	 */
 	bool backup_schedule;
-	char **backup_calendars;    /* NULL-terminated; n_backup_calendars 0 = follow backup.schedule */
+	/* NULL-terminated; n_backup_calendars 0 = follow backup.schedule */
+	char **backup_calendars;
 	size_t n_backup_calendars;
 	int autostart_order;   /* autostart group: lower first, equal together */
 	int autostart_delay;   /* seconds after this guest starts before the next group */
@@ -198,7 +203,8 @@ struct vmdef_change {
  * file, fsync, rename) when the result loads, else it is left as it was and
  * *bad is the index of the change at fault. The file keeps its mode.
  */
-int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad, char **err);
+int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad,
+			char **err);
 
 const char *disk_iface_name(enum disk_iface iface);
 int disk_iface_parse(const char *s, enum disk_iface *out);

@@ -67,7 +67,8 @@ static const char *help_of(enum vsec sec, const char *key)
 }
 
 /* "  key: value    # help", the comment aligned where the examples put it. */
-static void emit(struct sbuf *b, const char *lead, enum vsec sec, const char *key, const char *value)
+static void emit(struct sbuf *b, const char *lead, enum vsec sec, const char *key,
+		 const char *value)
 {
 	char *q = value ? vmdef_yaml_quote(value) : NULL;
 	size_t start = b->len;
@@ -79,7 +80,8 @@ static void emit(struct sbuf *b, const char *lead, enum vsec sec, const char *ke
 	free(q);
 }
 
-static void emit_raw(struct sbuf *b, const char *lead, enum vsec sec, const char *key, const char *text)
+static void emit_raw(struct sbuf *b, const char *lead, enum vsec sec, const char *key,
+		     const char *text)
 {
 	size_t start = b->len;
 
@@ -131,7 +133,8 @@ static void emit_nics(struct sbuf *b, const struct vmdef *def)
 			emit(b, "  - ", SEC_NIC, "bridge", n->bridge);
 		else
 			emit_raw(b, "  - ", SEC_NIC, "user", "{}");
-		emit(b, "    ", SEC_NIC, "model", n->model ? n->model : vmdef_default("nics.model"));
+		emit(b, "    ", SEC_NIC, "model",
+		     n->model ? n->model : vmdef_default("nics.model"));
 		if (n->mac)
 			emit(b, "    ", SEC_NIC, "mac", n->mac);
 	}
@@ -146,7 +149,8 @@ static void emit_vnc(struct sbuf *b, const struct vmdef *def)
 	emit(b, "", SEC_TOP, "vnc", NULL);
 	snprintf(num, sizeof num, "%d", def->vnc_display);
 	emit(b, "  ", SEC_VNC, "display", num);
-	emit(b, "  ", SEC_VNC, "listen", def->vnc_listen ? def->vnc_listen : vmdef_default("vnc.listen"));
+	emit(b, "  ", SEC_VNC, "listen",
+	     def->vnc_listen ? def->vnc_listen : vmdef_default("vnc.listen"));
 	if (def->vnc_password)
 		emit(b, "  ", SEC_VNC, "password", def->vnc_password);
 	if (def->vnc_allow_no_password)
@@ -192,8 +196,10 @@ char *vmdef_to_yaml(const struct vmdef *def)
 	struct sbuf b = { 0 };
 	char num[32];
 
-	sbuf_printf(&b, "# %s: a vmdeck guest definition. Every key is described by `vmdeck help yaml`.\n",
-		    def->name ? def->name : "guest");
+	sbuf_printf(
+		&b,
+		"# %s: a vmdeck guest definition. Every key is described by `vmdeck help yaml`.\n",
+		def->name ? def->name : "guest");
 	emit(&b, "", SEC_TOP, "description", def->description ? def->description : "");
 	size_text(def->memory, num, sizeof num);
 	emit(&b, "", SEC_TOP, "memory", num);
