@@ -300,13 +300,28 @@ static int load_config(struct cli *c)
 	return 0;
 }
 
-/* The running verb's usage with the schema's words filled in (cli_usage prints it). */
-static char *verb_usage;
+/* After the verb's name: its help, its configuration, the verb itself. */
+static int run_verb(struct cli *c, const struct cli_verb *v, int argc, char **argv)
+{
+	int rc;
+
+	if (wants_help(argc, argv)) {
+		print_verb_usage(v);
+		return EXIT_DONE;
+	}
+	if (!(v->flags & VERB_NO_CONFIG) && (rc = load_config(c)) != 0)
+		return cli_json_failure(c, rc);
+	rc = cli_json_failure(c, v->exec(c, argc, argv));
+	if (c->config_loaded)
+		config_free(&c->cfg);
+	return rc;
+}
 
 int cli_main(int argc, char **argv, cli_console_fn console)
 {
 	struct cli c = { 0 };
 	const struct cli_verb *v;
+	char *usage;
 	int rc;
 
 	argc--, argv++;
@@ -343,15 +358,9 @@ int cli_main(int argc, char **argv, cli_console_fn console)
 		return EXIT_USAGE;
 	}
 	c.verb = v->name;
-	c.usage = verb_usage = cli_usage_text(v);
-	if (wants_help(argc, argv)) {
-		print_verb_usage(v);
-		return EXIT_DONE;
-	}
-	if (!(v->flags & VERB_NO_CONFIG) && (rc = load_config(&c)) != 0)
-		return cli_json_failure(&c, rc);
-	rc = cli_json_failure(&c, v->exec(&c, argc, argv));
-	if (c.config_loaded)
-		config_free(&c.cfg);
+	/* the usage with the schema's words filled in, for cli_usage */
+	c.usage = usage = cli_usage_text(v);
+	rc = run_verb(&c, v, argc, argv);
+	free(usage);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include "spawn.h"
 #include "storage.h"
 #include "stream.h"
+#include "template.h"
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
@@ -1097,6 +1098,11 @@ static int snap_run(const struct config *cfg, const struct vmdef *def, const cha
 		return -1;
 	if ((lock = vm_lock(cfg, def->name, false, err)) < 0)
 		return -1;
+	/* a template's linked clones read its disks: no snapshot may change them under those */
+	if (template_check(cfg, def, "a snapshot", err) < 0) {
+		vm_unlock(lock);
+		return -1;
+	}
 	c.running = guest_running(cfg, def);
 	if ((have = tag_exists(cfg, def, tag, NULL, err)) < 0)
 		rc = -1;

@@ -81,6 +81,10 @@ out=$(vd start src 2>&1); rc=$?
 check_eq "the template refuses to start (exit 1)" 1 "$rc"
 check_match "naming its linked clone" "src: cannot start: it is a template with linked clones: linked" "$out"
 check_eq "it stays stopped" stopped "$(vm_state src)"
+out=$(vd snapshot src create pre-change 2>&1); rc=$?
+check_eq "a snapshot of the template is refused while it has linked clones (exit 1)" 1 "$rc"
+check_match "naming them" "template with linked clones: linked" "$out"
+check_eq "and its disk is unchanged" "$sum_before" "$(sha256sum < "$T/disks/base.img")"
 check "the linked clone starts" vd start linked
 boot_and_write linked written-by-linked
 wait_until 20 state_is linked stopped
