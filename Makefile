@@ -48,7 +48,7 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
+.PHONY: deb deb-test pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
 
 # A build needs every library's -dev package; say which are missing and how to
 # get them, instead of hundreds of undefined references.
@@ -159,6 +159,19 @@ bench: all
 	tests/bench/status.sh
 	tests/bench/backup.sh
 	tests/bench/console.sh
+
+# The Debian package, built from a copy of this tree (without build output)
+# so that dpkg-buildpackage's files land in $(BUILD)/deb/, not above the tree.
+deb:
+	@tests/install-deps.sh debhelper dpkg-dev lintian fakeroot
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/vmdeck
+	tar -c --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./var \
+		--exclude=./tests/fixtures/out --exclude=./vmdeck . | tar -x -C $(BUILD)/deb/vmdeck
+	cd $(BUILD)/deb/vmdeck && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
+
+deb-test: deb
+	BUILD=$(BUILD) tests/deb-test.sh
 
 # The example configuration goes in only where there is none: an admin's
 # own is never replaced. vms.d is 0700 (definitions may hold VNC passwords).
