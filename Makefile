@@ -24,6 +24,13 @@ endif
 # make, which parses again; a build without them stops at pkgcheck.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# `make test QEMU=/path/to/qemu-system-x86_64` runs the suite against that
+# QEMU: its folder goes first in PATH (so the name must be qemu-system-x86_64).
+# `make test-qemu10` fetches Debian's bookworm-backports QEMU 10 for it.
+ifdef QEMU
+export PATH := $(dir $(abspath $(QEMU))):$(PATH)
+endif
+
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
@@ -48,7 +55,7 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: deb deb-test pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
+.PHONY: test-qemu10 deb deb-test pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
 
 # A build needs every library's -dev package; say which are missing and how to
 # get them, instead of hundreds of undefined references.
@@ -125,6 +132,9 @@ unit: $(UNIT_BIN)
 test: deps
 	$(MAKE) WERROR=1 all unit
 	BUILD=$(BUILD) tests/run.sh
+
+test-qemu10:
+	$(MAKE) test QEMU="$$(tests/fetch-qemu.sh)"
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
