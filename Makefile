@@ -28,6 +28,13 @@ endif
 # make, which parses again; a build without them stops at pkgcheck.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# `make test QEMU=/path/to/qemu-system-x86_64` runs the suite against that
+# QEMU: its folder goes first in PATH (so the name must be qemu-system-x86_64).
+# `make test-qemu10` fetches Debian's bookworm-backports QEMU 10 for it.
+ifdef QEMU
+export PATH := $(dir $(abspath $(QEMU))):$(PATH)
+endif
+
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
@@ -52,7 +59,7 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
+.PHONY: test-qemu10 deb deb-test pkgcheck all docs run test unit asan fuzz install uninstall clean deps fixtures bench check-werror
 
 # A build needs every library's -dev package; say which are missing and how to
 # get them, instead of hundreds of undefined references.
@@ -130,6 +137,9 @@ test: deps
 	$(MAKE) WERROR=1 all unit
 	BUILD=$(BUILD) tests/run.sh
 
+test-qemu10:
+	$(MAKE) test QEMU="$$(tests/fetch-qemu.sh)"
+
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	        LDFLAGS="-fsanitize=address,undefined" all unit
@@ -176,6 +186,19 @@ $(BUILD)/systemd/paths: FORCE
 $(UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/% $(BUILD)/systemd/paths
 	@mkdir -p $(dir $@)
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' $< > $@
+
+# The Debian package, built from a copy of this tree (without build output)
+# so that dpkg-buildpackage's files land in $(BUILD)/deb/, not above the tree.
+deb:
+	@tests/install-deps.sh debhelper dpkg-dev lintian fakeroot
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/vmdeck
+	tar -c --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./var \
+		--exclude=./tests/fixtures/out --exclude=./vmdeck . | tar -x -C $(BUILD)/deb/vmdeck
+	cd $(BUILD)/deb/vmdeck && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
+
+deb-test: deb
+	BUILD=$(BUILD) tests/deb-test.sh
 
 # The example configuration goes in only where there is none: an admin's
 # own is never replaced. vms.d is 0700 (definitions may hold VNC passwords).
