@@ -273,26 +273,36 @@ int act_eject(struct ui *ui)
 
 /* ---- destructive actions ask first ---- */
 
+/*
+ * The guest's host is the one asked about, never the selection's at the answer: a later question
+ * (the stop countdown's) may be answered with a same-named guest of another host selected.
+ */
 static int confirmed_verb(struct ui *ui, void *arg)
 {
 	char *const *w = arg;
 	const char *words[] = { w[0], w[1], NULL };
 
-	ui_run_guest_verb(ui, w[1], words);
+	if (w[2])
+		remote_run_verb(ui, w[2], w[1], words, NULL);
+	else
+		ui_run_verb_then(ui, w[1], words, NULL);
 	return UI_REDRAW;
 }
 
-/* arg for confirmed_verb: two strings in one allocation, freed with free(). */
-static void *verb_arg(const char *verb, const char *name)
+/* arg for confirmed_verb: verb, name and host (NULL: this one) in one allocation, free()d. */
+static void *verb_arg(const char *verb, const char *name, const char *host)
 {
-	size_t lv = strlen(verb) + 1, ln = strlen(name) + 1;
-	char **a = xmalloc(2 * sizeof(char *) + lv + ln);
-	char *p = (char *)(a + 2);
+	size_t lv = strlen(verb) + 1, ln = strlen(name) + 1, lh = host ? strlen(host) + 1 : 0;
+	char **a = xmalloc(3 * sizeof(char *) + lv + ln + lh);
+	char *p = (char *)(a + 3);
 
 	memcpy(p, verb, lv);
 	memcpy(p + lv, name, ln);
+	if (host)
+		memcpy(p + lv + ln, host, lh);
 	a[0] = p;
 	a[1] = p + lv;
+	a[2] = host ? p + lv + ln : NULL;
 	return a;
 }
 
@@ -305,7 +315,8 @@ int act_kill(struct ui *ui)
 		return UI_REDRAW;
 	q = xasprintf("Force %s off now? Like pulling the plug: unsaved data in the guest is lost.",
 		      name);
-	confirm_ask(ui, "Force off", q, NULL, confirmed_verb, verb_arg("kill", name));
+	confirm_ask(ui, "Force off", q, NULL, confirmed_verb,
+		    verb_arg("kill", name, ui_guest_extra(ui)->host));
 	free(q);
 	return UI_REDRAW;
 }
@@ -320,7 +331,8 @@ int act_reset(struct ui *ui)
 	q = xasprintf(
 		"Reset %s now? Like pressing the reset button: unsaved data in the guest is lost.",
 		name);
-	confirm_ask(ui, "Reset", q, NULL, confirmed_verb, verb_arg("reset", name));
+	confirm_ask(ui, "Reset", q, NULL, confirmed_verb,
+		    verb_arg("reset", name, ui_guest_extra(ui)->host));
 	free(q);
 	return UI_REDRAW;
 }
@@ -427,7 +439,7 @@ void actions_tick(struct ui *ui)
 		q = xasprintf("%s did not power off within %d s. Force it off now?",
 			      ui->defs[i].name, secs);
 		confirm_ask_later(ui, "Stop timed out", q, offer_kill,
-				  verb_arg("kill", ui->defs[i].name), kill_still_wanted);
+				  verb_arg("kill", ui->defs[i].name, ex->host), kill_still_wanted);
 		free(q);
 	}
 }
