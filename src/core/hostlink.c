@@ -37,14 +37,19 @@ struct hostlink {
 	bool got_full, changed;
 };
 
-/* A remote host's words, fit for a terminal: control characters (ESC, newlines) become '?'. */
+/*
+ * A remote host's words, fit for a terminal: control characters (ESC, newlines) become '?', and so
+ * do both bytes of a C1 control in UTF-8 (U+009B is a CSI to xterm).
+ */
 static char *clean(const char *s)
 {
 	char *c = xstrdup(s);
 
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+	for (unsigned char *p = (unsigned char *)c; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
 			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			p[0] = p[1] = '?';
 	return c;
 }
 

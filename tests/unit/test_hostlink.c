@@ -63,6 +63,23 @@ static void test_unknown_state_is_not_trusted(void **state)
 	vmstate_status_clear(&st);
 }
 
+static void test_c1_controls_are_not_trusted(void **state)
+{
+	/* U+009B in UTF-8 is a CSI to a terminal that takes C1 controls (xterm) */
+	json_t *in = json_pack("{s:s, s:s, s:s}", "name", "w\xc2\x9b" "2J", "state", "running",
+			       "error", "\xc2\x9b" "2Jboom");
+	struct vmdef def;
+	struct vm_status st = { 0 };
+
+	assert_non_null(in);
+	hostlink_guest_model(in, &def, &st);
+	assert_string_equal(st.reason, "??2Jboom");
+	assert_string_equal(def.name, "w??2J");
+	json_decref(in);
+	vmdef_free(&def);
+	vmstate_status_clear(&st);
+}
+
 static void test_unreachable_state_name(void **state)
 {
 	assert_string_equal(vmstate_name(VM_UNREACHABLE), "unreachable");
@@ -73,6 +90,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_round_trip),
 		cmocka_unit_test(test_unknown_state_is_not_trusted),
+		cmocka_unit_test(test_c1_controls_are_not_trusted),
 		cmocka_unit_test(test_unreachable_state_name),
 	};
 
