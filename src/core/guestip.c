@@ -4,6 +4,7 @@
  */
 #include "guestip.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -37,8 +38,13 @@ static void strv_add_once(struct strv *sv, const char *s)
 
 /* ---- the guest agent ---- */
 
+/* A real address (the guest's words reach terminals, other hosts), not loopback or link-local. */
 static bool addr_wanted(const char *a)
 {
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, a, bin) != 1 && inet_pton(AF_INET6, a, bin) != 1)
+		return false;
 	return strncmp(a, "127.", 4) != 0 && strcmp(a, "::1") != 0 &&
 	       strncasecmp(a, "fe80:", 5) != 0;
 }

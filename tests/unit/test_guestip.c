@@ -56,6 +56,10 @@ static void test_agent_garbage(void **state)
 	guestip_from_agent("{\"not\": \"an array\"}", &def, &out);
 	guestip_from_agent("[1, \"x\", {\"ip-addresses\": 5}, {\"ip-addresses\": [{\"ip-address\": 7}]}]", &def, &out);
 	guestip_from_agent("not json", &def, &out);
+	/* the guest's words reach terminals and other hosts: only real addresses pass */
+	guestip_from_agent("[{\"ip-addresses\": [{\"ip-address\": \"\\u001b]0;owned\\u0007\"},"
+			   " {\"ip-address\": \"10.0.0.1\\u001b[2J\"}, {\"ip-address\": \"x\"}]}]",
+			   &def, &out);
 	assert_int_equal(out.n, 0);
 	strv_free(&out);
 }
