@@ -16,6 +16,7 @@
 #include "hosts.h"
 #include "spawn.h"
 
+#define TURN_MAX_BYTES (256 << 10) /* read from one host in one turn of the console's loop */
 #define LINE_MAX_BYTES (16 << 20)   /* a longer line is no watch line: the link is dropped */
 #define BEATS_MISSED 3
 
@@ -299,15 +300,22 @@ static void on_line(struct hostlink *hl, const char *line, size_t len)
 	json_decref(msg);
 }
 
+/*
+ * What arrived, up to TURN_MAX_BYTES a turn: a host that never stops sending gets a share of the
+ * console's loop, not all of it (poll wakes the next turn for the rest).
+ */
 static void on_readable(struct hostlink *hl)
 {
 	char chunk[65536];
-	ssize_t r;
+	ssize_t r = 0;
+	size_t taken = 0;
 
-	while (hl->running && (r = read(hl->sp.out, chunk, sizeof chunk)) > 0) {
+	while (hl->running && taken < TURN_MAX_BYTES &&
+	       (r = read(hl->sp.out, chunk, sizeof chunk)) > 0) {
 		char *nl;
 		size_t start = 0;
 
+		taken += (size_t)r;
 		sbuf_addn(&hl->buf, chunk, (size_t)r);
 		while ((nl = memchr(hl->buf.s + start, '\n', hl->buf.len - start)) != NULL) {
 			on_line(hl, hl->buf.s + start, (size_t)(nl - (hl->buf.s + start)));
@@ -326,7 +334,8 @@ static void on_readable(struct hostlink *hl)
 			return;
 		}
 	}
-	if (hl->running && (r == 0 || (errno != EAGAIN && errno != EINTR)))
+	if (hl->running && taken < TURN_MAX_BYTES &&
+	    (r == 0 || (errno != EAGAIN && errno != EINTR)))
 		link_ended(hl);
 }
 

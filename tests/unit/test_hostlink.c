@@ -7,6 +7,14 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scratch.h"
+
 #include "cmd_status.h"
 #include "hostlink.h"
 #include "util.h"
@@ -80,17 +88,87 @@ static void test_c1_controls_are_not_trusted(void **state)
 	vmstate_status_clear(&st);
 }
 
+#define FLOOD_LINES 20000  /* about 800 KiB: more than a turn takes, less than the pipe holds */
+
+/*
+ * This binary run as "ssh" (a link in the test's PATH): a host that sends a flood at once, a full
+ * status then numbered heartbeats, all in a pipe made large enough to hold them; then a marker file.
+ */
+static int fake_ssh(void)
+{
+	char line[128];
+
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+	printf("{\"type\":\"full\",\"protocol\":1,\"heartbeat\":600,\"guests\":[]}\n");
+	for (int i = 1; i <= FLOOD_LINES; i++) {
+		snprintf(line, sizeof line, "{\"type\":\"heartbeat\",\"host\":{\"n\":%d}}\n", i);
+		fputs(line, stdout);
+	}
+	fflush(stdout);
+	fclose(fopen(getenv("FLOOD_DONE"), "w"));
+	while (getchar() != EOF)
+		;
+	return 0;
+}
+
+/* One turn takes a bounded share of what a host sent: a flood never holds the console's loop. */
+static void test_flood_is_bounded(void **state)
+{
+	char dir[64], self[4096], *bin, *ssh, *path, *done;
+	struct config cfg = { 0 };
+	struct host h = { .name = (char *)"flood", .ssh = (char *)"flood" };
+	struct hostlink *hl;
+	struct stat st;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	int turns = 0;
+
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_int_equal(scratch_make(dir, sizeof dir, "test_hostlink"), 0);
+	bin = xasprintf("%s/bin", dir);
+	ssh = xasprintf("%s/ssh", bin);
+	done = xasprintf("%s/done", dir);
+	assert_int_equal(mkdir(bin, 0700), 0);
+	assert_int_equal(symlink(self, ssh), 0);
+	path = xasprintf("%s:%s", bin, getenv("PATH"));
+	setenv("PATH", path, 1);
+	setenv("FLOOD_DONE", done, 1);
+	cfg.state_dir = dir;
+	cfg.heartbeat = 600;
+	hl = hostlink_new(&cfg, &h);
+	for (int i = 0; i < 500 && stat(done, &st) < 0; i++)
+		usleep(10000);
+	assert_int_equal(stat(done, &st), 0);
+	hostlink_process(hl, POLLIN);
+	assert_true(json_integer_value(json_object_get(hostlink_facts(hl), "n")) < FLOOD_LINES);
+	while (turns++ < 100 &&
+	       json_integer_value(json_object_get(hostlink_facts(hl), "n")) < FLOOD_LINES)
+		hostlink_process(hl, POLLIN);
+	assert_int_equal(json_integer_value(json_object_get(hostlink_facts(hl), "n")),
+			 FLOOD_LINES);  /* and the next turns take the rest */
+	assert_int_equal(hostlink_state(hl), HL_UP);
+	hostlink_free(hl);
+	scratch_remove(dir);
+	free(path);
+	free(done);
+	free(ssh);
+	free(bin);
+}
+
 static void test_unreachable_state_name(void **state)
 {
 	assert_string_equal(vmstate_name(VM_UNREACHABLE), "unreachable");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (strcmp(path_base(argv[0]), "ssh") == 0)
+		return fake_ssh();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_round_trip),
 		cmocka_unit_test(test_unknown_state_is_not_trusted),
 		cmocka_unit_test(test_c1_controls_are_not_trusted),
+		cmocka_unit_test(test_flood_is_bounded),
 		cmocka_unit_test(test_unreachable_state_name),
 	};
 
