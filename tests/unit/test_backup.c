@@ -264,6 +264,24 @@ static void test_list_archives(void **state)
 	scratch_remove(dir);
 }
 
+/* An archive's manifest is read in the archive: a link to a file elsewhere is refused. */
+static void test_manifest_no_link(void **state)
+{
+	char dir[64], p[256], q[256], *err = NULL;
+	struct manifest m;
+
+	(void)state;
+	assert_int_equal(scratch_make(dir, sizeof dir, "vmdeck-mlink"), 0);
+	snprintf(p, sizeof p, "%s/elsewhere.yaml", dir);
+	assert_int_equal(file_write_atomic(p, "x", 1, 0600, &err), 0);
+	snprintf(q, sizeof q, "%s/" MANIFEST_FILE, dir);
+	assert_int_equal(symlink(p, q), 0);
+	assert_int_equal(manifest_load(q, &m, &err), -1);
+	assert_non_null(strstr(err, "symbolic link"));
+	free(err);
+	scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_stream_gzip),
 		cmocka_unit_test(test_stream_damage),
 		cmocka_unit_test(test_list_archives),
+		cmocka_unit_test(test_manifest_no_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
