@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hosts.h"
@@ -80,10 +81,19 @@ static int vsrc_open(struct vsrc *s, const char *file, char **err)
 	if (strchr(file, '/') || strcmp(file, "..") == 0)
 		return err_set(err, "%s: not a file name inside the archive", file);
 	if (s->host_arg == NULL) {
+		struct stat st;
+
+		/* O_NONBLOCK: a FIFO must not hold verify forever; it is refused below */
 		p = path_join(s->dir, file);
-		fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
+		fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
 			err_set(err, "cannot read %s: %s", p, strerror(errno));
+		} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+			   fcntl(fd, F_SETFL, 0) < 0) {
+			err_set(err, "%s: not a regular file", p);
+			close(fd);
+			fd = -1;
+		}
 		free(p);
 		return fd;
 	}

@@ -19,6 +19,7 @@
 #include "scratch.h"
 #include "stream.h"
 #include "util.h"
+#include "verify.h"
 
 static const char *sha_a = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -282,6 +283,30 @@ static void test_manifest_no_link(void **state)
 	scratch_remove(dir);
 }
 
+/* A disk "file" that is a FIFO (no writer ever comes): refused at once, verify does not hang. */
+static void test_verify_fifo(void **state)
+{
+	char dir[64], p[256], *text, *err = NULL;
+	struct manifest m;
+	struct config cfg = { 0 };
+
+	(void)state;
+	assert_int_equal(scratch_make(dir, sizeof dir, "vmdeck-vfifo"), 0);
+	fill_manifest(&m);
+	text = manifest_emit(&m);
+	snprintf(p, sizeof p, "%s/" MANIFEST_FILE, dir);
+	assert_int_equal(file_write_atomic(p, text, strlen(text), 0600, &err), 0);
+	snprintf(p, sizeof p, "%s/av.raw.zst", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	alarm(10);  /* a hang is a failure */
+	assert_int_equal(verify_archive(&cfg, dir, NULL, NULL, &err), -1);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file"));
+	free(err);
+	free(text);
+	scratch_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_stream_damage),
 		cmocka_unit_test(test_list_archives),
 		cmocka_unit_test(test_manifest_no_link),
+		cmocka_unit_test(test_verify_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
