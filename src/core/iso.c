@@ -188,6 +188,29 @@ static int commit_file(int tmpfd, const char *tmp, const char *path, char **err)
 	return rc;
 }
 
+/*
+ * An ISO 9660 image says how long it is (the primary volume descriptor at 32 KiB: blocks at 80,
+ * block size at 128, little-endian first): a stream that ended before that is a broken upload (the
+ * sender gone, stdin just ends), never an image. Other data is taken as it comes.
+ */
+static int check_length(int tmpfd, int64_t n, char **err)
+{
+	unsigned char pvd[136];
+	uint64_t want;
+
+	if (pread(tmpfd, pvd, sizeof pvd, 32768) != (ssize_t)sizeof pvd || pvd[0] != 1 ||
+	    memcmp(pvd + 1, "CD001", 5) != 0)
+		return 0;
+	want = (uint64_t)(pvd[80] | pvd[81] << 8 | pvd[82] << 16 | (uint32_t)pvd[83] << 24) *
+	       (uint64_t)(pvd[128] | pvd[129] << 8);
+	if ((uint64_t)n < want)
+		return err_set(err,
+			       "the stream ended after %lld bytes of an image of %llu: not stored "
+			       "(a broken upload?)",
+			       (long long)n, (unsigned long long)want);
+	return 0;
+}
+
 int iso_put(const struct config *cfg, const char *name, int fd, uint64_t *bytes, char **err)
 {
 	char *path, *tmp;
@@ -199,7 +222,7 @@ int iso_put(const struct config *cfg, const char *name, int fd, uint64_t *bytes,
 	tmp = xasprintf("%s/.%s.XXXXXX", cfg->iso_dirs[0], name);
 	if ((tmpfd = mkstemp(tmp)) < 0) {
 		err_set(err, "%s: %s", cfg->iso_dirs[0], strerror(errno));
-	} else if ((n = copy_stream(fd, tmpfd, err)) <= 0) {
+	} else if ((n = copy_stream(fd, tmpfd, err)) <= 0 || check_length(tmpfd, n, err) < 0) {
 		if (n == 0)
 			err_set(err, "no image came on stdin");
 		close(tmpfd);

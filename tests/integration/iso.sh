@@ -39,6 +39,13 @@ check_eq "no temporary file is left" "" "$(ls -A "$T/iso" | grep '^\.')"
 sshd_stop
 out=$(vd iso put empty.iso < /dev/null 2>&1); rc=$?
 check_eq "an empty stream is refused" "1 " "$rc $(ls "$T/iso/empty.iso" 2>/dev/null)"
+# a broken upload (the sender gone: stdin just ends) of an ISO 9660 image is not stored as one
+half=$(( $(stat -c %s "$T/iso/drivers.iso") / 2 ))
+out=$(head -c "$half" "$T/iso/drivers.iso" | vd iso put half.iso 2>&1); rc=$?
+check_eq "an image cut short is refused (exit 1), nothing stored" "1 " \
+    "$rc $(ls "$T/iso/half.iso" 2>/dev/null)"
+check_match "... saying it ended early" "ended after $half bytes of an image of [0-9]+" "$out"
+check_eq "... and no temporary file is left" "" "$(ls -A "$T/iso" | grep '^\.')"
 
 # in use: by a definition, and in a running guest's drive
 mkguest cd1 <<EOF
