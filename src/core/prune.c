@@ -240,6 +240,8 @@ static int list_remote(const struct backup_dest *d, const char *where, struct pr
 	cmd = xasprintf(
 		"cd -- %s 2>/dev/null || exit 0; for d in */ .*.partial/; do "
 		"[ -d \"$d\" ] && [ ! -L \"${d%%/}\" ] || continue; d=${d%%/}; "
+		/* one name a line: a newline in a name would make a second, made-up one */
+		"case $d in *[!A-Za-z0-9._-]*) continue;; esac; "
 		"if [ -f \"$d/manifest.yaml\" ]; then echo \"c $d\"; else echo \"p $d\"; fi; done",
 		q);
 	rc = host_run(&d->host, cmd, &out, err);

@@ -78,9 +78,15 @@ for s in 20240605-023000 20240605-013000 20240601-023000 20240518-023000; do
     on_peer cp -a "$T/g1-real" "$T/rb/arch/g1-$s"
 done
 on_peer mkdir "$T/rb/arch/.g1-20240101-000000.partial"
+# a folder whose name holds a newline and a listing line: no phantom newest archive from it
+on_peer "mkdir '$T/rb/arch/x
+c g1-20991231-000000'"
 check "the remote folder is not visible here" test ! -e "$T/rb/arch"
 out=$(V prune --to "kvm2:$T/rb/arch" 2>&1); rc=$?
 check_eq "prune --to HOST:/folder succeeds" "0" "$rc"
+check_nomatch "a name with a newline makes no archive of its second line" "20991231" "$out"
+on_peer "rmdir '$T/rb/arch/x
+c g1-20991231-000000'"
 check_match "it lists the remote archives with rules" "keep +keep-daily +kvm2:$T/rb/arch/g1-20240601-023000" "$out"
 check_eq "and removed the same ones there" "g1-20240518-023000 g1-20240601-023000 g1-20240605-023000" \
     "$(on_peer ls -A "$T/rb/arch" | xargs)"
