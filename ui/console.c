@@ -583,21 +583,28 @@ char *ui_jobs_running(const struct ui *ui, size_t *n)
 	return *n ? sbuf_take(&b) : NULL;
 }
 
-/* One job ended at exit: SIGTERM and a wait; what it said last tells whether it cleaned up. */
+/*
+ * One job ended at exit: SIGTERM and a wait; what it said last tells whether it cleaned up. Curses
+ * is gone: its words (another host's, too) are escaped on their way to the terminal.
+ */
 static void job_end_told(struct job *j)
 {
+	char *title = text_escape(j->title, false), *said;
 	int killed;
 
-	printf("vmdeck: ending %s (asked to stop; waiting up to %.0f s) ...\n", j->title,
+	printf("vmdeck: ending %s (asked to stop; waiting up to %.0f s) ...\n", title,
 	       JOB_STOP_WAIT);
 	fflush(stdout);
 	killed = job_stop(j, JOB_STOP_WAIT);
 	job_read(j); /* its last words are in the pipe already */
+	said = text_escape(job_result(j), false);
 	if (killed)
-		printf("vmdeck: %s did not stop within %.0f s and was killed\n", j->title,
+		printf("vmdeck: %s did not stop within %.0f s and was killed\n", title,
 		       JOB_STOP_WAIT);
 	else
-		printf("vmdeck: %s ended: %s\n", j->title, job_result(j));
+		printf("vmdeck: %s ended: %s\n", title, said);
+	free(said);
+	free(title);
 }
 
 void ui_jobs_end(struct ui *ui)
