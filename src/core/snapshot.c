@@ -299,9 +299,11 @@ static bool cpus_running(struct qmp *q)
 /*
  * Runs the transaction with the guest paused for that instant (and its
  * filesystems frozen when it has the agent): every disk at one point in time.
+ * *done says the transaction itself succeeded, even when the resume or the
+ * thaw after it failed.
  */
 static int paused_transaction(const struct config *cfg, const struct vmdef *def, struct qmp *q,
-			      json_t *actions, struct snapshot_opts *o, char **err)
+			      json_t *actions, struct snapshot_opts *o, bool *done, char **err)
 {
 	bool run = cpus_running(q);
 	int agent = -1, rc;
@@ -316,6 +318,7 @@ static int paused_transaction(const struct config *cfg, const struct vmdef *def,
 		return agent >= 0 ? live_thaw(cfg, def->name, agent, -1, err) : -1;
 	}
 	rc = qmp_do(q, "transaction", json_pack("{s:o}", "actions", actions), NULL, err);
+	*done = rc == 0;
 	if (run && qmp_exec(q, "cont", NULL, NULL, QMP_MS, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	if (run)
@@ -597,6 +600,7 @@ static int live_internal_create(const struct config *cfg, const struct vmdef *de
 				struct snapshot_opts *o, char **err)
 {
 	struct qmp q;
+	bool done;
 	int rc;
 
 	if (qmp_guest(cfg, def, &q, err) < 0)
@@ -609,7 +613,7 @@ static int live_internal_create(const struct config *cfg, const struct vmdef *de
 		if (rc == 0)
 			rc = qjob_wait(&q, "vmdeck-snapshot", o, "save", err);
 	} else {
-		rc = paused_transaction(cfg, def, &q, internal_actions(def, tag), o, err);
+		rc = paused_transaction(cfg, def, &q, internal_actions(def, tag), o, &done, err);
 	}
 	qmp_close(&q);
 	return rc;
@@ -794,14 +798,28 @@ static int external_create(const struct config *cfg, const struct vmdef *def, co
 		rc = qmp_guest(cfg, def, &q, err);
 		if (rc == 0)
 			rc = paused_transaction(cfg, def, &q, snapshot_sync_actions(ovs, n), o,
-						err);
+						&switched, err);
 		qmp_close(&q);
-		switched = rc == 0;
 	}
-	if (rc == 0)
-		rc = external_record(cfg, def, tag, o, ovs, n, err);
-	if (rc < 0 && switched)
-		external_unrecorded(cfg, def, tag, err);
+	/*
+	 * Once QEMU writes into the overlays they are recorded, even when the resume or the thaw
+	 * after the switch failed (that error stays the one told): never unlinked under QEMU.
+	 */
+	if (rc == 0 || switched) {
+		char *why = NULL;
+		int rec = external_record(cfg, def, tag, o, ovs, n, &why);
+
+		if (rec < 0 && rc == 0) {
+			rc = -1;
+			if (err) {
+				*err = why;
+				why = NULL;
+			}
+		}
+		if (rec < 0 && switched)
+			external_unrecorded(cfg, def, tag, err);
+		free(why);
+	}
 	for (size_t i = 0; rc < 0 && !switched && i < made; i++)
 		/* only the ones made here: an existing file of that name is never ours */
 		unlink(ovs[i]);
