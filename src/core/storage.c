@@ -244,6 +244,26 @@ static bool file_same(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
+/*
+ * Is file the overlay top or a layer below it down to the disk itself (a snapshot chain: each
+ * qcow2 names its backing file)? Never past the disk (a linked clone's base is the template's).
+ * Bounded, so a chain that loops ends.
+ */
+static bool chain_has(const struct vm_disk *d, const char *file)
+{
+	char *p = xstrdup(d->overlay), *next;
+	bool found = false;
+
+	for (int k = 0; p && k < 64 && !found; k++) {
+		found = file_same(file, p);
+		next = found || (d->file && file_same(p, d->file)) ? NULL : storage_backing_file(p);
+		free(p);
+		p = next;
+	}
+	free(p);
+	return found;
+}
+
 const struct vmdef *storage_disk_owner(const struct vmdef *defs, size_t n, const struct config *cfg,
 				       const char *lv_ref, const char *file)
 {
@@ -256,6 +276,11 @@ const struct vmdef *storage_disk_owner(const struct vmdef *defs, size_t n, const
 				return &defs[i];
 		}
 	}
+	/* a snapshot's overlays are the guest's disk as much as the disk itself */
+	for (size_t i = 0; file && i < n; i++)
+		for (size_t j = 0; j < defs[i].n_disks; j++)
+			if (defs[i].disks[j].overlay && chain_has(&defs[i].disks[j], file))
+				return &defs[i];
 	return NULL;
 }
 
