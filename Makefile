@@ -80,23 +80,23 @@ vmdeck: $(BUILD)/vmdeck
 
 $(BUILD)/src/core/%.o: src/core/%.c | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CORE_INC) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CORE_INC) -c -o $@ $<
 
 $(BUILD)/src/cli/%.o: src/cli/%.c | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CLI_INC) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CLI_INC) -c -o $@ $<
 
 $(BUILD)/ui/%.o: ui/%.c | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(UI_INC) -c -o $@ $<
 
 $(BUILD)/src/doc/%.o: src/doc/%.c | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(UI_INC) -Isrc/doc -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(UI_INC) -Isrc/doc -c -o $@ $<
 
 $(BUILD)/src/main.o: src/main.c | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(UI_INC) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(UI_INC) -c -o $@ $<
 
 $(BUILD)/libvmdeck.a: $(CORE_OBJ)
 	rm -f $@; $(AR) rcs $@ $^
@@ -121,7 +121,7 @@ $(BUILD)/doc/%: $(BUILD)/mkdoc
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CLI_INC) -Itests/unit -o $@ $< $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CLI_INC) -Itests/unit -o $@ $< $(BUILD)/libvmdeck-cli.a $(BUILD)/libvmdeck.a $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 deps:
 	@tests/install-deps.sh
