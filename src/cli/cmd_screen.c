@@ -151,18 +151,42 @@ int cmd_sendkey(struct cli *c, int argc, char **argv)
 	return keys_run(c, argv[1], "send keys", argv + 2, (size_t)(argc - 2), NULL);
 }
 
+/*
+ * TEXT "-" reads the text from stdin (one line, its newline dropped): a
+ * password typed into a guest stays out of ps and the shell's history.
+ */
+static char *type_text(const char *arg)
+{
+	char buf[4096];
+	ssize_t got;
+
+	if (strcmp(arg, "-") != 0)
+		return xstrdup(arg);
+	if ((got = fd_read_full(STDIN_FILENO, buf, sizeof buf - 1)) < 0)
+		return NULL;
+	buf[got] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
+
 int cmd_type(struct cli *c, int argc, char **argv)
 {
 	size_t n;
-	char *err = NULL, **keys;
+	char *err = NULL, **keys, *text;
+	int rc;
 
 	if (argc != 3 || argv[1][0] == '-')
 		return cli_usage(c);
-	if ((keys = screen_text_keys(argv[2], &n, &err)) == NULL) {
+	if ((text = type_text(argv[2])) == NULL)
+		return cli_error(EXIT_FAILED, "%s: cannot read the text from stdin", argv[1]);
+	if ((keys = screen_text_keys(text, &n, &err)) == NULL) {
 		cli_error(EXIT_USAGE, "%s: %s", argv[1], err);
 		free(err);
+		free(text);
 		return EXIT_USAGE;
 	}
 	screen_keys_free(keys, n);
-	return keys_run(c, argv[1], "type", NULL, n, argv[2]);
+	rc = keys_run(c, argv[1], "type", NULL, n, text);
+	free(text);
+	return rc;
 }

@@ -33,6 +33,10 @@ out=$(vd sendkey lin shift-a Escape ctrl-u --json)  # (not alt-f4: Linux would s
 check_eq "several combinations in one call, as JSON" '{"name":"lin","keys":3}' "$out"
 check "type a newline as Return" vd type lin $'echo vmdeck-$((7*8))\n'
 check "the second command ran too" console_wait "vmdeck-56" 30
+# TEXT "-": from stdin, so a password never shows in ps or the shell's history
+check "type - reads the text from stdin" eval "printf 'echo vmdeck-\$((9*9))\\n' | vd type lin -"
+check "press Return after it" vd sendkey lin ret
+check "the third command ran: vmdeck-81" console_wait "vmdeck-81" 30
 
 console_close
 vd kill lin > /dev/null
