@@ -181,6 +181,8 @@ static void table_print(json_t *all)
 		json_t *cpu = json_object_get(o, "cpu_percent"), *rss = json_object_get(o, "rss");
 		const char *cd = json_string_value(json_object_get(o, "cdrom"));
 		const char *why = json_string_value(json_object_get(o, "error"));
+		const char *host = json_string_value(json_object_get(o, "host"));
+		const char *state = json_string_value(json_object_get(o, "state"));
 		char cpus[16] = "-", rsss[16] = "-";
 		char *line;
 
@@ -189,8 +191,7 @@ static void table_print(json_t *all)
 		if (json_is_integer(rss))
 			size_human((uint64_t)json_integer_value(rss), rsss, sizeof rsss);
 		line = xasprintf("%-12s %-20s %-13s %5s %6s %s",
-				 json_string_value(json_object_get(o, "host")), name ? name : "-",
-				 json_string_value(json_object_get(o, "state")), cpus, rsss,
+				 host ? host : "-", name ? name : "-", state ? state : "-", cpus, rsss,
 				 why  ? why
 				 : cd ? path_base(cd)
 				      : "-");
