@@ -73,8 +73,8 @@ const struct cli_verb cli_verbs[] = {
 	  "the guest's screen drawn in the terminal (or saved as a PPM)", 0, cmd_screen },
 	{ "sendkey", "NAME KEY [MORE]",
 	  "press keys on the guest's keyboard (ctrl-alt-delete, alt-f4, ret, a)", 0, cmd_sendkey },
-	{ "type", "NAME TEXT|-", "type text on the guest's keyboard (US layout); - reads it from stdin", 0,
-	  cmd_type },
+	{ "type", "NAME TEXT|-",
+	  "type text on the guest's keyboard (US layout); - reads it from stdin", 0, cmd_type },
 	{ "iso", "list | make NAME.iso DIR [--label LABEL] | put NAME.iso < FILE | delete NAME.iso",
 	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, "
 	  "upload, delete",

@@ -191,7 +191,8 @@ static void table_print(json_t *all)
 		if (json_is_integer(rss))
 			size_human((uint64_t)json_integer_value(rss), rsss, sizeof rsss);
 		line = xasprintf("%-12s %-20s %-13s %5s %6s %s",
-				 host ? host : "-", name ? name : "-", state ? state : "-", cpus, rsss,
+				 host ? host : "-", name ? name : "-", state ? state : "-", cpus,
+				 rsss,
 				 why  ? why
 				 : cd ? path_base(cd)
 				      : "-");
