@@ -47,11 +47,11 @@ if sd_boot; then
     check_match "its ExecStart is the packaged binary" 'ExecStart=/usr/bin/vmdeck ' "$cat_out"
     check "systemctl cat vmdeck.service" sd_ctl cat vmdeck.service
     sd_poweroff 30
+    check "the machine's /tmp was not touched (marker kept)" sd_marker_kept
 else
     fail "systemd did not boot in the namespace (see $SD_DIR/manager.log)"
 fi
 sd_cleanup
-check "the machine's /tmp was not touched (marker kept)" sd_marker_kept
 
 # Removal: nothing stops, the guest's definition stays, the binary goes.
 printf 'memory: 512M\n' > /etc/vmdeck/vms.d/keep.yaml
