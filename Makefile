@@ -190,7 +190,7 @@ $(UNITS:%=$(BUILD)/systemd/%): $(BUILD)/systemd/%: src/systemd/% $(BUILD)/system
 # The Debian package, built from a copy of this tree (without build output)
 # so that dpkg-buildpackage's files land in $(BUILD)/deb/, not above the tree.
 deb:
-	@tests/install-deps.sh debhelper dpkg-dev lintian fakeroot
+	@tests/install-deps.sh debhelper dpkg-dev lintian fakeroot bash-completion
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/vmdeck
 	tar -c --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./var \
 		--exclude=./tests/fixtures/out --exclude=./vmdeck . | tar -x -C $(BUILD)/deb/vmdeck

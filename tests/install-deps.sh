@@ -6,7 +6,8 @@ PKGS="build-essential pkg-config libncurses-dev libconfig-dev libyaml-dev
 libreadline-dev libjansson-dev libzstd-dev zlib1g-dev libssl-dev libcmocka-dev
 qemu-system-x86 qemu-utils lvm2 openssh-client openssh-server socat tmux
 vncsnapshot tigervnc-tools busybox-static cpio zstd gzip ncurses-term
-kmod xz-utils e2fsprogs procps iproute2 util-linux hyperfine jq xorriso"
+kmod xz-utils e2fsprogs procps iproute2 util-linux hyperfine jq xorriso
+man-db groff-base systemd"
 PKGS="$PKGS $*"   # extra packages one target needs (make fuzz: clang)
 missing=""
 for p in $PKGS; do
