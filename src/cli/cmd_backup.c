@@ -25,29 +25,6 @@
 #include "vm.h"
 #include "vmdef.h"
 
-static volatile sig_atomic_t cancel_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	cancel_flag = 1;
-}
-
-/*
- * Ctrl-C or a kill ends the run cleanly (partial archive removed); a dead ssh gives EPIPE, not
- * death.
- */
-static void signals_setup(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 struct printer {
 	bool tty, json;
 	double last;
@@ -134,10 +111,9 @@ static void hooks_setup(struct job_hooks *h, struct printer *pr, const struct cl
 	pr->json = c->json;
 	pr->tty = !c->json && isatty(STDERR_FILENO);
 	pr->last = now_mono();  /* plain lines once a second: a short run prints only its result */
-	signals_setup();
 	h->progress = on_progress;
 	h->arg = pr;
-	h->cancel = &cancel_flag;
+	h->cancel = cmd_opts_cancel_on_signals(true);
 }
 
 static int finish(struct cli *c, struct printer *pr, const char *name, const char *what, int rc,

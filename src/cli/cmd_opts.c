@@ -70,3 +70,24 @@ int cmd_opts_confirm(const char *question)
 		return 0;
 	return line[0] == 'y' || line[0] == 'Y';
 }
+
+static volatile sig_atomic_t cancel_flag;
+
+static void on_cancel_signal(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+volatile sig_atomic_t *cmd_opts_cancel_on_signals(bool ignore_pipe)
+{
+	struct sigaction sa = { .sa_handler = on_cancel_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (ignore_pipe)
+		signal(SIGPIPE, SIG_IGN);
+	return &cancel_flag;
+}

@@ -219,28 +219,10 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 
 /* ---- backup --scheduled ---- */
 
-static volatile sig_atomic_t sched_cancel;
-
-static void sched_on_signal(int sig)
-{
-	(void)sig;
-	sched_cancel = 1;
-}
-
-/* systemctl stop (SIGTERM) or Ctrl-C ends the running backup cleanly and skips the rest. */
-static void sched_signals(void)
-{
-	struct sigaction sa = { .sa_handler = sched_on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 struct sched_run {
 	struct cli *c;
+	/* systemctl stop (SIGTERM) or Ctrl-C ends the running backup cleanly and skips the rest */
+	volatile sig_atomic_t *cancel;
 	const char *to;         /* NULL: backup.dir */
 	struct sbuf report;     /* one line per guest, the alert's body */
 	struct sbuf fails;
@@ -253,7 +235,7 @@ static void sched_one(struct sched_run *s, const struct vmdef *def)
 {
 	struct backup_opts o = { .to = s->to,
 				 .scheduled = true,
-				 .hooks = { .cancel = &sched_cancel } };
+				 .hooks = { .cancel = s->cancel } };
 	char *err = NULL, *where = NULL, *line;
 	json_t *pj;
 	double t0 = now_mono();
@@ -336,8 +318,8 @@ int cmd_backup_scheduled(struct cli *c, const char *to)
 		return sched_finish(&s);
 	}
 	s.arr = c->json ? json_array() : NULL;
-	sched_signals();
-	for (size_t i = 0; i < n && !sched_cancel; i++) {
+	s.cancel = cmd_opts_cancel_on_signals(true);
+	for (size_t i = 0; i < n && !*s.cancel; i++) {
 		struct backup_status st;
 		bool have = schedule_status_read(&c->cfg, defs[i].name, &st) == 0;
 
@@ -345,7 +327,7 @@ int cmd_backup_scheduled(struct cli *c, const char *to)
 			sched_one(&s, &defs[i]);
 		schedule_status_free(&st);
 	}
-	if (sched_cancel)
+	if (*s.cancel)
 		sbuf_printf(
 			&s.fails,
 			"interrupted: the guests after the last one listed were not backed up\n");

@@ -17,27 +17,8 @@
 #include "util.h"
 #include "vmdef.h"
 
-static volatile sig_atomic_t cancel_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	cancel_flag = 1;
-}
-
-/*
- * Ctrl-C during a commit cancels QEMU's job (the chain stays as it was) rather than killing us
- * mid-way.
- */
-static void signals_setup(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
+/* Ctrl-C during a commit cancels QEMU's job (the chain stays as it was) rather than killing us. */
+static volatile sig_atomic_t *cancel;
 
 /* "commit disk 1: 42% 120M of 300M": a line with NN% is what a console job's bar follows. */
 static void on_progress(void *arg, const char *what, uint64_t done, uint64_t total)
@@ -141,7 +122,7 @@ static int report(struct cli *c, const struct vmdef *def, int rc, const char *ta
 static int sub_create(struct cli *c, const struct vmdef *def, int argc, char **argv)
 {
 	int last = -1;
-	struct snapshot_opts o = { .progress = on_progress, .arg = &last, .cancel = &cancel_flag };
+	struct snapshot_opts o = { .progress = on_progress, .arg = &last, .cancel = cancel };
 	const struct opt_spec specs[] = {
 		{ "with-ram", OPT_FLAG, &o.with_ram },
 		{ "description", OPT_VALUE, &o.description },
@@ -162,7 +143,7 @@ static int sub_create(struct cli *c, const struct vmdef *def, int argc, char **a
 static int sub_revert(struct cli *c, const struct vmdef *def, int argc, char **argv)
 {
 	int last = -1;
-	struct snapshot_opts o = { .progress = on_progress, .arg = &last, .cancel = &cancel_flag };
+	struct snapshot_opts o = { .progress = on_progress, .arg = &last, .cancel = cancel };
 	char *err = NULL, *note = NULL;
 	int rc;
 
@@ -175,7 +156,7 @@ static int sub_revert(struct cli *c, const struct vmdef *def, int argc, char **a
 static int sub_delete(struct cli *c, const struct vmdef *def, int argc, char **argv)
 {
 	int last = -1;
-	struct snapshot_opts o = { .progress = on_progress, .arg = &last, .cancel = &cancel_flag };
+	struct snapshot_opts o = { .progress = on_progress, .arg = &last, .cancel = cancel };
 	char *err = NULL;
 	int rc;
 
@@ -207,7 +188,7 @@ int cmd_snapshot(struct cli *c, int argc, char **argv)
 			continue;
 		if ((rc = cli_load_def(c, argv[1], &def)) != 0)
 			return rc;
-		signals_setup();
+		cancel = cmd_opts_cancel_on_signals(false);
 		/* the sub-verb sees "SUB [TAG] [options]" */
 		rc = subs[i].fn(c, &def, argc - 2, argv + 2);
 		vmdef_free(&def);
