@@ -348,6 +348,12 @@ void form_open_new(struct ui *ui);
  * `vmdeck new` there.
  */
 void form_open_new_remote(struct ui *ui, const char *host, const json_t *info);
+/*
+ * e on another host's guest (remote_edit.c fetched them): its `vmdeck show NAME --json` in the
+ * fields, that host's hostinfo as the choices; F2 runs `vmdeck set NAME --changes -` there.
+ */
+void form_open_edit_remote(struct ui *ui, const char *host, const json_t *info,
+			   const json_t *show);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
 /* The picker over another host's ISOs (entries taken), for its guest: the choice runs there. */

@@ -70,7 +70,6 @@ struct field {
 static struct {
 	struct dlg dlg;
 	bool edit;
-	char path[4096];           /* edit: the file */
 	struct field f[FF_COUNT];
 	int cur;
 	size_t cpos;               /* cursor in the current text field */
@@ -79,8 +78,6 @@ static struct {
 	struct strv nets;          /* "user (NAT)" then the host's bridges (and "none" in edit) */
 	struct strv templates;     /* new: "none" then the guests marked template: true */
 	bool disk_touched;         /* the user typed a disk name: stop deriving it */
-	char disks_all[1024];      /* edit: every disk the definition names, "a, b" */
-	size_t n_disks;            /* edit: how many */
 	char proposed[9];          /* a VNC password we proposed, shown while the field holds it */
 	/* edit: the file says vnc.allow_no_password: true (no field; kept) */
 	bool allow_open_vnc;
@@ -97,7 +94,18 @@ static struct {
 	char vg[128], file_dir[1024];
 	struct config cfg;      /* ours, with that host's storage: the derived disk name */
 	struct strv taken;
+	char help_cd[256];      /* "that host's ISOs: a.iso, b.iso" */
+	char help_vnc[128];     /* "... free there: 3" */
 } fr;
+
+/*
+ * An edit on another host whose guest has a VNC password: the field holds this stand-in (it
+ * cannot be typed, shows as 8 stars) and the password itself never comes here. Untouched, it is
+ * not sent; the first key typed in the field replaces it, Backspace removes the password.
+ */
+static const struct config *fv_cfg; /* the console's, for remote_info */
+
+static const char pw_kept[] = "\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f";
 
 static const struct field field_defs[FF_COUNT] = {
 	[FF_NAME] = { "Name", NULL, F_TEXT, NULL,
@@ -376,7 +384,7 @@ static bool cd_found(struct ui *ui)
 /* Another host's new guest: what this side can know; its `vmdeck new` checks the rest. */
 static bool remote_checks(void)
 {
-	for (size_t i = 0; i < fr.taken.n; i++)
+	for (size_t i = 0; !fv.edit && i < fr.taken.n; i++)
 		if (strcmp(fr.taken.v[i], val(FF_NAME)) == 0) {
 			complain(FF_NAME, xasprintf("%s has a guest named %s already", fr.host,
 						    val(FF_NAME)));
@@ -384,12 +392,6 @@ static bool remote_checks(void)
 		}
 	if (disk_kind() == DK_NEW_LV && !*val(FF_DISK_SIZE)) {
 		complain(FF_DISK_SIZE, xstrdup("a new volume needs a size"));
-		return false;
-	}
-	/* `vmdeck new` takes it from a file there: never on a command line */
-	if (*val(FF_VNC_PASSWORD)) {
-		complain(FF_VNC_PASSWORD,
-			 xasprintf("set a VNC password on %s itself (edit it there)", fr.host));
 		return false;
 	}
 	return true;
@@ -571,18 +573,19 @@ void form_open_new(struct ui *ui)
 	new_defaults(ui, d, ui->cfg->vg && *ui->cfg->vg);
 }
 
-void form_open_new_remote(struct ui *ui, const char *host, const json_t *info)
+/* That host's storage, taken names, bridges and ISOs from its `vmdeck hostinfo --json`. */
+static void remote_info(const char *host, const json_t *info)
 {
 	const char *vg = json_string_value(json_object_get(info, "vg"));
 	const char *dir = json_string_value(json_object_get(info, "file_dir"));
+	json_int_t d = json_integer_value(json_object_get(info, "free_vnc_display"));
+	size_t i, at;
 	json_t *x;
-	size_t i;
 
-	form_reset(ui);
 	snprintf(fr.host, sizeof fr.host, "%s", host);
 	snprintf(fr.vg, sizeof fr.vg, "%s", vg ? vg : "");
 	snprintf(fr.file_dir, sizeof fr.file_dir, "%s", dir ? dir : "");
-	fr.cfg = *ui->cfg;
+	fr.cfg = *fv_cfg;
 	fr.cfg.vg = fr.vg;
 	fr.cfg.file_dir = fr.file_dir;
 	strv_free(&fr.taken);
@@ -594,6 +597,25 @@ void form_open_new_remote(struct ui *ui, const char *host, const json_t *info)
 	json_array_foreach(json_object_get(info, "bridges"), i, x)
 		if (json_is_string(x))
 			strv_add(&fv.nets, json_string_value(x));
+	at = (size_t)snprintf(fr.help_cd, sizeof fr.help_cd, "ISO name or path on %s:", host);
+	json_array_foreach(json_object_get(info, "iso"), i, x) {
+		const char *n = json_string_value(json_object_get(x, "name"));
+
+		if (n && at < sizeof fr.help_cd)
+			at += (size_t)snprintf(fr.help_cd + at, sizeof fr.help_cd - at, "%s %s",
+					       i ? "," : "", n);
+	}
+	snprintf(fr.help_vnc, sizeof fr.help_vnc, "port 5900+N; empty for no VNC; free on %s: %d",
+		 host, (int)d);
+}
+
+void form_open_new_remote(struct ui *ui, const char *host, const json_t *info)
+{
+	const char *vg = json_string_value(json_object_get(info, "vg"));
+
+	form_reset(ui);
+	fv_cfg = ui->cfg;
+	remote_info(host, info);
 	new_defaults(ui, (int)json_integer_value(json_object_get(info, "free_vnc_display")),
 		     vg && *vg);
 }
@@ -641,6 +663,21 @@ static void fill_from_def(const struct vmdef *d)
 	set(FF_AS_DELAY, num);
 }
 
+/* Both edits: the fields from d, as loaded; the name is the file's and stays. */
+static void edit_start(struct ui *ui, const struct vmdef *d)
+{
+	fv.edit = true;
+	strv_add(&fv.nets, net_none);
+	fill_from_def(d);
+	/* the first disk and NIC are planned by plan_disk and plan_nic, whatever their kind */
+	for (int i = 0; i < FF_COUNT; i++) {
+		memcpy(fv.f[i].orig, fv.f[i].value, sizeof fv.f[i].orig);
+		fv.f[i].ro = i == FF_NAME;
+	}
+	fv.cur = FF_DESC;
+	ui_push(ui, &view_form);
+}
+
 void form_open_edit(struct ui *ui)
 {
 	const struct vmdef *d = ui_guest(ui);
@@ -651,26 +688,57 @@ void form_open_edit(struct ui *ui)
 	}
 	form_reset(ui);
 	fr.host[0] = '\0';
-	fv.edit = true;
-	snprintf(fv.path, sizeof fv.path, "%s", d->path);
-	strv_add(&fv.nets, net_none);
-	fill_from_def(d);
-	fv.disks_all[0] = 0;
-	fv.n_disks = d->n_disks;
-	for (size_t k = 0; k < d->n_disks; k++)
-		snprintf(fv.disks_all + strlen(fv.disks_all),
-			 sizeof fv.disks_all - strlen(fv.disks_all), "%s%s", k ? ", " : "",
-			 d->disks[k].lv ? d->disks[k].lv : d->disks[k].file);
-	/*
-	 * the first disk and NIC are planned by plan_disk and plan_nic, whatever their kind; only
-	 * the name stays
-	 */
-	for (int i = 0; i < FF_COUNT; i++) {
-		memcpy(fv.f[i].orig, fv.f[i].value, sizeof fv.f[i].orig);
-		fv.f[i].ro = i == FF_NAME;
+	edit_start(ui, d);
+}
+
+static char *json_str_dup(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? xstrdup(v) : NULL;
+}
+
+/* The keys list leaves out, from show's "definition". */
+static void definition_keys(struct vmdef *d, const json_t *def)
+{
+	free(d->description);
+	d->description = json_str_dup(def, "description");
+	d->cpu = json_str_dup(def, "cpu");
+	d->machine = json_str_dup(def, "machine");
+	d->boot = json_str_dup(def, "boot");
+	d->rtc = json_str_dup(def, "rtc");
+	d->autostart = json_is_true(json_object_get(def, "autostart"));
+	d->autostart_order = (int)json_integer_value(json_object_get(def, "autostart_order"));
+	d->autostart_delay = (int)json_integer_value(json_object_get(def, "autostart_delay"));
+	d->vnc_allow_no_password = json_is_true(json_object_get(def, "vnc_allow_no_password"));
+}
+
+void form_open_edit_remote(struct ui *ui, const char *host, const json_t *info, const json_t *show)
+{
+	const json_t *def = json_object_get(show, "definition");
+	struct vmdef d;
+	struct vm_status st;
+
+	if (!json_is_object(def)) {
+		ui_status(ui, true, "%s on %s: fix the file there first: %s",
+			  json_string_value(json_object_get(show, "name")), host,
+			  json_string_value(json_object_get(show, "error"))
+				  ? json_string_value(json_object_get(show, "error"))
+				  : "its vmdeck gives no definition (too old?)");
+		return;
 	}
-	fv.cur = FF_DESC;
-	ui_push(ui, &view_form);
+	hostlink_guest_model(show, &d, &st);
+	definition_keys(&d, def);
+	if (d.vnc_password) {
+		free(d.vnc_password);
+		d.vnc_password = xstrdup(pw_kept);
+	}
+	form_reset(ui);
+	fv_cfg = ui->cfg;
+	remote_info(host, info);
+	edit_start(ui, &d);
+	vmdef_free(&d);
+	vmstate_status_clear(&st);
 }
 
 static void form_init(struct ui *ui)
@@ -725,6 +793,18 @@ static void draw_complaint(WINDOW *win, int y, int w, int rows)
 	}
 }
 
+/* Another host's choices in the help line: its ISOs, its free VNC display, the kept password. */
+static const char *help_of(int i)
+{
+	if (fr.host[0] && i == FF_CDROM && fr.help_cd[0])
+		return fr.help_cd;
+	if (fr.host[0] && i == FF_VNC_DISPLAY && fr.help_vnc[0])
+		return fr.help_vnc;
+	if (i == FF_VNC_PASSWORD && strcmp(val(i), pw_kept) == 0)
+		return "set on its host (not shown): type a new one, or Backspace for none";
+	return fv.f[i].help;
+}
+
 static void form_draw(struct ui *ui)
 {
 	int h = LINES - 3, w = COLS - 4 > 90 ? 90 : COLS - 4, y = 1;
@@ -770,7 +850,7 @@ static void form_draw(struct ui *ui)
 	}
 	draw_text(win, h - 3, 2, w - 4, R_DIALOG,
 		  fv.f[fv.cur].ro ? "(not changed here: the name is the file's name)"
-				  : fv.f[fv.cur].help);
+				  : help_of(fv.cur));
 	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
 		  "Up/Down/Tab move  Left/Right choose  F2 or Ctrl-S save  Esc cancel");
 }
@@ -975,7 +1055,12 @@ static int save_remote(struct ui *ui)
 		strv_add(&w, "--no-vnc");
 	}
 	strv_addf(&w, "--rtc=%s", val(FF_RTC));
-	remote_run_verb(ui, fr.host, val(FF_NAME), (const char *const *)w.v, NULL);
+	/* the password on its stdin, never on the command line (ps shows argv to everyone) */
+	if (*val(FF_VNC_DISPLAY) && *val(FF_VNC_PASSWORD))
+		strv_add(&w, "--vnc-password-file=-");
+	remote_run_verb_input(ui, fr.host, val(FF_NAME), (const char *const *)w.v,
+			      *val(FF_VNC_DISPLAY) ? val(FF_VNC_PASSWORD) : NULL,
+			      strlen(val(FF_VNC_PASSWORD)), NULL);
 	strv_free(&w);
 	dlg_close(&fv.dlg);
 	ui_pop(ui);
@@ -1078,7 +1163,7 @@ static void cycle_choice(int dir)
 /* The new-LV name follows the guest's name until the user types one. */
 static void derive_disk(struct ui *ui)
 {
-	const struct config *cfg = fr.host[0] && !fv.edit ? &fr.cfg : ui->cfg;
+	const struct config *cfg = fr.host[0] ? &fr.cfg : ui->cfg;
 	char *v;
 
 	if (fv.disk_touched)
@@ -1099,7 +1184,17 @@ static void derive_disk(struct ui *ui)
 static bool edit_text(int ch)
 {
 	struct field *f = &fv.f[fv.cur];
-	size_t len = strlen(f->value);
+	size_t len;
+	bool typing = ch >= 32 && ch < 127;
+
+	if (strcmp(f->value, pw_kept) == 0 &&
+	    (typing || ch == KEY_BACKSPACE || ch == 127 || ch == 8 || ch == KEY_DC || ch == 21)) {
+		f->value[0] = '\0';
+		fv.cpos = 0;
+		if (!typing)
+			return true;
+	}
+	len = strlen(f->value);
 
 	if (ch == KEY_LEFT && fv.cpos > 0)
 		fv.cpos--;
