@@ -246,8 +246,15 @@ static int key_check(const struct guestedit_key *k, struct guestedit_result *r, 
 	/* an empty value removes the key: only the key itself is checked then */
 	if (rc == 0 && vmdef_set_field(&d, path ? path : k->key, *k->value ? k->value : "1",
 				       &why) < 0 &&
-	    (*k->value || strstr(why, "not a key")))
-		rc = fail(r, k->key, err, "%s", why);
+	    (*k->value || strstr(why, "not a key"))) {
+		size_t n = path ? strlen(path) : 0;
+
+		/* "nics.0.model: ...", as it was given, not the scratch disk's "nics.model" */
+		if (n && strncmp(why, path, n) == 0)
+			rc = fail(r, k->key, err, "%s%s", k->key, why + n);
+		else
+			rc = fail(r, k->key, err, "%s", why);
+	}
 	free(why);
 	free(path);
 	vmdef_free(&d);
@@ -399,10 +406,34 @@ static size_t changes_of(const struct guestedit *e, const struct vmdef *def, str
 	return n;
 }
 
-/* Running, and QEMU's command line would differ now: it applies at the next start. */
-static bool at_next_start(const struct config *cfg, const char *name)
+/* Keys that QEMU's command line does not hold, or that change live (the CD, the password). */
+static bool touches_hardware(const struct guestedit *e)
 {
-	pid_t pid = vmstate_pid(cfg, name);
+	static const char *const soft[] = { "description", "cdrom", "autostart",
+					    "autostart_order", "autostart_delay", "vnc.password",
+					    "backup_schedule", "shutdown_timeout", "template", NULL };
+
+	if (e->disk || e->nic)
+		return true;
+	for (size_t i = 0; i < e->n_keys; i++) {
+		size_t k = 0;
+
+		while (soft[k] && strcmp(soft[k], e->keys[i].key) != 0)
+			k++;
+		if (!soft[k])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The edit changed hardware of a running guest whose QEMU's command line now differs from the
+ * definition: it applies at the next start.
+ */
+static bool at_next_start(const struct config *cfg, const struct guestedit *e)
+{
+	const char *name = e->name;
+	pid_t pid = touches_hardware(e) ? vmstate_pid(cfg, name) : 0;
 	struct vmdef now;
 	char *why = NULL;
 	bool pending = false;
@@ -486,7 +517,7 @@ int guestedit_apply(const struct config *cfg, const struct guestedit *e, struct 
 				   e->disk_value);
 		else
 			events_log(cfg, e->name, EV_DEF_EDIT, "definition edited");
-		r->next_start = at_next_start(cfg, e->name);
+		r->next_start = at_next_start(cfg, e);
 	}
 	result_message(e, &def, r);
 	vmdef_free(&def);
