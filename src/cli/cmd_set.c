@@ -41,7 +41,8 @@ static int read_changes(const char *path, struct guestedit *e, char **err)
 	if (rc < 0)
 		err_set(err, "cannot read %s: %s", in ? "stdin" : path, strerror(errno));
 	else if (rc > 0)
-		err_set(err, "%s: over %d KiB: not a plan", in ? "stdin" : path, SET_CHANGES_MAX / 1024);
+		err_set(err, "%s: over %d KiB: not a plan", in ? "stdin" : path,
+			SET_CHANGES_MAX / 1024);
 	else if ((o = json_loadb(b.s ? b.s : "", b.len, 0, &je)) == NULL)
 		rc = err_set(err, "%s: line %d: %s", in ? "stdin" : path, je.line, je.text);
 	else

@@ -161,7 +161,8 @@ static int keys_from_json(struct guestedit *e, const json_t *keys, char **err)
 		    json_string_length(v) > GUESTEDIT_MAX_VALUE ||
 		    strlen(json_string_value(v)) != json_string_length(v) ||
 		    strlen(json_string_value(k)) != json_string_length(k))
-			return err_set(err, "changes: keys: item %zu is not a [key, value] pair", i);
+			return err_set(err, "changes: keys: item %zu is not a [key, value] pair",
+				       i);
 		guestedit_key(e, json_string_value(k), json_string_value(v));
 	}
 	return 0;
@@ -409,9 +410,11 @@ static size_t changes_of(const struct guestedit *e, const struct vmdef *def, str
 /* Keys that QEMU's command line does not hold, or that change live (the CD, the password). */
 static bool touches_hardware(const struct guestedit *e)
 {
-	static const char *const soft[] = { "description", "cdrom", "autostart",
-					    "autostart_order", "autostart_delay", "vnc.password",
-					    "backup_schedule", "shutdown_timeout", "template", NULL };
+	static const char *const soft[] = {
+		"description",	   "cdrom",	       "autostart",	   "autostart_order",
+		"autostart_delay", "vnc.password",     "backup_schedule", "shutdown_timeout",
+		"template",	   NULL,
+	};
 
 	if (e->disk || e->nic)
 		return true;

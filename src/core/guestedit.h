@@ -57,7 +57,8 @@ json_t *guestedit_to_json(const struct guestedit *e);
 int guestedit_from_json(struct guestedit *e, const json_t *o, char **err);
 
 struct guestedit_result {
-	char *msg;        /* "NAME: 2 changes saved; disk X is kept; takes effect at the next start" */
+	/* "NAME: 2 changes saved; disk X is kept; takes effect at the next start" */
+	char *msg;
 	int changes;
 	bool next_start;  /* the guest runs and QEMU's command line would differ */
 	/* on failure: "disks", "nics", or the key at fault (borrowed from the plan), else NULL */
