@@ -1,4 +1,4 @@
-/* test_guestedit.c: the edit plan as JSON (what the console sends to another host) and its checks. */
+/* test_guestedit.c: the edit plan as JSON (sent to another host) and its refusals. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
