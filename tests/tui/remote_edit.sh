@@ -18,6 +18,7 @@ EOF2
 mkguest here < /dev/null
 peer_start kvm2 <<< "heartbeat = 1.0;"
 mkguest_on kvm2 web
+mkguest_on kvm2 busy
 VNC_D=$(free_vnc_display)
 printf 'vnc:\n  display: %s\n  listen: 127.0.0.1\n' "$VNC_D" >> "$T/peer-kvm2/vms.d/web.yaml"
 : > "$T/peer-kvm2/iso/kvm2-only.iso"
@@ -36,6 +37,7 @@ host_select() {
     sleep 0.2
 }
 
+check "kvm2's busy runs (paused: no OS needed)" eval 'vd_on kvm2 start busy > /dev/null 2>&1 && vd_on kvm2 pause busy > /dev/null 2>&1'
 tui_start
 host_select web
 tui_keys e
@@ -68,6 +70,16 @@ check_screen "on the password: it is kept there, not shown" 'set on its host \(n
 tui_keys Down Down Down Down Down C-u 2 F2
 check "cpus changed there" wait_until 15 eval '[ "$(web | jq -r .cpus)" = 2 ]'
 check "... and the password is still the one set" grep -qE '^  password: pw123456( |$)' "$T/peer-kvm2/vms.d/web.yaml"
+
+# A running guest there: the answer from kvm2 says the change waits for the next start.
+tui_keys : 'host all' Enter
+host_select busy
+tui_keys e
+check_screen "e on kvm2's running busy" 'Edit busy' 10
+tui_keys Down C-u 48M F2
+check_screen "kvm2's answer: at the next start" 'busy: 1 change saved; takes effect at the next start' 15
+check_eq "... its file has it" 50331648 "$(vd_on kvm2 show busy --json | jq -r .memory)"
+vd_on kvm2 kill busy > /dev/null 2>&1
 
 # The new-guest form for kvm2 sends its password on stdin too.
 tui_keys : 'host kvm2' Enter
