@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # hosts.sh: the console shows every host's guests. Two other servers (real
 # sshd on 127.0.0.1, each in its own mount namespace with its own
 # configuration, vms.d, state_dir and QEMU guests) are followed through one
