@@ -967,21 +967,22 @@ static int check_network(const struct defcheck *c, const struct vmdef *def, char
 {
 	const struct vmdef *before = def_before(c);
 	struct sbuf b = { 0 };
+	bool same_vnc = vnc_open(before) && strcmp(vnc_listen(before), vnc_listen(def)) == 0;
 
 	if (c->o->allow_network)
 		return 0;
-	if (vnc_open(def) && !(vnc_open(before) && strcmp(vnc_listen(before), vnc_listen(def)) == 0)) {
+	if (vnc_open(def) && !same_vnc) {
 		sbuf_add(&b, "VNC on ");
 		add_escaped(&b, vnc_listen(def));
 		sbuf_add(&b, " without a password");
 	}
 	for (size_t i = 0; before && i < def->n_nics; i++)
 		if (def->nics[i].bridge && !has_bridge(before, def->nics[i].bridge)) {
+			const char *has = before->n_nics ? before->nics[0].bridge : NULL;
+
 			sbuf_add(&b, b.len ? ", bridge " : "bridge ");
 			add_escaped(&b, def->nics[i].bridge);
-			sbuf_printf(&b, " (%s has %s)", before->name,
-				    before->n_nics && before->nics[0].bridge ? before->nics[0].bridge
-									    : "no bridge");
+			sbuf_printf(&b, " (%s has %s)", before->name, has ? has : "no bridge");
 		}
 	if (b.len == 0)
 		return 0;
