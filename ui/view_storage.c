@@ -17,7 +17,7 @@
 #include "util.h"
 #include "vmstate.h"
 
-#define SF_FIELDS 7
+#define SF_FIELDS 8
 #define SF_CHOICES 32
 
 /* A field is free text, or a choice among opts cycled with Left/Right/Space. */
@@ -232,7 +232,7 @@ int act_backup(struct ui *ui)
  * optionally onto a given LV or file ----
  */
 
-enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE, RS_PATHS, RS_EXTRA };
+enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE, RS_PATHS, RS_EXTRA, RS_NETWORK };
 
 /*
  * The name last proposed for "Restore as": while the field still holds it, it follows the archive.
@@ -324,6 +324,8 @@ static void restore_submit(struct ui *ui, struct sf_form *s)
 		words[n++] = "--allow-paths";
 	if (sf_yes(RS_EXTRA))
 		words[n++] = "--allow-extra-args";
+	if (sf_yes(RS_NETWORK))
+		words[n++] = "--allow-network";
 	words[n] = NULL;
 	snprintf(s->guest, sizeof s->guest, "%s", as);
 	sf_run(ui, words);
@@ -360,8 +362,9 @@ int act_restore(struct ui *ui)
 	/*
 	 * what an archive from elsewhere may ask for: refused unless the admin, shown it, says so
 	 */
-	sf_yesno("Allow paths outside storage", false);
+	sf_yesno("Allow outside paths", false);
 	sf_yesno("Allow its extra_args", false);
+	sf_yesno("Allow open VNC/bridge", false);
 	sf.check = restore_check;
 	rs_proposed[0] = '\0';
 	restore_changed(&sf, RS_PICK);

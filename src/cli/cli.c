@@ -89,7 +89,7 @@ const struct cli_verb cli_verbs[] = {
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
 	{ "restore",
 	  "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] "
-	  "[--allow-paths] [--allow-extra-args]",
+	  "[--allow-paths] [--allow-extra-args] [--allow-network]",
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
