@@ -13,6 +13,7 @@
 #include "job.h"
 #include "orphans.h"
 #include "remote.h"
+#include "remote_disk.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
@@ -32,6 +33,8 @@ struct sf_form {
 	const char *title;
 	const char *hint;            /* one line under the fields */
 	char guest[256];             /* the guest it acts on, "" for none */
+	char host[64];               /* the hosts[] entry its verb runs on, "" for this host */
+	char title_buf[128];         /* a title naming the host */
 	struct sf_field f[SF_FIELDS];
 	int n, cur;
 	void (*submit)(struct ui *ui, struct sf_form *s);
@@ -68,6 +71,16 @@ static struct sf_field *sf_text(const char *label, const char *value)
 	f->label = label;
 	snprintf(f->text, sizeof f->text, "%s", value ? value : "");
 	return f;
+}
+
+/* After sf_reset: the form acts on host (NULL: this one), and its title says where. */
+static void sf_on_host(struct ui *ui, const char *host, const char *what)
+{
+	snprintf(sf.host, sizeof sf.host, "%s", host ? host : "");
+	if (!host && ui->n_links == 0)
+		return;  /* one host only: no need to name it */
+	snprintf(sf.title_buf, sizeof sf.title_buf, "%s on %s", what, host ? host : ui->hostname);
+	sf.title = sf.title_buf;
 }
 
 static void sf_opt(struct sf_field *f, const char *opt)
@@ -191,7 +204,10 @@ static const struct view view_storage = { "storage-form", sf_init, sf_draw, sf_k
  */
 static void sf_run(struct ui *ui, const char *const *words)
 {
-	ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
+	if (sf.host[0])  /* another host's: its own vmdeck, through the shared connection */
+		remote_run_verb(ui, sf.host, sf.guest[0] ? sf.guest : NULL, words, NULL);
+	else
+		ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
 }
 
 /* ---- backup ---- */
@@ -421,16 +437,26 @@ static void disk_new_submit(struct ui *ui, struct sf_form *s)
 	sf_run(ui, words);
 }
 
-int act_disk_new(struct ui *ui)
+void view_storage_disk_new(struct ui *ui, const char *host, const char *vg, const char *file_dir)
 {
-	char *def = ui->cfg->vg && ui->cfg->vg[0] ? xasprintf("%s/", ui->cfg->vg)
-						  : xasprintf("%s/", ui->cfg->file_dir);
+	char *def = vg && vg[0] ? xasprintf("%s/", vg) : xasprintf("%s/", file_dir ? file_dir : "");
 
 	sf_reset("New disk", NULL, disk_new_submit);
+	sf_on_host(ui, host, "New disk");
 	sf_text("VG/LV or /path/file", def);
 	sf_text("Size (like 20G)", "20G");
 	free(def);
 	ui_push(ui, &view_storage);
+}
+
+int act_disk_new(struct ui *ui)
+{
+	const char *host = remote_disk_host(ui);
+
+	if (host)  /* its VG and file_dir first (remote_disk.c) */
+		remote_disk_new(ui, host);
+	else
+		view_storage_disk_new(ui, NULL, ui->cfg->vg, ui->cfg->file_dir);
 	return UI_REDRAW;
 }
 
@@ -443,16 +469,19 @@ static void disk_resize_submit(struct ui *ui, struct sf_form *s)
 	sf_run(ui, words);
 }
 
-int act_disk_resize(struct ui *ui)
+void view_storage_disk_resize(struct ui *ui, const char *host, const struct vmdef *d)
 {
-	struct vmdef *d = ui_guest(ui);
 	struct sf_field *f;
+	char what[300];
 
 	if (d->n_disks == 0) {
 		ui_status(ui, true, "%s has no disks", d->name);
-		return UI_REDRAW;
+		return;
 	}
 	sf_reset("Resize disk", d->name, disk_resize_submit);
+	snprintf(what, sizeof what, "Resize a disk of %s", d->name);
+	if (host)
+		sf_on_host(ui, host, what);
 	f = sf_text("Disk", NULL);
 	for (size_t i = 0; i < d->n_disks; i++)
 		sf_opt(f, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file);
@@ -460,6 +489,14 @@ int act_disk_resize(struct ui *ui)
 	sf_yesno("Allow shrinking", false);
 	sf.cur = 1;
 	ui_push(ui, &view_storage);
+}
+
+int act_disk_resize(struct ui *ui)
+{
+	if (ui_guest_extra(ui)->host)  /* its disks as its host has them (remote_disk.c) */
+		remote_disk_resize(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name);
+	else
+		view_storage_disk_resize(ui, NULL, ui_guest(ui));
 	return UI_REDRAW;
 }
 

@@ -13,6 +13,7 @@
 #include "cmd_backup.h"
 #include "cmd_complete.h"
 #include "cmd_defs.h"
+#include "cmd_delete.h"
 #include "cmd_disk.h"
 #include "cmd_hostinfo.h"
 #include "cmd_iso.h"
@@ -55,6 +56,8 @@ const struct cli_verb cli_verbs[] = {
 	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file "
 	  "FILE] [--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
+	{ "delete", "NAME [--yes]",
+	  "delete a stopped guest's definition; its disks are kept (and named)", 0, cmd_delete },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0,
 	  cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot {boot}]",
