@@ -124,11 +124,12 @@ static void sf_draw(struct ui *ui)
 		int y = 2 + i * 2;
 		const struct sf_field *f = &sf.f[i];
 		enum role r = i == sf.cur ? R_INPUT : R_DIALOG;
-		char buf[300];
+		char buf[300], fit[300];
 
 		draw_text(win, y, 2, 22, R_DIALOG, f->label);
-		if (f->n_opts)
-			snprintf(buf, sizeof buf, "< %s >", f->opts[f->opt]);
+		if (f->n_opts)  /* a long path keeps its end, the part that names it */
+			snprintf(buf, sizeof buf, "< %s >",
+				 draw_fit_left(f->opts[f->opt], w - 31, fit, sizeof fit));
 		else
 			snprintf(buf, sizeof buf, "%s", f->text);
 		draw_fill(win, y, 25, w - 27, r);
