@@ -51,5 +51,8 @@ int act_disk_orphans(struct ui *ui);
 struct vmdef;
 void view_storage_disk_new(struct ui *ui, const char *host, const char *vg, const char *file_dir);
 void view_storage_disk_resize(struct ui *ui, const char *host, const struct vmdef *d);
+/* O for another host: the orphans in its `vmdeck disk list --json`, attached or deleted there. */
+struct json_t;
+void view_storage_orphans(struct ui *ui, const char *host, const struct json_t *list);
 
 #endif

@@ -57,7 +57,7 @@ const struct key_bind key_binds[] = {
 	{ 'Z', 0, NULL, "resize one of the guest's disks", act_disk_resize,
 	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'O', 0, NULL, "disks no guest uses: attach one to a guest, or delete it",
-	  act_disk_orphans, KB_MENU },
+	  act_disk_orphans, KB_REMOTE | KB_MENU },
 	{ '\n', KEY_F(9), "Menu", "action menu for the selected guest", act_menu,
 	  KB_GUEST | KB_REMOTE },
 	{ ':', 0, NULL, "command line: any vmdeck verb, Tab completes", act_cmdline, 0 },

@@ -17,7 +17,7 @@
 #include "vmdef.h"
 #include "vmstate.h"
 
-enum rd_want { RD_NEW, RD_RESIZE, RD_DELETE };
+enum rd_want { RD_NEW, RD_RESIZE, RD_DELETE, RD_ORPHANS };
 
 /* What a fetch is for: the job's data, freed when its answer has been used. */
 struct rd_ask {
@@ -26,7 +26,7 @@ struct rd_ask {
 };
 
 static const char *const rd_what[] = { [RD_NEW] = "new disk", [RD_RESIZE] = "resize",
-				       [RD_DELETE] = "delete" };
+				       [RD_DELETE] = "delete", [RD_ORPHANS] = "disks" };
 
 const char *remote_disk_host(const struct ui *ui)
 {
@@ -82,7 +82,7 @@ static void delete_ask(struct ui *ui, const char *host, const struct vmdef *d,
 	free(q);
 }
 
-/* `show NAME --json` came back: the guest as its host has it (an invalid one exits 2, still told). */
+/* `show NAME --json` came back: the guest as its host has it (an invalid one exits 2, told). */
 static void guest_arrived(struct ui *ui, const struct rd_ask *a, struct job *j, json_t *o)
 {
 	struct vmdef d;
@@ -121,6 +121,9 @@ static void arrived(struct ui *ui, struct job *j)
 			view_storage_disk_new(ui, a->host,
 					      json_string_value(json_object_get(o, "vg")),
 					      json_string_value(json_object_get(o, "file_dir")));
+	} else if (a->want == RD_ORPHANS) {
+		if (job_exit_code(j) == 0)
+			view_storage_orphans(ui, a->host, o);
 	} else {
 		guest_arrived(ui, a, j, o);
 	}
@@ -144,6 +147,8 @@ static void ask(struct ui *ui, const char *host, const char *guest, const char *
 	ui->jobs[ui->n_jobs - 1].silent = true;
 	if (guest)
 		ui_status(ui, false, "%s: asking %s for its definition ...", guest, host);
+	else if (want == RD_ORPHANS)
+		ui_status(ui, false, "asking %s for the disks no guest uses ...", host);
 	else
 		ui_status(ui, false, "asking %s for its VG and disk folder ...", host);
 }
@@ -167,4 +172,11 @@ void remote_disk_delete(struct ui *ui, const char *host, const char *name)
 	const char *words[] = { "show", name, "--json", NULL };
 
 	ask(ui, host, name, words, RD_DELETE);
+}
+
+void remote_disk_orphans(struct ui *ui, const char *host)
+{
+	static const char *const words[] = { "disk", "list", "--json", NULL };
+
+	ask(ui, host, NULL, words, RD_ORPHANS);
 }

@@ -8,8 +8,8 @@
 struct ui;
 
 /*
- * The host N makes a disk on: the one the table is filtered to (H, :host), else the selected
- * guest's; NULL for this host.
+ * The host N makes a disk on (and O lists the orphans of): the one the table is filtered to (H,
+ * :host), else the selected guest's; NULL for this host.
  */
 const char *remote_disk_host(const struct ui *ui);
 
@@ -24,5 +24,11 @@ void remote_disk_resize(struct ui *ui, const char *host, const char *name);
  * (the name typed), then `vmdeck delete NAME --yes` there.
  */
 void remote_disk_delete(struct ui *ui, const char *host, const char *name);
+
+/*
+ * O for another host: its `vmdeck disk list --json`, then the orphans form there (attach to one of
+ * its guests, or delete, asking).
+ */
+void remote_disk_orphans(struct ui *ui, const char *host);
 
 #endif

@@ -513,6 +513,7 @@ static char *or_names[SF_CHOICES];  /* the disks, in the order of the form's cho
 static char *or_shown[SF_CHOICES];
 static int or_n;
 static char or_unsure[300];         /* a definition that does not load: deleting waits */
+static char or_host[64];            /* the host they are on, "" for this one */
 
 static void orphans_forget(void)
 {
@@ -522,29 +523,48 @@ static void orphans_forget(void)
 	}
 	or_n = 0;
 	or_unsure[0] = '\0';
+	or_host[0] = '\0';
 }
 
+/* arg: "HOST\0DISK" (HOST "" for this one), one allocation freed by the dialog */
 static int orphan_delete_confirmed(struct ui *ui, void *arg)
 {
-	const char *words[] = { "disk", "delete", arg, "--yes", NULL };
+	const char *host = arg, *disk = host + strlen(host) + 1;
+	const char *words[] = { "disk", "delete", disk, "--yes", NULL };
 
-	ui_run_verb(ui, NULL, words);
+	if (host[0])
+		remote_run_verb(ui, host, NULL, words, NULL);
+	else
+		ui_run_verb(ui, NULL, words);
 	return UI_REDRAW;
+}
+
+static void orphan_delete_ask(struct ui *ui, const char *host, const char *disk)
+{
+	size_t hl = strlen(host) + 1, dl = strlen(disk) + 1;
+	char *arg = xmalloc(hl + dl), *q;
+
+	memcpy(arg, host, hl);
+	memcpy(arg + hl, disk, dl);
+	q = xasprintf("Delete disk %s%s%s? No guest uses it. Its data is lost.", disk,
+		      host[0] ? " on " : "", host);
+	confirm_ask(ui, "Delete disk", q, NULL, orphan_delete_confirmed, arg);
+	free(q);
 }
 
 static void orphans_submit(struct ui *ui, struct sf_form *s)
 {
 	const char *disk = or_names[s->f[OR_DISK].opt];
-	char *q;
 
 	if (s->f[OR_DO].opt == 0) {
 		const char *words[] = { "disk", "attach", disk, sf_val(OR_GUEST), NULL };
 
-		if (ui->n == 0) {
+		if (s->f[OR_GUEST].n_opts == 1 && sf_val(OR_GUEST)[0] == '(') {
 			ui_status(ui, true, "attach: there is no guest to attach %s to", disk);
 			return;
 		}
-		ui_run_verb(ui, sf_val(OR_GUEST), words);
+		snprintf(s->guest, sizeof s->guest, "%s", sf_val(OR_GUEST));
+		sf_run(ui, words);
 		return;
 	}
 	if (or_unsure[0]) {
@@ -552,19 +572,26 @@ static void orphans_submit(struct ui *ui, struct sf_form *s)
 			  or_unsure);
 		return;
 	}
-	q = xasprintf("Delete disk %s? No guest uses it. Its data is lost.", disk);
-	confirm_ask(ui, "Delete disk", q, NULL, orphan_delete_confirmed, xstrdup(disk));
-	free(q);
+	orphan_delete_ask(ui, or_host, disk);
 }
 
-static char *orphan_shown(const struct ui *ui, const char *name, const char *size)
+/* "NAME  SIZE": a file in file_dir (NULL: another host's) by its name. */
+static char *orphan_shown(const char *file_dir, const char *name, uint64_t size)
 {
-	size_t dl = strlen(ui->cfg->file_dir);
+	size_t dl = file_dir ? strlen(file_dir) : 0;
 	char h[32];
 
-	if (strncmp(name, ui->cfg->file_dir, dl) == 0 && name[dl] == '/')
+	if (file_dir && strncmp(name, file_dir, dl) == 0 && name[dl] == '/')
 		name += dl + 1;
-	return xasprintf("%s  %s", name, size_human(strtoull(size, NULL, 10), h, sizeof h));
+	return xasprintf("%s  %s", name, size_human(size, h, sizeof h));
+}
+
+static void orphan_add(const char *file_dir, const char *name, uint64_t size)
+{
+	if (or_n >= SF_CHOICES)
+		return;
+	or_shown[or_n] = orphan_shown(file_dir, name, size);
+	or_names[or_n++] = xstrdup(name);
 }
 
 /* "orphan TAB NAME TAB SIZE" lines from orphans_print. */
@@ -581,36 +608,70 @@ static void orphans_read(const struct ui *ui, const char *out)
 		*tab = '\0';
 		if (strcmp(line, "unsure") == 0)
 			snprintf(or_unsure, sizeof or_unsure, "%s", tab + 1);
-		else if (strcmp(line, "orphan") == 0 && or_n < SF_CHOICES &&
-			 (end = strchr(tab + 1, '\t')) != NULL) {
+		else if (strcmp(line, "orphan") == 0 && (end = strchr(tab + 1, '\t')) != NULL) {
 			*end = '\0';
-			or_shown[or_n] = orphan_shown(ui, tab + 1, end + 1);
-			or_names[or_n++] = xstrdup(tab + 1);
+			orphan_add(ui->cfg->file_dir, tab + 1, strtoull(end + 1, NULL, 10));
 		}
 	}
 	free(text);
 }
 
+/* The guests a disk may be attached to: those of the host the disks are on. */
+static void orphans_guests(struct ui *ui, struct sf_field *f)
+{
+	for (size_t i = 0; i < ui->n; i++) {
+		const char *h = ui->ex[i].host ? ui->ex[i].host : "";
+
+		if (strcmp(h, or_host) != 0 || f->n_opts >= SF_CHOICES)
+			continue;
+		if (i == ui->sel)
+			f->opt = f->n_opts;
+		sf_opt(f, ui->defs[i].name);
+	}
+	if (f->n_opts == 0)
+		sf_opt(f, "(no guests)");
+}
+
 static void orphans_form(struct ui *ui)
 {
 	struct sf_field *f;
+	char host[64];
 
+	snprintf(host, sizeof host, "%s", or_host);
 	sf_reset("Disks no guest uses", NULL, orphans_submit);
+	sf_on_host(ui, host[0] ? host : NULL, "Disks no guest uses");
 	f = sf_text("Disk", NULL);
 	for (int i = 0; i < or_n; i++)
 		sf_opt(f, or_shown[i]);
 	f = sf_text("Do", NULL);
 	sf_opt(f, "attach to a guest");
 	sf_opt(f, "delete it");
-	f = sf_text("Guest", NULL);
-	for (size_t i = 0; i < ui->n_local; i++)
-		sf_opt(f, ui->defs[i].name);
-	if (ui->n_local == 0)
-		sf_opt(f, "(no guests)");
-	else
-		f->opt = ui->sel < ui->n_local ? (int)ui->sel : 0;
+	orphans_guests(ui, sf_text("Guest", NULL));
 	sf.hint = "Left/Right: choose  Tab: field  Enter: go  Esc: cancel";
 	ui_push(ui, &view_storage);
+}
+
+void view_storage_orphans(struct ui *ui, const char *host, const struct json_t *list)
+{
+	json_t *x;
+	size_t i;
+
+	orphans_forget();
+	snprintf(or_host, sizeof or_host, "%s", host);
+	snprintf(or_unsure, sizeof or_unsure, "%s",
+		 json_string_value(json_object_get(list, "unsure")) ?: "");
+	json_array_foreach(json_object_get(list, "disks"), i, x) {
+		const char *name = json_string_value(json_object_get(x, "name"));
+		const char *state = json_string_value(json_object_get(x, "state"));
+		json_int_t size = json_integer_value(json_object_get(x, "size"));
+
+		if (name && state && strcmp(state, "orphan") == 0)
+			orphan_add(NULL, name, (uint64_t)size);
+	}
+	if (or_n == 0)
+		ui_status(ui, false, "every disk on %s belongs to a guest", host);
+	else
+		orphans_form(ui);
 }
 
 /*
@@ -633,10 +694,15 @@ static int orphans_child(void *arg)
 
 int act_disk_orphans(struct ui *ui)
 {
+	const char *host = remote_disk_host(ui);
 	char *err = NULL;
-	struct job *j = job_call(NULL, "disks", orphans_child, (void *)ui->cfg, &err);
+	struct job *j;
 
-	if (!j) {
+	if (host) {  /* its own `vmdeck disk list --json` (remote_disk.c) */
+		remote_disk_orphans(ui, host);
+		return UI_REDRAW;
+	}
+	if (!(j = job_call(NULL, "disks", orphans_child, (void *)ui->cfg, &err))) {
 		ui_status(ui, true, "disks: %s", err);
 		free(err);
 		return UI_REDRAW;

@@ -5,7 +5,8 @@
 # guest asks the question `vmdeck delete` asks, from kvm2's answer, and
 # deletes it there (its disk stays); N while the table shows kvm2 offers
 # kvm2's disk folder and makes the disk there; Z on kvm2's guest lists its
-# disks and resizes the image file there. Each is checked with kvm2's own
+# disks and resizes the image file there; O lists kvm2's orphans, deletes one
+# and attaches the other to kvm2's guest. Each is checked with kvm2's own
 # vmdeck and qemu-img, and nothing happens here.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
@@ -64,6 +65,23 @@ tui_keys n e w . r a w Tab C-u 2 M Enter
 check "Enter makes the disk on kvm2 (its disk list: an orphan of 2 MiB)" wait_until 15 eval \
     '[ "$(vd_on kvm2 disk list --json | jq -r --arg n "$P/disks/new.raw" ".disks[] | select(.name == \$n) | \"\(.state) \(.size)\"")" = "orphan 2097152" ]'
 check "... not here" test ! -e "$T/disks/new.raw"
+
+# O while the table shows kvm2: kvm2's orphans (old.raw that D kept, new.raw that N made).
+tui_keys O
+check_screen "O: the orphans form for kvm2" 'Disks no guest uses on kvm2' 10
+for _ in 1 2; do tui_has '< \.\.\..*old\.raw' && break; tui_keys Right; sleep 0.2; done
+check_screen "... offering the disk D kept there" '< .*old\.raw +1(\.0)?M' 3
+tui_keys Tab Right Enter
+check_screen "delete asks, naming the host" "Delete disk .*old\.raw on kvm2\?" 5
+tui_keys y
+check "y deletes it on kvm2" wait_until 15 on_host kvm2 test ! -e "$P/disks/old.raw"
+tui_keys O
+check_screen "O again: the one orphan left" '< .*new\.raw +2(\.0)?M' 10
+check_screen "... to be attached to kvm2's guest (grow, not this host's here)" '< grow >' 3
+tui_keys Enter
+check "Enter attaches it to grow on kvm2 (kvm2's own show)" wait_until 15 eval \
+    '[ "$(vd_on kvm2 show grow --json | jq -r ".disks[1].file")" = "$P/disks/new.raw" ]'
+check "... and here has no such disk" eval '! grep -q new.raw "$T/vms.d/here.yaml"'
 tui_keys : 'host all' Enter
 
 # With every host shown, N follows the selection: this host's guest, this host.
