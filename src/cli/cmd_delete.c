@@ -33,7 +33,9 @@ char *cmd_delete_question(const struct vmdef *d, const char *host)
 	else
 		sbuf_printf(&b, "Delete guest %s? Its definition %s is removed.\n", d->name,
 			    d->path ? d->path : "");
-	if (d->n_disks == 0)
+	if (d->n_disks == 0 && d->error)  /* an invalid definition: what it names is not known */
+		sbuf_add(&b, "It does not load, so its disks are not known; none is touched.\n");
+	else if (d->n_disks == 0)
 		sbuf_add(&b, "It has no disks.\n");
 	for (size_t k = 0; k < d->n_disks; k++)
 		sbuf_printf(&b, "Disk %s is KEPT (remove it with: vmdeck%s%s disk delete %s)\n",
@@ -73,6 +75,8 @@ static void deleted_print(const struct cli *c, const struct vmdef *d)
 					 "kept", kept));
 	else if (d->n_disks)
 		printf("%s: definition deleted; disks kept: %s\n", d->name, b.s);
+	else if (d->error)
+		printf("%s: definition deleted (it did not load; no disk was touched)\n", d->name);
 	else
 		printf("%s: definition deleted (it had no disks)\n", d->name);
 	if (!c->json)

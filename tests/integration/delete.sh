@@ -53,6 +53,12 @@ check_eq "... and list no longer has it" "up" "$(V list --json | jq -r '.[].name
 check_match "its event log, put aside for a new guest of the name, says so" "definition deleted \(disks kept\)" \
     "$(cat "$T"/state/gone/events.log.deleted-* 2>/dev/null)"
 
+printf 'memory: [oops\n' > "$T/vms.d/broken.yaml"
+out=$(V delete broken --yes 2>&1); rc=$?
+check_eq "an invalid definition may be deleted, and it says no disk was touched" \
+    "0 broken: definition deleted (it did not load; no disk was touched)" "$rc $out"
+check "... it is gone" test ! -e "$T/vms.d/broken.yaml"
+
 out=$(V delete up --yes --json 2>&1); rc=$?
 check_eq "--yes --json: the stopped guest goes, with what it kept" '0 {"guest":"up","action":"deleted","kept":[]}' "$rc $out"
 finish
