@@ -8,10 +8,10 @@
 
 #include "actions.h"
 #include "cmd_delete.h"
+#include "remote_disk.h"
 #include "guestfile.h"
 #include "term.h"
 #include "remote.h"
-#include "remote_disk.h"
 #include "ui.h"
 #include "util.h"
 #include "view_screen.h"

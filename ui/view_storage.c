@@ -12,8 +12,8 @@
 #include "clone.h"
 #include "job.h"
 #include "orphans.h"
-#include "remote.h"
 #include "remote_disk.h"
+#include "remote.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
@@ -33,8 +33,7 @@ struct sf_form {
 	const char *title;
 	const char *hint;            /* one line under the fields */
 	char guest[256];             /* the guest it acts on, "" for none */
-	char host[64];               /* the hosts[] entry its verb runs on, "" for this host */
-	char title_buf[128];         /* a title naming the host */
+	char host[64];               /* another host's (its hosts[] name): runs there; "" here */
 	struct sf_field f[SF_FIELDS];
 	int n, cur;
 	void (*submit)(struct ui *ui, struct sf_form *s);
@@ -49,6 +48,7 @@ struct sf_form {
 };
 
 static struct sf_form sf;
+static char sf_title[128];  /* a title naming the form's host (sf_on_host) */
 
 static void sf_reset(const char *title, const char *guest,
 		     void (*submit)(struct ui *, struct sf_form *))
@@ -79,8 +79,8 @@ static void sf_on_host(struct ui *ui, const char *host, const char *what)
 	snprintf(sf.host, sizeof sf.host, "%s", host ? host : "");
 	if (!host && ui->n_links == 0)
 		return;  /* one host only: no need to name it */
-	snprintf(sf.title_buf, sizeof sf.title_buf, "%s on %s", what, host ? host : ui->hostname);
-	sf.title = sf.title_buf;
+	snprintf(sf_title, sizeof sf_title, "%s on %s", what, host ? host : ui->hostname);
+	sf.title = sf_title;
 }
 
 static void sf_opt(struct sf_field *f, const char *opt)

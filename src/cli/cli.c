@@ -56,8 +56,6 @@ const struct cli_verb cli_verbs[] = {
 	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file "
 	  "FILE] [--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
-	{ "delete", "NAME [--yes]",
-	  "delete a stopped guest's definition; its disks are kept (and named)", 0, cmd_delete },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0,
 	  cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot {boot}]",
@@ -82,6 +80,8 @@ const struct cli_verb cli_verbs[] = {
 	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, "
 	  "upload, delete",
 	  0, cmd_iso },
+	{ "delete", "NAME [--yes]",
+	  "delete a stopped guest's definition; its disks are kept (and named)", 0, cmd_delete },
 	{ "disk",
 	  "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] "
 	  "| delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
