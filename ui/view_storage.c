@@ -205,7 +205,7 @@ static const struct view view_storage = { "storage-form", sf_init, sf_draw, sf_k
  */
 static void sf_run(struct ui *ui, const char *const *words)
 {
-	if (sf.host[0])  /* another host's: its own vmdeck, through the shared connection */
+	if (sf.host[0])
 		remote_run_verb(ui, sf.host, sf.guest[0] ? sf.guest : NULL, words, NULL);
 	else
 		ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
