@@ -12,6 +12,7 @@
 #include "clone.h"
 #include "job.h"
 #include "orphans.h"
+#include "remote_disk.h"
 #include "remote.h"
 #include "ui.h"
 #include "util.h"
@@ -32,6 +33,7 @@ struct sf_form {
 	const char *title;
 	const char *hint;            /* one line under the fields */
 	char guest[256];             /* the guest it acts on, "" for none */
+	char host[64];               /* another host's (its hosts[] name): runs there; "" here */
 	struct sf_field f[SF_FIELDS];
 	int n, cur;
 	void (*submit)(struct ui *ui, struct sf_form *s);
@@ -46,6 +48,7 @@ struct sf_form {
 };
 
 static struct sf_form sf;
+static char sf_title[128];  /* a title naming the form's host (sf_on_host) */
 
 static void sf_reset(const char *title, const char *guest,
 		     void (*submit)(struct ui *, struct sf_form *))
@@ -68,6 +71,16 @@ static struct sf_field *sf_text(const char *label, const char *value)
 	f->label = label;
 	snprintf(f->text, sizeof f->text, "%s", value ? value : "");
 	return f;
+}
+
+/* After sf_reset: the form acts on host (NULL: this one), and its title says where. */
+static void sf_on_host(struct ui *ui, const char *host, const char *what)
+{
+	snprintf(sf.host, sizeof sf.host, "%s", host ? host : "");
+	if (!host && ui->n_links == 0)
+		return;  /* one host only: no need to name it */
+	snprintf(sf_title, sizeof sf_title, "%s on %s", what, host ? host : ui->hostname);
+	sf.title = sf_title;
 }
 
 static void sf_opt(struct sf_field *f, const char *opt)
@@ -111,11 +124,12 @@ static void sf_draw(struct ui *ui)
 		int y = 2 + i * 2;
 		const struct sf_field *f = &sf.f[i];
 		enum role r = i == sf.cur ? R_INPUT : R_DIALOG;
-		char buf[300];
+		char buf[300], fit[300];
 
 		draw_text(win, y, 2, 22, R_DIALOG, f->label);
-		if (f->n_opts)
-			snprintf(buf, sizeof buf, "< %s >", f->opts[f->opt]);
+		if (f->n_opts)  /* a long path keeps its end, the part that names it */
+			snprintf(buf, sizeof buf, "< %s >",
+				 draw_fit_left(f->opts[f->opt], w - 31, fit, sizeof fit));
 		else
 			snprintf(buf, sizeof buf, "%s", f->text);
 		draw_fill(win, y, 25, w - 27, r);
@@ -191,7 +205,10 @@ static const struct view view_storage = { "storage-form", sf_init, sf_draw, sf_k
  */
 static void sf_run(struct ui *ui, const char *const *words)
 {
-	ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
+	if (sf.host[0])
+		remote_run_verb(ui, sf.host, sf.guest[0] ? sf.guest : NULL, words, NULL);
+	else
+		ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
 }
 
 /* ---- backup ---- */
@@ -424,16 +441,26 @@ static void disk_new_submit(struct ui *ui, struct sf_form *s)
 	sf_run(ui, words);
 }
 
-int act_disk_new(struct ui *ui)
+void view_storage_disk_new(struct ui *ui, const char *host, const char *vg, const char *file_dir)
 {
-	char *def = ui->cfg->vg && ui->cfg->vg[0] ? xasprintf("%s/", ui->cfg->vg)
-						  : xasprintf("%s/", ui->cfg->file_dir);
+	char *def = vg && vg[0] ? xasprintf("%s/", vg) : xasprintf("%s/", file_dir ? file_dir : "");
 
 	sf_reset("New disk", NULL, disk_new_submit);
+	sf_on_host(ui, host, "New disk");
 	sf_text("VG/LV or /path/file", def);
 	sf_text("Size (like 20G)", "20G");
 	free(def);
 	ui_push(ui, &view_storage);
+}
+
+int act_disk_new(struct ui *ui)
+{
+	const char *host = remote_disk_host(ui);
+
+	if (host)  /* its VG and file_dir first (remote_disk.c) */
+		remote_disk_new(ui, host);
+	else
+		view_storage_disk_new(ui, NULL, ui->cfg->vg, ui->cfg->file_dir);
 	return UI_REDRAW;
 }
 
@@ -446,16 +473,19 @@ static void disk_resize_submit(struct ui *ui, struct sf_form *s)
 	sf_run(ui, words);
 }
 
-int act_disk_resize(struct ui *ui)
+void view_storage_disk_resize(struct ui *ui, const char *host, const struct vmdef *d)
 {
-	struct vmdef *d = ui_guest(ui);
 	struct sf_field *f;
+	char what[300];
 
 	if (d->n_disks == 0) {
 		ui_status(ui, true, "%s has no disks", d->name);
-		return UI_REDRAW;
+		return;
 	}
 	sf_reset("Resize disk", d->name, disk_resize_submit);
+	snprintf(what, sizeof what, "Resize a disk of %s", d->name);
+	if (host)
+		sf_on_host(ui, host, what);
 	f = sf_text("Disk", NULL);
 	for (size_t i = 0; i < d->n_disks; i++)
 		sf_opt(f, d->disks[i].lv ? d->disks[i].lv : d->disks[i].file);
@@ -463,6 +493,14 @@ int act_disk_resize(struct ui *ui)
 	sf_yesno("Allow shrinking", false);
 	sf.cur = 1;
 	ui_push(ui, &view_storage);
+}
+
+int act_disk_resize(struct ui *ui)
+{
+	if (ui_guest_extra(ui)->host)  /* its disks as its host has them (remote_disk.c) */
+		remote_disk_resize(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name);
+	else
+		view_storage_disk_resize(ui, NULL, ui_guest(ui));
 	return UI_REDRAW;
 }
 
@@ -478,6 +516,7 @@ static char *or_names[SF_CHOICES];  /* the disks, in the order of the form's cho
 static char *or_shown[SF_CHOICES];
 static int or_n;
 static char or_unsure[300];         /* a definition that does not load: deleting waits */
+static char or_host[64];            /* the host they are on, "" for this one */
 
 static void orphans_forget(void)
 {
@@ -487,29 +526,48 @@ static void orphans_forget(void)
 	}
 	or_n = 0;
 	or_unsure[0] = '\0';
+	or_host[0] = '\0';
 }
 
+/* arg: "HOST\0DISK" (HOST "" for this one), one allocation freed by the dialog */
 static int orphan_delete_confirmed(struct ui *ui, void *arg)
 {
-	const char *words[] = { "disk", "delete", arg, "--yes", NULL };
+	const char *host = arg, *disk = host + strlen(host) + 1;
+	const char *words[] = { "disk", "delete", disk, "--yes", NULL };
 
-	ui_run_verb(ui, NULL, words);
+	if (host[0])
+		remote_run_verb(ui, host, NULL, words, NULL);
+	else
+		ui_run_verb(ui, NULL, words);
 	return UI_REDRAW;
+}
+
+static void orphan_delete_ask(struct ui *ui, const char *host, const char *disk)
+{
+	size_t hl = strlen(host) + 1, dl = strlen(disk) + 1;
+	char *arg = xmalloc(hl + dl), *q;
+
+	memcpy(arg, host, hl);
+	memcpy(arg + hl, disk, dl);
+	q = xasprintf("Delete disk %s%s%s? No guest uses it. Its data is lost.", disk,
+		      host[0] ? " on " : "", host);
+	confirm_ask(ui, "Delete disk", q, NULL, orphan_delete_confirmed, arg);
+	free(q);
 }
 
 static void orphans_submit(struct ui *ui, struct sf_form *s)
 {
 	const char *disk = or_names[s->f[OR_DISK].opt];
-	char *q;
 
 	if (s->f[OR_DO].opt == 0) {
 		const char *words[] = { "disk", "attach", disk, sf_val(OR_GUEST), NULL };
 
-		if (ui->n == 0) {
+		if (s->f[OR_GUEST].n_opts == 1 && sf_val(OR_GUEST)[0] == '(') {
 			ui_status(ui, true, "attach: there is no guest to attach %s to", disk);
 			return;
 		}
-		ui_run_verb(ui, sf_val(OR_GUEST), words);
+		snprintf(s->guest, sizeof s->guest, "%s", sf_val(OR_GUEST));
+		sf_run(ui, words);
 		return;
 	}
 	if (or_unsure[0]) {
@@ -517,19 +575,26 @@ static void orphans_submit(struct ui *ui, struct sf_form *s)
 			  or_unsure);
 		return;
 	}
-	q = xasprintf("Delete disk %s? No guest uses it. Its data is lost.", disk);
-	confirm_ask(ui, "Delete disk", q, NULL, orphan_delete_confirmed, xstrdup(disk));
-	free(q);
+	orphan_delete_ask(ui, or_host, disk);
 }
 
-static char *orphan_shown(const struct ui *ui, const char *name, const char *size)
+/* "NAME  SIZE": a file in file_dir (NULL: another host's) by its name. */
+static char *orphan_shown(const char *file_dir, const char *name, uint64_t size)
 {
-	size_t dl = strlen(ui->cfg->file_dir);
+	size_t dl = file_dir ? strlen(file_dir) : 0;
 	char h[32];
 
-	if (strncmp(name, ui->cfg->file_dir, dl) == 0 && name[dl] == '/')
+	if (file_dir && strncmp(name, file_dir, dl) == 0 && name[dl] == '/')
 		name += dl + 1;
-	return xasprintf("%s  %s", name, size_human(strtoull(size, NULL, 10), h, sizeof h));
+	return xasprintf("%s  %s", name, size_human(size, h, sizeof h));
+}
+
+static void orphan_add(const char *file_dir, const char *name, uint64_t size)
+{
+	if (or_n >= SF_CHOICES)
+		return;
+	or_shown[or_n] = orphan_shown(file_dir, name, size);
+	or_names[or_n++] = xstrdup(name);
 }
 
 /* "orphan TAB NAME TAB SIZE" lines from orphans_print. */
@@ -546,36 +611,70 @@ static void orphans_read(const struct ui *ui, const char *out)
 		*tab = '\0';
 		if (strcmp(line, "unsure") == 0)
 			snprintf(or_unsure, sizeof or_unsure, "%s", tab + 1);
-		else if (strcmp(line, "orphan") == 0 && or_n < SF_CHOICES &&
-			 (end = strchr(tab + 1, '\t')) != NULL) {
+		else if (strcmp(line, "orphan") == 0 && (end = strchr(tab + 1, '\t')) != NULL) {
 			*end = '\0';
-			or_shown[or_n] = orphan_shown(ui, tab + 1, end + 1);
-			or_names[or_n++] = xstrdup(tab + 1);
+			orphan_add(ui->cfg->file_dir, tab + 1, strtoull(end + 1, NULL, 10));
 		}
 	}
 	free(text);
 }
 
+/* The guests a disk may be attached to: those of the host the disks are on. */
+static void orphans_guests(struct ui *ui, struct sf_field *f)
+{
+	for (size_t i = 0; i < ui->n; i++) {
+		const char *h = ui->ex[i].host ? ui->ex[i].host : "";
+
+		if (strcmp(h, or_host) != 0 || f->n_opts >= SF_CHOICES)
+			continue;
+		if (i == ui->sel)
+			f->opt = f->n_opts;
+		sf_opt(f, ui->defs[i].name);
+	}
+	if (f->n_opts == 0)
+		sf_opt(f, "(no guests)");
+}
+
 static void orphans_form(struct ui *ui)
 {
 	struct sf_field *f;
+	char host[64];
 
+	snprintf(host, sizeof host, "%s", or_host);
 	sf_reset("Disks no guest uses", NULL, orphans_submit);
+	sf_on_host(ui, host[0] ? host : NULL, "Disks no guest uses");
 	f = sf_text("Disk", NULL);
 	for (int i = 0; i < or_n; i++)
 		sf_opt(f, or_shown[i]);
 	f = sf_text("Do", NULL);
 	sf_opt(f, "attach to a guest");
 	sf_opt(f, "delete it");
-	f = sf_text("Guest", NULL);
-	for (size_t i = 0; i < ui->n_local; i++)
-		sf_opt(f, ui->defs[i].name);
-	if (ui->n_local == 0)
-		sf_opt(f, "(no guests)");
-	else
-		f->opt = ui->sel < ui->n_local ? (int)ui->sel : 0;
+	orphans_guests(ui, sf_text("Guest", NULL));
 	sf.hint = "Left/Right: choose  Tab: field  Enter: go  Esc: cancel";
 	ui_push(ui, &view_storage);
+}
+
+void view_storage_orphans(struct ui *ui, const char *host, const struct json_t *list)
+{
+	json_t *x;
+	size_t i;
+
+	orphans_forget();
+	snprintf(or_host, sizeof or_host, "%s", host);
+	snprintf(or_unsure, sizeof or_unsure, "%s",
+		 json_string_value(json_object_get(list, "unsure")) ?: "");
+	json_array_foreach(json_object_get(list, "disks"), i, x) {
+		const char *name = json_string_value(json_object_get(x, "name"));
+		const char *state = json_string_value(json_object_get(x, "state"));
+		json_int_t size = json_integer_value(json_object_get(x, "size"));
+
+		if (name && state && strcmp(state, "orphan") == 0)
+			orphan_add(NULL, name, (uint64_t)size);
+	}
+	if (or_n == 0)
+		ui_status(ui, false, "every disk on %s belongs to a guest", host);
+	else
+		orphans_form(ui);
 }
 
 /*
@@ -598,10 +697,15 @@ static int orphans_child(void *arg)
 
 int act_disk_orphans(struct ui *ui)
 {
+	const char *host = remote_disk_host(ui);
 	char *err = NULL;
-	struct job *j = job_call(NULL, "disks", orphans_child, (void *)ui->cfg, &err);
+	struct job *j;
 
-	if (!j) {
+	if (host) {  /* its own `vmdeck disk list --json` (remote_disk.c) */
+		remote_disk_orphans(ui, host);
+		return UI_REDRAW;
+	}
+	if (!(j = job_call(NULL, "disks", orphans_child, (void *)ui->cfg, &err))) {
 		ui_status(ui, true, "disks: %s", err);
 		free(err);
 		return UI_REDRAW;
