@@ -49,7 +49,7 @@ const struct key_bind key_binds[] = {
 	{ 'S', 0, NULL, "snapshots: list, create, revert, delete", act_snapshots,
 	  KB_GUEST | KB_MENU },
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move,
-	  KB_GUEST | KB_MENU },
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'C', 0, NULL, "clone the stopped guest: full copy, or linked (overlays on its disks)",
 	  act_clone, KB_GUEST | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },
