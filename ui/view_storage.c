@@ -442,7 +442,7 @@ void move_form_open(struct ui *ui, const char *host, const char *guest, const ch
 		sf_opt(f, dests[i]);
 	sf_text("VG there (empty: same)", NULL);
 	sf_text("Disk folder there", NULL);
-	sf_yesno(host ? "Delete source when verified" : "Delete here when verified", false);
+	sf_yesno(host ? "Delete src if verified" : "Delete here when verified", false);
 	ui_push(ui, &view_storage);
 }
 
