@@ -51,7 +51,7 @@ const struct key_bind key_binds[] = {
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move,
 	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'C', 0, NULL, "clone the stopped guest: full copy, or linked (overlays on its disks)",
-	  act_clone, KB_GUEST | KB_MENU },
+	  act_clone, KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'N', 0, NULL, "new disk: an LV or an image file", act_disk_new, KB_MENU },
 	{ 'Z', 0, NULL, "resize one of the guest's disks", act_disk_resize, KB_GUEST | KB_MENU },
 	{ 'O', 0, NULL, "disks no guest uses: attach one to a guest, or delete it",

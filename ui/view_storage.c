@@ -199,6 +199,18 @@ static void sf_run(struct ui *ui, const char *const *words)
 		ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
 }
 
+/* Has host ("" this one) a guest of that name? Another host's: as its rows show them. */
+static bool sf_taken(const struct ui *ui, const char *host, const char *name)
+{
+	if (!host[0])
+		return ui_guest_index(ui, name) >= 0;
+	for (size_t i = ui->n_local; i < ui->n; i++)
+		if (ui->ex[i].host && strcmp(ui->ex[i].host, host) == 0 &&
+		    strcmp(ui->defs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* ---- backup ---- */
 
 static void backup_submit(struct ui *ui, struct sf_form *s)
@@ -293,18 +305,6 @@ static void restore_changed(struct sf_form *s, int field)
 	snprintf(s->f[RS_AS].text, sizeof s->f[RS_AS].text, "%s", rs_proposed);
 }
 
-/* Has host ("" this one) a guest of that name? Another host's: as its rows show them. */
-static bool restore_taken(const struct ui *ui, const char *host, const char *name)
-{
-	if (!host[0])
-		return ui_guest_index(ui, name) >= 0;
-	for (size_t i = ui->n_local; i < ui->n; i++)
-		if (ui->ex[i].host && strcmp(ui->ex[i].host, host) == 0 &&
-		    strcmp(ui->defs[i].name, name) == 0)
-			return true;
-	return false;
-}
-
 /*
  * A guest of that name exists: the form says which of its own fields decide, not the CLI's flags.
  */
@@ -312,7 +312,7 @@ static char *restore_check(struct ui *ui, struct sf_form *s)
 {
 	const char *as = sf_val(RS_AS)[0] ? sf_val(RS_AS) : rs_proposed;
 
-	if (!as[0] || !restore_taken(ui, s->host, as) || sf_yes(RS_FORCE))
+	if (!as[0] || !sf_taken(ui, s->host, as) || sf_yes(RS_FORCE))
 		return NULL;
 	s->cur = RS_AS;
 	return xasprintf("%s exists%s%s: change Restore as guest, or Replace it: yes", as,
@@ -675,9 +675,23 @@ static char *clone_check(struct ui *ui, struct sf_form *s)
 		return xstrdup(
 			"not a valid guest name (letters, digits, '.', '_', '-'; a letter or digit "
 			"first)");
-	if (ui_guest_index(ui, name) >= 0)
-		return xasprintf("%s exists: give another name", name);
+	if (sf_taken(ui, s->host, name))
+		return xasprintf("%s exists%s%s: give another name", name, s->host[0] ? " on " : "",
+				 s->host);
 	return NULL;
+}
+
+/* Another host's NAME-clone, NAME-clone-2 ...: the first its rows do not show. */
+static char *clone_name_there(const struct ui *ui, const char *host, const char *src)
+{
+	for (int i = 1; i < 1000; i++) {
+		char *name = i == 1 ? xasprintf("%s-clone", src) : xasprintf("%s-clone-%d", src, i);
+
+		if (name_valid(name) && !sf_taken(ui, host, name))
+			return name;
+		free(name);
+	}
+	return xstrdup("");
 }
 
 static void clone_submit(struct ui *ui, struct sf_form *s)
@@ -691,6 +705,8 @@ int act_clone(struct ui *ui)
 {
 	struct vmdef *d = ui_guest(ui);
 	struct vm_status *st = ui_guest_status(ui);
+	const char *host = ui_guest_extra(ui)->host;  /* another host's guest: cloned there */
+	static char title[96];
 	char *name;
 
 	if (st && st->state != VM_STOPPED) {
@@ -699,8 +715,10 @@ int act_clone(struct ui *ui)
 			  d->name, vmstate_name(st->state));
 		return UI_REDRAW;
 	}
-	name = clone_name_propose(ui->cfg, d->name);
-	sf_reset("Clone", d->name, clone_submit);
+	name = host ? clone_name_there(ui, host, d->name) : clone_name_propose(ui->cfg, d->name);
+	snprintf(title, sizeof title, "Clone%s%s", host ? " on " : "", host ? host : "");
+	sf_reset(title, d->name, clone_submit);
+	snprintf(sf.host, sizeof sf.host, "%s", host ? host : "");
 	sf_text("New guest name", name);
 	sf_yesno("Linked (overlays)", false);
 	sf.check = clone_check;

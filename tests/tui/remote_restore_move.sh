@@ -1,13 +1,13 @@
 #!/bin/bash
-# remote_restore_move.sh: restore (U) and move (M) on another host from the
+# remote_restore_move.sh: restore (U), move (M) and clone (C) on another host from the
 # console (issue 9, item 3). Two other servers (real sshd on 127.0.0.1, each
 # in its own mount namespace with its own configuration, vms.d, disks and
 # backup.dir); kvm2 can move guests to kvm3 (its own hosts[]). U with the
 # table on kvm2 lists kvm2's archives (its `hostinfo --json`, not this host's
 # backup.dir) and restores one there under another name; M on kvm2's stopped
-# guest offers kvm2's own hosts[] and moves it to kvm3. Each is checked with
-# that host's own `vmdeck list --json`. Stopped guests with small file disks:
-# no QEMU runs.
+# guest offers kvm2's own hosts[] and moves it to kvm3; C clones kvm2's guest
+# there. Each is checked with that host's own `vmdeck list --json`. Stopped
+# guests with small file disks: no QEMU runs.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
@@ -34,7 +34,7 @@ mkguest_on kvm2 keep; filedisk_on kvm2 keep
 mkguest_on kvm2 mover; filedisk_on kvm2 mover
 mkguest_on kvm3 mail
 echo "hosts = ( $PEER_HOSTS );" >> "$CONF"
-names_on() { vd_on "$1" list --json 2>/dev/null | jq -r '.[] | "\(.name) \(.state)"' | sort | xargs; }
+names_on() { vd_on "$1" list --json 2>/dev/null | jq -r '.[] | "\(.name) \(.state)"' | LC_ALL=C sort | xargs; }
 
 check "keep is backed up on kvm2, into kvm2's backup.dir" eval 'vd_on kvm2 backup keep > /dev/null'
 check "here is backed up here (an archive kvm2's dialog must not offer)" eval '"$VMDECK" -c "$CONF" backup here > /dev/null'
@@ -68,6 +68,14 @@ check_screen "it ran as a job, kvm2's archive restored there" 'restore /[^ ]*/pe
 check_screen "... saying so" 'restored keep2 \(every checksum verified\)' 3
 tui_keys Escape
 
+tui_select keep
+tui_keys C
+check_screen "C on kvm2's stopped keep: the clone dialog is kvm2's" 'Clone on kvm2' 10
+check_screen "... proposing a name free there" 'New guest name +keep-clone ' 3
+tui_keys Enter
+check "Enter clones it on kvm2 (kvm2's own list)" \
+    wait_until 30 eval '[ "$(names_on kvm2)" = "keep stopped keep-clone stopped keep2 stopped mover stopped" ]'
+
 msum=$(sha256sum < "$T/peer-kvm2/disks/mover.raw")
 tui_select mover
 tui_keys M
@@ -80,7 +88,7 @@ check_screen "... delete the source once verified" 'Delete src if verified +< ye
 tui_keys Enter
 check "Enter moves it to kvm3 (kvm3's own list)" \
     wait_until 30 eval '[ "$(names_on kvm3)" = "mail stopped mover stopped" ]'
-check_eq "... and kvm2's own list no longer has it" "keep stopped keep2 stopped" "$(names_on kvm2)"
+check_eq "... and kvm2's own list no longer has it" "keep stopped keep-clone stopped keep2 stopped" "$(names_on kvm2)"
 check "its disk is in the folder given for kvm3, the same bytes" \
     eval '[ "$(vd_on kvm3 show mover --json | jq -r ".disks[0].file")" = "$T/peer-kvm3/disks/mover.raw" ] &&
         [ "$(sha256sum < "$T/peer-kvm3/disks/mover.raw")" = "$msum" ]'
