@@ -47,7 +47,7 @@ const struct key_bind key_binds[] = {
 	{ 'U', 0, NULL, "restore: an archive in backup.dir, a path or HOST:/path", act_restore,
 	  KB_MENU },
 	{ 'S', 0, NULL, "snapshots: list, create, revert, delete", act_snapshots,
-	  KB_GUEST | KB_MENU },
+	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'M', 0, NULL, "move the stopped guest to another host (copied, verified)", act_move,
 	  KB_GUEST | KB_REMOTE | KB_MENU },
 	{ 'C', 0, NULL, "clone the stopped guest: full copy, or linked (overlays on its disks)",

@@ -1,13 +1,14 @@
 #!/bin/bash
-# remote_restore_move.sh: restore (U), move (M) and clone (C) on another host from the
-# console (issue 9, item 3). Two other servers (real sshd on 127.0.0.1, each
-# in its own mount namespace with its own configuration, vms.d, disks and
-# backup.dir); kvm2 can move guests to kvm3 (its own hosts[]). U with the
-# table on kvm2 lists kvm2's archives (its `hostinfo --json`, not this host's
-# backup.dir) and restores one there under another name; M on kvm2's stopped
-# guest offers kvm2's own hosts[] and moves it to kvm3; C clones kvm2's guest
-# there. Each is checked with that host's own `vmdeck list --json`. Stopped
-# guests with small file disks: no QEMU runs.
+# remote_restore_move.sh: restore (U), move (M), clone (C) and snapshots (S)
+# on another host from the console (issue 9, item 3). Two other servers
+# (real sshd on 127.0.0.1, each in its own mount namespace with its own
+# configuration, vms.d, disks and backup.dir); kvm2 can move guests to kvm3
+# (its own hosts[]). U with the table on kvm2 lists kvm2's archives (its
+# `hostinfo --json`, not this host's backup.dir) and restores one there under
+# another name; C clones kvm2's guest there; S lists, creates and deletes its
+# snapshots there; M on kvm2's stopped guest offers kvm2's own hosts[] and
+# moves it to kvm3. Each is checked with that host's own `vmdeck list --json`
+# (or snapshot list). Stopped guests with small file disks: no QEMU runs.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
@@ -75,6 +76,25 @@ check_screen "... proposing a name free there" 'New guest name +keep-clone ' 3
 tui_keys Enter
 check "Enter clones it on kvm2 (kvm2's own list)" \
     wait_until 30 eval '[ "$(names_on kvm2)" = "keep stopped keep-clone stopped keep2 stopped mover stopped" ]'
+
+# S on kvm2's keep2: kvm2's own snapshot list, and create and delete run there.
+snaps_on() { vd_on "$1" snapshot "$2" list --json 2>/dev/null | jq -r '[.[].tag] | join(" ")'; }
+tui_select keep2
+tui_keys S
+check_screen "S on kvm2's keep2: its snapshots, from kvm2" 'Snapshots: keep2 on kvm2' 10
+check_screen "... none yet (kvm2's list is empty)" 'none yet: c makes one' 10
+tui_keys c
+check_screen "c: the new-snapshot form" 'New snapshot' 3
+tui_keys C-u f i r s t Enter
+check "Enter makes it on kvm2 (kvm2's own snapshot list)" wait_until 20 eval '[ "$(snaps_on kvm2 keep2)" = first ]'
+check_screen "the list shows it, read again from kvm2" ' first +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]+ +disk' 10
+tui_keys d
+check_screen "d asks" 'Delete snapshot first of keep2' 3
+tui_keys y
+check "y deletes it on kvm2" wait_until 20 eval '[ -z "$(snaps_on kvm2 keep2)" ]'
+check_screen "... and the list is empty again" 'none yet: c makes one' 10
+tui_keys Escape
+check "nothing was snapshotted here" test -z "$(ls "$T/disks" | grep -v '^here\.raw$')"
 
 msum=$(sha256sum < "$T/peer-kvm2/disks/mover.raw")
 tui_select mover
