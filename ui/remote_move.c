@@ -17,11 +17,12 @@
 
 const char *remote_move_restore_host(const struct ui *ui)
 {
-	if (ui->host_filter[0])
-		return remote_link(ui, ui->host_filter) && strcmp(ui->host_filter, ui->hostname) != 0
-			       ? ui->host_filter
-			       : NULL;
-	return ui->sel < ui->n ? ui->ex[ui->sel].host : NULL;
+	const char *f = ui->host_filter;
+
+	if (!f[0])  /* every host shown: the selected guest's */
+		return ui->sel < ui->n && table_order_shows(ui, ui->sel) ? ui->ex[ui->sel].host
+									 : NULL;
+	return remote_link(ui, f) && strcmp(f, ui->hostname) != 0 ? f : NULL;
 }
 
 /* The host's answer: one JSON object, after whatever ssh may have said first. */

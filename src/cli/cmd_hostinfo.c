@@ -75,7 +75,8 @@ static uint64_t archive_size(const char *dir, const char *name)
 	while ((e = readdir(dh)) != NULL && k++ < HOSTINFO_MAX_FILES) {
 		struct stat sb;
 
-		if (fstatat(dirfd(dh), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode))
+		if (fstatat(dirfd(dh), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(sb.st_mode))
 			sum += (uint64_t)sb.st_size;
 	}
 	closedir(dh);

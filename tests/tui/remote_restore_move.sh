@@ -114,6 +114,11 @@ check "its disk is in the folder given for kvm3, the same bytes" \
         [ "$(sha256sum < "$T/peer-kvm3/disks/mover.raw")" = "$msum" ]'
 tui_keys : 'host all' Enter
 check_screen "the table shows it on kvm3" '^ mover +kvm3 +stopped' 10
+tui_select mover
+tui_keys U
+check_screen "U with every host shown and kvm3's guest selected: restore on kvm3" 'Restore on kvm3' 10
+check_screen "... kvm3 has no archives" '< \(none in backup.dir\) >' 3
+tui_keys Escape
 check_eq "nothing moved here" "here stopped" \
     "$("$VMDECK" -c "$CONF" list --json | jq -r '.[] | "\(.name) \(.state)"' | xargs)"
 
