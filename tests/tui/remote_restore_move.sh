@@ -8,7 +8,8 @@
 # another name; C clones kvm2's guest there; S lists, creates and deletes its
 # snapshots there; M on kvm2's stopped guest offers kvm2's own hosts[] and
 # moves it to kvm3. Each is checked with that host's own `vmdeck list --json`
-# (or snapshot list). Stopped guests with small file disks: no QEMU runs.
+# (or snapshot list). Stopped guests with small file disks; one QEMU runs
+# (no disk, in SeaBIOS) for M's refusal of a running guest.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
@@ -114,6 +115,13 @@ check "its disk is in the folder given for kvm3, the same bytes" \
         [ "$(sha256sum < "$T/peer-kvm3/disks/mover.raw")" = "$msum" ]'
 tui_keys : 'host all' Enter
 check_screen "the table shows it on kvm3" '^ mover +kvm3 +stopped' 10
+# kvm3's mail runs (no disk: it sits in SeaBIOS): M refuses it, as here.
+check "mail runs on kvm3" vd_on kvm3 start mail
+check_screen "... shown running" '^ mail +kvm3 +running' 10
+tui_select mail
+tui_keys M
+check_screen "M on kvm3's running mail is refused" 'move: mail on kvm3 is running \(stop it first\)' 3
+check "... no dialog opened" eval '! tui_has "Move from kvm3"'
 tui_select mover
 tui_keys U
 check_screen "U with every host shown and kvm3's guest selected: restore on kvm3" 'Restore on kvm3' 10
@@ -123,4 +131,5 @@ check_eq "nothing moved here" "here stopped" \
     "$("$VMDECK" -c "$CONF" list --json | jq -r '.[] | "\(.name) \(.state)"' | xargs)"
 
 tui_stop
+vd_on kvm3 kill mail > /dev/null 2>&1
 finish
