@@ -14,6 +14,7 @@
 #include "orphans.h"
 #include "remote_disk.h"
 #include "remote.h"
+#include "remote_move.h"
 #include "ui.h"
 #include "util.h"
 #include "vmstate.h"
@@ -211,6 +212,18 @@ static void sf_run(struct ui *ui, const char *const *words)
 		ui_run_verb(ui, sf.guest[0] ? sf.guest : NULL, words);
 }
 
+/* Has host ("" this one) a guest of that name? Another host's: as its rows show them. */
+static bool sf_taken(const struct ui *ui, const char *host, const char *name)
+{
+	if (!host[0])
+		return ui_guest_index(ui, name) >= 0;
+	for (size_t i = ui->n_local; i < ui->n; i++)
+		if (ui->ex[i].host && strcmp(ui->ex[i].host, host) == 0 &&
+		    strcmp(ui->defs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* ---- backup ---- */
 
 static void backup_submit(struct ui *ui, struct sf_form *s)
@@ -256,6 +269,8 @@ enum { RS_PICK, RS_PATH, RS_AS, RS_ONTO, RS_FORCE, RS_PATHS, RS_EXTRA, RS_NETWOR
  */
 static char rs_proposed[72];
 static bool rs_listed;  /* backup.dir had archives to pick from */
+static char *rs_dir;    /* the backup.dir the picked names are in (the form's host's) */
+static char rs_title[96];
 
 /*
  * The archive as the form names it: the typed one when given, else the picked one's name (NULL if
@@ -275,7 +290,7 @@ static char *restore_archive(struct ui *ui, const struct sf_form *s)
 
 	if (!named)
 		return NULL;
-	return s->f[RS_PATH].text[0] ? xstrdup(named) : path_join(ui->cfg->backup_dir, named);
+	return s->f[RS_PATH].text[0] ? xstrdup(named) : path_join(rs_dir, named);
 }
 
 /* "HOST:/x/av-server-20260102-030405/" -> "av-server" */
@@ -310,10 +325,11 @@ static char *restore_check(struct ui *ui, struct sf_form *s)
 {
 	const char *as = sf_val(RS_AS)[0] ? sf_val(RS_AS) : rs_proposed;
 
-	if (!as[0] || ui_guest_index(ui, as) < 0 || sf_yes(RS_FORCE))
+	if (!as[0] || !sf_taken(ui, s->host, as) || sf_yes(RS_FORCE))
 		return NULL;
 	s->cur = RS_AS;
-	return xasprintf("%s exists: change Restore as guest, or Replace it: yes", as);
+	return xasprintf("%s exists%s%s: change Restore as guest, or Replace it: yes", as,
+			 s->host[0] ? " on " : "", s->host);
 }
 
 static void restore_submit(struct ui *ui, struct sf_form *s)
@@ -346,33 +362,28 @@ static void restore_submit(struct ui *ui, struct sf_form *s)
 	words[n] = NULL;
 	snprintf(s->guest, sizeof s->guest, "%s", as);
 	sf_run(ui, words);
-	if (as[0])
+	if (as[0] && !s->host[0])
 		ui_select(ui, as);
 	free(archive);
 }
 
-int act_restore(struct ui *ui)
+void restore_form_open(struct ui *ui, const char *host, const char *dir, char **names, size_t n)
 {
-	char **names = NULL, *err = NULL;
-	size_t n = 0;
 	struct sf_field *f;
 
-	/* no archive here is no reason to refuse: the admin may type one elsewhere */
-	if (backup_list_archives(ui->cfg->backup_dir, &names, &n, &err) < 0)
-		ui_status(ui, true, "restore: %s", err);
-	free(err);
-	sf_reset("Restore", NULL, restore_submit);
+	snprintf(rs_title, sizeof rs_title, "Restore%s%s", host ? " on " : "", host ? host : "");
+	sf_reset(rs_title, NULL, restore_submit);
+	snprintf(sf.host, sizeof sf.host, "%s", host ? host : "");
+	free(rs_dir);
+	rs_dir = xstrdup(dir);
 	sf.changed = restore_changed;
 	f = sf_text("Archive (newest first)", NULL);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		sf_opt(f, names[i]);
-		free(names[i]);
-	}
-	free(names);
 	rs_listed = n > 0;
 	if (!rs_listed)
 		sf_opt(f, "(none in backup.dir)");
-	sf_text("Or path, HOST:/path", NULL);
+	sf_text(host ? "Or path there" : "Or path, HOST:/path", NULL);
 	sf_text("Restore as guest", NULL);
 	sf_text("Onto LV or /file", NULL);
 	sf_yesno("Replace it if it exists", false);
@@ -387,6 +398,26 @@ int act_restore(struct ui *ui)
 	restore_changed(&sf, RS_PICK);
 	sf.hint = "Left/Right: archive  Tab: field  Enter: restore  Esc: cancel";
 	ui_push(ui, &view_storage);
+}
+
+int act_restore(struct ui *ui)
+{
+	char **names = NULL, *err = NULL;
+	size_t n = 0;
+	const char *host = remote_move_restore_host(ui);
+
+	if (host) {  /* the table shows another host, or its guest is selected: restored there */
+		remote_move_restore(ui, host);
+		return UI_REDRAW;
+	}
+	/* no archive here is no reason to refuse: the admin may type one elsewhere */
+	if (backup_list_archives(ui->cfg->backup_dir, &names, &n, &err) < 0)
+		ui_status(ui, true, "restore: %s", err);
+	free(err);
+	restore_form_open(ui, NULL, ui->cfg->backup_dir, names, n);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	return UI_REDRAW;
 }
 
@@ -412,23 +443,44 @@ static void move_submit(struct ui *ui, struct sf_form *s)
 	sf_run(ui, words);
 }
 
+void move_form_open(struct ui *ui, const char *host, const char *guest, const char *const *dests,
+		    size_t n)
+{
+	static char title[96];
+	struct sf_field *f;
+
+	snprintf(title, sizeof title, "Move%s%s to another host", host ? " from " : "",
+		 host ? host : "");
+	sf_reset(title, guest, move_submit);
+	snprintf(sf.host, sizeof sf.host, "%s", host ? host : "");
+	f = sf_text("To host", NULL);
+	for (size_t i = 0; i < n; i++)
+		sf_opt(f, dests[i]);
+	sf_text("VG there (empty: same)", NULL);
+	sf_text("Disk folder there", NULL);
+	sf_yesno(host ? "Delete src if verified" : "Delete here when verified", false);
+	ui_push(ui, &view_storage);
+}
+
 int act_move(struct ui *ui)
 {
 	struct vmdef *d = ui_guest(ui);
-	struct sf_field *f;
+	const struct guest_extra *ex = ui_guest_extra(ui);
+	const char **dests;
 
+	if (ex->host) {  /* another host's guest: moved from there to one of its own hosts[] */
+		remote_move_move(ui, ex->host, d->name, ui_guest_status(ui));
+		return UI_REDRAW;
+	}
 	if (ui->cfg->n_hosts == 0) {
 		ui_status(ui, true, "move: no hosts in the configuration");
 		return UI_REDRAW;
 	}
-	sf_reset("Move to another host", d->name, move_submit);
-	f = sf_text("To host", NULL);
+	dests = xcalloc(ui->cfg->n_hosts, sizeof *dests);
 	for (size_t i = 0; i < ui->cfg->n_hosts; i++)
-		sf_opt(f, ui->cfg->hosts[i].name);
-	sf_text("VG there (empty: same)", NULL);
-	sf_text("Disk folder there", NULL);
-	sf_yesno("Delete here when verified", false);
-	ui_push(ui, &view_storage);
+		dests[i] = ui->cfg->hosts[i].name;
+	move_form_open(ui, NULL, d->name, dests, ui->cfg->n_hosts);
+	free(dests);
 	return UI_REDRAW;
 }
 
@@ -726,9 +778,23 @@ static char *clone_check(struct ui *ui, struct sf_form *s)
 		return xstrdup(
 			"not a valid guest name (letters, digits, '.', '_', '-'; a letter or digit "
 			"first)");
-	if (ui_guest_index(ui, name) >= 0)
-		return xasprintf("%s exists: give another name", name);
+	if (sf_taken(ui, s->host, name))
+		return xasprintf("%s exists%s%s: give another name", name, s->host[0] ? " on " : "",
+				 s->host);
 	return NULL;
+}
+
+/* Another host's NAME-clone, NAME-clone-2 ...: the first its rows do not show. */
+static char *clone_name_there(const struct ui *ui, const char *host, const char *src)
+{
+	for (int i = 1; i < 1000; i++) {
+		char *name = i == 1 ? xasprintf("%s-clone", src) : xasprintf("%s-clone-%d", src, i);
+
+		if (name_valid(name) && !sf_taken(ui, host, name))
+			return name;
+		free(name);
+	}
+	return xstrdup("");
 }
 
 static void clone_submit(struct ui *ui, struct sf_form *s)
@@ -742,6 +808,8 @@ int act_clone(struct ui *ui)
 {
 	struct vmdef *d = ui_guest(ui);
 	struct vm_status *st = ui_guest_status(ui);
+	const char *host = ui_guest_extra(ui)->host;  /* another host's guest: cloned there */
+	static char title[96];
 	char *name;
 
 	if (st && st->state != VM_STOPPED) {
@@ -750,8 +818,10 @@ int act_clone(struct ui *ui)
 			  d->name, vmstate_name(st->state));
 		return UI_REDRAW;
 	}
-	name = clone_name_propose(ui->cfg, d->name);
-	sf_reset("Clone", d->name, clone_submit);
+	name = host ? clone_name_there(ui, host, d->name) : clone_name_propose(ui->cfg, d->name);
+	snprintf(title, sizeof title, "Clone%s%s", host ? " on " : "", host ? host : "");
+	sf_reset(title, d->name, clone_submit);
+	snprintf(sf.host, sizeof sf.host, "%s", host ? host : "");
 	sf_text("New guest name", name);
 	sf_yesno("Linked (overlays)", false);
 	sf.check = clone_check;
