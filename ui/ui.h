@@ -376,6 +376,13 @@ void snapshot_view_run(struct ui *ui, const char *guest, const char *const *word
  * view_storage.c: the create form: a proposed tag (pre-YYYYmmdd-HHMM), RAM yes/no, a description.
  */
 void snapshot_form_open(struct ui *ui, const char *guest, bool ram);
+/*
+ * view_storage.c: the restore form over names (archives in dir, newest first) and the move form
+ * over dests; host NULL: this host's, else that host's (its verb runs there, remote_run_verb).
+ */
+void restore_form_open(struct ui *ui, const char *host, const char *dir, char **names, size_t n);
+void move_form_open(struct ui *ui, const char *host, const char *guest, const char *const *dests,
+		    size_t n);
 
 /* ---- actions (actions.c) used by menus and dialogs ---- */
 int action_start_with(struct ui *ui, const char *guest, const char *iso, bool boot_cd);

@@ -13,6 +13,7 @@
 #include "cmd_backup.h"
 #include "cmd_complete.h"
 #include "cmd_defs.h"
+#include "cmd_delete.h"
 #include "cmd_disk.h"
 #include "cmd_hostinfo.h"
 #include "cmd_iso.h"
@@ -85,6 +86,8 @@ const struct cli_verb cli_verbs[] = {
 	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, "
 	  "upload, delete",
 	  0, cmd_iso },
+	{ "delete", "NAME [--yes]",
+	  "delete a stopped guest's definition; its disks are kept (and named)", 0, cmd_delete },
 	{ "disk",
 	  "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] "
 	  "| delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
@@ -95,7 +98,7 @@ const struct cli_verb cli_verbs[] = {
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
 	{ "restore",
 	  "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] "
-	  "[--allow-paths] [--allow-extra-args]",
+	  "[--allow-paths] [--allow-extra-args] [--allow-network]",
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },
