@@ -400,10 +400,11 @@ static int new_vnc(const struct cli *c, struct vmdef *def, const struct new_opts
 		return 0;
 	if (set_opt(def, "vnc.listen", listen, "vnc-listen", err) < 0)
 		return -1;
+	rc = 0;
 	if (o->vnc)
 		rc = set_opt(def, "vnc.display", o->vnc, "vnc", err);
 	else
-		rc = guest_vnc_pick(&c->cfg, def, err) < 0 ? -1 : 0;
+		def->vnc_display = GUEST_VNC_ANY;  /* guest_create picks it, in turn with others */
 	if (rc < 0 || o->vnc_password_file == NULL)
 		return rc;
 	if ((pw = cmd_defs_read_password(o->vnc_password_file, err)) == NULL)
@@ -444,6 +445,8 @@ static int new_build(const struct cli *c, struct vmdef *def, const struct new_op
 		return -1;
 	if (new_disk(c, def, o, err) < 0 || new_nic(def, o, err) < 0 || new_vnc(c, def, o, err) < 0)
 		return -1;
+	if (def->vnc && def->vnc_display == GUEST_VNC_ANY)
+		return 0;  /* guest_create validates it once its display is picked */
 	return vmdef_validate(def, err);
 }
 
