@@ -59,7 +59,7 @@ const struct cli_verb cli_verbs[] = {
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
 	{ "set",
 	  "NAME KEY=VALUE [MORE] [--vnc-password-file FILE|-] | NAME --changes FILE|-",
-	  "edit a guest's definition: keys as in its file (memory=2G cpus=2 description=...), "
+	  "edit a guest's definition: keys as in its file (memory=2G cpus=2 description=TEXT), "
 	  "checked by the schema, written at once; --changes: the edit form's plan as JSON",
 	  0, cmd_set },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0,
