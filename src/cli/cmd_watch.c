@@ -59,7 +59,7 @@ struct watch {
 	json_t *shown;        /* name -> the guest's object as last sent, uptime aside */
 	json_t *logs; /* name -> {"stamp", "when", "at_when"}: what of its event log was sent */
 	struct jobfile_seen *jobs;  /* per guest: its job file as last looked at */
-	json_t *jobs_sent;    /* name -> {"verb","pid","phase","percent"} of the job line last sent */
+	json_t *jobs_sent;    /* name -> {"verb","pid","phase","percent"} last sent */
 	double next_round, next_beat, next_vg;
 	struct job *vg_job;
 	long long vg_free;

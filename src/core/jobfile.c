@@ -271,7 +271,7 @@ bool jobfile_poll(const struct config *cfg, const char *name, struct jobfile_see
 		if (now.dev == seen->dev && now.ino == seen->ino &&
 		    now.mtime.tv_sec == seen->mtime.tv_sec &&
 		    now.mtime.tv_nsec == seen->mtime.tv_nsec) {
-			/* the same file (a leftover stays dead): only whether its writer still lives */
+			/* the same file (a leftover stays dead): whether its writer still lives */
 			now.info = seen->info;
 			now.present = seen->present &&
 				      proc_start(now.info.pid) == now.info.pid_start;

@@ -1303,7 +1303,7 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 	ts = xcalloc(m.n_disks, sizeof *ts);
 	rc = targets_plan(cfg, &m, o, name, ts, err);
 	if (rc == 0 && (lock = vm_lock(cfg, name, false, err)) >= 0) {
-		/* under the name it restores as, a new guest's too (its row comes with its definition) */
+		/* under the name it restores as; a new guest's row comes with its definition */
 		jf = jobfile_begin(cfg, name, "restore", &mine.hooks);
 		rc = restore_body(&r, name, ts, err);
 		jobfile_end(jf);

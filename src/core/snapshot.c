@@ -1094,7 +1094,7 @@ static bool meta_disks_differ(const struct config *cfg, const struct vmdef *def,
 	return differ;
 }
 
-/* A step's figures published for every watcher (jobfile.h), then handed to the caller's callback. */
+/* A step's figures published for every watcher (jobfile.h), then handed to the caller's. */
 struct snap_pub {
 	struct jobfile *jf;
 	snapshot_progress_fn fn;
