@@ -17,6 +17,7 @@
 
 #include "cmd_status.h"
 #include "hostlink.h"
+#include "jobfile.h"
 #include "util.h"
 #include "vmstate.h"
 
@@ -155,6 +156,70 @@ static void test_flood_is_bounded(void **state)
 	free(bin);
 }
 
+/* As "ssh" with JOB_LINES set: a full status, job lines, a line of a type yet unknown, then a marker. */
+static int fake_ssh_jobs(void)
+{
+	printf("{\"type\":\"full\",\"protocol\":1,\"heartbeat\":600,\"guests\":"
+	       "[{\"name\":\"web\",\"state\":\"stopped\",\"job\":null}]}\n"
+	       "{\"type\":\"job\",\"name\":\"web\",\"job\":{\"verb\":\"backup\","
+	       "\"pid\":7,\"by\":\"backup timer\",\"phase\":\"backup\",\"percent\":42}}\n"
+	       "{\"type\":\"job\",\"name\":\"nobody\",\"job\":{\"verb\":\"restore\"}}\n"
+	       "{\"type\":\"job\",\"name\":\"web\",\"job\":{\"percent\":50}}\n"
+	       "{\"type\":\"from-the-future\",\"name\":\"web\"}\n"
+	       "{\"type\":\"guest\",\"guest\":{\"name\":\"web\",\"state\":\"stopped\"}}\n");
+	fflush(stdout);
+	fclose(fopen(getenv("JOB_LINES"), "w"));
+	while (getchar() != EOF)
+		;
+	return 0;
+}
+
+/*
+ * A host's job lines: the job kept in its guest's object (a guest line without "job" keeps it),
+ * one for an unknown guest or without a verb dropped, a line of an unknown type skipped.
+ */
+static void test_job_lines(void **state)
+{
+	char dir[64], self[4096], *bin, *ssh, *path, *done;
+	struct config cfg = { 0 };
+	struct host h = { .name = (char *)"kvm2", .ssh = (char *)"kvm2" };
+	struct jobfile_info info;
+	struct hostlink *hl;
+	struct stat st;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_int_equal(scratch_make(dir, sizeof dir, "test_hostlink"), 0);
+	bin = xasprintf("%s/bin", dir);
+	ssh = xasprintf("%s/ssh", bin);
+	done = xasprintf("%s/done", dir);
+	assert_int_equal(mkdir(bin, 0700), 0);
+	assert_int_equal(symlink(self, ssh), 0);
+	path = xasprintf("%s:%s", bin, getenv("PATH"));
+	setenv("PATH", path, 1);
+	setenv("JOB_LINES", done, 1);
+	cfg.state_dir = dir;
+	cfg.heartbeat = 600;
+	hl = hostlink_new(&cfg, &h);
+	for (int i = 0; i < 500 && stat(done, &st) < 0; i++)
+		usleep(10000);
+	hostlink_process(hl, POLLIN);
+	assert_int_equal(hostlink_state(hl), HL_UP);
+	assert_int_equal(json_array_size(hostlink_guests(hl)), 1);
+	assert_int_equal(hostlink_guest_job(json_array_get(hostlink_guests(hl), 0), &info), 1);
+	assert_string_equal(info.verb, "backup");
+	assert_string_equal(info.by, "backup timer");
+	assert_int_equal(info.percent, 42);
+	hostlink_free(hl);
+	unsetenv("JOB_LINES");
+	scratch_remove(dir);
+	free(path);
+	free(done);
+	free(ssh);
+	free(bin);
+}
+
 static void test_unreachable_state_name(void **state)
 {
 	assert_string_equal(vmstate_name(VM_UNREACHABLE), "unreachable");
@@ -163,12 +228,13 @@ static void test_unreachable_state_name(void **state)
 int main(int argc, char **argv)
 {
 	if (strcmp(path_base(argv[0]), "ssh") == 0)
-		return fake_ssh();
+		return getenv("JOB_LINES") ? fake_ssh_jobs() : fake_ssh();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_round_trip),
 		cmocka_unit_test(test_unknown_state_is_not_trusted),
 		cmocka_unit_test(test_c1_controls_are_not_trusted),
 		cmocka_unit_test(test_flood_is_bounded),
+		cmocka_unit_test(test_job_lines),
 		cmocka_unit_test(test_unreachable_state_name),
 	};
 
