@@ -269,6 +269,7 @@ static void defs_reload(struct ui *ui)
 	char *err = NULL;
 
 	ui->defs_stamp = watcher_defs_stamp(ui->cfg);
+	memset(&ui->jobs_stamp, 0, sizeof ui->jobs_stamp);  /* new rows: the next round looks */
 	free(ui->load_err);
 	ui->load_err = NULL;
 	if (vmdefs_load_all(ui->cfg, &defs, &n, &err) < 0) {
@@ -421,9 +422,15 @@ static void note_next_start(struct ui *ui, const struct vm_status *fresh)
 	}
 }
 
-/* Each of this host's guests' job file: one lstat while nothing runs (jobfile.h). */
+/* This host's guests' job files: while nothing runs, one lstat for all (jobfile.h). */
 static void note_jobs(struct ui *ui)
 {
+	bool busy = false;
+
+	for (size_t i = 0; i < ui->n_local && !busy; i++)
+		busy = ui->ex[i].job.present;
+	if (!jobfile_look(ui->cfg, &ui->jobs_stamp, busy))
+		return;
 	for (size_t i = 0; i < ui->n_local; i++)
 		if (jobfile_poll(ui->cfg, ui->defs[i].name, &ui->ex[i].job))
 			ui->dirty = true;

@@ -154,6 +154,7 @@ struct ui {
 	char host_filter[64];       /* H or :host NAME: only this host's guests ("" all) */
 	double next_poll;           /* now_mono() of the next round */
 	uint64_t defs_stamp;        /* fingerprint of vms_dir when last loaded */
+	struct jobfile_stamp jobs_stamp; /* state_dir/jobs.stamp when last seen (jobfile.h) */
 	bool rescan_pending;        /* reload definitions once the poll in flight ends */
 	bool polled_once;           /* statuses are real, not placeholders */
 	double next_tick;           /* the once-a-second timer (countdowns, clock) */

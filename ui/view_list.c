@@ -623,6 +623,16 @@ static void detail_backup(struct pane *p, const struct schedule_info *b)
 	}
 }
 
+/* "Job     backup 42%  by backup timer": a job on the guest, whoever started it. */
+static void detail_job(struct pane *p, const struct jobfile_info *j)
+{
+	char head[64], what[40], by[112];
+
+	snprintf(head, sizeof head, "Job     %s", jobfile_short(j, what, sizeof what));
+	snprintf(by, sizeof by, "by %s", j->by[0] ? j->by : "?");
+	pane_pair(p, head, by);
+}
+
 /* The event's text and who did it, "TEXT (by ACTOR)": at 100 columns both fit its two rows. */
 static void pane_event_by(struct pane *p, const char *when, const struct events_entry *e)
 {
@@ -660,6 +670,8 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	if (i < ui->n_local && st->pid > 0 && st->state != VM_UNRESPONSIVE)
 		detail_ip(ui, p, d, st->pid);
 	detail_backup(p, backup_of(ui, i));
+	if (ex->job.present)  /* who runs it, which the row has no room for */
+		detail_job(p, &ex->job.info);
 	if (st->reason)
 		pane_line(p, R_ERROR, "%s", st->reason);
 	pane_line(p, R_DETAIL_TITLE, "Recent events");

@@ -59,6 +59,7 @@ struct watch {
 	json_t *shown;        /* name -> the guest's object as last sent, uptime aside */
 	json_t *logs; /* name -> {"stamp", "when", "at_when"}: what of its event log was sent */
 	struct jobfile_seen *jobs;  /* per guest: its job file as last looked at */
+	struct jobfile_stamp jobs_stamp; /* state_dir/jobs.stamp as last seen */
 	json_t *jobs_sent;    /* name -> {"verb","pid","phase","percent"} last sent */
 	double next_round, next_beat, next_vg;
 	struct job *vg_job;
@@ -156,6 +157,7 @@ static void defs_reload(struct watch *wa)
 	}
 	wa->st = xcalloc(wa->n ? wa->n : 1, sizeof *wa->st);
 	wa->jobs = xcalloc(wa->n ? wa->n : 1, sizeof *wa->jobs);
+	memset(&wa->jobs_stamp, 0, sizeof wa->jobs_stamp);  /* the next round looks at each */
 	for (size_t i = 0; i < wa->n; i++)
 		vmstate_status_clear(&wa->st[i]);
 }
@@ -368,9 +370,20 @@ static void full_send(struct watch *wa)
 	wa->next_beat = now_mono() + wa->cfg->heartbeat;
 }
 
+/* Whether this round looks at the guests' job files: while nothing runs, one lstat decides. */
+static bool jobs_look(struct watch *wa)
+{
+	bool busy = false;
+
+	for (size_t i = 0; i < wa->n && !busy; i++)
+		busy = wa->jobs[i].present;
+	return jobfile_look(wa->cfg, &wa->jobs_stamp, busy);
+}
+
 static void round_finish(struct watch *wa)
 {
 	struct vm_status *fresh = xcalloc(wa->n ? wa->n : 1, sizeof *fresh);
+	bool look;
 
 	status_poll_finish(wa->poll, fresh);
 	wa->poll = NULL;
@@ -383,8 +396,10 @@ static void round_finish(struct watch *wa)
 		full_send(wa);
 		return;
 	}
+	look = jobs_look(wa);
 	for (size_t i = 0; i < wa->n && !wa->quit; i++) {
-		job_changes(wa, i, true);
+		if (look)
+			job_changes(wa, i, true);
 		guest_changes(wa, i);
 		log_changes(wa, i, true);
 	}

@@ -14,6 +14,7 @@
 #include "vmstate.h"
 
 struct jobfile {
+	const struct config *cfg;
 	char *path, *tmp;
 	struct jobfile_info info;
 	double last;                  /* now_mono() of the last write */
@@ -47,6 +48,19 @@ static unsigned long long proc_start(pid_t pid)
 }
 
 /* ---- writing ---- */
+
+/* Readers look at the guests' files after this (jobfile_look); never fails the verb. */
+static void stamp_touch(const struct config *cfg)
+{
+	char *path = path_join(cfg->state_dir, JOBFILE_STAMP);
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+
+	if (fd >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+	free(path);
+}
 
 static void text_make(struct jobfile_info *i)
 {
@@ -131,6 +145,7 @@ struct jobfile *jobfile_begin(const struct config *cfg, const char *name, const 
 	struct jobfile *jf = xcalloc(1, sizeof *jf);
 	struct jobfile_info *i = &jf->info;
 
+	jf->cfg = cfg;
 	jf->path = vmstate_path(cfg, name, JOBFILE_NAME);
 	jf->tmp = vmstate_path(cfg, name, "." JOBFILE_NAME ".tmp");
 	snprintf(i->verb, sizeof i->verb, "%s", verb);
@@ -143,6 +158,7 @@ struct jobfile *jobfile_begin(const struct config *cfg, const char *name, const 
 	i->eta = -1;
 	text_make(i);
 	publish(jf);
+	stamp_touch(cfg);
 	if (hooks) {
 		jf->next_fn = hooks->progress;
 		jf->next_arg = hooks->arg;
@@ -164,6 +180,7 @@ void jobfile_end(struct jobfile *jf)
 		return;
 	unlink(jf->path);
 	unlink(jf->tmp);
+	stamp_touch(jf->cfg);
 	free(jf->path);
 	free(jf->tmp);
 	free(jf);
@@ -249,6 +266,27 @@ int jobfile_read(const struct config *cfg, const char *name, struct jobfile_info
 	if (rc == 0)
 		memset(info, 0, sizeof *info);
 	return rc;
+}
+
+bool jobfile_look(const struct config *cfg, struct jobfile_stamp *s, bool busy)
+{
+	char *path = path_join(cfg->state_dir, JOBFILE_STAMP);
+	struct jobfile_stamp now = { 0 };
+	struct stat st;
+	bool changed, recent = false;
+
+	if (lstat(path, &st) == 0) {
+		now.dev = st.st_dev;
+		now.ino = st.st_ino;
+		now.mtime = st.st_mtim;
+		recent = now_real() - ((double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9) <
+			 JOBFILE_RECENT;
+	}
+	free(path);
+	changed = now.dev != s->dev || now.ino != s->ino || now.mtime.tv_sec != s->mtime.tv_sec ||
+		  now.mtime.tv_nsec != s->mtime.tv_nsec;
+	*s = now;
+	return busy || changed || recent;
 }
 
 static bool shown_differs(const struct jobfile_info *a, const struct jobfile_info *b)

@@ -14,8 +14,10 @@
  * (under the source's name) and snapshot create/revert/delete, each through
  * jobfile_begin once it holds the guest's lock (a refused second run never
  * touches the first one's file), and jobfile_end before it lets go.
- * Readers: `vmdeck watch` and the console, at their refresh interval: one
- * lstat per guest while nothing runs (jobfile_poll).
+ * Readers: `vmdeck watch` and the console, at their refresh interval. While
+ * nothing runs a round costs one lstat of state_dir/jobs.stamp, which every
+ * writer touches after its begin and its end (jobfile_look); only then, or
+ * while a job runs, each guest's file is looked at (jobfile_poll).
  */
 #ifndef VMDECK_JOBFILE_H
 #define VMDECK_JOBFILE_H
@@ -30,6 +32,8 @@
 #include "progress.h"
 
 #define JOBFILE_NAME "job"
+#define JOBFILE_STAMP "jobs.stamp"  /* in state_dir: touched when a job begins or ends */
+#define JOBFILE_RECENT 3.0     /* seconds a touch of the stamp keeps readers looking */
 #define JOBFILE_MAX 4096       /* a larger file is no job file */
 #define JOBFILE_EVERY 1.0      /* seconds between writes within one phase */
 
@@ -73,6 +77,21 @@ struct jobfile_seen {
 	struct timespec mtime;
 	struct jobfile_info info;
 };
+
+/* What a reader saw last of state_dir/jobs.stamp (zeroed: look at once). */
+struct jobfile_stamp {
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+};
+
+/*
+ * Whether the guests' job files are worth a look this round: a job runs
+ * (busy: the reader saw one last time), or the stamp changed or was touched
+ * within JOBFILE_RECENT seconds (a file's times are coarse: two touches in
+ * one tick look the same). One lstat.
+ */
+bool jobfile_look(const struct config *cfg, struct jobfile_stamp *s, bool busy);
 
 /*
  * Looks at guest name's job file: *seen is brought up to date (present or

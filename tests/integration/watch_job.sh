@@ -27,9 +27,9 @@ watch_open() {
 }
 lines() { jq -c "select($2)" "$T/watch.$1" 2>/dev/null; }
 has() { [ -n "$(lines "$1" "$2")" ]; }
-# slow PID: lets it run 0.15 s of every second until it ends
+# slow PID: lets it run 0.1 s of every second until it ends
 slow() {
-    while kill -STOP "$1" 2>/dev/null; do sleep 0.85; kill -CONT "$1" 2>/dev/null; sleep 0.15; done
+    while kill -STOP "$1" 2>/dev/null; do sleep 0.9; kill -CONT "$1" 2>/dev/null; sleep 0.1; done
 }
 
 watch_open 1

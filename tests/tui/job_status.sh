@@ -14,7 +14,7 @@ write_conf <<'EOF2'
 heartbeat = 1.0;
 host_name = "alpha";
 EOF2
-head -c 96M /dev/urandom > "$T/disks/g1.raw"
+head -c 128M /dev/urandom > "$T/disks/g1.raw"
 mkguest g1 <<EOF2
 disks:
   - file: $T/disks/g1.raw
@@ -25,9 +25,9 @@ mkguest_on kvm2 far
 cp "$T/disks/g1.raw" "$T/peer-kvm2/disks/far.raw"
 printf 'disks:\n  - file: %s\n' "$T/peer-kvm2/disks/far.raw" >> "$T/peer-kvm2/vms.d/far.yaml"
 echo "hosts = ( $PEER_HOSTS );" >> "$CONF"
-# slow PID: lets it run 0.15 s of every second until it ends
+# slow PID: lets it run 0.1 s of every second until it ends
 slow() {
-    while kill -STOP "$1" 2>/dev/null; do sleep 0.85; kill -CONT "$1" 2>/dev/null; sleep 0.15; done
+    while kill -STOP "$1" 2>/dev/null; do sleep 0.9; kill -CONT "$1" 2>/dev/null; sleep 0.1; done
 }
 
 tui_start
@@ -46,9 +46,12 @@ check_screen "a backup started outside the console: its row shows it with a perc
 row=$(tui_row g1)
 check_eq "once" 1 "$(grep -o backup <<< "$row" | wc -l)"
 check_nomatch "g2's row shows no job" 'backup' "$(tui_row g2)"
+tui_select g1
+check_screen "the detail pane says what runs" 'Job +backup [0-9]+%' 5
+check_screen "and who started it" ' by backup timer' 5
 pct() { tui_row g1 | grep -oE 'backup +[0-9]+%' | grep -oE '[0-9]+'; }
 p1=$(pct)
-check "the percent moves on (from ${p1:-?}%)" wait_until 10 eval '[ "$(pct)" -gt "${p1:-100}" ] 2>/dev/null'
+check "the percent moves on (from ${p1:-?}%)" wait_until 20 eval '[ "$(pct)" -gt "${p1:-100}" ] 2>/dev/null'
 check_eq "the console runs no job of its own" "" "$(tui_screen | grep -E '[0-9]+ jobs? running')"
 wait "$BPID"
 kill "$SLOW" 2>/dev/null; wait "$SLOW" 2>/dev/null
@@ -76,8 +79,10 @@ check "when it ends its job file is gone" wait_until 3 eval '[ ! -e "$T/state/g1
 vd_on kvm2 backup far > /dev/null 2>&1 &
 RSSH=$!
 EXTRA_PIDS="$EXTRA_PIDS $RSSH"
-wait_until 5 pgrep -f "peer-kvm2/vmdeck.conf backup far" > /dev/null
-RPID=$(pgrep -f "peer-kvm2/vmdeck.conf backup far" | head -1)
+# the vmdeck there, not the ssh client here, whose command line holds the same words
+far_pid() { pgrep -f "^$VMDECK -c $T/peer-kvm2/vmdeck.conf backup far" | head -1; }
+wait_until 5 far_pid > /dev/null
+RPID=$(far_pid)
 check "the backup runs on kvm2" [ -n "$RPID" ]
 slow "$RPID" &
 SLOW=$!

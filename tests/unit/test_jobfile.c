@@ -109,6 +109,26 @@ static void test_poll(void **state)
 	assert_false(seen.present);
 }
 
+/* One lstat decides a round: a begin or an end is seen; an old, unchanged stamp is not news. */
+static void test_look(void **state)
+{
+	struct jobfile_stamp s = { 0 };
+	char *stamp = xasprintf("%s/%s", tmpdir, JOBFILE_STAMP);
+	struct timespec old[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+
+	assert_false(jobfile_look(&cfg, &s, false));  /* no job ever ran */
+	assert_true(jobfile_look(&cfg, &s, true));    /* one ran at the last look */
+	jobfile_end(jobfile_begin(&cfg, "g1", "clone", NULL));
+	assert_true(jobfile_look(&cfg, &s, false));   /* touched */
+	assert_true(jobfile_look(&cfg, &s, false));   /* and lately: still looked at */
+	assert_int_equal(utimensat(AT_FDCWD, stamp, old, 0), 0);
+	assert_true(jobfile_look(&cfg, &s, false));   /* changed */
+	assert_false(jobfile_look(&cfg, &s, false));  /* old and the same: nothing to look at */
+	memset(&s, 0, sizeof s);
+	assert_true(jobfile_look(&cfg, &s, false));   /* a reader that forgot looks again */
+	free(stamp);
+}
+
 /* What a killed run leaves, a pid now someone else's, a link, a big file: no job. */
 static void test_leftovers(void **state)
 {
@@ -166,6 +186,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_publish_read_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_look, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_from_json, setup, teardown),
 	};
