@@ -49,6 +49,7 @@ check_eq "it names the verb, the backup's pid and who started it" "backup $BPID 
     "$(jq -r '"\(.job.verb) \(.job.pid) \(.job.by)"' <<< "$job")"
 check_match "and when it started, its phase and a text" '^[0-9]{10} [a-z]+ .+' \
     "$(jq -r '"\(.job.started) \(.job.phase) \(.job.text)"' <<< "$job")"
+check "the stamp readers look at is in state_dir" [ -f "$T/state/jobs.stamp" ]
 check "the job file is in the guest's runtime folder, 0600" \
     eval '[ "$(stat -c %a "$T/state/g1/job")" = 600 ]'
 check "a job line for a percent before the end" wait_until 15 has 1 '.type == "job" and .job.percent != null and .job.percent < 100'
@@ -93,10 +94,13 @@ check_eq "... g1's job is null in its full line" null \
 sleep 1.2
 check_eq "and it sends no job line for it" "" "$(lines 3 '.type == "job"')"
 # a leftover whose pid is a live process of another program (a reused pid) is ignored too
+# (the stamp touched, as a writer does, so the watch looks at the file)
 jq -c ".pid = $$ | .pid_start = 1" "$T/state/g1/job" > "$T/state/g1/job.new" && mv "$T/state/g1/job.new" "$T/state/g1/job"
+touch "$T/state/jobs.stamp"
 sleep 1.2
 check_eq "a live pid with another start time is no job" "" "$(lines 3 '.type == "job"')"
 ln -sf /etc/passwd "$T/state/g1/job"
+touch "$T/state/jobs.stamp"
 sleep 1.2
 check_eq "a symbolic link is no job file" "" "$(lines 3 '.type == "job"')"
 exec 11>&- 12>&- 13>&-
