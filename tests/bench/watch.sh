@@ -38,8 +38,9 @@ for i in $(seq 1 "$GUESTS"); do
     "$VMDECK" -c "$CONF" pause "$g" > /dev/null || { echo "pause $g failed"; exit 1; }
 done
 # CPU time in ns from /proc/PID/schedstat (ticks of 10 ms are too coarse for an idle watch)
-ns_of() { awk '{ s += $1 } END { printf "%d\n", s + 0 }' "$@" 2>/dev/null; }
-qemu_stats() { for f in "$T"/state/*/qemu.pid; do echo "/proc/$(cat "$f")/schedstat"; done; }
+ns_of() { awk '{ s += $1 } END { printf "%.0f\n", s }' "$@" 2>/dev/null; }  # %d stops at 2^31 in mawk
+# every thread's (vCPUs, I/O), not only the main thread's
+qemu_stats() { for f in "$T"/state/*/qemu.pid; do echo /proc/"$(cat "$f")"/task/*/schedstat; done; }
 
 # window BIN SECONDS: "WATCH_NS QEMU_NS" (CPU time) over SECONDS of an idle watch run by BIN
 window() {
@@ -51,9 +52,9 @@ window() {
     exec 9> "$T/in"
     wait_until 10 eval '[ -s "$T/out" ]' || { echo "no full line from $1" >&2; }
     sleep 3  # the first rounds (every monitor taken) are not idle
-    t0=$(ns_of "/proc/$pid/schedstat"); q0=$(ns_of $(qemu_stats))
+    t0=$(ns_of /proc/"$pid"/task/*/schedstat); q0=$(ns_of $(qemu_stats))
     sleep "$2"
-    t1=$(ns_of "/proc/$pid/schedstat"); q1=$(ns_of $(qemu_stats))
+    t1=$(ns_of /proc/"$pid"/task/*/schedstat); q1=$(ns_of $(qemu_stats))
     exec 9>&-
     wait "$pid" 2>/dev/null
     rm -f "$T/in" "$T/out"
