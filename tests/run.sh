@@ -2,6 +2,11 @@
 # Runs every test: cmocka unit binaries, then the integration and console
 # scripts. Each prints TAP lines ("ok ..." / "not ok ..."); this counts them
 # and ends with "N passed, N failed". An argument filters by file name.
+#
+# Scripts run TEST_JOBS at a time (default 2): each keeps to its own folder,
+# sockets, ports, VG and tmux server. A script that measures time against a
+# bound (a reply within 1 s, a heartbeat deadline) says "# run: alone" in its
+# first lines; those run one by one, first, with nothing beside them.
 set -u
 cd "$(dirname "$0")/.."
 export BUILD="${BUILD:-build}"
@@ -23,18 +28,58 @@ count() { # name logfile exit-code
     [ "$f" != 0 ] && failures="$failures $1"
 }
 
-run_one() { # name command...
-    local name="$1"; shift
-    case "$name" in *"$filter"*) ;; *) return ;; esac
-    local log="$log_dir/$(basename "$name").log"
-    echo "== $name"
-    local start=$SECONDS
-    "$@" > "$log" 2>&1 < /dev/null
-    local rc=$?
-    grep -E '^(not ok|ok|#)' "$log" | sed 's/^/   /'
-    count "$name" "$log" "$rc"
-    echo "   ($((SECONDS - start))s)"
+log_of() { echo "$log_dir/$(basename "$1").log"; }
+wanted() { case "$1" in *"$filter"*) return 0 ;; esac; return 1; }
+
+# Runs one test in the background; its exit code and seconds go to LOG.rc.
+launch() { # name command...
+    local name="$1" log; shift
+    log=$(log_of "$name")
+    rm -f "$log.rc"
+    (
+        start=$SECONDS
+        "$@" > "$log" 2>&1 < /dev/null
+        echo "$? $((SECONDS - start))" > "$log.rc"
+    ) &
+    running[$!]="$name"
 }
+
+# Prints a finished test's block (its lines, whole, never interleaved) and counts it.
+report() { # name
+    local log rc secs
+    log=$(log_of "$1")
+    read -r rc secs < "$log.rc" 2>/dev/null || { rc=125; secs=0; }
+    echo "== $1"
+    grep -E '^(not ok|ok|#)' "$log" | sed 's/^/   /'
+    count "$1" "$log" "$rc"
+    echo "   (${secs}s)"
+}
+
+# Waits for one running test to end and reports it.
+reap_one() {
+    local done_pid
+    wait -n -p done_pid "${!running[@]}"
+    report "${running[$done_pid]}"
+    unset "running[$done_pid]"
+}
+
+declare -A running=()
+trap 'for p in "${!running[@]}"; do kill -TERM "$p" 2>/dev/null; done' INT TERM
+
+# Runs the tests given, `jobs` at a time.
+run_set() { # jobs name...
+    local jobs="$1" name; shift
+    for name in "$@"; do
+        while [ "${#running[@]}" -ge "$jobs" ]; do reap_one; done
+        case "$name" in
+        */test_*) launch "$(basename "$name")" env CMOCKA_MESSAGE_OUTPUT=TAP "$name" ;;
+        *) launch "$name" bash "$name" ;;
+        esac
+    done
+    while [ "${#running[@]}" -gt 0 ]; do reap_one; done
+}
+
+alone() { head -n 20 "$1" | grep -q '^# run: alone'; }
 
 # The guest kernel and initramfs the integration tests boot (built once, cached).
 if ! tests/fixtures/build-guest.sh > "$log_dir/fixtures.log" 2>&1; then
@@ -42,14 +87,19 @@ if ! tests/fixtures/build-guest.sh > "$log_dir/fixtures.log" 2>&1; then
     failed=$((failed + 1)); failures="$failures fixtures"
 fi
 
+jobs="${TEST_JOBS:-2}"
+case "$jobs" in '' | *[!0-9]* | 0) echo "TEST_JOBS: a number of 1 or more"; exit 2 ;; esac
+units=() solo=() rest=()
 for t in "$BUILD"/tests/test_*; do
-    [ -x "$t" ] || continue
-    CMOCKA_MESSAGE_OUTPUT=TAP run_one "$(basename "$t")" "$t"
+    [ -x "$t" ] && wanted "$(basename "$t")" && units+=("$t")
 done
 for t in tests/integration/*.sh tests/tui/*.sh; do
-    [ -f "$t" ] || continue
-    run_one "$t" bash "$t"
+    [ -f "$t" ] && wanted "$t" || continue
+    if alone "$t"; then solo+=("$t"); else rest+=("$t"); fi
 done
+run_set 1 "${units[@]}"
+run_set 1 "${solo[@]}"
+run_set "$jobs" "${rest[@]}"
 
 [ -n "$failures" ] && echo "failing:$failures (logs in $log_dir/)"
 echo "$passed passed, $failed failed"

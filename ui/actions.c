@@ -7,9 +7,12 @@
 #include <string.h>
 
 #include "actions.h"
+#include "cmd_delete.h"
+#include "remote_disk.h"
 #include "guestfile.h"
 #include "term.h"
 #include "remote.h"
+#include "remote_edit.h"
 #include "ui.h"
 #include "util.h"
 #include "view_screen.h"
@@ -129,6 +132,10 @@ int act_refresh(struct ui *ui)
 
 int act_edit(struct ui *ui)
 {
+	if (ui_guest_extra(ui)->host) {
+		remote_edit_open(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name);
+		return UI_REDRAW;
+	}
 	form_open_edit(ui);
 	return UI_REDRAW;
 }
@@ -584,23 +591,6 @@ static int delete_confirmed(struct ui *ui, void *arg)
 	return UI_REDRAW | UI_RESCAN;
 }
 
-/* Names every disk so the user knows exactly what stays. */
-static char *delete_question(const struct vmdef *d)
-{
-	struct sbuf b = { 0 };
-
-	sbuf_printf(&b, "Delete guest %s? Its definition %s is removed.\n", d->name,
-		    d->path ? d->path : "");
-	if (d->n_disks == 0)
-		sbuf_add(&b, "It has no disks.\n");
-	for (size_t k = 0; k < d->n_disks; k++)
-		sbuf_printf(&b, "Disk %s is KEPT (remove it with: vmdeck disk delete %s)\n",
-			    d->disks[k].lv ? d->disks[k].lv : d->disks[k].file,
-			    d->disks[k].lv ? d->disks[k].lv : d->disks[k].file);
-	sbuf_printf(&b, "Type the guest's name to confirm:");
-	return sbuf_take(&b);
-}
-
 int act_delete(struct ui *ui)
 {
 	struct vmdef *d = ui_guest(ui);
@@ -610,7 +600,11 @@ int act_delete(struct ui *ui)
 		ui_status(ui, true, "%s is running: stop it before deleting", d->name);
 		return UI_REDRAW;
 	}
-	q = delete_question(d);
+	if (ui_guest_extra(ui)->host) {  /* asked from its host's answer, deleted there */
+		remote_disk_delete(ui, ui_guest_extra(ui)->host, d->name);
+		return UI_REDRAW;
+	}
+	q = cmd_delete_question(d, NULL);  /* the question `vmdeck delete` asks */
 	confirm_ask(ui, "Delete guest", q, d->name, delete_confirmed, xstrdup(d->name));
 	free(q);
 	return UI_REDRAW;

@@ -44,5 +44,15 @@ int act_clone(struct ui *ui);
 int act_disk_new(struct ui *ui);
 int act_disk_resize(struct ui *ui);
 int act_disk_orphans(struct ui *ui);
+/*
+ * The new-disk and resize forms, for this host (host NULL) or another (its VG and file_dir, its
+ * guest's disks as that host told them); the verb runs where the form says in its title.
+ */
+struct vmdef;
+void view_storage_disk_new(struct ui *ui, const char *host, const char *vg, const char *file_dir);
+void view_storage_disk_resize(struct ui *ui, const char *host, const struct vmdef *d);
+/* O for another host: the orphans in its `vmdeck disk list --json`, attached or deleted there. */
+struct json_t;
+void view_storage_orphans(struct ui *ui, const char *host, const struct json_t *list);
 
 #endif

@@ -44,6 +44,10 @@ void remote_header_text(const struct ui *ui, int k, char *buf, size_t len);
 /* Runs `vmdeck WORDS` on host as a background job through its shared connection. */
 struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,
 			    const char *const *words, void (*done)(struct ui *ui, struct job *j));
+/* The same with input on its stdin (a password, a plan): never on a command line. */
+struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *guest,
+				  const char *const *words, const void *input, size_t len,
+				  void (*done)(struct ui *ui, struct job *j));
 
 /*
  * c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on

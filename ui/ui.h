@@ -355,6 +355,12 @@ void form_open_new(struct ui *ui);
  * `vmdeck new` there.
  */
 void form_open_new_remote(struct ui *ui, const char *host, const json_t *info);
+/*
+ * e on another host's guest (remote_edit.c fetched them): its `vmdeck show NAME --json` in the
+ * fields, that host's hostinfo as the choices; F2 runs `vmdeck set NAME --changes -` there.
+ */
+void form_open_edit_remote(struct ui *ui, const char *host, const json_t *info,
+			   const json_t *show);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
 /* The picker over another host's ISOs (entries taken), for its guest: the choice runs there. */
@@ -377,6 +383,13 @@ void snapshot_view_run(struct ui *ui, const char *guest, const char *const *word
  * view_storage.c: the create form: a proposed tag (pre-YYYYmmdd-HHMM), RAM yes/no, a description.
  */
 void snapshot_form_open(struct ui *ui, const char *guest, bool ram);
+/*
+ * view_storage.c: the restore form over names (archives in dir, newest first) and the move form
+ * over dests; host NULL: this host's, else that host's (its verb runs there, remote_run_verb).
+ */
+void restore_form_open(struct ui *ui, const char *host, const char *dir, char **names, size_t n);
+void move_form_open(struct ui *ui, const char *host, const char *guest, const char *const *dests,
+		    size_t n);
 
 /* ---- actions (actions.c) used by menus and dialogs ---- */
 int action_start_with(struct ui *ui, const char *guest, const char *iso, bool boot_cd);

@@ -1,12 +1,14 @@
 /*
  * view_snapshot.c: a guest's snapshots (tag, date, RAM or disk-only, size, description); create,
- * revert, delete run as jobs.
+ * revert, delete run as jobs. Another host's guest: its list is that host's `vmdeck snapshot NAME
+ * list --json` (a job), and the verbs run there.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "remote.h"
 #include "snapshot.h"
 #include "ui.h"
 #include "util.h"
@@ -18,16 +20,112 @@ static struct {
 	size_t n;
 	int sel, top;
 	char *err;              /* why the list could not be read */
+	char host[64];          /* another host's guest (its hosts[] name); "" this host's */
+	bool loading;           /* that host's list is on its way */
 } sv;
 
 /* A revert that waits for the guest's power-off (the "stop" job it started). */
-static char after_stop_guest[128], after_stop_tag[128];
+static char after_stop_guest[128], after_stop_tag[128], after_stop_host[64];
+
+/* The guest's row: this host's, or (sv.host) that host's. */
+static ssize_t sv_index(const struct ui *ui)
+{
+	if (!sv.host[0])
+		return ui_guest_index(ui, sv.guest);
+	for (size_t i = ui->n_local; i < ui->n; i++)
+		if (ui->ex[i].host && strcmp(ui->ex[i].host, sv.host) == 0 &&
+		    strcmp(ui->defs[i].name, sv.guest) == 0)
+			return (ssize_t)i;
+	return -1;
+}
 
 static const struct vmdef *sv_def(struct ui *ui)
 {
-	ssize_t i = ui_guest_index(ui, sv.guest);
+	ssize_t i = sv_index(ui);
 
 	return i < 0 ? NULL : &ui->defs[i];
+}
+
+/* A verb on the guest (on host when given), done called when it ends. */
+static struct job *sv_verb(struct ui *ui, const char *host, const char *guest,
+			   const char *const *words, void (*done)(struct ui *ui, struct job *j))
+{
+	if (host && host[0])
+		return remote_run_verb(ui, host, guest, words, done);
+	return ui_run_verb_then(ui, guest, words, done);
+}
+
+/* Another host's answer: its snapshots as `snapshot NAME list --json` gives them, oldest first. */
+static void sv_take_list(const struct job *j)
+{
+	const char *a = j->out.s ? memchr(j->out.s, '[', j->out.len) : NULL;
+	json_t *arr = a ? json_loadb(a, j->out.len - (size_t)(a - j->out.s),
+				     JSON_DISABLE_EOF_CHECK, NULL)
+			: NULL, *x;
+	size_t i;
+
+	sv.s = xcalloc(json_array_size(arr) + 1, sizeof *sv.s);
+	json_array_foreach(arr, i, x) {
+		const char *tag = json_string_value(json_object_get(x, "tag"));
+		const char *desc = json_string_value(json_object_get(x, "description"));
+		struct snapshot *p = &sv.s[sv.n];
+
+		if (!tag)
+			continue;
+		p->tag = xstrdup(tag);
+		p->date = (int64_t)json_integer_value(json_object_get(x, "date"));
+		p->ram = json_is_string(json_object_get(x, "kind")) &&
+			 strcmp(json_string_value(json_object_get(x, "kind")), "ram") == 0;
+		p->size = (uint64_t)json_integer_value(json_object_get(x, "size"));
+		p->description = xstrdup(desc ? desc : "");
+		sv.n++;
+	}
+	if (!json_is_array(arr))
+		sv.err = xasprintf("%s: no snapshot list from %s", sv.guest, sv.host);
+	json_decref(arr);
+}
+
+/* The view is open (under a form or a question, maybe). */
+static bool sv_open(const struct ui *ui)
+{
+	for (int i = 0; i < ui->depth; i++)
+		if (ui->stack[i] == &view_snapshot)
+			return true;
+	return false;
+}
+
+static void sv_list_arrived(struct ui *ui, struct job *j)
+{
+	char *host = j->data;
+
+	j->data = NULL;
+	/* the view may have closed, or opened on another guest, meanwhile */
+	if (host && sv_open(ui) && strcmp(host, sv.host) == 0 && j->guest &&
+	    strcmp(j->guest, sv.guest) == 0) {
+		sv.loading = false;
+		if (job_exit_code(j) == 0)
+			sv_take_list(j);
+		else
+			sv.err = xasprintf("%s", job_result(j));
+		sv.sel = sv.n ? (int)sv.n - 1 : 0;  /* the newest */
+		ui->dirty = true;
+	}
+	free(host);
+}
+
+/* That host's list, asked for (a job); sv_list_arrived fills it in. */
+static void sv_load_remote(struct ui *ui)
+{
+	const char *w[] = { "snapshot", sv.guest, "list", "--json", NULL };
+	struct job *j = remote_run_verb(ui, sv.host, sv.guest, w, sv_list_arrived);
+
+	if (!j) {
+		sv.err = xasprintf("%s: cannot ask %s", sv.guest, sv.host);
+		return;
+	}
+	j->data = xstrdup(sv.host);
+	ui->jobs[ui->n_jobs - 1].silent = true;
+	sv.loading = true;
 }
 
 static void sv_load(struct ui *ui)
@@ -41,6 +139,8 @@ static void sv_load(struct ui *ui)
 	sv.err = NULL;
 	if (d == NULL)
 		sv.err = xasprintf("%s: no such guest", sv.guest);
+	else if (sv.host[0])
+		sv_load_remote(ui);
 	else if (snapshot_list(ui->cfg, d, &sv.s, &sv.n, &sv.err) < 0)
 		sv.n = 0;
 	if (sv.sel >= (int)sv.n)
@@ -49,8 +149,12 @@ static void sv_load(struct ui *ui)
 
 static void sv_init(struct ui *ui)
 {
+	const struct guest_extra *ex = ui_guest_extra(ui);
+
 	snprintf(sv.guest, sizeof sv.guest, "%s", ui_guest(ui) ? ui_guest(ui)->name : "");
+	snprintf(sv.host, sizeof sv.host, "%s", ex && ex->host ? ex->host : "");
 	sv.sel = sv.top = 0;
+	sv.loading = false;
 	sv_load(ui);
 	sv.sel = sv.n ? (int)sv.n - 1 : 0;  /* the newest */
 }
@@ -75,11 +179,12 @@ static void sv_row(WINDOW *win, int y, int w, size_t i)
 
 static void sv_draw(struct ui *ui)
 {
-	char title[160];
+	char title[224];
 	WINDOW *win = dlg_open(&sv.dlg, (int)sv.n + 7 > 10 ? (int)sv.n + 7 : 10, 78);
 	int h = getmaxy(win), w = getmaxx(win), rows = h - 6;
 
-	snprintf(title, sizeof title, "Snapshots: %s", sv.guest);
+	snprintf(title, sizeof title, "Snapshots: %s%s%s", sv.guest, sv.host[0] ? " on " : "",
+		 sv.host);
 	draw_box(ui, win, R_DIALOG, title);
 	draw_text(win, 1, 2, w - 4, R_TABLE_HEAD,
 		  "TAG                  DATE             KIND   SIZE  DESCRIPTION");
@@ -89,6 +194,8 @@ static void sv_draw(struct ui *ui)
 		sv.top = sv.sel - rows + 1;
 	if (sv.err)
 		draw_text(win, 2, 2, w - 4, R_INPUT_ERROR, sv.err);
+	else if (sv.loading)
+		draw_text(win, 2, 2, w - 4, R_DIALOG, "asking its host ...");
 	else if (sv.n == 0)
 		draw_text(win, 2, 2, w - 4, R_DIALOG, "none yet: c makes one");
 	for (int y = 0; y < rows && sv.top + y < (int)sv.n; y++)
@@ -110,12 +217,13 @@ static void sv_job_done(struct ui *ui, struct job *j)
 
 void snapshot_view_run(struct ui *ui, const char *guest, const char *const *words)
 {
-	ui_run_verb_then(ui, guest, words, sv_job_done);
+	sv_verb(ui, sv.host, guest, words, sv_job_done);
 }
 
-/* confirm_ask's arg: the guest and the tag, one allocation. */
+/* confirm_ask's arg: the guest, its host ("" this one) and the tag, one allocation. */
 struct sv_arg {
 	char guest[128];
+	char host[64];
 	char tag[128];
 };
 
@@ -124,6 +232,7 @@ static struct sv_arg *sv_arg(const char *tag)
 	struct sv_arg *a = xcalloc(1, sizeof *a);
 
 	snprintf(a->guest, sizeof a->guest, "%s", sv.guest);
+	snprintf(a->host, sizeof a->host, "%s", sv.host);
 	snprintf(a->tag, sizeof a->tag, "%s", tag);
 	return a;
 }
@@ -133,7 +242,7 @@ static int do_revert(struct ui *ui, void *arg)
 	struct sv_arg *a = arg;
 	const char *w[] = { "snapshot", a->guest, "revert", a->tag, NULL };
 
-	snapshot_view_run(ui, a->guest, w);
+	sv_verb(ui, a->host, a->guest, w, sv_job_done);
 	return UI_REDRAW;
 }
 
@@ -142,7 +251,7 @@ static void stopped_then_revert(struct ui *ui, struct job *j)
 	const char *w[] = { "snapshot", after_stop_guest, "revert", after_stop_tag, NULL };
 
 	if (job_exit_code(j) == 0)
-		snapshot_view_run(ui, after_stop_guest, w);
+		sv_verb(ui, after_stop_host, after_stop_guest, w, sv_job_done);
 	else
 		ui_status(ui, true, "%s did not power off: not reverted to %s", after_stop_guest,
 			  after_stop_tag);
@@ -155,7 +264,8 @@ static int do_stop_revert(struct ui *ui, void *arg)
 
 	snprintf(after_stop_guest, sizeof after_stop_guest, "%s", a->guest);
 	snprintf(after_stop_tag, sizeof after_stop_tag, "%s", a->tag);
-	ui_run_verb_then(ui, a->guest, w, stopped_then_revert);
+	snprintf(after_stop_host, sizeof after_stop_host, "%s", a->host);
+	sv_verb(ui, a->host, a->guest, w, stopped_then_revert);
 	return UI_REDRAW;
 }
 
@@ -164,13 +274,13 @@ static int do_delete(struct ui *ui, void *arg)
 	struct sv_arg *a = arg;
 	const char *w[] = { "snapshot", a->guest, "delete", a->tag, NULL };
 
-	snapshot_view_run(ui, a->guest, w);
+	sv_verb(ui, a->host, a->guest, w, sv_job_done);
 	return UI_REDRAW;
 }
 
 static bool guest_running(struct ui *ui)
 {
-	ssize_t i = ui_guest_index(ui, sv.guest);
+	ssize_t i = sv_index(ui);
 
 	return i >= 0 && ui->st[i].pid > 0;
 }

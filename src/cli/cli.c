@@ -13,12 +13,14 @@
 #include "cmd_backup.h"
 #include "cmd_complete.h"
 #include "cmd_defs.h"
+#include "cmd_delete.h"
 #include "cmd_disk.h"
 #include "cmd_hostinfo.h"
 #include "cmd_iso.h"
 #include "cmd_life.h"
 #include "cmd_screen.h"
 #include "cmd_sched.h"
+#include "cmd_set.h"
 #include "cmd_snapshot.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
@@ -53,8 +55,13 @@ const struct cli_verb cli_verbs[] = {
 	  "[--lv VG/LV | --file PATH] [--format {disks.format}] [--interface {disks.interface}] "
 	  "[--bridge BR | --user-net] [--model M] [--cdrom ISO] "
 	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file "
-	  "FILE] [--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
+	  "FILE|-] [--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
+	{ "set",
+	  "NAME KEY=VALUE [MORE] [--vnc-password-file FILE|-] | NAME --changes FILE|-",
+	  "edit a guest's definition: keys as in its file (memory=2G cpus=2 description=TEXT), "
+	  "checked by the schema, written at once; --changes: the edit form's plan as JSON",
+	  0, cmd_set },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0,
 	  cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot {boot}]",
@@ -79,6 +86,8 @@ const struct cli_verb cli_verbs[] = {
 	  "the ISO library in iso_dirs: list (with the guests using each), make from a folder, "
 	  "upload, delete",
 	  0, cmd_iso },
+	{ "delete", "NAME [--yes]",
+	  "delete a stopped guest's definition; its disks are kept (and named)", 0, cmd_delete },
 	{ "disk",
 	  "create VG/LV|/PATH SIZE [--format {disks.format}] | resize VG/LV|/PATH SIZE [--shrink] "
 	  "| delete VG/LV|/PATH [--yes] | list [VG] | attach VG/LV|/PATH GUEST [--interface IF]",
@@ -89,7 +98,7 @@ const struct cli_verb cli_verbs[] = {
 	  "back up a guest's disks and definition into a verified archive", 0, cmd_backup },
 	{ "restore",
 	  "ARCHIVE|HOST:/ARCHIVE [--as NAME] [--to-lv VG/LV | --to-file PATH] [--force] "
-	  "[--allow-paths] [--allow-extra-args]",
+	  "[--allow-paths] [--allow-extra-args] [--allow-network]",
 	  "restore an archive, checking every SHA-256", 0, cmd_restore },
 	{ "move", "NAME HOST [--vg VG] [--file-dir DIR] [--delete-source]",
 	  "copy a stopped guest to another host, verified", 0, cmd_move },

@@ -172,6 +172,7 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 				    { "force", OPT_FLAG, &o.force },
 				    { "allow-paths", OPT_FLAG, &o.allow_paths },
 				    { "allow-extra-args", OPT_FLAG, &o.allow_extra_args },
+				    { "allow-network", OPT_FLAG, &o.allow_network },
 				    { NULL, 0, NULL } };
 	struct printer pr;
 	char *err = NULL, *name = NULL, *msg = NULL;

@@ -340,8 +340,9 @@ static void rows_add_orphan_files(struct cli *c, const struct vmdef *defs, size_
 	orphans_free(o, no);
 }
 
+/* unsure: a definition that does not load (a disk it names may be shown as orphan), or NULL */
 static void rows_print(struct cli *c, struct disk_row *rows, size_t n, const char *vg, int vg_rc,
-		       uint64_t vg_size, uint64_t vg_free)
+		       uint64_t vg_size, uint64_t vg_free, const char *unsure)
 {
 	char a[32], b[32];
 
@@ -359,6 +360,7 @@ static void rows_print(struct cli *c, struct disk_row *rows, size_t n, const cha
 				    vg_rc == 0 ? json_integer((json_int_t)vg_size) : json_null());
 		json_object_set_new(o, "vg_free",
 				    vg_rc == 0 ? json_integer((json_int_t)vg_free) : json_null());
+		json_object_set_new(o, "unsure", unsure ? json_string(unsure) : json_null());
 		cli_json_print(o);
 		return;
 	}
@@ -404,8 +406,9 @@ static int disk_list(struct cli *c, int argc, char **argv)
 	}
 	rows_from_defs(c, defs, n, &rows, &nr);
 	rows_add_orphan_files(c, defs, n, &rows, &nr);
-	rows_print(c, rows, nr, vg, vg_rc, vg_size, vg_free);
-	if ((unsure = orphans_unsure(defs, n)) != NULL)
+	unsure = orphans_unsure(defs, n);
+	rows_print(c, rows, nr, vg, vg_rc, vg_size, vg_free, unsure ? unsure->path : NULL);
+	if (unsure)
 		fprintf(stderr,
 			"vmdeck: warning: %s does not load: a disk it names may show as orphan\n",
 			unsure->path);

@@ -936,6 +936,62 @@ static int check_extra_args(const struct defcheck *c, const struct vmdef *def, c
 	return -1;
 }
 
+/* The definition here that an archive's network settings are compared with, or NULL. */
+static const struct vmdef *def_before(const struct defcheck *c)
+{
+	if (c->old && !c->old->error)
+		return c->old;
+	return c->orig && !c->orig->error ? c->orig : NULL;
+}
+
+static bool has_bridge(const struct vmdef *d, const char *bridge)
+{
+	for (size_t i = 0; d && i < d->n_nics; i++)
+		if (d->nics[i].bridge && strcmp(d->nics[i].bridge, bridge) == 0)
+			return true;
+	return false;
+}
+
+/* VNC that anyone on the network may open: beyond loopback and without a password. */
+static bool vnc_open(const struct vmdef *d)
+{
+	return d && d->vnc && !d->vnc_password && !vmdef_vnc_loopback(vnc_listen(d));
+}
+
+/*
+ * What the archive's definition opens to the network that the guest here did
+ * not: VNC without a password beyond loopback, a bridge the definition here
+ * does not name (with no definition here, any bridge is the archived guest's
+ * own). Shown and refused without --allow-network.
+ */
+static int check_network(const struct defcheck *c, const struct vmdef *def, char **err)
+{
+	const struct vmdef *before = def_before(c);
+	struct sbuf b = { 0 };
+	bool same_vnc = vnc_open(before) && strcmp(vnc_listen(before), vnc_listen(def)) == 0;
+
+	if (c->o->allow_network)
+		return 0;
+	if (vnc_open(def) && !same_vnc) {
+		sbuf_add(&b, "VNC on ");
+		add_escaped(&b, vnc_listen(def));
+		sbuf_add(&b, " without a password");
+	}
+	for (size_t i = 0; before && i < def->n_nics; i++)
+		if (def->nics[i].bridge && !has_bridge(before, def->nics[i].bridge)) {
+			const char *has = before->n_nics ? before->nics[0].bridge : NULL;
+
+			sbuf_add(&b, b.len ? ", bridge " : "bridge ");
+			add_escaped(&b, def->nics[i].bridge);
+			sbuf_printf(&b, " (%s has %s)", before->name, has ? has : "no bridge");
+		}
+	if (b.len == 0)
+		return 0;
+	err_set(err, "the archive's definition opens %s (--allow-network after checking it)", b.s);
+	sbuf_free(&b);
+	return -1;
+}
+
 /* A CD outside iso_dirs is a file of this host the guest would read. */
 static bool cdrom_trusted(const struct defcheck *c, const char *cd)
 {
@@ -1044,6 +1100,8 @@ static int definition_edit(const struct defcheck *c, const struct manifest *m,
 			     def.n_disks, m->n_disks);
 	if (rc == 0)
 		rc = check_extra_args(c, &def, err);
+	if (rc == 0)
+		rc = check_network(c, &def, err);
 	if (rc == 0 && !cdrom_trusted(c, def.cdrom))
 		sbuf_printf(outside, "%sCD %s", outside->len ? ", " : "", def.cdrom);
 	for (size_t k = 0; k < def.n_disks && rc == 0; k++)

@@ -18,6 +18,8 @@ struct restore_opts {
 	/* write disks outside storage.file_dir / storage.vg, a CD outside iso_dirs */
 	bool allow_paths;
 	bool allow_extra_args;  /* take the archived definition's extra_args */
+	/* take its VNC beyond loopback without a password, a bridge the guest here lacks */
+	bool allow_network;
 	struct job_hooks hooks;
 };
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # qmp_soak.sh (issue 7, B17): QEMU serves one QMP client per monitor at a
 # time. 20 guests (3 running, 17 paused), 8 parallel `vmdeck list --json`
 # loops, and meanwhile another guest started, given a CD and killed or stopped

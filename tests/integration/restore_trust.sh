@@ -1,7 +1,8 @@
 #!/bin/bash
 # An archive is untrusted input: restore writes only to the replaced guest's
 # disks, into storage.file_dir, or where the admin says; the archive's
-# definition is checked like a vms.d file and its extra_args need an option.
+# definition is checked like a vms.d file; its extra_args, and VNC or a
+# bridge it opens to the network, need an option.
 # Also: a relative disk restored --as a copy names the copy's own disk, the
 # copy's qcow2 is 0600, leftovers of a killed restore are removed, and a
 # disk of a guest whose lock is held is not written.
@@ -69,6 +70,27 @@ check "no definition written" test ! -e "$T/vms.d/e6.yaml"
 out=$(V restore "$T/e6" --as e6 --allow-extra-args 2>&1); rc=$?
 check_eq "--allow-extra-args takes them" "0" "$rc"
 check_match "into the definition" "virtfs" "$(cat "$T/vms.d/e6.yaml" 2>/dev/null)"
+
+# What the archive's definition opens to the network needs --allow-network:
+# VNC on every address without a password, a bridge the guest here lacks.
+evil "$A" "$T/e8" -e "s/^live: .*/&/"
+printf '  vnc:\n    display: 77\n    listen: 0.0.0.0\n    allow_no_password: true\n' >> "$T/e8/manifest.yaml"
+out=$(V restore "$T/e8" --as e8 2>&1); rc=$?
+check_eq "VNC open to the network without a password is refused" "1" "$rc"
+check_match "and shown, with the option" \
+    "opens VNC on 0\.0\.0\.0 without a password \(--allow-network after checking it\)" "$out"
+check "no definition written" test ! -e "$T/vms.d/e8.yaml"
+out=$(V restore "$T/e8" --as e8 --allow-network 2>&1); rc=$?
+check_eq "--allow-network takes it" "0" "$rc"
+check_match "into the definition" "listen: 0\.0\.0\.0" "$(cat "$T/vms.d/e8.yaml" 2>/dev/null)"
+evil "$A" "$T/e9" -e 's/- user: {}/- bridge: brevil/'
+out=$(V restore "$T/e9" --as e9 2>&1); rc=$?
+check_eq "a bridge the guest here does not use is refused" "1" "$rc"
+check_match "naming it and the guest's own" "opens bridge brevil \(g has no bridge\) \(--allow-network" "$out"
+check "no definition written for it" test ! -e "$T/vms.d/e9.yaml"
+out=$(V restore "$A" --as e10 2>&1); rc=$?
+check_eq "the archive as it was restores without the option" "0" "$rc"
+rm -f "$T/vms.d/e8.yaml" "$T/vms.d/e10.yaml"
 
 rm -f "$T/vms.d/e1.yaml" "$T/vms.d/e6.yaml"  # their MACs are g's: not what check should judge here
 # A relative disk restored as a copy: the copy names its own disk, 0600, its own VNC display and header.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # status.sh: `vmdeck list` / `show` against real QEMU guests: running, paused,
 # a CD swapped live, a SIGSTOPped QEMU and a busy monitor (unresponsive, and
 # the others still right and quick), kill -9 (crashed), stale pidfiles, the

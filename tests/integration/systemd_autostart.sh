@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # Autostart at boot (issue 8, item 3): vmdeck.service, installed by
 # `make install` and wanted by the boot target, starts the guests marked
 # autostart: true through their units, group by group in autostart_order

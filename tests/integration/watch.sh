@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # watch.sh: `vmdeck watch --json` prints the full status first (list's
 # objects plus host facts), then one line per change (a raw QMP stop from
 # outside within 1 s, with QEMU's event), heartbeats, definitions added and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # delayed_question.sh: a question that no key asked for (the stop
 # countdown's "Force it off now?") never takes keys meant for something
 # else. While a form is open it waits, and the typing goes on into the form;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # events_status.sh: the console is told of changes by QEMU's events, not by
 # polling. With ui.refresh = 5, a guest paused and resumed by a raw QMP
 # command from outside vmdeck shows its new state within 1 s, and a CD tray

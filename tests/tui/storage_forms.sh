@@ -55,6 +55,7 @@ tmux_ resize-window -x 100 -y 30
 tui_keys U
 check_screen "U opens the restore form with the newest archive" 'Archive \(newest first\) +< small-[0-9]{8}-[0-9]{6} >'
 check_screen "proposing the archived guest's name" 'Restore as guest +small'
+check_screen "what an archive opens to the network waits for a yes" 'Allow open VNC/bridge +< *no *>'
 tui_keys Right
 check_screen "Right picks the next archive, of another guest" 'Archive \(newest first\) +< big-[0-9]{8}-[0-9]{6} >'
 check_screen "and the proposed name follows it" 'Restore as guest +big'

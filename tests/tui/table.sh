@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # table.sh: the console's main screen against real QEMU guests: the table
 # shows each guest's real state; start, pause, resume and force-off from keys
 # change what the guest does; a SIGSTOPped QEMU shows unresponsive while keys
