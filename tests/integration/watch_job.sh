@@ -4,8 +4,9 @@
 # `vmdeck watch --json` sends "job" lines with its verb, pid and actor and a
 # rising percent, then "job": null at its end; the file is gone then. A watch
 # started meanwhile carries the job in its full line. A backup killed with
-# SIGKILL leaves its file behind, which readers ignore (its pid is dead). The
-# backup is slowed by the test itself (SIGSTOP/SIGCONT), so no timing luck.
+# SIGKILL leaves its file behind, which readers ignore (its pid is dead).
+# Restore and clone publish through the same hook. The runs are slowed by the
+# test itself (SIGSTOP/SIGCONT), so no timing luck.
 source "$(dirname "$0")/../lib.sh"
 write_conf <<'EOF2'
 heartbeat = 1.0;
@@ -71,6 +72,30 @@ check "no job file left" [ ! -e "$T/state/g1/job" ]
 check_eq "no temporary file left" "" "$(ls -A "$T/state/g1" | grep job)"
 check_eq "no job for g2 was ever sent" "" "$(lines 1 '.type == "job" and .name == "g2"')"
 check "guest lines carry the job as it is" eval '[ -z "$(lines 1 ".type == \"guest\" and (.guest | has(\"job\") | not)")" ]'
+
+# run_slowed VERB ARGS...: vmdeck VERB ARGS, slowed, in the background; its pid in $RUN_PID
+run_slowed() {
+    "$VMDECK" -c "$CONF" "$@" > "$T/$1.out" 2>&1 &
+    RUN_PID=$!
+    EXTRA_PIDS="$EXTRA_PIDS $RUN_PID"
+    slow "$RUN_PID" &
+    SLOW=$!
+    EXTRA_PIDS="$EXTRA_PIDS $SLOW"
+}
+job_lines() { lines 1 ".type == \"job\" and .name == \"$1\" and .job.verb == \"$2\""; }
+# The same hook serves restore (under the name it restores as) and clone (under the source's name).
+archive=$(ls -d "$T"/backup/g1-* | head -1)
+run_slowed restore "$archive" --force
+check "a restore over g1: job lines with verb restore" wait_until 15 eval '[ -n "$(job_lines g1 restore)" ]'
+wait "$RUN_PID"; rc=$?; kill "$SLOW" 2>/dev/null; wait "$SLOW" 2>/dev/null
+check_eq "the restore succeeded" 0 "$rc"
+check "... and its end" wait_until 3 eval '[ "$(lines 1 ".type == \"job\" and .name == \"g1\"" | tail -1 | jq -c .job)" = null ]'
+run_slowed clone g1 g1c
+check "a clone of g1: job lines with verb clone on g1" wait_until 15 eval '[ -n "$(job_lines g1 clone)" ]'
+wait "$RUN_PID"; rc=$?; kill "$SLOW" 2>/dev/null; wait "$SLOW" 2>/dev/null
+check_eq "the clone succeeded" 0 "$rc"
+check "... and its end" wait_until 3 eval '[ "$(lines 1 ".type == \"job\" and .name == \"g1\"" | tail -1 | jq -c .job)" = null ]'
+check "no job file left by either" [ ! -e "$T/state/g1/job" ]
 
 # A backup killed outright leaves its file: a reader takes it for no job.
 n_before=$(lines 1 '.type == "job" and .name == "g1"' | wc -l)
