@@ -233,8 +233,7 @@ struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *g
  * ----
  */
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *answer_object(const struct job *j)
+json_t *remote_answer(const struct job *j)
 {
 	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
 
@@ -244,7 +243,7 @@ static json_t *answer_object(const struct job *j)
 
 static void isos_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = answer_object(j), *isos = json_object_get(o, "iso"), *x;
+	json_t *o = remote_answer(j), *isos = json_object_get(o, "iso"), *x;
 	char *want = j->data;  /* "HOST\0start|insert" */
 	struct iso_entry *all;
 	size_t n = 0, i;
@@ -324,7 +323,7 @@ void remote_backup(struct ui *ui, const char *host, const char *name, bool live)
 
 static void info_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = answer_object(j);
+	json_t *o = remote_answer(j);
 	char *host = j->data;
 
 	j->data = NULL;

@@ -11,6 +11,7 @@
 
 #include "hostlink.h"
 
+struct job;
 struct ui;
 
 /* One hostlink per hosts[] entry (their ssh start at once; nothing waits). */
@@ -40,6 +41,12 @@ const char *remote_host_name(const struct ui *ui, size_t i);
 int remote_header_lines(const struct ui *ui);
 /* Header line k (0 .. remote_header_lines - 1) into buf. */
 void remote_header_text(const struct ui *ui, int k, char *buf, size_t len);
+
+/*
+ * A finished job's answer from another host: one JSON object, after whatever ssh may have said
+ * first (NULL when there is none). The caller owns it.
+ */
+json_t *remote_answer(const struct job *j);
 
 /* Runs `vmdeck WORDS` on host as a background job through its shared connection. */
 struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,

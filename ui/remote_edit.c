@@ -18,15 +18,6 @@ struct fetch {
 	json_t *info;  /* the hostinfo, once it came */
 };
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *answer(const struct job *j)
-{
-	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
-
-	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL)
-		 : NULL;
-}
-
 static void fetch_free(struct fetch *f)
 {
 	if (f)
@@ -42,7 +33,7 @@ static void show_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	show = answer(j);
+	show = remote_answer(j);
 	if (json_is_object(show) && json_is_string(json_object_get(show, "name")))
 		form_open_edit_remote(ui, f->host, f->info, show);
 	else if (job_exit_code(j) == 0)
@@ -72,7 +63,7 @@ static void info_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	f->info = answer(j);
+	f->info = remote_answer(j);
 	if (job_exit_code(j) != 0 || !json_is_object(f->info)) {
 		fetch_free(f);
 		return;
