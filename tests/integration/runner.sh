@@ -62,7 +62,7 @@ EXTRA_PIDS="$EXTRA_PIDS $rpid $(cat "$T/ta.pid" "$T/tb.pid" 2>/dev/null)"
 kill -TERM "$rpid"
 check "SIGTERM: the runner ends (within 15 s)" wait_until 15 gone "$rpid"
 wait "$rpid"; rc=$?
-check "... failing (exit $rc)" test "$rc" -ne 0
+check_eq "... failing: exit 130 (stopped)" 130 "$rc"
 check "... the files running are ended, with what they started" \
     wait_until 5 eval 'gone "$(cat "$T/ta.pid")" && gone "$(cat "$T/tb.pid")"'
 check "... and no other file was started" test ! -e "$T/tc.ran"
