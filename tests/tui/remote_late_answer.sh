@@ -2,11 +2,13 @@
 # remote_late_answer.sh: another host's answer that comes late never opens a
 # form over the view the admin has moved on to (issue 9: no action on what
 # nobody asked). kvm2 is a real sshd on 127.0.0.1 in its own mount namespace
-# whose vmdeck answers `hostinfo` 3 s late (a loaded server). U (restore) and
-# M (move) on kvm2's guest ask it; meanwhile the admin opens the clone form.
-# When the answer comes the clone form stays as it was (the console's small
-# forms share one state: a restore form opened there would take its Enter),
-# the status line says to press the key again, and nothing changed on kvm2.
+# whose vmdeck answers `hostinfo` 3 s late (a loaded server). U (restore), M
+# (move), b (start from CD), c (insert CD) and n (new guest, the table on
+# kvm2) ask it; meanwhile the admin opens the clone form. When the answer
+# comes the clone form stays as it was (the console's small forms share one
+# state: a restore form opened there would take its Enter; a picker or form
+# pushed over it would take the next keys), the status line says to press
+# the key again, and nothing changed on kvm2.
 # A local guest has the same name as kvm2's. No QEMU runs.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
@@ -40,12 +42,13 @@ check_screen "kvm2's web is in the table" '^ web +kvm2 +stopped' 10
 tui_keys : 'host kvm2' Enter
 check_screen ":host kvm2: only kvm2's" '^ web +kvm2 +stopped' 3
 
-for key in U M; do
+touch "$P/iso/rescue.iso"
+for key in U M b c n; do
     tui_keys "$key" C
     check_screen "$key then C at once: the clone form on kvm2 is open" 'Clone on kvm2' 5
     sleep 5  # kvm2's answer has come
-    check "... $key's answer came: no restore/move form took the clone form's place" \
-        eval '! tui_has "Restore on kvm2|Move from kvm2"'
+    check "... $key's answer came: no form or picker took the clone form's place" \
+        eval '! tui_has "Restore on kvm2|Move from kvm2|Start from CD|Insert CD|New guest on kvm2"'
     check_screen "... the clone form is still there" 'New guest name +web-clone' 2
     tui_keys Escape
     check_screen "... and the status line says to press $key again" 'answered; press the key again' 5
