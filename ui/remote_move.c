@@ -69,18 +69,6 @@ static void hostinfo_ask(struct ui *ui, const char *host, const char *guest,
 	ui_status(ui, false, "asking %s for %s ...", host, what);
 }
 
-/*
- * The answer came back to the main screen: true. Else the admin has moved on (a form of the same
- * kind may be open: it shares the form's state) and the status line says to press the key again.
- */
-static bool on_main_screen(struct ui *ui, const char *what, const char *host)
-{
-	if (ui_top(ui) == &view_list)
-		return true;
-	ui_status(ui, false, "%s: %s answered; press the key again on the main screen", what, host);
-	return false;
-}
-
 static void backups_arrived(struct ui *ui, struct job *j)
 {
 	json_t *o = hostinfo_answer(j);
@@ -91,7 +79,7 @@ static void backups_arrived(struct ui *ui, struct job *j)
 
 	j->data = NULL;
 	if (host && job_exit_code(j) == 0 && json_is_object(o) &&
-	    on_main_screen(ui, "restore", host)) {
+	    remote_on_main_screen(ui, "restore", host)) {
 		if (!dir) {
 			ui_status(ui, true, "restore on %s: its vmdeck does not list its archives "
 				  "(too old?)", host);
@@ -118,7 +106,7 @@ static void hosts_arrived(struct ui *ui, struct job *j)
 
 	j->data = NULL;
 	if (host && j->guest && job_exit_code(j) == 0 && json_is_object(o) &&
-	    on_main_screen(ui, "move", host)) {
+	    remote_on_main_screen(ui, "move", host)) {
 		n = offers(hosts, NULL, names);
 		if (!json_is_array(hosts))
 			ui_status(ui, true, "move from %s: its vmdeck does not name its hosts (too "
