@@ -12,6 +12,7 @@
 #include "guestfile.h"
 #include "term.h"
 #include "remote.h"
+#include "remote_edit.h"
 #include "ui.h"
 #include "util.h"
 #include "view_screen.h"
@@ -131,6 +132,10 @@ int act_refresh(struct ui *ui)
 
 int act_edit(struct ui *ui)
 {
+	if (ui_guest_extra(ui)->host) {
+		remote_edit_open(ui, ui_guest_extra(ui)->host, ui_guest(ui)->name);
+		return UI_REDRAW;
+	}
 	form_open_edit(ui);
 	return UI_REDRAW;
 }

@@ -171,6 +171,22 @@ static size_t rows_carry(struct ui *ui, struct vmdef *defs, struct vm_status *st
 	return newsel;
 }
 
+/* Another host's guests' jobs, as their watch last told (hostlink keeps them in the objects). */
+static void remote_jobs(struct ui *ui)
+{
+	for (size_t i = ui->n_local; i < ui->n; i++) {
+		struct hostlink *hl = remote_link(ui, ui->ex[i].host);
+		json_t *o;
+		size_t k;
+
+		memset(&ui->ex[i].job, 0, sizeof ui->ex[i].job);
+		json_array_foreach(hl ? hostlink_guests(hl) : NULL, k, o)
+			if (strcmp(json_string_value(json_object_get(o, "name")),
+				   ui->defs[i].name) == 0)
+				ui->ex[i].job.present = hostlink_guest_job(o, &ui->ex[i].job.info);
+	}
+}
+
 /*
  * The rows: this host's definitions (local, n_local; NULL keeps the current
  * ones) and then every other host's guests (remote_rows).
@@ -220,7 +236,7 @@ static void model_replace(struct ui *ui, struct vmdef *local, size_t n_local)
 	if (ui->want_sel && ui_guest_index(ui, ui->want_sel) >= 0) {
 		free(ui->want_sel);
 		ui->want_sel = NULL;
-	}
+	}	remote_jobs(ui);
 }
 
 /* The other hosts' rows again, once no status round points into the rows. */
@@ -253,6 +269,7 @@ static void defs_reload(struct ui *ui)
 	char *err = NULL;
 
 	ui->defs_stamp = watcher_defs_stamp(ui->cfg);
+	memset(&ui->jobs_stamp, 0, sizeof ui->jobs_stamp);  /* new rows: the next round looks */
 	free(ui->load_err);
 	ui->load_err = NULL;
 	if (vmdefs_load_all(ui->cfg, &defs, &n, &err) < 0) {
@@ -405,6 +422,20 @@ static void note_next_start(struct ui *ui, const struct vm_status *fresh)
 	}
 }
 
+/* This host's guests' job files: while nothing runs, one lstat for all (jobfile.h). */
+static void note_jobs(struct ui *ui)
+{
+	bool busy = false;
+
+	for (size_t i = 0; i < ui->n_local && !busy; i++)
+		busy = ui->ex[i].job.present;
+	if (!jobfile_look(ui->cfg, &ui->jobs_stamp, busy))
+		return;
+	for (size_t i = 0; i < ui->n_local; i++)
+		if (jobfile_poll(ui->cfg, ui->defs[i].name, &ui->ex[i].job))
+			ui->dirty = true;
+}
+
 static void status_finish(struct ui *ui)
 {
 	struct vm_status *fresh = xcalloc(ui->n ? ui->n : 1, sizeof *fresh);
@@ -414,6 +445,7 @@ static void status_finish(struct ui *ui)
 	ui->poll = NULL;
 	note_transitions(ui, fresh);
 	note_next_start(ui, fresh);
+	note_jobs(ui);
 	for (size_t i = 0; i < ui->n; i++) {
 		if (i >= ui->n_local) {
 			fresh[i] = ui->st[i];

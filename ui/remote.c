@@ -192,6 +192,13 @@ void remote_header_text(const struct ui *ui, int k, char *buf, size_t len)
 struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,
 			    const char *const *words, void (*done)(struct ui *ui, struct job *j))
 {
+	return remote_run_verb_input(ui, host, guest, words, NULL, 0, done);
+}
+
+struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *guest,
+				  const char *const *words, const void *input, size_t len,
+				  void (*done)(struct ui *ui, struct job *j))
+{
 	struct hostlink *hl = remote_link(ui, host);
 	struct strv av = { 0 };
 	struct sbuf title = { 0 };
@@ -206,7 +213,8 @@ struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,
 	for (size_t i = 0; words[i]; i++)
 		sbuf_printf(&title, "%s%s", i ? " " : "", words[i]);
 	sbuf_printf(&title, " (on %s)", host);
-	j = job_run_argv((const char *const *)av.v, guest, title.s, &err);
+	j = input ? job_run_argv_input((const char *const *)av.v, guest, title.s, input, len, &err)
+		  : job_run_argv((const char *const *)av.v, guest, title.s, &err);
 	strv_free(&av);
 	sbuf_free(&title);
 	if (!j) {
@@ -233,8 +241,7 @@ bool remote_on_main_screen(struct ui *ui, const char *what, const char *host)
 	return false;
 }
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *answer_object(const struct job *j)
+json_t *remote_answer(const struct job *j)
 {
 	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
 
@@ -244,7 +251,7 @@ static json_t *answer_object(const struct job *j)
 
 static void isos_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = answer_object(j), *isos = json_object_get(o, "iso"), *x;
+	json_t *o = remote_answer(j), *isos = json_object_get(o, "iso"), *x;
 	char *want = j->data;  /* "HOST\0start|insert" */
 	struct iso_entry *all;
 	size_t n = 0, i;
@@ -325,7 +332,7 @@ void remote_backup(struct ui *ui, const char *host, const char *name, bool live)
 
 static void info_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = answer_object(j);
+	json_t *o = remote_answer(j);
 	char *host = j->data;
 
 	j->data = NULL;

@@ -25,15 +25,6 @@ const char *remote_move_restore_host(const struct ui *ui)
 	return remote_link(ui, f) && strcmp(f, ui->hostname) != 0 ? f : NULL;
 }
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *hostinfo_answer(const struct job *j)
-{
-	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
-
-	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL)
-		 : NULL;
-}
-
 /*
  * Up to RM_MAX_OFFERS strings out of arr: the elements themselves, or each object's key member.
  * Borrowed from arr. Names that could pass for an option or hold a control character are left out.
@@ -71,7 +62,7 @@ static void hostinfo_ask(struct ui *ui, const char *host, const char *guest,
 
 static void backups_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = hostinfo_answer(j);
+	json_t *o = remote_answer(j);
 	const char *dir = json_string_value(json_object_get(o, "backup_dir"));
 	const char *names[RM_MAX_OFFERS];
 	char *host = j->data;
@@ -99,7 +90,7 @@ void remote_move_restore(struct ui *ui, const char *host)
 
 static void hosts_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = hostinfo_answer(j), *hosts = json_object_get(o, "hosts");
+	json_t *o = remote_answer(j), *hosts = json_object_get(o, "hosts");
 	const char *names[RM_MAX_OFFERS];
 	char *host = j->data;
 	size_t n;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "events.h"
 #include "job.h"
+#include "jobfile.h"
 #include "schedule.h"
 #include "vmdef.h"
 #include "vmstate.h"
@@ -101,6 +102,11 @@ struct guest_extra {
 	/* last backup and next scheduled run (view_list.c refreshes it) */
 	struct schedule_info backup;
 	double backup_at;         /* now_mono() when backup was read, 0 = never */
+	/*
+	 * a long verb running on it, whoever started it (a timer, the CLI, another console): this
+	 * host's from its job file at each status round, another host's from its watch's job lines
+	 */
+	struct jobfile_seen job;
 };
 
 /* A background job and what to do when it ends. */
@@ -148,6 +154,7 @@ struct ui {
 	char host_filter[64];       /* H or :host NAME: only this host's guests ("" all) */
 	double next_poll;           /* now_mono() of the next round */
 	uint64_t defs_stamp;        /* fingerprint of vms_dir when last loaded */
+	struct jobfile_stamp jobs_stamp; /* state_dir/jobs.stamp when last seen (jobfile.h) */
 	bool rescan_pending;        /* reload definitions once the poll in flight ends */
 	bool polled_once;           /* statuses are real, not placeholders */
 	double next_tick;           /* the once-a-second timer (countdowns, clock) */
@@ -348,6 +355,12 @@ void form_open_new(struct ui *ui);
  * `vmdeck new` there.
  */
 void form_open_new_remote(struct ui *ui, const char *host, const json_t *info);
+/*
+ * e on another host's guest (remote_edit.c fetched them): its `vmdeck show NAME --json` in the
+ * fields, that host's hostinfo as the choices; F2 runs `vmdeck set NAME --changes -` there.
+ */
+void form_open_edit_remote(struct ui *ui, const char *host, const json_t *info,
+			   const json_t *show);
 void form_open_edit(struct ui *ui);
 void iso_open(struct ui *ui, bool start_after);
 /* The picker over another host's ISOs (entries taken), for its guest: the choice runs there. */

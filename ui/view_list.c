@@ -236,16 +236,56 @@ static void draw_hosts(const struct ui *ui)
 	}
 }
 
-/* The newest job with a progress figure for this guest (a backup), or NULL. */
-static const struct job *guest_progress_job(const struct ui *ui, const char *name)
+/*
+ * Whether job j acts on row i's guest: the same name, and the same host (a
+ * job run on another host has " (on HOST)" at the end of its title).
+ */
+static bool job_on_row(const struct ui *ui, const struct job *j, size_t i)
 {
-	for (size_t i = ui->n_jobs; i-- > 0;) {
-		const struct job *j = ui->jobs[i].job;
+	const char *on = j->title ? strstr(j->title, " (on ") : NULL;
+	const char *host = ui->ex[i].host;
 
-		if (!j->exited && j->progress >= 0 && j->guest && strcmp(j->guest, name) == 0)
+	if (!j->guest || strcmp(j->guest, ui->defs[i].name) != 0)
+		return false;
+	if (!host)
+		return on == NULL;
+	return on && strncmp(on + 5, host, strlen(host)) == 0 &&
+	       strcmp(on + 5 + strlen(host), ")") == 0;
+}
+
+/* The newest job of this console with a progress figure for row i's guest (a backup), or NULL. */
+static const struct job *guest_progress_job(const struct ui *ui, size_t i)
+{
+	for (size_t k = ui->n_jobs; k-- > 0;) {
+		const struct job *j = ui->jobs[k].job;
+
+		if (!j->exited && j->progress >= 0 && job_on_row(ui, j, i))
 			return j;
 	}
 	return NULL;
+}
+
+/*
+ * What runs on row i's guest with a figure to show: this console's own job
+ * first (so a job it started shows once), else the job its host published
+ * (a timer's backup, the CLI, another console: jobfile.h). The verb (its
+ * first word, at most vlen - 1 bytes) and the percent (-1 unknown); false when none.
+ */
+static bool row_job(const struct ui *ui, size_t i, char *verb, size_t vlen, int *pct)
+{
+	const struct job *j = guest_progress_job(ui, i);
+	const struct jobfile_info *f = &ui->ex[i].job.info;
+
+	if (j) {
+		snprintf(verb, vlen, "%.*s", (int)strcspn(j->title, " "), j->title);
+		*pct = j->progress;
+		return true;
+	}
+	if (!ui->ex[i].job.present)
+		return false;
+	snprintf(verb, vlen, "%s", f->verb);
+	*pct = f->percent;
+	return true;
 }
 
 static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
@@ -269,19 +309,25 @@ static void state_text(const struct ui *ui, size_t i, char *buf, size_t len)
  */
 static void cd_text(const struct ui *ui, size_t i, char *buf, size_t len, int width)
 {
-	const struct job *j = guest_progress_job(ui, ui->defs[i].name);
 	const struct vm_status *st = &ui->st[i];
 	const char *cd = st->pid > 0 ? st->cdrom : ui->defs[i].cdrom;
+	char verb[24];
+	int pct = -1;
+	bool busy = row_job(ui, i, verb, sizeof verb, &pct);
 
-	if (j) {
-		int verb = (int)strcspn(j->title, " "), at, fill, room;
+	if (busy && pct < 0) {
+		snprintf(buf, len, "%s ...", verb);  /* a step without a measure (a RAM save) */
+		return;
+	}
+	if (busy) {
+		int at, fill, room;
 
-		at = snprintf(buf, len, "%.*s %3d%%", verb, j->title, j->progress);
+		at = snprintf(buf, len, "%s %3d%%", verb, pct);
 		room = width - at - 3;  /* " [" and "]" */
 		if (room > 10)
 			room = 10;
 		if (room >= 4 && (size_t)(at + room + 3) < len) {
-			fill = j->progress * room / 100;
+			fill = pct * room / 100;
 			buf[at++] = ' ';
 			buf[at++] = '[';
 			for (int k = 0; k < room; k++)
@@ -340,7 +386,7 @@ static void draw_row(struct ui *ui, size_t i, int y)
 		      w_name(ui) - 1, d->name, host, W_STATE - 1, state, W_CPU - 1, cpu, W_MEM - 1,
 		      d->error ? "-" : mem, W_UP - 1, up, vnc);
 	/* a job's progress takes the BACKUP cell too */
-	busy = guest_progress_job(ui, d->name) != NULL;
+	busy = row_job(ui, i, (char[24]){ 0 }, 24, &(int){ 0 });
 	at = busy ? bx
 		  : bx + snprintf(line + bx, sizeof line - (size_t)bx, "%-*s ", W_BACKUP - 1, bak);
 	if (!busy && COLS >= IP_COLS) {
@@ -577,6 +623,16 @@ static void detail_backup(struct pane *p, const struct schedule_info *b)
 	}
 }
 
+/* "Job     backup 42%  by backup timer": a job on the guest, whoever started it. */
+static void detail_job(struct pane *p, const struct jobfile_info *j)
+{
+	char head[64], what[40], by[112];
+
+	snprintf(head, sizeof head, "Job     %s", jobfile_short(j, what, sizeof what));
+	snprintf(by, sizeof by, "by %s", j->by[0] ? j->by : "?");
+	pane_pair(p, head, by);
+}
+
 /* The event's text and who did it, "TEXT (by ACTOR)": at 100 columns both fit its two rows. */
 static void pane_event_by(struct pane *p, const char *when, const struct events_entry *e)
 {
@@ -614,6 +670,8 @@ static void detail_runtime(struct ui *ui, struct pane *p, size_t i)
 	if (i < ui->n_local && st->pid > 0 && st->state != VM_UNRESPONSIVE)
 		detail_ip(ui, p, d, st->pid);
 	detail_backup(p, backup_of(ui, i));
+	if (ex->job.present)  /* who runs it, which the row has no room for */
+		detail_job(p, &ex->job.info);
 	if (st->reason)
 		pane_line(p, R_ERROR, "%s", st->reason);
 	pane_line(p, R_DETAIL_TITLE, "Recent events");

@@ -20,6 +20,7 @@
 #include "cmd_life.h"
 #include "cmd_screen.h"
 #include "cmd_sched.h"
+#include "cmd_set.h"
 #include "cmd_snapshot.h"
 #include "cmd_status.h"
 #include "cmd_term.h"
@@ -54,8 +55,13 @@ const struct cli_verb cli_verbs[] = {
 	  "[--lv VG/LV | --file PATH] [--format {disks.format}] [--interface {disks.interface}] "
 	  "[--bridge BR | --user-net] [--model M] [--cdrom ISO] "
 	  "[--boot {boot}] [--vnc DISPLAY | --no-vnc] [--vnc-listen ADDR] [--vnc-password-file "
-	  "FILE] [--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
+	  "FILE|-] [--rtc {rtc}] [--description TEXT] [--guest-agent] [--autostart]",
 	  "write a guest definition (and create its disk)", VERB_NEW_NAME, cmd_new },
+	{ "set",
+	  "NAME KEY=VALUE [MORE] [--vnc-password-file FILE|-] | NAME --changes FILE|-",
+	  "edit a guest's definition: keys as in its file (memory=2G cpus=2 description=TEXT), "
+	  "checked by the schema, written at once; --changes: the edit form's plan as JSON",
+	  0, cmd_set },
 	{ "argv", "NAME [--cdrom ISO] [--boot B]", "print the QEMU command line (dry run)", 0,
 	  cmd_argv },
 	{ "start", "NAME [--cdrom ISO] [--boot {boot}]",

@@ -271,7 +271,9 @@ struct new_opts {
  */
 static char *password_text(const char *path, char **err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* "-": our stdin (another host's console sends it there, never on a command line) */
+	bool in = strcmp(path, "-") == 0;
+	int fd = in ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	struct sbuf b = { 0 };
 	int rc;
 
@@ -283,8 +285,9 @@ static char *password_text(const char *path, char **err)
 	if (rc < 0)
 		err_set(err, "cannot read %s: %s", path, strerror(errno));
 	else if (rc > 0)
-		err_set(err, "%s: not a password file (over 4 KiB)", path);
-	close(fd);
+		err_set(err, "%s: not a password file (over 4 KiB)", in ? "stdin" : path);
+	if (!in)
+		close(fd);
 	if (rc != 0) {
 		sbuf_free(&b);
 		return NULL;
@@ -292,7 +295,7 @@ static char *password_text(const char *path, char **err)
 	return sbuf_take(&b);
 }
 
-static char *read_password_file(const char *path, char **err)
+char *cmd_defs_read_password(const char *path, char **err)
 {
 	char *text = password_text(path, err), *nl;
 
@@ -397,13 +400,14 @@ static int new_vnc(const struct cli *c, struct vmdef *def, const struct new_opts
 		return 0;
 	if (set_opt(def, "vnc.listen", listen, "vnc-listen", err) < 0)
 		return -1;
+	rc = 0;
 	if (o->vnc)
 		rc = set_opt(def, "vnc.display", o->vnc, "vnc", err);
 	else
-		rc = guest_vnc_pick(&c->cfg, def, err) < 0 ? -1 : 0;
+		def->vnc_display = GUEST_VNC_ANY;  /* guest_create picks it, in turn with others */
 	if (rc < 0 || o->vnc_password_file == NULL)
 		return rc;
-	if ((pw = read_password_file(o->vnc_password_file, err)) == NULL)
+	if ((pw = cmd_defs_read_password(o->vnc_password_file, err)) == NULL)
 		return -1;
 	rc = set_opt(def, "vnc.password", pw, "vnc-password-file", err);
 	explicit_bzero(pw, strlen(pw));
@@ -441,6 +445,8 @@ static int new_build(const struct cli *c, struct vmdef *def, const struct new_op
 		return -1;
 	if (new_disk(c, def, o, err) < 0 || new_nic(def, o, err) < 0 || new_vnc(c, def, o, err) < 0)
 		return -1;
+	if (def->vnc && def->vnc_display == GUEST_VNC_ANY)
+		return 0;  /* guest_create validates it once its display is picked */
 	return vmdef_validate(def, err);
 }
 

@@ -334,6 +334,21 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	return EXIT_DONE;
 }
 
+/*
+ * show --json only: the keys the edit form shows that list's objects leave out (another host's
+ * console opens its edit form on them). The VNC password never: only whether one is set.
+ */
+static json_t *definition_json(const struct vmdef *d)
+{
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:i, s:i, s:b, s:b}", "description",
+			 d->description ? d->description : "", "cpu", json_str_or_null(d->cpu),
+			 "machine", json_str_or_null(d->machine), "boot",
+			 json_str_or_null(d->boot), "rtc", json_str_or_null(d->rtc), "autostart",
+			 d->autostart, "autostart_order", d->autostart_order, "autostart_delay",
+			 d->autostart_delay, "vnc_allow_no_password", d->vnc_allow_no_password,
+			 "guest_agent", d->guest_agent);
+}
+
 int cmd_show(struct cli *c, int argc, char **argv)
 {
 	struct vmdef def;
@@ -356,6 +371,9 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	status_all(&c->cfg, &def, 1, &st, c->cfg.status_timeout_ms);
 	if (c->json) {
 		json_t *o = cmd_status_json(&c->cfg, &def, &st, SHOW_AGENT_MS);
+
+		if (def.error == NULL)
+			json_object_set_new(o, "definition", definition_json(&def));
 
 		cli_json_print_indented(o);
 	} else {

@@ -12,6 +12,8 @@
  *   removed    {"type","time","name"}                  a definition went away
  *   event      {"type","time","name","event"}          QEMU's event (STOP, RESUME, ...)
  *   log        {"type","time","name","text"}           a line of the guest's event log
+ *   job        {"type","time","name","job"}            a long verb's progress (jobfile.h), null
+ *                                                      at its end; guest objects carry "job" too
  *   heartbeat  {"type","time","host":{...}}            every `heartbeat` seconds
  */
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include "events.h"
 #include "hostinfo.h"
 #include "job.h"
+#include "jobfile.h"
 #include "status.h"
 #include "util.h"
 #include "vmstate.h"
@@ -55,6 +58,9 @@ struct watch {
 	struct status_poll *poll;
 	json_t *shown;        /* name -> the guest's object as last sent, uptime aside */
 	json_t *logs; /* name -> {"stamp", "when", "at_when"}: what of its event log was sent */
+	struct jobfile_seen *jobs;  /* per guest: its job file as last looked at */
+	struct jobfile_stamp jobs_stamp; /* state_dir/jobs.stamp as last seen */
+	json_t *jobs_sent;    /* name -> {"verb","pid","phase","percent"} last sent */
 	double next_round, next_beat, next_vg;
 	struct job *vg_job;
 	long long vg_free;
@@ -128,9 +134,11 @@ static void model_free(struct watch *wa)
 	for (size_t i = 0; i < wa->n; i++)
 		vmstate_status_clear(&wa->st[i]);
 	free(wa->st);
+	free(wa->jobs);
 	vmdefs_free(wa->defs, wa->n);
 	wa->defs = NULL;
 	wa->st = NULL;
+	wa->jobs = NULL;
 	wa->n = 0;
 }
 
@@ -148,6 +156,8 @@ static void defs_reload(struct watch *wa)
 		wa->n = 0;
 	}
 	wa->st = xcalloc(wa->n ? wa->n : 1, sizeof *wa->st);
+	wa->jobs = xcalloc(wa->n ? wa->n : 1, sizeof *wa->jobs);
+	memset(&wa->jobs_stamp, 0, sizeof wa->jobs_stamp);  /* the next round looks at each */
 	for (size_t i = 0; i < wa->n; i++)
 		vmstate_status_clear(&wa->st[i]);
 }
@@ -166,12 +176,64 @@ static void round_start(struct watch *wa)
 	wa->next_round = now_mono() + (wa->cfg->ui_refresh > 0.05 ? wa->cfg->ui_refresh : 1.0);
 }
 
+/* Guest i's job as sent: the object, or null when none runs. */
+static json_t *job_of(const struct watch *wa, size_t i)
+{
+	return wa->jobs[i].present ? jobfile_json(&wa->jobs[i].info) : json_null();
+}
+
+/* list --json's object, and the guest's job. */
+static json_t *guest_object(const struct watch *wa, size_t i)
+{
+	json_t *o = cmd_status_json(wa->cfg, &wa->defs[i], &wa->st[i], 0);
+
+	json_object_set_new(o, "job", job_of(wa, i));
+	return o;
+}
+
+/* What of a job is news: a job began, its phase or percent moved, or it ended. */
+static json_t *job_key(const struct watch *wa, size_t i)
+{
+	const struct jobfile_info *j = &wa->jobs[i].info;
+
+	if (!wa->jobs[i].present)
+		return json_null();
+	return json_pack("{s:s, s:I, s:s, s:I}", "verb", j->verb, "pid", (json_int_t)j->pid,
+			 "phase", j->phase, "percent", (json_int_t)j->percent);
+}
+
+/* Guest i's job file looked at (one lstat when nothing runs); a line when it is news. */
+static void job_changes(struct watch *wa, size_t i, bool send)
+{
+	const char *name = wa->defs[i].name;
+	json_t *key, *sent = json_object_get(wa->jobs_sent, name), *l;
+
+	jobfile_poll(wa->cfg, name, &wa->jobs[i]);
+	key = job_key(wa, i);
+	if (json_equal(key, sent ? sent : json_null())) {
+		json_decref(key);
+		return;
+	}
+	json_object_set_new(wa->jobs_sent, name, key);
+	if (!send)
+		return;
+	if (wa->jobs[i].present)
+		say(wa, "%s: %s (by %s)", name, wa->jobs[i].info.text, wa->jobs[i].info.by);
+	else
+		say(wa, "%s: its job ended", name);
+	l = line_new("job");
+	json_object_set_new(l, "name", json_string(name));
+	json_object_set_new(l, "job", job_of(wa, i));
+	emit(wa, l);
+}
+
 /* The object compared between rounds: uptime grows every second and is not news. */
 static json_t *comparable(json_t *o)
 {
 	json_t *k = json_deep_copy(o);
 
 	json_object_del(k, "uptime");
+	json_object_del(k, "job");  /* its own line */
 	return k;
 }
 
@@ -189,7 +251,7 @@ static bool text_news(json_t *before, json_t *now)
 
 static void guest_changes(struct watch *wa, size_t i)
 {
-	json_t *o = cmd_status_json(wa->cfg, &wa->defs[i], &wa->st[i], 0);
+	json_t *o = guest_object(wa, i);
 	json_t *k = comparable(o);
 	json_t *l;
 
@@ -234,6 +296,7 @@ static void guests_removed(struct watch *wa)
 		say(wa, "%s: removed", json_string_value(v));
 		json_object_del(wa->shown, json_string_value(v));
 		json_object_del(wa->logs, json_string_value(v));
+		json_object_del(wa->jobs_sent, json_string_value(v));
 		emit(wa, l);
 	}
 	json_decref(gone);
@@ -287,7 +350,10 @@ static void full_send(struct watch *wa)
 	json_t *l = line_new("full"), *a = json_array();
 
 	for (size_t i = 0; i < wa->n; i++) {
-		json_t *o = cmd_status_json(wa->cfg, &wa->defs[i], &wa->st[i], 0);
+		json_t *o;
+
+		job_changes(wa, i, false);
+		o = guest_object(wa, i);
 
 		json_object_set_new(wa->shown, wa->defs[i].name, comparable(o));
 		json_array_append_new(a, o);
@@ -304,9 +370,20 @@ static void full_send(struct watch *wa)
 	wa->next_beat = now_mono() + wa->cfg->heartbeat;
 }
 
+/* Whether this round looks at the guests' job files: while nothing runs, one lstat decides. */
+static bool jobs_look(struct watch *wa)
+{
+	bool busy = false;
+
+	for (size_t i = 0; i < wa->n && !busy; i++)
+		busy = wa->jobs[i].present;
+	return jobfile_look(wa->cfg, &wa->jobs_stamp, busy);
+}
+
 static void round_finish(struct watch *wa)
 {
 	struct vm_status *fresh = xcalloc(wa->n ? wa->n : 1, sizeof *fresh);
+	bool look;
 
 	status_poll_finish(wa->poll, fresh);
 	wa->poll = NULL;
@@ -319,7 +396,10 @@ static void round_finish(struct watch *wa)
 		full_send(wa);
 		return;
 	}
+	look = jobs_look(wa);
 	for (size_t i = 0; i < wa->n && !wa->quit; i++) {
+		if (look)
+			job_changes(wa, i, true);
 		guest_changes(wa, i);
 		log_changes(wa, i, true);
 	}
@@ -444,6 +524,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	wa.w = watcher_new(wa.cfg);
 	wa.shown = json_object();
 	wa.logs = json_object();
+	wa.jobs_sent = json_object();
 	wa.defs_stamp = ~(uint64_t)0;  /* the first round loads them */
 	fds = xcalloc(WATCH_MAX_FDS, sizeof *fds);
 	timers(&wa);
@@ -465,6 +546,7 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 	watcher_free(wa.w);
 	json_decref(wa.shown);
 	json_decref(wa.logs);
+	json_decref(wa.jobs_sent);
 	model_free(&wa);
 	return EXIT_DONE;
 }

@@ -25,6 +25,7 @@
 #include "schedule.h"
 #include "stream.h"
 #include "events.h"
+#include "jobfile.h"
 #include "util.h"
 #include "vm.h"
 #include "vmstate.h"
@@ -305,7 +306,9 @@ static int backup_body(struct run *r, char **err)
 int backup_run(const struct config *cfg, const struct vmdef *def, const struct backup_opts *o,
 	       char **where, char **err)
 {
-	struct run r = { .cfg = cfg, .def = def, .o = o };
+	struct backup_opts mine = *o;  /* its hooks publish the progress too (jobfile.h) */
+	struct run r = { .cfg = cfg, .def = def, .o = &mine };
+	struct jobfile *jf;
 	int lock, rc;
 
 	if (def->error)
@@ -325,7 +328,9 @@ int backup_run(const struct config *cfg, const struct vmdef *def, const struct b
 		backup_dest_free(&r.dest);
 		return -1;
 	}
+	jf = jobfile_begin(cfg, def->name, "backup", &mine.hooks);
 	rc = backup_body(&r, err);
+	jobfile_end(jf);
 	if (rc < 0) {
 		backup_dest_abort(&r.dest);
 		events_log(cfg, def->name, EV_BACKUP_FAIL, "backup failed: %s",

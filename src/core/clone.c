@@ -11,6 +11,7 @@
 
 #include "events.h"
 #include "guest.h"
+#include "jobfile.h"
 #include "lvm.h"
 #include "snapshot.h"
 #include "storage.h"
@@ -234,7 +235,9 @@ int clone_run(const struct config *cfg, const char *src, const char *name,
 	      const struct clone_opts *o, char **err)
 {
 	struct vmdef def;
-	struct cl c = { cfg, &def, o };
+	struct clone_opts mine = *o;  /* its hooks publish the progress too (jobfile.h) */
+	struct cl c = { cfg, &def, &mine };
+	struct jobfile *jf;
 	int lock, rc;
 
 	if (!name_valid(name))
@@ -249,7 +252,10 @@ int clone_run(const struct config *cfg, const char *src, const char *name,
 		vmdef_free(&def);
 		return -1;
 	}
+	/* under the source's name: the clone has no row until its definition is written */
+	jf = jobfile_begin(cfg, src, "clone", &mine.hooks);
 	rc = clone_locked(&c, name, err);
+	jobfile_end(jf);
 	if (rc == 0)
 		events_log(cfg, src, EV_NOTE, "cloned to %s (%s)", name,
 			   o->linked ? "linked: now a template" : "full copy");

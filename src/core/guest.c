@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -482,13 +483,77 @@ static int commit(const struct config *cfg, const struct vmdef *def,
 	return rc;
 }
 
+/*
+ * Creations of this host take turns at their last step: an flock on vms_dir
+ * itself (no file of ours in the admins' folder). -1 when it cannot be
+ * opened: the definition's own link-or-fail still keeps names apart.
+ */
+static int creation_lock(const struct config *cfg)
+{
+	int fd = open(cfg->vms_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Under the creation lock, just before the definition is written: a guest
+ * created meanwhile (its disks were made while ours were) may hold the
+ * display. One picked for us is picked again; one asked for is refused.
+ */
+static int display_recheck(const struct config *cfg, struct vmdef *def, bool picked, char **err)
+{
+	struct vmdef *defs = NULL;
+	size_t n = 0;
+	char *who;
+
+	if (!def->vnc || vmdefs_load_all(cfg, &defs, &n, NULL) < 0)
+		return 0;
+	who = guest_vnc_display_def_user(defs, n, def->name, def->vnc_display, vnc_listen(def));
+	vmdefs_free(defs, n);
+	if (!who)
+		return 0;
+	if (!picked) {
+		err_set(err, "VNC display %d was taken meanwhile by %s", def->vnc_display, who);
+		free(who);
+		return -1;
+	}
+	free(who);
+	return guest_vnc_pick(cfg, def, err) < 0 ? -1 : 0;
+}
+
+/* The last step: the display checked again and the definition written, creations in turn. */
+static int create_commit(const struct config *cfg, struct vmdef *def,
+			 const struct guest_create_opts *o, bool picked, char **err)
+{
+	bool text = o && o->text;
+	int lock = creation_lock(cfg), rc = display_recheck(cfg, def, picked && !text, err);
+	char *yaml = NULL;
+
+	if (rc == 0) {
+		if (!text)
+			yaml = vmdef_to_yaml(def);
+		rc = commit(cfg, def, o, text ? o->text : yaml, err);
+	}
+	if (lock >= 0)
+		close(lock);  /* drops the flock */
+	if (yaml) {
+		explicit_bzero(yaml, strlen(yaml));
+		free(yaml);
+	}
+	return rc;
+}
+
 int guest_create(const struct config *cfg, struct vmdef *def, const struct guest_create_opts *o,
 		 char **err)
 {
 	struct build b = { .cfg = cfg, .def = def, .o = o };
+	bool picked = def->vnc && def->vnc_display == GUEST_VNC_ANY;
 	uint64_t total;
 	bool *created;
-	char *yaml = NULL;
 	int rc;
 
 	if (guest_check_new(cfg, def, o && o->replace, err) < 0 || fill_in(cfg, def, o, err) < 0)
@@ -504,20 +569,13 @@ int guest_create(const struct config *cfg, struct vmdef *def, const struct guest
 		rc = disk_make(&b, i, &created[i], err);
 	if (rc == 0 && total)
 		progress_end(&b.prog);
-	if (rc == 0) {
-		if (!(o && o->text))
-			yaml = vmdef_to_yaml(def);
-		rc = commit(cfg, def, o, o && o->text ? o->text : yaml, err);
-	}
+	if (rc == 0)
+		rc = create_commit(cfg, def, o, picked, err);
 	if (rc < 0)
 		disks_remove(cfg, def, created); /* no half-made guest */
 	else if (!(o && o->event && !o->event[0]))
 		events_log(cfg, def->name, EV_DEF_CREATE, "%s",
 			   o && o->event ? o->event : "definition created");
-	if (yaml) {
-		explicit_bzero(yaml, strlen(yaml));
-		free(yaml);
-	}
 	free(b.sizes);
 	free(created);
 	return rc;

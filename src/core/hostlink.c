@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hosts.h"
+#include "jobfile.h"
 #include "spawn.h"
 
 #define TURN_MAX_BYTES (256 << 10) /* read from one host in one turn of the console's loop */
@@ -253,14 +254,33 @@ static void on_guest(struct hostlink *hl, json_t *msg)
 
 	if (!json_is_object(g) || !name)
 		return;
-	if (guest_find(hl, name) >= 0)
+	if (guest_find(hl, name) >= 0) {
+		json_t *old = json_array_get(hl->guests, (size_t)guest_find(hl, name));
+
+		/* a watch that sends no "job" in guest lines: the job from its job lines stays */
+		if (!json_object_get(g, "job") && json_object_get(old, "job"))
+			json_object_set(g, "job", json_object_get(old, "job"));
 		json_array_set(hl->guests, (size_t)guest_find(hl, name), g);
-	else {
+	} else {
 		json_array_append(hl->guests, g);
 		sorted = guests_sorted(hl->guests);
 		json_decref(hl->guests);
 		hl->guests = sorted;
 	}
+	hl->changed = true;
+}
+
+/* A guest's job began, moved or ended: kept in its object as "job" (null when none). */
+static void on_job(struct hostlink *hl, json_t *msg)
+{
+	const char *name = json_string_value(json_object_get(msg, "name"));
+	json_t *job = json_object_get(msg, "job");
+	struct jobfile_info info;
+	ssize_t i = name ? guest_find(hl, name) : -1;
+
+	if (i < 0 || (!json_is_null(job) && jobfile_from_json(job, &info) < 0))
+		return;  /* a guest not (yet) listed, or no job object */
+	json_object_set(json_array_get(hl->guests, (size_t)i), "job", job);
 	hl->changed = true;
 }
 
@@ -281,6 +301,8 @@ static void on_line(struct hostlink *hl, const char *line, size_t len)
 		;  /* nothing counts before the full status */
 	else if (strcmp(type, "guest") == 0)
 		on_guest(hl, msg);
+	else if (strcmp(type, "job") == 0)
+		on_job(hl, msg);
 	else if (strcmp(type, "removed") == 0 && json_is_string(json_object_get(msg, "name")) &&
 		 (i = guest_find(hl, json_string_value(json_object_get(msg, "name")))) >= 0) {
 		json_array_remove(hl->guests, (size_t)i);
@@ -493,4 +515,12 @@ void hostlink_guest_model(const json_t *o, struct vmdef *def, struct vm_status *
 	st->uptime = json_is_number(up) ? json_number_value(up) : -1;
 	st->cdrom = str_or_null(o, "cdrom");
 	st->reason = str_or_null(o, "error");
+}
+
+int hostlink_guest_job(const json_t *o, struct jobfile_info *info)
+{
+	if (jobfile_from_json(json_object_get(o, "job"), info) == 0)
+		return 1;
+	memset(info, 0, sizeof *info);
+	return 0;
 }

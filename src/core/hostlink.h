@@ -13,7 +13,9 @@
  * time are kept. A link that is silent stays open (a frozen link that thaws
  * comes back by itself); one that ended is started again with backoff (1 s,
  * doubling, at most HOSTLINK_BACKOFF_MAX). A remote vmdeck without `watch`,
- * or whose protocol differs, is incompatible, with its version.
+ * or whose protocol differs, is incompatible, with its version. Lines of a
+ * type it does not know are skipped, so a newer watch may add types (as
+ * "job" was) without a new protocol.
  * Closing the link closes ssh's stdin: the remote watch ends with it.
  */
 #ifndef VMDECK_HOSTLINK_H
@@ -73,5 +75,11 @@ void hostlink_verb_argv(const struct hostlink *hl, const char *const *words, boo
  * usual).
  */
 void hostlink_guest_model(const json_t *o, struct vmdef *def, struct vm_status *st);
+/*
+ * The guest's job on its host (watch's "job", kept up to date from its job lines): 1 with *info
+ * filled (strings made safe for a terminal), 0 when none runs.
+ */
+struct jobfile_info;
+int hostlink_guest_job(const json_t *o, struct jobfile_info *info);
 
 #endif

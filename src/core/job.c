@@ -19,12 +19,12 @@
 static int job_next_id = 1;
 
 /* In the child: output to the pipe, nothing else inherited, signals as for a fresh program. */
-static void child_setup(int wfd)
+static void child_setup(int wfd, int in_fd)
 {
 	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGINT,	SIGTERM,
 				    SIGPIPE, SIGHUP,   SIGQUIT, SIGTSTP };
 	sigset_t none;
-	int null_fd = open("/dev/null", O_RDONLY);
+	int null_fd = in_fd >= 0 ? in_fd : open("/dev/null", O_RDONLY);
 
 	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
 		signal(sigs[i], SIG_DFL);
@@ -64,7 +64,8 @@ static struct job *job_new(const char *guest, const char *title)
  * child's output already goes into the pipe), with *child telling which side
  * this is. NULL when no child could be made.
  */
-static struct job *job_fork(const char *guest, const char *title, bool *child, char **err)
+static struct job *job_fork(const char *guest, const char *title, int in_fd, bool *child,
+			    char **err)
 {
 	struct job *j = job_new(guest, title);
 	int p[2];
@@ -88,7 +89,7 @@ static struct job *job_fork(const char *guest, const char *title, bool *child, c
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child_setup(p[1]);
+		child_setup(p[1], in_fd);
 		*child = true;
 		return j;
 	}
@@ -104,7 +105,7 @@ static struct job *job_fork(const char *guest, const char *title, bool *child, c
 struct job *job_call(const char *guest, const char *title, job_fn fn, void *arg, char **err)
 {
 	bool child;
-	struct job *j = job_fork(guest, title, &child, err);
+	struct job *j = job_fork(guest, title, -1, &child, err);
 
 	if (j && child) {
 		int rc = fn(arg);
@@ -117,10 +118,10 @@ struct job *job_call(const char *guest, const char *title, job_fn fn, void *arg,
 }
 
 static struct job *job_exec(const char *path, char *const *argv, bool use_path, const char *guest,
-			    const char *title, char **err)
+			    const char *title, int in_fd, char **err)
 {
 	bool child;
-	struct job *j = job_fork(guest, title, &child, err);
+	struct job *j = job_fork(guest, title, in_fd, &child, err);
 
 	if (j && child) {
 		if (use_path)
@@ -161,7 +162,7 @@ struct job *job_run_verb(const char *config_path, const char *const *words, cons
 		err_set(err, "no verb given");
 		return NULL;
 	}
-	j = job_exec("/proc/self/exe", argv.v, false, guest, title.s ? title.s : "", err);
+	j = job_exec("/proc/self/exe", argv.v, false, guest, title.s ? title.s : "", -1, err);
 	strv_free(&argv);
 	sbuf_free(&title);
 	return j;
@@ -202,7 +203,37 @@ int job_run_foreground(const char *config_path, const char *const *words, char *
 
 struct job *job_run_argv(const char *const *argv, const char *guest, const char *title, char **err)
 {
-	return job_exec(argv[0], (char *const *)argv, true, guest, title, err);
+	return job_exec(argv[0], (char *const *)argv, true, guest, title, -1, err);
+}
+
+/*
+ * The input goes whole into a fresh pipe before the fork (it must fit in the pipe's buffer, so
+ * nothing waits on the child to read), and the write end is closed: the child reads it, then EOF.
+ */
+struct job *job_run_argv_input(const char *const *argv, const char *guest, const char *title,
+			       const void *input, size_t len, char **err)
+{
+	int p[2], cap;
+	struct job *j = NULL;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		err_set(err, "cannot make a pipe: %s", strerror(errno));
+		return NULL;
+	}
+	cap = fcntl(p[1], F_GETPIPE_SZ);
+	if (len > (size_t)(cap > 0 ? cap : 4096))
+		err_set(err, "input of %zu bytes does not fit a pipe", len);
+	else if (len && write(p[1], input, len) != (ssize_t)len)
+		err_set(err, "cannot write the input: %s", strerror(errno));
+	else {
+		close(p[1]);
+		p[1] = -1;
+		j = job_exec(argv[0], (char *const *)argv, true, guest, title, p[0], err);
+	}
+	if (p[1] >= 0)
+		close(p[1]);
+	close(p[0]);
+	return j;
 }
 
 /* The newest "NN%" in a line, or -1. */

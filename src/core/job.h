@@ -52,6 +52,13 @@ struct job *job_run_verb(const char *config_path, const char *const *words, cons
 
 /* Runs an arbitrary program (argv[0] looked up in PATH) as a job. */
 struct job *job_run_argv(const char *const *argv, const char *guest, const char *title, char **err);
+/*
+ * The same, with input (len bytes, at most a pipe's buffer: 64 KiB) on the child's stdin, then
+ * EOF. For what must not be on a command line (a password, a plan that holds one): argv is
+ * visible to every user in ps.
+ */
+struct job *job_run_argv_input(const char *const *argv, const char *guest, const char *title,
+			       const void *input, size_t len, char **err);
 
 /*
  * Runs `vmdeck -c CONFIG WORDS...` in the foreground on our terminal and

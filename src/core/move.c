@@ -19,6 +19,7 @@
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
+#include "jobfile.h"
 #include "snapshot.h"
 #include "util.h"
 #include "vm.h"
@@ -470,7 +471,9 @@ static int move_body(struct mv *m, char **err)
 int move_run(const struct config *cfg, const struct vmdef *def, const char *host,
 	     const struct move_opts *o, char **err)
 {
-	struct mv m = { .cfg = cfg, .def = def, .o = o };
+	struct move_opts mine = *o;  /* its hooks publish the progress too (jobfile.h) */
+	struct mv m = { .cfg = cfg, .def = def, .o = &mine };
+	struct jobfile *jf;
 	int lock, rc;
 
 	if (def->error)
@@ -503,7 +506,9 @@ int move_run(const struct config *cfg, const struct vmdef *def, const char *host
 			def->name);
 	}
 	m.d = xcalloc(def->n_disks ? def->n_disks : 1, sizeof *m.d);
+	jf = jobfile_begin(cfg, def->name, "move", &mine.hooks);
 	rc = move_body(&m, err);
+	jobfile_end(jf);
 	if (rc == 0)
 		events_log(cfg, def->name, EV_MOVE, "moved to %s (%s)", host,
 			   o->delete_source ? "source deleted" : "source kept");

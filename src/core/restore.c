@@ -26,6 +26,7 @@
 #include "storage.h"
 #include "stream.h"
 #include "events.h"
+#include "jobfile.h"
 #include "util.h"
 #include "vnc.h"
 #include "vm.h"
@@ -1337,7 +1338,9 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 		char **name_out, char **err)
 {
 	struct manifest m;
-	struct rs r = { .cfg = cfg, .m = &m, .o = o };
+	struct restore_opts mine = *o;  /* its hooks publish the progress too (jobfile.h) */
+	struct rs r = { .cfg = cfg, .m = &m, .o = &mine };
+	struct jobfile *jf;
 	const char *base = path_base(archive);
 	struct target *ts;
 	const char *name;
@@ -1358,7 +1361,10 @@ int restore_run(const struct config *cfg, const char *archive, const struct rest
 	ts = xcalloc(m.n_disks, sizeof *ts);
 	rc = targets_plan(cfg, &m, o, name, ts, err);
 	if (rc == 0 && (lock = vm_lock(cfg, name, false, err)) >= 0) {
+		/* under the name it restores as; a new guest's row comes with its definition */
+		jf = jobfile_begin(cfg, name, "restore", &mine.hooks);
 		rc = restore_body(&r, name, ts, err);
+		jobfile_end(jf);
 		if (rc < 0)
 			targets_undo(cfg, ts, m.n_disks);
 		else

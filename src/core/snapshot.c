@@ -18,6 +18,7 @@
 
 #include "live.h"
 #include "events.h"
+#include "jobfile.h"
 #include "qmp.h"
 #include "spawn.h"
 #include "storage.h"
@@ -1093,6 +1094,39 @@ static bool meta_disks_differ(const struct config *cfg, const struct vmdef *def,
 	return differ;
 }
 
+/* A step's figures published for every watcher (jobfile.h), then handed to the caller's. */
+struct snap_pub {
+	struct jobfile *jf;
+	snapshot_progress_fn fn;
+	void *arg;
+};
+
+static void snap_progress(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	struct snap_pub *p = arg;
+
+	jobfile_step(p->jf, what, done, total);
+	if (p->fn)
+		p->fn(p->arg, what, done, total);
+}
+
+/* fn with the guest's job published as "snapshot" while it runs. */
+static int snap_published(struct snap_ctx *c, int (*fn)(struct snap_ctx *, char **), char **err)
+{
+	struct snapshot_opts *o = c->o;
+	struct snap_pub pub = { jobfile_begin(c->cfg, c->def->name, "snapshot", NULL), o->progress,
+				o->arg };
+	int rc;
+
+	o->progress = snap_progress;
+	o->arg = &pub;
+	rc = fn(c, err);
+	o->progress = pub.fn;
+	o->arg = pub.arg;
+	jobfile_end(pub.jf);
+	return rc;
+}
+
 static int snap_run(const struct config *cfg, const struct vmdef *def, const char *tag,
 		    struct snapshot_opts *o, int (*fn)(struct snap_ctx *, char **), int want,
 		    char **note, char **err)
@@ -1130,7 +1164,7 @@ static int snap_run(const struct config *cfg, const struct vmdef *def, const cha
 				  : "snapshot %s already exists",
 			     tag, def->name);
 	else
-		rc = fn(&c, err);
+		rc = snap_published(&c, fn, err);
 	vm_unlock(lock);
 	return rc;
 }

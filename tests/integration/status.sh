@@ -147,8 +147,10 @@ check_eq "show of an unknown guest exits 2" 2 "$?"
 "$VMDECK" -c "$CONF" show broken --json > "$T/out.json" 2>/dev/null
 check_eq "show of an invalid definition exits 2" 2 "$?"
 check_eq "and still prints it" invalid "$(jq -r .state "$T/out.json")"
-check_eq "show --json is one object like a list entry" \
+check_eq "show --json is one object like a list entry, plus its definition's other keys" \
     "$(list_json | jq -c '.[] | select(.name=="g2") | del(.cpu_percent, .rss, .uptime)')" \
-    "$("$VMDECK" -c "$CONF" show g2 --json | jq -c 'del(.cpu_percent, .rss, .uptime)')"
+    "$("$VMDECK" -c "$CONF" show g2 --json | jq -c 'del(.cpu_percent, .rss, .uptime, .definition)')"
+check_eq "... which never hold a VNC password" "test guest g2 false" \
+    "$("$VMDECK" -c "$CONF" show g2 --json | jq -r '"\(.definition.description) \(.definition | has("vnc_password"))"')"
 
 finish

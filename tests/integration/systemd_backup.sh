@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (a namespaced systemd as PID 1: one at a time: tests/run.sh)
 # Scheduled backups under a real systemd (PID 1 of a private namespace, see
 # tests/systemd-lib.sh): `make install` into a folder shown over /usr/local
 # there; its generator gives vmdeck-backup.timer the OnCalendar= of

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (a namespaced systemd as PID 1: one at a time: tests/run.sh)
 # Guests as systemd units (issue 8, items 1 and 2), with systemd as PID 1 of
 # a private namespace (tests/systemd-lib.sh) and the units installed by
 # `make install` into the namespace's view only. A start goes through

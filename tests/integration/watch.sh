@@ -32,9 +32,9 @@ full=$(head -1 "$T/watch.1")
 check_eq "it is protocol 1 with the version" "1 $("$VMDECK" version | cut -d' ' -f2)" "$(jq -r '"\(.protocol) \(.version)"' <<< "$full")"
 check_eq "the host facts: name from host_name, load, free memory" "alpha true true" \
     "$(jq -r '"\(.host.name) \(.host.load >= 0) \(.host.mem_available > 0)"' <<< "$full")"
-check_eq "the guests are list --json's objects" \
+check_eq "the guests are list --json's objects (and their job)" \
     "$("$VMDECK" -c "$CONF" list --json | jq -c '[.[] | del(.uptime, .cpu_percent, .rss)]')" \
-    "$(jq -c '[.guests[] | del(.uptime, .cpu_percent, .rss)]' <<< "$full")"
+    "$(jq -c '[.guests[] | del(.uptime, .cpu_percent, .rss, .job)]' <<< "$full")"
 check "heartbeats come every second" wait_until 4 eval '[ "$(lines 1 ".type == \"heartbeat\"" | wc -l)" -ge 2 ]'
 check "the watcher holds w1's event monitor" wait_until 3 eval '! flock -n "$T/state/w1/events.sock.lock" true'
 

@@ -85,7 +85,7 @@ check_screen "... shown paused" '^ web +kvm2 +paused' 5
 check_eq "nothing ran here: the local guest is still stopped and alone" "here stopped" \
     "$("$VMDECK" -c "$CONF" list --json | jq -r '.[] | "\(.name) \(.state)"')"
 host_select mail
-tui_keys e
+tui_keys w
 check_screen "an action not offered for remote guests yet says so" 'mail is on kvm3: not from here yet'
 
 tui_keys H

@@ -17,6 +17,7 @@
 
 #include "cmd_status.h"
 #include "hostlink.h"
+#include "jobfile.h"
 #include "util.h"
 #include "vmstate.h"
 
@@ -111,34 +112,62 @@ static int fake_ssh(void)
 	return 0;
 }
 
-/* One turn takes a bounded share of what a host sent: a flood never holds the console's loop. */
-static void test_flood_is_bounded(void **state)
+/* A link whose "ssh" is this binary (a link in the test's PATH), as fake_ssh* says; key names the marker. */
+struct fake {
+	char dir[64];
+	char *bin, *ssh, *path, *done;
+	const char *key;
+	struct config cfg;
+};
+
+static struct hostlink *fake_link(struct fake *f, const char *key, const char *name)
 {
-	char dir[64], self[4096], *bin, *ssh, *path, *done;
-	struct config cfg = { 0 };
-	struct host h = { .name = (char *)"flood", .ssh = (char *)"flood" };
+	char self[4096];
+	struct host h = { .name = (char *)name, .ssh = (char *)name };
 	struct hostlink *hl;
 	struct stat st;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	int turns = 0;
 
 	assert_true(n > 0);
 	self[n] = '\0';
-	assert_int_equal(scratch_make(dir, sizeof dir, "test_hostlink"), 0);
-	bin = xasprintf("%s/bin", dir);
-	ssh = xasprintf("%s/ssh", bin);
-	done = xasprintf("%s/done", dir);
-	assert_int_equal(mkdir(bin, 0700), 0);
-	assert_int_equal(symlink(self, ssh), 0);
-	path = xasprintf("%s:%s", bin, getenv("PATH"));
-	setenv("PATH", path, 1);
-	setenv("FLOOD_DONE", done, 1);
-	cfg.state_dir = dir;
-	cfg.heartbeat = 600;
-	hl = hostlink_new(&cfg, &h);
-	for (int i = 0; i < 500 && stat(done, &st) < 0; i++)
+	memset(f, 0, sizeof *f);
+	assert_int_equal(scratch_make(f->dir, sizeof f->dir, "test_hostlink"), 0);
+	f->bin = xasprintf("%s/bin", f->dir);
+	f->ssh = xasprintf("%s/ssh", f->bin);
+	f->done = xasprintf("%s/done", f->dir);
+	assert_int_equal(mkdir(f->bin, 0700), 0);
+	assert_int_equal(symlink(self, f->ssh), 0);
+	f->path = xasprintf("%s:%s", f->bin, getenv("PATH"));
+	setenv("PATH", f->path, 1);
+	f->key = key;
+	setenv(key, f->done, 1);
+	f->cfg.state_dir = f->dir;
+	f->cfg.heartbeat = 600;
+	hl = hostlink_new(&f->cfg, &h);
+	for (int i = 0; i < 500 && stat(f->done, &st) < 0; i++)
 		usleep(10000);
-	assert_int_equal(stat(done, &st), 0);
+	assert_int_equal(stat(f->done, &st), 0);
+	return hl;
+}
+
+static void fake_end(struct fake *f, struct hostlink *hl)
+{
+	hostlink_free(hl);
+	unsetenv(f->key);
+	scratch_remove(f->dir);
+	free(f->path);
+	free(f->done);
+	free(f->ssh);
+	free(f->bin);
+}
+
+/* One turn takes a bounded share of what a host sent: a flood never holds the console's loop. */
+static void test_flood_is_bounded(void **state)
+{
+	struct fake f;
+	struct hostlink *hl = fake_link(&f, "FLOOD_DONE", "flood");
+	int turns = 0;
+
 	hostlink_process(hl, POLLIN);
 	assert_true(json_integer_value(json_object_get(hostlink_facts(hl), "n")) < FLOOD_LINES);
 	while (turns++ < 100 &&
@@ -147,12 +176,45 @@ static void test_flood_is_bounded(void **state)
 	assert_int_equal(json_integer_value(json_object_get(hostlink_facts(hl), "n")),
 			 FLOOD_LINES);  /* and the next turns take the rest */
 	assert_int_equal(hostlink_state(hl), HL_UP);
-	hostlink_free(hl);
-	scratch_remove(dir);
-	free(path);
-	free(done);
-	free(ssh);
-	free(bin);
+	fake_end(&f, hl);
+}
+
+/* As "ssh" with JOB_LINES set: a full status, job lines, a line of a type yet unknown, then a marker. */
+static int fake_ssh_jobs(void)
+{
+	printf("{\"type\":\"full\",\"protocol\":1,\"heartbeat\":600,\"guests\":"
+	       "[{\"name\":\"web\",\"state\":\"stopped\",\"job\":null}]}\n"
+	       "{\"type\":\"job\",\"name\":\"web\",\"job\":{\"verb\":\"backup\","
+	       "\"pid\":7,\"by\":\"backup timer\",\"phase\":\"backup\",\"percent\":42}}\n"
+	       "{\"type\":\"job\",\"name\":\"nobody\",\"job\":{\"verb\":\"restore\"}}\n"
+	       "{\"type\":\"job\",\"name\":\"web\",\"job\":{\"percent\":50}}\n"
+	       "{\"type\":\"from-the-future\",\"name\":\"web\"}\n"
+	       "{\"type\":\"guest\",\"guest\":{\"name\":\"web\",\"state\":\"stopped\"}}\n");
+	fflush(stdout);
+	fclose(fopen(getenv("JOB_LINES"), "w"));
+	while (getchar() != EOF)
+		;
+	return 0;
+}
+
+/*
+ * A host's job lines: the job kept in its guest's object (a guest line without "job" keeps it),
+ * one for an unknown guest or without a verb dropped, a line of an unknown type skipped.
+ */
+static void test_job_lines(void **state)
+{
+	struct fake f;
+	struct hostlink *hl = fake_link(&f, "JOB_LINES", "kvm2");
+	struct jobfile_info info;
+
+	hostlink_process(hl, POLLIN);
+	assert_int_equal(hostlink_state(hl), HL_UP);
+	assert_int_equal(json_array_size(hostlink_guests(hl)), 1);
+	assert_int_equal(hostlink_guest_job(json_array_get(hostlink_guests(hl), 0), &info), 1);
+	assert_string_equal(info.verb, "backup");
+	assert_string_equal(info.by, "backup timer");
+	assert_int_equal(info.percent, 42);
+	fake_end(&f, hl);
 }
 
 static void test_unreachable_state_name(void **state)
@@ -163,12 +225,13 @@ static void test_unreachable_state_name(void **state)
 int main(int argc, char **argv)
 {
 	if (strcmp(path_base(argv[0]), "ssh") == 0)
-		return fake_ssh();
+		return getenv("JOB_LINES") ? fake_ssh_jobs() : fake_ssh();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_round_trip),
 		cmocka_unit_test(test_unknown_state_is_not_trusted),
 		cmocka_unit_test(test_c1_controls_are_not_trusted),
 		cmocka_unit_test(test_flood_is_bounded),
+		cmocka_unit_test(test_job_lines),
 		cmocka_unit_test(test_unreachable_state_name),
 	};
 

@@ -76,6 +76,27 @@ static void test_call_failure_without_output(void **state)
 	job_free(j);
 }
 
+/* The input reaches the child's stdin whole, then EOF (cat ends); its argv holds none of it. */
+static void test_argv_input_on_stdin(void **state)
+{
+	const char *argv[] = { "sh", "-c", "cat; echo end", NULL };
+	static const char in[] = "s3cret\n{\"keys\": []}\n";
+	struct job *j = job_run_argv_input(argv, NULL, "input", in, strlen(in), NULL);
+	char *big = xcalloc(1, 1 << 20), *err = NULL;
+
+	assert_non_null(j);
+	run_to_end(j);
+	assert_int_equal(job_exit_code(j), 0);
+	assert_non_null(strstr(j->out.s, "s3cret\n{\"keys\": []}\nend\n"));
+	assert_null(strstr(j->title, "s3cret"));
+	job_free(j);
+	/* more than a pipe holds is refused, not a hang */
+	assert_null(job_run_argv_input(argv, NULL, "big", big, 1 << 20, &err));
+	assert_non_null(strstr(err, "does not fit"));
+	free(err);
+	free(big);
+}
+
 static void test_argv_job_and_cancel(void **state)
 {
 	const char *argv[] = { "sleep", "30", NULL };
@@ -264,6 +285,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_output_and_progress),
 		cmocka_unit_test(test_call_failure_without_output),
+		cmocka_unit_test(test_argv_input_on_stdin),
 		cmocka_unit_test(test_argv_job_and_cancel),
 		cmocka_unit_test(test_missing_program),
 		cmocka_unit_test(test_stop_goes_through_the_jobs_cancel_path),
