@@ -3,8 +3,8 @@
 # form over the view the admin has moved on to (issue 9: no action on what
 # nobody asked). kvm2 is a real sshd on 127.0.0.1 in its own mount namespace
 # whose vmdeck answers `hostinfo` 3 s late (a loaded server). U (restore), M
-# (move), b (start from CD), c (insert CD) and n (new guest, the table on
-# kvm2) ask it; meanwhile the admin opens the clone form. When the answer
+# (move), b (start from CD), c (insert CD), n (new guest, the table on
+# kvm2) and e (edit: hostinfo, then show) ask it; meanwhile the admin opens the clone form. When the answer
 # comes the clone form stays as it was (the console's small forms share one
 # state: a restore form opened there would take its Enter; a picker or form
 # pushed over it would take the next keys), the status line says to press
@@ -43,12 +43,12 @@ tui_keys : 'host kvm2' Enter
 check_screen ":host kvm2: only kvm2's" '^ web +kvm2 +stopped' 3
 
 touch "$P/iso/rescue.iso"
-for key in U M b c n; do
+for key in U M b c n e; do
     tui_keys "$key" C
     check_screen "$key then C at once: the clone form on kvm2 is open" 'Clone on kvm2' 5
     sleep 5  # kvm2's answer has come
     check "... $key's answer came: no form or picker took the clone form's place" \
-        eval '! tui_has "Restore on kvm2|Move from kvm2|Start from CD|Insert CD|New guest on kvm2"'
+        eval '! tui_has "Restore on kvm2|Move from kvm2|Start from CD|Insert CD|New guest on kvm2|Edit web"'
     check_screen "... the clone form is still there" 'New guest name +web-clone' 2
     tui_keys Escape
     check_screen "... and the status line says to press $key again" 'answered; press the key again' 5
