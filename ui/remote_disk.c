@@ -83,9 +83,10 @@ static void guest_arrived(struct ui *ui, const struct rd_ask *a, struct job *j, 
 
 	if (!name)
 		return;  /* job_report says why */
-	if (!j->guest || strcmp(name, j->guest) != 0) {  /* an untrusted answer: not what was asked */
-		ui_status(ui, true, "%s: %s answered for %s, not %s", rd_what[a->want], a->host, name,
-			  j->guest ? j->guest : "?");
+	/* an untrusted answer: used only when it is about the guest asked */
+	if (!j->guest || strcmp(name, j->guest) != 0) {
+		ui_status(ui, true, "%s: %s answered for %s, not %s", rd_what[a->want], a->host,
+			  name, j->guest ? j->guest : "?");
 		return;
 	}
 	hostlink_guest_model(o, &d, &st);
