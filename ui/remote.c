@@ -233,6 +233,14 @@ struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *g
  * ----
  */
 
+bool remote_on_main_screen(struct ui *ui, const char *what, const char *host)
+{
+	if (ui_top(ui) == &view_list)
+		return true;
+	ui_status(ui, false, "%s: %s answered; press the key again on the main screen", what, host);
+	return false;
+}
+
 json_t *remote_answer(const struct job *j)
 {
 	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
@@ -251,10 +259,11 @@ static void isos_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!want)
 		return;
-	if (job_exit_code(j) != 0 || !json_is_array(isos)) {
+	if (job_exit_code(j) != 0 || !json_is_array(isos) ||
+	    !remote_on_main_screen(ui, "CD", want)) {
 		json_decref(o);
 		free(want);
-		return;  /* job_report says why */
+		return;  /* job_report, or the status line, says why */
 	}
 	all = xcalloc(json_array_size(isos) + 1, sizeof *all);
 	json_array_foreach(isos, i, x) {
@@ -327,7 +336,8 @@ static void info_arrived(struct ui *ui, struct job *j)
 	char *host = j->data;
 
 	j->data = NULL;
-	if (host && job_exit_code(j) == 0 && json_is_object(o))
+	if (host && job_exit_code(j) == 0 && json_is_object(o) &&
+	    remote_on_main_screen(ui, "new guest", host))
 		form_open_new_remote(ui, host, o);
 	json_decref(o);
 	free(host);

@@ -57,6 +57,13 @@ struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *g
 				  void (*done)(struct ui *ui, struct job *j));
 
 /*
+ * Another host's answer has come: true when the main screen is on top (a form or picker may open
+ * from it). Else the admin has moved on: the form there may share the state of the one that would
+ * open, so nothing opens and the status line says to press the key again.
+ */
+bool remote_on_main_screen(struct ui *ui, const char *what, const char *host);
+
+/*
  * c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on
  * it.
  */

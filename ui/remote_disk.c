@@ -79,8 +79,16 @@ static void guest_arrived(struct ui *ui, const struct rd_ask *a, struct job *j, 
 	struct vmdef d;
 	struct vm_status st = { 0 };
 
-	if (!json_is_string(json_object_get(o, "name")))
+	const char *name = json_string_value(json_object_get(o, "name"));
+
+	if (!name)
 		return;  /* job_report says why */
+	/* an untrusted answer: used only when it is about the guest asked */
+	if (!j->guest || strcmp(name, j->guest) != 0) {
+		ui_status(ui, true, "%s: %s answered for %s, not %s", rd_what[a->want], a->host,
+			  name, j->guest ? j->guest : "?");
+		return;
+	}
 	hostlink_guest_model(o, &d, &st);
 	if (a->want == RD_DELETE)
 		delete_ask(ui, a->host, &d, &st);

@@ -34,9 +34,10 @@ static void show_arrived(struct ui *ui, struct job *j)
 	if (!f)
 		return;
 	show = remote_answer(j);
-	if (json_is_object(show) && json_is_string(json_object_get(show, "name")))
-		form_open_edit_remote(ui, f->host, f->info, show);
-	else if (job_exit_code(j) == 0)
+	if (json_is_object(show) && json_is_string(json_object_get(show, "name"))) {
+		if (remote_on_main_screen(ui, "edit", f->host))
+			form_open_edit_remote(ui, f->host, f->info, show);
+	} else if (job_exit_code(j) == 0)
 		ui_status(ui, true, "%s on %s: no definition in its answer", f->name, f->host);
 	json_decref(show);
 	fetch_free(f);

@@ -69,7 +69,8 @@ static void backups_arrived(struct ui *ui, struct job *j)
 	size_t n;
 
 	j->data = NULL;
-	if (host && job_exit_code(j) == 0 && json_is_object(o)) {
+	if (host && job_exit_code(j) == 0 && json_is_object(o) &&
+	    remote_on_main_screen(ui, "restore", host)) {
 		if (!dir) {
 			ui_status(ui, true, "restore on %s: its vmdeck does not list its archives "
 				  "(too old?)", host);
@@ -95,7 +96,8 @@ static void hosts_arrived(struct ui *ui, struct job *j)
 	size_t n;
 
 	j->data = NULL;
-	if (host && j->guest && job_exit_code(j) == 0 && json_is_object(o)) {
+	if (host && j->guest && job_exit_code(j) == 0 && json_is_object(o) &&
+	    remote_on_main_screen(ui, "move", host)) {
 		n = offers(hosts, NULL, names);
 		if (!json_is_array(hosts))
 			ui_status(ui, true, "move from %s: its vmdeck does not name its hosts (too "
