@@ -33,7 +33,7 @@ static void show_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	show = remote_answer(j);
+	show = remote_answer(ui, j);
 	if (json_is_object(show) && json_is_string(json_object_get(show, "name"))) {
 		if (remote_on_main_screen(ui, "edit", f->host))
 			form_open_edit_remote(ui, f->host, f->info, show);
@@ -64,7 +64,7 @@ static void info_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	f->info = remote_answer(j);
+	f->info = remote_answer(ui, j);
 	if (job_exit_code(j) != 0 || !json_is_object(f->info)) {
 		fetch_free(f);
 		return;
