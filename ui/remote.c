@@ -15,10 +15,11 @@
 
 void remote_start(struct ui *ui)
 {
-	ui->n_links = ui->cfg->n_hosts;
-	ui->links = xcalloc(ui->n_links ? ui->n_links : 1, sizeof *ui->links);
-	for (size_t i = 0; i < ui->n_links; i++)
-		ui->links[i] = hostlink_new(ui->cfg, &ui->cfg->hosts[i]);
+	ui->links = xcalloc(ui->cfg->n_hosts ? ui->cfg->n_hosts : 1, sizeof *ui->links);
+	ui->n_links = 0;
+	for (size_t i = 0; i < ui->cfg->n_hosts; i++)
+		if (!hostinfo_is_self(ui->cfg, ui->cfg->hosts[i].name))  /* this host: its rows */
+			ui->links[ui->n_links++] = hostlink_new(ui->cfg, &ui->cfg->hosts[i]);
 }
 
 void remote_stop(struct ui *ui)

@@ -10,6 +10,7 @@
 #include "actions.h"
 #include "backup.h"
 #include "clone.h"
+#include "hostinfo.h"
 #include "job.h"
 #include "orphans.h"
 #include "remote_disk.h"
@@ -467,6 +468,7 @@ int act_move(struct ui *ui)
 	struct vmdef *d = ui_guest(ui);
 	const struct guest_extra *ex = ui_guest_extra(ui);
 	const char **dests;
+	size_t nd = 0;
 
 	if (ex->host) {  /* another host's guest: moved from there to one of its own hosts[] */
 		remote_move_move(ui, ex->host, d->name, ui_guest_status(ui));
@@ -478,8 +480,12 @@ int act_move(struct ui *ui)
 	}
 	dests = xcalloc(ui->cfg->n_hosts, sizeof *dests);
 	for (size_t i = 0; i < ui->cfg->n_hosts; i++)
-		dests[i] = ui->cfg->hosts[i].name;
-	move_form_open(ui, NULL, d->name, dests, ui->cfg->n_hosts);
+		if (!hostinfo_is_self(ui->cfg, ui->cfg->hosts[i].name))
+			dests[nd++] = ui->cfg->hosts[i].name;
+	if (nd)
+		move_form_open(ui, NULL, d->name, dests, nd);
+	else
+		ui_status(ui, true, "move: the only host configured is this one");
 	free(dests);
 	return UI_REDRAW;
 }

@@ -212,16 +212,18 @@ static int list_all_hosts(struct cli *c)
 	json_t *all = json_array();
 	struct peer *ps = xcalloc(c->cfg.n_hosts ? c->cfg.n_hosts : 1, sizeof *ps);
 	char me[64];
+	size_t np = 0;
 	int rc = EXIT_DONE;
 
 	hostinfo_host_name(&c->cfg, me, sizeof me);
 	/* the remote ones work while this one is asked */
 	for (size_t i = 0; i < c->cfg.n_hosts; i++)
-		peer_start(&ps[i], &c->cfg.hosts[i]);
+		if (!hostinfo_is_self(&c->cfg, c->cfg.hosts[i].name))  /* listed as this host */
+			peer_start(&ps[np++], &c->cfg.hosts[i]);
 	if (local_objects(c, me, all) < 0)
 		rc = EXIT_FAILED;
-	peers_wait(ps, c->cfg.n_hosts);
-	for (size_t i = 0; i < c->cfg.n_hosts; i++) {
+	peers_wait(ps, np);
+	for (size_t i = 0; i < np; i++) {
 		if (peer_objects(&ps[i], all) < 0) {
 			json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "host",
 							     ps[i].h.name, "state", "unreachable",

@@ -127,7 +127,8 @@ static json_t *hosts_json(const struct config *cfg)
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < cfg->n_hosts; i++)
-		json_array_append_new(a, json_string(cfg->hosts[i].name));
+		if (!hostinfo_is_self(cfg, cfg->hosts[i].name))
+			json_array_append_new(a, json_string(cfg->hosts[i].name));
 	return a;
 }
 

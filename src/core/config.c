@@ -107,7 +107,7 @@ static const struct schema_key cfg_keys[] = {
 	  .help = "other servers: ( { name = \"kvm2\"; ssh = \"root@kvm2\"; vmdeck = \"vmdeck\"; "
 		  "vms_dir = \"...\"; } )" },
 	HOST("name", SCHEMA_STR, NULL, 0, 0, NULL, H(name),
-	     "name used with --host and `move` (required)"),
+	     "name used with --host and `move` (required); one equal to host_name is this host"),
 	HOST("ssh", SCHEMA_STR, NULL, 0, 0, NULL, H(ssh),
 	     "ssh destination, user@host or host (required)"),
 	HOST("vmdeck", SCHEMA_STR, "vmdeck", 0, 0, NULL, H(vmdeck), "vmdeck program on that host"),

@@ -32,6 +32,14 @@ void hostinfo_host_name(const struct config *cfg, char *buf, size_t len)
 		hostinfo_name(buf, len);
 }
 
+bool hostinfo_is_self(const struct config *cfg, const char *name)
+{
+	char me[256];
+
+	hostinfo_host_name(cfg, me, sizeof me);
+	return name && strcmp(name, me) == 0;
+}
+
 static int vg_free_child(void *arg)
 {
 	const struct config *cfg = arg;

@@ -5,6 +5,7 @@
 #ifndef VMDECK_HOSTINFO_H
 #define VMDECK_HOSTINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -17,6 +18,13 @@
 void hostinfo_name(char *buf, size_t len);
 /* This host's name for other hosts and for `list --all-hosts`: host_name, else hostinfo_name. */
 void hostinfo_host_name(const struct config *cfg, char *buf, size_t len);
+/*
+ * Whether a hosts[] name is this host's own (host_name, else the hostname):
+ * one vmdeck.conf copied to every server lists them all. The console and
+ * `list --all-hosts` show such an entry as this host, never over ssh, and
+ * it is no move destination.
+ */
+bool hostinfo_is_self(const struct config *cfg, const char *name);
 /*
  * Free bytes in storage.vg, asked in a child (lvm may take a while, and the
  * caller's loop must not wait): the job prints them. NULL when there is no

@@ -3,7 +3,8 @@
 # (real sshd on 127.0.0.1, each in its own mount namespace with its own
 # configuration, vms.d, state_dir and real QEMU guests) and one that is
 # down: every guest with its "host", the dead host as one "unreachable"
-# object with the reason, exit 1, the others still listed.
+# object with the reason, exit 1, the others still listed. An entry named
+# as this host is this host.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
 source "$(dirname "$0")/../hosts-lib.sh"
@@ -31,6 +32,16 @@ check_eq "their states, as each host sees them" "stopped stopped running running
 check_eq "a remote object is that host's own list --json object" \
     "$(vd_on kvm2 list --json | jq -c '.[] | select(.name == "db")')" \
     "$(jq -c '.[] | select(.name == "db") | del(.host)' <<< "$out")"
+
+# One vmdeck.conf copied to every server lists this one too: that entry is
+# this host, listed once from here, never asked over ssh (it would not answer).
+sed -i "s|^hosts = ( |hosts = ( { name = \"alpha\"; ssh = \"alpha\"; ssh_config = \"$T/dead.config\"; }, |" "$CONF"
+out=$(V list --all-hosts --json 2> "$T/err"); rc=$?
+check_eq "a hosts entry named as this host: still exit 0" 0 "$rc"
+check_eq "... this host's guests once, no unreachable object" "alpha/here kvm2/db kvm2/web kvm3/mail" \
+    "$(jq -r '[.[] | "\(.host)/\(.name)"] | join(" ")' <<< "$out")"
+check_eq "... and it is no move destination in its hostinfo" "kvm2 kvm3" "$(V hostinfo --json | jq -r '.hosts | join(" ")')"
+sed -i 's|^hosts = ( { name = "alpha"; [^}]*}, |hosts = ( |' "$CONF"
 
 # default host_name: the machine's hostname
 sed -i '/^host_name/d' "$CONF"
