@@ -430,6 +430,30 @@ static bool touches_hardware(const struct guestedit *e)
 }
 
 /*
+ * What an edit of a running guest cannot hand to QEMU at once: a new VNC password is set over
+ * QMP now (the old one, perhaps leaked, must stop working), unless the display moves or the
+ * password goes (QEMU's command line decides those); a CD in the definition is not the drive's.
+ */
+static bool soft_waits(const struct config *cfg, const struct guestedit *e)
+{
+	const char *pw = key_value(e, "vnc.password");
+	struct vmdef now;
+	char *why = NULL;
+	bool waits = false;
+
+	if (!pw)
+		return key_value(e, "cdrom") != NULL;
+	if (!*pw || key_value(e, "vnc.display") || key_value(e, "vnc.listen"))
+		return true;
+	if (vmdef_load_by_name(cfg, e->name, &now, &why) < 0 || !now.vnc ||
+	    vm_vnc_password(cfg, &now, pw, &why) < 0)
+		waits = true;
+	free(why);
+	vmdef_free(&now);
+	return waits || key_value(e, "cdrom") != NULL;
+}
+
+/*
  * The edit changed hardware of a running guest whose QEMU's command line now differs from the
  * definition: it applies at the next start.
  */
@@ -439,10 +463,11 @@ static bool at_next_start(const struct config *cfg, const struct guestedit *e)
 	pid_t pid = touches_hardware(e) ? vmstate_pid(cfg, name) : 0;
 	struct vmdef now;
 	char *why = NULL;
-	bool pending = false;
+	/* a new password goes to QEMU whatever else the edit changes */
+	bool pending = vmstate_pid(cfg, name) > 0 && soft_waits(cfg, e);
 
-	if (pid <= 0)
-		return false;
+	if (pid <= 0 || pending)
+		return pending;
 	if (vmdef_load_by_name(cfg, name, &now, &why) == 0)
 		pending = pending_changes(cfg, &now, pid) != 0;
 	free(why);
