@@ -1,0 +1,53 @@
+#!/bin/bash
+# remote_edit_moved.sh: e on another host's guest asks that host twice
+# (hostinfo, then show) before its form opens. An admin who meanwhile opened
+# another form (here: the edit of a guest of this host) keeps it: the late
+# answer never replaces what is on the screen, so keys typed there cannot
+# land in the other host's guest; the status line says to press e again.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../tui-lib.sh"
+source "$(dirname "$0")/../ssh-lib.sh"
+source "$(dirname "$0")/../hosts-lib.sh"
+
+write_conf <<'EOF2'
+heartbeat = 1.0;
+host_name = "alpha";
+EOF2
+mkguest here < /dev/null
+peer_start kvm2 <<< "heartbeat = 1.0;"
+mkguest_on kvm2 web
+# kvm2 answers `show` slowly (a loaded host, a slow link)
+printf '#!/bin/sh\ncase " $* " in *" show "*) sleep 3;; esac\nexec "$@"\n' > "$T/slow"
+chmod +x "$T/slow"
+echo "hosts = ( ${PEER_HOSTS//vmdeck = \"/vmdeck = \"$T/slow } );" >> "$CONF"
+host_select() {
+    local i keys=(Home)
+    tui_wait "^ $1 " 10
+    i=$(tui_screen | sed -n '/^ NAME  /,$p' | tail -n +2 | grep -nE "^ $1 " | cut -d: -f1)
+    for _ in $(seq 2 "${i:-1}"); do keys+=(Down); done
+    tui_keys "${keys[@]}"
+    sleep 0.2
+}
+
+tui_start
+host_select web
+tui_keys e
+check_screen "e on kvm2's web: asking kvm2" 'asking kvm2 for its definition' 10
+host_select here
+tui_keys e
+check_screen "e on this host's here opens its form meanwhile" 'Edit here' 5
+sleep 4
+check_screen "kvm2's late answer leaves it on the screen" 'Edit here' 1
+check_nomatch "... no form of kvm2's web over it" 'Edit web' "$(tui_screen)"
+check_screen "the status line says to press e again" 'web: kvm2 answered; press e again' 3
+tui_keys Escape
+check_screen "Esc: the table, no stale form below" '^ NAME +' 3
+check_nomatch "... and no form of web" 'Edit web' "$(tui_screen)"
+
+# Nothing else open: the answer opens the form, as before
+host_select web
+tui_keys e
+check_screen "e on web with nothing else open: its form" 'Edit web' 15
+tui_keys Escape
+tui_stop
+finish
