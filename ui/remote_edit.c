@@ -34,6 +34,16 @@ static void fetch_free(struct fetch *f)
 	free(f);
 }
 
+/*
+ * The admin has moved on (another form, a dialog): a form never opens over another view, whose
+ * keys would then go to this guest.
+ */
+static void moved_on(struct ui *ui, const struct fetch *f)
+{
+	ui_status(ui, false, "%s: %s answered; press e again on the main screen", f->name,
+		  f->host);
+}
+
 static void show_arrived(struct ui *ui, struct job *j)
 {
 	struct fetch *f = j->data;
@@ -43,7 +53,9 @@ static void show_arrived(struct ui *ui, struct job *j)
 	if (!f)
 		return;
 	show = answer(j);
-	if (json_is_object(show) && json_is_string(json_object_get(show, "name")))
+	if (json_is_object(show) && ui_top(ui) != &view_list)
+		moved_on(ui, f);
+	else if (json_is_object(show) && json_is_string(json_object_get(show, "name")))
 		form_open_edit_remote(ui, f->host, f->info, show);
 	else if (job_exit_code(j) == 0)
 		ui_status(ui, true, "%s on %s: no definition in its answer", f->name, f->host);
@@ -74,6 +86,11 @@ static void info_arrived(struct ui *ui, struct job *j)
 		return;
 	f->info = answer(j);
 	if (job_exit_code(j) != 0 || !json_is_object(f->info)) {
+		fetch_free(f);
+		return;
+	}
+	if (ui_top(ui) != &view_list) {
+		moved_on(ui, f);
 		fetch_free(f);
 		return;
 	}
