@@ -410,9 +410,6 @@ static int validate_text(const char *path, const char *text, size_t len, char **
 	def.name = vmdef_name_from_path(path);
 	vmdef_defaults(&def);
 	rc = vmdef_load_text(&L, text, len, stat(path, &st) == 0 ? &st : NULL);
-	/* an edit never opens a screen to the network without a password: start would refuse it */
-	if (rc == 0)
-		rc = vmdef_check_vnc(&def, err);
 	vmdef_free(&def);
 	return rc;
 }
