@@ -307,6 +307,45 @@ static int vnc_check(const struct config *cfg, const struct guestedit *e, const 
 	return -1;
 }
 
+/* vnc.KEY of v as the edit leaves it: its value, or the default when the edit removes it. */
+static void screen_key(struct vmdef *v, const char *key, const char *value)
+{
+	char *why = NULL;
+
+	vmdef_set_field(v, key, *value ? value : vmdef_default(key), &why);
+	free(why);
+}
+
+/* The screen the edit leaves is never open to the network without a password: start refuses it. */
+static int open_screen_check(const struct guestedit *e, const struct vmdef *def,
+			     struct guestedit_result *r, char **err)
+{
+	const char *disp = key_value(e, "vnc.display"), *listen = key_value(e, "vnc.listen");
+	const char *pw = key_value(e, "vnc.password"), *allow = key_value(e, "vnc.allow_no_password");
+	struct vmdef v;
+	char *why = NULL;
+	int rc = 0;
+
+	vmdef_init(&v, def->name);
+	if (def->vnc_listen)
+		screen_key(&v, "vnc.listen", def->vnc_listen);
+	if (listen)
+		screen_key(&v, "vnc.listen", listen);
+	v.vnc_allow_no_password = def->vnc_allow_no_password;
+	if (allow)
+		screen_key(&v, "vnc.allow_no_password", allow);
+	/* only whether there is one counts */
+	free(v.vnc_password);
+	v.vnc_password = (pw ? *pw : def->vnc_password != NULL) ? xstrdup("x") : NULL;
+	v.vnc = disp ? *disp != '\0' : def->vnc;
+	if (vmdef_check_vnc(&v, &why) < 0)
+		rc = fail(r, listen ? "vnc.listen" : pw ? "vnc.password" : "vnc.display", err, "%s",
+			  why);
+	free(why);
+	vmdef_free(&v);
+	return rc;
+}
+
 static int plan_checks(const struct config *cfg, const struct guestedit *e,
 		       const struct vmdef *def, struct guestedit_result *r, char **err)
 {
@@ -324,7 +363,7 @@ static int plan_checks(const struct config *cfg, const struct guestedit *e,
 		}
 		free(path);
 	}
-	return vnc_check(cfg, e, def, r, err);
+	return open_screen_check(e, def, r, err) < 0 ? -1 : vnc_check(cfg, e, def, r, err);
 }
 
 /* ---- applying ---- */
