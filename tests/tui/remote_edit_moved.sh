@@ -4,6 +4,7 @@
 # another form (here: the edit of a guest of this host) keeps it: the late
 # answer never replaces what is on the screen, so keys typed there cannot
 # land in the other host's guest; the status line says to press e again.
+# An answer about another guest than the one asked for opens no form.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
@@ -16,8 +17,14 @@ EOF2
 mkguest here < /dev/null
 peer_start kvm2 <<< "heartbeat = 1.0;"
 mkguest_on kvm2 web
-# kvm2 answers `show` slowly (a loaded host, a slow link)
-printf '#!/bin/sh\ncase " $* " in *" show "*) sleep 3;; esac\nexec "$@"\n' > "$T/slow"
+mkguest_on kvm2 decoy
+# kvm2 answers `show` slowly (a loaded host, a slow link); with $T/lie, for another guest
+cat > "$T/slow" <<EOF2
+#!/bin/sh
+case " \$* " in *" show "*) sleep 3
+    [ -e "$T/lie" ] && { "\$@" | sed -E 's/"name": ?"web"/"name": "decoy"/'; exit; } ;; esac
+exec "\$@"
+EOF2
 chmod +x "$T/slow"
 echo "hosts = ( ${PEER_HOSTS//vmdeck = \"/vmdeck = \"$T/slow } );" >> "$CONF"
 host_select() {
@@ -49,5 +56,10 @@ host_select web
 tui_keys e
 check_screen "e on web with nothing else open: its form" 'Edit web' 15
 tui_keys Escape
+
+touch "$T/lie"
+tui_keys e
+check_screen "kvm2 answers for decoy when asked for web: refused" 'web: kvm2 answered for decoy' 15
+check_nomatch "... no form opens" 'Edit (web|decoy)' "$(tui_screen)"
 tui_stop
 finish
