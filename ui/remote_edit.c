@@ -44,6 +44,13 @@ static void moved_on(struct ui *ui, const struct fetch *f)
 		  f->host);
 }
 
+static bool same_name(const json_t *show, const char *name)
+{
+	const char *n = json_string_value(json_object_get(show, "name"));
+
+	return n && strcmp(n, name) == 0;
+}
+
 static void show_arrived(struct ui *ui, struct job *j)
 {
 	struct fetch *f = j->data;
@@ -55,7 +62,10 @@ static void show_arrived(struct ui *ui, struct job *j)
 	show = answer(j);
 	if (json_is_object(show) && ui_top(ui) != &view_list)
 		moved_on(ui, f);
-	else if (json_is_object(show) && json_is_string(json_object_get(show, "name")))
+	else if (json_is_object(show) && !same_name(show, f->name))
+		/* the form's name is where F2 sends the edit: only the guest asked for */
+		ui_status(ui, true, "%s: %s answered for another guest", f->name, f->host);
+	else if (json_is_object(show))
 		form_open_edit_remote(ui, f->host, f->info, show);
 	else if (job_exit_code(j) == 0)
 		ui_status(ui, true, "%s on %s: no definition in its answer", f->name, f->host);

@@ -59,7 +59,7 @@ tui_keys Escape
 
 touch "$T/lie"
 tui_keys e
-check_screen "kvm2 answers for decoy when asked for web: refused" 'web: kvm2 answered for decoy' 15
+check_screen "kvm2 answers for decoy when asked for web: refused" 'web: kvm2 answered for another guest' 15
 check_nomatch "... no form opens" 'Edit (web|decoy)' "$(tui_screen)"
 tui_stop
 finish
