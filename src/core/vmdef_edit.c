@@ -209,6 +209,31 @@ static int read_doc(const char *path, char **text, size_t *len, yaml_document_t 
 	return 0;
 }
 
+/*
+ * Edits of one definition take turns: an flock on the file, taken again when a rename replaced
+ * it meanwhile (the lock was on the old one). -1 (no lock, as before) when it cannot be had: no
+ * such file (the read says why) or a file system without flock.
+ */
+static int edit_lock(const char *path)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		struct stat held, now;
+
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+		    held.st_ino == now.st_ino)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 int vmdef_fill_macs(struct vmdef *def, char **err)
 {
 	yaml_document_t doc;
@@ -216,14 +241,18 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 	struct edit edits[64];
 	char macs[64][18], *text, *out;
 	size_t len, out_len, n = 0, idx = 0;
-	int rc = 0;
+	int rc = 0, lock;
 
 	for (size_t i = 0; i < def->n_nics; i++)
 		n += def->nics[i].mac == NULL;
 	if (n == 0)
 		return 0;
-	if (read_doc(def->path, &text, &len, &doc, err) < 0)
+	lock = edit_lock(def->path);
+	if (read_doc(def->path, &text, &len, &doc, err) < 0) {
+		if (lock >= 0)
+			close(lock);
 		return -1;
+	}
 	nics = map_get(&doc, yaml_document_get_root_node(&doc), "nics", NULL);
 	n = 0;
 	for (yaml_node_item_t *it = nics && nics->type == YAML_SEQUENCE_NODE
@@ -266,6 +295,8 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 	for (size_t i = 0; i < n; i++)
 		free(edits[i].with);
 	free(text);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 
@@ -805,31 +836,6 @@ static int change_in(struct etext *t, const struct vmdef_change *c, char **err)
 		return item_add_in(t, ik, c->kind, c->value, c->with, err);
 	return c->list ? item_kind_in(t, c->list, c->kind, c->value, c->with, err)
 		       : set_key_in(t, c->key, c->value, err);
-}
-
-/*
- * Edits of one definition take turns: an flock on the file, taken again when a rename replaced
- * it meanwhile (the lock was on the old one). -1 (no lock, as before) when it cannot be had: no
- * such file (the read says why) or a file system without flock.
- */
-static int edit_lock(const char *path)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		struct stat held, now;
-
-		if (fd < 0)
-			return -1;
-		if (flock(fd, LOCK_EX) < 0) {
-			close(fd);
-			return -1;
-		}
-		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
-		    held.st_ino == now.st_ino)
-			return fd;
-		close(fd);
-	}
-	return -1;
 }
 
 static int apply_locked(const char *path, const struct vmdef_change *c, size_t n, size_t *bad,
