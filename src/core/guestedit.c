@@ -346,6 +346,46 @@ static int open_screen_check(const struct guestedit *e, const struct vmdef *def,
 	return rc;
 }
 
+/* Whether LV ref or file (a bare name: in file_dir) is a disk of another guest; -1 and *err if so. */
+static int owner_check(const struct config *cfg, const struct guestedit *e, const char *bad,
+		       bool lv, const char *value, struct guestedit_result *r, char **err)
+{
+	struct vmdef *defs = NULL;
+	size_t n = 0;
+	char *file = lv ? NULL : path_resolve(cfg->file_dir, value), *why = NULL;
+	const struct vmdef *owner;
+	int rc = 0;
+
+	if (vmdefs_load_all(cfg, &defs, &n, &why) == 0 &&
+	    (owner = storage_disk_owner(defs, n, cfg, lv ? value : NULL, file)) != NULL &&
+	    strcmp(owner->name, e->name) != 0)
+		rc = fail(r, bad, err, "%s is already a disk of guest %s", value, owner->name);
+	vmdefs_free(defs, n);
+	free(why);
+	free(file);
+	return rc;
+}
+
+/* A volume the edit names as it is (no size: not created) must be no other guest's disk. */
+static int disks_free(const struct config *cfg, const struct guestedit *e,
+		      struct guestedit_result *r, char **err)
+{
+	if (e->disk && e->disk_kind && !e->size && e->disk_value &&
+	    owner_check(cfg, e, "disks", strcmp(e->disk_kind, "lv") == 0, e->disk_value, r,
+			err) < 0)
+		return -1;
+	for (size_t i = 0; i < e->n_keys; i++) {
+		const char *k = e->keys[i].key, *v = e->keys[i].value, *leaf = strrchr(k, '.');
+
+		if (strncmp(k, "disks.", 6) != 0 || !leaf || !*v ||
+		    (strcmp(leaf, ".lv") != 0 && strcmp(leaf, ".file") != 0))
+			continue;
+		if (owner_check(cfg, e, k, strcmp(leaf, ".lv") == 0, v, r, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int plan_checks(const struct config *cfg, const struct guestedit *e,
 		       const struct vmdef *def, struct guestedit_result *r, char **err)
 {
@@ -363,7 +403,9 @@ static int plan_checks(const struct config *cfg, const struct guestedit *e,
 		}
 		free(path);
 	}
-	return open_screen_check(e, def, r, err) < 0 ? -1 : vnc_check(cfg, e, def, r, err);
+	if (open_screen_check(e, def, r, err) < 0 || disks_free(cfg, e, r, err) < 0)
+		return -1;
+	return vnc_check(cfg, e, def, r, err);
 }
 
 /* ---- applying ---- */
