@@ -4,7 +4,8 @@
 # another form (here: the edit of a guest of this host) keeps it: the late
 # answer never replaces what is on the screen, so keys typed there cannot
 # land in the other host's guest; the status line says to press e again.
-# An answer about another guest than the one asked for opens no form.
+# An answer about another guest than the one asked for opens no form. The
+# same for n with the table on another host: its new-guest form.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
@@ -21,6 +22,7 @@ mkguest_on kvm2 decoy
 # kvm2 answers `show` slowly (a loaded host, a slow link); with $T/lie, for another guest
 cat > "$T/slow" <<EOF2
 #!/bin/sh
+case " \$* " in *" hostinfo "*) [ -e "$T/slowinfo" ] && sleep 3 ;; esac
 case " \$* " in *" show "*) sleep 3
     [ -e "$T/lie" ] && { "\$@" | sed -E 's/"name": ?"web"/"name": "decoy"/'; exit; } ;; esac
 exec "\$@"
@@ -61,5 +63,21 @@ touch "$T/lie"
 tui_keys e
 check_screen "kvm2 answers for decoy when asked for web: refused" 'web: kvm2 answered for another guest' 15
 check_nomatch "... no form opens" 'Edit (web|decoy)' "$(tui_screen)"
+rm -f "$T/lie"
+touch "$T/slowinfo"
+tui_keys : 'host kvm2' Enter
+tui_wait '^ web +kvm2' 5
+tui_keys n
+check_screen "n for kvm2: asking kvm2" 'asking kvm2 for its bridges' 5
+tui_keys : 'host all' Enter
+host_select here
+tui_keys e
+check_screen "this host's here's form opens meanwhile" 'Edit here' 5
+sleep 4
+check_screen "kvm2's late hostinfo leaves it on the screen" 'Edit here' 1
+check_nomatch "... no new-guest form for kvm2 over it" 'New guest on kvm2' "$(tui_screen)"
+tui_keys Escape
+check_screen "Esc: the table" '^ NAME +' 3
+check_nomatch "... no stale new-guest form" 'New guest on kvm2' "$(tui_screen)"
 tui_stop
 finish
