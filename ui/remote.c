@@ -328,7 +328,10 @@ static void info_arrived(struct ui *ui, struct job *j)
 	char *host = j->data;
 
 	j->data = NULL;
-	if (host && job_exit_code(j) == 0 && json_is_object(o))
+	if (host && job_exit_code(j) == 0 && json_is_object(o) && ui_top(ui) != &view_list)
+		/* the admin has moved on: a form never opens over another view, under its keys */
+		ui_status(ui, false, "%s answered; press n again on the main screen", host);
+	else if (host && job_exit_code(j) == 0 && json_is_object(o))
 		form_open_new_remote(ui, host, o);
 	json_decref(o);
 	free(host);
