@@ -5,7 +5,8 @@
 # answer never replaces what is on the screen, so keys typed there cannot
 # land in the other host's guest; the status line says to press e again.
 # An answer about another guest than the one asked for opens no form. The
-# same for n with the table on another host: its new-guest form.
+# same for n with the table on another host (its new-guest form) and for c
+# on another host's guest (its ISO picker, whose Enter acts on that guest).
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../tui-lib.sh"
 source "$(dirname "$0")/../ssh-lib.sh"
@@ -79,5 +80,17 @@ check_nomatch "... no new-guest form for kvm2 over it" 'New guest on kvm2' "$(tu
 tui_keys Escape
 check_screen "Esc: the table" '^ NAME +' 3
 check_nomatch "... no stale new-guest form" 'New guest on kvm2' "$(tui_screen)"
+
+host_select web
+tui_keys c
+check_screen "c on kvm2's web: asking kvm2" 'asking kvm2 for its ISO images' 5
+host_select here
+tui_keys e
+check_screen "this host's here's form opens meanwhile" 'Edit here' 5
+sleep 4
+check_screen "kvm2's late ISO list leaves it on the screen" 'Edit here' 1
+check_nomatch "... no ISO picker for web over it" 'Insert CD: web' "$(tui_screen)"
+tui_keys Escape
+check_screen "Esc: the table" '^ NAME +' 3
 tui_stop
 finish
