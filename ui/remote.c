@@ -252,7 +252,11 @@ static void isos_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!want)
 		return;
-	if (job_exit_code(j) != 0 || !json_is_array(isos)) {
+	if (job_exit_code(j) != 0 || !json_is_array(isos) || ui_top(ui) != &view_list) {
+		/* the admin has moved on: a picker never opens over another view */
+		if (job_exit_code(j) == 0 && json_is_array(isos))
+			ui_status(ui, false, "%s: %s answered; press the key again on the main "
+				  "screen", j->guest ? j->guest : "", want);
 		json_decref(o);
 		free(want);
 		return;  /* job_report says why */
