@@ -7,6 +7,9 @@
 # sockets, ports, VG and tmux server. A script that measures time against a
 # bound (a reply within 1 s, a heartbeat deadline) says "# run: alone" in its
 # first lines; those run one by one, first, with nothing beside them.
+# A script still running after TEST_TIMEOUT seconds (default 600) is ended,
+# with what it started in its process group, and fails. SIGINT/SIGTERM end
+# the scripts running and start no other.
 set -u
 cd "$(dirname "$0")/.."
 export BUILD="${BUILD:-build}"
@@ -28,7 +31,14 @@ count() { # name logfile exit-code
     [ "$f" != 0 ] && failures="$failures $1"
 }
 
-log_of() { echo "$log_dir/$(basename "$1").log"; }
+# NAME.log; a name both integration/ and tui/ have gets its folder's: tui-NAME.log
+declare -A names_seen=() names_twice=()
+log_of() {
+    local b
+    b=$(basename "$1")
+    [ -n "${names_twice[$b]:-}" ] && b="$(basename "$(dirname "$1")")-$b"
+    echo "$log_dir/$b.log"
+}
 wanted() { case "$1" in *"$filter"*) return 0 ;; esac; return 1; }
 
 # Runs one test in the background; its exit code and seconds go to LOG.rc.
@@ -37,9 +47,16 @@ launch() { # name command...
     log=$(log_of "$name")
     rm -f "$log.rc"
     (
+        # timeout runs the script in a process group of its own and ends all of it
         start=$SECONDS
-        "$@" > "$log" 2>&1 < /dev/null
-        echo "$? $((SECONDS - start))" > "$log.rc"
+        timeout -k 15 "$timeout_s" "$@" > "$log" 2>&1 < /dev/null &
+        child=$!
+        trap 'kill -TERM "$child" 2>/dev/null' TERM
+        wait "$child"
+        rc=$?
+        while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done
+        [ "$rc" = 124 ] && echo "not ok - $name: timed out after $timeout_s s (TEST_TIMEOUT), ended" >> "$log"
+        echo "$rc $((SECONDS - start))" > "$log.rc"
     ) &
     running[$!]="$name"
 }
@@ -57,20 +74,27 @@ report() { # name
 
 # Waits for one running test to end and reports it.
 reap_one() {
-    local done_pid
+    local done_pid=""
     wait -n -p done_pid "${!running[@]}"
+    [ -n "${done_pid:-}" ] || return 0  # a signal came first (wait unset it)
     report "${running[$done_pid]}"
     unset "running[$done_pid]"
 }
 
 declare -A running=()
-trap 'for p in "${!running[@]}"; do kill -TERM "$p" 2>/dev/null; done' INT TERM
+stopping=""
+stop_all() {
+    stopping=1
+    for p in "${!running[@]}"; do kill -TERM "$p" 2>/dev/null; done
+}
+trap stop_all INT TERM
 
 # Runs the tests given, `jobs` at a time.
 run_set() { # jobs name...
     local jobs="$1" name; shift
     for name in "$@"; do
         while [ "${#running[@]}" -ge "$jobs" ]; do reap_one; done
+        [ -n "$stopping" ] && break
         case "$name" in
         */test_*) launch "$(basename "$name")" env CMOCKA_MESSAGE_OUTPUT=TAP "$name" ;;
         *) launch "$name" bash "$name" ;;
@@ -89,6 +113,13 @@ fi
 
 jobs="${TEST_JOBS:-2}"
 case "$jobs" in '' | *[!0-9]* | 0) echo "TEST_JOBS: a number of 1 or more"; exit 2 ;; esac
+timeout_s="${TEST_TIMEOUT:-600}"
+case "$timeout_s" in '' | *[!0-9]* | 0) echo "TEST_TIMEOUT: seconds, 1 or more"; exit 2 ;; esac
+for t in tests/integration/*.sh tests/tui/*.sh; do
+    b=$(basename "$t")
+    [ -n "${names_seen[$b]:-}" ] && names_twice[$b]=1
+    names_seen[$b]=1
+done
 units=() solo=() rest=()
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] && wanted "$(basename "$t")" && units+=("$t")
@@ -103,4 +134,5 @@ run_set "$jobs" "${rest[@]}"
 
 [ -n "$failures" ] && echo "failing:$failures (logs in $log_dir/)"
 echo "$passed passed, $failed failed"
+[ -n "$stopping" ] && { echo "stopped by a signal: not every test ran"; exit 130; }
 [ "$failed" = 0 ]

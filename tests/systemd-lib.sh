@@ -10,7 +10,8 @@
 #   sd_unit FILE...        put unit files (or folders of drop-ins) into the
 #                          namespace's /run/systemd/system before boot
 #   sd_keep PATH...        paths under /tmp or /var/tmp to see inside (the
-#                          test folder $T is always kept)
+#                          test folder $T, the checkout and the fixtures are
+#                          always kept)
 #   sd_overlay DIR TARGET  inside, TARGET shows DIR's files over its own (a
 #                          read-only overlay): `make install DESTDIR=$T/inst`
 #                          then `sd_overlay $T/inst/usr/local /usr/local`
@@ -28,6 +29,10 @@ SD_UNSHARE_PID=""
 SD_MARKER=""
 SD_CG=""
 SD_KEEP="$T"
+# the checkout (its build) and the guest fixtures, when a folder the namespace covers holds them
+for _p in "$VMDECK_ROOT" "$FIXTURES"; do
+    case "$_p" in /tmp/* | /var/tmp/*) SD_KEEP="$SD_KEEP $_p" ;; esac
+done
 # units a test may let run: the journal (so services' output is kept)
 SD_ALLOW="${SD_ALLOW:-systemd-journald.service systemd-journald.socket systemd-journald-dev-log.socket}"
 mkdir -p "$SD_DIR/units"

@@ -233,8 +233,15 @@ struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *g
  * ----
  */
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *answer_object(const struct job *j)
+bool remote_on_main_screen(struct ui *ui, const char *what, const char *host)
+{
+	if (ui_top(ui) == &view_list)
+		return true;
+	ui_status(ui, false, "%s: %s answered; press the key again on the main screen", what, host);
+	return false;
+}
+
+json_t *remote_answer(const struct job *j)
 {
 	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
 
@@ -244,7 +251,7 @@ static json_t *answer_object(const struct job *j)
 
 static void isos_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = answer_object(j), *isos = json_object_get(o, "iso"), *x;
+	json_t *o = remote_answer(j), *isos = json_object_get(o, "iso"), *x;
 	char *want = j->data;  /* "HOST\0start|insert" */
 	struct iso_entry *all;
 	size_t n = 0, i;
@@ -252,14 +259,11 @@ static void isos_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!want)
 		return;
-	if (job_exit_code(j) != 0 || !json_is_array(isos) || ui_top(ui) != &view_list) {
-		/* the admin has moved on: a picker never opens over another view */
-		if (job_exit_code(j) == 0 && json_is_array(isos))
-			ui_status(ui, false, "%s: %s answered; press the key again on the main "
-				  "screen", j->guest ? j->guest : "", want);
+	if (job_exit_code(j) != 0 || !json_is_array(isos) ||
+	    !remote_on_main_screen(ui, "CD", want)) {
 		json_decref(o);
 		free(want);
-		return;  /* job_report says why */
+		return;  /* job_report, or the status line, says why */
 	}
 	all = xcalloc(json_array_size(isos) + 1, sizeof *all);
 	json_array_foreach(isos, i, x) {
@@ -328,14 +332,12 @@ void remote_backup(struct ui *ui, const char *host, const char *name, bool live)
 
 static void info_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = answer_object(j);
+	json_t *o = remote_answer(j);
 	char *host = j->data;
 
 	j->data = NULL;
-	if (host && job_exit_code(j) == 0 && json_is_object(o) && ui_top(ui) != &view_list)
-		/* the admin has moved on: a form never opens over another view, under its keys */
-		ui_status(ui, false, "%s answered; press n again on the main screen", host);
-	else if (host && job_exit_code(j) == 0 && json_is_object(o))
+	if (host && job_exit_code(j) == 0 && json_is_object(o) &&
+	    remote_on_main_screen(ui, "new guest", host))
 		form_open_new_remote(ui, host, o);
 	json_decref(o);
 	free(host);

@@ -11,6 +11,7 @@
 
 #include "hostlink.h"
 
+struct job;
 struct ui;
 
 /* One hostlink per hosts[] entry (their ssh start at once; nothing waits). */
@@ -41,6 +42,12 @@ int remote_header_lines(const struct ui *ui);
 /* Header line k (0 .. remote_header_lines - 1) into buf. */
 void remote_header_text(const struct ui *ui, int k, char *buf, size_t len);
 
+/*
+ * A finished job's answer from another host: one JSON object, after whatever ssh may have said
+ * first (NULL when there is none). The caller owns it.
+ */
+json_t *remote_answer(const struct job *j);
+
 /* Runs `vmdeck WORDS` on host as a background job through its shared connection. */
 struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,
 			    const char *const *words, void (*done)(struct ui *ui, struct job *j));
@@ -48,6 +55,13 @@ struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,
 struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *guest,
 				  const char *const *words, const void *input, size_t len,
 				  void (*done)(struct ui *ui, struct job *j));
+
+/*
+ * Another host's answer has come: true when the main screen is on top (a form or picker may open
+ * from it). Else the admin has moved on: the form there may share the state of the one that would
+ * open, so nothing opens and the status line says to press the key again.
+ */
+bool remote_on_main_screen(struct ui *ui, const char *what, const char *host);
 
 /*
  * c / b on another host's guest: that host's ISO list is fetched (a job), then the picker opens on

@@ -38,15 +38,6 @@ const char *remote_disk_host(const struct ui *ui)
 	return ex ? ex->host : NULL;
 }
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *answer_object(const struct job *j)
-{
-	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
-
-	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL)
-		 : NULL;
-}
-
 static bool up(enum vm_state s)
 {
 	return s == VM_RUNNING || s == VM_PAUSED || s == VM_SHUTTING_DOWN || s == VM_UNRESPONSIVE ||
@@ -88,8 +79,16 @@ static void guest_arrived(struct ui *ui, const struct rd_ask *a, struct job *j, 
 	struct vmdef d;
 	struct vm_status st = { 0 };
 
-	if (!json_is_string(json_object_get(o, "name")))
+	const char *name = json_string_value(json_object_get(o, "name"));
+
+	if (!name)
 		return;  /* job_report says why */
+	/* an untrusted answer: used only when it is about the guest asked */
+	if (!j->guest || strcmp(name, j->guest) != 0) {
+		ui_status(ui, true, "%s: %s answered for %s, not %s", rd_what[a->want], a->host,
+			  name, j->guest ? j->guest : "?");
+		return;
+	}
 	hostlink_guest_model(o, &d, &st);
 	if (a->want == RD_DELETE)
 		delete_ask(ui, a->host, &d, &st);
@@ -107,7 +106,7 @@ static void arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!a)
 		return;
-	o = answer_object(j);
+	o = remote_answer(j);
 	if (!json_is_object(o)) {
 		/* the failed job says why; a finished one that said nothing useful does here */
 		if (job_exit_code(j) == 0)

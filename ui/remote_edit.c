@@ -18,30 +18,11 @@ struct fetch {
 	json_t *info;  /* the hostinfo, once it came */
 };
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *answer(const struct job *j)
-{
-	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
-
-	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL)
-		 : NULL;
-}
-
 static void fetch_free(struct fetch *f)
 {
 	if (f)
 		json_decref(f->info);
 	free(f);
-}
-
-/*
- * The admin has moved on (another form, a dialog): a form never opens over another view, whose
- * keys would then go to this guest.
- */
-static void moved_on(struct ui *ui, const struct fetch *f)
-{
-	ui_status(ui, false, "%s: %s answered; press e again on the main screen", f->name,
-		  f->host);
 }
 
 static bool same_name(const json_t *show, const char *name)
@@ -59,15 +40,14 @@ static void show_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	show = answer(j);
-	if (json_is_object(show) && ui_top(ui) != &view_list)
-		moved_on(ui, f);
-	else if (json_is_object(show) && !same_name(show, f->name))
+	show = remote_answer(j);
+	if (json_is_object(show) && !same_name(show, f->name))
 		/* the form's name is where F2 sends the edit: only the guest asked for */
 		ui_status(ui, true, "%s: %s answered for another guest", f->name, f->host);
-	else if (json_is_object(show))
-		form_open_edit_remote(ui, f->host, f->info, show);
-	else if (job_exit_code(j) == 0)
+	else if (json_is_object(show)) {
+		if (remote_on_main_screen(ui, "edit", f->host))
+			form_open_edit_remote(ui, f->host, f->info, show);
+	} else if (job_exit_code(j) == 0)
 		ui_status(ui, true, "%s on %s: no definition in its answer", f->name, f->host);
 	json_decref(show);
 	fetch_free(f);
@@ -94,13 +74,12 @@ static void info_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	f->info = answer(j);
+	f->info = remote_answer(j);
 	if (job_exit_code(j) != 0 || !json_is_object(f->info)) {
 		fetch_free(f);
 		return;
 	}
-	if (ui_top(ui) != &view_list) {
-		moved_on(ui, f);
+	if (!remote_on_main_screen(ui, "edit", f->host)) {
 		fetch_free(f);
 		return;
 	}

@@ -25,15 +25,6 @@ const char *remote_move_restore_host(const struct ui *ui)
 	return remote_link(ui, f) && strcmp(f, ui->hostname) != 0 ? f : NULL;
 }
 
-/* The host's answer: one JSON object, after whatever ssh may have said first. */
-static json_t *hostinfo_answer(const struct job *j)
-{
-	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
-
-	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL)
-		 : NULL;
-}
-
 /*
  * Up to RM_MAX_OFFERS strings out of arr: the elements themselves, or each object's key member.
  * Borrowed from arr. Names that could pass for an option or hold a control character are left out.
@@ -71,14 +62,15 @@ static void hostinfo_ask(struct ui *ui, const char *host, const char *guest,
 
 static void backups_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = hostinfo_answer(j);
+	json_t *o = remote_answer(j);
 	const char *dir = json_string_value(json_object_get(o, "backup_dir"));
 	const char *names[RM_MAX_OFFERS];
 	char *host = j->data;
 	size_t n;
 
 	j->data = NULL;
-	if (host && job_exit_code(j) == 0 && json_is_object(o)) {
+	if (host && job_exit_code(j) == 0 && json_is_object(o) &&
+	    remote_on_main_screen(ui, "restore", host)) {
 		if (!dir) {
 			ui_status(ui, true, "restore on %s: its vmdeck does not list its archives "
 				  "(too old?)", host);
@@ -98,13 +90,14 @@ void remote_move_restore(struct ui *ui, const char *host)
 
 static void hosts_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = hostinfo_answer(j), *hosts = json_object_get(o, "hosts");
+	json_t *o = remote_answer(j), *hosts = json_object_get(o, "hosts");
 	const char *names[RM_MAX_OFFERS];
 	char *host = j->data;
 	size_t n;
 
 	j->data = NULL;
-	if (host && j->guest && job_exit_code(j) == 0 && json_is_object(o)) {
+	if (host && j->guest && job_exit_code(j) == 0 && json_is_object(o) &&
+	    remote_on_main_screen(ui, "move", host)) {
 		n = offers(hosts, NULL, names);
 		if (!json_is_array(hosts))
 			ui_status(ui, true, "move from %s: its vmdeck does not name its hosts (too "

@@ -64,6 +64,11 @@ static void sv_take_list(const struct job *j)
 			: NULL, *x;
 	size_t i;
 
+	/* an answer to an earlier ask may have filled the view already: this one replaces it */
+	snapshot_list_free(sv.s, sv.n);
+	sv.n = 0;
+	free(sv.err);
+	sv.err = NULL;
 	sv.s = xcalloc(json_array_size(arr) + 1, sizeof *sv.s);
 	json_array_foreach(arr, i, x) {
 		const char *tag = json_string_value(json_object_get(x, "tag"));
@@ -103,10 +108,12 @@ static void sv_list_arrived(struct ui *ui, struct job *j)
 	if (host && sv_open(ui) && strcmp(host, sv.host) == 0 && j->guest &&
 	    strcmp(j->guest, sv.guest) == 0) {
 		sv.loading = false;
-		if (job_exit_code(j) == 0)
+		if (job_exit_code(j) == 0) {
 			sv_take_list(j);
-		else
+		} else {
+			free(sv.err);
 			sv.err = xasprintf("%s", job_result(j));
+		}
 		sv.sel = sv.n ? (int)sv.n - 1 : 0;  /* the newest */
 		ui->dirty = true;
 	}

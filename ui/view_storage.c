@@ -737,8 +737,13 @@ static void orphans_listed(struct ui *ui, struct job *j)
 {
 	if (job_exit_code(j) != 0)
 		return;
+	if (ui_top(ui) != &view_list) {
+		/* an open orphans form (maybe another host's) holds or_*: left as it is */
+		ui_status(ui, false, "disks: listed; press O again on the main screen");
+		return;
+	}
 	orphans_read(ui, j->out.s);
-	if (or_n > 0 && ui_top(ui) == &view_list)
+	if (or_n > 0)
 		orphans_form(ui);
 }
 
