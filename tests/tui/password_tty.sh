@@ -13,7 +13,7 @@ VNC_D=$(free_vnc_display)
 tmux_ -f /dev/null new-session -d -x 100 -y 30 \
     "env LANG=C.UTF-8 TERM=xterm '$VMDECK' -c '$CONF' set g vnc.display=$VNC_D vnc.listen=127.0.0.1 --vnc-password-file -; echo set-exited-\$?; sleep 60"
 TMUX_PID=$(tmux_ display-message -p '#{pid}')
-check_screen "set asks for the password on the terminal" 'VNC password: ' 5
+check_screen "set asks for the password on the terminal" 'VNC password:' 5
 tui_keys 'Tty7pw9x' Enter
 check_screen "Enter ends it" 'set-exited-0' 5
 check_nomatch "the password typed is not on the screen" 'Tty7pw9x' "$(tui_screen)"
