@@ -321,7 +321,8 @@ static int open_screen_check(const struct guestedit *e, const struct vmdef *def,
 			     struct guestedit_result *r, char **err)
 {
 	const char *disp = key_value(e, "vnc.display"), *listen = key_value(e, "vnc.listen");
-	const char *pw = key_value(e, "vnc.password"), *allow = key_value(e, "vnc.allow_no_password");
+	const char *pw = key_value(e, "vnc.password");
+	const char *allow = key_value(e, "vnc.allow_no_password");
 	struct vmdef v;
 	char *why = NULL;
 	int rc = 0;
@@ -346,7 +347,7 @@ static int open_screen_check(const struct guestedit *e, const struct vmdef *def,
 	return rc;
 }
 
-/* Whether LV ref or file (a bare name: in file_dir) is a disk of another guest; -1 and *err if so. */
+/* Whether LV ref or file (a bare name: in file_dir) is another guest's disk; -1 and *err if so. */
 static int owner_check(const struct config *cfg, const struct guestedit *e, const char *bad,
 		       bool lv, const char *value, struct guestedit_result *r, char **err)
 {
