@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "events.h"
 #include "guest.h"
@@ -596,7 +597,7 @@ int guestedit_apply(const struct config *cfg, const struct guestedit *e, struct 
 {
 	struct vmdef def;
 	char *why = NULL;
-	int n;
+	int n, lock;
 
 	memset(r, 0, sizeof *r);
 	if (vmdef_load_by_name(cfg, e->name, &def, &why) < 0) {
@@ -610,7 +611,13 @@ int guestedit_apply(const struct config *cfg, const struct guestedit *e, struct 
 		vmdef_free(&def);
 		return -1;
 	}
-	if ((n = write_changes(e, &def, r, err)) < 0) {
+	/* a display that moves is checked again, in turn with creations (guest_create) */
+	lock = key_value(e, "vnc.display") || key_value(e, "vnc.listen") ? guest_creation_lock(cfg)
+									  : -1;
+	if ((lock >= 0 && vnc_check(cfg, e, &def, r, err) < 0) ||
+	    (n = write_changes(e, &def, r, err)) < 0) {
+		if (lock >= 0)
+			close(lock);
 		if (e->disk && e->disk_kind && e->size) {
 			why = *err;
 			*err = xasprintf("%s was created, but the definition was not changed: %s",
@@ -620,6 +627,8 @@ int guestedit_apply(const struct config *cfg, const struct guestedit *e, struct 
 		vmdef_free(&def);
 		return -1;
 	}
+	if (lock >= 0)
+		close(lock);  /* drops the flock */
 	r->changes = n;
 	if (n > 0) {
 		if (e->disk && e->disk_kind && e->size)
