@@ -298,6 +298,27 @@ void ui_draw(struct ui *ui)
 }
 
 /*
+ * A name cut to w columns in its middle, as "head~tail": an ISO's start
+ * names the product and its end the disc ("..._cd1.iso", "..._cd2.iso"),
+ * so both stay. Never cuts inside a UTF-8 character.
+ */
+const char *draw_fit_middle(const char *s, int w, char *buf, size_t len)
+{
+	size_t n = strlen(s), head, tail;
+
+	if (w < 8 || n <= (size_t)w || len < (size_t)w + 1)
+		return s;
+	head = (size_t)(w - 1) / 2;
+	tail = (size_t)(w - 1) - head;
+	while (head > 0 && (s[head] & 0xC0) == 0x80)
+		head--;
+	while (tail > 0 && (s[n - tail] & 0xC0) == 0x80)
+		tail--;
+	snprintf(buf, len, "%.*s~%s", (int)head, s, s + n - tail);
+	return buf;
+}
+
+/*
  * A path cut to w columns from the left, as ".../tail" (at a '/' where one
  * is left): the end of a path, the file's name, is what tells disks and
  * images apart. Never starts in the middle of a UTF-8 character.

@@ -222,6 +222,8 @@ struct job *remote_run_verb_input(struct ui *ui, const char *host, const char *g
 		free(err);
 		return NULL;
 	}
+	if (done)
+		j->out_keep = REMOTE_ANSWER_MAX;  /* an answer to read: whole, or not at all */
 	if (!ui_job_add(ui, j, done))
 		return NULL;
 	ui_status(ui, false, "%s ...", j->title);
@@ -241,17 +243,22 @@ bool remote_on_main_screen(struct ui *ui, const char *what, const char *host)
 	return false;
 }
 
-json_t *remote_answer(const struct job *j)
+json_t *remote_answer(struct ui *ui, const struct job *j)
 {
 	const char *s = j->out.s ? memchr(j->out.s, '{', j->out.len) : NULL;
 
+	if (j->out_cut) {
+		ui_status(ui, true, "%s: its answer is over %d MiB: not read", j->title,
+			  REMOTE_ANSWER_MAX >> 20);
+		return NULL;
+	}
 	return s ? json_loadb(s, j->out.len - (size_t)(s - j->out.s), JSON_DISABLE_EOF_CHECK, NULL)
 		 : NULL;
 }
 
 static void isos_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = remote_answer(j), *isos = json_object_get(o, "iso"), *x;
+	json_t *o = remote_answer(ui, j), *isos = json_object_get(o, "iso"), *x;
 	char *want = j->data;  /* "HOST\0start|insert" */
 	struct iso_entry *all;
 	size_t n = 0, i;
@@ -332,7 +339,7 @@ void remote_backup(struct ui *ui, const char *host, const char *name, bool live)
 
 static void info_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = remote_answer(j);
+	json_t *o = remote_answer(ui, j);
 	char *host = j->data;
 
 	j->data = NULL;

@@ -42,11 +42,15 @@ int remote_header_lines(const struct ui *ui);
 /* Header line k (0 .. remote_header_lines - 1) into buf. */
 void remote_header_text(const struct ui *ui, int k, char *buf, size_t len);
 
+/* The most of an answer that is read (a verb run with a done callback keeps its output whole). */
+#define REMOTE_ANSWER_MAX (16 << 20)
+
 /*
  * A finished job's answer from another host: one JSON object, after whatever ssh may have said
- * first (NULL when there is none). The caller owns it.
+ * first (NULL when there is none, or when it was longer than REMOTE_ANSWER_MAX: said on the
+ * status line). The caller owns it.
  */
-json_t *remote_answer(const struct job *j);
+json_t *remote_answer(struct ui *ui, const struct job *j);
 
 /* Runs `vmdeck WORDS` on host as a background job through its shared connection. */
 struct job *remote_run_verb(struct ui *ui, const char *host, const char *guest,

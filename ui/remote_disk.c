@@ -106,7 +106,7 @@ static void arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!a)
 		return;
-	o = remote_answer(j);
+	o = remote_answer(ui, j);
 	if (!json_is_object(o)) {
 		/* the failed job says why; a finished one that said nothing useful does here */
 		if (job_exit_code(j) == 0)

@@ -40,7 +40,7 @@ static void show_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	show = remote_answer(j);
+	show = remote_answer(ui, j);
 	if (json_is_object(show) && !same_name(show, f->name))
 		/* the form's name is where F2 sends the edit: only the guest asked for */
 		ui_status(ui, true, "%s: %s answered for another guest", f->name, f->host);
@@ -74,7 +74,7 @@ static void info_arrived(struct ui *ui, struct job *j)
 	j->data = NULL;
 	if (!f)
 		return;
-	f->info = remote_answer(j);
+	f->info = remote_answer(ui, j);
 	if (job_exit_code(j) != 0 || !json_is_object(f->info)) {
 		fetch_free(f);
 		return;

@@ -62,7 +62,7 @@ static void hostinfo_ask(struct ui *ui, const char *host, const char *guest,
 
 static void backups_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = remote_answer(j);
+	json_t *o = remote_answer(ui, j);
 	const char *dir = json_string_value(json_object_get(o, "backup_dir"));
 	const char *names[RM_MAX_OFFERS];
 	char *host = j->data;
@@ -90,7 +90,7 @@ void remote_move_restore(struct ui *ui, const char *host)
 
 static void hosts_arrived(struct ui *ui, struct job *j)
 {
-	json_t *o = remote_answer(j), *hosts = json_object_get(o, "hosts");
+	json_t *o = remote_answer(ui, j), *hosts = json_object_get(o, "hosts");
 	const char *names[RM_MAX_OFFERS];
 	char *host = j->data;
 	size_t n;

@@ -268,6 +268,8 @@ void draw_text(WINDOW *w, int y, int x, int width, enum role r, const char *s);
 const char *wrap_row(const char *s, int w, int *take);
 /* a path cut to w columns from the left, as ".../tail" (buf holds it when cut) */
 const char *draw_fit_left(const char *s, int w, char *buf, size_t len);
+/* A name cut to w columns in its middle ("head~tail"); s itself when it fits. */
+const char *draw_fit_middle(const char *s, int w, char *buf, size_t len);
 int wrap_rows(const char *s, int w);  /* how many rows s takes */
 void draw_box(struct ui *ui, WINDOW *w, enum role r, const char *title);
 void draw_hline(struct ui *ui, WINDOW *w, int y, int x, int width, enum role r);

@@ -107,13 +107,14 @@ static void iso_init(struct ui *ui)
 static void iso_row(WINDOW *win, int y, int w, const struct iso_entry *e, const char *users,
 		    bool selected)
 {
-	char size[16], date[20], line[512];
+	char size[16], date[20], line[512], cut[256];
 	struct tm tm;
 	enum role r = selected ? R_DIALOG_SEL : R_DIALOG;
+	const char *name = draw_fit_middle(e->name, w - 46, cut, sizeof cut);
 
 	localtime_r(&e->mtime, &tm);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-	snprintf(line, sizeof line, "%-*.*s %7s  %s  %-.*s", w - 46, w - 46, e->name,
+	snprintf(line, sizeof line, "%-*.*s %7s  %s  %-.*s", w - 46, w - 46, name,
 		 size_human(e->size, size, sizeof size), date, 14, *users ? users : "-");
 	draw_fill(win, y, 1, w - 2, r);
 	draw_text(win, y, 2, w - 4, r, line);
@@ -144,10 +145,9 @@ static void iso_draw(struct ui *ui)
 	for (int y = 0; y < rows && iv.top + (size_t)y < iv.n_shown; y++)
 		iso_row(win, 3 + y, w, &iv.all[iv.shown[iv.top + (size_t)y]],
 			iv.users[iv.shown[iv.top + (size_t)y]], iv.top + (size_t)y == iv.sel);
-	draw_text(
-		win, h - 2, 2, w - 4, R_DIALOG_TITLE,
-		"type to filter, Up/Down choose, Enter takes it, F7 make an image from a folder, "
-		"Esc closes");
+	/* whole at 80 columns (68 inside the box) */
+	draw_text(win, h - 2, 2, w - 4, R_DIALOG_TITLE,
+		  "type to filter  Enter: take it  F7: image from a folder  Esc: close");
 	ui->cursor_y = getbegy(win) + 1;
 	ui->cursor_x = getbegx(win) + 2 + 8 + (int)iv.flen;
 }
@@ -202,6 +202,10 @@ static int iso_key(struct ui *ui, int ch)
 		iv.sel = iv.sel > 10 ? iv.sel - 10 : 0;
 	else if (ch == KEY_NPAGE)
 		iv.sel = iv.sel + 10 < iv.n_shown ? iv.sel + 10 : (iv.n_shown ? iv.n_shown - 1 : 0);
+	else if (ch == KEY_HOME)
+		iv.sel = 0;
+	else if (ch == KEY_END)
+		iv.sel = iv.n_shown ? iv.n_shown - 1 : 0;
 	else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && iv.flen > 0) {
 		iv.filter[--iv.flen] = 0;
 		iso_filter();

@@ -288,6 +288,14 @@ static void trim_output(struct job *j)
 {
 	size_t drop;
 
+	if (j->out_keep) {
+		if (j->out.len > j->out_keep) {
+			j->out.len = j->out_keep;
+			j->out.s[j->out.len] = '\0';
+			j->out_cut = true;
+		}
+		return;
+	}
 	if (j->out.len <= JOB_OUT_MAX)
 		return;
 	drop = j->out.len - JOB_OUT_MAX / 2;

@@ -32,6 +32,12 @@ struct job {
 	int status;            /* wait status, when exited */
 	double started, ended; /* now_mono() */
 	void *data;            /* owned by the caller */
+	/*
+	 * 0: out keeps the last 64 KiB (a log). Else an answer to parse: the
+	 * first out_keep bytes are kept, whole or with out_cut set.
+	 */
+	size_t out_keep;
+	bool out_cut;
 };
 
 /* A core call to run in the child: its return value is the exit code. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # guest_ip.sh: `show` and `list --json` give a running guest's addresses.
 #  - user networking: the first lease of QEMU's DHCP server, 10.0.2.15;
 #  - the guest agent (the agent fixture): what the guest says, cached in

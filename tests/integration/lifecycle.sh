@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # tests/integration/lifecycle.sh: start, pause, resume, reset, CD change and
 # eject, stop, kill, stale state, the start race and the safety rules, all on
 # real QEMU guests with no disk (they sit in SeaBIOS) and checked over QMP.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# run: alone (it measures time against a bound: tests/run.sh)
 # tests/integration/pid_identity.sh: a pidfile is trusted only for the guest's
 # own QEMU (a stale or copied qemu.pid never gets another guest killed, nor
 # lends it its numbers), and a kill that meets a start in progress leaves the

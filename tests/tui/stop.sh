@@ -59,7 +59,11 @@ check_screen "Ctrl-D comes back to the list" '^1Help 2Start'
 check_screen "and says where it came back from" 'linux: back from the monitor'
 
 tui_keys h
-check_screen "h on the Linux guest starts the countdown" '^ linux +stopping [0-9]+s' 3
+# The fixture powers off within a fraction of a second: the countdown row may be
+# gone before a capture sees it (bios's countdown above is the one watched), so
+# the row or the button press in its recent events will do.
+check_screen "h on the Linux guest starts the countdown (or it is already over)" \
+    '^ linux +stopping [0-9]+s|ACPI power button pressed \(by ' 3
 check "the Linux guest powers itself off on the ACPI button" wait_until 40 state_is linux stopped
 check_screen "the event log says so" '[0-9]{2}:[0-9]{2}  powered off by ACPI( \(by [^)]*\))?$' 5
 check "no force-off question for a guest that stopped" eval '! tui_has "did not power off"'
