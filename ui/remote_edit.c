@@ -25,6 +25,13 @@ static void fetch_free(struct fetch *f)
 	free(f);
 }
 
+static bool same_name(const json_t *show, const char *name)
+{
+	const char *n = json_string_value(json_object_get(show, "name"));
+
+	return n && strcmp(n, name) == 0;
+}
+
 static void show_arrived(struct ui *ui, struct job *j)
 {
 	struct fetch *f = j->data;
@@ -34,7 +41,10 @@ static void show_arrived(struct ui *ui, struct job *j)
 	if (!f)
 		return;
 	show = remote_answer(ui, j);
-	if (json_is_object(show) && json_is_string(json_object_get(show, "name"))) {
+	if (json_is_object(show) && !same_name(show, f->name))
+		/* the form's name is where F2 sends the edit: only the guest asked for */
+		ui_status(ui, true, "%s: %s answered for another guest", f->name, f->host);
+	else if (json_is_object(show)) {
 		if (remote_on_main_screen(ui, "edit", f->host))
 			form_open_edit_remote(ui, f->host, f->info, show);
 	} else if (job_exit_code(j) == 0)
@@ -66,6 +76,10 @@ static void info_arrived(struct ui *ui, struct job *j)
 		return;
 	f->info = remote_answer(ui, j);
 	if (job_exit_code(j) != 0 || !json_is_object(f->info)) {
+		fetch_free(f);
+		return;
+	}
+	if (!remote_on_main_screen(ui, "edit", f->host)) {
 		fetch_free(f);
 		return;
 	}

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -265,6 +267,57 @@ struct new_opts {
 	bool user_net, no_vnc, guest_agent, autostart;
 };
 
+/* The terminal as it was, while a password is typed with its echo off. */
+static struct termios tty_saved;
+static volatile sig_atomic_t tty_quiet;
+
+static void tty_restore_and_die(int sig)
+{
+	if (tty_quiet)
+		tcsetattr(0, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * A password typed at the terminal: asked for on stderr, not echoed (a screen, its scrollback or
+ * a tmux log would keep it), the line Enter ends, as passwd does. 0, 1 when over max, -1.
+ */
+static int tty_password(struct sbuf *b, size_t max)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = tty_restore_and_die }, old[4];
+	struct termios quiet;
+	ssize_t n;
+	char c = 0;
+	int rc = 0;
+
+	if (tcgetattr(0, &tty_saved) < 0)
+		return -1;
+	quiet = tty_saved;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	for (size_t i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	fputs("VNC password: ", stderr);
+	fflush(stderr);
+	tty_quiet = 1;
+	tcsetattr(0, TCSAFLUSH, &quiet);
+	while ((n = read(0, &c, 1)) == 1 && c != '\n' && rc == 0)
+		if (b->len >= max)
+			rc = 1;
+		else
+			sbuf_addn(b, &c, 1);
+	if (n < 0)
+		rc = -1;
+	tcsetattr(0, TCSAFLUSH, &tty_saved);
+	tty_quiet = 0;
+	for (size_t i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	c = 0;
+	return rc;
+}
+
 /*
  * The admin's own file, a pipe included (`<(pass show x)`): read up to a bound, never to the end of
  * /dev/zero.
@@ -281,7 +334,7 @@ static char *password_text(const char *path, char **err)
 		err_set(err, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	rc = fd_read_max(fd, &b, 4096);
+	rc = in && isatty(0) ? tty_password(&b, 4096) : fd_read_max(fd, &b, 4096);
 	if (rc < 0)
 		err_set(err, "cannot read %s: %s", path, strerror(errno));
 	else if (rc > 0)
@@ -289,6 +342,8 @@ static char *password_text(const char *path, char **err)
 	if (!in)
 		close(fd);
 	if (rc != 0) {
+		if (b.s)
+			explicit_bzero(b.s, b.len);
 		sbuf_free(&b);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,12 @@ static int read_changes(const char *path, struct guestedit *e, char **err)
 		err_set(err, "%s: over %d KiB: not a plan", in ? "stdin" : path,
 			SET_CHANGES_MAX / 1024);
 	else if ((o = json_loadb(b.s ? b.s : "", b.len, 0, &je)) == NULL)
-		rc = err_set(err, "%s: line %d: %s", in ? "stdin" : path, je.line, je.text);
+		/* jansson quotes the text "near" the fault: it may be the password */
+		rc = err_set(err, "%s: line %d, column %d: %.*s", in ? "stdin" : path, je.line,
+			     je.column,
+			     (int)(strstr(je.text, " near ") ? strstr(je.text, " near ") - je.text
+							      : (ptrdiff_t)strlen(je.text)),
+			     je.text);
 	else
 		rc = guestedit_from_json(e, o, err);
 	if (b.s)

@@ -483,12 +483,7 @@ static int commit(const struct config *cfg, const struct vmdef *def,
 	return rc;
 }
 
-/*
- * Creations of this host take turns at their last step: an flock on vms_dir
- * itself (no file of ours in the admins' folder). -1 when it cannot be
- * opened: the definition's own link-or-fail still keeps names apart.
- */
-static int creation_lock(const struct config *cfg)
+int guest_creation_lock(const struct config *cfg)
 {
 	int fd = open(cfg->vms_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -530,7 +525,7 @@ static int create_commit(const struct config *cfg, struct vmdef *def,
 			 const struct guest_create_opts *o, bool picked, char **err)
 {
 	bool text = o && o->text;
-	int lock = creation_lock(cfg), rc = display_recheck(cfg, def, picked && !text, err);
+	int lock = guest_creation_lock(cfg), rc = display_recheck(cfg, def, picked && !text, err);
 	char *yaml = NULL;
 
 	if (rc == 0) {

@@ -130,6 +130,13 @@ int guest_vnc_free_display(const struct vmdef *defs, size_t n, const char *self,
 
 /* Sets def->vnc_display to the first free display for def's listen (turns VNC on); it, or -1. */
 int guest_vnc_pick(const struct config *cfg, struct vmdef *def, char **err);
+/*
+ * Creations of this host take turns at their last step (the display checked again, the
+ * definition written), and so do edits that move a display: an flock on vms_dir itself (no file
+ * of ours in the admins' folder). The fd to close, or -1 when vms_dir cannot be opened: the
+ * definition's own link-or-fail still keeps names apart.
+ */
+int guest_creation_lock(const struct config *cfg);
 
 /*
  * Whether display on listen is taken, and by whom: "web1" (a definition

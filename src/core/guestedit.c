@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "events.h"
 #include "guest.h"
@@ -307,6 +308,86 @@ static int vnc_check(const struct config *cfg, const struct guestedit *e, const 
 	return -1;
 }
 
+/* vnc.KEY of v as the edit leaves it: its value, or the default when the edit removes it. */
+static void screen_key(struct vmdef *v, const char *key, const char *value)
+{
+	char *why = NULL;
+
+	vmdef_set_field(v, key, *value ? value : vmdef_default(key), &why);
+	free(why);
+}
+
+/* The screen the edit leaves is never open to the network without a password: start refuses it. */
+static int open_screen_check(const struct guestedit *e, const struct vmdef *def,
+			     struct guestedit_result *r, char **err)
+{
+	const char *disp = key_value(e, "vnc.display"), *listen = key_value(e, "vnc.listen");
+	const char *pw = key_value(e, "vnc.password");
+	const char *allow = key_value(e, "vnc.allow_no_password");
+	struct vmdef v;
+	char *why = NULL;
+	int rc = 0;
+
+	vmdef_init(&v, def->name);
+	if (def->vnc_listen)
+		screen_key(&v, "vnc.listen", def->vnc_listen);
+	if (listen)
+		screen_key(&v, "vnc.listen", listen);
+	v.vnc_allow_no_password = def->vnc_allow_no_password;
+	if (allow)
+		screen_key(&v, "vnc.allow_no_password", allow);
+	/* only whether there is one counts */
+	free(v.vnc_password);
+	v.vnc_password = (pw ? *pw : def->vnc_password != NULL) ? xstrdup("x") : NULL;
+	v.vnc = disp ? *disp != '\0' : def->vnc;
+	if (vmdef_check_vnc(&v, &why) < 0)
+		rc = fail(r, listen ? "vnc.listen" : pw ? "vnc.password" : "vnc.display", err, "%s",
+			  why);
+	free(why);
+	vmdef_free(&v);
+	return rc;
+}
+
+/* Whether LV ref or file (a bare name: in file_dir) is another guest's disk; -1 and *err if so. */
+static int owner_check(const struct config *cfg, const struct guestedit *e, const char *bad,
+		       bool lv, const char *value, struct guestedit_result *r, char **err)
+{
+	struct vmdef *defs = NULL;
+	size_t n = 0;
+	char *file = lv ? NULL : path_resolve(cfg->file_dir, value), *why = NULL;
+	const struct vmdef *owner;
+	int rc = 0;
+
+	if (vmdefs_load_all(cfg, &defs, &n, &why) == 0 &&
+	    (owner = storage_disk_owner(defs, n, cfg, lv ? value : NULL, file)) != NULL &&
+	    strcmp(owner->name, e->name) != 0)
+		rc = fail(r, bad, err, "%s is already a disk of guest %s", value, owner->name);
+	vmdefs_free(defs, n);
+	free(why);
+	free(file);
+	return rc;
+}
+
+/* A volume the edit names as it is (no size: not created) must be no other guest's disk. */
+static int disks_free(const struct config *cfg, const struct guestedit *e,
+		      struct guestedit_result *r, char **err)
+{
+	if (e->disk && e->disk_kind && !e->size && e->disk_value &&
+	    owner_check(cfg, e, "disks", strcmp(e->disk_kind, "lv") == 0, e->disk_value, r,
+			err) < 0)
+		return -1;
+	for (size_t i = 0; i < e->n_keys; i++) {
+		const char *k = e->keys[i].key, *v = e->keys[i].value, *leaf = strrchr(k, '.');
+
+		if (strncmp(k, "disks.", 6) != 0 || !leaf || !*v ||
+		    (strcmp(leaf, ".lv") != 0 && strcmp(leaf, ".file") != 0))
+			continue;
+		if (owner_check(cfg, e, k, strcmp(leaf, ".lv") == 0, v, r, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int plan_checks(const struct config *cfg, const struct guestedit *e,
 		       const struct vmdef *def, struct guestedit_result *r, char **err)
 {
@@ -324,6 +405,8 @@ static int plan_checks(const struct config *cfg, const struct guestedit *e,
 		}
 		free(path);
 	}
+	if (open_screen_check(e, def, r, err) < 0 || disks_free(cfg, e, r, err) < 0)
+		return -1;
 	return vnc_check(cfg, e, def, r, err);
 }
 
@@ -430,6 +513,30 @@ static bool touches_hardware(const struct guestedit *e)
 }
 
 /*
+ * What an edit of a running guest cannot hand to QEMU at once: a new VNC password is set over
+ * QMP now (the old one, perhaps leaked, must stop working), unless the display moves or the
+ * password goes (QEMU's command line decides those); a CD in the definition is not the drive's.
+ */
+static bool soft_waits(const struct config *cfg, const struct guestedit *e)
+{
+	const char *pw = key_value(e, "vnc.password");
+	struct vmdef now;
+	char *why = NULL;
+	bool waits = false;
+
+	if (!pw)
+		return key_value(e, "cdrom") != NULL;
+	if (!*pw || key_value(e, "vnc.display") || key_value(e, "vnc.listen"))
+		return true;
+	if (vmdef_load_by_name(cfg, e->name, &now, &why) < 0 || !now.vnc ||
+	    vm_vnc_password(cfg, &now, pw, &why) < 0)
+		waits = true;
+	free(why);
+	vmdef_free(&now);
+	return waits || key_value(e, "cdrom") != NULL;
+}
+
+/*
  * The edit changed hardware of a running guest whose QEMU's command line now differs from the
  * definition: it applies at the next start.
  */
@@ -439,10 +546,11 @@ static bool at_next_start(const struct config *cfg, const struct guestedit *e)
 	pid_t pid = touches_hardware(e) ? vmstate_pid(cfg, name) : 0;
 	struct vmdef now;
 	char *why = NULL;
-	bool pending = false;
+	/* a new password goes to QEMU whatever else the edit changes */
+	bool pending = vmstate_pid(cfg, name) > 0 && soft_waits(cfg, e);
 
-	if (pid <= 0)
-		return false;
+	if (pid <= 0 || pending)
+		return pending;
 	if (vmdef_load_by_name(cfg, name, &now, &why) == 0)
 		pending = pending_changes(cfg, &now, pid) != 0;
 	free(why);
@@ -489,7 +597,7 @@ int guestedit_apply(const struct config *cfg, const struct guestedit *e, struct 
 {
 	struct vmdef def;
 	char *why = NULL;
-	int n;
+	int n, lock;
 
 	memset(r, 0, sizeof *r);
 	if (vmdef_load_by_name(cfg, e->name, &def, &why) < 0) {
@@ -503,7 +611,13 @@ int guestedit_apply(const struct config *cfg, const struct guestedit *e, struct 
 		vmdef_free(&def);
 		return -1;
 	}
-	if ((n = write_changes(e, &def, r, err)) < 0) {
+	/* a display that moves is checked again, in turn with creations (guest_create) */
+	lock = key_value(e, "vnc.display") || key_value(e, "vnc.listen") ? guest_creation_lock(cfg)
+									  : -1;
+	if ((lock >= 0 && vnc_check(cfg, e, &def, r, err) < 0) ||
+	    (n = write_changes(e, &def, r, err)) < 0) {
+		if (lock >= 0)
+			close(lock);
 		if (e->disk && e->disk_kind && e->size) {
 			why = *err;
 			*err = xasprintf("%s was created, but the definition was not changed: %s",
@@ -513,6 +627,8 @@ int guestedit_apply(const struct config *cfg, const struct guestedit *e, struct 
 		vmdef_free(&def);
 		return -1;
 	}
+	if (lock >= 0)
+		close(lock);  /* drops the flock */
 	r->changes = n;
 	if (n > 0) {
 		if (e->disk && e->disk_kind && e->size)

@@ -203,6 +203,14 @@ static double num_or(const json_t *v, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
+/* v when it is a number in [0, max) (another host's words: a cast out of range is undefined). */
+static double num_in(const json_t *v, double dflt, double max)
+{
+	double d = num_or(v, dflt);
+
+	return d >= 0 && d < max ? d : dflt;
+}
+
 int jobfile_from_json(const json_t *o, struct jobfile_info *info)
 {
 	const json_t *verb = json_object_get(o, "verb"), *pct = json_object_get(o, "percent");
@@ -222,10 +230,10 @@ int jobfile_from_json(const json_t *o, struct jobfile_info *info)
 					json_integer_value(pct) <= 100
 				? (int)json_integer_value(pct)
 				: -1;
-	info->done = (uint64_t)num_or(json_object_get(o, "done"), 0);
-	info->total = (uint64_t)num_or(json_object_get(o, "total"), 0);
-	info->rate = num_or(json_object_get(o, "rate"), 0);
-	info->eta = num_or(json_object_get(o, "eta"), -1);
+	info->done = (uint64_t)num_in(json_object_get(o, "done"), 0, 0x1p63);
+	info->total = (uint64_t)num_in(json_object_get(o, "total"), 0, 0x1p63);
+	info->rate = num_in(json_object_get(o, "rate"), 0, 0x1p63);
+	info->eta = num_in(json_object_get(o, "eta"), -1, 1e9);
 	return 0;
 }
 

@@ -1133,6 +1133,20 @@ out:
 	return rc;
 }
 
+int vm_vnc_password(const struct config *cfg, const struct vmdef *def, const char *password,
+		    char **err)
+{
+	json_t *a;
+	int rc;
+
+	if (require_running(cfg, def, err) <= 0)
+		return -1;
+	a = json_pack("{s:s, s:s}", "protocol", "vnc", "password", password);
+	rc = guest_qmp(cfg, def, "set_password", a, NULL, QMP_TIMEOUT_MS, err);
+	json_decref(a);
+	return rc;
+}
+
 int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err)
 {
 	json_t *drive;

@@ -85,6 +85,9 @@ int vm_resume(const struct config *cfg, const struct vmdef *def, char **err);
  */
 int vm_cdrom_change(const struct config *cfg, const struct vmdef *def, const char *iso, char **err);
 int vm_cdrom_eject(const struct config *cfg, const struct vmdef *def, char **err);
+/* A running guest's VNC password, set over QMP (as at its start): the old one stops working. */
+int vm_vnc_password(const struct config *cfg, const struct vmdef *def, const char *password,
+		    char **err);
 /* An ISO's absolute path: a bare name is looked up in iso_dirs, a path is taken as is. */
 char *vm_iso_resolve(const struct config *cfg, const char *iso, char **err);
 

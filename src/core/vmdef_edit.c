@@ -2,9 +2,11 @@
 #include "vmdef_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -207,6 +209,31 @@ static int read_doc(const char *path, char **text, size_t *len, yaml_document_t 
 	return 0;
 }
 
+/*
+ * Edits of one definition take turns: an flock on the file, taken again when a rename replaced
+ * it meanwhile (the lock was on the old one). -1 (no lock, as before) when it cannot be had: no
+ * such file (the read says why) or a file system without flock.
+ */
+static int edit_lock(const char *path)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		struct stat held, now;
+
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+		    held.st_ino == now.st_ino)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 int vmdef_fill_macs(struct vmdef *def, char **err)
 {
 	yaml_document_t doc;
@@ -214,14 +241,18 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 	struct edit edits[64];
 	char macs[64][18], *text, *out;
 	size_t len, out_len, n = 0, idx = 0;
-	int rc = 0;
+	int rc = 0, lock;
 
 	for (size_t i = 0; i < def->n_nics; i++)
 		n += def->nics[i].mac == NULL;
 	if (n == 0)
 		return 0;
-	if (read_doc(def->path, &text, &len, &doc, err) < 0)
+	lock = edit_lock(def->path);
+	if (read_doc(def->path, &text, &len, &doc, err) < 0) {
+		if (lock >= 0)
+			close(lock);
 		return -1;
+	}
 	nics = map_get(&doc, yaml_document_get_root_node(&doc), "nics", NULL);
 	n = 0;
 	for (yaml_node_item_t *it = nics && nics->type == YAML_SEQUENCE_NODE
@@ -264,6 +295,8 @@ int vmdef_fill_macs(struct vmdef *def, char **err)
 	for (size_t i = 0; i < n; i++)
 		free(edits[i].with);
 	free(text);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }
 
@@ -805,14 +838,7 @@ static int change_in(struct etext *t, const struct vmdef_change *c, char **err)
 		       : set_key_in(t, c->key, c->value, err);
 }
 
-/*
- * Every change is made to the text in memory; the file is written once, by
- * temporary file, fsync and rename, and only when the whole result loads.
- * A refusal is blamed on the first change after which the text no longer
- * loads (a later change may mend an earlier one, e.g. a listen address and
- * its password).
- */
-int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad,
+static int apply_locked(const char *path, const struct vmdef_change *c, size_t n, size_t *bad,
 			char **err)
 {
 	struct etext t = { .path = path };
@@ -839,6 +865,25 @@ int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n
 	if (t.parsed)
 		yaml_document_delete(&t.doc);
 	free(t.text);
+	return rc;
+}
+
+/*
+ * Every change is made to the text in memory; the file is written once, by
+ * temporary file, fsync and rename, and only when the whole result loads.
+ * A refusal is blamed on the first change after which the text no longer
+ * loads (a later change may mend an earlier one, e.g. a listen address and
+ * its password).
+ * Two edits of one file take turns (edit_lock).
+ */
+int vmdef_apply_changes(const char *path, const struct vmdef_change *c, size_t n, size_t *bad,
+			char **err)
+{
+	int lock = edit_lock(path);
+	int rc = apply_locked(path, c, n, bad, err);
+
+	if (lock >= 0)
+		close(lock);  /* drops the flock */
 	return rc;
 }
 

@@ -181,6 +181,28 @@ static void test_from_json(void **state)
 	assert_int_equal(jobfile_from_json(json_null(), &info), -1);
 }
 
+/* Another host's figures out of range: unknown (0, or -1 for eta), never a cast out of range. */
+static void test_from_json_figures(void **state)
+{
+	struct jobfile_info info;
+	json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:f}", "verb", "backup", "done", -5.0, "total",
+			      1e300, "rate", -3.0, "eta", 1e300);
+
+	assert_int_equal(jobfile_from_json(o, &info), 0);
+	assert_true(info.done == 0);
+	assert_true(info.total == 0);
+	assert_true(info.rate == 0);
+	assert_true(info.eta == -1);
+	json_decref(o);
+	o = json_pack("{s:s, s:I, s:I, s:f}", "verb", "backup", "done", (json_int_t)1 << 40, "total",
+		      (json_int_t)1 << 41, "eta", 90.0);
+	assert_int_equal(jobfile_from_json(o, &info), 0);
+	assert_true(info.done == (uint64_t)1 << 40);
+	assert_true(info.total == (uint64_t)1 << 41);
+	assert_true(info.eta == 90.0);
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_look, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_from_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_from_json_figures, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
