@@ -505,7 +505,7 @@ void hostlink_guest_model(const json_t *o, struct vmdef *def, struct vm_status *
 			def->vnc_password = xstrdup("(set on its host)");
 	}
 	def_lists(o, def);
-	vmstate_status_clear(st);
+	memset(st, 0, sizeof *st);  /* a fresh model: st may be uninitialised, as def may */
 	st->state = state_from_name(json_string_value(json_object_get(o, "state")));
 	if (st->state == VM_INVALID)
 		def->error = str_or_null(o, "error");

@@ -71,8 +71,8 @@ void hostlink_verb_argv(const struct hostlink *hl, const char *const *words, boo
 			struct strv *av);
 
 /*
- * A guest object from the host as the console's model: def and st (both cleared first; free as
- * usual).
+ * A guest object from the host as the console's model: def and st are filled from scratch (what
+ * they held is not freed; they may be uninitialised); free them as usual.
  */
 void hostlink_guest_model(const json_t *o, struct vmdef *def, struct vm_status *st);
 /*
