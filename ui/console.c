@@ -820,6 +820,7 @@ static void ui_free(struct ui *ui)
 	watcher_free(ui->watcher);
 	remote_stop(ui);
 	model_replace(ui, xcalloc(1, sizeof(struct vmdef)), 0);
+	vmdefs_free(ui->defs, ui->n);  /* model_replace's empty table */
 	free(ui->st);
 	free(ui->ex);
 	for (size_t i = 0; i < ui->n_jobs; i++)
