@@ -102,6 +102,18 @@ int cli_usage(const struct cli *c)
 	return EXIT_USAGE;
 }
 
+int cli_load_all(struct cli *c, struct vmdef **defs, size_t *n)
+{
+	char *err = NULL;
+
+	if (vmdefs_load_all(&c->cfg, defs, n, &err) < 0) {
+		cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int cli_load_def(struct cli *c, const char *name, struct vmdef *def)
 {
 	char *err = NULL;

@@ -40,4 +40,10 @@ json_t *cli_json_tenths(double v);
  */
 int cli_load_def(struct cli *c, const char *name, struct vmdef *def);
 
+/*
+ * Every definition in cfg->vms_dir (vmdefs_load_all: a broken one is loaded with its error); prints
+ * why and returns EXIT_USAGE when the folder cannot be read, else 0.
+ */
+int cli_load_all(struct cli *c, struct vmdef **defs, size_t *n);
+
 #endif

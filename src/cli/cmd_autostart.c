@@ -180,16 +180,12 @@ int cmd_autostart(struct cli *c, int argc, char **argv)
 	struct autostart_group *g;
 	struct vmdef *defs;
 	size_t n, ng;
-	char *err = NULL;
 	int rc;
 
 	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 1)
 		return cli_usage(c);
-	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
-		cli_error(EXIT_USAGE, "%s", err);
-		free(err);
+	if (cli_load_all(c, &defs, &n) != 0)
 		return EXIT_USAGE;
-	}
 	ng = autostart_plan(defs, n, &g);
 	rc = plan_run(c, g, ng, dry_run);
 	autostart_plan_free(g, ng);

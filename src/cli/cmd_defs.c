@@ -218,16 +218,12 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	struct findings f = { { 0 }, { 0 }, { 0 }, NULL };
 	struct vmdef *defs;
 	size_t n, n_ok = 0;
-	char *err = NULL;
 	int rc;
 
 	if (argc != 1)
 		return cli_usage(c);
-	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
-		cli_error(EXIT_USAGE, "%s", err);
-		free(err);
+	if (cli_load_all(c, &defs, &n) != 0)
 		return EXIT_USAGE;
-	}
 	f.linked = json_object();
 	check_config_host(&f, &c->cfg);
 	schedule_check_config(&c->cfg, &f.errors, &f.warnings);

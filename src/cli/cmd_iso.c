@@ -24,13 +24,8 @@ struct guests {
 
 static int guests_load(struct cli *c, struct guests *g)
 {
-	char *err = NULL;
-
-	if (vmdefs_load_all(&c->cfg, &g->defs, &g->n, &err) < 0) {
-		cli_error(EXIT_USAGE, "%s", err);
-		free(err);
+	if (cli_load_all(c, &g->defs, &g->n) != 0)
 		return -1;
-	}
 	g->sts = xcalloc(g->n ? g->n : 1, sizeof *g->sts);
 	status_all(&c->cfg, g->defs, g->n, g->sts, c->cfg.status_timeout_ms);
 	return 0;

@@ -400,11 +400,8 @@ int cmd_schedule(struct cli *c, int argc, char **argv)
 
 	if (cmd_opts_parse(specs, &argc, argv) < 0 || argc != 1)
 		return cli_usage(c);
-	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
-		cli_error(EXIT_USAGE, "%s", err);
-		free(err);
+	if (cli_load_all(c, &defs, &n) != 0)
 		return EXIT_USAGE;
-	}
 	if (gen) {
 		if (schedule_generate(&c->cfg, defs, n, gen, unit_dir, &err) < 0)
 			rc = cli_error(EXIT_FAILED, "schedule: %s", err);

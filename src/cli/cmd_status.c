@@ -306,15 +306,11 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	struct vmdef *defs = NULL;
 	struct vm_status *sts;
 	size_t n = 0;
-	char *err = NULL;
 
 	if (argc > 1)
 		return cli_usage(c);
-	if (vmdefs_load_all(&c->cfg, &defs, &n, &err) < 0) {
-		cli_error(EXIT_USAGE, "%s", err);
-		free(err);
+	if (cli_load_all(c, &defs, &n) != 0)
 		return EXIT_USAGE;
-	}
 	sts = xcalloc(n ? n : 1, sizeof *sts);
 	status_all(&c->cfg, defs, n, sts, c->cfg.status_timeout_ms);
 	if (c->json) {
